@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: app.py (presentation) and warehouse_view.py (read-only queries)."""

@@ -1,0 +1,137 @@
+"""Library functions behind `init`, `status`, `rejects` and `demo`."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from etl import migrate, vocab
+from etl.warehouse import Warehouse
+
+TABLE_OF_KIND = {"hmo": "hmo_licences", "reports": "reports", "cases": "cases", "boundaries": "boundaries",
+                 "postcodes": "postcodes"}
+
+
+def init_warehouse(db=None) -> tuple[Path, list[str]]:
+    from etl.loading import prepare
+
+    wh = Warehouse(db)
+    with wh.transaction() as con:
+        before = migrate.current_version(con)
+        prepare(con)
+    return wh.path, [f"{v:04d}_{n}" for v, n, _ in migrate.available() if v > before]
+
+
+@dataclass
+class SourceStatus:
+    kind: str
+    source: str
+    rows: int
+    last_load: str
+    rejected: int
+    ungeocoded: int
+    freshness: str
+    age_days: int
+
+
+def status_rows(db=None, today: dt.date | None = None) -> list[SourceStatus]:
+    """One row per (kind, source) that has ever loaded successfully."""
+    wh = Warehouse(db)
+    today = today or dt.date.today()
+    limits = vocab.load("area")["freshness"]
+    con = wh.connect_read_only()
+    try:
+        last = con.execute("""
+            SELECT kind, source, max(finished_at) AS last_at,
+                   sum(rows_rejected) FILTER (WHERE load_id = (SELECT max(l2.load_id) FROM loads l2
+                       WHERE l2.kind = l.kind AND l2.source = l.source AND l2.status = 'loaded')) AS rejected
+            FROM loads l WHERE status = 'loaded' GROUP BY kind, source ORDER BY kind, source
+        """).fetchall()
+        out = []
+        for kind, source, last_at, rejected in last:
+            rows, ungeocoded = _counts(con, kind, source)
+            age = (today - last_at.date()).days
+            limit = limits.get(kind, 365)
+            fresh = f"{age} days old" + (f" (older than {limit} days: refresh it)" if age > limit else "")
+            out.append(SourceStatus(kind, source, rows, last_at.strftime("%Y-%m-%d %H:%M"), rejected or 0,
+                                    ungeocoded, fresh, age))
+        return out
+    finally:
+        con.close()
+
+
+def _counts(con, kind: str, source: str) -> tuple[int, int]:
+    table = TABLE_OF_KIND[kind]
+    if kind in ("boundaries", "postcodes"):
+        return con.execute(f"SELECT count(*), 0 FROM {table} WHERE source = ?", [source]).fetchone()
+    return con.execute(f"SELECT count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded') "
+                       f"FROM {table} WHERE source = ?", [source]).fetchone()
+
+
+def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -> int:
+    wh = Warehouse(db)
+    con = wh.connect_read_only()
+    try:
+        rows = con.execute("""
+            SELECT r.load_id, l.file_name, l.source, r.row_number, r.reason, CAST(r.raw AS VARCHAR)
+            FROM rejects r JOIN loads l USING (load_id)
+            WHERE ? IS NULL OR r.load_id = ?
+            ORDER BY r.load_id, r.row_number
+        """, [load_id, load_id]).fetchall()
+    finally:
+        con.close()
+    fh = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
+    try:
+        writer = csv.writer(fh)
+        writer.writerow(["load_id", "file", "source", "row", "reason", "raw"])
+        writer.writerows(rows)
+    finally:
+        if out:
+            fh.close()
+    return len(rows)
+
+
+def build_demo(db=None, *, seed: int = 42, scale: int = 1, out: Path = Path("data/demo")) -> list[str]:
+    """Write synthetic files and load them through the real loaders into a fresh warehouse.
+
+    The new warehouse is built beside the old one and swapped in, so a dashboard that is
+    open keeps working. A warehouse holding real data is never overwritten.
+    """
+    import os
+
+    from etl.demo import generate
+    from etl.loading import load_file
+    from etl.warehouse import WarehouseError
+
+    target = Warehouse(db)
+    if target.exists() and not is_synthetic(target):
+        raise WarehouseError(f"{target.path} is not a demo warehouse (it may hold real data); give the demo its own file with --db")
+    files = generate(Path(out), seed=seed, scale=scale)
+    building = target.path.with_name(target.path.name + ".demo-build")
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    lines = [f"wrote {len(files)} synthetic input files to {out}"]
+    for f in sorted(files, key=lambda f: _DEMO_ORDER.index(f.kind)):
+        summary = load_file(f.kind, f.path, db=building, source=f.source)
+        lines += summary.lines()
+    with Warehouse(building).transaction() as con:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('synthetic', 'true'), ('demo_seed', ?), ('demo_scale', ?)",
+                    [str(seed), str(scale)])
+    os.replace(building, target.path)
+    lines.append(f"demo warehouse ready: {target.path} (SYNTHETIC DEMO DATA)")
+    return lines
+
+
+_DEMO_ORDER = ["boundaries", "postcodes", "hmo", "reports", "cases"]
+
+
+def is_synthetic(wh: Warehouse) -> bool:
+    con = wh.connect_read_only()
+    try:
+        return con.execute("SELECT count(*) FROM meta WHERE key = 'synthetic' AND value = 'true'").fetchone()[0] > 0
+    except Exception:
+        return False
+    finally:
+        con.close()

@@ -1,0 +1,117 @@
+"""`python -m etl`: the analyst's commands. A thin layer over library functions that tests call directly."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from etl.errors import LoadError
+from etl.warehouse import WarehouseError
+
+DB_HELP = "Warehouse file (default: $HOTSPOTS_DB, else data/hotspots.duckdb)."
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """Turn the errors an analyst can act on into one line and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (LoadError, WarehouseError) as exc:
+            _fail(str(exc))
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # an analyst gets one line; a developer sets HOTSPOTS_DEBUG=1 for the traceback
+            if os.environ.get("HOTSPOTS_DEBUG"):
+                raise
+            _fail(f"unexpected {exc.__class__.__name__}: {exc} (nothing was changed; "
+                  f"set HOTSPOTS_DEBUG=1 to see the details)")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Hotspots ETL: load council HMO registers, reports, victim cases, boundaries and postcodes."""
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def init(db: str | None) -> None:
+    """Create the warehouse schema, or upgrade an older warehouse in place."""
+    from etl.admin import init_warehouse
+
+    path, applied = init_warehouse(db)
+    if applied:
+        click.echo(f"{path}: applied migrations {', '.join(applied)}")
+    else:
+        click.echo(f"{path}: schema is up to date")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["hmo", "reports", "cases", "boundaries", "postcodes"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@click.option("--source", help="Who the file is from, e.g. 'Fenland District Council' (default: the file's name).")
+@click.option("--mapping", type=click.Path(dir_okay=False),
+              help="TOML file of our field = \"their header\", for headers we don't recognise.")
+@click.option("--sheet", help="XLSX sheet to read (default: the first).")
+def load(kind: str, file: str, db: str | None, source: str | None, mapping: str | None, sheet: str | None) -> None:
+    """Load FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse."""
+    from etl.loading import load_file
+    from etl.progress import RowProgress
+
+    with RowProgress(f"reading {Path(file).name}") as progress:
+        summary = load_file(kind, file, db=db, source=source, mapping=mapping, sheet=sheet, progress=progress)
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def status(db: str | None) -> None:
+    """Per source: row counts, last load, rejects and freshness."""
+    from etl.admin import status_rows
+
+    rows = status_rows(db)
+    if not rows:
+        click.echo("The warehouse is empty: load files with `python -m etl load KIND FILE`, or run `python -m etl demo`.")
+        return
+    header = ["kind", "source", "rows", "last load", "rejected", "not geocoded", "freshness"]
+    table = [header] + [[r.kind, r.source, f"{r.rows:,}", r.last_load, f"{r.rejected:,}", f"{r.ungeocoded:,}",
+                         r.freshness] for r in rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@click.option("--load", "load_id", type=int, help="Only this load (default: every load).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write CSV here (default: print to the screen).")
+def rejects(db: str | None, load_id: int | None, out: str | None) -> None:
+    """The rejected rows, with file, row number, reason and raw values, as CSV for fixing."""
+    from etl.admin import write_rejects
+
+    count = write_rejects(db, load_id, out)
+    if out:
+        click.echo(f"wrote {count:,} rejected row(s) to {out}")
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same data.")
+@click.option("--scale", type=int, default=1, show_default=True, help="Multiply the volumes (the benchmark uses this).")
+@click.option("--out", type=click.Path(file_okay=False), default="data/demo", show_default=True,
+              help="Where the synthetic input files are written.")
+def demo(db: str | None, seed: int, scale: int, out: str) -> None:
+    """Write synthetic input files and load them through the real loaders into a fresh warehouse."""
+    from etl.admin import build_demo
+
+    for line in build_demo(db, seed=seed, scale=scale, out=Path(out)):
+        click.echo(line)

@@ -1,0 +1,118 @@
+"""Victim case locations, for aggregate hotspot scoring only.
+
+Volumes are small, so a case must never make a victim identifiable: the reference is
+replaced by a keyed hash, and names, dates of birth, addresses and any other column we
+don't need are never stored, not even in the rejects table.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from etl import pseudonym, vocab
+from etl.loaders import checks, tabular, vocabularies
+from etl.summary import LoadSummary
+
+FIELDS_KEPT_IN_REJECTS = ["opened_on", "postcode", "lat", "lon", "easting", "northing", "exploitation_type",
+                          "nationality", "age_group", "nrm_referred", "language_needs"]
+CONTENT = ["case_key", "opened_on", "postcode", "file_lat", "file_lon", "exploitation_text", "nationality_text",
+           "age_text", "nrm_referred", "language_text"]
+STORED = ["case_key", "opened_on", "lat", "lon", "geocode_status", "location_flag", "district_code", "lsoa_code",
+          "exploitation_type", "nationality", "age_group", "nrm_referred", "language_needs", "source", "load_id",
+          "row_number", "row_hash"]
+
+
+def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
+    staged = tabular.stage(con, path, "cases", summary,
+                           required=[("case_ref",), ("opened_on",), ("postcode", "address", "lat", "easting")],
+                           mapping=mapping, sheet=sheet, progress=progress)
+    vocabularies.register(con)
+    summary.dropped_columns = _dropped_columns(staged)
+    summary.warnings.append("case references are stored only as keyed hashes (case_key)")
+    _pseudonymise(con, staged)
+    c = staged.column
+    loc = checks.location(staged)
+    validations = [
+        checks.too_many_cells(staged),
+        checks.blank(c("case_ref"), "case reference"),
+        checks.blank(c("opened_on"), "date opened"),
+        checks.not_a_date(c("opened_on"), "date opened"),
+        checks.date_between(c("opened_on"), "date opened", "DATE '1990-01-01'", "current_date + 1"),
+        f"""CASE WHEN {c('nrm_referred')} IS NOT NULL AND label_key({c('nrm_referred')}) NOT IN (SELECT alias FROM vocab_boolean)
+            THEN 'NRM referral ' || shown({c('nrm_referred')}) || ' is not yes or no' END""",
+        *loc.checks,
+    ]
+    tabular.parse(con, f"""
+        SELECT stage._row AS row_number, k.case_key,
+               parse_date({c('opened_on')}) AS opened_on,
+               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
+               outward_code({c('postcode')}) AS _outward,
+               {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
+               {c('exploitation_type')} AS exploitation_text,
+               {c('nationality')} AS nationality_text,
+               {c('age_group')} AS age_text,
+               {c('language_needs')} AS language_text,
+               CAST(b.value AS BOOLEAN) AS nrm_referred,
+               {checks.reasons(validations)} AS reason
+        FROM stage LEFT JOIN case_keys k ON k._row = stage._row
+        LEFT JOIN vocab_boolean b ON b.alias = label_key({c('nrm_referred')})
+    """)
+    con.execute(f"ALTER TABLE parsed ADD COLUMN row_hash VARCHAR")
+    con.execute(f"UPDATE parsed SET row_hash = {checks.row_hash(CONTENT)}")
+    for column, table, what, fallback in (("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"),
+                                          ("age_text", "vocab_age_group", "age groups", "unknown")):
+        warning = vocabularies.unmapped_warning(con, column, table, what, fallback)
+        if warning:
+            summary.warnings.append(warning)
+    tabular.record_rejects(con, summary, staged, _safe_raw(staged))
+    tabular.accepted_and_geocoded(con, summary, "case_key")
+    _classify(con, summary)
+    tabular.upsert_by_reference(con, summary, "cases", "case_key", STORED)
+    con.execute("DROP TABLE IF EXISTS case_keys")
+
+
+def _dropped_columns(staged) -> list[str]:
+    """Every column of the file we don't store; names and dates of birth among them."""
+    kept = {i for name, i in staged.match.columns.items() if name != "address"}
+    return [h or f"column {i + 1}" for i, h in enumerate(staged.match.headers) if i not in kept]
+
+
+def _pseudonymise(con, staged) -> None:
+    """HMAC the references in Python (the key never enters the database), then join by row."""
+    key = pseudonym.load_key()
+    ref = staged.column("case_ref")
+    rows = con.execute(f"SELECT _row, {ref} FROM stage WHERE {ref} IS NOT NULL").fetchall()
+    table = pa.table({"_row": [r[0] for r in rows], "case_key": [pseudonym.case_key(r[1], key) for r in rows]},
+                     schema=pa.schema([("_row", pa.int64()), ("case_key", pa.string())]))
+    con.register("_case_keys", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE case_keys AS SELECT * FROM _case_keys")
+    con.unregister("_case_keys")
+
+
+def _safe_raw(staged) -> tuple[str, list]:
+    """Rejected rows keep only the fields we would have stored, and the case key instead of the reference."""
+    columns = [staged.match.columns[f] for f in FIELDS_KEPT_IN_REJECTS if staged.match.has(f)]
+    expr, params = staged.raw_json_sql(columns)
+    key_expr = "(SELECT case_key FROM case_keys k WHERE k._row = stage._row)"
+    if params:
+        return f"json_merge_patch(json_object('case_key', {key_expr}), {expr})", params
+    return f"json_object('case_key', {key_expr})", []
+
+
+def _classify(con, summary: LoadSummary) -> None:
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text),
+               coalesce(ex.value, 'unknown') AS exploitation_type,
+               coalesce(n.value, nullif(trim(i.nationality_text), '')) AS nationality,
+               coalesce(ag.value, 'unknown') AS age_group,
+               CASE WHEN i.language_text IS NULL THEN []::VARCHAR[]
+                    ELSE list_transform(regexp_split_to_array(i.language_text, '\\s*(;|,|/|&|\\band\\b)\\s*'),
+                                        x -> trim(x)) END AS language_needs,
+               ? AS source, ? AS load_id
+        FROM incoming i
+        LEFT JOIN vocab_exploitation ex ON ex.alias = label_key(i.exploitation_text)
+        LEFT JOIN vocab_nationality n ON n.alias = label_key(i.nationality_text)
+        LEFT JOIN vocab_age_group ag ON ag.alias = label_key(i.age_text)
+    """, [summary.source, summary.load_id])

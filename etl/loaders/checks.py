@@ -1,0 +1,106 @@
+"""SQL fragments for the per-value checks that every tabular loader shares.
+
+Each check is a SQL expression that is NULL when the value is fine and otherwise a
+reason an analyst can act on, quoting the value. Field names come from our own code,
+never from a file, so composing them into SQL is safe; values stay in the tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from etl.reading.stage import StagedFile
+
+DATE_HINT = "use dd/mm/yyyy or yyyy-mm-dd"
+
+
+def reasons(checks: list[str]) -> str:
+    """All failing checks of a row, joined; NULL when the row is fine."""
+    if not checks:
+        return "NULL::VARCHAR"
+    return f"nullif(array_to_string(list_filter([{', '.join(checks)}], x -> x IS NOT NULL), '; '), '')"
+
+
+def blank(expr: str, label: str) -> str:
+    return f"CASE WHEN {expr} IS NULL THEN '{label} is blank' END"
+
+
+def not_a_date(expr: str, label: str) -> str:
+    return f"CASE WHEN {expr} IS NOT NULL AND parse_date({expr}) IS NULL " \
+           f"THEN '{label} ' || shown({expr}) || ' is not a date ({DATE_HINT})' END"
+
+
+def date_between(expr: str, label: str, earliest: str, latest: str) -> str:
+    """Dates outside [earliest, latest] are typos (1900, 2100) rather than facts."""
+    return f"""CASE WHEN parse_date({expr}) < {earliest} OR parse_date({expr}) > {latest}
+               THEN '{label} ' || shown({expr}) || ' is not plausible (' || CASE WHEN parse_date({expr}) > {latest}
+               THEN 'in the future' ELSE 'too long ago' END || ')' END"""
+
+
+def not_a_count(expr: str, label: str, maximum: int = 10_000) -> str:
+    return f"""CASE WHEN {expr} IS NOT NULL AND (parse_count({expr}) IS NULL OR parse_count({expr}) < 0
+               OR parse_count({expr}) > {maximum})
+               THEN '{label} ' || shown({expr}) || ' is not a whole number' END"""
+
+
+def too_long(expr: str, label: str, limit: int) -> str:
+    return f"CASE WHEN length({expr}) > {limit} THEN '{label} is longer than {limit} characters' END"
+
+
+def too_many_cells(staged: StagedFile) -> str:
+    width = len(staged.match.headers)
+    return f"""CASE WHEN _ncells > {width} THEN 'the row has ' || _ncells || ' values but the header has {width}: ' ||
+               'is there an unquoted comma in an address?' END"""
+
+
+@dataclass
+class Location:
+    """How a file gives locations: WGS84 columns, BNG columns, or neither."""
+
+    lat: str = "NULL::DOUBLE"
+    lon: str = "NULL::DOUBLE"
+    checks: list[str] = field(default_factory=list)
+
+
+def location(staged: StagedFile) -> Location:
+    """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB."""
+    col = staged.column
+    loc = Location()
+    lat_lon = staged.match.has("lat") and staged.match.has("lon")
+    bng = staged.match.has("easting") and staged.match.has("northing")
+    wgs_lat, wgs_lon = f"parse_number({col('lat')})", f"parse_number({col('lon')})"
+    east, north = f"parse_number({col('easting')})", f"parse_number({col('northing')})"
+    bng_ok = f"({east} BETWEEN 0 AND 700000 AND {north} BETWEEN 0 AND 1300000)"
+    bng_point = f"ST_Transform(ST_Point({east}, {north}), 'EPSG:27700', 'EPSG:4326', always_xy := true)"
+    wgs_ok = f"({wgs_lat} BETWEEN -90 AND 90 AND {wgs_lon} BETWEEN -180 AND 180)"
+    lat_parts, lon_parts = [], []
+    if lat_lon:
+        lat_parts.append(f"CASE WHEN {wgs_ok} THEN {wgs_lat} END")
+        lon_parts.append(f"CASE WHEN {wgs_ok} THEN {wgs_lon} END")
+        loc.checks += _pair_checks(col("lat"), col("lon"), "latitude", "longitude")
+        loc.checks.append(f"""CASE WHEN {wgs_lat} IS NOT NULL AND {wgs_lon} IS NOT NULL AND NOT {wgs_ok}
+            THEN 'latitude ' || shown({col('lat')}) || ' / longitude ' || shown({col('lon')}) ||
+                 ' are out of range; if they are eastings and northings, name the columns Easting and Northing' END""")
+    if bng:
+        lat_parts.append(f"CASE WHEN {bng_ok} THEN ST_Y({bng_point}) END")
+        lon_parts.append(f"CASE WHEN {bng_ok} THEN ST_X({bng_point}) END")
+        loc.checks += _pair_checks(col("easting"), col("northing"), "easting", "northing")
+        loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {bng_ok}
+            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
+                 ' are not British National Grid coordinates' END""")
+    if lat_parts:
+        loc.lat = f"coalesce({', '.join(lat_parts)})"
+        loc.lon = f"coalesce({', '.join(lon_parts)})"
+    return loc
+
+
+def _pair_checks(a: str, b: str, a_label: str, b_label: str) -> list[str]:
+    return [
+        f"CASE WHEN {a} IS NOT NULL AND parse_number({a}) IS NULL THEN '{a_label} ' || shown({a}) || ' is not a number' END",
+        f"CASE WHEN {b} IS NOT NULL AND parse_number({b}) IS NULL THEN '{b_label} ' || shown({b}) || ' is not a number' END",
+        f"CASE WHEN ({a} IS NULL) <> ({b} IS NULL) THEN 'only one of {a_label} and {b_label} is given' END",
+    ]
+
+
+def row_hash(columns: list[str]) -> str:
+    """A fingerprint of a row's content, to tell updated rows from unchanged ones on a re-load."""
+    return "md5(concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in columns) + "))"

@@ -1,0 +1,101 @@
+"""HMO licence registers: a snapshot of one council's register.
+
+A newer register from the same source supersedes the older one. Licences that change
+get a new version; licences that vanish are ended, and their history is kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from etl.loaders import checks, tabular
+from etl.summary import LoadSummary
+
+CONTENT = ["licence_ref", "address", "postcode", "uprn", "file_lat", "file_lon", "max_occupants", "households",
+           "storeys", "licence_type", "licence_holder", "licence_start", "licence_expiry"]
+STORED = ["licence_ref", "address", "postcode", "uprn", "lat", "lon", "geocode_status", "location_flag",
+          "district_code", "lsoa_code", "max_occupants", "households", "storeys", "licence_type", "licence_holder",
+          "licence_start", "licence_expiry", "source", "load_id", "row_number", "row_hash"]
+
+
+def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
+    staged = tabular.stage(con, path, "hmo", summary, required=[("licence_ref",), ("address",)],
+                           mapping=mapping, sheet=sheet, progress=progress)
+    c = staged.column
+    loc = checks.location(staged)
+    earliest, latest = "DATE '1980-01-01'", "current_date + INTERVAL 30 YEAR"
+    validations = [
+        checks.too_many_cells(staged),
+        checks.blank(c("licence_ref"), "licence number"),
+        f"CASE WHEN {c('address')} IS NULL AND {loc.lat} IS NULL THEN 'address is blank' END",
+        checks.too_long(c("address"), "address", 500),
+        checks.not_a_count(c("max_occupants"), "maximum occupants"),
+        checks.not_a_count(c("households"), "households"),
+        checks.not_a_count(c("storeys"), "storeys", 100),
+        checks.not_a_date(c("licence_start"), "licence start"),
+        checks.not_a_date(c("licence_expiry"), "licence expiry"),
+        checks.date_between(c("licence_start"), "licence start", earliest, "current_date + INTERVAL 1 YEAR"),
+        checks.date_between(c("licence_expiry"), "licence expiry", earliest, latest),
+        f"""CASE WHEN parse_date({c('licence_expiry')}) < parse_date({c('licence_start')})
+            THEN 'licence expiry ' || shown({c('licence_expiry')}) || ' is before its start ' || shown({c('licence_start')}) END""",
+        *loc.checks,
+    ]
+    tabular.parse(con, f"""
+        SELECT _row AS row_number,
+               {c('licence_ref')} AS licence_ref,
+               {c('address')} AS address,
+               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
+               outward_code({c('postcode')}) AS _outward,
+               {c('uprn')} AS uprn,
+               {loc.lat} AS lat, {loc.lon} AS lon,
+               {loc.lat} AS file_lat, {loc.lon} AS file_lon,
+               parse_count({c('max_occupants')}) AS max_occupants,
+               parse_count({c('households')}) AS households,
+               parse_count({c('storeys')}) AS storeys,
+               {c('licence_type')} AS licence_type,
+               {c('licence_holder')} AS licence_holder,
+               parse_date({c('licence_start')}) AS licence_start,
+               parse_date({c('licence_expiry')}) AS licence_expiry,
+               {checks.reasons(validations)} AS reason
+        FROM stage
+    """)
+    con.execute(f"ALTER TABLE parsed ADD COLUMN row_hash VARCHAR")
+    con.execute(f"UPDATE parsed SET row_hash = {checks.row_hash(CONTENT)}")
+    tabular.record_rejects(con, summary, staged)
+    tabular.accepted_and_geocoded(con, summary, "licence_ref")
+    con.execute("ALTER TABLE incoming ADD COLUMN source VARCHAR; ALTER TABLE incoming ADD COLUMN load_id BIGINT")
+    con.execute("UPDATE incoming SET source = ?, load_id = ?", [summary.source, summary.load_id])
+    _supersede(con, summary)
+
+
+def _supersede(con, summary: LoadSummary) -> None:
+    """Compare the snapshot with the source's current licences: new, changed, unchanged, gone."""
+    today = dt.date.today()
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE current_licences AS
+        SELECT rowid AS _rid, licence_ref, row_hash FROM hmo_licence_history
+        WHERE source = ? AND ended_load_id IS NULL
+    """, [summary.source])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE merge_plan AS
+        SELECT coalesce(i.licence_ref, c.licence_ref) AS licence_ref, c._rid,
+               CASE WHEN c.licence_ref IS NULL THEN 'new'
+                    WHEN i.licence_ref IS NULL THEN 'ended'
+                    WHEN c.row_hash = i.row_hash THEN 'unchanged' ELSE 'updated' END AS action
+        FROM incoming i FULL OUTER JOIN current_licences c ON c.licence_ref = i.licence_ref
+    """)
+    counts = dict(con.execute("SELECT action, count(*) FROM merge_plan GROUP BY 1").fetchall())
+    summary.rows_loaded = counts.get("new", 0)
+    summary.rows_updated = counts.get("updated", 0)
+    summary.rows_unchanged = counts.get("unchanged", 0)
+    summary.rows_ended = counts.get("ended", 0)
+    con.execute("""
+        UPDATE hmo_licence_history SET ended_load_id = ?, ended_on = ?
+        WHERE rowid IN (SELECT _rid FROM merge_plan WHERE action IN ('updated', 'ended'))
+    """, [summary.load_id, today])
+    cols = ", ".join(STORED)
+    con.execute(f"""
+        INSERT INTO hmo_licence_history ({cols})
+        SELECT {cols} FROM incoming
+        WHERE licence_ref IN (SELECT licence_ref FROM merge_plan WHERE action IN ('new', 'updated'))
+    """)

@@ -1,0 +1,1 @@
+"""Turn a partner's CSV or XLSX file into numbered records, whatever its encoding, delimiter or layout."""

@@ -1,0 +1,109 @@
+"""Find the header row and match its headers to our fields.
+
+Council files often open with a title or a blank line before the header, and name the
+same thing a dozen ways ("Licence No.", "Case Number", "Reference"). Matching is
+case-, space- and punctuation-insensitive against `vocab/headers.toml`; `--mapping`
+covers the rest.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl import vocab
+from etl.errors import FileProblem
+
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass
+class HeaderMatch:
+    header_row: int
+    headers: list[str]
+    columns: dict[str, int]                 # our field → column index
+    ignored_duplicates: list[str] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+
+def field_aliases(kind: str) -> dict[str, dict]:
+    return vocab.load("headers")[kind]
+
+
+def _alias_index(kind: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for name, spec in field_aliases(kind).items():
+        index.setdefault(vocab.normalise_label(name), name)
+        for alias in spec["aliases"]:
+            index.setdefault(vocab.normalise_label(alias), name)
+    return index
+
+
+def read_mapping(path: Path, kind: str) -> dict[str, str]:
+    """`--mapping FILE`: TOML of our field → their header, flat or under [columns]."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise FileProblem(path, f"the mapping file can't be read: {exc}")
+    data = data.get("columns", data)
+    known = field_aliases(kind)
+    mapping = {}
+    for ours, theirs in data.items():
+        if ours not in known:
+            raise FileProblem(path, f"unknown field {ours!r} for {kind}; fields are: {', '.join(known)}")
+        if not isinstance(theirs, str):
+            raise FileProblem(path, f"{ours} must map to a header name in quotes")
+        mapping[ours] = theirs
+    return mapping
+
+
+def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
+                  mapping: dict[str, str] | None = None) -> HeaderMatch:
+    """Pick the header row among the first records and map its columns to fields."""
+    mapping = mapping or {}
+    mapped = {vocab.normalise_label(h): f for f, h in mapping.items()}
+    index = {label: name for label, name in _alias_index(kind).items() if name not in mapping}
+    index.update(mapped)
+
+    def score(row: list) -> int:
+        return sum(1 for c in row if c not in (None, "") and vocab.normalise_label(c) in index)
+
+    scored = [(score(row), number, row) for number, row in candidates[:HEADER_SEARCH_ROWS]]
+    best = max(scored, key=lambda s: (s[0], -s[1]), default=(0, 0, []))
+    if best[0] == 0:
+        first = next((row for _, row in candidates if any(c not in (None, "") for c in row)), [])
+        raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows; "
+                                f"headers found: {_show(first)}. Add --mapping FILE to name them")
+    _, header_row, row = best
+    headers = ["" if c is None else str(c).strip() for c in row]
+    match = HeaderMatch(header_row=header_row, headers=headers, columns={})
+    for i, header in enumerate(headers):
+        name = index.get(vocab.normalise_label(header))
+        if name and name not in match.columns:
+            match.columns[name] = i
+        elif name:
+            match.ignored_duplicates.append(header)
+    for ours, theirs in mapping.items():
+        if ours not in match.columns:
+            raise FileProblem(path, f"--mapping says {ours} = {theirs!r}, but there is no such column; "
+                                    f"headers found: {_show(headers)}")
+    return match
+
+
+def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, ...]]) -> None:
+    """Each group needs at least one of its fields; name what is missing and what was found."""
+    missing = [" or ".join(g) for g in groups if not any(match.has(f) for f in g)]
+    if missing:
+        raise FileProblem(path, f"required column(s) missing: {'; '.join(missing)}. "
+                                f"Headers found (row {match.header_row}): {_show(match.headers)}. "
+                                f"Rename them, or pass --mapping FILE")
+
+
+def _show(headers: list) -> str:
+    shown = [str(h) for h in headers if h not in (None, "")][:25]
+    more = len([h for h in headers if h not in (None, "")]) - len(shown)
+    text = ", ".join(repr(h) for h in shown) or "(none)"
+    return text + (f" and {more} more" if more > 0 else "")

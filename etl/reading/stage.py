@@ -1,0 +1,138 @@
+"""Copy a file's data rows into a DuckDB staging table, so validation runs set-wise in SQL.
+
+Only the header row and the skipping of blank and footer rows happen here, in Python;
+every per-value rule (postcodes, dates, coordinates) is SQL over the staged table.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+import pyarrow as pa
+
+from etl import vocab
+from etl.errors import FileProblem
+from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, match_headers, read_mapping
+from etl.reading.records import ReadNotes, Record, read_records
+
+BATCH_ROWS = 5_000
+MAX_RAW_COLUMNS = 200
+STAGE = "stage"
+
+
+@dataclass
+class StagedFile:
+    path: Path
+    match: HeaderMatch
+    notes: ReadNotes
+    rows_read: int = 0
+    blank_rows: int = 0
+    footer_rows: int = 0
+    staged_columns: list[int] = field(default_factory=list)
+
+    def column(self, name: str) -> str:
+        """SQL for one of our fields: its staged column, or NULL when the file lacks it."""
+        i = self.match.columns.get(name)
+        return f"c{i}" if i is not None else "NULL::VARCHAR"
+
+    def raw_json_sql(self, only: list[int] | None = None) -> tuple[str, list[str]]:
+        """SQL (with parameters) that rebuilds a row as {header: value} for the rejects table."""
+        columns = only if only is not None else self.staged_columns[:MAX_RAW_COLUMNS]
+        parts, params = [], []
+        for i in columns:
+            header = self.match.headers[i] if i < len(self.match.headers) else ""
+            parts.append(f"?, c{i}")
+            params.append(header or f"column {i + 1}")
+        if not parts:
+            return "'{}'::JSON", []
+        return f"json_object({', '.join(parts)})", params
+
+
+def _footer_regex() -> re.Pattern:
+    return re.compile("|".join(vocab.load("rows")["footer_patterns"]), re.IGNORECASE)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_file: Path | None = None,
+               sheet: str | None = None, progress: Callable[[int], None] | None = None) -> StagedFile:
+    mapping = read_mapping(mapping_file, kind) if mapping_file else None
+    notes = ReadNotes()
+    records = read_records(path, sheet, notes)
+    head: list[Record] = []
+    for record in records:
+        head.append(record)
+        if len(head) >= HEADER_SEARCH_ROWS:
+            break
+    match = match_headers(path, kind, head, mapping)
+    staged = StagedFile(path=path, match=match, notes=notes)
+    width = len(match.headers)
+    staged.staged_columns = sorted(set(range(min(width, MAX_RAW_COLUMNS))) | set(match.columns.values()))
+
+    def data_rows() -> Iterator[Record]:
+        for number, row in head:
+            if number > match.header_row:
+                yield number, row
+        yield from records
+
+    schema = pa.schema([("_row", pa.int64()), ("_ncells", pa.int32())] +
+                       [(f"c{i}", pa.string()) for i in staged.staged_columns])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({', '.join(f'{n} {_sql_type(t)}' for n, t in zip(schema.names, schema.types))})")
+    footer = _footer_regex()
+    batch: list[tuple[int, int, list]] = []
+    for number, row in data_rows():
+        cells = [_clean(c) for c in row]
+        filled = [c for c in cells if c is not None]
+        if not filled:
+            staged.blank_rows += 1
+            continue
+        if len(filled) == 1 and footer.search(filled[0]):
+            staged.footer_rows += 1
+            continue
+        batch.append((number, len(_trim_trailing(cells)), cells))
+        if len(batch) >= BATCH_ROWS:
+            _flush(con, schema, staged, batch)
+            if progress:
+                progress(staged.rows_read)
+    _flush(con, schema, staged, batch)
+    if progress:
+        progress(staged.rows_read)
+    return staged
+
+
+def _flush(con, schema: pa.Schema, staged: StagedFile, batch: list) -> None:
+    if not batch:
+        return
+    columns = {"_row": [b[0] for b in batch], "_ncells": [b[1] for b in batch]}
+    for i in staged.staged_columns:
+        columns[f"c{i}"] = [b[2][i] if i < len(b[2]) else None for b in batch]
+    table = pa.table(columns, schema=schema)
+    con.register("_stage_batch", table)
+    con.execute(f"INSERT INTO {STAGE} SELECT * FROM _stage_batch")
+    con.unregister("_stage_batch")
+    staged.rows_read += len(batch)
+    batch.clear()
+
+
+def _clean(cell) -> str | None:
+    if cell is None:
+        return None
+    text = str(cell).strip()
+    return text or None
+
+
+def _trim_trailing(cells: list) -> list:
+    end = len(cells)
+    while end and cells[end - 1] is None:
+        end -= 1
+    return cells[:end]
+
+
+def _sql_type(t: pa.DataType) -> str:
+    return {pa.int64(): "BIGINT", pa.int32(): "INTEGER"}.get(t, "VARCHAR")
+
+
+def require_rows(staged: StagedFile) -> None:
+    if staged.rows_read == 0:
+        raise FileProblem(staged.path, f"the file has a header (row {staged.match.header_row}) but no data rows")

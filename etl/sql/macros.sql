@@ -1,0 +1,44 @@
+-- Value-level rules shared by every loader, as DuckDB macros so they run set-wise.
+
+-- Postcodes: 'pe131ab', 'PE13  1AB' and 'Pe13-1ab' are all 'PE13 1AB'.
+CREATE OR REPLACE TEMP MACRO pc_compact(s) AS regexp_replace(upper(coalesce(s, '')), '[^A-Z0-9]', '', 'g');
+CREATE OR REPLACE TEMP MACRO postcode_norm(s) AS
+    CASE WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}')
+         THEN left(pc_compact(s), length(pc_compact(s)) - 3) || ' ' || right(pc_compact(s), 3) END;
+-- The outward code of a full postcode, or of a value that is only an outward code ('PE13').
+CREATE OR REPLACE TEMP MACRO outward_code(s) AS
+    CASE WHEN postcode_norm(s) IS NOT NULL THEN split_part(postcode_norm(s), ' ', 1)
+         WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?') THEN pc_compact(s) END;
+-- A postcode at the end of an address ('18 Abbey Road Oxford OX2 0AE', '..., PE13 1AB, UK').
+CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
+    postcode_norm(nullif(regexp_extract(upper(coalesce(s, '')),
+        '([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})[^A-Z0-9]*((UK|UNITED KINGDOM|ENGLAND)[^A-Z0-9]*)?$', 1), ''));
+
+-- Dates: ISO, dd/mm/yyyy (never mm/dd), d Mon yyyy, Excel serials; a trailing time is ignored.
+CREATE OR REPLACE TEMP MACRO date_text(s) AS
+    regexp_replace(
+        regexp_replace(trim(s), '[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP][mM])?$', ''),
+        '(\d)(st|nd|rd|th)\b', '\1', 'g');
+CREATE OR REPLACE TEMP MACRO parse_date(s) AS
+    CASE
+        WHEN s IS NULL THEN NULL
+        WHEN regexp_full_match(trim(s), '[0-9]{5}(\.[0-9]+)?')
+            THEN DATE '1899-12-30' + CAST(floor(CAST(trim(s) AS DOUBLE)) AS INTEGER)
+        WHEN regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}')
+            THEN CAST(try_strptime(date_text(s), ['%d/%m/%y', '%d-%m-%y', '%d.%m.%y']) AS DATE)
+        ELSE CAST(try_strptime(date_text(s), ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d',
+                                              '%d %b %Y', '%d %B %Y', '%d-%b-%Y', '%d-%B-%Y', '%d %b %y',
+                                              '%d-%b-%y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y']) AS DATE)
+    END;
+
+-- Numbers as people type them: '1,200', ' 6 ', '6.0'.
+CREATE OR REPLACE TEMP MACRO parse_number(s) AS try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE);
+CREATE OR REPLACE TEMP MACRO parse_count(s) AS
+    CASE WHEN parse_number(s) IS NOT NULL AND parse_number(s) = floor(parse_number(s))
+         THEN CAST(parse_number(s) AS INTEGER) END;
+
+-- A value quoted for a reject reason, cut short so one huge cell can't flood the message.
+CREATE OR REPLACE TEMP MACRO shown(s) AS '''' || left(s, 60) || CASE WHEN length(s) > 60 THEN '…' ELSE '' END || '''';
+
+-- Category matching ignores case, spaces and punctuation, like header matching.
+CREATE OR REPLACE TEMP MACRO label_key(s) AS regexp_replace(replace(lower(coalesce(s, '')), 'license', 'licence'), '[^a-z0-9]+', '', 'g');

@@ -1,0 +1,135 @@
+"""One small class owns every connection to the warehouse file.
+
+DuckDB allows one writing process or many reading ones, never both. So a writer never
+touches the live file: it copies it, changes the copy in one transaction, and swaps the
+copy in with an atomic rename. Readers (the dashboard) keep reading the old file until
+they reopen, and a crash or SIGKILL mid-load leaves the live file exactly as it was.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from etl.config import warehouse_path
+
+
+class WarehouseError(Exception):
+    """A problem an analyst can act on; the CLI prints it as one line."""
+
+
+def spatial_extension_path() -> str:
+    """The spatial extension ships inside a PyPI package; `INSTALL spatial` would need the internet."""
+    import duckdb_extension_spatial
+
+    folder = Path(duckdb_extension_spatial.__file__).parent / "extensions"
+    matches = sorted(glob.glob(str(folder / "*" / "spatial.duckdb_extension")))
+    if not matches:
+        raise WarehouseError(f"the DuckDB spatial extension is missing from {folder}; reinstall requirements.txt")
+    return matches[-1]
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"LOAD '{spatial_extension_path()}'")
+
+
+class Warehouse:
+    """The warehouse at `path`: read-only connections for readers, copy-and-swap transactions for writers."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = warehouse_path(path)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def version_token(self) -> tuple[int, int] | None:
+        """Changes whenever a writer swaps in a new file; readers reopen when it does."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def connect_read_only(self, retries: int = 20, delay: float = 0.05) -> duckdb.DuckDBPyConnection:
+        if not self.path.exists():
+            raise WarehouseError(f"no warehouse at {self.path}: run `python -m etl init` or `python -m etl demo`")
+        last: Exception | None = None
+        for _ in range(retries):
+            try:
+                con = duckdb.connect(str(self.path), read_only=True)
+                load_spatial(con)
+                return con
+            except duckdb.IOException as exc:  # a swap in progress, or a legacy writer holding the file
+                last = exc
+                time.sleep(delay)
+        raise WarehouseError(f"could not open {self.path} for reading: {last}")
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Serialise writers; a second analyst's load waits rather than losing the first one's work."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a connection to a private copy; commit and swap it in only if the block succeeds."""
+        with self.writer_lock():
+            self._remove_stale_copies()
+            staged = self.path.with_name(f"{self.path.name}.next-{os.getpid()}")
+            if self.path.exists():
+                shutil.copyfile(self.path, staged)
+            con = duckdb.connect(str(staged))
+            try:
+                load_spatial(con)
+                con.execute("BEGIN TRANSACTION")
+                yield con
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+                con.close()
+                _fsync(staged)
+                os.chmod(staged, 0o600)
+                os.replace(staged, self.path)
+                _fsync(self.path.parent)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.close()
+                _remove_quietly(staged)
+                raise
+
+    def _remove_stale_copies(self) -> None:
+        """Copies left by a killed writer are never swapped in; they are only garbage."""
+        for leftover in self.path.parent.glob(self.path.name + ".next-*"):
+            _remove_quietly(leftover)
+
+
+def _remove_quietly(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Make the rename durable: a power cut must not leave a half-written warehouse."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+

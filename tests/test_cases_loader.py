@@ -1,0 +1,64 @@
+"""Victim cases: pseudonymised references, identifying columns never stored anywhere."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from etl import pseudonym
+from etl.loading import load_file
+from tests.helpers import query, scalar, write_text
+
+CASES = ("Case Reference,Date Opened,Postcode,Exploitation Type,Nationality,Adult/Child,NRM Referral,Language,"
+         "Victim Name,Date of Birth,Address\n"
+         "MS-0001,2025-10-01,PE13 1AB,Labour,Lithuania,Adult,Yes,Lithuanian,Person Alpha,1990-01-01,1 Secret Rd PE13 1AB\n"
+         "MS-0002,2025-10-05,PE1 1AA,sexual,RO,Child,maybe,Romanian,Person Bravo,2008-02-02,2 Secret Rd PE1 1AA\n")
+
+
+@pytest.fixture
+def key_file(tmp_path, monkeypatch):
+    path = tmp_path / "keys" / "pseudonym.key"
+    monkeypatch.setenv("HOTSPOTS_KEY_FILE", str(path))
+    monkeypatch.delenv("HOTSPOTS_PSEUDONYM_KEY", raising=False)
+    return path
+
+
+def _every_text_in(db) -> str:
+    tables = [r[0] for r in query(db, "SELECT table_name FROM information_schema.tables")]
+    return "\n".join(str(row) for t in tables for row in query(db, f'SELECT * FROM "{t}"'))
+
+
+def test_references_are_keyed_hashes_and_identifying_columns_are_never_stored(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    s = load_file("cases", write_text(tmp_path / "c.csv", CASES), db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (1, 1)
+    assert s.dropped_columns == ["Victim Name", "Date of Birth", "Address"]
+    key = bytes.fromhex(key_file.read_text().strip())
+    expected = hmac.new(key, b"MS-0001", hashlib.sha256).hexdigest()[:32]
+    assert scalar(db, "SELECT case_key FROM cases") == expected
+    everything = _every_text_in(db) + db.read_bytes().decode("latin-1")
+    for secret in ("MS-0001", "MS-0002", "Person Alpha", "Person Bravo", "1990-01-01", "2008-02-02", "Secret Rd"):
+        assert secret not in everything
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_rejected_case_rows_keep_only_safe_fields(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    load_file("cases", write_text(tmp_path / "c.csv", CASES), db=db)
+    raw = scalar(db, "SELECT CAST(raw AS VARCHAR) FROM rejects")
+    assert "case_key" in raw and "maybe" in raw and "Person" not in raw and "MS-0002" not in raw
+
+
+def test_the_same_key_gives_the_same_case_key_across_loads(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    load_file("cases", write_text(tmp_path / "a.csv", CASES), db=db, source="Hub")
+    corrected = CASES.replace("Lithuanian,Person Alpha", "Lithuanian; Russian,Person Alpha")
+    s = load_file("cases", write_text(tmp_path / "b.csv", corrected), db=db, source="Hub")
+    assert (s.rows_loaded, s.rows_updated) == (0, 1)
+    assert scalar(db, "SELECT language_needs FROM cases") == ["Lithuanian", "Russian"]
+
+
+def test_case_key_ignores_spacing_and_case():
+    key = b"k" * 32
+    assert pseudonym.case_key("ms-0001", key) == pseudonym.case_key(" MS-0001 ", key)

@@ -1,0 +1,190 @@
+"""HMO registers: aliases, encodings, XLSX layouts, BNG, bad rows, repeat loads and supersession."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from etl.errors import FileProblem
+from etl.loading import load_file
+from tests.helpers import query, scalar, write_text, write_xlsx
+
+OXFORD_STYLE = (
+    "Case Number,Location,Total Number Occupants,Total Number Units,Licence Commenced,Licence Expires\n"
+    "16/01202/HMOADS,18 Abbey Road Wisbech Cambridgeshire pe131ab,4,,13/05/2016,24/01/2031\n"
+    "16/01865/HMOADS,20 Abbey Road Wisbech Cambridgeshire PE13 1AB,6,2,29/05/2016,24/01/2031\n"
+)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "w.duckdb"
+
+
+def test_oxford_layout_takes_postcode_from_the_address_and_reads_dd_mm_dates(tmp_path, db):
+    f = write_text(tmp_path / "oxford.csv", OXFORD_STYLE)
+    s = load_file("hmo", f, db=db, source="Test council")
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (2, 2, 0)
+    rows = query(db, "SELECT licence_ref, postcode, max_occupants, households, licence_start, licence_expiry "
+                     "FROM hmo_licences ORDER BY licence_ref")
+    assert rows[0] == ("16/01202/HMOADS", "PE13 1AB", 4, None, dt.date(2016, 5, 13), dt.date(2031, 1, 24))
+    assert rows[1][3] == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_encodings(tmp_path, db, encoding):
+    text = "Licence No.,Property Address,Post Code,Max. Occupiers,Expiry Date\nL1,1 Caf\u00e9 Row \u2019Wisbech\u2019,PE13 1AB,5,1 Mar 2030\n"
+    f = write_text(tmp_path / "reg.csv", text, encoding)
+    load_file("hmo", f, db=db)
+    assert scalar(db, "SELECT address FROM hmo_licences") == "1 Caf\u00e9 Row \u2019Wisbech\u2019"
+
+
+def test_a_stray_windows_1252_line_in_a_utf8_file_is_recoded_and_reported(tmp_path, db):
+    good = "Licence Number,Address,Postcode\nL1,1 Caf\u00e9 Row,PE13 1AB\n".encode("utf-8")
+    bad = "L2,2 Caf\u00e9 Row,PE13 1AB\n".encode("cp1252")
+    f = tmp_path / "mixed.csv"
+    f.write_bytes(good + bad)
+    s = load_file("hmo", f, db=db)
+    assert scalar(db, "SELECT count(*) FROM hmo_licences WHERE address = '2 Caf\u00e9 Row'") == 1
+    assert any("Windows-1252" in w for w in s.warnings)
+
+
+def test_semicolon_delimiter_and_header_aliases(tmp_path, db):
+    f = write_text(tmp_path / "reg.csv", "LICENCE REF;Address;Postcode;Maximum Occupants;Licence Expiry Date\n"
+                                         "A-1;3 Mill Lane;PE15 8AA;7;2030-01-31\n")
+    load_file("hmo", f, db=db)
+    assert query(db, "SELECT licence_ref, max_occupants, licence_expiry FROM hmo_licences") == \
+        [("A-1", 7, dt.date(2030, 1, 31))]
+
+
+def test_xlsx_with_title_rows_excel_dates_and_a_footer(tmp_path, db):
+    f = write_xlsx(tmp_path / "reg.xlsx", [
+        ["Peterborough City Council - Register of Licensed HMOs"],
+        [],
+        ["Licence No.", "Property Address", "Post Code", "Max Occupants", "Licence Start", "Expiry Date"],
+        ["P1", "1 Bridge St", "PE1 1AA", 6, dt.datetime(2024, 2, 1), dt.datetime(2029, 1, 31)],
+        [None, None, None, None, None, None],
+        ["P2", "2 Bridge St", "PE1 1AA", 5.0, 45000, "31/12/2029"],
+        ["Total licences: 2"],
+    ])
+    s = load_file("hmo", f, db=db)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (2, 2, 0)
+    assert query(db, "SELECT licence_ref, max_occupants, licence_start FROM hmo_licences ORDER BY 1") == \
+        [("P1", 6, dt.date(2024, 2, 1)), ("P2", 5, dt.date(2023, 3, 15))]
+
+
+def test_xlsx_sheet_choice(tmp_path, db):
+    import openpyxl
+
+    f = tmp_path / "two.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["nothing here"])
+    ws = wb.create_sheet("Register")
+    ws.append(["Licence Number", "Address"])
+    ws.append(["X1", "1 Sheet Lane, March PE15 9AA"])
+    wb.save(f)
+    with pytest.raises(FileProblem, match="no recognised hmo headers"):
+        load_file("hmo", f, db=db)
+    load_file("hmo", f, db=db, sheet="Register")
+    assert scalar(db, "SELECT postcode FROM hmo_licences") == "PE15 9AA"
+    with pytest.raises(FileProblem, match="no sheet named 'Nope'; sheets are Notes, Register"):
+        load_file("hmo", f, db=db, sheet="Nope")
+
+
+def test_bng_coordinates_are_transformed_in_the_right_axis_order(tmp_path, db):
+    f = write_text(tmp_path / "bng.csv", "Reference,Property Address,Easting,Northing\nH1,1 Cambridge Rd,546182,257043\n")
+    load_file("hmo", f, db=db)
+    lat, lon, status = query(db, "SELECT lat, lon, geocode_status FROM hmo_licences")[0]
+    assert status == "coordinates"
+    assert lat == pytest.approx(52.192254, abs=1e-4) and lon == pytest.approx(0.137179, abs=1e-4)
+
+
+def test_bad_rows_are_rejected_with_row_numbers_and_reasons(tmp_path, db):
+    f = write_text(tmp_path / "bad.csv",
+                   "Licence Number,Address,Postcode,Max Occupants,Licence Expiry Date\n"
+                   "G1,1 Good St,PE1 1AA,5,2030-01-01\n"
+                   ",2 No Ref St,PE1 1AA,5,2030-01-01\n"
+                   "B2,3 Bad St,PE1 1AA,six,2030-01-01\n"
+                   "B3,4 Bad St,PE1 1AA,5,12/31/2030\n"
+                   "B4,5 Bad St,PE1 1AA,5,31/02/2030\n"
+                   "B5,6 Bad St,PE1 1AA,5,01/01/2100\n"
+                   "B6,7 Shifted St, March,PE1 1AA,5,2030-01-01\n")
+    s = load_file("hmo", f, db=db)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (7, 1, 6)
+    reasons = dict(query(db, "SELECT row_number, reason FROM rejects ORDER BY 1"))
+    assert reasons[3] == "licence number is blank"
+    assert reasons[4] == "maximum occupants 'six' is not a whole number"
+    assert "'12/31/2030' is not a date" in reasons[5]
+    assert "'31/02/2030' is not a date" in reasons[6]
+    assert "not plausible" in reasons[7]
+    assert "6 values but the header has 5" in reasons[8]
+    raw = scalar(db, "SELECT raw->>'Max Occupants' FROM rejects WHERE row_number = 4")
+    assert raw == "six"
+
+
+def test_points_outside_the_area_or_swapped_are_flagged_not_moved(tmp_path, db):
+    f = write_text(tmp_path / "pts.csv", "Licence Number,Address,Latitude,Longitude\n"
+                                         "IN,1 Wisbech Rd,52.66,0.16\nSWAP,2 Wisbech Rd,0.16,52.66\nLDN,3 London Rd,51.5,-0.12\n")
+    load_file("hmo", f, db=db)
+    rows = dict((r[0], r[1:]) for r in query(db, "SELECT licence_ref, lat, lon, location_flag, district_code FROM hmo_licences"))
+    assert rows["IN"][2] is None
+    assert rows["SWAP"] == (0.16, 52.66, "swapped_lat_lon", None)
+    assert rows["LDN"] == (51.5, -0.12, "outside_area", None)
+
+
+def test_missing_required_columns_name_what_is_missing_and_what_was_found(tmp_path, db):
+    f = write_text(tmp_path / "nope.csv", "Licence Number,Town\nL1,March\n")
+    with pytest.raises(FileProblem) as err:
+        load_file("hmo", f, db=db)
+    assert "required column(s) missing: address" in str(err.value)
+    assert "'Licence Number', 'Town'" in str(err.value)
+    assert not db.exists() or scalar(db, "SELECT count(*) FROM hmo_licence_history") == 0
+
+
+def test_mapping_file_names_unknown_headers(tmp_path, db):
+    f = write_text(tmp_path / "odd.csv", "Permit,Where,Occ\nZ1,9 Odd Lane PE13 1AB,5\n")
+    m = write_text(tmp_path / "map.toml", 'licence_ref = "Permit"\naddress = "Where"\nmax_occupants = "Occ"\n')
+    load_file("hmo", f, db=db, mapping=m)
+    assert query(db, "SELECT licence_ref, postcode, max_occupants FROM hmo_licences") == [("Z1", "PE13 1AB", 5)]
+    bad = write_text(tmp_path / "bad.toml", 'licence_nr = "Permit"\n')
+    with pytest.raises(FileProblem, match="unknown field 'licence_nr'"):
+        load_file("hmo", f, db=db, mapping=bad)
+
+
+def test_same_file_twice_changes_nothing(tmp_path, db):
+    f = write_text(tmp_path / "oxford.csv", OXFORD_STYLE)
+    load_file("hmo", f, db=db)
+    again = load_file("hmo", f, db=db)
+    assert again.status == "already_loaded"
+    assert scalar(db, "SELECT count(*) FROM hmo_licence_history") == 2
+    assert query(db, "SELECT status FROM loads ORDER BY load_id") == [("loaded",), ("already_loaded",)]
+
+
+def test_a_newer_register_supersedes_the_older_and_keeps_history(tmp_path, db):
+    v1 = write_text(tmp_path / "fenland.csv", "Licence Number,Address,Max Occupants\n"
+                                              "L1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,6\nL3,3 A St PE13 1AB,7\n")
+    load_file("hmo", v1, db=db, source="Fenland")
+    v2 = write_text(tmp_path / "fenland2.csv", "Licence Number,Address,Max Occupants\n"
+                                               "L1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,8\nL4,4 A St PE13 1AB,9\n")
+    s = load_file("hmo", v2, db=db, source="Fenland")
+    assert (s.rows_loaded, s.rows_updated, s.rows_unchanged, s.rows_ended) == (1, 1, 1, 1)
+    assert query(db, "SELECT licence_ref, max_occupants FROM hmo_licences ORDER BY 1") == [("L1", 5), ("L2", 8), ("L4", 9)]
+    history = query(db, "SELECT licence_ref, max_occupants, ended_on IS NOT NULL FROM hmo_licence_history ORDER BY 1, 2")
+    assert history == [("L1", 5, False), ("L2", 6, True), ("L2", 8, False), ("L3", 7, True), ("L4", 9, False)]
+
+
+def test_the_same_register_as_xlsx_after_csv_is_unchanged(tmp_path, db):
+    csv_file = write_text(tmp_path / "register.csv", "Licence Number,Address,Max Occupants,Licence Expiry Date\n"
+                                                     "L1,1 A St PE13 1AB,5,01/03/2030\n")
+    xlsx_file = write_xlsx(tmp_path / "register.xlsx", [["Licence Number", "Address", "Max Occupants", "Licence Expiry Date"],
+                                                        ["L1", "1 A St PE13 1AB", 5, dt.datetime(2030, 3, 1)]])
+    load_file("hmo", csv_file, db=db)
+    s = load_file("hmo", xlsx_file, db=db)
+    assert (s.source, s.rows_unchanged, s.rows_loaded, s.rows_ended) == ("register", 1, 0, 0)
+
+
+def test_duplicate_rows_collapse(tmp_path, db):
+    f = write_text(tmp_path / "dup.csv", "Licence Number,Address\nL1,1 A St PE13 1AB\nL1,1 A St PE13 1AB\n")
+    s = load_file("hmo", f, db=db)
+    assert (s.rows_loaded, s.rows_collapsed) == (1, 1)

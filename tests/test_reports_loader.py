@@ -1,0 +1,85 @@
+"""Reports: vocabularies, gradings, generated references, corrected re-exports."""
+from __future__ import annotations
+
+import datetime as dt
+
+from etl.loading import load_file
+from tests.helpers import query, scalar, write_text, write_xlsx
+
+HEADER = "Report Ref,Date Received,Source Type,Address,Postcode,Indicators,Exploitation Type,Nationalities,People Seen,Grading,Summary\n"
+
+
+def test_vocabularies_and_grading(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", HEADER +
+                   "R1,2025-10-01,Member of public,12 Mill Lane,pe131ab,many people coming and going; collected by van early morning,"
+                   "Forced labour,Lithuania; RO,about 8,1bp,Van seen\n"
+                   "R2,01/10/2025,Modern Slavery Helpline,1 Rd,PE13 1AB,mattresses on floors,CSE,Polish,,2-C-C,\n")
+    s = load_file("reports", f, db=db)
+    assert s.rows_rejected == 0
+    rows = query(db, "SELECT report_ref, received_on, source_type, indicators, exploitation_type, nationalities, "
+                     "people_count, grading, source_evaluation, intelligence_assessment, handling_code FROM reports ORDER BY 1")
+    assert rows[0] == ("R1", dt.date(2025, 10, 1), "public", ["many_occupants", "van_pickups"], "labour",
+                       ["Lithuanian", "Romanian"], 8, "1-B-P", 1, "B", "P")
+    assert rows[1][2:5] == ("helpline", ["mattresses"], "sexual")
+    assert scalar(db, "SELECT indicators_text FROM reports WHERE report_ref = 'R2'") == "mattresses on floors"
+
+
+def test_unknown_categories_are_kept_visible_not_silently_dropped(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", HEADER + "R1,2025-10-01,Neighbourhood Watch,1 Rd,PE13 1AB,,Bees,Martian,,,\n")
+    s = load_file("reports", f, db=db)
+    assert scalar(db, "SELECT source_type FROM reports") == "other"
+    assert scalar(db, "SELECT nationalities FROM reports") == ["Martian"]
+    assert any("'Neighbourhood Watch' (1)" in w for w in s.warnings)
+    assert any("'Bees' (1)" in w for w in s.warnings)
+
+
+def test_bad_grading_future_dates_and_bad_coordinates_are_rejected(tmp_path):
+    db = tmp_path / "w.duckdb"
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    f = write_text(tmp_path / "r.csv", "Reference,Received,Latitude,Longitude,Grading\n"
+                   f"A,2025-01-01,52.6,0.1,9-Z-Q\nB,{future},52.6,0.1,\nC,2025-01-01,52.6x,0.1,\nD,2025-01-01,52.6,,\n"
+                   "E,2025-01-01,546182,257043,\n")
+    s = load_file("reports", f, db=db)
+    assert s.rows_rejected == 5
+    reasons = dict(query(db, "SELECT row_number, reason FROM rejects"))
+    assert "grading '9-Z-Q' is not 3x5x2" in reasons[2]
+    assert "in the future" in reasons[3]
+    assert "latitude '52.6x' is not a number" in reasons[4]
+    assert "only one of latitude and longitude" in reasons[5]
+    assert "name the columns Easting and Northing" in reasons[6]
+
+
+def test_a_corrected_re_export_updates_rows_by_reference(tmp_path):
+    db = tmp_path / "w.duckdb"
+    first = write_text(tmp_path / "a.csv", HEADER + "R1,2025-10-01,police,1 Rd,PE13 1AB,,,,,,first\n"
+                                                    "R2,2025-10-02,police,2 Rd,PE13 1AB,,,,,,same\n")
+    load_file("reports", first, db=db, source="Police")
+    second = write_text(tmp_path / "b.csv", HEADER + "R1,2025-10-01,police,1 Rd,PE13 1AB,,,,,,corrected\n"
+                                                     "R2,2025-10-02,police,2 Rd,PE13 1AB,,,,,,same\n"
+                                                     "R3,2025-10-03,police,3 Rd,PE13 1AB,,,,,,new\n")
+    s = load_file("reports", second, db=db, source="Police")
+    assert (s.rows_loaded, s.rows_updated, s.rows_unchanged) == (1, 1, 1)
+    assert query(db, "SELECT report_ref, summary FROM reports ORDER BY 1") == \
+        [("R1", "corrected"), ("R2", "same"), ("R3", "new")]
+
+
+def test_reports_without_references_get_stable_ones(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Date,Location,Description\n2025-10-01,1 Rd PE13 1AB,van early morning\n")
+    load_file("reports", f, db=db, source="Public")
+    g = write_text(tmp_path / "r2.csv", "Date,Location,Description\n2025-10-01,1 Rd PE13 1AB,van early morning\n\n")
+    s = load_file("reports", g, db=db, source="Public")
+    assert s.rows_unchanged == 1
+    assert scalar(db, "SELECT report_ref LIKE 'auto-%' FROM reports")
+    assert scalar(db, "SELECT indicators FROM reports") == ["van_pickups"]
+
+
+def test_partner_xlsx_with_text_dates(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_xlsx(tmp_path / "p.xlsx", [["Reference", "Received", "Reported By", "Location", "Post Code", "3x5x2"],
+                                         ["P1", "05/03/2025", "GLAA", "Farm Cottages", "PE14 0AA", "1-A-P"]])
+    load_file("reports", f, db=db)
+    assert query(db, "SELECT received_on, source_type, postcode, grading FROM reports") == \
+        [(dt.date(2025, 3, 5), "GLAA", "PE14 0AA", "1-A-P")]
