@@ -20,6 +20,7 @@ class RowProgress:
     def __call__(self, rows: int) -> None:
         if self.bar is None and rows > SHOW_AFTER_ROWS:
             self.bar = tqdm(desc=self.label, unit=" rows", file=sys.stderr, mininterval=0.5)
+            self.last = 0
         if self.bar is not None:
             self.bar.update(rows - self.last)
         self.last = rows

@@ -25,6 +25,17 @@ def _grading_compact(c) -> str:
     return f"nullif(regexp_replace(upper(coalesce({c('grading')}, {joined})), '[^0-9A-Z]', '', 'g'), '')"
 
 
+def _generated_ref(staged) -> str:
+    """A stable reference for rows that have none: their content, plus which copy of it they are.
+
+    Identical rows without a reference may be separate incidents (police.uk publishes many
+    such rows), so they are kept apart rather than collapsed; a re-load gives the same refs.
+    """
+    content = "md5(concat_ws('|', " + ", ".join(f"coalesce(c{i}, '')" for i in staged.staged_columns) + "))"
+    return (f"'auto-' || left({content}, 12) || '-' || "
+            f"row_number() OVER (PARTITION BY {content}, {staged.column('report_ref')} ORDER BY _row)")
+
+
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
     staged = tabular.stage(con, path, "reports", summary,
                            required=[("received_on",), ("address", "postcode", "lat", "easting")],
@@ -48,8 +59,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     ]
     tabular.parse(con, f"""
         SELECT _row AS row_number,
-               coalesce({c('report_ref')}, 'auto-' || left(md5(concat_ws('|', {c('received_on')}, {c('address')},
-                        {c('postcode')}, {c('summary')}, {c('indicators_text')})), 12)) AS report_ref,
+               coalesce({c('report_ref')}, {_generated_ref(staged)}) AS report_ref,
                parse_date({c('received_on')}) AS received_on,
                {c('source_type')} AS source_type_text,
                {c('address')} AS address,

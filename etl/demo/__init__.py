@@ -1,0 +1,8 @@
+"""Synthetic demo data: partner-style input files for demos, tests and benchmarks.
+
+`generate(out_dir, seed, scale, today)` writes HMO registers, report exports, a victim-case
+export and a matching synthetic postcode lookup. Nothing in them is real.
+"""
+from etl.demo.generate import DemoFile, PlantedError, generate
+
+__all__ = ["DemoFile", "PlantedError", "generate"]

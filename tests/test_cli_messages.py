@@ -1,0 +1,53 @@
+"""What an analyst sees at the command line: one clear line on failure, a summary and exit 0 on success."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.helpers import write_text
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "etl", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_missing_columns_exit_2_with_one_line_naming_them(tmp_path):
+    f = write_text(tmp_path / "council.csv", "Ref No,Town\n1,March\n")
+    r = run("load", "hmo", str(f), "--db", str(tmp_path / "w.duckdb"))
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert lines[0].startswith("error: council.csv:")
+    assert "required column(s) missing: address" in lines[0] and "'Ref No', 'Town'" in lines[0]
+
+
+def test_wrong_kind_of_file(tmp_path):
+    f = tmp_path / "register.csv"
+    f.write_bytes(b"%PDF-1.7\n...")
+    r = run("load", "hmo", str(f), "--db", str(tmp_path / "w.duckdb"))
+    assert r.returncode == 2 and "this is a PDF document" in r.stderr
+
+
+def test_rejected_rows_still_exit_0_and_the_summary_points_to_them(tmp_path):
+    f = write_text(tmp_path / "r.csv", "Licence Number,Address,Max Occupants\nL1,1 A St,5\nL2,2 A St,lots\n")
+    db = str(tmp_path / "w.duckdb")
+    r = run("load", "hmo", str(f), "--db", db, "--source", "Fenland District Council")
+    assert r.returncode == 0, r.stderr
+    assert "read 2 · loaded 1 · updated 0 · unchanged 0 · rejected 1 · not geocoded 1" in r.stdout
+    assert "python -m etl rejects --load 1" in r.stdout
+    out = tmp_path / "rejects.csv"
+    r = run("rejects", "--load", "1", "--out", str(out), "--db", db)
+    assert r.returncode == 0
+    text = out.read_text()
+    assert "r.csv,Fenland District Council,3,maximum occupants 'lots' is not a whole number" in text
+    status = run("status", "--db", db)
+    assert "Fenland District Council" in status.stdout and "0 days old" in status.stdout
+
+
+def test_big_loads_show_a_progress_bar(tmp_path):
+    rows = "".join(f"L{i},{i} Long Road PE13 1AB\n" for i in range(12_000))
+    f = write_text(tmp_path / "big.csv", "Licence Number,Address\n" + rows)
+    r = run("load", "hmo", str(f), "--db", str(tmp_path / "w.duckdb"))
+    assert r.returncode == 0
+    assert "reading big.csv" in r.stderr and "12000 rows" in r.stderr
+    assert "loaded 12,000" in r.stdout
