@@ -104,13 +104,17 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     Cases keep no postcode (it would help re-identify a victim), so only their districts move.
     """
     changed = {}
-    for table, key in (("hmo_licence_history", "ended_load_id IS NULL"), ("reports", "TRUE"), ("cases", "TRUE")):
+    tables = [("hmo_licence_history", "ended_load_id IS NULL"), ("reports", "TRUE")]
+    if has_boundaries(con, "district"):
+        # Without boundaries a case's district came from its postcode at load time, and that is gone.
+        tables.append(("cases", "TRUE"))
+    for table, key in tables:
         has_postcode = table != "cases"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE regeo AS
             SELECT rowid AS _rid, {'postcode' if has_postcode else 'NULL::VARCHAR AS postcode'},
                    NULL::VARCHAR AS _outward, lat, lon, geocode_status, location_flag, district_code, lsoa_code,
-                   lat AS _old_lat, lon AS _old_lon, district_code AS _old_district
+                   lat AS _old_lat, lon AS _old_lon, district_code AS _old_district, lsoa_code AS _old_lsoa
             FROM {table} WHERE {key}
         """)
         if has_postcode:
@@ -121,7 +125,7 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         changed[table] = con.execute("""
             SELECT count(*) FROM regeo
             WHERE _old_lat IS DISTINCT FROM lat OR _old_lon IS DISTINCT FROM lon
-               OR _old_district IS DISTINCT FROM district_code
+               OR _old_district IS DISTINCT FROM district_code OR _old_lsoa IS DISTINCT FROM lsoa_code
         """).fetchone()[0]
         con.execute(f"""
             UPDATE {table} AS t SET lat = r.lat, lon = r.lon, geocode_status = r.geocode_status,

@@ -62,3 +62,14 @@ def test_the_same_key_gives_the_same_case_key_across_loads(tmp_path, key_file):
 def test_case_key_ignores_spacing_and_case():
     key = b"k" * 32
     assert pseudonym.case_key("ms-0001", key) == pseudonym.case_key(" MS-0001 ", key)
+
+
+def test_a_later_postcode_load_keeps_the_districts_of_cases(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    lookup = write_text(tmp_path / "pc.csv", "postcode,latitude,longitude,lad_code\n"
+                                             "PE13 1AB,52.66,0.16,E07000010\nPE1 1AA,52.57,-0.24,E06000031\n")
+    load_file("postcodes", lookup, db=db)
+    load_file("cases", write_text(tmp_path / "c.csv", CASES), db=db)
+    assert scalar(db, "SELECT district_code FROM cases") == "E07000010"
+    load_file("postcodes", write_text(tmp_path / "pc2.csv", "postcode,latitude,longitude\nCB1 1AA,52.2,0.12\n"), db=db)
+    assert scalar(db, "SELECT district_code FROM cases") == "E07000010"

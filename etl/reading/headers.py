@@ -41,23 +41,21 @@ def _alias_index(kind: str) -> dict[str, str]:
     return index
 
 
-def read_mapping(path: Path, kind: str) -> dict[str, str]:
-    """`--mapping FILE`: TOML of our field → their header, flat or under [columns]."""
+def read_mapping(path: Path, known_fields, what: str) -> dict[str, str]:
+    """`--mapping FILE`: TOML of our field = "their header", flat or under [columns]."""
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise FileProblem(path, f"the mapping file can't be read: {exc}")
     data = data.get("columns", data)
-    known = field_aliases(kind)
-    mapping = {}
+    known = list(known_fields)
     for ours, theirs in data.items():
         if ours not in known:
-            raise FileProblem(path, f"unknown field {ours!r} for {kind}; fields are: {', '.join(known)}")
+            raise FileProblem(path, f"unknown field {ours!r} for {what}; fields are: {', '.join(known)}")
         if not isinstance(theirs, str):
             raise FileProblem(path, f"{ours} must map to a header name in quotes")
-        mapping[ours] = theirs
-    return mapping
+    return dict(data)
 
 
 def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],

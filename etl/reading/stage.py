@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from etl import vocab
 from etl.errors import FileProblem
-from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, match_headers, read_mapping
+from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, match_headers, read_mapping
 from etl.reading.records import ReadNotes, Record, read_records
 
 BATCH_ROWS = 5_000
@@ -57,7 +57,7 @@ def _footer_regex() -> re.Pattern:
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_file: Path | None = None,
                sheet: str | None = None, progress: Callable[[int], None] | None = None) -> StagedFile:
-    mapping = read_mapping(mapping_file, kind) if mapping_file else None
+    mapping = read_mapping(mapping_file, field_aliases(kind), kind) if mapping_file else None
     notes = ReadNotes()
     records = read_records(path, sheet, notes)
     head: list[Record] = []
