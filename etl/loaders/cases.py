@@ -57,14 +57,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {checks.reasons(validations)} AS reason
         FROM stage LEFT JOIN case_keys k ON k._row = stage._row
         LEFT JOIN vocab_boolean b ON b.alias = label_key({c('nrm_referred')})
-    """)
-    con.execute(f"ALTER TABLE parsed ADD COLUMN row_hash VARCHAR")
-    con.execute(f"UPDATE parsed SET row_hash = {checks.row_hash(CONTENT)}")
-    for column, table, what, fallback in (("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"),
-                                          ("age_text", "vocab_age_group", "age groups", "unknown")):
-        warning = vocabularies.unmapped_warning(con, column, table, what, fallback)
-        if warning:
-            summary.warnings.append(warning)
+    """, CONTENT)
+    vocabularies.warn_unmapped(con, summary, ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"),
+                               ("age_text", "vocab_age_group", "age groups", "unknown"))
     tabular.record_rejects(con, summary, staged, _safe_raw(staged))
     tabular.accepted_and_geocoded(con, summary, "case_key")
     _classify(con, summary)

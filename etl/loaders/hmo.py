@@ -58,9 +58,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                parse_date({c('licence_expiry')}) AS licence_expiry,
                {checks.reasons(validations)} AS reason
         FROM stage
-    """)
-    con.execute(f"ALTER TABLE parsed ADD COLUMN row_hash VARCHAR")
-    con.execute(f"UPDATE parsed SET row_hash = {checks.row_hash(CONTENT)}")
+    """, CONTENT)
     tabular.record_rejects(con, summary, staged)
     tabular.accepted_and_geocoded(con, summary, "licence_ref")
     con.execute("ALTER TABLE incoming ADD COLUMN source VARCHAR; ALTER TABLE incoming ADD COLUMN load_id BIGINT")

@@ -76,14 +76,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('summary')} AS summary,
                {checks.reasons(validations)} AS reason
         FROM stage
-    """)
-    con.execute(f"ALTER TABLE parsed ADD COLUMN row_hash VARCHAR")
-    con.execute(f"UPDATE parsed SET row_hash = {checks.row_hash(CONTENT)}")
-    for column, table, what, fallback in (("source_type_text", "vocab_source_type", "source types", "other"),
-                                          ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown")):
-        warning = vocabularies.unmapped_warning(con, column, table, what, fallback)
-        if warning:
-            summary.warnings.append(warning)
+    """, CONTENT)
+    vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other"),
+                               ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
     if not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)

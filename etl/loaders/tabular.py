@@ -11,6 +11,7 @@ from typing import Callable
 import duckdb
 
 from etl import geocode
+from etl.loaders import checks
 from etl.reading.headers import require
 from etl.reading.stage import StagedFile, require_rows, stage_file
 from etl.summary import LoadSummary
@@ -29,9 +30,14 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     return staged
 
 
-def parse(con: duckdb.DuckDBPyConnection, select_sql: str) -> None:
-    """`select_sql` reads `stage` and yields one row per data row, with `row_number` and `reason`."""
+def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str]) -> None:
+    """`select_sql` reads `stage` and yields one row per data row, with `row_number` and `reason`.
+
+    `content` names the parsed columns whose values make a row "changed" on a re-load.
+    """
     con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {select_sql}")
+    con.execute("ALTER TABLE parsed ADD COLUMN row_hash VARCHAR")
+    con.execute(f"UPDATE parsed SET row_hash = {checks.row_hash(content)}")
 
 
 def record_rejects(con: duckdb.DuckDBPyConnection, summary: LoadSummary, staged: StagedFile,

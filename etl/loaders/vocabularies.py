@@ -24,6 +24,14 @@ def _alias_table(con, table: str, aliases: dict[str, str]) -> None:
     con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(aliases.items()))
 
 
+def warn_unmapped(con, summary, *columns: tuple[str, str, str, str]) -> None:
+    """For each (column, vocabulary table, what, fallback): say which values fell outside the vocabulary."""
+    for column, vocab_table, what, fallback in columns:
+        warning = unmapped_warning(con, column, vocab_table, what, fallback)
+        if warning:
+            summary.warnings.append(warning)
+
+
 def unmapped_warning(con, column: str, vocab_table: str, what: str, fallback: str) -> str | None:
     """Values outside a vocabulary are stored as `fallback`; the summary says which, so none vanish silently."""
     rows = con.execute(f"""
