@@ -63,18 +63,23 @@ def _unit_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
 
 
 def gi_star_z(y: np.ndarray, w: sparse.csr_matrix) -> np.ndarray:
-    """Analytical Gi* z-scores for counts `y` under binary weights `w` (self-weights included)."""
+    """Analytical Gi* z-scores for counts `y` under binary weights `w` (self-weights included).
+
+    `y` may be a matrix with one column per period: each column is scored on its own.
+    """
     y = np.asarray(y, dtype=float)
-    n = len(y)
-    mean = y.mean()
-    s = np.sqrt((y ** 2).mean() - mean ** 2)
+    n = y.shape[0]
+    mean = y.mean(axis=0)
+    s = np.sqrt(np.maximum((y ** 2).mean(axis=0) - mean ** 2, 0))
     weight_sum = np.asarray(w.sum(axis=1)).ravel()
     squares_sum = np.asarray(w.multiply(w).sum(axis=1)).ravel()
+    spread = np.sqrt((n * squares_sum - weight_sum ** 2) / (n - 1))
+    if y.ndim == 2:
+        weight_sum, spread = weight_sum[:, None], spread[:, None]
     numerator = w @ y - mean * weight_sum
-    denominator = s * np.sqrt((n * squares_sum - weight_sum ** 2) / (n - 1))
+    denominator = s * spread
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(denominator > 0, numerator / denominator, 0.0)
-    return z
+        return np.where(denominator > 0, numerator / denominator, 0.0)
 
 
 def benjamini_hochberg(p: np.ndarray, alpha: float) -> np.ndarray:

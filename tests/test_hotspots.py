@@ -1,0 +1,74 @@
+"""Planted clusters on a uniform background are found, and nothing else is (FDR holds)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import h3
+import numpy as np
+import pytest
+
+from analysis import hotspots
+from analysis.filters import Filters
+from etl.loading import load_file
+from etl.warehouse import Warehouse
+
+TODAY = dt.date.today()
+CLUSTERS = [(52.5736, -0.2430), (52.6664, 0.1596), (52.3310, -0.1840)]  # Peterborough, Wisbech, Huntingdon
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """Background reports spread evenly over the area, plus three dense clusters.
+
+    Half of each cluster's reports come by postcode only, geocoded through a lookup.
+    """
+    tmp = tmp_path_factory.mktemp("planted")
+    rng = np.random.default_rng(5)
+    rows, lookup = [], []
+    for i in range(400):
+        lat, lon = rng.uniform(52.05, 52.70), rng.uniform(-0.45, 0.45)
+        day = TODAY - dt.timedelta(days=int(rng.integers(0, 80)))
+        rows.append(f"B{i},{day},{i} Field Road,,{lat:.6f},{lon:.6f}")
+    for c, (lat, lon) in enumerate(CLUSTERS):
+        postcode = f"PE{c + 1} 9Z{'ABC'[c]}"
+        lookup.append(f"{postcode},{lat:.6f},{lon:.6f}")
+        for j in range(30):
+            day = TODAY - dt.timedelta(days=int(rng.integers(0, 80)))
+            if j % 2:
+                rows.append(f"C{c}-{j},{day},{j} Cluster Street,{postcode},,")
+            else:
+                jitter = rng.normal(0, 0.002, 2)
+                rows.append(f"C{c}-{j},{day},{j} Cluster Street,,{lat + jitter[0]:.6f},{lon + jitter[1]:.6f}")
+    (tmp / "pc.csv").write_text("postcode,latitude,longitude\n" + "\n".join(lookup) + "\n")
+    (tmp / "r.csv").write_text("Reference,Date,Address,Postcode,Latitude,Longitude\n" + "\n".join(rows) + "\n")
+    db = tmp / "w.duckdb"
+    load_file("postcodes", tmp / "pc.csv", db=db)
+    load_file("reports", tmp / "r.csv", db=db)
+    return db
+
+
+def test_every_report_in_the_area_is_counted_once(planted):
+    con = Warehouse(planted).connect_read_only()
+    result = hotspots.compute(con, Filters.default())
+    assert result.incidents + result.outside_area == 400 + 90
+    assert result.cells["h3"].is_unique
+    assert (result.cells["reports"] == 0).sum() > len(result.cells) / 2  # empty cells are in the area
+
+
+def test_finds_every_planted_cluster_and_no_noise(planted):
+    con = Warehouse(planted).connect_read_only()
+    cells = hotspots.compute(con, Filters.default(), resolution=8).cells
+    hot = set(cells.loc[cells["gi_bin"] >= 2, "h3"])
+    allowed = set()
+    for lat, lon in CLUSTERS:
+        centre = h3.latlng_to_cell(lat, lon, 8)
+        assert centre in hot, "a planted cluster was missed"
+        allowed |= set(h3.grid_disk(centre, 2))
+    assert hot <= allowed, f"noise flagged: {sorted(hot - allowed)[:5]}"
+
+
+def test_few_incidents_are_called_unreliable(planted):
+    con = Warehouse(planted).connect_read_only()
+    narrow = Filters(TODAY - dt.timedelta(days=2), TODAY)
+    result = hotspots.compute(con, narrow)
+    assert result.incidents < 30 and "unreliable" in result.warning
