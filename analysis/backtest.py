@@ -1,0 +1,123 @@
+"""How well do hotspots predict next month? Scored over the last 12 months, for each method.
+
+For each month t, hotspots are drawn from the reports of months t-k … t-1 and scored against
+the reports of month t:
+
+- PAI, Predictive Accuracy Index = (n/N) / (a/A): the share of month t's reports that fell in
+  flagged cells, over the share of the area flagged (Chainey, Tompson & Uhlig 2008).
+- RRI, Recapture Rate Index = (n / n_prev) / (N / N_prev): whether the flagged cells kept their
+  share of incidents from the training window into month t (Levine 2008).
+
+Counts and KDE flag their busiest `top_share` of cells; Gi* flags its 95% hot cells after FDR.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import hotspots, kde, study_area
+from analysis.filters import Filters
+from analysis.gistar import gi_star, neighbour_weights
+
+METHODS = ("counts", "kde", "gi_star")
+
+
+@dataclass
+class Backtest:
+    months: pd.DataFrame      # one row per month and method: month, method, N, n, a, A, pai, rri
+    summary: pd.DataFrame     # per method: mean hit rate, mean area share, mean PAI, mean RRI
+    sentence: str             # the plain statement the dashboard shows
+    warning: str | None
+
+
+def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> Backtest:
+    cfg = hotspots.settings()
+    bt = cfg["backtest"]
+    resolution = resolution or cfg["aggregation"]["resolution"]
+    end = _month_start(f.date_to)
+    first = _add_months(end, -(bt["months"] + bt["window_months"]))
+    points = hotspots.report_points(con, replace(f, date_from=first, date_to=f.date_to))
+    cells, _ = study_area.study_area_cells(con, resolution, points["lat"].to_numpy(), points["lon"].to_numpy(),
+                                           cfg["aggregation"]["hull_buffer_m"])
+    if len(cells) < 2:
+        return Backtest(pd.DataFrame(), pd.DataFrame(), "Not enough data to test the hotspots.",
+                        "No geocoded reports match these filters, so there is nothing to test.")
+    index = hotspots._positions(cells, study_area.to_cells(points["lat"].to_numpy(), points["lon"].to_numpy(),
+                                                           resolution))
+    month = pd.to_datetime(points["received_on"]).dt.to_period("M")
+    w = neighbour_weights(cells, cfg["gi_star"]["rings"])
+    centres = np.array([hotspots.h3.cell_to_latlng(c) for c in cells])
+    rows = []
+    for step in range(bt["months"], 0, -1):
+        target = pd.Period(_add_months(end, -step), "M")
+        train = (month >= target - bt["window_months"]) & (month < target) & (index >= 0)
+        test = (month == target) & (index >= 0)
+        train_counts = np.bincount(index[train], minlength=len(cells)).astype(float)
+        test_counts = np.bincount(index[test], minlength=len(cells)).astype(float)
+        flagged = _flags(train_counts, w, centres, points[train], cfg)
+        for method, mask in flagged.items():
+            rows.append(_score(str(target), method, mask, train_counts, test_counts))
+    months = pd.DataFrame(rows)
+    summary = months.groupby("method", sort=False).agg(hit_rate=("hit_rate", "mean"), area_share=("area_share", "mean"),
+                                                       pai=("pai", "mean"), rri=("rri", "mean"),
+                                                       reports=("N", "sum")).reset_index()
+    return Backtest(months, summary, _sentence(months, bt["window_months"]), _warning(months))
+
+
+def _flags(train_counts, w, centres, train_points, cfg) -> dict[str, np.ndarray]:
+    top = max(1, int(round(cfg["backtest"]["top_share"] * len(train_counts))))
+    density = kde.quartic_density(centres[:, 0], centres[:, 1], train_points["lat"].to_numpy(),
+                                  train_points["lon"].to_numpy(), cfg["kde"]["bandwidth_m"])
+    result = gi_star(train_counts, w, cfg["gi_star"]["alpha"])
+    return {"counts": _top(train_counts, top), "kde": _top(density, top), "gi_star": result.gi_bin >= 2}
+
+
+def _top(values: np.ndarray, top: int) -> np.ndarray:
+    mask = np.zeros(len(values), dtype=bool)
+    if values.max(initial=0) > 0:
+        order = np.argsort(-values, kind="stable")[:top]
+        mask[order[values[order] > 0]] = True
+    return mask
+
+
+def _score(month: str, method: str, mask, train_counts, test_counts) -> dict:
+    N, n = test_counts.sum(), test_counts[mask].sum()
+    N_prev, n_prev = train_counts.sum(), train_counts[mask].sum()
+    A, a = len(mask), mask.sum()
+    hit = n / N if N else np.nan
+    area = a / A
+    pai = hit / area if a and N else np.nan
+    rri = (n / n_prev) / (N / N_prev) if n_prev and N and N_prev else np.nan
+    return {"month": month, "method": method, "N": int(N), "n": int(n), "a": int(a), "A": int(A),
+            "hit_rate": hit, "area_share": area, "pai": pai, "rri": rri}
+
+
+def _sentence(months: pd.DataFrame, window: int) -> str:
+    last = months[months["method"] == "gi_star"].tail(1)
+    if last.empty or not last["N"].iloc[0]:
+        return "No reports last month to test the hotspots against."
+    row = last.iloc[0]
+    span = "last quarter's" if window == 3 else f"the previous {window} months'"
+    return (f"{span.capitalize()} hotspots captured {row['hit_rate']:.0%} of this month's reports "
+            f"in {row['area_share']:.1%} of the area (Gi*, {row['month']}).")
+
+
+def _warning(months: pd.DataFrame) -> str | None:
+    few = months[(months["method"] == "gi_star") & (months["N"] < 30)]
+    if few.empty:
+        return None
+    return (f"{len(few)} of {months['month'].nunique()} months had fewer than 30 reports: "
+            f"their scores are unreliable.")
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    total = day.year * 12 + day.month - 1 + months
+    return dt.date(total // 12, total % 12 + 1, 1)
