@@ -115,3 +115,65 @@ def demo(db: str | None, seed: int, scale: int, out: str) -> None:
 
     for line in build_demo(db, seed=seed, scale=scale, out=Path(out)):
         click.echo(line)
+
+
+def _filter_options(command):
+    """The dashboard's filters, so an export reproduces what a tactical lead sees."""
+    options = [
+        click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 90 days ago)."),
+        click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today)."),
+        click.option("--district", multiple=True, help="District code or name; repeat for several (default: all)."),
+        click.option("--exploitation", multiple=True,
+                     help="Exploitation type (labour, sexual, criminal, domestic servitude, organ harvesting, unknown)."),
+        click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(date_from, date_to, district, exploitation):
+    from analysis.filters import Filters
+    from etl import vocab
+
+    default = Filters.default()
+    by_name = {name.lower(): code for code, name in vocab.area_districts().items()}
+    codes = []
+    for d in district:
+        code = d if d in vocab.area_districts() else by_name.get(d.strip().lower())
+        if not code:
+            raise click.BadParameter(f"unknown district {d!r}; use one of: {', '.join(vocab.area_districts().values())}",
+                                     param_hint="--district")
+        codes.append(code)
+    return Filters(date_from=date_from.date() if date_from else default.date_from,
+                   date_to=date_to.date() if date_to else default.date_to,
+                   districts=tuple(sorted(codes)), exploitation_types=tuple(sorted(exploitation)))
+
+
+@main.group()
+def export() -> None:
+    """Export hotspots or visit priorities, filtered as on the dashboard."""
+
+
+@export.command("hotspots")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="CSV, GeoJSON or GeoPackage, chosen by the extension (.csv, .geojson, .gpkg).")
+@click.option("--resolution", type=click.IntRange(7, 9), help="H3 resolution (default: analysis/hotspots.toml).")
+@_filter_options
+def export_hotspots(out, resolution, date_from, date_to, district, exploitation, db) -> None:
+    """One row per cell of the study area: h3, reports, gi_z, gi_p, gi_bin, trend."""
+    from analysis.export_files import ExportError, hotspot_frame, write
+    from etl.warehouse import Warehouse
+
+    f = _filters(date_from, date_to, district, exploitation)
+    con = Warehouse(db).connect_read_only()
+    try:
+        frame = hotspot_frame(con, f, resolution)
+    finally:
+        con.close()
+    try:
+        fmt = write(frame, Path(out), ("CSV", "GeoJSON", "GPKG"))
+    except ExportError as exc:
+        _fail(str(exc))
+    hot = int((frame["gi_bin"] > 0).sum())
+    click.echo(f"wrote {len(frame):,} cells ({hot:,} hot at 90% or more) to {out} as {fmt}")

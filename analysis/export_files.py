@@ -1,0 +1,51 @@
+"""Write analysis results to the file an analyst asked for, by its extension.
+
+CSV and XLSX go through `spreadsheets.safe_frame`, so a cell that looks like a formula
+arrives as text; GeoJSON and GeoPackage carry the cell polygons in WGS84.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import h3
+import pandas as pd
+from shapely.geometry import Polygon
+
+from analysis import hotspots
+from analysis.filters import Filters
+
+HOTSPOT_COLUMNS = ["h3", "reports", "gi_z", "gi_p", "gi_bin", "trend"]
+FORMATS = {".csv": "CSV", ".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".xlsx": "XLSX"}
+
+
+class ExportError(Exception):
+    """The export can't be written as asked; the CLI prints it as one line."""
+
+
+def hotspot_frame(con, f: Filters, resolution: int | None = None) -> gpd.GeoDataFrame:
+    """One row per study-area cell, with its polygon (h3 gives (lat, lng): swapped to (x, y) here)."""
+    cells = hotspots.compute(con, f, resolution).cells[HOTSPOT_COLUMNS]
+    polygons = [Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in cells["h3"]]
+    return gpd.GeoDataFrame(cells, geometry=polygons, crs="EPSG:4326")
+
+
+def write(frame: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> str:
+    """Write `frame` in the format `path`'s extension names; return that format's name."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt not in allowed:
+        raise ExportError(f"{path.name}: use one of {', '.join(s for s, f in FORMATS.items() if f in allowed)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in ("CSV", "XLSX"):
+        from analysis.spreadsheets import safe_frame, to_xlsx
+
+        table = safe_frame(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+        if fmt == "CSV":
+            table.to_csv(path, index=False)
+        else:
+            path.write_bytes(to_xlsx(table))
+    else:
+        geo = frame if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoDataFrame(
+            frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+        geo.to_file(path, driver=fmt)
+    return fmt
