@@ -89,12 +89,12 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
 
 def _classify(con, summary: LoadSummary) -> None:
     """Map free text onto the vocabularies: source type, exploitation type, indicators, nationalities."""
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.* EXCLUDE (source_type_text, exploitation_text, nationalities_text),
                coalesce(st.value, 'other') AS source_type,
                coalesce(ex.value, 'unknown') AS exploitation_type,
-               coalesce(ind.codes, []::VARCHAR[]) AS indicators,
+               {vocabularies.indicator_codes_sql("i._indicator_source")} AS indicators,
                coalesce(nat.names, []::VARCHAR[]) AS nationalities,
                CAST(left(i.grading, 1) AS TINYINT) AS source_evaluation,
                substr(i.grading, 3, 1) AS intelligence_assessment,
@@ -103,10 +103,6 @@ def _classify(con, summary: LoadSummary) -> None:
         FROM incoming i
         LEFT JOIN vocab_source_type st ON st.alias = label_key(i.source_type_text)
         LEFT JOIN vocab_exploitation ex ON ex.alias = label_key(i.exploitation_text)
-        LEFT JOIN (
-            SELECT i2.report_ref, list(v.code ORDER BY v.code) AS codes
-            FROM incoming i2 JOIN vocab_indicator v ON regexp_matches(i2._indicator_source, v.pattern)
-            GROUP BY 1) ind ON ind.report_ref = i.report_ref
         LEFT JOIN (
             SELECT report_ref, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS names
             FROM (SELECT report_ref, unnest(regexp_split_to_array(nationalities_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part

@@ -35,9 +35,8 @@ def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str]) -
 
     `content` names the parsed columns whose values make a row "changed" on a re-load.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {select_sql}")
-    con.execute("ALTER TABLE parsed ADD COLUMN row_hash VARCHAR")
-    con.execute(f"UPDATE parsed SET row_hash = {checks.row_hash(content)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT *, {checks.row_hash(content)} AS row_hash "
+                f"FROM ({select_sql})")
 
 
 def record_rejects(con: duckdb.DuckDBPyConnection, summary: LoadSummary, staged: StagedFile,

@@ -14,9 +14,6 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     languages = [(nat, langs) for nat, langs in vocab.nationality_languages().items()]
     con.execute("CREATE OR REPLACE TEMP TABLE vocab_languages (nationality VARCHAR, languages VARCHAR[])")
     con.executemany("INSERT INTO vocab_languages VALUES (?, ?)", languages)
-    patterns = [(code, "(?i)" + "|".join(spec["patterns"])) for code, spec in vocab.load("indicators").items()]
-    con.execute("CREATE OR REPLACE TEMP TABLE vocab_indicator (code VARCHAR, pattern VARCHAR)")
-    con.executemany("INSERT INTO vocab_indicator VALUES (?, ?)", patterns)
 
 
 def _alias_table(con, table: str, aliases: dict[str, str]) -> None:
@@ -44,3 +41,16 @@ def unmapped_warning(con, column: str, vocab_table: str, what: str, fallback: st
         return None
     shown = ", ".join(f"{v!r} ({n})" for v, n in rows[:5]) + (" …" if len(rows) > 5 else "")
     return f"{what} not in the vocabulary, stored as '{fallback}': {shown}"
+
+
+def indicator_codes_sql(text_expr: str) -> str:
+    """The sorted indicator codes whose patterns match `text_expr`.
+
+    Patterns are written into the SQL as constants so DuckDB compiles each regex once, not
+    once per row; they come from our own vocabulary file, quoted as SQL strings.
+    """
+    checks = []
+    for code, spec in sorted(vocab.load("indicators").items()):
+        pattern = ("(?i)" + "|".join(spec["patterns"])).replace("'", "''")
+        checks.append(f"CASE WHEN regexp_matches({text_expr}, '{pattern}') THEN '{code}' END")
+    return f"coalesce(list_filter([{', '.join(checks)}], x -> x IS NOT NULL), []::VARCHAR[])"

@@ -16,6 +16,7 @@ import pyarrow as pa
 from etl import vocab
 from etl.errors import FileProblem
 from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, match_headers, read_mapping
+from etl.reading import fast_csv
 from etl.reading.records import ReadNotes, Record, read_records
 
 BATCH_ROWS = 5_000
@@ -69,6 +70,14 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     staged = StagedFile(path=path, match=match, notes=notes)
     width = len(match.headers)
     staged.staged_columns = sorted(set(range(min(width, MAX_RAW_COLUMNS))) | set(match.columns.values()))
+
+    if staged.notes.delimiter and width <= MAX_RAW_COLUMNS and staged.notes.encoding.startswith("utf-8"):
+        fast = fast_csv.stage(con, path, STAGE, match.header_row, width, staged.notes.delimiter)
+        if fast is not None:
+            staged.rows_read, staged.blank_rows, staged.footer_rows = fast
+            if progress:
+                progress(staged.rows_read)
+            return staged
 
     def data_rows() -> Iterator[Record]:
         for number, row in head:

@@ -1,0 +1,93 @@
+"""Stage a clean CSV with DuckDB's own reader, many times faster than reading it row by row.
+
+Only a file that the careful reader (`records.py`) would read the same way takes this path:
+valid UTF-8, no NUL bytes, no blank lines (DuckDB skips them, which would shift row numbers),
+a header row that ends where its line ends, and no row that DuckDB's strict mode rejects
+(too many values, a broken quote). Anything else returns False with nothing staged, and the
+careful reader takes over.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from pathlib import Path
+
+import duckdb
+
+from etl import vocab
+
+CHUNK = 1 << 24
+
+
+def is_clean(path: Path) -> bool:
+    """Valid UTF-8 with no NUL and no blank line; read in chunks, never the whole file at once."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    blank = re.compile(rb"(^|\n)[ \t]*\r?\n")
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if b"\x00" in chunk:
+                return False
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+            if blank.search(tail + (chunk[3:] if not tail and chunk.startswith(b"\xef\xbb\xbf") else chunk)):
+                return False
+            tail = chunk[-2:]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bool:
+    """The first `header_row` lines must be the first `header_row` records, so `skip` lands on data."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        lines = [fh.readline() for _ in range(header_row)]
+    return len(list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))) == header_row
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: int, width: int,
+          delimiter: str) -> tuple[int, int, int] | None:
+    """Create `table` like the careful reader would; return (rows, blank rows, footer rows) or None."""
+    if not is_clean(path) or not _header_lines_are_records(path, header_row, delimiter):
+        return None
+    columns = list(range(width))
+    spec = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width)) + "}"
+    cells = ", ".join(f"nullif(trim(column{i}), '') AS c{i}" for i in columns)
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT CAST(row_number() OVER () + {header_row} AS BIGINT) AS _row, CAST({width} AS INTEGER) AS _ncells,
+                   {cells}
+            FROM read_csv(?, header = false, skip = {header_row}, delim = ?, quote = '"', escape = '"',
+                          columns = {spec}, auto_detect = false, null_padding = true, strict_mode = true,
+                          store_rejects = true, rejects_table = 'fast_csv_rejects', rejects_scan = 'fast_csv_scans',
+                          max_line_size = 20000000)
+        """, [str(path), delimiter])
+        rejected = con.execute("SELECT count(*) FROM fast_csv_rejects").fetchone()[0]
+    except duckdb.Error:
+        rejected = 1
+    finally:
+        con.execute("DROP TABLE IF EXISTS fast_csv_rejects; DROP TABLE IF EXISTS fast_csv_scans")
+    if rejected:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        return None
+    return _drop_non_data(con, table, columns)
+
+
+def _drop_non_data(con, table: str, columns: list[int]) -> tuple[int, int, int]:
+    """Blank rows and footers are not data: the same rules as the careful reader, in SQL."""
+    filled = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in columns)
+    only = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
+    footer = "(?i)" + "|".join(vocab.load("rows")["footer_patterns"])
+    blank = con.execute(f"SELECT count(*) FROM {table} WHERE {filled} = 0").fetchone()[0]
+    footers = con.execute(f"SELECT count(*) FROM {table} WHERE {filled} = 1 AND regexp_matches({only}, ?)",
+                          [footer]).fetchone()[0]
+    con.execute(f"DELETE FROM {table} WHERE {filled} = 0 OR ({filled} = 1 AND regexp_matches({only}, ?))", [footer])
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return rows, blank, footers

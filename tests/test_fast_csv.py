@@ -1,0 +1,40 @@
+"""DuckDB's fast CSV path stages exactly what the careful row-by-row reader would."""
+from __future__ import annotations
+
+import pytest
+
+from etl.loading import load_file
+from etl.reading import fast_csv
+from tests.helpers import query, write_text
+
+FILES = {
+    "plain": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,6\n",
+    "bom_title_footer": "\ufeffFenland register\nLicence Number,Address,Max Occupants\nL1,\"1 A St,\nWisbech PE13 1AB\",5\n"
+                        "L2,  2 A St PE13 1AB  ,six\n,,\nTotal licences: 2\n",
+    "semicolon": "Licence Number;Address;Max Occupants\nL1;1 A St PE13 1AB;5\n",
+    "blank_line": "Licence Number,Address\nL1,1 A St PE13 1AB\n\nL2,2 A St PE13 1AB\n",
+    "too_many": "Licence Number,Address\nL1,1 A St, Wisbech PE13 1AB\nL2,2 A St PE13 1AB\n",
+    "broken_quote": "Licence Number,Address\nL1,\"1 A St PE13 1AB\nL2,2 A St PE13 1AB\n",
+}
+
+
+def _loaded(db):
+    return (query(db, "SELECT licence_ref, address, postcode, max_occupants, row_number FROM hmo_licence_history ORDER BY ALL"),
+            query(db, "SELECT row_number, reason, CAST(raw AS VARCHAR) FROM rejects ORDER BY ALL"),
+            query(db, "SELECT rows_read, rows_loaded, rows_rejected FROM loads"))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_fast_and_careful_paths_agree(tmp_path, monkeypatch, name):
+    f = write_text(tmp_path / f"{name}.csv", FILES[name])
+    load_file("hmo", f, db=tmp_path / "fast.duckdb")
+    monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
+    load_file("hmo", f, db=tmp_path / "careful.duckdb")
+    assert _loaded(tmp_path / "fast.duckdb") == _loaded(tmp_path / "careful.duckdb")
+
+
+def test_clean_files_take_the_fast_path(tmp_path):
+    assert fast_csv.is_clean(write_text(tmp_path / "a.csv", FILES["plain"]))
+    assert not fast_csv.is_clean(write_text(tmp_path / "b.csv", FILES["blank_line"]))
+    assert not fast_csv.is_clean(write_text(tmp_path / "c.csv", "a,b\n1,caf\u00e9\n", "cp1252"))
+    assert not fast_csv.is_clean(write_text(tmp_path / "d.csv", "a,b\n1,\x002\n"))
