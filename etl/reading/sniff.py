@@ -51,7 +51,10 @@ def delimiter(lines: list[str]) -> str:
     best, best_score = ",", (-1, -1)
     sample = [ln for ln in lines if ln.strip()][:50]
     for delim in DELIMITERS:
-        counts = [len(row) for row in csv.reader(io.StringIO("\n".join(sample)), delimiter=delim)]
+        try:
+            counts = [len(row) for row in csv.reader(io.StringIO("\n".join(sample)), delimiter=delim)]
+        except csv.Error:  # a huge or broken cell in the sample: the careful reader will name the row
+            continue
         counts = [c for c in counts if c > 1]
         if not counts:
             continue

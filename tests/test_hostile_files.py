@@ -1,0 +1,136 @@
+"""Broken and hostile files: each gives a clear error or loads cleanly in part, never a traceback or a
+hang, and nothing already in the warehouse is lost."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl.errors import LoadError
+from etl.loading import load_file
+from tests.helpers import query, write_text
+
+GOOD = "Licence Number,Address,Max Occupants\nKEEP1,1 Keep St PE13 1AB,5\n"
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = tmp_path / "w.duckdb"
+    load_file("hmo", write_text(tmp_path / "good.csv", GOOD), db=db, source="Existing")
+    return db
+
+
+def _still_there(db):
+    assert query(db, "SELECT licence_ref FROM hmo_licences WHERE source = 'Existing'") == [("KEEP1",)]
+
+
+def _xlsx_bytes(rows):
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _zip_bomb(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * 300_000_000 + b">")
+
+
+CASES = {
+    "truncated": (b"Licence Number,Address\nL1,\"1 A St", "ok_or_error"),
+    "wrong_delimiter": (b"Licence Number|Address|Max Occupants\nL1|1 A St PE13 1AB|5\n", "ok"),
+    "mixed_encodings": ("Licence Number,Address\nL1,Caf\u00e9 A\n".encode() + "L2,Caf\u00e9 B\n".encode("cp1252"), "ok"),
+    "huge_cell": (b"Licence Number,Address\nL1," + b"x" * 10_000_000 + b"\n", "ok_or_error"),
+    "wide_header": (("Licence Number,Address," + ",".join(f"c{i}" for i in range(100_000)) + "\nL1,1 A St\n").encode(),
+                    "ok"),
+    "nul_bytes": (b"Licence Number,Address\nL1,1 A\x00 St\n", "ok"),
+    "bom_only": (b"\xef\xbb\xbf", "error"),
+    "empty": (b"", "error"),
+    "pdf": (b"%PDF-1.4 junk", "error"),
+    "year_1900_and_2100": (b"Licence Number,Address,Licence Expiry Date\nL1,1 A St,01/01/1900\nL2,2 A St,01/01/2100\n",
+                           "ok"),
+    "empty_sheet": (_xlsx_bytes([]), "error"),
+    "header_only": (b"Licence Number,Address\n", "error"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_broken_file(tmp_path, db, name):
+    content, expected = CASES[name]
+    f = tmp_path / (f"{name}.xlsx" if name == "empty_sheet" else f"{name}.csv")
+    f.write_bytes(content)
+    try:
+        summary = load_file("hmo", f, db=db, source=name)
+        assert expected in ("ok", "ok_or_error"), f"{name} should have been refused"
+        assert summary.rows_read == summary.rows_loaded + summary.rows_rejected + summary.rows_collapsed
+    except LoadError as exc:
+        assert expected in ("error", "ok_or_error"), f"{name}: {exc}"
+        assert str(exc).startswith(f"{f.name}")
+    _still_there(db)
+
+
+def test_year_1900_and_2100_are_rejected_not_loaded(tmp_path, db):
+    f = write_text(tmp_path / "dates.csv", "Licence Number,Address,Licence Expiry Date\nL1,1 A St,01/01/1900\nL2,2 A St,01/01/2100\n")
+    s = load_file("hmo", f, db=db)
+    assert s.rows_rejected == 2
+
+
+def test_xlsx_zip_bomb_is_refused(tmp_path, db):
+    f = tmp_path / "bomb.xlsx"
+    _zip_bomb(f)
+    with pytest.raises(LoadError, match="zip bomb"):
+        load_file("hmo", f, db=db)
+    _still_there(db)
+
+
+def test_self_intersecting_boundary_is_repaired(tmp_path, db):
+    bowtie = {"type": "Feature", "properties": {"LAD24CD": "E07000010", "LAD24NM": "Fenland"},
+              "geometry": {"type": "Polygon", "coordinates": [[[0.0, 52.5], [0.2, 52.7], [0.2, 52.5], [0.0, 52.7], [0.0, 52.5]]]}}
+    f = tmp_path / "b.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": [bowtie]}))
+    s = load_file("boundaries", f, db=db)
+    assert s.rows_loaded == 1 and any("repaired" in w or "invalid" in w for w in s.warnings)
+    _still_there(db)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=2_000))
+def test_arbitrary_bytes_never_crash(tmp_path_factory, body):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    db = tmp / "w.duckdb"
+    load_file("hmo", write_text(tmp / "good.csv", GOOD), db=db, source="Existing")
+    f = tmp / "fuzz.csv"
+    f.write_bytes(b"Licence Number,Address\n" + body)
+    try:
+        load_file("hmo", f, db=db, source="fuzz")
+    except LoadError:
+        pass
+    _still_there(db)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(st.text(max_size=30), min_size=0, max_size=5), max_size=20))
+def test_arbitrary_text_cells_load_or_reject_every_row(tmp_path_factory, rows):
+    import csv
+
+    tmp = tmp_path_factory.mktemp("cells")
+    f = tmp / "cells.csv"
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Licence Number", "Address", "Max Occupants", "Licence Expiry Date"])
+        writer.writerows(rows)
+    try:
+        s = load_file("hmo", f, db=tmp / "w.duckdb")
+    except LoadError:
+        return
+    assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
