@@ -1,0 +1,160 @@
+"""Reports grouped by address, matched to HMO licences: the SQL the map, visit list and overview share.
+
+Partners type the same door many ways ("14 Mill Lane, Wisbech", "14, MILL LANE WISBECH PE13 1AB",
+"Flat 2, 14 Mill Lane"). Addresses are compared on a normalised key: upper case, a trailing
+postcode dropped, every run of punctuation and spaces collapsed to one space. A report is at a
+licensed HMO when its postcode and key match a licence, or its postcode and house number do
+(when either side has no postcode, the key alone must match).
+
+Only SQL text from this module reaches `con.execute`; every value is a bound parameter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from analysis import settings
+from analysis.filters import Filters, reports_where
+
+# A UK postcode at the very end of an address, with what separates it from the rest.
+_TRAILING_POSTCODE = r"(^|[^\pL\pN])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[^\pL\pN]*$"
+_NOT_ALNUM = r"[^\pL\pN]+"
+
+# How precise a position is, best first: a point from the file, a full postcode, an outward code.
+POSITION_RANK = ("CASE {a}.geocode_status WHEN 'coordinates' THEN 0 WHEN 'postcode' THEN 1 ELSE 2 END")
+
+
+def address_key(col: str) -> str:
+    """SQL: the normalised address used to group reports and match licences."""
+    return (f"trim(regexp_replace(regexp_replace(upper(coalesce({col}, '')), '{_TRAILING_POSTCODE}', ''),"
+            f" '{_NOT_ALNUM}', ' ', 'g'))")
+
+
+def house_number(key_sql: str) -> str:
+    """SQL: the house number in a normalised address: the number before a street word, else the first one.
+
+    "FLAT 2 14 MILL LANE" gives 14; "12A MILL LANE" gives 12A; "MILL FARM" gives NULL.
+    """
+    return (f"coalesce(nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?) \\pL', 1), ''),"
+            f" nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?)\\b', 1), ''))")
+
+
+def licence_status(alias: str, today: dt.date) -> tuple[str, list]:
+    """SQL CASE giving 'expired', 'expiring' or 'current' on `today`; a licence without an expiry is current."""
+    a = alias
+    sql = (f"CASE WHEN {a}.licence_expiry IS NULL THEN 'current' WHEN {a}.licence_expiry < ? THEN 'expired' "
+           f"WHEN {a}.licence_expiry <= ? THEN 'expiring' ELSE 'current' END")
+    return sql, [today, today + dt.timedelta(days=settings.expiring_days())]
+
+
+def scope(f: Filters) -> Filters:
+    """The filters that say *where and when*: licence facts and "possible unlicensed" use only these.
+
+    An address's licence status must not change because the user narrowed the view to one
+    indicator or source type; the map and the visit list then agree on every address.
+    """
+    return replace(f, exploitation_types=(), indicators=(), source_types=(), nationalities=())
+
+
+def crowded_sql(alias: str = "ra") -> tuple[str, list]:
+    """SQL: this report says the address is crowded (people seen, or a crowding indicator)."""
+    pu = settings.section("possible_unlicensed")
+    return (f"(coalesce({alias}.people_count, 0) >= ? OR list_has_any(coalesce({alias}.indicators, []), ?::VARCHAR[]))",
+            [int(pu["min_people"]), list(pu["indicators"])])
+
+
+def best_position(alias: str = "ra") -> str:
+    """SQL aggregate: the most precise, newest usable point of a group of reports (a struct lat, lon)."""
+    a = alias
+    return (f"first(struct_pack(lat := {a}.lat, lon := {a}.lon) ORDER BY {POSITION_RANK.format(a=a)}, "
+            f"{a}.received_on DESC, {a}.source, {a}.report_ref) "
+            f"FILTER (WHERE {a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL)")
+
+
+def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
+    """CTE definitions (for `WITH ...`) ending in `rep_addr`: one row per report with an address.
+
+    Reports are those in `scope(f)` (dates and districts); `in_view` says whether the report
+    also passes every other filter. Columns: the report's own, `addr_key`, `in_view`, the
+    matched licence (licence_ref, licence_source, licence_address, licence_postcode,
+    licence_lat, licence_lon, licence_flag, licence_district, max_occupants, licence_expiry,
+    licence_status; all NULL when none matches) and `group_key`, one value per address:
+    the licence when one matches, else the normalised address and postcode.
+    """
+    view_sql, view_params = reports_where(f, "r")
+    scope_sql, scope_params = reports_where(scope(f), "r")
+    status_sql, status_params = licence_status("h", today)
+    key_r, key_h = address_key("r.address"), address_key("h.address")
+    sql = f"""
+    rep AS (
+        SELECT * FROM (
+            SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
+                   r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
+                   r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
+                   r.exploitation_type, r.summary,
+                   ({view_sql}) AS in_view,
+                   {key_r} AS addr_key
+            FROM reports r
+            WHERE {scope_sql}
+        ) WHERE addr_key <> ''
+    ),
+    rep_keys AS (SELECT DISTINCT addr_key, postcode, {house_number('addr_key')} AS house_no FROM rep),
+    lic AS (
+        SELECT h.licence_ref, h.source AS licence_source, h.address AS licence_address,
+               h.postcode AS licence_postcode, h.lat AS licence_lat, h.lon AS licence_lon,
+               h.location_flag AS licence_flag, h.district_code AS licence_district, h.max_occupants,
+               h.licence_expiry, {status_sql} AS licence_status,
+               {key_h} AS l_key, {house_number(key_h)} AS l_house
+        FROM hmo_licences h
+    ),
+    lic_matches AS (
+        SELECT k.addr_key, k.postcode, l.*, 1 AS how
+            FROM rep_keys k JOIN lic l ON k.postcode = l.licence_postcode AND k.addr_key = l.l_key
+        UNION ALL
+        SELECT k.addr_key, k.postcode, l.*, 2 AS how
+            FROM rep_keys k JOIN lic l ON k.postcode = l.licence_postcode AND k.house_no = l.l_house
+        UNION ALL
+        SELECT k.addr_key, k.postcode, l.*, 3 AS how
+            FROM rep_keys k JOIN lic l ON k.addr_key = l.l_key
+            WHERE k.postcode IS NULL OR l.licence_postcode IS NULL
+    ),
+    lic_best AS (
+        SELECT * EXCLUDE (how, l_key, l_house) FROM lic_matches
+        QUALIFY row_number() OVER (PARTITION BY addr_key, postcode
+                                   ORDER BY how, licence_expiry DESC NULLS LAST, licence_source, licence_ref) = 1
+    ),
+    rep_addr AS (
+        SELECT rep.*, b.* EXCLUDE (addr_key, postcode),
+               CASE WHEN b.licence_ref IS NOT NULL THEN 'L|' || b.licence_source || '|' || b.licence_ref
+                    ELSE 'A|' || rep.addr_key || '|' || coalesce(rep.postcode, '') END AS group_key
+        FROM rep LEFT JOIN lic_best b
+          ON rep.addr_key = b.addr_key AND rep.postcode IS NOT DISTINCT FROM b.postcode
+    )"""
+    return sql, [*view_params, *scope_params, *status_params]
+
+
+def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
+    """A query: one row per possible unlicensed HMO in `scope(f)`.
+
+    Columns: group_key, address and postcode (as last reported), pos (struct lat, lon: the
+    most precise usable point; NULL when no report could be placed), district_code, reports,
+    max_people, source (the report sources), last_report.
+    """
+    cte, params = report_addresses(scope(f), today)
+    crowded, crowded_params = crowded_sql("ra")
+    sql = f"""
+    WITH {cte}
+    SELECT group_key,
+           first(ra.address ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS address,
+           first(ra.postcode ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS postcode,
+           {best_position('ra')} AS pos,
+           mode(ra.district_code) AS district_code,
+           count(*) AS reports, max(ra.people_count) AS max_people,
+           string_agg(DISTINCT ra.source, '; ' ORDER BY ra.source) AS source,
+           max(ra.received_on) AS last_report
+    FROM rep_addr ra
+    WHERE ra.licence_ref IS NULL
+    GROUP BY group_key
+    HAVING bool_or({crowded})
+    """
+    return sql, [*params, *crowded_params]

@@ -1,0 +1,162 @@
+"""What is loaded and how far to trust it: per source freshness, rejects and geocoding, and
+whether the warehouse file can be read right now.
+
+A tactical lead weighs every map and list by this page: an HMO register a year old makes
+"expired" and "possible unlicensed" doubtful, a reports feed a month old hides new hotspots.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis import settings, wording
+from etl import vocab
+
+COLUMNS = ["kind", "source", "file_name", "last_load", "rows", "rejected", "top_reasons", "not_geocoded",
+           "age_days", "stale", "warning", "failed_attempts_since"]
+
+# A quoted value inside a reject reason ('five', 'St Mary's Road'): removed so reasons group.
+_QUOTED = r" ?'(?:[^']|'[A-Za-z])*'"
+
+
+def source_health(con, today: dt.date) -> pd.DataFrame:
+    """One row per (kind, source) with a successful load, from its latest successful load.
+
+    Columns: kind, source, file_name, last_load (timestamp), rows (rows of this source in
+    its table now), rejected (in its last load), top_reasons (the most common reasons of its
+    last load with counts, quoted values removed, "; "-joined), not_geocoded (rows now
+    without a position), age_days, stale (older than etl/vocab/area.toml [freshness]),
+    warning (plain English, or None), failed_attempts_since (failed loads after it).
+    """
+    top_n = int(settings.section("data_health")["top_reasons"])
+    df = con.execute(f"""
+        WITH latest AS (
+            SELECT * FROM loads WHERE status = 'loaded'
+            QUALIFY row_number() OVER (PARTITION BY kind, source ORDER BY load_id DESC) = 1
+        ),
+        counts AS (
+            SELECT 'hmo' AS kind, source, count(*) AS n, count(*) FILTER (WHERE geocode_status = 'not_geocoded') AS ng
+                FROM hmo_licences GROUP BY source
+            UNION ALL SELECT 'reports', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded')
+                FROM reports GROUP BY source
+            UNION ALL SELECT 'cases', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded')
+                FROM cases GROUP BY source
+            UNION ALL SELECT 'boundaries', source, count(*), 0 FROM boundaries GROUP BY source
+            UNION ALL SELECT 'postcodes', source, count(*), 0 FROM postcodes GROUP BY source
+        ),
+        reasons AS (
+            SELECT r.load_id, trim(part) AS reason, count(*) AS n
+            FROM rejects r, unnest(string_split(regexp_replace(r.reason, ?, '', 'g'), '; ')) AS t(part)
+            WHERE r.load_id IN (SELECT load_id FROM latest) AND trim(part) <> ''
+            GROUP BY 1, 2
+            QUALIFY row_number() OVER (PARTITION BY r.load_id ORDER BY count(*) DESC, trim(part)) <= ?
+        ),
+        top AS (
+            SELECT load_id, string_agg(reason || ' (' || n || ')', '; ' ORDER BY n DESC, reason) AS top_reasons
+            FROM reasons GROUP BY load_id
+        )
+        SELECT l.kind, l.source, l.file_name, coalesce(l.finished_at, l.started_at) AS last_load,
+               coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
+               coalesce(c.ng, 0) AS not_geocoded,
+               (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
+                  AND x.status = 'failed' AND x.load_id > l.load_id) AS failed_attempts_since
+        FROM latest l
+        LEFT JOIN counts c ON c.kind = l.kind AND c.source = l.source
+        LEFT JOIN top t ON t.load_id = l.load_id
+        ORDER BY l.kind, l.source
+    """, [_QUOTED, top_n]).df()
+    limits = vocab.load("area")["freshness"]
+    labels = settings.section("data_health")["kind_labels"]
+    df["age_days"] = [(today - pd.Timestamp(ts).date()).days for ts in df["last_load"]]
+    df["stale"] = [age > int(limits.get(kind, 365)) for kind, age in zip(df["kind"], df["age_days"])]
+    df["warning"] = [_warning(labels.get(k, k), s, age, stale, failed)
+                     for k, s, age, stale, failed in zip(df["kind"], df["source"], df["age_days"], df["stale"],
+                                                         df["failed_attempts_since"])]
+    for col in ("rows", "rejected", "not_geocoded", "age_days", "failed_attempts_since"):
+        df[col] = df[col].astype("int64")
+    df["stale"] = df["stale"].astype(bool)
+    return df[COLUMNS]
+
+
+def _warning(label: str, source: str, age: int, stale: bool, failed: int) -> str | None:
+    parts = []
+    if stale:
+        parts.append(f"{label} from {source} is {wording.age(age)} old")
+    if failed:
+        attempt = "attempt" if failed == 1 else "attempts"
+        parts.append(f"{failed} later load {attempt} from {source} failed, so this is still the earlier data")
+    return "; ".join(parts) or None
+
+
+def warehouse_state(path) -> str:
+    """'missing', 'refreshing', 'ok' or 'unreadable', for the banner above every page.
+
+    'refreshing': a writer holds `<db>.lock` (an exclusive flock; probed here with a shared,
+    non-blocking one) and its private copy `<db>.next-*` exists, or a demo is being built
+    beside it (`<db>.demo-build.lock` held, `<db>.demo-build[.next-*]` present). A copy more
+    than `refreshing_tolerance_seconds` older than the warehouse does not count: it is a
+    killed writer's leftover from before the last swap. The page keeps showing the
+    old data meanwhile; this only says new data is on its way. Never creates a file.
+    """
+    db = Path(path)
+    if not db.exists():
+        return "missing"
+    if _writer_busy(db):
+        return "refreshing"
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            con.execute("SELECT count(*) FROM loads").fetchone()
+        finally:
+            con.close()
+    except Exception:  # not a DuckDB file, a corrupt one, a schema we don't know, a legacy writer
+        return "unreadable"
+    return "ok"
+
+
+def _writer_busy(db: Path) -> bool:
+    tolerance = float(settings.section("data_health")["refreshing_tolerance_seconds"])
+    try:
+        db_mtime = db.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    candidates = [(db.with_name(db.name + ".lock"), list(db.parent.glob(db.name + ".next-*"))),
+                  (db.with_name(db.name + ".demo-build.lock"),
+                   [db.with_name(db.name + ".demo-build"), *db.parent.glob(db.name + ".demo-build.next-*")])]
+    for lock, copies in candidates:
+        fresh = [c for c in copies if _mtime(c) is not None and _mtime(c) >= db_mtime - tolerance
+                 and not c.name.endswith(".wal")]
+        if fresh and _locked(lock):
+            return True
+    return False
+
+
+def _mtime(p: Path) -> float | None:
+    try:
+        return p.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def _locked(lock: Path) -> bool:
+    """True when another process holds the writers' lock; False when it is free or absent."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)

@@ -1,0 +1,162 @@
+"""The hotspot map's layers: report hexagons, HMO markers, report points, case hexagons, districts.
+
+Every layer honours the shared `Filters`. Points that the ETL flagged (`outside_area`,
+`swapped_lat_lon`) are left off every layer: their position is known to be wrong or outside
+the force area, and the data-health page lists them. Approximate points (`postcode_district`)
+are kept, so a hexagon count never silently drops a report that has a position.
+
+Victim cases are only ever shown as hexagon counts of at least `privacy.min_cases`
+(settings.toml): never a case key, never a point.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import h3
+import pandas as pd
+
+from analysis import addresses, hexes, settings
+from analysis.cell_detail import CellDetail, cell_detail as _cell_detail
+from analysis.filters import Filters, cases_where, licences_where, reports_where
+
+MARKER_COLUMNS = ["licence_ref", "address", "postcode", "lat", "lon", "status", "licence_expiry",
+                  "max_occupants", "source"]
+PLACED = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL"
+
+__all__ = ["CellDetail", "report_hexes", "hmo_markers", "report_points", "case_hexes", "district_geojson",
+           "cell_detail", "marker_detail"]
+
+
+def report_hexes(con, f: Filters, resolution: int = 8) -> pd.DataFrame:
+    """Reports per H3 cell: h3, reports, lat, lon (cell centre), boundary ([lat, lon] pairs).
+
+    Each placed report is counted in exactly one cell, so the cells sum to the reports on the map.
+    """
+    where, params = reports_where(f, "r")
+    points = con.execute(f"""
+        SELECT r.lat, r.lon, count(*) AS reports FROM reports r
+        WHERE {where} AND {PLACED.format(a='r')}
+        GROUP BY r.lat, r.lon
+    """, params).df()
+    return hexes.count_by_cell(points, resolution, "reports")
+
+
+def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.DataFrame:
+    """Victim cases per H3 cell: h3, cases, lat, lon, boundary; cells below the threshold are dropped.
+
+    The threshold is `min_cases`, raised to the privacy floor in settings.toml if lower: a
+    cell holding one or two cases could point at a person. No case key or point leaves here.
+    """
+    threshold = settings.min_cases(min_cases)
+    where, params = cases_where(f, "c")
+    points = con.execute(f"""
+        SELECT c.lat, c.lon, count(*) AS cases FROM cases c
+        WHERE {where} AND {PLACED.format(a='c')}
+        GROUP BY c.lat, c.lon
+    """, params).df()
+    cells = hexes.count_by_cell(points, resolution, "cases")
+    return cells[cells["cases"] >= threshold].reset_index(drop=True)
+
+
+def hmo_markers(con, f: Filters, today: dt.date) -> pd.DataFrame:
+    """HMO licences and possible unlicensed HMOs, one marker each (only those with a usable point).
+
+    status: 'current', 'expiring' (expiry within settings' expiring_days of `today`), 'expired',
+    or 'possible_unlicensed': an address in reports (filter dates and districts) with
+    people_count >= min_people or a crowding indicator, matching no licence; its licence_ref,
+    licence_expiry and max_occupants are NULL and `source` names the report sources.
+    """
+    return _markers(con, f, today)
+
+
+def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+    """`hmo_markers`, optionally only inside (min_lat, max_lat, min_lon, max_lon)."""
+    box_sql, box_params = ("TRUE", [])
+    if bbox:
+        box_sql, box_params = "lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", list(bbox)
+    lic_where, lic_params = licences_where(f, "h")
+    status_sql, status_params = addresses.licence_status("h", today)
+    licensed = con.execute(f"""
+        SELECT * FROM (
+            SELECT h.licence_ref, h.address, h.postcode, h.lat, h.lon, {status_sql} AS status,
+                   h.licence_expiry, h.max_occupants, h.source
+            FROM hmo_licences h
+            WHERE {lic_where} AND {PLACED.format(a='h')}
+        ) WHERE {box_sql}
+        ORDER BY source, licence_ref
+    """, [*status_params, *lic_params, *box_params]).df()
+    pu_sql, pu_params = addresses.possible_unlicensed(f, today)
+    unlicensed = con.execute(f"""
+        SELECT * FROM (
+            SELECT CAST(NULL AS VARCHAR) AS licence_ref, address, postcode, pos.lat AS lat, pos.lon AS lon,
+                   'possible_unlicensed' AS status, CAST(NULL AS DATE) AS licence_expiry,
+                   CAST(NULL AS INTEGER) AS max_occupants, source
+            FROM ({pu_sql}) WHERE pos IS NOT NULL
+        ) WHERE {box_sql}
+        ORDER BY address, postcode
+    """, [*pu_params, *box_params]).df()
+    frames = [df for df in (licensed, unlicensed) if not df.empty]
+    if not frames:
+        return licensed[MARKER_COLUMNS]
+    out = pd.concat(frames, ignore_index=True)[MARKER_COLUMNS]
+    out["max_occupants"] = out["max_occupants"].astype("Int64")
+    return out
+
+
+def report_points(con, f: Filters) -> pd.DataFrame:
+    """Placed reports, newest first: report_ref, received_on, address, postcode, lat, lon, grading,
+    indicators (a Python list of codes from indicators.toml), exploitation_type, source_type, summary.
+
+    One row per report: callers showing many points should cluster them or use `report_hexes`."""
+    where, params = reports_where(f, "r")
+    df = con.execute(f"""
+        SELECT r.report_ref, r.received_on, r.address, r.postcode, r.lat, r.lon, r.grading,
+               coalesce(r.indicators, []) AS indicators, r.exploitation_type, r.source_type, r.summary
+        FROM reports r
+        WHERE {where} AND {PLACED.format(a='r')}
+        ORDER BY r.received_on DESC, r.source, r.report_ref
+    """, params).df()
+    df["indicators"] = pd.Series([list(x) for x in df["indicators"]], index=df.index, dtype=object)
+    return df
+
+
+def district_geojson(con) -> dict | None:
+    """District outlines as a GeoJSON FeatureCollection (properties code, name), simplified and
+    rounded so the page stays light; None when no district boundaries are loaded."""
+    m = settings.section("map")
+    rows = con.execute("""
+        SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geometry, ?)) AS geom
+        FROM boundaries WHERE level = ? ORDER BY code
+    """, [float(m["simplify_degrees"]), "district"]).fetchall()
+    if not rows:
+        return None
+    places = int(m["coordinate_decimals"])
+    features = [{"type": "Feature", "properties": {"code": code, "name": name},
+                 "geometry": _round(json.loads(geom), places)} for code, name, geom in rows if geom]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _round(geometry: dict, places: int) -> dict:
+    def walk(c):
+        return round(c, places) if isinstance(c, (int, float)) else [walk(x) for x in c]
+    out = dict(geometry)
+    if "coordinates" in out:
+        out["coordinates"] = walk(out["coordinates"])
+    if "geometries" in out:
+        out["geometries"] = [_round(g, places) for g in out["geometries"]]
+    return out
+
+
+def cell_detail(con, f: Filters, h3_cell: str, today: dt.date | None = None) -> CellDetail:
+    """What lies in one H3 cell (any resolution): indicators, newest reports, licences, nationalities.
+
+    `today` sets licence status; it defaults to the real today.
+    """
+    return _cell_detail(con, f, h3_cell, today or dt.date.today(), markers=_markers)
+
+
+def marker_detail(con, f: Filters, lat: float, lon: float, today: dt.date) -> CellDetail:
+    """`cell_detail` for the small cell (settings: map.marker_resolution) around a clicked marker."""
+    cell = h3.latlng_to_cell(float(lat), float(lon), int(settings.section("map")["marker_resolution"]))
+    return cell_detail(con, f, cell, today)

@@ -1,0 +1,183 @@
+"""The overview page: headline numbers against the previous period, the weekly trend, breakdowns.
+
+Licence numbers come from the register's dates, not from events: "licensed" on a day means
+a licence had started (or has no start date), had not expired, and was still on its council's
+register that day. So a count "as of the start of the period" can be computed from the
+registers loaded today.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis import addresses, settings
+from analysis.filters import Filters, cases_where, licences_where, reports_where
+
+BREAKDOWNS = {"indicator": None, "exploitation_type": "exploitation_type", "source_type": "source_type"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    value: int
+    previous: int | None
+    help: str
+
+
+def headline(con, f: Filters, today: dt.date) -> list[Metric]:
+    """Reports, addresses of concern, HMOs licensed / expiring / expired, and victim cases.
+
+    `previous` is the same metric for `f.previous_period()`. Licence counts are "as of" the
+    end of their period (or today, if earlier), so the previous value is the count as of
+    the start of this period; "expired" counts licences that expired during the period.
+    """
+    now, before = _metrics(con, f, today), _metrics(con, f.previous_period(), today)
+    days = settings.expiring_days()
+    as_of = min(today, f.date_to)
+    labels = {
+        "reports": ("Reports", "Reports received in the period that match the filters."),
+        "addresses": ("Addresses of concern", "Distinct addresses with at least one report in the period. "
+                      "Differently typed addresses of one licensed HMO count once; reports without an "
+                      "address are not counted."),
+        "hmos_licensed": ("HMOs licensed", f"HMO licences in force on {as_of:%-d %b %Y} in the selected districts, "
+                          f"including those about to expire."),
+        "hmos_expiring": ("HMOs expiring", f"HMO licences in force on {as_of:%-d %b %Y} that expire within "
+                          f"{days} days."),
+        "hmos_expired": ("HMOs expired", "HMO licences that expired during the period."),
+        "cases": ("Victim cases", "Victim cases opened in the period that match the filters (indicator and "
+                  "source filters do not apply to cases)."),
+    }
+    return [Metric(key, label, int(now[key]), int(before[key]), help_)
+            for key, (label, help_) in labels.items()]
+
+
+def _metrics(con, f: Filters, today: dt.date) -> dict[str, int]:
+    rwhere, rparams = reports_where(f, "r")
+    cwhere, cparams = cases_where(f, "c")
+    n_reports = con.execute(f"SELECT count(*) FROM reports r WHERE {rwhere}", rparams).fetchone()[0]
+    n_cases = con.execute(f"SELECT count(*) FROM cases c WHERE {cwhere}", cparams).fetchone()[0]
+    cte, aparams = addresses.report_addresses(f, today)
+    n_addresses = con.execute(f"WITH {cte} SELECT count(DISTINCT group_key) FROM rep_addr WHERE in_view",
+                              aparams).fetchone()[0]
+    return {"reports": n_reports, "addresses": n_addresses, **_licence_counts(con, f, today), "cases": n_cases}
+
+
+def _licence_counts(con, f: Filters, today: dt.date) -> dict[str, int]:
+    as_of = min(today, f.date_to)
+    lwhere, lparams = licences_where(f, "h")
+    in_force = ("(h.licence_start IS NULL OR h.licence_start <= ?) AND (h.licence_expiry IS NULL OR h.licence_expiry >= ?)"
+                " AND (h.ended_on IS NULL OR h.ended_on > ?)")
+    row = con.execute(f"""
+        WITH latest AS (   -- one row per licence: its newest version, its earliest start
+            SELECT source, licence_ref,
+                   min(licence_start) AS licence_start,
+                   arg_max(licence_expiry, load_id) AS licence_expiry,
+                   arg_max(ended_on, load_id) AS ended_on,
+                   arg_max(district_code, load_id) AS district_code
+            FROM hmo_licence_history GROUP BY source, licence_ref
+        )
+        SELECT count(*) FILTER (WHERE {in_force}),
+               count(*) FILTER (WHERE {in_force} AND h.licence_expiry <= ?),
+               count(*) FILTER (WHERE h.licence_expiry BETWEEN ? AND ?
+                                  AND (h.ended_on IS NULL OR h.ended_on > h.licence_expiry))
+        FROM latest h WHERE {lwhere}
+    """, [as_of, as_of, as_of,
+          as_of, as_of, as_of, as_of + dt.timedelta(days=settings.expiring_days()),
+          # a licence is expired from the day after its expiry date
+          f.date_from - dt.timedelta(days=1), as_of - dt.timedelta(days=1),
+          *lparams]).fetchone()
+    return {"hmos_licensed": row[0], "hmos_expiring": row[1], "hmos_expired": row[2]}
+
+
+def weekly_trend(con, f: Filters) -> pd.DataFrame:
+    """Reports per week (Monday) and district name, every week of the period present, zeros filled.
+
+    The districts are the filtered ones (all six force-area districts when none is chosen),
+    plus any other that has reports, e.g. 'Unknown district' for reports without one. The
+    first and last weeks may be part weeks: they cover only the days inside the period.
+    """
+    where, params = reports_where(f, "r")
+    counts = con.execute(f"""
+        SELECT CAST(date_trunc('week', r.received_on) AS DATE) AS week, r.district_code, count(*) AS reports
+        FROM reports r WHERE {where} GROUP BY ALL
+    """, params).df()
+    names = settings.district_names(con)
+    first = f.date_from - dt.timedelta(days=f.date_from.weekday())
+    weeks = pd.date_range(first, f.date_to, freq="7D").date
+    base = list(f.districts) or list(settings.district_names(None))
+    codes = list(dict.fromkeys([*base, *(c for c in counts["district_code"] if isinstance(c, str))]))
+    labels = [names.get(c, c) for c in codes]
+    if counts["district_code"].isna().any():
+        labels.append(settings.UNKNOWN_DISTRICT)
+    counts["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
+                          for c in counts["district_code"]]
+    counts["week"] = pd.to_datetime(counts["week"]).dt.date
+    grid = pd.MultiIndex.from_product([weeks, list(dict.fromkeys(labels))], names=["week", "district"])
+    out = (counts.groupby(["week", "district"])["reports"].sum()
+           .reindex(grid, fill_value=0).reset_index())
+    out["reports"] = out["reports"].astype("int64")
+    return out.sort_values(["week", "district"]).reset_index(drop=True)
+
+
+def breakdown(con, f: Filters, by: str) -> pd.DataFrame:
+    """Reports by indicator (labels from indicators.toml; a report counts once per indicator),
+    exploitation type or source type: label, reports, most first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown by {by!r}: use one of {', '.join(BREAKDOWNS)}")
+    where, params = reports_where(f, "r")
+    if by == "indicator":
+        df = con.execute(f"""
+            SELECT code AS value, count(*) AS reports
+            FROM (SELECT unnest(r.indicators) AS code FROM reports r WHERE {where}) GROUP BY code
+        """, params).df()
+        labels = settings.indicator_labels()
+        df["label"] = [labels.get(v, v) for v in df["value"]]
+    else:
+        column = BREAKDOWNS[by]   # from the constant above, never from input
+        df = con.execute(f"""
+            SELECT coalesce(r.{column}, 'unknown') AS value, count(*) AS reports
+            FROM reports r WHERE {where} GROUP BY 1
+        """, params).df()
+        df["label"] = [_capitalise(v) for v in df["value"]]
+    df["reports"] = df["reports"].astype("int64")
+    return df.sort_values(["reports", "label"], ascending=[False, True])[["label", "reports"]].reset_index(drop=True)
+
+
+def nationality_languages(con, f: Filters) -> pd.DataFrame:
+    """Nationalities in reports and victim cases, with the languages a visit would bring.
+
+    Columns: nationality, reports (reports mentioning it), cases, languages (every language
+    listed for it in etl/vocab/nationalities.toml). A case count below the privacy threshold
+    (settings.toml) is shown as missing (NA), not as the number, and a nationality known
+    only from such cases is left out: one or two cases of a nationality in a district and
+    period could identify someone.
+    """
+    rwhere, rparams = reports_where(f, "r")
+    cwhere, cparams = cases_where(f, "c")
+    df = con.execute(f"""
+        WITH rep AS (
+            SELECT nationality, count(*) AS reports
+            FROM (SELECT unnest(r.nationalities) AS nationality FROM reports r WHERE {rwhere}) GROUP BY 1
+        ), cas AS (
+            SELECT coalesce(c.nationality, 'Unknown') AS nationality, count(*) AS cases
+            FROM cases c WHERE {cwhere} GROUP BY 1
+        )
+        SELECT nationality, coalesce(rep.reports, 0) AS reports, coalesce(cas.cases, 0) AS cases
+        FROM rep FULL OUTER JOIN cas USING (nationality)
+        ORDER BY reports + cases DESC, nationality
+    """, [*rparams, *cparams]).df()
+    threshold = settings.min_cases()
+    df["reports"] = df["reports"].astype("int64")
+    suppressed = (df["cases"] > 0) & (df["cases"] < threshold)
+    df["cases"] = df["cases"].astype("Int64").mask(suppressed)
+    df = df[~(suppressed & (df["reports"] == 0))].reset_index(drop=True)   # its very presence would tell
+    table = settings.nationality_languages()
+    df["languages"] = [", ".join(table.get(n, [])) for n in df["nationality"]]
+    return df[["nationality", "reports", "cases", "languages"]]
+
+
+def _capitalise(value: str) -> str:
+    return value[:1].upper() + value[1:]

@@ -1,0 +1,85 @@
+"""Tunables (analysis/settings.toml) and the ETL vocabularies the analysis reads.
+
+Kept in one place so a threshold or weight is changed in TOML, never in a query, and so
+every module labels indicators, districts and languages the same way.
+"""
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from etl import vocab
+
+SETTINGS_FILE = Path(__file__).with_name("settings.toml")
+
+
+@cache
+def settings() -> dict:
+    with open(SETTINGS_FILE, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def section(name: str) -> dict:
+    return settings()[name]
+
+
+def min_cases(requested: int | None = None) -> int:
+    """The case-count threshold: the caller's, but never below the privacy floor."""
+    floor = int(section("privacy")["min_cases"])
+    return max(floor, int(requested)) if requested is not None else floor
+
+
+def expiring_days() -> int:
+    return int(section("licences")["expiring_days"])
+
+
+@cache
+def indicator_labels() -> dict[str, str]:
+    return {code: entry["label"] for code, entry in vocab.load("indicators").items()}
+
+
+@cache
+def indicator_severity() -> dict[str, float]:
+    return {code: float(entry.get("severity", 1)) for code, entry in vocab.load("indicators").items()}
+
+
+@cache
+def nationality_languages() -> dict[str, list[str]]:
+    return vocab.nationality_languages()
+
+
+def district_names(con=None) -> dict[str, str]:
+    """ONS code → name: the six force-area districts, plus any other district boundary loaded."""
+    names = dict(vocab.area_districts())
+    if con is not None:
+        rows = con.execute("SELECT code, name FROM boundaries WHERE level = ? AND name IS NOT NULL",
+                           ["district"]).fetchall()
+        names.update({code: name for code, name in rows})
+    return names
+
+
+UNKNOWN_DISTRICT = "Unknown district"
+
+
+def join_languages(nationality_counts: dict[str, float], limit: int | None = None,
+                   skip: list[str] | None = None) -> str:
+    """Languages for people of these nationalities, most needed first.
+
+    Each nationality adds its count to its first language, and a share of it
+    (`second_language_weight`, then its square, ...) to its later ones: Lithuanians need
+    Lithuanian first, Russian as a fallback; where Lithuanians, Latvians and Ukrainians mix,
+    Russian rises to the top because it reaches them all. Ties go alphabetically.
+    """
+    vs = section("visits")
+    limit = vs["max_languages"] if limit is None else limit
+    skip = set(vs["skip_languages"] if skip is None else skip)
+    factor = float(vs["second_language_weight"])
+    table = nationality_languages()
+    weight: dict[str, float] = {}
+    for nat, n in nationality_counts.items():
+        for i, lang in enumerate(table.get(nat, [])):
+            if lang not in skip and n:
+                weight[lang] = weight.get(lang, 0.0) + n * factor ** i
+    ranked = sorted(weight, key=lambda lang: (-weight[lang], lang))
+    return ", ".join(ranked[:limit])

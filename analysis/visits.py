@@ -1,0 +1,208 @@
+"""The ranked visit list: which addresses to visit next, and why, in words a tactical lead can check.
+
+This is an interim ranking until the hotspot statistics land. It is deliberately simple so
+every number in it can be explained from the reasons column:
+
+    score = sum over the address's reports (in the filters) of
+                decay × grading weight × severity
+            + a bonus if its HMO licence has expired, or expires soon
+            + a bonus if more people were seen than the licence allows
+            + a bonus if it is on no register but reported as crowded (possible unlicensed HMO)
+
+- decay = 0.5 ** (age in days / half-life): a report loses half its weight every half-life days,
+  counted back from the end of the filter period (or today, if that is earlier);
+- grading weight by 3x5x2 source evaluation: 1 (reliable) > 2 (untested) > 3 (not reliable);
+- severity = the sum of the severities (etl/vocab/indicators.toml) of the report's indicators.
+
+Every weight is in analysis/settings.toml. Licence facts and "possible unlicensed" use every
+report in the filter dates and districts, so they agree with the map whatever else is filtered.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from analysis import addresses, hexes, settings, wording
+from analysis.filters import Filters, cases_where, reports_where
+
+COLUMNS = ["rank", "address", "postcode", "district", "lat", "lon", "reports", "last_report", "last_visit",
+           "licence_status", "reasons", "languages", "score"]
+
+
+def visit_list(con, f: Filters, today: dt.date, limit: int = 100) -> pd.DataFrame:
+    """Addresses ranked by score, one row per address (a licensed HMO's differently typed addresses merge).
+
+    Columns: rank, address, postcode, district (name), lat, lon, reports (in the filters),
+    last_report, last_visit, licence_status ('current', 'expiring', 'expired',
+    'possible_unlicensed', 'not an HMO on record'), reasons (plain English), languages
+    (comma-separated, from the nationalities in reports and cases around the address), score.
+
+    last_visit is always empty for now: no visit data is loaded yet. Reports without an
+    address are not listed (there is no door to knock on); they still count on the map.
+    """
+    rows = _ranked(con, f, today, limit)
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    names = settings.district_names(con)
+    rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
+                        for c in rows["district_code"]]
+    rows["languages"] = _languages(con, f, rows)
+    rows["reasons"] = [_reasons(r, f, today) for r in rows.itertuples(index=False)]
+    rows["rank"] = np.arange(1, len(rows) + 1)
+    rows["last_visit"] = pd.Series([pd.NaT] * len(rows), dtype="datetime64[us]")
+    rows["score"] = rows["score"].astype(float).round(2)
+    return rows[COLUMNS]
+
+
+def _ranked(con, f: Filters, today: dt.date, limit: int) -> pd.DataFrame:
+    vs = settings.section("visits")
+    ref = min(today, f.date_to)
+    gw, bonus = vs["grading_weights"], vs["bonus"]
+    severity = settings.indicator_severity()
+    cte, params = addresses.report_addresses(f, today)
+    crowded, crowded_params = addresses.crowded_sql("ra")
+    sql = f"""
+    WITH {cte},
+    sev AS (SELECT map(?::VARCHAR[], ?::DOUBLE[]) AS m),
+    scored AS (
+        SELECT ra.*,
+               pow(0.5, greatest(date_diff('day', ra.received_on, ?::DATE), 0) / ?) AS decay,
+               CASE ra.source_evaluation WHEN 1 THEN ? WHEN 2 THEN ? WHEN 3 THEN ? ELSE ? END AS grading_weight,
+               coalesce(nullif(list_sum(list_transform(coalesce(ra.indicators, []), x -> coalesce(sev.m[x], 0))), 0), ?)
+                   AS severity,
+               {crowded} AS crowded
+        FROM rep_addr ra, sev
+    ),
+    g AS (
+        SELECT group_key,
+               any_value(licence_ref) AS licence_ref, any_value(licence_status) AS licence_status,
+               any_value(licence_address) AS licence_address, any_value(licence_postcode) AS licence_postcode,
+               any_value(licence_district) AS licence_district, any_value(max_occupants) AS max_occupants,
+               any_value(licence_expiry) AS licence_expiry,
+               any_value(CASE WHEN licence_flag IS NULL AND licence_lat IS NOT NULL
+                              THEN struct_pack(lat := licence_lat, lon := licence_lon) END) AS licence_pos,
+               first(address ORDER BY in_view DESC, received_on DESC, source, report_ref) AS report_address,
+               first(postcode ORDER BY in_view DESC, received_on DESC, source, report_ref) AS report_postcode,
+               {addresses.best_position('scored')} AS report_pos,
+               mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
+               count(*) FILTER (WHERE in_view) AS reports,
+               count(*) FILTER (WHERE in_view AND received_on >= ?) AS recent,
+               count(*) FILTER (WHERE in_view AND source_evaluation = 1 AND intelligence_assessment IN ('A', 'B'))
+                   AS top_graded,
+               max(received_on) FILTER (WHERE in_view) AS last_report,
+               sum(decay * grading_weight * severity) FILTER (WHERE in_view) AS report_score,
+               max(people_count) AS max_people,
+               bool_or(crowded) AS crowded,
+               flatten(list(coalesce(indicators, [])) FILTER (WHERE in_view)) AS codes,
+               flatten(list(coalesce(nationalities, [])) FILTER (WHERE in_view)) AS nationalities
+        FROM scored GROUP BY group_key
+        HAVING count(*) FILTER (WHERE in_view) > 0
+    ),
+    s AS (
+        SELECT *,
+               CASE WHEN licence_ref IS NOT NULL THEN licence_status
+                    WHEN crowded THEN 'possible_unlicensed' ELSE 'not an HMO on record' END AS status,
+               coalesce(licence_ref IS NOT NULL AND max_people > max_occupants, false) AS over_occupied
+        FROM g
+    )
+    SELECT coalesce(licence_address, report_address) AS address,
+           coalesce(licence_postcode, report_postcode) AS postcode,
+           coalesce(licence_district, report_district) AS district_code,
+           coalesce(licence_pos, report_pos).lat AS lat, coalesce(licence_pos, report_pos).lon AS lon,
+           reports, recent, top_graded, last_report, status AS licence_status, over_occupied, max_people,
+           max_occupants, licence_expiry, licence_ref, codes, nationalities,
+           report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
+                                      WHEN 'possible_unlicensed' THEN ? ELSE 0 END
+                        + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
+    FROM s
+    ORDER BY score DESC, last_report DESC, reports DESC, address, postcode
+    LIMIT ?
+    """
+    all_params = [
+        *params,
+        list(severity), list(severity.values()),
+        ref, float(vs["half_life_days"]),
+        float(gw["1"]), float(gw["2"]), float(gw["3"]), float(gw["ungraded"]),
+        float(vs["no_indicator_severity"]), *crowded_params,
+        ref - dt.timedelta(days=int(vs["recent_days"]) - 1),
+        float(bonus["expired"]), float(bonus["expiring"]), float(bonus["possible_unlicensed"]),
+        float(bonus["over_occupied"]),
+        int(limit),
+    ]
+    return con.execute(sql, all_params).df()
+
+
+def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
+    """Languages from nationalities in reports and cases in each address's H3 cell and its neighbours.
+
+    Counted per cell once (points first collapsed in DuckDB), then summed over each address's
+    disk. An address with no usable point falls back to its own reports' nationalities.
+    """
+    vs = settings.section("visits")
+    res, ring = int(vs["language_resolution"]), int(vs["language_ring"])
+    rwhere, rparams = reports_where(f, "r")
+    cwhere, cparams = cases_where(f, "c")
+    pts = con.execute(f"""
+        SELECT lat, lon, nationality, sum(n) AS n FROM (
+            SELECT r.lat, r.lon, unnest(r.nationalities) AS nationality, 1 AS n FROM reports r
+            WHERE {rwhere} AND r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NULL
+            UNION ALL
+            SELECT c.lat, c.lon, c.nationality, 1 AS n FROM cases c
+            WHERE {cwhere} AND c.lat IS NOT NULL AND c.lon IS NOT NULL AND c.location_flag IS NULL
+              AND c.nationality IS NOT NULL
+        ) GROUP BY lat, lon, nationality
+    """, [*rparams, *cparams]).df()
+    per_cell: dict[str, Counter] = {}
+    if not pts.empty:
+        pts["cell"] = hexes.cells_for(pts["lat"], pts["lon"], res)
+        for (cell, nat), n in pts.groupby(["cell", "nationality"])["n"].sum().items():
+            per_cell.setdefault(cell, Counter())[nat] += int(n)
+    out = []
+    for lat, lon, own in zip(rows["lat"], rows["lon"], rows["nationalities"]):
+        counts: Counter = Counter()
+        if pd.notna(lat) and pd.notna(lon):
+            centre = hexes.cells_for([lat], [lon], res)[0]
+            for cell in hexes.disk(centre, ring):
+                counts.update(per_cell.get(cell, {}))
+        if not counts:
+            counts.update(list(own) if own is not None else [])
+        out.append(settings.join_languages(counts))
+    return out
+
+
+def _reasons(r, f: Filters, today: dt.date) -> str:
+    vs = settings.section("visits")
+    labels, severity = settings.indicator_labels(), settings.indicator_severity()
+    if f.date_to >= today:
+        head = f"{wording.plural(int(r.reports), 'report')} in the last {f.days} days"
+        recent_days = int(vs["recent_days"])
+        if 0 < r.recent < r.reports and f.days > recent_days:
+            head += f" ({r.recent} in the last {recent_days} days)"
+    else:
+        head = f"{wording.plural(int(r.reports), 'report')} between {f.date_from:%-d %b %Y} and {f.date_to:%-d %b %Y}"
+    if r.top_graded:
+        head += f", {r.top_graded} graded 1-A or 1-B"
+    codes = Counter(list(r.codes) if r.codes is not None else [])
+    if codes:
+        top = sorted(codes, key=lambda c: (-codes[c], -severity.get(c, 0), c))[:int(vs["reason_indicators"])]
+        head += ": " + ", ".join(wording.lower_first(labels.get(c, c)) for c in top)
+    parts = [head]
+    expiry = r.licence_expiry.date() if pd.notna(r.licence_expiry) else None
+    if r.licence_status == "expired" and expiry:
+        parts.append(f"licence expired {wording.age((today - expiry).days)} ago")
+    elif r.licence_status == "expiring" and expiry:
+        days = (expiry - today).days
+        parts.append("licence expires today" if days == 0 else f"licence expires in {wording.age(days)}")
+    elif r.licence_status == "possible_unlicensed":
+        min_people = int(settings.section("possible_unlicensed")["min_people"])
+        if pd.notna(r.max_people) and r.max_people >= min_people:
+            parts.append(f"on no HMO licence register, yet {int(r.max_people)} people seen")
+        else:
+            parts.append("on no HMO licence register, yet reported as crowded")
+    if r.over_occupied:
+        parts.append(f"{int(r.max_people)} people seen, licence allows {int(r.max_occupants)}")
+    return "; ".join(parts)
+

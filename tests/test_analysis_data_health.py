@@ -1,0 +1,93 @@
+"""Data health: per-source freshness and rejects in words, and whether the warehouse can be read now."""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+import time
+
+from analysis.data_health import COLUMNS, source_health, warehouse_state
+from etl.warehouse import Warehouse
+from tests.analysis_fixtures import TODAY, connect, demo_con, demo_db  # noqa: F401
+
+
+def test_source_health_on_the_demo(demo_con):
+    h = source_health(demo_con, TODAY)
+    assert list(h.columns) == COLUMNS
+    assert set(h["kind"]) == {"hmo", "reports", "cases", "postcodes"}
+    assert h[["kind", "source"]].duplicated().sum() == 0
+    assert not h["stale"].any() and h["warning"].isna().all()
+    hmo = h.set_index("source").loc["Fenland District Council"]
+    assert hmo["rows"] == demo_con.execute("SELECT count(*) FROM hmo_licences WHERE source = ?",
+                                           ["Fenland District Council"]).fetchone()[0]
+    assert hmo["rejected"] == 3 and hmo["failed_attempts_since"] == 0 and hmo["age_days"] == 0
+    reasons = " ".join(h["top_reasons"].dropna())
+    assert "'" not in reasons                                   # quoted values stripped, so reasons group
+    assert "is not a whole number (1)" in hmo["top_reasons"]
+    police = h.set_index("source").loc["Cambridgeshire Constabulary intelligence"]
+    assert police["top_reasons"].startswith("date received is not a date (use dd/mm/yyyy or yyyy-mm-dd) (3); ")
+    assert police["top_reasons"].count("; ") == 2               # the three most common
+
+
+def test_old_register_and_failed_attempts_are_warned(tmp_path, demo_db):
+    copy = tmp_path / "old.duckdb"
+    shutil.copyfile(demo_db, copy)
+    long_ago = dt.datetime.combine(TODAY - dt.timedelta(days=430), dt.time(9, 0))
+    with Warehouse(copy).transaction() as con:
+        con.execute("UPDATE loads SET finished_at = ?, started_at = ? WHERE source = ?",
+                    [long_ago, long_ago, "Fenland District Council"])
+        con.execute("""
+            INSERT INTO loads (load_id, kind, source, file_name, started_at, finished_at, status, message)
+            VALUES (nextval('load_id_seq'), 'hmo', 'Fenland District Council', 'fenland_2026.csv', ?, ?, 'failed', 'boom')
+        """, [long_ago + dt.timedelta(days=100), long_ago + dt.timedelta(days=100)])
+    con = connect(copy)
+    try:
+        h = source_health(con, TODAY).set_index("source")
+    finally:
+        con.close()
+    fen = h.loc["Fenland District Council"]
+    assert fen["age_days"] == 430 and fen["stale"] and fen["failed_attempts_since"] == 1
+    assert fen["warning"].startswith("HMO register from Fenland District Council is 14 months old")
+    assert "1 later load attempt from Fenland District Council failed" in fen["warning"]
+    assert fen["last_load"].to_pydatetime() == long_ago
+    assert not h.loc["Cambridge City Council", "stale"]
+
+
+def test_warehouse_state(tmp_path, demo_db):
+    db = tmp_path / "w.duckdb"
+    assert warehouse_state(db) == "missing"
+    db.write_bytes(b"this is not a warehouse")
+    assert warehouse_state(db) == "unreadable"
+    shutil.copyfile(demo_db, db)
+    assert warehouse_state(db) == "ok"
+    assert not (tmp_path / "w.duckdb.lock").exists()            # probing never creates the lock file
+
+    copy = tmp_path / "w.duckdb.next-4242"
+    shutil.copyfile(db, copy)
+    assert warehouse_state(db) == "ok"                          # a leftover copy, nobody holds the lock
+    fd = os.open(tmp_path / "w.duckdb.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)                          # as Warehouse.writer_lock does
+        assert warehouse_state(db) == "refreshing"
+        old = time.time() - 60
+        os.utime(copy, (old, old))                              # a killed writer's copy from before the last swap
+        assert warehouse_state(db) == "ok"
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def test_warehouse_state_during_a_demo_build(tmp_path, demo_db):
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_db, db)
+    (tmp_path / "w.duckdb.demo-build").write_bytes(b"")
+    fd = os.open(tmp_path / "w.duckdb.demo-build.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert warehouse_state(db) == "refreshing"
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert warehouse_state(db) == "ok"
+

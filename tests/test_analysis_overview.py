@@ -1,0 +1,118 @@
+"""Overview: headline numbers against the previous period, a zero-filled weekly trend, breakdowns."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from analysis import overview as ov
+from analysis.filters import Filters
+from tests.analysis_fixtures import POSTCODES, TODAY, build_warehouse, connect, day, demo_con, demo_db  # noqa: F401
+
+# 30 days to today; the previous period is the 30 days before.
+F30 = Filters(TODAY - dt.timedelta(days=29), TODAY)
+
+# Licence dates relative to today: start, expiry.   now: in force / expiring / expired in period
+HMO = f"""Licence Number,Address,Postcode,Licence Start Date,Licence Expiry Date
+A,"1 Mill Lane, Wisbech",PE13 2ZZ,{day(-730)},{day(730)}
+B,"2 Mill Lane, Wisbech",PE13 2ZZ,{day(-700)},{day(30)}
+C,"3 Mill Lane, Wisbech",PE13 2ZZ,{day(-700)},{day(-10)}
+D,"4 Mill Lane, Wisbech",PE13 2ZZ,{day(-10)},{day(1800)}
+E,"5 Mill Lane, Wisbech",PE13 2ZZ,{day(-800)},{day(-45)}
+G,"6 Mill Lane, Wisbech",PE13 2ZZ,{day(-800)},{day(80)}
+H,"7 Mill Lane, Wisbech",PE13 2ZZ,{day(-800)},{day(-5)}
+P,"1 Station Road, Peterborough",PE1 9ZZ,{day(-800)},{day(800)}
+"""
+REPORTS = f"""Report Ref,Date Received,Address,Postcode,Indicators,Nationalities,Exploitation Type,Source Type
+R1,{day(0)},"1 Mill Lane, Wisbech",PE13 2ZZ,mattresses on floors; curtains always drawn,Lithuanian,Labour,Police
+R2,{day(-3)},"1, MILL LANE, WISBECH",PE13 2ZZ,mattresses on floors,Lithuanian,Labour,Public
+R3,{day(-29)},"9 Quay Way, Wisbech",PE13 1AA,curtains always drawn,Romanian,Sexual,Public
+R4,{day(-30)},"9 Quay Way, Wisbech",PE13 1AA,,Romanian,Labour,GLAA
+R5,{day(-59)},"1 Station Road, Peterborough",PE1 9ZZ,,Polish,Labour,Police
+R6,{day(-60)},"1 Station Road, Peterborough",PE1 9ZZ,,Polish,Labour,Police
+R7,{day(-10)},"1 Station Road, Peterborough",PE1 9ZZ,curtains always drawn,Vietnamese,Criminal,Council
+"""
+CASES = f"""Case Reference,Date Opened,Postcode,Nationality,Exploitation Type
+C1,{day(-1)},PE13 2ZZ,Lithuanian,Labour
+C2,{day(-2)},PE13 2ZZ,Lithuanian,Labour
+C3,{day(-3)},PE13 2ZZ,Lithuanian,Labour
+C4,{day(-4)},PE1 9ZZ,Vietnamese,Labour
+C5,{day(-40)},PE13 2ZZ,Romanian,Labour
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    db = build_warehouse(tmp_path_factory.mktemp("overview"),
+                         {"postcodes": POSTCODES, "hmo": HMO, "reports": REPORTS, "cases": CASES})
+    con = connect(db)
+    yield con
+    con.close()
+
+
+def test_headline_against_the_previous_period(tiny):
+    metrics = {m.key: m for m in ov.headline(tiny, F30, TODAY)}
+    assert list(metrics) == ["reports", "addresses", "hmos_licensed", "hmos_expiring", "hmos_expired", "cases"]
+    got = {k: (m.value, m.previous) for k, m in metrics.items()}
+    assert got == {
+        "reports": (4, 2),             # R1 R2 R3 R7 | R4 R5 (R6 is a day too early)
+        "addresses": (3, 2),           # 1 Mill Lane (two spellings), 9 Quay Way, 1 Station Road | Quay Way, Station Road
+        "hmos_licensed": (5, 6),       # A B D G P | A B C G H P (as of the day before the period)
+        "hmos_expiring": (2, 3),       # B G | B C H
+        "hmos_expired": (2, 1),        # C H | E
+        "cases": (4, 1),
+    }
+    assert all(m.label and m.help for m in metrics.values())
+
+
+def test_headline_follows_the_district_filter(tiny):
+    fenland = dataclasses.replace(F30, districts=("E07000010",))
+    got = {m.key: (m.value, m.previous) for m in ov.headline(tiny, fenland, TODAY)}
+    assert got["reports"] == (3, 1) and got["hmos_licensed"] == (4, 5) and got["cases"] == (3, 1)
+
+
+def test_weekly_trend_fills_every_week_and_district(tiny):
+    f = Filters(TODAY - dt.timedelta(days=62), TODAY)
+    trend = ov.weekly_trend(tiny, f)
+    assert list(trend.columns) == ["week", "district", "reports"]
+    weeks = sorted(set(trend["week"]))
+    assert all(w.weekday() == 0 for w in weeks)
+    assert weeks[0] <= f.date_from < weeks[0] + dt.timedelta(days=7) and weeks[-1] <= TODAY < weeks[-1] + dt.timedelta(days=7)
+    assert all((b - a).days == 7 for a, b in zip(weeks, weeks[1:]))
+    assert len(trend) == len(weeks) * 6                      # all six districts, every week
+    assert trend["reports"].sum() == 7
+    assert (trend["reports"] == 0).sum() > len(trend) - 7
+    by_district = trend.groupby("district")["reports"].sum().to_dict()
+    assert by_district["Fenland"] == 4 and by_district["Peterborough"] == 3 and by_district["Cambridge"] == 0
+
+
+def test_weekly_trend_on_the_demo_with_unknown_districts(demo_con):
+    f = Filters.default(TODAY)
+    trend = ov.weekly_trend(demo_con, f)
+    total = demo_con.execute("SELECT count(*) FROM reports WHERE received_on BETWEEN ? AND ?",
+                             [f.date_from, f.date_to]).fetchone()[0]
+    assert trend["reports"].sum() == total
+    assert trend.groupby("week").size().nunique() == 1       # same districts every week
+
+
+def test_breakdowns(tiny):
+    ind = ov.breakdown(tiny, F30, "indicator")
+    assert ind.values.tolist() == [["Curtains always drawn", 3], ["Mattresses on floors", 2]]
+    ex = ov.breakdown(tiny, F30, "exploitation_type")
+    assert ex.values.tolist() == [["Labour", 2], ["Criminal", 1], ["Sexual", 1]]
+    src = ov.breakdown(tiny, F30, "source_type")
+    assert dict(src.values.tolist()) == {"Public": 2, "Police": 1, "Council": 1}
+    with pytest.raises(ValueError):
+        ov.breakdown(tiny, F30, "summary; DROP TABLE reports")
+
+
+def test_nationality_languages_hides_small_case_counts(tiny):
+    nl = ov.nationality_languages(tiny, F30).set_index("nationality")
+    assert nl.loc["Lithuanian", "reports"] == 2 and nl.loc["Lithuanian", "cases"] == 3
+    assert nl.loc["Lithuanian", "languages"] == "Lithuanian, Russian"
+    assert nl.loc["Vietnamese", "reports"] == 1 and nl.loc["Vietnamese", "cases"] is __import__("pandas").NA
+    assert nl.loc["Romanian", "cases"] == 0
+    nobody = ov.nationality_languages(tiny, dataclasses.replace(F30, nationalities=("Vietnamese",),
+                                                                 source_types=("police",)))
+    assert nobody.empty                                       # the single case alone must not show

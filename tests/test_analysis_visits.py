@@ -1,0 +1,119 @@
+"""The visit list: the planted hotspot comes first, with reasons a lead can check and the right languages."""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from analysis import settings
+from analysis.filters import Filters
+from analysis.visits import COLUMNS, visit_list
+from tests.analysis_fixtures import POSTCODES, TODAY, build_warehouse, connect, day, demo_con, demo_db  # noqa: F401
+
+F90 = Filters.default(TODAY)
+
+HMO = f"""Licence Number,Address,Postcode,Maximum Occupants,Licence Start Date,Licence Expiry Date,Latitude,Longitude
+L1,"5 Orchard Close, Wisbech",PE13 1AA,6,{day(-2000)},{day(-125)},52.6650,0.1600
+L2,"9 Mill Lane, Wisbech",PE13 2ZZ,8,{day(-300)},{day(40)},52.7000,0.1000
+L3,"1 Station Road, Peterborough",PE1 9ZZ,5,{day(-100)},{day(1000)},52.5740,-0.2410
+"""
+REPORTS = f"""Report Ref,Date Received,Address,Postcode,Latitude,Longitude,Indicators,Nationalities,People Seen,Grading
+P1,{day(-2)},"5 Orchard Close, Wisbech",PE13 1AA,,,people collected by van early morning; mattresses on floors,Lithuanian,12,1-A-P
+P2,{day(-5)},5 ORCHARD CLOSE WISBECH PE13 1AA,PE13 1AA,,,people collected by van early morning,Lithuanian,6,1-B-P
+P3,{day(-9)},"5 Orchard Close, Wisbech",PE13 1AA,,,mattresses on floors; people collected by van early morning,Lithuanian,,2-B-P
+P4,{day(-40)},"5, Orchard Close, Wisbech",PE13 1AA,,,people collected by van early morning,Lithuanian,4,3-C-P
+U1,{day(-15)},"12 Orchard Close, Wisbech",PE13 1AA,,,curtains always drawn,,9,2-B-P
+M1,{day(-30)},"9 Mill Lane, Wisbech",PE13 2ZZ,52.7000,0.1000,curtains always drawn,Polish,3,2-C-P
+S1,{day(-50)},"1 Station Road, Peterborough",PE1 9ZZ,,,curtains always drawn,Romanian,2,2-C-P
+S2,{day(-60)},"1 Station Rd, Peterborough",PE1 9ZZ,,,curtains always drawn,Romanian,2,2-C-P
+H1,{day(-10)},"40 High Street, Peterborough",PE1 9ZZ,,,works at a car wash,Romanian,2,3-C-P
+N1,{day(-3)},,PE1 9ZZ,,,people collected by van early morning,Polish,20,1-A-P
+"""
+CASES = f"""Case Reference,Date Opened,Postcode,Nationality,Exploitation Type
+C1,{day(-10)},PE13 1AA,Lithuanian,Labour
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    db = build_warehouse(tmp_path_factory.mktemp("visits"),
+                         {"postcodes": POSTCODES, "hmo": HMO, "reports": REPORTS, "cases": CASES})
+    con = connect(db)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def visits(tiny):
+    return visit_list(tiny, F90, TODAY)
+
+
+def test_planted_hotspot_ranks_first_with_its_languages(visits):
+    assert list(visits.columns) == COLUMNS
+    top = visits.iloc[0]
+    assert (top["rank"], top["address"], top["postcode"], top["district"]) == (
+        1, "5 Orchard Close, Wisbech", "PE13 1AA", "Fenland")
+    assert top["reports"] == 4                       # four spellings of one licensed door
+    assert top["licence_status"] == "expired"
+    assert top["languages"] == "Lithuanian, Russian"
+    assert pd.Timestamp(top["last_report"]).date() == TODAY - pd.Timedelta(days=2)
+    assert visits["last_visit"].isna().all()
+    assert visits["rank"].tolist() == list(range(1, len(visits) + 1))
+    assert visits["score"].is_monotonic_decreasing
+
+
+def test_reasons_explain_the_rank(visits):
+    reasons = visits.set_index("address")["reasons"]
+    top = reasons["5 Orchard Close, Wisbech"]
+    assert top.startswith("4 reports in the last 90 days (3 in the last 28 days), 2 graded 1-A or 1-B: "
+                          "people collected by van early and returned late, mattresses on floors")
+    assert "licence expired 4 months ago" in top
+    assert "12 people seen, licence allows 6" in top
+    assert "licence expires in 40 days" in reasons["9 Mill Lane, Wisbech"]
+    assert "on no HMO licence register, yet 9 people seen" in reasons["12 Orchard Close, Wisbech"]
+
+
+def test_every_address_once_with_its_licence_status(visits):
+    status = visits.set_index("address")["licence_status"].to_dict()
+    assert status == {
+        "5 Orchard Close, Wisbech": "expired",
+        "9 Mill Lane, Wisbech": "expiring",
+        "1 Station Road, Peterborough": "current",     # "1 Station Rd" merged by postcode + house number
+        "12 Orchard Close, Wisbech": "possible_unlicensed",
+        "40 High Street, Peterborough": "not an HMO on record",
+    }                                                   # the report without an address is not listed
+    assert visits.set_index("address").loc["1 Station Road, Peterborough", "reports"] == 2
+
+
+def test_score_follows_the_settings(visits):
+    """The score is the documented sum, so a lead (or an auditor) can recompute it."""
+    vs = settings.section("visits")
+    sev = settings.indicator_severity()
+    row = visits.set_index("address").loc["40 High Street, Peterborough"]
+    expected = 0.5 ** (10 / vs["half_life_days"]) * vs["grading_weights"]["3"] * sev["workplace_sector"]
+    assert row["score"] == pytest.approx(expected, abs=0.01)
+
+
+def test_limit_and_filters_narrow_the_list(tiny, visits):
+    assert visit_list(tiny, F90, TODAY, limit=2)["address"].tolist() == visits["address"].head(2).tolist()
+    pboro = visit_list(tiny, dataclasses.replace(F90, districts=("E06000031",)), TODAY)
+    assert set(pboro["district"]) == {"Peterborough"} and len(pboro) == 2
+    # a content filter narrows the reports counted, but not the address's licence facts
+    van = visit_list(tiny, dataclasses.replace(F90, indicators=("curtains_drawn",)), TODAY)
+    assert "5 Orchard Close, Wisbech" not in set(van["address"])
+    assert van.set_index("address").loc["12 Orchard Close, Wisbech", "licence_status"] == "possible_unlicensed"
+
+
+def test_nothing_to_visit(tiny):
+    empty = visit_list(tiny, Filters(TODAY.replace(year=2001), TODAY.replace(year=2001)), TODAY)
+    assert empty.empty and list(empty.columns) == COLUMNS
+
+
+def test_demo_cluster_is_near_the_top(demo_con):
+    v = visit_list(demo_con, F90, TODAY)
+    assert len(v) == 100
+    wisbech = v[v["address"].str.contains("Wisbech") & (v["reports"] >= 8)]
+    assert not wisbech.empty and wisbech["rank"].iloc[0] <= 3
+    assert wisbech["languages"].iloc[0].startswith("Lithuanian")
+    assert (v["district"] != settings.UNKNOWN_DISTRICT).sum() > 90
