@@ -16,6 +16,7 @@ from analysis import hotspots
 from analysis.filters import Filters
 
 HOTSPOT_COLUMNS = ["h3", "reports", "gi_z", "gi_p", "gi_bin", "trend"]
+PRIORITY_COLUMNS = ["rank", "address", "postcode", "lat", "lon", "score", "reasons", "languages"]
 FORMATS = {".csv": "CSV", ".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".xlsx": "XLSX"}
 
 
@@ -30,6 +31,13 @@ def hotspot_frame(con, f: Filters, resolution: int | None = None) -> gpd.GeoData
     return gpd.GeoDataFrame(cells, geometry=polygons, crs="EPSG:4326")
 
 
+def priority_frame(con, f: Filters, today) -> pd.DataFrame:
+    """Every scored address, best first."""
+    from analysis.visits import visit_list
+
+    return visit_list(con, f, today, limit=None)[PRIORITY_COLUMNS]
+
+
 def write(frame: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> str:
     """Write `frame` in the format `path`'s extension names; return that format's name."""
     fmt = FORMATS.get(path.suffix.lower())
@@ -37,13 +45,10 @@ def write(frame: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> str:
         raise ExportError(f"{path.name}: use one of {', '.join(s for s, f in FORMATS.items() if f in allowed)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("CSV", "XLSX"):
-        from analysis.spreadsheets import safe_frame, to_xlsx
+        from analysis.spreadsheets import to_csv, to_xlsx
 
-        table = safe_frame(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
-        if fmt == "CSV":
-            table.to_csv(path, index=False)
-        else:
-            path.write_bytes(to_xlsx(table))
+        table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        path.write_bytes(to_csv(table) if fmt == "CSV" else to_xlsx(table, sheet=path.stem))
     else:
         geo = frame if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoDataFrame(
             frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")

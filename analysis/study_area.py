@@ -15,6 +15,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
 
+from analysis import hexes
 from etl import vocab
 
 _TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
@@ -54,5 +55,4 @@ def _buffered_hull(lat: np.ndarray, lon: np.ndarray, buffer_m: float):
 
 
 def to_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
-    """The cell of each point; h3 has no batch call, so this is its one per-point loop."""
-    return np.array([h3.latlng_to_cell(a, b, resolution) for a, b in zip(lat, lon)], dtype=object)
+    return hexes.cells_for(lat, lon, resolution)

@@ -1,13 +1,17 @@
 """The ranked visit list: which addresses to visit next, and why, in words a tactical lead can check.
 
-This is an interim ranking until the hotspot statistics land. It is deliberately simple so
-every number in it can be explained from the reasons column:
+Every number in a score can be explained from the reasons column:
 
     score = sum over the address's reports (in the filters) of
                 decay × grading weight × severity
             + a bonus if its HMO licence has expired, or expires soon
             + a bonus if more people were seen than the licence allows
             + a bonus if it is on no register but reported as crowded (possible unlicensed HMO)
+            + a bonus if its cell is a Gi* hot spot (99%, 95% or 90%, after FDR)
+            + a bonus per victim case in its cell and neighbours (only from 3 cases up, for privacy)
+
+Licensed HMOs with no reports in the view are ranked too, on their licence, hotspot and cases.
+A recent visit with no concerns will lower a score once visit outcomes are recorded.
 
 - decay = 0.5 ** (age in days / half-life): a report loses half its weight every half-life days,
   counted back from the end of the filter period (or today, if that is earlier);
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -43,9 +48,14 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100) -> pd.DataFram
     last_visit is always empty for now: no visit data is loaded yet. Reports without an
     address are not listed (there is no door to knock on); they still count on the map.
     """
-    rows = _ranked(con, f, today, limit)
+    rows = _ranked(con, f, today)
+    if settings.section("visits")["context"]["include_unreported_licences"]:
+        rows = pd.concat([rows, _unreported_licences(con, f, today, rows)], ignore_index=True)
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    rows = _with_context(con, f, today, rows)
+    rows = rows.sort_values(["score", "last_report", "reports", "address"], ascending=[False, False, False, True],
+                            na_position="last").head(limit if limit else None).reset_index(drop=True)
     names = settings.district_names(con)
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
                         for c in rows["district_code"]]
@@ -57,7 +67,7 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100) -> pd.DataFram
     return rows[COLUMNS]
 
 
-def _ranked(con, f: Filters, today: dt.date, limit: int) -> pd.DataFrame:
+def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
     vs = settings.section("visits")
     ref = min(today, f.date_to)
     gw, bonus = vs["grading_weights"], vs["bonus"]
@@ -118,8 +128,6 @@ def _ranked(con, f: Filters, today: dt.date, limit: int) -> pd.DataFrame:
                                       WHEN 'possible_unlicensed' THEN ? ELSE 0 END
                         + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
     FROM s
-    ORDER BY score DESC, last_report DESC, reports DESC, address, postcode
-    LIMIT ?
     """
     all_params = [
         *params,
@@ -130,7 +138,6 @@ def _ranked(con, f: Filters, today: dt.date, limit: int) -> pd.DataFrame:
         ref - dt.timedelta(days=int(vs["recent_days"]) - 1),
         float(bonus["expired"]), float(bonus["expiring"]), float(bonus["possible_unlicensed"]),
         float(bonus["over_occupied"]),
-        int(limit),
     ]
     return con.execute(sql, all_params).df()
 
@@ -176,7 +183,9 @@ def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
 def _reasons(r, f: Filters, today: dt.date) -> str:
     vs = settings.section("visits")
     labels, severity = settings.indicator_labels(), settings.indicator_severity()
-    if f.date_to >= today:
+    if not r.reports:
+        head = f"no reports between {f.date_from:%-d %b %Y} and {f.date_to:%-d %b %Y}; licensed HMO"
+    elif f.date_to >= today:
         head = f"{wording.plural(int(r.reports), 'report')} in the last {f.days} days"
         recent_days = int(vs["recent_days"])
         if 0 < r.recent < r.reports and f.days > recent_days:
@@ -204,5 +213,73 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
             parts.append("on no HMO licence register, yet reported as crowded")
     if r.over_occupied:
         parts.append(f"{int(r.max_people)} people seen, licence allows {int(r.max_occupants)}")
+    if r.gi_bin > 0:
+        parts.append(f"in a {HOTSPOT_CONFIDENCE[r.gi_bin]} hotspot")
+    if r.cases_nearby:
+        parts.append(f"{r.cases_nearby} victim cases nearby in the last {wording.age(r.cases_days)}")
     return "; ".join(parts)
+
+
+HOTSPOT_CONFIDENCE = {1: "90%", 2: "95%", 3: "99%"}
+
+
+def _unreported_licences(con, f: Filters, today: dt.date, ranked: pd.DataFrame) -> pd.DataFrame:
+    """Licensed HMOs that no report in the view mentions: scored on their licence and surroundings."""
+    from analysis.map_layers import hmo_markers
+
+    bonus = settings.section("visits")["bonus"]
+    licences = hmo_markers(con, f, today)
+    licences = licences[licences["licence_ref"].notna() & ~licences["licence_ref"].isin(set(ranked["licence_ref"].dropna()))]
+    if licences.empty:
+        return ranked.iloc[0:0]
+    district = con.execute("SELECT licence_ref, source, district_code FROM hmo_licences").df()
+    licences = licences.merge(district, on=["licence_ref", "source"], how="left")
+    return pd.DataFrame({
+        "address": licences["address"], "postcode": licences["postcode"], "district_code": licences["district_code"],
+        "lat": licences["lat"], "lon": licences["lon"], "reports": 0, "recent": 0, "top_graded": 0,
+        "last_report": pd.NaT, "licence_status": licences["status"], "over_occupied": False, "max_people": np.nan,
+        "max_occupants": licences["max_occupants"], "licence_expiry": pd.to_datetime(licences["licence_expiry"]),
+        "licence_ref": licences["licence_ref"], "codes": [[] for _ in range(len(licences))],
+        "nationalities": [[] for _ in range(len(licences))],
+        "score": licences["status"].map({"expired": bonus["expired"], "expiring": bonus["expiring"]}).fillna(0.0),
+    })
+
+
+def _with_context(con, f: Filters, today: dt.date, rows: pd.DataFrame) -> pd.DataFrame:
+    """Add the hotspot and nearby-case bonuses, which need each address's H3 cell."""
+    from analysis import hotspots
+
+    vs = settings.section("visits")
+    bonus, lookback = vs["bonus"], int(vs["context"]["cases_lookback_days"])
+    rows = rows.copy()
+    placed = rows["lat"].notna() & rows["lon"].notna()
+    result = hotspots.compute(con, f)
+    cells = np.full(len(rows), None, dtype=object)
+    cells[placed.to_numpy()] = hexes.cells_for(rows.loc[placed, "lat"], rows.loc[placed, "lon"], result.resolution)
+    bins = dict(zip(result.cells["h3"], result.cells["gi_bin"]))
+    reliable = result.warning is None  # below ~30 reports Gi* is noise: no hotspot bonus then
+    rows["gi_bin"] = [max(int(bins.get(c, 0)), 0) if c and reliable else 0 for c in cells]
+    hot_bonus = {0: 0.0, 1: bonus["hotspot_90"], 2: bonus["hotspot_95"], 3: bonus["hotspot_99"]}
+    case_cells = _case_counts(con, f, lookback, result.resolution)
+    ring = int(vs["language_ring"])
+    nearby = [sum(case_cells.get(n, 0) for n in hexes.disk(c, ring)) if c else 0 for c in cells]
+    rows["cases_nearby"] = [n if n >= settings.min_cases() else 0 for n in nearby]
+    rows["cases_days"] = lookback
+    rows["score"] = (rows["score"].astype(float) + rows["gi_bin"].map(hot_bonus)
+                     + np.minimum(rows["cases_nearby"] * bonus["per_case_nearby"], bonus["max_cases_bonus"]))
+    return rows
+
+
+def _case_counts(con, f: Filters, lookback_days: int, resolution: int) -> dict[str, int]:
+    """Victim cases per cell, opened in the lookback window before the filter's end (districts apply)."""
+    window = replace(f, date_from=f.date_to - dt.timedelta(days=lookback_days - 1))
+    where, params = cases_where(replace(window, nationalities=(), exploitation_types=()), "c")
+    points = con.execute(f"""
+        SELECT lat, lon, count(*) AS n FROM cases c
+        WHERE {where} AND lat IS NOT NULL AND location_flag IS NULL GROUP BY lat, lon
+    """, params).df()
+    if points.empty:
+        return {}
+    points["cell"] = hexes.cells_for(points["lat"], points["lon"], resolution)
+    return points.groupby("cell")["n"].sum().astype(int).to_dict()
 

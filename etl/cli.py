@@ -177,3 +177,27 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
         _fail(str(exc))
     hot = int((frame["gi_bin"] > 0).sum())
     click.echo(f"wrote {len(frame):,} cells ({hot:,} hot at 90% or more) to {out} as {fmt}")
+
+
+@export.command("priorities")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="CSV, XLSX or GeoJSON, chosen by the extension (.csv, .xlsx, .geojson).")
+@_filter_options
+def export_priorities(out, date_from, date_to, district, exploitation, db) -> None:
+    """Addresses to visit, best first: rank, address, postcode, lat, lon, score, reasons, languages."""
+    import datetime as dt
+
+    from analysis.export_files import ExportError, priority_frame, write
+    from etl.warehouse import Warehouse
+
+    f = _filters(date_from, date_to, district, exploitation)
+    con = Warehouse(db).connect_read_only()
+    try:
+        frame = priority_frame(con, f, dt.date.today())
+    finally:
+        con.close()
+    try:
+        fmt = write(frame, Path(out), ("CSV", "XLSX", "GeoJSON"))
+    except ExportError as exc:
+        _fail(str(exc))
+    click.echo(f"wrote {len(frame):,} addresses to {out} as {fmt}")

@@ -101,13 +101,16 @@ def test_limit_and_filters_narrow_the_list(tiny, visits):
     assert set(pboro["district"]) == {"Peterborough"} and len(pboro) == 2
     # a content filter narrows the reports counted, but not the address's licence facts
     van = visit_list(tiny, dataclasses.replace(F90, indicators=("curtains_drawn",)), TODAY)
-    assert "5 Orchard Close, Wisbech" not in set(van["address"])
+    orchard = van.set_index("address").loc["5 Orchard Close, Wisbech"]
+    assert orchard["reports"] == 0 and orchard["reasons"].startswith("no reports")  # listed for its licence alone
     assert van.set_index("address").loc["12 Orchard Close, Wisbech", "licence_status"] == "possible_unlicensed"
 
 
 def test_nothing_to_visit(tiny):
     empty = visit_list(tiny, Filters(TODAY.replace(year=2001), TODAY.replace(year=2001)), TODAY)
-    assert empty.empty and list(empty.columns) == COLUMNS
+    assert list(empty.columns) == COLUMNS
+    assert (empty["reports"] == 0).all() and empty["reasons"].str.startswith("no reports").all()
+    assert set(empty["licence_status"]) <= {"current", "expiring", "expired"}  # licensed HMOs only
 
 
 def test_demo_cluster_is_near_the_top(demo_con):

@@ -13,6 +13,7 @@ from etl.loading import load_file
 from etl.warehouse import Warehouse
 
 TODAY = dt.date.today()
+NATIONALITIES = ["Lithuanian", "Romanian", "Vietnamese"]
 CLUSTERS = [(52.5736, -0.2430), (52.6664, 0.1596), (52.3310, -0.1840)]  # Peterborough, Wisbech, Huntingdon
 
 
@@ -28,19 +29,20 @@ def planted(tmp_path_factory):
     for i in range(400):
         lat, lon = rng.uniform(52.05, 52.70), rng.uniform(-0.45, 0.45)
         day = TODAY - dt.timedelta(days=int(rng.integers(0, 80)))
-        rows.append(f"B{i},{day},{i} Field Road,,{lat:.6f},{lon:.6f}")
+        rows.append(f"B{i},{day},{i} Field Road,,{lat:.6f},{lon:.6f},British")
     for c, (lat, lon) in enumerate(CLUSTERS):
         postcode = f"PE{c + 1} 9Z{'ABC'[c]}"
         lookup.append(f"{postcode},{lat:.6f},{lon:.6f}")
         for j in range(30):
             day = TODAY - dt.timedelta(days=int(rng.integers(0, 80)))
+            nationality = NATIONALITIES[c]
             if j % 2:
-                rows.append(f"C{c}-{j},{day},{j} Cluster Street,{postcode},,")
+                rows.append(f"C{c}-{j},{day},{c + 1} Cluster Street,{postcode},,,{nationality}")
             else:
                 jitter = rng.normal(0, 0.002, 2)
-                rows.append(f"C{c}-{j},{day},{j} Cluster Street,,{lat + jitter[0]:.6f},{lon + jitter[1]:.6f}")
+                rows.append(f"C{c}-{j},{day},{j} Cluster Street,,{lat + jitter[0]:.6f},{lon + jitter[1]:.6f},{nationality}")
     (tmp / "pc.csv").write_text("postcode,latitude,longitude\n" + "\n".join(lookup) + "\n")
-    (tmp / "r.csv").write_text("Reference,Date,Address,Postcode,Latitude,Longitude\n" + "\n".join(rows) + "\n")
+    (tmp / "r.csv").write_text("Reference,Date,Address,Postcode,Latitude,Longitude,Nationalities\n" + "\n".join(rows) + "\n")
     db = tmp / "w.duckdb"
     load_file("postcodes", tmp / "pc.csv", db=db)
     load_file("reports", tmp / "r.csv", db=db)
@@ -72,3 +74,15 @@ def test_few_incidents_are_called_unreliable(planted):
     narrow = Filters(TODAY - dt.timedelta(days=2), TODAY)
     result = hotspots.compute(con, narrow)
     assert result.incidents < 30 and "unreliable" in result.warning
+
+
+def test_top_priorities_are_the_planted_addresses_with_their_languages(planted):
+    from analysis.visits import visit_list
+
+    con = Warehouse(planted).connect_read_only()
+    top = visit_list(con, Filters.default(), TODAY, limit=3)
+    assert sorted(top["address"]) == ["1 Cluster Street", "2 Cluster Street", "3 Cluster Street"]
+    expected = {"1 Cluster Street": "Lithuanian", "2 Cluster Street": "Romanian", "3 Cluster Street": "Vietnamese"}
+    for address, languages in zip(top["address"], top["languages"]):
+        assert languages.split(", ")[0] == expected[address]
+    assert all("hotspot" in r for r in top["reasons"])

@@ -1,0 +1,92 @@
+"""CSV and XLSX that a spreadsheet can open safely: shared by the dashboard's downloads and `etl export`. No Streamlit here.
+
+A cell that begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which some
+spreadsheets strip before looking) would be run as a formula by Excel or LibreOffice: an address
+typed as `=HYPERLINK("http://…")` in a partner's file must arrive as text. Such a cell is
+prefixed with a single quote, the spreadsheet convention for "this is text".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """The value, with text that a spreadsheet would treat as a formula made inert."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    """One value as a spreadsheet cell: lists joined, missing values empty, text neutralised."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple, set)):
+        return neutralise("; ".join(str(v) for v in value if v is not None))
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+        return value.date() if value.time() == dt.time() else value
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        value = value.item()
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with every cell made spreadsheet-safe (and column names too)."""
+    out = pd.DataFrame({neutralise(str(col)): [_cell(v) for v in frame[col].tolist()] for col in frame.columns},
+                       columns=[neutralise(str(col)) for col in frame.columns])
+    return out.astype(object)
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens accented names correctly."""
+    safe = safe_frame(frame)
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(frame: pd.DataFrame, sheet: str = "Visit plan") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    safe = safe_frame(frame)
+    ws.append([str(c) for c in safe.columns])
+    for row in safe.itertuples(index=False, name=None):
+        ws.append(list(row))
+    for row in ws.iter_rows(min_row=1):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+            elif isinstance(cell.value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    for i, col in enumerate(safe.columns, start=1):
+        longest = max([len(str(col))] + [len(str(v)) for v in safe[col].tolist() if v is not None])
+        ws.column_dimensions[get_column_letter(i)].width = min(60, max(10, longest + 2))
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,69 @@
+"""`etl export hotspots|priorities`: formats by extension, the dashboard's filters, safe spreadsheets."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+
+from tests.analysis_fixtures import POSTCODES, build_warehouse, day, demo_db  # noqa: F401 (fixture)
+
+
+def export(*args):
+    return subprocess.run([sys.executable, "-m", "etl", "export", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg"])
+def test_hotspots_one_row_per_cell(demo_db, tmp_path, suffix):  # noqa: F811
+    out = tmp_path / f"hot{suffix}"
+    r = export("hotspots", "--db", str(demo_db), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    frame = pd.read_csv(out) if suffix == ".csv" else gpd.read_file(out)
+    assert list(frame.columns[:6]) == ["h3", "reports", "gi_z", "gi_p", "gi_bin", "trend"]
+    assert frame["h3"].is_unique and frame["gi_bin"].between(-3, 3).all()
+    assert f"wrote {len(frame):,} cells" in r.stdout
+    if suffix != ".csv":
+        assert frame.crs.to_epsg() == 4326 and frame.geometry.geom_type.eq("Polygon").all()
+
+
+def test_priorities_take_the_filters(demo_db, tmp_path):  # noqa: F811
+    everything, fenland = tmp_path / "all.csv", tmp_path / "fenland.xlsx"
+    assert export("priorities", "--db", str(demo_db), "--out", str(everything)).returncode == 0
+    r = export("priorities", "--db", str(demo_db), "--out", str(fenland), "--district", "Fenland",
+               "--from", "2020-01-01")
+    assert r.returncode == 0, r.stderr
+    all_rows = pd.read_csv(everything, encoding="utf-8-sig")
+    assert list(all_rows.columns) == ["rank", "address", "postcode", "lat", "lon", "score", "reasons", "languages"]
+    assert all_rows["rank"].tolist() == list(range(1, len(all_rows) + 1))
+    assert all_rows["score"].is_monotonic_decreasing
+    ws = openpyxl.load_workbook(fenland).active
+    assert ws.max_row - 1 < len(all_rows)
+
+
+def test_priority_geojson_and_bad_extension(demo_db, tmp_path):  # noqa: F811
+    out = tmp_path / "p.geojson"
+    assert export("priorities", "--db", str(demo_db), "--out", str(out)).returncode == 0
+    features = json.loads(out.read_text())["features"]
+    assert features[0]["properties"]["rank"] == 1 and features[0]["geometry"]["type"] == "Point"
+    r = export("priorities", "--db", str(demo_db), "--out", str(tmp_path / "p.gpkg"))
+    assert r.returncode == 2 and "use one of .csv, .geojson, .json, .xlsx" in r.stderr
+
+
+def test_formulas_in_addresses_are_neutralised(tmp_path):
+    reports = ("Reference,Date Received,Address,Postcode,Latitude,Longitude\n"
+               f"R1,{day(-3)},\"=HYPERLINK(\"\"http://x\"\")\",PE13 1AA,52.665,0.16\n"
+               f"R2,{day(-4)},@SUM(A1),PE13 1AA,52.665,0.16\n")
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports})
+    out = tmp_path / "p.csv"
+    assert export("priorities", "--db", str(db), "--out", str(out)).returncode == 0
+    addresses = set(pd.read_csv(out, encoding="utf-8-sig")["address"])
+    assert addresses == {"'=HYPERLINK(\"http://x\")", "'@SUM(A1)"}
+
+
+def test_unknown_district_is_a_clear_error(demo_db, tmp_path):  # noqa: F811
+    r = export("hotspots", "--db", str(demo_db), "--out", str(tmp_path / "x.csv"), "--district", "Narnia")
+    assert r.returncode == 2 and "unknown district 'Narnia'" in r.stderr
