@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import hotspots, kde, study_area
+from analysis import hexes, hotspots, kde, settings, study_area
 from analysis.filters import Filters
 from analysis.gistar import gi_star, neighbour_weights
 
@@ -35,7 +35,7 @@ class Backtest:
 
 
 def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> Backtest:
-    cfg = hotspots.settings()
+    cfg = settings.method()
     bt = cfg["backtest"]
     resolution = resolution or cfg["aggregation"]["resolution"]
     end = _month_start(f.date_to)
@@ -50,7 +50,7 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
                                                            resolution))
     month = pd.to_datetime(points["received_on"]).dt.to_period("M")
     w = neighbour_weights(cells, cfg["gi_star"]["rings"])
-    centres = np.array([hotspots.h3.cell_to_latlng(c) for c in cells])
+    centres = hexes.cell_geometry(cells)[["lat", "lon"]].to_numpy()
     rows = []
     for step in range(bt["months"], 0, -1):
         target = pd.Period(_add_months(end, -step), "M")

@@ -79,44 +79,37 @@ def _list(value) -> tuple[str, ...]:
     return tuple(sorted({str(v).strip() for v in items if str(v).strip()}))
 
 
+def _where(alias: str, date_column: str, date_from: dt.date, date_to: dt.date,
+           conditions: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, list]:
+    """Date range plus one clause per non-empty filter: (SQL function, column, values)."""
+    clauses = [f"{alias}.{date_column} BETWEEN ? AND ?"]
+    params: list = [date_from, date_to]
+    for function, column, values in conditions:
+        if values:
+            clauses.append(f"{function}(?, {alias}.{column})" if function == "list_contains"
+                           else f"{function}({alias}.{column}, ?)")
+            params.append(list(values))
+    return " AND ".join(clauses), params
+
+
 def reports_where(f: Filters, alias: str = "r") -> tuple[str, list]:
     """WHERE clause (without the keyword) and parameters for the reports a view should count."""
-    a = alias
-    clauses = [f"{a}.received_on BETWEEN ? AND ?"]
-    params: list = [f.date_from, f.date_to]
-    if f.districts:
-        clauses.append(f"list_contains(?, {a}.district_code)")
-        params.append(list(f.districts))
-    if f.exploitation_types:
-        clauses.append(f"list_contains(?, {a}.exploitation_type)")
-        params.append(list(f.exploitation_types))
-    if f.source_types:
-        clauses.append(f"list_contains(?, {a}.source_type)")
-        params.append(list(f.source_types))
-    if f.indicators:
-        clauses.append(f"list_has_any({a}.indicators, ?)")
-        params.append(list(f.indicators))
-    if f.nationalities:
-        clauses.append(f"list_has_any({a}.nationalities, ?)")
-        params.append(list(f.nationalities))
-    return " AND ".join(clauses), params
+    return _where(alias, "received_on", f.date_from, f.date_to, [
+        ("list_contains", "district_code", f.districts),
+        ("list_contains", "exploitation_type", f.exploitation_types),
+        ("list_contains", "source_type", f.source_types),
+        ("list_has_any", "indicators", f.indicators),
+        ("list_has_any", "nationalities", f.nationalities),
+    ])
 
 
 def cases_where(f: Filters, alias: str = "c") -> tuple[str, list]:
     """Cases have no indicators or source types; those filters don't narrow them."""
-    a = alias
-    clauses = [f"{a}.opened_on BETWEEN ? AND ?"]
-    params: list = [f.date_from, f.date_to]
-    if f.districts:
-        clauses.append(f"list_contains(?, {a}.district_code)")
-        params.append(list(f.districts))
-    if f.exploitation_types:
-        clauses.append(f"list_contains(?, {a}.exploitation_type)")
-        params.append(list(f.exploitation_types))
-    if f.nationalities:
-        clauses.append(f"list_contains(?, {a}.nationality)")
-        params.append(list(f.nationalities))
-    return " AND ".join(clauses), params
+    return _where(alias, "opened_on", f.date_from, f.date_to, [
+        ("list_contains", "district_code", f.districts),
+        ("list_contains", "exploitation_type", f.exploitation_types),
+        ("list_contains", "nationality", f.nationalities),
+    ])
 
 
 def licences_where(f: Filters, alias: str = "h") -> tuple[str, list]:

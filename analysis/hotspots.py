@@ -6,28 +6,18 @@ cells with no reports are part of the area too, because Gi* needs them.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
 
 import duckdb
 import h3
 import numpy as np
 import pandas as pd
 
-from analysis import kde, study_area, trends
+from analysis import kde, settings, study_area, trends
 from analysis.filters import Filters, reports_where
 from analysis.gistar import gi_star, neighbour_weights
 
-SETTINGS_FILE = Path(__file__).with_name("hotspots.toml")
 COLUMNS = ["h3", "reports", "gi_z", "gi_p", "gi_bin", "trend", "kde", "lat", "lon"]
-
-
-@cache
-def settings() -> dict:
-    with open(SETTINGS_FILE, "rb") as fh:
-        return tomllib.load(fh)
 
 
 @dataclass
@@ -50,7 +40,7 @@ def report_points(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> HotspotResult:
-    cfg = settings()
+    cfg = settings.method()
     resolution = resolution or cfg["aggregation"]["resolution"]
     trend_filters = _trend_window(f, cfg["trend"])
     points = report_points(con, replace(f, date_from=min(f.date_from, trend_filters.date_from)))

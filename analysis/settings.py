@@ -12,11 +12,19 @@ from pathlib import Path
 from etl import vocab
 
 SETTINGS_FILE = Path(__file__).with_name("settings.toml")
+METHOD_FILE = Path(__file__).with_name("hotspots.toml")
 
 
 @cache
 def settings() -> dict:
     with open(SETTINGS_FILE, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def method() -> dict:
+    """The hotspot method's settings (hotspots.toml): resolution, Gi*, KDE, trends, backtest."""
+    with open(METHOD_FILE, "rb") as fh:
         return tomllib.load(fh)
 
 

@@ -155,6 +155,22 @@ def export() -> None:
     """Export hotspots or visit priorities, filtered as on the dashboard."""
 
 
+def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) -> tuple:
+    """Read-only: build the frame for the filters, then write it in the format the extension names."""
+    from analysis.export_files import ExportError, write
+    from etl.warehouse import Warehouse
+
+    con = Warehouse(db).connect_read_only()
+    try:
+        frame = frame_of(con, _filters(*filters))
+    finally:
+        con.close()
+    try:
+        return frame, write(frame, Path(out), formats)
+    except ExportError as exc:
+        _fail(str(exc))
+
+
 @export.command("hotspots")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="CSV, GeoJSON or GeoPackage, chosen by the extension (.csv, .geojson, .gpkg).")
@@ -162,19 +178,10 @@ def export() -> None:
 @_filter_options
 def export_hotspots(out, resolution, date_from, date_to, district, exploitation, db) -> None:
     """One row per cell of the study area: h3, reports, gi_z, gi_p, gi_bin, trend."""
-    from analysis.export_files import ExportError, hotspot_frame, write
-    from etl.warehouse import Warehouse
+    from analysis.export_files import hotspot_frame
 
-    f = _filters(date_from, date_to, district, exploitation)
-    con = Warehouse(db).connect_read_only()
-    try:
-        frame = hotspot_frame(con, f, resolution)
-    finally:
-        con.close()
-    try:
-        fmt = write(frame, Path(out), ("CSV", "GeoJSON", "GPKG"))
-    except ExportError as exc:
-        _fail(str(exc))
+    frame, fmt = _export(lambda con, f: hotspot_frame(con, f, resolution), out, ("CSV", "GeoJSON", "GPKG"),
+                         (date_from, date_to, district, exploitation), db)
     hot = int((frame["gi_bin"] > 0).sum())
     click.echo(f"wrote {len(frame):,} cells ({hot:,} hot at 90% or more) to {out} as {fmt}")
 
@@ -187,17 +194,8 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
     """Addresses to visit, best first: rank, address, postcode, lat, lon, score, reasons, languages."""
     import datetime as dt
 
-    from analysis.export_files import ExportError, priority_frame, write
-    from etl.warehouse import Warehouse
+    from analysis.export_files import priority_frame
 
-    f = _filters(date_from, date_to, district, exploitation)
-    con = Warehouse(db).connect_read_only()
-    try:
-        frame = priority_frame(con, f, dt.date.today())
-    finally:
-        con.close()
-    try:
-        fmt = write(frame, Path(out), ("CSV", "XLSX", "GeoJSON"))
-    except ExportError as exc:
-        _fail(str(exc))
+    frame, fmt = _export(lambda con, f: priority_frame(con, f, dt.date.today()), out, ("CSV", "XLSX", "GeoJSON"),
+                         (date_from, date_to, district, exploitation), db)
     click.echo(f"wrote {len(frame):,} addresses to {out} as {fmt}")
