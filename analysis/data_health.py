@@ -104,16 +104,13 @@ def warehouse_state(path) -> str:
     old data meanwhile; this only says new data is on its way. Never creates a file.
     """
     db = Path(path)
-    if not db.exists():
-        return "missing"
     if _writer_busy(db):
         return "refreshing"
+    if not db.exists():
+        return "missing"
     try:
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            con.execute("SELECT count(*) FROM loads").fetchone()
-        finally:
-            con.close()
+        con = duckdb.connect(str(db), read_only=True)  # tables are checked by the page: this is only the file
+        con.close()
     except Exception:  # not a DuckDB file, a corrupt one, a schema we don't know, a legacy writer
         return "unreadable"
     return "ok"
@@ -124,7 +121,7 @@ def _writer_busy(db: Path) -> bool:
     try:
         db_mtime = db.stat().st_mtime
     except FileNotFoundError:
-        return False
+        db_mtime = 0.0  # the very first build: any copy in progress counts
     candidates = [(db.with_name(db.name + ".lock"), list(db.parent.glob(db.name + ".next-*"))),
                   (db.with_name(db.name + ".demo-build.lock"),
                    [db.with_name(db.name + ".demo-build"), *db.parent.glob(db.name + ".demo-build.next-*")])]

@@ -62,9 +62,10 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens accented names correctly."""
-    safe = safe_frame(frame)
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a byte-order mark, so Excel opens accented names correctly. Lines end in CRLF, which also
+    makes the writer quote a cell holding a lone carriage return (with "\\n" endings it would not, and the
+    spreadsheet would split the row there)."""
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Visit plan") -> bytes:

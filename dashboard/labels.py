@@ -1,0 +1,83 @@
+"""Plain words for the codes the warehouse stores: what a tactical lead reads instead of `E07000010`.
+
+The names come from the ETL's vocabularies (etl/vocab/*.toml), so a new district or indicator
+needs no dashboard change. No Streamlit here.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from etl import vocab
+
+SOURCE_TYPES = {
+    "public": "Member of the public",
+    "police": "Police",
+    "council": "Council",
+    "GLAA": "GLAA (Gangmasters and Labour Abuse Authority)",
+    "NCA": "NCA (National Crime Agency)",
+    "helpline": "Modern Slavery Helpline",
+    "other": "Other",
+}
+
+LICENCE_STATUS = {
+    "current": "Licensed (current)",
+    "expiring": "Licence expires within 90 days",
+    "expired": "Licence expired",
+    "possible_unlicensed": "Possibly unlicensed HMO",
+}
+
+KINDS = {"hmo": "HMO register", "reports": "Intelligence reports", "cases": "Victim cases",
+         "boundaries": "Boundaries", "postcodes": "Postcodes"}
+
+
+@cache
+def districts() -> dict[str, str]:
+    """ONS code → district name, in the order of etl/vocab/area.toml."""
+    return vocab.area_districts()
+
+
+def district(code: object) -> str:
+    if code is None or code != code:  # None or NaN
+        return "No district"
+    return districts().get(str(code), str(code))
+
+
+@cache
+def indicators() -> dict[str, str]:
+    """Indicator code → the sentence a tactical lead reads."""
+    return {code: entry["label"] for code, entry in vocab.load("indicators").items()}
+
+
+def indicator(code: object) -> str:
+    return indicators().get(str(code), str(code).replace("_", " "))
+
+
+@cache
+def exploitation_types() -> list[str]:
+    return list(vocab.load("categories")["exploitation_type"])
+
+
+def exploitation(value: object) -> str:
+    text = str(value)
+    return text[:1].upper() + text[1:] if text else text
+
+
+def source_type(value: object) -> str:
+    text = str(value)
+    for code, label in SOURCE_TYPES.items():
+        if text.lower() == code.lower():
+            return label
+    return text
+
+
+@cache
+def nationality_languages() -> dict[str, list[str]]:
+    return vocab.nationality_languages()
+
+
+def licence_status(value: object) -> str:
+    return LICENCE_STATUS.get(str(value), str(value))
+
+
+def kind(value: object) -> str:
+    return KINDS.get(str(value), str(value))

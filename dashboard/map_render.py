@@ -1,0 +1,573 @@
+"""The hotspot map as a folium object: offline assets, bounded payload, escaped text. No Streamlit here.
+
+- Offline: Leaflet, jQuery and Leaflet.markercluster come from the xstatic packages, copied into
+  dashboard/static/vendor/ and served by Streamlit itself (server.enableStaticServing). Every CDN
+  link folium adds by default (Bootstrap, Font Awesome, awesome-markers) is removed; markers are
+  CircleMarkers, which need no icon files.
+- Bounded: hexagons are aggregated in DuckDB (one feature per cell, not per report); points are
+  drawn by one JavaScript loop over a compact array inside a marker-cluster layer, never one folium
+  object per row; the page caps them at MAX_POINTS and says so.
+- Escaped: every string from the data is passed through html.escape before it reaches a tooltip,
+  because Leaflet tooltips and folium's GeoJsonTooltip insert their text as HTML.
+"""
+from __future__ import annotations
+
+import html
+import math
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import folium
+import h3
+import numpy as np
+import pandas as pd
+from folium.plugins import MarkerCluster
+from branca.element import MacroElement
+from folium.template import Template
+
+from dashboard import labels
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+VENDOR_DIR = STATIC_DIR / "vendor"
+MAX_POINTS = 5000
+# The force area (etl/vocab/area.toml's bbox): the map opens on it.
+AREA_BOUNDS = [[52.00, -0.50], [52.74, 0.52]]
+
+HEX_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]   # few → many reports
+STATUS_ORDER = ["current", "expiring", "expired", "possible_unlicensed"]
+STATUS_COLOURS = {"current": "#1a9850", "expiring": "#f39c12", "expired": "#d73027",
+                  "possible_unlicensed": "#7b3294"}
+UNKNOWN_STATUS_COLOUR = "#7f7f7f"
+REPORT_COLOUR = "#2c7bb6"
+CASE_COLOUR = "#542788"
+DISTRICT_COLOUR = "#333333"
+HEX_PANE = "hexes"
+CASES_PANE = "cases"
+
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+# --- offline assets ------------------------------------------------------------------------------------------
+
+def _vendor_files() -> dict[str, Path]:
+    """Target path under vendor/ → the file in the installed xstatic package."""
+    import xstatic.pkg.jquery as xs_jquery
+    import xstatic.pkg.leaflet as xs_leaflet
+    import xstatic.pkg.leaflet_markercluster as xs_cluster
+
+    leaflet, jquery, cluster = Path(xs_leaflet.BASE_DIR), Path(xs_jquery.BASE_DIR), Path(xs_cluster.BASE_DIR)
+    files = {
+        "leaflet/leaflet.js": leaflet / "leaflet.js",
+        "leaflet/leaflet.css": leaflet / "leaflet.css",
+        "jquery/jquery.min.js": jquery / "jquery.min.js",
+        "markercluster/leaflet.markercluster.js": cluster / "leaflet.markercluster.js",
+        "markercluster/MarkerCluster.css": cluster / "MarkerCluster.css",
+        "markercluster/MarkerCluster.Default.css": cluster / "MarkerCluster.Default.css",
+    }
+    for image in sorted((leaflet / "images").glob("*.png")):  # the layer control's icon, referenced by leaflet.css
+        files[f"leaflet/images/{image.name}"] = image
+    return files
+
+
+def ensure_vendor_assets(target: Path = VENDOR_DIR) -> Path:
+    """Copy the xstatic files into `target` if missing or different in size; safe to call on every run."""
+    for relative, source in _vendor_files().items():
+        dest = target / relative
+        try:
+            if dest.stat().st_size == source.stat().st_size:
+                continue
+        except FileNotFoundError:
+            pass
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)  # a browser never fetches a half-copied file
+    return target
+
+
+def asset_base(base_url_path: str = "") -> str:
+    """Where Streamlit serves dashboard/static/vendor/ (honours server.baseUrlPath)."""
+    parts = [p for p in (base_url_path.strip("/"), "app/static/vendor") if p]
+    return "/" + "/".join(parts)
+
+
+def leaflet_assets(base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    js = [("leaflet", f"{base}/leaflet/leaflet.js"), ("jquery", f"{base}/jquery/jquery.min.js")]
+    css = [("leaflet_css", f"{base}/leaflet/leaflet.css")]
+    return js, css
+
+
+def cluster_assets(base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    js = [("markerclusterjs", f"{base}/markercluster/leaflet.markercluster.js")]
+    css = [("markerclustercss", f"{base}/markercluster/MarkerCluster.css"),
+           ("markerclusterdefaultcss", f"{base}/markercluster/MarkerCluster.Default.css")]
+    return js, css
+
+
+def asset_links(m: folium.Map) -> list[str]:
+    """Every script and stylesheet URL the map asks for (what streamlit-folium will load)."""
+    links: list[str] = []
+
+    def walk(element):
+        links.extend(url for _, url in getattr(element, "default_js", []) or [])
+        links.extend(url for _, url in getattr(element, "default_css", []) or [])
+        for child in getattr(element, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return list(dict.fromkeys(links))
+
+
+# --- base tiles ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tiles:
+    kind: str                  # osm | none | url
+    url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return {"osm": "OpenStreetMap", "none": "No base map", "url": "Force tile server"}[self.kind]
+
+
+def tiles_from_env(value: str | None) -> tuple[Tiles, str | None]:
+    """HOTSPOTS_TILES: 'osm' (default), 'none', or a URL template with {z}, {x} and {y}. Returns a problem too."""
+    text = (value or "").strip()
+    if not text or text.lower() == "osm":
+        return Tiles("osm"), None
+    if text.lower() == "none":
+        return Tiles("none"), None
+    if valid_tile_url(text):
+        return Tiles("url", text), None
+    return Tiles("osm"), (f"HOTSPOTS_TILES is not 'osm', 'none' or a tile URL template with {{z}}, {{x}} and {{y}}; "
+                          "using OpenStreetMap")
+
+
+def valid_tile_url(text: str) -> bool:
+    return (text.startswith(("https://", "http://", "/")) and all(p in text for p in ("{z}", "{x}", "{y}"))
+            and not any(c in text for c in "<>\"'` \n"))
+
+
+def _add_tiles(m: folium.Map, tiles: Tiles) -> None:
+    if tiles.kind == "osm":
+        folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False).add_to(m)
+    elif tiles.kind == "url" and tiles.url:
+        folium.TileLayer(tiles.url, attr="Force tile server", name="Force tile server", max_zoom=20,
+                         control=False).add_to(m)
+
+
+# --- colours -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bin:
+    low: int
+    high: int
+    colour: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.low:,}" if self.low == self.high else f"{self.low:,} to {self.high:,}"
+
+
+def colour_bins(counts: Iterable[int], classes: int = len(HEX_COLOURS)) -> list[Bin]:
+    """Up to `classes` ranges of report counts, by quantile, each with a colour from light to dark."""
+    values = sorted(int(v) for v in counts if v is not None and not (isinstance(v, float) and math.isnan(v)))
+    values = [v for v in values if v > 0]
+    if not values:
+        return []
+    if len(set(values)) <= classes:  # few distinct counts: one class each
+        distinct = sorted(set(values))
+        k = len(distinct)
+        palette = [HEX_COLOURS[round(i * (len(HEX_COLOURS) - 1) / (k - 1))] if k > 1 else HEX_COLOURS[-1]
+                   for i in range(k)]
+        return [Bin(v, v, c) for v, c in zip(distinct, palette)]
+    uppers = sorted({int(math.ceil(q)) for q in np.quantile(values, [i / classes for i in range(1, classes + 1)])})
+    uppers[-1] = values[-1]
+    bins: list[tuple[int, int]] = []
+    low = values[0]
+    for high in uppers:
+        if high >= low:
+            bins.append((low, high))
+            low = high + 1
+    k = len(bins)
+    palette = [HEX_COLOURS[round(i * (len(HEX_COLOURS) - 1) / (k - 1))] if k > 1 else HEX_COLOURS[-1]
+               for i in range(k)]
+    return [Bin(lo, hi, c) for (lo, hi), c in zip(bins, palette)]
+
+
+def colour_for(count: int, bins: list[Bin]) -> str:
+    for b in bins:
+        if count <= b.high:
+            return b.colour
+    return bins[-1].colour if bins else HEX_COLOURS[-1]
+
+
+# --- layers --------------------------------------------------------------------------------------------------
+
+def esc(value: Any) -> str:
+    """Text from the data, safe to insert as HTML."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return html.escape(str(value), quote=True)
+
+
+def _ring(cell: str, boundary: Any) -> list[list[float]]:
+    """A closed GeoJSON ring ([lon, lat] pairs) from [[lat, lon], ...], or from the cell itself."""
+    points = None
+    if boundary is not None:
+        try:
+            points = [[float(p[1]), float(p[0])] for p in list(boundary)]
+        except (TypeError, ValueError, IndexError):
+            points = None
+    if not points:
+        points = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
+    if points[0] != points[-1]:
+        points.append(points[0])
+    return points
+
+
+def hex_features(frame: pd.DataFrame, count_column: str, kind: str, bins: list[Bin] | None,
+                 tip: str) -> dict:
+    """A FeatureCollection with one polygon per H3 cell; `tip` is a format string over {n}."""
+    features = []
+    for row in frame.itertuples(index=False):
+        cell = str(getattr(row, "h3"))
+        n = int(getattr(row, count_column))
+        props = {"kind": kind, "h3": cell, "count": n, "tip": esc(tip.format(n=f"{n:,}", s="" if n == 1 else "s"))}
+        if bins is not None:
+            props["colour"] = colour_for(n, bins)
+        features.append({"type": "Feature", "id": f"{kind}-{cell}", "properties": props,
+                         "geometry": {"type": "Polygon", "coordinates": [_ring(cell, getattr(row, "boundary", None))]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+class PointCluster(MarkerCluster):
+    """Many points in one marker-cluster layer, built by a loop in the browser over a compact array.
+
+    Each row is [lat, lon, colour index, tooltip HTML (already escaped)]. A clicked marker's
+    GeoJSON (which streamlit-folium returns as last_active_drawing) carries {"kind": kind}.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function(){
+                var colours = {{ this.colours|tojson }};
+                var kind = {{ this.kind|tojson }};
+                var data = {{ this.data|tojson }};
+                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                cluster.options.iconCreateFunction = function(c) {
+                    var n = c.getChildCount();
+                    var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
+                    return L.divIcon({html: '<div><span>' + n + '</span></div>',
+                                      className: 'marker-cluster marker-cluster-' + size + ' hs-cluster-' + kind,
+                                      iconSize: L.point(32, 32)});
+                };
+                var markers = [];
+                for (var i = 0; i < data.length; i++) {
+                    var row = data[i];
+                    var marker = L.circleMarker([row[0], row[1]], {
+                        radius: {{ this.radius }}, color: '#222222', weight: 1,
+                        fillColor: colours[row[2]], fillOpacity: 0.9});
+                    marker.feature = {type: 'Feature', properties: {kind: kind}};
+                    marker.bindTooltip(row[3]);
+                    markers.push(marker);
+                }
+                cluster.addLayers(markers);
+                return cluster;  // folium adds it to the map when the layer is shown on opening
+            })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, data: list[list], colours: list[str], kind: str, *, base: str, name: str,
+                 show: bool = True, radius: int = 7):
+        super().__init__(name=name, show=show, chunked_loading=True, max_cluster_radius=45,
+                         spiderfy_on_max_zoom=True, show_coverage_on_hover=False)
+        self._name = "PointCluster"
+        self.data = data
+        self.colours = colours
+        self.kind = kind
+        self.radius = min(int(radius), 10)  # ≤ 10 px: Leaflet reports the marker's own position on click
+        self.default_js, self.default_css = cluster_assets(base)
+
+
+def hmo_rows(frame: pd.DataFrame) -> list[list]:
+    rows = []
+    for r in frame.itertuples(index=False):
+        status = str(getattr(r, "status", "") or "")
+        index = STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
+        ref = getattr(r, "licence_ref", None)
+        what = labels.licence_status(status) if status else "HMO"
+        tip = f"<b>{esc(getattr(r, 'address', ''))}</b><br>{esc(what)}"
+        if ref is not None and esc(ref):
+            tip += f"<br>Licence {esc(ref)}"
+        rows.append([round(float(r.lat), 6), round(float(r.lon), 6), index, tip])
+    return rows
+
+
+def report_rows(frame: pd.DataFrame) -> list[list]:
+    rows = []
+    for r in frame.itertuples(index=False):
+        received = getattr(r, "received_on", None)
+        when = pd.Timestamp(received).strftime("%d %b %Y") if received is not None and not pd.isna(received) else ""
+        grading = esc(getattr(r, "grading", ""))
+        tip = f"<b>{esc(getattr(r, 'address', '') or 'Report')}</b><br>Received {esc(when)}"
+        if grading:
+            tip += f" · graded {grading}"
+        rows.append([round(float(r.lat), 6), round(float(r.lon), 6), 0, tip])
+    return rows
+
+
+def cap(frame: pd.DataFrame | None, limit: int = MAX_POINTS, order_by: str | None = None) -> tuple[pd.DataFrame, int]:
+    """At most `limit` rows with a position (the newest first when `order_by` is given), and how many there were."""
+    if frame is None or frame.empty:
+        return pd.DataFrame(), 0
+    placed = frame.dropna(subset=["lat", "lon"])
+    total = len(placed)
+    if total > limit:
+        if order_by and order_by in placed.columns:
+            placed = placed.sort_values(order_by, ascending=False, kind="stable")
+        placed = placed.head(limit)
+    return placed, total
+
+
+# Hexagon resolution by zoom, when the resolution follows the zoom: (resolution, lowest zoom, highest zoom).
+ZOOM_RESOLUTIONS = [(7, 0, 10), (8, 11, 12), (9, 13, 99)]
+
+
+MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]  # kept first when markers are capped
+
+
+def cap_licences(frame: pd.DataFrame | None, limit: int = MAX_POINTS) -> tuple[pd.DataFrame, int]:
+    """`cap` for HMO markers: possibly unlicensed, then expired, expiring and current ones are kept first."""
+    if frame is None or frame.empty or "status" not in frame.columns:
+        return cap(frame, limit)
+    rank = frame["status"].map({s: i for i, s in enumerate(MARKER_PRIORITY)}).fillna(len(MARKER_PRIORITY))
+    ordered = frame.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
+    placed, total = cap(ordered, limit)
+    return placed.head(limit), total
+
+
+@dataclass
+class MapData:
+    report_hexes: dict[int, pd.DataFrame] = field(default_factory=dict)   # resolution → report_hexes()
+    hmo: pd.DataFrame | None = None
+    reports: pd.DataFrame | None = None
+    cases: pd.DataFrame | None = None
+    districts: dict | None = None
+    min_cases: int = 3
+    visible: dict[str, bool] = field(default_factory=dict)
+
+
+LAYER_NAMES = {
+    "hexes": "Reports by area (hexagons)",
+    "hmo": "HMO licences",
+    "reports": "Reports (individual)",
+    "cases": "Victim cases (areas only)",
+    "districts": "District boundaries",
+}
+
+class ZoomSwitch(MacroElement):
+    """Shows, inside `group`, the hexagon layer whose resolution suits the map's zoom (ZOOM_RESOLUTIONS).
+    Runs in the browser: zooming never reruns the page."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this.map.get_name() }};
+            var group = {{ this.group.get_name() }};
+            var layers = [
+            {%- for layer, low, high in this.entries %}
+                [{{ layer.get_name() }}, {{ low }}, {{ high }}],
+            {%- endfor %}
+            ];
+            function update() {
+                var z = map.getZoom();
+                layers.forEach(function(e) {
+                    var want = z >= e[1] && z <= e[2];
+                    if (want && !group.hasLayer(e[0])) { group.addLayer(e[0]); }
+                    if (!want && group.hasLayer(e[0])) { group.removeLayer(e[0]); }
+                });
+            }
+            map.on("zoomend", update);
+            update();
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, m: folium.Map, group: folium.FeatureGroup, layers: dict[int, folium.GeoJson]):
+        super().__init__()
+        self._name = "ZoomSwitch"
+        self.map = m
+        self.group = group
+        self.entries = [(layers[r], low, high) for r, low, high in ZOOM_RESOLUTIONS if r in layers]
+
+
+_CSS = """
+<style>
+.hs-cluster-report div { background-color: rgba(44, 123, 182, 0.85); color: #fff; }
+.hs-cluster-report { background-color: rgba(44, 123, 182, 0.35); }
+.hs-cluster-hmo div { background-color: rgba(60, 60, 60, 0.7); color: #fff; }
+.hs-cluster-hmo { background-color: rgba(60, 60, 60, 0.2); }
+.hs-cluster-hmo, .hs-cluster-report { opacity: 0.9; }
+.marker-cluster.hs-cluster-hmo div, .marker-cluster.hs-cluster-report div {
+    width: 24px; height: 24px; margin-left: 4px; margin-top: 4px; font-size: 11px; }
+.marker-cluster.hs-cluster-hmo span, .marker-cluster.hs-cluster-report span { line-height: 24px; }
+.leaflet-tooltip { white-space: normal; width: max-content; max-width: 260px; }
+</style>
+"""
+
+
+def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> folium.Map:
+    """The folium map with every layer present, each switchable in the layer control."""
+    # SVG, not canvas: each pane then only catches clicks where something is drawn, so markers above and
+    # hexagons below are both clickable (a canvas would swallow every click meant for a lower pane).
+    m = folium.Map(location=[52.37, 0.0], zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False)
+    # The map's own zoom limits: with no tile layer, Leaflet can't fit bounds without a maxZoom.
+    m.options.update(min_zoom=7, max_zoom=19)
+    m.default_js, m.default_css = leaflet_assets(base)
+    m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
+    _add_tiles(m, tiles)
+    # Areas sit below the markers (overlayPane is 400): a marker inside a hexagon stays visible and clickable.
+    folium.map.CustomPane(CASES_PANE, z_index=340).add_to(m)
+    folium.map.CustomPane(HEX_PANE, z_index=350).add_to(m)
+    show = {"hexes": True, "hmo": True, "reports": False, "cases": True, "districts": True, **data.visible}
+
+    if data.districts and data.districts.get("features"):
+        features = [{"type": "Feature", "properties": {}, "geometry": feat.get("geometry")}
+                    for feat in data.districts["features"] if feat.get("geometry")]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features}, name=LAYER_NAMES["districts"], show=show["districts"],
+            style_function=lambda _f: {"color": DISTRICT_COLOUR, "weight": 2, "fill": False, "interactive": False},
+            interactive=False, control=True,
+        ).add_to(m)
+
+    if data.cases is not None and not data.cases.empty:
+        fc = hex_features(data.cases, "cases", "cases", None,
+                          "{n} victim case{s} in this area (areas with fewer than %d are not shown)" % data.min_cases)
+        max_cases = max(f["properties"]["count"] for f in fc["features"])
+        for feat in fc["features"]:
+            feat["properties"]["opacity"] = round(0.08 + 0.27 * feat["properties"]["count"] / max_cases, 3)
+        folium.GeoJson(
+            fc, name=LAYER_NAMES["cases"], show=show["cases"],
+            style_function=lambda f: {"color": CASE_COLOUR, "weight": 2, "dashArray": "6 4",
+                                      "fillColor": CASE_COLOUR, "fillOpacity": f["properties"]["opacity"]},
+            highlight_function=lambda _f: {"weight": 4},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False), pane=CASES_PANE,
+        ).add_to(m)
+
+    hex_layers = {}
+    for resolution, frame in sorted(data.report_hexes.items()):
+        if frame is None or frame.empty:
+            continue
+        bins = colour_bins(frame["reports"])
+        fc = hex_features(frame, "reports", "hex", bins, "{n} report{s} in this area. Click for details.")
+        hex_layers[resolution] = folium.GeoJson(
+            fc, name=f"{LAYER_NAMES['hexes']} ({resolution})", control=False,
+            style_function=lambda f: {"color": "#7a0177", "weight": 0.6, "fillColor": f["properties"]["colour"],
+                                      "fillOpacity": 0.65},
+            highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False), pane=HEX_PANE,
+        )
+    if hex_layers:
+        group = folium.FeatureGroup(name=LAYER_NAMES["hexes"], show=show["hexes"]).add_to(m)
+        if len(hex_layers) == 1:
+            next(iter(hex_layers.values())).add_to(group)
+        else:
+            for layer in hex_layers.values():
+                layer.show = False  # the zoom switch below adds the one that fits
+                layer.add_to(group)
+            ZoomSwitch(m, group, hex_layers).add_to(m)
+
+    if data.hmo is not None and not data.hmo.empty:
+        colours = [STATUS_COLOURS[s] for s in STATUS_ORDER] + [UNKNOWN_STATUS_COLOUR]
+        PointCluster(hmo_rows(data.hmo), colours, "hmo", base=base, name=LAYER_NAMES["hmo"],
+                     show=show["hmo"]).add_to(m)
+
+    if data.reports is not None and not data.reports.empty:
+        PointCluster(report_rows(data.reports), [REPORT_COLOUR], "report", base=base,
+                     name=LAYER_NAMES["reports"], show=show["reports"], radius=6).add_to(m)
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.fit_bounds(data_bounds(data))
+    return m
+
+
+def data_bounds(data: MapData, margin: float = 0.01) -> list[list[float]]:
+    """The box around everything drawn (so a district filter zooms in), else the whole force area."""
+    lats: list[float] = []
+    lons: list[float] = []
+    frames = [*data.report_hexes.values(), data.hmo, data.reports, data.cases]
+    for frame in frames:
+        if frame is not None and not frame.empty and {"lat", "lon"} <= set(frame.columns):
+            placed = frame.dropna(subset=["lat", "lon"])
+            lats += placed["lat"].astype(float).tolist()
+            lons += placed["lon"].astype(float).tolist()
+    if not lats:
+        return AREA_BOUNDS
+    return [[min(lats) - margin, min(lons) - margin], [max(lats) + margin, max(lons) + margin]]
+
+
+def render_html(m: folium.Map) -> str:
+    """The whole standalone page, as folium writes it (for tests and inspection)."""
+    return m.get_root().render()
+
+
+def clicked(value: Any) -> dict | None:
+    """What the user clicked, from st_folium's return value: {"kind", "h3"} or {"kind", "lat", "lon"}."""
+    if not isinstance(value, dict):
+        return None
+    feature = value.get("last_active_drawing")
+    if not isinstance(feature, dict):
+        return None
+    props = feature.get("properties") or {}
+    kind = props.get("kind")
+    if kind in ("hex", "cases") and isinstance(props.get("h3"), str) and h3.is_valid_cell(props["h3"]):
+        return {"kind": kind, "h3": props["h3"]}
+    geometry = feature.get("geometry") or {}
+    if kind in ("hmo", "report") and geometry.get("type") == "Point":
+        try:
+            lon, lat = (float(v) for v in geometry["coordinates"][:2])
+        except (TypeError, ValueError, KeyError):
+            return None
+        return {"kind": kind, "lat": lat, "lon": lon}
+    return None
+
+
+def reports_html(frame: pd.DataFrame, source_label=str) -> str:
+    """The side panel's list of reports: date, grading, who reported, address, then the summary; all escaped."""
+    items = []
+    for row in frame.to_dict("records"):
+        received = row.get("received_on")
+        when = pd.Timestamp(received).strftime("%d %b %Y") if received is not None and not pd.isna(received) else "no date"
+        bits = [f"<b>{esc(when)}</b>"]
+        if esc(row.get("grading")):
+            bits.append(f"graded {esc(row['grading'])}")
+        if esc(row.get("source_type")):
+            bits.append(esc(source_label(row["source_type"])))
+        if esc(row.get("address")):
+            bits.append(esc(row["address"]))
+        items.append(f'<div style="margin:0 0 0.8rem 0">{" · ".join(bits)}'
+                     f'<div style="margin-top:0.2rem">{esc(row.get("summary"))}</div></div>')
+    return "".join(items)
+
+
+def legend() -> list[tuple[str, str, str]]:
+    """(shape, colour, label) rows for the legend drawn beside the map (the hexagon colours come apart)."""
+    rows = [("circle", STATUS_COLOURS[s], labels.licence_status(s)) for s in STATUS_ORDER]
+    rows += [("circle", REPORT_COLOUR, "A report (switch on “Reports (individual)”)"),
+             ("dashed", CASE_COLOUR, "Victim cases: areas only, never addresses"),
+             ("line", DISTRICT_COLOUR, "District boundary")]
+    return rows
+
+

@@ -1,0 +1,131 @@
+"""The shared filters: Filters ↔ st.session_state (the sidebar widgets) ↔ st.query_params (the URL).
+
+On a session's first run (and whenever the widgets' state is missing) they are seeded from the URL, so a shared link reproduces the
+view. On every run after that the widgets are the truth, and the URL is rewritten from them.
+The sidebar is drawn by the entry script (app.py) on every run, whatever the page, so the
+filters persist across pages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from analysis.filters import Filters
+from dashboard import labels
+
+LAST_DATES = "_filters_last_dates"
+KEYS = {  # Filters field → widget key
+    "districts": "f_districts",
+    "exploitation_types": "f_exploitation",
+    "indicators": "f_indicators",
+    "source_types": "f_source_types",
+    "nationalities": "f_nationalities",
+}
+DATES = "f_dates"
+EARLIEST = dt.date(1990, 1, 1)  # the ETL rejects older dates as typos
+
+
+@dataclass(frozen=True)
+class Options:
+    """What each multi-select offers: stored values, in display order."""
+    districts: tuple[str, ...] = ()
+    exploitation_types: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    source_types: tuple[str, ...] = ()
+    nationalities: tuple[str, ...] = ()
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _seed_from_url() -> None:
+    """Copy the URL's filters into the widgets' state, once per session."""
+    f = Filters.from_params(st.query_params.to_dict(), today())
+    st.session_state[DATES] = (f.date_from, f.date_to)
+    st.session_state[LAST_DATES] = (f.date_from, f.date_to)
+    for field, key in KEYS.items():
+        st.session_state[key] = list(getattr(f, field))
+
+
+def current() -> Filters:
+    """The filters as the widgets hold them now (the defaults before the sidebar is first drawn)."""
+    if DATES not in st.session_state:
+        _seed_from_url()
+    dates = st.session_state.get(DATES) or st.session_state.get(LAST_DATES)
+    if not isinstance(dates, (tuple, list)) or len(dates) != 2:
+        # A date range half picked (start chosen, end not yet): keep the last complete range.
+        dates = st.session_state.get(LAST_DATES) or (Filters.default(today()).date_from, today())
+    date_from, date_to = sorted(dates)
+    lists = {field: tuple(sorted({str(v) for v in (st.session_state.get(key) or [])})) for field, key in KEYS.items()}
+    return Filters(date_from=date_from, date_to=date_to, **lists)
+
+
+def write_url(f: Filters) -> None:
+    """Make the URL say what the page shows, so it can be copied and shared."""
+    wanted = f.to_params()
+    have = st.query_params.to_dict()
+    if have != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def reset() -> None:
+    """on_click of "Reset filters": the last 90 days, everything else cleared."""
+    f = Filters.default(today())
+    st.session_state[DATES] = (f.date_from, f.date_to)
+    st.session_state[LAST_DATES] = (f.date_from, f.date_to)
+    for key in KEYS.values():
+        st.session_state[key] = []
+
+
+def _with_selected(options: tuple[str, ...], key: str) -> list[str]:
+    """The options plus anything already selected (a link may name a value this warehouse lacks):
+    a multiselect refuses a selected value that is not among its options."""
+    out = list(options)
+    for value in st.session_state.get(key) or []:
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def sidebar(options: Options) -> Filters:
+    """Draw the filter widgets (call inside `with st.sidebar:`) and return the filters they give."""
+    if DATES not in st.session_state:  # first run, or the sidebar was hidden last run (its state was dropped)
+        _seed_from_url()
+    t = today()
+    chosen = st.session_state.get(DATES)
+    chosen = tuple(d for d in chosen if isinstance(d, dt.date)) if isinstance(chosen, (tuple, list)) else ()
+    st.header("Filters")
+    st.caption("Every page uses these filters. The page's address (URL) keeps them, so you can share the view.")
+    dates = st.date_input(
+        "Reports received between", key=DATES, min_value=EARLIEST, max_value=max(t, *chosen),
+        format="DD/MM/YYYY",
+        help="Reports, cases and visits counted on every page fall between these dates (inclusive). "
+             "The default is the last 90 days.")
+    if isinstance(dates, (tuple, list)) and len(dates) == 2:
+        st.session_state[LAST_DATES] = tuple(dates)
+    else:
+        st.caption("Pick the end date too; until then the previous range is used.")
+
+    st.multiselect("Districts", _with_selected(options.districts, KEYS["districts"]), key=KEYS["districts"],
+                   format_func=labels.district, placeholder="All districts",
+                   help="Only reports, cases and HMO licences in these districts. Empty means all six.")
+    st.multiselect("Exploitation types", _with_selected(options.exploitation_types, KEYS["exploitation_types"]),
+                   key=KEYS["exploitation_types"], format_func=labels.exploitation, placeholder="All types",
+                   help="The kind of exploitation a report or case describes. Empty means all.")
+    st.multiselect("Indicators seen", _with_selected(options.indicators, KEYS["indicators"]),
+                   key=KEYS["indicators"], format_func=labels.indicator, placeholder="Any indicator",
+                   help="Reports that mention at least one of these signs. Cases have no indicators, "
+                        "so this filter does not narrow them.")
+    st.multiselect("Who reported", _with_selected(options.source_types, KEYS["source_types"]),
+                   key=KEYS["source_types"], format_func=labels.source_type, placeholder="All report sources",
+                   help="The kind of organisation or person a report came from. Cases are not narrowed by it.")
+    st.multiselect("Nationalities", _with_selected(options.nationalities, KEYS["nationalities"]),
+                   key=KEYS["nationalities"], placeholder="All nationalities",
+                   help="Reports that mention at least one of these nationalities, and cases of these nationalities.")
+    f = current()
+    if not f.is_default(t):
+        st.button("Reset filters", on_click=reset, help="Back to the last 90 days, with every other filter cleared.")
+    return f

@@ -1,0 +1,133 @@
+"""Small pieces every page shares: the demo banner, failure messages and number formatting."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+from typing import Iterator
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analysis.filters import Filters
+from dashboard import labels
+from dashboard.connection import NotReady, WarehouseInfo
+from etl.warehouse import WarehouseError
+
+log = logging.getLogger("hotspots.dashboard")
+
+BANNER = ("SYNTHETIC DEMO DATA: every report, case and licence in this dashboard is made up. "
+          "No real person or address is shown, and nothing here can be used for operational decisions.")
+INIT_HINT = "run `python -m etl init` to bring it up to date"
+
+
+def synthetic_banner() -> None:
+    st.markdown(
+        '<div role="alert" data-testid="synthetic-banner" style="background:#b71c1c;color:#fff;'
+        'border-left:12px solid #ffb300;padding:0.6rem 1rem;border-radius:4px;font-weight:600;margin-bottom:0.5rem;">'
+        f"{BANNER}</div>",  # a constant: nothing from the data goes into this HTML
+        unsafe_allow_html=True,
+    )
+
+
+def warehouse_message(info: WarehouseInfo) -> bool:
+    """Explain a warehouse that can't be shown; True when the page should stop here."""
+    if info.state == "missing":
+        st.info("No warehouse yet: run `make run` or `python -m etl demo` to build the demo, "
+                "or load files with `python -m etl load KIND FILE`.")
+        st.caption(f"Looked for {info.path} (set HOTSPOTS_DB to read another file).")
+        return True
+    if info.state == "refreshing" and not info.readable:
+        st.info("The warehouse is being refreshed by a load right now. This page shows the data as soon as "
+                "the load finishes: wait a moment, then press **Check again**.")
+        st.button("Check again", key="check_again")
+        return True
+    if info.state == "unreadable" or not info.readable:
+        st.error(f"The warehouse at {info.path} can't be read: {info.error or 'it is not a DuckDB warehouse'}. "
+                 "Rebuild it (`python -m etl demo` for the demo), or point HOTSPOTS_DB at the right file.")
+        return True
+    if info.state == "refreshing":
+        st.caption("A load is running: you are seeing the data from before it. The page picks up the new data "
+                   "by itself once the load finishes.")
+    return False
+
+
+def needs_tables(info: WarehouseInfo, *tables: str) -> bool:
+    """Warn about tables this page can't do without; True when the page should stop."""
+    missing = info.missing(*tables)
+    if missing:
+        names = ", ".join(f"`{t}`" for t in missing)
+        st.warning(f"The warehouse has no {names} table{'s' if len(missing) > 1 else ''}, so this page can't be "
+                   f"shown: {INIT_HINT}.")
+        return True
+    return False
+
+
+def empty_message(info: WarehouseInfo) -> bool:
+    if info.empty:
+        st.info("The warehouse is empty: nothing has been loaded yet. Load files with "
+                "`python -m etl load KIND FILE` (see the Data page), or build the demo with `python -m etl demo`.")
+        return True
+    return False
+
+
+_MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def section(what: str) -> Iterator[None]:
+    """Run one part of a page; a failure becomes a plain message under `what`, never a traceback."""
+    try:
+        yield
+    except NotReady as exc:
+        st.info(f"{what}: not available in this version of the dashboard yet ({exc}).")
+    except duckdb.CatalogException as exc:
+        match = _MISSING_TABLE.search(str(exc))
+        table = f"`{match.group(1)}` table" if match else "table it needs"
+        st.warning(f"{what} can't be shown: the warehouse has no {table}: {INIT_HINT}.")
+    except WarehouseError as exc:
+        st.error(f"{what} can't be shown: {exc}. If a load is running, wait a moment and reload the page.")
+    except duckdb.Error as exc:
+        log.exception("query failed: %s", what)
+        st.error(f"{what} can't be shown: the warehouse could not answer ({type(exc).__name__}: "
+                 f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}).")
+    except Exception as exc:  # noqa: BLE001 - an unexpected bug must not print a traceback to the user
+        log.exception("section failed: %s", what)
+        st.error(f"{what} can't be shown because of an error in the dashboard ({type(exc).__name__}). "
+                 "The details are in the server log.")
+
+
+def period(f: Filters) -> str:
+    return f"{f.date_from:%d %b %Y} to {f.date_to:%d %b %Y} ({f.days} days)"
+
+
+def filter_summary(f: Filters) -> str:
+    """One line saying what the filters narrow, for captions under page titles."""
+    parts = [period(f)]
+    if f.districts:
+        parts.append(", ".join(labels.district(d) for d in f.districts))
+    if f.exploitation_types:
+        parts.append(", ".join(labels.exploitation(e) for e in f.exploitation_types) + " exploitation")
+    if f.indicators:
+        parts.append(f"{len(f.indicators)} indicator{'s' if len(f.indicators) > 1 else ''}")
+    if f.source_types:
+        parts.append("reported by " + ", ".join(labels.source_type(s) for s in f.source_types))
+    if f.nationalities:
+        parts.append(", ".join(f.nationalities))
+    return "Showing " + " · ".join(parts)
+
+
+def date_text(value) -> str:
+    if value is None:
+        return "never"
+    try:
+        if pd.isna(value):
+            return "never"
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return f"{pd.Timestamp(value):%d %b %Y}"
+    return str(value)
+

@@ -1,0 +1,71 @@
+"""Data: what is loaded, from whom, how fresh it is, and what was rejected or could not be placed."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import connection, labels, state, ui
+from dashboard import warehouse_view as view
+
+st.title("Data")
+st.caption("What the warehouse holds, source by source, and how far to trust it. The sidebar filters do not "
+           "apply here.")
+today = state.today()
+
+info = connection.inspect()
+if ui.warehouse_message(info) or ui.needs_tables(info, "loads"):
+    st.stop()
+
+# --- sources -------------------------------------------------------------------------------------------------
+st.subheader("Sources loaded")
+with ui.section("The sources"):
+    health = connection.query("source_health", today=today)
+    if health is None or health.empty:
+        st.info("Nothing has been loaded yet: load files with `python -m etl load KIND FILE`, "
+                "or build the demo with `python -m etl demo`.")
+    else:
+        for row in health.itertuples(index=False):
+            warning = getattr(row, "warning", None)
+            if isinstance(warning, str) and warning.strip():
+                st.warning(warning)
+        shown = health.copy()
+        shown["kind"] = shown["kind"].map(labels.kind)
+        if "top_reasons" in shown.columns:
+            shown["top_reasons"] = shown["top_reasons"].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
+        columns = [c for c in ["kind", "source", "file_name", "last_load", "age_days", "rows", "rejected",
+                               "top_reasons", "not_geocoded", "failed_attempts_since"] if c in shown.columns]
+        st.dataframe(shown[columns], hide_index=True, width="stretch", column_config={
+            "kind": st.column_config.TextColumn("What"),
+            "source": st.column_config.TextColumn("Source", help="Who the file came from."),
+            "file_name": st.column_config.TextColumn("File", help="The file of the last successful load."),
+            "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm"),
+            "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
+            "rows": st.column_config.NumberColumn("Rows", help="Rows this source holds in the warehouse now."),
+            "rejected": st.column_config.NumberColumn("Rejected", help="Rows of the last load that failed a check "
+                                                      "and were not loaded (list them: `python -m etl rejects`)."),
+            "top_reasons": st.column_config.TextColumn("Main reasons for rejects", width="large"),
+            "not_geocoded": st.column_config.NumberColumn("Not on the map", help="Rows kept in the warehouse that "
+                                                          "could not be given a position, so no map shows them."),
+            "failed_attempts_since": st.column_config.NumberColumn(
+                "Failed loads since", help="Later load attempts that failed and changed nothing."),
+        })
+        st.caption("Rejected rows are not in the warehouse: list them with `python -m etl rejects`, fix them in "
+                   "the original file and load it again. Rows not on the map still count in the totals.")
+
+# --- the warehouse file --------------------------------------------------------------------------------------
+st.subheader("The warehouse")
+with ui.section("The warehouse file"):
+    counts = view.row_counts(info.path)
+    columns = st.columns(len(counts))
+    for column, (table, count) in zip(columns, counts.items()):
+        column.metric(view.COUNTED_TABLES[table], "missing" if count is None else f"{count:,}",
+                      help=f"Rows in the `{table}` table.")
+    absent = [t for t, c in counts.items() if c is None]
+    if absent:
+        st.warning(f"The warehouse has no {', '.join(f'`{t}`' for t in absent)} table: {ui.INIT_HINT}.")
+    if info.token:
+        changed = dt.datetime.fromtimestamp(info.token[1] / 1e9)
+        st.caption(f"Read-only view of {info.path}, last changed {changed:%d %b %Y %H:%M}. "
+                   "A finished load shows here by itself on the next click or refresh.")

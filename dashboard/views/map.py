@@ -1,0 +1,183 @@
+"""Map: where reports cluster, which HMOs are licensed, and what is known at a clicked place."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from analysis import settings as analysis_settings
+from dashboard import connection, labels, map_render, state, ui
+
+RESOLUTIONS = {
+    "auto": "Follows the zoom (smaller as you zoom in)",
+    7: "Large areas (about 5 km² each)",
+    8: "Neighbourhoods (about 0.7 km² each)",
+    9: "Streets (about 0.1 km² each)",
+}
+SIZE_NAMES = {7: "Large areas", 8: "Neighbourhoods", 9: "Streets"}
+MIN_CASES = analysis_settings.min_cases()  # victim cases: only areas with at least this many
+RETURNED = ["last_object_clicked", "last_active_drawing"]  # clicks only: panning and zooming never rerun the page
+
+st.title("Map")
+f = state.current()
+today = state.today()
+st.caption(ui.filter_summary(f))
+
+info = connection.inspect()
+if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "hmo_licences", "cases") or ui.empty_message(info):
+    st.stop()
+
+# --- controls ------------------------------------------------------------------------------------------------
+env_tiles, tiles_problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TILES"))
+tile_choices = {"osm": map_render.Tiles("osm"), "none": map_render.Tiles("none")}
+if env_tiles.kind == "url":
+    tile_choices = {"url": env_tiles, **tile_choices}
+left, right, _ = st.columns([2, 2, 3])
+resolution = left.selectbox(
+    "Hexagon size", list(RESOLUTIONS), index=0, format_func=RESOLUTIONS.get, key="map_resolution",
+    help="Reports are counted in hexagons of this size. Smaller hexagons point closer to an address; "
+         "larger ones show the pattern across a district. 'Follows the zoom' switches size as you zoom in.")
+resolutions = [7, 8, 9] if resolution == "auto" else [resolution]
+tiles_key = right.selectbox(
+    "Base map", list(tile_choices), index=list(tile_choices).index(env_tiles.kind), key="map_tiles",
+    format_func=lambda k: tile_choices[k].label,
+    help="The street map under the layers. 'No base map' works without the internet; a force's own tile "
+         "server is offered when HOTSPOTS_TILES names one.")
+if tiles_problem:
+    st.caption(tiles_problem)
+
+# --- layers --------------------------------------------------------------------------------------------------
+data = map_render.MapData(min_cases=MIN_CASES)
+notes: list[str] = []
+with ui.section("Hexagons of reports"):
+    data.report_hexes = {r: connection.query("report_hexes", f, resolution=r) for r in resolutions}
+with ui.section("HMO licences"):
+    data.hmo, hmo_total = map_render.cap_licences(connection.query("hmo_markers", f, today=today))
+    if hmo_total > len(data.hmo):
+        notes.append(f"Showing {len(data.hmo):,} of {hmo_total:,} HMO licences (possibly unlicensed and expired ones "
+                     "first): choose a district to see the rest.")
+with ui.section("Reports"):
+    data.reports, reports_total = map_render.cap(connection.query("report_points", f), order_by="received_on")
+    if reports_total > len(data.reports):
+        notes.append(f"Showing the newest {len(data.reports):,} of {reports_total:,} reports as points; "
+                     "the hexagons count them all. Narrow the filters to see every point.")
+with ui.section("Victim cases"):
+    data.cases = connection.query("case_hexes", f, resolution=7, min_cases=MIN_CASES)
+if "boundaries" in info.tables:
+    with ui.section("District boundaries"):
+        data.districts = connection.query("district_geojson")
+
+# --- the map and the side panel ------------------------------------------------------------------------------
+map_column, panel = st.columns([4, 3], gap="medium")
+with map_column:
+    base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
+    folium_map = map_render.build_map(data, tile_choices[tiles_key], base=base)
+    result = st_folium(folium_map, key="hotspot_map", height=620, use_container_width=True,
+                       returned_objects=RETURNED)
+    for note in notes:
+        st.caption(note)
+    placed = next((int(h["reports"].sum()) for h in data.report_hexes.values() if h is not None and not h.empty), 0)
+    if placed:
+        st.caption(f"{placed:,} reports with a position are counted in the hexagons. Reports that could not be "
+                   "placed on the map still count on the Overview page.")
+    with st.expander("Key", expanded=True):
+        chip = ('<span style="display:inline-block;background:{c};min-width:14px;height:14px;'
+                'border:1px solid #7a0177;margin-right:4px;vertical-align:middle"></span>')
+        rows = ['<div style="margin-bottom:4px">Reports in a hexagon, from fewer (light) to more (dark):</div>']
+        for r, frame in sorted(data.report_hexes.items()):
+            if frame is None or frame.empty:
+                continue
+            chips = " ".join(f'{chip.format(c=b.colour)}<span style="margin-right:10px">{map_render.esc(b.label)}</span>'
+                             for b in map_render.colour_bins(frame["reports"]))
+            name = f"{SIZE_NAMES[r]}: " if len(data.report_hexes) > 1 else ""
+            rows.append(f'<div style="margin:2px 0">{map_render.esc(name)}{chips}</div>')
+        for shape, colour, text in map_render.legend():
+            style = {"circle": f"background:{colour};width:12px;height:12px;border-radius:50%;border:1px solid #222",
+                     "dashed": f"width:14px;height:14px;border:2px dashed {colour};background:{colour}33",
+                     "line": f"width:18px;height:0;border-top:2px solid {colour}"}[shape]
+            rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+                        f'<span style="display:inline-block;{style}"></span><span>{map_render.esc(text)}</span></div>')
+        rows.append('<div style="margin-top:6px;color:#555"><i>Hotspot classes (new, intensifying, persistent…): '
+                    'not on this map yet, they come with a later release.</i></div>')
+        st.markdown("".join(rows), unsafe_allow_html=True)  # colours and our own labels only, escaped
+
+with panel:
+    chosen = map_render.clicked(result)
+    if chosen is None:
+        st.subheader("What is known here")
+        st.info("Click a hexagon or a marker on the map to see the signs reported there, the latest reports, "
+                "HMO licence details and the nationalities seen. Where markers sit on top of each other, click "
+                "the group to spread them out.")
+    else:
+        with ui.section("The details of this place"):
+            if chosen["kind"] in ("hex", "cases"):
+                detail = connection.query("cell_detail", f, h3_cell=chosen["h3"], today=today)
+                st.subheader("In this hexagon")
+                st.caption(f"Hexagon {chosen['h3']}. Reports and cases counted with the filters in the sidebar.")
+            else:
+                detail = connection.query("marker_detail", f, lat=chosen["lat"], lon=chosen["lon"], today=today)
+                st.subheader("Around this marker")
+                st.caption(f"Within the small hexagon (about 0.1 km²) around {chosen['lat']:.5f}, {chosen['lon']:.5f}; "
+                           "reports and cases counted with the filters in the sidebar.")
+
+            counts = getattr(detail, "indicator_counts", None)
+            st.markdown("**Signs reported here**")
+            if counts is None or counts.empty:
+                st.caption("No signs recorded in the reports here.")
+            else:
+                first = counts.columns[0]
+                counts = pd.DataFrame({"Reports": counts["reports"] if "reports" in counts else counts.iloc[:, 1],
+                                       "Sign reported": counts[first].map(labels.indicator)})
+                st.dataframe(counts, hide_index=True, width="stretch",
+                             column_config={"Reports": st.column_config.NumberColumn(width="small")})
+
+            recent = getattr(detail, "recent_reports", None)
+            st.markdown("**Latest reports**")
+            if recent is None or recent.empty:
+                st.caption("No reports here in this period.")
+            else:
+                # Escaped text in plain HTML: unlike markdown, nothing in a summary can turn into a link or an image.
+                st.html(map_render.reports_html(recent.head(10), labels.source_type))
+                if len(recent) > 10:
+                    st.caption(f"and {len(recent) - 10:,} more in this period.")
+
+            licences = getattr(detail, "licences", None)
+            st.markdown("**HMO licences**")
+            if licences is None or licences.empty:
+                st.caption("No HMO licence and no possible unlicensed HMO here.")
+            else:
+                licences = licences.copy()
+                if "status" in licences.columns:
+                    licences["status"] = licences["status"].map(labels.licence_status)
+                if "licence_ref" in licences.columns:
+                    licences["licence_ref"] = licences["licence_ref"].fillna("none on record")
+                st.dataframe(licences, hide_index=True, width="stretch", column_config={
+                    "licence_ref": st.column_config.TextColumn("Licence"),
+                    "address": st.column_config.TextColumn("Address"),
+                    "status": st.column_config.TextColumn("Status"),
+                    "max_occupants": st.column_config.NumberColumn("Max. occupants",
+                                                                   help="How many people the licence allows."),
+                    "licence_expiry": st.column_config.DateColumn("Expires", format="DD/MM/YYYY"),
+                })
+
+            nationalities = getattr(detail, "nationalities", None)
+            st.markdown("**Nationalities seen**")
+            if nationalities is None or nationalities.empty:
+                st.caption("No nationality recorded here.")
+            else:
+                nationalities = nationalities.copy()
+                if "cases" in nationalities.columns:
+                    nationalities["cases"] = [f"{int(v):,}" if not pd.isna(v) else f"fewer than {MIN_CASES}"
+                                              for v in nationalities["cases"]]
+                languages = labels.nationality_languages()
+                nationalities["languages"] = [", ".join(languages.get(str(n), [])) or "–"
+                                              for n in nationalities.iloc[:, 0]]
+                st.dataframe(nationalities, hide_index=True, width="stretch", column_config={
+                    "nationality": st.column_config.TextColumn("Nationality"),
+                    "reports": st.column_config.NumberColumn("Reports"),
+                    "cases": st.column_config.TextColumn("Victim cases", help=f"Fewer than {MIN_CASES} is not shown "
+                                                         "as a number: it could identify a person."),
+                    "languages": st.column_config.TextColumn("Languages to bring"),
+                })

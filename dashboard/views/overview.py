@@ -1,0 +1,119 @@
+"""Overview: the headline numbers against the previous period, weekly trends, and what is reported."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analysis import settings as analysis_settings
+from dashboard import connection, labels, state, ui
+
+st.title("Overview")
+f = state.current()
+today = state.today()
+st.caption(ui.filter_summary(f))
+
+info = connection.inspect()
+if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "cases", "hmo_licences") or ui.empty_message(info):
+    st.stop()
+
+previous = f.previous_period()
+
+# --- headline numbers ----------------------------------------------------------------------------------------
+with ui.section("The headline numbers"):
+    metrics = connection.query("headline", f, today=today)
+    columns = st.columns(max(1, len(metrics)))
+    for column, m in zip(columns, metrics):
+        value = m.value
+        delta = None
+        if m.previous is not None and value is not None and not pd.isna(m.previous):
+            delta = f"{value - m.previous:+,}"
+        help_text = (m.help or "").strip()
+        if m.previous is not None:
+            help_text += (f" The change compares {ui.period(f)} with {ui.period(previous)} "
+                          f"({m.previous:,} then).")
+        column.metric(m.label, "–" if value is None else f"{value:,}", delta=delta, delta_color="off",
+                      help=help_text.strip() or None)
+    st.caption(f"The small figures under each number are the change on the previous {previous.days} days "
+               f"({previous.date_from:%d %b %Y} to {previous.date_to:%d %b %Y}).")
+
+# --- weekly trend per district -------------------------------------------------------------------------------
+st.subheader("Reports each week, by district")
+with ui.section("The weekly trend"):
+    weekly = connection.query("weekly_trend", f)
+    if weekly is None or weekly.empty:
+        st.info("No reports in this period.")
+    else:
+        weekly = weekly.copy()
+        weekly["district"] = weekly["district"].map(labels.district)
+        weekly["week"] = pd.to_datetime(weekly["week"])
+        chart = (
+            alt.Chart(weekly)
+            .mark_line(point=True)
+            .encode(x=alt.X("week:T", title="Week beginning"),
+                    y=alt.Y("reports:Q", title="Reports"),
+                    tooltip=[alt.Tooltip("district:N", title="District"),
+                             alt.Tooltip("week:T", title="Week beginning", format="%d %b %Y"),
+                             alt.Tooltip("reports:Q", title="Reports")])
+            .properties(width=260, height=140)
+            .facet(facet=alt.Facet("district:N", title=None), columns=3)
+        )
+        st.altair_chart(chart)
+        st.caption("Each small chart is one district; weeks start on Monday. A report with no district "
+                   "(outside the force area, or not placed on a map) has a chart of its own.")
+
+# --- what is reported ----------------------------------------------------------------------------------------
+BREAKDOWNS = {"indicator": ("Signs reported", labels.indicator),
+              "exploitation_type": ("Type of exploitation", labels.exploitation),
+              "source_type": ("Who reported", labels.source_type)}
+st.subheader("What the reports say")
+
+
+def bar_chart(by: str, title: str, label_of) -> None:
+    with ui.section(title):
+        frame = connection.query("breakdown", f, by=by)
+        st.markdown(f"**{title}**")
+        if frame is None or frame.empty:
+            st.caption("No reports in this period.")
+            return
+        frame = frame.assign(label=frame["label"].map(label_of))
+        height = 28 * len(frame) + 40
+        chart = (alt.Chart(frame).mark_bar()
+                 .encode(x=alt.X("reports:Q", title="Reports"),
+                         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=420)),
+                         tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("reports:Q", title="Reports")])
+                 .properties(height=height))
+        st.altair_chart(chart, height=height)
+
+
+bar_chart("indicator", "Signs reported", labels.indicator)
+st.caption("A report can mention several signs, so the signs add up to more than the reports.")
+left, right = st.columns(2)
+with left:
+    bar_chart("exploitation_type", "Type of exploitation", labels.exploitation)
+with right:
+    bar_chart("source_type", "Who reported", labels.source_type)
+
+# --- nationalities and languages -----------------------------------------------------------------------------
+st.subheader("Nationalities and the languages to bring")
+with ui.section("Nationalities and languages"):
+    nat = connection.query("nationality_languages", f)
+    threshold = analysis_settings.min_cases()
+    if nat is None or nat.empty:
+        st.info("No nationality recorded in this period.")
+    else:
+        nat = nat.copy()
+        if "cases" in nat.columns:  # a count below the privacy threshold comes as NA: say so, not "None"
+            nat["cases"] = [f"{int(v):,}" if not pd.isna(v) else f"fewer than {threshold}" for v in nat["cases"]]
+        if "languages" in nat.columns:
+            nat["languages"] = nat["languages"].map(
+                lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
+        st.dataframe(nat, hide_index=True, width="stretch", column_config={
+            "nationality": st.column_config.TextColumn("Nationality"),
+            "reports": st.column_config.NumberColumn("Reports", help="Reports that mention this nationality."),
+            "cases": st.column_config.TextColumn("Victim cases", help="Potential victims of this nationality in "
+                                                 f"victim cases opened in the period. Fewer than {threshold} is not "
+                                                 "shown as a number: it could identify a person."),
+            "languages": st.column_config.TextColumn("Languages to bring", help="Interpreter or Victim Care "
+                                                     "Coordinator languages for this nationality."),
+        })

@@ -1,0 +1,95 @@
+"""Visit list: addresses ranked for a visit, with the reasons, and a visit plan to export."""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from analysis import spreadsheets as exports
+from dashboard import connection, labels, state, ui
+
+LIMITS = [25, 50, 100, 200]
+
+st.title("Visit list")
+f = state.current()
+today = state.today()
+st.caption(ui.filter_summary(f))
+
+info = connection.inspect()
+if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "hmo_licences") or ui.empty_message(info):
+    st.stop()
+
+st.markdown("Addresses ranked for a visit: recent, well-graded reports of serious signs count most, and an expired, "
+            "expiring or missing HMO licence adds to the rank. Each row says why it is where it is. "
+            "Tick rows to build a visit plan, then download it.")
+limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMITS.index(100), key="visit_limit",
+                     help="The top addresses by rank. Addresses further down are less urgent, not cleared.")
+
+with ui.section("The visit list"):
+    ranked = connection.query("visit_list", f, today=today, limit=limit)
+    if ranked is None or ranked.empty:
+        st.info("No address has a report in this period with these filters. Widen the dates or clear a filter.")
+        st.stop()
+
+    shown = ranked.copy()
+    if "licence_status" in shown.columns:
+        shown["licence_status"] = shown["licence_status"].map(labels.licence_status)
+    columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
+                           "last_visit", "licence_status", "languages", "score"] if c in shown.columns]
+    shown = shown[columns]
+    config = {
+        "rank": st.column_config.NumberColumn("Rank", help="1 is the address to visit first.", width="small"),
+        "address": st.column_config.TextColumn("Address", width="medium"),
+        "postcode": st.column_config.TextColumn("Postcode", width="small"),
+        "district": st.column_config.TextColumn("District", width="small"),
+        "reasons": st.column_config.TextColumn("Why it is ranked here", width="large",
+                                               help="The reports, signs and licence facts behind the rank."),
+        "reports": st.column_config.NumberColumn("Reports", width="small",
+                                                 help="Reports about this address in the chosen period."),
+        "last_report": st.column_config.DateColumn("Last report", format="DD/MM/YYYY",
+                                                   help="When the most recent report about it was received."),
+        "last_visit": st.column_config.DateColumn("Last visit", format="DD/MM/YYYY",
+                                                  help="The last recorded visit. Empty: no visit is on record "
+                                                       "(visit records are not loaded yet)."),
+        "licence_status": st.column_config.TextColumn("HMO licence", width="medium",
+                                                      help="Whether the address holds a current HMO licence, one "
+                                                           "that expires within 90 days or has expired, or looks "
+                                                           "like an unlicensed HMO."),
+        "languages": st.column_config.TextColumn("Language support", width="medium",
+                                                 help="Interpreters or Victim Care Coordinators to bring, from the "
+                                                      "nationalities reported at and around the address."),
+        "score": st.column_config.NumberColumn("Score", format="%.1f", width="small",
+                                               help="The number the rank comes from (higher is more urgent). "
+                                                    "It adds up the reasons; it is not a probability."),
+    }
+    # A new list (other filters or length) starts a new selection: row numbers would point at other addresses.
+    key = "visit_table_" + hashlib.sha1(repr((sorted(f.to_params().items()), limit)).encode()).hexdigest()[:12]
+    event = st.dataframe(shown, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True,
+                         width="stretch", height=520, column_config=config)
+
+    st.subheader("Visit plan")
+    selected = list(event.selection.rows) if event is not None else []
+    if not selected:
+        st.info("Tick the rows of the addresses you plan to visit; they are listed here to download.")
+    else:
+        plan = ranked.iloc[sorted(selected)].copy()
+        plan_columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
+                                    "last_visit", "licence_status", "languages", "lat", "lon"] if c in plan.columns]
+        plan = plan[plan_columns]
+        if "licence_status" in plan.columns:
+            plan["licence_status"] = plan["licence_status"].map(labels.licence_status)
+        plan = plan.rename(columns={
+            "rank": "Rank", "address": "Address", "postcode": "Postcode", "district": "District",
+            "reasons": "Why", "reports": "Reports", "last_report": "Last report", "last_visit": "Last visit",
+            "licence_status": "HMO licence", "languages": "Language support", "lat": "Latitude", "lon": "Longitude"})
+        st.caption(f"{len(plan)} address{'es' if len(plan) != 1 else ''} in the plan.")
+        st.dataframe(plan, hide_index=True, width="stretch",
+                     column_config={"Last report": st.column_config.DateColumn(format="DD/MM/YYYY"),
+                                    "Last visit": st.column_config.DateColumn(format="DD/MM/YYYY")})
+        stem = f"visit-plan-{today:%Y-%m-%d}"
+        left, right, _ = st.columns([1, 1, 3])
+        left.download_button("Download CSV", exports.to_csv(plan), file_name=f"{stem}.csv", mime="text/csv",
+                             help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.")
+        right.download_button("Download Excel (XLSX)", exports.to_xlsx(plan), file_name=f"{stem}.xlsx",
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                              help="An Excel workbook with one sheet, the visit plan.")
