@@ -36,6 +36,8 @@ QUERIES: dict[str, tuple[str, str]] = {
     "cell_detail": ("analysis.map_layers", "cell_detail"),
     "marker_detail": ("analysis.map_layers", "marker_detail"),
     "visit_list": ("analysis.visits", "visit_list"),
+    "hotspots": ("analysis.hotspots", "compute"),
+    "backtest": ("analysis.backtest", "run"),
     "headline": ("analysis.overview", "headline"),
     "weekly_trend": ("analysis.overview", "weekly_trend"),
     "breakdown": ("analysis.overview", "breakdown"),

@@ -44,6 +44,13 @@ UNKNOWN_STATUS_COLOUR = "#7f7f7f"
 REPORT_COLOUR = "#2c7bb6"
 CASE_COLOUR = "#542788"
 DISTRICT_COLOUR = "#333333"
+HOTSPOT_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
+HOTSPOT_NAMES = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence", 1: "Hot spot, 90% confidence",
+                 -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence", -3: "Cold spot, 99% confidence"}
+TREND_WORDS = {"new": "new this period", "intensifying": "getting hotter", "persistent": "hot most of the year",
+               "diminishing": "cooling down", "sporadic": "on and off"}
+KDE_COLOURS = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+MAX_KDE_CELLS = 3000
 HEX_PANE = "hexes"
 CASES_PANE = "cases"
 
@@ -364,11 +371,14 @@ class MapData:
     reports: pd.DataFrame | None = None
     cases: pd.DataFrame | None = None
     districts: dict | None = None
+    hotspots: pd.DataFrame | None = None   # analysis.hotspots.compute(...).cells
     min_cases: int = 3
     visible: dict[str, bool] = field(default_factory=dict)
 
 
 LAYER_NAMES = {
+    "hotspots": "Hotspot classes (Gi*)",
+    "kde": "Report density (kernel)",
     "hexes": "Reports by area (hexagons)",
     "hmo": "HMO licences",
     "reports": "Reports (individual)",
@@ -441,7 +451,8 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
     # Areas sit below the markers (overlayPane is 400): a marker inside a hexagon stays visible and clickable.
     folium.map.CustomPane(CASES_PANE, z_index=340).add_to(m)
     folium.map.CustomPane(HEX_PANE, z_index=350).add_to(m)
-    show = {"hexes": True, "hmo": True, "reports": False, "cases": True, "districts": True, **data.visible}
+    show = {"hotspots": True, "kde": False, "hexes": True, "hmo": True, "reports": False, "cases": True,
+            "districts": True, **data.visible}
 
     if data.districts and data.districts.get("features"):
         features = [{"type": "Feature", "properties": {}, "geometry": feat.get("geometry")}
@@ -465,6 +476,9 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
             highlight_function=lambda _f: {"weight": 4},
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False), pane=CASES_PANE,
         ).add_to(m)
+
+    if data.hotspots is not None and not data.hotspots.empty:
+        _add_hotspot_layers(m, data.hotspots, show)
 
     hex_layers = {}
     for resolution, frame in sorted(data.report_hexes.items()):
@@ -501,6 +515,52 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds(data_bounds(data))
     return m
+
+
+def hotspot_features(cells: pd.DataFrame) -> dict:
+    """Hot and cold cells (after FDR) as polygons; each tooltip says the class, trend and count in words."""
+    shown = cells[cells["gi_bin"] != 0]
+    features = []
+    for row in shown.itertuples(index=False):
+        words = HOTSPOT_NAMES[int(row.gi_bin)]
+        if isinstance(row.trend, str):
+            words += f"; {TREND_WORDS.get(row.trend, row.trend)} ({row.trend})"
+        words += f"; {int(row.reports):,} report{'s' if row.reports != 1 else ''} in the period. Click for details."
+        features.append({"type": "Feature", "id": f"hot-{row.h3}",
+                         "properties": {"kind": "hex", "h3": row.h3, "tip": esc(words),
+                                        "colour": HOTSPOT_COLOURS[int(row.gi_bin)]},
+                         "geometry": {"type": "Polygon", "coordinates": [_ring(row.h3, None)]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def kde_features(cells: pd.DataFrame) -> dict:
+    """The densest cells (at most MAX_KDE_CELLS, so the payload stays bounded), coloured in five classes."""
+    dense = cells[cells["kde"] > 0].nlargest(MAX_KDE_CELLS, "kde")
+    if dense.empty:
+        return {"type": "FeatureCollection", "features": []}
+    edges = np.quantile(dense["kde"], [0.2, 0.4, 0.6, 0.8])
+    features = []
+    for row in dense.itertuples(index=False):
+        level = int(np.searchsorted(edges, row.kde, side="right"))
+        features.append({"type": "Feature", "id": f"kde-{row.h3}",
+                         "properties": {"kind": "hex", "h3": row.h3, "colour": KDE_COLOURS[level],
+                                        "tip": esc(f"About {row.kde:.1f} reports per km² nearby (kernel density). "
+                                                   "Click for details.")},
+                         "geometry": {"type": "Polygon", "coordinates": [_ring(row.h3, None)]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _add_hotspot_layers(m: folium.Map, cells: pd.DataFrame, show: dict) -> None:
+    for key, fc, opacity in (("kde", kde_features(cells), 0.55), ("hotspots", hotspot_features(cells), 0.7)):
+        if not fc["features"]:
+            continue
+        folium.GeoJson(
+            fc, name=LAYER_NAMES[key], show=show[key],
+            style_function=lambda f, o=opacity: {"color": "#444444", "weight": 0.8, "fillColor": f["properties"]["colour"],
+                                                 "fillOpacity": o},
+            highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False), pane=HEX_PANE,
+        ).add_to(m)
 
 
 def data_bounds(data: MapData, margin: float = 0.01) -> list[list[float]]:
@@ -564,7 +624,8 @@ def reports_html(frame: pd.DataFrame, source_label=str) -> str:
 
 def legend() -> list[tuple[str, str, str]]:
     """(shape, colour, label) rows for the legend drawn beside the map (the hexagon colours come apart)."""
-    rows = [("circle", STATUS_COLOURS[s], labels.licence_status(s)) for s in STATUS_ORDER]
+    rows = [("square", HOTSPOT_COLOURS[b], HOTSPOT_NAMES[b]) for b in (3, 2, 1, -1, -2, -3)]
+    rows += [("circle", STATUS_COLOURS[s], labels.licence_status(s)) for s in STATUS_ORDER]
     rows += [("circle", REPORT_COLOUR, "A report (switch on “Reports (individual)”)"),
              ("dashed", CASE_COLOUR, "Victim cases: areas only, never addresses"),
              ("line", DISTRICT_COLOUR, "District boundary")]

@@ -20,6 +20,21 @@ SIZE_NAMES = {7: "Large areas", 8: "Neighbourhoods", 9: "Streets"}
 MIN_CASES = analysis_settings.min_cases()  # victim cases: only areas with at least this many
 RETURNED = ["last_object_clicked", "last_active_drawing"]  # clicks only: panning and zooming never rerun the page
 
+def _reliability(hot) -> None:
+    """How far to trust the hotspots: too few reports, and how last quarter's hotspots did."""
+    if hot.warning:
+        st.warning(hot.warning)
+    test = None
+    with ui.section("How reliable the hotspots are"):
+        test = connection.query("backtest", f)
+    if test is not None:
+        st.info(f"{test.sentence} A hotspot map is only useful if it predicts where the next reports come from.")
+        if test.warning:
+            st.caption(test.warning)
+    st.caption(f"Study area: every hexagon overlapping {hot.area_note}. "
+               f"{hot.incidents:,} reports counted there" + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
+
+
 st.title("Map")
 f = state.current()
 today = state.today()
@@ -68,6 +83,10 @@ with ui.section("Victim cases"):
 if "boundaries" in info.tables:
     with ui.section("District boundaries"):
         data.districts = connection.query("district_geojson")
+hot = None
+with ui.section("Hotspot statistics"):
+    hot = connection.query("hotspots", f)
+    data.hotspots = hot.cells if hot is not None else None
 
 # --- the map and the side panel ------------------------------------------------------------------------------
 map_column, panel = st.columns([4, 3], gap="medium")
@@ -78,6 +97,8 @@ with map_column:
                        returned_objects=RETURNED)
     for note in notes:
         st.caption(note)
+    if hot is not None:
+        _reliability(hot)
     placed = next((int(h["reports"].sum()) for h in data.report_hexes.values() if h is not None and not h.empty), 0)
     if placed:
         st.caption(f"{placed:,} reports with a position are counted in the hexagons. Reports that could not be "
@@ -96,11 +117,13 @@ with map_column:
         for shape, colour, text in map_render.legend():
             style = {"circle": f"background:{colour};width:12px;height:12px;border-radius:50%;border:1px solid #222",
                      "dashed": f"width:14px;height:14px;border:2px dashed {colour};background:{colour}33",
-                     "line": f"width:18px;height:0;border-top:2px solid {colour}"}[shape]
+                     "line": f"width:18px;height:0;border-top:2px solid {colour}",
+                     "square": f"background:{colour};width:14px;height:14px;border:1px solid #444"}[shape]
             rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
                         f'<span style="display:inline-block;{style}"></span><span>{map_render.esc(text)}</span></div>')
-        rows.append('<div style="margin-top:6px;color:#555"><i>Hotspot classes (new, intensifying, persistent…): '
-                    'not on this map yet, they come with a later release.</i></div>')
+        rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
+                    'after a false-discovery-rate correction; the trend (new, intensifying, persistent, diminishing, '
+                    'sporadic) comes from the last 12 four-week periods.</div>')
         st.markdown("".join(rows), unsafe_allow_html=True)  # colours and our own labels only, escaped
 
 with panel:
