@@ -130,7 +130,7 @@ def inspect() -> WarehouseInfo:
     path = resolve_path()
     try:
         state = warehouse_state(path)
-    except Exception as exc:  # noqa: BLE001 - a state probe must never break the page
+    except Exception:  # noqa: BLE001 - a state probe must never break the page
         log.exception("warehouse_state")
         state = "unreadable"
     token = version_token(path)

@@ -42,7 +42,6 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]
         nationalities += _values(con, "SELECT DISTINCT nationality FROM cases")
     if "hmo_licences" in have:
         districts += _values(con, "SELECT DISTINCT district_code FROM hmo_licences")
-    vocab_nationalities = list(labels.nationality_languages())
     return {
         "districts": _merge(list(labels.districts()), districts),
         "exploitation_types": _merge(labels.exploitation_types(), exploitation),

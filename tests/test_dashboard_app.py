@@ -7,10 +7,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -376,62 +372,4 @@ def test_a_new_load_shows_without_a_restart(demo_db, tmp_path, monkeypatch):
     at.run()
     assert as_int(metrics(at)["Reports"]) < before
 
-
-# --- in a real browser -----------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.mark.browser
-def test_map_renders_offline_in_chromium(demo, tmp_path):
-    """The map draws hexagons and markers with no request leaving localhost (tiles off)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    port = _free_port()
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    server = subprocess.Popen(
-        [streamlit, "run", APP, "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "HOTSPOTS_DB": str(demo), "HOTSPOTS_TILES": "none"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    requests: list[str] = []
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert server.poll() is None, server.stdout.read()
-            time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.on("request", lambda r: requests.append(r.url))
-                page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-                page.get_by_text("SYNTHETIC DEMO DATA", exact=False).first.wait_for(timeout=60_000)
-                frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
-                content = frame.content_frame()
-                content.wait_for_selector(".hs-cluster-hmo", timeout=60_000)
-                drawn = content.evaluate("() => Object.values(window.map._layers).filter(l => l.feature && "
-                                         "l.feature.properties && l.feature.properties.kind === 'hex').length")
-                assert drawn > 0
-                page.screenshot(path=str(tmp_path / "map.png"))
-                assert "Traceback" not in page.content()
-            finally:
-                browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    outside = {u for u in requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))}
-    assert not outside, outside
+# The dashboard in a real browser: tests/test_browser.py

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from etl import pseudonym, vocab
+from etl import pseudonym
 from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 

@@ -1,0 +1,166 @@
+"""The dashboard in a real browser (Debian's Chromium, driven by Playwright), offline.
+
+The map must draw from assets the app serves itself, a filter must change what is counted,
+and a visit plan must download. With UPDATE_SCREENSHOTS=1 the screenshots land in
+docs/screenshots/ for the README; otherwise in a temporary folder.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        return ROOT / "docs" / "screenshots"
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from etl.admin import build_demo
+
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "demo.duckdb"
+    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": "ab" * 32}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "ab" * 32)
+        build_demo(db, seed=3, out=folder / "files")
+    port = _free_port()
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    proc = subprocess.Popen(
+        [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**env, "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        assert proc.poll() is None, proc.stdout.read()
+        time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda r: page.requested.append(r.url))
+    yield page
+    outside = {u for u in page.requested if not u.startswith(LOCAL)}
+    context.close()
+    assert not outside, f"requested from outside localhost: {sorted(outside)[:5]}"
+
+
+def _open(page, url: str) -> None:
+    page.goto(url, timeout=60_000)
+    page.get_by_text("SYNTHETIC DEMO DATA", exact=False).first.wait_for(timeout=60_000)
+
+
+def _metric(page, label: str) -> int:
+    box = page.locator("[data-testid='stMetric']", has_text=label).first
+    box.wait_for(timeout=60_000)
+    value = box.locator("[data-testid='stMetricValue']").inner_text()
+    return int(value.replace(",", ""))
+
+
+def test_map_draws_hexagons_and_markers_from_local_assets(server, page, shots):
+    _open(page, server + "/")
+    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000).content_frame()
+    frame.wait_for_selector(".hs-cluster-hmo", timeout=60_000)
+    counts = frame.evaluate("""() => {
+        const layers = Object.values(window.map._layers);
+        return {hexes: layers.filter(l => l.feature && l.feature.properties && l.feature.properties.kind === 'hex').length,
+                clusters: document.querySelectorAll('.hs-cluster-hmo').length};
+    }""")
+    assert counts["hexes"] > 0 and counts["clusters"] > 0
+    page.get_by_text("hotspots captured", exact=False).first.wait_for(timeout=60_000)
+    assert "Traceback" not in page.content()
+    page.screenshot(path=str(shots / "map.png"), full_page=True)
+
+
+def test_a_district_filter_changes_the_counts(server, page, shots):
+    _open(page, server + "/overview")
+    everywhere = _metric(page, "Reports")
+    _open(page, server + "/overview?district=E07000010")  # the filters live in the URL: a shared link
+    fenland = _metric(page, "Reports")
+    assert 0 < fenland < everywhere
+    page.screenshot(path=str(shots / "overview.png"), full_page=True)
+    # and through the sidebar, as a tactical lead would
+    _open(page, server + "/overview")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.locator("[data-testid='stMultiSelect']").first.click()  # the first multi-select is Districts
+    page.get_by_role("option", name="Peterborough").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => window.location.search.includes('district=E06000031')", timeout=60_000)
+    deadline = time.monotonic() + 60
+    while _metric(page, "Reports") == everywhere and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert 0 < _metric(page, "Reports") < everywhere
+
+
+def test_a_visit_plan_downloads(server, page, shots, tmp_path):
+    _open(page, server + "/visits")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    box = grid.bounding_box()
+    for row in (0, 1):  # tick the first two addresses (the row-selection column, left of the rank)
+        page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
+        page.wait_for_timeout(800)
+    download_button = page.get_by_role("button", name="Download CSV")
+    download_button.wait_for(timeout=60_000)
+    page.screenshot(path=str(shots / "visits.png"), full_page=True)
+    with page.expect_download() as info:
+        download_button.click()
+    path = tmp_path / "plan.csv"
+    info.value.save_as(path)
+    lines = path.read_text(encoding="utf-8-sig").strip().splitlines()
+    assert lines[0].startswith("Rank,Address,Postcode") and len(lines) == 3
+
+
+def test_data_page(server, page, shots):
+    _open(page, server + "/data")
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+    page.locator("td", has_text="Peterborough City Council").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "data.png"), full_page=True)
