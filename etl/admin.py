@@ -93,22 +93,26 @@ def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -
     return len(rows)
 
 
-def build_demo(db=None, *, seed: int = 42, scale: int = 1, out: Path = Path("data/demo")) -> list[str]:
+def build_demo(db=None, *, seed: int = 42, scale=1, out: Path = Path("data/demo")) -> list[str]:
     """Write synthetic files and load them through the real loaders into a fresh warehouse.
 
+    `scale` is a whole number (every volume times that), a named scale from etl/demo/scales.toml
+    ('national': the benchmark's 500k licences, 5M reports, 100k cases) or an etl.demo.Scale.
     The new warehouse is built beside the old one and swapped in, so a dashboard that is
     open keeps working. A warehouse holding real data is never overwritten.
     """
     import os
 
-    from etl.demo import generate
+    from etl.demo import Scale, generate
     from etl.loading import load_file
     from etl.warehouse import WarehouseError
 
+    sizes = Scale.of(scale)  # a bad scale fails here, before anything is written
+    scale_name = scale.strip().lower() if isinstance(scale, str) and not scale.strip().isdigit() else str(sizes)
     target = Warehouse(db)
     if target.exists() and not is_synthetic(target):
         raise WarehouseError(f"{target.path} is not a demo warehouse (it may hold real data); give the demo its own file with --db")
-    files = generate(Path(out), seed=seed, scale=scale)
+    files = generate(Path(out), seed=seed, scale=sizes)
     building = target.path.with_name(target.path.name + ".demo-build")
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -118,7 +122,7 @@ def build_demo(db=None, *, seed: int = 42, scale: int = 1, out: Path = Path("dat
         lines += summary.lines()
     with Warehouse(building).transaction() as con:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('synthetic', 'true'), ('demo_seed', ?), ('demo_scale', ?)",
-                    [str(seed), str(scale)])
+                    [str(seed), scale_name])
     os.replace(building, target.path)
     lines.append(f"demo warehouse ready: {target.path} (SYNTHETIC DEMO DATA)")
     return lines

@@ -103,13 +103,31 @@ def rejects(db: str | None, load_id: int | None, out: str | None) -> None:
         click.echo(f"wrote {count:,} rejected row(s) to {out}")
 
 
+class _ScaleParam(click.ParamType):
+    """`--scale`: a whole number, or a named scale from etl/demo/scales.toml ('national')."""
+
+    name = "N|national"
+
+    def convert(self, value, param, ctx):
+        from etl.demo import Scale
+
+        text = str(value).strip().lower()
+        try:
+            Scale.of(text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return int(text) if text.isdigit() else text
+
+
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same data.")
-@click.option("--scale", type=int, default=1, show_default=True, help="Multiply the volumes (the benchmark uses this).")
+@click.option("--scale", type=_ScaleParam(), default="1", show_default=True,
+              help="Multiply the volumes: a whole number, or 'national' (500k licences, 5M reports, 100k cases; "
+                   "a few GB, so give it its own --out and --db, e.g. under data/bench/).")
 @click.option("--out", type=click.Path(file_okay=False), default="data/demo", show_default=True,
               help="Where the synthetic input files are written.")
-def demo(db: str | None, seed: int, scale: int, out: str) -> None:
+def demo(db: str | None, seed: int, scale: int | str, out: str) -> None:
     """Write synthetic input files and load them through the real loaders into a fresh warehouse."""
     from etl.admin import build_demo
 

@@ -12,6 +12,11 @@ real outward codes, licence holders are companies, and the victim-name column ho
 "Person 0001"-style placeholders. The tables that shape the data are TOML beside this file.
 
 The same seed, scale and `today` give byte-identical files, XLSX included.
+
+`scale` multiplies the scale-1 volumes: one whole number for every kind of file, or a `Scale`
+with a factor per kind; named scales (e.g. "national", for the benchmark) are in scales.toml.
+Big scales stay cheap: the truth is numpy arrays, and each file's text is formatted and
+written CHUNK_ROWS rows at a time, so memory grows with the rows but not with their text.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -37,6 +43,8 @@ ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"              # letters a UK inward code may use
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 KM_PER_DEGREE = 111.32
+CHUNK_ROWS = 100_000                                 # rows formatted and written at a time
+KINDS = ("hmo", "reports", "cases")                  # the kinds of file a Scale sizes
 
 
 @dataclass(frozen=True)
@@ -59,14 +67,66 @@ class PlantedError:
     problem: str
 
 
-def generate(out_dir: Path, seed: int = 42, scale: int = 1, today: dt.date | None = None) -> list[DemoFile]:
+@dataclass(frozen=True)
+class Scale:
+    """How many times its scale-1 volume each kind of file holds (whole numbers, 1 or more)."""
+
+    hmo: int = 1
+    reports: int = 1
+    cases: int = 1
+
+    def __post_init__(self):
+        for kind in KINDS:
+            value = getattr(self, kind)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"the {kind} scale must be a whole number, 1 or more (not {value!r})")
+
+    @classmethod
+    def of(cls, value: "int | str | Mapping[str, int] | Scale") -> "Scale":
+        """A Scale from a whole number (every kind alike), a name in scales.toml, or {kind: factor}."""
+        if isinstance(value, Scale):
+            return value
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text.isdigit():
+                return cls.of(int(text))
+            named = table("scales")
+            if text not in named:
+                raise ValueError(f"unknown scale {value!r}: use a whole number or one of {', '.join(sorted(named))}")
+            return cls.of(named[text])
+        if isinstance(value, Mapping):
+            unknown = set(value) - set(KINDS)
+            if unknown:
+                raise ValueError(f"unknown kind(s) {', '.join(sorted(map(str, unknown)))} in the scale; "
+                                 f"use {', '.join(KINDS)}")
+            return cls(**{kind: value.get(kind, 1) for kind in KINDS})
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("scale must be a whole number, 1 or more")
+        return cls(value, value, value)
+
+    @property
+    def largest(self) -> int:
+        return max(self.hmo, self.reports, self.cases)
+
+    def __str__(self) -> str:
+        if self.hmo == self.reports == self.cases:
+            return str(self.hmo)
+        return ", ".join(f"{kind} ×{getattr(self, kind)}" for kind in KINDS)
+
+
+def named_scales() -> dict[str, Scale]:
+    """The named scales in scales.toml (e.g. "national")."""
+    return {name: Scale.of(factors) for name, factors in table("scales").items()}
+
+
+def generate(out_dir: Path, seed: int = 42, scale: "int | str | Mapping[str, int] | Scale" = 1,
+             today: dt.date | None = None) -> list[DemoFile]:
     """Write every demo file into `out_dir` and return them, postcodes first (they geocode the rest).
 
-    `scale` multiplies every volume; `today` anchors all dates (default: the real today).
+    `scale` multiplies the volumes (see `Scale.of`); `today` anchors all dates (default: the real today).
     planted_errors.txt is written beside the files and is not returned: it is not for loading.
     """
-    if not isinstance(scale, int) or scale < 1:
-        raise ValueError("scale must be a whole number, 1 or more")
+    scale = Scale.of(scale)
     today = today or dt.date.today()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -79,11 +139,13 @@ def generate(out_dir: Path, seed: int = 42, scale: int = 1, today: dt.date | Non
     tables = [register_table(reg, seed) for reg in registers]
     tables += report_tables(reports, seed)
     tables.append(case_table(cases))
-    use_xlsx = scale <= XLSX_MAX_SCALE
+    del registers, reports, cases  # each table keeps only the rows it writes
+    use_xlsx = scale.largest <= XLSX_MAX_SCALE
 
     files = [write_postcodes(towns, out_dir)]
     planted: list[PlantedError] = []
-    for tab in tables:
+    while tables:
+        tab = tables.pop(0)  # written tables are let go, so big scales hold one file's rows at a time at most
         planted += plant_errors(tab, seed)
         files.append(write_table(tab, out_dir, use_xlsx))
     write_planted(planted, out_dir / table("errors")["file"])
@@ -102,6 +164,23 @@ def table(name: str) -> dict:
 def rng_for(seed: int, stream: str) -> np.random.Generator:
     """An independent generator per stream, so changing one file's recipe leaves the others unchanged."""
     return np.random.default_rng([seed, zlib.crc32(stream.encode("utf-8"))])
+
+
+def per_combination(fmt: Callable[..., object], *columns: np.ndarray) -> np.ndarray:
+    """`fmt(*row)` for every row of `columns`, called once per distinct combination of values.
+
+    Most text in the files repeats (gradings, nationality pairs, indicator lists, dates), so
+    formatting each combination once keeps big scales fast and their strings shared.
+    """
+    n = len(columns[0])
+    key = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(np.asarray(col), use_na_sentinel=False)
+        key = key * max(1, len(uniques)) + codes
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    made = np.empty(len(first), dtype=object)
+    made[:] = [fmt(*row) for row in zip(*(np.asarray(col)[first].tolist() for col in columns))]
+    return made[inverse.reshape(-1)]
 
 
 def weighted(rng: np.random.Generator, weights: dict, n: int) -> np.ndarray:
@@ -213,7 +292,7 @@ def address_jitter(ids: np.ndarray, metres: float, lat: float) -> tuple[np.ndarr
     return h1 * km / KM_PER_DEGREE, h2 * km / (KM_PER_DEGREE * math.cos(math.radians(lat)))
 
 
-def town_demand(scale: int) -> dict[str, float]:
+def town_demand(scale: Scale) -> dict[str, float]:
     """Roughly how many distinct addresses each town must supply, to size its address space."""
     places, regs, reps, cas = table("places"), table("registers"), table("reports"), table("cases")
     towns = places["towns"]
@@ -221,17 +300,17 @@ def town_demand(scale: int) -> dict[str, float]:
     for council in regs["councils"].values():
         share = sum(council["towns"].values())
         for name, w in council["towns"].items():
-            demand[name] += council["volume"] * w / share
-    other = reps["volume"] + cas["per_year"] * cas["years"]
+            demand[name] += council["volume"] * w / share * scale.hmo
+    other = reps["volume"] * scale.reports + cas["per_year"] * cas["years"] * scale.cases
     total_w = sum(t["reports"] for t in towns.values())
     for name, t in towns.items():
         demand[name] += 0.5 * other * t["reports"] / total_w
     for name, w in reps["unlicensed"]["towns"].items():
-        demand[name] += reps["unlicensed"]["addresses"] * w
-    return {name: d * scale for name, d in demand.items()}
+        demand[name] += reps["unlicensed"]["addresses"] * w * scale.reports
+    return demand
 
 
-def build_towns(seed: int, scale: int) -> dict[str, Town]:
+def build_towns(seed: int, scale: Scale) -> dict[str, Town]:
     """Every town's streets and postcode units, then unique inward codes for each outward code."""
     places = table("places")
     combos = [f"{a} {b}" for a in places["streets"]["first"] for b in places["streets"]["kind"]]
@@ -251,11 +330,17 @@ def build_town(name: str, spec: dict, combos: list[str], demand: float, sharing:
     """One town's address space, sized to its demand so large scales never run out of doors."""
     rng = rng_for(seed, f"town:{name}")
     capacity = int(1.5 * demand) + 400
-    room = sum(0.8 * inward_pool_size() / sharing[c] for c in spec["outward"])  # postcode units it may use
+    # Postcode units it may use: streets draw their outward code evenly, so the tightest code (one shared
+    # with another town, like PE7) bounds every code's share.
+    room = len(spec["outward"]) * min(0.8 * inward_pool_size() / sharing[c] for c in spec["outward"])
     block = max(places["numbers_per_postcode"], math.ceil(capacity / room))
     special = list(places["streets"]["special"].get(name, []))
     n_streets = int(np.clip(capacity // 100, 12, len(combos)))
-    numbers = max(1, math.ceil(capacity / n_streets / block)) * block
+    blocks = max(1, math.ceil(capacity / n_streets / block))  # postcode units per street
+    if n_streets * blocks > room and blocks > 1:  # rounding up per street would use more postcodes than there are
+        blocks = max(1, int(room // n_streets))
+        block = math.ceil(capacity / (n_streets * blocks))
+    numbers = blocks * block
     streets = np.array(special + [combos[i] for i in rng.permutation(len(combos))[:n_streets]], dtype=object)
     lat, lon = spec["centre"]
     street_lat, street_lon = disc(rng, len(streets), places["street_radius_km"], lat)
@@ -303,11 +388,11 @@ def assign_inward_codes(towns: dict[str, Town], seed: int, reserved: str) -> Non
 
 # ---------------------------------------------------------------- HMO registers
 
-def licences(key: str, towns: dict[str, Town], seed: int, scale: int, today: dt.date) -> dict:
+def licences(key: str, towns: dict[str, Town], seed: int, scale: Scale, today: dt.date) -> dict:
     """One council's licences as plain arrays (the truth), before its layout is applied."""
     spec = table("registers")["councils"][key]
     rng = rng_for(seed, f"hmo:{key}")
-    n = round(spec["volume"] * scale)
+    n = round(spec["volume"] * scale.hmo)
     town_of = weighted(rng, spec["towns"], n)
     rows = {k: np.empty(n, dtype=object) for k in ("town", "address", "postcode")}
     rows["lat"], rows["lon"] = np.zeros(n), np.zeros(n)
@@ -321,7 +406,7 @@ def licences(key: str, towns: dict[str, Town], seed: int, scale: int, today: dt.
     order = np.argsort(rows["start"], kind="stable")
     rows = {k: v[order] for k, v in rows.items()}
     rows["ref"] = licence_refs(spec["ref"], rows["start"])
-    rows["holder"] = holders(rng, n, scale)
+    rows["holder"] = holders(rng, n, scale.hmo)
     uprn = table("registers")["uprn"]
     rows["uprn"] = np.where(rng.random(n) < uprn["blank_share"], None,
                             uprn["base"] + rng.permutation(n * 20)[:n] + 1).astype(object)
@@ -386,16 +471,16 @@ def holders(rng: np.random.Generator, n: int, scale: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- reports
 
-def report_rows(towns: dict[str, Town], registers: list[dict], seed: int, scale: int, today: dt.date) -> dict:
+def report_rows(towns: dict[str, Town], registers: list[dict], seed: int, scale: Scale, today: dt.date) -> dict:
     """Every report (both files) as arrays: clusters, unlicensed HMOs, licensed HMOs, elsewhere."""
     cfg = table("reports")
     rng = rng_for(seed, "reports")
     hmo = {k: np.concatenate([r["rows"][k] for r in registers]) for k in ("town", "address", "postcode", "lat", "lon")}
-    parts = [cluster_reports(rng, towns, hmo, scale, today)]
-    total = round(cfg["volume"] * scale)
+    parts = [cluster_reports(rng, towns, hmo, scale.reports, today)]
+    total = round(cfg["volume"] * scale.reports)
     n_unl = round(total * cfg["where"]["unlicensed"])
     n_hmo = round(total * cfg["where"]["at_hmo"])
-    parts.append(unlicensed_reports(rng, towns, n_unl, scale, today))
+    parts.append(unlicensed_reports(rng, towns, n_unl, scale.reports, today))
     parts.append(hmo_reports(rng, hmo, n_hmo, today, exclude=parts[0]["address"]))
     parts.append(other_reports(rng, towns, total - n_hmo - n_unl - len(parts[0]["date"]), today))
     rows = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -476,7 +561,7 @@ def hmo_reports(rng: np.random.Generator, hmo: dict, n: int, today: dt.date, exc
     Cluster addresses (`exclude`) get none, so their recent surge stands out against a quiet past.
     """
     w = rng.gamma(0.4, size=len(hmo["address"]))
-    w[np.isin(hmo["address"], np.unique(exclude))] = 0
+    w[pd.Index(hmo["address"]).isin(pd.unique(exclude))] = 0   # hashed: np.isin on strings is quadratic
     pick = rng.choice(len(w), n, p=w / w.sum())
     return located({k: v[pick] for k, v in hmo.items()}, uniform_dates(rng, n, today), "hmo")
 
@@ -502,19 +587,24 @@ def fill_report_details(rng: np.random.Generator, rows: dict) -> None:
     drawn = draw_indicators(rng, rows["exploitation"])
     unl = rows["kind"] == "unlicensed"
     marker = cfg["unlicensed"]["indicator"]
-    drawn = np.array([f"{marker}; {d}" if u else d for d, u in zip(drawn.tolist(), unl.tolist())], dtype=object)
+    if unl.any():
+        drawn[unl] = per_combination(lambda d: f"{marker}; {d}", drawn[unl])
     rows["indicators"] = np.where(todo, drawn, rows["indicators"])
     rows["nationalities"] = np.where(todo, draw_nationalities(rng, n), rows["nationalities"])
     ppl = table("reports")["people"]
     usual = np.clip(rng.poisson(ppl["mean"], n), 1, ppl["max"])
     rows["people"] = np.where(np.isin(rows["kind"], ["cluster", "unlicensed"]), rows["people"], usual)
     g = cfg["grading"]
-    rows["grading"] = np.array([f"{a}-{b}-{c}" for a, b, c in zip(weighted(rng, g["source"], n), weighted(rng, g["assessment"], n),
-                                                                weighted(rng, g["handling"], n))], dtype=object)
+    rows["grading"] = per_combination(lambda a, b, c: f"{a}-{b}-{c}", weighted(rng, g["source"], n),
+                                      weighted(rng, g["assessment"], n), weighted(rng, g["handling"], n))
 
 
 def draw_indicators(rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
-    """1-4 distinct phrases per report, likelier ones for its exploitation type (Gumbel top-k)."""
+    """1-4 distinct phrases per report, likelier ones for its exploitation type (Gumbel top-k).
+
+    Drawn CHUNK_ROWS reports at a time (the same draws as all at once), so no reports × phrases
+    matrix is ever held; each distinct list of phrases is joined once.
+    """
     cfg = table("reports")
     phrases = list(cfg["indicators"])
     kinds = list(cfg["exploitation"]["weights"])
@@ -522,12 +612,21 @@ def draw_indicators(rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         logw = np.log(w)
     type_idx = pd.Categorical(types, categories=kinds).codes
-    scores = logw[type_idx] + rng.gumbel(size=(len(types), len(phrases)))
-    top = np.argsort(-scores, axis=1)
     c = cfg["indicator_count"]
-    count = c["min"] + rng.binomial(c["max"] - c["min"], c["extra_p"], len(types))
+    n, width = len(types), c["max"]
+    top = np.empty((n, width), dtype=np.int64)
+    for start in range(0, n, CHUNK_ROWS):
+        stop = min(n, start + CHUNK_ROWS)
+        scores = logw[type_idx[start:stop]] + rng.gumbel(size=(stop - start, len(phrases)))
+        top[start:stop] = np.argsort(-scores, axis=1)[:, :width]
+    count = c["min"] + rng.binomial(c["max"] - c["min"], c["extra_p"], n)
+    chosen = np.where(np.arange(width) < count[:, None], top + 1, 0)   # 0: no phrase in that place
+    code = (chosen * (len(phrases) + 1) ** np.arange(width)).sum(axis=1)
     names = np.array(phrases, dtype=object)
-    return np.array(["; ".join(names[t[:k]]) for t, k in zip(top, count.tolist())], dtype=object)
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    made = np.empty(len(first), dtype=object)
+    made[:] = ["; ".join(names[top[i, :count[i]]]) for i in first.tolist()]
+    return made[inverse.reshape(-1)]
 
 
 def draw_nationalities(rng: np.random.Generator, n: int, allow_two: bool = True) -> np.ndarray:
@@ -538,28 +637,34 @@ def draw_nationalities(rng: np.random.Generator, n: int, allow_two: bool = True)
         return first
     second = weighted(rng, cfg["weights"], n)
     two = (rng.random(n) < cfg["second_share"]) & (first != second)
-    return np.array([f"{a}; {b}" if t else a for a, b, t in zip(first.tolist(), second.tolist(), two.tolist())], dtype=object)
+    out = first.copy()
+    if two.any():
+        out[two] = per_combination(lambda a, b: f"{a}; {b}", first[two], second[two])
+    return out
 
 
 def summaries(openers: np.ndarray, indicators: np.ndarray, people: np.ndarray) -> np.ndarray:
     """A short generic sentence built from the indicators, so free-text matching has real text."""
     clauses = {p: spec["clause"] for p, spec in table("reports")["indicators"].items()}
-    out = []
-    for opener, ind, ppl in zip(openers.tolist(), indicators.tolist(), people.tolist()):
+
+    def sentence(opener: str, ind: str, ppl: int) -> str:
         parts = [clauses[p] for p in ind.split("; ")]
         body = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         tail = f" Around {ppl} people were seen." if ppl and ppl > 1 else ""
-        out.append(f"{opener} {body}.{tail}")
-    return np.array(out, dtype=object)
+        return f"{opener} {body}.{tail}"
+
+    if len(openers) == 0:
+        return np.array([], dtype=object)
+    return per_combination(sentence, openers, indicators, people)
 
 
 # ---------------------------------------------------------------- cases
 
-def case_rows(towns: dict[str, Town], reports: dict, seed: int, scale: int, today: dt.date) -> dict:
+def case_rows(towns: dict[str, Town], reports: dict, seed: int, scale: Scale, today: dt.date) -> dict:
     """Victim cases: mostly anywhere in the area, some at postcodes of reported addresses."""
     cfg = table("cases")
     rng = rng_for(seed, "cases")
-    n = round(cfg["per_year"] * cfg["years"] * scale)
+    n = round(cfg["per_year"] * cfg["years"] * scale.cases)
     town_of = weighted(rng, {name: spec["cases"] for name, spec in table("places")["towns"].items()}, n)
     postcode = np.empty(n, dtype=object)
     for name, town in towns.items():
@@ -591,12 +696,18 @@ def birth_years(rng: np.random.Generator, age_group: np.ndarray, opened: np.ndar
 
 @dataclass
 class Table:
-    """One output file before writing: columns in file order, plus what error planting needs."""
+    """One output file before writing: how to format its rows, plus what error planting needs.
+
+    `make(at)` formats the rows `at` (a slice, or an array of row positions) as {header: values}
+    in file order. Files are written CHUNK_ROWS rows at a time, so a big file is never held as
+    text; planted errors are kept aside in `changes` and put in place as each chunk is written.
+    """
 
     name: str
     kind: str
     source: str
-    columns: dict[str, list]
+    rows: int
+    make: Callable[[slice | np.ndarray], dict[str, list]]
     roles: dict[str, str]                # role ('date', 'postcode', ...) -> header
     date_style: str                      # 'dmy' | 'iso' | 'dmony' | 'excel'
     xlsx: bool = False                   # an XLSX file when the scale allows
@@ -607,28 +718,55 @@ class Table:
     footer: str | None = None            # ...and after the data
     encoding: str = "utf-8"
     newline: str = "\n"
+    changes: dict[int, list[tuple[str, object]]] = field(default_factory=dict)  # planted: row -> (header, value)
 
     @property
-    def rows(self) -> int:
-        return len(next(iter(self.columns.values())))
+    def headers(self) -> list[str]:
+        return list(self.make(slice(0, 0)))
 
     @property
     def first_row(self) -> int:
         """The spreadsheet row of the first data row (title and blank row push it down)."""
         return 4 if self.title else 2
 
+    def columns(self, start: int = 0, stop: int | None = None) -> dict[str, list]:
+        """Rows [start, stop) as written: formatted, with their planted errors in place."""
+        stop = self.rows if stop is None else min(stop, self.rows)
+        columns = self.make(slice(start, stop))
+        for i in sorted(i for i in self.changes if start <= i < stop):
+            for header, value in self.changes[i]:
+                columns[header][i - start] = value
+        return columns
+
+
+def pick(rows: dict[str, np.ndarray], at: slice | np.ndarray) -> dict[str, np.ndarray]:
+    """The rows `at` of every array in `rows`."""
+    return {k: v[at] for k, v in rows.items()}
+
+
+def numbered(n: int, at: slice | np.ndarray) -> list[int]:
+    """1-based row numbers of the rows `at`, for sequence numbers in references."""
+    return (np.arange(n)[at] + 1).tolist()
+
 
 def fmt_dates(days: np.ndarray, style: str) -> list:
-    """Dates as each partner writes them; 'excel' keeps real dates for the workbook to store."""
-    idx = pd.DatetimeIndex(np.asarray(days, dtype="datetime64[D]"))
+    """Dates as each partner writes them; 'excel' keeps real dates for the workbook to store.
+
+    Each distinct day is formatted once: a file spans a few hundred days, whatever its rows.
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    distinct, inverse = np.unique(days, return_inverse=True)
+    idx = pd.DatetimeIndex(distinct)
     y, m, d = idx.year.tolist(), idx.month.tolist(), idx.day.tolist()
     if style == "excel":
-        return [dt.date(a, b, c) for a, b, c in zip(y, m, d)]
-    if style == "iso":
-        return [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d)]
-    if style == "dmony":
-        return [f"{c} {MONTHS[b - 1]} {a}" for a, b, c in zip(y, m, d)]
-    return [f"{c:02d}/{b:02d}/{a:04d}" for a, b, c in zip(y, m, d)]
+        made = [dt.date(a, b, c) for a, b, c in zip(y, m, d)]
+    elif style == "iso":
+        made = [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d)]
+    elif style == "dmony":
+        made = [f"{c} {MONTHS[b - 1]} {a}" for a, b, c in zip(y, m, d)]
+    else:
+        made = [f"{c:02d}/{b:02d}/{a:04d}" for a, b, c in zip(y, m, d)]
+    return [made[i] for i in inverse.reshape(-1).tolist()]
 
 
 def text(values) -> list:
@@ -647,62 +785,69 @@ def register_table(reg: dict, seed: int) -> Table:
             "huntingdonshire": huntingdonshire_layout}[reg["spec"]["layout"]](reg, seed)
 
 
-def register_base(reg: dict, columns: dict, roles: dict, style: str, **kw) -> Table:
+def register_base(reg: dict, make: Callable, roles: dict, style: str, **kw) -> Table:
     """What every register layout shares: kind, source name and each licence's true point."""
     spec = reg["spec"]
-    return Table(name=spec["file"], kind="hmo", source=spec["name"], columns=columns, roles=roles,
+    return Table(name=spec["file"], kind="hmo", source=spec["name"], rows=reg["n"], make=make, roles=roles,
                  date_style=style, lat=reg["rows"]["lat"], lon=reg["rows"]["lon"], **kw)
 
 
 def peterborough_layout(reg: dict, seed: int) -> Table:
     """XLSX with a title, a blank row, real Excel dates and a "Total licences" footer."""
-    r = reg["rows"]
-    columns = {"Licence No.": text(r["ref"]), "Property Address": text(r["address"]), "Post Code": text(r["postcode"]),
-               "Licence Holder": text(r["holder"]), "Max Occupants": r["occupants"].tolist(),
-               "No. of Households": r["households"].tolist(), "Storeys": r["storeys"].tolist(),
-               "Licence Start": fmt_dates(r["start"], "excel"), "Expiry Date": fmt_dates(r["expiry"], "excel"),
-               "UPRN": r["uprn"].tolist()}
+    def make(at):
+        r = pick(reg["rows"], at)
+        return {"Licence No.": text(r["ref"]), "Property Address": text(r["address"]), "Post Code": text(r["postcode"]),
+                "Licence Holder": text(r["holder"]), "Max Occupants": r["occupants"].tolist(),
+                "No. of Households": r["households"].tolist(), "Storeys": r["storeys"].tolist(),
+                "Licence Start": fmt_dates(r["start"], "excel"), "Expiry Date": fmt_dates(r["expiry"], "excel"),
+                "UPRN": r["uprn"].tolist()}
     roles = {"date": "Licence Start", "occupancy": "Max Occupants", "licence": "Licence No.", "postcode": "Post Code"}
-    return register_base(reg, columns, roles, "excel", xlsx=True,
+    return register_base(reg, make, roles, "excel", xlsx=True,
                          title="Peterborough City Council - Register of Licensed HMOs",
                          footer=f"Total licences: {reg['n']}")
 
 
 def cambridge_layout(reg: dict, seed: int) -> Table:
     """UTF-8 CSV with a byte-order mark (as Excel saves "CSV UTF-8"), dd/mm/yyyy dates."""
-    r = reg["rows"]
-    columns = {"Licence Number": text(r["ref"]), "Address": text(r["address"]), "Postcode": text(r["postcode"]),
-               "Maximum Occupants": text(r["occupants"]), "Licence Start Date": fmt_dates(r["start"], "dmy"),
-               "Licence Expiry Date": fmt_dates(r["expiry"], "dmy"), "Licence Type": text(r["type"])}
+    def make(at):
+        r = pick(reg["rows"], at)
+        return {"Licence Number": text(r["ref"]), "Address": text(r["address"]), "Postcode": text(r["postcode"]),
+                "Maximum Occupants": text(r["occupants"]), "Licence Start Date": fmt_dates(r["start"], "dmy"),
+                "Licence Expiry Date": fmt_dates(r["expiry"], "dmy"), "Licence Type": text(r["type"])}
     roles = {"date": "Licence Start Date", "us_date": "Licence Expiry Date", "occupancy": "Maximum Occupants",
              "licence": "Licence Number", "postcode": "Postcode"}
-    return register_base(reg, columns, roles, "dmy", encoding="utf-8-sig")
+    return register_base(reg, make, roles, "dmy", encoding="utf-8-sig")
 
 
 def fenland_layout(reg: dict, seed: int) -> Table:
     """Windows-1252 CSV from an older system: the postcode only at the end of the address."""
-    r = reg["rows"]
-    location = [f"{a}, {p}" for a, p in zip(r["address"].tolist(), r["postcode"].tolist())]
-    columns = {"Case Number": text(r["ref"]), "Location": location, "Total Number Occupants": text(r["occupants"]),
-               "Total Number Units": text(r["households"]), "Licence Commenced": fmt_dates(r["start"], "dmy"),
-               "Licence Expires": fmt_dates(r["expiry"], "dmy")}
+    def make(at):
+        r = pick(reg["rows"], at)
+        location = [f"{a}, {p}" for a, p in zip(r["address"].tolist(), r["postcode"].tolist())]
+        return {"Case Number": text(r["ref"]), "Location": location, "Total Number Occupants": text(r["occupants"]),
+                "Total Number Units": text(r["households"]), "Licence Commenced": fmt_dates(r["start"], "dmy"),
+                "Licence Expires": fmt_dates(r["expiry"], "dmy")}
     roles = {"date": "Licence Commenced", "us_date": "Licence Expires", "occupancy": "Total Number Occupants",
              "licence": "Case Number", "location": "Location"}
-    return register_base(reg, columns, roles, "dmy", encoding="cp1252", newline="\r\n")
+    return register_base(reg, make, roles, "dmy", encoding="cp1252", newline="\r\n")
 
 
 def huntingdonshire_layout(reg: dict, seed: int) -> Table:
     """CSV with British National Grid eastings/northings and "5 Mar 2025" dates."""
-    r = reg["rows"]
-    easting, northing = to_grid(r["lon"], r["lat"])
+    rows = reg["rows"]
+    easting, northing = to_grid(rows["lon"], rows["lat"])
     blank = rng_for(seed, "hmo:huntingdonshire:grid").random(reg["n"]) < reg["spec"]["grid_blank_share"]
-    columns = {"Reference": text(r["ref"]), "Property Address": text(r["address"]), "Postcode": text(r["postcode"]),
-               "Easting": ["" if b else str(e) for e, b in zip(easting.tolist(), blank.tolist())],
-               "Northing": ["" if b else str(nn) for nn, b in zip(northing.tolist(), blank.tolist())],
-               "Max. Occupiers": text(r["occupants"]), "Licence Expires": fmt_dates(r["expiry"], "dmony")}
+
+    def make(at):
+        r = pick(rows, at)
+        gap = blank[at].tolist()
+        return {"Reference": text(r["ref"]), "Property Address": text(r["address"]), "Postcode": text(r["postcode"]),
+                "Easting": ["" if b else str(e) for e, b in zip(easting[at].tolist(), gap)],
+                "Northing": ["" if b else str(nn) for nn, b in zip(northing[at].tolist(), gap)],
+                "Max. Occupiers": text(r["occupants"]), "Licence Expires": fmt_dates(r["expiry"], "dmony")}
     roles = {"date": "Licence Expires", "occupancy": "Max. Occupiers", "licence": "Reference", "postcode": "Postcode",
              "easting": "Easting", "northing": "Northing"}
-    return register_base(reg, columns, roles, "dmony")
+    return register_base(reg, make, roles, "dmony")
 
 
 def to_grid(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -734,6 +879,10 @@ def sort_by_date(rows: dict) -> dict:
     return {k: v[order] for k, v in rows.items()}
 
 
+def years_of(days: np.ndarray) -> list[int]:
+    return (days.astype("datetime64[Y]").astype(int) + 1970).tolist()
+
+
 def police_table(rows: dict, rng: np.random.Generator) -> Table:
     """The constabulary's intelligence export: ISO dates, coordinates for about half the rows."""
     cfg = table("reports")
@@ -742,21 +891,23 @@ def police_table(rows: dict, rng: np.random.Generator) -> Table:
     n = len(rows["date"])
     source = weighted(rng, spec["sources"], n)
     has_xy = rng.random(n) < spec["coordinates_share"]
-    years = (rows["date"].astype("datetime64[Y]").astype(int) + 1970).tolist()
-    columns = {"Report Ref": [spec["ref"].format(year=y, seq=i + 1) for i, y in enumerate(years)],
-               "Date Received": fmt_dates(rows["date"], "iso"),
-               "Source Type": [cfg["source_labels"][s] for s in source.tolist()],
-               "Address": text(rows["address"]), "Postcode": text(rows["postcode"]),
-               "Latitude": coords(rows["lat"], has_xy), "Longitude": coords(rows["lon"], has_xy),
-               "Indicators": text(rows["indicators"]),
-               "Exploitation Type": [cfg["exploitation"]["police_labels"][e] for e in rows["exploitation"].tolist()],
-               "Nationalities": text(rows["nationalities"]), "People Seen": text(rows["people"]),
-               "Grading": text(rows["grading"]),
-               "Summary": text(summaries(np.array([cfg["openers"][s] for s in source.tolist()], dtype=object),
-                                         rows["indicators"], rows["people"]))}
+
+    def make(at):
+        r, src, xy = pick(rows, at), source[at], has_xy[at]
+        refs = [spec["ref"].format(year=y, seq=i) for i, y in zip(numbered(n, at), years_of(r["date"]))]
+        return {"Report Ref": refs, "Date Received": fmt_dates(r["date"], "iso"),
+                "Source Type": [cfg["source_labels"][s] for s in src.tolist()],
+                "Address": text(r["address"]), "Postcode": text(r["postcode"]),
+                "Latitude": coords(r["lat"], xy), "Longitude": coords(r["lon"], xy),
+                "Indicators": text(r["indicators"]),
+                "Exploitation Type": [cfg["exploitation"]["police_labels"][e] for e in r["exploitation"].tolist()],
+                "Nationalities": text(r["nationalities"]), "People Seen": text(r["people"]),
+                "Grading": text(r["grading"]),
+                "Summary": text(summaries(np.array([cfg["openers"][s] for s in src.tolist()], dtype=object),
+                                          r["indicators"], r["people"]))}
     roles = {"date": "Date Received", "grading": "Grading", "postcode": "Postcode", "lat": "Latitude",
              "lon": "Longitude"}
-    return Table(name=spec["name"], kind="reports", source=spec["source"], columns=columns, roles=roles,
+    return Table(name=spec["name"], kind="reports", source=spec["source"], rows=n, make=make, roles=roles,
                  date_style="iso", lat=rows["lat"], lon=rows["lon"], protect=rows["kind"] == "cluster")
 
 
@@ -768,19 +919,22 @@ def partner_table(rows: dict, rng: np.random.Generator) -> Table:
     n = len(rows["date"])
     source = weighted(rng, spec["sources"], n)
     blank = rng.random(n) < spec["people_blank_share"]
-    columns = {"Reference": [spec["ref"].format(seq=i + 1) for i in range(n)],
-               "Received": fmt_dates(rows["date"], "dmy"),
-               "Reported By": [cfg["source_labels"][s] for s in source.tolist()],
-               "Location": text(rows["address"]), "Post Code": text(rows["postcode"]),
-               "Signs Observed": text(rows["indicators"]),
-               "Type of Exploitation": [cfg["exploitation"]["partner_labels"][e] for e in rows["exploitation"].tolist()],
-               "Nationality": text(rows["nationalities"]),
-               "Number of People": [None if b else int(p) for p, b in zip(rows["people"].tolist(), blank.tolist())],
-               "3x5x2": text(rows["grading"]),
-               "Description": text(summaries(np.array([cfg["openers"][s] for s in source.tolist()], dtype=object),
-                                             rows["indicators"], np.where(blank, 0, rows["people"])))}
+
+    def make(at):
+        r, src, gap = pick(rows, at), source[at], blank[at]
+        return {"Reference": [spec["ref"].format(seq=i) for i in numbered(n, at)],
+                "Received": fmt_dates(r["date"], "dmy"),
+                "Reported By": [cfg["source_labels"][s] for s in src.tolist()],
+                "Location": text(r["address"]), "Post Code": text(r["postcode"]),
+                "Signs Observed": text(r["indicators"]),
+                "Type of Exploitation": [cfg["exploitation"]["partner_labels"][e] for e in r["exploitation"].tolist()],
+                "Nationality": text(r["nationalities"]),
+                "Number of People": [None if b else int(p) for p, b in zip(r["people"].tolist(), gap.tolist())],
+                "3x5x2": text(r["grading"]),
+                "Description": text(summaries(np.array([cfg["openers"][s] for s in src.tolist()], dtype=object),
+                                              r["indicators"], np.where(gap, 0, r["people"])))}
     roles = {"date": "Received", "us_date": "Received", "grading": "3x5x2", "postcode": "Post Code"}
-    return Table(name=spec["name"], kind="reports", source=spec["source"], columns=columns, roles=roles,
+    return Table(name=spec["name"], kind="reports", source=spec["source"], rows=n, make=make, roles=roles,
                  date_style="dmy", xlsx=True, lat=rows["lat"], lon=rows["lon"], protect=rows["kind"] == "cluster")
 
 
@@ -788,23 +942,30 @@ def case_table(rows: dict) -> Table:
     """The Victim and Witness Hub export, identifying columns filled with obvious placeholders."""
     cfg = table("cases")
     ph = cfg["placeholders"]
-    years = (rows["date"].astype("datetime64[Y]").astype(int) + 1970).tolist()
     languages = table("nationalities")["languages"]
-    columns = {"Case Reference": [cfg["ref"].format(year=y, seq=i + 1) for i, y in enumerate(years)],
-               "Date Opened": fmt_dates(rows["date"], "dmy"), "Postcode": text(rows["postcode"]),
-               "Exploitation Type": [cfg["exploitation"]["labels"][e] for e in rows["exploitation"].tolist()],
-               "Nationality": text(rows["nationality"]), "Adult/Child": text(rows["age_group"]),
-               "NRM Referral": text(rows["nrm"]), "Language": [languages[x] for x in rows["nationality"].tolist()],
-               "Victim Name": [ph["name"].format(n=i + 1) for i in range(len(years))],
-               "Date of Birth": [ph["date_of_birth"].format(year=y) for y in rows["birth_year"].tolist()]}
+    n = len(rows["date"])
+
+    def make(at):
+        r = pick(rows, at)
+        return {"Case Reference": [cfg["ref"].format(year=y, seq=i) for i, y in zip(numbered(n, at), years_of(r["date"]))],
+                "Date Opened": fmt_dates(r["date"], "dmy"), "Postcode": text(r["postcode"]),
+                "Exploitation Type": [cfg["exploitation"]["labels"][e] for e in r["exploitation"].tolist()],
+                "Nationality": text(r["nationality"]), "Adult/Child": text(r["age_group"]),
+                "NRM Referral": text(r["nrm"]), "Language": [languages[x] for x in r["nationality"].tolist()],
+                "Victim Name": [ph["name"].format(n=i) for i in numbered(n, at)],
+                "Date of Birth": [ph["date_of_birth"].format(year=y) for y in r["birth_year"].tolist()]}
     roles = {"date": "Date Opened", "us_date": "Date Opened", "postcode": "Postcode"}
-    return Table(name=cfg["name"], kind="cases", source=cfg["source"], columns=columns, roles=roles, date_style="dmy")
+    return Table(name=cfg["name"], kind="cases", source=cfg["source"], rows=n, make=make, roles=roles,
+                 date_style="dmy")
 
 
 # ---------------------------------------------------------------- planted errors
 
 def plant_errors(tab: Table, seed: int) -> list[PlantedError]:
-    """Spoil about 1% of the rows, one problem each, cycling through the file's list of problems."""
+    """Spoil about 1% of the rows, one problem each, cycling through the file's list of problems.
+
+    The spoiled values go into `tab.changes`; the rows are formatted once here to read what they held.
+    """
     cfg = table("errors")
     problems = cfg["problems"].get(tab.name, [])
     if not problems or tab.rows == 0:
@@ -813,23 +974,25 @@ def plant_errors(tab: Table, seed: int) -> list[PlantedError]:
     eligible = np.arange(tab.rows) if tab.protect is None else np.flatnonzero(~tab.protect)
     n = min(len(eligible), max(len(problems), round(cfg["share"] * tab.rows)))
     rows = np.sort(rng.choice(eligible, n, replace=False))
+    found = tab.make(rows)
     out = []
     for j, i in enumerate(rows.tolist()):
         problem = problems[j % len(problems)]
-        for column, value in spoil(tab, i, problem, rng):
-            tab.columns[column][i] = value
+        row = {header: values[j] for header, values in found.items()}
+        tab.changes[i] = spoil(tab, row, i, problem, rng)
+        for column, value in tab.changes[i]:
             out.append(PlantedError(tab.name, tab.first_row + i, column, "" if value is None else str(value), problem))
     return out
 
 
-def spoil(tab: Table, i: int, problem: str, rng: np.random.Generator) -> list[tuple[str, object]]:
-    """The (column, bad value) changes that plant one problem in row `i`."""
+def spoil(tab: Table, row: dict, i: int, problem: str, rng: np.random.Generator) -> list[tuple[str, object]]:
+    """The (column, bad value) changes that plant one problem in row `i`, which holds `row`."""
     roles = tab.roles
     if problem == "impossible date":
-        year = year_of(tab.columns[roles["date"]][i])
+        year = year_of(row[roles["date"]])
         return [(roles["date"], {"iso": f"{year}-02-31", "dmony": f"31 Feb {year}"}.get(tab.date_style, f"31/02/{year}"))]
     if problem == "US-style date":
-        day, month, year = (int(x) for x in str(tab.columns[roles["us_date"]][i]).split("/"))
+        day, month, year = (int(x) for x in str(row[roles["us_date"]]).split("/"))
         return [(roles["us_date"], f"{month:02d}/{max(day, 13 + day % 15):02d}/{year}")]
     if problem == "non-numeric occupancy":
         return [(roles["occupancy"], "six")]
@@ -838,7 +1001,7 @@ def spoil(tab: Table, i: int, problem: str, rng: np.random.Generator) -> list[tu
     if problem == "bad grading":
         return [(roles["grading"], "9-Z-Q")]
     if problem == "unknown postcode":
-        return unknown_postcode(tab, i)
+        return unknown_postcode(tab, row)
     if problem == "bad latitude":
         return [(roles["lat"], f"{tab.lat[i]:.1f}x"), (roles["lon"], f"{tab.lon[i]:.6f}")]
     if problem == "lat/lon swapped":
@@ -856,15 +1019,15 @@ def year_of(value) -> int:
     return int(found.group()) if found else 2000
 
 
-def unknown_postcode(tab: Table, i: int) -> list[tuple[str, object]]:
+def unknown_postcode(tab: Table, row: dict) -> list[tuple[str, object]]:
     """A well-formed postcode in the row's own outward code that no lookup holds ("PE13 9ZZ")."""
     reserved = table("places")["reserved_inward"]
     roles = tab.roles
     if "location" in roles:
-        loc = tab.columns[roles["location"]][i]
+        loc = row[roles["location"]]
         head, postcode = loc.rsplit(", ", 1)
         return [(roles["location"], f"{head}, {postcode.split()[0]} {reserved}")]
-    changes: list[tuple[str, object]] = [(roles["postcode"], f"{tab.columns[roles['postcode']][i].split()[0]} {reserved}")]
+    changes: list[tuple[str, object]] = [(roles["postcode"], f"{row[roles['postcode']].split()[0]} {reserved}")]
     if "lat" in roles:  # no coordinates to fall back on, so it must geocode by postcode and fail
         changes += [(roles["lat"], ""), (roles["lon"], "")]
     return changes
@@ -901,32 +1064,33 @@ def write_table(tab: Table, out_dir: Path, use_xlsx: bool) -> DemoFile:
     return DemoFile(kind=tab.kind, path=path, source=tab.source)
 
 
-def csv_columns(tab: Table) -> list[list]:
+def csv_columns(tab: Table, columns: dict[str, list]) -> list[list]:
     """The columns as a CSV holds them; real dates become dd/mm/yyyy, as Excel would save them."""
     def dmy(v):
         return f"{v.day:02d}/{v.month:02d}/{v.year:04d}" if isinstance(v, dt.date) else v
-    columns = []
-    for values in tab.columns.values():
+    out = []
+    for values in columns.values():
         if tab.date_style == "excel" and any(isinstance(v, dt.date) for v in values):
             values = [dmy(v) for v in values]
-        columns.append(values)
-    return columns
+        out.append(values)
+    return out
 
 
 def write_csv(tab: Table, path: Path) -> None:
-    """Minimal quoting as Excel writes it, with any title rows above and a footer below."""
+    """Minimal quoting as Excel writes it, with any title rows above and a footer below; CHUNK_ROWS at a time."""
     with open(path, "w", encoding=tab.encoding, newline="") as fh:
         w = csv.writer(fh, lineterminator=tab.newline)
         if tab.title:
             w.writerows([[tab.title], []])
-        w.writerow(list(tab.columns))
-        w.writerows(zip(*csv_columns(tab)))
+        w.writerow(tab.headers)
+        for start in range(0, tab.rows, CHUNK_ROWS):
+            w.writerows(zip(*csv_columns(tab, tab.columns(start, start + CHUNK_ROWS))))
         if tab.footer:
             w.writerow([tab.footer])
 
 
 def write_xlsx(tab: Table, path: Path) -> None:
-    """A workbook with real date cells, fixed document timestamps and fixed zip entry times."""
+    """A workbook with real date cells, fixed document timestamps and fixed zip entry times (small scales only)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.writer.excel import ExcelWriter
@@ -936,8 +1100,8 @@ def write_xlsx(tab: Table, path: Path) -> None:
     if tab.title:
         ws.append([tab.title])
         ws.append([])
-    ws.append(list(tab.columns))
-    for row in zip(*tab.columns.values()):
+    ws.append(tab.headers)
+    for row in zip(*tab.columns().values()):
         ws.append([date_cell(ws, v, WriteOnlyCell) if isinstance(v, dt.date) else v for v in row])
     if tab.footer:
         ws.append([tab.footer])
