@@ -1,6 +1,7 @@
 """Hotspots dashboard: the entry point. `make run`, or `streamlit run dashboard/app.py`.
 
-Every run: page settings, the demo banner, the shared filters in the sidebar (kept in the URL),
+Every run: page settings, the demo banner, then the sign-in form for anyone not signed in (dashboard/auth.py);
+for a signed-in user the pages their role may open, the shared filters in the sidebar (kept in the URL),
 then the page the user chose. The pages are in dashboard/views/, one file per screen (not pages/: a folder of that name
 next to the entry script switches Streamlit into its older multipage mode on a server's first run); the
 warehouse is only ever read, through dashboard/connection.py.
@@ -18,7 +19,7 @@ if str(_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import connection, map_render, state, ui  # noqa: E402
+from dashboard import auth, connection, map_render, state, ui  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 log = logging.getLogger("hotspots.dashboard")
@@ -47,15 +48,38 @@ info = connection.inspect()
 if info.synthetic:
     ui.synthetic_banner()
 
+PAGES = [  # (url_path, view file, title, icon); who may open which: auth.PAGE_ROLES
+    ("map", "map.py", "Map", ":material/map:"),
+    ("visits", "visits.py", "Visit list", ":material/checklist:"),
+    ("overview", "overview.py", "Overview", ":material/bar_chart:"),
+    ("data", "data.py", "Data", ":material/database:"),
+    ("users", "users.py", "Users", ":material/group:"),
+    ("audit", "audit.py", "Audit log", ":material/policy:"),
+]
+
+auth.bootstrap_demo_admin(info.synthetic)
+user = auth.current_user()
+if user is None or user.get("must_change"):
+    # Anonymous: every address is the sign-in form (no page script is registered), so a shared link
+    # still opens its page, with its filters, once the visitor has signed in. A one-time password
+    # (the demo admin's) first has to be replaced.
+    form = auth.sign_in_form if user is None else auth.change_password_form
+    st.navigation([st.Page(form, title="Sign in", url_path=path, default=path == "map")
+                   for path, *_ in PAGES], position="hidden")
+    form()
+    st.stop()
+
+# Only the pages this role may open are registered: any other address falls back to the map.
 page = st.navigation([
-    st.Page(VIEWS / "map.py", title="Map", icon=":material/map:", url_path="map", default=True),
-    st.Page(VIEWS / "visits.py", title="Visit list", icon=":material/checklist:", url_path="visits"),
-    st.Page(VIEWS / "overview.py", title="Overview", icon=":material/bar_chart:", url_path="overview"),
-    st.Page(VIEWS / "data.py", title="Data", icon=":material/database:", url_path="data"),
+    st.Page(VIEWS / file, title=title, icon=icon, url_path=path, default=path == "map")
+    for path, file, title, icon in PAGES if auth.allowed(user["role"], path)
 ])
 
 with st.sidebar:
     filters = state.sidebar(filter_options(info))
+    st.divider()
+    auth.sidebar(user)
 state.write_url(filters)
+auth.page_view(page.url_path or "map", filters.to_params())
 
 page.run()

@@ -217,3 +217,148 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
     frame, fmt = _export(lambda con, f: priority_frame(con, f, dt.date.today()), out, ("CSV", "XLSX", "GeoJSON"),
                          (date_from, date_to, district, exploitation), db)
     click.echo(f"wrote {len(frame):,} addresses to {out} as {fmt}")
+
+
+# --- access control: accounts, the audit log, retention ------------------------------------------------------
+
+ACCOUNTS_HELP = "Account store (default: $HOTSPOTS_ACCOUNTS, else hotspots-accounts.db beside the warehouse)."
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name (a container): still say it was the command line
+        return "cli"
+
+
+def _store(accounts: str | None, db: str | None = None):
+    from access.store import Store
+
+    return Store(accounts, db)
+
+
+def _accounts(call):
+    """Run an account change; an AccountError is one line and exit status 2."""
+    from access.store import AccountError
+
+    try:
+        return call()
+    except AccountError as exc:
+        _fail(str(exc))
+
+
+@main.group()
+def users() -> None:
+    """Dashboard accounts: add, remove, set-role, unlock, list."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["viewer", "analyst", "admin"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def users_add(name, role, password_stdin, accounts, db) -> None:
+    """Add user NAME with ROLE (viewer, analyst or admin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = _store(accounts, db)
+    _accounts(lambda: store.add(name, role, password, actor=_cli_actor()))
+    click.echo(f"added {name} ({role}) to {store.path}")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def users_remove(name, accounts, db) -> None:
+    """Remove user NAME."""
+    _accounts(lambda: _store(accounts, db).remove(name, actor=_cli_actor()))
+    click.echo(f"removed {name}")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["viewer", "analyst", "admin"]))
+@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def users_set_role(name, role, accounts, db) -> None:
+    """Give user NAME the role ROLE."""
+    _accounts(lambda: _store(accounts, db).set_role(name, role, actor=_cli_actor()))
+    click.echo(f"{name} is now {role}")
+
+
+@users.command("unlock")
+@click.argument("name")
+@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def users_unlock(name, accounts, db) -> None:
+    """Unlock user NAME after too many failed sign-ins."""
+    _accounts(lambda: _store(accounts, db).unlock(name, actor=_cli_actor()))
+    click.echo(f"unlocked {name}")
+
+
+@users.command("list")
+@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def users_list(accounts, db) -> None:
+    """Every account: name, role, locked or not, last sign-in."""
+    rows = _store(accounts, db).users()
+    if not rows:
+        click.echo("no accounts yet: add one with `python -m etl users add NAME --role admin`")
+        return
+    table = [["name", "role", "state", "failed", "last sign-in"]] + [
+        [u.name, u.role, "locked" if u.locked else "active", str(u.failed_attempts), u.last_sign_in or "never"]
+        for u in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(5)]
+    for r in table:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+
+
+@main.command("audit")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC) to include (default: everything).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def audit(since, out, accounts, db) -> None:
+    """Export the audit log (sign-ins, page views, exports, account changes) as CSV."""
+    store = _store(accounts, db)
+    count = store.write_audit_csv(out, since.date() if since else None)
+    store.audit(_cli_actor(), "audit_export", out, {"since": since.date().isoformat() if since else None}, rows=count)
+    click.echo(f"wrote {count:,} audit row(s) to {out}")
+
+
+@main.command("retention")
+@click.option("--older-than", "years", required=True, type=click.IntRange(min=1),
+              help="Delete reports received and victim cases opened more than this many YEARS ago.")
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
+def retention(years, db, accounts) -> None:
+    """Delete reports and cases past the retention period (and old loads' rejected rows); audited."""
+    from access.retention import apply
+
+    counts = apply(years, db=db, accounts=accounts, actor=_cli_actor())
+    click.echo(f"deleted {counts['reports']:,} report(s), {counts['cases']:,} case(s) and {counts['rejects']:,} "
+               f"rejected row(s) from before {counts['cutoff']}")
+
+
+# `etl export` is audited: who, when, which filters, how many rows (wraps _export above, unchanged).
+_export_unaudited = _export
+
+
+def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) -> tuple:  # noqa: F811
+    frame, fmt = _export_unaudited(frame_of, out, formats, filters, db)
+    from access.store import Store
+
+    date_from, date_to, district, exploitation = filters
+    ctx = click.get_current_context(silent=True)
+    Store(None, db).audit(_cli_actor(), "export", str(out), {
+        "command": f"export {ctx.info_name}" if ctx else "export", "format": fmt,
+        "filters": {"from": date_from.date().isoformat() if date_from else None,
+                    "to": date_to.date().isoformat() if date_to else None,
+                    "district": list(district), "exploitation": list(exploitation)}}, rows=len(frame))
+    return frame, fmt

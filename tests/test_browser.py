@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
+USER, PASSWORD = "lead", "browser-test-password"
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
@@ -47,6 +48,11 @@ def server(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "ab" * 32)
         build_demo(db, seed=3, out=folder / "files")
+    from access.store import Store
+
+    accounts = folder / "accounts.db"
+    Store(accounts).add(USER, "analyst", PASSWORD)  # every page sits behind the sign-in form
+    env["HOTSPOTS_ACCOUNTS"] = str(accounts)
     port = _free_port()
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     proc = subprocess.Popen(
@@ -92,8 +98,20 @@ def page(browser):
 
 
 def _open(page, url: str) -> None:
+    """Open `url` in a new session: the sign-in form first, then the page the address names."""
     page.goto(url, timeout=60_000)
     page.get_by_text("SYNTHETIC DEMO DATA", exact=False).first.wait_for(timeout=60_000)
+    form = page.get_by_role("button", name="Sign in")
+    form.or_(page.get_by_text(f"Signed in as {USER}", exact=False)).first.wait_for(timeout=60_000)
+    if form.count():
+        _sign_in(page)
+
+
+def _sign_in(page) -> None:
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {USER}", exact=False).first.wait_for(timeout=60_000)
 
 
 def _metric(page, label: str) -> int:

@@ -31,9 +31,32 @@ def app(page: str = "map", query: dict | None = None, timeout: float = 90) -> Ap
     if query:
         at.query_params.update(query)
     at.run()
+    sign_in(at)
     if page != "map":
         at.switch_page(PAGES[page]).run()
     return at
+
+
+def sign_in(at: AppTest, name: str = "tester", password: str = "tester-password-1") -> AppTest:
+    """Every page sits behind the sign-in form (tests/test_access_dashboard.py tests the roles)."""
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    at.button[0].click().run()
+    return at
+
+
+@pytest.fixture(scope="module")
+def _accounts(tmp_path_factory) -> Path:
+    from access.store import Store
+
+    path = tmp_path_factory.mktemp("accounts") / "accounts.db"
+    Store(path).add("tester", "analyst", "tester-password-1")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_as_analyst(_accounts, monkeypatch) -> None:
+    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(_accounts))
 
 
 def text(at: AppTest) -> str:

@@ -82,9 +82,16 @@ def test_hostile_text_is_escaped_in_the_folium_html(xss_db):
     assert not re.findall(r"https?://(?!www\.openstreetmap\.org/copyright)", html)  # tiles off: nothing remote
 
 
-def test_hostile_text_is_escaped_on_the_map_page(xss_db):
+def test_hostile_text_is_escaped_on_the_map_page(xss_db, tmp_path, monkeypatch):
+    from access.store import Store
+
+    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
+    Store().add("viewer1", "viewer", "viewer-password-1")
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
+    at.text_input(key="signin_name").input("viewer1")  # every page sits behind the sign-in form
+    at.text_input(key="signin_password").input("viewer-password-1")
+    at.button[0].click().run()
     assert not at.exception, at.exception
     component = next(c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium"))
     args = json.loads(component.proto.json_args)

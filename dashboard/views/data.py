@@ -5,9 +5,10 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import connection, labels, state, ui
+from dashboard import auth, connection, labels, state, ui
 from dashboard import warehouse_view as view
 
+auth.require("data")  # the role is checked on every run, whatever the address
 st.title("Data")
 st.caption("What the warehouse holds, source by source, and how far to trust it. The sidebar filters do not "
            "apply here.")

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis import settings as analysis_settings
-from dashboard import connection, labels, map_render, state, ui
+from dashboard import auth, connection, labels, map_render, state, ui
 
 RESOLUTIONS = {
     "auto": "Follows the zoom (smaller as you zoom in)",
@@ -35,6 +35,7 @@ def _reliability(hot) -> None:
                f"{hot.incidents:,} reports counted there" + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
 
 
+auth.require("map")  # the role is checked on every run, whatever the address
 st.title("Map")
 f = state.current()
 today = state.today()

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis import settings as analysis_settings
-from dashboard import connection, labels, state, ui
+from dashboard import auth, connection, labels, state, ui
 
+auth.require("overview")  # the role is checked on every run, whatever the address
 st.title("Overview")
 f = state.current()
 today = state.today()

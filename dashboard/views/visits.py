@@ -6,10 +6,11 @@ import hashlib
 import streamlit as st
 
 from analysis import spreadsheets as exports
-from dashboard import connection, labels, state, ui
+from dashboard import auth, connection, labels, state, ui
 
 LIMITS = [25, 50, 100, 200]
 
+auth.require("visits")  # the role is checked on every run, whatever the address
 st.title("Visit list")
 f = state.current()
 today = state.today()
@@ -88,8 +89,14 @@ with ui.section("The visit list"):
                                     "Last visit": st.column_config.DateColumn(format="DD/MM/YYYY")})
         stem = f"visit-plan-{today:%Y-%m-%d}"
         left, right, _ = st.columns([1, 1, 3])
+        audit_args = {"filters": f.to_params(), "limit": limit, "ranks": [int(r) for r in plan["Rank"]]
+                      if "Rank" in plan.columns else []}
         left.download_button("Download CSV", exports.to_csv(plan), file_name=f"{stem}.csv", mime="text/csv",
-                             help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.")
+                             help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.",
+                             on_click=auth.audit, args=("export", {**audit_args, "format": "csv"}, "visit_plan",
+                                                         len(plan)))
         right.download_button("Download Excel (XLSX)", exports.to_xlsx(plan), file_name=f"{stem}.xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                              help="An Excel workbook with one sheet, the visit plan.")
+                              help="An Excel workbook with one sheet, the visit plan.",
+                              on_click=auth.audit, args=("export", {**audit_args, "format": "xlsx"}, "visit_plan",
+                                                          len(plan)))

@@ -1,0 +1,38 @@
+"""Retention: delete reports and victim cases older than the retention period, and record it in the audit log."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from access.store import Store
+from etl.warehouse import Warehouse
+
+
+def cutoff(years: int, today: dt.date | None = None) -> dt.date:
+    today = today or dt.date.today()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def apply(years: int, *, db: str | os.PathLike | None = None, accounts: str | os.PathLike | None = None,
+          actor: str | None = None, today: dt.date | None = None) -> dict[str, object]:
+    """Delete reports received and cases opened before the cutoff (one copy-and-swap transaction), plus the
+    rejected rows (raw values) of loads made before it. Returns what was deleted; the audit log says the same."""
+    if years < 1:
+        raise ValueError("the retention period is at least one year")
+    before = cutoff(years, today)
+    wh = Warehouse(db)
+    counts: dict[str, object] = {"cutoff": before.isoformat(), "years": years}
+    with wh.transaction() as con:
+        for table, column in (("reports", "received_on"), ("cases", "opened_on")):
+            counts[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {column} < ?", [before]).fetchone()[0]
+            con.execute(f"DELETE FROM {table} WHERE {column} < ?", [before])
+        counts["rejects"] = con.execute(
+            "SELECT count(*) FROM rejects WHERE load_id IN (SELECT load_id FROM loads WHERE started_at < ?)",
+            [before]).fetchone()[0]
+        con.execute("DELETE FROM rejects WHERE load_id IN (SELECT load_id FROM loads WHERE started_at < ?)", [before])
+    Store(accounts, db).audit(actor, "retention", str(wh.path), counts,
+                              rows=int(counts["reports"]) + int(counts["cases"]))
+    return counts

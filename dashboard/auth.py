@@ -1,0 +1,234 @@
+"""Sign-in, roles and the audit trail in the dashboard (the storage itself is access/store.py).
+
+Nobody sees a page without signing in. The signed-in user lives in the server-side session only
+(st.session_state: nothing in the browser can set it); on every run the account is read again, so a
+removed, locked or re-roled account takes effect at the user's next click. A session idle for longer
+than $HOTSPOTS_IDLE_MINUTES (default 30) is signed out. A reload opens a new session: sign in again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import streamlit as st
+
+from access.store import MIN_PASSWORD, ROLES, AccountError, Store, has_role
+
+log = logging.getLogger("hotspots.dashboard")
+
+SESSION = "hs_user"            # {"name", "role", "since", "seen"}
+MESSAGE = "hs_signin_message"
+LAST_VIEW = "hs_last_view"
+DEMO_ADMIN = "demo-admin"
+
+# Page (url_path) → the least role that may open it.
+PAGE_ROLES = {
+    "map": "viewer",
+    "visits": "viewer",
+    "overview": "viewer",
+    "data": "analyst",
+    "users": "admin",
+    "audit": "admin",
+}
+
+
+def idle_seconds() -> float:
+    try:
+        minutes = float(os.environ.get("HOTSPOTS_IDLE_MINUTES", "30"))
+    except ValueError:
+        minutes = 30.0
+    return max(minutes, 0.1) * 60
+
+
+def store() -> Store:
+    return Store()
+
+
+def allowed(role: str | None, page: str) -> bool:
+    needed = PAGE_ROLES.get(page)
+    return needed is not None and has_role(role, needed)
+
+
+def current_user() -> dict[str, Any] | None:
+    """The signed-in user, checked again against the account store; None when nobody is signed in."""
+    user = st.session_state.get(SESSION)
+    if not isinstance(user, dict):
+        return None
+    at = time.time()
+    if at - float(user.get("seen", 0)) > idle_seconds():
+        _audit(user["name"], "sign_out", {"why": "idle timeout"})
+        _forget()
+        st.session_state[MESSAGE] = ("info", f"You were signed out after {idle_seconds() / 60:g} minutes without "
+                                             "activity. Sign in again to carry on.")
+        return None
+    try:
+        account = store().get(user["name"])
+    except Exception:  # noqa: BLE001 - an unreadable store must not let anybody in
+        log.exception("account store")
+        _forget()
+        st.session_state[MESSAGE] = ("error", "The account store can't be read: ask an administrator.")
+        return None
+    if account is None or account.locked or account.role not in ROLES:
+        _forget()
+        st.session_state[MESSAGE] = ("warning", "Your account was removed or locked: ask an administrator.")
+        return None
+    user = {**user, "role": account.role, "seen": at, "must_change": account.must_change}
+    st.session_state[SESSION] = user
+    return user
+
+
+def _forget() -> None:
+    st.session_state.pop(SESSION, None)
+    st.session_state.pop(LAST_VIEW, None)
+
+
+def _audit(actor: str | None, action: str, detail: dict | None = None, target: str | None = None,
+           rows: int | None = None) -> None:
+    store().audit(actor, action, target, detail, rows)
+
+
+def audit(action: str, detail: dict | None = None, target: str | None = None, rows: int | None = None) -> None:
+    """Append a row to the audit log as the signed-in user."""
+    user = st.session_state.get(SESSION) or {}
+    _audit(user.get("name"), action, detail, target, rows)
+
+
+def _submit() -> None:
+    """on_click of the sign-in form: check the password before the page runs."""
+    name = str(st.session_state.get("signin_name") or "").strip()
+    password = str(st.session_state.get("signin_password") or "")
+    st.session_state["signin_password"] = ""
+    if not name or not password:
+        st.session_state[MESSAGE] = ("error", "Enter your user name and password.")
+        return
+    result = store().authenticate(name, password)
+    if not result.ok:
+        st.session_state[MESSAGE] = ("error", result.message)
+        return
+    at = time.time()
+    st.session_state[SESSION] = {"name": result.user.name, "role": result.user.role, "since": at, "seen": at,
+                                 "must_change": result.user.must_change}
+    st.session_state.pop(MESSAGE, None)
+
+
+def sign_in_form() -> None:
+    """The only thing an anonymous visitor sees, whatever the address."""
+    st.title("Sign in")
+    st.caption("Hotspots is for authorised police and partner staff. Every sign-in, page view and export is "
+               "recorded.")
+    kind, text = st.session_state.get(MESSAGE) or (None, None)
+    if text:
+        getattr(st, kind)(text)
+    with st.form("signin", clear_on_submit=False, enter_to_submit=True):
+        st.text_input("User name", key="signin_name", autocomplete="username")
+        st.text_input("Password", key="signin_password", type="password", autocomplete="current-password")
+        st.form_submit_button("Sign in", on_click=_submit, type="primary")
+    if _demo_hint():
+        st.info(f"First run of the demo: sign in as **{DEMO_ADMIN}** with the one-time password printed in the "
+                "terminal that runs the dashboard (`make run`), then add accounts on the Users page.")
+
+
+def _change_password() -> None:
+    """on_click of the new-password form."""
+    user = st.session_state.get(SESSION) or {}
+    new, again = (str(st.session_state.get(k) or "") for k in ("new_password", "new_password_again"))
+    st.session_state["new_password"] = st.session_state["new_password_again"] = ""
+    if new != again:
+        st.session_state[MESSAGE] = ("error", "The two passwords differ.")
+        return
+    try:
+        store().set_password(user["name"], new, actor=user["name"])
+    except AccountError as exc:
+        st.session_state[MESSAGE] = ("error", f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        return
+    st.session_state[SESSION] = {**user, "must_change": False}
+    st.session_state[MESSAGE] = ("success", "Password changed.")
+
+
+def change_password_form() -> None:
+    """A one-time password (the demo admin's) is good for one thing: choosing a new one."""
+    st.title("Choose a new password")
+    st.caption(f"You signed in with a one-time password. Choose your own (at least {MIN_PASSWORD} characters) "
+               "before you carry on.")
+    kind, text = st.session_state.pop(MESSAGE, None) or (None, None)
+    if text:
+        getattr(st, kind)(text)
+    with st.form("change_password"):
+        st.text_input("New password", key="new_password", type="password", autocomplete="new-password")
+        st.text_input("The new password again", key="new_password_again", type="password",
+                      autocomplete="new-password")
+        st.form_submit_button("Change password", on_click=_change_password, type="primary")
+    st.button("Sign out", key="sign_out", on_click=sign_out)
+
+
+def _demo_hint() -> bool:
+    try:
+        user = store().get(DEMO_ADMIN)
+    except Exception:  # noqa: BLE001
+        return False
+    return user is not None and user.last_sign_in is None
+
+
+def sign_out() -> None:
+    """on_click of Sign out."""
+    user = st.session_state.get(SESSION)
+    if isinstance(user, dict):
+        _audit(user["name"], "sign_out", {})
+    _forget()
+    st.session_state[MESSAGE] = ("success", "You are signed out.")
+
+
+def sidebar(user: dict[str, Any]) -> None:
+    st.caption(f"Signed in as **{user['name']}** ({user['role']})")
+    st.button("Sign out", key="sign_out", on_click=sign_out, icon=":material/logout:")
+    _idle_watch()
+
+
+@st.fragment(run_every=60)
+def _idle_watch() -> None:
+    """Once a minute, in the browser's own time: an idle session's page is replaced by the sign-in form
+    (the server would refuse the next click anyway), so data is not left on an unattended screen."""
+    user = st.session_state.get(SESSION)
+    if isinstance(user, dict) and time.time() - float(user.get("seen", 0)) > idle_seconds():
+        st.rerun(scope="app")
+
+
+def require(page: str) -> dict[str, Any]:
+    """Every page calls this first: it stops the page for anyone whose role may not see it."""
+    user = st.session_state.get(SESSION)
+    if not isinstance(user, dict) or not allowed(user.get("role"), page):
+        st.error("You don't have access to this page.")
+        st.stop()
+    return user
+
+
+def page_view(page: str, filters: dict | None) -> None:
+    """Record a page view, with its filters, whenever the page or the filters change."""
+    view = (page, tuple(sorted((filters or {}).items())))
+    if st.session_state.get(LAST_VIEW) == view:
+        return
+    st.session_state[LAST_VIEW] = view
+    audit("page_view", {"filters": filters or {}}, target=page)
+
+
+def bootstrap_demo_admin(synthetic: bool) -> None:
+    """A fresh demo warehouse and no account at all: create demo-admin and print its password once."""
+    if not synthetic:
+        return
+    try:
+        s = store()
+        if s.count():
+            return
+        password = s.add_first_admin(DEMO_ADMIN)
+    except Exception:  # noqa: BLE001 - the sign-in page still works; an admin adds accounts with the CLI
+        log.exception("demo admin")
+        return
+    if password:
+        bar = "=" * 72
+        print(f"\n{bar}\nHotspots demo: sign in as {DEMO_ADMIN} with the one-time password\n\n    {password}\n\n"
+              f"It is shown only this once and works only once: you choose your own password at the first sign-in.\n"
+              f"(Accounts: {s.path}.)\n"
+              f"Add real accounts with: python -m etl users add NAME --role viewer|analyst|admin --password-stdin\n"
+              f"{bar}\n", flush=True)

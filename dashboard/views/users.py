@@ -1,0 +1,58 @@
+"""Users (admins only): every account, and adding, re-roling, unlocking and removing them."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from access.store import MIN_PASSWORD, ROLES, AccountError
+from dashboard import auth
+
+me = auth.require("users")  # the role is checked on every run, whatever the address
+
+st.title("Users")
+st.caption("Who may sign in, and what each role sees: viewers the map, visit list and overview (and visit-plan "
+           "downloads); analysts also the Data page; admins also this page and the audit log. Every change here "
+           "is recorded in the audit log. The same is done with `python -m etl users`.")
+store = auth.store()
+
+users = store.users()
+st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role, "state": "locked" if u.locked else "active",
+                            "failed attempts": u.failed_attempts, "last sign-in": u.last_sign_in or "never",
+                            "created": u.created_at} for u in users]),
+             hide_index=True, width="stretch")
+
+
+def _change(what, *args) -> None:
+    try:
+        what(*args, actor=me["name"])
+    except AccountError as exc:
+        st.session_state["users_message"] = ("error", str(exc))
+    else:
+        st.session_state["users_message"] = ("success", "Done.")
+
+
+kind, text = st.session_state.pop("users_message", (None, None))
+if text:
+    getattr(st, kind)(text)
+
+st.subheader("Add a user")
+with st.form("add_user", clear_on_submit=True):
+    name = st.text_input("User name", key="new_user_name")
+    role = st.selectbox("Role", ROLES, key="new_user_role")
+    password = st.text_input(f"Password (at least {MIN_PASSWORD} characters)", type="password",
+                             key="new_user_password")
+    if st.form_submit_button("Add user"):
+        _change(store.add, name.strip(), role, password)
+        st.rerun()
+
+names = [u.name for u in users]
+if names:
+    st.subheader("Change a user")
+    who = st.selectbox("User", names, key="change_user")
+    left, middle, right = st.columns(3)
+    new_role = left.selectbox("New role", ROLES, key="change_role")
+    left.button("Set role", on_click=_change, args=(store.set_role, who, new_role), key="set_role")
+    middle.button("Unlock", on_click=_change, args=(store.unlock, who), key="unlock",
+                  help="Clear the failed attempts of a locked account.")
+    right.button("Remove", on_click=_change, args=(store.remove, who), key="remove", type="primary",
+                 disabled=who == me["name"], help="You can't remove yourself.")
