@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 # The same file the ETL and the dashboard use: $HOTSPOTS_DB, else data/hotspots.duckdb.
 DB     ?= $(or $(HOTSPOTS_DB),data/hotspots.duckdb)
 
-.PHONY: venv demo run test test-fast clean
+.PHONY: venv demo run test test-fast clean bench
 
 venv: $(STAMP)
 
@@ -45,6 +45,11 @@ test: venv
 
 test-fast: venv
 	$(PY) -m pytest -m "not browser and not slow"
+
+# County and national benchmark: tens of minutes, up to ~8 GB of RAM and ~5 GB under data/bench/ (git-ignored).
+# Prints one table and writes it to docs/benchmarks.md. BENCH_ARGS=--quick for a one-minute smoke run.
+bench: venv
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
