@@ -22,7 +22,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bench.common import fmt_rate, fmt_seconds, Row, Runs, say, Section, spread, verdict
+from bench.common import (
+    MB, fmt_bytes, fmt_rate, fmt_seconds, reset_peak_rss, Row, Runs, say, Section, spread, status_kb, verdict
+)
 
 TARGET_RATIO = 3.0
 SEED = 2024
@@ -202,12 +204,15 @@ def measure(folder: Path, rows: int, runs: int, today: dt.date, log=say) -> Sect
     csv = folder / f"reports_{rows}.csv"
     log(f"  writing {rows:,} synthetic reports with eastings/northings to {csv}")
     write_reports_csv(csv, rows, postcodes, today)
-    loads, floors = Runs(), Runs()
+    loads, floors, peaks = Runs(), Runs(), Runs()
     summary = None
     for i in range(runs):
         floors.add(floor_once(csv, folder))
+        reset = reset_peak_rss()
         seconds, summary = load_once(csv, base, folder)
         loads.add(seconds)
+        if reset:
+            peaks.add((status_kb("VmHWM") or 0) * 1024)
         log(f"  run {i + 1}/{runs}: load_file {fmt_seconds(seconds)}, DuckDB read_csv floor {fmt_seconds(floors.values[-1])}")
     ratio = Runs([l / f for l, f in zip(loads.values, floors.values)])
     rate = Runs([rows / s for s in loads.values])
@@ -224,6 +229,11 @@ def measure(folder: Path, rows: int, runs: int, today: dt.date, log=say) -> Sect
         Row("1. ETL", "load time ÷ floor time", "bench file", f"{ratio.median:.1f}×",
             spread(ratio, lambda v: f"{v:.1f}×"), runs=str(runs), target=f"≤ {TARGET_RATIO:g}×", met=verdict(ok)),
     ]
+    if peaks.n:
+        sec.rows.append(Row("5. Memory", f"ETL peak RSS: the bench process loading the {rows:,}-row file "
+                                         "(DuckDB's default memory limit, 80% of RAM)", "bench file",
+                            fmt_bytes(peaks.median), spread(peaks, fmt_bytes), runs=str(peaks.n), target="≤ 2 GB",
+                            met=verdict(peaks.median <= 2 * 1024 * MB)))
     sec.notes.append(
         f"ETL: {rows:,} rows ({size / 2**20:,.0f} MB) loaded in {fmt_seconds(loads.median)} (median) against a floor of "
         f"{fmt_seconds(floors.median)}: {summary.rows_loaded:,} rows stored, {summary.rows_rejected:,} rejected, "
@@ -232,6 +242,7 @@ def measure(folder: Path, rows: int, runs: int, today: dt.date, log=say) -> Sect
         log("  target missed: profiling one more load statement by statement")
         sec.notes += profile(csv, base, folder, loads.median)
     sec.data["etl"] = {"rows": rows, "bytes": size, "load_seconds": loads.values, "floor_seconds": floors.values,
+                       "load_peak_rss_bytes": peaks.values,
                        "rows_loaded": summary.rows_loaded, "rows_rejected": summary.rows_rejected}
     csv.unlink(missing_ok=True)
     return sec
