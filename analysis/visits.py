@@ -11,7 +11,9 @@ Every number in a score can be explained from the reasons column:
             + a bonus per victim case in its cell and neighbours (only from 3 cases up, for privacy)
 
 Licensed HMOs with no reports in the view are ranked too, on their licence, hotspot and cases.
-A recent visit with no concerns will lower a score once visit outcomes are recorded.
+Recorded visit outcomes then change the score (analysis/outcome_feedback.py): a recent visit with
+no concerns lowers it for a while; potential victims found raise the addresses nearby and those
+with the same licence holder.
 
 - decay = 0.5 ** (age in days / half-life): a report loses half its weight every half-life days,
   counted back from the end of the filter period (or today, if that is earlier);
@@ -30,23 +32,26 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from analysis import addresses, hexes, settings, wording
+from analysis import addresses, hexes, outcome_feedback, settings, wording
 from analysis.filters import Filters, cases_where, reports_where
 
 COLUMNS = ["rank", "address", "postcode", "district", "lat", "lon", "reports", "last_report", "last_visit",
-           "licence_status", "reasons", "languages", "score"]
+           "last_outcome", "licence_status", "reasons", "languages", "score", "address_key", "licence_ref",
+           "indicators", "over_occupied"]
 
 
-def visit_list(con, f: Filters, today: dt.date, limit: int = 100) -> pd.DataFrame:
+def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Addresses ranked by score, one row per address (a licensed HMO's differently typed addresses merge).
 
     Columns: rank, address, postcode, district (name), lat, lon, reports (in the filters),
-    last_report, last_visit, licence_status ('current', 'expiring', 'expired',
-    'possible_unlicensed', 'not an HMO on record'), reasons (plain English), languages
-    (comma-separated, from the nationalities in reports and cases around the address), score.
+    last_report, last_visit and last_outcome (from `outcomes`, the operations store's recorded
+    visits), licence_status ('current', 'expiring', 'expired', 'possible_unlicensed', 'not an HMO on
+    record'), reasons (plain English), languages (comma-separated, from the nationalities in reports
+    and cases around the address), score, and for visit plans: address_key (stable between runs),
+    licence_ref, indicators (distinct codes reported in the view) and over_occupied.
 
-    last_visit is always empty for now: no visit data is loaded yet. Reports without an
-    address are not listed (there is no door to knock on); they still count on the map.
+    Outcomes change scores before the cut to `limit` (analysis/outcome_feedback.py). Reports
+    without an address are not listed (there is no door to knock on); they still count on the map.
     """
     rows = _ranked(con, f, today)
     if settings.section("visits")["context"]["include_unreported_licences"]:
@@ -54,6 +59,8 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100) -> pd.DataFram
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     rows = _with_context(con, f, today, rows)
+    holders = outcome_feedback.licence_holders(con) if outcomes is not None and not outcomes.empty else {}
+    rows = outcome_feedback.apply(rows, outcomes, holders, today)
     rows = rows.sort_values(["score", "last_report", "reports", "address"], ascending=[False, False, False, True],
                             na_position="last").head(limit if limit else None).reset_index(drop=True)
     names = settings.district_names(con)
@@ -62,7 +69,8 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100) -> pd.DataFram
     rows["languages"] = _languages(con, f, rows)
     rows["reasons"] = [_reasons(r, f, today) for r in rows.itertuples(index=False)]
     rows["rank"] = np.arange(1, len(rows) + 1)
-    rows["last_visit"] = pd.Series([pd.NaT] * len(rows), dtype="datetime64[us]")
+    rows["indicators"] = [sorted(set(c)) if c is not None else [] for c in rows["codes"]]
+    rows["over_occupied"] = rows["over_occupied"].fillna(False).astype(bool)
     rows["score"] = rows["score"].astype(float).round(2)
     return rows[COLUMNS]
 
@@ -118,7 +126,7 @@ def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
                coalesce(licence_ref IS NOT NULL AND max_people > max_occupants, false) AS over_occupied
         FROM g
     )
-    SELECT coalesce(licence_address, report_address) AS address,
+    SELECT group_key AS address_key, coalesce(licence_address, report_address) AS address,
            coalesce(licence_postcode, report_postcode) AS postcode,
            coalesce(licence_district, report_district) AS district_code,
            coalesce(licence_pos, report_pos).lat AS lat, coalesce(licence_pos, report_pos).lon AS lon,
@@ -217,6 +225,8 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
         parts.append(f"in a {HOTSPOT_CONFIDENCE[r.gi_bin]} hotspot")
     if r.cases_nearby:
         parts.append(f"{r.cases_nearby} victim cases nearby in the last {wording.age(r.cases_days)}")
+    if r.feedback:
+        parts.append(r.feedback)
     return "; ".join(parts)
 
 
@@ -235,6 +245,7 @@ def _unreported_licences(con, f: Filters, today: dt.date, ranked: pd.DataFrame) 
     district = con.execute("SELECT licence_ref, source, district_code FROM hmo_licences").df()
     licences = licences.merge(district, on=["licence_ref", "source"], how="left")
     return pd.DataFrame({
+        "address_key": "L|" + licences["source"].astype(str) + "|" + licences["licence_ref"].astype(str),
         "address": licences["address"], "postcode": licences["postcode"], "district_code": licences["district_code"],
         "lat": licences["lat"], "lon": licences["lon"], "reports": 0, "recent": 0, "top_graded": 0,
         "last_report": pd.NaT, "licence_status": licences["status"], "over_occupied": False, "max_people": np.nan,

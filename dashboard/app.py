@@ -51,6 +51,7 @@ if info.synthetic:
 PAGES = [  # (url_path, view file, title, icon); who may open which: auth.PAGE_ROLES
     ("map", "map.py", "Map", ":material/map:"),
     ("visits", "visits.py", "Visit list", ":material/checklist:"),
+    ("plans", "plans.py", "Visit plans", ":material/route:"),
     ("overview", "overview.py", "Overview", ":material/bar_chart:"),
     ("data", "data.py", "Data", ":material/database:"),
     ("users", "users.py", "Users", ":material/group:"),

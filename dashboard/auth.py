@@ -27,6 +27,7 @@ DEMO_ADMIN = "demo-admin"
 PAGE_ROLES = {
     "map": "viewer",
     "visits": "viewer",
+    "plans": "viewer",
     "overview": "viewer",
     "data": "analyst",
     "users": "admin",

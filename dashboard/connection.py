@@ -44,6 +44,8 @@ QUERIES: dict[str, tuple[str, str]] = {
     "nationality_languages": ("analysis.overview", "nationality_languages"),
     "source_health": ("analysis.data_health", "source_health"),
     "filter_options": ("dashboard.options", "filter_options"),
+    "stop_reports": ("analysis.briefing", "stop_reports"),
+    "district_outlines": ("analysis.briefing", "district_outlines"),
 }
 
 # The tables that tell a usable warehouse from an empty or half-made one.

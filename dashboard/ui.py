@@ -131,3 +131,11 @@ def date_text(value) -> str:
         return f"{pd.Timestamp(value):%d %b %Y}"
     return str(value)
 
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def esc_md(text) -> str:
+    """Text from a record, shown literally in st.markdown: no links, images, emphasis or maths from data."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text or "")).replace("\n", " ")

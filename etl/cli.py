@@ -54,7 +54,7 @@ def init(db: str | None) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["hmo", "reports", "cases", "boundaries", "postcodes"]))
+@click.argument("kind", type=click.Choice(["hmo", "reports", "cases", "boundaries", "postcodes", "visits"]))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--source", help="Who the file is from, e.g. 'Fenland District Council' (default: the file's name).")
@@ -62,14 +62,37 @@ def init(db: str | None) -> None:
               help="TOML file of our field = \"their header\", for headers we don't recognise.")
 @click.option("--sheet", help="XLSX sheet to read (default: the first).")
 def load(kind: str, file: str, db: str | None, source: str | None, mapping: str | None, sheet: str | None) -> None:
-    """Load FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse."""
+    """Load FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse.
+
+    KIND visits loads visit outcomes into the operations store beside the warehouse instead, where a
+    rebuilt warehouse never reaches them.
+    """
     from etl.loading import load_file
     from etl.progress import RowProgress
 
+    if kind == "visits":
+        _load_visits(file, db, mapping, sheet)
+        return
     with RowProgress(f"reading {Path(file).name}") as progress:
         summary = load_file(kind, file, db=db, source=source, mapping=mapping, sheet=sheet, progress=progress)
     for line in summary.lines():
         click.echo(line)
+
+
+def _load_visits(file: str, db: str | None, mapping: str | None, sheet: str | None) -> None:
+    import getpass
+
+    from etl.loaders import visits
+    from operations.store import OperationsStore
+
+    store = OperationsStore(db=db)
+    summary = visits.load(file, db=db, store=store, mapping=mapping, sheet=sheet, loaded_by=getpass.getuser())
+    for line in summary.lines():
+        click.echo(line)
+    if summary.rows_rejected:
+        click.echo("Rejected rows (fix them and load the file again; the rows already loaded are not doubled):")
+        for line in visits.reject_lines(Path(file), store.rejects(summary.load_id).itertuples(index=False)):
+            click.echo(line)
 
 
 @main.command()

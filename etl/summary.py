@@ -37,6 +37,6 @@ class LoadSummary:
         if self.dropped_columns:
             out.append("  columns not stored (identifying or not needed): " + ", ".join(self.dropped_columns))
         out += [f"  note: {w}" for w in self.warnings]
-        if self.rows_rejected:
+        if self.rows_rejected and self.kind != "visits":  # visit files are short: the CLI lists every reject
             out.append(f"  see the rejected rows: python -m etl rejects --load {self.load_id}")
         return out

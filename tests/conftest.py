@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: a private warehouse path and a private pseudonymisation key."""
+"""Fixtures shared by every test: a private warehouse path, pseudonymisation key and operations store."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +8,12 @@ import pytest
 def _private_key_file(tmp_path, monkeypatch):
     """No test reads or creates the analyst's real key (~/.config/hotspots/pseudonym.key)."""
     monkeypatch.setenv("HOTSPOTS_KEY_FILE", str(tmp_path / "pseudonym.key"))
+
+
+@pytest.fixture(autouse=True)
+def _private_operations_store(tmp_path, monkeypatch):
+    """Visit plans and outcomes of one test never reach another's (nor the developer's own)."""
+    monkeypatch.setenv("HOTSPOTS_OPERATIONS", str(tmp_path / "operations.db"))
 
 
 @pytest.fixture

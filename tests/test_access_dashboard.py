@@ -16,12 +16,12 @@ from etl.loading import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
-PAGES = {"map": "views/map.py", "visits": "views/visits.py", "overview": "views/overview.py",
+PAGES = {"map": "views/map.py", "visits": "views/visits.py", "plans": "views/plans.py", "overview": "views/overview.py",
          "data": "views/data.py", "users": "views/users.py", "audit": "views/audit.py"}
-TITLES = {"map": "Map", "visits": "Visit list", "overview": "Overview", "data": "Data", "users": "Users",
+TITLES = {"map": "Map", "visits": "Visit list", "plans": "Visit plans", "overview": "Overview", "data": "Data", "users": "Users",
           "audit": "Audit log"}
-ROLE_PAGES = {"viewer": {"map", "visits", "overview"},
-              "analyst": {"map", "visits", "overview", "data"},
+ROLE_PAGES = {"viewer": {"map", "visits", "plans", "overview"},
+              "analyst": {"map", "visits", "plans", "overview", "data"},
               "admin": set(PAGES)}
 PASSWORD = "the-right-password"
 XSS = "<img src=x onerror=alert(1)>"

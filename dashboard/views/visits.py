@@ -5,12 +5,47 @@ import hashlib
 
 import streamlit as st
 
+import datetime as dt
+
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, state, ui
+from dashboard import auth, connection, labels, records, state, ui
+from operations import plans, vocabulary
 
 LIMITS = [25, 50, 100, 200]
+OTHER_START = "other"
 
-auth.require("visits")  # the role is checked on every run, whatever the address
+
+def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
+    """Save the ticked addresses as a visit plan in a short route order, then open it on the Visit plans page."""
+    st.markdown("**Save these addresses as a visit plan** to order them into a route, make the briefing pack "
+                "and record outcomes afterwards.")
+    starts = {f"s{i}": s for i, s in enumerate(plans.start_points())}
+    with st.form("save_plan"):
+        left, middle, right = st.columns(3)
+        visit_day = left.date_input("Visit date", value=today + dt.timedelta(days=1), format="DD/MM/YYYY")
+        name = middle.text_input("Plan name", value=f"Visits {visit_day:%d %b %Y}", max_chars=120)
+        team = right.text_input("Team", max_chars=200, placeholder="e.g. 2 officers, VCC (Lithuanian), council HMO officer")
+        choice = left.selectbox("Start from", [*starts, OTHER_START],
+                                format_func=lambda k: starts[k].label if k in starts else "Somewhere else (enter a position)")
+        lat = middle.number_input("Start latitude (somewhere else)", value=52.2, min_value=49.0, max_value=61.0,
+                                  format="%.5f")
+        lon = right.number_input("Start longitude (somewhere else)", value=0.12, min_value=-8.0, max_value=2.0,
+                                 format="%.5f")
+        submitted = st.form_submit_button("Save the plan and open it", type="primary")
+    if not submitted:
+        return
+    start = starts[choice] if choice in starts else plans.Start("Chosen start point", float(lat), float(lon))
+    stops = plans.ordered(picked, start)
+    plan_id = records.store().save_plan(name=name.strip() or f"Visits {visit_day:%d %b %Y}", planned_for=visit_day,
+                                        team=team.strip(), start_label=start.label, start=(start.lat, start.lon),
+                                        stops=stops, created_by=user_name, filters=f.to_params())
+    auth.audit("plan_saved", {"plan_id": plan_id, "stops": len(stops), "filters": f.to_params()}, f"plan {plan_id}",
+               len(stops))
+    st.session_state["open_plan"] = plan_id
+    st.switch_page("views/plans.py")
+
+
+user = auth.require("visits")  # the role is checked on every run, whatever the address
 st.title("Visit list")
 f = state.current()
 today = state.today()
@@ -27,7 +62,7 @@ limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMI
                      help="The top addresses by rank. Addresses further down are less urgent, not cleared.")
 
 with ui.section("The visit list"):
-    ranked = connection.query("visit_list", f, today=today, limit=limit)
+    ranked = connection.query("visit_list", f, today=today, limit=limit, outcomes=records.outcomes())
     if ranked is None or ranked.empty:
         st.info("No address has a report in this period with these filters. Widen the dates or clear a filter.")
         st.stop()
@@ -35,8 +70,11 @@ with ui.section("The visit list"):
     shown = ranked.copy()
     if "licence_status" in shown.columns:
         shown["licence_status"] = shown["licence_status"].map(labels.licence_status)
+    if "last_outcome" in shown.columns:
+        shown["last_outcome"] = [vocabulary.outcome_label(o) if isinstance(o, str) else None
+                                 for o in shown["last_outcome"]]
     columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
-                           "last_visit", "licence_status", "languages", "score"] if c in shown.columns]
+                           "last_visit", "last_outcome", "licence_status", "languages", "score"] if c in shown.columns]
     shown = shown[columns]
     config = {
         "rank": st.column_config.NumberColumn("Rank", help="1 is the address to visit first.", width="small"),
@@ -50,8 +88,11 @@ with ui.section("The visit list"):
         "last_report": st.column_config.DateColumn("Last report", format="DD/MM/YYYY",
                                                    help="When the most recent report about it was received."),
         "last_visit": st.column_config.DateColumn("Last visit", format="DD/MM/YYYY",
-                                                  help="The last recorded visit. Empty: no visit is on record "
-                                                       "(visit records are not loaded yet)."),
+                                                  help="The last recorded visit (Visit plans page, or an outcomes "
+                                                       "file an analyst loaded). Empty: no visit is on record."),
+        "last_outcome": st.column_config.TextColumn("Last outcome", width="small",
+                                                    help="What the last visit found. No concerns lowers an address "
+                                                         "for a while; potential victims raise its neighbours."),
         "licence_status": st.column_config.TextColumn("HMO licence", width="medium",
                                                       help="Whether the address holds a current HMO licence, one "
                                                            "that expires within 90 days or has expired, or looks "
@@ -74,6 +115,7 @@ with ui.section("The visit list"):
         st.info("Tick the rows of the addresses you plan to visit; they are listed here to download.")
     else:
         plan = ranked.iloc[sorted(selected)].copy()
+        picked = ranked.iloc[sorted(selected)].copy()
         plan_columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
                                     "last_visit", "licence_status", "languages", "lat", "lon"] if c in plan.columns]
         plan = plan[plan_columns]
@@ -100,3 +142,5 @@ with ui.section("The visit list"):
                               help="An Excel workbook with one sheet, the visit plan.",
                               on_click=auth.audit, args=("export", {**audit_args, "format": "xlsx"}, "visit_plan",
                                                           len(plan)))
+
+        _save_plan_form(picked, f, today, user["name"])

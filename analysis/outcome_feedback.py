@@ -1,0 +1,137 @@
+"""What past visits do to the visit list: the loop that makes the next list better than the last.
+
+- A recent visit that found no concerns lowers the address (its score is multiplied by a factor
+  for a set number of days), so teams don't knock on the same door again next week.
+- Potential victims identified at an address raise the addresses around it, and the addresses
+  whose HMO licence has the same holder: exploitation is rarely confined to one house.
+- Every address shows its last visit and outcome; the reasons say what the visit changed.
+
+Outcomes come from the operations store (operations/store.py), not the warehouse; the caller
+passes them in. An outcome belongs to a listed address when it shares the visit list's address
+key, the HMO licence, or the folded address and postcode. All numbers are in analysis/settings.toml.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from analysis import settings, wording
+from operations import vocabulary
+
+EMPTY_OUTCOMES = ["visited_on", "address_key", "address", "postcode", "lat", "lon", "licence_ref", "outcome",
+                  "potential_victims"]
+
+
+def licence_holders(con) -> dict[str, str]:
+    """licence_ref → the holder's name folded for comparison ('' when the register gives none)."""
+    rows = con.execute("SELECT licence_ref, any_value(licence_holder) FROM hmo_licences "
+                       "WHERE licence_holder IS NOT NULL GROUP BY licence_ref").fetchall()
+    return {ref: vocabulary.address_norm(holder) for ref, holder in rows if holder and holder.strip()}
+
+
+def apply(rows: pd.DataFrame, outcomes: pd.DataFrame | None, holders: dict[str, str], today: dt.date) -> pd.DataFrame:
+    """`rows` with score adjusted and last_visit, last_outcome and feedback (reason text, '' if none) added.
+
+    `rows` needs address, postcode, lat, lon, licence_ref, score and address_key.
+    """
+    rows = rows.copy()
+    rows["last_visit"] = pd.Series([pd.NaT] * len(rows), dtype="datetime64[us]", index=rows.index)
+    rows["last_outcome"] = pd.Series([None] * len(rows), dtype=object, index=rows.index)
+    rows["feedback"] = ""
+    if outcomes is None or outcomes.empty or rows.empty:
+        return rows
+    cfg = settings.section("visits")["outcomes"]
+    past = outcomes[pd.to_datetime(outcomes["visited_on"]).dt.date <= today].copy()
+    if past.empty:
+        return rows
+    past["keys"] = [_outcome_keys(o) for o in past.itertuples(index=False)]
+    index: dict[str, list[int]] = {}
+    for i, keys in enumerate(past["keys"]):
+        for k in keys:
+            index.setdefault(k, []).append(i)
+    notes: list[list[str]] = [[] for _ in range(len(rows))]
+    factor = np.ones(len(rows))
+    bonus = np.zeros(len(rows))
+    for pos, r in enumerate(rows.itertuples(index=False)):
+        matched = sorted({i for k in _row_keys(r) for i in index.get(k, [])},
+                         key=lambda i: (past.iloc[i]["visited_on"], past.iloc[i].get("id", 0) or 0))
+        if not matched:
+            continue
+        last = past.iloc[matched[-1]]
+        rows.iat[pos, rows.columns.get_loc("last_visit")] = pd.Timestamp(last["visited_on"])
+        rows.iat[pos, rows.columns.get_loc("last_outcome")] = last["outcome"]
+        effect = vocabulary.outcomes().get(last["outcome"], {}).get("effect", "none")
+        age = (today - last["visited_on"]).days
+        if effect == "lower" and age < int(cfg["no_concern_days"]):
+            factor[pos] = float(cfg["no_concern_factor"])
+            until = last["visited_on"] + dt.timedelta(days=int(cfg["no_concern_days"]))
+            notes[pos].append(f"visited {last['visited_on']:%-d %b %Y}, no concerns: lowered until {until:%-d %b %Y}")
+        elif effect == "victims":
+            notes[pos].append(f"potential victims identified here on {last['visited_on']:%-d %b %Y}")
+        else:
+            notes[pos].append(f"visited {last['visited_on']:%-d %b %Y}: "
+                              f"{wording.lower_first(vocabulary.outcome_label(last['outcome']))}")
+    _raise_near_victims(rows, past, holders, today, cfg, bonus, notes)
+    rows["score"] = rows["score"].astype(float) * factor + bonus
+    rows["feedback"] = ["; ".join(n) for n in notes]
+    return rows
+
+
+def _raise_near_victims(rows, past, holders, today, cfg, bonus, notes) -> None:
+    """Addresses near, or with the same licence holder as, an address where potential victims were found."""
+    window = past[(past["outcome"].map(lambda c: vocabulary.outcomes().get(c, {}).get("effect")) == "victims")
+                  & (pd.to_datetime(past["visited_on"]).dt.date > today - dt.timedelta(days=int(cfg["victims_days"])))]
+    if window.empty:
+        return
+    lat = pd.to_numeric(rows["lat"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(rows["lon"], errors="coerce").to_numpy(dtype=float)
+    row_keys = [_row_keys(r) for r in rows.itertuples(index=False)]
+    row_holders = [holders.get(ref) if isinstance(ref, str) else None for ref in rows["licence_ref"]]
+    radius = float(cfg["victims_radius_m"])
+    for o in window.sort_values("visited_on").itertuples(index=False):
+        own = _outcome_keys(o)
+        when = f"{o.visited_on:%-d %b %Y}"
+        near = np.zeros(len(rows), dtype=bool)
+        if pd.notna(o.lat) and pd.notna(o.lon):
+            near = _metres(lat, lon, float(o.lat), float(o.lon)) <= radius
+        holder = holders.get(o.licence_ref) if isinstance(o.licence_ref, str) else None
+        if holder is None:  # the visited address's own licence, if the visit list knows it
+            holder = next((h for h, keys in zip(row_holders, row_keys) if h and own & keys), None)
+        for pos in range(len(rows)):
+            if own & row_keys[pos]:
+                continue
+            if near[pos] and bonus[pos] < float(cfg["victims_nearby_bonus"]):
+                bonus[pos] = max(bonus[pos], float(cfg["victims_nearby_bonus"]))
+                notes[pos].append(f"potential victims identified within {radius:,.0f} m on {when}")
+            if holder and row_holders[pos] == holder:
+                bonus[pos] += float(cfg["same_holder_bonus"])
+                notes[pos].append(f"same licence holder as {o.address}, where potential victims were identified on {when}")
+
+
+def _metres(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
+    """Haversine distance from one point; NaN positions are never near."""
+    p1, p2 = np.radians(lat), np.radians(lat0)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon0 - lon) / 2) ** 2
+    d = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    return np.where(np.isnan(d), np.inf, d)
+
+
+def _row_keys(r) -> set[str]:
+    return _keys(getattr(r, "address_key", None), r.licence_ref, r.address, r.postcode)
+
+
+def _outcome_keys(o) -> set[str]:
+    return _keys(o.address_key, o.licence_ref, o.address, o.postcode)
+
+
+def _keys(address_key, licence_ref, address, postcode) -> set[str]:
+    """Every name an address goes by: its visit-list key, its licence, its folded address and postcode."""
+    keys = {f"K|{address_key}"} if isinstance(address_key, str) and address_key else set()
+    if isinstance(licence_ref, str) and licence_ref:
+        keys.add(f"L|{licence_ref}")
+    norm = vocabulary.address_norm(address)
+    if norm:
+        keys.add(f"A|{norm}|{vocabulary.postcode_norm(postcode) or ''}")
+    return keys

@@ -1,0 +1,179 @@
+"""Visit plans: the route and team needs of a saved plan, its briefing pack, and the outcomes of its visits."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from analysis import spreadsheets as exports
+from dashboard import auth, connection, labels, map_render, records, state, ui, visit_map
+from operations import briefing_pdf, gpx, plans, vocabulary
+from operations.store import Outcome
+
+OPEN_PLAN = "open_plan"
+
+user = auth.require("plans")  # the role is checked on every run, whatever the address
+st.title("Visit plans")
+store = records.store()
+saved = store.plans()
+if saved.empty:
+    st.info("No visit plans yet. On the Visit list, tick the addresses to visit and save them as a plan.")
+    st.page_link("views/visits.py", label="Go to the Visit list", icon=":material/checklist:")
+    st.stop()
+
+# --- which plan ----------------------------------------------------------------------------------------------
+wanted = st.session_state.get(OPEN_PLAN) or st.query_params.get("plan")
+ids = [int(i) for i in saved["id"]]
+try:
+    index = ids.index(int(wanted)) if wanted is not None else 0
+except ValueError:
+    index = 0
+names = {int(r.id): f"{r.planned_for:%a %d %b %Y} · {r.name} ({r.stops} stops, {r.outcomes} with an outcome)"
+         for r in saved.itertuples(index=False)}
+plan_id = st.selectbox("Plan", ids, index=index, format_func=names.get, key="plan_choice",
+                       help="Every saved plan, the latest visit date first.")
+st.session_state[OPEN_PLAN] = plan_id
+st.query_params["plan"] = str(plan_id)
+plan = store.plan(plan_id)
+if plan is None:
+    st.error("This plan no longer exists.")
+    st.stop()
+start = plans.Start(plan.start_label, plan.start_lat, plan.start_lon)
+stops = plans.annotate(plan.stops, start)
+done = store.outcomes(plan_id=plan_id)
+
+# --- what the team needs -------------------------------------------------------------------------------------
+st.caption(f"Made by {plan.created_by or 'unknown'} · last saved {plan.updated_at[:16].replace('T', ' ')} UTC")
+a, b, c, d = st.columns(4)
+a.metric("Date", f"{plan.planned_for:%d %b %Y}")
+b.metric("Stops", len(stops))
+c.metric("Route", f"{plans.total_km(stops):.1f} km", help="Straight lines from the start through every stop, "
+         "in the order below (nearest neighbour, then 2-opt). Roads add to it.")
+d.metric("Outcomes recorded", f"{done['address_key'].nunique()} of {len(stops)}")
+st.markdown(f"**Team:** {ui.esc_md(plan.team) if plan.team else 'not set'}  \n"
+            f"**Start:** {ui.esc_md(start.label)}")
+langs = plans.languages(stops)
+st.markdown("**Language support to bring:** " + (ui.esc_md(", ".join(langs)) if langs else "none identified"))
+partner_rows = plans.partners(stops)
+if partner_rows:
+    st.markdown("**Partners to invite:**\n" + "\n".join(f"- {label}: {n} stop{'s' if n != 1 else ''} ({why})"
+                                                        for label, n, why in partner_rows))
+else:
+    st.markdown("**Partners to invite:** none identified")
+
+# --- the route -----------------------------------------------------------------------------------------------
+map_column, table_column = st.columns([3, 4], gap="medium")
+districts = None
+info = connection.inspect()
+if info.readable and "boundaries" in info.tables:
+    with ui.section("District boundaries"):
+        districts = connection.query("district_outlines")
+with map_column:
+    tiles, _problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TILES"))
+    base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
+    st_folium(visit_map.route_map(start, stops, districts, tiles, base), key=f"route_{plan_id}", height=420,
+              use_container_width=True, returned_objects=[])
+    unplaced = int(stops["lat"].isna().sum())
+    if unplaced:
+        st.caption(f"{unplaced} stop(s) have no map position; they are listed last.")
+latest = done.sort_values(["visited_on", "id"]).groupby("address_key").tail(1).set_index("address_key")
+shown = stops.assign(
+    stop=range(1, len(stops) + 1),
+    licence=stops["licence_status"].map(labels.licence_status),
+    outcome=[vocabulary.outcome_label(latest.at[k, "outcome"]) if k in latest.index else "" for k in stops["address_key"]])
+with table_column:
+    st.dataframe(shown[["stop", "address", "postcode", "licence", "reasons", "languages", "partners", "leg_km",
+                        "outcome"]],
+                 hide_index=True, width="stretch", height=420,
+                 column_config={"stop": st.column_config.NumberColumn("Stop", width="small"),
+                                "address": "Address", "postcode": "Postcode", "licence": "HMO licence",
+                                "reasons": st.column_config.TextColumn("Why", width="large"),
+                                "languages": "Language support", "partners": "Partners",
+                                "leg_km": st.column_config.NumberColumn("km from previous", format="%.1f"),
+                                "outcome": "Outcome recorded"})
+
+# --- the briefing pack and the other downloads ---------------------------------------------------------------
+st.subheader("Briefing pack and downloads")
+stem = f"visit-plan-{plan.planned_for:%Y-%m-%d}-{plan_id}"
+audit_args = {"plan_id": plan_id, "stops": len(stops)}
+reports = pd.DataFrame(columns=["address_key"])
+if info.readable and "reports" in info.tables:
+    with ui.section("Recent reports for the briefing pack"):
+        reports = connection.query("stop_reports", address_keys=tuple(stops["address_key"]),
+                                   today=min(plan.planned_for, state.today()))
+pack = briefing_pdf.Pack(name=plan.name, planned_for=plan.planned_for, team=plan.team, start=start, stops=stops,
+                         reports=reports if reports is not None else pd.DataFrame(columns=["address_key"]),
+                         districts=districts, prepared_by=user["name"])
+table = stops.assign(stop=range(1, len(stops) + 1))[
+    ["stop", "address", "postcode", "district", "licence_status", "licence_ref", "reasons", "languages", "partners",
+     "leg_km", "lat", "lon"]].rename(columns={"licence_status": "HMO licence", "leg_km": "km from previous"})
+table["HMO licence"] = table["HMO licence"].map(labels.licence_status)
+cols = st.columns(4)
+downloads = [
+    ("Briefing pack (PDF)", lambda: briefing_pdf.render(pack), f"{stem}.pdf", "application/pdf", "pdf",
+     "For the briefing room: a map of the route, what each stop needs, recent reports and the victim-first reminder."),
+    ("Stops (CSV)", lambda: exports.to_csv(table), f"{stem}.csv", "text/csv", "csv",
+     "Opens in Excel. Text that a spreadsheet could run as a formula is made plain."),
+    ("Stops (Excel)", lambda: exports.to_xlsx(table), f"{stem}.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "One sheet, the stops in order."),
+    ("Route (GPX)", lambda: gpx.render(plan.name, start, stops), f"{stem}.gpx", "application/gpx+xml", "gpx",
+     "For a sat-nav or phone: the start and each stop as waypoints and a route."),
+]
+for column, (label, make, name, mime, fmt, help_text) in zip(cols, downloads):
+    column.download_button(label, make(), file_name=name, mime=mime, help=help_text,
+                           on_click=auth.audit, args=("export", {**audit_args, "format": fmt}, "visit_plan", len(stops)))
+
+# --- outcomes ------------------------------------------------------------------------------------------------
+st.subheader("Record what the visit found")
+st.caption("One record per address visited. A correction is a newer record: the latest one counts. Outcomes are "
+           "kept apart from the warehouse, so a data refresh never loses them, and they move the Visit list: "
+           "no concerns lowers an address for a while; potential victims raise the addresses nearby and those "
+           "with the same licence holder.")
+kinds = vocabulary.outcomes()
+choice = st.selectbox("Address", list(range(len(stops))), key=f"outcome_stop_{plan_id}",
+                      format_func=lambda i: f"{i + 1}. {stops.iloc[i]['address']}")
+stop = stops.iloc[int(choice)]
+with st.form(f"outcome_{plan_id}", clear_on_submit=True):
+    left, right = st.columns(2)
+    visited_on = left.date_input("Visit date", value=min(plan.planned_for, state.today()), max_value=state.today(),
+                                 format="DD/MM/YYYY")
+    outcome = right.selectbox("Outcome", list(kinds), format_func=lambda k: kinds[k]["label"])
+    victims = left.number_input("Potential victims identified", min_value=0, max_value=500, value=0, step=1,
+                                help="People the team treated as potential victims of modern slavery.")
+    actions = {col: right.checkbox(text) for col, text in vocabulary.actions().items()}
+    note = st.text_area("Note", max_chars=2000, help="What was found and done. No names: this is an operational "
+                        "record, seen by everyone with access to plans.")
+    submitted = st.form_submit_button("Save the outcome", type="primary")
+if submitted:
+    if victims and outcome != "potential_victims":
+        st.error("Potential victims were counted, but the outcome is not 'Potential victims identified'. "
+                 "Choose that outcome, or set the number to 0.")
+    elif outcome == "potential_victims" and not victims:
+        st.error("How many potential victims were identified? Enter at least 1.")
+    else:
+        record = Outcome(visited_on=visited_on, address_key=stop["address_key"], address=stop["address"],
+                         postcode=stop["postcode"] if isinstance(stop["postcode"], str) else None,
+                         lat=None if pd.isna(stop["lat"]) else float(stop["lat"]),
+                         lon=None if pd.isna(stop["lon"]) else float(stop["lon"]),
+                         licence_ref=stop["licence_ref"] if isinstance(stop["licence_ref"], str) else None,
+                         outcome=outcome, potential_victims=int(victims), note=note.strip(), plan_id=plan_id,
+                         **actions)
+        outcome_id = store.record(record, user["name"])
+        auth.audit("outcome_recorded", {"plan_id": plan_id, "outcome": outcome, "potential_victims": int(victims),
+                                        **{k: bool(v) for k, v in actions.items()}}, f"outcome {outcome_id}", 1)
+        st.success(f"Saved: {kinds[outcome]['label']} at {stop['address']}.")
+        st.rerun()
+
+if not done.empty:
+    recorded = done.sort_values(["visited_on", "id"], ascending=False).assign(
+        outcome=lambda d: d["outcome"].map(vocabulary.outcome_label))
+    st.dataframe(recorded[["visited_on", "address", "outcome", "potential_victims", "safeguarding_referral",
+                           "nrm_referral", "partner_enforcement", "note", "recorded_by"]],
+                 hide_index=True, width="stretch",
+                 column_config={"visited_on": st.column_config.DateColumn("Visited", format="DD/MM/YYYY"),
+                                "address": "Address", "outcome": "Outcome",
+                                "potential_victims": "Potential victims",
+                                **{k: st.column_config.CheckboxColumn(v) for k, v in vocabulary.actions().items()},
+                                "note": "Note", "recorded_by": "Recorded by"})

@@ -1,0 +1,177 @@
+"""Visit outcomes from a file (`python -m etl load visits FILE`), into the operations store.
+
+Teams that record outcomes on paper or in a force system hand the analyst a spreadsheet. It is
+read with the same machinery as every partner file (encodings, header aliases, title and footer
+rows, per-row reasons), checked in DuckDB, and written to hotspots-operations.db in one SQLite
+transaction, rejects included, so that rebuilding the warehouse never loses it.
+
+Positions: the file's own coordinates, else the HMO licence it names, else its postcode in the
+warehouse's postcode lookup. A row with none of these still counts for its own address.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from etl import loading
+from etl.config import warehouse_path
+from etl.errors import FileProblem
+from etl.loaders import checks, tabular, vocabularies
+from etl.summary import LoadSummary
+from etl.warehouse import Warehouse, load_spatial
+from operations import vocabulary
+from operations.store import OperationsStore, Outcome
+
+CONTENT = ["visited_on", "address", "postcode", "licence_ref", "outcome", "potential_victims"]
+MAX_NOTE = 2000
+ACTIONS = ["safeguarding_referral", "nrm_referral", "partner_enforcement"]
+
+
+@dataclass
+class VisitsFile:
+    summary: LoadSummary
+    outcomes: list[Outcome] = field(default_factory=list)
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)   # (row, reasons, raw JSON)
+
+
+def load(path: str | Path, *, db: str | Path | None = None, store: OperationsStore | None = None,
+         mapping: str | Path | None = None, sheet: str | None = None, loaded_by: str | None = None,
+         progress: Callable[[int], None] | None = None) -> LoadSummary:
+    path = Path(path)
+    if not path.is_file():
+        raise FileProblem(path, "no such file" if not path.exists() else "not a file")
+    store = store or OperationsStore(db=db)
+    sha = loading.file_sha256(path)
+    earlier = store.loaded(sha)
+    if earlier:
+        summary = LoadSummary(kind="visits", source=path.stem, file_name=path.name, status="already_loaded")
+        summary.message = f"same content as outcome load {earlier['id']} ({earlier['file_name']})"
+        return summary
+    parsed = read(path, db=db, mapping=Path(mapping) if mapping else None, sheet=sheet, progress=progress)
+    load_id, skipped = store.load_outcomes(parsed.outcomes, file_name=path.name, sha256=sha,
+                                           rejects=parsed.rejects, loaded_by=loaded_by)
+    parsed.summary.load_id = load_id
+    parsed.summary.rows_loaded -= skipped
+    parsed.summary.rows_unchanged = skipped
+    parsed.summary.warnings.append(f"saved in the operations store {store.path}, not the warehouse")
+    return parsed.summary
+
+
+def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = None, sheet: str | None = None,
+         progress: Callable[[int], None] | None = None) -> VisitsFile:
+    """Stage, check and place every row; nothing is written anywhere."""
+    summary = LoadSummary(kind="visits", source=path.stem, file_name=path.name)
+    con = duckdb.connect()
+    try:
+        load_spatial(con)
+        con.execute(loading.MACROS.read_text())
+        vocabularies.register(con)
+        con.execute("CREATE TEMP TABLE vocab_outcome (alias VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.executemany("INSERT INTO vocab_outcome VALUES (?, ?)", list(vocabulary.outcome_aliases().items()))
+        staged = tabular.stage(con, path, "visits", summary, required=[("visited_on",), ("address",), ("outcome",)],
+                               mapping=mapping, sheet=sheet, progress=progress)
+        _parse(con, staged)
+        result = VisitsFile(summary=summary)
+        raw_expr, params = staged.raw_json_sql()
+        result.rejects = con.execute(f"""
+            SELECT p.row_number, p.reason, {raw_expr} FROM parsed p JOIN stage ON stage._row = p.row_number
+            WHERE p.reason IS NOT NULL ORDER BY p.row_number""", params).fetchall()
+        summary.rows_rejected = len(result.rejects)
+        rows = con.execute("""
+            SELECT row_number, visited_on, address, postcode, licence_ref, lat, lon, outcome,
+                   potential_victims, safeguarding_referral, nrm_referral, partner_enforcement, note
+            FROM parsed WHERE reason IS NULL ORDER BY row_number""").fetchall()
+    finally:
+        con.close()
+    places = _places(db, rows)
+    unnumbered = 0
+    for (row, visited_on, address, postcode, licence_ref, lat, lon, outcome, victims, *acts, note) in rows:
+        key, plat, plon = places.get(row, (vocabulary.address_key(address, postcode), None, None))
+        if outcome == "potential_victims" and victims is None:
+            unnumbered += 1
+        result.outcomes.append(Outcome(
+            visited_on=visited_on, address_key=key, address=address, postcode=postcode, licence_ref=licence_ref,
+            lat=lat if lat is not None else plat, lon=lon if lon is not None else plon, outcome=outcome,
+            potential_victims=int(victims) if victims is not None else (1 if outcome == "potential_victims" else 0),
+            safeguarding_referral=bool(acts[0]), nrm_referral=bool(acts[1]), partner_enforcement=bool(acts[2]),
+            note=note or "", source_row=row))
+    summary.rows_loaded = len(result.outcomes)
+    summary.rows_ungeocoded = sum(1 for o in result.outcomes if o.lat is None)
+    if unnumbered:
+        summary.warnings.append(f"{unnumbered} row(s) say potential victims were identified but not how many: "
+                                "counted as 1 each")
+    return result
+
+
+def _parse(con, staged) -> None:
+    c = staged.column
+    loc = checks.location(staged)
+    bools = [(a, f"b_{a}") for a in ACTIONS]
+    validations = [
+        checks.too_many_cells(staged),
+        checks.blank(c("visited_on"), "visit date"),
+        checks.not_a_date(c("visited_on"), "visit date"),
+        checks.date_between(c("visited_on"), "visit date", "DATE '2000-01-01'", "current_date + 1"),
+        checks.blank(c("address"), "address"),
+        checks.too_long(c("address"), "address", 500),
+        checks.blank(c("outcome"), "outcome"),
+        f"""CASE WHEN {c('outcome')} IS NOT NULL AND o.value IS NULL THEN 'outcome ' || shown({c('outcome')}) ||
+            ' is not one of: {"; ".join(s["label"] for s in vocabulary.outcomes().values())}' END""",
+        checks.not_a_count(c("potential_victims"), "potential victims", 1000),
+        f"""CASE WHEN parse_count({c('potential_victims')}) > 0 AND o.value IS DISTINCT FROM 'potential_victims'
+            THEN 'potential victims is ' || shown({c('potential_victims')}) || ' but the outcome is '
+                 || shown({c('outcome')}) END""",
+        *[f"""CASE WHEN {c(a)} IS NOT NULL AND {alias}.value IS NULL
+              THEN '{a.replace('_', ' ')} ' || shown({c(a)}) || ' is not yes or no' END""" for a, alias in bools],
+        checks.too_long(c("note"), "note", MAX_NOTE),
+        *loc.checks,
+    ]
+    joins = " ".join(f"LEFT JOIN vocab_boolean {alias} ON {alias}.alias = label_key({c(a)})" for a, alias in bools)
+    tabular.parse(con, f"""
+        SELECT stage._row AS row_number,
+               parse_date({c('visited_on')}) AS visited_on,
+               trim({c('address')}) AS address,
+               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
+               nullif(trim({c('licence_ref')}), '') AS licence_ref,
+               {loc.lat} AS lat, {loc.lon} AS lon,
+               o.value AS outcome,
+               parse_count({c('potential_victims')}) AS potential_victims,
+               {', '.join(f"coalesce(CAST({alias}.value AS BOOLEAN), false) AS {a}" for a, alias in bools)},
+               {c('note')} AS note,
+               {checks.reasons(validations)} AS reason
+        FROM stage LEFT JOIN vocab_outcome o ON o.alias = label_key({c('outcome')}) {joins}
+    """, CONTENT)
+
+
+def _places(db, rows) -> dict[int, tuple[str, float | None, float | None]]:
+    """row → (address key, lat, lon) from the warehouse: the named licence first, else the postcode."""
+    wh = Warehouse(warehouse_path(db))
+    if not rows or not wh.exists():
+        return {}
+    out: dict[int, tuple[str, float | None, float | None]] = {}
+    con = wh.connect_read_only()
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        for row, _, address, postcode, licence_ref, *_ in rows:
+            found = None
+            if licence_ref and "hmo_licences" in tables:
+                found = con.execute("""SELECT 'L|' || source || '|' || licence_ref, lat, lon FROM hmo_licences
+                                       WHERE licence_ref = ? ORDER BY licence_expiry DESC NULLS LAST LIMIT 1""",
+                                    [licence_ref]).fetchone()
+            if found is None and postcode and "postcodes" in tables:
+                pos = con.execute("SELECT lat, lon FROM postcodes WHERE postcode = ?", [postcode]).fetchone()
+                if pos:
+                    found = (vocabulary.address_key(address, postcode), pos[0], pos[1])
+            if found:
+                out[row] = (found[0], found[1], found[2])
+    finally:
+        con.close()
+    return out
+
+
+def reject_lines(path: Path, rejects) -> list[str]:
+    """'FILE row N: reasons', one line per rejected row (outcome files are short: every row is shown)."""
+    return [f"  {path.name} row {r.row_number}: {r.reason}" for r in rejects]

@@ -1,0 +1,238 @@
+"""The briefing pack: one PDF a tactical lead prints for the briefing room.
+
+Page one says who goes where and what to bring (languages, partners), shows a map of the route,
+and carries the victim-first reminder; then one block per stop, in visiting order. The map is drawn
+from the warehouse's own district outlines and the stops' positions: no tiles, no internet.
+
+The font is Roboto from the font-roboto wheel, so Lithuanian, Romanian and Polish addresses print
+as written (the PDF core fonts only know Latin-1).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import font_roboto
+import pandas as pd
+from fpdf import FPDF
+
+from operations import plans, vocabulary
+
+FONT_DIR = Path(font_roboto.__file__).resolve().parent / "files"
+FONT = "Roboto"
+MAP_W, MAP_H = 180.0, 95.0     # mm
+ROUTE_COLOUR = (178, 24, 43)
+OUTLINE_COLOUR = (120, 120, 120)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Everything printed: the plan's words, its ordered stops, their recent reports, and the districts."""
+    name: str
+    planned_for: dt.date
+    team: str
+    start: plans.Start
+    stops: pd.DataFrame            # ordered; address, postcode, district, lat, lon, licence_status, reasons, ...
+    reports: pd.DataFrame          # analysis.briefing.stop_reports
+    districts: dict | None         # GeoJSON FeatureCollection
+    prepared_by: str | None = None
+
+
+def _words() -> dict:
+    with open(vocabulary.VOCAB / "briefing.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+class _Document(FPDF):
+    marking = ""
+
+    def header(self) -> None:
+        self.set_font(FONT, "B", 8)
+        self.set_text_color(150, 0, 0)
+        self.cell(0, 4, self.marking, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.ln(1)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(150, 0, 0)
+        self.cell(0, 4, f"{self.marking} · page {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def render(pack: Pack) -> bytes:
+    words = _words()
+    pdf = _Document(format="A4")
+    pdf.marking = words["marking"]
+    pdf.set_title(f"{words['title']}: {pack.name}")
+    pdf.set_author(pack.prepared_by or "Hotspots")
+    pdf.add_font(FONT, "", str(FONT_DIR / "Roboto-Regular.ttf"))
+    pdf.add_font(FONT, "B", str(FONT_DIR / "Roboto-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+    _cover(pdf, pack, words)
+    _map(pdf, pack)
+    _reminder(pdf, words)
+    for number, stop in enumerate(pack.stops.itertuples(index=False), start=1):
+        _stop(pdf, number, stop, pack.reports)
+    return bytes(pdf.output())
+
+
+def _cover(pdf: FPDF, pack: Pack, words: dict) -> None:
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 8, f"{words['title']}: {pack.name}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    km = plans.total_km(pack.stops)
+    lines = [f"Date: {pack.planned_for:%A %-d %B %Y}", f"Team: {pack.team or 'not set'}",
+             f"Start: {pack.start.label}",
+             f"{len(pack.stops)} stop{'s' if len(pack.stops) != 1 else ''}, about {km:.1f} km in straight lines"]
+    unplaced = int(pack.stops["lat"].isna().sum()) if "lat" in pack.stops else 0
+    if unplaced:
+        lines.append(f"{unplaced} stop(s) have no map position and are listed last")
+    for line in lines:
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    langs = plans.languages(pack.stops)
+    pdf.ln(1)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(0, 5, "Language support to bring: " + (", ".join(langs) if langs else "none identified"),
+                   new_x="LMARGIN", new_y="NEXT")
+    partners = plans.partners(pack.stops)
+    pdf.multi_cell(0, 5, "Partners: " + ("none identified" if not partners else ""), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    for label, n, why in partners:
+        pdf.multi_cell(0, 5, f"  • {label}: {n} stop{'s' if n != 1 else ''} ({why})", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _reminder(pdf: FPDF, words: dict) -> None:
+    pdf.ln(2)
+    pdf.set_fill_color(255, 243, 205)
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(0, 6, words["reminder_title"], fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    for paragraph in words["reminder"]:
+        pdf.multi_cell(0, 4.5, paragraph, fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_fill_color(255, 255, 255)
+
+
+def _stop(pdf: FPDF, number: int, stop, reports: pd.DataFrame) -> None:
+    if pdf.get_y() > pdf.h - 70:
+        pdf.add_page()
+    pdf.ln(3)
+    pdf.set_draw_color(*OUTLINE_COLOUR)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.ln(1)
+    pdf.set_font(FONT, "B", 12)
+    where = str(stop.address or "")
+    if isinstance(stop.postcode, str) and stop.postcode and stop.postcode.replace(" ", "") not in where.upper().replace(" ", ""):
+        where = f"{where}, {stop.postcode}"
+    pdf.multi_cell(0, 6, f"Stop {number}. {where}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    leg = getattr(stop, "leg_km", float("nan"))
+    facts = [("District", getattr(stop, "district", None)),
+             ("HMO licence", _licence_words(getattr(stop, "licence_status", None), getattr(stop, "licence_ref", None))),
+             ("Why", getattr(stop, "reasons", None)),
+             ("Languages", getattr(stop, "languages", None) or "none identified"),
+             ("Partners", getattr(stop, "partners", None) or "none identified"),
+             ("Distance", f"{leg:.1f} km from the previous stop" if isinstance(leg, float) and not math.isnan(leg)
+              else "no map position: find it on arrival")]
+    for label, value in facts:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        pdf.set_font(FONT, "B", 9)
+        pdf.cell(26, 4.5, label)
+        pdf.set_font(FONT, "", 9)
+        pdf.multi_cell(0, 4.5, str(value), new_x="LMARGIN", new_y="NEXT")
+    mine = reports[reports["address_key"] == getattr(stop, "address_key", None)] if not reports.empty else reports
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(0, 5, "Recent reports" if not mine.empty else "Recent reports: none in the last year",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 8.5)
+    for r in mine.itertuples(index=False):
+        grading = r.grading if isinstance(r.grading, str) and r.grading else "ungraded"
+        when = pd.Timestamp(r.received_on).strftime("%d/%m/%Y") if pd.notna(r.received_on) else "date unknown"
+        summary = str(r.summary or "").strip().replace("\r", " ").replace("\n", " ")
+        if len(summary) > 400:
+            summary = summary[:399] + "…"
+        pdf.multi_cell(0, 4, f"  {when} · {grading} · {r.source_type or 'source unknown'}: {summary or '(no text)'}",
+                       new_x="LMARGIN", new_y="NEXT")
+
+
+def _licence_words(status: str | None, ref: str | None) -> str | None:
+    words = {"current": "current licence", "expiring": "licence expiring soon", "expired": "licence expired",
+             "possible_unlicensed": "not on any register, yet reported as crowded (possible unlicensed HMO)",
+             "not an HMO on record": "not an HMO on record"}
+    if not status:
+        return None
+    text = words.get(status, status)
+    return f"{text} ({ref})" if isinstance(ref, str) and ref else text
+
+
+# --- the static map ----------------------------------------------------------------------------------------
+
+def _map(pdf: FPDF, pack: Pack) -> None:
+    placed = pack.stops[pack.stops["lat"].notna() & pack.stops["lon"].notna()]
+    points = [(pack.start.lat, pack.start.lon)] + list(zip(placed["lat"].astype(float), placed["lon"].astype(float)))
+    x0, y0 = pdf.l_margin + (pdf.w - pdf.l_margin - pdf.r_margin - MAP_W) / 2, pdf.get_y()
+    project = _projection(points, x0, y0)
+    pdf.set_draw_color(*OUTLINE_COLOUR)
+    pdf.rect(x0, y0, MAP_W, MAP_H)
+    with pdf.rect_clip(x0, y0, MAP_W, MAP_H):
+        _outlines(pdf, pack.districts, project)
+        pdf.set_draw_color(*ROUTE_COLOUR)
+        pdf.set_line_width(0.6)
+        path = [project(lat, lon) for lat, lon in points]
+        if len(path) > 1:
+            pdf.polyline(path)
+        pdf.set_line_width(0.2)
+        sx, sy = path[0]
+        pdf.set_fill_color(0, 0, 0)
+        pdf.rect(sx - 1.6, sy - 1.6, 3.2, 3.2, style="F")
+        pdf.set_font(FONT, "B", 7)
+        pdf.set_text_color(0, 0, 0)
+        pdf.text(sx + 2.2, sy - 1.5, "Start")
+        for number, (x, y) in enumerate(path[1:], start=1):
+            pdf.set_fill_color(255, 255, 255)
+            pdf.set_draw_color(*ROUTE_COLOUR)
+            pdf.circle(x, y, 2.4, style="FD")
+            label = str(number)
+            pdf.text(x - pdf.get_string_width(label) / 2, y + 1.0, label)
+    pdf.set_y(y0 + MAP_H + 1)
+    pdf.set_font(FONT, "", 7)
+    pdf.cell(0, 3.5, "Straight lines between stops in visiting order; grey lines are district boundaries.",
+             new_x="LMARGIN", new_y="NEXT")
+
+
+def _projection(points: list[tuple[float, float]], x0: float, y0: float):
+    """Equirectangular, scaled to fit the points with a margin (1 km at least), north up."""
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    mid = math.radians((min(lats) + max(lats)) / 2)
+    kx = math.cos(mid)
+    span_x = max((max(lons) - min(lons)) * kx, 0.015)
+    span_y = max(max(lats) - min(lats), 0.009)
+    scale = min(MAP_W / (span_x * 1.25), MAP_H / (span_y * 1.25))
+    cx, cy = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+
+    def project(lat: float, lon: float) -> tuple[float, float]:
+        return (x0 + MAP_W / 2 + (lon - cx) * kx * scale, y0 + MAP_H / 2 - (lat - cy) * scale)
+    return project
+
+
+def _outlines(pdf: FPDF, districts: dict | None, project) -> None:
+    if not districts:
+        return
+    pdf.set_draw_color(*OUTLINE_COLOUR)
+    pdf.set_line_width(0.3)
+    for feature in districts.get("features", []):
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates", [])
+        if geometry.get("type") == "Polygon":
+            polygons = [polygons]
+        for polygon in polygons:
+            for ring in polygon:
+                pdf.polyline([project(lat, lon) for lon, lat in ring])
+    pdf.set_line_width(0.2)

@@ -1,0 +1,39 @@
+"""Owner-only SQLite files for operational records that several processes write in turn.
+
+The dashboard (one process per server, many sessions) and the CLI both write plans and outcomes;
+WAL mode and a busy timeout let them take turns. The file is created 0600 before its first byte
+is written, because it holds notes about potential victims.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def transaction(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
+    """One short connection in one IMMEDIATE transaction: committed on success, rolled back on error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    con = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        con.execute("PRAGMA busy_timeout = 10000")
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA foreign_keys = ON")
+        con.executescript(schema)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(f"{path}{suffix}", 0o600)

@@ -1,0 +1,323 @@
+"""Visit plans and visit outcomes, in their own SQLite file beside the warehouse.
+
+These are operational records, not data loaded from partners: `etl demo` or a rebuilt warehouse
+replaces hotspots.duckdb, and must never take a team's recorded outcomes with it. So they live in
+`hotspots-operations.db` beside the warehouse (or at $HOTSPOTS_OPERATIONS), created owner-only.
+
+Outcomes are append-only (triggers refuse UPDATE and DELETE): a correction is a newer record for
+the same address, and the newest one counts. Nothing here imports Streamlit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from etl.config import warehouse_path
+from operations.sqlite_file import transaction
+
+FILE_NAME = "hotspots-operations.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS plans (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    planned_for TEXT NOT NULL,
+    team        TEXT NOT NULL DEFAULT '',
+    start_label TEXT NOT NULL,
+    start_lat   REAL NOT NULL,
+    start_lon   REAL NOT NULL,
+    created_by  TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    filters     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS plan_stops (
+    plan_id        INTEGER NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+    seq            INTEGER NOT NULL,
+    address_key    TEXT NOT NULL,
+    address        TEXT NOT NULL,
+    postcode       TEXT,
+    district       TEXT,
+    lat            REAL,
+    lon            REAL,
+    licence_ref    TEXT,
+    licence_status TEXT,
+    reasons        TEXT,
+    languages      TEXT,
+    indicators     TEXT NOT NULL DEFAULT '[]',
+    over_occupied  INTEGER NOT NULL DEFAULT 0,
+    rank           INTEGER,
+    score          REAL,
+    PRIMARY KEY (plan_id, seq)
+);
+CREATE TABLE IF NOT EXISTS outcome_loads (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_name     TEXT NOT NULL,
+    sha256        TEXT NOT NULL UNIQUE,
+    loaded_at     TEXT NOT NULL,
+    loaded_by     TEXT,
+    rows_loaded   INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outcome_rejects (
+    load_id    INTEGER NOT NULL REFERENCES outcome_loads (id),
+    row_number INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    raw        TEXT
+);
+CREATE TABLE IF NOT EXISTS outcomes (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+    visited_on            TEXT NOT NULL,
+    address_key           TEXT NOT NULL,
+    address               TEXT NOT NULL,
+    postcode              TEXT,
+    lat                   REAL,
+    lon                   REAL,
+    licence_ref           TEXT,
+    outcome               TEXT NOT NULL,
+    potential_victims     INTEGER NOT NULL DEFAULT 0 CHECK (potential_victims >= 0),
+    safeguarding_referral INTEGER NOT NULL DEFAULT 0,
+    nrm_referral          INTEGER NOT NULL DEFAULT 0,
+    partner_enforcement   INTEGER NOT NULL DEFAULT 0,
+    note                  TEXT NOT NULL DEFAULT '',
+    plan_id               INTEGER,
+    recorded_by           TEXT,
+    recorded_at           TEXT NOT NULL,
+    load_id               INTEGER REFERENCES outcome_loads (id),
+    source_row            INTEGER
+);
+CREATE INDEX IF NOT EXISTS outcomes_visited_on ON outcomes (visited_on);
+CREATE TRIGGER IF NOT EXISTS outcomes_no_update BEFORE UPDATE ON outcomes
+BEGIN SELECT RAISE(ABORT, 'outcomes are append-only: record a newer outcome instead'); END;
+CREATE TRIGGER IF NOT EXISTS outcomes_no_delete BEFORE DELETE ON outcomes
+BEGIN SELECT RAISE(ABORT, 'outcomes are append-only: record a newer outcome instead'); END;
+"""
+
+OUTCOME_COLUMNS = ["id", "visited_on", "address_key", "address", "postcode", "lat", "lon", "licence_ref", "outcome",
+                   "potential_victims", "safeguarding_referral", "nrm_referral", "partner_enforcement", "note",
+                   "plan_id", "recorded_by", "recorded_at", "load_id", "source_row"]
+STOP_COLUMNS = ["seq", "address_key", "address", "postcode", "district", "lat", "lon", "licence_ref",
+                "licence_status", "reasons", "languages", "indicators", "over_occupied", "rank", "score"]
+
+
+def store_path(explicit: str | os.PathLike | None = None, db: str | os.PathLike | None = None) -> Path:
+    """`explicit`, else $HOTSPOTS_OPERATIONS, else hotspots-operations.db beside the warehouse."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("HOTSPOTS_OPERATIONS")
+    return Path(env) if env else warehouse_path(db).parent / FILE_NAME
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int
+    name: str
+    planned_for: dt.date
+    team: str
+    start_label: str
+    start_lat: float
+    start_lon: float
+    created_by: str | None
+    created_at: str
+    updated_at: str
+    filters: dict = field(default_factory=dict)
+    stops: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One visit's result at one address, as the team records it."""
+    visited_on: dt.date
+    address_key: str
+    address: str
+    outcome: str
+    postcode: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    licence_ref: str | None = None
+    potential_victims: int = 0
+    safeguarding_referral: bool = False
+    nrm_referral: bool = False
+    partner_enforcement: bool = False
+    note: str = ""
+    plan_id: int | None = None
+    source_row: int | None = None
+
+
+class OperationsStore:
+    def __init__(self, path: str | os.PathLike | None = None, db: str | os.PathLike | None = None):
+        self.path = store_path(path, db)
+
+    def _tx(self):
+        return transaction(self.path, SCHEMA)
+
+    # --- plans ----------------------------------------------------------------------------------------------
+
+    def save_plan(self, *, name: str, planned_for: dt.date, team: str, start_label: str, start: tuple[float, float],
+                  stops: pd.DataFrame, created_by: str | None, filters: dict | None = None,
+                  plan_id: int | None = None) -> int:
+        """Insert a plan (or replace an existing plan's details and stops); returns its id.
+
+        `stops` is in visiting order, with the STOP_COLUMNS other than seq.
+        """
+        stamp = now()
+        with self._tx() as con:
+            if plan_id is None:
+                cur = con.execute(
+                    "INSERT INTO plans (name, planned_for, team, start_label, start_lat, start_lon, created_by,"
+                    " created_at, updated_at, filters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [name, planned_for.isoformat(), team, start_label, float(start[0]), float(start[1]), created_by,
+                     stamp, stamp, json.dumps(filters or {}, sort_keys=True, default=str)])
+                plan_id = int(cur.lastrowid)
+            else:
+                cur = con.execute(
+                    "UPDATE plans SET name = ?, planned_for = ?, team = ?, start_label = ?, start_lat = ?,"
+                    " start_lon = ?, updated_at = ? WHERE id = ?",
+                    [name, planned_for.isoformat(), team, start_label, float(start[0]), float(start[1]), stamp,
+                     int(plan_id)])
+                if cur.rowcount == 0:
+                    raise KeyError(f"no visit plan {plan_id}")
+                con.execute("DELETE FROM plan_stops WHERE plan_id = ?", [int(plan_id)])
+            con.executemany(
+                f"INSERT INTO plan_stops (plan_id, {', '.join(STOP_COLUMNS)}) VALUES (?, {', '.join('?' * len(STOP_COLUMNS))})",
+                [[plan_id, seq, *(_stop_value(c, row.get(c)) for c in STOP_COLUMNS[1:])]
+                 for seq, row in enumerate(stops.to_dict("records"), start=1)])
+        return int(plan_id)
+
+    def plans(self) -> pd.DataFrame:
+        """Every plan, newest visit date first, with its number of stops and recorded outcomes."""
+        with self._tx() as con:
+            rows = con.execute("""
+                SELECT p.id, p.name, p.planned_for, p.team, p.start_label, p.created_by, p.updated_at,
+                       (SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id) AS stops,
+                       (SELECT count(DISTINCT o.address_key) FROM outcomes o WHERE o.plan_id = p.id) AS outcomes
+                FROM plans p ORDER BY p.planned_for DESC, p.id DESC""").fetchall()
+        cols = ["id", "name", "planned_for", "team", "start_label", "created_by", "updated_at", "stops", "outcomes"]
+        frame = pd.DataFrame(rows, columns=cols)
+        frame["planned_for"] = pd.to_datetime(frame["planned_for"]).dt.date
+        return frame
+
+    def plan(self, plan_id: int) -> Plan | None:
+        with self._tx() as con:
+            row = con.execute("SELECT id, name, planned_for, team, start_label, start_lat, start_lon, created_by,"
+                              " created_at, updated_at, filters FROM plans WHERE id = ?", [int(plan_id)]).fetchone()
+            if row is None:
+                return None
+            stops = con.execute(f"SELECT {', '.join(STOP_COLUMNS)} FROM plan_stops WHERE plan_id = ? ORDER BY seq",
+                                [int(plan_id)]).fetchall()
+        frame = pd.DataFrame(stops, columns=STOP_COLUMNS)
+        frame["indicators"] = [json.loads(v) for v in frame["indicators"]]
+        frame["over_occupied"] = frame["over_occupied"].astype(bool)
+        return Plan(id=row[0], name=row[1], planned_for=dt.date.fromisoformat(row[2]), team=row[3],
+                    start_label=row[4], start_lat=row[5], start_lon=row[6], created_by=row[7], created_at=row[8],
+                    updated_at=row[9], filters=json.loads(row[10] or "{}"), stops=frame)
+
+    # --- outcomes -------------------------------------------------------------------------------------------
+
+    def record(self, outcome: Outcome, recorded_by: str | None) -> int:
+        with self._tx() as con:
+            return self._insert(con, outcome, recorded_by, None)
+
+    def load_outcomes(self, outcomes: Iterable[Outcome], *, file_name: str, sha256: str,
+                      rejects: list[tuple[int, str, str]], loaded_by: str | None) -> tuple[int, int]:
+        """All rows of one file, and its rejects, in one transaction: (load id, rows already on record).
+
+        The file's sha256 makes loading the same file twice a no-op; rows already on record (a file
+        corrected and loaded again) are skipped, so nothing is counted twice.
+        """
+        rows = list(outcomes)
+        rejected = len(rejects)
+        with self._tx() as con:
+            cur = con.execute("INSERT INTO outcome_loads (file_name, sha256, loaded_at, loaded_by, rows_loaded,"
+                              " rows_rejected) VALUES (?, ?, ?, ?, ?, ?)",
+                              [file_name, sha256, now(), loaded_by, len(rows), rejected])
+            load_id = int(cur.lastrowid)
+            skipped = 0
+            for o in rows:
+                if self._recorded(con, o):
+                    skipped += 1
+                else:
+                    self._insert(con, o, loaded_by, load_id)
+            con.execute("UPDATE outcome_loads SET rows_loaded = ? WHERE id = ?", [len(rows) - skipped, load_id])
+            con.executemany("INSERT INTO outcome_rejects (load_id, row_number, reason, raw) VALUES (?, ?, ?, ?)",
+                            [[load_id, int(r), reason, raw] for r, reason, raw in rejects])
+        return load_id, skipped
+
+    @staticmethod
+    def _recorded(con, o: Outcome) -> bool:
+        """The same visit, address, outcome and note is already on record (a corrected file loaded again)."""
+        return con.execute("SELECT 1 FROM outcomes WHERE visited_on = ? AND address_key = ? AND outcome = ?"
+                           " AND potential_victims = ? AND note = ? LIMIT 1",
+                           [o.visited_on.isoformat(), o.address_key, o.outcome, int(o.potential_victims),
+                            o.note or ""]).fetchone() is not None
+
+    def rejects(self, load_id: int | None = None) -> pd.DataFrame:
+        """Rejected rows of outcome files, with their raw values (analysts only: notes may name people)."""
+        sql = ("SELECT r.load_id, l.file_name, r.row_number, r.reason, r.raw FROM outcome_rejects r"
+               " JOIN outcome_loads l ON l.id = r.load_id")
+        params = []
+        if load_id is not None:
+            sql += " WHERE r.load_id = ?"
+            params.append(int(load_id))
+        with self._tx() as con:
+            rows = con.execute(sql + " ORDER BY r.load_id, r.row_number", params).fetchall()
+        return pd.DataFrame(rows, columns=["load_id", "file_name", "row_number", "reason", "raw"])
+
+    def loaded(self, sha256: str) -> dict[str, Any] | None:
+        with self._tx() as con:
+            row = con.execute("SELECT id, file_name, loaded_at, rows_loaded, rows_rejected FROM outcome_loads"
+                              " WHERE sha256 = ?", [sha256]).fetchone()
+        return dict(zip(["id", "file_name", "loaded_at", "rows_loaded", "rows_rejected"], row)) if row else None
+
+    @staticmethod
+    def _insert(con, o: Outcome, recorded_by: str | None, load_id: int | None) -> int:
+        cur = con.execute(
+            f"INSERT INTO outcomes ({', '.join(OUTCOME_COLUMNS[1:])}) VALUES ({', '.join('?' * (len(OUTCOME_COLUMNS) - 1))})",
+            [o.visited_on.isoformat(), o.address_key, o.address, o.postcode, o.lat, o.lon, o.licence_ref, o.outcome,
+             int(o.potential_victims), int(bool(o.safeguarding_referral)), int(bool(o.nrm_referral)),
+             int(bool(o.partner_enforcement)), o.note or "", o.plan_id, recorded_by, now(), load_id, o.source_row])
+        return int(cur.lastrowid)
+
+    def outcomes(self, since: dt.date | None = None, plan_id: int | None = None) -> pd.DataFrame:
+        """Recorded outcomes, oldest first (the newest per address is the one that counts)."""
+        sql, params = f"SELECT {', '.join(OUTCOME_COLUMNS)} FROM outcomes WHERE 1 = 1", []
+        if since is not None:
+            sql += " AND visited_on >= ?"
+            params.append(since.isoformat())
+        if plan_id is not None:
+            sql += " AND plan_id = ?"
+            params.append(int(plan_id))
+        if not self.path.exists():
+            rows = []
+        else:
+            with self._tx() as con:
+                rows = con.execute(sql + " ORDER BY visited_on, id", params).fetchall()
+        frame = pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+        frame["visited_on"] = pd.to_datetime(frame["visited_on"]).dt.date
+        for c in ("safeguarding_referral", "nrm_referral", "partner_enforcement"):
+            frame[c] = frame[c].astype(bool)
+        return frame
+
+
+def _stop_value(column: str, value: Any) -> Any:
+    if column == "indicators":
+        return json.dumps(sorted({str(v) for v in value}) if value is not None and len(value) else [])
+    if column == "over_occupied":
+        return int(bool(value)) if value is not None and not pd.isna(value) else 0
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    if column in ("lat", "lon", "score"):
+        return float(value)
+    if column == "rank":
+        return int(value)
+    return str(value)

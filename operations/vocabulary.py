@@ -1,0 +1,77 @@
+"""The operations vocabularies (operations/vocab/*.toml): outcomes, partners and route start points."""
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from pathlib import Path
+
+VOCAB = Path(__file__).resolve().parent / "vocab"
+
+
+@functools.cache
+def _load(name: str) -> dict:
+    with open(VOCAB / f"{name}.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def outcomes() -> dict[str, dict]:
+    """code → {label, effect, aliases}, in the order a form lists them."""
+    return {code: spec for code, spec in _load("outcomes").items() if code != "actions"}
+
+
+def outcome_label(code: str) -> str:
+    return outcomes().get(code, {}).get("label", code)
+
+
+def actions() -> dict[str, str]:
+    """Follow-up actions recorded as yes/no: column → label."""
+    return dict(_load("outcomes")["actions"])
+
+
+def outcome_aliases() -> dict[str, str]:
+    """Normalised text a file may use → outcome code (the code and the label count as aliases too)."""
+    table: dict[str, str] = {}
+    for code, spec in outcomes().items():
+        for text in [code, spec["label"], *spec.get("aliases", [])]:
+            table.setdefault(label_key(text), code)
+    return table
+
+
+def label_key(text: str) -> str:
+    """The same folding as the ETL's label_key macro: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]+", "", str(text).lower().replace("license", "licence"))
+
+
+def partners() -> dict[str, dict]:
+    return dict(_load("partners"))
+
+
+def start_points() -> dict[str, dict]:
+    return dict(_load("start_points"))
+
+
+_TRAILING_POSTCODE = re.compile(r"(^|[\W_])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[\W_]*$")
+
+
+def address_norm(address: str | None) -> str:
+    """An address folded for matching: upper case, a trailing postcode dropped, punctuation runs to one space.
+
+    "14, Mill Lane, Wisbech PE13 1AB" and "14 MILL LANE WISBECH" give the same text.
+    """
+    text = str(address or "").upper()
+    text = _TRAILING_POSTCODE.sub("", text)
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+def postcode_norm(postcode: str | None) -> str | None:
+    """'pe131ab' → 'PE13 1AB'; anything that is not a full UK postcode → None."""
+    compact = re.sub(r"[^A-Z0-9]", "", str(postcode or "").upper())
+    if not re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def address_key(address: str | None, postcode: str | None) -> str:
+    """The key an address without a licence is recorded under, as the visit list groups it."""
+    return f"A|{address_norm(address)}|{postcode_norm(postcode) or ''}"
