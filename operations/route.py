@@ -5,10 +5,11 @@ and needs no road network (the product runs with no internet). The route starts 
 (a police station) and ends at the last stop: the drive back is the same whatever the order of
 the middle, give or take one leg, and teams often finish elsewhere.
 
-Nearest neighbour alone can cross itself badly; 2-opt removes every crossing it can by reversing a
-stretch of the route, until no reversal shortens it. Both only ever shorten a route, so the result
-is never longer than the nearest-neighbour order, and `order` keeps the better of that and the
-order the user gave.
+Up to EXACT_UP_TO stops (a normal day) the order is the shortest there is, found by dynamic
+programming over subsets (Held-Karp: n² 2ⁿ steps, a few milliseconds at 10). Beyond that,
+nearest neighbour, then 2-opt: nearest neighbour alone can cross itself badly; 2-opt removes every
+crossing it can by reversing a stretch of the route, until no reversal shortens it. `order` never
+returns a route longer than the order the user gave.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import math
 from typing import Sequence
 
 EARTH_RADIUS_M = 6_371_008.8
+EXACT_UP_TO = 10
 
 Point = tuple[float, float]  # (lat, lon) in degrees
 
@@ -79,11 +81,45 @@ def two_opt(start: Point, stops: Sequence[Point], order: Sequence[int]) -> list[
     return route
 
 
+def shortest(start: Point, stops: Sequence[Point]) -> list[int]:
+    """The shortest open path from `start` through every stop (Held-Karp); for small n only."""
+    n = len(stops)
+    d0 = [metres(start, p) for p in stops]
+    d = [[metres(a, b) for b in stops] for a in stops]
+    # best[mask][j]: shortest path from start through the stops in mask, ending at j (j in mask)
+    best = [[math.inf] * n for _ in range(1 << n)]
+    back = [[-1] * n for _ in range(1 << n)]
+    for j in range(n):
+        best[1 << j][j] = d0[j]
+    for mask in range(1, 1 << n):
+        for j in range(n):
+            here = best[mask][j]
+            if here == math.inf:
+                continue
+            for k in range(n):
+                if mask & (1 << k):
+                    continue
+                nxt = mask | (1 << k)
+                if here + d[j][k] < best[nxt][k] - 1e-9:
+                    best[nxt][k] = here + d[j][k]
+                    back[nxt][k] = j
+    full = (1 << n) - 1
+    j = min(range(n), key=lambda i: (best[full][i], i))
+    path, mask = [], full
+    while j != -1:
+        path.append(j)
+        j, mask = back[mask][j], mask & ~(1 << j)
+    return path[::-1]
+
+
 def order(start: Point, stops: Sequence[Point]) -> list[int]:
-    """A short order of `stops` from `start`: never longer than the order given, nor than nearest neighbour."""
+    """A short order of `stops` from `start`: the shortest for a day's worth, never longer than the order given."""
     if len(stops) < 2:
         return list(range(len(stops)))
     given = list(range(len(stops)))
+    if len(stops) <= EXACT_UP_TO:
+        best = shortest(start, stops)
+        return best if length(start, stops, best) <= length(start, stops, given) else given
     candidates = [two_opt(start, stops, nearest_neighbour(start, stops)), two_opt(start, stops, given)]
     best = min(candidates, key=lambda o: length(start, stops, o))
     return best if length(start, stops, best) <= length(start, stops, given) else given

@@ -8,7 +8,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis import settings as analysis_settings
-from dashboard import auth, connection, labels, map_render, state, ui
+from analysis import visit_outcomes
+from dashboard import auth, connection, labels, map_render, records, state, ui, visit_map
+from operations import vocabulary
 
 RESOLUTIONS = {
     "auto": "Follows the zoom (smaller as you zoom in)",
@@ -94,6 +96,8 @@ map_column, panel = st.columns([4, 3], gap="medium")
 with map_column:
     base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
     folium_map = map_render.build_map(data, tile_choices[tiles_key], base=base)
+    visited = visit_outcomes.in_period(records.outcomes(), f)
+    visited_count = visit_map.add_visited(folium_map, visited)
     result = st_folium(folium_map, key="hotspot_map", height=620, use_container_width=True,
                        returned_objects=RETURNED)
     for note in notes:
@@ -122,6 +126,12 @@ with map_column:
                      "square": f"background:{colour};width:14px;height:14px;border:1px solid #444"}[shape]
             rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
                         f'<span style="display:inline-block;{style}"></span><span>{map_render.esc(text)}</span></div>')
+        if visited_count:
+            for code, colour in visit_map.OUTCOME_COLOURS.items():
+                rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
+                            f'inline-block;background:{colour};width:12px;height:12px;border-radius:50%;border:2px solid '
+                            f'#000"></span><span>Visited in this period: {map_render.esc(vocabulary.outcome_label(code))}'
+                            f'</span></div>')
         rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
                     'after a false-discovery-rate correction; the trend (new, intensifying, persistent, diminishing, '
                     'sporadic) comes from the last 12 four-week periods.</div>')

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis import settings as analysis_settings
-from dashboard import auth, connection, labels, state, ui
+from analysis import visit_outcomes
+from dashboard import auth, connection, labels, records, state, ui
 
 auth.require("overview")  # the role is checked on every run, whatever the address
 st.title("Overview")
@@ -118,3 +119,31 @@ with ui.section("Nationalities and languages"):
             "languages": st.column_config.TextColumn("Languages to bring", help="Interpreter or Victim Care "
                                                      "Coordinator languages for this nationality."),
         })
+
+# --- visits and what they found ------------------------------------------------------------------------------
+st.subheader("Visits and what they found")
+outcomes = records.outcomes()
+counts = visit_outcomes.totals(outcomes, f)
+if not counts["visits"]:
+    st.info(f"No visit outcome recorded between {f.date_from:%d %b %Y} and {f.date_to:%d %b %Y}. Outcomes are "
+            "recorded on the Visit plans page, or loaded from a file by an analyst.")
+else:
+    shown = [("Addresses visited", "visits", "One per address and visit day, whatever was found."),
+             ("Potential victims identified", "potential_victims", "People the teams treated as potential victims "
+                                                                   "and offered support."),
+             ("NRM referrals", "nrm_referral", "Visits that led to a National Referral Mechanism referral."),
+             ("Safeguarding referrals", "safeguarding_referral", "Visits that led to a safeguarding referral."),
+             ("Partner enforcement", "partner_enforcement", "Visits after which a partner took enforcement action.")]
+    for column, (label, key, help_text) in zip(st.columns(len(shown)), shown):
+        column.metric(label, f"{counts[key]:,}", help=help_text)
+    weekly_visits = visit_outcomes.weekly(outcomes, f)
+    chart = (alt.Chart(weekly_visits).mark_bar()
+             .encode(x=alt.X("week:T", title="Week beginning"), y=alt.Y("visits:Q", title="Visits"),
+                     color=alt.Color("outcome:N", title="Outcome"),
+                     tooltip=[alt.Tooltip("week:T", title="Week beginning", format="%d %b %Y"),
+                              alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("visits:Q", title="Visits"),
+                              alt.Tooltip("potential_victims:Q", title="Potential victims")])
+             .properties(height=220))
+    st.altair_chart(chart)
+    st.caption("Visits in the chosen dates, whatever the district and other filters (a visit has no report "
+               "filters of its own).")

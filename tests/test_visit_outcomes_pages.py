@@ -1,0 +1,86 @@
+"""Recorded outcomes on the map (a layer of visited addresses, escaped) and the overview (counts over time)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from access.store import Store
+from analysis import visit_outcomes
+from analysis.filters import Filters
+from operations.store import OperationsStore, Outcome
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
+TODAY = dt.date.today()
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    from etl.admin import build_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HOTSPOTS_KEY_FILE", str(folder / "key"))
+    try:
+        build_demo(folder / "demo.duckdb", seed=4, out=folder / "files")
+    finally:
+        mp.undo()
+    return folder / "demo.duckdb"
+
+
+@pytest.fixture
+def recorded(demo_db, tmp_path, monkeypatch) -> OperationsStore:
+    monkeypatch.setenv("HOTSPOTS_DB", str(demo_db))
+    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
+    monkeypatch.delenv("HOTSPOTS_TILES", raising=False)
+    Store().add("lead", "viewer", "viewer-password-1")
+    store = OperationsStore()
+    store.record(Outcome(visited_on=TODAY - dt.timedelta(days=3), address_key="A|1|", address=XSS, lat=52.57,
+                         lon=-0.24, outcome="potential_victims", potential_victims=3, nrm_referral=True), "lead")
+    store.record(Outcome(visited_on=TODAY - dt.timedelta(days=10), address_key="A|2|", address="2 Fen Road",
+                         lat=52.55, lon=0.09, outcome="no_concerns"), "lead")
+    store.record(Outcome(visited_on=TODAY - dt.timedelta(days=400), address_key="A|3|", address="Long ago",
+                         lat=52.2, lon=0.1, outcome="no_concerns"), "lead")
+    return store
+
+
+def signed_in(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.text_input(key="signin_name").input("lead")
+    at.text_input(key="signin_password").input("viewer-password-1")
+    at.button[0].click().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_totals_and_weeks_count_the_period_only(recorded):
+    f = Filters.default(TODAY)
+    out = recorded.outcomes()
+    assert visit_outcomes.totals(out, f) == {"visits": 2, "potential_victims": 3, "safeguarding_referral": 0,
+                                             "nrm_referral": 1, "partner_enforcement": 0}
+    weeks = visit_outcomes.weekly(out, f)
+    assert weeks["visits"].sum() == 2 and set(weeks["outcome"]) == {"Potential victims identified", "No concerns"}
+
+
+def test_the_overview_counts_visits_and_people_supported(recorded):
+    at = signed_in("views/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Addresses visited"] == "2" and metrics["Potential victims identified"] == "3"
+    assert metrics["NRM referrals"] == "1"
+
+
+def test_the_map_shows_visited_addresses_escaped(recorded):
+    at = signed_in("views/map.py")
+    components = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
+    html = json.loads(components[0].proto.json_args)["script"]
+    assert "Visited addresses (last outcome)" in html
+    assert "Potential victims identified, 3 potential victim(s)" in html
+    assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "Long ago" not in html  # outside the filter dates
