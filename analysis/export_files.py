@@ -16,7 +16,8 @@ from analysis import hotspots
 from analysis.filters import Filters
 
 HOTSPOT_COLUMNS = ["h3", "reports", "gi_z", "gi_p", "gi_bin", "trend"]
-PRIORITY_COLUMNS = ["rank", "address", "postcode", "lat", "lon", "score", "reasons", "languages"]
+PRIORITY_COLUMNS = ["rank", "address", "postcode", "lat", "lon", "score", "reasons", "languages", "last_visit",
+                    "last_outcome"]
 FORMATS = {".csv": "CSV", ".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".xlsx": "XLSX"}
 
 
@@ -31,11 +32,11 @@ def hotspot_frame(con, f: Filters, resolution: int | None = None) -> gpd.GeoData
     return gpd.GeoDataFrame(cells, geometry=polygons, crs="EPSG:4326")
 
 
-def priority_frame(con, f: Filters, today) -> pd.DataFrame:
-    """Every scored address, best first."""
+def priority_frame(con, f: Filters, today, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every scored address, best first, with recorded visit outcomes taken into account."""
     from analysis.visits import visit_list
 
-    return visit_list(con, f, today, limit=None)[PRIORITY_COLUMNS]
+    return visit_list(con, f, today, limit=None, outcomes=outcomes)[PRIORITY_COLUMNS]
 
 
 def write(frame: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> str:

@@ -232,12 +232,14 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
               help="CSV, XLSX or GeoJSON, chosen by the extension (.csv, .xlsx, .geojson).")
 @_filter_options
 def export_priorities(out, date_from, date_to, district, exploitation, db) -> None:
-    """Addresses to visit, best first: rank, address, postcode, lat, lon, score, reasons, languages."""
+    """Addresses to visit, best first: rank, address, postcode, lat, lon, score, reasons, languages, last visit."""
     import datetime as dt
 
     from analysis.export_files import priority_frame
+    from operations.store import OperationsStore
 
-    frame, fmt = _export(lambda con, f: priority_frame(con, f, dt.date.today()), out, ("CSV", "XLSX", "GeoJSON"),
+    outcomes = OperationsStore(db=db).outcomes()
+    frame, fmt = _export(lambda con, f: priority_frame(con, f, dt.date.today(), outcomes), out, ("CSV", "XLSX", "GeoJSON"),
                          (date_from, date_to, district, exploitation), db)
     click.echo(f"wrote {len(frame):,} addresses to {out} as {fmt}")
 

@@ -53,6 +53,7 @@ def server(tmp_path_factory):
     accounts = folder / "accounts.db"
     Store(accounts).add(USER, "analyst", PASSWORD)  # every page sits behind the sign-in form
     env["HOTSPOTS_ACCOUNTS"] = str(accounts)
+    env["HOTSPOTS_OPERATIONS"] = str(folder / "operations.db")
     port = _free_port()
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     proc = subprocess.Popen(
@@ -174,6 +175,32 @@ def test_a_visit_plan_downloads(server, page, shots, tmp_path):
     info.value.save_as(path)
     lines = path.read_text(encoding="utf-8-sig").strip().splitlines()
     assert lines[0].startswith("Rank,Address,Postcode") and len(lines) == 3
+
+    # Save the two addresses as a plan: the Visit plans page opens on it, with its briefing pack.
+    page.get_by_label("Team").fill("PC 1234, VCC (Lithuanian)")
+    page.get_by_role("button", name="Save the plan and open it").click()
+    pdf_button = page.get_by_role("button", name="Briefing pack (PDF)")
+    pdf_button.wait_for(timeout=60_000)
+    assert "/plans" in page.url
+    page.get_by_text("Language support to bring", exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(shots / "plans.png"), full_page=True)
+    with page.expect_download() as info:
+        pdf_button.click()
+    pdf = tmp_path / "briefing.pdf"
+    info.value.save_as(pdf)
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(pdf).pages).split())
+    addresses = [line.split(",")[1].strip('"') for line in lines[1:]]
+    assert "Stop 1." in text and "Stop 2." in text and "Victims first" in text
+    for address in addresses:
+        assert address.split(",")[0] in text
+
+    # Record an outcome for the first stop; the page counts it.
+    page.get_by_role("button", name="Save the outcome").click()
+    page.get_by_text("Saved: No concerns", exact=False).or_(
+        page.locator("[data-testid='stMetric']", has_text="1 of 2")).first.wait_for(timeout=60_000)
 
 
 def test_data_page(server, page, shots):

@@ -37,11 +37,29 @@ def test_priorities_take_the_filters(demo_db, tmp_path):  # noqa: F811
                "--from", "2020-01-01")
     assert r.returncode == 0, r.stderr
     all_rows = pd.read_csv(everything, encoding="utf-8-sig")
-    assert list(all_rows.columns) == ["rank", "address", "postcode", "lat", "lon", "score", "reasons", "languages"]
+    assert list(all_rows.columns) == ["rank", "address", "postcode", "lat", "lon", "score", "reasons", "languages",
+                                      "last_visit", "last_outcome"]
     assert all_rows["rank"].tolist() == list(range(1, len(all_rows) + 1))
     assert all_rows["score"].is_monotonic_decreasing
+    assert all_rows["last_outcome"].isna().all()
     ws = openpyxl.load_workbook(fenland).active
     assert ws.max_row - 1 < len(all_rows)
+
+
+def test_priorities_take_recorded_outcomes_into_account(demo_db, tmp_path):  # noqa: F811
+    import datetime as dt
+
+    from operations.store import OperationsStore, Outcome
+
+    before = tmp_path / "before.csv"
+    assert export("priorities", "--db", str(demo_db), "--out", str(before)).returncode == 0
+    top = pd.read_csv(before, encoding="utf-8-sig").iloc[0]
+    OperationsStore().record(Outcome(visited_on=dt.date.today(), address_key="A|?|", address=top["address"],
+                                     postcode=top["postcode"], outcome="no_concerns"), "lead")  # $HOTSPOTS_OPERATIONS
+    after = tmp_path / "after.csv"
+    assert export("priorities", "--db", str(demo_db), "--out", str(after)).returncode == 0
+    row = pd.read_csv(after, encoding="utf-8-sig").set_index("address").loc[top["address"]]
+    assert row["last_outcome"] == "no_concerns" and row["rank"] > 1
 
 
 def test_priority_geojson_and_bad_extension(demo_db, tmp_path):  # noqa: F811

@@ -86,7 +86,7 @@ shown = stops.assign(
 with table_column:
     st.dataframe(shown[["stop", "address", "postcode", "licence", "reasons", "languages", "partners", "leg_km",
                         "outcome"]],
-                 hide_index=True, width="stretch", height=420,
+                 hide_index=True, width="stretch", height=min(420, 40 + 35 * len(shown)),
                  column_config={"stop": st.column_config.NumberColumn("Stop", width="small"),
                                 "address": "Address", "postcode": "Postcode", "licence": "HMO licence",
                                 "reasons": st.column_config.TextColumn("Why", width="large"),

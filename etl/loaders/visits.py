@@ -73,6 +73,10 @@ def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = Non
         con.executemany("INSERT INTO vocab_outcome VALUES (?, ?)", list(vocabulary.outcome_aliases().items()))
         staged = tabular.stage(con, path, "visits", summary, required=[("visited_on",), ("address",), ("outcome",)],
                                mapping=mapping, sheet=sheet, progress=progress)
+        unused = [h for i, h in enumerate(staged.match.headers) if h and i not in staged.match.columns.values()]
+        if unused:
+            summary.warnings.append("columns not used (no field of ours; --mapping FILE can name them): "
+                                    + ", ".join(repr(h) for h in unused))
         _parse(con, staged)
         result = VisitsFile(summary=summary)
         raw_expr, params = staged.raw_json_sql()
