@@ -316,3 +316,28 @@ def test_case_keys_and_references_are_never_shown(tmp_path, monkeypatch, account
         shown += [c.proto.json_args for c in at.get("component_instance")]
         everything = "\n".join(shown)
         assert not [s for s in secrets if s in everything], page
+
+
+def test_visit_plan_pages_and_downloads_are_audited_and_hostile_text_stays_text(small_db, accounts):
+    at = sign_in(start("visits"), "viewer1")
+    key = at.dataframe[0].key
+    at.session_state[key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    team = next(t for t in at.text_input if t.label == "Team")
+    team.input("![x](http://evil.invalid/x.png) <b>bold</b>")
+    next(b for b in at.button if b.label == "Save the plan and open it").click().run()
+    at.switch_page(PAGES["plans"]).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Visit plans"
+    for md in at.markdown:
+        assert "![x](http" not in md.value  # a link or image typed into a field is shown, not fetched
+        if md.proto.allow_html:
+            assert XSS not in md.value
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Briefing pack (PDF)", "Stops (CSV)", "Stops (Excel)", "Route (GPX)"]
+    for i in range(len(labels)):
+        at.get("download_button")[i].click().run()
+    exports = accounts.audit_rows(action="export")
+    assert sorted(json.loads(r["detail"])["format"] for r in exports) == ["csv", "gpx", "pdf", "xlsx"]
+    assert all(r["actor"] == "viewer1" and r["target"] == "visit_plan" and r["rows"] == 2 for r in exports)
+    assert [r["action"] for r in accounts.audit_rows(action="plan_saved")] == ["plan_saved"]
