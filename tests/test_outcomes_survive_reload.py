@@ -15,18 +15,22 @@ from operations.store import OperationsStore, Outcome, store_path
 pytestmark = pytest.mark.slow  # each test builds the demo warehouse twice
 
 
-def test_outcomes_survive_a_full_rebuild_of_the_warehouse(tmp_path, monkeypatch):
-    monkeypatch.delenv("HOTSPOTS_OPERATIONS")  # the default place: beside the warehouse
+def _demo_and_top_address(tmp_path, monkeypatch):
+    """A demo warehouse, its operations store in the default place (beside it), and its first address."""
+    monkeypatch.delenv("HOTSPOTS_OPERATIONS")
     db = tmp_path / "hotspots.duckdb"
     build_demo(db, seed=5, out=tmp_path / "files")
     today = dt.date.today()
-    f = Filters.default(today)
     con = Warehouse(db).connect_read_only()
     try:
-        before = visits.visit_list(con, f, today, limit=20)
+        ranked = visits.visit_list(con, Filters.default(today), today, limit=0)
     finally:
         con.close()
-    top = before.iloc[0]
+    return db, today, ranked.iloc[0]
+
+
+def test_outcomes_survive_a_full_rebuild_of_the_warehouse(tmp_path, monkeypatch):
+    db, today, top = _demo_and_top_address(tmp_path, monkeypatch)
     store = OperationsStore(db=db)
     assert store.path == store_path(db=db) == tmp_path / "hotspots-operations.db"
     store.record(Outcome(visited_on=today - dt.timedelta(days=2), address_key=top["address_key"],
@@ -47,17 +51,8 @@ def test_outcomes_survive_a_full_rebuild_of_the_warehouse(tmp_path, monkeypatch)
 
 
 def test_the_visit_list_uses_outcomes_after_a_rebuild_with_the_same_data(tmp_path, monkeypatch):
-    monkeypatch.delenv("HOTSPOTS_OPERATIONS")
-    db = tmp_path / "hotspots.duckdb"
-    build_demo(db, seed=5, out=tmp_path / "files")
-    today = dt.date.today()
+    db, today, top = _demo_and_top_address(tmp_path, monkeypatch)
     f = Filters.default(today)
-    with_con = Warehouse(db).connect_read_only()
-    try:
-        before = visits.visit_list(with_con, f, today, limit=0)
-    finally:
-        with_con.close()
-    top = before.iloc[0]
     store = OperationsStore(db=db)
     store.record(Outcome(visited_on=today - dt.timedelta(days=2), address_key=top["address_key"],
                          address=top["address"], postcode=top["postcode"], outcome="no_concerns"), "lead")

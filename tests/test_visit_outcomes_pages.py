@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from access.store import Store
+from tests.analysis_fixtures import demo_db  # noqa: F401 (fixture)
 from analysis import visit_outcomes
 from analysis.filters import Filters
 from operations.store import OperationsStore, Outcome
@@ -19,22 +20,9 @@ TODAY = dt.date.today()
 XSS = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    from etl.admin import build_demo
-
-    folder = tmp_path_factory.mktemp("demo")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HOTSPOTS_KEY_FILE", str(folder / "key"))
-    try:
-        build_demo(folder / "demo.duckdb", seed=4, out=folder / "files")
-    finally:
-        mp.undo()
-    return folder / "demo.duckdb"
-
-
 @pytest.fixture
-def recorded(demo_db, tmp_path, monkeypatch) -> OperationsStore:
+def recorded(demo_db,  # noqa: F811
+              tmp_path, monkeypatch) -> OperationsStore:
     monkeypatch.setenv("HOTSPOTS_DB", str(demo_db))
     monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
     monkeypatch.delenv("HOTSPOTS_TILES", raising=False)

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from access.store import Store
+from tests.analysis_fixtures import demo_db  # noqa: F401 (fixture)
 from operations.store import OperationsStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,22 +18,9 @@ APP = str(ROOT / "dashboard" / "app.py")
 PASSWORD = "viewer-password-1"
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    from etl.admin import build_demo
-
-    folder = tmp_path_factory.mktemp("demo")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HOTSPOTS_KEY_FILE", str(folder / "key"))
-    try:
-        build_demo(folder / "demo.duckdb", seed=3, out=folder / "files")
-    finally:
-        mp.undo()
-    return folder / "demo.duckdb"
-
-
 @pytest.fixture
-def env(demo_db, tmp_path, monkeypatch) -> Store:
+def env(demo_db,  # noqa: F811
+         tmp_path, monkeypatch) -> Store:
     monkeypatch.setenv("HOTSPOTS_DB", str(demo_db))
     monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
     monkeypatch.delenv("HOTSPOTS_TILES", raising=False)
