@@ -108,3 +108,20 @@ def test_an_outcome_with_victims_needs_a_number(env):
 def test_no_plans_yet_points_to_the_visit_list(env):
     at = signed_in("views/plans.py")
     assert any("No visit plans yet" in i.value for i in at.info)
+
+
+def test_a_plan_can_be_changed_and_a_stop_dropped(env):
+    at = save_plan(signed_in(), [0, 1, 2])
+    plan_id = int(OperationsStore().plans()["id"].iloc[0])
+    before = OperationsStore().plan(plan_id)
+    keep = next(m for m in at.multiselect if m.label == "Stops to keep")
+    keep.set_value([0, 2])
+    widget(at.text_input, "Team").input("Team B")
+    widget(at.selectbox, "Start from").set_value("s1")  # Thorpe Wood, Peterborough
+    next(b for b in at.button if b.label == "Save the changes").click().run()
+    assert not at.exception, at.exception
+    after = OperationsStore().plan(plan_id)
+    assert len(OperationsStore().plans()) == 1  # the same plan, changed
+    assert set(after.stops["address"]) == {before.stops["address"].iloc[0], before.stops["address"].iloc[2]}
+    assert after.team == "Team B" and after.start_label.startswith("Thorpe Wood")
+    assert [r["action"] for r in env.audit_rows(action="plan_changed")] == ["plan_changed"]

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, map_render, records, state, ui, visit_map
+from dashboard import auth, connection, labels, map_render, plan_form, records, state, ui, visit_map
 from operations import briefing_pdf, gpx, plans, vocabulary
 from operations.store import Outcome
 
@@ -93,6 +93,20 @@ with table_column:
                                 "languages": "Language support", "partners": "Partners",
                                 "leg_km": st.column_config.NumberColumn("km from previous", format="%.1f"),
                                 "outcome": "Outcome recorded"})
+
+with st.expander("Change this plan"):
+    changed = plan_form.details_form(f"change_plan_{plan_id}", planned_for=plan.planned_for, name=plan.name,
+                                     team=plan.team, start=start, stops=plan.stops, submit="Save the changes")
+    if changed is not None:
+        if not changed.keep:
+            st.error("A plan needs at least one stop. Keep one, or make a new plan from the Visit list.")
+        else:
+            kept = plans.ordered(plan.stops.iloc[list(changed.keep)], changed.start)
+            store.save_plan(name=changed.name, planned_for=changed.planned_for, team=changed.team,
+                            start_label=changed.start.label, start=(changed.start.lat, changed.start.lon),
+                            stops=kept, created_by=plan.created_by, filters=plan.filters, plan_id=plan_id)
+            auth.audit("plan_changed", {"plan_id": plan_id, "stops": len(kept)}, f"plan {plan_id}", len(kept))
+            st.rerun()
 
 # --- the briefing pack and the other downloads ---------------------------------------------------------------
 st.subheader("Briefing pack and downloads")

@@ -1,43 +1,29 @@
 """Visit list: addresses ranked for a visit, with the reasons, and a visit plan to export."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import streamlit as st
 
-import datetime as dt
-
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, records, state, ui
+from dashboard import auth, connection, labels, plan_form, records, state, ui
 from operations import plans, vocabulary
 
 LIMITS = [25, 50, 100, 200]
-OTHER_START = "other"
 
 
 def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
     """Save the ticked addresses as a visit plan in a short route order, then open it on the Visit plans page."""
     st.markdown("**Save these addresses as a visit plan** to order them into a route, make the briefing pack "
                 "and record outcomes afterwards.")
-    starts = {f"s{i}": s for i, s in enumerate(plans.start_points())}
-    with st.form("save_plan"):
-        left, middle, right = st.columns(3)
-        visit_day = left.date_input("Visit date", value=today + dt.timedelta(days=1), format="DD/MM/YYYY")
-        name = middle.text_input("Plan name", value=f"Visits {visit_day:%d %b %Y}", max_chars=120)
-        team = right.text_input("Team", max_chars=200, placeholder="e.g. 2 officers, VCC (Lithuanian), council HMO officer")
-        choice = left.selectbox("Start from", [*starts, OTHER_START],
-                                format_func=lambda k: starts[k].label if k in starts else "Somewhere else (enter a position)")
-        lat = middle.number_input("Start latitude (somewhere else)", value=52.2, min_value=49.0, max_value=61.0,
-                                  format="%.5f")
-        lon = right.number_input("Start longitude (somewhere else)", value=0.12, min_value=-8.0, max_value=2.0,
-                                 format="%.5f")
-        submitted = st.form_submit_button("Save the plan and open it", type="primary")
-    if not submitted:
+    details = plan_form.details_form("save_plan", planned_for=today + dt.timedelta(days=1),
+                                     submit="Save the plan and open it")
+    if details is None:
         return
-    start = starts[choice] if choice in starts else plans.Start("Chosen start point", float(lat), float(lon))
-    stops = plans.ordered(picked, start)
-    plan_id = records.store().save_plan(name=name.strip() or f"Visits {visit_day:%d %b %Y}", planned_for=visit_day,
-                                        team=team.strip(), start_label=start.label, start=(start.lat, start.lon),
+    stops = plans.ordered(picked, details.start)
+    plan_id = records.store().save_plan(name=details.name, planned_for=details.planned_for, team=details.team,
+                                        start_label=details.start.label, start=(details.start.lat, details.start.lon),
                                         stops=stops, created_by=user_name, filters=f.to_params())
     auth.audit("plan_saved", {"plan_id": plan_id, "stops": len(stops), "filters": f.to_params()}, f"plan {plan_id}",
                len(stops))
