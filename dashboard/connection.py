@@ -43,6 +43,8 @@ QUERIES: dict[str, tuple[str, str]] = {
     "breakdown": ("analysis.overview", "breakdown"),
     "nationality_languages": ("analysis.overview", "nationality_languages"),
     "source_health": ("analysis.data_health", "source_health"),
+    "reject_loads": ("analysis.rejects", "reject_loads"),
+    "rejected_rows": ("analysis.rejects", "rejected_rows"),
     "filter_options": ("dashboard.options", "filter_options"),
 }
 
