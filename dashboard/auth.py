@@ -187,6 +187,17 @@ def audit(action: str, detail: dict | None = None, target: str | None = None, ro
     _audit(user.get("name"), action, detail, target, rows)
 
 
+def audit_once(action: str, detail: dict, target: str | None = None, rows: int | None = None) -> None:
+    """Audit `action` as the signed-in user whenever its details change within this session (a rerun for
+    some other reason adds no row), like page views."""
+    key = f"hs_audited_{action}"
+    signature = (target, rows, repr(sorted((detail or {}).items())))
+    if st.session_state.get(key) == signature:
+        return
+    st.session_state[key] = signature
+    audit(action, detail, target, rows)
+
+
 def _submit() -> None:
     """on_click of the sign-in form: check the password before the page runs."""
     name = str(st.session_state.get("signin_name") or "").strip()

@@ -32,6 +32,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "hmo_markers": ("analysis.map_layers", "hmo_markers"),
     "report_points": ("analysis.map_layers", "report_points"),
     "case_hexes": ("analysis.map_layers", "case_hexes"),
+    "case_points": ("analysis.map_layers", "case_points"),  # exact positions: pages ask only when auth.may()
     "district_geojson": ("analysis.map_layers", "district_geojson"),
     "cell_detail": ("analysis.map_layers", "cell_detail"),
     "marker_detail": ("analysis.map_layers", "marker_detail"),
