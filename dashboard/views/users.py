@@ -11,8 +11,9 @@ me = auth.require("users")  # the role is checked on every run, whatever the add
 
 st.title("Users")
 st.caption("Who may sign in, and what each role sees: viewers the map, visit list and overview (and visit-plan "
-           "downloads); analysts also the Data page; admins also this page and the audit log. Every change here "
-           "is recorded in the audit log. The same is done with `python -m etl users`.")
+           "downloads); analysts also exact victim case locations and the Data page with the rejected rows; admins "
+           "also this page and the audit log. Every change here is recorded in the audit log. The same is done with "
+           "`python -m etl users`.")
 store = auth.store()
 sso = auth.sso_enabled()
 
