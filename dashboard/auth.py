@@ -137,7 +137,7 @@ def _from_sso(user: Any) -> dict[str, Any] | None:
         if isinstance(user, dict):
             _audit(user["name"], "sign_out", {"why": "single sign-on too old", "method": "sso"})
             _forget()
-        _note_once(name, "expired", claims)
+        _refuse_expired_once(name, claims)
         return None
     if isinstance(user, dict) and user.get("sso") and user.get("name") == name:
         return user
@@ -166,11 +166,11 @@ def _from_sso(user: Any) -> dict[str, Any] | None:
     return signed
 
 
-def _note_once(name: str | None, state: str, claims: dict) -> None:
-    """Remember (and audit, once per session) why an SSO identity was not let in."""
-    if st.session_state.get(SSO_NOTE) == {"name": name, "state": state}:
+def _refuse_expired_once(name: str | None, claims: dict) -> None:
+    """Remember (and audit, once per session) that an identity came with a sign-in too old to accept."""
+    if st.session_state.get(SSO_NOTE) == {"name": name, "state": "expired"}:
         return
-    st.session_state[SSO_NOTE] = {"name": name, "state": state}
+    st.session_state[SSO_NOTE] = {"name": name, "state": "expired"}
     actor = name or (f"sso:{claims.get('sub')}"[:80] if claims.get("sub") else "sso")
     _audit(actor, "sign_in_refused", {"why": f"single sign-on older than {sso.max_hours():g} hours",
                                       "method": "sso"}, target=name)
