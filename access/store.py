@@ -22,6 +22,7 @@ from typing import Any, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from access import sso as sso_names
 from etl.config import warehouse_path
 
 ROLES = ("viewer", "analyst", "admin")
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS users (
     locked_at       TEXT,
     created_at      TEXT NOT NULL,
     last_sign_in    TEXT,
-    must_change     INTEGER NOT NULL DEFAULT 0   -- a one-time password: choose a new one before anything else
+    must_change     INTEGER NOT NULL DEFAULT 0,  -- a one-time password: choose a new one before anything else
+    sso             INTEGER NOT NULL DEFAULT 0   -- signs in through single sign-on only: no password (hash '')
 );
 CREATE TABLE IF NOT EXISTS audit_log (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -73,6 +75,7 @@ class User:
     created_at: str
     last_sign_in: str | None
     must_change: bool = False
+    sso: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class Store:
             con.executescript(SCHEMA)
             con.execute("BEGIN IMMEDIATE")
             try:
+                _upgrade(con)
                 yield con
                 con.execute("COMMIT")
             except BaseException:
@@ -134,9 +138,9 @@ class Store:
     @staticmethod
     def _user(row) -> User:
         return User(name=row[0], role=row[1], failed_attempts=row[2], locked=row[3] is not None,
-                    created_at=row[4], last_sign_in=row[5], must_change=bool(row[6]))
+                    created_at=row[4], last_sign_in=row[5], must_change=bool(row[6]), sso=bool(row[7]))
 
-    _COLUMNS = "name, role, failed_attempts, locked_at, created_at, last_sign_in, must_change"
+    _COLUMNS = "name, role, failed_attempts, locked_at, created_at, last_sign_in, must_change, sso"
 
     def get(self, name: str) -> User | None:
         with self.connect() as con:
@@ -155,8 +159,7 @@ class Store:
     def _check(name: str, role: str, password: str | None) -> None:
         if not name or len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
             raise AccountError("a user name is 1 to 64 letters, digits or . _ - @")
-        if role not in ROLES:
-            raise AccountError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+        _check_role(role)
         if password is not None and len(password) < MIN_PASSWORD:
             raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
 
@@ -164,11 +167,28 @@ class Store:
         self._check(name, role, password)
         digest = _hasher.hash(password)
         with self.connect() as con:
-            if con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+            if con.execute("SELECT 1 FROM users WHERE name = ? OR (sso = 1 AND name = ?)",
+                           [name, sso_names.normalise(name)]).fetchone():
                 raise AccountError(f"user {name!r} exists already")
             con.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                         [name, role, digest, now()])
             self._audit(con, actor, "user_add", name, {"role": role})
+        return self.get(name)
+
+    def add_sso(self, name: str, role: str, *, actor: str | None = None) -> User:
+        """An account that signs in only through single sign-on (no password): `name` is the identity's
+        e-mail address or user principal name (see access/sso.py), stored lower-case."""
+        name = sso_names.normalise(name)
+        if not sso_names.valid_name(name):
+            raise AccountError("a single sign-on name is an e-mail address or user principal name: up to "
+                               f"{sso_names.MAX_NAME} letters, digits or . _ - @ + '")
+        _check_role(role)
+        with self.connect() as con:
+            if con.execute("SELECT 1 FROM users WHERE lower(name) = ?", [name]).fetchone():
+                raise AccountError(f"user {name!r} exists already")
+            con.execute("INSERT INTO users (name, role, password_hash, created_at, sso) VALUES (?, ?, '', ?, 1)",
+                        [name, role, now()])
+            self._audit(con, actor, "user_add", name, {"role": role, "sso": True})
         return self.get(name)
 
     def add_first_admin(self, name: str) -> str | None:
@@ -183,20 +203,26 @@ class Store:
             self._audit(con, "system", "user_add", name, {"role": "admin", "why": "demo warehouse bootstrap"})
         return password
 
-    def _require(self, con, name: str) -> None:
-        if not con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+    @staticmethod
+    def _require(con, name: str) -> str:
+        """The stored name of account `name` (an SSO account also by any case of its name), else AccountError."""
+        row = con.execute("SELECT name FROM users WHERE name = ? UNION ALL "
+                          "SELECT name FROM users WHERE sso = 1 AND name = ? LIMIT 1",
+                          [name, sso_names.normalise(name)]).fetchone()
+        if row is None:
             raise AccountError(f"no user {name!r}")
+        return row[0]
 
     def remove(self, name: str, *, actor: str | None = None) -> None:
         with self.connect() as con:
-            self._require(con, name)
+            name = self._require(con, name)
             con.execute("DELETE FROM users WHERE name = ?", [name])
             self._audit(con, actor, "user_remove", name, {})
 
     def set_role(self, name: str, role: str, *, actor: str | None = None) -> None:
-        self._check(name, role, None)
+        _check_role(role)
         with self.connect() as con:
-            self._require(con, name)
+            name = self._require(con, name)
             con.execute("UPDATE users SET role = ? WHERE name = ?", [role, name])
             self._audit(con, actor, "user_set_role", name, {"role": role})
 
@@ -205,8 +231,10 @@ class Store:
             raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
         digest = _hasher.hash(password)
         with self.connect() as con:
-            self._require(con, name)
-            (old,) = con.execute("SELECT password_hash FROM users WHERE name = ?", [name]).fetchone()
+            name = self._require(con, name)
+            (old, sso) = con.execute("SELECT password_hash, sso FROM users WHERE name = ?", [name]).fetchone()
+            if sso:
+                raise AccountError(f"{name!r} signs in with single sign-on and has no password")
             with contextlib.suppress(VerificationError, InvalidHashError):
                 if _hasher.verify(old, password):
                     raise AccountError("choose a password different from the old one")
@@ -215,7 +243,7 @@ class Store:
 
     def unlock(self, name: str, *, actor: str | None = None) -> None:
         with self.connect() as con:
-            self._require(con, name)
+            name = self._require(con, name)
             con.execute("UPDATE users SET failed_attempts = 0, locked_at = NULL WHERE name = ?", [name])
             self._audit(con, actor, "user_unlock", name, {})
 
@@ -223,14 +251,15 @@ class Store:
         """Check a password; five failures in a row lock the account until an admin unlocks it."""
         wrong = SignIn(False, message="Wrong user name or password.")
         with self.connect() as con:
-            row = con.execute("SELECT password_hash, locked_at, failed_attempts FROM users WHERE name = ?",
+            row = con.execute("SELECT password_hash, locked_at, failed_attempts, sso FROM users WHERE name = ?",
                               [name]).fetchone()
-            if row is None:
+            if row is None or row[3]:
                 with contextlib.suppress(VerificationError, InvalidHashError):
                     _hasher.verify(_DUMMY_HASH, password)
-                self._audit(con, name[:64], "sign_in_failed", name[:64], {"why": "unknown user"})
+                why = "unknown user" if row is None else "single sign-on account"  # no password to try, no lockout
+                self._audit(con, name[:64], "sign_in_failed", name[:64], {"why": why})
                 return wrong
-            digest, locked_at, failures = row
+            digest, locked_at, failures, _ = row
             if locked_at is not None:
                 self._audit(con, name, "sign_in_refused", name, {"why": "locked"})
                 return SignIn(False, message="This account is locked after too many failed attempts: "
@@ -251,6 +280,30 @@ class Store:
                 con.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
             con.execute("UPDATE users SET failed_attempts = 0, last_sign_in = ? WHERE name = ?", [now(), name])
             self._audit(con, name, "sign_in", name, {})
+        return SignIn(True, self.get(name))
+
+    def sso_sign_in(self, name: str | None, subject: str | None = None) -> SignIn:
+        """Sign in an identity the provider has already checked: only an SSO account of that name gets in.
+
+        `name` comes from access.sso.identity (None: the provider named nobody usable); `subject` (the
+        token's `sub`) goes into the audit row of a refusal. Failed attempts and lockout are the identity
+        provider's business, so nothing is counted here; every refusal is audited."""
+        refuse = SignIn(False, message="Your account has no access to Hotspots yet: ask a Hotspots administrator "
+                                       "to add you.")
+        with self.connect() as con:
+            if not name:
+                actor = f"sso:{subject}"[:80] if subject else "sso"
+                self._audit(con, actor, "sign_in_refused", None, {"why": "no usable user name from single sign-on",
+                                                                  "method": "sso"})
+                return refuse
+            row = con.execute("SELECT locked_at, sso FROM users WHERE name = ?", [name]).fetchone()
+            why = ("unknown user" if row is None else "not a single sign-on account" if not row[1]
+                   else "locked" if row[0] is not None else None)
+            if why:
+                self._audit(con, name, "sign_in_refused", name, {"why": why, "method": "sso"})
+                return refuse
+            con.execute("UPDATE users SET last_sign_in = ? WHERE name = ?", [now(), name])
+            self._audit(con, name, "sign_in", name, {"method": "sso"})
         return SignIn(True, self.get(name))
 
     # --- the audit log --------------------------------------------------------------------------------------
@@ -303,6 +356,18 @@ class Store:
             for r in rows:
                 writer.writerow([_plain(r[c]) for c in ("id", "at", "actor", "action", "target", "detail", "rows")])
         return len(rows)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+
+
+def _upgrade(con: sqlite3.Connection) -> None:
+    """Bring a store made by an older version up to SCHEMA (inside the caller's write transaction)."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(users)")}
+    if "sso" not in columns:
+        con.execute("ALTER TABLE users ADD COLUMN sso INTEGER NOT NULL DEFAULT 0")
 
 
 def _plain(value):

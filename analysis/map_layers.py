@@ -5,8 +5,9 @@ Every layer honours the shared `Filters`. Points that the ETL flagged (`outside_
 the force area, and the data-health page lists them. Approximate points (`postcode_district`)
 are kept, so a hexagon count never silently drops a report that has a position.
 
-Victim cases are only ever shown as hexagon counts of at least `privacy.min_cases`
-(settings.toml): never a case key, never a point.
+Victim cases are shown as hexagon counts of at least `privacy.min_cases` (settings.toml). Only
+roles the dashboard allows (analysts and admins: the page checks before it asks) may also see
+them as points (`case_points`). No function here ever returns a case key.
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ MARKER_COLUMNS = ["licence_ref", "address", "postcode", "lat", "lon", "status", 
                   "max_occupants", "source"]
 PLACED = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL"
 
-__all__ = ["CellDetail", "report_hexes", "hmo_markers", "report_points", "case_hexes", "district_geojson",
-           "cell_detail", "marker_detail"]
+CASE_POINT_COLUMNS = ["lat", "lon", "opened_on", "exploitation_type"]
+
+__all__ = ["CellDetail", "report_hexes", "hmo_markers", "report_points", "case_hexes", "case_points",
+           "district_geojson", "cell_detail", "marker_detail"]
 
 
 def report_hexes(con, f: Filters, resolution: int = 8) -> pd.DataFrame:
@@ -57,6 +60,21 @@ def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.D
     """, params).df()
     cells = hexes.count_by_cell(points, resolution, "cases")
     return cells[cells["cases"] >= threshold].reset_index(drop=True)
+
+
+def case_points(con, f: Filters) -> pd.DataFrame:
+    """Placed victim cases, newest first, one row each: lat, lon, opened_on, exploitation_type.
+
+    Exact positions of potential victims, so the dashboard asks only for roles allowed to see them
+    (auth.FEATURE_ROLES). Deliberately nothing else: no case key, nationality or age, which with a
+    position could single a person out.
+    """
+    where, params = cases_where(f, "c")
+    return con.execute(f"""
+        SELECT c.lat, c.lon, c.opened_on, c.exploitation_type FROM cases c
+        WHERE {where} AND {PLACED.format(a='c')}
+        ORDER BY c.opened_on DESC, c.lat, c.lon
+    """, params).df()[CASE_POINT_COLUMNS]
 
 
 def hmo_markers(con, f: Filters, today: dt.date) -> pd.DataFrame:

@@ -4,6 +4,12 @@ Nobody sees a page without signing in. The signed-in user lives in the server-si
 (st.session_state: nothing in the browser can set it); on every run the account is read again, so a
 removed, locked or re-roled account takes effect at the user's next click. A session idle for longer
 than $HOTSPOTS_IDLE_MINUTES (default 30) is signed out. A reload opens a new session: sign in again.
+
+Two ways in, never both: with an [auth] section in .streamlit/secrets.toml, single sign-on through
+Streamlit's st.login (OpenID Connect, e.g. Microsoft Entra ID) and the account store's SSO accounts
+(access/sso.py says which identity is which account); without one, local accounts with passwords.
+Streamlit keeps an SSO identity in a cookie, so a reload signs the same person in again (audited);
+a sign-in older than $HOTSPOTS_SSO_HOURS (default 12) is sent back to the identity provider.
 """
 from __future__ import annotations
 
@@ -14,12 +20,14 @@ from typing import Any
 
 import streamlit as st
 
+from access import sso
 from access.store import MIN_PASSWORD, ROLES, AccountError, Store, has_role
 
 log = logging.getLogger("hotspots.dashboard")
 
-SESSION = "hs_user"            # {"name", "role", "since", "seen"}
+SESSION = "hs_user"            # {"name", "role", "since", "seen", "must_change", "sso"}
 MESSAGE = "hs_signin_message"
+SSO_NOTE = "hs_sso_note"       # {"name", "state": "refused" | "expired"}: an SSO identity not let in (audited once)
 LAST_VIEW = "hs_last_view"
 DEMO_ADMIN = "demo-admin"
 
@@ -32,6 +40,11 @@ PAGE_ROLES = {
     "data": "analyst",
     "users": "admin",
     "audit": "admin",
+}
+# What some roles may see inside a page (the page checks with `may`): → the least role.
+FEATURE_ROLES = {
+    "case_locations": "analyst",   # victim cases as exact points on the map (everyone else: areas of >= N cases)
+    "rejects": "analyst",          # rejected rows with their raw values, on the Data page
 }
 
 
@@ -52,17 +65,37 @@ def allowed(role: str | None, page: str) -> bool:
     return needed is not None and has_role(role, needed)
 
 
+def may(feature: str) -> bool:
+    """Whether the signed-in user's role may see `feature` (FEATURE_ROLES); unknown features: nobody."""
+    user = st.session_state.get(SESSION)
+    needed = FEATURE_ROLES.get(feature)
+    return isinstance(user, dict) and needed is not None and has_role(user.get("role"), needed)
+
+
+def sso_enabled() -> bool:
+    """True when the secrets (.streamlit/secrets.toml, or --secrets.files) have an [auth] section."""
+    try:
+        return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
+    except Exception:  # noqa: BLE001 - Streamlit logs a broken secrets file; local accounts stay the way in
+        log.exception("secrets")
+        return False
+
+
 def current_user() -> dict[str, Any] | None:
     """The signed-in user, checked again against the account store; None when nobody is signed in."""
     user = st.session_state.get(SESSION)
+    if sso_enabled():
+        user = _from_sso(user)
     if not isinstance(user, dict):
         return None
     at = time.time()
     if at - float(user.get("seen", 0)) > idle_seconds():
-        _audit(user["name"], "sign_out", {"why": "idle timeout"})
+        _audit(user["name"], "sign_out", {"why": "idle timeout", **_method(user)})
         _forget()
         st.session_state[MESSAGE] = ("info", f"You were signed out after {idle_seconds() / 60:g} minutes without "
                                              "activity. Sign in again to carry on.")
+        if user.get("sso"):
+            st.logout()  # else the identity cookie would sign them straight back in
         return None
     try:
         account = store().get(user["name"])
@@ -71,9 +104,12 @@ def current_user() -> dict[str, Any] | None:
         _forget()
         st.session_state[MESSAGE] = ("error", "The account store can't be read: ask an administrator.")
         return None
-    if account is None or account.locked or account.role not in ROLES:
+    if account is None or account.locked or account.role not in ROLES or account.sso != bool(user.get("sso")):
         _forget()
-        st.session_state[MESSAGE] = ("warning", "Your account was removed or locked: ask an administrator.")
+        if user.get("sso"):  # still signed in with the provider: the refusal, and a way to sign out
+            st.session_state[SSO_NOTE] = {"name": user["name"], "state": "refused"}
+        else:
+            st.session_state[MESSAGE] = ("warning", "Your account was removed or locked: ask an administrator.")
         return None
     user = {**user, "role": account.role, "seen": at, "must_change": account.must_change}
     st.session_state[SESSION] = user
@@ -85,6 +121,62 @@ def _forget() -> None:
     st.session_state.pop(LAST_VIEW, None)
 
 
+def _method(user: dict) -> dict:
+    return {"method": "sso"} if user.get("sso") else {}
+
+
+def _from_sso(user: Any) -> dict[str, Any] | None:
+    """This session's user under single sign-on: signed in (and audited) from st.user at the session's first
+    run; None while nobody is signed in with the identity provider or the identity has no access here."""
+    if not st.user.is_logged_in:
+        if isinstance(user, dict):
+            _forget()
+        return None
+    claims = st.user.to_dict()
+    name = sso.identity(claims)
+    if sso.expired(claims):
+        if isinstance(user, dict):
+            _audit(user["name"], "sign_out", {"why": "single sign-on too old", "method": "sso"})
+            _forget()
+        _refuse_expired_once(name, claims)
+        return None
+    if isinstance(user, dict) and user.get("sso") and user.get("name") == name:
+        return user
+    if isinstance(user, dict):  # another identity than the one signed in: start again
+        _forget()
+    note = st.session_state.get(SSO_NOTE)
+    try:
+        if note and note.get("name") == name and note.get("state") == "refused":
+            account = store().get(name) if name else None
+            if account is None or not account.sso or account.locked:
+                return None  # still no access; the refusal was audited when it happened
+        result = store().sso_sign_in(name, str(claims.get("sub") or "") or None)
+    except Exception:  # noqa: BLE001 - an unreadable store must not let anybody in
+        log.exception("account store")
+        st.session_state[MESSAGE] = ("error", "The account store can't be read: ask an administrator.")
+        return None
+    if not result.ok:
+        st.session_state[SSO_NOTE] = {"name": name, "state": "refused"}
+        return None
+    at = time.time()
+    st.session_state.pop(SSO_NOTE, None)
+    st.session_state.pop(MESSAGE, None)
+    signed = {"name": result.user.name, "role": result.user.role, "since": at, "seen": at, "must_change": False,
+              "sso": True}
+    st.session_state[SESSION] = signed
+    return signed
+
+
+def _refuse_expired_once(name: str | None, claims: dict) -> None:
+    """Remember (and audit, once per session) that an identity came with a sign-in too old to accept."""
+    if st.session_state.get(SSO_NOTE) == {"name": name, "state": "expired"}:
+        return
+    st.session_state[SSO_NOTE] = {"name": name, "state": "expired"}
+    actor = name or (f"sso:{claims.get('sub')}"[:80] if claims.get("sub") else "sso")
+    _audit(actor, "sign_in_refused", {"why": f"single sign-on older than {sso.max_hours():g} hours",
+                                      "method": "sso"}, target=name)
+
+
 def _audit(actor: str | None, action: str, detail: dict | None = None, target: str | None = None,
            rows: int | None = None) -> None:
     store().audit(actor, action, target, detail, rows)
@@ -94,6 +186,17 @@ def audit(action: str, detail: dict | None = None, target: str | None = None, ro
     """Append a row to the audit log as the signed-in user."""
     user = st.session_state.get(SESSION) or {}
     _audit(user.get("name"), action, detail, target, rows)
+
+
+def audit_once(action: str, detail: dict, target: str | None = None, rows: int | None = None) -> None:
+    """Audit `action` as the signed-in user whenever its details change within this session (a rerun for
+    some other reason adds no row), like page views."""
+    key = f"hs_audited_{action}"
+    signature = (target, rows, repr(sorted((detail or {}).items())))
+    if st.session_state.get(key) == signature:
+        return
+    st.session_state[key] = signature
+    audit(action, detail, target, rows)
 
 
 def _submit() -> None:
@@ -122,6 +225,9 @@ def sign_in_form() -> None:
     kind, text = st.session_state.get(MESSAGE) or (None, None)
     if text:
         getattr(st, kind)(text)
+    if sso_enabled():
+        _sso_sign_in()
+        return
     with st.form("signin", clear_on_submit=False, enter_to_submit=True):
         st.text_input("User name", key="signin_name", autocomplete="username")
         st.text_input("Password", key="signin_password", type="password", autocomplete="current-password")
@@ -129,6 +235,33 @@ def sign_in_form() -> None:
     if _demo_hint():
         st.info(f"First run of the demo: sign in as **{DEMO_ADMIN}** with the one-time password printed in the "
                 "terminal that runs the dashboard (`make run`), then add accounts on the Users page.")
+
+
+def _sso_sign_in() -> None:
+    """Single sign-on: a button to the identity provider, or why the identity that came back has no access."""
+    note = st.session_state.get(SSO_NOTE) or {}
+    if st.user.is_logged_in and note.get("state") == "refused":
+        who = note.get("name")
+        st.warning(f"You signed in as {markdown_text(who)}, but Hotspots has no account for you yet. Ask a Hotspots "
+                   "administrator to add you; then sign in again." if who else
+                   "Your sign-in did not say who you are (no user name or e-mail address): ask a Hotspots "
+                   "administrator.")
+        st.button("Sign out", key="sign_out", on_click=sign_out, help="Sign in with another account.")
+        return
+    if st.user.is_logged_in and note.get("state") == "expired":
+        st.info(f"Your sign-in is more than {sso.max_hours():g} hours old: sign in again to carry on.")
+    if st.button("Sign in with single sign-on", key="sso_sign_in", type="primary",
+                 help="Your organisation's account (Microsoft Entra ID)."):
+        try:
+            st.login()
+        except Exception:  # noqa: BLE001 - a misconfigured [auth] section: say so, the log has the details
+            log.exception("st.login")
+            st.error("Single sign-on is not set up correctly: ask an administrator.")
+
+
+def markdown_text(value: Any) -> str:
+    """`value` as literal text inside Streamlit markdown: no emphasis, link, HTML or LaTeX can come of it."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~$:'\"&" else c for c in str(value))
 
 
 def _change_password() -> None:
@@ -173,16 +306,20 @@ def _demo_hint() -> bool:
 
 
 def sign_out() -> None:
-    """on_click of Sign out."""
+    """on_click of Sign out. Under single sign-on, st.logout() also clears the identity cookie (and ends the
+    session at the identity provider when it offers that)."""
     user = st.session_state.get(SESSION)
     if isinstance(user, dict):
-        _audit(user["name"], "sign_out", {})
+        _audit(user["name"], "sign_out", _method(user))
     _forget()
+    st.session_state.pop(SSO_NOTE, None)
     st.session_state[MESSAGE] = ("success", "You are signed out.")
+    if sso_enabled():
+        st.logout()
 
 
 def sidebar(user: dict[str, Any]) -> None:
-    st.caption(f"Signed in as **{user['name']}** ({user['role']})")
+    st.caption(f"Signed in as **{markdown_text(user['name'])}** ({user['role']})")
     st.button("Sign out", key="sign_out", on_click=sign_out, icon=":material/logout:")
     _idle_watch()
 
@@ -216,7 +353,7 @@ def page_view(page: str, filters: dict | None) -> None:
 
 def bootstrap_demo_admin(synthetic: bool) -> None:
     """A fresh demo warehouse and no account at all: create demo-admin and print its password once."""
-    if not synthetic:
+    if not synthetic or sso_enabled():  # under single sign-on a password would be of no use
         return
     try:
         s = store()

@@ -32,6 +32,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "hmo_markers": ("analysis.map_layers", "hmo_markers"),
     "report_points": ("analysis.map_layers", "report_points"),
     "case_hexes": ("analysis.map_layers", "case_hexes"),
+    "case_points": ("analysis.map_layers", "case_points"),  # exact positions: pages ask only when auth.may()
     "district_geojson": ("analysis.map_layers", "district_geojson"),
     "cell_detail": ("analysis.map_layers", "cell_detail"),
     "marker_detail": ("analysis.map_layers", "marker_detail"),
@@ -43,6 +44,8 @@ QUERIES: dict[str, tuple[str, str]] = {
     "breakdown": ("analysis.overview", "breakdown"),
     "nationality_languages": ("analysis.overview", "nationality_languages"),
     "source_health": ("analysis.data_health", "source_health"),
+    "reject_loads": ("analysis.rejects", "reject_loads"),
+    "rejected_rows": ("analysis.rejects", "rejected_rows"),
     "filter_options": ("dashboard.options", "filter_options"),
     "stop_reports": ("analysis.briefing", "stop_reports"),
     "district_outlines": ("analysis.briefing", "district_outlines"),

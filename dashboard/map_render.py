@@ -43,6 +43,7 @@ STATUS_COLOURS = {"current": "#1a9850", "expiring": "#f39c12", "expired": "#d730
 UNKNOWN_STATUS_COLOUR = "#7f7f7f"
 REPORT_COLOUR = "#2c7bb6"
 CASE_COLOUR = "#542788"
+CASE_POINT_COLOUR = "#e7298a"
 DISTRICT_COLOUR = "#333333"
 HOTSPOT_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
 HOTSPOT_NAMES = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence", 1: "Hot spot, 90% confidence",
@@ -334,6 +335,18 @@ def report_rows(frame: pd.DataFrame) -> list[list]:
     return rows
 
 
+def case_rows(frame: pd.DataFrame) -> list[list]:
+    """Exact victim cases: position, and only when the case was opened and the kind of exploitation."""
+    rows = []
+    for r in frame.itertuples(index=False):
+        opened = getattr(r, "opened_on", None)
+        when = pd.Timestamp(opened).strftime("%d %b %Y") if opened is not None and not pd.isna(opened) else "no date"
+        tip = (f"<b>Potential victim</b><br>Case opened {esc(when)}<br>"
+               f"Exploitation: {esc(labels.exploitation(getattr(r, 'exploitation_type', '')))}")
+        rows.append([round(float(r.lat), 6), round(float(r.lon), 6), 0, tip])
+    return rows
+
+
 def cap(frame: pd.DataFrame | None, limit: int = MAX_POINTS, order_by: str | None = None) -> tuple[pd.DataFrame, int]:
     """At most `limit` rows with a position (the newest first when `order_by` is given), and how many there were."""
     if frame is None or frame.empty:
@@ -370,6 +383,7 @@ class MapData:
     hmo: pd.DataFrame | None = None
     reports: pd.DataFrame | None = None
     cases: pd.DataFrame | None = None
+    case_points: pd.DataFrame | None = None  # exact positions: only filled for roles allowed to see them
     districts: dict | None = None
     hotspots: pd.DataFrame | None = None   # analysis.hotspots.compute(...).cells
     min_cases: int = 3
@@ -383,6 +397,7 @@ LAYER_NAMES = {
     "hmo": "HMO licences",
     "reports": "Reports (individual)",
     "cases": "Victim cases (areas only)",
+    "case_points": "Victim cases (exact locations)",
     "districts": "District boundaries",
 }
 
@@ -429,10 +444,13 @@ _CSS = """
 .hs-cluster-report { background-color: rgba(44, 123, 182, 0.35); }
 .hs-cluster-hmo div { background-color: rgba(60, 60, 60, 0.7); color: #fff; }
 .hs-cluster-hmo { background-color: rgba(60, 60, 60, 0.2); }
-.hs-cluster-hmo, .hs-cluster-report { opacity: 0.9; }
-.marker-cluster.hs-cluster-hmo div, .marker-cluster.hs-cluster-report div {
+.hs-cluster-case div { background-color: rgba(231, 41, 138, 0.85); color: #fff; }
+.hs-cluster-case { background-color: rgba(231, 41, 138, 0.3); }
+.hs-cluster-hmo, .hs-cluster-report, .hs-cluster-case { opacity: 0.9; }
+.marker-cluster.hs-cluster-hmo div, .marker-cluster.hs-cluster-report div, .marker-cluster.hs-cluster-case div {
     width: 24px; height: 24px; margin-left: 4px; margin-top: 4px; font-size: 11px; }
-.marker-cluster.hs-cluster-hmo span, .marker-cluster.hs-cluster-report span { line-height: 24px; }
+.marker-cluster.hs-cluster-hmo span, .marker-cluster.hs-cluster-report span,
+.marker-cluster.hs-cluster-case span { line-height: 24px; }
 .leaflet-tooltip { white-space: normal; width: max-content; max-width: 260px; }
 </style>
 """
@@ -452,7 +470,7 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
     folium.map.CustomPane(CASES_PANE, z_index=340).add_to(m)
     folium.map.CustomPane(HEX_PANE, z_index=350).add_to(m)
     show = {"hotspots": True, "kde": False, "hexes": True, "hmo": True, "reports": False, "cases": True,
-            "districts": True, **data.visible}
+            "case_points": True, "districts": True, **data.visible}
 
     if data.districts and data.districts.get("features"):
         features = [{"type": "Feature", "properties": {}, "geometry": feat.get("geometry")}
@@ -511,6 +529,10 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
     if data.reports is not None and not data.reports.empty:
         PointCluster(report_rows(data.reports), [REPORT_COLOUR], "report", base=base,
                      name=LAYER_NAMES["reports"], show=show["reports"], radius=6).add_to(m)
+
+    if data.case_points is not None and not data.case_points.empty:
+        PointCluster(case_rows(data.case_points), [CASE_POINT_COLOUR], "case", base=base,
+                     name=LAYER_NAMES["case_points"], show=show["case_points"], radius=6).add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds(data_bounds(data))
@@ -595,7 +617,7 @@ def clicked(value: Any) -> dict | None:
     if kind in ("hex", "cases") and isinstance(props.get("h3"), str) and h3.is_valid_cell(props["h3"]):
         return {"kind": kind, "h3": props["h3"]}
     geometry = feature.get("geometry") or {}
-    if kind in ("hmo", "report") and geometry.get("type") == "Point":
+    if kind in ("hmo", "report", "case") and geometry.get("type") == "Point":
         try:
             lon, lat = (float(v) for v in geometry["coordinates"][:2])
         except (TypeError, ValueError, KeyError):

@@ -283,15 +283,23 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["viewer", "analyst", "admin"]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--sso", is_flag=True, help="NAME signs in through single sign-on ([auth] in .streamlit/secrets.toml): "
+                                          "their e-mail address or user principal name; no password.")
 @click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
 @click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
-def users_add(name, role, password_stdin, accounts, db) -> None:
+def users_add(name, role, password_stdin, sso, accounts, db) -> None:
     """Add user NAME with ROLE (viewer, analyst or admin)."""
+    store = _store(accounts, db)
+    if sso:
+        if password_stdin:
+            _fail("a single sign-on account has no password: leave out --password-stdin")
+        user = _accounts(lambda: store.add_sso(name, role, actor=_cli_actor()))
+        click.echo(f"added {user.name} ({role}, single sign-on) to {store.path}")
+        return
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = _store(accounts, db)
     _accounts(lambda: store.add(name, role, password, actor=_cli_actor()))
     click.echo(f"added {name} ({role}) to {store.path}")
 
@@ -336,10 +344,11 @@ def users_list(accounts, db) -> None:
     if not rows:
         click.echo("no accounts yet: add one with `python -m etl users add NAME --role admin`")
         return
-    table = [["name", "role", "state", "failed", "last sign-in"]] + [
-        [u.name, u.role, "locked" if u.locked else "active", str(u.failed_attempts), u.last_sign_in or "never"]
+    table = [["name", "role", "signs in with", "state", "failed", "last sign-in"]] + [
+        [u.name, u.role, "single sign-on" if u.sso else "password", "locked" if u.locked else "active",
+         str(u.failed_attempts), u.last_sign_in or "never"]
         for u in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(5)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
 

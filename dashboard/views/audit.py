@@ -16,7 +16,7 @@ st.caption("Append-only: rows are never changed or deleted. Export it with "
 store = auth.store()
 left, middle, right = st.columns(3)
 since = left.date_input("Since", dt.date.today() - dt.timedelta(days=7), key="audit_since", format="DD/MM/YYYY")
-actions = ["", "sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "page_view", "export", "user_add",
+actions = ["", "sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "page_view", "export", "view_case_locations", "user_add",
            "user_remove", "user_set_role", "user_unlock", "user_set_password", "audit_export", "retention"]
 action = middle.selectbox("Action", actions, key="audit_action", format_func=lambda a: a or "Every action")
 actor = right.text_input("User", key="audit_actor")

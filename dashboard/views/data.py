@@ -5,14 +5,52 @@ import datetime as dt
 
 import streamlit as st
 
+from analysis import spreadsheets as exports
 from dashboard import auth, connection, labels, state, ui
 from dashboard import warehouse_view as view
 
-auth.require("data")  # the role is checked on every run, whatever the address
+auth.require("data")  # the role is checked on every run, whatever the address (viewers never get here)
 st.title("Data")
 st.caption("What the warehouse holds, source by source, and how far to trust it. The sidebar filters do not "
            "apply here.")
 today = state.today()
+SHOWN_ROWS = 2000  # on screen; the download has every rejected row of the load
+
+
+def _load_label(load) -> str:
+    when = load.loaded_at.strftime("%d %b %Y %H:%M") if hasattr(load.loaded_at, "strftime") else str(load.loaded_at)
+    failed = ", the whole file refused" if load.status == "failed" else ""
+    return (f"{labels.kind(load.kind)} from {load.source} · {load.file_name} · {when} · "
+            f"{load.rejected:,} rejected{failed} (load {load.load_id})")
+
+
+def _rejected_rows() -> None:
+    """One load's rejected rows with the raw values from the file, and a CSV of them (audited)."""
+    loads = connection.query("reject_loads")
+    if loads is None or loads.empty:
+        st.success("No load has rejected rows.")
+        return
+    by_id = {int(load.load_id): load for load in loads.itertuples(index=False)}
+    chosen = st.selectbox("Load", list(by_id), format_func=lambda i: _load_label(by_id[i]), key="rejects_load",
+                          help="Every load that rejected rows, newest first.")
+    load = by_id[chosen]
+    rows = connection.query("rejected_rows", load_id=chosen, limit=SHOWN_ROWS)
+    st.caption(f"Each row as it was in the file, with why it was rejected. Row numbers count from the top of "
+               f"the file, header included."
+               + (f" The first {SHOWN_ROWS:,} of {load.rejected:,} are shown; the download has them all."
+                  if load.rejected > SHOWN_ROWS else ""))
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={  # plain text cells: nothing renders
+        "row_number": st.column_config.NumberColumn("Row", width="small"),
+        "reasons": st.column_config.TextColumn("Why it was rejected", width="large"),
+    })
+    everything = connection.query("rejected_rows", load_id=chosen) if load.rejected > SHOWN_ROWS else rows
+    st.download_button(
+        "Download the rejected rows (CSV)", exports.to_csv(everything),
+        file_name=f"rejects-load-{chosen}.csv", mime="text/csv", key="rejects_download",
+        help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.",
+        on_click=auth.audit, args=("export", {"load_id": chosen, "kind": load.kind, "source": load.source,
+                                              "file": load.file_name, "format": "csv"}, "rejects", len(everything)))
+
 
 info = connection.inspect()
 if ui.warehouse_message(info) or ui.needs_tables(info, "loads"):
@@ -45,15 +83,22 @@ with ui.section("The sources"):
             "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
             "rows": st.column_config.NumberColumn("Rows", help="Rows this source holds in the warehouse now."),
             "rejected": st.column_config.NumberColumn("Rejected", help="Rows of the last load that failed a check "
-                                                      "and were not loaded (list them: `python -m etl rejects`)."),
+                                                      "and were not loaded (see them under Rejected rows)."),
             "top_reasons": st.column_config.TextColumn("Main reasons for rejects", width="large"),
             "not_geocoded": st.column_config.NumberColumn("Not on the map", help="Rows kept in the warehouse that "
                                                           "could not be given a position, so no map shows them."),
             "failed_attempts_since": st.column_config.NumberColumn(
                 "Failed loads since", help="Later load attempts that failed and changed nothing."),
         })
-        st.caption("Rejected rows are not in the warehouse: list them with `python -m etl rejects`, fix them in "
-                   "the original file and load it again. Rows not on the map still count in the totals.")
+        st.caption("Rejected rows are not in the warehouse: see them under Rejected rows below (or with "
+                   "`python -m etl rejects`), fix them in the original file and load it again. Rows not on the "
+                   "map still count in the totals.")
+
+# --- rejected rows -------------------------------------------------------------------------------------------
+if auth.may("rejects") and "rejects" in info.tables:
+    st.subheader("Rejected rows")
+    with ui.section("The rejected rows"):
+        _rejected_rows()
 
 # --- the warehouse file --------------------------------------------------------------------------------------
 st.subheader("The warehouse")

@@ -52,7 +52,7 @@ env_tiles, tiles_problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TI
 tile_choices = {"osm": map_render.Tiles("osm"), "none": map_render.Tiles("none")}
 if env_tiles.kind == "url":
     tile_choices = {"url": env_tiles, **tile_choices}
-left, right, _ = st.columns([2, 2, 3])
+left, right, third = st.columns([2, 2, 3])
 resolution = left.selectbox(
     "Hexagon size", list(RESOLUTIONS), index=0, format_func=RESOLUTIONS.get, key="map_resolution",
     help="Reports are counted in hexagons of this size. Smaller hexagons point closer to an address; "
@@ -65,6 +65,12 @@ tiles_key = right.selectbox(
          "server is offered when HOTSPOTS_TILES names one.")
 if tiles_problem:
     st.caption(tiles_problem)
+exact_cases = False
+if auth.may("case_locations"):  # analysts and admins; a viewer gets no switch and no query
+    exact_cases = third.toggle(
+        "Exact victim case locations", value=False, key="map_case_points",
+        help=f"Each potential victim's case at its own position, instead of only areas with at least {MIN_CASES} "
+             "cases. For analysts and admins; every time it is shown is recorded in the audit log.")
 
 # --- layers --------------------------------------------------------------------------------------------------
 data = map_render.MapData(min_cases=MIN_CASES)
@@ -83,6 +89,12 @@ with ui.section("Reports"):
                      "the hexagons count them all. Narrow the filters to see every point.")
 with ui.section("Victim cases"):
     data.cases = connection.query("case_hexes", f, resolution=7, min_cases=MIN_CASES)
+    if exact_cases and auth.may("case_locations"):  # checked again right before the exact positions are read
+        data.case_points, cases_total = map_render.cap(connection.query("case_points", f), order_by="opened_on")
+        auth.audit_once("view_case_locations", {"filters": f.to_params()}, target="map", rows=cases_total)
+        notes.append(f"Showing the exact locations of {len(data.case_points):,} victim case"
+                     f"{'' if len(data.case_points) == 1 else 's'} (pink): treat them as sensitive, and don't share "
+                     "screenshots of them.")
 if "boundaries" in info.tables:
     with ui.section("District boundaries"):
         data.districts = connection.query("district_geojson")
@@ -132,6 +144,10 @@ with map_column:
                             f'inline-block;background:{colour};width:12px;height:12px;border-radius:50%;border:2px solid '
                             f'#000"></span><span>Visited in this period: {map_render.esc(vocabulary.outcome_label(code))}'
                             f'</span></div>')
+        if data.case_points is not None and not data.case_points.empty:
+            rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
+                        f'inline-block;background:{map_render.CASE_POINT_COLOUR};width:12px;height:12px;border-radius:'
+                        f'50%;border:1px solid #222"></span><span>A victim case, at its exact location</span></div>')
         rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
                     'after a false-discovery-rate correction; the trend (new, intensifying, persistent, diminishing, '
                     'sporadic) comes from the last 12 four-week periods.</div>')

@@ -11,12 +11,15 @@ me = auth.require("users")  # the role is checked on every run, whatever the add
 
 st.title("Users")
 st.caption("Who may sign in, and what each role sees: viewers the map, visit list and overview (and visit-plan "
-           "downloads); analysts also the Data page; admins also this page and the audit log. Every change here "
-           "is recorded in the audit log. The same is done with `python -m etl users`.")
+           "downloads); analysts also exact victim case locations and the Data page with the rejected rows; admins "
+           "also this page and the audit log. Every change here is recorded in the audit log. The same is done with "
+           "`python -m etl users`.")
 store = auth.store()
+sso = auth.sso_enabled()
 
 users = store.users()
-st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role, "state": "locked" if u.locked else "active",
+st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role, "signs in with": "single sign-on" if u.sso else "password",
+                            "state": "locked" if u.locked else "active",
                             "failed attempts": u.failed_attempts, "last sign-in": u.last_sign_in or "never",
                             "created": u.created_at} for u in users]),
              hide_index=True, width="stretch")
@@ -36,13 +39,20 @@ if text:
     getattr(st, kind)(text)
 
 st.subheader("Add a user")
+if sso:
+    st.caption("Sign-in is through single sign-on: add people by the e-mail address (user principal name) they "
+               "sign in with. Their password and lockout are the identity provider's business.")
 with st.form("add_user", clear_on_submit=True):
-    name = st.text_input("User name", key="new_user_name")
+    name = st.text_input("E-mail address" if sso else "User name", key="new_user_name")
     role = st.selectbox("Role", ROLES, key="new_user_role")
-    password = st.text_input(f"Password (at least {MIN_PASSWORD} characters)", type="password",
-                             key="new_user_password")
+    if not sso:
+        password = st.text_input(f"Password (at least {MIN_PASSWORD} characters)", type="password",
+                                 key="new_user_password")
     if st.form_submit_button("Add user"):
-        _change(store.add, name.strip(), role, password)
+        if sso:
+            _change(store.add_sso, name.strip(), role)
+        else:
+            _change(store.add, name.strip(), role, password)
         st.rerun()
 
 names = [u.name for u in users]
