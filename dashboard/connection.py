@@ -123,6 +123,8 @@ class Snapshot:
         return f"{FD_DIR}/{self.fd}"
 
     def close(self) -> None:
+        # Only after every connection to `source` is closed (read_only() sits inside pinned()): DuckDB caches
+        # open databases by name, and the fd's number, hence the name, is reused by the next snapshot.
         if self.fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
