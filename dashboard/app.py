@@ -44,10 +44,6 @@ try:
 except OSError:  # read-only install: the map page says its assets are missing
     log.exception("could not copy the map's Leaflet files into %s", map_render.VENDOR_DIR)
 
-info = connection.inspect()
-if info.synthetic:
-    ui.synthetic_banner()
-
 PAGES = [  # (url_path, view file, title, icon); who may open which: auth.PAGE_ROLES
     ("map", "map.py", "Map", ":material/map:"),
     ("visits", "visits.py", "Visit list", ":material/checklist:"),
@@ -58,29 +54,36 @@ PAGES = [  # (url_path, view file, title, icon); who may open which: auth.PAGE_R
     ("audit", "audit.py", "Audit log", ":material/policy:"),
 ]
 
-auth.bootstrap_demo_admin(info.synthetic)
-user = auth.current_user()
-if user is None or user.get("must_change"):
-    # Anonymous: every address is the sign-in form (no page script is registered), so a shared link
-    # still opens its page, with its filters, once the visitor has signed in. A one-time password
-    # (the demo admin's) first has to be replaced.
-    form = auth.sign_in_form if user is None else auth.change_password_form
-    st.navigation([st.Page(form, title="Sign in", url_path=path, default=path == "map")
-                   for path, *_ in PAGES], position="hidden")
-    form()
-    st.stop()
+# One version of the warehouse for the whole run: a load that swaps in a new file part-way through
+# never gives this page the old file's numbers next to the new one's (dashboard/connection.py).
+with connection.pinned():
+    info = connection.inspect()
+    if info.synthetic:
+        ui.synthetic_banner()
 
-# Only the pages this role may open are registered: any other address falls back to the map.
-page = st.navigation([
-    st.Page(VIEWS / file, title=title, icon=icon, url_path=path, default=path == "map")
-    for path, file, title, icon in PAGES if auth.allowed(user["role"], path)
-])
+    auth.bootstrap_demo_admin(info.synthetic)
+    user = auth.current_user()
+    if user is None or user.get("must_change"):
+        # Anonymous: every address is the sign-in form (no page script is registered), so a shared link
+        # still opens its page, with its filters, once the visitor has signed in. A one-time password
+        # (the demo admin's) first has to be replaced.
+        form = auth.sign_in_form if user is None else auth.change_password_form
+        st.navigation([st.Page(form, title="Sign in", url_path=path, default=path == "map")
+                       for path, *_ in PAGES], position="hidden")
+        form()
+        st.stop()
 
-with st.sidebar:
-    filters = state.sidebar(filter_options(info))
-    st.divider()
-    auth.sidebar(user)
-state.write_url(filters)
-auth.page_view(page.url_path or "map", filters.to_params())
+    # Only the pages this role may open are registered: any other address falls back to the map.
+    page = st.navigation([
+        st.Page(VIEWS / file, title=title, icon=icon, url_path=path, default=path == "map")
+        for path, file, title, icon in PAGES if auth.allowed(user["role"], path)
+    ])
 
-page.run()
+    with st.sidebar:
+        filters = state.sidebar(filter_options(info))
+        st.divider()
+        auth.sidebar(user)
+    state.write_url(filters)
+    auth.page_view(page.url_path or "map", filters.to_params())
+
+    page.run()

@@ -19,7 +19,7 @@ from etl.config import warehouse_path
 from etl.warehouse import Warehouse, WarehouseError
 
 __all__ = ["COUNTED_TABLES", "MissingTable", "SourceLoad", "WarehouseError", "missing_tables", "is_synthetic",
-           "resolve_path", "row_counts", "source_loads", "warehouse_exists"]
+           "resolve_path", "row_counts", "counts", "source_loads", "warehouse_exists"]
 
 # Table (or view) -> what one row is, in the words the page uses.
 COUNTED_TABLES: dict[str, str] = {
@@ -121,8 +121,13 @@ def source_loads(path: str | os.PathLike | None = None) -> list[SourceLoad]:
 def row_counts(path: str | os.PathLike | None = None) -> dict[str, int | None]:
     """Rows in each counted table; None for a table this warehouse lacks."""
     with _read(path) as con:
-        have = _existing(con, list(COUNTED_TABLES))
-        counts: dict[str, int | None] = {}
-        for table in COUNTED_TABLES:  # names come from the constant above, never from input
-            counts[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] if table in have else None
-    return counts
+        return counts(con)
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int | None]:
+    """`row_counts` over an open connection (the dashboard's pinned version of the file)."""
+    have = _existing(con, list(COUNTED_TABLES))
+    out: dict[str, int | None] = {}
+    for table in COUNTED_TABLES:  # names come from the constant above, never from input
+        out[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] if table in have else None
+    return out

@@ -105,7 +105,7 @@ def build_demo(db=None, *, seed: int = 42, scale=1, out: Path = Path("data/demo"
 
     from etl.demo import Scale, generate
     from etl.loading import load_file
-    from etl.warehouse import WarehouseError
+    from etl.warehouse import WarehouseError, fsync_folder
 
     sizes = Scale.of(scale)  # a bad scale fails here, before anything is written
     scale_name = scale.strip().lower() if isinstance(scale, str) and not scale.strip().isdigit() else str(sizes)
@@ -123,7 +123,11 @@ def build_demo(db=None, *, seed: int = 42, scale=1, out: Path = Path("data/demo"
     with Warehouse(building).transaction() as con:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('synthetic', 'true'), ('demo_seed', ?), ('demo_scale', ?)",
                     [str(seed), scale_name])
-    os.replace(building, target.path)
+    # The swap queues behind any load on the target (its writer lock), so a load that started before it
+    # finishes first instead of renaming its copy over the new demo afterwards.
+    with target.writer_lock():
+        os.replace(building, target.path)
+        fsync_folder(target.path)
     lines.append(f"demo warehouse ready: {target.path} (SYNTHETIC DEMO DATA)")
     return lines
 

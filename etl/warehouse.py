@@ -106,7 +106,7 @@ class Warehouse:
                 _fsync(staged)
                 os.chmod(staged, 0o600)
                 os.replace(staged, self.path)
-                _fsync(self.path.parent)
+                fsync_folder(self.path)
             except BaseException:
                 with contextlib.suppress(Exception):
                     con.close()
@@ -123,6 +123,11 @@ def _remove_quietly(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+
+
+def fsync_folder(path: Path) -> None:
+    """Make a rename of `path` durable: fsync the folder that holds it."""
+    _fsync(Path(path).parent)
 
 
 def _fsync(path: Path) -> None:

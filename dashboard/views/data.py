@@ -103,7 +103,7 @@ if auth.may("rejects") and "rejects" in info.tables:
 # --- the warehouse file --------------------------------------------------------------------------------------
 st.subheader("The warehouse")
 with ui.section("The warehouse file"):
-    counts = view.row_counts(info.path)
+    counts = connection.query("row_counts")  # the same version of the file as the table above
     columns = st.columns(len(counts))
     for column, (table, count) in zip(columns, counts.items()):
         column.metric(view.COUNTED_TABLES[table], "missing" if count is None else f"{count:,}",
