@@ -17,12 +17,13 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from access import sso as sso_names
+from access.sqlite_file import transaction
 from etl.config import warehouse_path
 
 ROLES = ("viewer", "analyst", "admin")
@@ -108,30 +109,9 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None, db: str | os.PathLike | None = None):
         self.path = store_path(path, db)
 
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self):
         """One short connection; `with store.connect() as con` commits on success, rolls back on error."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # owner-only from the first byte
-        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            con.execute("PRAGMA busy_timeout = 10000")
-            con.execute("PRAGMA journal_mode = WAL")
-            con.executescript(SCHEMA)
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                _upgrade(con)
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.close()
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError, PermissionError):
-                os.chmod(f"{self.path}{suffix}", 0o600)
+        return transaction(self.path, SCHEMA, _upgrade)
 
     # --- accounts -----------------------------------------------------------------------------------------
 

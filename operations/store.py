@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from etl.config import warehouse_path
-from operations.sqlite_file import transaction
+from access.sqlite_file import transaction
 
 FILE_NAME = "hotspots-operations.db"
 

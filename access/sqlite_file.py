@@ -1,8 +1,8 @@
 """Owner-only SQLite files for operational records that several processes write in turn.
 
-The dashboard (one process per server, many sessions) and the CLI both write plans and outcomes;
-WAL mode and a busy timeout let them take turns. The file is created 0600 before its first byte
-is written, because it holds notes about potential victims.
+The dashboard (one process per server, many sessions) and the CLI both write accounts, the audit
+log, plans and outcomes; WAL mode and a busy timeout let them take turns. The file is created 0600
+before its first byte is written: it holds password hashes and notes about potential victims.
 """
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 @contextlib.contextmanager
-def transaction(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
-    """One short connection in one IMMEDIATE transaction: committed on success, rolled back on error."""
+def transaction(path: Path, schema: str,
+                upgrade: Callable[[sqlite3.Connection], None] | None = None) -> Iterator[sqlite3.Connection]:
+    """One short connection in one IMMEDIATE transaction: committed on success, rolled back on error.
+
+    `schema` is idempotent DDL run first; `upgrade` brings an older file's tables up to date inside
+    the transaction.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -27,6 +32,8 @@ def transaction(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
         con.executescript(schema)
         con.execute("BEGIN IMMEDIATE")
         try:
+            if upgrade is not None:
+                upgrade(con)
             yield con
             con.execute("COMMIT")
         except BaseException:
