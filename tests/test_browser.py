@@ -7,28 +7,19 @@ docs/screenshots/ for the README; otherwise in a temporary folder.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
 USER, PASSWORD = "lead", "browser-test-password"
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -54,26 +45,8 @@ def server(tmp_path_factory):
     Store(accounts).add(USER, "analyst", PASSWORD)  # every page sits behind the sign-in form
     env["HOTSPOTS_ACCOUNTS"] = str(accounts)
     env["HOTSPOTS_OPERATIONS"] = str(folder / "operations.db")
-    port = _free_port()
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    proc = subprocess.Popen(
-        [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**env, "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        assert proc.poll() is None, proc.stdout.read()
-        time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_app({**env, "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none"}) as (url, _proc):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +54,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

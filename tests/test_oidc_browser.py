@@ -11,19 +11,15 @@ import json
 import os
 import re
 import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 import warnings
 from pathlib import Path
 
 import pytest
 
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_app
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 LEAD = "lead@force.police.uk"
 STRANGER = "stranger@force.police.uk"
 SIGNED_IN = re.compile(r"^Signed in as ")  # the sidebar's line (not the refusal's "You signed in as")
@@ -31,12 +27,6 @@ SIGNED_IN = re.compile(r"^Signed in as ")  # the sidebar's line (not the refusal
 pytestmark = [pytest.mark.browser,
               pytest.mark.filterwarnings("ignore::DeprecationWarning:authlib.*"),  # the provider's Authlib calls
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +61,7 @@ def dashboard(provider, tmp_path_factory):
     folder = tmp_path_factory.mktemp("oidc")
     accounts = Store(folder / "accounts.db")
     accounts.add_sso(LEAD, "analyst", actor="test")
-    port = _free_port()
+    port = free_port()
     secrets_file = folder / "secrets.toml"
     secrets_file.write_text(
         "[auth]\n"
@@ -82,25 +72,8 @@ def dashboard(provider, tmp_path_factory):
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n', encoding="utf-8")
     env = {**os.environ, "HOTSPOTS_ACCOUNTS": str(accounts.path), "HOTSPOTS_DB": str(folder / "none.duckdb"),
            "HOTSPOTS_TILES": "none"}
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    proc = subprocess.Popen(
-        [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--secrets.files", str(secrets_file)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        assert proc.poll() is None, proc.stdout.read()
-        time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}", accounts
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_app(env, "--secrets.files", str(secrets_file), port=port) as (url, _proc):
+        yield url, accounts
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +81,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

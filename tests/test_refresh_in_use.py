@@ -19,7 +19,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, ROOT, _free_port
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
@@ -165,24 +164,14 @@ def app(tmp_path):
     shutil.copyfile(db, tmp_path / "old.duckdb")
     accounts = tmp_path / "accounts.db"
     Store(accounts).add(USER, "analyst", PASSWORD)
-    port = _free_port()
     log = open(tmp_path / "streamlit.log", "w+")
     env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": KEY, "HOTSPOTS_ACCOUNTS": str(accounts),
            "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none"}
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    proc = subprocess.Popen(
-        [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "db": db, "old": tmp_path / "old.duckdb", "env": env,
-               "folder": tmp_path, "proc": proc, "log": log}
+        with streamlit_app(env, output=log) as (url, proc):
+            yield {"url": url, "db": db, "old": tmp_path / "old.duckdb", "env": env,
+                   "folder": tmp_path, "proc": proc, "log": log}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         log.close()
 
 
@@ -235,7 +224,7 @@ async def _drive(app: dict) -> tuple[Control, dict]:
 
     ctl = Control()
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         sessions = [asyncio.create_task(_session(browser, n, app["url"], ctl)) for n in range(SESSIONS)]
         # every session has shown the old data once before the reload starts
         while not all(ctl.rounds.get(n) for n in range(SESSIONS)):
