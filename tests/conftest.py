@@ -20,3 +20,16 @@ def _private_operations_store(tmp_path, monkeypatch):
 def db(tmp_path):
     """A warehouse file of the test's own; `load_file(..., db=db)` creates it."""
     return tmp_path / "w.duckdb"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (never `playwright install`), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.app_server import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+from tests.app_server import CHROMIUM, streamlit_app
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
@@ -47,16 +47,6 @@ def server(tmp_path_factory):
     env["HOTSPOTS_OPERATIONS"] = str(folder / "operations.db")
     with streamlit_app({**env, "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none"}) as (url, _proc):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_app
+from tests.app_server import CHROMIUM, free_port, streamlit_app
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAD = "lead@force.police.uk"
@@ -74,16 +74,6 @@ def dashboard(provider, tmp_path_factory):
            "HOTSPOTS_TILES": "none"}
     with streamlit_app(env, "--secrets.files", str(secrets_file), port=port) as (url, _proc):
         yield url, accounts
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
