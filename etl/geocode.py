@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import vocab
+from etl import h3cells, vocab
 
 # Statuses that came from a lookup, and so may improve when a better lookup is loaded.
 LOOKUP_STATUSES = ("postcode", "postcode_district", "not_geocoded")
@@ -96,6 +96,7 @@ def geocode(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Geocode a staged load: rows with file coordinates already carry geocode_status 'coordinates'."""
     lookup_postcodes(con, table)
     flag_and_assign(con, table)
+    h3cells.set_cells(con, table)
 
 
 def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -122,6 +123,7 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                         f"WHERE list_contains(?, geocode_status)", [list(LOOKUP_STATUSES)])
             lookup_postcodes(con, "regeo")
         flag_and_assign(con, "regeo")
+        h3cells.set_cells(con, "regeo")
         changed[table] = con.execute("""
             SELECT count(*) FROM regeo
             WHERE _old_lat IS DISTINCT FROM lat OR _old_lon IS DISTINCT FROM lon
@@ -129,7 +131,8 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """).fetchone()[0]
         con.execute(f"""
             UPDATE {table} AS t SET lat = r.lat, lon = r.lon, geocode_status = r.geocode_status,
-                   location_flag = r.location_flag, district_code = r.district_code, lsoa_code = r.lsoa_code
+                   location_flag = r.location_flag, district_code = r.district_code, lsoa_code = r.lsoa_code,
+                   h3_7 = r.h3_7, h3_8 = r.h3_8, h3_9 = r.h3_9
             FROM regeo r WHERE t.rowid = r._rid
         """)
     con.execute("DROP TABLE IF EXISTS regeo")

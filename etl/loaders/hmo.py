@@ -15,7 +15,7 @@ CONTENT = ["licence_ref", "address", "postcode", "uprn", "file_lat", "file_lon",
            "storeys", "licence_type", "licence_holder", "licence_start", "licence_expiry"]
 STORED = ["licence_ref", "address", "postcode", "uprn", "lat", "lon", "geocode_status", "location_flag",
           "district_code", "lsoa_code", "max_occupants", "households", "storeys", "licence_type", "licence_holder",
-          "licence_start", "licence_expiry", "source", "load_id", "row_number", "row_hash"]
+          "licence_start", "licence_expiry", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9"]
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:

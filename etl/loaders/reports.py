@@ -15,7 +15,7 @@ CONTENT = ["report_ref", "received_on", "source_type_text", "address", "postcode
 STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "lat", "lon", "geocode_status",
           "location_flag", "district_code", "lsoa_code", "indicators", "indicators_text", "exploitation_type",
           "nationalities", "people_count", "grading", "source_evaluation", "intelligence_assessment",
-          "handling_code", "summary", "source", "load_id", "row_number", "row_hash"]
+          "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9"]
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 
 
