@@ -34,12 +34,8 @@ def report_hexes(con, f: Filters, resolution: int = 8) -> pd.DataFrame:
     Each placed report is counted in exactly one cell, so the cells sum to the reports on the map.
     """
     where, params = reports_where(f, "r")
-    points = con.execute(f"""
-        SELECT r.lat, r.lon, count(*) AS reports FROM reports r
-        WHERE {where} AND {PLACED.format(a='r')}
-        GROUP BY r.lat, r.lon
-    """, params).df()
-    return hexes.count_by_cell(points, resolution, "reports")
+    return hexes.counts_by_cell(con, "reports", "r", f"{where} AND {PLACED.format(a='r')}", params, resolution,
+                                "reports")
 
 
 def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.DataFrame:
@@ -50,12 +46,7 @@ def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.D
     """
     threshold = settings.min_cases(min_cases)
     where, params = cases_where(f, "c")
-    points = con.execute(f"""
-        SELECT c.lat, c.lon, count(*) AS cases FROM cases c
-        WHERE {where} AND {PLACED.format(a='c')}
-        GROUP BY c.lat, c.lon
-    """, params).df()
-    cells = hexes.count_by_cell(points, resolution, "cases")
+    cells = hexes.counts_by_cell(con, "cases", "c", f"{where} AND {PLACED.format(a='c')}", params, resolution, "cases")
     return cells[cells["cases"] >= threshold].reset_index(drop=True)
 
 

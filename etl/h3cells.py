@@ -1,10 +1,10 @@
 """H3 cells of stored points, computed once at load time so readers can GROUP BY them in SQL.
 
-DuckDB's h3 community extension needs the internet, so the cell at RESOLUTIONS' finest level
-comes from h3-py (its C library), called from DuckDB as a vectorised Python function over
-whole chunks of rows; the coarser cells are that cell's parents, by bit arithmetic on the
-64-bit index (set the resolution field, fill the finer digits with 7), which is exactly what
-h3's cellToParent does. Cells are UBIGINT, h3-py's integer form (`h3.str_to_int`).
+DuckDB's h3 community extension needs the internet, so cells come from h3-py (its C library),
+called from DuckDB as a vectorised Python function over whole chunks of rows. Each resolution
+is computed from the point itself: H3 is not exactly nested, so the res-7 cell holding a point
+is not always the parent of its res-9 cell. Cells are UBIGINT, h3-py's integer form
+(`h3.str_to_int`).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _to_cell = h3.api.basic_int.latlng_to_cell
 
 
 def _cells(lat: pa.Array, lon: pa.Array, res: pa.Array) -> pa.Array:
-    """One chunk: the cell of each (lat, lon) at `res`; NULL for a missing or unusable point."""
+    """One chunk: the cell of each (lat, lon) at `res` (a constant: the first row's); NULL without a usable point."""
     lats = lat.to_numpy(zero_copy_only=False)
     lons = lon.to_numpy(zero_copy_only=False)
     resolution = int(res[0].as_py()) if len(res) and res[0].is_valid else FINEST
@@ -36,7 +36,7 @@ def _cells(lat: pa.Array, lon: pa.Array, res: pa.Array) -> pa.Array:
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Define h3_latlng_to_cell(lat, lon, res) and h3_parent(cell, res) on this connection (idempotent)."""
+    """Define h3_latlng_to_cell(lat, lon, res) and h3_string(cell) on this connection (idempotent)."""
     try:
         con.create_function(FUNCTION, _cells, [sqltypes.DOUBLE, sqltypes.DOUBLE, sqltypes.INTEGER],
                             sqltypes.UBIGINT, type="arrow", null_handling="special", side_effects=False)
@@ -44,29 +44,20 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
         pass  # already defined on this connection
     except duckdb.CatalogException:
         pass
-    con.execute(f"""
-        CREATE OR REPLACE TEMP MACRO h3_parent(cell, res) AS
-            (cell & ~(15::UBIGINT << 52)) | (CAST(res AS UBIGINT) << 52) | ((1::UBIGINT << (3 * (15 - res))) - 1);
-        CREATE OR REPLACE TEMP MACRO h3_string(cell) AS lower(hex(cell));
-    """)
+    con.execute("CREATE OR REPLACE TEMP MACRO h3_string(cell) AS lower(hex(cell))")
 
 
 def cell_columns_sql(lat: str = "lat", lon: str = "lon") -> str:
     """SELECT-list items h3_7, h3_8, h3_9 for a point (NULL without one)."""
-    finest = f"{FUNCTION}({lat}, {lon}, {FINEST})"
-    items = []
-    for r in RESOLUTIONS:
-        items.append(f"{finest} AS h3_{r}" if r == FINEST else f"h3_parent({finest}, {r}) AS h3_{r}")
-    return ", ".join(items)
+    return ", ".join(f"{FUNCTION}({lat}, {lon}, {r}) AS h3_{r}" for r in RESOLUTIONS)
 
 
 def set_cells(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Add the cell columns to a working table if missing, and fill them from its lat/lon."""
     for column in COLUMNS:
         con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} UBIGINT")
-    con.execute(f"UPDATE {table} SET h3_{FINEST} = {FUNCTION}(lat, lon, {FINEST})")
-    parents = ", ".join(f"h3_{r} = h3_parent(h3_{FINEST}, {r})" for r in RESOLUTIONS if r != FINEST)
-    con.execute(f"UPDATE {table} SET {parents}")
+    sets = ", ".join(f"h3_{r} = {FUNCTION}(lat, lon, {r})" for r in RESOLUTIONS)
+    con.execute(f"UPDATE {table} SET {sets}")
 
 
 def to_strings(cells) -> np.ndarray:
