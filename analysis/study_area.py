@@ -30,21 +30,49 @@ def district_shapes(con: duckdb.DuckDBPyConnection) -> list:
     return [shape(json.loads(r[0])) for r in rows]
 
 
-def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, lat: np.ndarray, lon: np.ndarray,
-                     buffer_m: float = 2000) -> tuple[np.ndarray, str]:
-    """Sorted cell ids, and how the area was drawn (said on the map and in exports)."""
-    shapes = district_shapes(con)
-    if shapes:
-        area, how = shapely.union_all(shapes), "the loaded district boundaries"
-    elif len(lat):
-        area, how = _buffered_hull(lat, lon, buffer_m), f"the reports' extent plus {buffer_m / 1000:g} km (no boundaries loaded)"
-    else:
-        return np.array([], dtype=object), "no boundaries and no geocoded reports"
+def _districts_identity(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Which district boundaries are loaded (code, load, size of the shape): a new load changes it."""
+    return tuple(con.execute("""
+        SELECT code, load_id, ST_NPoints(geometry), ST_Area(geometry) FROM boundaries
+        WHERE level = 'district' AND list_contains(?, code) ORDER BY code
+    """, [list(vocab.area_districts())]).fetchall())
+
+
+def has_districts(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(_districts_identity(con))
+
+
+_AREA_CACHE: dict[tuple, np.ndarray] = {}   # (boundaries identity, resolution) → sorted cells; small
+
+
+def _cells_of(area, resolution: int) -> np.ndarray:
     cells = set()
     for polygon in getattr(area, "geoms", [area]):
         cells |= set(h3.h3shape_to_cells_experimental(h3.geo_to_h3shape(mapping(polygon)), resolution,
                                                       contain="overlap"))
-    return np.array(sorted(cells), dtype=object), how
+    return np.array(sorted(cells), dtype=object)
+
+
+def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, lat: np.ndarray, lon: np.ndarray,
+                     buffer_m: float = 2000) -> tuple[np.ndarray, str]:
+    """Sorted cell ids, and how the area was drawn (said on the map and in exports).
+
+    With district boundaries the area depends only on them, so it is computed once per set of
+    boundaries and resolution (cached by their identity); `lat`/`lon` are then not used.
+    """
+    identity = _districts_identity(con)
+    if identity:
+        key = (identity, int(resolution))
+        if key not in _AREA_CACHE:
+            if len(_AREA_CACHE) >= 16:
+                _AREA_CACHE.clear()
+            _AREA_CACHE[key] = _cells_of(shapely.union_all(district_shapes(con)), int(resolution))
+        return _AREA_CACHE[key].copy(), "the loaded district boundaries"
+    if len(lat):
+        area, how = _buffered_hull(lat, lon, buffer_m), f"the reports' extent plus {buffer_m / 1000:g} km (no boundaries loaded)"
+    else:
+        return np.array([], dtype=object), "no boundaries and no geocoded reports"
+    return _cells_of(area, resolution), how
 
 
 def _buffered_hull(lat: np.ndarray, lon: np.ndarray, buffer_m: float):
