@@ -13,17 +13,13 @@ import pandas as pd
 
 from etl import h3cells
 
-_cells_registered: "set[int]" = set()
-
 
 def cell_sql(con, resolution: int, alias: str) -> str:
     """SQL for the H3 cell (UBIGINT) of `alias`'s point at `resolution`: the stored column when there is one."""
     resolution = int(resolution)
     if resolution in h3cells.RESOLUTIONS:
         return f"{alias}.h3_{resolution}"
-    if id(con) not in _cells_registered:
-        h3cells.register(con)
-        _cells_registered.add(id(con))
+    h3cells.register(con)
     return f"h3_latlng_to_cell({alias}.lat, {alias}.lon, {resolution})"
 
 

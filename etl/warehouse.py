@@ -61,13 +61,18 @@ class Warehouse:
             return None
         return (st.st_ino, st.st_mtime_ns)
 
-    def connect_read_only(self, retries: int = 20, delay: float = 0.05) -> duckdb.DuckDBPyConnection:
+    def connect_read_only(self, retries: int = 20, delay: float = 0.05,
+                          config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+        """`config`: DuckDB settings, e.g. {"memory_limit": "1GB", "threads": "2"}, SET after connecting (DuckDB
+        refuses a second connection to a file open in this process with a different configuration)."""
         if not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}: run `python -m etl init` or `python -m etl demo`")
         last: Exception | None = None
         for _ in range(retries):
             try:
                 con = duckdb.connect(str(self.path), read_only=True)
+                for name, value in (config or {}).items():
+                    con.execute(f"SET GLOBAL {name} = ?", [str(value)])
                 load_spatial(con)
                 return con
             except duckdb.IOException as exc:  # a swap in progress, or a legacy writer holding the file
