@@ -63,10 +63,12 @@ def crowded_sql(alias: str = "ra") -> tuple[str, list]:
             [int(pu["min_people"]), list(pu["indicators"])])
 
 
-def best_position(alias: str = "ra") -> str:
-    """SQL aggregate: the most precise, newest usable point of a group of reports (a struct lat, lon)."""
+def best_position(alias: str = "ra", cell: str | None = None) -> str:
+    """SQL aggregate: the most precise, newest usable point of a group of reports (a struct lat, lon;
+    and `cell`, the point's H3 cell column, when named)."""
     a = alias
-    return (f"first(struct_pack(lat := {a}.lat, lon := {a}.lon) ORDER BY {POSITION_RANK.format(a=a)}, "
+    extra = f", cell := {a}.{cell}" if cell else ""
+    return (f"first(struct_pack(lat := {a}.lat, lon := {a}.lon{extra}) ORDER BY {POSITION_RANK.format(a=a)}, "
             f"{a}.received_on DESC, {a}.source, {a}.report_ref) "
             f"FILTER (WHERE {a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL)")
 
@@ -78,7 +80,7 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
     also passes every other filter. Columns: the report's own, `addr_key`, `in_view`, the
     matched licence (licence_ref, licence_source, licence_address, licence_postcode,
     licence_lat, licence_lon, licence_flag, licence_district, max_occupants, licence_expiry,
-    licence_status; all NULL when none matches) and `group_key`, one value per address:
+    licence_status, licence_h3_7/8/9; all NULL when none matches) and `group_key`, one value per address:
     the licence when one matches, else the normalised address and postcode.
     """
     view_sql, view_params = reports_where(f, "r")
@@ -91,7 +93,7 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
             SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                    r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
                    r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
-                   r.exploitation_type, r.summary,
+                   r.exploitation_type, r.summary, r.h3_7, r.h3_8, r.h3_9,
                    ({view_sql}) AS in_view,
                    {key_r} AS addr_key
             FROM reports r
@@ -104,6 +106,7 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
                h.postcode AS licence_postcode, h.lat AS licence_lat, h.lon AS licence_lon,
                h.location_flag AS licence_flag, h.district_code AS licence_district, h.max_occupants,
                h.licence_expiry, {status_sql} AS licence_status,
+               h.h3_7 AS licence_h3_7, h.h3_8 AS licence_h3_8, h.h3_9 AS licence_h3_9,
                {key_h} AS l_key, {house_number(key_h)} AS l_house
         FROM hmo_licences h
     ),
