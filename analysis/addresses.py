@@ -139,8 +139,8 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
 def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     """A query: one row per possible unlicensed HMO in `scope(f)`.
 
-    Columns: group_key, address and postcode (as last reported), pos (struct lat, lon: the
-    most precise usable point; NULL when no report could be placed), district_code, reports,
+    Columns: group_key, address and postcode (as last reported), pos (struct lat, lon, cell: the
+    most precise usable point and its res-7 H3 cell; NULL when no report could be placed), district_code, reports,
     max_people, source (the report sources), last_report.
     """
     cte, params = report_addresses(scope(f), today)
@@ -150,7 +150,7 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     SELECT group_key,
            first(ra.address ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS address,
            first(ra.postcode ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS postcode,
-           {best_position('ra')} AS pos,
+           {best_position('ra', 'h3_7')} AS pos,
            mode(ra.district_code) AS district_code,
            count(*) AS reports, max(ra.people_count) AS max_people,
            string_agg(DISTINCT ra.source, '; ' ORDER BY ra.source) AS source,

@@ -49,6 +49,7 @@ log = logging.getLogger("hotspots.dashboard")
 QUERIES: dict[str, tuple[str, str]] = {
     "report_hexes": ("analysis.map_layers", "report_hexes"),
     "hmo_markers": ("analysis.map_layers", "hmo_markers"),
+    "hmo_marker_layer": ("analysis.map_layers", "hmo_marker_layer"),
     "report_points": ("analysis.map_layers", "report_points"),
     "case_hexes": ("analysis.map_layers", "case_hexes"),
     "district_geojson": ("analysis.map_layers", "district_geojson"),
