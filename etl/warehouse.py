@@ -36,6 +36,13 @@ def spatial_extension_path() -> str:
     return matches[-1]
 
 
+def etl_memory_limit() -> str | None:
+    """DuckDB's memory_limit for a writer: $HOTSPOTS_ETL_MEMORY (e.g. '2GB', 'none'), else 1GB, so a
+    national load stays within ~2 GB of RAM in all (Python and the reader's buffers on top)."""
+    value = os.environ.get("HOTSPOTS_ETL_MEMORY", "1GB").strip()
+    return None if value.lower() in ("", "none", "default") else value
+
+
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{spatial_extension_path()}'")
 
@@ -102,6 +109,10 @@ class Warehouse:
                 shutil.copyfile(self.path, staged)
             con = duckdb.connect(str(staged))
             try:
+                limit = etl_memory_limit()
+                if limit:
+                    # Over it, DuckDB spills to `<copy>.tmp/` instead of growing (its default is 80% of RAM).
+                    con.execute("SET memory_limit = ?", [limit])
                 load_spatial(con)
                 con.execute("BEGIN TRANSACTION")
                 yield con
