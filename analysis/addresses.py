@@ -14,29 +14,21 @@ import datetime as dt
 from dataclasses import replace
 
 from analysis import settings
+from etl import address_keys
 from analysis.filters import Filters, reports_where
-
-# A UK postcode at the very end of an address, with what separates it from the rest.
-_TRAILING_POSTCODE = r"(^|[^\pL\pN])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[^\pL\pN]*$"
-_NOT_ALNUM = r"[^\pL\pN]+"
 
 # How precise a position is, best first: a point from the file, a full postcode, an outward code.
 POSITION_RANK = ("CASE {a}.geocode_status WHEN 'coordinates' THEN 0 WHEN 'postcode' THEN 1 ELSE 2 END")
 
 
 def address_key(col: str) -> str:
-    """SQL: the normalised address used to group reports and match licences."""
-    return (f"trim(regexp_replace(regexp_replace(upper(coalesce({col}, '')), '{_TRAILING_POSTCODE}', ''),"
-            f" '{_NOT_ALNUM}', ' ', 'g'))")
+    """SQL: the normalised address used to group reports and match licences (stored as `addr_key`)."""
+    return address_keys.address_key(col)
 
 
 def house_number(key_sql: str) -> str:
-    """SQL: the house number in a normalised address: the number before a street word, else the first one.
-
-    "FLAT 2 14 MILL LANE" gives 14; "12A MILL LANE" gives 12A; "MILL FARM" gives NULL.
-    """
-    return (f"coalesce(nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?) \\pL', 1), ''),"
-            f" nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?)\\b', 1), ''))")
+    """SQL: the house number in a normalised address (stored as `house_no`); see etl/address_keys.py."""
+    return address_keys.house_number(key_sql)
 
 
 def licence_status(alias: str, today: dt.date) -> tuple[str, list]:
@@ -86,28 +78,27 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(scope(f), "r")
     status_sql, status_params = licence_status("h", today)
-    key_r, key_h = address_key("r.address"), address_key("h.address")
     sql = f"""
     rep AS (
         SELECT * FROM (
             SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                    r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
                    r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
-                   r.exploitation_type, r.summary, r.h3_7, r.h3_8, r.h3_9,
+                   r.exploitation_type, r.summary, r.h3_7, r.h3_8, r.h3_9, r.house_no,
                    ({view_sql}) AS in_view,
-                   {key_r} AS addr_key
+                   r.addr_key
             FROM reports r
             WHERE {scope_sql}
         ) WHERE addr_key <> ''
     ),
-    rep_keys AS (SELECT DISTINCT addr_key, postcode, {house_number('addr_key')} AS house_no FROM rep),
+    rep_keys AS (SELECT DISTINCT addr_key, postcode, house_no FROM rep),
     lic AS (
         SELECT h.licence_ref, h.source AS licence_source, h.address AS licence_address,
                h.postcode AS licence_postcode, h.lat AS licence_lat, h.lon AS licence_lon,
                h.location_flag AS licence_flag, h.district_code AS licence_district, h.max_occupants,
                h.licence_expiry, {status_sql} AS licence_status,
                h.h3_7 AS licence_h3_7, h.h3_8 AS licence_h3_8, h.h3_9 AS licence_h3_9,
-               {key_h} AS l_key, {house_number(key_h)} AS l_house
+               h.addr_key AS l_key, h.house_no AS l_house
         FROM hmo_licences h
     ),
     lic_matches AS (
@@ -127,7 +118,7 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
                                    ORDER BY how, licence_expiry DESC NULLS LAST, licence_source, licence_ref) = 1
     ),
     rep_addr AS (
-        SELECT rep.*, b.* EXCLUDE (addr_key, postcode),
+        SELECT rep.* EXCLUDE (house_no), b.* EXCLUDE (addr_key, postcode),
                CASE WHEN b.licence_ref IS NOT NULL THEN 'L|' || b.licence_source || '|' || b.licence_ref
                     ELSE 'A|' || rep.addr_key || '|' || coalesce(rep.postcode, '') END AS group_key
         FROM rep LEFT JOIN lic_best b

@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import h3cells, migrate
+from etl import address_keys, h3cells, migrate
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -28,6 +28,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     migrate.upgrade(con)
     con.execute(MACROS.read_text())
     h3cells.register(con)
+    address_keys.register(con)
 
 
 def file_sha256(path: Path) -> str:

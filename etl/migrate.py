@@ -43,9 +43,10 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     have = current_version(con)
     if have < latest_version():
-        from etl import h3cells
+        from etl import address_keys, h3cells
 
-        h3cells.register(con)  # a migration may compute H3 cells (0002)
+        h3cells.register(con)        # a migration may compute H3 cells (0002)
+        address_keys.register(con)   # ... or address keys (0003)
     applied = []
     for version, name, path in available():
         if version <= have:

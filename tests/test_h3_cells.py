@@ -71,10 +71,14 @@ def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path
                district_code, lsoa_code, max_occupants, households, storeys, licence_type,
                licence_holder, licence_start, licence_expiry, source, load_id
         FROM hmo_licence_history WHERE ended_load_id IS NULL""")
+    for table in ("reports", "hmo_licence_history"):
+        for column in ("addr_key", "house_no"):
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("DELETE FROM schema_migrations WHERE version >= 2")
     assert migrate.current_version(con) == 1
     applied = migrate.upgrade(con)
-    assert "0002_h3_cells" in applied
+    assert applied[:2] == ["0002_h3_cells", "0003_address_keys"]
+    assert con.execute("SELECT count(*) FROM reports WHERE addr_key IS NULL").fetchone()[0] == 0
     for table in TABLES:
         assert _check(con, table) > 0, table
     assert con.execute("SELECT count(*) FROM hmo_licences WHERE h3_8 IS NOT NULL").fetchone()[0] > 0
@@ -98,5 +102,23 @@ def test_regeocoded_rows_get_new_cells(tmp_path):
     con = Warehouse(db).connect_read_only()
     try:
         assert _check(con, "reports") == 1
+    finally:
+        con.close()
+
+
+def test_stored_address_keys_equal_the_expressions(demo_db):  # noqa: F811
+    """Migration 0003 / the loaders: addr_key and house_no are the matching expressions of the address."""
+    from etl import address_keys
+
+    con = Warehouse(demo_db).connect_read_only()
+    try:
+        for table in ("reports", "hmo_licence_history"):
+            key = address_keys.address_key("address")
+            bad = con.execute(f"""
+                SELECT count(*) FROM {table}
+                WHERE addr_key IS DISTINCT FROM {key} OR house_no IS DISTINCT FROM {address_keys.house_number(key)}
+            """).fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM {table} WHERE addr_key <> ''").fetchone()[0]
+            assert bad == 0 and total > 0, table
     finally:
         con.close()
