@@ -13,6 +13,7 @@ import h3
 import numpy as np
 import shapely
 from pyproj import Transformer
+from scipy.spatial import ConvexHull, QhullError
 from shapely.geometry import mapping, shape
 
 from analysis import hexes
@@ -76,9 +77,19 @@ def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, lat: np.nd
 
 
 def _buffered_hull(lat: np.ndarray, lon: np.ndarray, buffer_m: float):
-    """Buffer in metres (British National Grid), then back to WGS84."""
+    """Buffer in metres (British National Grid), then back to WGS84.
+
+    The hull of a million points is the hull of its vertices: qhull finds those cheaply, and GEOS
+    then draws the hull from them alone (the same polygon it would draw from every point).
+    """
     x, y = _TO_BNG.transform(lon, lat)
-    hull = shapely.MultiPoint(np.column_stack([x, y])).convex_hull.buffer(buffer_m)
+    xy = np.column_stack([x, y])
+    if len(xy) > 1000:
+        try:
+            xy = xy[ConvexHull(xy).vertices]
+        except QhullError:   # all points on a line, or too few distinct: GEOS copes with those
+            pass
+    hull = shapely.MultiPoint(xy).convex_hull.buffer(buffer_m)
     return shapely.transform(hull, lambda xy: np.column_stack(_FROM_BNG.transform(xy[:, 0], xy[:, 1])))
 
 
