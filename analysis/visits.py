@@ -51,14 +51,18 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100) -> pd.DataFram
     last_visit is always empty for now: no visit data is loaded yet. Reports without an
     address are not listed (there is no door to knock on); they still count on the map.
     """
-    rows = _ranked(con, f, today)
-    if settings.section("visits")["context"]["include_unreported_licences"]:
-        rows = pd.concat([rows, _unreported_licences(con, f, today, rows)], ignore_index=True)
-    if rows.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    rows = _with_context(con, f, today, rows)
-    rows = rows.sort_values(["score", "last_report", "reports", "address"], ascending=[False, False, False, True],
-                            na_position="last").head(limit if limit else None).reset_index(drop=True)
+    try:
+        rows = _ranked(con, f, today)
+        if settings.section("visits")["context"]["include_unreported_licences"]:
+            rows = pd.concat([rows, _unreported_licences(con, f, today, rows)], ignore_index=True)
+        if rows.empty:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        rows = _with_context(con, f, today, rows)
+        rows = rows.sort_values(["score", "last_report", "reports", "address"], ascending=[False, False, False, True],
+                                na_position="last").head(limit if limit else None).reset_index(drop=True)
+        rows = _with_lists(con, rows)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_RANKED}")
     names = settings.district_names(con)
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
                         for c in rows["district_code"]]
@@ -79,7 +83,23 @@ def _cell_column(resolution: int) -> str | None:
     return f"h3_{resolution}" if resolution in h3cells.RESOLUTIONS else None
 
 
+_RANKED = "visit_ranked"    # a temp table: every address's row, its lists fetched only for the listed ones
+
+
+def _with_lists(con, rows: pd.DataFrame) -> pd.DataFrame:
+    """The indicator codes and nationalities of the listed addresses (empty for unreported licences)."""
+    keys = [k for k in rows["group_key"] if isinstance(k, str)]
+    lists = con.execute(f"SELECT group_key, codes, nationalities FROM {_RANKED} WHERE group_key IN "
+                        f"(SELECT unnest(?::VARCHAR[]))", [keys]).df() if keys else pd.DataFrame(
+        {"group_key": [], "codes": [], "nationalities": []})
+    by_key = {k: (c, n) for k, c, n in zip(lists["group_key"], lists["codes"], lists["nationalities"])}
+    rows["codes"] = [by_key[k][0] if k in by_key else [] for k in rows["group_key"]]
+    rows["nationalities"] = [by_key[k][1] if k in by_key else [] for k in rows["group_key"]]
+    return rows
+
+
 def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
+    """One row per address with reports in the view; the list columns stay in the temp table (_with_lists)."""
     vs = settings.section("visits")
     cell = _cell_column(_hotspot_resolution())
     ref = min(today, f.date_to)
@@ -132,7 +152,7 @@ def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
                coalesce(licence_ref IS NOT NULL AND max_people > max_occupants, false) AS over_occupied
         FROM g
     )
-    SELECT coalesce(licence_address, report_address) AS address,
+    SELECT group_key, coalesce(licence_address, report_address) AS address,
            coalesce(licence_postcode, report_postcode) AS postcode,
            coalesce(licence_district, report_district) AS district_code,
            coalesce(licence_pos, report_pos).lat AS lat, coalesce(licence_pos, report_pos).lon AS lon,
@@ -154,7 +174,8 @@ def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
         float(bonus["expired"]), float(bonus["expiring"]), float(bonus["possible_unlicensed"]),
         float(bonus["over_occupied"]),
     ]
-    return con.execute(sql, all_params).df()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", all_params)
+    return con.execute(f"SELECT * EXCLUDE (codes, nationalities) FROM {_RANKED}").df()
 
 
 def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
@@ -265,8 +286,7 @@ def _unreported_licences(con, f: Filters, today: dt.date, ranked: pd.DataFrame) 
         "top_graded": 0, "last_report": pd.NaT, "licence_status": licences["status"], "over_occupied": False,
         "max_people": np.nan, "max_occupants": licences["max_occupants"].astype("Int64"),
         "licence_expiry": pd.to_datetime(licences["licence_expiry"]),
-        "licence_ref": licences["licence_ref"], "codes": [[] for _ in range(len(licences))],
-        "nationalities": [[] for _ in range(len(licences))],
+        "licence_ref": licences["licence_ref"], "group_key": None,
         "score": licences["status"].map({"expired": bonus["expired"], "expiring": bonus["expiring"]}).fillna(0.0),
     })
 
@@ -279,15 +299,18 @@ def _with_context(con, f: Filters, today: dt.date, rows: pd.DataFrame) -> pd.Dat
     bonus, lookback = vs["bonus"], int(vs["context"]["cases_lookback_days"])
     rows = rows.copy()
     result = hotspots.compute(con, f)
+    # Cells as integers (h3-py's int form): the stored column, else computed here.
     if _cell_column(result.resolution):
-        cells = pd.Series(rows["_cell"].to_numpy(), index=rows.index).map(
-            lambda c: format(int(c), "x") if pd.notna(c) else None)
+        cells = pd.Series(rows["_cell"].astype("UInt64").to_numpy(dtype=np.uint64, na_value=0), index=rows.index)
     else:
-        placed = rows["lat"].notna() & rows["lon"].notna()
-        cells = pd.Series(None, index=rows.index, dtype=object)
-        cells[placed] = hexes.cells_for(rows.loc[placed, "lat"], rows.loc[placed, "lon"], result.resolution)
+        placed = (rows["lat"].notna() & rows["lon"].notna()).to_numpy()
+        ints = np.zeros(len(rows), dtype=np.uint64)
+        ints[placed] = hexes.to_ints(hexes.cells_for(rows.loc[placed, "lat"], rows.loc[placed, "lon"],
+                                                     result.resolution))
+        cells = pd.Series(ints, index=rows.index)
     reliable = result.warning is None  # below ~30 reports Gi* is noise: no hotspot bonus then
-    bins = pd.Series(np.maximum(result.cells["gi_bin"].to_numpy(dtype=int), 0), index=result.cells["h3"])
+    bins = pd.Series(np.maximum(result.cells["gi_bin"].to_numpy(dtype=int), 0),
+                     index=np.array(hexes.to_ints(result.cells["h3"]), dtype=np.uint64))
     rows["gi_bin"] = cells.map(bins).fillna(0).astype(int) if reliable else 0
     hot_bonus = {0: 0.0, 1: bonus["hotspot_90"], 2: bonus["hotspot_95"], 3: bonus["hotspot_99"]}
     case_cells = _case_counts(con, f, lookback, result.resolution)
@@ -295,8 +318,9 @@ def _with_context(con, f: Filters, today: dt.date, rows: pd.DataFrame) -> pd.Dat
     nearby_of: Counter = Counter()            # a cell → cases in it and its neighbours (the disk is symmetric)
     for case_cell, n in case_cells.items():
         for neighbour in hexes.disk(case_cell, ring):
-            nearby_of[neighbour] += n
-    nearby = cells.map(lambda c: nearby_of.get(c, 0) if c else 0).astype(int)
+            nearby_of[int(neighbour, 16)] += n
+    nearby = cells.map(pd.Series(nearby_of, dtype="int64")).fillna(0).astype(int) if nearby_of else \
+        pd.Series(0, index=rows.index)
     rows["cases_nearby"] = nearby.where(nearby >= settings.min_cases(), 0)
     rows["cases_days"] = lookback
     rows["score"] = (rows["score"].astype(float) + rows["gi_bin"].map(hot_bonus)
