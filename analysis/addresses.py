@@ -69,7 +69,8 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
     """CTE definitions (for `WITH ...`) ending in `rep_addr`: one row per report with an address.
 
     Reports are those in `scope(f)` (dates and districts); `in_view` says whether the report
-    also passes every other filter. Columns: the report's own, `addr_key`, `in_view`, the
+    also passes every other filter. Columns: the report's own (not its summary: this CTE is materialised,
+    and the free text is the bulk of a report), `addr_key`, `in_view`, the
     matched licence (licence_ref, licence_source, licence_address, licence_postcode,
     licence_lat, licence_lon, licence_flag, licence_district, max_occupants, licence_expiry,
     licence_status, licence_h3_7/8/9; all NULL when none matches) and `group_key`, one value per address:
@@ -84,7 +85,7 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
             SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                    r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
                    r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
-                   r.exploitation_type, r.summary, r.h3_7, r.h3_8, r.h3_9, r.house_no,
+                   r.exploitation_type, r.h3_7, r.h3_8, r.h3_9, r.house_no,
                    ({view_sql}) AS in_view,
                    r.addr_key
             FROM reports r
