@@ -14,29 +14,21 @@ import datetime as dt
 from dataclasses import replace
 
 from analysis import settings
+from etl import address_keys
 from analysis.filters import Filters, reports_where
-
-# A UK postcode at the very end of an address, with what separates it from the rest.
-_TRAILING_POSTCODE = r"(^|[^\pL\pN])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[^\pL\pN]*$"
-_NOT_ALNUM = r"[^\pL\pN]+"
 
 # How precise a position is, best first: a point from the file, a full postcode, an outward code.
 POSITION_RANK = ("CASE {a}.geocode_status WHEN 'coordinates' THEN 0 WHEN 'postcode' THEN 1 ELSE 2 END")
 
 
 def address_key(col: str) -> str:
-    """SQL: the normalised address used to group reports and match licences."""
-    return (f"trim(regexp_replace(regexp_replace(upper(coalesce({col}, '')), '{_TRAILING_POSTCODE}', ''),"
-            f" '{_NOT_ALNUM}', ' ', 'g'))")
+    """SQL: the normalised address used to group reports and match licences (stored as `addr_key`)."""
+    return address_keys.address_key(col)
 
 
 def house_number(key_sql: str) -> str:
-    """SQL: the house number in a normalised address: the number before a street word, else the first one.
-
-    "FLAT 2 14 MILL LANE" gives 14; "12A MILL LANE" gives 12A; "MILL FARM" gives NULL.
-    """
-    return (f"coalesce(nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?) \\pL', 1), ''),"
-            f" nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?)\\b', 1), ''))")
+    """SQL: the house number in a normalised address (stored as `house_no`); see etl/address_keys.py."""
+    return address_keys.house_number(key_sql)
 
 
 def licence_status(alias: str, today: dt.date) -> tuple[str, list]:
@@ -63,10 +55,12 @@ def crowded_sql(alias: str = "ra") -> tuple[str, list]:
             [int(pu["min_people"]), list(pu["indicators"])])
 
 
-def best_position(alias: str = "ra") -> str:
-    """SQL aggregate: the most precise, newest usable point of a group of reports (a struct lat, lon)."""
+def best_position(alias: str = "ra", cell: str | None = None) -> str:
+    """SQL aggregate: the most precise, newest usable point of a group of reports (a struct lat, lon;
+    and `cell`, the point's H3 cell column, when named)."""
     a = alias
-    return (f"first(struct_pack(lat := {a}.lat, lon := {a}.lon) ORDER BY {POSITION_RANK.format(a=a)}, "
+    extra = f", cell := {a}.{cell}" if cell else ""
+    return (f"first(struct_pack(lat := {a}.lat, lon := {a}.lon{extra}) ORDER BY {POSITION_RANK.format(a=a)}, "
             f"{a}.received_on DESC, {a}.source, {a}.report_ref) "
             f"FILTER (WHERE {a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL)")
 
@@ -75,36 +69,37 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
     """CTE definitions (for `WITH ...`) ending in `rep_addr`: one row per report with an address.
 
     Reports are those in `scope(f)` (dates and districts); `in_view` says whether the report
-    also passes every other filter. Columns: the report's own, `addr_key`, `in_view`, the
+    also passes every other filter. Columns: the report's own (not its summary: this CTE is materialised,
+    and the free text is the bulk of a report), `addr_key`, `in_view`, the
     matched licence (licence_ref, licence_source, licence_address, licence_postcode,
     licence_lat, licence_lon, licence_flag, licence_district, max_occupants, licence_expiry,
-    licence_status; all NULL when none matches) and `group_key`, one value per address:
+    licence_status, licence_h3_7/8/9; all NULL when none matches) and `group_key`, one value per address:
     the licence when one matches, else the normalised address and postcode.
     """
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(scope(f), "r")
     status_sql, status_params = licence_status("h", today)
-    key_r, key_h = address_key("r.address"), address_key("h.address")
     sql = f"""
     rep AS (
         SELECT * FROM (
             SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                    r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
                    r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
-                   r.exploitation_type, r.summary,
+                   r.exploitation_type, r.h3_7, r.h3_8, r.h3_9, r.house_no,
                    ({view_sql}) AS in_view,
-                   {key_r} AS addr_key
+                   r.addr_key
             FROM reports r
             WHERE {scope_sql}
         ) WHERE addr_key <> ''
     ),
-    rep_keys AS (SELECT DISTINCT addr_key, postcode, {house_number('addr_key')} AS house_no FROM rep),
+    rep_keys AS (SELECT DISTINCT addr_key, postcode, house_no FROM rep),
     lic AS (
         SELECT h.licence_ref, h.source AS licence_source, h.address AS licence_address,
                h.postcode AS licence_postcode, h.lat AS licence_lat, h.lon AS licence_lon,
                h.location_flag AS licence_flag, h.district_code AS licence_district, h.max_occupants,
                h.licence_expiry, {status_sql} AS licence_status,
-               {key_h} AS l_key, {house_number(key_h)} AS l_house
+               h.h3_7 AS licence_h3_7, h.h3_8 AS licence_h3_8, h.h3_9 AS licence_h3_9,
+               h.addr_key AS l_key, h.house_no AS l_house
         FROM hmo_licences h
     ),
     lic_matches AS (
@@ -124,7 +119,7 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
                                    ORDER BY how, licence_expiry DESC NULLS LAST, licence_source, licence_ref) = 1
     ),
     rep_addr AS (
-        SELECT rep.*, b.* EXCLUDE (addr_key, postcode),
+        SELECT rep.* EXCLUDE (house_no), b.* EXCLUDE (addr_key, postcode),
                CASE WHEN b.licence_ref IS NOT NULL THEN 'L|' || b.licence_source || '|' || b.licence_ref
                     ELSE 'A|' || rep.addr_key || '|' || coalesce(rep.postcode, '') END AS group_key
         FROM rep LEFT JOIN lic_best b
@@ -136,8 +131,8 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
 def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     """A query: one row per possible unlicensed HMO in `scope(f)`.
 
-    Columns: group_key, address and postcode (as last reported), pos (struct lat, lon: the
-    most precise usable point; NULL when no report could be placed), district_code, reports,
+    Columns: group_key, address and postcode (as last reported), pos (struct lat, lon, cell: the
+    most precise usable point and its res-7 H3 cell; NULL when no report could be placed), district_code, reports,
     max_people, source (the report sources), last_report.
     """
     cte, params = report_addresses(scope(f), today)
@@ -147,7 +142,7 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     SELECT group_key,
            first(ra.address ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS address,
            first(ra.postcode ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS postcode,
-           {best_position('ra')} AS pos,
+           {best_position('ra', 'h3_7')} AS pos,
            mode(ra.district_code) AS district_code,
            count(*) AS reports, max(ra.people_count) AS max_people,
            string_agg(DISTINCT ra.source, '; ' ORDER BY ra.source) AS source,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import hexes, hotspots, kde, settings, study_area
-from analysis.filters import Filters
+from analysis.filters import Filters, reports_where
 from analysis.gistar import gi_star, neighbour_weights
 
 METHODS = ("counts", "kde", "gi_star")
@@ -40,15 +40,26 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
     resolution = resolution or cfg["aggregation"]["resolution"]
     end = _month_start(f.date_to)
     first = _add_months(end, -(bt["months"] + bt["window_months"]))
-    points = hotspots.report_points(con, replace(f, date_from=first, date_to=f.date_to))
-    cells, _ = study_area.study_area_cells(con, resolution, points["lat"].to_numpy(), points["lon"].to_numpy(),
+    where, params = reports_where(replace(f, date_from=first, date_to=f.date_to), "r")
+    placed = f"{where} AND r.lat IS NOT NULL AND r.location_flag IS NULL"
+    cells, _ = study_area.study_area_cells(con, resolution, *hotspots._hull_points(con, placed, params),
                                            cfg["aggregation"]["hull_buffer_m"])
     if len(cells) < 2:
         return Backtest(pd.DataFrame(), pd.DataFrame(), "Not enough data to test the hotspots.",
                         "No geocoded reports match these filters, so there is nothing to test.")
-    index = hotspots._positions(cells, study_area.to_cells(points["lat"].to_numpy(), points["lon"].to_numpy(),
-                                                           resolution))
-    month = pd.to_datetime(points["received_on"]).dt.to_period("M")
+    cell_ints = np.array(hexes.to_ints(cells), dtype=np.uint64)
+    cell = hexes.cell_sql(con, resolution, "r")
+    # Distinct points per month with their cell and count: enough for the counts and the kernel density alike.
+    pts = con.execute(f"""
+        SELECT r.lat, r.lon, any_value({cell}) AS cell, date_trunc('month', r.received_on) AS month, count(*) AS n
+        FROM reports r WHERE {placed}
+        GROUP BY r.lat, r.lon, date_trunc('month', r.received_on)
+    """, params).fetchnumpy()
+    index = hotspots._positions(cell_ints, np.asarray(pts["cell"], dtype=np.uint64))
+    month = pd.PeriodIndex(pd.to_datetime(pts["month"]), freq="M")
+    weight = np.asarray(pts["n"], dtype=float)
+    train_points = pd.DataFrame({"lat": np.asarray(pts["lat"], dtype=float), "lon": np.asarray(pts["lon"], dtype=float),
+                                 "n": weight})
     w = neighbour_weights(cells, cfg["gi_star"]["rings"])
     centres = hexes.cell_geometry(cells)[["lat", "lon"]].to_numpy()
     rows = []
@@ -56,9 +67,9 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
         target = pd.Period(_add_months(end, -step), "M")
         train = (month >= target - bt["window_months"]) & (month < target) & (index >= 0)
         test = (month == target) & (index >= 0)
-        train_counts = np.bincount(index[train], minlength=len(cells)).astype(float)
-        test_counts = np.bincount(index[test], minlength=len(cells)).astype(float)
-        flagged = _flags(train_counts, w, centres, points[train], cfg)
+        train_counts = np.bincount(index[train], weights=weight[train], minlength=len(cells)).astype(float)
+        test_counts = np.bincount(index[test], weights=weight[test], minlength=len(cells)).astype(float)
+        flagged = _flags(train_counts, w, centres, train_points[train], cfg)
         for method, mask in flagged.items():
             rows.append(_score(str(target), method, mask, train_counts, test_counts))
     months = pd.DataFrame(rows)
@@ -71,7 +82,8 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
 def _flags(train_counts, w, centres, train_points, cfg) -> dict[str, np.ndarray]:
     top = max(1, int(round(cfg["backtest"]["top_share"] * len(train_counts))))
     density = kde.quartic_density(centres[:, 0], centres[:, 1], train_points["lat"].to_numpy(),
-                                  train_points["lon"].to_numpy(), cfg["kde"]["bandwidth_m"])
+                                  train_points["lon"].to_numpy(), cfg["kde"]["bandwidth_m"],
+                                  weights=train_points["n"].to_numpy() if "n" in train_points else None)
     result = gi_star(train_counts, w, cfg["gi_star"]["alpha"])
     return {"counts": _top(train_counts, top), "kde": _top(density, top), "gi_star": result.gi_bin >= 2}
 

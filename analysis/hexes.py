@@ -1,14 +1,52 @@
-"""H3 cells for points the warehouse has already aggregated.
+"""H3 cells: the stored ones (etl/h3cells.py, resolutions 7, 8 and 9) for SQL, and h3 for the rest.
 
-DuckDB has no H3 extension offline, so cells are computed here with the h3 package. To keep
-that cheap, callers first collapse rows to distinct (lat, lon) points with counts in DuckDB;
-h3 then runs once per distinct point, never once per row.
+Reports, cases and licences carry their cells as UBIGINT columns h3_7, h3_8 and h3_9, so
+counting per cell is a GROUP BY in DuckDB. For another resolution, `cell_sql` computes the
+cell in the query with the same h3 library (etl.h3cells registers it on the connection).
+Cells leave this module as h3-py's strings.
 """
 from __future__ import annotations
 
 import h3
 import numpy as np
 import pandas as pd
+
+from etl import h3cells
+
+
+def cell_sql(con, resolution: int, alias: str) -> str:
+    """SQL for the H3 cell (UBIGINT) of `alias`'s point at `resolution`: the stored column when there is one."""
+    resolution = int(resolution)
+    if resolution in h3cells.RESOLUTIONS:
+        return f"{alias}.h3_{resolution}"
+    h3cells.register(con)
+    return f"h3_latlng_to_cell({alias}.lat, {alias}.lon, {resolution})"
+
+
+def to_strings(cells) -> np.ndarray:
+    """h3-py's string form of UBIGINT cells (object array)."""
+    return np.array([format(int(c), "x") for c in cells], dtype=object)
+
+
+def to_ints(cells) -> list[int]:
+    return [int(c, 16) for c in cells]
+
+
+def counts_by_cell(con, table: str, alias: str, where: str, params: list, resolution: int,
+                   count_col: str) -> pd.DataFrame:
+    """Rows of `table` passing `where`, counted per H3 cell in DuckDB: h3, count_col, lat, lon, boundary."""
+    cell = cell_sql(con, resolution, alias)
+    got = con.execute(f"""
+        SELECT {cell} AS cell, count(*) AS n FROM {table} {alias}
+        WHERE {where} AND {cell} IS NOT NULL
+        GROUP BY 1 ORDER BY 1
+    """, params).fetchnumpy()
+    if len(got["cell"]) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in HEX_COLUMNS}
+                            | {count_col: pd.Series(dtype="int64")})[["h3", count_col, "lat", "lon", "boundary"]]
+    out = cell_geometry(to_strings(got["cell"]))
+    out.insert(1, count_col, np.asarray(got["n"], dtype="int64"))
+    return out[["h3", count_col, "lat", "lon", "boundary"]]
 
 HEX_COLUMNS = ["h3", "lat", "lon", "boundary"]
 

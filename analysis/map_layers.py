@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 import h3
 import pandas as pd
@@ -27,8 +28,21 @@ PLACED = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS N
 
 CASE_POINT_COLUMNS = ["lat", "lon", "opened_on", "exploitation_type"]
 
-__all__ = ["CellDetail", "report_hexes", "hmo_markers", "report_points", "case_hexes", "case_points",
-           "district_geojson", "cell_detail", "marker_detail"]
+__all__ = ["CellDetail", "MarkerLayer", "report_hexes", "hmo_markers", "hmo_marker_layer", "report_points",
+           "case_hexes", "case_points", "district_geojson", "cell_detail", "marker_detail"]
+# When markers are capped, the most urgent are kept: possibly unlicensed, expired, expiring, current.
+MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]
+REST_RESOLUTION = 7       # markers beyond the cap are counted per H3 cell of this resolution (stored: 7, 8, 9)
+
+
+@dataclass
+class MarkerLayer:
+    """The map's HMO markers, bounded: `markers` (MARKER_COLUMNS, at most `limit`, the most urgent first,
+    as `hmo_markers` orders them within a status), `total` markers in the view, and `rest`: those not
+    drawn, counted per res-7 H3 cell (h3, lat, lon of the cell centre, markers)."""
+    markers: pd.DataFrame
+    total: int
+    rest: pd.DataFrame
 
 
 def report_hexes(con, f: Filters, resolution: int = 8) -> pd.DataFrame:
@@ -37,12 +51,8 @@ def report_hexes(con, f: Filters, resolution: int = 8) -> pd.DataFrame:
     Each placed report is counted in exactly one cell, so the cells sum to the reports on the map.
     """
     where, params = reports_where(f, "r")
-    points = con.execute(f"""
-        SELECT r.lat, r.lon, count(*) AS reports FROM reports r
-        WHERE {where} AND {PLACED.format(a='r')}
-        GROUP BY r.lat, r.lon
-    """, params).df()
-    return hexes.count_by_cell(points, resolution, "reports")
+    return hexes.counts_by_cell(con, "reports", "r", f"{where} AND {PLACED.format(a='r')}", params, resolution,
+                                "reports")
 
 
 def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.DataFrame:
@@ -53,12 +63,7 @@ def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.D
     """
     threshold = settings.min_cases(min_cases)
     where, params = cases_where(f, "c")
-    points = con.execute(f"""
-        SELECT c.lat, c.lon, count(*) AS cases FROM cases c
-        WHERE {where} AND {PLACED.format(a='c')}
-        GROUP BY c.lat, c.lon
-    """, params).df()
-    cells = hexes.count_by_cell(points, resolution, "cases")
+    cells = hexes.counts_by_cell(con, "cases", "c", f"{where} AND {PLACED.format(a='c')}", params, resolution, "cases")
     return cells[cells["cases"] >= threshold].reset_index(drop=True)
 
 
@@ -122,11 +127,54 @@ def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, f
     return out
 
 
-def report_points(con, f: Filters) -> pd.DataFrame:
+def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> MarkerLayer:
+    """`hmo_markers` for the map, capped in DuckDB: the `limit` most urgent markers, and the rest counted
+    per res-7 cell, so a national register never leaves the database row by row."""
+    lic_where, lic_params = licences_where(f, "h")
+    status_sql, status_params = addresses.licence_status("h", today)
+    pu_sql, pu_params = addresses.possible_unlicensed(f, today)
+    prio = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(MARKER_PRIORITY))
+    rest_cell = f"h3_{REST_RESOLUTION}"
+    rows = con.execute(f"""
+        WITH everything AS (
+            SELECT h.licence_ref, h.address, h.postcode, h.lat, h.lon, {status_sql} AS status,
+                   h.licence_expiry, h.max_occupants, h.source, h.{rest_cell} AS cell,
+                   0 AS part, h.source AS k1, h.licence_ref AS k2
+            FROM hmo_licences h
+            WHERE {lic_where} AND {PLACED.format(a='h')}
+            UNION ALL
+            SELECT CAST(NULL AS VARCHAR), address, postcode, pos.lat, pos.lon, 'possible_unlicensed',
+                   CAST(NULL AS DATE), CAST(NULL AS INTEGER), source, pos.cell, 1, address, postcode
+            FROM ({pu_sql}) WHERE pos IS NOT NULL
+        ),
+        ranked AS MATERIALIZED (
+            SELECT *, row_number() OVER (ORDER BY CASE status {prio} ELSE {len(MARKER_PRIORITY)} END,
+                                                  part, k1, k2) AS n
+            FROM everything
+        )
+        SELECT n, licence_ref, address, postcode, lat, lon, status, licence_expiry, max_occupants, source,
+               NULL::UBIGINT AS cell, 1 AS markers
+        FROM ranked WHERE n <= ?
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, cell, count(*)
+        FROM ranked WHERE n > ? GROUP BY cell
+    """, [*status_params, *lic_params, *pu_params, int(limit), int(limit)]).df()
+    drawn = rows[rows["n"].notna()].sort_values("n").reset_index(drop=True)
+    markers = drawn[MARKER_COLUMNS].copy()
+    markers["max_occupants"] = markers["max_occupants"].astype("Int64")
+    rest_rows = rows[rows["n"].isna() & rows["cell"].notna()]
+    rest = hexes.cell_geometry(hexes.to_strings(rest_rows["cell"]))[["h3", "lat", "lon"]]
+    rest["markers"] = rest_rows["markers"].to_numpy(dtype="int64")
+    rest = rest.sort_values("h3").reset_index(drop=True)
+    return MarkerLayer(markers=markers, total=len(markers) + int(rest["markers"].sum()), rest=rest)
+
+
+def report_points(con, f: Filters, limit: int | None = None) -> pd.DataFrame:
     """Placed reports, newest first: report_ref, received_on, address, postcode, lat, lon, grading,
     indicators (a Python list of codes from indicators.toml), exploitation_type, source_type, summary.
 
-    One row per report: callers showing many points should cluster them or use `report_hexes`."""
+    One row per report, the newest `limit` when given: callers showing many points should cluster
+    them or use `report_hexes` (whose counts sum to every placed report)."""
     where, params = reports_where(f, "r")
     df = con.execute(f"""
         SELECT r.report_ref, r.received_on, r.address, r.postcode, r.lat, r.lon, r.grading,
@@ -134,7 +182,8 @@ def report_points(con, f: Filters) -> pd.DataFrame:
         FROM reports r
         WHERE {where} AND {PLACED.format(a='r')}
         ORDER BY r.received_on DESC, r.source, r.report_ref
-    """, params).df()
+        {"LIMIT ?" if limit is not None else ""}
+    """, [*params, *([int(limit)] if limit is not None else [])]).df()
     df["indicators"] = pd.Series([list(x) for x in df["indicators"]], index=df.index, dtype=object)
     return df
 

@@ -32,8 +32,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+import h3
+
 from analysis import addresses, hexes, outcome_feedback, settings, wording
-from analysis.filters import Filters, cases_where, reports_where
+from analysis.filters import Filters, cases_where, licences_where, reports_where
+from etl import h3cells
 
 COLUMNS = ["rank", "address", "postcode", "district", "lat", "lon", "reports", "last_report", "last_visit",
            "last_outcome", "licence_status", "reasons", "languages", "score", "address_key", "licence_ref",
@@ -53,16 +56,21 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
     Outcomes change scores before the cut to `limit` (analysis/outcome_feedback.py). Reports
     without an address are not listed (there is no door to knock on); they still count on the map.
     """
-    rows = _ranked(con, f, today)
-    if settings.section("visits")["context"]["include_unreported_licences"]:
-        rows = pd.concat([rows, _unreported_licences(con, f, today, rows)], ignore_index=True)
-    if rows.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    rows = _with_context(con, f, today, rows)
-    holders = outcome_feedback.licence_holders(con) if outcomes is not None and not outcomes.empty else {}
-    rows = outcome_feedback.apply(rows, outcomes, holders, today)
-    rows = rows.sort_values(["score", "last_report", "reports", "address"], ascending=[False, False, False, True],
-                            na_position="last").head(limit if limit else None).reset_index(drop=True)
+    try:
+        rows = _ranked(con, f, today)
+        if settings.section("visits")["context"]["include_unreported_licences"]:
+            rows = pd.concat([rows, _unreported_licences(con, f, today, rows)], ignore_index=True)
+        if rows.empty:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        rows = _with_context(con, f, today, rows)
+        rows["address_key"] = rows["group_key"]
+        holders = outcome_feedback.licence_holders(con) if outcomes is not None and not outcomes.empty else {}
+        rows = outcome_feedback.apply(rows, outcomes, holders, today)
+        rows = rows.sort_values(["score", "last_report", "reports", "address"], ascending=[False, False, False, True],
+                                na_position="last").head(limit if limit else None).reset_index(drop=True)
+        rows = _with_lists(con, rows)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_RANKED}")
     names = settings.district_names(con)
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
                         for c in rows["district_code"]]
@@ -75,8 +83,34 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
     return rows[COLUMNS]
 
 
+def _hotspot_resolution() -> int:
+    return int(settings.method()["aggregation"]["resolution"])
+
+
+def _cell_column(resolution: int) -> str | None:
+    """The stored H3 column for the hotspot resolution, if there is one (etl/h3cells.py)."""
+    return f"h3_{resolution}" if resolution in h3cells.RESOLUTIONS else None
+
+
+_RANKED = "visit_ranked"    # a temp table: every address's row, its lists fetched only for the listed ones
+
+
+def _with_lists(con, rows: pd.DataFrame) -> pd.DataFrame:
+    """The indicator codes and nationalities of the listed addresses (empty for unreported licences)."""
+    keys = [k for k in rows["group_key"] if isinstance(k, str)]
+    lists = con.execute(f"SELECT group_key, codes, nationalities FROM {_RANKED} WHERE group_key IN "
+                        f"(SELECT unnest(?::VARCHAR[]))", [keys]).df() if keys else pd.DataFrame(
+        {"group_key": [], "codes": [], "nationalities": []})
+    by_key = {k: (c, n) for k, c, n in zip(lists["group_key"], lists["codes"], lists["nationalities"])}
+    rows["codes"] = [by_key[k][0] if k in by_key else [] for k in rows["group_key"]]
+    rows["nationalities"] = [by_key[k][1] if k in by_key else [] for k in rows["group_key"]]
+    return rows
+
+
 def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
+    """One row per address with reports in the view; the list columns stay in the temp table (_with_lists)."""
     vs = settings.section("visits")
+    cell = _cell_column(_hotspot_resolution())
     ref = min(today, f.date_to)
     gw, bonus = vs["grading_weights"], vs["bonus"]
     severity = settings.indicator_severity()
@@ -101,10 +135,11 @@ def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
                any_value(licence_district) AS licence_district, any_value(max_occupants) AS max_occupants,
                any_value(licence_expiry) AS licence_expiry,
                any_value(CASE WHEN licence_flag IS NULL AND licence_lat IS NOT NULL
-                              THEN struct_pack(lat := licence_lat, lon := licence_lon) END) AS licence_pos,
+                              THEN struct_pack(lat := licence_lat, lon := licence_lon{f", cell := licence_{cell}" if cell else ""}) END)
+                   AS licence_pos,
                first(address ORDER BY in_view DESC, received_on DESC, source, report_ref) AS report_address,
                first(postcode ORDER BY in_view DESC, received_on DESC, source, report_ref) AS report_postcode,
-               {addresses.best_position('scored')} AS report_pos,
+               {addresses.best_position('scored', cell)} AS report_pos,
                mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
                count(*) FILTER (WHERE in_view) AS reports,
                count(*) FILTER (WHERE in_view AND received_on >= ?) AS recent,
@@ -126,10 +161,11 @@ def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
                coalesce(licence_ref IS NOT NULL AND max_people > max_occupants, false) AS over_occupied
         FROM g
     )
-    SELECT group_key AS address_key, coalesce(licence_address, report_address) AS address,
+    SELECT group_key, coalesce(licence_address, report_address) AS address,
            coalesce(licence_postcode, report_postcode) AS postcode,
            coalesce(licence_district, report_district) AS district_code,
            coalesce(licence_pos, report_pos).lat AS lat, coalesce(licence_pos, report_pos).lon AS lon,
+           {"coalesce(licence_pos, report_pos).cell" if cell else "NULL::UBIGINT"} AS _cell,
            reports, recent, top_graded, last_report, status AS licence_status, over_occupied, max_people,
            max_occupants, licence_expiry, licence_ref, codes, nationalities,
            report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
@@ -147,40 +183,46 @@ def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
         float(bonus["expired"]), float(bonus["expiring"]), float(bonus["possible_unlicensed"]),
         float(bonus["over_occupied"]),
     ]
-    return con.execute(sql, all_params).df()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", all_params)
+    return con.execute(f"SELECT * EXCLUDE (codes, nationalities) FROM {_RANKED}").df()
 
 
 def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
     """Languages from nationalities in reports and cases in each address's H3 cell and its neighbours.
 
-    Counted per cell once (points first collapsed in DuckDB), then summed over each address's
-    disk. An address with no usable point falls back to its own reports' nationalities.
+    Counted per cell in DuckDB (only the cells around the listed addresses), then summed over each
+    address's disk. An address with no usable point falls back to its own reports' nationalities.
     """
     vs = settings.section("visits")
     res, ring = int(vs["language_resolution"]), int(vs["language_ring"])
-    rwhere, rparams = reports_where(f, "r")
-    cwhere, cparams = cases_where(f, "c")
-    pts = con.execute(f"""
-        SELECT lat, lon, nationality, sum(n) AS n FROM (
-            SELECT r.lat, r.lon, unnest(r.nationalities) AS nationality, 1 AS n FROM reports r
-            WHERE {rwhere} AND r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NULL
-            UNION ALL
-            SELECT c.lat, c.lon, c.nationality, 1 AS n FROM cases c
-            WHERE {cwhere} AND c.lat IS NOT NULL AND c.lon IS NOT NULL AND c.location_flag IS NULL
-              AND c.nationality IS NOT NULL
-        ) GROUP BY lat, lon, nationality
-    """, [*rparams, *cparams]).df()
+    centres = [h3.latlng_to_cell(float(lat), float(lon), res) if pd.notna(lat) and pd.notna(lon) else None
+               for lat, lon in zip(rows["lat"], rows["lon"])]
+    disks = {c: hexes.disk(c, ring) for c in set(centres) if c}
+    wanted = sorted({n for d in disks.values() for n in d})
     per_cell: dict[str, Counter] = {}
-    if not pts.empty:
-        pts["cell"] = hexes.cells_for(pts["lat"], pts["lon"], res)
-        for (cell, nat), n in pts.groupby(["cell", "nationality"])["n"].sum().items():
-            per_cell.setdefault(cell, Counter())[nat] += int(n)
+    if wanted:
+        rwhere, rparams = reports_where(f, "r")
+        cwhere, cparams = cases_where(f, "c")
+        rcell, ccell = hexes.cell_sql(con, res, "r"), hexes.cell_sql(con, res, "c")
+        got = con.execute(f"""
+            WITH wanted AS (SELECT unnest(?::UBIGINT[]) AS cell)
+            SELECT cell, nationality, sum(n) AS n FROM (
+                SELECT {rcell} AS cell, unnest(r.nationalities) AS nationality, 1 AS n FROM reports r
+                WHERE {rwhere} AND r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NULL
+                  AND {rcell} IN (SELECT cell FROM wanted)
+                UNION ALL
+                SELECT {ccell} AS cell, c.nationality, 1 AS n FROM cases c
+                WHERE {cwhere} AND c.lat IS NOT NULL AND c.lon IS NOT NULL AND c.location_flag IS NULL
+                  AND c.nationality IS NOT NULL AND {ccell} IN (SELECT cell FROM wanted)
+            ) WHERE nationality IS NOT NULL GROUP BY cell, nationality
+        """, [hexes.to_ints(wanted), *rparams, *cparams]).fetchall()
+        for cell_int, nat, n in got:
+            per_cell.setdefault(format(int(cell_int), "x"), Counter())[nat] += int(n)
     out = []
-    for lat, lon, own in zip(rows["lat"], rows["lon"], rows["nationalities"]):
+    for centre, own in zip(centres, rows["nationalities"]):
         counts: Counter = Counter()
-        if pd.notna(lat) and pd.notna(lon):
-            centre = hexes.cells_for([lat], [lon], res)[0]
-            for cell in hexes.disk(centre, ring):
+        if centre:
+            for cell in disks[centre]:
                 counts.update(per_cell.get(cell, {}))
         if not counts:
             counts.update(list(own) if own is not None else [])
@@ -235,46 +277,63 @@ HOTSPOT_CONFIDENCE = {1: "90%", 2: "95%", 3: "99%"}
 
 def _unreported_licences(con, f: Filters, today: dt.date, ranked: pd.DataFrame) -> pd.DataFrame:
     """Licensed HMOs that no report in the view mentions: scored on their licence and surroundings."""
-    from analysis.map_layers import hmo_markers
-
     bonus = settings.section("visits")["bonus"]
-    licences = hmo_markers(con, f, today)
-    licences = licences[licences["licence_ref"].notna() & ~licences["licence_ref"].isin(set(ranked["licence_ref"].dropna()))]
+    cell = _cell_column(_hotspot_resolution())
+    where, params = licences_where(f, "h")
+    status_sql, status_params = addresses.licence_status("h", today)
+    licences = con.execute(f"""
+        SELECT h.licence_ref, h.source, h.address, h.postcode, h.district_code, h.lat, h.lon, {status_sql} AS status,
+               h.licence_expiry, h.max_occupants, {f"h.{cell}" if cell else "NULL::UBIGINT"} AS _cell
+        FROM hmo_licences h
+        WHERE {where} AND h.lat IS NOT NULL AND h.lon IS NOT NULL AND h.location_flag IS NULL
+          AND h.licence_ref IS NOT NULL AND h.licence_ref NOT IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY h.source, h.licence_ref
+    """, [*status_params, *params, sorted(set(ranked["licence_ref"].dropna()))]).df()
     if licences.empty:
         return ranked.iloc[0:0]
-    district = con.execute("SELECT licence_ref, source, district_code FROM hmo_licences").df()
-    licences = licences.merge(district, on=["licence_ref", "source"], how="left")
     return pd.DataFrame({
-        "address_key": "L|" + licences["source"].astype(str) + "|" + licences["licence_ref"].astype(str),
         "address": licences["address"], "postcode": licences["postcode"], "district_code": licences["district_code"],
-        "lat": licences["lat"], "lon": licences["lon"], "reports": 0, "recent": 0, "top_graded": 0,
-        "last_report": pd.NaT, "licence_status": licences["status"], "over_occupied": False, "max_people": np.nan,
-        "max_occupants": licences["max_occupants"], "licence_expiry": pd.to_datetime(licences["licence_expiry"]),
-        "licence_ref": licences["licence_ref"], "codes": [[] for _ in range(len(licences))],
-        "nationalities": [[] for _ in range(len(licences))],
+        "lat": licences["lat"], "lon": licences["lon"], "_cell": licences["_cell"], "reports": 0, "recent": 0,
+        "top_graded": 0, "last_report": pd.NaT, "licence_status": licences["status"], "over_occupied": False,
+        "max_people": np.nan, "max_occupants": licences["max_occupants"].astype("Int64"),
+        "licence_expiry": pd.to_datetime(licences["licence_expiry"]),
+        "licence_ref": licences["licence_ref"],
+        "group_key": "L|" + licences["source"].astype(str) + "|" + licences["licence_ref"].astype(str),
         "score": licences["status"].map({"expired": bonus["expired"], "expiring": bonus["expiring"]}).fillna(0.0),
     })
 
 
 def _with_context(con, f: Filters, today: dt.date, rows: pd.DataFrame) -> pd.DataFrame:
-    """Add the hotspot and nearby-case bonuses, which need each address's H3 cell."""
+    """Add the hotspot and nearby-case bonuses, which need each address's H3 cell (stored on the rows)."""
     from analysis import hotspots
 
     vs = settings.section("visits")
     bonus, lookback = vs["bonus"], int(vs["context"]["cases_lookback_days"])
     rows = rows.copy()
-    placed = rows["lat"].notna() & rows["lon"].notna()
     result = hotspots.compute(con, f)
-    cells = np.full(len(rows), None, dtype=object)
-    cells[placed.to_numpy()] = hexes.cells_for(rows.loc[placed, "lat"], rows.loc[placed, "lon"], result.resolution)
-    bins = dict(zip(result.cells["h3"], result.cells["gi_bin"]))
+    # Cells as integers (h3-py's int form): the stored column, else computed here.
+    if _cell_column(result.resolution):
+        cells = pd.Series(rows["_cell"].astype("UInt64").to_numpy(dtype=np.uint64, na_value=0), index=rows.index)
+    else:
+        placed = (rows["lat"].notna() & rows["lon"].notna()).to_numpy()
+        ints = np.zeros(len(rows), dtype=np.uint64)
+        ints[placed] = hexes.to_ints(hexes.cells_for(rows.loc[placed, "lat"], rows.loc[placed, "lon"],
+                                                     result.resolution))
+        cells = pd.Series(ints, index=rows.index)
     reliable = result.warning is None  # below ~30 reports Gi* is noise: no hotspot bonus then
-    rows["gi_bin"] = [max(int(bins.get(c, 0)), 0) if c and reliable else 0 for c in cells]
+    bins = pd.Series(np.maximum(result.cells["gi_bin"].to_numpy(dtype=int), 0),
+                     index=np.array(hexes.to_ints(result.cells["h3"]), dtype=np.uint64))
+    rows["gi_bin"] = cells.map(bins).fillna(0).astype(int) if reliable else 0
     hot_bonus = {0: 0.0, 1: bonus["hotspot_90"], 2: bonus["hotspot_95"], 3: bonus["hotspot_99"]}
     case_cells = _case_counts(con, f, lookback, result.resolution)
     ring = int(vs["language_ring"])
-    nearby = [sum(case_cells.get(n, 0) for n in hexes.disk(c, ring)) if c else 0 for c in cells]
-    rows["cases_nearby"] = [n if n >= settings.min_cases() else 0 for n in nearby]
+    nearby_of: Counter = Counter()            # a cell → cases in it and its neighbours (the disk is symmetric)
+    for case_cell, n in case_cells.items():
+        for neighbour in hexes.disk(case_cell, ring):
+            nearby_of[int(neighbour, 16)] += n
+    nearby = cells.map(pd.Series(nearby_of, dtype="int64")).fillna(0).astype(int) if nearby_of else \
+        pd.Series(0, index=rows.index)
+    rows["cases_nearby"] = nearby.where(nearby >= settings.min_cases(), 0)
     rows["cases_days"] = lookback
     rows["score"] = (rows["score"].astype(float) + rows["gi_bin"].map(hot_bonus)
                      + np.minimum(rows["cases_nearby"] * bonus["per_case_nearby"], bonus["max_cases_bonus"]))
@@ -285,12 +344,9 @@ def _case_counts(con, f: Filters, lookback_days: int, resolution: int) -> dict[s
     """Victim cases per cell, opened in the lookback window before the filter's end (districts apply)."""
     window = replace(f, date_from=f.date_to - dt.timedelta(days=lookback_days - 1))
     where, params = cases_where(replace(window, nationalities=(), exploitation_types=()), "c")
-    points = con.execute(f"""
-        SELECT lat, lon, count(*) AS n FROM cases c
-        WHERE {where} AND lat IS NOT NULL AND location_flag IS NULL GROUP BY lat, lon
-    """, params).df()
-    if points.empty:
-        return {}
-    points["cell"] = hexes.cells_for(points["lat"], points["lon"], resolution)
-    return points.groupby("cell")["n"].sum().astype(int).to_dict()
-
+    cell = hexes.cell_sql(con, resolution, "c")
+    got = con.execute(f"""
+        SELECT {cell} AS cell, count(*) AS n FROM cases c
+        WHERE {where} AND c.lat IS NOT NULL AND c.location_flag IS NULL GROUP BY 1
+    """, params).fetchall()
+    return {format(int(c), "x"): int(n) for c, n in got if c is not None}

@@ -42,8 +42,8 @@ class RssSampler(threading.Thread):
 
 
 def cap_duckdb_memory(limit: str) -> None:
-    """Give every DuckDB connection this process opens a memory_limit (the ETL sets none, so DuckDB's
-    default is 80% of RAM): over it, DuckDB spills to a temp directory instead of growing."""
+    """Give every DuckDB connection this process opens a memory_limit at connect (the ETL's writers then
+    SET their own, $HOTSPOTS_ETL_MEMORY or 1GB): over it, DuckDB spills to a temp directory."""
     import duckdb
 
     real = duckdb.connect

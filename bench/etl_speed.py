@@ -230,8 +230,11 @@ def measure(folder: Path, rows: int, runs: int, today: dt.date, log=say) -> Sect
             spread(ratio, lambda v: f"{v:.1f}×"), runs=str(runs), target=f"≤ {TARGET_RATIO:g}×", met=verdict(ok)),
     ]
     if peaks.n:
+        from etl.warehouse import etl_memory_limit
+
         sec.rows.append(Row("5. Memory", f"ETL peak RSS: the bench process loading the {rows:,}-row file "
-                                         "(DuckDB's default memory limit, 80% of RAM)", "bench file",
+                                         f"(the ETL's own DuckDB memory_limit, {etl_memory_limit() or 'none'})",
+                            "bench file",
                             fmt_bytes(peaks.median), spread(peaks, fmt_bytes), runs=str(peaks.n), target="≤ 2 GB",
                             met=verdict(peaks.median <= 2 * 1024 * MB)))
     sec.notes.append(

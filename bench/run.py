@@ -194,9 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium page loads")
     parser.add_argument("--reuse-national", action="store_true",
                         help="keep an existing national warehouse instead of rebuilding it (its build is then not timed)")
-    parser.add_argument("--duckdb-memory-limit", default="5GB",
-                        help="DuckDB memory_limit for the national build, so the machine stays under 8 GB "
-                             "(default 5GB; 'none' for DuckDB's own 80%% of RAM)")
+    parser.add_argument("--duckdb-memory-limit", default="none",
+                        help="an extra DuckDB memory_limit for the national build's connections (default none: the "
+                             "ETL's own limit applies, $HOTSPOTS_ETL_MEMORY, else 1GB)")
     args = parser.parse_args(argv)
     quick = args.quick
     work = (args.work or ROOT / "data" / "bench" / ("quick" if quick else "")).resolve()

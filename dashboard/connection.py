@@ -1,14 +1,20 @@
-"""Every read of the warehouse from the dashboard: one version of the file per page run, a fresh
-read-only connection per query, and a cache keyed by that version and the filters.
+"""Every read of the warehouse from the dashboard: one version of the file per page run, one shared
+read-only connection per version, and a cache keyed by that version and the filters.
 
 An analyst's load never touches the live file: it builds a copy and swaps it in with a rename
 (etl/warehouse.py). A page asks several questions, and a swap can land between two of them; had
 each question opened the file by its name, one page could show the old file's numbers next to the
 new file's. So every page run pins one version (`pinned()`, entered by app.py): it opens the file
-once, and every query of the run reads that open file (`/proc/self/fd/N`), even after a load has
-renamed a newer one over it. The version token (inode, mtime) comes from the same open file, so a
-cached answer is always filed under the version it was computed from. The next run pins the new
-file: the dashboard picks up a load by itself. Results also expire after TTL_SECONDS.
+once, and every query of the run reads that version, even after a load has renamed a newer one over
+it. The version token (inode, mtime) comes from the same open file, so a cached answer is always
+filed under the version it was computed from. The next run pins the new file: the dashboard picks
+up a load by itself. Results also expire after TTL_SECONDS.
+
+Opening a connection and loading the spatial extension costs ~0.2 s, more than most queries, so each
+version gets one read-only connection, opened through the pinned file (`/proc/self/fd/N`) and shared
+by every session as cursors; an old version's connection is closed once no query uses it and
+RETIRE_SECONDS have passed since a newer one opened. Each is its own in-memory DuckDB instance with
+the file attached (see `_open_instance`), with memory and threads capped.
 """
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ import contextvars
 import importlib
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -26,9 +34,14 @@ import streamlit as st
 
 from analysis.filters import Filters
 from etl.config import warehouse_path
-from etl.warehouse import Warehouse, WarehouseError
+from etl.warehouse import Warehouse, WarehouseError, load_spatial
 
 TTL_SECONDS = 600
+RETIRE_SECONDS = TTL_SECONDS      # an old version's connection outlives the newest page run that pinned it
+# DuckDB's own default is 80% of RAM per open file; the dashboard shares the machine.
+READER_CONFIG = {"memory_limit": os.environ.get("HOTSPOTS_DASHBOARD_MEMORY", "1GB"),
+                 "threads": os.environ.get("HOTSPOTS_DASHBOARD_THREADS", str(min(os.cpu_count() or 2, 4)))}
+CATALOG = "wh"
 log = logging.getLogger("hotspots.dashboard")
 
 # Name → (module, function) of every analysis function the pages call. Names, not objects, make the
@@ -36,6 +49,7 @@ log = logging.getLogger("hotspots.dashboard")
 QUERIES: dict[str, tuple[str, str]] = {
     "report_hexes": ("analysis.map_layers", "report_hexes"),
     "hmo_markers": ("analysis.map_layers", "hmo_markers"),
+    "hmo_marker_layer": ("analysis.map_layers", "hmo_marker_layer"),
     "report_points": ("analysis.map_layers", "report_points"),
     "case_hexes": ("analysis.map_layers", "case_hexes"),
     "case_points": ("analysis.map_layers", "case_points"),  # exact positions: pages ask only when auth.may()
@@ -166,17 +180,133 @@ def version_token(path: Path | None = None) -> tuple[int, int] | None:
     return Warehouse(path or resolve_path()).version_token()
 
 
+@dataclass
+class _Version:
+    """The open read-only connection to one version of the file."""
+    token: tuple[int, int]
+    con: duckdb.DuckDBPyConnection
+    users: int = 0
+    retired_at: float | None = None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.con.close()
+
+
+def _open_instance(path: str) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB instance with the file attached read-only as `wh` (the default catalog).
+
+    Not `duckdb.connect(path)`: DuckDB keeps one instance per file path in a process, so that would
+    hand back the connection to the previous file after a swap. Spatial is loaded, and memory and
+    threads capped (READER_CONFIG), before attaching.
+    """
+    con = duckdb.connect(":memory:", config=dict(READER_CONFIG))
+    try:
+        load_spatial(con)
+        con.execute(f"ATTACH '{_quoted(path)}' AS {CATALOG} (READ_ONLY)")
+        con.execute(f"USE {CATALOG}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _quoted(path: str) -> str:
+    """ATTACH takes no parameters: a path as a SQL string literal's body."""
+    return str(path).replace("'", "''")
+
+
+class _Readers:
+    """Open connections per (file, version); thread-safe (Streamlit runs each session in its own thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, dict[tuple[int, int], _Version]] = {}
+
+    def acquire(self, path: str, token: tuple[int, int] | None, source: str, retries: int = 40) -> _Version:
+        """The connection to version `token`: the open one, else a new one through `source`.
+
+        `source` is a pinned snapshot's open file (`/proc/self/fd/N`): it is that version, whatever has
+        been renamed over `path` since. Opened by name instead (no fd folder), the file as it is now is
+        taken, and filed under its own token.
+        """
+        with self._lock:
+            versions = self._open.setdefault(path, {})
+            version = versions.get(token) if token is not None else None
+            if version is None:
+                version = self._connect(path, token, source, versions, retries)
+            version.users += 1
+            return version
+
+    def _connect(self, path: str, token: tuple[int, int] | None, source: str, versions: dict,
+                 retries: int) -> _Version:
+        last: Exception | None = None
+        by_name = source == path or token is None
+        for _ in range(max(retries, 1)):
+            before = Warehouse(path).version_token() if by_name else token
+            if before is None:
+                raise WarehouseError(f"no warehouse at {path}")
+            if before in versions:
+                return versions[before]
+            try:
+                con = _open_instance(source)
+            except duckdb.IOException as exc:  # a swap in progress, or a legacy writer holding the file
+                last = exc
+                time.sleep(0.05)
+                continue
+            if by_name and Warehouse(path).version_token() != before:  # swapped while opening: which file?
+                con.close()
+                continue
+            now = time.monotonic()
+            for other in versions.values():
+                other.retired_at = other.retired_at or now
+            versions[before] = _Version(before, con)
+            return versions[before]
+        raise WarehouseError(f"could not open {path} for reading: {last or 'it keeps changing'}")
+
+    def release(self, path: str, version: _Version) -> None:
+        with self._lock:
+            version.users -= 1
+            now = time.monotonic()
+            versions = self._open.get(path, {})
+            for token, v in list(versions.items()):
+                if v.users == 0 and v.retired_at is not None and now - v.retired_at >= RETIRE_SECONDS:
+                    del versions[token]
+                    v.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            for versions in self._open.values():
+                for v in versions.values():
+                    v.close()
+            self._open.clear()
+
+
+_READERS = _Readers()
+
+
 @contextlib.contextmanager
-def read_only(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for one question, closed afterwards: to the pinned version unless `path` is given."""
+def read_only(path: Path | str | None = None, token: tuple[int, int] | None = None,
+              source: str | None = None, retries: int = 40) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the shared read-only connection to one version: the pinned one unless `path` is given.
+
+    `token` and `source` name the version and the file to open it through (a pinned snapshot's).
+    """
     with contextlib.ExitStack() as stack:
         if path is None:
-            path = stack.enter_context(pinned()).source
-        con = Warehouse(path).connect_read_only(retries=40, delay=0.05)
+            snap = stack.enter_context(pinned())
+            path, token, source = snap.path, snap.token, snap.source
+        key = str(path)
+        version = _READERS.acquire(key, token, source or key, retries)
         try:
-            yield con
+            cursor = version.con.cursor()
+            try:
+                cursor.execute(f"USE {CATALOG}")   # a cursor starts in the in-memory catalog
+                yield cursor
+            finally:
+                cursor.close()
         finally:
-            con.close()
+            _READERS.release(key, version)
 
 
 def warehouse_state(path: Path) -> str:
@@ -189,8 +319,7 @@ def warehouse_state(path: Path) -> str:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=32)
 def _inspect(path: str, token: tuple[int, int], retries: int = 40, _source: str | None = None) -> dict:
     """Keyed by (path, token); `_source` is the open file of that version (not part of the key)."""
-    con = Warehouse(_source or path).connect_read_only(retries=retries, delay=0.05)
-    try:
+    with read_only(path, token, _source, retries) as con:
         tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
             "AND list_contains(?, table_name)", [list(KNOWN_TABLES)]).fetchall()}
@@ -202,8 +331,6 @@ def _inspect(path: str, token: tuple[int, int], retries: int = 40, _source: str 
         for table in DATA_TABLES:  # names from the constant above, never from input
             if table in tables:
                 rows[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-    finally:
-        con.close()
     return {"tables": frozenset(tables), "synthetic": synthetic, "rows": rows}
 
 
@@ -258,7 +385,7 @@ def _cached(name: str, path: str, token: tuple[int, int] | None, filters: tuple 
             _source: str | None = None) -> Any:
     """Keyed by (query, path, token, filters, args); `_source` is the open file of that version (not in the key)."""
     func = _resolve(name)
-    with read_only(_source or path) as con:
+    with read_only(path, token, _source) as con:
         if filters is None:
             return func(con, **dict(kwargs))
         return func(con, Filters.from_params(dict(filters)), **dict(kwargs))

@@ -33,6 +33,7 @@ from dashboard import labels
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 MAX_POINTS = 5000
+SMALL_LAYER = 1000   # a layer hidden on opening is sent anyway when it has at most this many points
 # The force area (etl/vocab/area.toml's bbox): the map opens on it.
 AREA_BOUNDS = [[52.00, -0.50], [52.74, 0.52]]
 
@@ -238,6 +239,7 @@ def _ring(cell: str, boundary: Any) -> list[list[float]]:
             points = None
     if not points:
         points = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
+    points = [[round(x, COORDINATE_DECIMALS), round(y, COORDINATE_DECIMALS)] for x, y in points]
     if points[0] != points[-1]:
         points.append(points[0])
     return points
@@ -261,8 +263,11 @@ def hex_features(frame: pd.DataFrame, count_column: str, kind: str, bins: list[B
 class PointCluster(MarkerCluster):
     """Many points in one marker-cluster layer, built by a loop in the browser over a compact array.
 
-    Each row is [lat, lon, colour index, tooltip HTML (already escaped)]. A clicked marker's
-    GeoJSON (which streamlit-folium returns as last_active_drawing) carries {"kind": kind}.
+    Each row is [lat, lon, colour index, tooltip HTML (already escaped)], or, when `tips` is given,
+    [lat, lon, colour index, bold text, ref] with the tooltip put together in the browser as
+    "<b>text</b><br>tips[index]<br>Licence ref" (every part already escaped), which keeps thousands of
+    rows light. A clicked marker's GeoJSON (which streamlit-folium returns as last_active_drawing)
+    carries {"kind": kind}.
     """
 
     _template = Template(
@@ -272,6 +277,7 @@ class PointCluster(MarkerCluster):
                 var colours = {{ this.colours|tojson }};
                 var kind = {{ this.kind|tojson }};
                 var data = {{ this.data|tojson }};
+                var tips = {{ this.tips|tojson }};
                 var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
                 cluster.options.iconCreateFunction = function(c) {
                     var n = c.getChildCount();
@@ -287,7 +293,8 @@ class PointCluster(MarkerCluster):
                         radius: {{ this.radius }}, color: '#222222', weight: 1,
                         fillColor: colours[row[2]], fillOpacity: 0.9});
                     marker.feature = {type: 'Feature', properties: {kind: kind}};
-                    marker.bindTooltip(row[3]);
+                    marker.bindTooltip(tips ? '<b>' + row[3] + '</b><br>' + tips[row[2]] +
+                                       (row[4] ? '<br>Licence ' + row[4] : '') : row[3]);
                     markers.push(marker);
                 }
                 cluster.addLayers(markers);
@@ -297,28 +304,70 @@ class PointCluster(MarkerCluster):
     )
 
     def __init__(self, data: list[list], colours: list[str], kind: str, *, base: str, name: str,
-                 show: bool = True, radius: int = 7):
+                 show: bool = True, radius: int = 7, tips: list[str] | None = None):
         super().__init__(name=name, show=show, chunked_loading=True, max_cluster_radius=45,
                          spiderfy_on_max_zoom=True, show_coverage_on_hover=False)
         self._name = "PointCluster"
         self.data = data
         self.colours = colours
+        self.tips = tips
         self.kind = kind
         self.radius = min(int(radius), 10)  # ≤ 10 px: Leaflet reports the marker's own position on click
         self.default_js, self.default_css = cluster_assets(base)
 
 
+class RestCounts(folium.map.Layer):
+    """Markers beyond the cap, as one grey circle per area with the count: nothing is silently left off.
+
+    Rows are [lat, lon, count] (the area's centre); the tooltip says how to see them. Not clickable.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function(){
+                var group = L.featureGroup();
+                var data = {{ this.data|tojson }};
+                for (var i = 0; i < data.length; i++) {
+                    var n = data[i][2];
+                    L.circleMarker([data[i][0], data[i][1]], {
+                        radius: Math.min(6 + Math.sqrt(n) / 2, 22), color: '#555555', weight: 1,
+                        fillColor: '#bbbbbb', fillOpacity: 0.55, interactive: true, bubblingMouseEvents: false})
+                     .bindTooltip(n.toLocaleString() + ' more HMO licence' + (n === 1 ? '' : 's') +
+                                  ' in this area, not drawn: choose a district to see them')
+                     .addTo(group);
+                }
+                return group;  // folium adds it to the map when the layer is shown on opening
+            })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, frame: pd.DataFrame, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "RestCounts"
+        d = COORDINATE_DECIMALS
+        self.data = [[round(float(r.lat), d), round(float(r.lon), d), int(r.markers)]
+                     for r in frame.itertuples(index=False)]
+
+
+COORDINATE_DECIMALS = 5   # ~1 m: enough for a marker or a hexagon's corner, and far lighter than 15 digits
+
+
+def hmo_tips() -> list[str]:
+    """The status line of an HMO marker's tooltip, by colour index (STATUS_ORDER, then unknown), escaped."""
+    return [esc(labels.licence_status(s)) for s in STATUS_ORDER] + [esc("HMO")]
+
+
 def hmo_rows(frame: pd.DataFrame) -> list[list]:
+    """[lat, lon, status index, address, licence ref] per marker, text escaped (see PointCluster's `tips`)."""
     rows = []
+    d = COORDINATE_DECIMALS
     for r in frame.itertuples(index=False):
         status = str(getattr(r, "status", "") or "")
         index = STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
         ref = getattr(r, "licence_ref", None)
-        what = labels.licence_status(status) if status else "HMO"
-        tip = f"<b>{esc(getattr(r, 'address', ''))}</b><br>{esc(what)}"
-        if ref is not None and esc(ref):
-            tip += f"<br>Licence {esc(ref)}"
-        rows.append([round(float(r.lat), 6), round(float(r.lon), 6), index, tip])
+        rows.append([round(float(r.lat), d), round(float(r.lon), d), index, esc(getattr(r, "address", "")),
+                     esc(ref) if ref is not None else ""])
     return rows
 
 
@@ -331,7 +380,7 @@ def report_rows(frame: pd.DataFrame) -> list[list]:
         tip = f"<b>{esc(getattr(r, 'address', '') or 'Report')}</b><br>Received {esc(when)}"
         if grading:
             tip += f" · graded {grading}"
-        rows.append([round(float(r.lat), 6), round(float(r.lon), 6), 0, tip])
+        rows.append([round(float(r.lat), COORDINATE_DECIMALS), round(float(r.lon), COORDINATE_DECIMALS), 0, tip])
     return rows
 
 
@@ -386,6 +435,8 @@ class MapData:
     case_points: pd.DataFrame | None = None  # exact positions: only filled for roles allowed to see them
     districts: dict | None = None
     hotspots: pd.DataFrame | None = None   # analysis.hotspots.compute(...).cells
+    hmo_rest: pd.DataFrame | None = None   # markers beyond the cap, per cell: h3, lat, lon, markers
+    kde: bool = True                       # draw the kernel density layer (the page sends it only when asked)
     min_cases: int = 3
     visible: dict[str, bool] = field(default_factory=dict)
 
@@ -395,6 +446,7 @@ LAYER_NAMES = {
     "kde": "Report density (kernel)",
     "hexes": "Reports by area (hexagons)",
     "hmo": "HMO licences",
+    "hmo_rest": "HMO licences not drawn (counts per area)",
     "reports": "Reports (individual)",
     "cases": "Victim cases (areas only)",
     "case_points": "Victim cases (exact locations)",
@@ -496,7 +548,7 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
         ).add_to(m)
 
     if data.hotspots is not None and not data.hotspots.empty:
-        _add_hotspot_layers(m, data.hotspots, show)
+        _add_hotspot_layers(m, data.hotspots, show, kde=data.kde)
 
     hex_layers = {}
     for resolution, frame in sorted(data.report_hexes.items()):
@@ -524,7 +576,10 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
     if data.hmo is not None and not data.hmo.empty:
         colours = [STATUS_COLOURS[s] for s in STATUS_ORDER] + [UNKNOWN_STATUS_COLOUR]
         PointCluster(hmo_rows(data.hmo), colours, "hmo", base=base, name=LAYER_NAMES["hmo"],
-                     show=show["hmo"]).add_to(m)
+                     show=show["hmo"], tips=hmo_tips()).add_to(m)
+
+    if data.hmo_rest is not None and not data.hmo_rest.empty:
+        RestCounts(data.hmo_rest, name=LAYER_NAMES["hmo_rest"], show=show.get("hmo_rest", True)).add_to(m)
 
     if data.reports is not None and not data.reports.empty:
         PointCluster(report_rows(data.reports), [REPORT_COLOUR], "report", base=base,
@@ -572,8 +627,9 @@ def kde_features(cells: pd.DataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _add_hotspot_layers(m: folium.Map, cells: pd.DataFrame, show: dict) -> None:
-    for key, fc, opacity in (("kde", kde_features(cells), 0.55), ("hotspots", hotspot_features(cells), 0.7)):
+def _add_hotspot_layers(m: folium.Map, cells: pd.DataFrame, show: dict, kde: bool = True) -> None:
+    layers = ([("kde", kde_features(cells), 0.55)] if kde else []) + [("hotspots", hotspot_features(cells), 0.7)]
+    for key, fc, opacity in layers:
         if not fc["features"]:
             continue
         folium.GeoJson(
@@ -648,7 +704,8 @@ def legend() -> list[tuple[str, str, str]]:
     """(shape, colour, label) rows for the legend drawn beside the map (the hexagon colours come apart)."""
     rows = [("square", HOTSPOT_COLOURS[b], HOTSPOT_NAMES[b]) for b in (3, 2, 1, -1, -2, -3)]
     rows += [("circle", STATUS_COLOURS[s], labels.licence_status(s)) for s in STATUS_ORDER]
-    rows += [("circle", REPORT_COLOUR, "A report (switch on “Reports (individual)”)"),
+    rows += [("circle", "#bbbbbb", "HMO licences not drawn, counted per area (choose a district to see them)"),
+             ("circle", REPORT_COLOUR, "A report (tick “Individual reports” above the map)"),
              ("dashed", CASE_COLOUR, "Victim cases: areas only, never addresses"),
              ("line", DISTRICT_COLOUR, "District boundary")]
     return rows

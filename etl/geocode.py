@@ -12,8 +12,9 @@ re-geocodes stored rows when postcodes or boundaries arrive later.
 from __future__ import annotations
 
 import duckdb
+import h3
 
-from etl import vocab
+from etl import h3cells, vocab
 
 # Statuses that came from a lookup, and so may improve when a better lookup is loaded.
 LOOKUP_STATUSES = ("postcode", "postcode_district", "not_geocoded")
@@ -44,8 +45,59 @@ def lookup_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> None:
                 f"WHERE geocode_status IS NULL")
 
 
+# A point in an H3 cell lying wholly inside a boundary is inside that boundary; the test buffers the
+# cell's outline by this much (degrees, ~1 m), so the cell's slightly curved true edges are covered.
+CELL_MARGIN_DEGREES = 1e-5
+_INTERIOR: dict[tuple, "object"] = {}     # boundaries identity → pyarrow table (h3_9, code); small
+
+
+def _interior_cells(con: duckdb.DuckDBPyConnection, level: str, codes: list[str] | None) -> str:
+    """A temp table of the res-9 cells lying wholly inside one boundary of `level` (h3_9, code); its name.
+
+    Points in those cells get that boundary by a hash join on their stored h3_9; only points in
+    cells that straddle an edge need the point-in-polygon test. Cached per set of boundaries.
+    """
+    import pyarrow as pa
+    import shapely
+
+    where = "level = ?" + (" AND list_contains(?, code)" if codes is not None else "")
+    params = [level] + ([codes] if codes is not None else [])
+    identity = (level, tuple(codes or ()), tuple(con.execute(
+        f"SELECT code, load_id, ST_NPoints(geometry), ST_Area(geometry) FROM boundaries WHERE {where} ORDER BY code",
+        params).fetchall()))
+    if identity not in _INTERIOR:
+        rows = con.execute(f"SELECT code, ST_AsWKB(geometry) FROM boundaries WHERE {where} ORDER BY code",
+                           params).fetchall()
+        cells, owners = [], []
+        for code, wkb in rows:
+            shape = shapely.from_wkb(bytes(wkb))
+            shapely.prepare(shape)
+            parts = getattr(shape, "geoms", [shape])
+            candidates = set()
+            for part in parts:
+                candidates |= set(h3.h3shape_to_cells_experimental(h3.geo_to_h3shape(shapely.geometry.mapping(part)),
+                                                                   h3cells.FINEST, contain="overlap"))
+            candidates = sorted(candidates)
+            outlines = shapely.polygons([[(lng, lat) for lat, lng in h3.cell_to_boundary(c)] for c in candidates]) \
+                if candidates else []
+            inside = shapely.contains(shape, shapely.buffer(outlines, CELL_MARGIN_DEGREES)) if candidates else []
+            for cell, ok in zip(candidates, inside):
+                if ok:
+                    cells.append(h3.str_to_int(cell))
+                    owners.append(code)
+        if len(_INTERIOR) > 8:
+            _INTERIOR.clear()
+        _INTERIOR[identity] = pa.table({"h3_9": pa.array(cells, type=pa.uint64()),
+                                        "code": pa.array(owners, type=pa.string())})
+    name = f"interior_{level}"
+    con.register("_interior", _INTERIOR[identity])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _interior")
+    con.unregister("_interior")
+    return name
+
+
 def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Flag suspect points, then give districts (and LSOAs) to the rest."""
+    """Flag suspect points, then give districts (and LSOAs) to the rest. Needs the rows' h3_9 (set_cells)."""
     six = _six_districts()
     bbox = vocab.load("area")["bbox"]
     con.execute(f"UPDATE {table} SET location_flag = NULL, district_code = NULL, lsoa_code = NULL")
@@ -55,11 +107,17 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
         WHERE lat IS NOT NULL AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
     """, [bbox["min_lon"] - 0.5, bbox["max_lon"] + 0.5, bbox["min_lat"] - 0.5, bbox["max_lat"] + 0.5])
     if has_boundaries(con, "district"):
+        interior = _interior_cells(con, "district", six)
+        con.execute(f"""
+            UPDATE {table} AS t SET district_code = d.code
+            FROM {interior} d
+            WHERE t.h3_9 = d.h3_9 AND t.lat IS NOT NULL AND t.location_flag IS NULL
+        """)
         con.execute(f"""
             UPDATE {table} AS t SET district_code = b.code
             FROM boundaries b
             WHERE b.level = 'district' AND list_contains(?, b.code)
-              AND t.lat IS NOT NULL AND t.location_flag IS NULL
+              AND t.lat IS NOT NULL AND t.location_flag IS NULL AND t.district_code IS NULL
               AND ST_Contains(b.geometry, ST_Point(t.lon, t.lat))
         """, [six])
         con.execute(f"""
@@ -78,10 +136,16 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
             WHERE t.postcode = p.postcode AND t.location_flag IS NULL AND list_contains(?, p.district_code)
         """, [six])
     if has_boundaries(con, "lsoa"):
+        interior = _interior_cells(con, "lsoa", None)
+        con.execute(f"""
+            UPDATE {table} AS t SET lsoa_code = d.code
+            FROM {interior} d
+            WHERE t.h3_9 = d.h3_9 AND t.district_code IS NOT NULL
+        """)
         con.execute(f"""
             UPDATE {table} AS t SET lsoa_code = b.code
             FROM boundaries b
-            WHERE b.level = 'lsoa' AND t.district_code IS NOT NULL
+            WHERE b.level = 'lsoa' AND t.district_code IS NOT NULL AND t.lsoa_code IS NULL
               AND ST_Contains(b.geometry, ST_Point(t.lon, t.lat))
         """)
     else:
@@ -95,6 +159,7 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
 def geocode(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Geocode a staged load: rows with file coordinates already carry geocode_status 'coordinates'."""
     lookup_postcodes(con, table)
+    h3cells.set_cells(con, table)
     flag_and_assign(con, table)
 
 
@@ -121,6 +186,7 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             con.execute(f"UPDATE regeo SET geocode_status = NULL, lat = NULL, lon = NULL "
                         f"WHERE list_contains(?, geocode_status)", [list(LOOKUP_STATUSES)])
             lookup_postcodes(con, "regeo")
+        h3cells.set_cells(con, "regeo")
         flag_and_assign(con, "regeo")
         changed[table] = con.execute("""
             SELECT count(*) FROM regeo
@@ -129,7 +195,8 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """).fetchone()[0]
         con.execute(f"""
             UPDATE {table} AS t SET lat = r.lat, lon = r.lon, geocode_status = r.geocode_status,
-                   location_flag = r.location_flag, district_code = r.district_code, lsoa_code = r.lsoa_code
+                   location_flag = r.location_flag, district_code = r.district_code, lsoa_code = r.lsoa_code,
+                   h3_7 = r.h3_7, h3_8 = r.h3_8, h3_9 = r.h3_9
             FROM regeo r WHERE t.rowid = r._rid
         """)
     con.execute("DROP TABLE IF EXISTS regeo")

@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import migrate
+from etl import address_keys, h3cells, migrate
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -27,6 +27,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Schema up to date and macros defined: every write starts here."""
     migrate.upgrade(con)
     con.execute(MACROS.read_text())
+    h3cells.register(con)
+    address_keys.register(con)
 
 
 def file_sha256(path: Path) -> str:

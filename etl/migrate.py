@@ -42,6 +42,11 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
     )
     have = current_version(con)
+    if have < latest_version():
+        from etl import address_keys, h3cells
+
+        h3cells.register(con)        # a migration may compute H3 cells (0002)
+        address_keys.register(con)   # ... or address keys (0003)
     applied = []
     for version, name, path in available():
         if version <= have:

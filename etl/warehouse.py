@@ -36,6 +36,13 @@ def spatial_extension_path() -> str:
     return matches[-1]
 
 
+def etl_memory_limit() -> str | None:
+    """DuckDB's memory_limit for a writer: $HOTSPOTS_ETL_MEMORY (e.g. '2GB', 'none'), else 1GB, so a
+    national load stays within ~2 GB of RAM in all (Python and the reader's buffers on top)."""
+    value = os.environ.get("HOTSPOTS_ETL_MEMORY", "1GB").strip()
+    return None if value.lower() in ("", "none", "default") else value
+
+
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{spatial_extension_path()}'")
 
@@ -61,13 +68,18 @@ class Warehouse:
             return None
         return (st.st_ino, st.st_mtime_ns)
 
-    def connect_read_only(self, retries: int = 20, delay: float = 0.05) -> duckdb.DuckDBPyConnection:
+    def connect_read_only(self, retries: int = 20, delay: float = 0.05,
+                          config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+        """`config`: DuckDB settings, e.g. {"memory_limit": "1GB", "threads": "2"}, SET after connecting (DuckDB
+        refuses a second connection to a file open in this process with a different configuration)."""
         if not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}: run `python -m etl init` or `python -m etl demo`")
         last: Exception | None = None
         for _ in range(retries):
             try:
                 con = duckdb.connect(str(self.path), read_only=True)
+                for name, value in (config or {}).items():
+                    con.execute(f"SET GLOBAL {name} = ?", [str(value)])
                 load_spatial(con)
                 return con
             except duckdb.IOException as exc:  # a swap in progress, or a legacy writer holding the file
@@ -97,6 +109,10 @@ class Warehouse:
                 shutil.copyfile(self.path, staged)
             con = duckdb.connect(str(staged))
             try:
+                limit = etl_memory_limit()
+                if limit:
+                    # Over it, DuckDB spills to `<copy>.tmp/` instead of growing (its default is 80% of RAM).
+                    con.execute("SET memory_limit = ?", [limit])
                 load_spatial(con)
                 con.execute("BEGIN TRANSACTION")
                 yield con

@@ -38,3 +38,14 @@ def test_clean_files_take_the_fast_path(tmp_path):
     assert not fast_csv.is_clean(write_text(tmp_path / "b.csv", FILES["blank_line"]))
     assert not fast_csv.is_clean(write_text(tmp_path / "c.csv", "a,b\n1,caf\u00e9\n", "cp1252"))
     assert not fast_csv.is_clean(write_text(tmp_path / "d.csv", "a,b\n1,\x002\n"))
+
+
+@pytest.mark.parametrize("chunk", [3, 4, 5, 7, 8, 13, 64])
+def test_chunk_boundaries_neither_hide_nor_invent_a_blank_line(tmp_path, monkeypatch, chunk):
+    """A chunk ending in a newline and one more character is not a blank line; a blank line cut in two is."""
+    monkeypatch.setattr(fast_csv, "CHUNK", chunk)
+    clean = "Ref,Address\nA,1 B St\nC,2 D St\nE,3 F St\n"
+    assert fast_csv.is_clean(write_text(tmp_path / "clean.csv", clean))
+    for blank in ("Ref,Address\nA,1 B St\n\nC,2 D St\n", "Ref,Address\nA,1 B St\n  \t \r\nC,2 D St\n",
+                  "\nRef,Address\nA,1 B St\n", "Ref,Address\nA,1 B St\r\n\r\nC,2 D St\r\n"):
+        assert not fast_csv.is_clean(write_text(tmp_path / "blank.csv", blank)), (chunk, blank)

@@ -71,6 +71,14 @@ if auth.may("case_locations"):  # analysts and admins; a viewer gets no switch a
         "Exact victim case locations", value=False, key="map_case_points",
         help=f"Each potential victim's case at its own position, instead of only areas with at least {MIN_CASES} "
              "cases. For analysts and admins; every time it is shown is recorded in the audit log.")
+extra_points, extra_kde = st.columns([2, 5])
+show_points = extra_points.checkbox(
+    f"Individual reports (the newest {map_render.MAX_POINTS:,})", key="map_points",
+    help="Each report as a point. Off, the hexagons still count every report; the points are only sent to your "
+         "browser when you ask for them, so the map stays quick.")
+show_kde = extra_kde.checkbox(
+    "Report density (kernel)", key="map_kde",
+    help="A smoother view of the same reports than the hexagons. Sent to your browser only when ticked.")
 
 # --- layers --------------------------------------------------------------------------------------------------
 data = map_render.MapData(min_cases=MIN_CASES)
@@ -78,15 +86,23 @@ notes: list[str] = []
 with ui.section("Hexagons of reports"):
     data.report_hexes = {r: connection.query("report_hexes", f, resolution=r) for r in resolutions}
 with ui.section("HMO licences"):
-    data.hmo, hmo_total = map_render.cap_licences(connection.query("hmo_markers", f, today=today))
+    # Capped in the warehouse: the most urgent markers, and the rest counted per area (grey circles).
+    layer = connection.query("hmo_marker_layer", f, today=today, limit=map_render.MAX_POINTS)
+    data.hmo, data.hmo_rest, hmo_total = layer.markers, layer.rest, layer.total
     if hmo_total > len(data.hmo):
         notes.append(f"Showing {len(data.hmo):,} of {hmo_total:,} HMO licences (possibly unlicensed and expired ones "
-                     "first): choose a district to see the rest.")
-with ui.section("Reports"):
-    data.reports, reports_total = map_render.cap(connection.query("report_points", f), order_by="received_on")
-    if reports_total > len(data.reports):
-        notes.append(f"Showing the newest {len(data.reports):,} of {reports_total:,} reports as points; "
-                     "the hexagons count them all. Narrow the filters to see every point.")
+                     "first); the grey circles count the rest in each area: choose a district to see them.")
+placed_reports = next((int(h["reports"].sum()) for h in data.report_hexes.values() if h is not None and not h.empty), 0)
+if show_points or 0 < placed_reports <= map_render.SMALL_LAYER:
+    # A hidden layer is only sent when it is small; a large one when asked for, capped in the warehouse.
+    with ui.section("Reports"):
+        data.reports = connection.query("report_points", f, limit=map_render.MAX_POINTS)
+        data.visible["reports"] = show_points
+        if placed_reports > len(data.reports):
+            notes.append(f"Showing the newest {len(data.reports):,} of {placed_reports:,} reports as points; "
+                         "the hexagons count them all. Narrow the filters to see every point.")
+data.kde = show_kde
+data.visible["kde"] = show_kde
 with ui.section("Victim cases"):
     data.cases = connection.query("case_hexes", f, resolution=7, min_cases=MIN_CASES)
     if exact_cases and auth.may("case_locations"):  # checked again right before the exact positions are read
@@ -116,7 +132,7 @@ with map_column:
         st.caption(note)
     if hot is not None:
         _reliability(hot)
-    placed = next((int(h["reports"].sum()) for h in data.report_hexes.values() if h is not None and not h.empty), 0)
+    placed = placed_reports
     if placed:
         st.caption(f"{placed:,} reports with a position are counted in the hexagons. Reports that could not be "
                    "placed on the map still count on the Overview page.")

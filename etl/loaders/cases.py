@@ -20,7 +20,7 @@ CONTENT = ["case_key", "opened_on", "postcode", "file_lat", "file_lon", "exploit
            "age_text", "nrm_referred", "language_text"]
 STORED = ["case_key", "opened_on", "lat", "lon", "geocode_status", "location_flag", "district_code", "lsoa_code",
           "exploitation_type", "nationality", "age_group", "nrm_referred", "language_needs", "source", "load_id",
-          "row_number", "row_hash"]
+          "row_number", "row_hash", "h3_7", "h3_8", "h3_9"]
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:

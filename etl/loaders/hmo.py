@@ -15,7 +15,7 @@ CONTENT = ["licence_ref", "address", "postcode", "uprn", "file_lat", "file_lon",
            "storeys", "licence_type", "licence_holder", "licence_start", "licence_expiry"]
 STORED = ["licence_ref", "address", "postcode", "uprn", "lat", "lon", "geocode_status", "location_flag",
           "district_code", "lsoa_code", "max_occupants", "households", "storeys", "licence_type", "licence_holder",
-          "licence_start", "licence_expiry", "source", "load_id", "row_number", "row_hash"]
+          "licence_start", "licence_expiry", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no"]
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
@@ -61,8 +61,12 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     """, CONTENT)
     tabular.record_rejects(con, summary, staged)
     tabular.accepted_and_geocoded(con, summary, "licence_ref")
-    con.execute("ALTER TABLE incoming ADD COLUMN source VARCHAR; ALTER TABLE incoming ADD COLUMN load_id BIGINT")
-    con.execute("UPDATE incoming SET source = ?, load_id = ?", [summary.source, summary.load_id])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT *, ? AS source, CAST(? AS BIGINT) AS load_id,
+               address_key(address) AS addr_key, house_number(address_key(address)) AS house_no
+        FROM incoming
+    """, [summary.source, summary.load_id])
     _supersede(con, summary)
 
 

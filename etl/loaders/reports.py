@@ -15,7 +15,7 @@ CONTENT = ["report_ref", "received_on", "source_type_text", "address", "postcode
 STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "lat", "lon", "geocode_status",
           "location_flag", "district_code", "lsoa_code", "indicators", "indicators_text", "exploitation_type",
           "nationalities", "people_count", "grading", "source_evaluation", "intelligence_assessment",
-          "handling_code", "summary", "source", "load_id", "row_number", "row_hash"]
+          "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no"]
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 
 
@@ -99,6 +99,7 @@ def _classify(con, summary: LoadSummary) -> None:
                CAST(left(i.grading, 1) AS TINYINT) AS source_evaluation,
                substr(i.grading, 3, 1) AS intelligence_assessment,
                substr(i.grading, 5, 1) AS handling_code,
+               address_key(i.address) AS addr_key, house_number(address_key(i.address)) AS house_no,
                ? AS source, ? AS load_id
         FROM incoming i
         LEFT JOIN vocab_source_type st ON st.alias = label_key(i.source_type_text)

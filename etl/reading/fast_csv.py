@@ -22,10 +22,15 @@ CHUNK = 1 << 24
 
 
 def is_clean(path: Path) -> bool:
-    """Valid UTF-8 with no NUL and no blank line; read in chunks, never the whole file at once."""
+    """Valid UTF-8 with no NUL and no blank line; read in chunks, never the whole file at once.
+
+    A blank line may straddle two chunks, so the end of each chunk after its last newline is carried
+    into the next search, but only while it could still begin a blank line (spaces, tabs, a CR).
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    blank = re.compile(rb"(^|\n)[ \t]*\r?\n")
+    blank = re.compile(rb"\n[ \t]*\r?\n")
     tail = b""
+    first = True
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             if b"\x00" in chunk:
@@ -34,9 +39,18 @@ def is_clean(path: Path) -> bool:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
                 return False
-            if blank.search(tail + (chunk[3:] if not tail and chunk.startswith(b"\xef\xbb\xbf") else chunk)):
+            data = chunk
+            if first:
+                data = chunk[3:] if chunk.startswith(b"\xef\xbb\xbf") else chunk
+                if re.match(rb"[ \t]*\r?\n", data):   # the file starts with a blank line
+                    return False
+                first = False
+            if blank.search(tail + data):
                 return False
-            tail = chunk[-2:]
+            newline = data.rfind(b"\n")
+            rest = data[newline:] if newline >= 0 else tail + data
+            could_start_blank = (newline >= 0 or tail) and not rest.lstrip(b"\n").strip(b" \t\r")
+            tail = (rest if len(rest) <= 4096 else b"\n") if could_start_blank else b""
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:

@@ -1,0 +1,70 @@
+"""H3 cells of stored points, computed once at load time so readers can GROUP BY them in SQL.
+
+DuckDB's h3 community extension needs the internet, so cells come from h3-py (its C library),
+called from DuckDB as a vectorised Python function over whole chunks of rows. Each resolution
+is computed from the point itself: H3 is not exactly nested, so the res-7 cell holding a point
+is not always the parent of its res-9 cell. Cells are UBIGINT, h3-py's integer form
+(`h3.str_to_int`).
+"""
+from __future__ import annotations
+
+import duckdb
+import duckdb.sqltypes as sqltypes
+import h3
+import numpy as np
+import pyarrow as pa
+
+RESOLUTIONS = (7, 8, 9)
+FINEST = max(RESOLUTIONS)
+COLUMNS = tuple(f"h3_{r}" for r in RESOLUTIONS)
+FUNCTION = "h3_latlng_to_cell"
+
+_to_cell = h3.api.basic_int.latlng_to_cell
+
+
+def _cells(lat: pa.Array, lon: pa.Array, res: pa.Array) -> pa.Array:
+    """One chunk: the cell of each (lat, lon) at `res` (a constant: the first row's); NULL without a usable point."""
+    lats = lat.to_numpy(zero_copy_only=False)
+    lons = lon.to_numpy(zero_copy_only=False)
+    resolution = int(res[0].as_py()) if len(res) and res[0].is_valid else FINEST
+    ok = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180)
+    out = np.zeros(len(lats), dtype=np.uint64)
+    idx = np.flatnonzero(ok)
+    if len(idx):
+        out[idx] = [_to_cell(a, b, resolution) for a, b in zip(lats[idx].tolist(), lons[idx].tolist())]
+    return pa.array(out, type=pa.uint64(), mask=~ok)
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Define h3_latlng_to_cell(lat, lon, res) and h3_string(cell) on this connection (idempotent)."""
+    try:
+        con.create_function(FUNCTION, _cells, [sqltypes.DOUBLE, sqltypes.DOUBLE, sqltypes.INTEGER],
+                            sqltypes.UBIGINT, type="arrow", null_handling="special", side_effects=False)
+    except duckdb.NotImplementedException:
+        pass  # already defined on this connection
+    except duckdb.CatalogException:
+        pass
+    con.execute("CREATE OR REPLACE TEMP MACRO h3_string(cell) AS lower(hex(cell))")
+
+
+def cell_columns_sql(lat: str = "lat", lon: str = "lon") -> str:
+    """SELECT-list items h3_7, h3_8, h3_9 for a point (NULL without one)."""
+    return ", ".join(f"{FUNCTION}({lat}, {lon}, {r}) AS h3_{r}" for r in RESOLUTIONS)
+
+
+def set_cells(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Add the cell columns to a working table if missing, and fill them from its lat/lon."""
+    for column in COLUMNS:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} UBIGINT")
+    sets = ", ".join(f"h3_{r} = {FUNCTION}(lat, lon, {r})" for r in RESOLUTIONS)
+    con.execute(f"UPDATE {table} SET {sets}")
+
+
+def to_strings(cells) -> np.ndarray:
+    """h3-py's string form of integer cells (object array; None stays None)."""
+    return np.array([None if c is None or (isinstance(c, float) and np.isnan(c)) else format(int(c), "x")
+                     for c in cells], dtype=object)
+
+
+def to_ints(cells) -> np.ndarray:
+    return np.array([int(c, 16) for c in cells], dtype=np.uint64)

@@ -1,0 +1,124 @@
+"""Stored H3 cells (migration 0002): equal to h3-py's for the same points, in every loaded table,
+after a re-geocode, and after backfilling a warehouse made before the columns existed."""
+from __future__ import annotations
+
+import h3
+import pytest
+
+from etl import h3cells, migrate
+from etl.warehouse import Warehouse
+from tests.analysis_fixtures import demo_db  # noqa: F401 - fixture
+
+TABLES = ("reports", "cases", "hmo_licence_history")
+
+
+def _check(con, table: str) -> int:
+    rows = con.execute(f"SELECT lat, lon, h3_7, h3_8, h3_9 FROM {table}").fetchall()
+    placed = 0
+    for lat, lon, c7, c8, c9 in rows:
+        if lat is None or lon is None:
+            assert (c7, c8, c9) == (None, None, None)
+            continue
+        placed += 1
+        want = h3.api.basic_int.latlng_to_cell(lat, lon, 9)
+        assert c9 == want
+        assert c8 == h3.api.basic_int.latlng_to_cell(lat, lon, 8)
+        assert c7 == h3.api.basic_int.latlng_to_cell(lat, lon, 7)
+    return placed
+
+
+def test_loaded_rows_carry_h3_py_cells(demo_db):  # noqa: F811
+    con = Warehouse(demo_db).connect_read_only()
+    try:
+        for table in TABLES:
+            assert _check(con, table) > 0, table
+    finally:
+        con.close()
+
+
+def test_h3_function_matches_h3_py_and_handles_missing_points():
+    import duckdb
+
+    con = duckdb.connect()
+    h3cells.register(con)
+    rows = con.execute("""
+        SELECT lat, lon, h3_latlng_to_cell(lat, lon, 9), h3_latlng_to_cell(lat, lon, 7),
+               h3_string(h3_latlng_to_cell(lat, lon, 8))
+        FROM (VALUES (52.2, 0.13), (52.57, -0.24), (NULL, 0.1), (52.1, NULL), ('nan'::DOUBLE, 1.0)) t(lat, lon)
+    """).fetchall()
+    for lat, lon, c9, c7, s8 in rows[:2]:
+        assert c9 == h3.api.basic_int.latlng_to_cell(lat, lon, 9)
+        assert c7 == h3.api.basic_int.latlng_to_cell(lat, lon, 7)
+        assert s8 == h3.latlng_to_cell(lat, lon, 8)
+    assert all(r[2] is None and r[3] is None for r in rows[2:])
+
+
+def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path):  # noqa: F811
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "old.duckdb"
+    shutil.copyfile(demo_db, db)
+    con = duckdb.connect(str(db))
+    # Back to the 0001 schema: no cell columns, version 1.
+    con.execute("DROP VIEW hmo_licences")
+    for table in TABLES:
+        for column in h3cells.COLUMNS:
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute("""CREATE VIEW hmo_licences AS
+        SELECT licence_ref, address, postcode, uprn, lat, lon, geocode_status, location_flag,
+               district_code, lsoa_code, max_occupants, households, storeys, licence_type,
+               licence_holder, licence_start, licence_expiry, source, load_id
+        FROM hmo_licence_history WHERE ended_load_id IS NULL""")
+    for table in ("reports", "hmo_licence_history"):
+        for column in ("addr_key", "house_no"):
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 2")
+    assert migrate.current_version(con) == 1
+    applied = migrate.upgrade(con)
+    assert applied[:2] == ["0002_h3_cells", "0003_address_keys"]
+    assert con.execute("SELECT count(*) FROM reports WHERE addr_key IS NULL").fetchone()[0] == 0
+    for table in TABLES:
+        assert _check(con, table) > 0, table
+    assert con.execute("SELECT count(*) FROM hmo_licences WHERE h3_8 IS NOT NULL").fetchone()[0] > 0
+    con.close()
+
+
+def test_regeocoded_rows_get_new_cells(tmp_path):
+    """Reports geocoded by outward code move to their full postcode's point when postcodes arrive."""
+    from tests.analysis_fixtures import build_warehouse
+
+    from etl.loading import load_file
+
+    db = build_warehouse(tmp_path, {"reports": "Report Ref,Date Received,Address,Postcode\n"
+                                               "R1,01/01/2024,1 Mill Lane,PE13 1AA\n"})
+    con = Warehouse(db).connect_read_only()
+    assert con.execute("SELECT h3_9 FROM reports").fetchone()[0] is None
+    con.close()
+    pc = tmp_path / "pc.csv"
+    pc.write_text("postcode,latitude,longitude,lad_code\nPE13 1AA,52.6650,0.1600,E07000010\n")
+    load_file("postcodes", pc, db=db, source="pc")
+    con = Warehouse(db).connect_read_only()
+    try:
+        assert _check(con, "reports") == 1
+    finally:
+        con.close()
+
+
+def test_stored_address_keys_equal_the_expressions(demo_db):  # noqa: F811
+    """Migration 0003 / the loaders: addr_key and house_no are the matching expressions of the address."""
+    from etl import address_keys
+
+    con = Warehouse(demo_db).connect_read_only()
+    try:
+        for table in ("reports", "hmo_licence_history"):
+            key = address_keys.address_key("address")
+            bad = con.execute(f"""
+                SELECT count(*) FROM {table}
+                WHERE addr_key IS DISTINCT FROM {key} OR house_no IS DISTINCT FROM {address_keys.house_number(key)}
+            """).fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM {table} WHERE addr_key <> ''").fetchone()[0]
+            assert bad == 0 and total > 0, table
+    finally:
+        con.close()

@@ -1,0 +1,47 @@
+"""The map's payload stays bounded: markers capped in the warehouse (the rest counted per area), report
+points only when asked for or few, the kernel density layer only when asked for."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import map_layers as ml
+from analysis.filters import Filters
+from dashboard import map_render
+from tests.analysis_fixtures import TODAY, demo_con, demo_db  # noqa: F401 - fixtures
+
+F90 = Filters.default(TODAY)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values only: every missing value as None, whatever the column's dtype."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def test_marker_layer_is_the_capped_marker_list_and_counts_the_rest(demo_con):  # noqa: F811
+    full = ml.hmo_markers(demo_con, F90, TODAY)
+    for limit in (10, 100, len(full) + 5):
+        layer = ml.hmo_marker_layer(demo_con, F90, TODAY, limit=limit)
+        want, total = map_render.cap_licences(full, limit)
+        pd.testing.assert_frame_equal(_plain(layer.markers), _plain(want.reset_index(drop=True)[ml.MARKER_COLUMNS]))
+        assert layer.total == total == len(full)
+        assert int(layer.rest["markers"].sum()) == total - len(layer.markers)
+        assert layer.rest["h3"].is_unique and list(layer.rest.columns) == ["h3", "lat", "lon", "markers"]
+
+
+def test_report_points_limit_keeps_the_newest(demo_con):  # noqa: F811
+    full = ml.report_points(demo_con, F90)
+    some = ml.report_points(demo_con, F90, limit=25)
+    assert len(some) == 25
+    assert some["report_ref"].tolist() == full["report_ref"].head(25).tolist()
+
+
+def test_rest_counts_are_drawn_and_the_kernel_layer_only_when_asked():
+    hot = pd.DataFrame({"h3": ["8819429a9dfffff"], "reports": [3], "gi_z": [3.0], "gi_p": [0.001], "gi_bin": [3],
+                        "trend": [None], "kde": [1.5], "lat": [52.2], "lon": [0.1]})
+    rest = pd.DataFrame({"h3": ["8719429a9ffffff"], "lat": [52.2], "lon": [0.12], "markers": [1234]})
+    data = map_render.MapData(hotspots=hot, hmo_rest=rest, kde=False)
+    html = map_render.render_html(map_render.build_map(data, map_render.Tiles("none")))
+    assert "more HMO licence" in html and "1234" in html
+    assert map_render.LAYER_NAMES["kde"] not in html and map_render.LAYER_NAMES["hotspots"] in html
+    data.kde = True
+    assert map_render.LAYER_NAMES["kde"] in map_render.render_html(map_render.build_map(data, map_render.Tiles("none")))
