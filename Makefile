@@ -38,6 +38,8 @@ demo: venv
 	else echo "$(PY) -m etl demo --db $(DB)"; $(PY) -m etl demo --db "$(DB)"; fi
 
 run: venv demo
+	@# An existing warehouse made by an older version gets the newer migrations (in place, rows kept).
+	$(PY) -m etl init --db "$(DB)"
 	HOTSPOTS_DB="$(DB)" $(VENV)/bin/streamlit run dashboard/app.py --server.port $${PORT:-8501} --server.headless true
 
 test: venv

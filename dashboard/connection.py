@@ -91,6 +91,14 @@ class WarehouseInfo:
     tables: frozenset[str] = frozenset()
     rows: dict[str, int] = field(default_factory=dict)   # rows in each of DATA_TABLES that exists
     error: str | None = None
+    schema: int = 0                 # the newest migration applied to it (etl/migrations)
+
+    @property
+    def outdated(self) -> bool:
+        """Made by an older Hotspots: the pages' queries need columns a migration adds."""
+        from etl.migrate import latest_version
+
+        return 0 < self.schema < latest_version()  # 0: not made by our migrations (the pages name what is missing)
 
     @property
     def readable(self) -> bool:
@@ -327,11 +335,15 @@ def _inspect(path: str, token: tuple[int, int], retries: int = 40, _source: str 
         if "meta" in tables:
             row = con.execute("SELECT value FROM meta WHERE key = ?", ["synthetic"]).fetchone()
             synthetic = row is not None and str(row[0]).strip().lower() == "true"
+        schema = 0
+        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                       ).fetchone()[0]:
+            schema = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
         rows = {}
         for table in DATA_TABLES:  # names from the constant above, never from input
             if table in tables:
                 rows[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-    return {"tables": frozenset(tables), "synthetic": synthetic, "rows": rows}
+    return {"tables": frozenset(tables), "synthetic": synthetic, "rows": rows, "schema": schema}
 
 
 def inspect() -> WarehouseInfo:
@@ -361,7 +373,8 @@ def _inspect_snapshot(snap: Snapshot) -> WarehouseInfo:
                              error=_first_line(exc))
     if state in ("unreadable", "missing"):
         state = "ok"
-    return WarehouseInfo(path, state, token, synthetic=seen["synthetic"], tables=seen["tables"], rows=seen["rows"])
+    return WarehouseInfo(path, state, token, synthetic=seen["synthetic"], tables=seen["tables"], rows=seen["rows"],
+                         schema=seen.get("schema", 0))
 
 
 def _resolve(name: str) -> Callable[..., Any]:

@@ -48,6 +48,12 @@ def warehouse_message(info: WarehouseInfo) -> bool:
         st.error(f"The warehouse at {info.path} can't be read: {info.error or 'it is not a DuckDB warehouse'}. "
                  "Rebuild it (`python -m etl demo` for the demo), or point HOTSPOTS_DB at the right file.")
         return True
+    if info.outdated:
+        st.warning(f"This warehouse was made by an older version of Hotspots (schema {info.schema}), and the pages "
+                   "need what a newer one adds. An analyst upgrades it in place, keeping every row, with "
+                   f"`python -m etl init` (`make run` does it too); the dashboard then shows it by itself.")
+        st.caption(f"The warehouse: {info.path}.")
+        return True
     if info.state == "refreshing":
         st.caption("A load is running: you are seeing the data from before it. The page picks up the new data "
                    "by itself once the load finishes.")

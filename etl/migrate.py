@@ -2,6 +2,12 @@
 
 Each `migrations/NNNN_name.sql` runs once, in order, inside the caller's transaction;
 `schema_migrations` records which have run.
+
+DuckDB refuses to commit a transaction that alters a table and also updates it ("another
+transaction has altered this table"). So each migration is committed on its own, and one that adds
+columns and fills them splits itself with a line `-- commit`: the part before it is committed and a
+new transaction begins. That is safe because writers only ever work on a private copy of the
+warehouse (etl/warehouse.py), which is swapped in only when the whole load succeeds.
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import duckdb
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+COMMIT_MARK = re.compile(r"^--\s*commit\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 def available() -> list[tuple[int, str, Path]]:
@@ -51,7 +58,24 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
     for version, name, path in available():
         if version <= have:
             continue
-        con.execute(path.read_text())
+        parts = COMMIT_MARK.split(path.read_text())
+        for i, part in enumerate(parts):
+            if part.strip():
+                con.execute(part)
+            if i < len(parts) - 1:
+                _commit_and_begin(con)
         con.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name])
         applied.append(f"{version:04d}_{name}")
+        _commit_and_begin(con)  # the next migration may alter a table this one updated
     return applied
+
+
+def _commit_and_begin(con: duckdb.DuckDBPyConnection) -> None:
+    """End the caller's transaction and open a new one (a connection in autocommit mode has none to end)."""
+    try:
+        con.execute("COMMIT")
+    except duckdb.TransactionException as exc:
+        if "no transaction is active" in str(exc).lower():
+            return  # autocommit: every statement is already committed
+        raise
+    con.execute("BEGIN TRANSACTION")

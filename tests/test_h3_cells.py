@@ -2,6 +2,8 @@
 after a re-geocode, and after backfilling a warehouse made before the columns existed."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import h3
 import pytest
 
@@ -10,6 +12,9 @@ from etl.warehouse import Warehouse
 from tests.analysis_fixtures import demo_db  # noqa: F401 - fixture
 
 TABLES = ("reports", "cases", "hmo_licence_history")
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _check(con, table: str) -> int:
@@ -53,7 +58,8 @@ def test_h3_function_matches_h3_py_and_handles_missing_points():
     assert all(r[2] is None and r[3] is None for r in rows[2:])
 
 
-def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path):  # noqa: F811
+def _old_warehouse(demo_db, tmp_path):  # noqa: F811
+    """A copy of the demo taken back to the 0001 schema (no cell columns, no address keys, version 1)."""
     import shutil
 
     import duckdb
@@ -76,6 +82,11 @@ def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path
             con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("DELETE FROM schema_migrations WHERE version >= 2")
     assert migrate.current_version(con) == 1
+    return db, con
+
+
+def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path):  # noqa: F811
+    db, con = _old_warehouse(demo_db, tmp_path)
     applied = migrate.upgrade(con)
     assert applied[:2] == ["0002_h3_cells", "0003_address_keys"]
     assert con.execute("SELECT count(*) FROM reports WHERE addr_key IS NULL").fetchone()[0] == 0
@@ -122,3 +133,37 @@ def test_stored_address_keys_equal_the_expressions(demo_db):  # noqa: F811
             assert bad == 0 and total > 0, table
     finally:
         con.close()
+
+
+def test_the_dashboard_asks_for_an_upgrade_of_an_older_warehouse_and_init_gives_it(demo_db, tmp_path,  # noqa: F811
+                                                                                   monkeypatch):
+    """An analyst who pulls a newer Hotspots gets a plain instruction, not a broken page; `etl init` fixes it."""
+    import subprocess
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    from access.store import Store
+
+    db, con = _old_warehouse(demo_db, tmp_path)
+    con.close()
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
+    Store().add("lead", "viewer", "viewer-password-1")
+
+    def map_page() -> AppTest:
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+        at.run()
+        at.text_input(key="signin_name").input("lead")
+        at.text_input(key="signin_password").input("viewer-password-1")
+        at.button[0].click().run()
+        assert not at.exception, at.exception
+        return at
+
+    at = map_page()
+    assert any("older version of Hotspots" in w.value and "python -m etl init" in w.value for w in at.warning)
+    result = subprocess.run([sys.executable, "-m", "etl", "init", "--db", str(db)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0 and "0002_h3_cells" in result.stdout, result.stderr
+    at = map_page()
+    assert not any("older version" in w.value for w in at.warning) and not at.error

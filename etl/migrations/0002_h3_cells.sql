@@ -12,6 +12,7 @@ ALTER TABLE cases ADD COLUMN h3_9 UBIGINT;
 ALTER TABLE hmo_licence_history ADD COLUMN h3_7 UBIGINT;
 ALTER TABLE hmo_licence_history ADD COLUMN h3_8 UBIGINT;
 ALTER TABLE hmo_licence_history ADD COLUMN h3_9 UBIGINT;
+-- commit
 
 UPDATE reports SET h3_7 = h3_latlng_to_cell(lat, lon, 7), h3_8 = h3_latlng_to_cell(lat, lon, 8),
     h3_9 = h3_latlng_to_cell(lat, lon, 9)

@@ -6,6 +6,7 @@ ALTER TABLE reports ADD COLUMN addr_key VARCHAR;
 ALTER TABLE reports ADD COLUMN house_no VARCHAR;
 ALTER TABLE hmo_licence_history ADD COLUMN addr_key VARCHAR;
 ALTER TABLE hmo_licence_history ADD COLUMN house_no VARCHAR;
+-- commit
 
 UPDATE reports SET addr_key = address_key(address), house_no = house_number(address_key(address));
 UPDATE hmo_licence_history SET addr_key = address_key(address), house_no = house_number(address_key(address));
