@@ -18,7 +18,10 @@ REPORT_COLUMNS = ["address_key", "received_on", "grading", "source_type", "summa
 
 def stop_reports(con, address_keys: list[str], today: dt.date, days: int | None = None,
                  per_stop: int | None = None) -> pd.DataFrame:
-    """The newest reports (up to `per_stop`) at each address, from the last `days` days up to `today`."""
+    """The newest reports (up to `per_stop`) at each address, from the last `days` days up to `today`.
+
+    The summary comes from `reports` itself: the shared address CTE leaves it out to stay small.
+    """
     cfg = settings.section("briefing")
     days = int(days or cfg["report_days"])
     per_stop = int(per_stop or cfg["reports_per_stop"])
@@ -29,11 +32,13 @@ def stop_reports(con, address_keys: list[str], today: dt.date, days: int | None 
     cte, params = addresses.report_addresses(window, today)
     return con.execute(f"""
         WITH {cte}
-        SELECT group_key AS address_key, received_on, grading, source_type, summary,
-               coalesce(indicators, []) AS indicators
-        FROM rep_addr WHERE group_key IN (SELECT unnest(?::VARCHAR[]))
-        QUALIFY row_number() OVER (PARTITION BY group_key ORDER BY received_on DESC, source, report_ref) <= ?
-        ORDER BY group_key, received_on DESC
+        SELECT ra.group_key AS address_key, ra.received_on, ra.grading, ra.source_type, r.summary,
+               coalesce(ra.indicators, []) AS indicators
+        FROM rep_addr ra JOIN reports r ON r.source = ra.source AND r.report_ref = ra.report_ref
+        WHERE ra.group_key IN (SELECT unnest(?::VARCHAR[]))
+        QUALIFY row_number() OVER (PARTITION BY ra.group_key ORDER BY ra.received_on DESC, ra.source,
+                                   ra.report_ref) <= ?
+        ORDER BY ra.group_key, ra.received_on DESC
     """, [*params, keys, per_stop]).df()
 
 
