@@ -7,10 +7,23 @@ before its first byte is written: it holds password hashes and notes about poten
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
 from typing import Callable, Iterator
+
+
+def now() -> str:
+    """A timestamp for a record: UTC, to the second, ISO 8601."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def append_only(table: str, hint: str = "") -> str:
+    """DDL: triggers that refuse UPDATE and DELETE on `table` (a record is corrected by a newer one)."""
+    message = f"{table} is append-only{': ' + hint if hint else ''}"
+    return "\n".join(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table}\n"
+                     f"BEGIN SELECT RAISE(ABORT, '{message}'); END;" for verb in ("UPDATE", "DELETE"))
 
 
 @contextlib.contextmanager

@@ -23,8 +23,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from access import sso as sso_names
-from access.sqlite_file import transaction
-from etl.config import warehouse_path
+from access.sqlite_file import append_only, now, transaction
+from etl.config import beside_warehouse
 
 ROLES = ("viewer", "analyst", "admin")
 MAX_FAILURES = 5
@@ -56,11 +56,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     rows    INTEGER
 );
 CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-"""
+""" + append_only("audit_log")
 
 
 class AccountError(Exception):
@@ -88,16 +84,7 @@ class SignIn:
 
 def store_path(explicit: str | os.PathLike | None = None, db: str | os.PathLike | None = None) -> Path:
     """`explicit`, else $HOTSPOTS_ACCOUNTS, else hotspots-accounts.db beside the warehouse."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("HOTSPOTS_ACCOUNTS")
-    if env:
-        return Path(env)
-    return warehouse_path(db).parent / FILE_NAME
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return beside_warehouse(explicit, "HOTSPOTS_ACCOUNTS", FILE_NAME, db)
 
 
 def has_role(role: str | None, needed: str) -> bool:

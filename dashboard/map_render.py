@@ -161,7 +161,8 @@ def valid_tile_url(text: str) -> bool:
             and not any(c in text for c in "<>\"'` \n"))
 
 
-def _add_tiles(m: folium.Map, tiles: Tiles) -> None:
+def add_tiles(m: folium.Map, tiles: Tiles) -> None:
+    """The base map under the layers: OpenStreetMap, the force's own tile server, or none."""
     if tiles.kind == "osm":
         folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False).add_to(m)
     elif tiles.kind == "url" and tiles.url:
@@ -517,7 +518,7 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
     m.options.update(min_zoom=7, max_zoom=19)
     m.default_js, m.default_css = leaflet_assets(base)
     m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
-    _add_tiles(m, tiles)
+    add_tiles(m, tiles)
     # Areas sit below the markers (overlayPane is 400): a marker inside a hexagon stays visible and clickable.
     folium.map.CustomPane(CASES_PANE, z_index=340).add_to(m)
     folium.map.CustomPane(HEX_PANE, z_index=350).add_to(m)

@@ -249,6 +249,12 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
 ACCOUNTS_HELP = "Account store (default: $HOTSPOTS_ACCOUNTS, else hotspots-accounts.db beside the warehouse)."
 
 
+def _account_options(command):
+    """--accounts and --db: which account store (by default the one beside the warehouse)."""
+    command = click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)(command)
+    return click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)(command)
+
+
 def _cli_actor() -> str:
     import getpass
 
@@ -285,8 +291,7 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @click.option("--sso", is_flag=True, help="NAME signs in through single sign-on ([auth] in .streamlit/secrets.toml): "
                                           "their e-mail address or user principal name; no password.")
-@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@_account_options
 def users_add(name, role, password_stdin, sso, accounts, db) -> None:
     """Add user NAME with ROLE (viewer, analyst or admin)."""
     store = _store(accounts, db)
@@ -306,8 +311,7 @@ def users_add(name, role, password_stdin, sso, accounts, db) -> None:
 
 @users.command("remove")
 @click.argument("name")
-@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@_account_options
 def users_remove(name, accounts, db) -> None:
     """Remove user NAME."""
     _accounts(lambda: _store(accounts, db).remove(name, actor=_cli_actor()))
@@ -317,8 +321,7 @@ def users_remove(name, accounts, db) -> None:
 @users.command("set-role")
 @click.argument("name")
 @click.argument("role", type=click.Choice(["viewer", "analyst", "admin"]))
-@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@_account_options
 def users_set_role(name, role, accounts, db) -> None:
     """Give user NAME the role ROLE."""
     _accounts(lambda: _store(accounts, db).set_role(name, role, actor=_cli_actor()))
@@ -327,8 +330,7 @@ def users_set_role(name, role, accounts, db) -> None:
 
 @users.command("unlock")
 @click.argument("name")
-@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@_account_options
 def users_unlock(name, accounts, db) -> None:
     """Unlock user NAME after too many failed sign-ins."""
     _accounts(lambda: _store(accounts, db).unlock(name, actor=_cli_actor()))
@@ -336,8 +338,7 @@ def users_unlock(name, accounts, db) -> None:
 
 
 @users.command("list")
-@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@_account_options
 def users_list(accounts, db) -> None:
     """Every account: name, role, locked or not, last sign-in."""
     rows = _store(accounts, db).users()
@@ -356,8 +357,7 @@ def users_list(accounts, db) -> None:
 @main.command("audit")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC) to include (default: everything).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
-@click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@_account_options
 def audit(since, out, accounts, db) -> None:
     """Export the audit log (sign-ins, page views, exports, account changes) as CSV."""
     store = _store(accounts, db)

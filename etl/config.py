@@ -20,6 +20,15 @@ def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+def beside_warehouse(explicit: str | os.PathLike | None, env_var: str, file_name: str,
+                     db: str | os.PathLike | None = None) -> Path:
+    """A store that lives beside the warehouse: `explicit`, else $`env_var`, else `file_name` in its folder."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(env_var)
+    return Path(env) if env else warehouse_path(db).parent / file_name
+
+
 def pseudonym_key_path() -> Path:
     """The key is kept outside the repo and the warehouse, so a copied warehouse cannot be re-identified."""
     env = os.environ.get("HOTSPOTS_KEY_FILE")

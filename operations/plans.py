@@ -81,10 +81,8 @@ def languages(stops: pd.DataFrame) -> list[str]:
 def partners(stops: pd.DataFrame) -> list[tuple[str, int, str]]:
     """(partner, how many stops, why) for the whole plan."""
     specs = {spec["label"]: spec["why"] for spec in vocabulary.partners().values()}
-    counts: Counter = Counter()
-    for text in stops.get("partners", pd.Series(dtype=object)).dropna():
-        counts.update(p.strip() for p in str(text).split(", ") if p.strip())
-    return [(label, counts[label], specs.get(label, "")) for label in specs if counts[label]]
+    counts = Counter(label for stop in stops.itertuples(index=False) for label in partners_for(stop))
+    return [(label, counts[label], why) for label, why in specs.items() if counts[label]]
 
 
 def _codes(value) -> list[str]:

@@ -18,8 +18,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from etl.config import warehouse_path
-from access.sqlite_file import transaction
+from access.sqlite_file import append_only, now, transaction
+from etl.config import beside_warehouse
 
 FILE_NAME = "hotspots-operations.db"
 
@@ -93,11 +93,7 @@ CREATE TABLE IF NOT EXISTS outcomes (
     source_row            INTEGER
 );
 CREATE INDEX IF NOT EXISTS outcomes_visited_on ON outcomes (visited_on);
-CREATE TRIGGER IF NOT EXISTS outcomes_no_update BEFORE UPDATE ON outcomes
-BEGIN SELECT RAISE(ABORT, 'outcomes are append-only: record a newer outcome instead'); END;
-CREATE TRIGGER IF NOT EXISTS outcomes_no_delete BEFORE DELETE ON outcomes
-BEGIN SELECT RAISE(ABORT, 'outcomes are append-only: record a newer outcome instead'); END;
-"""
+""" + append_only("outcomes", "record a newer outcome instead")
 
 OUTCOME_COLUMNS = ["id", "visited_on", "address_key", "address", "postcode", "lat", "lon", "licence_ref", "outcome",
                    "potential_victims", "safeguarding_referral", "nrm_referral", "partner_enforcement", "note",
@@ -108,14 +104,7 @@ STOP_COLUMNS = ["seq", "address_key", "address", "postcode", "district", "lat", 
 
 def store_path(explicit: str | os.PathLike | None = None, db: str | os.PathLike | None = None) -> Path:
     """`explicit`, else $HOTSPOTS_OPERATIONS, else hotspots-operations.db beside the warehouse."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("HOTSPOTS_OPERATIONS")
-    return Path(env) if env else warehouse_path(db).parent / FILE_NAME
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return beside_warehouse(explicit, "HOTSPOTS_OPERATIONS", FILE_NAME, db)
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,8 @@ with ui.section("The visit list"):
     if not selected:
         st.info("Tick the rows of the addresses you plan to visit; they are listed here to download.")
     else:
-        plan = ranked.iloc[sorted(selected)].copy()
-        picked = ranked.iloc[sorted(selected)].copy()
+        picked = ranked.iloc[sorted(selected)]
+        plan = picked.copy()
         plan_columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
                                     "last_visit", "licence_status", "languages", "lat", "lon"] if c in plan.columns]
         plan = plan[plan_columns]

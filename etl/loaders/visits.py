@@ -151,28 +151,34 @@ def _parse(con, staged) -> None:
 
 
 def _places(db, rows) -> dict[int, tuple[str, float | None, float | None]]:
-    """row → (address key, lat, lon) from the warehouse: the named licence first, else the postcode."""
+    """row → (address key, lat, lon) from the warehouse: the named licence first, else the postcode.
+
+    Two lookups for the whole file (one per kind), not one per row.
+    """
     wh = Warehouse(warehouse_path(db))
     if not rows or not wh.exists():
         return {}
-    out: dict[int, tuple[str, float | None, float | None]] = {}
+    refs = sorted({r[4] for r in rows if r[4]})
+    postcodes = sorted({r[3] for r in rows if r[3]})
     con = wh.connect_read_only()
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        for row, _, address, postcode, licence_ref, *_ in rows:
-            found = None
-            if licence_ref and "hmo_licences" in tables:
-                found = con.execute("""SELECT 'L|' || source || '|' || licence_ref, lat, lon FROM hmo_licences
-                                       WHERE licence_ref = ? ORDER BY licence_expiry DESC NULLS LAST LIMIT 1""",
-                                    [licence_ref]).fetchone()
-            if found is None and postcode and "postcodes" in tables:
-                pos = con.execute("SELECT lat, lon FROM postcodes WHERE postcode = ?", [postcode]).fetchone()
-                if pos:
-                    found = (vocabulary.address_key(address, postcode), pos[0], pos[1])
-            if found:
-                out[row] = (found[0], found[1], found[2])
+        licences = {ref: (key, lat, lon) for ref, key, lat, lon in con.execute("""
+            SELECT licence_ref, 'L|' || source || '|' || licence_ref, lat, lon FROM hmo_licences
+            WHERE licence_ref IN (SELECT unnest(?::VARCHAR[]))
+            QUALIFY row_number() OVER (PARTITION BY licence_ref ORDER BY licence_expiry DESC NULLS LAST) = 1
+        """, [refs]).fetchall()} if refs and "hmo_licences" in tables else {}
+        points = {pc: (lat, lon) for pc, lat, lon in con.execute(
+            "SELECT postcode, lat, lon FROM postcodes WHERE postcode IN (SELECT unnest(?::VARCHAR[]))",
+            [postcodes]).fetchall()} if postcodes and "postcodes" in tables else {}
     finally:
         con.close()
+    out: dict[int, tuple[str, float | None, float | None]] = {}
+    for row, _, address, postcode, licence_ref, *_ in rows:
+        if licence_ref in licences:
+            out[row] = licences[licence_ref]
+        elif postcode in points:
+            out[row] = (vocabulary.address_key(address, postcode), *points[postcode])
     return out
 
 
