@@ -55,18 +55,30 @@ def crowded_sql(alias: str = "ra") -> tuple[str, list]:
             [int(pu["min_people"]), list(pu["indicators"])])
 
 
+def newest_first(alias: str = "ra", *before: str) -> str:
+    """SQL: a sort key for `arg_min_null`, newest report first (ties by source and reference, so every
+    run picks the same one), after any `before` keys. arg_min_null is a hash aggregate; the
+    equivalent `first(... ORDER BY ...)` sorts every group, which costs seconds at national scale."""
+    a = alias
+    return (f"({''.join(k + ', ' for k in before)}-date_diff('day', DATE '1970-01-01', {a}.received_on), "
+            f"{a}.source, {a}.report_ref)")
+
+
 def best_position(alias: str = "ra", cell: str | None = None) -> str:
     """SQL aggregate: the most precise, newest usable point of a group of reports (a struct lat, lon;
     and `cell`, the point's H3 cell column, when named)."""
     a = alias
     extra = f", cell := {a}.{cell}" if cell else ""
-    return (f"first(struct_pack(lat := {a}.lat, lon := {a}.lon{extra}) ORDER BY {POSITION_RANK.format(a=a)}, "
-            f"{a}.received_on DESC, {a}.source, {a}.report_ref) "
+    return (f"arg_min_null(struct_pack(lat := {a}.lat, lon := {a}.lon{extra}), "
+            f"{newest_first(a, POSITION_RANK.format(a=a))}) "
             f"FILTER (WHERE {a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL)")
 
 
-def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
+def report_addresses(f: Filters, today: dt.date, addr_keys: str | None = None) -> tuple[str, list]:
     """CTE definitions (for `WITH ...`) ending in `rep_addr`: one row per report with an address.
+
+    `rep_matched` before it has the same rows with only the report's columns, `in_view`, the matched
+    licence's source and reference and `group_key`: cheaper when the licence's own facts aren't needed.
 
     Reports are those in `scope(f)` (dates and districts); `in_view` says whether the report
     also passes every other filter. Columns: the report's own (not its summary: this CTE is materialised,
@@ -75,7 +87,12 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
     licence_lat, licence_lon, licence_flag, licence_district, max_occupants, licence_expiry,
     licence_status, licence_h3_7/8/9; all NULL when none matches) and `group_key`, one value per address:
     the licence when one matches, else the normalised address and postcode.
+
+    `addr_keys` names a table with an `addr_key` column: only reports at those addresses are read.
     """
+    only = f" AND r.addr_key IN (SELECT addr_key FROM {addr_keys})" if addr_keys else ""
+    matches = f"(SELECT * FROM address_matches WHERE addr_key IN (SELECT addr_key FROM {addr_keys}))" if addr_keys \
+        else "address_matches"
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(scope(f), "r")
     status_sql, status_params = licence_status("h", today)
@@ -85,45 +102,28 @@ def report_addresses(f: Filters, today: dt.date) -> tuple[str, list]:
             SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                    r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
                    r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
-                   r.exploitation_type, r.h3_7, r.h3_8, r.h3_9, r.house_no,
+                   r.exploitation_type, r.h3_7, r.h3_8, r.h3_9,
                    ({view_sql}) AS in_view,
                    r.addr_key
             FROM reports r
-            WHERE {scope_sql}
+            WHERE {scope_sql}{only}
         ) WHERE addr_key <> ''
     ),
-    rep_keys AS (SELECT DISTINCT addr_key, postcode, house_no FROM rep),
-    lic AS (
-        SELECT h.licence_ref, h.source AS licence_source, h.address AS licence_address,
-               h.postcode AS licence_postcode, h.lat AS licence_lat, h.lon AS licence_lon,
-               h.location_flag AS licence_flag, h.district_code AS licence_district, h.max_occupants,
-               h.licence_expiry, {status_sql} AS licence_status,
-               h.h3_7 AS licence_h3_7, h.h3_8 AS licence_h3_8, h.h3_9 AS licence_h3_9,
-               h.addr_key AS l_key, h.house_no AS l_house
-        FROM hmo_licences h
-    ),
-    lic_matches AS (
-        SELECT k.addr_key, k.postcode, l.*, 1 AS how
-            FROM rep_keys k JOIN lic l ON k.postcode = l.licence_postcode AND k.addr_key = l.l_key
-        UNION ALL
-        SELECT k.addr_key, k.postcode, l.*, 2 AS how
-            FROM rep_keys k JOIN lic l ON k.postcode = l.licence_postcode AND k.house_no = l.l_house
-        UNION ALL
-        SELECT k.addr_key, k.postcode, l.*, 3 AS how
-            FROM rep_keys k JOIN lic l ON k.addr_key = l.l_key
-            WHERE k.postcode IS NULL OR l.licence_postcode IS NULL
-    ),
-    lic_best AS (
-        SELECT * EXCLUDE (how, l_key, l_house) FROM lic_matches
-        QUALIFY row_number() OVER (PARTITION BY addr_key, postcode
-                                   ORDER BY how, licence_expiry DESC NULLS LAST, licence_source, licence_ref) = 1
+    rep_matched AS (
+        SELECT rep.*, m.licence_source, m.licence_ref,
+               CASE WHEN m.licence_ref IS NOT NULL THEN 'L|' || m.licence_source || '|' || m.licence_ref
+                    ELSE 'A|' || rep.addr_key || '|' || coalesce(rep.postcode, '') END AS group_key
+        FROM rep
+        LEFT JOIN {matches} m ON rep.addr_key = m.addr_key AND rep.postcode IS NOT DISTINCT FROM m.postcode
     ),
     rep_addr AS (
-        SELECT rep.* EXCLUDE (house_no), b.* EXCLUDE (addr_key, postcode),
-               CASE WHEN b.licence_ref IS NOT NULL THEN 'L|' || b.licence_source || '|' || b.licence_ref
-                    ELSE 'A|' || rep.addr_key || '|' || coalesce(rep.postcode, '') END AS group_key
-        FROM rep LEFT JOIN lic_best b
-          ON rep.addr_key = b.addr_key AND rep.postcode IS NOT DISTINCT FROM b.postcode
+        SELECT rm.*, h.address AS licence_address, h.postcode AS licence_postcode, h.lat AS licence_lat,
+               h.lon AS licence_lon, h.location_flag AS licence_flag, h.district_code AS licence_district,
+               h.max_occupants, h.licence_expiry, CASE WHEN rm.licence_ref IS NOT NULL THEN {status_sql} END
+                   AS licence_status,
+               h.h3_7 AS licence_h3_7, h.h3_8 AS licence_h3_8, h.h3_9 AS licence_h3_9
+        FROM rep_matched rm
+        LEFT JOIN hmo_licences h ON h.source = rm.licence_source AND h.licence_ref = rm.licence_ref
     )"""
     return sql, [*view_params, *scope_params, *status_params]
 
@@ -140,14 +140,14 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     sql = f"""
     WITH {cte}
     SELECT group_key,
-           first(ra.address ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS address,
-           first(ra.postcode ORDER BY ra.received_on DESC, ra.source, ra.report_ref) AS postcode,
+           arg_min_null(ra.address, {newest_first('ra')}) AS address,
+           arg_min_null(ra.postcode, {newest_first('ra')}) AS postcode,
            {best_position('ra', 'h3_7')} AS pos,
            mode(ra.district_code) AS district_code,
            count(*) AS reports, max(ra.people_count) AS max_people,
-           string_agg(DISTINCT ra.source, '; ' ORDER BY ra.source) AS source,
+           array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source,
            max(ra.received_on) AS last_report
-    FROM rep_addr ra
+    FROM rep_matched ra
     WHERE ra.licence_ref IS NULL
     GROUP BY group_key
     HAVING bool_or({crowded})

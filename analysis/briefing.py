@@ -34,7 +34,7 @@ def stop_reports(con, address_keys: list[str], today: dt.date, days: int | None 
         WITH {cte}
         SELECT ra.group_key AS address_key, ra.received_on, ra.grading, ra.source_type, r.summary,
                coalesce(ra.indicators, []) AS indicators
-        FROM rep_addr ra JOIN reports r ON r.source = ra.source AND r.report_ref = ra.report_ref
+        FROM rep_matched ra JOIN reports r ON r.source = ra.source AND r.report_ref = ra.report_ref
         WHERE ra.group_key IN (SELECT unnest(?::VARCHAR[]))
         QUALIFY row_number() OVER (PARTITION BY ra.group_key ORDER BY ra.received_on DESC, ra.source,
                                    ra.report_ref) <= ?

@@ -147,24 +147,27 @@ def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> Mark
                    CAST(NULL AS DATE), CAST(NULL AS INTEGER), source, pos.cell, 1, address, postcode
             FROM ({pu_sql}) WHERE pos IS NOT NULL
         ),
-        ranked AS MATERIALIZED (
-            SELECT *, row_number() OVER (ORDER BY CASE status {prio} ELSE {len(MARKER_PRIORITY)} END,
-                                                  part, k1, k2) AS n
-            FROM everything
+        drawn AS (
+            SELECT * FROM everything
+            ORDER BY CASE status {prio} ELSE {len(MARKER_PRIORITY)} END, part, k1, k2 LIMIT ?
         )
-        SELECT n, licence_ref, address, postcode, lat, lon, status, licence_expiry, max_occupants, source,
-               NULL::UBIGINT AS cell, 1 AS markers
-        FROM ranked WHERE n <= ?
-        UNION ALL
+        SELECT row_number() OVER (ORDER BY CASE status {prio} ELSE {len(MARKER_PRIORITY)} END, part, k1, k2) AS n,
+               licence_ref, address, postcode, lat, lon, status, licence_expiry, max_occupants, source, cell,
+               1 AS markers
+        FROM drawn
+        UNION ALL   -- every marker per cell; the drawn ones are taken off in Python (a top-N, not a full sort)
         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, cell, count(*)
-        FROM ranked WHERE n > ? GROUP BY cell
-    """, [*status_params, *lic_params, *pu_params, int(limit), int(limit)]).df()
+        FROM everything GROUP BY cell
+    """, [*status_params, *lic_params, *pu_params, int(limit)]).df()
     drawn = rows[rows["n"].notna()].sort_values("n").reset_index(drop=True)
     markers = drawn[MARKER_COLUMNS].copy()
     markers["max_occupants"] = markers["max_occupants"].astype("Int64")
-    rest_rows = rows[rows["n"].isna() & rows["cell"].notna()]
-    rest = hexes.cell_geometry(hexes.to_strings(rest_rows["cell"]))[["h3", "lat", "lon"]]
-    rest["markers"] = rest_rows["markers"].to_numpy(dtype="int64")
+    per_cell = rows[rows["n"].isna() & rows["cell"].notna()].set_index("cell")["markers"].astype("int64")
+    drawn_per_cell = drawn["cell"].dropna().astype("uint64").value_counts()
+    left = per_cell.sub(drawn_per_cell.reindex(per_cell.index, fill_value=0))
+    left = left[left > 0]
+    rest = hexes.cell_geometry(hexes.to_strings(pd.Series(left.index, dtype="uint64")))[["h3", "lat", "lon"]]
+    rest["markers"] = left.to_numpy(dtype="int64")
     rest = rest.sort_values("h3").reset_index(drop=True)
     return MarkerLayer(markers=markers, total=len(markers) + int(rest["markers"].sum()), rest=rest)
 

@@ -79,6 +79,19 @@ def apply(rows: pd.DataFrame, outcomes: pd.DataFrame | None, holders: dict[str, 
     return rows
 
 
+def most_raised(outcomes: pd.DataFrame | None, today: dt.date) -> float:
+    """The most `apply` can add to any one address's score (the visit list prunes with it)."""
+    if outcomes is None or outcomes.empty:
+        return 0.0
+    cfg = settings.section("visits")["outcomes"]
+    visited = pd.to_datetime(outcomes["visited_on"]).dt.date
+    victims = outcomes["outcome"].map(lambda c: vocabulary.outcomes().get(c, {}).get("effect")) == "victims"
+    finds = int((victims & (visited <= today) & (visited > today - dt.timedelta(days=int(cfg["victims_days"])))).sum())
+    if not finds:
+        return 0.0
+    return max(float(cfg["victims_nearby_bonus"]), 0.0) + max(float(cfg["same_holder_bonus"]), 0.0) * finds
+
+
 def _raise_near_victims(rows, past, holders, today, cfg, bonus, notes) -> None:
     """Addresses near, or with the same licence holder as, an address where potential victims were found."""
     window = past[(past["outcome"].map(lambda c: vocabulary.outcomes().get(c, {}).get("effect")) == "victims")

@@ -57,9 +57,7 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
     without an address are not listed (there is no door to knock on); they still count on the map.
     """
     try:
-        rows = _ranked(con, f, today)
-        if settings.section("visits")["context"]["include_unreported_licences"]:
-            rows = pd.concat([rows, _unreported_licences(con, f, today, rows)], ignore_index=True)
+        rows = _candidates(con, f, today, limit, outcomes)
         if rows.empty:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
         rows = _with_context(con, f, today, rows)
@@ -70,7 +68,8 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
                                 na_position="last").head(limit if limit else None).reset_index(drop=True)
         rows = _with_lists(con, rows)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_RANKED}")
+        for table in (_SCORES, _RANKED, _CANDIDATE_KEYS):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     names = settings.district_names(con)
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
                         for c in rows["district_code"]]
@@ -92,7 +91,9 @@ def _cell_column(resolution: int) -> str | None:
     return f"h3_{resolution}" if resolution in h3cells.RESOLUTIONS else None
 
 
-_RANKED = "visit_ranked"    # a temp table: every address's row, its lists fetched only for the listed ones
+_SCORES = "visit_scores"            # temp: every address in the view, with what its score needs
+_CANDIDATE_KEYS = "visit_candidate_keys"   # temp: the address keys of the addresses that could make the list
+_RANKED = "visit_ranked"            # temp: the candidates' descriptions; lists fetched only for the listed ones
 
 
 def _with_lists(con, rows: pd.DataFrame) -> pd.DataFrame:
@@ -107,84 +108,178 @@ def _with_lists(con, rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _ranked(con, f: Filters, today: dt.date) -> pd.DataFrame:
-    """One row per address with reports in the view; the list columns stay in the temp table (_with_lists)."""
+def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd.DataFrame | None) -> pd.DataFrame:
+    """Every address that could still make the top `limit` once bonuses and outcomes are added.
+
+    At national scale the view holds hundreds of thousands of addresses, and describing each one
+    (its best point, address as last reported, district, indicator lists) is what costs. The score
+    before the hotspot, case and outcome adjustments is cheap, and those adjustments are bounded:
+    they add at most `_most_added` and multiply by no less than the no-concerns factor. So an
+    address whose score plus the most it could gain is below the `limit`-th best score it is sure
+    to keep cannot make the list, and is never described. The list is the same as ranking all.
+    """
+    include_unreported = settings.section("visits")["context"]["include_unreported_licences"]
+    _score_addresses(con, f, today)
+    scores = con.execute(f"SELECT group_key, score FROM {_SCORES}").fetchnumpy()
+    bonus = settings.section("visits")["bonus"]
+    unreported = _unreported_status_counts(con, f, today) if include_unreported else {}
+    threshold = -np.inf
+    if limit:
+        floor = _lowest_factor(outcomes)
+        kept = [np.asarray(scores["score"], dtype=float) * floor]
+        kept += [np.full(min(n, limit), _status_bonus(status, bonus) * floor) for status, n in unreported.items()]
+        every = np.concatenate(kept) if kept else np.array([])
+        if len(every) >= limit:
+            threshold = np.partition(every, len(every) - limit)[len(every) - limit] - _most_added(outcomes, today)
+    _describe(con, f, today, float(threshold))
+    rows = con.execute(f"SELECT * EXCLUDE (codes, nationalities) FROM {_RANKED}").df()
+    if include_unreported:
+        statuses = [st for st in unreported if _status_bonus(st, bonus) >= threshold]
+        licensed = _unreported_licences(con, f, today, statuses)
+        if not licensed.empty:
+            rows = pd.concat([rows, licensed], ignore_index=True) if not rows.empty else licensed
+    return rows
+
+
+def _lowest_factor(outcomes: pd.DataFrame | None) -> float:
+    """The most a recorded outcome can scale a score down (1 when there are none)."""
+    if outcomes is None or outcomes.empty:
+        return 1.0
+    return min(1.0, float(settings.section("visits")["outcomes"]["no_concern_factor"]))
+
+
+def _most_added(outcomes: pd.DataFrame | None, today: dt.date) -> float:
+    """The most the hotspot, nearby-case and outcome bonuses can add to one address's score."""
+    bonus = settings.section("visits")["bonus"]
+    most = max(bonus["hotspot_99"], bonus["hotspot_95"], bonus["hotspot_90"], 0) + max(bonus["max_cases_bonus"], 0)
+    return most + outcome_feedback.most_raised(outcomes, today)
+
+
+def _status_bonus(status: str, bonus: dict) -> float:
+    return float(bonus.get(status, 0.0)) if status in ("expired", "expiring") else 0.0
+
+
+def _score_addresses(con, f: Filters, today: dt.date) -> None:
+    """Temp table _SCORES: one row per address with reports in the view, with its score before context.
+
+    Only fixed-width facts per report (no text, no lists kept): this pass reads every report in the
+    view, so it must be lean. The licence's own facts are joined once per address, not per report.
+    """
     vs = settings.section("visits")
-    cell = _cell_column(_hotspot_resolution())
     ref = min(today, f.date_to)
     gw, bonus = vs["grading_weights"], vs["bonus"]
     severity = settings.indicator_severity()
-    cte, params = addresses.report_addresses(f, today)
-    crowded, crowded_params = addresses.crowded_sql("ra")
+    view_sql, view_params = reports_where(f, "r")
+    scope_sql, scope_params = reports_where(addresses.scope(f), "r")
+    status_sql, status_params = addresses.licence_status("h", today)
+    crowded, crowded_params = addresses.crowded_sql("r")
     sql = f"""
-    WITH {cte},
-    sev AS (SELECT map(?::VARCHAR[], ?::DOUBLE[]) AS m),
-    scored AS (
-        SELECT ra.*,
-               pow(0.5, greatest(date_diff('day', ra.received_on, ?::DATE), 0) / ?) AS decay,
-               CASE ra.source_evaluation WHEN 1 THEN ? WHEN 2 THEN ? WHEN 3 THEN ? ELSE ? END AS grading_weight,
-               coalesce(nullif(list_sum(list_transform(coalesce(ra.indicators, []), x -> coalesce(sev.m[x], 0))), 0), ?)
-                   AS severity,
+    WITH sev AS (SELECT map(?::VARCHAR[], ?::DOUBLE[]) AS m),
+    rep AS (
+        SELECT CASE WHEN m.licence_ref IS NOT NULL THEN 'L|' || m.licence_source || '|' || m.licence_ref
+                    ELSE 'A|' || r.addr_key || '|' || coalesce(r.postcode, '') END AS group_key,
+               m.licence_source, m.licence_ref, r.received_on, r.people_count,
+               ({view_sql}) AS in_view,
+               r.source_evaluation = 1 AND r.intelligence_assessment IN ('A', 'B') AS top,
+               pow(0.5, greatest(date_diff('day', r.received_on, ?::DATE), 0) / ?)
+                 * CASE r.source_evaluation WHEN 1 THEN ? WHEN 2 THEN ? WHEN 3 THEN ? ELSE ? END
+                 * coalesce(nullif(list_sum(list_transform(coalesce(r.indicators, []), x -> coalesce(sev.m[x], 0))), 0), ?)
+                 AS weight,
                {crowded} AS crowded
-        FROM rep_addr ra, sev
+        FROM reports r
+        LEFT JOIN address_matches m ON r.addr_key = m.addr_key AND r.postcode IS NOT DISTINCT FROM m.postcode,
+             sev
+        WHERE {scope_sql} AND r.addr_key <> ''
     ),
     g AS (
-        SELECT group_key,
-               any_value(licence_ref) AS licence_ref, any_value(licence_status) AS licence_status,
-               any_value(licence_address) AS licence_address, any_value(licence_postcode) AS licence_postcode,
-               any_value(licence_district) AS licence_district, any_value(max_occupants) AS max_occupants,
-               any_value(licence_expiry) AS licence_expiry,
-               any_value(CASE WHEN licence_flag IS NULL AND licence_lat IS NOT NULL
-                              THEN struct_pack(lat := licence_lat, lon := licence_lon{f", cell := licence_{cell}" if cell else ""}) END)
-                   AS licence_pos,
-               first(address ORDER BY in_view DESC, received_on DESC, source, report_ref) AS report_address,
-               first(postcode ORDER BY in_view DESC, received_on DESC, source, report_ref) AS report_postcode,
-               {addresses.best_position('scored', cell)} AS report_pos,
-               mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
+        SELECT group_key, any_value(licence_source) AS licence_source, any_value(licence_ref) AS licence_ref,
                count(*) FILTER (WHERE in_view) AS reports,
                count(*) FILTER (WHERE in_view AND received_on >= ?) AS recent,
-               count(*) FILTER (WHERE in_view AND source_evaluation = 1 AND intelligence_assessment IN ('A', 'B'))
-                   AS top_graded,
+               count(*) FILTER (WHERE in_view AND top) AS top_graded,
                max(received_on) FILTER (WHERE in_view) AS last_report,
-               sum(decay * grading_weight * severity) FILTER (WHERE in_view) AS report_score,
-               max(people_count) AS max_people,
-               bool_or(crowded) AS crowded,
-               flatten(list(coalesce(indicators, [])) FILTER (WHERE in_view)) AS codes,
-               flatten(list(coalesce(nationalities, [])) FILTER (WHERE in_view)) AS nationalities
-        FROM scored GROUP BY group_key
+               sum(weight) FILTER (WHERE in_view) AS report_score,
+               max(people_count) AS max_people, bool_or(crowded) AS crowded
+        FROM rep GROUP BY group_key
         HAVING count(*) FILTER (WHERE in_view) > 0
     ),
-    s AS (
-        SELECT *,
-               CASE WHEN licence_ref IS NOT NULL THEN licence_status
-                    WHEN crowded THEN 'possible_unlicensed' ELSE 'not an HMO on record' END AS status,
-               coalesce(licence_ref IS NOT NULL AND max_people > max_occupants, false) AS over_occupied
-        FROM g
+    s AS (                  -- the licence's facts, joined for licensed addresses only
+        SELECT g.*, h.address AS licence_address, h.postcode AS licence_postcode, h.district_code AS licence_district,
+               h.max_occupants, h.licence_expiry,
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lat END AS licence_lat,
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lon END AS licence_lon,
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN {_cell_sql("h")} END AS licence_cell,
+               {status_sql} AS status,
+               coalesce(g.max_people > h.max_occupants, false) AS over_occupied
+        FROM g JOIN hmo_licences h ON h.source = g.licence_source AND h.licence_ref = g.licence_ref
+        UNION ALL
+        SELECT g.*, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               CASE WHEN g.crowded THEN 'possible_unlicensed' ELSE 'not an HMO on record' END, false
+        FROM g WHERE g.licence_ref IS NULL
     )
-    SELECT group_key, coalesce(licence_address, report_address) AS address,
-           coalesce(licence_postcode, report_postcode) AS postcode,
-           coalesce(licence_district, report_district) AS district_code,
-           coalesce(licence_pos, report_pos).lat AS lat, coalesce(licence_pos, report_pos).lon AS lon,
-           {"coalesce(licence_pos, report_pos).cell" if cell else "NULL::UBIGINT"} AS _cell,
-           reports, recent, top_graded, last_report, status AS licence_status, over_occupied, max_people,
-           max_occupants, licence_expiry, licence_ref, codes, nationalities,
-           report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
-                                      WHEN 'possible_unlicensed' THEN ? ELSE 0 END
-                        + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
+    SELECT *, report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
+                                         WHEN 'possible_unlicensed' THEN ? ELSE 0 END
+                           + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
     FROM s
     """
-    all_params = [
-        *params,
+    params = [
         list(severity), list(severity.values()),
+        *view_params,
         ref, float(vs["half_life_days"]),
         float(gw["1"]), float(gw["2"]), float(gw["3"]), float(gw["ungraded"]),
         float(vs["no_indicator_severity"]), *crowded_params,
+        *scope_params,
         ref - dt.timedelta(days=int(vs["recent_days"]) - 1),
+        *status_params,
         float(bonus["expired"]), float(bonus["expiring"]), float(bonus["possible_unlicensed"]),
         float(bonus["over_occupied"]),
     ]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", all_params)
-    return con.execute(f"SELECT * EXCLUDE (codes, nationalities) FROM {_RANKED}").df()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_SCORES} AS {sql}", params)
+
+
+def _cell_sql(alias: str) -> str:
+    cell = _cell_column(_hotspot_resolution())
+    return f"{alias}.{cell}" if cell else "NULL::UBIGINT"
+
+
+def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
+    """Temp table _RANKED: the addresses scoring at least `threshold`, described: address and postcode
+    (the licence's, else as last reported), district, best point and its cell, indicator codes and
+    nationalities in the view. Only their reports are read again."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {_CANDIDATE_KEYS} AS
+        SELECT DISTINCT split_part(group_key, '|', 2) AS addr_key FROM {_SCORES}
+        WHERE score >= ? AND licence_ref IS NULL
+        UNION
+        SELECT m.addr_key FROM {_SCORES} s JOIN address_matches m
+          ON m.licence_source = s.licence_source AND m.licence_ref = s.licence_ref
+        WHERE s.score >= ?
+    """, [threshold, threshold])
+    cell = _cell_column(_hotspot_resolution())
+    cte, params = addresses.report_addresses(f, today, addr_keys=_CANDIDATE_KEYS)
+    sql = f"""
+    WITH {cte},
+    d AS (
+        SELECT group_key,
+               arg_min_null(address, {addresses.newest_first('rm', 'NOT in_view')}) AS report_address,
+               arg_min_null(postcode, {addresses.newest_first('rm', 'NOT in_view')}) AS report_postcode,
+               {addresses.best_position('rm', cell)} AS report_pos,
+               mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
+               flatten(list(coalesce(indicators, [])) FILTER (WHERE in_view)) AS codes,
+               flatten(list(coalesce(nationalities, [])) FILTER (WHERE in_view)) AS nationalities
+        FROM rep_matched rm WHERE group_key IN (SELECT group_key FROM {_SCORES} WHERE score >= ?)
+        GROUP BY group_key
+    )
+    SELECT s.group_key, coalesce(s.licence_address, d.report_address) AS address,
+           coalesce(s.licence_postcode, d.report_postcode) AS postcode,
+           coalesce(s.licence_district, d.report_district) AS district_code,
+           coalesce(s.licence_lat, d.report_pos.lat) AS lat, coalesce(s.licence_lon, d.report_pos.lon) AS lon,
+           {"CASE WHEN s.licence_lat IS NOT NULL THEN s.licence_cell ELSE d.report_pos.cell END" if cell
+            else "NULL::UBIGINT"} AS _cell,
+           s.reports, s.recent, s.top_graded, s.last_report, s.status AS licence_status, s.over_occupied,
+           s.max_people, s.max_occupants, s.licence_expiry, s.licence_ref, d.codes, d.nationalities, s.score
+    FROM {_SCORES} s JOIN d USING (group_key)
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*params, threshold])
 
 
 def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
@@ -275,22 +370,34 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
 HOTSPOT_CONFIDENCE = {1: "90%", 2: "95%", 3: "99%"}
 
 
-def _unreported_licences(con, f: Filters, today: dt.date, ranked: pd.DataFrame) -> pd.DataFrame:
-    """Licensed HMOs that no report in the view mentions: scored on their licence and surroundings."""
-    bonus = settings.section("visits")["bonus"]
-    cell = _cell_column(_hotspot_resolution())
+def _unreported_sql(f: Filters, today: dt.date) -> tuple[str, list]:
+    """Licensed HMOs with a usable point that no report in the view mentions (a query, with its status)."""
     where, params = licences_where(f, "h")
     status_sql, status_params = addresses.licence_status("h", today)
-    licences = con.execute(f"""
-        SELECT h.licence_ref, h.source, h.address, h.postcode, h.district_code, h.lat, h.lon, {status_sql} AS status,
-               h.licence_expiry, h.max_occupants, {f"h.{cell}" if cell else "NULL::UBIGINT"} AS _cell
-        FROM hmo_licences h
+    return f"""
+        SELECT h.*, {status_sql} AS status FROM hmo_licences h
         WHERE {where} AND h.lat IS NOT NULL AND h.lon IS NOT NULL AND h.location_flag IS NULL
-          AND h.licence_ref IS NOT NULL AND h.licence_ref NOT IN (SELECT unnest(?::VARCHAR[]))
-        ORDER BY h.source, h.licence_ref
-    """, [*status_params, *params, sorted(set(ranked["licence_ref"].dropna()))]).df()
-    if licences.empty:
-        return ranked.iloc[0:0]
+          AND h.licence_ref IS NOT NULL
+          AND h.licence_ref NOT IN (SELECT licence_ref FROM {_SCORES} WHERE licence_ref IS NOT NULL)
+    """, [*status_params, *params]
+
+
+def _unreported_status_counts(con, f: Filters, today: dt.date) -> dict[str, int]:
+    sql, params = _unreported_sql(f, today)
+    return dict(con.execute(f"SELECT status, count(*) FROM ({sql}) GROUP BY status ORDER BY status", params).fetchall())
+
+
+def _unreported_licences(con, f: Filters, today: dt.date, statuses: list[str]) -> pd.DataFrame:
+    """Licensed HMOs that no report in the view mentions, with one of `statuses`: scored on their licence
+    and surroundings."""
+    bonus = settings.section("visits")["bonus"]
+    sql, params = _unreported_sql(f, today)
+    licences = con.execute(f"""
+        SELECT licence_ref, source, address, postcode, district_code, lat, lon, status, licence_expiry,
+               max_occupants, {_cell_sql("u")} AS _cell
+        FROM ({sql}) u WHERE status IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY source, licence_ref
+    """, [*params, list(statuses)]).df()
     return pd.DataFrame({
         "address": licences["address"], "postcode": licences["postcode"], "district_code": licences["district_code"],
         "lat": licences["lat"], "lon": licences["lon"], "_cell": licences["_cell"], "reports": 0, "recent": 0,
@@ -299,7 +406,7 @@ def _unreported_licences(con, f: Filters, today: dt.date, ranked: pd.DataFrame) 
         "licence_expiry": pd.to_datetime(licences["licence_expiry"]),
         "licence_ref": licences["licence_ref"],
         "group_key": "L|" + licences["source"].astype(str) + "|" + licences["licence_ref"].astype(str),
-        "score": licences["status"].map({"expired": bonus["expired"], "expiring": bonus["expiring"]}).fillna(0.0),
+        "score": licences["status"].map(lambda st: _status_bonus(st, bonus)).astype(float),
     })
 
 

@@ -59,7 +59,7 @@ def test_h3_function_matches_h3_py_and_handles_missing_points():
 
 
 def _old_warehouse(demo_db, tmp_path):  # noqa: F811
-    """A copy of the demo taken back to the 0001 schema (no cell columns, no address keys, version 1)."""
+    """A copy of the demo taken back to the 0001 schema (no cell columns, address keys or matches; version 1)."""
     import shutil
 
     import duckdb
@@ -80,6 +80,7 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
     for table in ("reports", "hmo_licence_history"):
         for column in ("addr_key", "house_no"):
             con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute("DROP TABLE address_matches")
     con.execute("DELETE FROM schema_migrations WHERE version >= 2")
     assert migrate.current_version(con) == 1
     return db, con
@@ -88,7 +89,8 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
 def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path):  # noqa: F811
     db, con = _old_warehouse(demo_db, tmp_path)
     applied = migrate.upgrade(con)
-    assert applied[:2] == ["0002_h3_cells", "0003_address_keys"]
+    assert applied[:3] == ["0002_h3_cells", "0003_address_keys", "0004_address_matches"]
+    assert con.execute("SELECT count(*) FROM address_matches").fetchone()[0] > 0
     assert con.execute("SELECT count(*) FROM reports WHERE addr_key IS NULL").fetchone()[0] == 0
     for table in TABLES:
         assert _check(con, table) > 0, table
