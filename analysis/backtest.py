@@ -37,24 +37,27 @@ class Backtest:
 def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> Backtest:
     cfg = settings.method()
     bt = cfg["backtest"]
-    resolution = resolution or cfg["aggregation"]["resolution"]
+    resolution = int(resolution or cfg["aggregation"]["resolution"])
     end = _month_start(f.date_to)
     first = _add_months(end, -(bt["months"] + bt["window_months"]))
     where, params = reports_where(replace(f, date_from=first, date_to=f.date_to), "r")
     placed = f"{where} AND r.lat IS NOT NULL AND r.location_flag IS NULL"
-    cells, _ = study_area.study_area_cells(con, resolution, *hotspots._hull_points(con, placed, params),
+    cell = hexes.cell_sql(con, resolution, "r")
+    fine = hexes.cell_sql(con, hotspots._counting_resolution(con, resolution, cfg["aggregation"]), "r")
+    # Distinct points per month with their cell and count: enough for the counts and the kernel density alike;
+    # their cells at the finer resolution draw the study area as hotspots.compute does.
+    pts = con.execute(f"""
+        SELECT r.lat, r.lon, any_value({cell}) AS cell, any_value({fine}) AS fine,
+               date_trunc('month', r.received_on) AS month, count(*) AS n
+        FROM reports r WHERE {placed}
+        GROUP BY r.lat, r.lon, date_trunc('month', r.received_on)
+    """, params).fetchnumpy()
+    cells, _ = study_area.study_area_cells(con, resolution, np.asarray(pts["fine"], dtype=np.uint64),
                                            cfg["aggregation"]["hull_buffer_m"])
     if len(cells) < 2:
         return Backtest(pd.DataFrame(), pd.DataFrame(), "Not enough data to test the hotspots.",
                         "No geocoded reports match these filters, so there is nothing to test.")
     cell_ints = np.array(hexes.to_ints(cells), dtype=np.uint64)
-    cell = hexes.cell_sql(con, resolution, "r")
-    # Distinct points per month with their cell and count: enough for the counts and the kernel density alike.
-    pts = con.execute(f"""
-        SELECT r.lat, r.lon, any_value({cell}) AS cell, date_trunc('month', r.received_on) AS month, count(*) AS n
-        FROM reports r WHERE {placed}
-        GROUP BY r.lat, r.lon, date_trunc('month', r.received_on)
-    """, params).fetchnumpy()
     index = hotspots._positions(cell_ints, np.asarray(pts["cell"], dtype=np.uint64))
     month = pd.PeriodIndex(pd.to_datetime(pts["month"]), freq="M")
     weight = np.asarray(pts["n"], dtype=float)
