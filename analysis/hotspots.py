@@ -92,14 +92,16 @@ def _grouped(con, f: Filters, resolution: int, fine: int, trend: dict) -> dict[s
     trend_filters = _trend_window(f, trend)
     wide = replace(f, date_from=min(f.date_from, trend_filters.date_from))
     where, params = reports_where(wide, "r")
-    cell, fine_cell = hexes.cell_sql(con, resolution, "r"), hexes.cell_sql(con, fine, "r")
+    cell = hexes.cell_sql(con, resolution, "r")
+    fine_cell = hexes.cell_sql(con, fine, "r") if fine != resolution else "NULL::UBIGINT"
     got = con.execute(f"""
         SELECT {cell} AS cell, {fine_cell} AS fine, (?::DATE - r.received_on) // ? AS back,
                r.received_on >= ?::DATE AS in_window, count(*) AS n
         FROM reports r WHERE {where} AND r.lat IS NOT NULL AND r.location_flag IS NULL
         GROUP BY ALL
     """, [f.date_to, int(trend["period_days"]), f.date_from, *params]).fetchnumpy()
-    return {"cell": np.asarray(got["cell"], dtype=np.uint64), "fine": np.asarray(got["fine"], dtype=np.uint64),
+    cells = np.asarray(got["cell"], dtype=np.uint64)
+    return {"cell": cells, "fine": np.asarray(got["fine"], dtype=np.uint64) if fine != resolution else cells,
             "period": trend["periods"] - 1 - np.asarray(got["back"], dtype=np.int64),
             "in_window": np.asarray(got["in_window"], dtype=bool),
             "n": np.asarray(got["n"], dtype=np.int64)}
