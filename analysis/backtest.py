@@ -16,8 +16,10 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 import duckdb
+import h3
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from analysis import hexes, hotspots, kde, settings, study_area
 from analysis.filters import Filters, reports_where
@@ -37,41 +39,46 @@ class Backtest:
 def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> Backtest:
     cfg = settings.method()
     bt = cfg["backtest"]
-    resolution = resolution or cfg["aggregation"]["resolution"]
+    resolution = int(resolution or cfg["aggregation"]["resolution"])
     end = _month_start(f.date_to)
     first = _add_months(end, -(bt["months"] + bt["window_months"]))
     where, params = reports_where(replace(f, date_from=first, date_to=f.date_to), "r")
     placed = f"{where} AND r.lat IS NOT NULL AND r.location_flag IS NULL"
-    cells, _ = study_area.study_area_cells(con, resolution, *hotspots._hull_points(con, placed, params),
+    cell = hexes.cell_sql(con, resolution, "r")
+    fine = hexes.cell_sql(con, hotspots._counting_resolution(con, resolution, cfg["aggregation"]), "r")
+    # Distinct points per month with their cell and count: enough for the counts and the kernel density alike;
+    # their cells at the finer resolution draw the study area as hotspots.compute does.
+    pts = con.execute(f"""
+        SELECT r.lat, r.lon, any_value({cell}) AS cell, any_value({fine}) AS fine,
+               date_trunc('month', r.received_on) AS month, count(*) AS n
+        FROM reports r WHERE {placed}
+        GROUP BY r.lat, r.lon, date_trunc('month', r.received_on)
+    """, params).fetchnumpy()
+    cells, _ = study_area.study_area_cells(con, resolution, np.asarray(pts["fine"], dtype=np.uint64),
                                            cfg["aggregation"]["hull_buffer_m"])
     if len(cells) < 2:
         return Backtest(pd.DataFrame(), pd.DataFrame(), "Not enough data to test the hotspots.",
                         "No geocoded reports match these filters, so there is nothing to test.")
     cell_ints = np.array(hexes.to_ints(cells), dtype=np.uint64)
-    cell = hexes.cell_sql(con, resolution, "r")
-    # Distinct points per month with their cell and count: enough for the counts and the kernel density alike.
-    pts = con.execute(f"""
-        SELECT r.lat, r.lon, any_value({cell}) AS cell, date_trunc('month', r.received_on) AS month, count(*) AS n
-        FROM reports r WHERE {placed}
-        GROUP BY r.lat, r.lon, date_trunc('month', r.received_on)
-    """, params).fetchnumpy()
     index = hotspots._positions(cell_ints, np.asarray(pts["cell"], dtype=np.uint64))
-    month = pd.PeriodIndex(pd.to_datetime(pts["month"]), freq="M")
+    stamps = pd.DatetimeIndex(pd.to_datetime(pts["month"]))
+    month = np.asarray(stamps.year * 12 + stamps.month - 1, dtype=np.int64)   # months since year 0: cheap to compare
     weight = np.asarray(pts["n"], dtype=float)
-    train_points = pd.DataFrame({"lat": np.asarray(pts["lat"], dtype=float), "lon": np.asarray(pts["lon"], dtype=float),
-                                 "n": weight})
     w = neighbour_weights(cells, cfg["gi_star"]["rings"])
-    centres = hexes.cell_geometry(cells)[["lat", "lon"]].to_numpy()
+    centres = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float)
+    targets = [_month_number(_add_months(end, -step)) for step in range(bt["months"], 0, -1)]
+    window = range(1, bt["window_months"] + 1)
+    density = _monthly_density(centres, pts, month, index >= 0, cfg["kde"]["bandwidth_m"],
+                               {target - k for target in targets for k in window})
     rows = []
-    for step in range(bt["months"], 0, -1):
-        target = pd.Period(_add_months(end, -step), "M")
+    for target in targets:
         train = (month >= target - bt["window_months"]) & (month < target) & (index >= 0)
         test = (month == target) & (index >= 0)
         train_counts = np.bincount(index[train], weights=weight[train], minlength=len(cells)).astype(float)
         test_counts = np.bincount(index[test], weights=weight[test], minlength=len(cells)).astype(float)
-        flagged = _flags(train_counts, w, centres, train_points[train], cfg)
-        for method, mask in flagged.items():
-            rows.append(_score(str(target), method, mask, train_counts, test_counts))
+        train_density = np.zeros(len(cells)) + sum(density.get(target - k, 0.0) for k in window)
+        for method, mask in _flags(train_counts, w, train_density, cfg).items():
+            rows.append(_score(f"{target // 12:04d}-{target % 12 + 1:02d}", method, mask, train_counts, test_counts))
     months = pd.DataFrame(rows)
     summary = months.groupby("method", sort=False).agg(hit_rate=("hit_rate", "mean"), area_share=("area_share", "mean"),
                                                        pai=("pai", "mean"), rri=("rri", "mean"),
@@ -79,11 +86,26 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
     return Backtest(months, summary, _sentence(months, bt["window_months"]), _warning(months))
 
 
-def _flags(train_counts, w, centres, train_points, cfg) -> dict[str, np.ndarray]:
+def _monthly_density(centres: np.ndarray, pts: dict, month: np.ndarray, inside: np.ndarray,
+                     bandwidth_m: float, wanted: set) -> dict:
+    """Kernel density at the cell centres of each wanted month's reports inside the area: month → array.
+
+    A training window's density is the sum of its months' (the kernel is linear in the reports), so
+    each month's points are projected and evaluated once, not once per window they fall in.
+    """
+    tree = cKDTree(kde.to_bng(centres[:, 0], centres[:, 1]))
+    xy = kde.to_bng(pts["lat"], pts["lon"])
+    weight = np.asarray(pts["n"], dtype=float)
+    out = {}
+    for m in sorted(wanted):
+        pick = (month == m) & inside
+        if pick.any():
+            out[m] = kde.density_at(tree, xy[pick], bandwidth_m, weights=weight[pick])
+    return out
+
+
+def _flags(train_counts, w, density, cfg) -> dict[str, np.ndarray]:
     top = max(1, int(round(cfg["backtest"]["top_share"] * len(train_counts))))
-    density = kde.quartic_density(centres[:, 0], centres[:, 1], train_points["lat"].to_numpy(),
-                                  train_points["lon"].to_numpy(), cfg["kde"]["bandwidth_m"],
-                                  weights=train_points["n"].to_numpy() if "n" in train_points else None)
     result = gi_star(train_counts, w, cfg["gi_star"]["alpha"])
     return {"counts": _top(train_counts, top), "kde": _top(density, top), "gi_star": result.gi_bin >= 2}
 
@@ -124,6 +146,10 @@ def _warning(months: pd.DataFrame) -> str | None:
         return None
     return (f"{len(few)} of {months['month'].nunique()} months had fewer than 30 reports: "
             f"their scores are unreliable.")
+
+
+def _month_number(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
 
 
 def _month_start(day: dt.date) -> dt.date:

@@ -35,17 +35,41 @@ def to_ints(cells) -> list[int]:
 def counts_by_cell(con, table: str, alias: str, where: str, params: list, resolution: int,
                    count_col: str) -> pd.DataFrame:
     """Rows of `table` passing `where`, counted per H3 cell in DuckDB: h3, count_col, lat, lon, boundary."""
-    cell = cell_sql(con, resolution, alias)
+    return counts_by_cells(con, table, alias, where, params, (resolution,), count_col)[int(resolution)]
+
+
+def counts_by_cells(con, table: str, alias: str, where: str, params: list, resolutions,
+                    count_col: str) -> dict[int, pd.DataFrame]:
+    """`counts_by_cell` at several resolutions from one scan: resolution → frame.
+
+    One GROUP BY over the cells of every resolution at once (as many groups as cells of the finest),
+    then summed per resolution. Not through H3's parents: a point's fine cell's parent is not always the
+    coarse cell that contains the point, and each count must be of the reports inside its own cell.
+    """
+    wanted = sorted({int(r) for r in resolutions})
+    if not wanted:
+        return {}
+    cells = [cell_sql(con, r, alias) for r in wanted]
     got = con.execute(f"""
-        SELECT {cell} AS cell, count(*) AS n FROM {table} {alias}
-        WHERE {where} AND {cell} IS NOT NULL
-        GROUP BY 1 ORDER BY 1
+        SELECT {", ".join(f"{c} AS c{i}" for i, c in enumerate(cells))}, count(*) AS n FROM {table} {alias}
+        WHERE {where} AND {" AND ".join(f"{c} IS NOT NULL" for c in cells)}
+        GROUP BY ALL
     """, params).fetchnumpy()
-    if len(got["cell"]) == 0:
+    n = np.asarray(got["n"], dtype="int64")
+    out = {}
+    for i, resolution in enumerate(wanted):
+        unique, inverse = np.unique(np.asarray(got[f"c{i}"], dtype=np.uint64), return_inverse=True)
+        out[resolution] = _with_geometry(unique, np.bincount(inverse, weights=n, minlength=len(unique)), count_col)
+    return out
+
+
+def _with_geometry(cells: np.ndarray, counts: np.ndarray, count_col: str) -> pd.DataFrame:
+    """h3, count_col, lat, lon, boundary for sorted UBIGINT cells and their counts."""
+    if len(cells) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in HEX_COLUMNS}
                             | {count_col: pd.Series(dtype="int64")})[["h3", count_col, "lat", "lon", "boundary"]]
-    out = cell_geometry(to_strings(got["cell"]))
-    out.insert(1, count_col, np.asarray(got["n"], dtype="int64"))
+    out = cell_geometry(to_strings(cells))
+    out.insert(1, count_col, np.asarray(counts).astype("int64"))
     return out[["h3", count_col, "lat", "lon", "boundary"]]
 
 HEX_COLUMNS = ["h3", "lat", "lon", "boundary"]

@@ -1,7 +1,8 @@
 """Hotspots on H3 cells: counts, Gi* with FDR, emerging trend and kernel density, for one set of filters.
 
 Every report inside the study area is counted exactly once, in the cell that contains it;
-cells with no reports are part of the area too, because Gi* needs them.
+cells with no reports are part of the area too, because Gi* needs them. The kernel density
+(`kde`) is computed only when asked for (`compute(..., density=True)`); otherwise it is NaN.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from analysis import hexes, kde, settings, study_area, trends
 from analysis.filters import Filters, reports_where
 from analysis.gistar import gi_star, neighbour_weights
 
-COLUMNS = ["h3", "reports", "gi_z", "gi_p", "gi_bin", "trend", "kde", "lat", "lon"]
+_cell_latlng = h3.api.basic_int.cell_to_latlng
+
+COLUMNS = ["h3", "reports", "gi_z", "gi_p", "gi_bin", "trend", "kde", "lat", "lon"]   # kde: NaN unless asked for
 
 
 @dataclass
@@ -39,64 +42,90 @@ def report_points(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """, params).df()
 
 
-def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> HotspotResult:
+def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None,
+            density: bool = False) -> HotspotResult:
     """Counts per cell and period come from DuckDB (GROUP BY the stored H3 cells); only the study
-    area's cells, and distinct points for the kernel density, reach Python."""
+    area's cells reach Python.
+
+    `density=True` also fills `kde`, the kernel density (reports per km² around each cell centre). It
+    costs a second pass over the window's distinct report positions, so only the map's kernel layer
+    asks for it. Without it `kde` is NaN, meaning "not computed": a computed density is never NaN, and
+    0 means no report within the bandwidth.
+    """
     cfg = settings.method()
-    resolution = resolution or cfg["aggregation"]["resolution"]
-    trend_filters = _trend_window(f, cfg["trend"])
-    wide = replace(f, date_from=min(f.date_from, trend_filters.date_from))
-    where, params = reports_where(wide, "r")
-    placed = f"{where} AND r.lat IS NOT NULL AND r.location_flag IS NULL"
-    cell = hexes.cell_sql(con, resolution, "r")
-    periods, length = cfg["trend"]["periods"], cfg["trend"]["period_days"]
-    # One row per (cell, period, in the filter window): the trend counts and the window's counts at once.
-    grouped = con.execute(f"""
-        SELECT {cell} AS cell, ? - 1 - date_diff('day', r.received_on, ?::DATE) // ? AS period,
-               r.received_on >= ?::DATE AS in_window, count(*) AS n
-        FROM reports r WHERE {placed}
-        GROUP BY ALL
-    """, [periods, trend_filters.date_to, length, f.date_from, *params]).fetchnumpy()
-    g_cells = np.asarray(grouped["cell"], dtype=np.uint64)
-    g_period = np.asarray(grouped["period"], dtype=np.int64)
-    g_window = np.asarray(grouped["in_window"], dtype=bool)
-    g_n = np.asarray(grouped["n"], dtype=np.int64)
-    cells, note = study_area.study_area_cells(con, resolution, *_hull_points(con, placed, params),
-                                              cfg["aggregation"]["hull_buffer_m"])
+    resolution = int(resolution or cfg["aggregation"]["resolution"])
+    g = _grouped(con, f, resolution, _counting_resolution(con, resolution, cfg["aggregation"]), cfg["trend"])
+    cells, note = study_area.study_area_cells(con, resolution, g["fine"], cfg["aggregation"]["hull_buffer_m"])
     cell_ints = np.array(hexes.to_ints(cells), dtype=np.uint64)   # ascending, like the sorted strings
-    index = _positions(cell_ints, g_cells)
+    index = _positions(cell_ints, g["cell"])
     inside = index >= 0
-    counts = np.bincount(index[inside & g_window], weights=g_n[inside & g_window],
-                         minlength=len(cells)).astype(float)
+    window = inside & g["in_window"]
+    counts = np.bincount(index[window], weights=g["n"][window], minlength=len(cells)).astype(float)
     table = pd.DataFrame({"h3": cells, "reports": counts.astype(int)})
-    centres = np.array([h3.cell_to_latlng(c) for c in cells]).reshape(-1, 2)
+    centres = np.array([_cell_latlng(int(c)) for c in cell_ints], dtype=float).reshape(-1, 2)
     table["lat"], table["lon"] = centres[:, 0], centres[:, 1]
-    if len(cells) > 1:
-        w = neighbour_weights(cells, cfg["gi_star"]["rings"])
-        result = gi_star(counts, w, cfg["gi_star"]["alpha"])
-        table["gi_z"], table["gi_p"], table["gi_bin"] = result.z, result.p, result.gi_bin
-        keep = inside & (g_period >= 0) & (g_period < periods)
-        matrix = np.zeros((len(cells), periods))
-        np.add.at(matrix, (index[keep], g_period[keep]), g_n[keep])
-        table["trend"] = trends.classify(matrix, w, cfg["gi_star"]["alpha"], cfg["trend"]["persistent_share"],
-                                         cfg["trend"]["mk_alpha"])
-    else:
-        table["gi_z"], table["gi_p"], table["gi_bin"], table["trend"] = 0.0, 1.0, 0, None
-    table["kde"] = _density(con, f, resolution, cell_ints, table, cfg["kde"]["bandwidth_m"])
+    _statistics(table, counts, _period_matrix(index, g, len(cells), cfg["trend"]["periods"]), cfg)
+    table["kde"] = (_density(con, f, resolution, cell_ints, table, cfg["kde"]["bandwidth_m"]) if density
+                    else np.full(len(table), np.nan))
     incidents = int(counts.sum())
     minimum = cfg["gi_star"]["min_incidents"]
     warning = (f"Only {incidents} reports in this view: fewer than {minimum}, so the hotspot statistics are "
                f"unreliable. Treat the map as a list of places, not a pattern.") if incidents < minimum else None
     return HotspotResult(cells=table[COLUMNS], resolution=resolution, area_note=note, incidents=incidents,
-                         outside_area=int(g_n[~inside & g_window].sum()), warning=warning)
+                         outside_area=int(g["n"][~inside & g["in_window"]].sum()), warning=warning)
 
 
-def _hull_points(con, placed: str, params: list) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct points of the reports, only needed when no boundaries are loaded (the study area is then their hull)."""
+def _counting_resolution(con, resolution: int, aggregation: dict) -> int:
+    """The cells to count in: `resolution`'s own, or without boundaries finer ones (`hull_resolution`),
+    whose hull is the study area and hugs the reports more closely."""
     if study_area.has_districts(con):
-        return np.array([]), np.array([])
-    pts = con.execute(f"SELECT DISTINCT r.lat, r.lon FROM reports r WHERE {placed}", params).fetchnumpy()
-    return np.asarray(pts["lat"], dtype=float), np.asarray(pts["lon"], dtype=float)
+        return resolution
+    return max(resolution, int(aggregation.get("hull_resolution", resolution)))
+
+
+def _grouped(con, f: Filters, resolution: int, fine: int, trend: dict) -> dict[str, np.ndarray]:
+    """One row per (cell, trend period, in the filter window) over the filters widened to the trend's
+    periods: the trend counts and the window's counts from one scan. Also per cell at resolution
+    `fine` (`fine`, for the study area's hull; the same as `cell` when `fine` is `resolution`).
+    `period` counts from the oldest (0) to the final period; dates are day differences, which DuckDB
+    computes faster than `date_diff`."""
+    trend_filters = _trend_window(f, trend)
+    wide = replace(f, date_from=min(f.date_from, trend_filters.date_from))
+    where, params = reports_where(wide, "r")
+    cell = hexes.cell_sql(con, resolution, "r")
+    fine_cell = hexes.cell_sql(con, fine, "r") if fine != resolution else "NULL::UBIGINT"
+    got = con.execute(f"""
+        SELECT {cell} AS cell, {fine_cell} AS fine, (?::DATE - r.received_on) // ? AS back,
+               r.received_on >= ?::DATE AS in_window, count(*) AS n
+        FROM reports r WHERE {where} AND r.lat IS NOT NULL AND r.location_flag IS NULL
+        GROUP BY ALL
+    """, [f.date_to, int(trend["period_days"]), f.date_from, *params]).fetchnumpy()
+    cells = np.asarray(got["cell"], dtype=np.uint64)
+    return {"cell": cells, "fine": np.asarray(got["fine"], dtype=np.uint64) if fine != resolution else cells,
+            "period": trend["periods"] - 1 - np.asarray(got["back"], dtype=np.int64),
+            "in_window": np.asarray(got["in_window"], dtype=bool),
+            "n": np.asarray(got["n"], dtype=np.int64)}
+
+
+def _period_matrix(index: np.ndarray, g: dict, cells: int, periods: int) -> np.ndarray:
+    """Reports per study-area cell (rows) and trend period (columns, oldest first)."""
+    keep = (index >= 0) & (g["period"] >= 0) & (g["period"] < periods)
+    matrix = np.zeros((cells, periods))
+    np.add.at(matrix, (index[keep], g["period"][keep]), g["n"][keep])
+    return matrix
+
+
+def _statistics(table: pd.DataFrame, counts: np.ndarray, matrix: np.ndarray, cfg: dict) -> None:
+    """Gi* (gi_z, gi_p, gi_bin) on the window's counts and the emerging trend on the periods, into `table`."""
+    if len(table) < 2:
+        table["gi_z"], table["gi_p"], table["gi_bin"], table["trend"] = 0.0, 1.0, 0, None
+        return
+    w = neighbour_weights(table["h3"].to_numpy(), cfg["gi_star"]["rings"],
+                          latlng=table[["lat", "lon"]].to_numpy())
+    result = gi_star(counts, w, cfg["gi_star"]["alpha"])
+    table["gi_z"], table["gi_p"], table["gi_bin"] = result.z, result.p, result.gi_bin
+    table["trend"] = trends.classify(matrix, w, cfg["gi_star"]["alpha"], cfg["trend"]["persistent_share"],
+                                     cfg["trend"]["mk_alpha"])
 
 
 def _density(con, f: Filters, resolution: int, cell_ints: np.ndarray, table: pd.DataFrame,

@@ -28,8 +28,8 @@ PLACED = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS N
 
 CASE_POINT_COLUMNS = ["lat", "lon", "opened_on", "exploitation_type"]
 
-__all__ = ["CellDetail", "MarkerLayer", "report_hexes", "hmo_markers", "hmo_marker_layer", "report_points",
-           "case_hexes", "case_points", "district_geojson", "cell_detail", "marker_detail"]
+__all__ = ["CellDetail", "MarkerLayer", "report_hexes", "report_hexes_by_resolution", "hmo_markers", "hmo_marker_layer",
+           "report_points", "case_hexes", "case_points", "district_geojson", "cell_detail", "marker_detail"]
 # When markers are capped, the most urgent are kept: possibly unlicensed, expired, expiring, current.
 MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]
 REST_RESOLUTION = 7       # markers beyond the cap are counted per H3 cell of this resolution (stored: 7, 8, 9)
@@ -53,6 +53,16 @@ def report_hexes(con, f: Filters, resolution: int = 8) -> pd.DataFrame:
     where, params = reports_where(f, "r")
     return hexes.counts_by_cell(con, "reports", "r", f"{where} AND {PLACED.format(a='r')}", params, resolution,
                                 "reports")
+
+
+def report_hexes_by_resolution(con, f: Filters, resolutions: tuple[int, ...] = (7, 8, 9)) -> dict[int, pd.DataFrame]:
+    """`report_hexes` at each of `resolutions` (resolution → frame), from one pass over the reports.
+
+    The map's "follows the zoom" draws three sizes: counting them together reads the reports once.
+    """
+    where, params = reports_where(f, "r")
+    return hexes.counts_by_cells(con, "reports", "r", f"{where} AND {PLACED.format(a='r')}", params, resolutions,
+                                 "reports")
 
 
 def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.DataFrame:

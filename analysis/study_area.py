@@ -2,7 +2,8 @@
 
 Gi* compares each neighbourhood with the whole area, so empty cells matter as much as busy
 ones: the area is fixed by geography (the district boundaries) rather than by where reports
-happen to be. Without boundaries, the data's convex hull buffered by a margin stands in.
+happen to be. Without boundaries, the convex hull of the reports' cells (so of every report in
+them), buffered by a margin, stands in.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from shapely.geometry import mapping, shape
 
 from analysis import hexes
 from etl import vocab
+
+_cell_latlng, _cell_boundary = h3.api.basic_int.cell_to_latlng, h3.api.basic_int.cell_to_boundary
+_cell_resolution = h3.api.basic_int.get_resolution
 
 _TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
 _FROM_BNG = Transformer.from_crs(27700, 4326, always_xy=True)
@@ -54,12 +58,15 @@ def _cells_of(area, resolution: int) -> np.ndarray:
     return np.array(sorted(cells), dtype=object)
 
 
-def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, lat: np.ndarray, lon: np.ndarray,
+def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, report_cells: np.ndarray,
                      buffer_m: float = 2000) -> tuple[np.ndarray, str]:
     """Sorted cell ids, and how the area was drawn (said on the map and in exports).
 
     With district boundaries the area depends only on them, so it is computed once per set of
-    boundaries and resolution (cached by their identity); `lat`/`lon` are then not used.
+    boundaries and resolution (cached by their identity); `report_cells` is then not used. Without
+    them it is the hull of `report_cells` (UBIGINT cells of one resolution, any, holding the reports,
+    which a caller has from its GROUP BY) plus `buffer_m`: that hull contains every report, and is
+    drawn from a few thousand cell corners rather than from every distinct report position.
     """
     identity = _districts_identity(con)
     if identity:
@@ -69,18 +76,41 @@ def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, lat: np.nd
                 _AREA_CACHE.clear()
             _AREA_CACHE[key] = _cells_of(shapely.union_all(district_shapes(con)), int(resolution))
         return _AREA_CACHE[key].copy(), "the loaded district boundaries"
-    if len(lat):
-        area, how = _buffered_hull(lat, lon, buffer_m), f"the reports' extent plus {buffer_m / 1000:g} km (no boundaries loaded)"
-    else:
+    report_cells = np.unique(np.asarray(report_cells, dtype=np.uint64))
+    if not len(report_cells):
         return np.array([], dtype=object), "no boundaries and no geocoded reports"
-    return _cells_of(area, resolution), how
+    area = _buffered_hull(*hull_corners(report_cells), buffer_m)
+    return _cells_of(area, resolution), (f"the extent of the reports' hexagons plus {buffer_m / 1000:g} km "
+                                         "(no boundaries loaded)")
+
+
+def hull_corners(cells: np.ndarray, every_below: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Corners (lat, lon) of the cells whose corners can lie on the convex hull of all the cells' corners.
+
+    Every cell's centre lies inside the hull of the corners, and every corner lies within a
+    circumradius of its centre; so only a cell whose centre is within that distance of the hull of
+    the centres can add a corner to the hull. The test is made in degrees, with three times the
+    circumradius as the margin (for the stretch of a degree of longitude and the projection's
+    curvature). Below `every_below` cells all corners are taken.
+    """
+    cells = np.unique(np.asarray(cells, dtype=np.uint64))
+    if len(cells) > every_below:
+        centres = np.array([_cell_latlng(int(c)) for c in cells])
+        hull = shapely.MultiPoint(centres[:, ::-1]).convex_hull
+        if hull.geom_type == "Polygon":
+            radius_km = h3.average_hexagon_edge_length(_cell_resolution(int(cells[0])), "km")
+            margin = 3 * radius_km / (111.0 * np.cos(np.radians(np.abs(centres[:, 0]).max())))
+            near = shapely.distance(hull.exterior, shapely.points(centres[:, ::-1])) <= margin
+            cells = cells[near]
+    corners = np.array([p for c in cells for p in _cell_boundary(int(c))], dtype=float).reshape(-1, 2)
+    return corners[:, 0], corners[:, 1]
 
 
 def _buffered_hull(lat: np.ndarray, lon: np.ndarray, buffer_m: float):
     """Buffer in metres (British National Grid), then back to WGS84.
 
-    The hull of a million points is the hull of its vertices: qhull finds those cheaply, and GEOS
-    then draws the hull from them alone (the same polygon it would draw from every point).
+    The hull of many points is the hull of its vertices: qhull finds those cheaply, and GEOS then
+    draws the hull from them alone (the same polygon it would draw from every point).
     """
     x, y = _TO_BNG.transform(lon, lat)
     xy = np.column_stack([x, y])

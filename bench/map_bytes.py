@@ -26,7 +26,7 @@ def map_page_layers(con, f, today: dt.date) -> dict:
     from dashboard import map_render
 
     min_cases = settings.min_cases()
-    hexes = {r: map_layers.report_hexes(con, f, r) for r in RESOLUTIONS}
+    hexes = map_layers.report_hexes_by_resolution(con, f, tuple(RESOLUTIONS))
     placed = int(hexes[RESOLUTIONS[0]]["reports"].sum())
     small = 0 < placed <= map_render.SMALL_LAYER
     return {

@@ -48,6 +48,7 @@ log = logging.getLogger("hotspots.dashboard")
 # cache key; a function the analysis package does not have yet raises NotReady, not an ImportError.
 QUERIES: dict[str, tuple[str, str]] = {
     "report_hexes": ("analysis.map_layers", "report_hexes"),
+    "report_hexes_by_resolution": ("analysis.map_layers", "report_hexes_by_resolution"),
     "hmo_markers": ("analysis.map_layers", "hmo_markers"),
     "hmo_marker_layer": ("analysis.map_layers", "hmo_marker_layer"),
     "report_points": ("analysis.map_layers", "report_points"),

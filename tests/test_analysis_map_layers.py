@@ -232,3 +232,20 @@ def test_district_geojson(tmp_path, demo_con):
     ring = feature["geometry"]["coordinates"][0]
     assert all(round(x, 5) == x and round(y, 5) == y for x, y in ring)
     assert len(ring) < 7                                            # collinear points simplified away
+
+
+def test_hexes_of_several_resolutions_come_from_one_query_and_count_each_cell(demo_con, tiny):
+    for con in (demo_con, tiny):
+        together = ml.report_hexes_by_resolution(con, F90, (9, 7, 8))
+        assert sorted(together) == [7, 8, 9]
+        for res, frame in together.items():
+            expected = con.execute(f"""
+                SELECT h3_{res}, count(*) FROM reports WHERE received_on BETWEEN ? AND ?
+                  AND lat IS NOT NULL AND lon IS NOT NULL AND location_flag IS NULL GROUP BY 1 ORDER BY 1
+            """, [F90.date_from, F90.date_to]).fetchall()
+            # Each report in the cell that contains it (not its fine cell's parent: H3 does not nest exactly).
+            assert list(zip(frame["h3"], frame["reports"])) == [(format(c, "x"), n) for c, n in expected]
+            pd.testing.assert_frame_equal(frame, ml.report_hexes(con, F90, res))
+    nothing = Filters(TODAY - dt.timedelta(days=3000), TODAY - dt.timedelta(days=2999))
+    empty = ml.report_hexes_by_resolution(tiny, nothing, (7, 8))
+    assert all(f.empty and list(f.columns) == ["h3", "reports", "lat", "lon", "boundary"] for f in empty.values())

@@ -5,7 +5,9 @@ import datetime as dt
 
 import h3
 import numpy as np
+import pandas as pd
 import pytest
+import shapely
 
 from analysis import hotspots
 from analysis.filters import Filters
@@ -86,3 +88,42 @@ def test_top_priorities_are_the_planted_addresses_with_their_languages(planted):
     for address, languages in zip(top["address"], top["languages"]):
         assert languages.split(", ")[0] == expected[address]
     assert all("hotspot" in r for r in top["reasons"])
+
+
+def test_density_is_computed_only_when_asked_and_changes_nothing_else(planted):
+    con = Warehouse(planted).connect_read_only()
+    plain = hotspots.compute(con, Filters.default())
+    dense = hotspots.compute(con, Filters.default(), density=True)
+    assert plain.cells["kde"].isna().all(), "not computed must read as NaN, never as a zero density"
+    assert dense.cells["kde"].notna().all() and (dense.cells["kde"] > 0).any()
+    pd.testing.assert_frame_equal(plain.cells.drop(columns="kde"), dense.cells.drop(columns="kde"))
+    assert list(plain.cells.columns) == hotspots.COLUMNS
+    assert ((plain.area_note, plain.incidents, plain.outside_area, plain.warning, plain.resolution)
+            == (dense.area_note, dense.incidents, dense.outside_area, dense.warning, dense.resolution))
+
+
+@pytest.mark.parametrize("resolution", [7, 8, 9])
+def test_without_boundaries_the_area_holds_every_report_cell(planted, resolution):
+    con = Warehouse(planted).connect_read_only()
+    result = hotspots.compute(con, Filters.default(), resolution=resolution)
+    held = {format(c, "x") for (c,) in con.execute(f"""
+        SELECT DISTINCT h3_{resolution} FROM reports
+        WHERE lat IS NOT NULL AND location_flag IS NULL AND received_on >= ?""",
+        [TODAY - dt.timedelta(days=400)]).fetchall()}
+    assert held and held <= set(result.cells["h3"])
+    assert result.outside_area == 0 and "hexagons plus 2 km" in result.area_note
+    # The buffer is real: the area reaches past the outermost reports' cells.
+    assert len(result.cells) > len(held) * 1.5
+
+
+def test_hull_corners_leave_out_only_cells_inside_the_hull():
+    from analysis import study_area
+
+    rng = np.random.default_rng(3)
+    centres = [h3.latlng_to_cell(lat, lon, 9) for lat, lon in zip(rng.uniform(52.0, 52.8, 300),
+                                                                  rng.uniform(-0.5, 0.5, 300))]
+    cells = np.array([int(c, 16) for centre in centres for c in h3.grid_disk(centre, 3)], dtype=np.uint64)
+    every = shapely.MultiPoint(np.column_stack(study_area.hull_corners(cells, every_below=10 ** 9))).convex_hull
+    lat, lon = study_area.hull_corners(cells, every_below=0)
+    assert len(lat) < len(np.unique(cells)) * 6 / 4, "most cells lie inside: their corners are not needed"
+    assert shapely.MultiPoint(np.column_stack([lat, lon])).convex_hull.equals(every)

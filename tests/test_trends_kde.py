@@ -52,3 +52,20 @@ def test_quartic_kernel_integrates_to_the_number_of_points():
     cell_km2 = (dlat * 111.2) * (dlon * 111.2 * np.cos(np.radians(lat0)))
     assert density.sum() * cell_km2 == pytest.approx(2, rel=0.03)
     assert density.max() == pytest.approx(2 * 3 / (np.pi * 0.8 ** 2), rel=0.25)
+
+
+def test_density_of_several_sets_of_points_is_the_sum_of_theirs():
+    """The backtest adds up monthly densities instead of recomputing each training window's."""
+    from scipy.spatial import cKDTree
+
+    from analysis import kde
+
+    rng = np.random.default_rng(1)
+    cell_lat, cell_lon = rng.uniform(52.0, 52.3, 200), rng.uniform(-0.4, 0.0, 200)
+    lat, lon, n = rng.uniform(52.0, 52.3, 3000), rng.uniform(-0.4, 0.0, 3000), rng.integers(1, 4, 3000)
+    whole = quartic_density(cell_lat, cell_lon, lat, lon, 1000, weights=n)
+    tree, xy = cKDTree(kde.to_bng(cell_lat, cell_lon)), kde.to_bng(lat, lon)
+    parts = sum(kde.density_at(tree, xy[i::3], 1000, weights=n[i::3]) for i in range(3))
+    assert (whole > 0).sum() > 100
+    np.testing.assert_allclose(parts, whole, rtol=1e-12)
+    assert not kde.density_at(tree, xy[:0], 1000).any()

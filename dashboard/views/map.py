@@ -84,7 +84,7 @@ show_kde = extra_kde.checkbox(
 data = map_render.MapData(min_cases=MIN_CASES)
 notes: list[str] = []
 with ui.section("Hexagons of reports"):
-    data.report_hexes = {r: connection.query("report_hexes", f, resolution=r) for r in resolutions}
+    data.report_hexes = connection.query("report_hexes_by_resolution", f, resolutions=tuple(resolutions))
 with ui.section("HMO licences"):
     # Capped in the warehouse: the most urgent markers, and the rest counted per area (grey circles).
     layer = connection.query("hmo_marker_layer", f, today=today, limit=map_render.MAX_POINTS)
@@ -116,7 +116,7 @@ if "boundaries" in info.tables:
         data.districts = connection.query("district_geojson")
 hot = None
 with ui.section("Hotspot statistics"):
-    hot = connection.query("hotspots", f)
+    hot = connection.query("hotspots", f, density=show_kde)  # the kernel density costs a pass: only when drawn
     data.hotspots = hot.cells if hot is not None else None
 
 # --- the map and the side panel ------------------------------------------------------------------------------
