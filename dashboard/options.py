@@ -16,10 +16,6 @@ def _existing(con: duckdb.DuckDBPyConnection, names: list[str]) -> set[str]:
     return {r[0] for r in con.execute(_TABLES_SQL, [names]).fetchall()}
 
 
-def _values(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[str]:
-    return [str(r[0]) for r in con.execute(sql, params or []).fetchall() if r[0] is not None and str(r[0]).strip()]
-
-
 def _merge(first: list[str], more: list[str]) -> tuple[str, ...]:
     out = list(first)
     out += sorted(v for v in set(more) if v not in out)
@@ -27,26 +23,21 @@ def _merge(first: list[str], more: list[str]) -> tuple[str, ...]:
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
-    """Stored values for every multi-select, vocabulary order first, then anything else the data holds."""
-    have = _existing(con, ["reports", "cases", "hmo_licences"])
-    districts, exploitation, indicators, sources, nationalities = [], [], [], [], []
-    if "reports" in have:
-        districts += _values(con, "SELECT DISTINCT district_code FROM reports")
-        exploitation += _values(con, "SELECT DISTINCT exploitation_type FROM reports")
-        indicators += _values(con, "SELECT DISTINCT unnest(indicators) FROM reports")
-        sources += _values(con, "SELECT DISTINCT source_type FROM reports")
-        nationalities += _values(con, "SELECT DISTINCT unnest(nationalities) FROM reports")
-    if "cases" in have:
-        districts += _values(con, "SELECT DISTINCT district_code FROM cases")
-        exploitation += _values(con, "SELECT DISTINCT exploitation_type FROM cases")
-        nationalities += _values(con, "SELECT DISTINCT nationality FROM cases")
-    if "hmo_licences" in have:
-        districts += _values(con, "SELECT DISTINCT district_code FROM hmo_licences")
+    """Stored values for every multi-select, vocabulary order first, then anything else the data holds.
+
+    The loads keep the values the data holds in `filter_values` (etl/filter_values.py), so this is
+    one small read rather than a scan of every report."""
+    held: dict[str, list[str]] = {kind: [] for kind in ("district", "exploitation", "indicator", "source_type",
+                                                         "nationality")}
+    if _existing(con, ["filter_values"]):
+        for kind, value in con.execute("SELECT kind, value FROM filter_values ORDER BY kind, value").fetchall():
+            if kind in held and value is not None and str(value).strip():
+                held[kind].append(str(value))
     return {
-        "districts": _merge(list(labels.districts()), districts),
-        "exploitation_types": _merge(labels.exploitation_types(), exploitation),
-        "indicators": _merge(list(labels.indicators()), indicators),
-        "source_types": _merge(list(labels.SOURCE_TYPES), sources),
+        "districts": _merge(list(labels.districts()), held["district"]),
+        "exploitation_types": _merge(labels.exploitation_types(), held["exploitation"]),
+        "indicators": _merge(list(labels.indicators()), held["indicator"]),
+        "source_types": _merge(list(labels.SOURCE_TYPES), held["source_type"]),
         # Only the nationalities the data holds (the vocabulary lists 25), A to Z, "Unknown" last.
-        "nationalities": tuple(sorted(set(nationalities), key=lambda n: (n == "Unknown", n))),
+        "nationalities": tuple(sorted(set(held["nationality"]), key=lambda n: (n == "Unknown", n))),
     }

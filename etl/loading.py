@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import address_keys, address_matches, h3cells, migrate
+from etl import address_keys, address_matches, filter_values, h3cells, migrate
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -30,6 +30,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     h3cells.register(con)
     address_keys.register(con)
     address_matches.register(con)
+    filter_values.register(con)
 
 
 def file_sha256(path: Path) -> str:
@@ -73,6 +74,7 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
                 LOADERS[kind].load(con, path, summary, mapping=Path(mapping) if mapping else None,
                                    sheet=sheet, progress=progress)
                 address_matches.refresh(con, kind, summary.load_id)
+                filter_values.refresh(con, kind, summary.load_id)
             _record(con, summary, sha, options, started)
     except duckdb.Error as exc:
         _record_failure(wh, summary, sha, options, started, str(exc))

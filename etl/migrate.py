@@ -50,7 +50,7 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     have = current_version(con)
     if have < latest_version():
-        from etl import address_keys, address_matches, h3cells
+        from etl import address_keys, address_matches, filter_values, h3cells
 
         h3cells.register(con)           # a migration may compute H3 cells (0002)
         address_keys.register(con)      # ... or address keys (0003)
@@ -61,6 +61,8 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
         text = path.read_text()
         if "address_match_rows" in text:   # a table macro binds its tables, so only once they exist (0004)
             address_matches.register(con)
+        if "filter_value_rows" in text:    # ... (0005)
+            filter_values.register(con)
         parts = COMMIT_MARK.split(text)
         for i, part in enumerate(parts):
             if part.strip():
