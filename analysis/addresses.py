@@ -56,12 +56,14 @@ def crowded_sql(alias: str = "ra") -> tuple[str, list]:
 
 
 def newest_first(alias: str = "ra", *before: str) -> str:
-    """SQL: a sort key for `arg_min_null`, newest report first (ties by source and reference, so every
-    run picks the same one), after any `before` keys. arg_min_null is a hash aggregate; the
-    equivalent `first(... ORDER BY ...)` sorts every group, which costs seconds at national scale."""
+    """SQL: a sort key for `arg_min_null`, newest report first, after any `before` keys.
+
+    Ties on a day go to a hash of the report's source and reference: the same report on every run and
+    every rebuild, compared as a number rather than as two strings. arg_min_null is a hash aggregate;
+    the equivalent `first(... ORDER BY ...)` sorts every group, which costs seconds at national scale."""
     a = alias
     return (f"({''.join(k + ', ' for k in before)}-date_diff('day', DATE '1970-01-01', {a}.received_on), "
-            f"{a}.source, {a}.report_ref)")
+            f"hash({a}.source, {a}.report_ref))")
 
 
 def best_position(alias: str = "ra", cell: str | None = None) -> str:
@@ -137,11 +139,13 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     """
     cte, params = report_addresses(scope(f), today)
     crowded, crowded_params = crowded_sql("ra")
+    # Unlicensed, an address's group is its key and postcode: grouped on those two columns, with the
+    # group_key string built once per address rather than once per report.
     sql = f"""
     WITH {cte}
-    SELECT group_key,
+    SELECT 'A|' || ra.addr_key || '|' || coalesce(ra.postcode, '') AS group_key,
            arg_min_null(ra.address, {newest_first('ra')}) AS address,
-           arg_min_null(ra.postcode, {newest_first('ra')}) AS postcode,
+           ra.postcode,
            {best_position('ra', 'h3_7')} AS pos,
            mode(ra.district_code) AS district_code,
            count(*) AS reports, max(ra.people_count) AS max_people,
@@ -149,7 +153,7 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
            max(ra.received_on) AS last_report
     FROM rep_matched ra
     WHERE ra.licence_ref IS NULL
-    GROUP BY group_key
+    GROUP BY ra.addr_key, ra.postcode
     HAVING bool_or({crowded})
     """
     return sql, [*params, *crowded_params]
