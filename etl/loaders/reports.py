@@ -25,15 +25,18 @@ def _grading_compact(c) -> str:
     return f"nullif(regexp_replace(upper(coalesce({c('grading')}, {joined})), '[^0-9A-Z]', '', 'g'), '')"
 
 
-def _generated_ref(staged) -> str:
-    """A stable reference for rows that have none: their content, plus which copy of it they are.
+def _generated_refs(staged) -> str:
+    """A subquery (_row, auto_ref): a stable reference for each row that has none.
 
-    Identical rows without a reference may be separate incidents (police.uk publishes many
-    such rows), so they are kept apart rather than collapsed; a re-load gives the same refs.
+    The reference is the row's content, plus which copy of it the row is. Identical rows without
+    a reference may be separate incidents (police.uk publishes many such rows), so they are kept
+    apart rather than collapsed; a re-load gives the same refs. Only rows lacking a reference are
+    hashed and numbered: a window over every row of a big file costs more than the rest of parsing.
     """
     content = "md5(concat_ws('|', " + ", ".join(f"coalesce(c{i}, '')" for i in staged.staged_columns) + "))"
-    return (f"'auto-' || left({content}, 12) || '-' || "
-            f"row_number() OVER (PARTITION BY {content}, {staged.column('report_ref')} ORDER BY _row)")
+    return (f"(SELECT _row, 'auto-' || left({content}, 12) || '-' || "
+            f"row_number() OVER (PARTITION BY {content} ORDER BY _row) AS auto_ref "
+            f"FROM stage WHERE {staged.column('report_ref')} IS NULL)")
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
@@ -59,7 +62,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     ]
     tabular.parse(con, f"""
         SELECT _row AS row_number,
-               coalesce({c('report_ref')}, {_generated_ref(staged)}) AS report_ref,
+               coalesce({c('report_ref')}, g.auto_ref) AS report_ref,
                parse_date({c('received_on')}) AS received_on,
                {c('source_type')} AS source_type_text,
                {c('address')} AS address,
@@ -75,7 +78,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                     THEN regexp_replace({grading}, '{GRADING_RE}', '\\1-\\2-\\3') END AS grading,
                {c('summary')} AS summary,
                {checks.reasons(validations)} AS reason
-        FROM stage
+        FROM stage LEFT JOIN {_generated_refs(staged)} g USING (_row)
     """, CONTENT)
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
@@ -88,27 +91,42 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
 
 
 def _classify(con, summary: LoadSummary) -> None:
-    """Map free text onto the vocabularies: source type, exploitation type, indicators, nationalities."""
+    """Map free text onto the vocabularies: source type, exploitation type, indicators, nationalities.
+
+    Each mapping (a dozen regular expressions for indicators, three for an address key) runs once
+    per distinct text and is joined back: a big file repeats the same few texts many times over.
+    """
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
+        WITH ind AS (SELECT src, {vocabularies.indicator_codes_sql("src")} AS codes
+                     FROM (SELECT DISTINCT _indicator_source AS src FROM incoming) WHERE src IS NOT NULL),
+             addr AS (SELECT address, address_key(address) AS addr_key, house_number(address_key(address)) AS house_no
+                      FROM (SELECT DISTINCT address FROM incoming)),
+             st AS (SELECT t, v.value FROM (SELECT DISTINCT source_type_text AS t FROM incoming) d
+                    JOIN vocab_source_type v ON v.alias = label_key(d.t)),
+             ex AS (SELECT t, v.value FROM (SELECT DISTINCT exploitation_text AS t FROM incoming) d
+                    JOIN vocab_exploitation v ON v.alias = label_key(d.t)),
+             nat AS (
+                SELECT text, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS names
+                FROM (SELECT text, unnest(regexp_split_to_array(text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
+                      FROM (SELECT DISTINCT nationalities_text AS text FROM incoming)) p
+                LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
+                WHERE trim(part) <> ''
+                GROUP BY 1)
         SELECT i.* EXCLUDE (source_type_text, exploitation_text, nationalities_text),
                coalesce(st.value, 'other') AS source_type,
                coalesce(ex.value, 'unknown') AS exploitation_type,
-               {vocabularies.indicator_codes_sql("i._indicator_source")} AS indicators,
+               coalesce(ind.codes, []::VARCHAR[]) AS indicators,
                coalesce(nat.names, []::VARCHAR[]) AS nationalities,
                CAST(left(i.grading, 1) AS TINYINT) AS source_evaluation,
                substr(i.grading, 3, 1) AS intelligence_assessment,
                substr(i.grading, 5, 1) AS handling_code,
-               address_key(i.address) AS addr_key, house_number(address_key(i.address)) AS house_no,
+               addr.addr_key, addr.house_no,
                ? AS source, ? AS load_id
         FROM incoming i
-        LEFT JOIN vocab_source_type st ON st.alias = label_key(i.source_type_text)
-        LEFT JOIN vocab_exploitation ex ON ex.alias = label_key(i.exploitation_text)
-        LEFT JOIN (
-            SELECT report_ref, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS names
-            FROM (SELECT report_ref, unnest(regexp_split_to_array(nationalities_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
-                  FROM incoming) p
-            LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
-            WHERE trim(part) <> ''
-            GROUP BY 1) nat ON nat.report_ref = i.report_ref
+        LEFT JOIN st ON st.t IS NOT DISTINCT FROM i.source_type_text
+        LEFT JOIN ex ON ex.t IS NOT DISTINCT FROM i.exploitation_text
+        LEFT JOIN ind ON ind.src = i._indicator_source
+        LEFT JOIN nat ON nat.text = i.nationalities_text
+        LEFT JOIN addr ON addr.address IS NOT DISTINCT FROM i.address
     """, [summary.source, summary.load_id])
