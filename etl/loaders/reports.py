@@ -39,94 +39,105 @@ def _generated_refs(staged) -> str:
             f"FROM stage WHERE {staged.column('report_ref')} IS NULL)")
 
 
+def _lookups(staged) -> list[tuple[str, str]]:
+    """The per-value parsing and mapping of a reports file, each run once per distinct value
+    (`tabular.once_per_value`): a big file repeats the same dates, postcodes, categories and texts."""
+    c = staged.column
+    grading_fields = ("grading", "source_evaluation", "intelligence_assessment", "handling_code")
+    compact = _grading_compact(lambda f: f"gr_{f}")
+    point_fields = ("lat", "lon", "easting", "northing")
+    point = checks.location(staged, col=lambda f: f"pv_{f}")
+    return [
+        tabular.once_per_value("dates", {"dt_value": c("received_on")}, {"dt_date": "parse_date(dt_value)"}),
+        tabular.once_per_value("postcodes_given", {"pc_value": c("postcode")}, {
+            "pc_norm": "postcode_norm(pc_value)", "pc_outward": "outward_code(pc_value)", "pc_upper": "upper(pc_value)"}),
+        tabular.once_per_value("addresses", {"ad_value": c("address")}, {
+            "ad_postcode": "postcode_in_text(ad_value)",
+            "ad_key": "address_key(ad_value)", "ad_house": "house_number(address_key(ad_value))"}),
+        tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
+                               {"pt_lat": point.lat, "pt_lon": point.lon}),
+        tabular.once_per_value("people", {"np_value": c("people_count")}, {
+            "np_count": "CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER)",
+            "np_bad": "np_value IS NOT NULL AND NOT regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"}),
+        tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
+            "gr_compact": compact,
+            "gr_ok": f"regexp_full_match({compact}, '{GRADING_RE[1:-1]}')",
+            "gr_text": f"CASE WHEN regexp_full_match({compact}, '{GRADING_RE[1:-1]}') "
+                       f"THEN regexp_replace({compact}, '{GRADING_RE}', '\\1-\\2-\\3') END"}),
+        tabular.once_per_value("source_types", {"st_text": c("source_type")}, {
+            "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), 'other')"}),
+        tabular.once_per_value("exploitation_types", {"ex_text": c("exploitation_type")}, {
+            "ex_value": "coalesce((SELECT value FROM vocab_exploitation WHERE alias = label_key(ex_text)), 'unknown')"}),
+        tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
+                               {"in_codes": vocabularies.indicator_codes_sql("in_text")}),
+        (f"""nationality_names AS (
+                SELECT nt_text, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS nt_names
+                FROM (SELECT nt_text, unnest(regexp_split_to_array(nt_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
+                      FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage)) p
+                LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
+                WHERE trim(part) <> ''
+                GROUP BY 1)""",
+         f"LEFT JOIN nationality_names ON nationality_names.nt_text = {c('nationalities')}"),
+    ]
+
+
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
     staged = tabular.stage(con, path, "reports", summary,
                            required=[("received_on",), ("address", "postcode", "lat", "easting")],
                            mapping=mapping, sheet=sheet, progress=progress)
     vocabularies.register(con)
     c = staged.column
-    loc = checks.location(staged)
-    grading = _grading_compact(c)
+    ctes, joins = zip(*_lookups(staged))
+    grading = "gr_compact"
     validations = [
         checks.too_many_cells(staged),
         checks.blank(c("received_on"), "date received"),
-        checks.not_a_date(c("received_on"), "date received"),
-        checks.date_between(c("received_on"), "date received", "DATE '1990-01-01'", "current_date + 1"),
+        checks.not_a_date(c("received_on"), "date received", parsed="dt_date"),
+        checks.date_between(c("received_on"), "date received", "DATE '1990-01-01'", "current_date + 1", parsed="dt_date"),
         checks.too_long(c("address"), "address", 500),
         checks.too_long(c("summary"), "summary", 20_000),
-        f"""CASE WHEN {c('people_count')} IS NOT NULL AND NOT regexp_full_match({c('people_count')}, '\\D{{0,12}}\\d{{1,5}}\\D{{0,12}}')
-            THEN 'number of people ' || shown({c('people_count')}) || ' is not a number' END""",
-        f"""CASE WHEN {grading} IS NOT NULL AND NOT regexp_full_match({grading}, '{GRADING_RE[1:-1]}')
+        f"""CASE WHEN np_bad THEN 'number of people ' || shown({c('people_count')}) || ' is not a number' END""",
+        f"""CASE WHEN {grading} IS NOT NULL AND NOT gr_ok
             THEN 'grading ' || shown(coalesce({c('grading')}, {grading})) || ' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)' END""",
-        *loc.checks,
+        *checks.location(staged).checks,
     ]
+    # One pass from the staged cells to the rows as stored (less the geocoding): the free text is mapped
+    # onto the vocabularies here too, so no later step re-reads the wide columns (summary) to do it.
     tabular.parse(con, f"""
+        WITH {', '.join(ctes)}
         SELECT _row AS row_number,
                coalesce({c('report_ref')}, g.auto_ref) AS report_ref,
-               parse_date({c('received_on')}) AS received_on,
+               dt_date AS received_on,
                {c('source_type')} AS source_type_text,
                {c('address')} AS address,
-               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
-               outward_code({c('postcode')}) AS _outward,
-               {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
+               coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
+               pc_outward AS _outward,
+               pt_lat AS lat, pt_lon AS lon, pt_lat AS file_lat, pt_lon AS file_lon,
                {c('indicators_text')} AS indicators_text,
-               coalesce({c('indicators_text')}, {c('summary')}) AS _indicator_source,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,
-               CAST(regexp_extract({c('people_count')}, '(\\d+)', 1) AS INTEGER) AS people_count,
-               CASE WHEN regexp_full_match({grading}, '{GRADING_RE[1:-1]}')
-                    THEN regexp_replace({grading}, '{GRADING_RE}', '\\1-\\2-\\3') END AS grading,
+               np_count AS people_count,
+               gr_text AS grading,
                {c('summary')} AS summary,
+               st_value AS source_type,
+               ex_value AS exploitation_type,
+               in_codes AS indicators,
+               coalesce(nt_names, []::VARCHAR[]) AS nationalities,
+               CAST(left(gr_text, 1) AS TINYINT) AS source_evaluation,
+               substr(gr_text, 3, 1) AS intelligence_assessment,
+               substr(gr_text, 5, 1) AS handling_code,
+               ad_key AS addr_key, ad_house AS house_no,
+               ?::VARCHAR AS source, ?::BIGINT AS load_id,
                {checks.reasons(validations)} AS reason
         FROM stage LEFT JOIN {_generated_refs(staged)} g USING (_row)
-    """, CONTENT)
+        {' '.join(joins)}
+    """, CONTENT, [summary.source, summary.load_id])
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
     if not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)
+    con.execute("DROP TABLE stage")  # nothing reads the raw cells from here on: free the memory
     tabular.accepted_and_geocoded(con, summary, "report_ref")
-    _classify(con, summary)
+    con.execute("DROP TABLE parsed")
     tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED)
-
-
-def _classify(con, summary: LoadSummary) -> None:
-    """Map free text onto the vocabularies: source type, exploitation type, indicators, nationalities.
-
-    Each mapping (a dozen regular expressions for indicators, three for an address key) runs once
-    per distinct text and is joined back: a big file repeats the same few texts many times over.
-    """
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming AS
-        WITH ind AS (SELECT src, {vocabularies.indicator_codes_sql("src")} AS codes
-                     FROM (SELECT DISTINCT _indicator_source AS src FROM incoming) WHERE src IS NOT NULL),
-             addr AS (SELECT address, address_key(address) AS addr_key, house_number(address_key(address)) AS house_no
-                      FROM (SELECT DISTINCT address FROM incoming)),
-             st AS (SELECT t, v.value FROM (SELECT DISTINCT source_type_text AS t FROM incoming) d
-                    JOIN vocab_source_type v ON v.alias = label_key(d.t)),
-             ex AS (SELECT t, v.value FROM (SELECT DISTINCT exploitation_text AS t FROM incoming) d
-                    JOIN vocab_exploitation v ON v.alias = label_key(d.t)),
-             nat AS (
-                SELECT text, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS names
-                FROM (SELECT text, unnest(regexp_split_to_array(text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
-                      FROM (SELECT DISTINCT nationalities_text AS text FROM incoming)) p
-                LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
-                WHERE trim(part) <> ''
-                GROUP BY 1)
-        SELECT i.* EXCLUDE (source_type_text, exploitation_text, nationalities_text),
-               coalesce(st.value, 'other') AS source_type,
-               coalesce(ex.value, 'unknown') AS exploitation_type,
-               coalesce(ind.codes, []::VARCHAR[]) AS indicators,
-               coalesce(nat.names, []::VARCHAR[]) AS nationalities,
-               CAST(left(i.grading, 1) AS TINYINT) AS source_evaluation,
-               substr(i.grading, 3, 1) AS intelligence_assessment,
-               substr(i.grading, 5, 1) AS handling_code,
-               addr.addr_key, addr.house_no,
-               ? AS source, ? AS load_id
-        FROM incoming i
-        LEFT JOIN st ON st.t IS NOT DISTINCT FROM i.source_type_text
-        LEFT JOIN ex ON ex.t IS NOT DISTINCT FROM i.exploitation_text
-        LEFT JOIN ind ON ind.src = i._indicator_source
-        LEFT JOIN nat ON nat.text = i.nationalities_text
-        LEFT JOIN addr ON addr.address IS NOT DISTINCT FROM i.address
-    """, [summary.source, summary.load_id])
