@@ -7,6 +7,7 @@ never from a file, so composing them into SQL is safe; values stay in the tables
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from etl.reading.stage import StagedFile
 
@@ -24,15 +25,18 @@ def blank(expr: str, label: str) -> str:
     return f"CASE WHEN {expr} IS NULL THEN '{label} is blank' END"
 
 
-def not_a_date(expr: str, label: str) -> str:
-    return f"CASE WHEN {expr} IS NOT NULL AND parse_date({expr}) IS NULL " \
+def not_a_date(expr: str, label: str, parsed: str | None = None) -> str:
+    """`parsed`: SQL for parse_date(expr) if the loader computed it already (once per distinct value)."""
+    parsed = parsed or f"parse_date({expr})"
+    return f"CASE WHEN {expr} IS NOT NULL AND {parsed} IS NULL " \
            f"THEN '{label} ' || shown({expr}) || ' is not a date ({DATE_HINT})' END"
 
 
-def date_between(expr: str, label: str, earliest: str, latest: str) -> str:
+def date_between(expr: str, label: str, earliest: str, latest: str, parsed: str | None = None) -> str:
     """Dates outside [earliest, latest] are typos (1900, 2100) rather than facts."""
-    return f"""CASE WHEN parse_date({expr}) < {earliest} OR parse_date({expr}) > {latest}
-               THEN '{label} ' || shown({expr}) || ' is not plausible (' || CASE WHEN parse_date({expr}) > {latest}
+    parsed = parsed or f"parse_date({expr})"
+    return f"""CASE WHEN {parsed} < {earliest} OR {parsed} > {latest}
+               THEN '{label} ' || shown({expr}) || ' is not plausible (' || CASE WHEN {parsed} > {latest}
                THEN 'in the future' ELSE 'too long ago' END || ')' END"""
 
 
@@ -61,9 +65,13 @@ class Location:
     checks: list[str] = field(default_factory=list)
 
 
-def location(staged: StagedFile) -> Location:
-    """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB."""
-    col = staged.column
+def location(staged: StagedFile, col: Callable[[str], str] | None = None) -> Location:
+    """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
+
+    `col` names the SQL for a field (default: its staged column), so the same expressions can run
+    over a table of distinct coordinate values (`tabular.once_per_value`).
+    """
+    col = col or staged.column
     loc = Location()
     lat_lon = staged.match.has("lat") and staged.match.has("lon")
     bng = staged.match.has("easting") and staged.match.has("northing")

@@ -25,15 +25,60 @@ def _grading_compact(c) -> str:
     return f"nullif(regexp_replace(upper(coalesce({c('grading')}, {joined})), '[^0-9A-Z]', '', 'g'), '')"
 
 
-def _generated_ref(staged) -> str:
-    """A stable reference for rows that have none: their content, plus which copy of it they are.
+def _generated_refs(staged) -> str:
+    """A subquery (_row, auto_ref): a stable reference for each row that has none.
 
-    Identical rows without a reference may be separate incidents (police.uk publishes many
-    such rows), so they are kept apart rather than collapsed; a re-load gives the same refs.
+    The reference is the row's content, plus which copy of it the row is. Identical rows without
+    a reference may be separate incidents (police.uk publishes many such rows), so they are kept
+    apart rather than collapsed; a re-load gives the same refs. Only rows lacking a reference are
+    hashed and numbered: a window over every row of a big file costs more than the rest of parsing.
     """
     content = "md5(concat_ws('|', " + ", ".join(f"coalesce(c{i}, '')" for i in staged.staged_columns) + "))"
-    return (f"'auto-' || left({content}, 12) || '-' || "
-            f"row_number() OVER (PARTITION BY {content}, {staged.column('report_ref')} ORDER BY _row)")
+    return (f"(SELECT _row, 'auto-' || left({content}, 12) || '-' || "
+            f"row_number() OVER (PARTITION BY {content} ORDER BY _row) AS auto_ref "
+            f"FROM stage WHERE {staged.column('report_ref')} IS NULL)")
+
+
+def _lookups(staged) -> list[tuple[str, str]]:
+    """The per-value parsing and mapping of a reports file, each run once per distinct value
+    (`tabular.once_per_value`): a big file repeats the same dates, postcodes, categories and texts."""
+    c = staged.column
+    grading_fields = ("grading", "source_evaluation", "intelligence_assessment", "handling_code")
+    compact = _grading_compact(lambda f: f"gr_{f}")
+    point_fields = ("lat", "lon", "easting", "northing")
+    point = checks.location(staged, col=lambda f: f"pv_{f}")
+    return [
+        tabular.once_per_value("dates", {"dt_value": c("received_on")}, {"dt_date": "parse_date(dt_value)"}),
+        tabular.once_per_value("postcodes_given", {"pc_value": c("postcode")}, {
+            "pc_norm": "postcode_norm(pc_value)", "pc_outward": "outward_code(pc_value)", "pc_upper": "upper(pc_value)"}),
+        tabular.once_per_value("addresses", {"ad_value": c("address")}, {
+            "ad_postcode": "postcode_in_text(ad_value)",
+            "ad_key": "address_key(ad_value)", "ad_house": "house_number(address_key(ad_value))"}),
+        tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
+                               {"pt_lat": point.lat, "pt_lon": point.lon}),
+        tabular.once_per_value("people", {"np_value": c("people_count")}, {
+            "np_count": "CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER)",
+            "np_bad": "np_value IS NOT NULL AND NOT regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"}),
+        tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
+            "gr_compact": compact,
+            "gr_ok": f"regexp_full_match({compact}, '{GRADING_RE[1:-1]}')",
+            "gr_text": f"CASE WHEN regexp_full_match({compact}, '{GRADING_RE[1:-1]}') "
+                       f"THEN regexp_replace({compact}, '{GRADING_RE}', '\\1-\\2-\\3') END"}),
+        tabular.once_per_value("source_types", {"st_text": c("source_type")}, {
+            "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), 'other')"}),
+        tabular.once_per_value("exploitation_types", {"ex_text": c("exploitation_type")}, {
+            "ex_value": "coalesce((SELECT value FROM vocab_exploitation WHERE alias = label_key(ex_text)), 'unknown')"}),
+        tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
+                               {"in_codes": vocabularies.indicator_codes_sql("in_text")}),
+        (f"""nationality_names AS (
+                SELECT nt_text, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS nt_names
+                FROM (SELECT nt_text, unnest(regexp_split_to_array(nt_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
+                      FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage)) p
+                LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
+                WHERE trim(part) <> ''
+                GROUP BY 1)""",
+         f"LEFT JOIN nationality_names ON nationality_names.nt_text = {c('nationalities')}"),
+    ]
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
@@ -42,73 +87,57 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                            mapping=mapping, sheet=sheet, progress=progress)
     vocabularies.register(con)
     c = staged.column
-    loc = checks.location(staged)
-    grading = _grading_compact(c)
+    ctes, joins = zip(*_lookups(staged))
+    grading = "gr_compact"
     validations = [
         checks.too_many_cells(staged),
         checks.blank(c("received_on"), "date received"),
-        checks.not_a_date(c("received_on"), "date received"),
-        checks.date_between(c("received_on"), "date received", "DATE '1990-01-01'", "current_date + 1"),
+        checks.not_a_date(c("received_on"), "date received", parsed="dt_date"),
+        checks.date_between(c("received_on"), "date received", "DATE '1990-01-01'", "current_date + 1", parsed="dt_date"),
         checks.too_long(c("address"), "address", 500),
         checks.too_long(c("summary"), "summary", 20_000),
-        f"""CASE WHEN {c('people_count')} IS NOT NULL AND NOT regexp_full_match({c('people_count')}, '\\D{{0,12}}\\d{{1,5}}\\D{{0,12}}')
-            THEN 'number of people ' || shown({c('people_count')}) || ' is not a number' END""",
-        f"""CASE WHEN {grading} IS NOT NULL AND NOT regexp_full_match({grading}, '{GRADING_RE[1:-1]}')
+        f"""CASE WHEN np_bad THEN 'number of people ' || shown({c('people_count')}) || ' is not a number' END""",
+        f"""CASE WHEN {grading} IS NOT NULL AND NOT gr_ok
             THEN 'grading ' || shown(coalesce({c('grading')}, {grading})) || ' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)' END""",
-        *loc.checks,
+        *checks.location(staged).checks,
     ]
+    # One pass from the staged cells to the rows as stored (less the geocoding): the free text is mapped
+    # onto the vocabularies here too, so no later step re-reads the wide columns (summary) to do it.
     tabular.parse(con, f"""
+        WITH {', '.join(ctes)}
         SELECT _row AS row_number,
-               coalesce({c('report_ref')}, {_generated_ref(staged)}) AS report_ref,
-               parse_date({c('received_on')}) AS received_on,
+               coalesce({c('report_ref')}, g.auto_ref) AS report_ref,
+               dt_date AS received_on,
                {c('source_type')} AS source_type_text,
                {c('address')} AS address,
-               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
-               outward_code({c('postcode')}) AS _outward,
-               {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
+               coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
+               pc_outward AS _outward,
+               pt_lat AS lat, pt_lon AS lon, pt_lat AS file_lat, pt_lon AS file_lon,
                {c('indicators_text')} AS indicators_text,
-               coalesce({c('indicators_text')}, {c('summary')}) AS _indicator_source,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,
-               CAST(regexp_extract({c('people_count')}, '(\\d+)', 1) AS INTEGER) AS people_count,
-               CASE WHEN regexp_full_match({grading}, '{GRADING_RE[1:-1]}')
-                    THEN regexp_replace({grading}, '{GRADING_RE}', '\\1-\\2-\\3') END AS grading,
+               np_count AS people_count,
+               gr_text AS grading,
                {c('summary')} AS summary,
+               st_value AS source_type,
+               ex_value AS exploitation_type,
+               in_codes AS indicators,
+               coalesce(nt_names, []::VARCHAR[]) AS nationalities,
+               CAST(left(gr_text, 1) AS TINYINT) AS source_evaluation,
+               substr(gr_text, 3, 1) AS intelligence_assessment,
+               substr(gr_text, 5, 1) AS handling_code,
+               ad_key AS addr_key, ad_house AS house_no,
+               ?::VARCHAR AS source, ?::BIGINT AS load_id,
                {checks.reasons(validations)} AS reason
-        FROM stage
-    """, CONTENT)
+        FROM stage LEFT JOIN {_generated_refs(staged)} g USING (_row)
+        {' '.join(joins)}
+    """, CONTENT, [summary.source, summary.load_id])
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
     if not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)
+    con.execute("DROP TABLE stage")  # nothing reads the raw cells from here on: free the memory
     tabular.accepted_and_geocoded(con, summary, "report_ref")
-    _classify(con, summary)
+    con.execute("DROP TABLE parsed")
     tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED)
-
-
-def _classify(con, summary: LoadSummary) -> None:
-    """Map free text onto the vocabularies: source type, exploitation type, indicators, nationalities."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT i.* EXCLUDE (source_type_text, exploitation_text, nationalities_text),
-               coalesce(st.value, 'other') AS source_type,
-               coalesce(ex.value, 'unknown') AS exploitation_type,
-               {vocabularies.indicator_codes_sql("i._indicator_source")} AS indicators,
-               coalesce(nat.names, []::VARCHAR[]) AS nationalities,
-               CAST(left(i.grading, 1) AS TINYINT) AS source_evaluation,
-               substr(i.grading, 3, 1) AS intelligence_assessment,
-               substr(i.grading, 5, 1) AS handling_code,
-               address_key(i.address) AS addr_key, house_number(address_key(i.address)) AS house_no,
-               ? AS source, ? AS load_id
-        FROM incoming i
-        LEFT JOIN vocab_source_type st ON st.alias = label_key(i.source_type_text)
-        LEFT JOIN vocab_exploitation ex ON ex.alias = label_key(i.exploitation_text)
-        LEFT JOIN (
-            SELECT report_ref, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS names
-            FROM (SELECT report_ref, unnest(regexp_split_to_array(nationalities_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
-                  FROM incoming) p
-            LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
-            WHERE trim(part) <> ''
-            GROUP BY 1) nat ON nat.report_ref = i.report_ref
-    """, [summary.source, summary.load_id])

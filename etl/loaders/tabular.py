@@ -10,7 +10,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import geocode
+from etl import geocode, h3cells
 from etl.loaders import checks
 from etl.reading.headers import require
 from etl.reading.stage import StagedFile, require_rows, stage_file
@@ -30,17 +30,36 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     return staged
 
 
-def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str]) -> None:
+def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str], params: list | None = None) -> None:
     """`select_sql` reads `stage` and yields one row per data row, with `row_number` and `reason`.
 
-    `content` names the parsed columns whose values make a row "changed" on a re-load.
+    `content` names the parsed columns whose values make a row "changed" on a re-load; `params`
+    are the values for the `?` in `select_sql`.
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT *, {checks.row_hash(content)} AS row_hash "
-                f"FROM ({select_sql})")
+                f"FROM ({select_sql})", params or [])
+
+
+def once_per_value(name: str, inputs: dict[str, str], outputs: dict[str, str]) -> tuple[str, str]:
+    """A CTE computing `outputs` once per distinct combination of `inputs`, and the LEFT JOIN that brings them back.
+
+    `inputs` maps names to SQL over `stage`; `outputs` maps names to SQL over those names. Values in a
+    big file repeat (dates, postcodes, categories, often points), so regular expressions and coordinate
+    transforms run once per value instead of once per row. NULL inputs match NULL, so a row gets exactly
+    what the expressions would give it. Names must not clash with the staged columns (c0, c1, ..., _row).
+    """
+    given = ", ".join(f"{sql} AS {n}" for n, sql in inputs.items())
+    computed = ", ".join(f"{sql} AS {n}" for n, sql in outputs.items())
+    cte = f"{name} AS (SELECT *, {computed} FROM (SELECT DISTINCT {given} FROM stage))"
+    join = f"LEFT JOIN {name} ON " + " AND ".join(f"{name}.{n} IS NOT DISTINCT FROM {sql}" for n, sql in inputs.items())
+    return cte, join
 
 
 def record_rejects(con: duckdb.DuckDBPyConnection, summary: LoadSummary, staged: StagedFile,
                    raw_sql: tuple[str, list] | None = None) -> None:
+    summary.rows_rejected = con.execute("SELECT count(*) FROM parsed WHERE reason IS NOT NULL").fetchone()[0]
+    if not summary.rows_rejected:
+        return  # the join below reads every staged cell, even when no row was rejected
     raw_expr, params = raw_sql or staged.raw_json_sql()
     con.execute(f"""
         INSERT INTO rejects (load_id, row_number, reason, raw)
@@ -49,28 +68,59 @@ def record_rejects(con: duckdb.DuckDBPyConnection, summary: LoadSummary, staged:
         WHERE p.reason IS NOT NULL
         ORDER BY p.row_number
     """, [summary.load_id, *params])
-    summary.rows_rejected = con.execute("SELECT count(*) FROM parsed WHERE reason IS NOT NULL").fetchone()[0]
 
 
 def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, key: str) -> None:
-    """Valid rows, geocoded, with duplicates of one reference collapsed into the last one in the file."""
+    """Valid rows, geocoded, with duplicates of one reference collapsed into the last one in the file.
+
+    One pass over `parsed` builds `incoming`: the geocoding comes from a table of distinct places
+    (`_geocode_places`), and only references that occur more than once are collapsed, found by a
+    narrow GROUP BY rather than a window holding every row of the file.
+    """
+    accepted = con.execute("SELECT count(*) FROM parsed WHERE reason IS NULL").fetchone()[0]
+    _geocode_places(con)
+    same = " AND ".join(f"p._k{c} IS NOT DISTINCT FROM i.{c}" for c in PLACE)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT * EXCLUDE (reason),
-               CASE WHEN lat IS NOT NULL THEN 'coordinates' END AS geocode_status,
-               NULL::VARCHAR AS location_flag, NULL::VARCHAR AS district_code, NULL::VARCHAR AS lsoa_code
-        FROM parsed WHERE reason IS NULL
-        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY row_number DESC) = 1
+        WITH repeated AS (SELECT {key} AS k, max(row_number) AS last_row FROM parsed WHERE reason IS NULL
+                          GROUP BY 1 HAVING count(*) > 1)
+        SELECT i.* EXCLUDE (reason) REPLACE (coalesce(i.lat, p.lat) AS lat, coalesce(i.lon, p.lon) AS lon),
+               p.geocode_status, p.location_flag, p.district_code, p.lsoa_code,
+               {", ".join(f"p.{c}" for c in h3cells.COLUMNS)}
+        FROM parsed i JOIN places p ON {same}
+        LEFT JOIN repeated r ON r.k IS NOT DISTINCT FROM i.{key}
+        WHERE i.reason IS NULL AND (r.last_row IS NULL OR r.last_row = i.row_number)
     """)
-    accepted = con.execute("SELECT count(*) FROM parsed WHERE reason IS NULL").fetchone()[0]
+    con.execute("DROP TABLE places")
     summary.rows_collapsed = accepted - con.execute("SELECT count(*) FROM incoming").fetchone()[0]
-    geocode.geocode(con, "incoming")
     summary.rows_ungeocoded = con.execute(
         "SELECT count(*) FROM incoming WHERE geocode_status = 'not_geocoded'").fetchone()[0]
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
     for flag, n in flagged:
         summary.warnings.append(f"{n} row(s) flagged {flag}: loaded without a district; check their coordinates")
+
+
+PLACE = ("postcode", "_outward", "lat", "lon")
+
+
+def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
+    """A table `places`: each distinct place (postcode, outward code, file coordinates) of the valid rows, geocoded.
+
+    A row's geocoding, district and H3 cells depend on nothing else, and a big file repeats its
+    places (a street's postcode, an address reported many times): the postcode lookups, the point-
+    in-polygon tests and the per-point H3 calls then run once per place, on a narrow table.
+    The _k columns keep the place as the rows have it, for joining back; geocoding never changes
+    a row's own file coordinates, so rows keep theirs.
+    """
+    keys = ", ".join(f"{c} AS _k{c}" for c in PLACE)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE places AS
+        SELECT *, {keys}, CASE WHEN lat IS NOT NULL THEN 'coordinates' END AS geocode_status,
+               NULL::VARCHAR AS location_flag, NULL::VARCHAR AS district_code, NULL::VARCHAR AS lsoa_code
+        FROM (SELECT DISTINCT {", ".join(PLACE)} FROM parsed WHERE reason IS NULL)
+    """)
+    geocode.geocode(con, "places")
 
 
 def upsert_by_reference(con: duckdb.DuckDBPyConnection, summary: LoadSummary, table: str, key: str,

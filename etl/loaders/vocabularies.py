@@ -32,10 +32,10 @@ def warn_unmapped(con, summary, *columns: tuple[str, str, str, str]) -> None:
 def unmapped_warning(con, column: str, vocab_table: str, what: str, fallback: str) -> str | None:
     """Values outside a vocabulary are stored as `fallback`; the summary says which, so none vanish silently."""
     rows = con.execute(f"""
-        SELECT {column} AS value, count(*) AS n FROM parsed
-        WHERE reason IS NULL AND {column} IS NOT NULL
-          AND label_key({column}) NOT IN (SELECT alias FROM {vocab_table})
-        GROUP BY 1 ORDER BY n DESC, value LIMIT 6
+        SELECT value, n FROM (SELECT {column} AS value, count(*) AS n FROM parsed
+                              WHERE reason IS NULL AND {column} IS NOT NULL GROUP BY 1)
+        WHERE label_key(value) NOT IN (SELECT alias FROM {vocab_table})
+        ORDER BY n DESC, value LIMIT 6
     """).fetchall()
     if not rows:
         return None

@@ -99,9 +99,12 @@ def _drop_non_data(con, table: str, columns: list[int]) -> tuple[int, int, int]:
     filled = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in columns)
     only = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
     footer = "(?i)" + "|".join(vocab.load("rows")["footer_patterns"])
-    blank = con.execute(f"SELECT count(*) FROM {table} WHERE {filled} = 0").fetchone()[0]
-    footers = con.execute(f"SELECT count(*) FROM {table} WHERE {filled} = 1 AND regexp_matches({only}, ?)",
-                          [footer]).fetchone()[0]
-    con.execute(f"DELETE FROM {table} WHERE {filled} = 0 OR ({filled} = 1 AND regexp_matches({only}, ?))", [footer])
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return rows, blank, footers
+    # One scan counts both; the DELETE (another scan of every column) runs only when there is something to delete.
+    total, blank, footers = con.execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE filled = 0),
+               count(*) FILTER (WHERE filled = 1 AND regexp_matches(sole, ?))
+        FROM (SELECT {filled} AS filled, CASE WHEN {filled} = 1 THEN {only} END AS sole FROM {table})
+    """, [footer]).fetchone()
+    if blank or footers:
+        con.execute(f"DELETE FROM {table} WHERE {filled} = 0 OR ({filled} = 1 AND regexp_matches({only}, ?))", [footer])
+    return total - blank - footers, blank, footers
