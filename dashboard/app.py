@@ -19,7 +19,7 @@ if str(_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, connection, map_render, state, ui  # noqa: E402
+from dashboard import auth, connection, map_render, prefetch, state, ui  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 log = logging.getLogger("hotspots.dashboard")
@@ -67,6 +67,7 @@ with connection.pinned():
         # Anonymous: every address is the sign-in form (no page script is registered), so a shared link
         # still opens its page, with its filters, once the visitor has signed in. A one-time password
         # (the demo admin's) first has to be replaced.
+        prefetch.start(info, state.today())  # the default view's data, computed while the password is typed
         form = auth.sign_in_form if user is None else auth.change_password_form
         st.navigation([st.Page(form, title="Sign in", url_path=path, default=path == "map")
                        for path, *_ in PAGES], position="hidden")

@@ -24,8 +24,12 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_app(env: dict, *extra_args: str, port: int | None = None, output=subprocess.PIPE,
                   wait: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run dashboard/app.py` with `env`; yields (base URL, process) once the port answers."""
+    """`streamlit run dashboard/app.py` with `env`; yields (base URL, process) once the port answers.
+
+    A real server prefetches the default view as in production (dashboard/prefetch.py), unless `env` says
+    HOTSPOTS_SERVER_PREFETCH=0; in-process tests run with it off (tests/conftest.py)."""
     port = port or free_port()
+    env = {**env, "HOTSPOTS_PREFETCH": env.get("HOTSPOTS_SERVER_PREFETCH", "1")}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     proc = subprocess.Popen(
         [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",

@@ -16,6 +16,13 @@ def _private_operations_store(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTSPOTS_OPERATIONS", str(tmp_path / "operations.db"))
 
 
+@pytest.fixture(autouse=True)
+def _no_prefetch_in_process(monkeypatch):
+    """No background prefetch thread outlives an in-process test (tests/test_prefetch.py turns it on; real
+    servers started by tests/app_server.py run with it, as in production)."""
+    monkeypatch.setenv("HOTSPOTS_PREFETCH", "0")
+
+
 @pytest.fixture
 def db(tmp_path):
     """A warehouse file of the test's own; `load_file(..., db=db)` creates it."""

@@ -134,3 +134,68 @@ def test_arbitrary_text_cells_load_or_reject_every_row(tmp_path_factory, rows):
     except LoadError:
         return
     assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
+
+
+MESSY_REPORT = ("Report Ref,Date Received,Address,Postcode,Latitude,Longitude,People Seen,Grading,Indicators\n"
+                "R1,01/11/2026,1 Mill Lane,PE13 1AA,,,many,1-B-P,\n"
+                "R2,01/11/2026,2 Mill Lane,PE13 1AA,,,99999999999,,\n"
+                "R3,31/02/2026,3 Mill Lane,PE13 1AA,,,3,,\n"
+                "R4,01/11/2026,4 Mill Lane,PE13 1AA,north,east,,9-Z-Q,\n"
+                "R5,01/11/2026,5 Mill Lane,PE13 1AA,52.66,0.16,about 4 people,2-C-P,vans\n")
+
+
+def test_messy_report_cells_are_rejected_by_row_not_by_file(tmp_path, db):
+    """A word or an overflowing number where a count belongs is that row's problem, never the whole file's."""
+    s = load_file("reports", write_text(tmp_path / "messy.csv", MESSY_REPORT), db=db, source="messy")
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (5, 1, 4)
+    reasons = dict(query(db, "SELECT row_number, reason FROM rejects WHERE load_id = ?", [s.load_id]))
+    assert "number of people 'many' is not a number" in reasons[2]
+    assert "99999999999" in reasons[3]
+    assert query(db, "SELECT people_count FROM reports WHERE source = 'messy'") == [(4,)]
+    _still_there(db)
+
+
+def _cells_file(tmp, header, rows):
+    import csv
+
+    f = tmp / "cells.csv"
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return f
+
+
+CELL = st.one_of(st.text(max_size=20), st.from_regex(r"-?[0-9]{1,14}(\.[0-9]{0,9})?", fullmatch=True),
+                 st.sampled_from(["many", "1-B-P", "9-Z-Q", "31/02/2026", "01/11/2026", "2026-11-01", "PE13 1AA",
+                                  "52.66", "0.16", "540000", "300000", "NaN", "inf", "-0", ""]))
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=9), max_size=15))
+def test_arbitrary_report_cells_load_or_reject_every_row(tmp_path_factory, rows):
+    """Reports: any cell values in a well-formed file give loaded rows and rejected rows, never a refused file."""
+    tmp = tmp_path_factory.mktemp("report-cells")
+    header = ["Report Ref", "Date Received", "Address", "Postcode", "Latitude", "Longitude", "People Seen", "Grading",
+              "Easting"]
+    try:
+        s = load_file("reports", _cells_file(tmp, header, rows), db=tmp / "w.duckdb")
+    except LoadError as exc:
+        assert "refused the data" not in str(exc), str(exc)
+        return
+    assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=15))
+def test_arbitrary_case_cells_load_or_reject_every_row(tmp_path_factory, rows):
+    tmp = tmp_path_factory.mktemp("case-cells")
+    header = ["Case Reference", "Date Opened", "Postcode", "Latitude", "Longitude", "Nationality"]
+    try:
+        s = load_file("cases", _cells_file(tmp, header, rows), db=tmp / "w.duckdb")
+    except LoadError as exc:
+        assert "refused the data" not in str(exc), str(exc)
+        return
+    assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed

@@ -7,7 +7,7 @@ import hashlib
 import streamlit as st
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, plan_form, records, state, ui
+from dashboard import auth, connection, labels, plan_form, prefetch, records, state, ui
 from operations import plans, vocabulary
 
 LIMITS = [25, 50, 100, 200]
@@ -44,7 +44,7 @@ if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "hmo_licences"
 st.markdown("Addresses ranked for a visit: recent, well-graded reports of serious signs count most, and an expired, "
             "expiring or missing HMO licence adds to the rank. Each row says why it is where it is. "
             "Tick rows to build a visit plan, then download it.")
-limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMITS.index(100), key="visit_limit",
+limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMITS.index(prefetch.VISIT_LIMIT), key="visit_limit",
                      help="The top addresses by rank. Addresses further down are less urgent, not cleared.")
 
 with ui.section("The visit list"):

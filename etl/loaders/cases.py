@@ -63,7 +63,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     tabular.record_rejects(con, summary, staged, _safe_raw(staged))
     tabular.accepted_and_geocoded(con, summary, "case_key")
     _classify(con, summary)
-    tabular.upsert_by_reference(con, summary, "cases", "case_key", STORED)
+    tabular.upsert_by_reference(con, summary, "cases", "case_key", STORED, date_column="opened_on")
     con.execute("DROP TABLE IF EXISTS case_keys")
 
 

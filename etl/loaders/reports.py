@@ -57,7 +57,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
         tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
                                {"pt_lat": point.lat, "pt_lon": point.lon}),
         tabular.once_per_value("people", {"np_value": c("people_count")}, {
-            "np_count": "CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER)",
+            "np_count": "TRY_CAST(nullif(regexp_extract(np_value, '(\\d+)', 1), '') AS INTEGER)",
             "np_bad": "np_value IS NOT NULL AND NOT regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"}),
         tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
             "gr_compact": compact,
@@ -140,4 +140,4 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     con.execute("DROP TABLE stage")  # nothing reads the raw cells from here on: free the memory
     tabular.accepted_and_geocoded(con, summary, "report_ref")
     con.execute("DROP TABLE parsed")
-    tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED)
+    tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED, date_column="received_on")

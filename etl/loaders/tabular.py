@@ -124,8 +124,14 @@ def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def upsert_by_reference(con: duckdb.DuckDBPyConnection, summary: LoadSummary, table: str, key: str,
-                        columns: list[str]) -> None:
-    """Reports and cases: a corrected re-export updates rows by reference within a source."""
+                        columns: list[str], date_column: str | None = None) -> None:
+    """Reports and cases: a corrected re-export updates rows by reference within a source.
+
+    New rows are written in `date_column` order. DuckDB keeps each row group's smallest and largest
+    value; rows stored by date let a query for the last 90 days skip every row group outside them,
+    where rows in file order make it read the whole table (at national scale, the difference between
+    reading 5 million reports and 700 thousand on every map and visit list).
+    """
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE merge_plan AS
         SELECT i.{key}, CASE WHEN t.{key} IS NULL THEN 'new'
@@ -144,4 +150,5 @@ def upsert_by_reference(con: duckdb.DuckDBPyConnection, summary: LoadSummary, ta
         INSERT INTO {table} ({cols})
         SELECT {cols} FROM incoming
         WHERE {key} IN (SELECT {key} FROM merge_plan WHERE action <> 'unchanged')
+        {f"ORDER BY {date_column}" if date_column else ""}
     """)
