@@ -171,31 +171,28 @@ CELL = st.one_of(st.text(max_size=20), st.from_regex(r"-?[0-9]{1,14}(\.[0-9]{0,9
                                   "52.66", "0.16", "540000", "300000", "NaN", "inf", "-0", ""]))
 
 
-@pytest.mark.slow
-@settings(max_examples=40, deadline=None)
-@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=9), max_size=15))
-def test_arbitrary_report_cells_load_or_reject_every_row(tmp_path_factory, rows):
-    """Reports: any cell values in a well-formed file give loaded rows and rejected rows, never a refused file."""
-    tmp = tmp_path_factory.mktemp("report-cells")
-    header = ["Report Ref", "Date Received", "Address", "Postcode", "Latitude", "Longitude", "People Seen", "Grading",
-              "Easting"]
+def _every_row_loads_or_is_rejected(kind, tmp, header, rows):
+    """A well-formed file of any cell values gives loaded rows and rejected rows, never a refused file."""
     try:
-        s = load_file("reports", _cells_file(tmp, header, rows), db=tmp / "w.duckdb")
+        s = load_file(kind, _cells_file(tmp, header, rows), db=tmp / "w.duckdb")
     except LoadError as exc:
         assert "refused the data" not in str(exc), str(exc)
         return
     assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=9), max_size=15))
+def test_arbitrary_report_cells_load_or_reject_every_row(tmp_path_factory, rows):
+    _every_row_loads_or_is_rejected("reports", tmp_path_factory.mktemp("report-cells"), [
+        "Report Ref", "Date Received", "Address", "Postcode", "Latitude", "Longitude", "People Seen", "Grading",
+        "Easting"], rows)
 
 
 @pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=15))
 def test_arbitrary_case_cells_load_or_reject_every_row(tmp_path_factory, rows):
-    tmp = tmp_path_factory.mktemp("case-cells")
-    header = ["Case Reference", "Date Opened", "Postcode", "Latitude", "Longitude", "Nationality"]
-    try:
-        s = load_file("cases", _cells_file(tmp, header, rows), db=tmp / "w.duckdb")
-    except LoadError as exc:
-        assert "refused the data" not in str(exc), str(exc)
-        return
-    assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
+    _every_row_loads_or_is_rejected("cases", tmp_path_factory.mktemp("case-cells"), [
+        "Case Reference", "Date Opened", "Postcode", "Latitude", "Longitude", "Nationality"], rows)
