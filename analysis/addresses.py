@@ -99,7 +99,7 @@ def report_addresses(f: Filters, today: dt.date, addr_keys: str | None = None) -
     scope_sql, scope_params = reports_where(scope(f), "r")
     status_sql, status_params = licence_status("h", today)
     sql = f"""
-    rep AS (
+    rep AS NOT MATERIALIZED (
         SELECT * FROM (
             SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                    r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
@@ -136,13 +136,23 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     Columns: group_key, address and postcode (as last reported), pos (struct lat, lon, cell: the
     most precise usable point and its res-7 H3 cell; NULL when no report could be placed), district_code, reports,
     max_people, source (the report sources), last_report.
+
+    Only addresses with a crowded report can qualify, and they are few: those are found first, from the
+    crowded reports alone, and only their reports are grouped.
     """
     cte, params = report_addresses(scope(f), today)
-    crowded, crowded_params = crowded_sql("ra")
+    crowded, crowded_params = crowded_sql("c")
     # Unlicensed, an address's group is its key and postcode: grouped on those two columns, with the
     # group_key string built once per address rather than once per report.
     sql = f"""
-    WITH {cte}
+    WITH {cte},
+    crowded AS (
+        SELECT DISTINCT c.addr_key, c.postcode FROM rep c WHERE {crowded}
+    ),
+    unlicensed AS (
+        SELECT k.addr_key, k.postcode FROM crowded k
+        ANTI JOIN address_matches m ON k.addr_key = m.addr_key AND k.postcode IS NOT DISTINCT FROM m.postcode
+    )
     SELECT 'A|' || ra.addr_key || '|' || coalesce(ra.postcode, '') AS group_key,
            arg_min_null(ra.address, {newest_first('ra')}) AS address,
            ra.postcode,
@@ -151,9 +161,7 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
            count(*) AS reports, max(ra.people_count) AS max_people,
            array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source,
            max(ra.received_on) AS last_report
-    FROM rep_matched ra
-    WHERE ra.licence_ref IS NULL
+    FROM rep ra SEMI JOIN unlicensed u ON ra.addr_key = u.addr_key AND ra.postcode IS NOT DISTINCT FROM u.postcode
     GROUP BY ra.addr_key, ra.postcode
-    HAVING bool_or({crowded})
     """
     return sql, [*params, *crowded_params]
