@@ -116,11 +116,12 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
     before the hotspot, case and outcome adjustments is cheap, and those adjustments are bounded:
     they add at most `_most_added` and multiply by no less than the no-concerns factor. So an
     address whose score plus the most it could gain is below the `limit`-th best score it is sure
-    to keep cannot make the list, and is never described. The list is the same as ranking all.
+    to keep cannot make the list, and is never described. The list is the same as ranking all
+    (tests/test_visit_list_pruning.py), as long as the bonuses in settings.toml are not negative.
     """
     include_unreported = settings.section("visits")["context"]["include_unreported_licences"]
     _score_addresses(con, f, today)
-    scores = con.execute(f"SELECT group_key, score FROM {_SCORES}").fetchnumpy()
+    scores = con.execute(f"SELECT score FROM {_SCORES}").fetchnumpy()
     bonus = settings.section("visits")["bonus"]
     unreported = _unreported_status_counts(con, f, today) if include_unreported else {}
     threshold = -np.inf

@@ -117,25 +117,6 @@ def test_arbitrary_bytes_never_crash(tmp_path_factory, body):
     _still_there(db)
 
 
-@pytest.mark.slow
-@settings(max_examples=40, deadline=None)
-@given(rows=st.lists(st.lists(st.text(max_size=30), min_size=0, max_size=5), max_size=20))
-def test_arbitrary_text_cells_load_or_reject_every_row(tmp_path_factory, rows):
-    import csv
-
-    tmp = tmp_path_factory.mktemp("cells")
-    f = tmp / "cells.csv"
-    with open(f, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["Licence Number", "Address", "Max Occupants", "Licence Expiry Date"])
-        writer.writerows(rows)
-    try:
-        s = load_file("hmo", f, db=tmp / "w.duckdb")
-    except LoadError:
-        return
-    assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
-
-
 MESSY_REPORT = ("Report Ref,Date Received,Address,Postcode,Latitude,Longitude,People Seen,Grading,Indicators\n"
                 "R1,01/11/2026,1 Mill Lane,PE13 1AA,,,many,1-B-P,\n"
                 "R2,01/11/2026,2 Mill Lane,PE13 1AA,,,99999999999,,\n"
@@ -152,6 +133,16 @@ def test_messy_report_cells_are_rejected_by_row_not_by_file(tmp_path, db):
     assert "number of people 'many' is not a number" in reasons[2]
     assert "99999999999" in reasons[3]
     assert query(db, "SELECT people_count FROM reports WHERE source = 'messy'") == [(4,)]
+    _still_there(db)
+
+
+def test_overflowing_counts_in_a_register_are_rejected_by_row(tmp_path, db):
+    f = write_text(tmp_path / "counts.csv", "Licence Number,Address,Maximum Occupants,Households\n"
+                                            "L1,1 A St,99999999999999,many\nL2,2 A St,6,2\n")
+    s = load_file("hmo", f, db=db, source="counts")
+    assert (s.rows_loaded, s.rows_rejected) == (1, 1)
+    reason = query(db, "SELECT reason FROM rejects WHERE load_id = ?", [s.load_id])[0][0]
+    assert "maximum occupants '99999999999999' is not a whole number" in reason
     _still_there(db)
 
 
@@ -179,6 +170,14 @@ def _every_row_loads_or_is_rejected(kind, tmp, header, rows):
         assert "refused the data" not in str(exc), str(exc)
         return
     assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=15))
+def test_arbitrary_licence_cells_load_or_reject_every_row(tmp_path_factory, rows):
+    _every_row_loads_or_is_rejected("hmo", tmp_path_factory.mktemp("licence-cells"), [
+        "Licence Number", "Address", "Max Occupants", "Licence Expiry Date", "Households", "Storeys"], rows)
 
 
 @pytest.mark.slow

@@ -31,11 +31,12 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
                                               '%d-%b-%y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y']) AS DATE)
     END;
 
--- Numbers as people type them: '1,200', ' 6 ', '6.0'.
+-- Numbers as people type them: '1,200', ' 6 ', '6.0'. A count too big for an integer is no count (NULL),
+-- so the row is rejected rather than the whole file.
 CREATE OR REPLACE TEMP MACRO parse_number(s) AS try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE);
 CREATE OR REPLACE TEMP MACRO parse_count(s) AS
     CASE WHEN parse_number(s) IS NOT NULL AND parse_number(s) = floor(parse_number(s))
-         THEN CAST(parse_number(s) AS INTEGER) END;
+         THEN try_cast(parse_number(s) AS INTEGER) END;
 
 -- A value quoted for a reject reason, cut short so one huge cell can't flood the message.
 CREATE OR REPLACE TEMP MACRO shown(s) AS '''' || left(s, 60) || CASE WHEN length(s) > 60 THEN '…' ELSE '' END || '''';
