@@ -172,26 +172,19 @@ def _every_row_loads_or_is_rejected(kind, tmp, header, rows):
     assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_collapsed
 
 
-@pytest.mark.slow
-@settings(max_examples=40, deadline=None)
-@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=15))
-def test_arbitrary_licence_cells_load_or_reject_every_row(tmp_path_factory, rows):
-    _every_row_loads_or_is_rejected("hmo", tmp_path_factory.mktemp("licence-cells"), [
-        "Licence Number", "Address", "Max Occupants", "Licence Expiry Date", "Households", "Storeys"], rows)
+HEADERS = {
+    "hmo": ["Licence Number", "Address", "Max Occupants", "Licence Expiry Date", "Households", "Storeys"],
+    "reports": ["Report Ref", "Date Received", "Address", "Postcode", "Latitude", "Longitude", "People Seen",
+                "Grading", "Easting"],
+    "cases": ["Case Reference", "Date Opened", "Postcode", "Latitude", "Longitude", "Nationality"],
+}
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None)
-@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=9), max_size=15))
-def test_arbitrary_report_cells_load_or_reject_every_row(tmp_path_factory, rows):
-    _every_row_loads_or_is_rejected("reports", tmp_path_factory.mktemp("report-cells"), [
-        "Report Ref", "Date Received", "Address", "Postcode", "Latitude", "Longitude", "People Seen", "Grading",
-        "Easting"], rows)
-
-
-@pytest.mark.slow
-@settings(max_examples=30, deadline=None)
-@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=15))
-def test_arbitrary_case_cells_load_or_reject_every_row(tmp_path_factory, rows):
-    _every_row_loads_or_is_rejected("cases", tmp_path_factory.mktemp("case-cells"), [
-        "Case Reference", "Date Opened", "Postcode", "Latitude", "Longitude", "Nationality"], rows)
+@pytest.mark.parametrize("kind", HEADERS)
+@settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_arbitrary_cells_load_or_reject_every_row(tmp_path_factory, kind, data):
+    header = HEADERS[kind]
+    rows = data.draw(st.lists(st.lists(CELL, min_size=0, max_size=len(header) + 1), max_size=15))
+    _every_row_loads_or_is_rejected(kind, tmp_path_factory.mktemp(f"{kind}-cells"), header, rows)
