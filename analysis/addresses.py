@@ -76,19 +76,24 @@ def best_position(alias: str = "ra", cell: str | None = None) -> str:
             f"FILTER (WHERE {a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL)")
 
 
-def report_addresses(f: Filters, today: dt.date, addr_keys: str | None = None) -> tuple[str, list]:
-    """CTE definitions (for `WITH ...`) ending in `rep_addr`: one row per report with an address.
+def group_key(report: str, match: str | None = None) -> str:
+    """SQL: the visit list's key of a report's address: its licence (`match`, a row of address_matches)
+    when it has one, else its normalised address and postcode."""
+    own = f"'A|' || {report}.addr_key || '|' || coalesce({report}.postcode, '')"
+    if match is None:
+        return own
+    return (f"CASE WHEN {match}.licence_ref IS NOT NULL THEN 'L|' || {match}.licence_source || '|' || "
+            f"{match}.licence_ref ELSE {own} END")
 
-    `rep_matched` before it has the same rows with only the report's columns, `in_view`, the matched
-    licence's source and reference and `group_key`: cheaper when the licence's own facts aren't needed.
+
+def report_addresses(f: Filters, addr_keys: str | None = None) -> tuple[str, list]:
+    """CTE definitions (for `WITH ...`): `rep`, one row per report with an address, then `rep_matched`,
+    the same rows with the licence that address matches (address_matches).
 
     Reports are those in `scope(f)` (dates and districts); `in_view` says whether the report
-    also passes every other filter. Columns: the report's own (not its summary: this CTE is materialised,
-    and the free text is the bulk of a report), `addr_key`, `in_view`, the
-    matched licence (licence_ref, licence_source, licence_address, licence_postcode,
-    licence_lat, licence_lon, licence_flag, licence_district, max_occupants, licence_expiry,
-    licence_status, licence_h3_7/8/9; all NULL when none matches) and `group_key`, one value per address:
-    the licence when one matches, else the normalised address and postcode.
+    also passes every other filter. Columns: the report's own (not its summary, the bulk of a report),
+    `addr_key`, `in_view`; in `rep_matched` also licence_source and licence_ref (NULL when none
+    matches) and `group_key`, one value per address (`group_key()`).
 
     `addr_keys` names a table with an `addr_key` column: only reports at those addresses are read.
     """
@@ -97,7 +102,6 @@ def report_addresses(f: Filters, today: dt.date, addr_keys: str | None = None) -
         else "address_matches"
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(scope(f), "r")
-    status_sql, status_params = licence_status("h", today)
     sql = f"""
     rep AS NOT MATERIALIZED (
         SELECT * FROM (
@@ -112,25 +116,14 @@ def report_addresses(f: Filters, today: dt.date, addr_keys: str | None = None) -
         ) WHERE addr_key <> ''
     ),
     rep_matched AS (
-        SELECT rep.*, m.licence_source, m.licence_ref,
-               CASE WHEN m.licence_ref IS NOT NULL THEN 'L|' || m.licence_source || '|' || m.licence_ref
-                    ELSE 'A|' || rep.addr_key || '|' || coalesce(rep.postcode, '') END AS group_key
+        SELECT rep.*, m.licence_source, m.licence_ref, {group_key("rep", "m")} AS group_key
         FROM rep
         LEFT JOIN {matches} m ON rep.addr_key = m.addr_key AND rep.postcode IS NOT DISTINCT FROM m.postcode
-    ),
-    rep_addr AS (
-        SELECT rm.*, h.address AS licence_address, h.postcode AS licence_postcode, h.lat AS licence_lat,
-               h.lon AS licence_lon, h.location_flag AS licence_flag, h.district_code AS licence_district,
-               h.max_occupants, h.licence_expiry, CASE WHEN rm.licence_ref IS NOT NULL THEN {status_sql} END
-                   AS licence_status,
-               h.h3_7 AS licence_h3_7, h.h3_8 AS licence_h3_8, h.h3_9 AS licence_h3_9
-        FROM rep_matched rm
-        LEFT JOIN hmo_licences h ON h.source = rm.licence_source AND h.licence_ref = rm.licence_ref
     )"""
-    return sql, [*view_params, *scope_params, *status_params]
+    return sql, [*view_params, *scope_params]
 
 
-def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
+def possible_unlicensed(f: Filters) -> tuple[str, list]:
     """A query: one row per possible unlicensed HMO in `scope(f)`.
 
     Columns: group_key, address and postcode (as last reported), pos (struct lat, lon, cell: the
@@ -140,7 +133,7 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
     Only addresses with a crowded report can qualify, and they are few: those are found first, from the
     crowded reports alone, and only their reports are grouped.
     """
-    cte, params = report_addresses(scope(f), today)
+    cte, params = report_addresses(scope(f))
     crowded, crowded_params = crowded_sql("c")
     # Unlicensed, an address's group is its key and postcode: grouped on those two columns, with the
     # group_key string built once per address rather than once per report.
@@ -153,7 +146,7 @@ def possible_unlicensed(f: Filters, today: dt.date) -> tuple[str, list]:
         SELECT k.addr_key, k.postcode FROM crowded k
         ANTI JOIN address_matches m ON k.addr_key = m.addr_key AND k.postcode IS NOT DISTINCT FROM m.postcode
     )
-    SELECT 'A|' || ra.addr_key || '|' || coalesce(ra.postcode, '') AS group_key,
+    SELECT {group_key('ra')} AS group_key,
            arg_min_null(ra.address, {newest_first('ra')}) AS address,
            ra.postcode,
            {best_position('ra', 'h3_7')} AS pos,

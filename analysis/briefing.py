@@ -29,7 +29,7 @@ def stop_reports(con, address_keys: list[str], today: dt.date, days: int | None 
     if not keys:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     window = Filters(date_from=today - dt.timedelta(days=days - 1), date_to=today)
-    cte, params = addresses.report_addresses(window, today)
+    cte, params = addresses.report_addresses(window)
     return con.execute(f"""
         WITH {cte}
         SELECT ra.group_key AS address_key, ra.received_on, ra.grading, ra.source_type, r.summary,

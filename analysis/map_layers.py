@@ -119,7 +119,7 @@ def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, f
         ) WHERE {box_sql}
         ORDER BY source, licence_ref
     """, [*status_params, *lic_params, *box_params]).df()
-    pu_sql, pu_params = addresses.possible_unlicensed(f, today)
+    pu_sql, pu_params = addresses.possible_unlicensed(f)
     unlicensed = con.execute(f"""
         SELECT * FROM (
             SELECT CAST(NULL AS VARCHAR) AS licence_ref, address, postcode, pos.lat AS lat, pos.lon AS lon,
@@ -142,7 +142,7 @@ def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> Mark
     per res-7 cell, so a national register never leaves the database row by row."""
     lic_where, lic_params = licences_where(f, "h")
     status_sql, status_params = addresses.licence_status("h", today)
-    pu_sql, pu_params = addresses.possible_unlicensed(f, today)
+    pu_sql, pu_params = addresses.possible_unlicensed(f)
     prio = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(MARKER_PRIORITY))
     rest_cell = f"h3_{REST_RESOLUTION}"
     rows = con.execute(f"""

@@ -177,8 +177,7 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
     sql = f"""
     WITH sev AS (SELECT map(?::VARCHAR[], ?::DOUBLE[]) AS m),
     rep AS (
-        SELECT CASE WHEN m.licence_ref IS NOT NULL THEN 'L|' || m.licence_source || '|' || m.licence_ref
-                    ELSE 'A|' || r.addr_key || '|' || coalesce(r.postcode, '') END AS group_key,
+        SELECT {addresses.group_key("r", "m")} AS group_key,
                m.licence_source, m.licence_ref, r.received_on, r.people_count,
                ({view_sql}) AS in_view,
                r.source_evaluation = 1 AND r.intelligence_assessment IN ('A', 'B') AS top,
@@ -256,7 +255,7 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
         WHERE s.score >= ?
     """, [threshold, threshold])
     cell = _cell_column(_hotspot_resolution())
-    cte, params = addresses.report_addresses(f, today, addr_keys=_CANDIDATE_KEYS)
+    cte, params = addresses.report_addresses(f, addr_keys=_CANDIDATE_KEYS)
     sql = f"""
     WITH {cte},
     d AS (

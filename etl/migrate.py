@@ -50,7 +50,7 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     have = current_version(con)
     if have < latest_version():
-        from etl import address_keys, address_matches, filter_values, h3cells
+        from etl import address_keys, h3cells
 
         h3cells.register(con)           # a migration may compute H3 cells (0002)
         address_keys.register(con)      # ... or address keys (0003)
@@ -59,10 +59,9 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
         if version <= have:
             continue
         text = path.read_text()
-        if "address_match_rows" in text:   # a table macro binds its tables, so only once they exist (0004)
-            address_matches.register(con)
-        if "filter_value_rows" in text:    # ... (0005)
-            filter_values.register(con)
+        for macro, register in _table_macros().items():
+            if macro in text:   # a table macro binds its tables, so it is defined only when a migration uses it
+                register(con)
         parts = COMMIT_MARK.split(text)
         for i, part in enumerate(parts):
             if part.strip():
@@ -73,6 +72,13 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
         applied.append(f"{version:04d}_{name}")
         _commit_and_begin(con)  # the next migration may alter a table this one updated
     return applied
+
+
+def _table_macros() -> dict:
+    """Table macro → the function defining it, for migrations that fill a kept table (0004, 0005)."""
+    from etl import address_matches, filter_values
+
+    return {"address_match_rows": address_matches.register, "filter_value_rows": filter_values.register}
 
 
 def _commit_and_begin(con: duckdb.DuckDBPyConnection) -> None:

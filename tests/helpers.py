@@ -36,3 +36,28 @@ def scalar(db: Path, sql: str, params=None):
 
 
 TODAY = dt.date.today()
+
+
+def empty_synthetic_warehouse(tmp_path: Path, monkeypatch) -> Path:
+    """A warehouse marked synthetic (a demo) with nothing in it, as the dashboard's warehouse, and no
+    account store configured: what a first `make run` meets."""
+    db = tmp_path / "demo.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('synthetic', 'true')")
+    con.close()
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    monkeypatch.delenv("HOTSPOTS_ACCOUNTS", raising=False)
+    return db
+
+
+def dashboard_on(db: Path, tmp_path: Path, monkeypatch, viewer: str = "lead", password: str = "viewer-password-1"):
+    """The dashboard on warehouse `db`, with a fresh account store holding one viewer (returned)."""
+    from access.store import Store
+
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
+    monkeypatch.delenv("HOTSPOTS_TILES", raising=False)
+    accounts = Store()
+    accounts.add(viewer, "viewer", password)
+    return accounts

@@ -13,6 +13,7 @@ from streamlit.util import calc_hash
 
 from access.store import Store
 from etl.loading import load_file
+from tests.helpers import empty_synthetic_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -190,13 +191,7 @@ def test_admin_pages_manage_users_and_show_the_audit_log(accounts):
 
 
 def test_a_fresh_demo_warehouse_gets_a_demo_admin_printed_once(tmp_path, monkeypatch, capsys):
-    db = tmp_path / "demo.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
-    con.execute("INSERT INTO meta VALUES ('synthetic', 'true')")
-    con.close()
-    monkeypatch.setenv("HOTSPOTS_DB", str(db))
-    monkeypatch.delenv("HOTSPOTS_ACCOUNTS", raising=False)
+    empty_synthetic_warehouse(tmp_path, monkeypatch)
     at = start()
     out = capsys.readouterr().out
     assert "demo-admin" in out

@@ -257,15 +257,9 @@ def test_admins_add_sso_users_on_the_users_page(accounts):
 
 
 def test_no_demo_admin_password_under_sso(tmp_path, monkeypatch, capsys):
-    import duckdb
+    from tests.helpers import empty_synthetic_warehouse
 
-    db = tmp_path / "demo.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
-    con.execute("INSERT INTO meta VALUES ('synthetic', 'true')")
-    con.close()
-    monkeypatch.setenv("HOTSPOTS_DB", str(db))
-    monkeypatch.delenv("HOTSPOTS_ACCOUNTS", raising=False)
+    empty_synthetic_warehouse(tmp_path, monkeypatch)
     start({"is_logged_in": False})
     assert "one-time password" not in capsys.readouterr().out
     assert Store().count() == 0

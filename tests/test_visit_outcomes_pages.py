@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from access.store import Store
 from tests.analysis_fixtures import demo_db  # noqa: F401 (fixture)
 from analysis import visit_outcomes
 from analysis.filters import Filters
 from operations.store import OperationsStore, Outcome
+from tests.helpers import dashboard_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -23,10 +23,7 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture
 def recorded(demo_db,  # noqa: F811
               tmp_path, monkeypatch) -> OperationsStore:
-    monkeypatch.setenv("HOTSPOTS_DB", str(demo_db))
-    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
-    monkeypatch.delenv("HOTSPOTS_TILES", raising=False)
-    Store().add("lead", "viewer", "viewer-password-1")
+    dashboard_on(demo_db, tmp_path, monkeypatch)
     store = OperationsStore()
     store.record(Outcome(visited_on=TODAY - dt.timedelta(days=3), address_key="A|1|", address=XSS, lat=52.57,
                          lon=-0.24, outcome="potential_victims", potential_victims=3, nrm_referral=True), "lead")

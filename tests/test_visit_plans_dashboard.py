@@ -2,16 +2,15 @@
 record outcomes, and see them move the visit list. Every step is audited."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from access.store import Store
 from tests.analysis_fixtures import demo_db  # noqa: F401 (fixture)
 from operations.store import OperationsStore
+from tests.helpers import dashboard_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -21,12 +20,7 @@ PASSWORD = "viewer-password-1"
 @pytest.fixture
 def env(demo_db,  # noqa: F811
          tmp_path, monkeypatch) -> Store:
-    monkeypatch.setenv("HOTSPOTS_DB", str(demo_db))
-    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "accounts.db"))
-    monkeypatch.delenv("HOTSPOTS_TILES", raising=False)
-    accounts = Store()
-    accounts.add("lead", "viewer", PASSWORD)
-    return accounts
+    return dashboard_on(demo_db, tmp_path, monkeypatch, password=PASSWORD)
 
 
 def signed_in(page: str = "views/visits.py") -> AppTest:
