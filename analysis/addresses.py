@@ -86,39 +86,37 @@ def group_key(report: str, match: str | None = None) -> str:
             f"{match}.licence_ref ELSE {own} END")
 
 
-def report_addresses(f: Filters, addr_keys: str | None = None) -> tuple[str, list]:
+def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list]:
     """CTE definitions (for `WITH ...`): `rep`, one row per report with an address, then `rep_matched`,
     the same rows with the licence that address matches (address_matches).
 
     Reports are those in `scope(f)` (dates and districts); `in_view` says whether the report
     also passes every other filter. Columns: the report's own (not its summary, the bulk of a report),
-    `addr_key`, `in_view`; in `rep_matched` also licence_source and licence_ref (NULL when none
-    matches) and `group_key`, one value per address (`group_key()`).
+    `addr_key`, `addr_id`, `in_view`; in `rep_matched` also licence_source and licence_ref (NULL when
+    none matches), `group_id` (an integer, one per visit-list address: the licence's group, else the
+    address's own id) and `group_key`, its stable text form (`group_key()`).
 
-    `addr_keys` names a table with an `addr_key` column: only reports at those addresses are read.
+    `addr_ids` names a table with an `addr_id` column: only reports at those addresses are read.
     """
-    only = f" AND r.addr_key IN (SELECT addr_key FROM {addr_keys})" if addr_keys else ""
-    matches = f"(SELECT * FROM address_matches WHERE addr_key IN (SELECT addr_key FROM {addr_keys}))" if addr_keys \
-        else "address_matches"
+    only = f" AND r.addr_id IN (SELECT addr_id FROM {addr_ids})" if addr_ids else ""
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(scope(f), "r")
     sql = f"""
     rep AS NOT MATERIALIZED (
-        SELECT * FROM (
-            SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
-                   r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
-                   r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
-                   r.exploitation_type, r.h3_7, r.h3_8, r.h3_9,
-                   ({view_sql}) AS in_view,
-                   r.addr_key
-            FROM reports r
-            WHERE {scope_sql}{only}
-        ) WHERE addr_key <> ''
+        SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
+               r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
+               r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
+               r.exploitation_type, r.h3_7, r.h3_8, r.h3_9,
+               ({view_sql}) AS in_view,
+               r.addr_key, r.addr_id
+        FROM reports r
+        WHERE {scope_sql} AND r.addr_id IS NOT NULL{only}
     ),
     rep_matched AS (
-        SELECT rep.*, m.licence_source, m.licence_ref, {group_key("rep", "m")} AS group_key
+        SELECT rep.*, m.licence_source, m.licence_ref, coalesce(m.group_id, rep.addr_id) AS group_id,
+               {group_key("rep", "m")} AS group_key
         FROM rep
-        LEFT JOIN {matches} m ON rep.addr_key = m.addr_key AND rep.postcode IS NOT DISTINCT FROM m.postcode
+        LEFT JOIN address_matches m ON rep.addr_id = m.addr_id
     )"""
     return sql, [*view_params, *scope_params]
 
@@ -135,26 +133,28 @@ def possible_unlicensed(f: Filters) -> tuple[str, list]:
     """
     cte, params = report_addresses(scope(f))
     crowded, crowded_params = crowded_sql("c")
-    # Unlicensed, an address's group is its key and postcode: grouped on those two columns, with the
+    # Unlicensed, an address's group is the address itself: grouped on its integer id, with the
     # group_key string built once per address rather than once per report.
     sql = f"""
     WITH {cte},
     crowded AS (
-        SELECT DISTINCT c.addr_key, c.postcode FROM rep c WHERE {crowded}
+        SELECT DISTINCT c.addr_id FROM rep c WHERE {crowded}
     ),
     unlicensed AS (
-        SELECT k.addr_key, k.postcode FROM crowded k
-        ANTI JOIN address_matches m ON k.addr_key = m.addr_key AND k.postcode IS NOT DISTINCT FROM m.postcode
+        SELECT k.addr_id FROM crowded k ANTI JOIN address_matches m ON k.addr_id = m.addr_id
+    ),
+    g AS (
+        SELECT any_value(ra.addr_key) AS addr_key,
+               arg_min_null(ra.address, {newest_first('ra')}) AS address,
+               any_value(ra.postcode) AS postcode,
+               {best_position('ra', 'h3_7')} AS pos,
+               mode(ra.district_code) AS district_code,
+               count(*) AS reports, max(ra.people_count) AS max_people,
+               array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source,
+               max(ra.received_on) AS last_report
+        FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
+        GROUP BY ra.addr_id
     )
-    SELECT {group_key('ra')} AS group_key,
-           arg_min_null(ra.address, {newest_first('ra')}) AS address,
-           ra.postcode,
-           {best_position('ra', 'h3_7')} AS pos,
-           mode(ra.district_code) AS district_code,
-           count(*) AS reports, max(ra.people_count) AS max_people,
-           array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source,
-           max(ra.received_on) AS last_report
-    FROM rep ra SEMI JOIN unlicensed u ON ra.addr_key = u.addr_key AND ra.postcode IS NOT DISTINCT FROM u.postcode
-    GROUP BY ra.addr_key, ra.postcode
+    SELECT {group_key('g')} AS group_key, g.* EXCLUDE (addr_key) FROM g
     """
     return sql, [*params, *crowded_params]

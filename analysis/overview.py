@@ -60,7 +60,7 @@ def _metrics(con, f: Filters, today: dt.date) -> dict[str, int]:
     n_reports = con.execute(f"SELECT count(*) FROM reports r WHERE {rwhere}", rparams).fetchone()[0]
     n_cases = con.execute(f"SELECT count(*) FROM cases c WHERE {cwhere}", cparams).fetchone()[0]
     cte, aparams = addresses.report_addresses(f)
-    n_addresses = con.execute(f"WITH {cte} SELECT count(DISTINCT group_key) FROM rep_matched WHERE in_view",
+    n_addresses = con.execute(f"WITH {cte} SELECT count(DISTINCT group_id) FROM rep_matched WHERE in_view",
                               aparams).fetchone()[0]
     return {"reports": n_reports, "addresses": n_addresses, **_licence_counts(con, f, today), "cases": n_cases}
 

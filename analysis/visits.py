@@ -68,7 +68,7 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
                                 na_position="last").head(limit if limit else None).reset_index(drop=True)
         rows = _with_lists(con, rows)
     finally:
-        for table in (_SCORES, _RANKED, _CANDIDATE_KEYS):
+        for table in (_SCORES, _RANKED, _CANDIDATE_IDS):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     names = settings.district_names(con)
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
@@ -92,7 +92,7 @@ def _cell_column(resolution: int) -> str | None:
 
 
 _SCORES = "visit_scores"            # temp: every address in the view, with what its score needs
-_CANDIDATE_KEYS = "visit_candidate_keys"   # temp: the address keys of the addresses that could make the list
+_CANDIDATE_IDS = "visit_candidate_ids"   # temp: the address ids of the addresses that could make the list
 _RANKED = "visit_ranked"            # temp: the candidates' descriptions; lists fetched only for the listed ones
 
 
@@ -161,10 +161,12 @@ def _status_bonus(status: str, bonus: dict) -> float:
 
 
 def _score_addresses(con, f: Filters, today: dt.date) -> None:
-    """Temp table _SCORES: one row per address with reports in the view, with its score before context.
+    """Temp table _SCORES: one row per address with reports in the view (`group_id`, see
+    analysis/addresses.py), with its score before context.
 
-    Only fixed-width facts per report (no text, no lists kept): this pass reads every report in the
-    view, so it must be lean. The licence's own facts are joined once per address, not per report.
+    This pass reads every report in the view, so it must be lean: only fixed-width facts per report,
+    grouped on an integer, and the two licence facts a score needs taken from address_matches, not
+    the register. Everything else about an address is fetched for the few that can make the list.
     """
     vs = settings.section("visits")
     ref = min(today, f.date_to)
@@ -172,13 +174,15 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
     severity = settings.indicator_severity()
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(addresses.scope(f), "r")
-    status_sql, status_params = addresses.licence_status("h", today)
+    if f == addresses.scope(f):    # every report in scope is in view: no per-report test
+        view_sql, view_params = "TRUE", []
+    status_sql, status_params = addresses.licence_status("g", today)
     crowded, crowded_params = addresses.crowded_sql("r")
     sql = f"""
     WITH sev AS (SELECT map(?::VARCHAR[], ?::DOUBLE[]) AS m),
     rep AS (
-        SELECT {addresses.group_key("r", "m")} AS group_key,
-               m.licence_source, m.licence_ref, r.received_on, r.people_count,
+        SELECT coalesce(m.group_id, r.addr_id) AS group_id, m.group_id IS NOT NULL AS licensed,
+               m.licence_expiry, m.max_occupants, r.received_on, r.people_count,
                ({view_sql}) AS in_view,
                r.source_evaluation = 1 AND r.intelligence_assessment IN ('A', 'B') AS top,
                pow(0.5, greatest(date_diff('day', r.received_on, ?::DATE), 0) / ?)
@@ -187,34 +191,28 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
                  AS weight,
                {crowded} AS crowded
         FROM reports r
-        LEFT JOIN address_matches m ON r.addr_key = m.addr_key AND r.postcode IS NOT DISTINCT FROM m.postcode,
+        LEFT JOIN address_matches m ON r.addr_id = m.addr_id,
              sev
-        WHERE {scope_sql} AND r.addr_key <> ''
+        WHERE {scope_sql} AND r.addr_id IS NOT NULL
     ),
     g AS (
-        SELECT group_key, any_value(licence_source) AS licence_source, any_value(licence_ref) AS licence_ref,
+        SELECT group_id, bool_or(licensed) AS licensed,
+               any_value(licence_expiry) AS licence_expiry, any_value(max_occupants) AS max_occupants,
                count(*) FILTER (WHERE in_view) AS reports,
                count(*) FILTER (WHERE in_view AND received_on >= ?) AS recent,
                count(*) FILTER (WHERE in_view AND top) AS top_graded,
                max(received_on) FILTER (WHERE in_view) AS last_report,
                sum(weight) FILTER (WHERE in_view) AS report_score,
                max(people_count) AS max_people, bool_or(crowded) AS crowded
-        FROM rep GROUP BY group_key
+        FROM rep GROUP BY group_id
         HAVING count(*) FILTER (WHERE in_view) > 0
     ),
-    s AS (                  -- the licence's facts, joined for licensed addresses only
-        SELECT g.*, h.address AS licence_address, h.postcode AS licence_postcode, h.district_code AS licence_district,
-               h.max_occupants, h.licence_expiry,
-               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lat END AS licence_lat,
-               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lon END AS licence_lon,
-               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN {_cell_sql("h")} END AS licence_cell,
-               {status_sql} AS status,
-               coalesce(g.max_people > h.max_occupants, false) AS over_occupied
-        FROM g JOIN hmo_licences h ON h.source = g.licence_source AND h.licence_ref = g.licence_ref
-        UNION ALL
-        SELECT g.*, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-               CASE WHEN g.crowded THEN 'possible_unlicensed' ELSE 'not an HMO on record' END, false
-        FROM g WHERE g.licence_ref IS NULL
+    s AS (
+        SELECT g.*,
+               CASE WHEN licensed THEN {status_sql}
+                    WHEN crowded THEN 'possible_unlicensed' ELSE 'not an HMO on record' END AS status,
+               licensed AND coalesce(max_people > max_occupants, false) AS over_occupied
+        FROM g
     )
     SELECT *, report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
                                          WHEN 'possible_unlicensed' THEN ? ELSE 0 END
@@ -244,40 +242,46 @@ def _cell_sql(alias: str) -> str:
 def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
     """Temp table _RANKED: the addresses scoring at least `threshold`, described: address and postcode
     (the licence's, else as last reported), district, best point and its cell, indicator codes and
-    nationalities in the view. Only their reports are read again."""
+    nationalities in the view. Only their reports and licences are read again."""
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {_CANDIDATE_KEYS} AS
-        SELECT DISTINCT split_part(group_key, '|', 2) AS addr_key FROM {_SCORES}
-        WHERE score >= ? AND licence_ref IS NULL
-        UNION
-        SELECT m.addr_key FROM {_SCORES} s JOIN address_matches m
-          ON m.licence_source = s.licence_source AND m.licence_ref = s.licence_ref
-        WHERE s.score >= ?
+        CREATE OR REPLACE TEMP TABLE {_CANDIDATE_IDS} AS
+        SELECT group_id AS addr_id FROM {_SCORES} WHERE score >= ? AND NOT licensed
+        UNION ALL
+        SELECT m.addr_id FROM {_SCORES} s JOIN address_matches m ON m.group_id = s.group_id
+        WHERE s.score >= ? AND s.licensed
     """, [threshold, threshold])
     cell = _cell_column(_hotspot_resolution())
-    cte, params = addresses.report_addresses(f, addr_keys=_CANDIDATE_KEYS)
+    cte, params = addresses.report_addresses(f, addr_ids=_CANDIDATE_IDS)
     sql = f"""
     WITH {cte},
     d AS (
-        SELECT group_key,
+        SELECT group_id, any_value(group_key) AS group_key,
+               any_value(licence_source) AS licence_source, any_value(licence_ref) AS licence_ref,
                arg_min_null(address, {addresses.newest_first('rm', 'NOT in_view')}) AS report_address,
                arg_min_null(postcode, {addresses.newest_first('rm', 'NOT in_view')}) AS report_postcode,
                {addresses.best_position('rm', cell)} AS report_pos,
                mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
                flatten(list(coalesce(indicators, [])) FILTER (WHERE in_view)) AS codes,
                flatten(list(coalesce(nationalities, [])) FILTER (WHERE in_view)) AS nationalities
-        FROM rep_matched rm WHERE group_key IN (SELECT group_key FROM {_SCORES} WHERE score >= ?)
-        GROUP BY group_key
+        FROM rep_matched rm WHERE group_id IN (SELECT group_id FROM {_SCORES} WHERE score >= ?)
+        GROUP BY group_id
+    ),
+    lic AS (                -- the licence's own facts, for the licensed candidates
+        SELECT d.group_id, h.address, h.postcode, h.district_code,
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lat END AS lat,
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lon END AS lon,
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN {_cell_sql("h")} END AS cell
+        FROM d JOIN hmo_licences h ON h.source = d.licence_source AND h.licence_ref = d.licence_ref
     )
-    SELECT s.group_key, coalesce(s.licence_address, d.report_address) AS address,
-           coalesce(s.licence_postcode, d.report_postcode) AS postcode,
-           coalesce(s.licence_district, d.report_district) AS district_code,
-           coalesce(s.licence_lat, d.report_pos.lat) AS lat, coalesce(s.licence_lon, d.report_pos.lon) AS lon,
-           {"CASE WHEN s.licence_lat IS NOT NULL THEN s.licence_cell ELSE d.report_pos.cell END" if cell
+    SELECT d.group_key, coalesce(lic.address, d.report_address) AS address,
+           coalesce(lic.postcode, d.report_postcode) AS postcode,
+           coalesce(lic.district_code, d.report_district) AS district_code,
+           coalesce(lic.lat, d.report_pos.lat) AS lat, coalesce(lic.lon, d.report_pos.lon) AS lon,
+           {"CASE WHEN lic.lat IS NOT NULL THEN lic.cell ELSE d.report_pos.cell END" if cell
             else "NULL::UBIGINT"} AS _cell,
            s.reports, s.recent, s.top_graded, s.last_report, s.status AS licence_status, s.over_occupied,
-           s.max_people, s.max_occupants, s.licence_expiry, s.licence_ref, d.codes, d.nationalities, s.score
-    FROM {_SCORES} s JOIN d USING (group_key)
+           s.max_people, s.max_occupants, s.licence_expiry, d.licence_ref, d.codes, d.nationalities, s.score
+    FROM {_SCORES} s JOIN d USING (group_id) LEFT JOIN lic USING (group_id)
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*params, threshold])
 
@@ -376,9 +380,12 @@ def _unreported_sql(f: Filters, today: dt.date) -> tuple[str, list]:
     status_sql, status_params = addresses.licence_status("h", today)
     return f"""
         SELECT h.*, {status_sql} AS status FROM hmo_licences h
+        ANTI JOIN (     -- the licences with reports: a licensed group's id is one of its addresses' ids
+            SELECT m.licence_source, m.licence_ref FROM {_SCORES} s JOIN address_matches m ON m.addr_id = s.group_id
+            WHERE s.licensed
+        ) reported ON h.source = reported.licence_source AND h.licence_ref = reported.licence_ref
         WHERE {where} AND h.lat IS NOT NULL AND h.lon IS NOT NULL AND h.location_flag IS NULL
           AND h.licence_ref IS NOT NULL
-          AND h.licence_ref NOT IN (SELECT licence_ref FROM {_SCORES} WHERE licence_ref IS NOT NULL)
     """, [*status_params, *params]
 
 

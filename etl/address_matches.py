@@ -3,8 +3,14 @@
 Matching a report to a licence (the rules are in analysis/addresses.py's docstring) joins every
 distinct reported address against the whole register. Doing that on each dashboard query cost
 seconds at national scale, for an answer that only changes when reports or licences are loaded.
-So the loads keep the answer: one row per distinct (addr_key, postcode) of reports that matches a
-current licence, naming that licence. An address with no row matches none.
+So the loads keep the answer: one row per reported address (`addr_id`, etl/address_ids.py) that
+matches a current licence, naming that licence, with the two licence facts the visit list scores
+every address on (expiry, maximum occupants). An address with no row matches none.
+
+`group_id` is the same for every address of one licence: the smallest of their addr_ids. A report's
+visit-list group is then `coalesce(group_id, addr_id)`, an integer, and no unmatched address can
+share it (its own id is not in this table). A reports load gives a licence's new addresses the
+group_id the licence already has.
 
 - A reports load adds the matches of the addresses it brought (older addresses cannot have
   changed: the register did not).
@@ -12,7 +18,7 @@ current licence, naming that licence. An address with no row matches none.
 - An address that a corrected report no longer uses keeps its row until then: no report joins it.
 
 SQL text only; the matching rules live in the table macro `address_match_rows`, which migration
-0004 also uses to fill the table of an older warehouse.
+0006 also uses to fill the table of an older warehouse.
 """
 from __future__ import annotations
 
@@ -23,34 +29,39 @@ import duckdb
 # source and reference, so the answer is the same on every run.
 _MATCH_ROWS = """
     WITH keys AS (
-        SELECT DISTINCT addr_key, postcode, house_no FROM reports
-        WHERE addr_key <> '' AND (load_filter IS NULL OR load_id = load_filter)
+        SELECT DISTINCT addr_id, addr_key, postcode, house_no FROM reports
+        WHERE addr_id IS NOT NULL AND (load_filter IS NULL OR load_id = load_filter)
     ),
     lic AS (
-        SELECT source, licence_ref, postcode, addr_key, house_no, licence_expiry FROM hmo_licences
+        SELECT source, licence_ref, postcode, addr_key, house_no, licence_expiry, max_occupants FROM hmo_licences
     ),
     candidates AS (
-        SELECT k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, 1 AS how
+        SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 1 AS how
             FROM keys k JOIN lic l ON k.postcode = l.postcode AND k.addr_key = l.addr_key
         UNION ALL
-        SELECT k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, 2 AS how
+        SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 2 AS how
             FROM keys k JOIN lic l ON k.postcode = l.postcode AND k.house_no = l.house_no
         UNION ALL
-        SELECT k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, 3 AS how
+        SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 3 AS how
             FROM keys k JOIN lic l ON k.addr_key = l.addr_key
             WHERE k.postcode IS NULL OR l.postcode IS NULL
+    ),
+    best AS (
+        SELECT addr_id, any_value(addr_key) AS addr_key, any_value(postcode) AS postcode,
+               arg_min(struct_pack(source, licence_ref, licence_expiry, max_occupants),
+                       (how, -coalesce(epoch(licence_expiry), -1e12), source, licence_ref)) AS l
+        FROM candidates
+        GROUP BY addr_id
     )
-    SELECT addr_key, postcode, arg_min(source, (how, -coalesce(epoch(licence_expiry), -1e12), source, licence_ref))
-               AS licence_source,
-           arg_min(licence_ref, (how, -coalesce(epoch(licence_expiry), -1e12), source, licence_ref)) AS licence_ref
-    FROM candidates
-    GROUP BY addr_key, postcode
+    SELECT addr_id, addr_key, postcode, min(addr_id) OVER (PARTITION BY l.source, l.licence_ref) AS group_id,
+           l.source AS licence_source, l.licence_ref, l.licence_expiry, l.max_occupants
+    FROM best
 """
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """The table macro address_match_rows(load_filter): matches for every reported address (NULL), or for
-    the addresses of one load's reports."""
+    the addresses of one load's reports (whose group_id is then the smallest among those alone)."""
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_match_rows(load_filter) AS TABLE {_MATCH_ROWS}")
 
 
@@ -62,7 +73,10 @@ def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
     elif kind == "reports":
         con.execute("""
             INSERT INTO address_matches
-            SELECT n.* FROM address_match_rows(?) n
-            WHERE NOT EXISTS (SELECT 1 FROM address_matches m
-                              WHERE m.addr_key = n.addr_key AND m.postcode IS NOT DISTINCT FROM n.postcode)
+            SELECT n.addr_id, n.addr_key, n.postcode, coalesce(had.group_id, n.group_id), n.licence_source,
+                   n.licence_ref, n.licence_expiry, n.max_occupants
+            FROM address_match_rows(?) n
+            LEFT JOIN (SELECT licence_source, licence_ref, min(group_id) AS group_id FROM address_matches
+                       GROUP BY ALL) had USING (licence_source, licence_ref)
+            WHERE n.addr_id NOT IN (SELECT addr_id FROM address_matches)
         """, [int(load_id)])

@@ -58,12 +58,11 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
     for version, name, path in available():
         if version <= have:
             continue
-        text = path.read_text()
-        for macro, register in _table_macros().items():
-            if macro in text:   # a table macro binds its tables, so it is defined only when a migration uses it
-                register(con)
-        parts = COMMIT_MARK.split(text)
+        parts = COMMIT_MARK.split(path.read_text())
         for i, part in enumerate(parts):
+            for macro, register in _table_macros().items():
+                if macro in part:   # a table macro binds its tables: defined only where used, after any ALTER
+                    register(con)
             if part.strip():
                 con.execute(part)
             if i < len(parts) - 1:
@@ -75,7 +74,7 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _table_macros() -> dict:
-    """Table macro → the function defining it, for migrations that fill a kept table (0004, 0005)."""
+    """Table macro → the function defining it, for migrations that fill a kept table (0005, 0006)."""
     from etl import address_matches, filter_values
 
     return {"address_match_rows": address_matches.register, "filter_value_rows": filter_values.register}

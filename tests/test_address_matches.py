@@ -1,15 +1,18 @@
-"""`address_matches` (etl/address_matches.py) always equals matching every reported address afresh.
+"""`address_matches` (etl/address_matches.py) always equals matching every reported address afresh,
+and every report carries the id of its address (etl/address_ids.py).
 
-The loads keep it: a reports load adds its new addresses' matches; an HMO load rebuilds it, as
-licences start and end. After any sequence of loads the kept table must give every reported address
-the licence a full rebuild gives, or the visit list and the map would name the wrong licence.
+The loads keep both: a reports load gives its new addresses ids and adds their matches; an HMO load
+rebuilds the matches, as licences start and end. After any sequence of loads the kept table must give
+every reported address the licence a full rebuild gives, or the visit list and the map would name the
+wrong licence; and every address of a licence must share one group id that no other address has, or
+the visit list would split or merge doors.
 """
 from __future__ import annotations
 
 from etl import address_matches
 from etl.loading import load_file
 from etl.warehouse import Warehouse
-from tests.analysis_fixtures import KEY, POSTCODES, build_warehouse, day
+from tests.analysis_fixtures import KEY, POSTCODES, build_warehouse, day, demo_db  # noqa: F401 - fixture
 
 HMO = f"""Licence Number,Address,Postcode,Maximum Occupants,Licence Expiry Date
 L1,"5 Orchard Close, Wisbech",PE13 1AA,6,{day(200)}
@@ -38,15 +41,33 @@ def _kept_and_fresh(db):
     con = Warehouse(db).connect_read_only()
     try:
         address_matches.register(con)
+        cols = "addr_id, addr_key, postcode, licence_source, licence_ref"
         order = "ORDER BY addr_key, postcode NULLS FIRST, licence_source, licence_ref"
         # Addresses no report uses any more may keep a row until the next HMO load: they match nothing.
-        kept = con.execute(f"""SELECT * FROM address_matches m WHERE EXISTS (
-            SELECT 1 FROM reports r WHERE r.addr_key = m.addr_key AND r.postcode IS NOT DISTINCT FROM m.postcode)
-            {order}""").fetchall()
-        fresh = con.execute(f"SELECT * FROM address_match_rows(NULL) {order}").fetchall()
+        kept = con.execute(f"""SELECT {cols} FROM address_matches m WHERE EXISTS (
+            SELECT 1 FROM reports r WHERE r.addr_id = m.addr_id) {order}""").fetchall()
+        fresh = con.execute(f"SELECT {cols} FROM address_match_rows(NULL) {order}").fetchall()
+        _check_ids(con)
     finally:
         con.close()
-    return kept, fresh
+    return [row[1:] for row in kept], [row[1:] for row in fresh]
+
+
+def _check_ids(con):
+    """Every report with an address has the id of its (addr_key, postcode); ids are unique; a licence's
+    addresses share one group id, which is one of their own ids (so no unmatched address has it)."""
+    assert con.execute("""
+        SELECT count(*) FROM reports r LEFT JOIN addresses a ON a.addr_id = r.addr_id
+        WHERE (r.addr_key <> '') AND (a.addr_id IS NULL OR a.addr_key <> r.addr_key
+                                      OR a.postcode IS DISTINCT FROM r.postcode)
+           OR (r.addr_key = '' AND r.addr_id IS NOT NULL)""").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) = count(DISTINCT addr_id), count(*) = count(DISTINCT (addr_key, postcode)) "
+                       "FROM addresses").fetchone() == (True, True)
+    assert con.execute("SELECT count(*) = count(DISTINCT addr_id) FROM address_matches").fetchone()[0]
+    assert con.execute("""
+        SELECT count(*) FROM (SELECT licence_source, licence_ref, count(DISTINCT group_id) AS ids,
+                                     bool_or(group_id = addr_id) AS own FROM address_matches GROUP BY ALL)
+        WHERE ids <> 1 OR NOT own""").fetchone()[0] == 0
 
 
 def _load(db, kind, text, tmp_path, name, monkeypatch):
@@ -72,3 +93,29 @@ def test_kept_matches_equal_a_fresh_match_after_every_load(tmp_path, monkeypatch
     assert ("5 ORCHARD CLOSE WISBECH", "PE13 1AA") not in seen[3]       # L1 has ended
     assert seen[3][("12 ORCHARD CLOSE", "PE13 1AA")] == "L4"
     assert seen[3][("1 STATION ROAD", "PE1 9ZZ")] == "L3"
+
+
+def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # noqa: F811
+    """Migration 0006 on a version-5 warehouse: every report gets its address's id and the matches are
+    rebuilt by id, equal to a fresh match, with the same licence for every address as before."""
+    import shutil
+
+    import duckdb
+
+    from etl import migrate
+
+    db = tmp_path / "v5.duckdb"
+    shutil.copyfile(demo_db, db)
+    con = duckdb.connect(str(db))
+    before = set(con.execute("SELECT addr_key, postcode, licence_source, licence_ref FROM address_matches").fetchall())
+    con.execute("DROP TABLE address_matches")
+    con.execute("""CREATE TABLE address_matches (addr_key VARCHAR NOT NULL, postcode VARCHAR,
+                   licence_source VARCHAR NOT NULL, licence_ref VARCHAR NOT NULL)""")
+    con.executemany("INSERT INTO address_matches VALUES (?, ?, ?, ?)", [list(r) for r in before])
+    con.execute("DROP TABLE addresses")
+    con.execute("ALTER TABLE reports DROP COLUMN addr_id")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 6")
+    assert migrate.upgrade(con) == ["0006_address_ids"]
+    con.close()
+    kept, fresh = _kept_and_fresh(db)
+    assert kept == fresh and set(kept) == before and before

@@ -77,10 +77,12 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
                district_code, lsoa_code, max_occupants, households, storeys, licence_type,
                licence_holder, licence_start, licence_expiry, source, load_id
         FROM hmo_licence_history WHERE ended_load_id IS NULL""")
+    con.execute("ALTER TABLE reports DROP COLUMN addr_id")
     for table in ("reports", "hmo_licence_history"):
         for column in ("addr_key", "house_no"):
             con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("DROP TABLE address_matches")
+    con.execute("DROP TABLE addresses")
     con.execute("DROP TABLE filter_values")
     con.execute("DELETE FROM schema_migrations WHERE version >= 2")
     assert migrate.current_version(con) == 1
@@ -90,8 +92,10 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
 def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path):  # noqa: F811
     db, con = _old_warehouse(demo_db, tmp_path)
     applied = migrate.upgrade(con)
-    assert applied[:4] == ["0002_h3_cells", "0003_address_keys", "0004_address_matches", "0005_filter_values"]
+    assert applied[:5] == ["0002_h3_cells", "0003_address_keys", "0004_address_matches", "0005_filter_values",
+                           "0006_address_ids"]
     assert con.execute("SELECT count(*) FROM address_matches").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM reports WHERE (addr_id IS NULL) <> (addr_key = '')").fetchone()[0] == 0
     assert con.execute("SELECT count(DISTINCT kind) FROM filter_values").fetchone()[0] == 5
     assert con.execute("SELECT count(*) FROM reports WHERE addr_key IS NULL").fetchone()[0] == 0
     for table in TABLES:

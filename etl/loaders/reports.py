@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from etl import address_ids
 from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
@@ -15,7 +16,8 @@ CONTENT = ["report_ref", "received_on", "source_type_text", "address", "postcode
 STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "lat", "lon", "geocode_status",
           "location_flag", "district_code", "lsoa_code", "indicators", "indicators_text", "exploitation_type",
           "nationalities", "people_count", "grading", "source_evaluation", "intelligence_assessment",
-          "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no"]
+          "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no",
+          "addr_id"]
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 
 
@@ -140,4 +142,5 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     con.execute("DROP TABLE stage")  # nothing reads the raw cells from here on: free the memory
     tabular.accepted_and_geocoded(con, summary, "report_ref")
     con.execute("DROP TABLE parsed")
-    tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED, date_column="received_on")
+    tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED, date_column="received_on",
+                                rows_from=address_ids.assign(con))

@@ -124,8 +124,11 @@ def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def upsert_by_reference(con: duckdb.DuckDBPyConnection, summary: LoadSummary, table: str, key: str,
-                        columns: list[str], date_column: str | None = None) -> None:
+                        columns: list[str], date_column: str | None = None, rows_from: str = "incoming") -> None:
     """Reports and cases: a corrected re-export updates rows by reference within a source.
+
+    The rows stored come from `rows_from`: `incoming`, or a view of it with columns added at the end
+    (reports: their address ids).
 
     New rows are written in `date_column` order. DuckDB keeps each row group's smallest and largest
     value; rows stored by date let a query for the last 90 days skip every row group outside them,
@@ -148,7 +151,7 @@ def upsert_by_reference(con: duckdb.DuckDBPyConnection, summary: LoadSummary, ta
     """, [summary.source])
     con.execute(f"""
         INSERT INTO {table} ({cols})
-        SELECT {cols} FROM incoming
+        SELECT {cols} FROM {rows_from}
         WHERE {key} IN (SELECT {key} FROM merge_plan WHERE action <> 'unchanged')
         {f"ORDER BY {date_column}" if date_column else ""}
     """)
