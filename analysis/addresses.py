@@ -99,6 +99,8 @@ def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list
     `addr_ids` names a table with an `addr_id` column: only reports at those addresses are read.
     """
     only = f" AND r.addr_id IN (SELECT addr_id FROM {addr_ids})" if addr_ids else ""
+    matches = f"(SELECT * FROM address_matches WHERE addr_id IN (SELECT addr_id FROM {addr_ids}))" if addr_ids \
+        else "address_matches"
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(scope(f), "r")
     sql = f"""
@@ -116,7 +118,7 @@ def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list
         SELECT rep.*, m.licence_source, m.licence_ref, coalesce(m.group_id, rep.addr_id) AS group_id,
                {group_key("rep", "m")} AS group_key
         FROM rep
-        LEFT JOIN address_matches m ON rep.addr_id = m.addr_id
+        LEFT JOIN {matches} m ON rep.addr_id = m.addr_id
     )"""
     return sql, [*view_params, *scope_params]
 

@@ -174,12 +174,14 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
     severity = settings.indicator_severity()
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(addresses.scope(f), "r")
-    if f == addresses.scope(f):    # every report in scope is in view: no per-report test
+    every = f == addresses.scope(f)    # every report in scope is in view: no per-report test
+    if every:
         view_sql, view_params = "TRUE", []
+    in_view, and_in_view = ("", "") if every else (" FILTER (WHERE in_view)", "in_view AND ")
     status_sql, status_params = addresses.licence_status("g", today)
     crowded, crowded_params = addresses.crowded_sql("r")
     sql = f"""
-    WITH sev AS (SELECT map(?::VARCHAR[], ?::DOUBLE[]) AS m),
+    WITH sev AS (SELECT ?::VARCHAR[] AS codes, ?::DOUBLE[] AS weights),
     rep AS (
         SELECT coalesce(m.group_id, r.addr_id) AS group_id, m.group_id IS NOT NULL AS licensed,
                m.licence_expiry, m.max_occupants, r.received_on, r.people_count,
@@ -187,7 +189,7 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
                r.source_evaluation = 1 AND r.intelligence_assessment IN ('A', 'B') AS top,
                pow(0.5, greatest(date_diff('day', r.received_on, ?::DATE), 0) / ?)
                  * CASE r.source_evaluation WHEN 1 THEN ? WHEN 2 THEN ? WHEN 3 THEN ? ELSE ? END
-                 * coalesce(nullif(list_sum(list_transform(coalesce(r.indicators, []), x -> coalesce(sev.m[x], 0))), 0), ?)
+                 * coalesce(nullif(list_sum(list_transform(coalesce(r.indicators, []), x -> coalesce(sev.weights[list_position(sev.codes, x)], 0))), 0), ?)
                  AS weight,
                {crowded} AS crowded
         FROM reports r
@@ -198,14 +200,14 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
     g AS (
         SELECT group_id, bool_or(licensed) AS licensed,
                any_value(licence_expiry) AS licence_expiry, any_value(max_occupants) AS max_occupants,
-               count(*) FILTER (WHERE in_view) AS reports,
-               count(*) FILTER (WHERE in_view AND received_on >= ?) AS recent,
-               count(*) FILTER (WHERE in_view AND top) AS top_graded,
-               max(received_on) FILTER (WHERE in_view) AS last_report,
-               sum(weight) FILTER (WHERE in_view) AS report_score,
+               count(*){in_view} AS reports,
+               count(*) FILTER (WHERE {and_in_view}received_on >= ?) AS recent,
+               count(*) FILTER (WHERE {and_in_view}top) AS top_graded,
+               max(received_on){in_view} AS last_report,
+               sum(weight){in_view} AS report_score,
                max(people_count) AS max_people, bool_or(crowded) AS crowded
         FROM rep GROUP BY group_id
-        HAVING count(*) FILTER (WHERE in_view) > 0
+        HAVING count(*){in_view} > 0
     ),
     s AS (
         SELECT g.*,
