@@ -5,6 +5,8 @@ import datetime as dt
 import os
 
 from access.store import Store
+from etl import address_ids
+from etl.loading import prepare
 from etl.warehouse import Warehouse
 
 
@@ -18,17 +20,20 @@ def cutoff(years: int, today: dt.date | None = None) -> dt.date:
 
 def apply(years: int, *, db: str | os.PathLike | None = None, accounts: str | os.PathLike | None = None,
           actor: str | None = None, today: dt.date | None = None) -> dict[str, object]:
-    """Delete reports received and cases opened before the cutoff (one copy-and-swap transaction), plus the
-    rejected rows (raw values) of loads made before it. Returns what was deleted; the audit log says the same."""
+    """Delete reports received and cases opened before the cutoff (one copy-and-swap transaction), the
+    addresses only those reports named, and the rejected rows (raw values) of loads made before it.
+    Returns what was deleted; the audit log says the same."""
     if years < 1:
         raise ValueError("the retention period is at least one year")
     before = cutoff(years, today)
     wh = Warehouse(db)
     counts: dict[str, object] = {"cutoff": before.isoformat(), "years": years}
     with wh.transaction() as con:
+        prepare(con)
         for table, column in (("reports", "received_on"), ("cases", "opened_on")):
             counts[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {column} < ?", [before]).fetchone()[0]
             con.execute(f"DELETE FROM {table} WHERE {column} < ?", [before])
+        counts["addresses"] = address_ids.forget_unused(con)   # addresses known only from deleted reports
         counts["rejects"] = con.execute(
             "SELECT count(*) FROM rejects WHERE load_id IN (SELECT load_id FROM loads WHERE started_at < ?)",
             [before]).fetchone()[0]

@@ -34,7 +34,7 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     warning (plain English, or None), failed_attempts_since (failed loads after it).
     """
     top_n = int(settings.section("data_health")["top_reasons"])
-    df = con.execute(f"""
+    df = con.execute("""
         WITH latest AS (
             SELECT * FROM loads WHERE status = 'loaded'
             QUALIFY row_number() OVER (PARTITION BY kind, source ORDER BY load_id DESC) = 1

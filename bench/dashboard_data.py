@@ -51,8 +51,6 @@ def _rows(frames: dict) -> list:
 
 
 def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: int = 1) -> Section:
-    from etl.warehouse import Warehouse
-
     from dashboard.connection import READER_CONFIG, _open_instance
 
     sec = Section()

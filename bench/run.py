@@ -17,7 +17,6 @@ import os
 import platform
 import re
 import subprocess
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -240,8 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.reuse_national and reused(national_db, "national"):
             log(f"reusing {national_db} (not rebuilt, so its build is not timed)")
             dbs["national"] = national_db
-            sections.append(Section(notes=[f"The national warehouse was reused from an earlier run (--reuse-national): "
-                                           f"its build is not in this table."]))
+            sections.append(Section(notes=["The national warehouse was reused from an earlier run (--reuse-national): "
+                                           "its build is not in this table."]))
         else:
             national = attempt("national build", build_scale, work, "national", 1, limit, log)
             if national:

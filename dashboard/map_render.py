@@ -152,7 +152,7 @@ def tiles_from_env(value: str | None) -> tuple[Tiles, str | None]:
         return Tiles("none"), None
     if valid_tile_url(text):
         return Tiles("url", text), None
-    return Tiles("osm"), (f"HOTSPOTS_TILES is not 'osm', 'none' or a tile URL template with {{z}}, {{x}} and {{y}}; "
+    return Tiles("osm"), ("HOTSPOTS_TILES is not 'osm', 'none' or a tile URL template with {z}, {x} and {y}; "
                           "using OpenStreetMap")
 
 

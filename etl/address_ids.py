@@ -5,12 +5,16 @@ join them to `address_matches`. Keyed by two strings (normalised address and pos
 several times what it costs keyed by one integer, so each distinct (addr_key, postcode) gets an id
 once, here, and every report stores its `addr_id`. A report without an address has none.
 
-Ids are never reused or removed: an address no report uses any more keeps its id, and a report that
-names it again gets the same one. SQL text only; the load's transaction holds it all.
+Ids come from a sequence, so an id is never given twice. An address no report uses any more keeps
+its id (a report that names it again gets the same one) until retention deletes the last report
+naming it: then the address goes too (`forget_unused`), since its text came from those reports.
+SQL text only; the caller's transaction holds it all.
 """
 from __future__ import annotations
 
 import duckdb
+
+from etl import address_matches
 
 # The incoming reports with their address ids: what the reports loader stores.
 INCOMING = "incoming_with_addr_ids"
@@ -21,7 +25,7 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
     with an `addr_id` column."""
     con.execute("""
         INSERT INTO addresses
-        SELECT (SELECT coalesce(max(addr_id), 0) FROM addresses) + row_number() OVER (), n.addr_key, n.postcode
+        SELECT nextval('addr_id_seq'), n.addr_key, n.postcode
         FROM (SELECT DISTINCT addr_key, postcode FROM incoming WHERE addr_key <> '') n
         ANTI JOIN addresses a ON a.addr_key = n.addr_key AND a.postcode IS NOT DISTINCT FROM n.postcode
     """)
@@ -31,3 +35,16 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
         LEFT JOIN addresses a ON a.addr_key = i.addr_key AND a.postcode IS NOT DISTINCT FROM i.postcode
     """)
     return INCOMING
+
+
+def forget_unused(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove the addresses (and their licence matches) that no report names any more; return how many.
+
+    Retention calls this after deleting old reports: an address known only from deleted reports must
+    not outlive them. The matches are rebuilt from the reports that remain, so each licence's group
+    id is again one of its remaining addresses' ids.
+    """
+    address_matches.rebuild(con)
+    gone = con.execute("SELECT count(*) FROM addresses a ANTI JOIN reports r ON r.addr_id = a.addr_id").fetchone()[0]
+    con.execute("DELETE FROM addresses WHERE addr_id NOT IN (SELECT addr_id FROM reports WHERE addr_id IS NOT NULL)")
+    return int(gone)

@@ -68,8 +68,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
 def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
     """Bring `address_matches` up to date after a load of `kind` (inside the load's transaction)."""
     if kind == "hmo":
-        con.execute("DELETE FROM address_matches")
-        con.execute("INSERT INTO address_matches SELECT * FROM address_match_rows(NULL)")
+        rebuild(con)
     elif kind == "reports":
         con.execute("""
             INSERT INTO address_matches
@@ -80,3 +79,10 @@ def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
                        GROUP BY ALL) had USING (licence_source, licence_ref)
             WHERE n.addr_id NOT IN (SELECT addr_id FROM address_matches)
         """, [int(load_id)])
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Match every reported address afresh: after an HMO load (any licence may have started or ended), or
+    after retention removed reports."""
+    con.execute("DELETE FROM address_matches")
+    con.execute("INSERT INTO address_matches SELECT * FROM address_match_rows(NULL)")

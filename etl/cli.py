@@ -372,12 +372,14 @@ def audit(since, out, accounts, db) -> None:
 @click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)
 def retention(years, db, accounts) -> None:
-    """Delete reports and cases past the retention period (and old loads' rejected rows); audited."""
+    """Delete reports and cases past the retention period (and old loads' rejected rows, and addresses only
+    deleted reports named); audited."""
     from access.retention import apply
 
     counts = apply(years, db=db, accounts=accounts, actor=_cli_actor())
     click.echo(f"deleted {counts['reports']:,} report(s), {counts['cases']:,} case(s) and {counts['rejects']:,} "
-               f"rejected row(s) from before {counts['cutoff']}")
+               f"rejected row(s) from before {counts['cutoff']}, and {counts['addresses']:,} address(es) only "
+               f"those reports named")
 
 
 # `etl export` is audited: who, when, which filters, how many rows (wraps _export above, unchanged).

@@ -183,8 +183,8 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             FROM {table} WHERE {key}
         """)
         if has_postcode:
-            con.execute(f"UPDATE regeo SET geocode_status = NULL, lat = NULL, lon = NULL "
-                        f"WHERE list_contains(?, geocode_status)", [list(LOOKUP_STATUSES)])
+            con.execute("UPDATE regeo SET geocode_status = NULL, lat = NULL, lon = NULL "
+                        "WHERE list_contains(?, geocode_status)", [list(LOOKUP_STATUSES)])
             lookup_postcodes(con, "regeo")
         h3cells.set_cells(con, "regeo")
         flag_and_assign(con, "regeo")

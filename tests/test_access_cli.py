@@ -32,7 +32,8 @@ def small(tmp_path, monkeypatch):
     hmo = tmp_path / "hmo.csv"
     hmo.write_text(
         "Licence Number,Address,Postcode,Latitude,Longitude,Maximum Occupants,Licence Start Date,Licence Expiry Date\n"
-        '"L-1","12 High Street, Wisbech",PE13 1AA,52.6645,0.1601,5,01/04/2024,31/03/2029\n', encoding="utf-8")
+        '"L-1","12 High Street, Wisbech",PE13 1AA,52.6645,0.1601,5,01/04/2024,31/03/2029\n'
+        '"L-2","1 Old Road, Wisbech",PE13 2ZZ,52.6641,0.1597,6,01/04/2024,31/03/2029\n', encoding="utf-8")
     monkeypatch.setenv("HOTSPOTS_PSEUDONYM_KEY", "ab" * 32)
     load_file("reports", reports, db=db, source="Test reports")
     load_file("hmo", hmo, db=db, source="Test council")
@@ -59,10 +60,16 @@ def test_etl_export_is_audited(small, tmp_path):
 
 def test_retention_deletes_old_reports_through_a_transaction_and_is_audited(small):
     assert scalar(small, "SELECT count(*) FROM reports") == 2
+    assert scalar(small, "SELECT count(*) FROM address_matches WHERE addr_key LIKE '%OLD ROAD%'") == 1
     r = run("retention", "--older-than", "3")
     assert r.exit_code == 0, r.output
-    assert "deleted 1 report(s), 0 case(s)" in r.output
+    assert "deleted 1 report(s), 0 case(s)" in r.output and "1 address(es) only those reports named" in r.output
     assert scalar(small, "SELECT count(*) FROM reports") == 1
+    # The old report's address goes with it: no table keeps "1 Old Road" once no report names it.
+    assert scalar(small, "SELECT count(*) FROM addresses") == 1
+    assert scalar(small, "SELECT count(*) FROM addresses WHERE addr_key LIKE '%OLD ROAD%'") == 0
+    assert scalar(small, "SELECT count(*) FROM address_matches WHERE addr_key LIKE '%OLD ROAD%'") == 0
+    assert scalar(small, "SELECT count(*) FROM address_matches m ANTI JOIN addresses a ON a.addr_id = m.group_id") == 0
     assert stat.S_IMODE(os.stat(small).st_mode) == 0o600
     (row,) = Store(None, small).audit_rows(action="retention")
     assert row["rows"] == 1 and json.loads(row["detail"])["years"] == 3

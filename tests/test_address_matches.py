@@ -113,6 +113,7 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
                    licence_source VARCHAR NOT NULL, licence_ref VARCHAR NOT NULL)""")
     con.executemany("INSERT INTO address_matches VALUES (?, ?, ?, ?)", [list(r) for r in before])
     con.execute("DROP TABLE addresses")
+    con.execute("DROP SEQUENCE addr_id_seq")
     con.execute("ALTER TABLE reports DROP COLUMN addr_id")
     con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     assert migrate.upgrade(con) == ["0006_address_ids"]

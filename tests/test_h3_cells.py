@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import h3
-import pytest
 
 from etl import h3cells, migrate
 from etl.warehouse import Warehouse
@@ -83,6 +82,7 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
             con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("DROP TABLE address_matches")
     con.execute("DROP TABLE addresses")
+    con.execute("DROP SEQUENCE addr_id_seq")
     con.execute("DROP TABLE filter_values")
     con.execute("DELETE FROM schema_migrations WHERE version >= 2")
     assert migrate.current_version(con) == 1

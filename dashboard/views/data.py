@@ -35,8 +35,8 @@ def _rejected_rows() -> None:
                           help="Every load that rejected rows, newest first.")
     load = by_id[chosen]
     rows = connection.query("rejected_rows", load_id=chosen, limit=SHOWN_ROWS)
-    st.caption(f"Each row as it was in the file, with why it was rejected. Row numbers count from the top of "
-               f"the file, header included."
+    st.caption("Each row as it was in the file, with why it was rejected. Row numbers count from the top of "
+               "the file, header included."
                + (f" The first {SHOWN_ROWS:,} of {load.rejected:,} are shown; the download has them all."
                   if load.rejected > SHOWN_ROWS else ""))
     st.dataframe(rows, hide_index=True, width="stretch", column_config={  # plain text cells: nothing renders

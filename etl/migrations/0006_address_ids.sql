@@ -6,13 +6,14 @@
 -- licence (the smallest of their addr_ids), so a report's visit-list group is coalesce(group_id, addr_id).
 -- address_match_rows is a table macro defined before migrations run.
 
+CREATE SEQUENCE addr_id_seq;     -- never reuses an id, even one whose address retention removed
 CREATE TABLE addresses (
     addr_id BIGINT NOT NULL,
     addr_key VARCHAR NOT NULL,
     postcode VARCHAR
 );
 INSERT INTO addresses
-SELECT row_number() OVER (ORDER BY addr_key, postcode NULLS FIRST), addr_key, postcode
+SELECT nextval('addr_id_seq'), addr_key, postcode
 FROM (SELECT DISTINCT addr_key, postcode FROM reports WHERE addr_key <> '');
 ALTER TABLE reports ADD COLUMN addr_id BIGINT;
 DROP TABLE address_matches;
