@@ -48,11 +48,29 @@ def scope(f: Filters) -> Filters:
     return replace(f, exploitation_types=(), indicators=(), source_types=(), nationalities=())
 
 
-def crowded_sql(alias: str = "ra") -> tuple[str, list]:
+def indicator_bits(con) -> dict[str, int]:
+    """The warehouse's indicator code → bit of `reports.indicator_bits` (etl/indicator_bits.py)."""
+    return dict(con.execute("SELECT code, bit FROM indicator_bits").fetchall())
+
+
+def crowded_sql(con, alias: str = "ra") -> tuple[str, list]:
     """SQL: this report says the address is crowded (people seen, or a crowding indicator)."""
     pu = settings.section("possible_unlicensed")
-    return (f"(coalesce({alias}.people_count, 0) >= ? OR list_has_any(coalesce({alias}.indicators, []), ?::VARCHAR[]))",
-            [int(pu["min_people"]), list(pu["indicators"])])
+    bits = indicator_bits(con)
+    mask = 0
+    for code in pu["indicators"]:
+        mask |= 1 << bits[code] if code in bits else 0   # a code with no bit is on no report
+    return (f"(coalesce({alias}.people_count, 0) >= ? OR ({alias}.indicator_bits & ?) <> 0)",
+            [int(pu["min_people"]), mask])
+
+
+def severity_sql(con, alias: str = "r") -> tuple[str, list]:
+    """SQL: the sum of the severities (settings) of a report's indicators, 0 for none."""
+    bits = indicator_bits(con)
+    terms = [(1 << bits[code], weight) for code, weight in settings.indicator_severity().items()
+             if code in bits and weight]
+    sql = " + ".join(f"CASE WHEN ({alias}.indicator_bits & ?) <> 0 THEN ? ELSE 0 END" for _ in terms)
+    return f"({sql or '0'})", [p for mask, weight in terms for p in (mask, float(weight))]
 
 
 def newest_first(alias: str = "ra", *before: str) -> str:
@@ -108,7 +126,7 @@ def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list
         SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
                r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
-               r.exploitation_type, r.h3_7, r.h3_8, r.h3_9,
+               r.exploitation_type, r.h3_7, r.h3_8, r.h3_9, r.indicator_bits,
                ({view_sql}) AS in_view,
                r.addr_key, r.addr_id
         FROM reports r
@@ -123,30 +141,52 @@ def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list
     return sql, [*view_params, *scope_params]
 
 
-def possible_unlicensed(f: Filters) -> tuple[str, list]:
-    """A query: one row per possible unlicensed HMO in `scope(f)`.
-
-    Columns: group_key, address and postcode (as last reported), pos (struct lat, lon, cell: the
-    most precise usable point and its res-7 H3 cell; NULL when no report could be placed), district_code, reports,
-    max_people, source (the report sources), last_report.
+def unlicensed_ctes(con, f: Filters) -> tuple[str, list]:
+    """CTE definitions (for `WITH ...`): those of `report_addresses(scope(f))`, then `unlicensed`, the
+    addr_id of each possible unlicensed HMO in `scope(f)`.
 
     Only addresses with a crowded report can qualify, and they are few: those are found first, from the
-    crowded reports alone, and only their reports are grouped.
+    crowded reports alone (a crowded report at a licensed address does not make it unlicensed).
     """
     cte, params = report_addresses(scope(f))
-    crowded, crowded_params = crowded_sql("c")
-    # Unlicensed, an address's group is the address itself: grouped on its integer id, with the
-    # group_key string built once per address rather than once per report.
-    sql = f"""
-    WITH {cte},
+    crowded, crowded_params = crowded_sql(con, "c")
+    sql = f"""{cte},
     crowded AS (
         SELECT DISTINCT c.addr_id FROM rep c WHERE {crowded}
     ),
     unlicensed AS (
         SELECT k.addr_id FROM crowded k ANTI JOIN address_matches m ON k.addr_id = m.addr_id
-    ),
+    )"""
+    return sql, [*params, *crowded_params]
+
+
+def unlicensed_text(addr_ids: str) -> str:
+    """SQL (a query, inside a `WITH` of `unlicensed_ctes`): the words a marker shows for the possible
+    unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, addr_key, address (as last reported),
+    postcode, source (the report sources, sorted, '; '-joined)."""
+    return f"""
+        SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key,
+               arg_min_null(ra.address, {newest_first('ra')}) AS address,
+               any_value(ra.postcode) AS postcode,
+               array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source
+        FROM rep ra WHERE ra.addr_id IN ({addr_ids})
+        GROUP BY ra.addr_id"""
+
+
+def possible_unlicensed(con, f: Filters) -> tuple[str, list]:
+    """A query: one row per possible unlicensed HMO in `scope(f)`.
+
+    Columns: addr_id, group_key, address and postcode (as last reported), pos (struct lat, lon, cell:
+    the most precise usable point and its res-7 H3 cell; NULL when no report could be placed),
+    district_code, reports, max_people, source (the report sources), last_report.
+    """
+    ctes, params = unlicensed_ctes(con, f)
+    # Unlicensed, an address's group is the address itself: grouped on its integer id, with the
+    # group_key string built once per address rather than once per report.
+    sql = f"""
+    WITH {ctes},
     g AS (
-        SELECT any_value(ra.addr_key) AS addr_key,
+        SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key,
                arg_min_null(ra.address, {newest_first('ra')}) AS address,
                any_value(ra.postcode) AS postcode,
                {best_position('ra', 'h3_7')} AS pos,
@@ -157,6 +197,6 @@ def possible_unlicensed(f: Filters) -> tuple[str, list]:
         FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
         GROUP BY ra.addr_id
     )
-    SELECT {group_key('g')} AS group_key, g.* EXCLUDE (addr_key) FROM g
+    SELECT g.addr_id, {group_key('g')} AS group_key, g.* EXCLUDE (addr_id, addr_key) FROM g
     """
-    return sql, [*params, *crowded_params]
+    return sql, params

@@ -32,6 +32,9 @@ __all__ = ["CellDetail", "MarkerLayer", "report_hexes", "report_hexes_by_resolut
            "report_points", "case_hexes", "case_points", "district_geojson", "cell_detail", "marker_detail"]
 # When markers are capped, the most urgent are kept: possibly unlicensed, expired, expiring, current.
 MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]
+# Within a status: licences by source and reference; possible unlicensed HMOs newest report first
+# (the address id breaks ties, so the choice is the same on every run).
+UNLICENSED_ORDER = "last_report DESC, addr_id"
 REST_RESOLUTION = 7       # markers beyond the cap are counted per H3 cell of this resolution (stored: 7, 8, 9)
 
 
@@ -99,6 +102,8 @@ def hmo_markers(con, f: Filters, today: dt.date) -> pd.DataFrame:
     or 'possible_unlicensed': an address in reports (filter dates and districts) with
     people_count >= min_people or a crowding indicator, matching no licence; its licence_ref,
     licence_expiry and max_occupants are NULL and `source` names the report sources.
+
+    Licences come first, by source and reference; then possible unlicensed HMOs, newest report first.
     """
     return _markers(con, f, today)
 
@@ -119,15 +124,15 @@ def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, f
         ) WHERE {box_sql}
         ORDER BY source, licence_ref
     """, [*status_params, *lic_params, *box_params]).df()
-    pu_sql, pu_params = addresses.possible_unlicensed(f)
+    pu_sql, pu_params = addresses.possible_unlicensed(con, f)
     unlicensed = con.execute(f"""
         SELECT * FROM (
             SELECT CAST(NULL AS VARCHAR) AS licence_ref, address, postcode, pos.lat AS lat, pos.lon AS lon,
                    'possible_unlicensed' AS status, CAST(NULL AS DATE) AS licence_expiry,
-                   CAST(NULL AS INTEGER) AS max_occupants, source
+                   CAST(NULL AS INTEGER) AS max_occupants, source, last_report, addr_id
             FROM ({pu_sql}) WHERE pos IS NOT NULL
         ) WHERE {box_sql}
-        ORDER BY address, postcode
+        ORDER BY {UNLICENSED_ORDER}
     """, [*pu_params, *box_params]).df()
     frames = [df for df in (licensed, unlicensed) if not df.empty]
     if not frames:
@@ -139,36 +144,49 @@ def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, f
 
 def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> MarkerLayer:
     """`hmo_markers` for the map, capped in DuckDB: the `limit` most urgent markers, and the rest counted
-    per res-7 cell, so a national register never leaves the database row by row."""
+    per res-7 cell, so a national register never leaves the database row by row.
+
+    Possible unlicensed HMOs are ranked and counted from fixed-width facts (newest report, best point);
+    their words (address, sources) are gathered only for those drawn."""
     lic_where, lic_params = licences_where(f, "h")
     status_sql, status_params = addresses.licence_status("h", today)
-    pu_sql, pu_params = addresses.possible_unlicensed(f)
+    ctes, pu_params = addresses.unlicensed_ctes(con, f)
     prio = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(MARKER_PRIORITY))
+    def order(a: str) -> str:
+        return f"CASE {a}.status {prio} ELSE {len(MARKER_PRIORITY)} END, {a}.part, {a}.k1, {a}.k2, -{a}.last_day, {a}.addr_id"
+
     rest_cell = f"h3_{REST_RESOLUTION}"
     rows = con.execute(f"""
-        WITH everything AS (
+        WITH {ctes},
+        brief AS (
+            SELECT ra.addr_id, max(ra.received_on) AS last_report, {addresses.best_position('ra', 'h3_7')} AS pos
+            FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
+            GROUP BY ra.addr_id
+        ),
+        everything AS (
             SELECT h.licence_ref, h.address, h.postcode, h.lat, h.lon, {status_sql} AS status,
                    h.licence_expiry, h.max_occupants, h.source, h.{rest_cell} AS cell,
-                   0 AS part, h.source AS k1, h.licence_ref AS k2
+                   0 AS part, h.source AS k1, h.licence_ref AS k2, NULL::BIGINT AS last_day, NULL::BIGINT AS addr_id
             FROM hmo_licences h
             WHERE {lic_where} AND {PLACED.format(a='h')}
             UNION ALL
-            SELECT CAST(NULL AS VARCHAR), address, postcode, pos.lat, pos.lon, 'possible_unlicensed',
-                   CAST(NULL AS DATE), CAST(NULL AS INTEGER), source, pos.cell, 1, address, postcode
-            FROM ({pu_sql}) WHERE pos IS NOT NULL
+            SELECT NULL, NULL, NULL, pos.lat, pos.lon, 'possible_unlicensed', NULL, NULL, NULL, pos.cell,
+                   1, NULL, NULL, date_diff('day', DATE '1970-01-01', last_report), addr_id
+            FROM brief WHERE pos IS NOT NULL
         ),
         drawn AS (
-            SELECT * FROM everything
-            ORDER BY CASE status {prio} ELSE {len(MARKER_PRIORITY)} END, part, k1, k2 LIMIT ?
-        )
-        SELECT row_number() OVER (ORDER BY CASE status {prio} ELSE {len(MARKER_PRIORITY)} END, part, k1, k2) AS n,
-               licence_ref, address, postcode, lat, lon, status, licence_expiry, max_occupants, source, cell,
-               1 AS markers
-        FROM drawn
+            SELECT * FROM everything e ORDER BY {order('e')} LIMIT ?
+        ),
+        words AS ({addresses.unlicensed_text("SELECT addr_id FROM drawn WHERE part = 1")})
+        SELECT row_number() OVER (ORDER BY {order('d')}) AS n,
+               d.licence_ref, coalesce(d.address, w.address) AS address, coalesce(d.postcode, w.postcode) AS postcode,
+               d.lat, d.lon, d.status, d.licence_expiry, d.max_occupants, coalesce(d.source, w.source) AS source,
+               d.cell, 1 AS markers
+        FROM drawn d LEFT JOIN words w ON w.addr_id = d.addr_id   -- licences have no addr_id
         UNION ALL   -- every marker per cell; the drawn ones are taken off in Python (a top-N, not a full sort)
         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, cell, count(*)
         FROM everything GROUP BY cell
-    """, [*status_params, *lic_params, *pu_params, int(limit)]).df()
+    """, [*pu_params, *status_params, *lic_params, int(limit)]).df()
     drawn = rows[rows["n"].notna()].sort_values("n").reset_index(drop=True)
     markers = drawn[MARKER_COLUMNS].copy()
     markers["max_occupants"] = markers["max_occupants"].astype("Int64")

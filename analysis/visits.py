@@ -134,8 +134,8 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
             threshold = np.partition(every, len(every) - limit)[len(every) - limit] - _most_added(outcomes, today)
     _describe(con, f, today, float(threshold))
     rows = con.execute(f"SELECT * EXCLUDE (codes, nationalities) FROM {_RANKED}").df()
-    if include_unreported:
-        statuses = [st for st in unreported if _status_bonus(st, bonus) >= threshold]
+    statuses = [st for st in unreported if _status_bonus(st, bonus) >= threshold]
+    if statuses:    # none, when every unreported licence's bonus is below the list's threshold
         licensed = _unreported_licences(con, f, today, statuses)
         if not licensed.empty:
             rows = pd.concat([rows, licensed], ignore_index=True) if not rows.empty else licensed
@@ -171,7 +171,7 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
     vs = settings.section("visits")
     ref = min(today, f.date_to)
     gw, bonus = vs["grading_weights"], vs["bonus"]
-    severity = settings.indicator_severity()
+    severity, severity_params = addresses.severity_sql(con, "r")
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(addresses.scope(f), "r")
     every = f == addresses.scope(f)    # every report in scope is in view: no per-report test
@@ -179,22 +179,20 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
         view_sql, view_params = "TRUE", []
     in_view, and_in_view = ("", "") if every else (" FILTER (WHERE in_view)", "in_view AND ")
     status_sql, status_params = addresses.licence_status("g", today)
-    crowded, crowded_params = addresses.crowded_sql("r")
+    crowded, crowded_params = addresses.crowded_sql(con, "r")
     sql = f"""
-    WITH sev AS (SELECT ?::VARCHAR[] AS codes, ?::DOUBLE[] AS weights),
-    rep AS (
+    WITH rep AS (
         SELECT coalesce(m.group_id, r.addr_id) AS group_id, m.group_id IS NOT NULL AS licensed,
                m.licence_expiry, m.max_occupants, r.received_on, r.people_count,
                ({view_sql}) AS in_view,
                r.source_evaluation = 1 AND r.intelligence_assessment IN ('A', 'B') AS top,
                pow(0.5, greatest(date_diff('day', r.received_on, ?::DATE), 0) / ?)
                  * CASE r.source_evaluation WHEN 1 THEN ? WHEN 2 THEN ? WHEN 3 THEN ? ELSE ? END
-                 * coalesce(nullif(list_sum(list_transform(coalesce(r.indicators, []), x -> coalesce(sev.weights[list_position(sev.codes, x)], 0))), 0), ?)
+                 * coalesce(nullif({severity}, 0), ?)
                  AS weight,
                {crowded} AS crowded
         FROM reports r
-        LEFT JOIN address_matches m ON r.addr_id = m.addr_id,
-             sev
+        LEFT JOIN address_matches m ON r.addr_id = m.addr_id
         WHERE {scope_sql} AND r.addr_id IS NOT NULL
     ),
     g AS (
@@ -222,11 +220,10 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
     FROM s
     """
     params = [
-        list(severity), list(severity.values()),
         *view_params,
         ref, float(vs["half_life_days"]),
         float(gw["1"]), float(gw["2"]), float(gw["3"]), float(gw["ungraded"]),
-        float(vs["no_indicator_severity"]), *crowded_params,
+        *severity_params, float(vs["no_indicator_severity"]), *crowded_params,
         *scope_params,
         ref - dt.timedelta(days=int(vs["recent_days"]) - 1),
         *status_params,

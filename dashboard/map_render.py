@@ -334,8 +334,9 @@ class RestCounts(folium.map.Layer):
                     L.circleMarker([data[i][0], data[i][1]], {
                         radius: Math.min(6 + Math.sqrt(n) / 2, 22), color: '#555555', weight: 1,
                         fillColor: '#bbbbbb', fillOpacity: 0.55, interactive: true, bubblingMouseEvents: false})
-                     .bindTooltip(n.toLocaleString() + ' more HMO licence' + (n === 1 ? '' : 's') +
-                                  ' in this area, not drawn: choose a district to see them')
+                     .bindTooltip(n.toLocaleString() + ' more HMO' + (n === 1 ? '' : 's') +
+                                  ' (licensed or possibly unlicensed) in this area, not drawn: ' +
+                                  'choose a district to see them')
                      .addTo(group);
                 }
                 return group;  // folium adds it to the map when the layer is shown on opening

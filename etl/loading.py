@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import address_keys, address_matches, filter_values, h3cells, migrate
+from etl import address_keys, address_matches, filter_values, h3cells, indicator_bits, migrate
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -31,6 +31,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     address_keys.register(con)
     address_matches.register(con)
     filter_values.register(con)
+    indicator_bits.register(con)
 
 
 def file_sha256(path: Path) -> str:

@@ -74,10 +74,12 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _table_macros() -> dict:
-    """Table macro → the function defining it, for migrations that fill a kept table (0005, 0006)."""
-    from etl import address_matches, filter_values
+    """Macro → the function defining it, for migrations that fill what is kept at load (0005 to 0007).
+    They read tables, so each is defined only when a migration part uses it."""
+    from etl import address_matches, filter_values, indicator_bits
 
-    return {"address_match_rows": address_matches.register, "filter_value_rows": filter_values.register}
+    return {"address_match_rows": address_matches.register, "filter_value_rows": filter_values.register,
+            "indicator_mask": indicator_bits.register}
 
 
 def _commit_and_begin(con: duckdb.DuckDBPyConnection) -> None:

@@ -115,8 +115,10 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
     con.execute("DROP TABLE addresses")
     con.execute("DROP SEQUENCE addr_id_seq")
     con.execute("ALTER TABLE reports DROP COLUMN addr_id")
+    con.execute("ALTER TABLE reports DROP COLUMN indicator_bits")
+    con.execute("DROP TABLE indicator_bits")
     con.execute("DELETE FROM schema_migrations WHERE version >= 6")
-    assert migrate.upgrade(con) == ["0006_address_ids"]
+    assert migrate.upgrade(con) == ["0006_address_ids", "0007_indicator_bits"]
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before

@@ -77,6 +77,8 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
                licence_holder, licence_start, licence_expiry, source, load_id
         FROM hmo_licence_history WHERE ended_load_id IS NULL""")
     con.execute("ALTER TABLE reports DROP COLUMN addr_id")
+    con.execute("ALTER TABLE reports DROP COLUMN indicator_bits")
+    con.execute("DROP TABLE indicator_bits")
     for table in ("reports", "hmo_licence_history"):
         for column in ("addr_key", "house_no"):
             con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
@@ -92,8 +94,8 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
 def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path):  # noqa: F811
     db, con = _old_warehouse(demo_db, tmp_path)
     applied = migrate.upgrade(con)
-    assert applied[:5] == ["0002_h3_cells", "0003_address_keys", "0004_address_matches", "0005_filter_values",
-                           "0006_address_ids"]
+    assert applied == ["0002_h3_cells", "0003_address_keys", "0004_address_matches", "0005_filter_values",
+                       "0006_address_ids", "0007_indicator_bits"]
     assert con.execute("SELECT count(*) FROM address_matches").fetchone()[0] > 0
     assert con.execute("SELECT count(*) FROM reports WHERE (addr_id IS NULL) <> (addr_key = '')").fetchone()[0] == 0
     assert con.execute("SELECT count(DISTINCT kind) FROM filter_values").fetchone()[0] == 5

@@ -41,7 +41,7 @@ def test_rest_counts_are_drawn_and_the_kernel_layer_only_when_asked():
     rest = pd.DataFrame({"h3": ["8719429a9ffffff"], "lat": [52.2], "lon": [0.12], "markers": [1234]})
     data = map_render.MapData(hotspots=hot, hmo_rest=rest, kde=False)
     html = map_render.render_html(map_render.build_map(data, map_render.Tiles("none")))
-    assert "more HMO licence" in html and "1234" in html
+    assert "more HMO" in html and "possibly unlicensed" in html and "1234" in html
     assert map_render.LAYER_NAMES["kde"] not in html and map_render.LAYER_NAMES["hotspots"] in html
     data.kde = True
     assert map_render.LAYER_NAMES["kde"] in map_render.render_html(map_render.build_map(data, map_render.Tiles("none")))

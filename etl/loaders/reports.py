@@ -17,7 +17,7 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
           "location_flag", "district_code", "lsoa_code", "indicators", "indicators_text", "exploitation_type",
           "nationalities", "people_count", "grading", "source_evaluation", "intelligence_assessment",
           "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no",
-          "addr_id"]
+          "indicator_bits", "addr_id"]
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 
 
@@ -124,6 +124,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                st_value AS source_type,
                ex_value AS exploitation_type,
                in_codes AS indicators,
+               indicator_mask(in_codes) AS indicator_bits,
                coalesce(nt_names, []::VARCHAR[]) AS nationalities,
                CAST(left(gr_text, 1) AS TINYINT) AS source_evaluation,
                substr(gr_text, 3, 1) AS intelligence_assessment,
