@@ -162,10 +162,10 @@ def unlicensed_ctes(con, f: Filters) -> tuple[str, list]:
 
 def unlicensed_text(addr_ids: str) -> str:
     """SQL (a query, inside a `WITH` of `unlicensed_ctes`): the words a marker shows for the possible
-    unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, addr_key, address (as last reported),
-    postcode, source (the report sources, sorted, '; '-joined)."""
+    unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, address (as last reported), postcode,
+    source (the report sources, sorted, '; '-joined)."""
     return f"""
-        SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key,
+        SELECT ra.addr_id,
                arg_min_null(ra.address, {newest_first('ra')}) AS address,
                any_value(ra.postcode) AS postcode,
                array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source

@@ -142,6 +142,14 @@ def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, f
     return out
 
 
+def _marker_order(a: str) -> str:
+    """SQL ORDER BY items for hmo_marker_layer's rows (alias `a`): status priority, then licences by source
+    and reference, possible unlicensed HMOs newest report first (as `hmo_markers` orders them)."""
+    prio = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(MARKER_PRIORITY))
+    return (f"CASE {a}.status {prio} ELSE {len(MARKER_PRIORITY)} END, {a}.part, {a}.k1, {a}.k2, "
+            f"-{a}.last_day, {a}.addr_id")
+
+
 def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> MarkerLayer:
     """`hmo_markers` for the map, capped in DuckDB: the `limit` most urgent markers, and the rest counted
     per res-7 cell, so a national register never leaves the database row by row.
@@ -151,10 +159,6 @@ def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> Mark
     lic_where, lic_params = licences_where(f, "h")
     status_sql, status_params = addresses.licence_status("h", today)
     ctes, pu_params = addresses.unlicensed_ctes(con, f)
-    prio = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(MARKER_PRIORITY))
-    def order(a: str) -> str:
-        return f"CASE {a}.status {prio} ELSE {len(MARKER_PRIORITY)} END, {a}.part, {a}.k1, {a}.k2, -{a}.last_day, {a}.addr_id"
-
     rest_cell = f"h3_{REST_RESOLUTION}"
     rows = con.execute(f"""
         WITH {ctes},
@@ -175,10 +179,10 @@ def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> Mark
             FROM brief WHERE pos IS NOT NULL
         ),
         drawn AS (
-            SELECT * FROM everything e ORDER BY {order('e')} LIMIT ?
+            SELECT * FROM everything e ORDER BY {_marker_order('e')} LIMIT ?
         ),
         words AS ({addresses.unlicensed_text("SELECT addr_id FROM drawn WHERE part = 1")})
-        SELECT row_number() OVER (ORDER BY {order('d')}) AS n,
+        SELECT row_number() OVER (ORDER BY {_marker_order('d')}) AS n,
                d.licence_ref, coalesce(d.address, w.address) AS address, coalesce(d.postcode, w.postcode) AS postcode,
                d.lat, d.lon, d.status, d.licence_expiry, d.max_occupants, coalesce(d.source, w.source) AS source,
                d.cell, 1 AS markers

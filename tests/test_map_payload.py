@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import map_layers as ml
+from analysis import addresses, map_layers as ml
 from analysis.filters import Filters
 from dashboard import map_render
 from tests.analysis_fixtures import TODAY, demo_con, demo_db  # noqa: F401 - fixtures
@@ -26,6 +26,18 @@ def test_marker_layer_is_the_capped_marker_list_and_counts_the_rest(demo_con):  
         assert layer.total == total == len(full)
         assert int(layer.rest["markers"].sum()) == total - len(layer.markers)
         assert layer.rest["h3"].is_unique and list(layer.rest.columns) == ["h3", "lat", "lon", "markers"]
+
+
+def test_possible_unlicensed_markers_come_newest_report_first(demo_con):  # noqa: F811
+    """When the cap bites, the possible unlicensed HMOs drawn are those reported most recently."""
+    sql, params = addresses.possible_unlicensed(demo_con, F90)
+    pu = demo_con.execute(f"SELECT address, last_report, addr_id FROM ({sql}) WHERE pos IS NOT NULL", params).df()
+    want = pu.sort_values(["last_report", "addr_id"], ascending=[False, True])["address"].tolist()
+    full = ml.hmo_markers(demo_con, F90, TODAY)
+    assert full[full["status"] == "possible_unlicensed"]["address"].tolist() == want
+    assert pu["last_report"].nunique() > 3
+    layer = ml.hmo_marker_layer(demo_con, F90, TODAY, limit=3)
+    assert layer.markers["address"].tolist() == want[:3]
 
 
 def test_report_points_limit_keeps_the_newest(demo_con):  # noqa: F811
