@@ -53,10 +53,10 @@ def indicator_bits(con) -> dict[str, int]:
     return dict(con.execute("SELECT code, bit FROM indicator_bits").fetchall())
 
 
-def crowded_sql(con, alias: str = "ra") -> tuple[str, list]:
-    """SQL: this report says the address is crowded (people seen, or a crowding indicator)."""
+def crowded_sql(bits: dict[str, int], alias: str = "ra") -> tuple[str, list]:
+    """SQL: this report says the address is crowded (people seen, or a crowding indicator); `bits` is
+    `indicator_bits(con)`."""
     pu = settings.section("possible_unlicensed")
-    bits = indicator_bits(con)
     mask = 0
     for code in pu["indicators"]:
         mask |= 1 << bits[code] if code in bits else 0   # a code with no bit is on no report
@@ -64,9 +64,9 @@ def crowded_sql(con, alias: str = "ra") -> tuple[str, list]:
             [int(pu["min_people"]), mask])
 
 
-def severity_sql(con, alias: str = "r") -> tuple[str, list]:
-    """SQL: the sum of the severities (settings) of a report's indicators, 0 for none."""
-    bits = indicator_bits(con)
+def severity_sql(bits: dict[str, int], alias: str = "r") -> tuple[str, list]:
+    """SQL: the sum of the severities (settings) of a report's indicators, 0 for none; `bits` is
+    `indicator_bits(con)`."""
     terms = [(1 << bits[code], weight) for code, weight in settings.indicator_severity().items()
              if code in bits and weight]
     sql = " + ".join(f"CASE WHEN ({alias}.indicator_bits & ?) <> 0 THEN ? ELSE 0 END" for _ in terms)
@@ -149,7 +149,7 @@ def unlicensed_ctes(con, f: Filters) -> tuple[str, list]:
     crowded reports alone (a crowded report at a licensed address does not make it unlicensed).
     """
     cte, params = report_addresses(scope(f))
-    crowded, crowded_params = crowded_sql(con, "c")
+    crowded, crowded_params = crowded_sql(indicator_bits(con), "c")
     sql = f"""{cte},
     crowded AS (
         SELECT DISTINCT c.addr_id FROM rep c WHERE {crowded}
@@ -165,12 +165,16 @@ def unlicensed_text(addr_ids: str) -> str:
     unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, address (as last reported), postcode,
     source (the report sources, sorted, '; '-joined)."""
     return f"""
-        SELECT ra.addr_id,
-               arg_min_null(ra.address, {newest_first('ra')}) AS address,
-               any_value(ra.postcode) AS postcode,
-               array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source
+        SELECT ra.addr_id, {_marker_words('ra')}
         FROM rep ra WHERE ra.addr_id IN ({addr_ids})
         GROUP BY ra.addr_id"""
+
+
+def _marker_words(alias: str) -> str:
+    """SQL aggregates over one address's reports: address (as last reported), postcode, source."""
+    a = alias
+    return (f"arg_min_null({a}.address, {newest_first(a)}) AS address, any_value({a}.postcode) AS postcode, "
+            f"array_to_string(list_sort(list_distinct(list({a}.source))), '; ') AS source")
 
 
 def possible_unlicensed(con, f: Filters) -> tuple[str, list]:
@@ -186,13 +190,10 @@ def possible_unlicensed(con, f: Filters) -> tuple[str, list]:
     sql = f"""
     WITH {ctes},
     g AS (
-        SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key,
-               arg_min_null(ra.address, {newest_first('ra')}) AS address,
-               any_value(ra.postcode) AS postcode,
+        SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key, {_marker_words('ra')},
                {best_position('ra', 'h3_7')} AS pos,
                mode(ra.district_code) AS district_code,
                count(*) AS reports, max(ra.people_count) AS max_people,
-               array_to_string(list_sort(list_distinct(list(ra.source))), '; ') AS source,
                max(ra.received_on) AS last_report
         FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
         GROUP BY ra.addr_id

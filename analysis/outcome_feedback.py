@@ -84,18 +84,22 @@ def most_raised(outcomes: pd.DataFrame | None, today: dt.date) -> float:
     if outcomes is None or outcomes.empty:
         return 0.0
     cfg = settings.section("visits")["outcomes"]
-    visited = pd.to_datetime(outcomes["visited_on"]).dt.date
-    victims = outcomes["outcome"].map(lambda c: vocabulary.outcomes().get(c, {}).get("effect")) == "victims"
-    finds = int((victims & (visited <= today) & (visited > today - dt.timedelta(days=int(cfg["victims_days"])))).sum())
+    finds = len(_victim_finds(outcomes, today, cfg))
     if not finds:
         return 0.0
     return max(float(cfg["victims_nearby_bonus"]), 0.0) + max(float(cfg["same_holder_bonus"]), 0.0) * finds
 
 
+def _victim_finds(outcomes: pd.DataFrame, today: dt.date, cfg: dict) -> pd.DataFrame:
+    """The visits that identified potential victims within the last `victims_days` up to `today`."""
+    visited = pd.to_datetime(outcomes["visited_on"]).dt.date
+    victims = outcomes["outcome"].map(lambda c: vocabulary.outcomes().get(c, {}).get("effect")) == "victims"
+    return outcomes[victims & (visited <= today) & (visited > today - dt.timedelta(days=int(cfg["victims_days"])))]
+
+
 def _raise_near_victims(rows, past, holders, today, cfg, bonus, notes) -> None:
     """Addresses near, or with the same licence holder as, an address where potential victims were found."""
-    window = past[(past["outcome"].map(lambda c: vocabulary.outcomes().get(c, {}).get("effect")) == "victims")
-                  & (pd.to_datetime(past["visited_on"]).dt.date > today - dt.timedelta(days=int(cfg["victims_days"])))]
+    window = _victim_finds(past, today, cfg)
     if window.empty:
         return
     lat = pd.to_numeric(rows["lat"], errors="coerce").to_numpy(dtype=float)

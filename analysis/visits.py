@@ -171,7 +171,8 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
     vs = settings.section("visits")
     ref = min(today, f.date_to)
     gw, bonus = vs["grading_weights"], vs["bonus"]
-    severity, severity_params = addresses.severity_sql(con, "r")
+    bits = addresses.indicator_bits(con)
+    severity, severity_params = addresses.severity_sql(bits, "r")
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(addresses.scope(f), "r")
     every = f == addresses.scope(f)    # every report in scope is in view: no per-report test
@@ -179,7 +180,7 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
         view_sql, view_params = "TRUE", []
     in_view, and_in_view = ("", "") if every else (" FILTER (WHERE in_view)", "in_view AND ")
     status_sql, status_params = addresses.licence_status("g", today)
-    crowded, crowded_params = addresses.crowded_sql(con, "r")
+    crowded, crowded_params = addresses.crowded_sql(bits, "r")
     sql = f"""
     WITH rep AS (
         SELECT coalesce(m.group_id, r.addr_id) AS group_id, m.group_id IS NOT NULL AS licensed,

@@ -49,19 +49,14 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
     )
     have = current_version(con)
-    if have < latest_version():
-        from etl import address_keys, h3cells
-
-        h3cells.register(con)           # a migration may compute H3 cells (0002)
-        address_keys.register(con)      # ... or address keys (0003)
     applied = []
     for version, name, path in available():
         if version <= have:
             continue
         parts = COMMIT_MARK.split(path.read_text())
         for i, part in enumerate(parts):
-            for macro, register in _table_macros().items():
-                if macro in part:   # a table macro binds its tables: defined only where used, after any ALTER
+            for function, register in _functions().items():
+                if function in part:   # some read tables: defined only where used, after any ALTER
                     register(con)
             if part.strip():
                 con.execute(part)
@@ -73,12 +68,12 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
-def _table_macros() -> dict:
-    """Macro → the function defining it, for migrations that fill what is kept at load (0005 to 0007).
-    They read tables, so each is defined only when a migration part uses it."""
-    from etl import address_matches, filter_values, indicator_bits
+def _functions() -> dict:
+    """SQL function or macro a migration may call → what defines it (the loaders' own definitions)."""
+    from etl import address_keys, address_matches, filter_values, h3cells, indicator_bits
 
-    return {"address_match_rows": address_matches.register, "filter_value_rows": filter_values.register,
+    return {"h3_latlng_to_cell": h3cells.register, "address_key": address_keys.register,
+            "address_match_rows": address_matches.register, "filter_value_rows": filter_values.register,
             "indicator_mask": indicator_bits.register}
 
 

@@ -18,8 +18,8 @@ from tests.analysis_fixtures import demo_db  # noqa: F401 - fixture
 
 def _rows(con):
     bits = addresses.indicator_bits(con)
-    severity_sql, severity_params = addresses.severity_sql(con, "r")
-    crowded_sql, crowded_params = addresses.crowded_sql(con, "r")
+    severity_sql, severity_params = addresses.severity_sql(bits, "r")
+    crowded_sql, crowded_params = addresses.crowded_sql(bits, "r")
     rows = con.execute(f"""
         SELECT r.source, r.report_ref, r.indicators, r.indicator_bits, r.people_count, {severity_sql}, {crowded_sql}
         FROM reports r ORDER BY r.source, r.report_ref

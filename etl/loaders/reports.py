@@ -71,7 +71,8 @@ def _lookups(staged) -> list[tuple[str, str]]:
         tabular.once_per_value("exploitation_types", {"ex_text": c("exploitation_type")}, {
             "ex_value": "coalesce((SELECT value FROM vocab_exploitation WHERE alias = label_key(ex_text)), 'unknown')"}),
         tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
-                               {"in_codes": vocabularies.indicator_codes_sql("in_text")}),
+                               {"in_codes": vocabularies.indicator_codes_sql("in_text")},
+                               then={"in_bits": "indicator_mask(in_codes)"}),
         (f"""nationality_names AS (
                 SELECT nt_text, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS nt_names
                 FROM (SELECT nt_text, unnest(regexp_split_to_array(nt_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
@@ -124,7 +125,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                st_value AS source_type,
                ex_value AS exploitation_type,
                in_codes AS indicators,
-               indicator_mask(in_codes) AS indicator_bits,
+               in_bits AS indicator_bits,
                coalesce(nt_names, []::VARCHAR[]) AS nationalities,
                CAST(left(gr_text, 1) AS TINYINT) AS source_evaluation,
                substr(gr_text, 3, 1) AS intelligence_assessment,

@@ -1,6 +1,6 @@
 -- H3 cells of every stored point at resolutions 7, 8 and 9 (UBIGINT: h3-py's integer form), so the
 -- dashboard counts reports per cell with GROUP BY instead of computing cells in Python per query.
--- Each resolution is computed from the point (H3 is not exactly nested). h3_latlng_to_cell is defined by etl/h3cells.py before migrations run. A row without
+-- Each resolution is computed from the point (H3 is not exactly nested). h3_latlng_to_cell is defined by etl/h3cells.py before the part using it runs. A row without
 -- a usable point has NULL cells. The loaders keep the cells in step with lat/lon from here on.
 
 ALTER TABLE reports ADD COLUMN h3_7 UBIGINT;

@@ -1,6 +1,6 @@
 -- The normalised address key and house number of every report and licence (etl/address_keys.py), stored
 -- so that matching reports to licences is a hash join, not regular expressions over every row per query.
--- address_key and house_number are macros defined before migrations run; the loaders fill new rows.
+-- address_key and house_number are macros defined before the part using them runs; the loaders fill new rows.
 
 ALTER TABLE reports ADD COLUMN addr_key VARCHAR;
 ALTER TABLE reports ADD COLUMN house_no VARCHAR;

@@ -4,7 +4,7 @@
 -- two strings that is several times faster.
 -- `address_matches` is rebuilt keyed by addr_id, with group_id: the id shared by every address of one
 -- licence (the smallest of their addr_ids), so a report's visit-list group is coalesce(group_id, addr_id).
--- address_match_rows is a table macro defined before migrations run.
+-- address_match_rows is a table macro defined before the part using it runs.
 
 CREATE SEQUENCE addr_id_seq;     -- never reuses an id, even one whose address retention removed
 CREATE TABLE addresses (
