@@ -8,7 +8,7 @@ once, here, and every report stores its `addr_id`. A report without an address h
 Ids come from a sequence, so an id is never given twice. An address no report uses any more keeps
 its id (a report that names it again gets the same one) until retention deletes the last report
 naming it: then the address goes too (`forget_unused`), since its text came from those reports.
-SQL text only; the caller's transaction holds it all.
+SQL text only; the caller's private copy of the warehouse holds it all.
 """
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
-    """Bring `address_matches` up to date after a load of `kind` (inside the load's transaction)."""
+    """Bring `address_matches` up to date after a load of `kind` (on the load's private copy)."""
     if kind == "hmo":
         rebuild(con)
     elif kind == "reports":

@@ -40,7 +40,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
-    """Bring `filter_values` up to date after a load of `kind` (inside the load's transaction)."""
+    """Bring `filter_values` up to date after a load of `kind` (on the load's private copy)."""
     if kind in _REFRESH_ALL:
         con.execute("DELETE FROM filter_values")
         con.execute("INSERT INTO filter_values SELECT * FROM filter_value_rows(NULL)")

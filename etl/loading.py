@@ -1,8 +1,8 @@
 """Run one load: hash the file, stage it, hand it to its loader, record the attempt.
 
-The whole load is one transaction on a private copy of the warehouse (see
-`Warehouse.transaction`): it lands completely or not at all. Failed attempts are
-recorded afterwards in a transaction of their own, so `loads` lists every attempt.
+The whole load changes a private copy of the warehouse, swapped in only when it succeeds
+(`Warehouse.transaction`): it lands completely or not at all. Failed attempts are
+recorded afterwards by a write of their own, so `loads` lists every attempt.
 """
 from __future__ import annotations
 

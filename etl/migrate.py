@@ -1,13 +1,15 @@
 """Versioned schema migrations, so an older warehouse is upgraded in place rather than rebuilt.
 
-Each `migrations/NNNN_name.sql` runs once, in order, inside the caller's transaction;
+Each `migrations/NNNN_name.sql` runs once, in order, on the caller's connection;
 `schema_migrations` records which have run.
 
 DuckDB refuses to commit a transaction that alters a table and also updates it ("another
-transaction has altered this table"). So each migration is committed on its own, and one that adds
-columns and fills them splits itself with a line `-- commit`: the part before it is committed and a
-new transaction begins. That is safe because writers only ever work on a private copy of the
-warehouse (etl/warehouse.py), which is swapped in only when the whole load succeeds.
+transaction has altered this table"). So when the caller has a transaction open, each migration is
+committed on its own, and one that adds columns and fills them splits itself with a line
+`-- commit`: the part before it is committed and a new transaction begins. Writers' connections
+run in autocommit (etl/warehouse.py), where every statement is committed anyway. Either way is safe
+because writers only ever work on a private copy of the warehouse, which is swapped in only when
+the whole load succeeds.
 """
 from __future__ import annotations
 

@@ -1,9 +1,13 @@
 """One small class owns every connection to the warehouse file.
 
 DuckDB allows one writing process or many reading ones, never both. So a writer never
-touches the live file: it copies it, changes the copy in one transaction, and swaps the
-copy in with an atomic rename. Readers (the dashboard) keep reading the old file until
-they reopen, and a crash or SIGKILL mid-load leaves the live file exactly as it was.
+touches the live file: it copies it, changes the copy, and swaps the copy in with an atomic
+rename. The rename is the commit: readers (the dashboard) keep reading the old file until
+they reopen, and a failure, crash or SIGKILL mid-load leaves the live file exactly as it was.
+
+Statements on the copy run in DuckDB's autocommit mode. Nothing else can see the copy, so an
+open DuckDB transaction would add no safety, and it made a big load's working tables slower to
+build (a 2-million-row reports file: 32 s in autocommit, 41 s in one transaction).
 """
 from __future__ import annotations
 
@@ -101,7 +105,7 @@ class Warehouse:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a connection to a private copy; commit and swap it in only if the block succeeds."""
+        """Yield a connection to a private copy; swap it in only if the block succeeds, else delete it."""
         with self.writer_lock():
             self._remove_stale_copies()
             staged = self.path.with_name(f"{self.path.name}.next-{os.getpid()}")
@@ -114,9 +118,7 @@ class Warehouse:
                     # Over it, DuckDB spills to `<copy>.tmp/` instead of growing (its default is 80% of RAM).
                     con.execute("SET memory_limit = ?", [limit])
                 load_spatial(con)
-                con.execute("BEGIN TRANSACTION")
                 yield con
-                con.execute("COMMIT")
                 con.execute("CHECKPOINT")
                 con.close()
                 _fsync(staged)

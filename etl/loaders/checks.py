@@ -63,20 +63,26 @@ class Location:
     lat: str = "NULL::DOUBLE"
     lon: str = "NULL::DOUBLE"
     checks: list[str] = field(default_factory=list)
+    bng_point: str = "NULL"   # the BNG point in WGS84, or NULL: what `lat` and `lon` read when named
 
 
-def location(staged: StagedFile, col: Callable[[str], str] | None = None) -> Location:
+def location(staged: StagedFile, col: Callable[[str], str] | None = None,
+             num: Callable[[str], str] | None = None, bng_point_name: str | None = None) -> Location:
     """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
 
     `col` names the SQL for a field (default: its staged column), so the same expressions can run
-    over a table of distinct coordinate values (`tabular.once_per_value`).
+    over a table of distinct coordinate values (`tabular.once_per_value`); `num` names the SQL for
+    its value as a number (default: parse_number of `col`), for a caller that parsed it already.
+    With `bng_point_name`, `lat` and `lon` read the transformed point from that column, which the
+    caller defines as `bng_point`: the transform then runs once per point, not once for each axis.
     """
     col = col or staged.column
+    num = num or (lambda f: f"parse_number({col(f)})")
     loc = Location()
     lat_lon = staged.match.has("lat") and staged.match.has("lon")
     bng = staged.match.has("easting") and staged.match.has("northing")
-    wgs_lat, wgs_lon = f"parse_number({col('lat')})", f"parse_number({col('lon')})"
-    east, north = f"parse_number({col('easting')})", f"parse_number({col('northing')})"
+    wgs_lat, wgs_lon = num("lat"), num("lon")
+    east, north = num("easting"), num("northing")
     bng_ok = f"({east} BETWEEN 0 AND 700000 AND {north} BETWEEN 0 AND 1300000)"
     bng_point = f"ST_Transform(ST_Point({east}, {north}), 'EPSG:27700', 'EPSG:4326', always_xy := true)"
     wgs_ok = f"({wgs_lat} BETWEEN -90 AND 90 AND {wgs_lon} BETWEEN -180 AND 180)"
@@ -84,14 +90,16 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None) -> Loc
     if lat_lon:
         lat_parts.append(f"CASE WHEN {wgs_ok} THEN {wgs_lat} END")
         lon_parts.append(f"CASE WHEN {wgs_ok} THEN {wgs_lon} END")
-        loc.checks += _pair_checks(col("lat"), col("lon"), "latitude", "longitude")
+        loc.checks += _pair_checks(col("lat"), col("lon"), wgs_lat, wgs_lon, "latitude", "longitude")
         loc.checks.append(f"""CASE WHEN {wgs_lat} IS NOT NULL AND {wgs_lon} IS NOT NULL AND NOT {wgs_ok}
             THEN 'latitude ' || shown({col('lat')}) || ' / longitude ' || shown({col('lon')}) ||
                  ' are out of range; if they are eastings and northings, name the columns Easting and Northing' END""")
     if bng:
-        lat_parts.append(f"CASE WHEN {bng_ok} THEN ST_Y({bng_point}) END")
-        lon_parts.append(f"CASE WHEN {bng_ok} THEN ST_X({bng_point}) END")
-        loc.checks += _pair_checks(col("easting"), col("northing"), "easting", "northing")
+        loc.bng_point = f"CASE WHEN {bng_ok} THEN {bng_point} END"
+        point = bng_point_name or loc.bng_point
+        lat_parts.append(f"ST_Y({point})")
+        lon_parts.append(f"ST_X({point})")
+        loc.checks += _pair_checks(col("easting"), col("northing"), east, north, "easting", "northing")
         loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {bng_ok}
             THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
                  ' are not British National Grid coordinates' END""")
@@ -101,10 +109,10 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None) -> Loc
     return loc
 
 
-def _pair_checks(a: str, b: str, a_label: str, b_label: str) -> list[str]:
+def _pair_checks(a: str, b: str, a_num: str, b_num: str, a_label: str, b_label: str) -> list[str]:
     return [
-        f"CASE WHEN {a} IS NOT NULL AND parse_number({a}) IS NULL THEN '{a_label} ' || shown({a}) || ' is not a number' END",
-        f"CASE WHEN {b} IS NOT NULL AND parse_number({b}) IS NULL THEN '{b_label} ' || shown({b}) || ' is not a number' END",
+        f"CASE WHEN {a} IS NOT NULL AND {a_num} IS NULL THEN '{a_label} ' || shown({a}) || ' is not a number' END",
+        f"CASE WHEN {b} IS NOT NULL AND {b_num} IS NULL THEN '{b_label} ' || shown({b}) || ' is not a number' END",
         f"CASE WHEN ({a} IS NULL) <> ({b} IS NULL) THEN 'only one of {a_label} and {b_label} is given' END",
     ]
 

@@ -48,7 +48,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
     grading_fields = ("grading", "source_evaluation", "intelligence_assessment", "handling_code")
     compact = _grading_compact(lambda f: f"gr_{f}")
     point_fields = ("lat", "lon", "easting", "northing")
-    point = checks.location(staged, col=lambda f: f"pv_{f}")
+    point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng")
     return [
         tabular.once_per_value("dates", {"dt_value": c("received_on")}, {"dt_date": "parse_date(dt_value)"}),
         tabular.once_per_value("postcodes_given", {"pc_value": c("postcode")}, {
@@ -57,7 +57,9 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "ad_postcode": "postcode_in_text(ad_value)",
             "ad_key": "address_key(ad_value)", "ad_house": "house_number(address_key(ad_value))"}),
         tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
-                               {"pt_lat": point.lat, "pt_lon": point.lon}),
+                               {f"pn_{f}": f"parse_number(pv_{f})" for f in point_fields},
+                               then=[{"pt_bng": point.bng_point},
+                                     {"pt_lat": point.lat, "pt_lon": point.lon, "pt_problem": checks.reasons(point.checks)}]),
         tabular.once_per_value("people", {"np_value": c("people_count")}, {
             "np_count": "TRY_CAST(nullif(regexp_extract(np_value, '(\\d+)', 1), '') AS INTEGER)",
             "np_bad": "np_value IS NOT NULL AND NOT regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"}),
@@ -72,7 +74,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "ex_value": "coalesce((SELECT value FROM vocab_exploitation WHERE alias = label_key(ex_text)), 'unknown')"}),
         tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
                                {"in_codes": vocabularies.indicator_codes_sql("in_text")},
-                               then={"in_bits": "indicator_mask(in_codes)"}),
+                               then=[{"in_bits": "indicator_mask(in_codes)"}]),
         (f"""nationality_names AS (
                 SELECT nt_text, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS nt_names
                 FROM (SELECT nt_text, unnest(regexp_split_to_array(nt_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
@@ -102,7 +104,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         f"""CASE WHEN np_bad THEN 'number of people ' || shown({c('people_count')}) || ' is not a number' END""",
         f"""CASE WHEN {grading} IS NOT NULL AND NOT gr_ok
             THEN 'grading ' || shown(coalesce({c('grading')}, {grading})) || ' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)' END""",
-        *checks.location(staged).checks,
+        "pt_problem",   # the location checks, made once per distinct point (`_lookups`)
     ]
     # One pass from the staged cells to the rows as stored (less the geocoding): the free text is mapped
     # onto the vocabularies here too, so no later step re-reads the wide columns (summary) to do it.
@@ -141,7 +143,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     if not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)
-    con.execute("DROP TABLE stage")  # nothing reads the raw cells from here on: free the memory
+    staged.drop(con)  # nothing reads the raw cells from here on
     tabular.accepted_and_geocoded(con, summary, "report_ref")
     con.execute("DROP TABLE parsed")
     tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED, date_column="received_on",

@@ -41,20 +41,19 @@ def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str], p
 
 
 def once_per_value(name: str, inputs: dict[str, str], outputs: dict[str, str],
-                   then: dict[str, str] | None = None) -> tuple[str, str]:
+                   then: list[dict[str, str]] = ()) -> tuple[str, str]:
     """A CTE computing `outputs` once per distinct combination of `inputs`, and the LEFT JOIN that brings them back.
 
     `inputs` maps names to SQL over `stage`; `outputs` maps names to SQL over those names. Values in a
     big file repeat (dates, postcodes, categories, often points), so regular expressions and coordinate
     transforms run once per value instead of once per row. NULL inputs match NULL, so a row gets exactly
     what the expressions would give it. Names must not clash with the staged columns (c0, c1, ..., _row).
-    `then` maps more names to SQL over the outputs, also computed once per value.
+    Each mapping in `then` adds names computed from all those before it, also once per value.
     """
     given = ", ".join(f"{sql} AS {n}" for n, sql in inputs.items())
-    computed = ", ".join(f"{sql} AS {n}" for n, sql in outputs.items())
-    body = f"SELECT *, {computed} FROM (SELECT DISTINCT {given} FROM stage)"
-    if then:
-        body = f"SELECT *, {', '.join(f'{sql} AS {n}' for n, sql in then.items())} FROM ({body})"
+    body = f"SELECT DISTINCT {given} FROM stage"
+    for level in (outputs, *then):
+        body = f"SELECT *, {', '.join(f'{sql} AS {n}' for n, sql in level.items())} FROM ({body})"
     cte = f"{name} AS ({body})"
     join = f"LEFT JOIN {name} ON " + " AND ".join(f"{name}.{n} IS NOT DISTINCT FROM {sql}" for n, sql in inputs.items())
     return cte, join

@@ -73,11 +73,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
     columns = list(range(width))
     spec = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width)) + "}"
     cells = ", ".join(f"nullif(trim(column{i}), '') AS c{i}" for i in columns)
+    cells_table = f"{table}_cells"
     try:
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT CAST(row_number() OVER () + {header_row} AS BIGINT) AS _row, CAST({width} AS INTEGER) AS _ncells,
-                   {cells}
+            CREATE OR REPLACE TEMP TABLE {cells_table} AS
+            SELECT {cells}
             FROM read_csv(?, header = false, skip = {header_row}, delim = ?, quote = '"', escape = '"',
                           columns = {spec}, auto_detect = false, null_padding = true, strict_mode = true,
                           store_rejects = true, rejects_table = 'fast_csv_rejects', rejects_scan = 'fast_csv_scans',
@@ -89,9 +89,19 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
     finally:
         con.execute("DROP TABLE IF EXISTS fast_csv_rejects; DROP TABLE IF EXISTS fast_csv_scans")
     if rejected:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"DROP TABLE IF EXISTS {cells_table}")
         return None
-    return _drop_non_data(con, table, columns)
+    # The rows are stored in file order, so a row's rowid, counted from the first, is its place in the
+    # file: numbering them in a view costs nothing, where row_number() OVER () took as long as reading
+    # the file. (Inside a transaction rowids start at a large offset, hence the first.) Rowids survive
+    # the DELETE of blank and footer rows below.
+    first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {cells_table}").fetchone()[0]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW {table} AS
+        SELECT CAST(rowid - {int(first)} + {header_row + 1} AS BIGINT) AS _row, CAST({width} AS INTEGER) AS _ncells, *
+        FROM {cells_table}
+    """)
+    return _drop_non_data(con, cells_table, columns)
 
 
 def _drop_non_data(con, table: str, columns: list[int]) -> tuple[int, int, int]:

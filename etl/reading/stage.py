@@ -33,11 +33,19 @@ class StagedFile:
     blank_rows: int = 0
     footer_rows: int = 0
     staged_columns: list[int] = field(default_factory=list)
+    read_by_duckdb: bool = False   # the fast path: `stage` is then a view over `stage_cells`
 
     def column(self, name: str) -> str:
         """SQL for one of our fields: its staged column, or NULL when the file lacks it."""
         i = self.match.columns.get(name)
         return f"c{i}" if i is not None else "NULL::VARCHAR"
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Free the staged cells once nothing reads them (a big file's are most of a load's memory)."""
+        if self.read_by_duckdb:
+            con.execute(f"DROP VIEW {STAGE}; DROP TABLE {STAGE}_cells")
+        else:
+            con.execute(f"DROP TABLE {STAGE}")
 
     def raw_json_sql(self, only: list[int] | None = None) -> tuple[str, list[str]]:
         """SQL (with parameters) that rebuilds a row as {header: value} for the rejects table."""
@@ -75,6 +83,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
         fast = fast_csv.stage(con, path, STAGE, match.header_row, width, staged.notes.delimiter)
         if fast is not None:
             staged.rows_read, staged.blank_rows, staged.footer_rows = fast
+            staged.read_by_duckdb = True
             if progress:
                 progress(staged.rows_read)
             return staged
