@@ -34,7 +34,7 @@ __all__ = ["CellDetail", "MarkerLayer", "report_hexes", "report_hexes_by_resolut
 MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]
 # Within a status: licences by source and reference; possible unlicensed HMOs newest report first
 # (the address id breaks ties, so the choice is the same on every run).
-UNLICENSED_ORDER = "last_report DESC, addr_id"
+UNLICENSED_ORDER = "{a}.last_report DESC, {a}.addr_id"
 REST_RESOLUTION = 7       # markers beyond the cap are counted per H3 cell of this resolution (stored: 7, 8, 9)
 
 
@@ -131,8 +131,8 @@ def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, f
                    'possible_unlicensed' AS status, CAST(NULL AS DATE) AS licence_expiry,
                    CAST(NULL AS INTEGER) AS max_occupants, source, last_report, addr_id
             FROM ({pu_sql}) WHERE pos IS NOT NULL
-        ) WHERE {box_sql}
-        ORDER BY {UNLICENSED_ORDER}
+        ) u WHERE {box_sql}
+        ORDER BY {UNLICENSED_ORDER.format(a="u")}
     """, [*pu_params, *box_params]).df()
     frames = [df for df in (licensed, unlicensed) if not df.empty]
     if not frames:
@@ -142,59 +142,42 @@ def _markers(con, f: Filters, today: dt.date, bbox: tuple[float, float, float, f
     return out
 
 
-def _marker_order(a: str) -> str:
-    """SQL ORDER BY items for hmo_marker_layer's rows (alias `a`): status priority, then licences by source
-    and reference, possible unlicensed HMOs newest report first (as `hmo_markers` orders them)."""
-    prio = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(MARKER_PRIORITY))
-    return (f"CASE {a}.status {prio} ELSE {len(MARKER_PRIORITY)} END, {a}.part, {a}.k1, {a}.k2, "
-            f"-{a}.last_day, {a}.addr_id")
+_UNLICENSED_BRIEF = "marker_unlicensed_brief"   # temp: each possible unlicensed HMO's newest report and best point
 
 
 def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> MarkerLayer:
     """`hmo_markers` for the map, capped in DuckDB: the `limit` most urgent markers, and the rest counted
     per res-7 cell, so a national register never leaves the database row by row.
 
-    Possible unlicensed HMOs are ranked and counted from fixed-width facts (newest report, best point);
-    their words (address, sources) are gathered only for those drawn."""
+    Counting comes first, from fixed-width facts only (a licence's expiry and cell; a possible unlicensed
+    HMO's newest report and best point): it says how many markers of each status are drawn. Words
+    (addresses, references, sources) are then read only for those, and a status with none drawn is only
+    counted. At national scale the possible unlicensed HMOs alone fill the cap, so no licence is read
+    beyond its expiry and cell."""
+    rest_cell = f"h3_{REST_RESOLUTION}"
     lic_where, lic_params = licences_where(f, "h")
     status_sql, status_params = addresses.licence_status("h", today)
-    ctes, pu_params = addresses.unlicensed_ctes(con, f)
-    rest_cell = f"h3_{REST_RESOLUTION}"
-    rows = con.execute(f"""
-        WITH {ctes},
-        brief AS (
-            SELECT ra.addr_id, max(ra.received_on) AS last_report, {addresses.best_position('ra', 'h3_7')} AS pos
-            FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
-            GROUP BY ra.addr_id
-        ),
-        everything AS (
-            SELECT h.licence_ref, h.address, h.postcode, h.lat, h.lon, {status_sql} AS status,
-                   h.licence_expiry, h.max_occupants, h.source, h.{rest_cell} AS cell,
-                   0 AS part, h.source AS k1, h.licence_ref AS k2, NULL::BIGINT AS last_day, NULL::BIGINT AS addr_id
-            FROM hmo_licences h
-            WHERE {lic_where} AND {PLACED.format(a='h')}
+    licences = (f"(SELECT h.*, {status_sql} AS status, h.{rest_cell} AS cell FROM hmo_licences h "
+                f"WHERE {lic_where} AND {PLACED.format(a='h')})")
+    licence_params = [*status_params, *lic_params]
+    try:
+        _brief_unlicensed(con, f)
+        counts = con.execute(f"""
+            SELECT status, cell, count(*) AS markers FROM {licences} GROUP BY ALL
             UNION ALL
-            SELECT NULL, NULL, NULL, pos.lat, pos.lon, 'possible_unlicensed', NULL, NULL, NULL, pos.cell,
-                   1, NULL, NULL, date_diff('day', DATE '1970-01-01', last_report), addr_id
-            FROM brief WHERE pos IS NOT NULL
-        ),
-        drawn AS (
-            SELECT * FROM everything e ORDER BY {_marker_order('e')} LIMIT ?
-        ),
-        words AS ({addresses.unlicensed_text("SELECT addr_id FROM drawn WHERE part = 1")})
-        SELECT row_number() OVER (ORDER BY {_marker_order('d')}) AS n,
-               d.licence_ref, coalesce(d.address, w.address) AS address, coalesce(d.postcode, w.postcode) AS postcode,
-               d.lat, d.lon, d.status, d.licence_expiry, d.max_occupants, coalesce(d.source, w.source) AS source,
-               d.cell, 1 AS markers
-        FROM drawn d LEFT JOIN words w ON w.addr_id = d.addr_id   -- licences have no addr_id
-        UNION ALL   -- every marker per cell; the drawn ones are taken off in Python (a top-N, not a full sort)
-        SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, cell, count(*)
-        FROM everything GROUP BY cell
-    """, [*pu_params, *status_params, *lic_params, int(limit)]).df()
-    drawn = rows[rows["n"].notna()].sort_values("n").reset_index(drop=True)
+            SELECT 'possible_unlicensed', pos.cell, count(*) FROM {_UNLICENSED_BRIEF} GROUP BY ALL
+        """, licence_params).df()
+        take = _drawn_per_status(counts.groupby("status")["markers"].sum(), limit)
+        frames = [_unlicensed_markers(con, f, n) if status == "possible_unlicensed"
+                  else _licence_markers(con, licences, licence_params, status, n)
+                  for status, n in take.items() if n]
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_UNLICENSED_BRIEF}")
+    drawn = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*MARKER_COLUMNS, "cell"])
     markers = drawn[MARKER_COLUMNS].copy()
     markers["max_occupants"] = markers["max_occupants"].astype("Int64")
-    per_cell = rows[rows["n"].isna() & rows["cell"].notna()].set_index("cell")["markers"].astype("int64")
+    per_cell = counts[counts["cell"].notna()].groupby("cell")["markers"].sum().astype("int64")
+    per_cell.index = per_cell.index.astype("uint64")
     drawn_per_cell = drawn["cell"].dropna().astype("uint64").value_counts()
     left = per_cell.sub(drawn_per_cell.reindex(per_cell.index, fill_value=0))
     left = left[left > 0]
@@ -202,6 +185,58 @@ def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> Mark
     rest["markers"] = left.to_numpy(dtype="int64")
     rest = rest.sort_values("h3").reset_index(drop=True)
     return MarkerLayer(markers=markers, total=len(markers) + int(rest["markers"].sum()), rest=rest)
+
+
+def _drawn_per_status(totals: pd.Series, limit: int) -> dict[str, int]:
+    """How many markers of each status are drawn: the most urgent statuses first (MARKER_PRIORITY, then
+    any other), each in full until `limit` is reached."""
+    order = [s for s in MARKER_PRIORITY if s in totals.index] + sorted(s for s in totals.index
+                                                                       if s not in MARKER_PRIORITY)
+    take, left = {}, int(limit)
+    for status in order:
+        take[status] = min(left, int(totals[status]))
+        left -= take[status]
+    return take
+
+
+def _brief_unlicensed(con, f: Filters) -> None:
+    """Temp table of the possible unlicensed HMOs with a usable point: addr_id, last_report, pos (lat, lon,
+    cell at REST_RESOLUTION). Made once: counting and drawing both read it."""
+    ctes, params = addresses.unlicensed_ctes(con, f)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {_UNLICENSED_BRIEF} AS
+        WITH {ctes}
+        SELECT * FROM (
+            SELECT ra.addr_id, max(ra.received_on) AS last_report,
+                   {addresses.best_position('ra', f'h3_{REST_RESOLUTION}')} AS pos
+            FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
+            GROUP BY ra.addr_id
+        ) WHERE pos IS NOT NULL
+    """, params)
+
+
+def _unlicensed_markers(con, f: Filters, n: int) -> pd.DataFrame:
+    """The first `n` possible unlicensed HMOs (UNLICENSED_ORDER), with their words: MARKER_COLUMNS and cell."""
+    cte, params = addresses.report_addresses(addresses.scope(f))
+    return con.execute(f"""
+        WITH {cte},
+        drawn AS (SELECT * FROM {_UNLICENSED_BRIEF} b ORDER BY {UNLICENSED_ORDER.format(a="b")} LIMIT ?),
+        words AS ({addresses.unlicensed_text("SELECT addr_id FROM drawn")})
+        SELECT NULL::VARCHAR AS licence_ref, w.address, w.postcode, d.pos.lat AS lat, d.pos.lon AS lon,
+               'possible_unlicensed' AS status, NULL::DATE AS licence_expiry, NULL::INTEGER AS max_occupants,
+               w.source, d.pos.cell AS cell
+        FROM drawn d LEFT JOIN words w ON w.addr_id = d.addr_id
+        ORDER BY {UNLICENSED_ORDER.format(a="d")}
+    """, [*params, int(n)]).df()
+
+
+def _licence_markers(con, licences: str, params: list, status: str, n: int) -> pd.DataFrame:
+    """The first `n` licences of `status`, by source and reference: MARKER_COLUMNS and cell."""
+    return con.execute(f"""
+        SELECT licence_ref, address, postcode, lat, lon, status, licence_expiry, max_occupants, source, cell
+        FROM {licences} WHERE status = ?
+        ORDER BY source, licence_ref LIMIT ?
+    """, [*params, status, int(n)]).df()
 
 
 def report_points(con, f: Filters, limit: int | None = None) -> pd.DataFrame:

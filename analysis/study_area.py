@@ -7,6 +7,7 @@ them), buffered by a margin, stands in.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 import duckdb
@@ -47,7 +48,7 @@ def has_districts(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(_districts_identity(con))
 
 
-_AREA_CACHE: dict[tuple, np.ndarray] = {}   # (boundaries identity, resolution) → sorted cells; small
+_AREA_CACHE: dict[tuple, np.ndarray] = {}   # (what the area is drawn from, resolution) → sorted cells; small
 
 
 def _cells_of(area, resolution: int) -> np.ndarray:
@@ -58,6 +59,16 @@ def _cells_of(area, resolution: int) -> np.ndarray:
     return np.array(sorted(cells), dtype=object)
 
 
+def _remembered(key: tuple, draw) -> np.ndarray:
+    """The area for `key`, drawn once: the map, the visit list and every rerun with the same filters ask
+    for the same area, and drawing it (hull, buffer, polyfill) costs more than the query behind it."""
+    if key not in _AREA_CACHE:
+        if len(_AREA_CACHE) >= 16:
+            _AREA_CACHE.clear()
+        _AREA_CACHE[key] = draw()
+    return _AREA_CACHE[key].copy()
+
+
 def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, report_cells: np.ndarray,
                      buffer_m: float = 2000) -> tuple[np.ndarray, str]:
     """Sorted cell ids, and how the area was drawn (said on the map and in exports).
@@ -66,22 +77,22 @@ def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, report_cel
     boundaries and resolution (cached by their identity); `report_cells` is then not used. Without
     them it is the hull of `report_cells` (UBIGINT cells of one resolution, any, holding the reports,
     which a caller has from its GROUP BY) plus `buffer_m`: that hull contains every report, and is
-    drawn from a few thousand cell corners rather than from every distinct report position.
+    drawn from a few thousand cell corners rather than from every distinct report position. It is
+    cached by the set of cells itself, so it is the same area whenever the cells are the same.
     """
     identity = _districts_identity(con)
     if identity:
-        key = (identity, int(resolution))
-        if key not in _AREA_CACHE:
-            if len(_AREA_CACHE) >= 16:
-                _AREA_CACHE.clear()
-            _AREA_CACHE[key] = _cells_of(shapely.union_all(district_shapes(con)), int(resolution))
-        return _AREA_CACHE[key].copy(), "the loaded district boundaries"
+        return (_remembered(("districts", identity, int(resolution)),
+                            lambda: _cells_of(shapely.union_all(district_shapes(con)), int(resolution))),
+                "the loaded district boundaries")
     report_cells = np.unique(np.asarray(report_cells, dtype=np.uint64))
     if not len(report_cells):
         return np.array([], dtype=object), "no boundaries and no geocoded reports"
-    area = _buffered_hull(*hull_corners(report_cells), buffer_m)
-    return _cells_of(area, resolution), (f"the extent of the reports' hexagons plus {buffer_m / 1000:g} km "
-                                         "(no boundaries loaded)")
+    key = ("hull", hashlib.blake2b(report_cells.tobytes(), digest_size=16).digest(), len(report_cells),
+           int(resolution), float(buffer_m))
+    cells = _remembered(key, lambda: _cells_of(_buffered_hull(*hull_corners(report_cells), buffer_m), resolution))
+    return cells, (f"the extent of the reports' hexagons plus {buffer_m / 1000:g} km "
+                   "(no boundaries loaded)")
 
 
 def hull_corners(cells: np.ndarray, every_below: int = 2000) -> tuple[np.ndarray, np.ndarray]:

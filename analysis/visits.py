@@ -424,7 +424,7 @@ def _with_context(con, f: Filters, today: dt.date, rows: pd.DataFrame) -> pd.Dat
     vs = settings.section("visits")
     bonus, lookback = vs["bonus"], int(vs["context"]["cases_lookback_days"])
     rows = rows.copy()
-    result = hotspots.compute(con, f)
+    result = hotspots.compute(con, f, trend=False)   # only the Gi* bins count here
     # Cells as integers (h3-py's int form): the stored column, else computed here.
     if _cell_column(result.resolution):
         cells = pd.Series(rows["_cell"].astype("UInt64").to_numpy(dtype=np.uint64, na_value=0), index=rows.index)

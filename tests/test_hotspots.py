@@ -102,6 +102,15 @@ def test_density_is_computed_only_when_asked_and_changes_nothing_else(planted):
             == (dense.area_note, dense.incidents, dense.outside_area, dense.warning, dense.resolution))
 
 
+def test_without_the_trend_only_the_trend_is_missing(planted):
+    con = Warehouse(planted).connect_read_only()
+    full = hotspots.compute(con, Filters.default())
+    bins = hotspots.compute(con, Filters.default(), trend=False)
+    assert full.cells["trend"].notna().any() and bins.cells["trend"].isna().all()
+    pd.testing.assert_frame_equal(full.cells.drop(columns="trend"), bins.cells.drop(columns="trend"))
+    assert (full.incidents, full.warning, full.area_note) == (bins.incidents, bins.warning, bins.area_note)
+
+
 @pytest.mark.parametrize("resolution", [7, 8, 9])
 def test_without_boundaries_the_area_holds_every_report_cell(planted, resolution):
     con = Warehouse(planted).connect_read_only()
@@ -127,3 +136,29 @@ def test_hull_corners_leave_out_only_cells_inside_the_hull():
     lat, lon = study_area.hull_corners(cells, every_below=0)
     assert len(lat) < len(np.unique(cells)) * 6 / 4, "most cells lie inside: their corners are not needed"
     assert shapely.MultiPoint(np.column_stack([lat, lon])).convex_hull.equals(every)
+
+
+def test_the_hull_area_is_remembered_by_its_cells_and_never_reused_for_other_cells(tmp_path):
+    """Without boundaries the area is drawn from the report cells: the same cells give the remembered
+    area, other cells a fresh one (the one drawing from scratch gives)."""
+    import duckdb
+
+    from analysis import study_area
+    from etl.loading import prepare
+    from etl.warehouse import load_spatial
+
+    con = duckdb.connect(str(tmp_path / "empty.duckdb"))
+    load_spatial(con)
+    prepare(con)   # no boundaries loaded
+    near = np.array([int(c, 16) for c in h3.grid_disk(h3.latlng_to_cell(52.57, -0.24, 8), 2)], dtype=np.uint64)
+    far = np.array([int(c, 16) for c in h3.grid_disk(h3.latlng_to_cell(52.20, 0.12, 8), 2)], dtype=np.uint64)
+    study_area._AREA_CACHE.clear()
+    first, _ = study_area.study_area_cells(con, 8, near)
+    again, _ = study_area.study_area_cells(con, 8, near[::-1])     # the same set, in another order
+    other, _ = study_area.study_area_cells(con, 8, far)
+    study_area._AREA_CACHE.clear()
+    fresh_other, _ = study_area.study_area_cells(con, 8, far)
+    assert list(first) == list(again)
+    assert list(other) == list(fresh_other) and set(other) != set(first)
+    first[:] = "changed"   # a caller changing its copy does not change the remembered area
+    assert list(study_area.study_area_cells(con, 8, near)[0]) == list(again)

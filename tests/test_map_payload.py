@@ -2,6 +2,7 @@
 points only when asked for or few, the kernel density layer only when asked for."""
 from __future__ import annotations
 
+import h3
 import pandas as pd
 
 from analysis import addresses, map_layers as ml
@@ -18,13 +19,22 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_marker_layer_is_the_capped_marker_list_and_counts_the_rest(demo_con):  # noqa: F811
+    """Capped anywhere (inside each status, and at each boundary between statuses), the layer draws the
+    first markers of the full list and counts each undrawn one in its res-7 cell."""
     full = ml.hmo_markers(demo_con, F90, TODAY)
-    for limit in (10, 100, len(full) + 5):
+    ends = full["status"].map({s: i for i, s in enumerate(ml.MARKER_PRIORITY)}).value_counts().sort_index().cumsum()
+    assert len(ends) == len(ml.MARKER_PRIORITY), "the demo has markers of every status"
+    limits = sorted({max(n + d, 1) for n in ends for d in (-1, 0, 1)} | {10, len(full) + 5})
+    for limit in limits:
         layer = ml.hmo_marker_layer(demo_con, F90, TODAY, limit=limit)
         want, total = map_render.cap_licences(full, limit)
         pd.testing.assert_frame_equal(_plain(layer.markers), _plain(want.reset_index(drop=True)[ml.MARKER_COLUMNS]))
         assert layer.total == total == len(full)
-        assert int(layer.rest["markers"].sum()) == total - len(layer.markers)
+        ordered = full.iloc[map_render.cap_licences(full.assign(_i=range(len(full))), len(full))[0]["_i"]]
+        undrawn = ordered.iloc[limit:]
+        cells = pd.Series([h3.latlng_to_cell(a, b, ml.REST_RESOLUTION) for a, b in zip(undrawn["lat"], undrawn["lon"])],
+                          dtype=object).value_counts()
+        assert dict(zip(layer.rest["h3"], layer.rest["markers"])) == dict(cells), limit
         assert layer.rest["h3"].is_unique and list(layer.rest.columns) == ["h3", "lat", "lon", "markers"]
 
 
