@@ -5,7 +5,7 @@ import datetime as dt
 import os
 
 from access.store import Store
-from etl import address_ids
+from etl import address_ids, filter_values
 from etl.loading import prepare
 from etl.warehouse import Warehouse
 
@@ -21,7 +21,8 @@ def cutoff(years: int, today: dt.date | None = None) -> dt.date:
 def apply(years: int, *, db: str | os.PathLike | None = None, accounts: str | os.PathLike | None = None,
           actor: str | None = None, today: dt.date | None = None) -> dict[str, object]:
     """Delete reports received and cases opened before the cutoff (one copy-and-swap transaction), the
-    addresses only those reports named, and the rejected rows (raw values) of loads made before it.
+    addresses and filter values only those rows held, and the rejected rows (raw values) of loads made
+    before it.
     Returns what was deleted; the audit log says the same."""
     if years < 1:
         raise ValueError("the retention period is at least one year")
@@ -34,6 +35,7 @@ def apply(years: int, *, db: str | os.PathLike | None = None, accounts: str | os
             counts[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {column} < ?", [before]).fetchone()[0]
             con.execute(f"DELETE FROM {table} WHERE {column} < ?", [before])
         counts["addresses"] = address_ids.forget_unused(con)   # addresses known only from deleted reports
+        filter_values.rebuild(con)                             # nor a filter value only they held
         counts["rejects"] = con.execute(
             "SELECT count(*) FROM rejects WHERE load_id IN (SELECT load_id FROM loads WHERE started_at < ?)",
             [before]).fetchone()[0]

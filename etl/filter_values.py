@@ -7,7 +7,9 @@ anything. The answer only grows when rows are loaded, so the loads keep it in `f
 - a reports, cases or HMO load adds the values its own rows bring;
 - a postcodes or boundaries load can move rows to other districts, so it lists everything afresh.
 
-A value no row holds any more (after a corrected file) stays offered; choosing it shows nothing.
+A value no row holds any more after a corrected file stays offered; choosing it shows nothing.
+Retention deletes rows, so it lists everything afresh (`rebuild`): a value seen only in deleted
+reports or cases is not kept.
 SQL text only; the table macro `filter_value_rows` is also what migration 0005 fills the table with.
 """
 from __future__ import annotations
@@ -42,11 +44,16 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
 def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
     """Bring `filter_values` up to date after a load of `kind` (on the load's private copy)."""
     if kind in _REFRESH_ALL:
-        con.execute("DELETE FROM filter_values")
-        con.execute("INSERT INTO filter_values SELECT * FROM filter_value_rows(NULL)")
+        rebuild(con)
         return
     con.execute("""
         INSERT INTO filter_values
         SELECT n.* FROM filter_value_rows(?) n
         WHERE NOT EXISTS (SELECT 1 FROM filter_values v WHERE v.kind = n.kind AND v.value = n.value)
     """, [int(load_id)])
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """List every value afresh, from the rows the warehouse holds now."""
+    con.execute("DELETE FROM filter_values")
+    con.execute("INSERT INTO filter_values SELECT * FROM filter_value_rows(NULL)")

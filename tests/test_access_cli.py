@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from access.store import Store
 from etl.cli import main
 from etl.loading import load_file
-from tests.helpers import scalar
+from tests.helpers import query, scalar
 
 TODAY = dt.date.today()
 
@@ -26,7 +26,7 @@ def small(tmp_path, monkeypatch):
     reports.write_text(
         "Report Ref,Date Received,Source Type,Address,Postcode,Latitude,Longitude,Indicators,Exploitation Type,"
         "Nationalities,People Seen,Grading,Summary\n"
-        f'X-1,{old},Police,"1 Old Road, Wisbech",PE13 2ZZ,52.6641,0.1597,mattresses on floors,Labour,Polish,2,1-A-P,old\n'
+        f'X-1,{old},Police,"1 Old Road, Wisbech",PE13 2ZZ,52.6641,0.1597,mattresses on floors,Labour,Eritrean,2,1-A-P,old\n'
         f'X-2,{new},Police,"12 High Street, Wisbech",PE13 1AA,52.6645,0.1601,mattresses on floors,Labour,Polish,3,'
         f'1-A-P,new\n', encoding="utf-8")
     hmo = tmp_path / "hmo.csv"
@@ -70,6 +70,8 @@ def test_retention_deletes_old_reports_through_a_transaction_and_is_audited(smal
     assert scalar(small, "SELECT count(*) FROM addresses WHERE addr_key LIKE '%OLD ROAD%'") == 0
     assert scalar(small, "SELECT count(*) FROM address_matches WHERE addr_key LIKE '%OLD ROAD%'") == 0
     assert scalar(small, "SELECT count(*) FROM address_matches m ANTI JOIN addresses a ON a.addr_id = m.group_id") == 0
+    # ... and so does a nationality only it held, from the sidebar's choices.
+    assert query(small, "SELECT value FROM filter_values WHERE kind = 'nationality'") == [("Polish",)]
     assert stat.S_IMODE(os.stat(small).st_mode) == 0o600
     (row,) = Store(None, small).audit_rows(action="retention")
     assert row["rows"] == 1 and json.loads(row["detail"])["years"] == 3
