@@ -120,18 +120,18 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
     (tests/test_visit_list_pruning.py), as long as the bonuses in settings.toml are not negative.
     """
     include_unreported = settings.section("visits")["context"]["include_unreported_licences"]
-    _score_addresses(con, f, today)
+    floor, most_added = _lowest_factor(outcomes), _most_added(outcomes, today)
+    _score_addresses(con, f, today, keep=(limit, floor, most_added) if limit else None)
     scores = con.execute(f"SELECT score FROM {_SCORES}").fetchnumpy()
     bonus = settings.section("visits")["bonus"]
     unreported = _unreported_status_counts(con, f, today) if include_unreported else {}
     threshold = -np.inf
     if limit:
-        floor = _lowest_factor(outcomes)
         kept = [np.asarray(scores["score"], dtype=float) * floor]
         kept += [np.full(min(n, limit), _status_bonus(status, bonus) * floor) for status, n in unreported.items()]
         every = np.concatenate(kept) if kept else np.array([])
         if len(every) >= limit:
-            threshold = np.partition(every, len(every) - limit)[len(every) - limit] - _most_added(outcomes, today)
+            threshold = np.partition(every, len(every) - limit)[len(every) - limit] - most_added
     _describe(con, f, today, float(threshold))
     rows = con.execute(f"SELECT * EXCLUDE (codes, nationalities) FROM {_RANKED}").df()
     statuses = [st for st in unreported if _status_bonus(st, bonus) >= threshold]
@@ -160,13 +160,18 @@ def _status_bonus(status: str, bonus: dict) -> float:
     return float(bonus.get(status, 0.0)) if status in ("expired", "expiring") else 0.0
 
 
-def _score_addresses(con, f: Filters, today: dt.date) -> None:
+def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, float] | None = None) -> None:
     """Temp table _SCORES: one row per address with reports in the view (`group_id`, see
     analysis/addresses.py), with its score before context.
 
     This pass reads every report in the view, so it must be lean: only fixed-width facts per report,
     grouped on an integer, and the two licence facts a score needs taken from address_matches, not
     the register. Everything else about an address is fetched for the few that can make the list.
+
+    `keep` = (limit, floor, margin) writes only the addresses `_candidates` could keep: those whose
+    score × floor is at least the `limit`-th best score × floor less `margin`. Its threshold is never
+    below that (unreported licences only add values to rank), so the list is the same; and writing
+    the 442,000 scores of a national view cost more than computing them.
     """
     vs = settings.section("visits")
     ref = min(today, f.date_to)
@@ -214,11 +219,14 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
                     WHEN crowded THEN 'possible_unlicensed' ELSE 'not an HMO on record' END AS status,
                licensed AND coalesce(max_people > max_occupants, false) AS over_occupied
         FROM g
+    ),
+    scored AS MATERIALIZED (
+        SELECT *, report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
+                                             WHEN 'possible_unlicensed' THEN ? ELSE 0 END
+                               + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
+        FROM s
     )
-    SELECT *, report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
-                                         WHEN 'possible_unlicensed' THEN ? ELSE 0 END
-                           + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
-    FROM s
+    SELECT * FROM scored
     """
     params = [
         *view_params,
@@ -231,6 +239,10 @@ def _score_addresses(con, f: Filters, today: dt.date) -> None:
         float(bonus["expired"]), float(bonus["expiring"]), float(bonus["possible_unlicensed"]),
         float(bonus["over_occupied"]),
     ]
+    if keep:
+        limit, floor, margin = keep
+        sql += "WHERE score * ? >= (SELECT min(x) FROM (SELECT score * ? AS x FROM scored ORDER BY x DESC LIMIT ?)) - ?"
+        params += [float(floor), float(floor), int(limit), float(margin)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_SCORES} AS {sql}", params)
 
 

@@ -22,13 +22,29 @@ INCOMING = "incoming_with_addr_ids"
 
 def assign(con: duckdb.DuckDBPyConnection) -> str:
     """Give every new address in the temp table `incoming` an id; return the name of a view of `incoming`
-    with an `addr_id` column."""
-    con.execute("""
-        INSERT INTO addresses
-        SELECT nextval('addr_id_seq'), n.addr_key, n.postcode
-        FROM (SELECT DISTINCT addr_key, postcode FROM incoming WHERE addr_key <> '') n
+    with an `addr_id` column.
+
+    New addresses are numbered in the order they first appear in the file, so the same load on the
+    same warehouse always gives the same ids. (`nextval` per row, over a parallel DISTINCT, handed
+    them out in whatever order the threads met them: the same load run twice could swap two ids.) The
+    sequence is advanced by as many ids as are given, so an id is still never given twice.
+    """
+    new = con.execute("""
+        CREATE OR REPLACE TEMP TABLE new_addresses AS
+        SELECT n.addr_key, n.postcode, n.first_row
+        FROM (SELECT addr_key, postcode, min(row_number) AS first_row FROM incoming WHERE addr_key <> ''
+              GROUP BY addr_key, postcode) n
         ANTI JOIN addresses a ON a.addr_key = n.addr_key AND a.postcode IS NOT DISTINCT FROM n.postcode
-    """)
+    """).fetchone()[0]
+    if new:
+        first, last = con.execute("SELECT min(v), max(v) FROM (SELECT nextval('addr_id_seq') AS v FROM range(?))",
+                                  [new]).fetchone()
+        assert last - first == new - 1, "addr_id_seq gave ids that do not follow on"
+        con.execute("""
+            INSERT INTO addresses
+            SELECT ? + row_number() OVER (ORDER BY first_row) - 1, addr_key, postcode FROM new_addresses
+        """, [first])
+    con.execute("DROP TABLE new_addresses")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW {INCOMING} AS
         SELECT i.*, a.addr_id FROM incoming i

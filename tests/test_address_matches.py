@@ -122,3 +122,35 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before
+
+
+def test_new_addresses_are_numbered_in_the_order_they_first_appear_whatever_order_the_rows_are_in(tmp_path):
+    """The same load must give the same ids every time (the crash test compares a load with its rerun):
+    ids follow each address's first row in the file, not the order a parallel DISTINCT meets them."""
+    import random
+
+    import duckdb
+
+    from etl import address_ids
+    from etl.loading import prepare
+    from etl.warehouse import load_spatial
+
+    rows = [(n, f"{n % 700} MILL LANE", f"PE{n % 3} 1AA") for n in range(2, 5000)]
+    given = []
+    for seed in (1, 2):
+        con = duckdb.connect(str(tmp_path / f"w{seed}.duckdb"))
+        load_spatial(con)
+        prepare(con)
+        con.execute("SELECT nextval('addr_id_seq') FROM range(3)")          # ids already given elsewhere
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        con.execute("CREATE TEMP TABLE incoming (row_number BIGINT, addr_key VARCHAR, postcode VARCHAR)")
+        con.executemany("INSERT INTO incoming VALUES (?, ?, ?)", shuffled)
+        view = address_ids.assign(con)
+        given.append(con.execute(f"SELECT row_number, addr_id FROM {view} ORDER BY row_number").fetchall())
+        first_seen = con.execute("SELECT addr_id FROM addresses ORDER BY addr_id").fetchall()
+        assert [i for (i,) in first_seen] == list(range(4, 4 + 2100)), "ids follow on from the sequence, none reused"
+        con.close()
+    assert given[0] == given[1]
+    ids = dict(given[0])
+    assert ids[2] == 4 and ids[3] == 5 and ids[2 + 700] != ids[2] and ids[2 + 2100] == ids[2]
