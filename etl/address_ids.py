@@ -24,33 +24,35 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
     """Give every new address in the temp table `incoming` an id; return the name of a view of `incoming`
     with an `addr_id` column.
 
-    New addresses are numbered in the order they first appear in the file, so the same load on the
-    same warehouse always gives the same ids. (`nextval` per row, over a parallel DISTINCT, handed
-    them out in whatever order the threads met them: the same load run twice could swap two ids.) The
-    sequence is advanced by as many ids as are given, so an id is still never given twice.
+    A new address's id is fixed by its first row in the file: a load takes from the sequence a block of
+    ids as long as the file's span of rows, and the address first met k rows after the first row gets
+    the block's k-th id. So the same load on the same warehouse always gives the same ids (`nextval`
+    per row, over a parallel DISTINCT, handed them out in whatever order the threads met them: a load
+    and its rerun could swap two), and ids never repeat. The ids no new address took are skipped;
+    they are only numbers.
     """
-    new = con.execute("""
-        CREATE OR REPLACE TEMP TABLE new_addresses AS
-        SELECT n.addr_key, n.postcode, n.first_row
-        FROM (SELECT addr_key, postcode, min(row_number) AS first_row FROM incoming WHERE addr_key <> ''
-              GROUP BY addr_key, postcode) n
-        ANTI JOIN addresses a ON a.addr_key = n.addr_key AND a.postcode IS NOT DISTINCT FROM n.postcode
-    """).fetchone()[0]
-    if new:
-        first, last = con.execute("SELECT min(v), max(v) FROM (SELECT nextval('addr_id_seq') AS v FROM range(?))",
-                                  [new]).fetchone()
-        assert last - first == new - 1, "addr_id_seq gave ids that do not follow on"
+    low, high = con.execute("SELECT min(row_number), max(row_number) FROM incoming WHERE addr_key <> ''").fetchone()
+    if low is not None:
         con.execute("""
             INSERT INTO addresses
-            SELECT ? + row_number() OVER (ORDER BY first_row) - 1, addr_key, postcode FROM new_addresses
-        """, [first])
-    con.execute("DROP TABLE new_addresses")
+            SELECT ? + n.first_row - ?, n.addr_key, n.postcode
+            FROM (SELECT addr_key, postcode, min(row_number) AS first_row FROM incoming WHERE addr_key <> ''
+                  GROUP BY addr_key, postcode) n
+            ANTI JOIN addresses a ON a.addr_key = n.addr_key AND a.postcode IS NOT DISTINCT FROM n.postcode
+        """, [_take_ids(con, high - low + 1), low])
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW {INCOMING} AS
         SELECT i.*, a.addr_id FROM incoming i
         LEFT JOIN addresses a ON a.addr_key = i.addr_key AND a.postcode IS NOT DISTINCT FROM i.postcode
     """)
     return INCOMING
+
+
+def _take_ids(con: duckdb.DuckDBPyConnection, count: int) -> int:
+    """The first of `count` ids that follow on from the sequence, which then resumes after them."""
+    start = con.execute("SELECT nextval('addr_id_seq')").fetchone()[0]
+    con.execute(f"CREATE OR REPLACE SEQUENCE addr_id_seq START WITH {int(start) + int(count)}")
+    return int(start)
 
 
 def forget_unused(con: duckdb.DuckDBPyConnection) -> int:
