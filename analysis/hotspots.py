@@ -51,11 +51,15 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
     costs a second pass over the window's distinct report positions, so only the map's kernel layer
     asks for it. Without it `kde` is NaN, meaning "not computed": a computed density is never NaN, and
     0 means no report within the bandwidth. `trend=False` leaves `trend` None (not computed): the
-    visit list needs only the Gi* bins, and the trend test is a quarter of the time here.
+    visit list needs only the Gi* bins. With district boundaries it then reads only the filter
+    window's reports, not the trend's 336 days.
     """
     cfg = settings.method()
     resolution = int(resolution or cfg["aggregation"]["resolution"])
-    g = _grouped(con, f, resolution, _counting_resolution(con, resolution, cfg["aggregation"]), cfg["trend"])
+    # Without the trend, only the filter window is read, unless the study area is drawn from the cells
+    # of every report the trend would read (no boundaries), as the map's is.
+    widen = trend or not study_area.has_districts(con)
+    g = _grouped(con, f, resolution, _counting_resolution(con, resolution, cfg["aggregation"]), cfg["trend"], widen)
     cells, note = study_area.study_area_cells(con, resolution, g["fine"], cfg["aggregation"]["hull_buffer_m"])
     cell_ints = np.array(hexes.to_ints(cells), dtype=np.uint64)   # ascending, like the sorted strings
     index = _positions(cell_ints, g["cell"])
@@ -84,14 +88,14 @@ def _counting_resolution(con, resolution: int, aggregation: dict) -> int:
     return max(resolution, int(aggregation.get("hull_resolution", resolution)))
 
 
-def _grouped(con, f: Filters, resolution: int, fine: int, trend: dict) -> dict[str, np.ndarray]:
+def _grouped(con, f: Filters, resolution: int, fine: int, trend: dict, widen: bool = True) -> dict[str, np.ndarray]:
     """One row per (cell, trend period, in the filter window) over the filters widened to the trend's
-    periods: the trend counts and the window's counts from one scan. Also per cell at resolution
-    `fine` (`fine`, for the study area's hull; the same as `cell` when `fine` is `resolution`).
-    `period` counts from the oldest (0) to the final period; dates are day differences, which DuckDB
-    computes faster than `date_diff`."""
+    periods (unless not `widen`): the trend counts and the window's counts from one scan. Also per
+    cell at resolution `fine` (`fine`, for the study area's hull; the same as `cell` when `fine` is
+    `resolution`). `period` counts from the oldest (0) to the final period; dates are day
+    differences, which DuckDB computes faster than `date_diff`."""
     trend_filters = _trend_window(f, trend)
-    wide = replace(f, date_from=min(f.date_from, trend_filters.date_from))
+    wide = replace(f, date_from=min(f.date_from, trend_filters.date_from)) if widen else f
     where, params = reports_where(wide, "r")
     cell = hexes.cell_sql(con, resolution, "r")
     fine_cell = hexes.cell_sql(con, fine, "r") if fine != resolution else "NULL::UBIGINT"

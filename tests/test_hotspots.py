@@ -102,13 +102,34 @@ def test_density_is_computed_only_when_asked_and_changes_nothing_else(planted):
             == (dense.area_note, dense.incidents, dense.outside_area, dense.warning, dense.resolution))
 
 
-def test_without_the_trend_only_the_trend_is_missing(planted):
-    con = Warehouse(planted).connect_read_only()
-    full = hotspots.compute(con, Filters.default())
-    bins = hotspots.compute(con, Filters.default(), trend=False)
+@pytest.mark.parametrize("boundaries", [False, True])
+def test_without_the_trend_only_the_trend_is_missing(planted, tmp_path, monkeypatch, boundaries):
+    """The visit list asks for Gi* bins alone. With boundaries that reads only the filter window; without
+    them the area is drawn from the trend window's cells, as the map's is. Either way nothing but
+    `trend` differs from the full answer."""
+    import shutil
+
+    from bench.etl_speed import write_boundaries
+
+    db = planted
+    if boundaries:
+        db = tmp_path / "with_boundaries.duckdb"
+        shutil.copyfile(planted, db)
+        load_file("boundaries", write_boundaries(tmp_path / "districts.geojson"), db=db, source="Rectangles")
+    widened = []
+    real = hotspots._grouped
+    monkeypatch.setattr(hotspots, "_grouped", lambda *a, **k: widened.append(a[5]) or real(*a, **k))
+    con = Warehouse(db).connect_read_only()
+    month = Filters(date_from=TODAY - dt.timedelta(days=29), date_to=TODAY)    # older reports are trend-only
+    full = hotspots.compute(con, month)
+    bins = hotspots.compute(con, month, trend=False)
+    assert widened == [True, not boundaries]
+    assert 0 < full.incidents < hotspots.compute(con, Filters.default()).incidents
     assert full.cells["trend"].notna().any() and bins.cells["trend"].isna().all()
     pd.testing.assert_frame_equal(full.cells.drop(columns="trend"), bins.cells.drop(columns="trend"))
-    assert (full.incidents, full.warning, full.area_note) == (bins.incidents, bins.warning, bins.area_note)
+    assert (full.incidents, full.outside_area, full.warning, full.area_note) == \
+        (bins.incidents, bins.outside_area, bins.warning, bins.area_note)
+    assert ("district boundaries" in full.area_note) == boundaries
 
 
 @pytest.mark.parametrize("resolution", [7, 8, 9])
