@@ -171,7 +171,8 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
     `keep` = (limit, floor, margin) writes only the addresses `_candidates` could keep: those whose
     score × floor is at least the `limit`-th best score × floor less `margin`. Its threshold is never
     below that (unreported licences only add values to rank), so the list is the same; and writing
-    the 442,000 scores of a national view cost more than computing them.
+    the 442,000 scores of a national view cost more than computing them. Licensed addresses are all
+    kept: `_unreported_sql` tells the licences with reports by them.
     """
     vs = settings.section("visits")
     ref = min(today, f.date_to)
@@ -241,7 +242,8 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
     ]
     if keep:
         limit, floor, margin = keep
-        sql += "WHERE score * ? >= (SELECT min(x) FROM (SELECT score * ? AS x FROM scored ORDER BY x DESC LIMIT ?)) - ?"
+        sql += ("WHERE licensed "
+                "OR score * ? >= (SELECT min(x) FROM (SELECT score * ? AS x FROM scored ORDER BY x DESC LIMIT ?)) - ?")
         params += [float(floor), float(floor), int(limit), float(margin)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_SCORES} AS {sql}", params)
 

@@ -83,3 +83,15 @@ def test_outcome_raises_are_allowed_for(demo_con, monkeypatch):  # noqa: F811
     for limit in (1, 10):
         pd.testing.assert_frame_equal(visits.visit_list(demo_con, f, TODAY, limit=limit, outcomes=outcomes),
                                       whole.head(limit).reset_index(drop=True), check_dtype=False)
+
+
+def test_licences_with_reports_are_never_counted_as_unreported_when_scores_are_pruned(demo_con):  # noqa: F811
+    """The scores table is cut to the addresses that could make the list, but the licences without reports
+    are still those of the whole view: a licence whose reports scored low is not 'unreported'."""
+    f = Filters(date_from=TODAY - dt.timedelta(days=364), date_to=TODAY)
+    visits._score_addresses(demo_con, f, TODAY)
+    whole = visits._unreported_status_counts(demo_con, f, TODAY)
+    visits._score_addresses(demo_con, f, TODAY, keep=(3, 1.0, 0.0))
+    kept = demo_con.execute(f"SELECT count(*) FROM {visits._SCORES} WHERE NOT licensed").fetchone()[0]
+    assert kept < 10, "the cut must bite for this test to mean anything"
+    assert visits._unreported_status_counts(demo_con, f, TODAY) == whole
