@@ -174,8 +174,8 @@ def unlicensed_ctes(con, f: Filters) -> tuple[str, list]:
 
 
 def unlicensed_text(addr_ids: str) -> str:
-    """SQL (a query, inside a `WITH` of `unlicensed_ctes`): the words a marker shows for the possible
-    unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, address (as last reported), postcode,
+    """SQL (a query, inside a `WITH` defining `rep`, as `report_addresses` does): the words a marker shows
+    for the possible unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, address (as last reported), postcode,
     source (the report sources, sorted, '; '-joined)."""
     return f"""
         SELECT ra.addr_id, {_marker_words('ra')}

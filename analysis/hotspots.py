@@ -58,8 +58,10 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
     resolution = int(resolution or cfg["aggregation"]["resolution"])
     # Without the trend, only the filter window is read, unless the study area is drawn from the cells
     # of every report the trend would read (no boundaries), as the map's is.
-    widen = trend or not study_area.has_districts(con)
-    g = _grouped(con, f, resolution, _counting_resolution(con, resolution, cfg["aggregation"]), cfg["trend"], widen)
+    districts = study_area.has_districts(con)
+    widen = trend or not districts
+    g = _grouped(con, f, resolution, _counting_resolution(districts, resolution, cfg["aggregation"]), cfg["trend"],
+                 widen)
     cells, note = study_area.study_area_cells(con, resolution, g["fine"], cfg["aggregation"]["hull_buffer_m"])
     cell_ints = np.array(hexes.to_ints(cells), dtype=np.uint64)   # ascending, like the sorted strings
     index = _positions(cell_ints, g["cell"])
@@ -80,10 +82,10 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
                          outside_area=int(g["n"][~inside & g["in_window"]].sum()), warning=warning)
 
 
-def _counting_resolution(con, resolution: int, aggregation: dict) -> int:
-    """The cells to count in: `resolution`'s own, or without boundaries finer ones (`hull_resolution`),
-    whose hull is the study area and hugs the reports more closely."""
-    if study_area.has_districts(con):
+def _counting_resolution(districts: bool, resolution: int, aggregation: dict) -> int:
+    """The cells to count in: `resolution`'s own, or without boundaries (`districts` false) finer ones
+    (`hull_resolution`), whose hull is the study area and hugs the reports more closely."""
+    if districts:
         return resolution
     return max(resolution, int(aggregation.get("hull_resolution", resolution)))
 

@@ -63,6 +63,5 @@ def forget_unused(con: duckdb.DuckDBPyConnection) -> int:
     id is again one of its remaining addresses' ids.
     """
     address_matches.rebuild(con)
-    gone = con.execute("SELECT count(*) FROM addresses a ANTI JOIN reports r ON r.addr_id = a.addr_id").fetchone()[0]
-    con.execute("DELETE FROM addresses WHERE addr_id NOT IN (SELECT addr_id FROM reports WHERE addr_id IS NOT NULL)")
-    return int(gone)
+    return int(con.execute("DELETE FROM addresses WHERE addr_id NOT IN "
+                           "(SELECT addr_id FROM reports WHERE addr_id IS NOT NULL)").fetchone()[0])

@@ -73,7 +73,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
     columns = list(range(width))
     spec = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width)) + "}"
     cells = ", ".join(f"nullif(trim(column{i}), '') AS c{i}" for i in columns)
-    cells_table = f"{table}_cells"
+    cells_table = cells_of(table)
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE {cells_table} AS
@@ -102,6 +102,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
         FROM {cells_table}
     """)
     return _drop_non_data(con, cells_table, columns)
+
+
+def cells_of(view: str) -> str:
+    """The table holding the cells behind the view `stage` makes (its name, for dropping it)."""
+    return f"{view}_cells"
 
 
 def _drop_non_data(con, table: str, columns: list[int]) -> tuple[int, int, int]:

@@ -33,7 +33,7 @@ class StagedFile:
     blank_rows: int = 0
     footer_rows: int = 0
     staged_columns: list[int] = field(default_factory=list)
-    read_by_duckdb: bool = False   # the fast path: `stage` is then a view over `stage_cells`
+    read_by_duckdb: bool = False   # the fast path: `stage` is then a view over its cells table
 
     def column(self, name: str) -> str:
         """SQL for one of our fields: its staged column, or NULL when the file lacks it."""
@@ -43,7 +43,7 @@ class StagedFile:
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Free the staged cells once nothing reads them (a big file's are most of a load's memory)."""
         if self.read_by_duckdb:
-            con.execute(f"DROP VIEW {STAGE}; DROP TABLE {STAGE}_cells")
+            con.execute(f"DROP VIEW {STAGE}; DROP TABLE {fast_csv.cells_of(STAGE)}")
         else:
             con.execute(f"DROP TABLE {STAGE}")
 
