@@ -31,6 +31,9 @@ def house_number(key_sql: str) -> str:
     return address_keys.house_number(key_sql)
 
 
+LICENCE_STATUSES = ("expired", "expiring", "current")     # every value `licence_status` gives
+
+
 def licence_status(alias: str, today: dt.date) -> tuple[str, list]:
     """SQL CASE giving 'expired', 'expiring' or 'current' on `today`; a licence without an expiry is current."""
     a = alias
@@ -62,6 +65,13 @@ def crowded_sql(bits: dict[str, int], alias: str = "ra") -> tuple[str, list]:
         mask |= 1 << bits[code] if code in bits else 0   # a code with no bit is on no report
     return (f"(coalesce({alias}.people_count, 0) >= ? OR ({alias}.indicator_bits & ?) <> 0)",
             [int(pu["min_people"]), mask])
+
+
+def codes_of_masks(masks: list[int] | None, code_of: dict[int, str]) -> list[str]:
+    """The indicator codes of a list of `reports.indicator_bits` masks, once per mask that has them;
+    `code_of` is `indicator_bits(con)` inverted (bit → code)."""
+    return [code_of[bit] for mask in masks or () if mask
+            for bit in range(mask.bit_length()) if mask >> bit & 1]
 
 
 _SLICE_BITS = 6     # severity_sql's lookup tables: 2**6 entries each

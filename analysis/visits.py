@@ -62,7 +62,8 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
             return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
         rows = _with_context(con, f, today, rows)
         rows["address_key"] = rows["group_key"]
-        holders = outcome_feedback.licence_holders(con) if outcomes is not None and not outcomes.empty else {}
+        holders = outcome_feedback.licence_holders(con, [*rows["licence_ref"], *outcomes["licence_ref"]]) \
+            if outcomes is not None and not outcomes.empty else {}
         rows = outcome_feedback.apply(rows, outcomes, holders, today)
         rows = rows.sort_values(["score", "last_report", "reports", "address"], ascending=[False, False, False, True],
                                 na_position="last").head(limit if limit else None).reset_index(drop=True)
@@ -97,14 +98,14 @@ _RANKED = "visit_ranked"            # temp: the candidates' descriptions; lists 
 
 
 def _with_lists(con, rows: pd.DataFrame) -> pd.DataFrame:
-    """The indicator codes and nationalities of the listed addresses (empty for unreported licences)."""
+    """The indicator codes reported in the view at each listed address, once per report (empty for
+    unreported licences)."""
     keys = [k for k in rows["group_key"] if isinstance(k, str)]
-    lists = con.execute(f"SELECT group_key, codes, nationalities FROM {_RANKED} WHERE group_key IN "
-                        f"(SELECT unnest(?::VARCHAR[]))", [keys]).df() if keys else pd.DataFrame(
-        {"group_key": [], "codes": [], "nationalities": []})
-    by_key = {k: (c, n) for k, c, n in zip(lists["group_key"], lists["codes"], lists["nationalities"])}
-    rows["codes"] = [by_key[k][0] if k in by_key else [] for k in rows["group_key"]]
-    rows["nationalities"] = [by_key[k][1] if k in by_key else [] for k in rows["group_key"]]
+    lists = con.execute(f"SELECT group_key, code_masks FROM {_RANKED} WHERE group_key IN "
+                        f"(SELECT unnest(?::VARCHAR[]))", [keys]).fetchall() if keys else []
+    code_of = {bit: code for code, bit in addresses.indicator_bits(con).items()}
+    by_key = {k: addresses.codes_of_masks(masks, code_of) for k, masks in lists}
+    rows["codes"] = [by_key.get(k, []) for k in rows["group_key"]]
     return rows
 
 
@@ -121,25 +122,93 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
     """
     include_unreported = settings.section("visits")["context"]["include_unreported_licences"]
     floor, most_added = _lowest_factor(outcomes), _most_added(outcomes, today)
-    _score_addresses(con, f, today, keep=(limit, floor, most_added) if limit else None)
-    scores = con.execute(f"SELECT score FROM {_SCORES}").fetchnumpy()
     bonus = settings.section("visits")["bonus"]
-    unreported = _unreported_status_counts(con, f, today) if include_unreported else {}
-    threshold = -np.inf
-    if limit:
-        kept = [np.asarray(scores["score"], dtype=float) * floor]
-        kept += [np.full(min(n, limit), _status_bonus(status, bonus) * floor) for status, n in unreported.items()]
-        every = np.concatenate(kept) if kept else np.array([])
-        if len(every) >= limit:
-            threshold = np.partition(every, len(every) - limit)[len(every) - limit] - most_added
-    _describe(con, f, today, float(threshold))
-    rows = con.execute(f"SELECT * EXCLUDE (codes, nationalities) FROM {_RANKED}").df()
-    statuses = [st for st in unreported if _status_bonus(st, bonus) >= threshold]
+    _score_addresses(con, f, today, keep=(limit, floor, most_added) if limit else None)
+    complete = [not limit]      # whether _SCORES names every licence with reports in the view
+
+    def every_licence_scored() -> None:
+        """The licences without reports are told from those with: cut scores do not name them all."""
+        if not complete[0]:
+            _score_addresses(con, f, today)
+            complete[0] = True
+
+    def unreported_counts() -> dict[str, int]:
+        if not include_unreported:
+            return {}
+        every_licence_scored()
+        return _unreported_status_counts(con, f, today)
+
+    sure, described = _sure_scores(con, f, today, limit, outcomes, floor, most_added)
+    threshold = _threshold(sure, limit, most_added, unreported_counts,
+                           [_status_bonus(st, bonus) * floor for st in addresses.LICENCE_STATUSES])
+    statuses = [st for st in addresses.LICENCE_STATUSES if include_unreported and _status_bonus(st, bonus) >= threshold]
     if statuses:    # none, when every unreported licence's bonus is below the list's threshold
+        every_licence_scored()
+    if threshold < described:
+        _describe(con, f, today, float(threshold))
+    rows = con.execute(f"SELECT * EXCLUDE (code_masks) FROM {_RANKED}").df()
+    if statuses:
         licensed = _unreported_licences(con, f, today, statuses)
         if not licensed.empty:
             rows = pd.concat([rows, licensed], ignore_index=True) if not rows.empty else licensed
     return rows
+
+
+def _sure_scores(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd.DataFrame | None,
+                 floor: float, margin: float) -> tuple[np.ndarray, float]:
+    """The least final score each address in _SCORES is sure of, and the lowest score already described
+    in _RANKED (inf if none).
+
+    Context only adds to a score, so an address is sure of its score × its outcome factor. That factor is
+    known only once the address is described (outcomes match by address, licence and key); until then it
+    is the lowest there is, `floor`. A single recorded "no concerns" visit makes `floor` 0.25, and a
+    threshold taken from scores × 0.25 let through tens of thousands of addresses to describe (a second
+    at national scale). So with outcomes, the addresses that could make the list if no more than one per
+    recorded visit were lowered are described first, and scored as `outcome_feedback.apply` will score
+    them (with no licence holders and no context: never more than they will get). That puts the
+    threshold back near the top, and usually above every address not yet described.
+    """
+    got = con.execute(f"SELECT group_id, score FROM {_SCORES}").fetchnumpy()
+    scores = np.asarray(got["score"], dtype=float)
+    if not limit or floor >= 1 or len(scores) <= limit:
+        return scores * floor, np.inf
+    first = min(len(scores), _first_described(limit, outcomes))
+    least = float(np.partition(scores, len(scores) - first)[len(scores) - first]) - margin
+    _describe(con, f, today, least)
+    top = con.execute(f"SELECT group_id, group_key AS address_key, address, postcode, lat, lon, licence_ref, score "
+                      f"FROM {_RANKED}").df()
+    exact = pd.Series(outcome_feedback.apply(top, outcomes, {}, today)["score"].to_numpy(dtype=float),
+                      index=top["group_id"].to_numpy())
+    sure = pd.Series(np.asarray(got["group_id"])).map(exact).to_numpy(dtype=float)
+    return np.where(np.isnan(sure), scores * floor, sure), least
+
+
+def _first_described(limit: int, outcomes: pd.DataFrame) -> int:
+    """How many of the best scores to describe before outcomes are known: a guess (one address lowered per
+    visit); when more were lowered, `_candidates` describes again."""
+    return limit + len(outcomes)
+
+
+def _threshold(kept: np.ndarray, limit: int | None, most_added: float, unreported_counts, bonuses: list[float]) -> float:
+    """The lowest score before context that could still make the top `limit`: the `limit`-th best final score
+    some address is sure of, less the most context and outcomes can add; -inf with no limit.
+
+    `kept` are what the scored addresses are sure of (`_sure_scores`); each unreported licence adds its status bonus
+    (`unreported_counts()`, status → count, and `bonuses`, the values they can take). Those are counted
+    only when they could matter: when the `limit`-th best value is at least every bonus, adding more
+    values no larger cannot move it. At national scale that skips joining the register to the reports.
+    """
+    if not limit:
+        return -np.inf
+    if len(kept) >= limit:
+        kth = np.partition(kept, len(kept) - limit)[len(kept) - limit]
+        if kth >= max(bonuses, default=0.0):
+            return float(kth - most_added)
+    bonus_of = dict(zip(addresses.LICENCE_STATUSES, bonuses))
+    every = np.concatenate([kept] + [np.full(min(n, limit), bonus_of[st]) for st, n in unreported_counts().items()])
+    if len(every) < limit:
+        return -np.inf
+    return float(np.partition(every, len(every) - limit)[len(every) - limit] - most_added)
 
 
 def _lowest_factor(outcomes: pd.DataFrame | None) -> float:
@@ -164,15 +233,19 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
     """Temp table _SCORES: one row per address with reports in the view (`group_id`, see
     analysis/addresses.py), with its score before context.
 
-    This pass reads every report in the view, so it must be lean: only fixed-width facts per report,
-    grouped on an integer, and the two licence facts a score needs taken from address_matches, not
-    the register. Everything else about an address is fetched for the few that can make the list.
+    This pass reads every report in the view, so it must be lean. Reports are summed per `addr_id`
+    first, on fixed-width facts only, with no join: at national scale 720,000 reports become 450,000
+    addresses. Only then are the addresses joined to `address_matches`, and a licence's addresses
+    merged into its group, with the two licence facts a score needs. What the reasons text says about
+    the reports (how many recent, how many graded 1-A or 1-B, the newest) is counted in `_describe`,
+    for the few addresses that can make the list.
 
     `keep` = (limit, floor, margin) writes only the addresses `_candidates` could keep: those whose
-    score × floor is at least the `limit`-th best score × floor less `margin`. Its threshold is never
-    below that (unreported licences only add values to rank), so the list is the same; and writing
-    the 442,000 scores of a national view cost more than computing them. Licensed addresses are all
-    kept: `_unreported_sql` tells the licences with reports by them.
+    score is at least the `limit`-th best score × floor less `margin` (the `limit` best are sure of
+    their score × floor; any other address gains at most `margin`). Its threshold is never below that (unreported licences only add values to rank), so the list is the same; and writing
+    the 442,000 scores of a national view cost more than computing them. A cut table no longer
+    names every licence with reports, which `_unreported_sql` needs: `_candidates` scores again,
+    uncut, on the rare views where licences without reports could make the list.
     """
     vs = settings.section("visits")
     ref = min(today, f.date_to)
@@ -184,35 +257,36 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
     every = f == addresses.scope(f)    # every report in scope is in view: no per-report test
     if every:
         view_sql, view_params = "TRUE", []
-    in_view, and_in_view = ("", "") if every else (" FILTER (WHERE in_view)", "in_view AND ")
+    in_view = "" if every else " FILTER (WHERE in_view)"
     status_sql, status_params = addresses.licence_status("g", today)
     crowded, crowded_params = addresses.crowded_sql(bits, "r")
     sql = f"""
     WITH rep AS (
-        SELECT coalesce(m.group_id, r.addr_id) AS group_id, m.group_id IS NOT NULL AS licensed,
-               m.licence_expiry, m.max_occupants, r.received_on, r.people_count,
-               ({view_sql}) AS in_view,
-               r.source_evaluation = 1 AND r.intelligence_assessment IN ('A', 'B') AS top,
+        SELECT r.addr_id, ({view_sql}) AS in_view, r.people_count,
                pow(0.5, greatest(date_diff('day', r.received_on, ?::DATE), 0) / ?)
                  * CASE r.source_evaluation WHEN 1 THEN ? WHEN 2 THEN ? WHEN 3 THEN ? ELSE ? END
                  * coalesce(nullif({severity}, 0), ?)
                  AS weight,
                {crowded} AS crowded
         FROM reports r
-        LEFT JOIN address_matches m ON r.addr_id = m.addr_id
         WHERE {scope_sql} AND r.addr_id IS NOT NULL
     ),
-    g AS (
-        SELECT group_id, bool_or(licensed) AS licensed,
-               any_value(licence_expiry) AS licence_expiry, any_value(max_occupants) AS max_occupants,
-               count(*){in_view} AS reports,
-               count(*) FILTER (WHERE {and_in_view}received_on >= ?) AS recent,
-               count(*) FILTER (WHERE {and_in_view}top) AS top_graded,
-               max(received_on){in_view} AS last_report,
-               sum(weight){in_view} AS report_score,
+    per_address AS (
+        SELECT addr_id, count(*){in_view} AS reports, sum(weight){in_view} AS report_score,
                max(people_count) AS max_people, bool_or(crowded) AS crowded
-        FROM rep GROUP BY group_id
-        HAVING count(*){in_view} > 0
+        FROM rep GROUP BY addr_id
+    ),
+    g AS (
+        SELECT a.addr_id AS group_id, false AS licensed, NULL::DATE AS licence_expiry,
+               NULL::INTEGER AS max_occupants, a.reports, a.report_score, a.max_people, a.crowded
+        FROM per_address a ANTI JOIN address_matches m ON a.addr_id = m.addr_id
+        WHERE a.reports > 0
+        UNION ALL
+        SELECT m.group_id, true, any_value(m.licence_expiry), any_value(m.max_occupants),
+               sum(a.reports)::BIGINT, sum(a.report_score), max(a.max_people), bool_or(a.crowded)
+        FROM per_address a JOIN address_matches m ON a.addr_id = m.addr_id
+        GROUP BY m.group_id
+        HAVING sum(a.reports) > 0
     ),
     s AS (
         SELECT g.*,
@@ -222,9 +296,9 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
         FROM g
     ),
     scored AS MATERIALIZED (
-        SELECT *, report_score + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
-                                             WHEN 'possible_unlicensed' THEN ? ELSE 0 END
-                               + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
+        SELECT *, coalesce(report_score, 0) + CASE status WHEN 'expired' THEN ? WHEN 'expiring' THEN ?
+                                                          WHEN 'possible_unlicensed' THEN ? ELSE 0 END
+                                            + CASE WHEN over_occupied THEN ? ELSE 0 END AS score
         FROM s
     )
     SELECT * FROM scored
@@ -235,16 +309,14 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
         float(gw["1"]), float(gw["2"]), float(gw["3"]), float(gw["ungraded"]),
         *severity_params, float(vs["no_indicator_severity"]), *crowded_params,
         *scope_params,
-        ref - dt.timedelta(days=int(vs["recent_days"]) - 1),
         *status_params,
         float(bonus["expired"]), float(bonus["expiring"]), float(bonus["possible_unlicensed"]),
         float(bonus["over_occupied"]),
     ]
     if keep:
         limit, floor, margin = keep
-        sql += ("WHERE licensed "
-                "OR score * ? >= (SELECT min(x) FROM (SELECT score * ? AS x FROM scored ORDER BY x DESC LIMIT ?)) - ?")
-        params += [float(floor), float(floor), int(limit), float(margin)]
+        sql += "WHERE score >= (SELECT min(x) FROM (SELECT score * ? AS x FROM scored ORDER BY x DESC LIMIT ?)) - ?"
+        params += [float(floor), int(limit), float(margin)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_SCORES} AS {sql}", params)
 
 
@@ -255,8 +327,10 @@ def _cell_sql(alias: str) -> str:
 
 def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
     """Temp table _RANKED: the addresses scoring at least `threshold`, described: address and postcode
-    (the licence's, else as last reported), district, best point and its cell, indicator codes and
-    nationalities in the view. Only their reports and licences are read again."""
+    (the licence's, else as last reported), district, best point and its cell, the indicators of each
+    report in the view (as `reports.indicator_bits` masks: the code lists cost three times as much to
+    read), and the counts the reasons text gives (recent, graded 1-A or 1-B, the newest report). Only
+    their reports and licences are read again."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {_CANDIDATE_IDS} AS
         SELECT group_id AS addr_id FROM {_SCORES} WHERE score >= ? AND NOT licensed
@@ -275,8 +349,11 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
                arg_min_null(postcode, {addresses.newest_first('rm', 'NOT in_view')}) AS report_postcode,
                {addresses.best_position('rm', cell)} AS report_pos,
                mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
-               flatten(list(coalesce(indicators, [])) FILTER (WHERE in_view)) AS codes,
-               flatten(list(coalesce(nationalities, [])) FILTER (WHERE in_view)) AS nationalities
+               list(indicator_bits) FILTER (WHERE in_view) AS code_masks,
+               count(*) FILTER (WHERE in_view AND received_on >= ?) AS recent,
+               count(*) FILTER (WHERE in_view AND source_evaluation = 1 AND intelligence_assessment IN ('A', 'B'))
+                 AS top_graded,
+               max(received_on) FILTER (WHERE in_view) AS last_report
         FROM rep_matched rm WHERE group_id IN (SELECT group_id FROM {_SCORES} WHERE score >= ?)
         GROUP BY group_id
     ),
@@ -287,24 +364,26 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
                CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN {_cell_sql("h")} END AS cell
         FROM d JOIN hmo_licences h ON h.source = d.licence_source AND h.licence_ref = d.licence_ref
     )
-    SELECT d.group_key, coalesce(lic.address, d.report_address) AS address,
+    SELECT d.group_id, d.group_key, coalesce(lic.address, d.report_address) AS address,
            coalesce(lic.postcode, d.report_postcode) AS postcode,
            coalesce(lic.district_code, d.report_district) AS district_code,
            coalesce(lic.lat, d.report_pos.lat) AS lat, coalesce(lic.lon, d.report_pos.lon) AS lon,
            {"CASE WHEN lic.lat IS NOT NULL THEN lic.cell ELSE d.report_pos.cell END" if cell
             else "NULL::UBIGINT"} AS _cell,
-           s.reports, s.recent, s.top_graded, s.last_report, s.status AS licence_status, s.over_occupied,
-           s.max_people, s.max_occupants, s.licence_expiry, d.licence_ref, d.codes, d.nationalities, s.score
+           s.reports, d.recent, d.top_graded, d.last_report, s.status AS licence_status, s.over_occupied,
+           s.max_people, s.max_occupants, s.licence_expiry, d.licence_ref, d.code_masks, s.score
     FROM {_SCORES} s JOIN d USING (group_id) LEFT JOIN lic USING (group_id)
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*params, threshold])
+    recent_from = min(today, f.date_to) - dt.timedelta(days=int(settings.section("visits")["recent_days"]) - 1)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*params, recent_from, threshold])
 
 
 def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
     """Languages from nationalities in reports and cases in each address's H3 cell and its neighbours.
 
     Counted per cell in DuckDB (only the cells around the listed addresses), then summed over each
-    address's disk. An address with no usable point falls back to its own reports' nationalities.
+    address's disk. An address with no usable point, or none around it, falls back to its own reports'
+    nationalities.
     """
     vs = settings.section("visits")
     res, ring = int(vs["language_resolution"]), int(vs["language_ring"])
@@ -331,16 +410,39 @@ def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
         """, [hexes.to_ints(wanted), *rparams, *cparams]).fetchall()
         for cell_int, nat, n in got:
             per_cell.setdefault(format(int(cell_int), "x"), Counter())[nat] += int(n)
-    out = []
-    for centre, own in zip(centres, rows["nationalities"]):
+    around = []
+    for centre in centres:
         counts: Counter = Counter()
-        if centre:
-            for cell in disks[centre]:
-                counts.update(per_cell.get(cell, {}))
-        if not counts:
-            counts.update(list(own) if own is not None else [])
+        for cell in disks[centre] if centre else ():
+            counts.update(per_cell.get(cell, {}))
+        around.append(counts)
+    alone = [g for g, counts in zip(rows["group_id"], around) if not counts and pd.notna(g)]
+    own = _own_nationalities(con, f, [int(g) for g in alone]) if alone else {}
+    out = []
+    for group_id, counts in zip(rows["group_id"], around):
+        if not counts and pd.notna(group_id):
+            counts.update(own.get(int(group_id), []))
         out.append(settings.join_languages(counts))
     return out
+
+
+def _own_nationalities(con, f: Filters, group_ids: list[int]) -> dict[int, list[str]]:
+    """The nationalities in each group's reports in the view, once per report (`group_id`, see
+    analysis/addresses.py: a licence's group holds every address matched to it)."""
+    where, params = reports_where(f, "r")
+    got = con.execute(f"""
+        WITH ids AS (SELECT unnest(?::BIGINT[]) AS group_id),
+        members AS (
+            SELECT group_id AS addr_id, group_id FROM ids
+            UNION
+            SELECT m.addr_id, m.group_id FROM address_matches m SEMI JOIN ids ON m.group_id = ids.group_id
+        )
+        SELECT mb.group_id, flatten(list(coalesce(r.nationalities, []))) FROM reports r
+        JOIN members mb ON r.addr_id = mb.addr_id
+        WHERE {where}
+        GROUP BY mb.group_id
+    """, [group_ids, *params]).fetchall()
+    return {int(g): list(n) for g, n in got}
 
 
 def _reasons(r, f: Filters, today: dt.date) -> str:
@@ -427,6 +529,7 @@ def _unreported_licences(con, f: Filters, today: dt.date, statuses: list[str]) -
         "licence_expiry": pd.to_datetime(licences["licence_expiry"]),
         "licence_ref": licences["licence_ref"],
         "group_key": "L|" + licences["source"].astype(str) + "|" + licences["licence_ref"].astype(str),
+        "group_id": np.nan,     # no reports in the view to take nationalities from
         "score": licences["status"].map(lambda st: _status_bonus(st, bonus)).astype(float),
     })
 

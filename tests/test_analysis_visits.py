@@ -120,3 +120,20 @@ def test_demo_cluster_is_near_the_top(demo_con):
     assert not wisbech.empty and wisbech["rank"].iloc[0] <= 3
     assert wisbech["languages"].iloc[0].startswith("Lithuanian")
     assert (v["district"] != settings.UNKNOWN_DISTRICT).sum() > 90
+
+
+def test_an_address_with_no_usable_point_takes_languages_from_its_own_reports(tmp_path):
+    """No point, so no cells around it: its own reports' nationalities (in the view) say what to bring."""
+    reports = f"""Report Ref,Date Received,Address,Postcode,Indicators,Nationalities,People Seen,Grading
+X1,{day(-3)},"7 Nowhere Row, Wisbech",ZZ9 9ZZ,people collected by van early morning,Romanian,9,1-A-P
+X2,{day(-4)},"7 Nowhere Row, Wisbech",ZZ9 9ZZ,mattresses on floors,Romanian; Lithuanian,9,1-A-P
+X3,{day(-200)},"7 Nowhere Row, Wisbech",ZZ9 9ZZ,mattresses on floors,Polish,9,1-A-P
+"""
+    con = connect(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports}))
+    try:
+        row = visit_list(con, F90, TODAY).set_index("address").loc["7 Nowhere Row, Wisbech"]
+    finally:
+        con.close()
+    assert pd.isna(row["lat"]) and row["reports"] == 2
+    assert row["languages"] == "Romanian, Lithuanian, Russian"     # not Polish: that report is out of the view
+    assert row["indicators"] == ["mattresses", "van_pickups"]

@@ -9,6 +9,7 @@ import pytest
 
 from analysis import outcome_feedback, settings
 from operations import vocabulary
+from tests.analysis_fixtures import demo_con, demo_db  # noqa: F401
 
 TODAY = dt.date(2026, 11, 28)
 CFG = settings.section("visits")["outcomes"]
@@ -96,3 +97,13 @@ def test_every_outcome_in_the_vocabulary_has_a_known_effect():
     assert vocabulary.outcome_aliases()["nfa"] == "no_concerns"
     assert vocabulary.address_norm("14, Mill Lane, WISBECH, PE13 1AB") == "14 MILL LANE WISBECH"
     assert vocabulary.postcode_norm("pe131ab") == "PE13 1AB" and vocabulary.postcode_norm("PE13") is None
+
+
+def test_licence_holders_are_read_only_for_the_licences_asked_about(demo_con):  # noqa: F811
+    held = demo_con.execute("SELECT licence_ref, licence_holder FROM hmo_licences WHERE licence_holder IS NOT NULL "
+                            "ORDER BY licence_ref LIMIT 2").fetchall()
+    assert len(held) == 2
+    (ref, holder), (other, _) = held
+    got = outcome_feedback.licence_holders(demo_con, [ref, None, "NO-SUCH-LICENCE"])
+    assert got == {ref: vocabulary.address_norm(holder)} and other not in got
+    assert outcome_feedback.licence_holders(demo_con, []) == {}

@@ -85,13 +85,84 @@ def test_outcome_raises_are_allowed_for(demo_con, monkeypatch):  # noqa: F811
                                       whole.head(limit).reset_index(drop=True), check_dtype=False)
 
 
-def test_licences_with_reports_are_never_counted_as_unreported_when_scores_are_pruned(demo_con):  # noqa: F811
-    """The scores table is cut to the addresses that could make the list, but the licences without reports
-    are still those of the whole view: a licence whose reports scored low is not 'unreported'."""
+def test_licences_with_reports_are_never_listed_as_unreported_when_scores_are_cut(demo_con, monkeypatch):  # noqa: F811
+    """The cut scores table names only some licences with reports. When licences without reports could make
+    the list (here an expired licence outranks nearly everything), they must still be told from the whole
+    view: a licence whose reports scored low is not 'unreported'."""
+    from analysis import settings
+
+    monkeypatch.setitem(settings.section("visits")["bonus"], "expired", 60.0)
     f = Filters(date_from=TODAY - dt.timedelta(days=364), date_to=TODAY)
-    visits._score_addresses(demo_con, f, TODAY)
-    whole = visits._unreported_status_counts(demo_con, f, TODAY)
-    visits._score_addresses(demo_con, f, TODAY, keep=(3, 1.0, 0.0))
-    kept = demo_con.execute(f"SELECT count(*) FROM {visits._SCORES} WHERE NOT licensed").fetchone()[0]
-    assert kept < 10, "the cut must bite for this test to mean anything"
-    assert visits._unreported_status_counts(demo_con, f, TODAY) == whole
+    whole = visits.visit_list(demo_con, f, TODAY, limit=None)
+    assert (whole.head(25)["reports"] == 0).any() and (whole.head(25)["reports"] > 0).any()
+    for limit in (5, 25):
+        pd.testing.assert_frame_equal(visits.visit_list(demo_con, f, TODAY, limit=limit),
+                                      whole.head(limit).reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_threshold_counts_unreported_licences_only_when_they_could_move_it(seed):
+    """Skipping the count of licences without reports must give the threshold that counting them gives."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    kept = rng.choice([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0], size=int(rng.integers(0, 12)))
+    limit = int(rng.integers(1, 10))
+    bonuses = [4.0, 2.0, 0.0]
+    counts = dict(zip(("expired", "expiring", "current"), (int(n) for n in rng.integers(0, 6, size=3))))
+    asked = []
+
+    def unreported_counts():
+        asked.append(True)
+        return counts
+
+    every = np.concatenate([kept] + [np.full(min(n, limit), b) for b, n in zip(bonuses, counts.values())])
+    expected = np.sort(every)[::-1][limit - 1] - 1.5 if len(every) >= limit else -np.inf
+    assert visits._threshold(kept, limit, 1.5, unreported_counts, bonuses) == expected
+    if len(kept) >= limit and np.sort(kept)[::-1][limit - 1] >= max(bonuses):
+        assert not asked, "the count was not needed"
+
+
+def test_a_no_concerns_visit_at_the_top_address_lets_the_next_one_up(demo_con, monkeypatch):  # noqa: F811
+    """The cut keeps every address whose own score could beat the guaranteed scores × the no-concerns factor:
+    with no bonus to add, the top address visited with no concerns falls below the second, which must be
+    there to take its place."""
+    from analysis import settings
+
+    for key in ("hotspot_99", "hotspot_95", "hotspot_90", "max_cases_bonus"):
+        monkeypatch.setitem(settings.section("visits")["bonus"], key, 0.0)
+    f = CASES["a year"]
+    every = visits.visit_list(demo_con, f, TODAY, limit=None)
+    top = every.iloc[0]
+    outcomes = pd.DataFrame([{"id": 1, "visited_on": TODAY - dt.timedelta(days=3), "address_key": top["address_key"],
+                              "address": top["address"], "postcode": top["postcode"], "lat": top["lat"],
+                              "lon": top["lon"], "licence_ref": top["licence_ref"], "outcome": "no_concerns",
+                              "potential_victims": 0}])
+    whole = visits.visit_list(demo_con, f, TODAY, limit=None, outcomes=outcomes)
+    assert whole.iloc[0]["address_key"] != top["address_key"]
+    for limit in (1, 3):
+        pd.testing.assert_frame_equal(visits.visit_list(demo_con, f, TODAY, limit=limit, outcomes=outcomes),
+                                      whole.head(limit).reset_index(drop=True), check_dtype=False)
+
+
+def test_when_outcomes_lower_more_addresses_than_guessed_the_rest_are_described_too(demo_con, monkeypatch):  # noqa: F811
+    """`_first_described` guesses how many addresses to describe before outcomes are applied; a guess too
+    small must cost a second pass, never an address."""
+    described = []
+    real = visits._describe
+
+    def spy(con, f, today, threshold):
+        described.append(threshold)
+        real(con, f, today, threshold)
+
+    f = CASES["a year"]
+    every = visits.visit_list(demo_con, f, TODAY, limit=None)
+    outcomes = _outcomes(every)
+    whole = visits.visit_list(demo_con, f, TODAY, limit=None, outcomes=outcomes)
+    monkeypatch.setattr(visits, "_describe", spy)
+    monkeypatch.setattr(visits, "_first_described", lambda limit, outcomes: 1)
+    for limit in (1, 5):
+        described.clear()
+        pd.testing.assert_frame_equal(visits.visit_list(demo_con, f, TODAY, limit=limit, outcomes=outcomes),
+                                      whole.head(limit).reset_index(drop=True), check_dtype=False)
+        assert len(described) == 2 and described[1] < described[0]
