@@ -62,7 +62,7 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
     districts = study_area.has_districts(con)
     widen = trend or not districts
     g = _grouped(con, f, resolution, _counting_resolution(districts, resolution, cfg["aggregation"]), cfg["trend"],
-                 widen)
+                 widen, periods=trend)
     cells, note = study_area.study_area_cells(con, resolution, g["fine"], cfg["aggregation"]["hull_buffer_m"])
     cell_ints, centres = _ints_and_centres(cells)
     index = _positions(cell_ints, g["cell"])
@@ -108,23 +108,27 @@ def _counting_resolution(districts: bool, resolution: int, aggregation: dict) ->
     return max(resolution, int(aggregation.get("hull_resolution", resolution)))
 
 
-def _grouped(con, f: Filters, resolution: int, fine: int, trend: dict, widen: bool = True) -> dict[str, np.ndarray]:
+def _grouped(con, f: Filters, resolution: int, fine: int, trend: dict, widen: bool = True,
+             periods: bool = True) -> dict[str, np.ndarray]:
     """One row per (cell, trend period, in the filter window) over the filters widened to the trend's
     periods (unless not `widen`): the trend counts and the window's counts from one scan. Also per
     cell at resolution `fine` (`fine`, for the study area's hull; the same as `cell` when `fine` is
     `resolution`). `period` counts from the oldest (0) to the final period; dates are day
-    differences, which DuckDB computes faster than `date_diff`."""
+    differences, which DuckDB computes faster than `date_diff`. Without `periods` (no trend wanted)
+    `period` is not counted (all the final period), and there are several times fewer groups."""
     trend_filters = _trend_window(f, trend)
     wide = replace(f, date_from=min(f.date_from, trend_filters.date_from)) if widen else f
     where, params = reports_where(wide, "r")
     cell = hexes.cell_sql(con, resolution, "r")
     fine_cell = hexes.cell_sql(con, fine, "r") if fine != resolution else "NULL::UBIGINT"
+    back, back_params = ("(?::DATE - r.received_on) // ?", [f.date_to, int(trend["period_days"])]) if periods \
+        else ("0", [])
     got = con.execute(f"""
-        SELECT {cell} AS cell, {fine_cell} AS fine, (?::DATE - r.received_on) // ? AS back,
+        SELECT {cell} AS cell, {fine_cell} AS fine, {back} AS back,
                r.received_on >= ?::DATE AS in_window, count(*) AS n
         FROM reports r WHERE {where} AND r.lat IS NOT NULL AND r.location_flag IS NULL
         GROUP BY ALL
-    """, [f.date_to, int(trend["period_days"]), f.date_from, *params]).fetchnumpy()
+    """, [*back_params, f.date_from, *params]).fetchnumpy()
     cells = np.asarray(got["cell"], dtype=np.uint64)
     return {"cell": cells, "fine": np.asarray(got["fine"], dtype=np.uint64) if fine != resolution else cells,
             "period": trend["periods"] - 1 - np.asarray(got["back"], dtype=np.int64),
