@@ -141,7 +141,8 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
     sure, described = _sure_scores(con, f, today, limit, outcomes, floor, most_added)
     threshold = _threshold(sure, limit, most_added, unreported_counts,
                            [_status_bonus(st, bonus) * floor for st in addresses.LICENCE_STATUSES])
-    statuses = [st for st in addresses.LICENCE_STATUSES if include_unreported and _status_bonus(st, bonus) >= threshold]
+    statuses = [st for st in addresses.LICENCE_STATUSES
+                if include_unreported and _status_bonus(st, bonus) >= threshold]
     if statuses:    # none, when every unreported licence's bonus is below the list's threshold
         every_licence_scored()
     if threshold < described:
@@ -189,14 +190,16 @@ def _first_described(limit: int, outcomes: pd.DataFrame) -> int:
     return limit + len(outcomes)
 
 
-def _threshold(kept: np.ndarray, limit: int | None, most_added: float, unreported_counts, bonuses: list[float]) -> float:
+def _threshold(kept: np.ndarray, limit: int | None, most_added: float, unreported_counts,
+               bonuses: list[float]) -> float:
     """The lowest score before context that could still make the top `limit`: the `limit`-th best final score
     some address is sure of, less the most context and outcomes can add; -inf with no limit.
 
-    `kept` are what the scored addresses are sure of (`_sure_scores`); each unreported licence adds its status bonus
-    (`unreported_counts()`, status → count, and `bonuses`, the values they can take). Those are counted
-    only when they could matter: when the `limit`-th best value is at least every bonus, adding more
-    values no larger cannot move it. At national scale that skips joining the register to the reports.
+    `kept` are what the scored addresses are sure of (`_sure_scores`); each unreported licence adds its
+    status bonus (`unreported_counts()`, status → count, and `bonuses`, the values they can take).
+    Those are counted only when they could matter: when the `limit`-th best value is at least every
+    bonus, adding more values no larger cannot move it. At national scale that skips joining the
+    register to the reports.
     """
     if not limit:
         return -np.inf
@@ -242,10 +245,11 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
 
     `keep` = (limit, floor, margin) writes only the addresses `_candidates` could keep: those whose
     score is at least the `limit`-th best score × floor less `margin` (the `limit` best are sure of
-    their score × floor; any other address gains at most `margin`). Its threshold is never below that (unreported licences only add values to rank), so the list is the same; and writing
-    the 442,000 scores of a national view cost more than computing them. A cut table no longer
-    names every licence with reports, which `_unreported_sql` needs: `_candidates` scores again,
-    uncut, on the rare views where licences without reports could make the list.
+    their score × floor; any other address gains at most `margin`). Its threshold is never below
+    that (unreported licences only add values to rank), so the list is the same; and writing the
+    442,000 scores of a national view cost more than computing them. A cut table no longer names
+    every licence with reports, which `_unreported_sql` needs: `_candidates` scores again, uncut, on
+    the rare views where licences without reports could make the list.
     """
     vs = settings.section("visits")
     ref = min(today, f.date_to)

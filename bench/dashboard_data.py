@@ -51,7 +51,8 @@ def _rows(frames: dict) -> list:
 
 
 def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: int = 1) -> Section:
-    from dashboard.connection import READER_CONFIG, _open_instance
+    from dashboard import heap
+    from dashboard.connection import READER_CONFIG, _open_instance, query_modules
 
     sec = Section()
     data = {}
@@ -61,6 +62,7 @@ def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: in
         _open_instance(str(db)).close()
         opens.add(time.perf_counter() - start)
     shared = _open_instance(str(db))
+    heap.freeze_startup_heap(query_modules())      # as dashboard/app.py does at start-up
     for case, f in filter_cases(today).items():
         per_query = {name: Runs() for name in queries(today)}
         map_total, visit_total = Runs(), Runs()
@@ -102,6 +104,7 @@ def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: in
     data["open"] = opens.values
     sec.notes.append(f"Dashboard data: {warmup} untimed warm-up pass per filter case, then {runs} timed passes; "
                      "every query runs on a cursor of one shared read-only connection, as the dashboard now does; "
-                     "no Streamlit cache.")
+                     "no Streamlit cache; the start-up heap frozen out of Python's cycle collector, as the "
+                     "dashboard does (dashboard/heap.py).")
     sec.data[f"dashboard_{scale}"] = data
     return sec

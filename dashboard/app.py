@@ -19,7 +19,7 @@ if str(_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, connection, map_render, prefetch, state, ui  # noqa: E402
+from dashboard import auth, connection, heap, map_render, prefetch, state, ui  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 log = logging.getLogger("hotspots.dashboard")
@@ -39,6 +39,7 @@ def filter_options(info: connection.WarehouseInfo) -> state.Options:
 
 
 st.set_page_config(page_title="Hotspots", page_icon="🗺️", layout="wide")
+heap.freeze_startup_heap(connection.query_modules())      # once per process: see dashboard/heap.py
 try:
     map_render.ensure_vendor_assets()
 except OSError:  # read-only install: the map page says its assets are missing

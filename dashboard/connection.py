@@ -79,6 +79,11 @@ KNOWN_TABLES = ("meta", "loads", "rejects", "reports", "cases", "hmo_licences", 
                 "boundaries", "postcodes")
 
 
+def query_modules() -> list[str]:
+    """The modules the pages' queries live in (QUERIES), for importing them once at start-up."""
+    return sorted({module for module, _ in QUERIES.values()})
+
+
 class NotReady(Exception):
     """A query the analysis package does not provide (yet)."""
 
