@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log = say
 
-    from bench import browser, dashboard_data, etl_speed, gistar, map_bytes
+    from bench import browser, dashboard_data, etl_speed, gistar, host_speed, map_bytes
 
     info = machine()
     log("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
@@ -251,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     log(f"ETL throughput: {etl_rows:,} rows, {runs} run(s)")
     sec = attempt("ETL throughput", etl_speed.measure, work / "etl", etl_rows, runs, today, log)
     sections += [sec] if sec else []
+    log("host speed, before the dashboard data")
+    sec = attempt("host speed", host_speed.measure, "before the dashboard data", 1 if quick else 5)
+    sections += [sec] if sec else []
     if big in dbs:
         log(f"dashboard data at {big} scale, {dash_runs} run(s) per query")
         sec = attempt("dashboard data", dashboard_data.measure, dbs[big], big, dash_runs, today, log)
@@ -267,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     sec = attempt("Gi*", gistar.measure, rings, max(runs, 1 if quick else 5), log)
     sections += [sec] if sec else []
 
-    order = ["0.", "1.", "2.", "3.", "4.", "5."]
+    log("host speed, at the end")
+    sec = attempt("host speed", host_speed.measure, "at the end", 1 if quick else 5)
+    sections += [sec] if sec else []
+
+    order = ["0.", "1.", "2.", "3.", "4.", "5.", "6."]
     result = merge(sections)
     result.rows.sort(key=lambda r: next(i for i, p in enumerate(order) if r.section.startswith(p)))
     result.notes += failures
