@@ -20,7 +20,8 @@ def test_quick_bench_produces_the_table(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = report.read_text()
     assert "| # | Measurement | Scale | Median | Min – max | p95 | Runs | Target | Met |" in text
-    for section in ("0. Build", "1. ETL", "2. Dashboard data", "3. Map payload", "4. Gi*", "5. Memory", "6. Host speed"):
+    for section in ("0. Build", "1. ETL", "2. Dashboard data", "3. Map payload", "4. Gi*", "5. Memory",
+                    "6. Host speed"):
         assert f"| {section} |" in text, section
     if os.path.exists("/usr/bin/chromium"):
         assert "| 3. Map page in Chromium |" in text
