@@ -112,8 +112,18 @@ def best_position(alias: str = "ra", cell: str | None = None) -> str:
     and `cell`, the point's H3 cell column, when named)."""
     a = alias
     extra = f", cell := {a}.{cell}" if cell else ""
-    return (f"arg_min_null(struct_pack(lat := {a}.lat, lon := {a}.lon{extra}), "
-            f"{newest_first(a, POSITION_RANK.format(a=a))}) "
+    return _best(a, f"struct_pack(lat := {a}.lat, lon := {a}.lon{extra})")
+
+
+def best_cell(alias: str, cell: str) -> str:
+    """SQL aggregate: the `cell` column of the point `best_position` picks (NULL when none is usable).
+    A cell alone is a smaller state to keep per group than the whole point: counting the map's possible
+    unlicensed HMOs per area needs only that."""
+    return _best(alias, f"{alias}.{cell}")
+
+
+def _best(a: str, value: str) -> str:
+    return (f"arg_min_null({value}, {newest_first(a, POSITION_RANK.format(a=a))}) "
             f"FILTER (WHERE {a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL)")
 
 
@@ -184,11 +194,11 @@ def unlicensed_ctes(con, f: Filters) -> tuple[str, list]:
 
 
 def unlicensed_text(addr_ids: str) -> str:
-    """SQL (a query, inside a `WITH` defining `rep`, as `report_addresses` does): the words a marker shows
-    for the possible unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, address (as last reported), postcode,
-    source (the report sources, sorted, '; '-joined)."""
+    """SQL (a query, inside a `WITH` defining `rep`, as `report_addresses` does): what a marker shows for
+    the possible unlicensed HMOs whose ids the query `addr_ids` gives: addr_id, address (as last
+    reported), postcode, source (the report sources, sorted, '; '-joined) and pos (`best_position`)."""
     return f"""
-        SELECT ra.addr_id, {_marker_words('ra')}
+        SELECT ra.addr_id, {_marker_words('ra')}, {best_position('ra')} AS pos
         FROM rep ra WHERE ra.addr_id IN ({addr_ids})
         GROUP BY ra.addr_id"""
 

@@ -165,7 +165,7 @@ def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> Mark
         counts = con.execute(f"""
             SELECT status, cell, count(*) AS markers FROM {licences} GROUP BY ALL
             UNION ALL
-            SELECT 'possible_unlicensed', pos.cell, count(*) FROM {_UNLICENSED_BRIEF} GROUP BY ALL
+            SELECT 'possible_unlicensed', cell, count(*) FROM {_UNLICENSED_BRIEF} GROUP BY ALL
         """, licence_params).df()
         take = _drawn_per_status(counts.groupby("status")["markers"].sum(), limit)
         frames = [_unlicensed_markers(con, f, n) if status == "possible_unlicensed"
@@ -200,18 +200,19 @@ def _drawn_per_status(totals: pd.Series, limit: int) -> dict[str, int]:
 
 
 def _brief_unlicensed(con, f: Filters) -> None:
-    """Temp table of the possible unlicensed HMOs with a usable point: addr_id, last_report, pos (lat, lon,
-    cell at REST_RESOLUTION). Made once: counting and drawing both read it."""
+    """Temp table of the possible unlicensed HMOs with a usable point: addr_id, last_report, cell (the best
+    point's, at REST_RESOLUTION). Made once: counting and drawing both read it. The point itself is
+    found only for those drawn (`addresses.unlicensed_text`), with the same choice of report."""
     ctes, params = addresses.unlicensed_ctes(con, f)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {_UNLICENSED_BRIEF} AS
         WITH {ctes}
         SELECT * FROM (
             SELECT ra.addr_id, max(ra.received_on) AS last_report,
-                   {addresses.best_position('ra', f'h3_{REST_RESOLUTION}')} AS pos
+                   {addresses.best_cell('ra', f'h3_{REST_RESOLUTION}')} AS cell
             FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
             GROUP BY ra.addr_id
-        ) WHERE pos IS NOT NULL
+        ) WHERE cell IS NOT NULL
     """, params)
 
 
@@ -222,9 +223,9 @@ def _unlicensed_markers(con, f: Filters, n: int) -> pd.DataFrame:
         WITH {cte},
         drawn AS (SELECT * FROM {_UNLICENSED_BRIEF} b ORDER BY {UNLICENSED_ORDER.format(a="b")} LIMIT ?),
         words AS ({addresses.unlicensed_text("SELECT addr_id FROM drawn")})
-        SELECT NULL::VARCHAR AS licence_ref, w.address, w.postcode, d.pos.lat AS lat, d.pos.lon AS lon,
+        SELECT NULL::VARCHAR AS licence_ref, w.address, w.postcode, w.pos.lat AS lat, w.pos.lon AS lon,
                'possible_unlicensed' AS status, NULL::DATE AS licence_expiry, NULL::INTEGER AS max_occupants,
-               w.source, d.pos.cell AS cell
+               w.source, d.cell
         FROM drawn d LEFT JOIN words w ON w.addr_id = d.addr_id
         ORDER BY {UNLICENSED_ORDER.format(a="d")}
     """, [*params, int(n)]).df()
