@@ -45,7 +45,8 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
     where, params = reports_where(replace(f, date_from=first, date_to=f.date_to), "r")
     placed = f"{where} AND r.lat IS NOT NULL AND r.location_flag IS NULL"
     cell = hexes.cell_sql(con, resolution, "r")
-    fine = hexes.cell_sql(con, hotspots._counting_resolution(study_area.has_districts(con), resolution, cfg["aggregation"]), "r")
+    fine = hexes.cell_sql(con, hotspots._counting_resolution(study_area.has_districts(con), resolution,
+                                                             cfg["aggregation"]), "r")
     # Distinct points per month with their cell and count: enough for the counts and the kernel density alike;
     # their cells at the finer resolution draw the study area as hotspots.compute does.
     pts = con.execute(f"""

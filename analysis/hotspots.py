@@ -7,7 +7,6 @@ cells with no reports are part of the area too, because Gi* needs them. The kern
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -64,7 +63,7 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
     g = _grouped(con, f, resolution, _counting_resolution(districts, resolution, cfg["aggregation"]), cfg["trend"],
                  widen, periods=trend)
     cells, note = study_area.study_area_cells(con, resolution, g["fine"], cfg["aggregation"]["hull_buffer_m"])
-    cell_ints, centres = _ints_and_centres(cells)
+    cell_ints, centres = study_area.ints_and_centres(cells)
     index = _positions(cell_ints, g["cell"])
     inside = index >= 0
     window = inside & g["in_window"]
@@ -80,24 +79,6 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
                f"unreliable. Treat the map as a list of places, not a pattern.") if incidents < minimum else None
     return HotspotResult(cells=table[COLUMNS], resolution=resolution, area_note=note, incidents=incidents,
                          outside_area=int(g["n"][~inside & g["in_window"]].sum()), warning=warning)
-
-
-_CENTRES: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}   # study area → its cells' ints and centres; small
-
-
-def _ints_and_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The study area's cells as UBIGINTs (ascending, like the sorted strings) and their centres (lat, lon).
-
-    One h3 call per cell, in Python: 20 ms for a national area, on every map and visit list. The area is
-    the same from one query to the next (study_area remembers it), so the answer is kept by its cells."""
-    key = hashlib.blake2b("\n".join(cells).encode(), digest_size=16).digest()
-    if key not in _CENTRES:
-        if len(_CENTRES) >= 16:
-            _CENTRES.clear()
-        ints = np.array(hexes.to_ints(cells), dtype=np.uint64)
-        _CENTRES[key] = ints, np.array([_cell_latlng(int(c)) for c in ints], dtype=float).reshape(-1, 2)
-    ints, centres = _CENTRES[key]
-    return ints.copy(), centres.copy()
 
 
 def _counting_resolution(districts: bool, resolution: int, aggregation: dict) -> int:

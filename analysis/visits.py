@@ -124,13 +124,14 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
     floor, most_added = _lowest_factor(outcomes), _most_added(outcomes, today)
     bonus = settings.section("visits")["bonus"]
     _score_addresses(con, f, today, keep=(limit, floor, most_added) if limit else None)
-    complete = [not limit]      # whether _SCORES names every licence with reports in the view
+    complete = not limit        # whether _SCORES names every licence with reports in the view
 
     def every_licence_scored() -> None:
         """The licences without reports are told from those with: cut scores do not name them all."""
-        if not complete[0]:
+        nonlocal complete
+        if not complete:
             _score_addresses(con, f, today)
-            complete[0] = True
+            complete = True
 
     def unreported_counts() -> dict[str, int]:
         if not include_unreported:
