@@ -86,6 +86,8 @@ def fingerprint(db: Path) -> dict[str, tuple[int, int]]:
         assert con.execute("SELECT count(*) FROM hmo_licence_history WHERE ended_load_id NOT IN "
                            "(SELECT load_id FROM loads)").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM hmo_licences").fetchone()[0] <= out["hmo_licence_history"][0]
+        assert con.execute("SELECT count(*) - count(DISTINCT (source, report_ref)) FROM reports").fetchone()[0] == 0, \
+            "a report reference stored twice (reports have no primary key: the loader keeps them unique)"
         return out
     finally:
         con.close()

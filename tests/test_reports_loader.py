@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from etl.loading import load_file
 from tests.helpers import query, scalar, write_text, write_xlsx
 
@@ -83,3 +85,23 @@ def test_partner_xlsx_with_text_dates(tmp_path):
     load_file("reports", f, db=db)
     assert query(db, "SELECT received_on, source_type, postcode, grading FROM reports") == \
         [(dt.date(2025, 3, 5), "GLAA", "PE14 0AA", "1-A-P")]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(st.tuples(st.sampled_from(["Police", "GLAA"]),
+                                st.lists(st.tuples(st.sampled_from(["R1", "R2", "R3", "R4"]),
+                                                   st.sampled_from(["a", "b", "c"])), min_size=1, max_size=6)),
+                      min_size=1, max_size=3))
+def test_each_reference_is_stored_once_with_its_latest_row(tmp_path_factory, files):
+    """The reports table has no primary key (migration 0008): the loader alone keeps (source, report_ref)
+    unique, taking the last row of a reference in a file and updating a reference the table holds."""
+    folder = tmp_path_factory.mktemp("refs")
+    db = folder / "w.duckdb"
+    expected = {}
+    for n, (source, rows) in enumerate(files):
+        body = "".join(f"{ref},2025-10-01,police,{i} Rd,PE13 1AB,,,,,,{text}\n" for i, (ref, text) in enumerate(rows))
+        load_file("reports", write_text(folder / f"f{n}.csv", HEADER + body), db=db, source=source)
+        expected.update({(source, ref): text for ref, text in rows})
+    stored = query(db, "SELECT source, report_ref, summary FROM reports")
+    assert len(stored) == len({(s, r) for s, r, _ in stored})
+    assert {(s, r): text for s, r, text in stored} == expected

@@ -5,6 +5,7 @@ geocode → collapse duplicates → the kind's own merge into its table.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Callable
 
@@ -84,17 +85,18 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
     accepted = con.execute("SELECT count(*) FROM parsed WHERE reason IS NULL").fetchone()[0]
     _geocode_places(con)
     same = " AND ".join(f"p._k{c} IS NOT DISTINCT FROM i.{c}" for c in PLACE)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming AS
-        WITH repeated AS (SELECT {key} AS k, max(row_number) AS last_row FROM parsed WHERE reason IS NULL
-                          GROUP BY 1 HAVING count(*) > 1)
-        SELECT i.* EXCLUDE (reason) REPLACE (coalesce(i.lat, p.lat) AS lat, coalesce(i.lon, p.lon) AS lon),
-               p.geocode_status, p.location_flag, p.district_code, p.lsoa_code,
-               {", ".join(f"p.{c}" for c in h3cells.COLUMNS)}
-        FROM parsed i JOIN places p ON {same}
-        LEFT JOIN repeated r ON r.k IS NOT DISTINCT FROM i.{key}
-        WHERE i.reason IS NULL AND (r.last_row IS NULL OR r.last_row = i.row_number)
-    """)
+    with _hash_tables_on_the_narrow_side(con):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE incoming AS
+            WITH repeated AS (SELECT {key} AS k, max(row_number) AS last_row FROM parsed WHERE reason IS NULL
+                              GROUP BY 1 HAVING count(*) > 1)
+            SELECT i.* EXCLUDE (reason) REPLACE (coalesce(i.lat, p.lat) AS lat, coalesce(i.lon, p.lon) AS lon),
+                   p.geocode_status, p.location_flag, p.district_code, p.lsoa_code,
+                   {", ".join(f"p.{c}" for c in h3cells.COLUMNS)}
+            FROM parsed i JOIN places p ON {same}
+            LEFT JOIN repeated r ON r.k IS NOT DISTINCT FROM i.{key}
+            WHERE i.reason IS NULL AND (r.last_row IS NULL OR r.last_row = i.row_number)
+        """)
     con.execute("DROP TABLE places")
     summary.rows_collapsed = accepted - con.execute("SELECT count(*) FROM incoming").fetchone()[0]
     summary.rows_ungeocoded = con.execute(
@@ -106,6 +108,18 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
 
 
 PLACE = ("postcode", "_outward", "lat", "lon")
+
+
+@contextlib.contextmanager
+def _hash_tables_on_the_narrow_side(con: duckdb.DuckDBPyConnection):
+    """Joining every valid row to its place, DuckDB built its hash table on the rows (2M rows, every column)
+    rather than on the places (a few narrow columns): `reason IS NULL` made it guess the rows were fewer.
+    Without its build-side swap, the join order it chose by size stands: on 2,000,000 rows, 3.0 s -> 1.9 s."""
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    try:
+        yield
+    finally:
+        con.execute("RESET disabled_optimizers")
 
 
 def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:

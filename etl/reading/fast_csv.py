@@ -19,6 +19,8 @@ import duckdb
 from etl import vocab
 
 CHUNK = 1 << 24
+# Every character Python's str.isspace() accepts, as SQL (chr() calls: some are control characters).
+_WHITESPACE = " || ".join(f"chr({ord(c)})" for c in map(chr, range(0x110000)) if c.isspace())
 
 
 def is_clean(path: Path) -> bool:
@@ -72,7 +74,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
         return None
     columns = list(range(width))
     spec = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width)) + "}"
-    cells = ", ".join(f"nullif(trim(column{i}), '') AS c{i}" for i in columns)
+    cells = ", ".join(f"{_trimmed(f'column{i}')} AS c{i}" for i in columns)
     cells_table = cells_of(table)
     try:
         con.execute(f"""
@@ -102,6 +104,19 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
         FROM {cells_table}
     """)
     return _drop_non_data(con, cells_table, columns)
+
+
+def _trimmed(cell: str) -> str:
+    """SQL: the cell as the careful reader keeps it: stripped of what Python's str.strip() strips, NULL if empty.
+
+    DuckDB's trim() alone strips Unicode spaces but not tabs or line breaks, where the careful reader
+    strips both, so `trim(cell, <every whitespace character>)` is exact. It is also slow (about 1 µs a
+    cell), so it runs only on cells that might need it: an ASCII cell whose first and last characters are
+    past ' ' has nothing to strip, and that test costs less than even the plain trim() did.
+    """
+    return (f"CASE WHEN {cell} = '' THEN NULL "
+            f"WHEN strlen({cell}) = length({cell}) AND {cell} >= '!' AND right({cell}, 1) >= '!' THEN {cell} "
+            f"ELSE nullif(trim({cell}, {_WHITESPACE}), '') END")
 
 
 def cells_of(view: str) -> str:
