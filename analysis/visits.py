@@ -281,17 +281,20 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
                max(people_count) AS max_people, bool_or(crowded) AS crowded
         FROM rep GROUP BY addr_id
     ),
+    matched AS MATERIALIZED (    -- one join: a second one (ANTI, then JOIN) built the same hash table again
+        SELECT a.*, m.group_id, m.licence_expiry, m.max_occupants
+        FROM per_address a LEFT JOIN address_matches m ON a.addr_id = m.addr_id
+    ),
     g AS (
-        SELECT a.addr_id AS group_id, false AS licensed, NULL::DATE AS licence_expiry,
-               NULL::INTEGER AS max_occupants, a.reports, a.report_score, a.max_people, a.crowded
-        FROM per_address a ANTI JOIN address_matches m ON a.addr_id = m.addr_id
-        WHERE a.reports > 0
+        SELECT addr_id AS group_id, false AS licensed, NULL::DATE AS licence_expiry,
+               NULL::INTEGER AS max_occupants, reports, report_score, max_people, crowded
+        FROM matched WHERE group_id IS NULL AND reports > 0
         UNION ALL
-        SELECT m.group_id, true, any_value(m.licence_expiry), any_value(m.max_occupants),
-               sum(a.reports)::BIGINT, sum(a.report_score), max(a.max_people), bool_or(a.crowded)
-        FROM per_address a JOIN address_matches m ON a.addr_id = m.addr_id
-        GROUP BY m.group_id
-        HAVING sum(a.reports) > 0
+        SELECT group_id, true, any_value(licence_expiry), any_value(max_occupants),
+               sum(reports)::BIGINT, sum(report_score), max(max_people), bool_or(crowded)
+        FROM matched WHERE group_id IS NOT NULL
+        GROUP BY group_id
+        HAVING sum(reports) > 0
     ),
     s AS (
         SELECT g.*,
