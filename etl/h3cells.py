@@ -8,6 +8,8 @@ is not always the parent of its res-9 cell. Cells are UBIGINT, h3-py's integer f
 """
 from __future__ import annotations
 
+import itertools
+
 import duckdb
 import duckdb.sqltypes as sqltypes
 import h3
@@ -18,6 +20,7 @@ RESOLUTIONS = (7, 8, 9)
 FINEST = max(RESOLUTIONS)
 COLUMNS = tuple(f"h3_{r}" for r in RESOLUTIONS)
 FUNCTION = "h3_latlng_to_cell"
+ALL_FUNCTION = "h3_cells_of_point"     # (lat, lon) → STRUCT(h3_7, h3_8, h3_9): what the loads use
 
 _to_cell = h3.api.basic_int.latlng_to_cell
 
@@ -35,6 +38,29 @@ def _cells(lat: pa.Array, lon: pa.Array, res: pa.Array) -> pa.Array:
     return pa.array(out, type=pa.uint64(), mask=~ok)
 
 
+_ALL = pa.struct([(column, pa.uint64()) for column in COLUMNS])
+
+
+def _all_cells(lat: pa.Array, lon: pa.Array) -> pa.StructArray:
+    """One chunk: the cells of each (lat, lon) at every resolution, as a struct (h3_7, h3_8, h3_9).
+
+    One call for the three resolutions reads the points from Arrow once; three calls of `_cells` read
+    them three times, and a load spends a fifth of its H3 time doing that.
+    """
+    lats = lat.to_numpy(zero_copy_only=False)
+    lons = lon.to_numpy(zero_copy_only=False)
+    ok = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180)
+    idx = np.flatnonzero(ok)
+    good_lats, good_lons = lats[idx].tolist(), lons[idx].tolist()
+    columns = []
+    for resolution in RESOLUTIONS:
+        out = np.zeros(len(lats), dtype=np.uint64)
+        if len(idx):
+            out[idx] = list(map(_to_cell, good_lats, good_lons, itertools.repeat(resolution)))
+        columns.append(pa.array(out, type=pa.uint64(), mask=~ok))
+    return pa.StructArray.from_arrays(columns, fields=list(_ALL))
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Define h3_latlng_to_cell(lat, lon, res) and h3_string(cell) on this connection (idempotent)."""
     try:
@@ -44,6 +70,12 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
         pass  # already defined on this connection
     except duckdb.CatalogException:
         pass
+    try:
+        con.create_function(ALL_FUNCTION, _all_cells, [sqltypes.DOUBLE, sqltypes.DOUBLE],
+                            duckdb.struct_type({column: sqltypes.UBIGINT for column in COLUMNS}),
+                            type="arrow", null_handling="special", side_effects=False)
+    except (duckdb.NotImplementedException, duckdb.CatalogException):
+        pass  # already defined on this connection
     con.execute("CREATE OR REPLACE TEMP MACRO h3_string(cell) AS lower(hex(cell))")
 
 
@@ -53,11 +85,17 @@ def cell_columns_sql(lat: str = "lat", lon: str = "lon") -> str:
 
 
 def set_cells(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Add the cell columns to a working table if missing, and fill them from its lat/lon."""
-    for column in COLUMNS:
-        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} UBIGINT")
-    sets = ", ".join(f"h3_{r} = {FUNCTION}(lat, lon, {r})" for r in RESOLUTIONS)
-    con.execute(f"UPDATE {table} SET {sets}")
+    """Give a temp working table the cell columns (last, replacing any it has), computed from its lat/lon.
+
+    The table is rebuilt rather than updated: on 1.8 million points an UPDATE of three columns cost
+    a second more than writing the table again with them."""
+    have = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() "
+                                      "WHERE database_name = 'temp' AND table_name = ?", [table]).fetchall()}
+    drop = [c for c in COLUMNS if c in have]
+    keep = f"* EXCLUDE ({', '.join(drop)}, _h3)" if drop else "* EXCLUDE (_h3)"
+    cells = ", ".join(f"_h3.{c} AS {c}" for c in COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {keep}, {cells} "
+                f"FROM (SELECT *, {ALL_FUNCTION}(lat, lon) AS _h3 FROM {table})")
 
 
 def to_strings(cells) -> np.ndarray:

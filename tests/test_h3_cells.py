@@ -91,6 +91,28 @@ def _old_warehouse(demo_db, tmp_path):  # noqa: F811
     return db, con
 
 
+def test_the_loads_cells_of_a_point_equal_h3_py_at_each_resolution():
+    """`set_cells` rebuilds a working table with the three cells from one struct-valued call per chunk."""
+    import duckdb
+    import numpy as np
+
+    con = duckdb.connect()
+    h3cells.register(con)
+    rng = np.random.default_rng(7)
+    points = [(float(a), float(b)) for a, b in zip(rng.uniform(51.5, 53.5, 5000), rng.uniform(-1.5, 1.0, 5000))]
+    points += [(None, 0.1), (52.1, None), (float("nan"), 1.0), (91.0, 0.0), (0.0, 0.0)]
+    con.execute("CREATE TEMP TABLE w (k INTEGER, lat DOUBLE, lon DOUBLE, h3_8 UBIGINT)")
+    con.executemany("INSERT INTO w VALUES (?, ?, ?, 0)", [(i, a, b) for i, (a, b) in enumerate(points)])
+    h3cells.set_cells(con, "w")
+    assert [c for (c,) in con.execute("SELECT column_name FROM (DESCRIBE w)").fetchall()] == \
+        ["k", "lat", "lon", "h3_7", "h3_8", "h3_9"]
+    for k, h7, h8, h9 in con.execute("SELECT k, h3_7, h3_8, h3_9 FROM w ORDER BY k").fetchall():
+        lat, lon = points[k]
+        usable = lat is not None and lon is not None and lat == lat and abs(lat) <= 90
+        expected = [h3.api.basic_int.latlng_to_cell(lat, lon, r) if usable else None for r in (7, 8, 9)]
+        assert [h7, h8, h9] == expected, (lat, lon)
+
+
 def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path):  # noqa: F811
     db, con = _old_warehouse(demo_db, tmp_path)
     applied = migrate.upgrade(con)
