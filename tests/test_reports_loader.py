@@ -105,3 +105,14 @@ def test_each_reference_is_stored_once_with_its_latest_row(tmp_path_factory, fil
     stored = query(db, "SELECT source, report_ref, summary FROM reports")
     assert len(stored) == len({(s, r) for s, r, _ in stored})
     assert {(s, r): text for s, r, text in stored} == expected
+
+
+def test_a_row_failing_several_checks_gives_every_reason_in_order(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Reference,Received,Latitude,Longitude,Grading\n"
+                                       "A,someday,52.6x,0.1,9-Z-Q\nB,2025-01-01,52.6,0.1,1-B-P\n")
+    assert load_file("reports", f, db=db).rows_rejected == 1
+    assert scalar(db, "SELECT reason FROM rejects") == (
+        "date received 'someday' is not a date (use dd/mm/yyyy or yyyy-mm-dd); "
+        "grading '9-Z-Q' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C); "
+        "latitude '52.6x' is not a number")

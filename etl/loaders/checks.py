@@ -15,10 +15,11 @@ DATE_HINT = "use dd/mm/yyyy or yyyy-mm-dd"
 
 
 def reasons(checks: list[str]) -> str:
-    """All failing checks of a row, joined; NULL when the row is fine."""
+    """All failing checks of a row, joined; NULL when the row is fine. (concat_ws skips the NULLs itself:
+    a list filtered by a lambda did the same at a cost on every row of a big file.)"""
     if not checks:
         return "NULL::VARCHAR"
-    return f"nullif(array_to_string(list_filter([{', '.join(checks)}], x -> x IS NOT NULL), '; '), '')"
+    return f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
 
 
 def blank(expr: str, label: str) -> str:
