@@ -3,43 +3,22 @@
 -- reports loader already guarantees itself (one row per reference is kept from a file; a reference the
 -- table has is updated, never inserted: etl/loaders/tabular.py `upsert_by_reference`). No query looks a
 -- report up by its key: readers scan and hash-join. tests/test_reports_loader.py checks the keys stay unique.
--- DuckDB cannot drop a constraint, so the table is copied, in its stored (date) order.
+-- DuckDB cannot drop a constraint, so the table is copied, in its stored (date) order: same columns and
+-- types (CREATE TABLE AS), and the same NOT NULL columns.
 
-CREATE TABLE reports_unindexed (
-    report_ref               VARCHAR NOT NULL,
-    received_on              DATE NOT NULL,
-    source_type              VARCHAR NOT NULL,
-    address                  VARCHAR,
-    postcode                 VARCHAR,
-    lat                      DOUBLE,
-    lon                      DOUBLE,
-    geocode_status           VARCHAR NOT NULL,
-    location_flag            VARCHAR,
-    district_code            VARCHAR,
-    lsoa_code                VARCHAR,
-    indicators               VARCHAR[],
-    indicators_text          VARCHAR,
-    exploitation_type        VARCHAR,
-    nationalities            VARCHAR[],
-    people_count             INTEGER,
-    grading                  VARCHAR,
-    source_evaluation        TINYINT,
-    intelligence_assessment  VARCHAR,
-    handling_code            VARCHAR,
-    summary                  VARCHAR,
-    source                   VARCHAR NOT NULL,
-    load_id                  BIGINT NOT NULL,
-    row_number               BIGINT,
-    row_hash                 VARCHAR NOT NULL,
-    h3_7                     UBIGINT,
-    h3_8                     UBIGINT,
-    h3_9                     UBIGINT,
-    addr_key                 VARCHAR,
-    house_no                 VARCHAR,
-    addr_id                  BIGINT,
-    indicator_bits           BIGINT
-);
-INSERT INTO reports_unindexed BY NAME SELECT * FROM reports;
+CREATE TABLE reports_unindexed AS SELECT * FROM reports LIMIT 0;
+-- commit
+
+ALTER TABLE reports_unindexed ALTER COLUMN report_ref SET NOT NULL;
+ALTER TABLE reports_unindexed ALTER COLUMN received_on SET NOT NULL;
+ALTER TABLE reports_unindexed ALTER COLUMN source_type SET NOT NULL;
+ALTER TABLE reports_unindexed ALTER COLUMN geocode_status SET NOT NULL;
+ALTER TABLE reports_unindexed ALTER COLUMN source SET NOT NULL;
+ALTER TABLE reports_unindexed ALTER COLUMN load_id SET NOT NULL;
+ALTER TABLE reports_unindexed ALTER COLUMN row_hash SET NOT NULL;
+-- commit
+
+INSERT INTO reports_unindexed SELECT * FROM reports;
 -- commit
 
 DROP TABLE reports;
