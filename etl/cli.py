@@ -197,7 +197,9 @@ def export() -> None:
 
 
 def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) -> tuple:
-    """Read-only: build the frame for the filters, then write it in the format the extension names."""
+    """Read-only: build the frame for the filters, write it in the format the extension names, and audit
+    it: who, when, which filters, how many rows."""
+    from access.store import Store
     from analysis.export_files import ExportError, write
     from etl.warehouse import Warehouse
 
@@ -207,9 +209,17 @@ def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) ->
     finally:
         con.close()
     try:
-        return frame, write(frame, Path(out), formats)
+        fmt = write(frame, Path(out), formats)
     except ExportError as exc:
         _fail(str(exc))
+    date_from, date_to, district, exploitation = filters
+    ctx = click.get_current_context(silent=True)
+    Store(None, db).audit(_cli_actor(), "export", str(out), {
+        "command": f"export {ctx.info_name}" if ctx else "export", "format": fmt,
+        "filters": {"from": date_from.date().isoformat() if date_from else None,
+                    "to": date_to.date().isoformat() if date_to else None,
+                    "district": list(district), "exploitation": list(exploitation)}}, rows=len(frame))
+    return frame, fmt
 
 
 @export.command("hotspots")
@@ -382,19 +392,3 @@ def retention(years, db, accounts) -> None:
                f"those reports named")
 
 
-# `etl export` is audited: who, when, which filters, how many rows (wraps _export above, unchanged).
-_export_unaudited = _export
-
-
-def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) -> tuple:  # noqa: F811
-    frame, fmt = _export_unaudited(frame_of, out, formats, filters, db)
-    from access.store import Store
-
-    date_from, date_to, district, exploitation = filters
-    ctx = click.get_current_context(silent=True)
-    Store(None, db).audit(_cli_actor(), "export", str(out), {
-        "command": f"export {ctx.info_name}" if ctx else "export", "format": fmt,
-        "filters": {"from": date_from.date().isoformat() if date_from else None,
-                    "to": date_to.date().isoformat() if date_to else None,
-                    "district": list(district), "exploitation": list(exploitation)}}, rows=len(frame))
-    return frame, fmt
