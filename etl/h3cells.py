@@ -25,17 +25,27 @@ ALL_FUNCTION = "h3_cells_of_point"     # (lat, lon) → STRUCT(h3_7, h3_8, h3_9)
 _to_cell = h3.api.basic_int.latlng_to_cell
 
 
-def _cells(lat: pa.Array, lon: pa.Array, res: pa.Array) -> pa.Array:
-    """One chunk: the cell of each (lat, lon) at `res` (a constant: the first row's); NULL without a usable point."""
+def _usable_points(lat: pa.Array, lon: pa.Array) -> tuple[np.ndarray, list[float], list[float]]:
+    """One chunk's points read from Arrow: which are usable (finite, in range), and those points' lats and lons."""
     lats = lat.to_numpy(zero_copy_only=False)
     lons = lon.to_numpy(zero_copy_only=False)
-    resolution = int(res[0].as_py()) if len(res) and res[0].is_valid else FINEST
     ok = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180)
-    out = np.zeros(len(lats), dtype=np.uint64)
-    idx = np.flatnonzero(ok)
-    if len(idx):
-        out[idx] = [_to_cell(a, b, resolution) for a, b in zip(lats[idx].tolist(), lons[idx].tolist())]
+    return ok, lats[ok].tolist(), lons[ok].tolist()
+
+
+def _cell_array(points: tuple[np.ndarray, list[float], list[float]], resolution: int) -> pa.Array:
+    """The cell of each usable point at `resolution`; NULL for the others."""
+    ok, lats, lons = points
+    out = np.zeros(len(ok), dtype=np.uint64)
+    if lats:
+        out[ok] = list(map(_to_cell, lats, lons, itertools.repeat(resolution)))
     return pa.array(out, type=pa.uint64(), mask=~ok)
+
+
+def _cells(lat: pa.Array, lon: pa.Array, res: pa.Array) -> pa.Array:
+    """One chunk: the cell of each (lat, lon) at `res` (a constant: the first row's); NULL without a usable point."""
+    resolution = int(res[0].as_py()) if len(res) and res[0].is_valid else FINEST
+    return _cell_array(_usable_points(lat, lon), resolution)
 
 
 _ALL = pa.struct([(column, pa.uint64()) for column in COLUMNS])
@@ -47,18 +57,8 @@ def _all_cells(lat: pa.Array, lon: pa.Array) -> pa.StructArray:
     One call for the three resolutions reads the points from Arrow once; three calls of `_cells` read
     them three times, and a load spends a fifth of its H3 time doing that.
     """
-    lats = lat.to_numpy(zero_copy_only=False)
-    lons = lon.to_numpy(zero_copy_only=False)
-    ok = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180)
-    idx = np.flatnonzero(ok)
-    good_lats, good_lons = lats[idx].tolist(), lons[idx].tolist()
-    columns = []
-    for resolution in RESOLUTIONS:
-        out = np.zeros(len(lats), dtype=np.uint64)
-        if len(idx):
-            out[idx] = list(map(_to_cell, good_lats, good_lons, itertools.repeat(resolution)))
-        columns.append(pa.array(out, type=pa.uint64(), mask=~ok))
-    return pa.StructArray.from_arrays(columns, fields=list(_ALL))
+    points = _usable_points(lat, lon)
+    return pa.StructArray.from_arrays([_cell_array(points, r) for r in RESOLUTIONS], fields=list(_ALL))
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
@@ -77,11 +77,6 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     except (duckdb.NotImplementedException, duckdb.CatalogException):
         pass  # already defined on this connection
     con.execute("CREATE OR REPLACE TEMP MACRO h3_string(cell) AS lower(hex(cell))")
-
-
-def cell_columns_sql(lat: str = "lat", lon: str = "lon") -> str:
-    """SELECT-list items h3_7, h3_8, h3_9 for a point (NULL without one)."""
-    return ", ".join(f"{FUNCTION}({lat}, {lon}, {r}) AS h3_{r}" for r in RESOLUTIONS)
 
 
 def set_cells(con: duckdb.DuckDBPyConnection, table: str) -> None:

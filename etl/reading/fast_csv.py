@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from pathlib import Path
@@ -19,8 +20,6 @@ import duckdb
 from etl import vocab
 
 CHUNK = 1 << 24
-# Every character Python's str.isspace() accepts, as SQL (chr() calls: some are control characters).
-_WHITESPACE = " || ".join(f"chr({ord(c)})" for c in map(chr, range(0x110000)) if c.isspace())
 
 
 def is_clean(path: Path) -> bool:
@@ -117,7 +116,14 @@ def _trimmed(cell: str) -> str:
     """
     return (f"CASE WHEN {cell} = '' THEN NULL "
             f"WHEN strlen({cell}) = length({cell}) AND {cell} >= '!' AND right({cell}, 1) >= '!' THEN {cell} "
-            f"ELSE nullif(trim({cell}, {_WHITESPACE}), '') END")
+            f"ELSE nullif(trim({cell}, {_whitespace_sql()}), '') END")
+
+
+@functools.cache
+def _whitespace_sql() -> str:
+    """Every character Python's str.isspace() accepts, as SQL (chr() calls: some are control characters).
+    Found once, when first staged: scanning all of Unicode takes 90 ms, too much for every `etl` start."""
+    return " || ".join(f"chr({ord(c)})" for c in map(chr, range(0x110000)) if c.isspace())
 
 
 def cells_of(view: str) -> str:
