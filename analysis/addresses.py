@@ -133,11 +133,15 @@ def group_key(report: str, match: str | None = None) -> str:
     own = f"'A|' || {report}.addr_key || '|' || coalesce({report}.postcode, '')"
     if match is None:
         return own
-    return (f"CASE WHEN {match}.licence_ref IS NOT NULL THEN 'L|' || {match}.licence_source || '|' || "
-            f"{match}.licence_ref ELSE {own} END")
+    return f"CASE WHEN {match}.licence_ref IS NOT NULL THEN {licence_key(match)} ELSE {own} END"
 
 
-def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list]:
+def licence_key(match: str) -> str:
+    """SQL: `group_key` of a licensed address, from its licence_source and licence_ref (NULL without)."""
+    return f"('L|' || {match}.licence_source || '|' || {match}.licence_ref)"
+
+
+def report_addresses(f: Filters, addr_ids: str | list[int] | None = None) -> tuple[str, list]:
     """CTE definitions (for `WITH ...`): `rep`, one row per report with an address, then `rep_matched`,
     the same rows with the licence that address matches (address_matches).
 
@@ -147,23 +151,37 @@ def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list
     none matches), `group_id` (an integer, one per visit-list address: the licence's group, else the
     address's own id) and `group_key`, its stable text form (`group_key()`).
 
-    `addr_ids` names a table with an `addr_id` column: only reports at those addresses are read.
+    `addr_ids` limits the reports to some addresses: a table with an `addr_id` column, or a few ids.
+    Ids are compared one by one, as constants: DuckDB then reads a report's other columns only where
+    its id matches. A join (or an IN list) only skips whole row groups, so every other column of the
+    dates in scope is read (tens of milliseconds a text column at national scale); one scan per id
+    costs a read of the id column, so a list is for a handful of ids.
     """
-    only = f" AND r.addr_id IN (SELECT addr_id FROM {addr_ids})" if addr_ids else ""
-    matches = f"(SELECT * FROM address_matches WHERE addr_id IN (SELECT addr_id FROM {addr_ids}))" if addr_ids \
-        else "address_matches"
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(scope(f), "r")
-    sql = f"""
-    rep AS NOT MATERIALIZED (
-        SELECT r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
+    columns = f"""r.source, r.report_ref, r.received_on, r.source_type, r.address, r.postcode, r.lat, r.lon,
                r.geocode_status, r.location_flag, r.district_code, r.indicators, r.nationalities,
                r.people_count, r.grading, r.source_evaluation, r.intelligence_assessment,
                r.exploitation_type, r.h3_7, r.h3_8, r.h3_9, r.indicator_bits,
                ({view_sql}) AS in_view,
-               r.addr_key, r.addr_id
-        FROM reports r
-        WHERE {scope_sql} AND r.addr_id IS NOT NULL{only}
+               r.addr_key, r.addr_id"""
+    if isinstance(addr_ids, list):
+        ids = [int(i) for i in addr_ids] or [None]
+        rep = "\n        UNION ALL\n        ".join(
+            f"SELECT {columns} FROM reports r WHERE {scope_sql} AND r.addr_id = ?" for _ in ids)
+        rep_params = [x for i in ids for x in (*view_params, *scope_params, i)]
+        matches = "(" + " UNION ALL ".join("SELECT * FROM address_matches WHERE addr_id = ?" for _ in ids) + ")"
+        match_params = ids
+    else:
+        only = f" AND r.addr_id IN (SELECT addr_id FROM {addr_ids})" if addr_ids else ""
+        rep = f"SELECT {columns} FROM reports r WHERE {scope_sql} AND r.addr_id IS NOT NULL{only}"
+        rep_params = [*view_params, *scope_params]
+        matches = f"(SELECT * FROM address_matches WHERE addr_id IN (SELECT addr_id FROM {addr_ids}))" if addr_ids \
+            else "address_matches"
+        match_params = []
+    sql = f"""
+    rep AS NOT MATERIALIZED (
+        {rep}
     ),
     rep_matched AS (
         SELECT rep.*, m.licence_source, m.licence_ref, coalesce(m.group_id, rep.addr_id) AS group_id,
@@ -171,7 +189,7 @@ def report_addresses(f: Filters, addr_ids: str | None = None) -> tuple[str, list
         FROM rep
         LEFT JOIN {matches} m ON rep.addr_id = m.addr_id
     )"""
-    return sql, [*view_params, *scope_params]
+    return sql, [*rep_params, *match_params]
 
 
 def unlicensed_ctes(con, f: Filters) -> tuple[str, list]:

@@ -69,7 +69,7 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
                                 na_position="last").head(limit if limit else None).reset_index(drop=True)
         rows = _with_lists(con, rows)
     finally:
-        for table in (_SCORES, _RANKED, _CANDIDATE_IDS):
+        for table in (_SCORES, _RANKED, _CANDIDATE_IDS, _REPORTED_IDS):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     names = settings.district_names(con)
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
@@ -95,6 +95,8 @@ def _cell_column(resolution: int) -> str | None:
 _SCORES = "visit_scores"            # temp: every address in the view, with what its score needs
 _CANDIDATE_IDS = "visit_candidate_ids"   # temp: the address ids of the addresses that could make the list
 _RANKED = "visit_ranked"            # temp: the candidates' descriptions; lists fetched only for the listed ones
+_REPORTED_IDS = "visit_reported_ids"     # temp: the address ids of candidates whose licence does not describe them
+_FEW_IDS = 8       # up to this many, _add_report_facts reads each address's reports by its own scan
 
 
 def _with_lists(con, rows: pd.DataFrame) -> pd.DataFrame:
@@ -338,31 +340,56 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
     (the licence's, else as last reported), district, best point and its cell, the indicators of each
     report in the view (as `reports.indicator_bits` masks: the code lists cost three times as much to
     read), and the counts the reasons text gives (recent, graded 1-A or 1-B, the newest report). Only
-    their reports and licences are read again."""
+    their reports and licences are read again.
+
+    A report's text columns (address, postcode, reference) cost several times its fixed-width ones to
+    read, and only an address the licence does not describe needs them. At national scale nearly
+    every candidate is licensed: then the counts come from the fixed-width columns alone, and the text
+    of the few others from a scan each (`_add_report_facts`). When many candidates are on no licence,
+    one pass reads everything for all of them."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {_CANDIDATE_IDS} AS
-        SELECT group_id AS addr_id FROM {_SCORES} WHERE score >= ? AND NOT licensed
+        SELECT group_id AS addr_id, group_id FROM {_SCORES} WHERE score >= ? AND NOT licensed
         UNION ALL
-        SELECT m.addr_id FROM {_SCORES} s JOIN address_matches m ON m.group_id = s.group_id
+        SELECT m.addr_id, m.group_id FROM {_SCORES} s JOIN address_matches m ON m.group_id = s.group_id
         WHERE s.score >= ? AND s.licensed
     """, [threshold, threshold])
+    unlicensed = con.execute(f"SELECT count(*) FROM {_SCORES} WHERE score >= ? AND NOT licensed",
+                             [threshold]).fetchone()[0]
+    from_reports = unlicensed > _FEW_IDS
+    _counted(con, f, today, from_reports)
+    if not from_reports:
+        _add_report_facts(con, f)
+
+
+def _report_facts_sql(cell: str | None) -> str:
+    """SQL aggregates over a group's reports (`rm`, rows of `rep_matched`): what describes an address
+    that no licence does."""
+    newest = addresses.newest_first("rm", "NOT in_view")
+    return (f"any_value(rm.group_key) AS group_key, arg_min_null(rm.address, {newest}) AS address, "
+            f"arg_min_null(rm.postcode, {newest}) AS postcode, {addresses.best_position('rm', cell)} AS pos")
+
+
+def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
+    """_RANKED with each candidate's scores, counts, indicator masks and district (the licence's, else
+    its reports' most common), and its licence's address, postcode and point. With `from_reports`, what
+    a licence does not give comes from the reports; without, it is left NULL (for `_add_report_facts`)."""
     cell = _cell_column(_hotspot_resolution())
     cte, params = addresses.report_addresses(f, addr_ids=_CANDIDATE_IDS)
+    facts = _report_facts_sql(cell) if from_reports else \
+        "NULL AS group_key, NULL AS address, NULL AS postcode, NULL::STRUCT(lat DOUBLE, lon DOUBLE, cell UBIGINT) AS pos"
     sql = f"""
     WITH {cte},
     d AS (
-        SELECT group_id, any_value(group_key) AS group_key,
-               any_value(licence_source) AS licence_source, any_value(licence_ref) AS licence_ref,
-               arg_min_null(address, {addresses.newest_first('rm', 'NOT in_view')}) AS report_address,
-               arg_min_null(postcode, {addresses.newest_first('rm', 'NOT in_view')}) AS report_postcode,
-               {addresses.best_position('rm', cell)} AS report_pos,
-               mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
+        SELECT group_id, any_value(licence_source) AS licence_source, any_value(licence_ref) AS licence_ref,
                list(indicator_bits) FILTER (WHERE in_view) AS code_masks,
                count(*) FILTER (WHERE in_view AND received_on >= ?) AS recent,
                count(*) FILTER (WHERE in_view AND source_evaluation = 1 AND intelligence_assessment IN ('A', 'B'))
                  AS top_graded,
-               max(received_on) FILTER (WHERE in_view) AS last_report
-        FROM rep_matched rm WHERE group_id IN (SELECT group_id FROM {_SCORES} WHERE score >= ?)
+               max(received_on) FILTER (WHERE in_view) AS last_report,
+               mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
+               {facts}
+        FROM rep_matched rm WHERE group_id IN (SELECT group_id FROM {_CANDIDATE_IDS})
         GROUP BY group_id
     ),
     lic AS (                -- the licence's own facts, for the licensed candidates
@@ -372,18 +399,41 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
                CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN {_cell_sql("h")} END AS cell
         FROM d JOIN hmo_licences h ON h.source = d.licence_source AND h.licence_ref = d.licence_ref
     )
-    SELECT d.group_id, d.group_key, coalesce(lic.address, d.report_address) AS address,
-           coalesce(lic.postcode, d.report_postcode) AS postcode,
+    SELECT d.group_id, coalesce({addresses.licence_key("d")}, d.group_key) AS group_key,
+           coalesce(lic.address, d.address) AS address, coalesce(lic.postcode, d.postcode) AS postcode,
            coalesce(lic.district_code, d.report_district) AS district_code,
-           coalesce(lic.lat, d.report_pos.lat) AS lat, coalesce(lic.lon, d.report_pos.lon) AS lon,
-           {"CASE WHEN lic.lat IS NOT NULL THEN lic.cell ELSE d.report_pos.cell END" if cell
-            else "NULL::UBIGINT"} AS _cell,
+           coalesce(lic.lat, d.pos.lat) AS lat, coalesce(lic.lon, d.pos.lon) AS lon,
+           {"CASE WHEN lic.lat IS NOT NULL THEN lic.cell ELSE d.pos.cell END" if cell else "NULL::UBIGINT"} AS _cell,
            s.reports, d.recent, d.top_graded, d.last_report, s.status AS licence_status, s.over_occupied,
            s.max_people, s.max_occupants, s.licence_expiry, d.licence_ref, d.code_masks, s.score
     FROM {_SCORES} s JOIN d USING (group_id) LEFT JOIN lic USING (group_id)
     """
     recent_from = min(today, f.date_to) - dt.timedelta(days=int(settings.section("visits")["recent_days"]) - 1)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*params, recent_from, threshold])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*params, recent_from])
+
+
+def _add_report_facts(con, f: Filters) -> None:
+    """Fill in, from their reports, what _RANKED's candidates lack: the key, address and postcode of an
+    address on no licence (as last reported), and a point (the most precise, newest)."""
+    lacking = "group_key IS NULL OR address IS NULL OR postcode IS NULL OR lat IS NULL"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {_REPORTED_IDS} AS
+        SELECT addr_id FROM {_CANDIDATE_IDS} WHERE group_id IN (SELECT group_id FROM {_RANKED} WHERE {lacking})
+    """)
+    ids = [i for (i,) in con.execute(f"SELECT addr_id FROM {_REPORTED_IDS} LIMIT ?", [_FEW_IDS + 1]).fetchall()]
+    if not ids:
+        return
+    cell = _cell_column(_hotspot_resolution())
+    cte, params = addresses.report_addresses(f, addr_ids=ids if len(ids) <= _FEW_IDS else _REPORTED_IDS)
+    con.execute(f"""
+        UPDATE {_RANKED} AS k SET
+            group_key = coalesce(k.group_key, d.group_key), address = coalesce(k.address, d.address),
+            postcode = coalesce(k.postcode, d.postcode),
+            lat = coalesce(k.lat, d.pos.lat), lon = coalesce(k.lon, d.pos.lon),
+            _cell = {"CASE WHEN k.lat IS NOT NULL THEN k._cell ELSE d.pos.cell END" if cell else "k._cell"}
+        FROM (WITH {cte} SELECT group_id, {_report_facts_sql(cell)} FROM rep_matched rm GROUP BY group_id) d
+        WHERE k.group_id = d.group_id
+    """, params)
 
 
 def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:

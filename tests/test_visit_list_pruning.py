@@ -166,3 +166,18 @@ def test_when_outcomes_lower_more_addresses_than_guessed_the_rest_are_described_
         pd.testing.assert_frame_equal(visits.visit_list(demo_con, f, TODAY, limit=limit, outcomes=outcomes),
                                       whole.head(limit).reset_index(drop=True), check_dtype=False)
         assert len(described) == 2 and described[1] < described[0]
+
+
+@pytest.mark.parametrize("case", ["default", "a year"])
+def test_every_way_of_describing_gives_the_same_list(demo_con, case, monkeypatch):  # noqa: F811
+    """`_describe` reads the reports' text in one pass for every candidate when many are on no licence,
+    else only for those the licence does not describe: one scan per address when few, one join when
+    more. Whichever it takes, the list is the same."""
+    f = CASES[case]
+    lists = []
+    for few in (0, 1, 3, 10_000):
+        monkeypatch.setattr(visits, "_FEW_IDS", few)
+        lists.append(visits.visit_list(demo_con, f, TODAY, limit=60))
+    for other in lists[1:]:
+        pd.testing.assert_frame_equal(other, lists[0])
+    assert lists[0]["licence_ref"].isna().any() and lists[0]["licence_ref"].notna().any()    # both kinds
