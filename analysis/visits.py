@@ -349,9 +349,11 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
     one pass reads everything for all of them."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {_CANDIDATE_IDS} AS
-        SELECT group_id AS addr_id, group_id FROM {_SCORES} WHERE score >= ? AND NOT licensed
+        SELECT group_id AS addr_id, group_id, NULL::VARCHAR AS licence_source, NULL::VARCHAR AS licence_ref
+        FROM {_SCORES} WHERE score >= ? AND NOT licensed
         UNION ALL
-        SELECT m.addr_id, m.group_id FROM {_SCORES} s JOIN address_matches m ON m.group_id = s.group_id
+        SELECT m.addr_id, m.group_id, m.licence_source, m.licence_ref
+        FROM {_SCORES} s JOIN address_matches m ON m.group_id = s.group_id
         WHERE s.score >= ? AND s.licensed
     """, [threshold, threshold])
     unlicensed = con.execute(f"SELECT count(*) FROM {_SCORES} WHERE score >= ? AND NOT licensed",
@@ -363,8 +365,8 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
 
 
 def _report_facts_sql(cell: str | None) -> str:
-    """SQL aggregates over a group's reports (`rm`, rows of `rep_matched`): what describes an address
-    that no licence does."""
+    """SQL aggregates over a group's reports (`rm`: report rows with their group_id and group_key, as in
+    `addresses.report_addresses`): what describes an address that no licence does."""
     newest = addresses.newest_first("rm", "NOT in_view")
     return (f"any_value(rm.group_key) AS group_key, arg_min_null(rm.address, {newest}) AS address, "
             f"arg_min_null(rm.postcode, {newest}) AS postcode, {addresses.best_position('rm', cell)} AS pos")
@@ -375,11 +377,19 @@ def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
     its reports' most common), and its licence's address, postcode and point. With `from_reports`, what
     a licence does not give comes from the reports; without, it is left NULL (for `_add_report_facts`)."""
     cell = _cell_column(_hotspot_resolution())
-    cte, params = addresses.report_addresses(f, addr_ids=_CANDIDATE_IDS)
+    view_sql, view_params = reports_where(f, "r")
+    scope_sql, scope_params = reports_where(addresses.scope(f), "r")
     facts = _report_facts_sql(cell) if from_reports else \
         "NULL AS group_key, NULL AS address, NULL AS postcode, NULL::STRUCT(lat DOUBLE, lon DOUBLE, cell UBIGINT) AS pos"
+    # The candidates' own table, not address_matches, says which licence each address is on: a join to
+    # address_matches would read its text columns for every matched address in the country.
     sql = f"""
-    WITH {cte},
+    WITH rm AS (
+        SELECT r.*, ({view_sql}) AS in_view, c.group_id, c.licence_source, c.licence_ref,
+               {addresses.group_key("r", "c")} AS group_key
+        FROM reports r JOIN {_CANDIDATE_IDS} c ON r.addr_id = c.addr_id
+        WHERE {scope_sql}
+    ),
     d AS (
         SELECT group_id, any_value(licence_source) AS licence_source, any_value(licence_ref) AS licence_ref,
                list(indicator_bits) FILTER (WHERE in_view) AS code_masks,
@@ -389,8 +399,7 @@ def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
                max(received_on) FILTER (WHERE in_view) AS last_report,
                mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
                {facts}
-        FROM rep_matched rm WHERE group_id IN (SELECT group_id FROM {_CANDIDATE_IDS})
-        GROUP BY group_id
+        FROM rm GROUP BY group_id
     ),
     lic AS (                -- the licence's own facts, for the licensed candidates
         SELECT d.group_id, h.address, h.postcode, h.district_code,
@@ -409,7 +418,7 @@ def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
     FROM {_SCORES} s JOIN d USING (group_id) LEFT JOIN lic USING (group_id)
     """
     recent_from = min(today, f.date_to) - dt.timedelta(days=int(settings.section("visits")["recent_days"]) - 1)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*params, recent_from])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RANKED} AS {sql}", [*view_params, *scope_params, recent_from])
 
 
 def _add_report_facts(con, f: Filters) -> None:
