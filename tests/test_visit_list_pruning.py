@@ -181,3 +181,16 @@ def test_every_way_of_describing_gives_the_same_list(demo_con, case, monkeypatch
     for other in lists[1:]:
         pd.testing.assert_frame_equal(other, lists[0])
     assert lists[0]["licence_ref"].isna().any() and lists[0]["licence_ref"].notna().any()    # both kinds
+
+
+@pytest.mark.parametrize("few", [0, 10_000])
+def test_without_a_stored_cell_column_the_list_is_the_same(demo_con, monkeypatch, few):  # noqa: F811
+    """At a hotspot resolution the warehouse stores no H3 column for, an address's cell is computed from
+    its point (analysis/visits.py `_with_context`) rather than read: the same cell, so the same list."""
+    f = CASES["default"]
+    monkeypatch.setattr(visits, "_FEW_IDS", few)
+    stored = visits.visit_list(demo_con, f, TODAY, limit=40)
+    monkeypatch.setattr(visits, "_cell_column", lambda resolution: None)
+    computed = visits.visit_list(demo_con, f, TODAY, limit=40)
+    pd.testing.assert_frame_equal(computed, stored)
+    assert stored["reasons"].str.contains("hotspot").any()
