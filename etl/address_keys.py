@@ -6,17 +6,32 @@ expressions over every report and licence on each query. SQL text only: values s
 """
 from __future__ import annotations
 
+import re
+from functools import cache
+
 import duckdb
+
+from etl import vocab
 
 # A UK postcode at the very end of an address, with what separates it from the rest.
 _TRAILING_POSTCODE = r"(^|[^\pL\pN])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[^\pL\pN]*$"
 _NOT_ALNUM = r"[^\pL\pN]+"
 
 
+@cache
+def not_an_address() -> str:
+    """A regular expression matching the whole of a normalised address that names no place
+    (etl/vocab/addresses.toml: "NO LOCATION", "UNKNOWN", "N A" ...)."""
+    words = sorted(vocab.load("addresses")["not_addresses"], key=len, reverse=True)
+    return "^(" + "|".join(re.escape(w) for w in words) + ")$"
+
+
 def address_key(col: str) -> str:
-    """SQL: the normalised address used to group reports and match licences."""
-    return (f"trim(regexp_replace(regexp_replace(upper(coalesce({col}, '')), '{_TRAILING_POSTCODE}', ''),"
-            f" '{_NOT_ALNUM}', ' ', 'g'))")
+    """SQL: the normalised address used to group reports and match licences; '' (no address) for one
+    that names no place."""
+    pattern = not_an_address().replace("'", "''")
+    return (f"regexp_replace(trim(regexp_replace(regexp_replace(upper(coalesce({col}, '')), '{_TRAILING_POSTCODE}', ''),"
+            f" '{_NOT_ALNUM}', ' ', 'g')), '{pattern}', '')")
 
 
 def house_number(key_sql: str) -> str:
@@ -29,6 +44,8 @@ def house_number(key_sql: str) -> str:
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Macros address_key(address) and house_number(key), for migrations and loaders."""
+    """Macros address_key(address), house_number(key) and names_no_place(key), for migrations and loaders."""
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_key(s) AS {address_key('s')}")
     con.execute(f"CREATE OR REPLACE TEMP MACRO house_number(k) AS {house_number('k')}")
+    pattern = not_an_address().replace("'", "''")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO names_no_place(k) AS regexp_full_match(k, '{pattern}')")

@@ -6,6 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from etl import address_keys
+
 VOCAB = Path(__file__).resolve().parent / "vocab"
 
 
@@ -55,13 +57,15 @@ _TRAILING_POSTCODE = re.compile(r"(^|[\W_])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{
 
 
 def address_norm(address: str | None) -> str:
-    """An address folded for matching: upper case, a trailing postcode dropped, punctuation runs to one space.
+    """An address folded for matching: upper case, a trailing postcode dropped, punctuation runs to one space;
+    '' for one that names no place ("Unknown", "N/A"), as the ETL's `address_key` folds it.
 
     "14, Mill Lane, Wisbech PE13 1AB" and "14 MILL LANE WISBECH" give the same text.
     """
     text = str(address or "").upper()
     text = _TRAILING_POSTCODE.sub("", text)
-    return re.sub(r"[\W_]+", " ", text).strip()
+    text = re.sub(r"[\W_]+", " ", text).strip()
+    return "" if re.fullmatch(address_keys.not_an_address(), text) else text
 
 
 def postcode_norm(postcode: str | None) -> str | None:

@@ -118,7 +118,8 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
     con.execute("ALTER TABLE reports DROP COLUMN indicator_bits")
     con.execute("DROP TABLE indicator_bits")
     con.execute("DELETE FROM schema_migrations WHERE version >= 6")
-    assert migrate.upgrade(con) == ["0006_address_ids", "0007_indicator_bits", "0008_reports_unindexed"]
+    assert migrate.upgrade(con) == ["0006_address_ids", "0007_indicator_bits", "0008_reports_unindexed",
+                                    "0009_addresses_naming_no_place"]
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before
@@ -156,3 +157,55 @@ def test_new_addresses_are_numbered_by_their_first_row_whatever_order_the_rows_a
     assert given[0] == given[1]
     ids = dict(given[0])
     assert ids[2] == 4 and ids[3] == 5 and ids[2 + 700] != ids[2] and ids[2 + 2100] == ids[2]
+
+
+def test_a_warehouse_with_addresses_naming_no_place_is_upgraded(demo_db, tmp_path):  # noqa: F811
+    """Migration 0009 on a version-8 warehouse whose reports have "No location" as an address: they lose
+    the key and id that made them one door, the id goes, and every other address keeps its own."""
+    import shutil
+
+    import duckdb
+
+    from etl import migrate
+
+    db = tmp_path / "v8.duckdb"
+    shutil.copyfile(demo_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM schema_migrations WHERE version >= 9")
+    ids = [r[0] for r in con.execute("SELECT DISTINCT addr_id FROM reports WHERE addr_id IS NOT NULL "
+                                     "ORDER BY addr_id LIMIT 2").fetchall()]
+    con.execute("UPDATE addresses SET addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
+    con.execute("UPDATE reports SET address = 'No location', addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
+    con.execute("UPDATE address_matches SET addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
+    others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
+    assert migrate.upgrade(con) == ["0009_addresses_naming_no_place"]
+    n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
+                                       "FROM reports WHERE address = 'No location'").fetchone()
+    assert n > 0 and with_id == with_key == 0
+    assert con.execute("SELECT count(*) FROM addresses WHERE addr_id = ?", [ids[0]]).fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM address_matches WHERE addr_id = ?", [ids[0]]).fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM addresses WHERE addr_id = ?", [ids[1]]).fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL").fetchone() == others
+    con.close()
+
+
+def test_the_dashboard_folds_addresses_naming_no_place_as_the_etl_does():
+    """Recorded visits are keyed in Python (operations/vocabulary.py), reports in SQL (etl/address_keys.py):
+    both give no address for every entry of etl/vocab/addresses.toml, however it is written, and the
+    same key for a real address."""
+    import duckdb
+
+    from etl import address_keys, vocab
+    from operations import vocabulary
+
+    con = duckdb.connect()
+    address_keys.register(con)
+    written = []
+    for entry in vocab.load("addresses")["not_addresses"]:
+        written += [entry, entry.lower(), entry.replace(" ", "/"), f" {entry.title()}. ", f"{entry} PE13 1AB"]
+    written += ["Unknown Farm, Wisbech", "14, Mill Lane, Wisbech PE13 1AB", "Flat 2, 14 Mill Lane", "NA Court"]
+    for text in written:
+        sql = con.execute("SELECT address_key(?)", [text]).fetchone()[0]
+        assert sql == vocabulary.address_norm(text), text
+    assert {vocabulary.address_norm(t) for t in written[:-4]} == {""}
+    assert all(vocabulary.address_norm(t) for t in written[-4:])

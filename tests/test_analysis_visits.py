@@ -161,3 +161,29 @@ U1,{day(-2)},"8 Quay Street, Wisbech",ZZ1 1ZZ,52.6663,0.1590,curtains always dra
     assert licensed["licence_ref"] == "L9" and licensed["reports"] == 2 and licensed["postcode"] == "ZZ1 1ZZ"
     assert (licensed["lat"], licensed["lon"]) == (52.6661, 0.1588)
     assert pd.isna(unlicensed["licence_ref"]) and (unlicensed["lat"], unlicensed["lon"]) == (52.6663, 0.159)
+
+
+def test_an_address_that_names_no_place_is_no_door(tmp_path):
+    """"No location", "Unknown" or "N/A" in the address column (etl/vocab/addresses.toml) is not one house
+    that every such report in the county piles onto: those reports have no address, so they are not
+    listed, yet they count on the map where they have a point. An address that merely starts with such
+    a word is an address."""
+    from analysis import map_layers
+
+    reports = f"""Report Ref,Date Received,Address,Postcode,Latitude,Longitude,Indicators,People Seen,Grading
+Z1,{day(-2)},No location,,52.6661,0.1588,people collected by van early morning,9,1-A-P
+Z2,{day(-3)},NO LOCATION,,52.5740,-0.2410,people collected by van early morning,9,1-A-P
+Z3,{day(-4)},Unknown,,52.2000,0.1300,mattresses on floors,9,1-A-P
+Z4,{day(-5)},n/a,PE13 1AA,52.6650,0.1600,mattresses on floors,9,1-A-P
+Z5,{day(-6)},"Unknown Farm, Wisbech",PE13 1AA,52.6650,0.1600,curtains always drawn,2,2-B-P
+"""
+    con = connect(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports}))
+    try:
+        listed = visit_list(con, F90, TODAY)
+        keys = dict(con.execute("SELECT report_ref, addr_id IS NOT NULL FROM reports").fetchall())
+        mapped = int(map_layers.report_hexes(con, F90)["reports"].sum())
+    finally:
+        con.close()
+    assert listed["address"].tolist() == ["Unknown Farm, Wisbech"]
+    assert keys == {"Z1": False, "Z2": False, "Z3": False, "Z4": False, "Z5": True}
+    assert mapped == 5
