@@ -26,12 +26,16 @@ def not_an_address() -> str:
     return "^(" + "|".join(re.escape(w) for w in words) + ")$"
 
 
+def _not_an_address_sql() -> str:
+    """`not_an_address()` as an SQL string literal."""
+    return "'" + not_an_address().replace("'", "''") + "'"
+
+
 def address_key(col: str) -> str:
     """SQL: the normalised address used to group reports and match licences; '' (no address) for one
     that names no place."""
-    pattern = not_an_address().replace("'", "''")
     return (f"regexp_replace(trim(regexp_replace(regexp_replace(upper(coalesce({col}, '')), '{_TRAILING_POSTCODE}', ''),"
-            f" '{_NOT_ALNUM}', ' ', 'g')), '{pattern}', '')")
+            f" '{_NOT_ALNUM}', ' ', 'g')), {_not_an_address_sql()}, '')")
 
 
 def house_number(key_sql: str) -> str:
@@ -47,5 +51,4 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     """Macros address_key(address), house_number(key) and names_no_place(key), for migrations and loaders."""
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_key(s) AS {address_key('s')}")
     con.execute(f"CREATE OR REPLACE TEMP MACRO house_number(k) AS {house_number('k')}")
-    pattern = not_an_address().replace("'", "''")
-    con.execute(f"CREATE OR REPLACE TEMP MACRO names_no_place(k) AS regexp_full_match(k, '{pattern}')")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO names_no_place(k) AS regexp_full_match(k, {_not_an_address_sql()})")
