@@ -4,7 +4,10 @@ Partners type the same door many ways ("14 Mill Lane, Wisbech", "14, MILL LANE W
 "Flat 2, 14 Mill Lane"). Addresses are compared on a normalised key: upper case, a trailing
 postcode dropped, every run of punctuation and spaces collapsed to one space. A report is at a
 licensed HMO when its postcode and key match a licence, or its postcode and house number do
-(when either side has no postcode, the key alone must match).
+(when either side has no postcode, the key alone must match, and the two points, where both are
+known, be within etl/vocab/addresses.toml's `key_only_match_within_metres`). Without a postcode, an
+address is also its place, the res-7 H3 cell of its point (etl/address_ids.py): the same words in
+two towns are two doors.
 
 Only SQL text from this module reaches `con.execute`; every value is a bound parameter.
 """
@@ -14,7 +17,7 @@ import datetime as dt
 from dataclasses import replace
 
 from analysis import settings
-from etl import address_keys
+from etl import address_ids, address_keys
 from analysis.filters import Filters, reports_where
 
 # How precise a position is, best first: a point from the file, a full postcode, an outward code.
@@ -129,8 +132,12 @@ def _best(a: str, value: str) -> str:
 
 def group_key(report: str, match: str | None = None) -> str:
     """SQL: the visit list's key of a report's address: its licence (`match`, a row of address_matches)
-    when it has one, else its normalised address and postcode."""
-    own = f"'A|' || {report}.addr_key || '|' || coalesce({report}.postcode, '')"
+    when it has one, else its normalised address and postcode, and without a postcode its place (the
+    res-7 cell that is part of such an address's identity, etl/address_ids.py), as
+    operations/vocabulary.address_key writes it."""
+    r = report
+    own = (f"'A|' || {r}.addr_key || '|' || coalesce({r}.postcode, '')"
+           f" || coalesce('|' || lower(hex({address_ids.place(r)})), '')")
     if match is None:
         return own
     return f"CASE WHEN {match}.licence_ref IS NOT NULL THEN {licence_key(match)} ELSE {own} END"
@@ -241,7 +248,7 @@ def possible_unlicensed(con, f: Filters) -> tuple[str, list]:
     sql = f"""
     WITH {ctes},
     g AS (
-        SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key, {_marker_words('ra')},
+        SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key, any_value(ra.{address_ids.PLACE_COLUMN}) AS {address_ids.PLACE_COLUMN}, {_marker_words('ra')},
                {best_position('ra', 'h3_7')} AS pos,
                mode(ra.district_code) AS district_code,
                count(*) AS reports, max(ra.people_count) AS max_people,
@@ -249,6 +256,6 @@ def possible_unlicensed(con, f: Filters) -> tuple[str, list]:
         FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id
         GROUP BY ra.addr_id
     )
-    SELECT g.addr_id, {group_key('g')} AS group_key, g.* EXCLUDE (addr_id, addr_key) FROM g
+    SELECT g.addr_id, {group_key('g')} AS group_key, g.* EXCLUDE (addr_id, addr_key, {address_ids.PLACE_COLUMN}) FROM g
     """
     return sql, params

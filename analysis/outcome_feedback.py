@@ -140,19 +140,20 @@ def _metres(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.nd
 
 
 def _row_keys(r) -> set[str]:
-    return _keys(getattr(r, "address_key", None), r.licence_ref, r.address, r.postcode)
+    return _keys(getattr(r, "address_key", None), r.licence_ref, r.address, r.postcode, r.lat, r.lon)
 
 
 def _outcome_keys(o) -> set[str]:
-    return _keys(o.address_key, o.licence_ref, o.address, o.postcode)
+    return _keys(o.address_key, o.licence_ref, o.address, o.postcode, getattr(o, "lat", None), getattr(o, "lon", None))
 
 
-def _keys(address_key, licence_ref, address, postcode) -> set[str]:
-    """Every name an address goes by: its visit-list key, its licence, its folded address and postcode."""
+def _keys(address_key, licence_ref, address, postcode, lat, lon) -> set[str]:
+    """Every name an address goes by: its visit-list key, its licence, and its folded address with its
+    postcode, or without one its place (vocabulary.address_key): a visit to "12 High Street" in March
+    says nothing of "12 High Street" in Wisbech."""
     keys = {f"K|{address_key}"} if isinstance(address_key, str) and address_key else set()
     if isinstance(licence_ref, str) and licence_ref:
         keys.add(f"L|{licence_ref}")
-    norm = vocabulary.address_norm(address)
-    if norm:
-        keys.add(f"A|{norm}|{vocabulary.postcode_norm(postcode) or ''}")
+    if vocabulary.address_norm(address):
+        keys.add(vocabulary.address_key(address, postcode, lat, lon))
     return keys

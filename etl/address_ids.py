@@ -1,9 +1,14 @@
 """Integer ids for reported addresses, assigned as reports are loaded (table `addresses`).
 
 The visit list and the map group hundreds of thousands of reports by address on every query, and
-join them to `address_matches`. Keyed by two strings (normalised address and postcode) that costs
-several times what it costs keyed by one integer, so each distinct (addr_key, postcode) gets an id
-once, here, and every report stores its `addr_id`. A report without an address has none.
+join them to `address_matches`. Keyed by strings (normalised address and postcode) that costs
+several times what it costs keyed by one integer, so each distinct address gets an id once, here,
+and every report stores its `addr_id`. A report without an address has none.
+
+An address is its normalised text and postcode. Without a postcode, text alone would make one door
+of every "12 High Street" in the county, so a postcode-less address is also its `place`: the res-7
+H3 cell (about 5 km²) of the report's point. Reports of one door still share an id, since they are
+placed alike; the same words in two towns do not. Without a point either, the text is all there is.
 
 Ids come from a sequence, so an id is never given twice. An address no report uses any more keeps
 its id (a report that names it again gets the same one) until retention deletes the last report
@@ -14,7 +19,12 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import address_matches
+from etl import address_matches, h3cells
+
+# The H3 resolution of a postcode-less address's place: a stored cell column of every report.
+PLACE_RESOLUTION = 7
+PLACE_COLUMN = f"h3_{PLACE_RESOLUTION}"
+assert PLACE_COLUMN in h3cells.COLUMNS
 
 # The incoming reports with their address ids: what the reports loader stores.
 INCOMING = "incoming_with_addr_ids"
@@ -33,19 +43,30 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
     """
     low, high = con.execute("SELECT min(row_number), max(row_number) FROM incoming WHERE addr_key <> ''").fetchone()
     if low is not None:
-        con.execute("""
+        con.execute(f"""
             INSERT INTO addresses
-            SELECT ? + n.first_row - ?, n.addr_key, n.postcode
-            FROM (SELECT addr_key, postcode, min(row_number) AS first_row FROM incoming WHERE addr_key <> ''
-                  GROUP BY addr_key, postcode) n
-            ANTI JOIN addresses a ON a.addr_key = n.addr_key AND a.postcode IS NOT DISTINCT FROM n.postcode
+            SELECT ? + n.first_row - ?, n.addr_key, n.postcode, n.place
+            FROM (SELECT addr_key, postcode, {place("incoming")} AS place, min(row_number) AS first_row
+                  FROM incoming WHERE addr_key <> '' GROUP BY ALL) n
+            ANTI JOIN addresses a ON {_same_address("a", "n.addr_key", "n.postcode", "n.place")}
         """, [_take_ids(con, high - low + 1), low])
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW {INCOMING} AS
         SELECT i.*, a.addr_id FROM incoming i
-        LEFT JOIN addresses a ON a.addr_key = i.addr_key AND a.postcode IS NOT DISTINCT FROM i.postcode
+        LEFT JOIN addresses a ON {_same_address("a", "i.addr_key", "i.postcode", place("i"))}
     """)
     return INCOMING
+
+
+def place(report: str) -> str:
+    """SQL: the place that, with its text and postcode, is a report's address: its res-7 cell without a postcode."""
+    return f"CASE WHEN {report}.postcode IS NULL THEN {report}.{PLACE_COLUMN} END"
+
+
+def _same_address(a: str, key: str, postcode: str, place_sql: str) -> str:
+    """SQL: whether the row `a` of `addresses` is the address with this key, postcode and place."""
+    return (f"{a}.addr_key = {key} AND {a}.postcode IS NOT DISTINCT FROM {postcode}"
+            f" AND {a}.place IS NOT DISTINCT FROM {place_sql}")
 
 
 def _take_ids(con: duckdb.DuckDBPyConnection, count: int) -> int:

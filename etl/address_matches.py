@@ -24,16 +24,36 @@ from __future__ import annotations
 
 import duckdb
 
+from etl import vocab
+
 # Best licence per reported address: same postcode and key, else same postcode and house number,
-# else the key alone when either side has no postcode; ties go to the latest expiry, then the
-# source and reference, so the answer is the same on every run.
+# else the key alone when either side has no postcode, provided their points (where both have one)
+# are near: without that, a postcode-less "12 High Street" in one town would take the licence of
+# "12 High Street" in another. Ties go to the latest expiry, then the source and reference, so the
+# answer is the same on every run. An address's point is any one of its reports' usable points: a
+# postcode-less address is placed within one H3 cell (etl/address_ids.py), a postcoded one within
+# its postcode.
 _MATCH_ROWS = """
     WITH keys AS (
         SELECT DISTINCT addr_id, addr_key, postcode, house_no FROM reports
         WHERE addr_id IS NOT NULL AND (load_filter IS NULL OR load_id = load_filter)
     ),
     lic AS (
-        SELECT source, licence_ref, postcode, addr_key, house_no, licence_expiry, max_occupants FROM hmo_licences
+        SELECT source, licence_ref, postcode, addr_key, house_no, licence_expiry, max_occupants,
+               CASE WHEN location_flag IS NULL THEN lat END AS lat, CASE WHEN location_flag IS NULL THEN lon END AS lon
+        FROM hmo_licences
+    ),
+    by_key AS (             -- the same key, one side without a postcode: near enough is checked below
+        SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants,
+               l.lat, l.lon
+        FROM keys k JOIN lic l ON k.addr_key = l.addr_key
+        WHERE k.postcode IS NULL OR l.postcode IS NULL
+    ),
+    by_key_points AS (      -- any one usable point of each such address (few: read for those alone)
+        SELECT addr_id, any_value(struct_pack(lat, lon)) AS pt FROM reports
+        WHERE addr_id IN (SELECT addr_id FROM by_key) AND lat IS NOT NULL AND lon IS NOT NULL
+              AND location_flag IS NULL
+        GROUP BY addr_id
     ),
     candidates AS (
         SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 1 AS how
@@ -42,9 +62,9 @@ _MATCH_ROWS = """
         SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 2 AS how
             FROM keys k JOIN lic l ON k.postcode = l.postcode AND k.house_no = l.house_no
         UNION ALL
-        SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 3 AS how
-            FROM keys k JOIN lic l ON k.addr_key = l.addr_key
-            WHERE k.postcode IS NULL OR l.postcode IS NULL
+        SELECT b.addr_id, b.addr_key, b.postcode, b.source, b.licence_ref, b.licence_expiry, b.max_occupants, 3 AS how
+            FROM by_key b LEFT JOIN by_key_points k USING (addr_id)
+            WHERE k.pt IS NULL OR b.lat IS NULL OR b.lon IS NULL OR {metres} <= {within}
     ),
     best AS (
         SELECT addr_id, any_value(addr_key) AS addr_key, any_value(postcode) AS postcode,
@@ -62,7 +82,15 @@ _MATCH_ROWS = """
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """The table macro address_match_rows(load_filter): matches for every reported address (NULL), or for
     the addresses of one load's reports (whose group_id is then the smallest among those alone)."""
-    con.execute(f"CREATE OR REPLACE TEMP MACRO address_match_rows(load_filter) AS TABLE {_MATCH_ROWS}")
+    rows = _MATCH_ROWS.format(metres=_metres("k.pt.lat", "k.pt.lon", "b.lat", "b.lon"),
+                              within=float(vocab.load("addresses")["key_only_match_within_metres"]))
+    con.execute(f"CREATE OR REPLACE TEMP MACRO address_match_rows(load_filter) AS TABLE {rows}")
+
+
+def _metres(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
+    """SQL: the great-circle distance in metres between two points (the spatial extension is not loaded here)."""
+    return (f"2 * 6371008.8 * asin(least(1.0, sqrt(pow(sin(radians({lat2} - {lat1}) / 2), 2) + cos(radians({lat1}))"
+            f" * cos(radians({lat2})) * pow(sin(radians({lon2} - {lon1}) / 2), 2))))")
 
 
 def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:

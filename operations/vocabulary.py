@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import tomllib
 from pathlib import Path
 
+import h3
+
 from etl import address_keys
+from etl.address_ids import PLACE_RESOLUTION
 
 VOCAB = Path(__file__).resolve().parent / "vocab"
 
@@ -76,6 +80,15 @@ def postcode_norm(postcode: str | None) -> str | None:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
-def address_key(address: str | None, postcode: str | None) -> str:
-    """The key an address without a licence is recorded under, as the visit list groups it."""
-    return f"A|{address_norm(address)}|{postcode_norm(postcode) or ''}"
+def address_key(address: str | None, postcode: str | None, lat: float | None = None, lon: float | None = None) -> str:
+    """The key an address without a licence is recorded under, as the visit list groups it: without a
+    postcode, a point places it (its res-7 H3 cell, as etl/address_ids.py places such an address)."""
+    code = postcode_norm(postcode)
+    key = f"A|{address_norm(address)}|{code or ''}"
+    if code is None and _usable(lat) and _usable(lon) and abs(lat) <= 90 and abs(lon) <= 180:
+        key += "|" + h3.latlng_to_cell(float(lat), float(lon), PLACE_RESOLUTION)
+    return key
+
+
+def _usable(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)

@@ -54,14 +54,15 @@ def _kept_and_fresh(db):
 
 
 def _check_ids(con):
-    """Every report with an address has the id of its (addr_key, postcode); ids are unique; a licence's
+    """Every report with an address has the id of its (addr_key, postcode, place); ids are unique; a licence's
     addresses share one group id, which is one of their own ids (so no unmatched address has it)."""
     assert con.execute("""
         SELECT count(*) FROM reports r LEFT JOIN addresses a ON a.addr_id = r.addr_id
         WHERE (r.addr_key <> '') AND (a.addr_id IS NULL OR a.addr_key <> r.addr_key
-                                      OR a.postcode IS DISTINCT FROM r.postcode)
+                                      OR a.postcode IS DISTINCT FROM r.postcode
+                                      OR a.place IS DISTINCT FROM CASE WHEN r.postcode IS NULL THEN r.h3_7 END)
            OR (r.addr_key = '' AND r.addr_id IS NOT NULL)""").fetchone()[0] == 0
-    assert con.execute("SELECT count(*) = count(DISTINCT addr_id), count(*) = count(DISTINCT (addr_key, postcode)) "
+    assert con.execute("SELECT count(*) = count(DISTINCT addr_id), count(*) = count(DISTINCT (addr_key, postcode, place)) "
                        "FROM addresses").fetchone() == (True, True)
     assert con.execute("SELECT count(*) = count(DISTINCT addr_id) FROM address_matches").fetchone()[0]
     assert con.execute("""
@@ -119,7 +120,7 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
     con.execute("DROP TABLE indicator_bits")
     con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     assert migrate.upgrade(con) == ["0006_address_ids", "0007_indicator_bits", "0008_reports_unindexed",
-                                    "0009_addresses_naming_no_place"]
+                                    "0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode"]
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before
@@ -146,8 +147,8 @@ def test_new_addresses_are_numbered_by_their_first_row_whatever_order_the_rows_a
         con.execute("SELECT nextval('addr_id_seq') FROM range(3)")          # ids already given elsewhere
         shuffled = rows[:]
         random.Random(seed).shuffle(shuffled)
-        con.execute("CREATE TEMP TABLE incoming (row_number BIGINT, addr_key VARCHAR, postcode VARCHAR)")
-        con.executemany("INSERT INTO incoming VALUES (?, ?, ?)", shuffled)
+        con.execute("CREATE TEMP TABLE incoming (row_number BIGINT, addr_key VARCHAR, postcode VARCHAR, h3_7 UBIGINT)")
+        con.executemany("INSERT INTO incoming VALUES (?, ?, ?, NULL)", shuffled)
         view = address_ids.assign(con)
         given.append(con.execute(f"SELECT row_number, addr_id FROM {view} ORDER BY row_number").fetchall())
         taken = [i for (i,) in con.execute("SELECT addr_id FROM addresses ORDER BY addr_id").fetchall()]
@@ -172,13 +173,14 @@ def test_a_warehouse_with_addresses_naming_no_place_is_upgraded(demo_db, tmp_pat
     shutil.copyfile(demo_db, db)
     con = duckdb.connect(str(db))
     con.execute("DELETE FROM schema_migrations WHERE version >= 9")
+    con.execute("ALTER TABLE addresses DROP COLUMN place")
     ids = [r[0] for r in con.execute("SELECT DISTINCT addr_id FROM reports WHERE addr_id IS NOT NULL "
                                      "ORDER BY addr_id LIMIT 2").fetchall()]
     con.execute("UPDATE addresses SET addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
     con.execute("UPDATE reports SET address = 'No location', addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
     con.execute("UPDATE address_matches SET addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
     others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
-    assert migrate.upgrade(con) == ["0009_addresses_naming_no_place"]
+    assert migrate.upgrade(con) == ["0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'No location'").fetchone()
     assert n > 0 and with_id == with_key == 0
@@ -209,3 +211,46 @@ def test_the_dashboard_folds_addresses_naming_no_place_as_the_etl_does():
         assert sql == vocabulary.address_norm(text), text
     assert {vocabulary.address_norm(t) for t in written[:-4]} == {""}
     assert all(vocabulary.address_norm(t) for t in written[-4:])
+
+
+def test_a_warehouse_whose_postcode_less_addresses_span_towns_is_upgraded(tmp_path):
+    """Migration 0010 on a version-9 warehouse, where "12 High Street" without a postcode was one
+    address in Wisbech and March: it becomes one per place, the place with most reports keeping the
+    old id, every report gets its place's id, and the licence matches equal a fresh match (the
+    Wisbech licence no longer takes March's reports)."""
+    import duckdb
+
+    from etl import migrate
+    from tests.analysis_fixtures import build_warehouse
+
+    hmo = f"""Licence Number,Address,Postcode,Maximum Occupants,Licence Expiry Date,Latitude,Longitude
+L7,"12 High Street",PE13 1AA,6,{day(300)},52.6650,0.1600
+"""
+    reports = f"""Report Ref,Date Received,Address,Postcode,Latitude,Longitude
+W1,{day(-2)},12 High Street,,52.6652,0.1603
+M1,{day(-4)},12 High Street,,52.5510,0.0880
+M2,{day(-5)},12 High Street,,52.5510,0.0880
+N1,{day(-6)},12 High Street,,,
+P1,{day(-7)},12 High Street,PE1 9ZZ,,
+"""
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "hmo": hmo, "reports": reports})
+    con = duckdb.connect(str(db))
+    new_ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
+    # Back to version 9: one id for every postcode-less "12 HIGH STREET", matched by its words alone.
+    merged = new_ids["M1"]
+    con.execute("DELETE FROM addresses WHERE postcode IS NULL AND addr_id <> ?", [merged])
+    con.execute("UPDATE reports SET addr_id = ? WHERE postcode IS NULL", [merged])
+    con.execute("ALTER TABLE addresses DROP COLUMN place")
+    con.execute("DELETE FROM address_matches")
+    con.execute("INSERT INTO address_matches SELECT addr_id, addr_key, postcode, addr_id, 'Test hmo', 'L7', NULL, 6 "
+                "FROM addresses")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 10")
+    assert migrate.upgrade(con) == ["0010_addresses_placed_without_postcode"]
+    ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
+    matched = {i for (i,) in con.execute("SELECT addr_id FROM address_matches WHERE licence_ref = 'L7'").fetchall()}
+    con.close()
+    assert ids["M1"] == ids["M2"] == merged                   # most reports: March keeps the id
+    assert len({ids["W1"], ids["M1"], ids["N1"], ids["P1"]}) == 4
+    assert matched == {ids["W1"], ids["N1"]}                  # near the licence, or with no point to say
+    kept, fresh = _kept_and_fresh(db)
+    assert kept == fresh

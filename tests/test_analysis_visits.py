@@ -187,3 +187,38 @@ Z5,{day(-6)},"Unknown Farm, Wisbech",PE13 1AA,52.6650,0.1600,curtains always dra
     assert listed["address"].tolist() == ["Unknown Farm, Wisbech"]
     assert keys == {"Z1": False, "Z2": False, "Z3": False, "Z4": False, "Z5": True}
     assert mapped == 5
+
+
+def test_the_same_words_without_a_postcode_in_two_towns_are_two_doors(tmp_path):
+    """An address without a postcode is placed by its point (etl/address_ids.py): "12 High Street" in
+    Wisbech and in March are two doors, each with its own reports, and only the Wisbech one takes the
+    licence of "12 High Street, Wisbech" by its words. Reports of one door, placed alike, are one row;
+    one with no point at all is all text, as before. The key a visit is recorded under agrees with the
+    list's (operations/vocabulary.py)."""
+    from operations import vocabulary
+
+    hmo = f"""Licence Number,Address,Postcode,Maximum Occupants,Licence Expiry Date,Latitude,Longitude
+L7,"12 High Street",PE13 1AA,6,{day(300)},52.6650,0.1600
+"""
+    reports = f"""Report Ref,Date Received,Address,Postcode,Latitude,Longitude,Indicators,People Seen,Grading
+W1,{day(-2)},12 High Street,,52.6652,0.1603,mattresses on floors,3,2-B-P
+W2,{day(-3)},"12, High Street",,52.6652,0.1603,curtains always drawn,2,2-B-P
+M1,{day(-4)},12 High Street,,52.5510,0.0880,people collected by van early morning,9,1-A-P
+M2,{day(-5)},12 HIGH STREET,,52.5510,0.0880,mattresses on floors,8,1-A-P
+M3,{day(-6)},12 High Street,,52.5510,0.0880,mattresses on floors,8,1-A-P
+"""
+    con = connect(build_warehouse(tmp_path, {"postcodes": POSTCODES, "hmo": hmo, "reports": reports}))
+    try:
+        listed = visit_list(con, F90, TODAY)
+        ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
+    finally:
+        con.close()
+    assert ids["W1"] == ids["W2"] and ids["M1"] == ids["M2"] == ids["M3"] and ids["W1"] != ids["M1"]
+    assert len(listed) == 2
+    march = listed[listed["licence_ref"].isna()].iloc[0]
+    wisbech = listed[listed["licence_ref"] == "L7"].iloc[0]
+    assert (march["reports"], wisbech["reports"]) == (3, 2)
+    assert (march["lat"], march["lon"]) == (52.551, 0.088)
+    assert march["address_key"] == vocabulary.address_key("12 High Street", None, 52.5510, 0.0880)
+    assert march["address_key"] != vocabulary.address_key("12 High Street", None, 52.6652, 0.1603)
+    assert march["address_key"].startswith("A|12 HIGH STREET||8")

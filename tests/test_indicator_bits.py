@@ -54,7 +54,9 @@ def test_an_older_warehouse_gets_the_same_masks(demo_db, tmp_path):  # noqa: F81
     con.execute("ALTER TABLE reports DROP COLUMN indicator_bits")
     con.execute("DROP TABLE indicator_bits")
     con.execute("DELETE FROM schema_migrations WHERE version >= 7")
-    assert migrate.upgrade(con) == ["0007_indicator_bits", "0008_reports_unindexed", "0009_addresses_naming_no_place"]
+    con.execute("ALTER TABLE addresses DROP COLUMN place")
+    assert migrate.upgrade(con) == ["0007_indicator_bits", "0008_reports_unindexed", "0009_addresses_naming_no_place",
+                                    "0010_addresses_placed_without_postcode"]
     bits, rows = _rows(con)
     con.close()
     assert [r[:3] for r in rows] == before

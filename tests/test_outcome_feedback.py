@@ -107,3 +107,23 @@ def test_licence_holders_are_read_only_for_the_licences_asked_about(demo_con):  
     got = outcome_feedback.licence_holders(demo_con, [ref, None, "NO-SUCH-LICENCE"])
     assert got == {ref: vocabulary.address_norm(holder)} and other not in got
     assert outcome_feedback.licence_holders(demo_con, []) == {}
+
+
+def test_a_visit_to_words_without_a_postcode_counts_only_for_the_door_at_its_place():
+    """Without postcodes, "12 High Street" in March and in Wisbech are two doors (etl/address_ids.py):
+    a visit with no concerns in March, recorded under its own key or loaded from a file by its words and
+    point, lowers March's row and leaves Wisbech's alone."""
+    march, wisbech = (52.5510, 0.0880), (52.6652, 0.1603)
+    listed = pd.DataFrame({
+        "address_key": [vocabulary.address_key("12 High Street", None, *wisbech),
+                        vocabulary.address_key("12 High Street", None, *march)],
+        "address": ["12 High Street", "12 High Street"], "postcode": [None, None],
+        "lat": [wisbech[0], march[0]], "lon": [wisbech[1], march[1]],
+        "licence_ref": [None, None], "score": [5.0, 5.0]})
+    recorded = pd.DataFrame([outcome(address_key=listed["address_key"].iloc[1], address="12 High Street",
+                                     lat=march[0], lon=march[1])])
+    from_file = pd.DataFrame([outcome(address="12, HIGH STREET", lat=march[0] + 0.0002, lon=march[1])])
+    for visits in (recorded, from_file):
+        out = outcome_feedback.apply(listed, visits, {}, TODAY)
+        assert out["last_outcome"].tolist() == [None, "no_concerns"]
+        assert out["score"].tolist() == [5.0, pytest.approx(5.0 * CFG["no_concern_factor"])]

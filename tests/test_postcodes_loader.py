@@ -207,3 +207,19 @@ def test_progress_is_reported_with_the_rows_read(tmp_path, db):
     seen = []
     load_file("postcodes", write_text(tmp_path / "pc.csv", ONSPD), db=db, progress=seen.append)
     assert seen and seen[-1] == 4
+
+
+def test_a_row_placed_by_its_outward_code_follows_that_code_when_postcodes_are_loaded_again(tmp_path, db):
+    """A report whose postcode cell holds only an outward code ("PE13") is placed at that code's centre
+    (`postcode_district`), and keeps the code it gave, so a later postcodes load moves it to the code's
+    new centre rather than leaving it unplaced."""
+    load_file("postcodes", write_text(tmp_path / "pc.csv", ONSPD), db=db)
+    reports = write_text(tmp_path / "r.csv", "Report Ref,Date Received,Address,Postcode\n"
+                                              "R1,01/03/2025,2 High St,PE13\nR2,01/03/2025,3 High St,PE13 1AB\n")
+    load_file("reports", reports, db=db, source="public")
+    before = query(db, "SELECT report_ref, geocode_status, lat, lon, h3_7 FROM reports ORDER BY report_ref")
+    assert [r[1] for r in before] == ["postcode_district", "postcode"] and before[0][2] is not None
+    load_file("postcodes", write_text(tmp_path / "pc2.csv", ONSPD.replace("52.665,0.160", "52.666,0.161")), db=db)
+    after = query(db, "SELECT report_ref, geocode_status, lat, lon, h3_7 FROM reports ORDER BY report_ref")
+    assert query(db, "SELECT postcode FROM reports WHERE report_ref = 'R1'") == [("PE13",)]
+    assert [r[1:4] for r in after] == [("postcode_district", 52.666, 0.161), ("postcode", 52.666, 0.161)]

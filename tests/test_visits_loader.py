@@ -92,6 +92,20 @@ def test_a_licence_named_in_the_file_places_the_visit_at_it(tmp_path, warehouse)
     assert row["address_key"] == "L|hmo|FDC/1" and row["lat"] == pytest.approx(52.665)
 
 
+def test_a_visit_without_a_postcode_is_keyed_by_its_place_as_the_visit_list_keys_it(tmp_path, warehouse):
+    """Without a postcode, the visit list tells "2 High St" in two towns apart by their points
+    (etl/address_ids.py); a visit recorded with coordinates takes the key of the door at its point."""
+    import h3
+
+    store = OperationsStore(tmp_path / "ops.db")
+    path = write_text(tmp_path / "o.csv", f"Visit date,Address,Latitude,Longitude,Outcome\n"
+                                          f"{D},2 High St,52.5510,0.0880,no concerns\n"
+                                          f"{D},2 High St,,,no concerns\n")
+    visits.load(path, db=warehouse, store=store)
+    keys = store.outcomes().sort_values("lat")["address_key"].tolist()
+    assert keys == [f"A|2 HIGH ST||{h3.latlng_to_cell(52.551, 0.088, 7)}", "A|2 HIGH ST|"]
+
+
 def test_a_file_without_the_needed_columns_is_refused_by_name(tmp_path, warehouse):
     with pytest.raises(FileProblem, match="required column"):
         visits.load(write_text(tmp_path / "x.csv", "Date,Address\n01/01/2026,1 High St\n"), db=warehouse,

@@ -93,7 +93,7 @@ def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = Non
     places = _places(db, rows)
     unnumbered = 0
     for (row, visited_on, address, postcode, licence_ref, lat, lon, outcome, victims, *acts, note) in rows:
-        key, plat, plon = places.get(row, (vocabulary.address_key(address, postcode), None, None))
+        key, plat, plon = places.get(row, (vocabulary.address_key(address, postcode, lat, lon), None, None))
         if outcome == "potential_victims" and victims is None:
             unnumbered += 1
         result.outcomes.append(Outcome(
