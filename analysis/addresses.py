@@ -4,10 +4,10 @@ Partners type the same door many ways ("14 Mill Lane, Wisbech", "14, MILL LANE W
 "Flat 2, 14 Mill Lane"). Addresses are compared on a normalised key: upper case, a trailing
 postcode dropped, every run of punctuation and spaces collapsed to one space. A report is at a
 licensed HMO when its postcode and key match a licence, or its postcode and house number do
-(when either side has no postcode, the key alone must match, and the two points, where both are
-known, be within etl/vocab/addresses.toml's `key_only_match_within_metres`). Without a postcode, an
-address is also its place, the res-7 H3 cell of its point (etl/address_ids.py): the same words in
-two towns are two doors.
+(when either side has no full postcode, the key alone must match, and the two points, where both are
+known, be within etl/vocab/addresses.toml's `key_only_match_within_metres`). Without a full postcode
+("N/A" is none), an address is also its place, the res-7 H3 cell of its point (etl/address_ids.py):
+the same words in two towns are two doors.
 
 Only SQL text from this module reaches `con.execute`; every value is a bound parameter.
 """
@@ -132,11 +132,11 @@ def _best(a: str, value: str) -> str:
 
 def group_key(report: str, match: str | None = None) -> str:
     """SQL: the visit list's key of a report's address: its licence (`match`, a row of address_matches)
-    when it has one, else its normalised address and postcode, and without a postcode its place (the
+    when it has one, else its normalised address and full postcode, and without one its place (the
     res-7 cell that is part of such an address's identity, etl/address_ids.py), as
     operations/vocabulary.address_key writes it."""
     r = report
-    own = (f"'A|' || {r}.addr_key || '|' || coalesce({r}.postcode, '')"
+    own = (f"'A|' || {r}.addr_key || '|' || coalesce({address_keys.full_postcode(f'{r}.postcode')}, '')"
            f" || coalesce('|' || lower(hex({address_ids.place(r)})), '')")
     if match is None:
         return own

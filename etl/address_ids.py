@@ -5,10 +5,11 @@ join them to `address_matches`. Keyed by strings (normalised address and postcod
 several times what it costs keyed by one integer, so each distinct address gets an id once, here,
 and every report stores its `addr_id`. A report without an address has none.
 
-An address is its normalised text and postcode. Without a postcode, text alone would make one door
-of every "12 High Street" in the county, so a postcode-less address is also its `place`: the res-7
-H3 cell (about 5 km²) of the report's point. Reports of one door still share an id, since they are
-placed alike; the same words in two towns do not. Without a point either, the text is all there is.
+An address is its normalised text and postcode. Without a full postcode (none, or "PE13", "N/A"),
+text alone would make one door of every "12 High Street" in the county, so such an address is also
+its `place`: the res-7 H3 cell (about 5 km²) of the report's point. Reports of one door still share
+an id, since they are placed alike; the same words in two towns do not. Without a point either, the
+text is all there is.
 
 Ids come from a sequence, so an id is never given twice. An address no report uses any more keeps
 its id (a report that names it again gets the same one) until retention deletes the last report
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import address_matches, h3cells
+from etl import address_keys, address_matches, h3cells
 
 # The H3 resolution of a postcode-less address's place: a stored cell column of every report.
 PLACE_RESOLUTION = 7
@@ -45,28 +46,36 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
     if low is not None:
         con.execute(f"""
             INSERT INTO addresses
-            SELECT ? + n.first_row - ?, n.addr_key, n.postcode, n.place
-            FROM (SELECT addr_key, postcode, {place("incoming")} AS place, min(row_number) AS first_row
+            SELECT ? + n.first_row - ?, n.addr_key, n.pc, n.place
+            FROM (SELECT addr_key, {identity("incoming")}, min(row_number) AS first_row
                   FROM incoming WHERE addr_key <> '' GROUP BY ALL) n
-            ANTI JOIN addresses a ON {_same_address("a", "n.addr_key", "n.postcode", "n.place")}
+            ANTI JOIN addresses a ON {_same_address("a", "n")}
         """, [_take_ids(con, high - low + 1), low])
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW {INCOMING} AS
-        SELECT i.*, a.addr_id FROM incoming i
-        LEFT JOIN addresses a ON {_same_address("a", "i.addr_key", "i.postcode", place("i"))}
+        SELECT i.* EXCLUDE (pc, place), a.addr_id
+        FROM (SELECT *, {identity("incoming")} FROM incoming) i
+        LEFT JOIN addresses a ON {_same_address("a", "i")}
     """)
     return INCOMING
 
 
 def place(report: str) -> str:
-    """SQL: the place that, with its text and postcode, is a report's address: its res-7 cell without a postcode."""
-    return f"CASE WHEN {report}.postcode IS NULL THEN {report}.{PLACE_COLUMN} END"
+    """SQL: the place that, with its text and postcode, is a report's address: its res-7 cell without a
+    full postcode, else NULL."""
+    return f"CASE WHEN {address_keys.full_postcode(f'{report}.postcode')} IS NULL THEN {report}.{PLACE_COLUMN} END"
 
 
-def _same_address(a: str, key: str, postcode: str, place_sql: str) -> str:
-    """SQL: whether the row `a` of `addresses` is the address with this key, postcode and place."""
-    return (f"{a}.addr_key = {key} AND {a}.postcode IS NOT DISTINCT FROM {postcode}"
-            f" AND {a}.place IS NOT DISTINCT FROM {place_sql}")
+def identity(report: str) -> str:
+    """SQL select-list items `pc` and `place`: with `addr_key`, which address a report is at. A postcode
+    column's "N/A" or "PE13" is no postcode (`address_keys.full_postcode`): the point places such a report."""
+    return f"{address_keys.full_postcode(f'{report}.postcode')} AS pc, {place(report)} AS place"
+
+
+def _same_address(a: str, n: str) -> str:
+    """SQL: whether the row `a` of `addresses` is the address of `n` (with addr_key, pc and place)."""
+    return (f"{a}.addr_key = {n}.addr_key AND {a}.postcode IS NOT DISTINCT FROM {n}.pc"
+            f" AND {a}.place IS NOT DISTINCT FROM {n}.place")
 
 
 def _take_ids(con: duckdb.DuckDBPyConnection, count: int) -> int:

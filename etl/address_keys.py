@@ -16,6 +16,7 @@ from etl import vocab
 # A UK postcode at the very end of an address, with what separates it from the rest.
 _TRAILING_POSTCODE = r"(^|[^\pL\pN])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[^\pL\pN]*$"
 _NOT_ALNUM = r"[^\pL\pN]+"
+_FULL_POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 
 
 @cache
@@ -38,6 +39,16 @@ def address_key(col: str) -> str:
             f" '{_NOT_ALNUM}', ' ', 'g')), {_not_an_address_sql()}, '')")
 
 
+def full_postcode(col: str) -> str:
+    """SQL: a stored postcode (`col`) when it is a full one, else NULL.
+
+    The loaders store a full postcode normalised ("PE13 1AB"), and anything else a postcode column
+    held upper-cased as given: an outward code ("PE13"), or "N/A", "TBC", "UNKNOWN". Such a value
+    names no door: two reports both saying "N/A" are not at the same postcode.
+    """
+    return f"CASE WHEN regexp_full_match({col}, '{_FULL_POSTCODE}') THEN {col} END"
+
+
 def house_number(key_sql: str) -> str:
     """SQL: the house number in a normalised address: the number before a street word, else the first one.
 
@@ -48,7 +59,9 @@ def house_number(key_sql: str) -> str:
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Macros address_key(address), house_number(key) and names_no_place(key), for migrations and loaders."""
+    """Macros address_key(address), house_number(key), names_no_place(key) and full_postcode(postcode), for
+    migrations and loaders."""
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_key(s) AS {address_key('s')}")
     con.execute(f"CREATE OR REPLACE TEMP MACRO house_number(k) AS {house_number('k')}")
     con.execute(f"CREATE OR REPLACE TEMP MACRO names_no_place(k) AS regexp_full_match(k, {_not_an_address_sql()})")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO full_postcode(p) AS {full_postcode('p')}")

@@ -24,30 +24,31 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import vocab
+from etl import address_keys, vocab
 
-# Best licence per reported address: same postcode and key, else same postcode and house number,
-# else the key alone when either side has no postcode, provided their points (where both have one)
+# Best licence per reported address: same full postcode and key, else same full postcode and house
+# number, else the key alone when either side has no full postcode, provided their points (where both have one)
 # are near: without that, a postcode-less "12 High Street" in one town would take the licence of
 # "12 High Street" in another. Ties go to the latest expiry, then the source and reference, so the
-# answer is the same on every run. An address's point is any one of its reports' usable points: a
-# postcode-less address is placed within one H3 cell (etl/address_ids.py), a postcoded one within
+# answer is the same on every run. An address's point is any one of its reports' usable points: one
+# without a full postcode is placed within one H3 cell (etl/address_ids.py), a postcoded one within
 # its postcode.
 _MATCH_ROWS = """
-    WITH keys AS (
-        SELECT DISTINCT addr_id, addr_key, postcode, house_no FROM reports
-        WHERE addr_id IS NOT NULL AND (load_filter IS NULL OR load_id = load_filter)
+    WITH keys AS (          -- pc: the full postcode ("N/A" on both sides is no shared postcode)
+        SELECT *, {pc} AS pc FROM (
+            SELECT DISTINCT addr_id, addr_key, postcode, house_no FROM reports
+            WHERE addr_id IS NOT NULL AND (load_filter IS NULL OR load_id = load_filter))
     ),
     lic AS (
-        SELECT source, licence_ref, postcode, addr_key, house_no, licence_expiry, max_occupants,
+        SELECT source, licence_ref, {pc} AS pc, addr_key, house_no, licence_expiry, max_occupants,
                CASE WHEN location_flag IS NULL THEN lat END AS lat, CASE WHEN location_flag IS NULL THEN lon END AS lon
         FROM hmo_licences
     ),
-    by_key AS (             -- the same key, one side without a postcode: near enough is checked below
+    by_key AS (             -- the same key, one side without a full postcode: near enough is checked below
         SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants,
                l.lat, l.lon
         FROM keys k JOIN lic l ON k.addr_key = l.addr_key
-        WHERE k.postcode IS NULL OR l.postcode IS NULL
+        WHERE k.pc IS NULL OR l.pc IS NULL
     ),
     by_key_points AS (      -- any one usable point of each such address (few: read for those alone)
         SELECT addr_id, any_value(struct_pack(lat, lon)) AS pt FROM reports
@@ -57,10 +58,10 @@ _MATCH_ROWS = """
     ),
     candidates AS (
         SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 1 AS how
-            FROM keys k JOIN lic l ON k.postcode = l.postcode AND k.addr_key = l.addr_key
+            FROM keys k JOIN lic l ON k.pc = l.pc AND k.addr_key = l.addr_key
         UNION ALL
         SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 2 AS how
-            FROM keys k JOIN lic l ON k.postcode = l.postcode AND k.house_no = l.house_no
+            FROM keys k JOIN lic l ON k.pc = l.pc AND k.house_no = l.house_no
         UNION ALL
         SELECT b.addr_id, b.addr_key, b.postcode, b.source, b.licence_ref, b.licence_expiry, b.max_occupants, 3 AS how
             FROM by_key b LEFT JOIN by_key_points k USING (addr_id)
@@ -82,7 +83,8 @@ _MATCH_ROWS = """
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """The table macro address_match_rows(load_filter): matches for every reported address (NULL), or for
     the addresses of one load's reports (whose group_id is then the smallest among those alone)."""
-    rows = _MATCH_ROWS.format(metres=_metres("k.pt.lat", "k.pt.lon", "b.lat", "b.lon"),
+    rows = _MATCH_ROWS.format(pc=address_keys.full_postcode("postcode"),
+                              metres=_metres("k.pt.lat", "k.pt.lon", "b.lat", "b.lon"),
                               within=float(vocab.load("addresses")["key_only_match_within_metres"]))
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_match_rows(load_filter) AS TABLE {rows}")
 

@@ -54,13 +54,16 @@ def _kept_and_fresh(db):
 
 
 def _check_ids(con):
-    """Every report with an address has the id of its (addr_key, postcode, place); ids are unique; a licence's
+    """Every report with an address has the id of its (addr_key, full postcode, place); ids are unique; a licence's
     addresses share one group id, which is one of their own ids (so no unmatched address has it)."""
-    assert con.execute("""
+    from etl import address_ids
+    from etl.address_keys import full_postcode
+
+    assert con.execute(f"""
         SELECT count(*) FROM reports r LEFT JOIN addresses a ON a.addr_id = r.addr_id
         WHERE (r.addr_key <> '') AND (a.addr_id IS NULL OR a.addr_key <> r.addr_key
-                                      OR a.postcode IS DISTINCT FROM r.postcode
-                                      OR a.place IS DISTINCT FROM CASE WHEN r.postcode IS NULL THEN r.h3_7 END)
+                                      OR a.postcode IS DISTINCT FROM {full_postcode("r.postcode")}
+                                      OR a.place IS DISTINCT FROM {address_ids.place("r")})
            OR (r.addr_key = '' AND r.addr_id IS NOT NULL)""").fetchone()[0] == 0
     assert con.execute("SELECT count(*) = count(DISTINCT addr_id), count(*) = count(DISTINCT (addr_key, postcode, place)) "
                        "FROM addresses").fetchone() == (True, True)
@@ -214,10 +217,10 @@ def test_the_dashboard_folds_addresses_naming_no_place_as_the_etl_does():
 
 
 def test_a_warehouse_whose_postcode_less_addresses_span_towns_is_upgraded(tmp_path):
-    """Migration 0010 on a version-9 warehouse, where "12 High Street" without a postcode was one
-    address in Wisbech and March: it becomes one per place, the place with most reports keeping the
-    old id, every report gets its place's id, and the licence matches equal a fresh match (the
-    Wisbech licence no longer takes March's reports)."""
+    """Migration 0010 on a version-9 warehouse, where "12 High Street" without a full postcode was one
+    address in Wisbech and March (and another for "N/A"): it becomes one per place, every report takes
+    its place's id, an address with a full postcode keeps its own, and the licence matches equal a fresh
+    match (the Wisbech licence no longer takes March's reports)."""
     import duckdb
 
     from etl import migrate
@@ -228,6 +231,7 @@ L7,"12 High Street",PE13 1AA,6,{day(300)},52.6650,0.1600
 """
     reports = f"""Report Ref,Date Received,Address,Postcode,Latitude,Longitude
 W1,{day(-2)},12 High Street,,52.6652,0.1603
+W2,{day(-3)},12 High Street,N/A,52.6652,0.1603
 M1,{day(-4)},12 High Street,,52.5510,0.0880
 M2,{day(-5)},12 High Street,,52.5510,0.0880
 N1,{day(-6)},12 High Street,,,
@@ -235,22 +239,56 @@ P1,{day(-7)},12 High Street,PE1 9ZZ,,
 """
     db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "hmo": hmo, "reports": reports})
     con = duckdb.connect(str(db))
-    new_ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
-    # Back to version 9: one id for every postcode-less "12 HIGH STREET", matched by its words alone.
-    merged = new_ids["M1"]
-    con.execute("DELETE FROM addresses WHERE postcode IS NULL AND addr_id <> ?", [merged])
-    con.execute("UPDATE reports SET addr_id = ? WHERE postcode IS NULL", [merged])
+    # Back to version 9: one id per (words, postcode as stored), matched by the words alone.
     con.execute("ALTER TABLE addresses DROP COLUMN place")
+    con.execute("DELETE FROM addresses")
+    con.execute("INSERT INTO addresses SELECT row_number() OVER (ORDER BY addr_key, postcode) + 100, addr_key, postcode "
+                "FROM (SELECT DISTINCT addr_key, postcode FROM reports)")
+    con.execute("UPDATE reports SET addr_id = a.addr_id FROM addresses a "
+                "WHERE a.addr_key = reports.addr_key AND a.postcode IS NOT DISTINCT FROM reports.postcode")
     con.execute("DELETE FROM address_matches")
-    con.execute("INSERT INTO address_matches SELECT addr_id, addr_key, postcode, addr_id, 'Test hmo', 'L7', NULL, 6 "
+    con.execute("INSERT INTO address_matches SELECT addr_id, addr_key, postcode, 101, 'Test hmo', 'L7', NULL, 6 "
                 "FROM addresses")
+    old = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
+    assert old["W1"] == old["M1"] == old["N1"] != old["W2"]
     con.execute("DELETE FROM schema_migrations WHERE version >= 10")
     assert migrate.upgrade(con) == ["0010_addresses_placed_without_postcode"]
     ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
     matched = {i for (i,) in con.execute("SELECT addr_id FROM address_matches WHERE licence_ref = 'L7'").fetchall()}
     con.close()
-    assert ids["M1"] == ids["M2"] == merged                   # most reports: March keeps the id
+    assert ids["W1"] == ids["W2"] and ids["M1"] == ids["M2"]
     assert len({ids["W1"], ids["M1"], ids["N1"], ids["P1"]}) == 4
+    assert ids["P1"] == old["P1"]                            # a full postcode: the same address as before
     assert matched == {ids["W1"], ids["N1"]}                  # near the licence, or with no point to say
+    kept, fresh = _kept_and_fresh(db)
+    assert kept == fresh
+
+
+def test_a_postcode_column_saying_n_a_is_no_postcode(tmp_path):
+    """"N/A" or "unknown" in a postcode column (stored upper-cased as given) is no shared postcode: a report
+    at "12 High Street, N/A" does not take the licence of "12 Mill Lane, N/A" by their house number, and
+    the same words at one point are one door whatever the postcode column said."""
+    from tests.analysis_fixtures import build_warehouse, connect
+
+    hmo = f"""Licence Number,Address,Postcode,Maximum Occupants,Licence Expiry Date,Latitude,Longitude
+L1,"12 Mill Lane",N/A,6,{day(300)},52.6650,0.1600
+"""
+    reports = f"""Report Ref,Date Received,Address,Postcode,Latitude,Longitude
+R1,{day(-2)},12 High Street,n/a,52.6652,0.1603
+R2,{day(-3)},12 High Street,unknown,52.6652,0.1603
+R3,{day(-4)},12 High Street,,52.6652,0.1603
+R4,{day(-5)},12 High Street,n/a,52.5510,0.0880
+"""
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "hmo": hmo, "reports": reports})
+    con = connect(db)
+    try:
+        stored = dict(con.execute("SELECT report_ref, postcode FROM reports").fetchall())
+        ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
+        matches = con.execute("SELECT count(*) FROM address_matches").fetchone()[0]
+    finally:
+        con.close()
+    assert stored["R1"] == "N/A" and stored["R2"] == "UNKNOWN"      # kept as the partner wrote it
+    assert ids["R1"] == ids["R2"] == ids["R3"] != ids["R4"]
+    assert matches == 0
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh
