@@ -53,6 +53,19 @@ def test_bad_grading_future_dates_and_bad_coordinates_are_rejected(tmp_path):
     assert "name the columns Easting and Northing" in reasons[6]
 
 
+def test_degrees_under_easting_and_northing_headers_are_rejected_with_what_to_do(tmp_path):
+    """52.665 / 0.16 as British National Grid metres is a point in the sea off the Scillies: the row is
+    rejected saying they look like degrees, not loaded at that point and flagged outside the area."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Reference,Received,Address,Easting,Northing\n"
+                   "A,2025-01-01,1 Rd,52.665,0.160\nB,2025-01-01,2 Rd,0.160,52.665\nC,2025-01-01,3 Rd,546300,309400\n")
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (1, 2)
+    reasons = dict(query(db, "SELECT row_number, reason FROM rejects"))
+    assert "easting '52.665' / northing '0.160' look like degrees, not metres" in reasons[2]
+    assert "name the columns Latitude and Longitude" in reasons[3]
+
+
 def test_a_corrected_re_export_updates_rows_by_reference(tmp_path):
     db = tmp_path / "w.duckdb"
     first = write_text(tmp_path / "a.csv", HEADER + "R1,2025-10-01,police,1 Rd,PE13 1AB,,,,,,first\n"

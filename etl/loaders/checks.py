@@ -84,7 +84,10 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     bng = staged.match.has("easting") and staged.match.has("northing")
     wgs_lat, wgs_lon = num("lat"), num("lon")
     east, north = num("easting"), num("northing")
-    bng_ok = f"({east} BETWEEN 0 AND 700000 AND {north} BETWEEN 0 AND 1300000)"
+    # Both within 180 m of the grid's false origin, in the sea off the Scillies: no address is there,
+    # and such a pair is a latitude and longitude put under Easting/Northing headers.
+    degrees = f"(abs({east}) <= 180 AND abs({north}) <= 180)"
+    bng_ok = f"({east} BETWEEN 0 AND 700000 AND {north} BETWEEN 0 AND 1300000 AND NOT {degrees})"
     bng_point = f"ST_Transform(ST_Point({east}, {north}), 'EPSG:27700', 'EPSG:4326', always_xy := true)"
     wgs_ok = f"({wgs_lat} BETWEEN -90 AND 90 AND {wgs_lon} BETWEEN -180 AND 180)"
     lat_parts, lon_parts = [], []
@@ -101,7 +104,10 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         lat_parts.append(f"ST_Y({point})")
         lon_parts.append(f"ST_X({point})")
         loc.checks += _pair_checks(col("easting"), col("northing"), east, north, "easting", "northing")
-        loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {bng_ok}
+        loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {degrees}
+            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
+                 ' look like degrees, not metres; if they are latitude and longitude, name the columns Latitude and Longitude'
+            WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {bng_ok}
             THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
                  ' are not British National Grid coordinates' END""")
     if lat_parts:
