@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import address_keys, address_matches, filter_values, h3cells, indicator_bits, migrate
+from etl import address_keys, address_matches, counts, filter_values, h3cells, indicator_bits, migrate
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -26,12 +26,18 @@ MACROS = Path(__file__).parent / "sql" / "macros.sql"
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Schema up to date and macros defined: every write starts here."""
     migrate.upgrade(con)
-    con.execute(MACROS.read_text())
+    define_value_macros(con)
     h3cells.register(con)
     address_keys.register(con)
     address_matches.register(con)
     filter_values.register(con)
     indicator_bits.register(con)
+
+
+def define_value_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The value-level rules every loader shares (postcodes, dates, numbers, counts), as SQL macros."""
+    con.execute(MACROS.read_text())
+    counts.register(con)
 
 
 def file_sha256(path: Path) -> str:

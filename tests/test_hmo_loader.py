@@ -105,7 +105,7 @@ def test_bad_rows_are_rejected_with_row_numbers_and_reasons(tmp_path, db):
                    "Licence Number,Address,Postcode,Max Occupants,Licence Expiry Date\n"
                    "G1,1 Good St,PE1 1AA,5,2030-01-01\n"
                    ",2 No Ref St,PE1 1AA,5,2030-01-01\n"
-                   "B2,3 Bad St,PE1 1AA,six,2030-01-01\n"
+                   "B2,3 Bad St,PE1 1AA,six or seven,2030-01-01\n"
                    "B3,4 Bad St,PE1 1AA,5,12/31/2030\n"
                    "B4,5 Bad St,PE1 1AA,5,31/02/2030\n"
                    "B5,6 Bad St,PE1 1AA,5,01/01/2100\n"
@@ -114,13 +114,13 @@ def test_bad_rows_are_rejected_with_row_numbers_and_reasons(tmp_path, db):
     assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (7, 1, 6)
     reasons = dict(query(db, "SELECT row_number, reason FROM rejects ORDER BY 1"))
     assert reasons[3] == "licence number is blank"
-    assert reasons[4] == "maximum occupants 'six' is not a whole number"
+    assert reasons[4] == "maximum occupants 'six or seven' is not a whole number"
     assert "'12/31/2030' is not a date" in reasons[5]
     assert "'31/02/2030' is not a date" in reasons[6]
     assert "not plausible" in reasons[7]
     assert "6 values but the header has 5" in reasons[8]
     raw = scalar(db, "SELECT raw->>'Max Occupants' FROM rejects WHERE row_number = 4")
-    assert raw == "six"
+    assert raw == "six or seven"
 
 
 def test_points_outside_the_area_or_swapped_are_flagged_not_moved(tmp_path, db):

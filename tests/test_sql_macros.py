@@ -22,3 +22,33 @@ def test_parse_number_is_the_number_left_once_separators_are_removed(values):
         FROM (SELECT unnest(?::VARCHAR[]) AS v)
     """, [values]).fetchall()
     assert all(a == b for a, b in got), [(v, a, b) for v, (a, b) in zip(values, got) if a != b]
+
+
+def test_a_count_is_read_as_partners_write_it_and_two_numbers_are_not_guessed():
+    """parse_count (etl/counts.py, words in etl/vocab/counts.toml): "6 persons" or "Six" on a council
+    register is 6; "5 or 6", "6-8" or 6.5 are no whole number, and the row is rejected saying so."""
+    con = duckdb.connect()
+    loading.define_value_macros(con)
+    cases = {"6": 6, " 6 ": 6, "6.0": 6, "1,200": 1200, "6 persons": 6, "6 People": 6, "Six": 6,
+             "six persons": 6, "up to 6": 6, "Max: 7": 7, "8 (5 households)": 8, "8(5 households)": 8,
+             "3 storeys": 3, "twelve": 12, "approx 4 adults": 4, "None": 0, "0": 0,
+             "5 or 6": None, "6-8": None, "6.5": None, "many": None, "6 persons 2 households": None,
+             "persons 6": None, "": None, "sixty": None, "-3": -3}
+    got = dict(con.execute("SELECT v, parse_count(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+                           [list(cases)]).fetchall())
+    assert got == cases
+
+
+def test_an_hmo_register_writing_occupants_in_words_loads_every_licence(tmp_path):
+    from etl.loading import load_file
+    from tests.helpers import query, write_text
+
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "h.csv", "Licence No,Property Address,Postcode,Max Occupants,Households\n"
+                   "L1,14 Mill Lane,PE13 1AB,6 persons,2 households\nL2,16 Mill Lane,PE13 1AB,Six,\n"
+                   "L3,18 Mill Lane,PE13 1AB,5 or 6,\n")
+    s = load_file("hmo", f, db=db, source="Fenland")
+    assert (s.rows_loaded, s.rows_rejected) == (2, 1)
+    assert query(db, "SELECT licence_ref, max_occupants, households FROM hmo_licences ORDER BY 1") == \
+        [("L1", 6, 2), ("L2", 6, None)]
+    assert "maximum occupants '5 or 6' is not a whole number" in query(db, "SELECT reason FROM rejects")[0][0]

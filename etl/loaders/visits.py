@@ -67,7 +67,7 @@ def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = Non
     con = duckdb.connect()
     try:
         load_spatial(con)
-        con.execute(loading.MACROS.read_text())
+        loading.define_value_macros(con)
         vocabularies.register(con)
         con.execute("CREATE TEMP TABLE vocab_outcome (alias VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO vocab_outcome VALUES (?, ?)", list(vocabulary.outcome_aliases().items()))

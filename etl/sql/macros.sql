@@ -36,9 +36,7 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
 -- expression runs only on those that are not (the same result, tests/test_sql_macros.py).
 CREATE OR REPLACE TEMP MACRO parse_number(s) AS
     coalesce(try_cast(s AS DOUBLE), try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE));
-CREATE OR REPLACE TEMP MACRO parse_count(s) AS
-    CASE WHEN parse_number(s) IS NOT NULL AND parse_number(s) = floor(parse_number(s))
-         THEN try_cast(parse_number(s) AS INTEGER) END;
+-- parse_count(s), a whole number as partners write one ("6 persons", "Six"), is defined by etl/counts.py.
 
 -- A value quoted for a reject reason, cut short so one huge cell can't flood the message.
 CREATE OR REPLACE TEMP MACRO shown(s) AS '''' || left(s, 60) || CASE WHEN length(s) > 60 THEN '…' ELSE '' END || '''';

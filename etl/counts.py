@@ -1,0 +1,45 @@
+"""The SQL macro parse_count(text): a whole number as partners write one (etl/vocab/counts.toml).
+
+A council register that says "6 persons" or "Six" for a licence's maximum occupants means 6, and
+rejecting the licence for it would leave a real HMO off the map. The words are data; this module
+only turns them into one regular expression and one lookup, run set-wise in DuckDB.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import duckdb
+
+from etl import vocab
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def parse_count_sql() -> str:
+    """SQL body of parse_count(s): the count, or NULL when `s` is not one whole number."""
+    table = vocab.load("counts")
+    words = {str(k): int(v) for k, v in table["words"].items()}
+    pattern = (f"(?:(?:{_alternation(table['lead_ins'])}) ?)?([0-9]+|{_alternation(words)})"
+               f"(?: (?:{_alternation(table['units'])}))?(?: ?\\(.*\\))?")
+    text = "lower(trim(regexp_replace(s, '\\s+', ' ', 'g')))"
+    lookup = " ".join(f"WHEN '{w}' THEN {n}" for w, n in words.items())
+    said = f"regexp_extract({text}, '^{_quoted(pattern)}$', 1)"
+    return f"""CASE
+        WHEN parse_number(s) IS NOT NULL THEN
+            CASE WHEN parse_number(s) = floor(parse_number(s)) THEN try_cast(parse_number(s) AS INTEGER) END
+        WHEN regexp_full_match({text}, '{_quoted(pattern)}') THEN
+            coalesce(try_cast({said} AS INTEGER), CASE {said} {lookup} END)
+        END"""
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Define parse_count(s) on this connection (after etl/sql/macros.sql's parse_number)."""
+    con.execute(f"CREATE OR REPLACE TEMP MACRO parse_count(s) AS {parse_count_sql()}")
