@@ -19,6 +19,8 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
           "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no",
           "indicator_bits", "addr_id"]
 GRADING_RE = "^([1-3])([A-E])([PC])$"
+# A range of people seen ("5-6", "about 5 to 6", "5 or 6 men"): its two ends.
+_PEOPLE_RANGE = r"^\D{0,12}?(\d{1,5}) *(?:-|–|to|or) *(\d{1,5})\D{0,12}$"
 
 
 def _grading_compact(c) -> str:
@@ -60,9 +62,18 @@ def _lookups(staged) -> list[tuple[str, str]]:
                                {f"pn_{f}": f"parse_number(pv_{f})" for f in point_fields},
                                then=[{"pt_bng": point.bng_point},
                                      {"pt_lat": point.lat, "pt_lon": point.lon, "pt_problem": checks.reasons(point.checks)}]),
+        # People seen, as the public writes it: "about 8" and "8 men" are 8, "ten" is 10, a range "5-6"
+        # its lower end (those surely seen). Words without a number ("several") keep the report without
+        # a count, and the summary says so; text with numbers that is none of these ("3 men 2 women")
+        # is rejected, not guessed.
         tabular.once_per_value("people", {"np_value": c("people_count")}, {
-            "np_count": "TRY_CAST(nullif(regexp_extract(np_value, '(\\d+)', 1), '') AS INTEGER)",
-            "np_bad": "np_value IS NOT NULL AND NOT regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"}),
+            "np_range": f"regexp_extract(np_value, '{_PEOPLE_RANGE}', ['low', 'high'])"}, then=[{
+            "np_count": "coalesce(least(try_cast(np_range.low AS INTEGER), try_cast(np_range.high AS INTEGER)),"
+                        " parse_count(np_value),"
+                        " CASE WHEN regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"
+                        " THEN TRY_CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER) END)"}, {
+            "np_vague": "np_value IS NOT NULL AND np_count IS NULL AND NOT regexp_matches(np_value, '[0-9]')",
+            "np_bad": "np_value IS NOT NULL AND np_count IS NULL AND regexp_matches(np_value, '[0-9]')"}]),
         tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
             "gr_compact": compact,
             "gr_ok": f"regexp_full_match({compact}, '{GRADING_RE[1:-1]}')",
@@ -84,6 +95,19 @@ def _lookups(staged) -> list[tuple[str, str]]:
                 GROUP BY 1)""",
          f"LEFT JOIN nationality_names ON nationality_names.nt_text = {c('nationalities')}"),
     ]
+
+
+def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
+    """Reports whose number of people is words alone ("several") keep no count: say so, with the words."""
+    rows = con.execute("""
+        SELECT _people_words, count(*) AS n FROM parsed WHERE reason IS NULL AND _people_words IS NOT NULL
+        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 6""").fetchall()
+    if rows:
+        shown = ", ".join(f"{v!r} ({n})" for v, n in rows[:5]) + (" …" if len(rows) > 5 else "")
+        total = sum(n for _, n in rows) if len(rows) <= 5 else con.execute(
+            "SELECT count(*) FROM parsed WHERE reason IS NULL AND _people_words IS NOT NULL").fetchone()[0]
+        summary.warnings.append(f"{total} report(s) give the number of people in words without a number, "
+                                f"stored without a count: {shown}")
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
@@ -122,6 +146,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('exploitation_type')} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,
                np_count AS people_count,
+               CASE WHEN np_vague THEN np_value END AS _people_words,
                gr_text AS grading,
                {c('summary')} AS summary,
                st_value AS source_type,
@@ -140,6 +165,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     """, CONTENT, [summary.source, summary.load_id])
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
+    _warn_people_without_a_number(con, summary)
     if not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)
