@@ -17,9 +17,9 @@ from tests.helpers import query, write_text
 FILES = {
     "plain": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,6\n",
     "bom_title_footer": "\ufeffFenland register\nLicence Number,Address,Max Occupants\nL1,\"1 A St,\nWisbech PE13 1AB\",5\n"
-                        "L2,  2 A St PE13 1AB  ,six\n,,\nTotal licences: 2\n",
-    "blank_row_then_bad": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\n,,\nL2,2 A St PE13 1AB,six\n"
-                          "Total licences: 2\nL3,3 A St PE13 1AB,seven\n",
+                        "L2,  2 A St PE13 1AB  ,TBC\n,,\nTotal licences: 2\n",
+    "blank_row_then_bad": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\n,,\nL2,2 A St PE13 1AB,TBC\n"
+                          "Total licences: 2\nL3,3 A St PE13 1AB,N/K\n",
     "odd_whitespace": "Licence Number,Address,Max Occupants\nL1 \t,\t1 A St PE13 1AB\u00a0,5\u2003\n\"L2\n\",\" 2 A St\",\x0b6\n",
     "semicolon": "Licence Number;Address;Max Occupants\nL1;1 A St PE13 1AB;5\n",
     "blank_line": "Licence Number,Address\nL1,1 A St PE13 1AB\n\nL2,2 A St PE13 1AB\n",
