@@ -52,3 +52,24 @@ def test_an_hmo_register_writing_occupants_in_words_loads_every_licence(tmp_path
     assert query(db, "SELECT licence_ref, max_occupants, households FROM hmo_licences ORDER BY 1") == \
         [("L1", 6, 2), ("L2", 6, None)]
     assert "maximum occupants '5 or 6' is not a whole number" in query(db, "SELECT reason FROM rejects")[0][0]
+
+
+def test_dates_as_partners_write_them_and_never_month_first_in_numbers():
+    """parse_date: a leading weekday, ordinals, commas and a time are ignored; a month's name may come
+    first, since it is never ambiguous; a two-digit year after a month's name is this century's; a
+    numeric month-first date and an impossible day are no date."""
+    import datetime as dt
+
+    con = duckdb.connect()
+    loading.define_value_macros(con)
+    d = dt.date
+    cases = {"Tuesday 3 November 2026": d(2026, 11, 3), "Tue 3 Nov 2026": d(2026, 11, 3),
+             "Sat, 3 Oct 2026": d(2026, 10, 3), "Monday, 2nd March 2026 14:00": d(2026, 3, 2),
+             "Nov 3, 2026": d(2026, 11, 3), "November 3 2026": d(2026, 11, 3), "3 Sept 2026": d(2026, 9, 3),
+             "03 Nov 26": d(2026, 11, 3), "3-Nov-26": d(2026, 11, 3), "  3  Nov  2026 ": d(2026, 11, 3),
+             "01/03/25": d(2025, 3, 1), "2026-11-03T14:22:00Z": d(2026, 11, 3), "3/11/2026 2:22 PM": d(2026, 11, 3),
+             "45000": d(2023, 3, 15), "March 2025": d(2025, 3, 1),
+             "12/31/2024": None, "Wed 31 Feb 2026": None, "Sunny 3 Nov 2026": None, "soon": None}
+    got = dict(con.execute("SELECT v, parse_date(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+                           [list(cases)]).fetchall())
+    assert got == cases

@@ -14,11 +14,17 @@ CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
     postcode_norm(nullif(regexp_extract(upper(coalesce(s, '')),
         '([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})[^A-Z0-9]*((UK|UNITED KINGDOM|ENGLAND)[^A-Z0-9]*)?$', 1), ''));
 
--- Dates: ISO, dd/mm/yyyy (never mm/dd), d Mon yyyy, Excel serials; a trailing time is ignored.
+-- Dates: ISO, dd/mm/yyyy (never mm/dd), d Mon yyyy (or Mon d, yyyy: a month's name is never ambiguous),
+-- Excel serials. A trailing time, a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes and
+-- commas are ignored; "Sept" is "Sep".
 CREATE OR REPLACE TEMP MACRO date_text(s) AS
-    regexp_replace(
-        regexp_replace(trim(s), '[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP][mM])?$', ''),
-        '(\d)(st|nd|rd|th)\b', '\1', 'g');
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        regexp_replace(
+            regexp_replace(trim(s), '[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP][mM])?$', ''),
+            '(\d)(st|nd|rd|th)\b', '\1', 'g'),
+        '^(monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)\.?,?\s+', '', 'i'),
+        '\s*,\s*|\s+', ' ', 'g'),
+        '\b([Ss]ept)\b', 'Sep'), '^\s+|\s+$', '', 'g');
 CREATE OR REPLACE TEMP MACRO parse_date(s) AS
     CASE
         WHEN s IS NULL THEN NULL
@@ -26,9 +32,11 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
             THEN DATE '1899-12-30' + CAST(floor(CAST(trim(s) AS DOUBLE)) AS INTEGER)
         WHEN regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}')
             THEN CAST(try_strptime(date_text(s), ['%d/%m/%y', '%d-%m-%y', '%d.%m.%y']) AS DATE)
+        WHEN regexp_full_match(date_text(s), '\d{1,2}[ -][A-Za-z]+[ -]\d{2}')      -- "3 Nov 26": not the year 26
+            THEN CAST(try_strptime(date_text(s), ['%d %b %y', '%d-%b-%y', '%d %B %y', '%d-%B-%y']) AS DATE)
         ELSE CAST(try_strptime(date_text(s), ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d',
-                                              '%d %b %Y', '%d %B %Y', '%d-%b-%Y', '%d-%B-%Y', '%d %b %y',
-                                              '%d-%b-%y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y']) AS DATE)
+                                              '%d %b %Y', '%d %B %Y', '%d-%b-%Y', '%d-%B-%Y', '%b %d %Y',
+                                              '%B %d %Y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y']) AS DATE)
     END;
 
 -- Numbers as people type them: '1,200', ' 6 ', '6.0'. A count too big for an integer is no count (NULL),
