@@ -60,7 +60,7 @@ def init(db: str | None) -> None:
 @click.option("--source", help="Who the file is from, e.g. 'Fenland District Council' (default: the file's name).")
 @click.option("--mapping", type=click.Path(dir_okay=False),
               help="TOML file of our field = \"their header\", for headers we don't recognise.")
-@click.option("--sheet", help="XLSX sheet to read (default: the first).")
+@click.option("--sheet", help="XLSX sheet to read (default: the one with the expected headers, the first on a tie).")
 def load(kind: str, file: str, db: str | None, source: str | None, mapping: str | None, sheet: str | None) -> None:
     """Load FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse.
 

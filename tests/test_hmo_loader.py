@@ -74,6 +74,8 @@ def test_xlsx_with_title_rows_excel_dates_and_a_footer(tmp_path, db):
 
 
 def test_xlsx_sheet_choice(tmp_path, db):
+    """A workbook that opens on a notes sheet is read from the sheet with the register's headers, and
+    the summary says so; --sheet picks one by name; a workbook with no such sheet names every sheet."""
     import openpyxl
 
     f = tmp_path / "two.xlsx"
@@ -83,13 +85,36 @@ def test_xlsx_sheet_choice(tmp_path, db):
     ws = wb.create_sheet("Register")
     ws.append(["Licence Number", "Address"])
     ws.append(["X1", "1 Sheet Lane, March PE15 9AA"])
+    wb.create_sheet("Empty")
     wb.save(f)
-    with pytest.raises(FileProblem, match="no recognised hmo headers"):
-        load_file("hmo", f, db=db)
-    load_file("hmo", f, db=db, sheet="Register")
+    s = load_file("hmo", f, db=db)
     assert scalar(db, "SELECT postcode FROM hmo_licences") == "PE15 9AA"
+    assert "read sheet 'Register', the one with hmo headers (the first sheet, 'Notes', has none)" in s.warnings
+    again = load_file("hmo", f, db=db, sheet="Register")
+    assert again.status == "already_loaded" or again.rows_unchanged == 1
     with pytest.raises(FileProblem, match="no sheet named 'Nope'; sheets are Notes, Register"):
         load_file("hmo", f, db=db, sheet="Nope")
+    del wb["Register"]
+    wb.save(f)
+    with pytest.raises(FileProblem, match="no recognised hmo headers in the first 30 rows of any sheet "
+                                          r"\('Notes', 'Empty'\)"):
+        load_file("hmo", f, db=db)
+
+
+def test_of_two_register_sheets_the_first_is_read(tmp_path, db):
+    import openpyxl
+
+    f = tmp_path / "two.xlsx"
+    wb = openpyxl.Workbook()
+    for i, title in enumerate(("2026", "2025")):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append(["Licence Number", "Address"])
+        ws.append([f"X{i}", "1 Sheet Lane, March PE15 9AA"])
+    wb.save(f)
+    s = load_file("hmo", f, db=db)
+    assert scalar(db, "SELECT licence_ref FROM hmo_licences") == "X0"
+    assert not any("read sheet" in w for w in s.warnings)
 
 
 def test_bng_coordinates_are_transformed_in_the_right_axis_order(tmp_path, db):

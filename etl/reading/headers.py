@@ -58,19 +58,33 @@ def read_mapping(path: Path, known_fields, what: str) -> dict[str, str]:
     return dict(data)
 
 
-def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
-                  mapping: dict[str, str] | None = None) -> HeaderMatch:
-    """Pick the header row among the first records and map its columns to fields."""
-    mapping = mapping or {}
-    mapped = {vocab.normalise_label(h): f for f, h in mapping.items()}
+def _index(kind: str, mapping: dict[str, str]) -> dict[str, str]:
+    """Normalised header → our field, the mapping file's names first."""
     index = {label: name for label, name in _alias_index(kind).items() if name not in mapping}
-    index.update(mapped)
+    index.update({vocab.normalise_label(h): f for f, h in mapping.items()})
+    return index
 
+
+def _best_row(index: dict[str, str], candidates: list[tuple[int, list]]) -> tuple[int, int, list]:
+    """(how many headers it names, row number, row) of the likeliest header row."""
     def score(row: list) -> int:
         return sum(1 for c in row if c not in (None, "") and vocab.normalise_label(c) in index)
 
     scored = [(score(row), number, row) for number, row in candidates[:HEADER_SEARCH_ROWS]]
-    best = max(scored, key=lambda s: (s[0], -s[1]), default=(0, 0, []))
+    return max(scored, key=lambda s: (s[0], -s[1]), default=(0, 0, []))
+
+
+def header_score(kind: str, candidates: list[tuple[int, list]], mapping: dict[str, str] | None = None) -> int:
+    """How many of this kind's headers the likeliest header row among `candidates` names (0: none)."""
+    return _best_row(_index(kind, mapping or {}), candidates)[0]
+
+
+def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
+                  mapping: dict[str, str] | None = None) -> HeaderMatch:
+    """Pick the header row among the first records and map its columns to fields."""
+    mapping = mapping or {}
+    index = _index(kind, mapping)
+    best = _best_row(index, candidates)
     if best[0] == 0:
         first = next((row for _, row in candidates if any(c not in (None, "") for c in row)), [])
         raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows; "

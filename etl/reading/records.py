@@ -114,6 +114,21 @@ def _check_zip_bomb(path: Path) -> None:
         raise FileProblem(path, "this zip file is not an Excel workbook (no worksheets inside)")
 
 
+def xlsx_sheet_names(path: Path) -> list[str]:
+    """The workbook's sheets, in order (its zip is checked first, as for reading)."""
+    import openpyxl
+
+    _check_zip_bomb(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for broken workbooks
+        raise FileProblem(path, f"the XLSX can't be opened ({exc.__class__.__name__}: {exc})")
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[Record]:
     import openpyxl
 

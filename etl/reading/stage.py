@@ -15,9 +15,9 @@ import pyarrow as pa
 
 from etl import vocab
 from etl.errors import FileProblem
-from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, match_headers, read_mapping
-from etl.reading import fast_csv
-from etl.reading.records import ReadNotes, Record, read_records
+from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, header_score, match_headers, read_mapping
+from etl.reading import fast_csv, sniff
+from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_names
 
 BATCH_ROWS = 5_000
 MAX_RAW_COLUMNS = 200
@@ -68,7 +68,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
                sheet: str | None = None, progress: Callable[[int], None] | None = None) -> StagedFile:
     mapping = read_mapping(mapping_file, field_aliases(kind), kind) if mapping_file else None
     notes = ReadNotes()
-    records = read_records(path, sheet, notes)
+    records = read_records(path, sheet or _sheet_with_headers(path, kind, mapping, notes), notes)
     head: list[Record] = []
     for record in records:
         head.append(record)
@@ -117,6 +117,35 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     if progress:
         progress(staged.rows_read)
     return staged
+
+
+def _sheet_with_headers(path: Path, kind: str, mapping: dict | None, notes: ReadNotes) -> str | None:
+    """In a workbook of several sheets, the one whose header row names most of this kind's columns.
+
+    Council workbooks often open on a cover, notes or contents sheet; reading only the first sheet
+    refused them. The first sheet wins ties, and the summary says when another one was read. None:
+    not a workbook of several sheets (the reader's default, the first, applies).
+    """
+    if sniff.file_format(path) != "xlsx":
+        return None
+    names = xlsx_sheet_names(path)
+    if len(names) < 2:
+        return None
+    scores = []
+    for name in names:
+        try:
+            head = [record for _, record in zip(range(HEADER_SEARCH_ROWS), read_records(path, name, ReadNotes()))]
+        except FileProblem:         # an empty sheet
+            head = []
+        scores.append(header_score(kind, head, mapping))
+    best = max(range(len(names)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0:
+        raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows of any sheet "
+                                f"({', '.join(repr(n) for n in names)}). Pass --sheet NAME, or --mapping FILE to name them")
+    if best:
+        notes.warnings.append(f"read sheet {names[best]!r}, the one with {kind} headers "
+                              f"(the first sheet, {names[0]!r}, has {'none' if not scores[0] else 'fewer'})")
+    return names[best]
 
 
 def _flush(con, schema: pa.Schema, staged: StagedFile, batch: list) -> None:
