@@ -73,3 +73,16 @@ def test_a_later_postcode_load_keeps_the_districts_of_cases(tmp_path, key_file):
     assert scalar(db, "SELECT district_code FROM cases") == "E07000010"
     load_file("postcodes", write_text(tmp_path / "pc2.csv", "postcode,latitude,longitude\nCB1 1AA,52.2,0.12\n"), db=db)
     assert scalar(db, "SELECT district_code FROM cases") == "E07000010"
+
+
+def test_a_victim_address_in_parts_is_never_stored(tmp_path, key_file):
+    """A case file with its address in parts (house number, street, town) drops every part, as it drops
+    a whole address: none reaches the cases, the rejects or the file."""
+    db = tmp_path / "w.duckdb"
+    parts = CASES.replace(",Address\n", ",House Number,Street,Town\n").replace(
+        ",1 Secret Rd PE13 1AB\n", ",1,Secret Rd,Wisbech\n").replace(",2 Secret Rd PE1 1AA\n", ",2,Secret Rd,March\n")
+    s = load_file("cases", write_text(tmp_path / "c.csv", parts), db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (1, 1)
+    assert s.dropped_columns == ["Victim Name", "Date of Birth", "House Number", "Street", "Town"]
+    everything = _every_text_in(db) + db.read_bytes().decode("latin-1")
+    assert "Secret Rd" not in everything

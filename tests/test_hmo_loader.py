@@ -213,3 +213,25 @@ def test_duplicate_rows_collapse(tmp_path, db):
     f = write_text(tmp_path / "dup.csv", "Licence Number,Address\nL1,1 A St PE13 1AB\nL1,1 A St PE13 1AB\n")
     s = load_file("hmo", f, db=db)
     assert (s.rows_loaded, s.rows_collapsed) == (1, 1)
+
+
+def test_an_address_in_parts_is_joined_into_one(tmp_path, db):
+    """Registers often split the address (house number, street, lines, town): without a whole-address
+    column the parts are joined, house number and street with a space, the rest with commas, and the
+    summary names the columns. A row with no part at all has a blank address."""
+    f = write_text(tmp_path / "parts.csv", "Licence No,House No,Street,Address Line 2,Town,Postcode\n"
+                                           "L1,12,High Street,,Wisbech,PE13 1AB\nL2,,Rose Cottage,Mill Lane,March,\n"
+                                           "L3,,,,,\n")
+    s = load_file("hmo", f, db=db, source="Fenland")
+    assert query(db, "SELECT licence_ref, address, addr_key FROM hmo_licences ORDER BY 1") == [
+        ("L1", "12 High Street, Wisbech", "12 HIGH STREET WISBECH"),
+        ("L2", "Rose Cottage, Mill Lane, March", "ROSE COTTAGE MILL LANE MARCH")]
+    assert scalar(db, "SELECT reason FROM rejects") == "address is blank"
+    assert "the address is read from its parts, joined: 'House No', 'Street', 'Address Line 2', 'Town'" in s.warnings
+
+
+def test_a_whole_address_column_wins_over_parts(tmp_path, db):
+    f = write_text(tmp_path / "both.csv", "Licence No,Address,Town\nL1,\"12 High Street, Wisbech\",March\n")
+    s = load_file("hmo", f, db=db, source="Fenland")
+    assert scalar(db, "SELECT address FROM hmo_licences") == "12 High Street, Wisbech"
+    assert not any("parts" in w for w in s.warnings)

@@ -69,7 +69,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
 
 def _dropped_columns(staged) -> list[str]:
     """Every column of the file we don't store; names and dates of birth among them."""
-    kept = {i for name, i in staged.match.columns.items() if name != "address"}
+    kept = {i for name, i in staged.match.columns.items() if not name.startswith("address")}
     return [h or f"column {i + 1}" for i, h in enumerate(staged.match.headers) if i not in kept]
 
 

@@ -25,11 +25,27 @@ class HeaderMatch:
     ignored_duplicates: list[str] = field(default_factory=list)
 
     def has(self, name: str) -> bool:
-        return name in self.columns
+        """Whether the file gives this field; an address may come in parts (`address_parts`)."""
+        return name in self.columns or (name == "address" and bool(self.address_parts()))
+
+    def address_parts(self) -> list[str]:
+        """The address-part fields the file has, in the order they are joined; none when it has a
+        whole-address column, or no part that names a door (a town alone is no address)."""
+        parts = [p for p in ADDRESS_PARTS if p in self.columns]
+        if "address" in self.columns or not set(parts) & {"address_house", "address_street", "address_line1"}:
+            return []
+        return parts
+
+
+ADDRESS_PARTS = tuple(vocab.load("headers")["address_parts"])
 
 
 def field_aliases(kind: str) -> dict[str, dict]:
-    return vocab.load("headers")[kind]
+    """This kind's fields (headers.toml), with the address parts when it has an address."""
+    fields = dict(vocab.load("headers")[kind])
+    if "address" in fields:
+        fields.update(vocab.load("headers")["address_parts"])
+    return fields
 
 
 def _alias_index(kind: str) -> dict[str, str]:

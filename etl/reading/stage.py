@@ -36,9 +36,19 @@ class StagedFile:
     read_by_duckdb: bool = False   # the fast path: `stage` is then a view over its cells table
 
     def column(self, name: str) -> str:
-        """SQL for one of our fields: its staged column, or NULL when the file lacks it."""
+        """SQL for one of our fields: its staged column, or NULL when the file lacks it. A file with its
+        address in parts gives the parts joined, as one address."""
+        if name == "address" and self.match.address_parts():
+            return self._joined_address()
         i = self.match.columns.get(name)
         return f"c{i}" if i is not None else "NULL::VARCHAR"
+
+    def _joined_address(self) -> str:
+        def col(p: str) -> str:
+            return f"c{self.match.columns[p]}" if p in self.match.columns else "NULL::VARCHAR"
+        door = f"nullif(trim(concat_ws(' ', {col('address_house')}, {col('address_street')})), '')"
+        rest = [col(p) for p in self.match.address_parts() if p not in ("address_house", "address_street")]
+        return f"nullif(concat_ws(', ', {', '.join([door, *rest])}), '')"
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Free the staged cells once nothing reads them (a big file's are most of a load's memory)."""
@@ -75,6 +85,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
         if len(head) >= HEADER_SEARCH_ROWS:
             break
     match = match_headers(path, kind, head, mapping)
+    if match.address_parts():
+        notes.warnings.append("the address is read from its parts, joined: " +
+                              ", ".join(repr(match.headers[match.columns[p]]) for p in match.address_parts()))
     staged = StagedFile(path=path, match=match, notes=notes)
     width = len(match.headers)
     staged.staged_columns = sorted(set(range(min(width, MAX_RAW_COLUMNS))) | set(match.columns.values()))
