@@ -114,15 +114,20 @@ def _check_zip_bomb(path: Path) -> None:
         raise FileProblem(path, "this zip file is not an Excel workbook (no worksheets inside)")
 
 
-def xlsx_sheet_names(path: Path) -> list[str]:
-    """The workbook's sheets, in order (its zip is checked first, as for reading)."""
+def _open_workbook(path: Path):
+    """The workbook, read-only, once its zip has passed the bomb check; a clear error if it can't be opened."""
     import openpyxl
 
     _check_zip_bomb(path)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken workbooks
         raise FileProblem(path, f"the XLSX can't be opened ({exc.__class__.__name__}: {exc})")
+
+
+def xlsx_sheet_names(path: Path) -> list[str]:
+    """The workbook's sheets, in order."""
+    wb = _open_workbook(path)
     try:
         return list(wb.sheetnames)
     finally:
@@ -130,13 +135,7 @@ def xlsx_sheet_names(path: Path) -> list[str]:
 
 
 def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[Record]:
-    import openpyxl
-
-    _check_zip_bomb(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for broken workbooks
-        raise FileProblem(path, f"the XLSX can't be opened ({exc.__class__.__name__}: {exc})")
+    wb = _open_workbook(path)
     try:
         if sheet:
             if sheet not in wb.sheetnames:
