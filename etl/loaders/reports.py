@@ -100,14 +100,13 @@ def _lookups(staged) -> list[tuple[str, str]]:
 def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
     """Reports whose number of people is words alone ("several") keep no count: say so, with the words."""
     rows = con.execute("""
-        SELECT _people_words, count(*) AS n FROM parsed WHERE reason IS NULL AND _people_words IS NOT NULL
+        SELECT _people_words, count(*) AS n, sum(count(*)) OVER () AS total FROM parsed
+        WHERE reason IS NULL AND _people_words IS NOT NULL
         GROUP BY 1 ORDER BY n DESC, 1 LIMIT 6""").fetchall()
     if rows:
-        shown = ", ".join(f"{v!r} ({n})" for v, n in rows[:5]) + (" …" if len(rows) > 5 else "")
-        total = sum(n for _, n in rows) if len(rows) <= 5 else con.execute(
-            "SELECT count(*) FROM parsed WHERE reason IS NULL AND _people_words IS NOT NULL").fetchone()[0]
-        summary.warnings.append(f"{total} report(s) give the number of people in words without a number, "
-                                f"stored without a count: {shown}")
+        shown = ", ".join(f"{v!r} ({n})" for v, n, _ in rows[:5]) + (" …" if len(rows) > 5 else "")
+        summary.warnings.append(f"{int(rows[0][2])} report(s) give the number of people in words without a "
+                                f"number, stored without a count: {shown}")
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
