@@ -31,7 +31,8 @@ def test_a_count_is_read_as_partners_write_it_and_two_numbers_are_not_guessed():
     loading.define_value_macros(con)
     cases = {"6": 6, " 6 ": 6, "6.0": 6, "1,200": 1200, "6 persons": 6, "6 People": 6, "Six": 6,
              "six persons": 6, "up to 6": 6, "Max: 7": 7, "8 (5 households)": 8, "8(5 households)": 8,
-             "3 storeys": 3, "twelve": 12, "approx 4 adults": 4, "None": 0, "0": 0,
+             "3 storeys": 3, "twelve": 12, "approx 4 adults": 4, "approximately 6": 6, "~6": 6, "at least 6 people": 6,
+             "None": 0, "0": 0,
              "5 or 6": None, "6-8": None, "6.5": None, "many": None, "6 persons 2 households": None,
              "persons 6": None, "": None, "sixty": None, "-3": -3}
     got = dict(con.execute("SELECT v, parse_count(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
