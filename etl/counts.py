@@ -36,6 +36,13 @@ def parse_count_sql() -> str:
         END"""
 
 
+@cache
+def people_groups_pattern() -> str:
+    """A regular expression (lower case) for people seen given as groups: "3 men and 2 women"."""
+    group = f"[0-9]{{1,4}} ?(?:{_alternation(vocab.load('counts')['people_groups'])})"
+    return f"{group}(?: ?(?:,|and|&|\\+)? ?{group})+"
+
+
 def _quoted(text: str) -> str:
     return text.replace("'", "''")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl import address_ids
+from etl import address_ids, counts
 from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
@@ -63,13 +63,15 @@ def _lookups(staged) -> list[tuple[str, str]]:
                                then=[{"pt_bng": point.bng_point},
                                      {"pt_lat": point.lat, "pt_lon": point.lon, "pt_problem": checks.reasons(point.checks)}]),
         # People seen, as the public writes it: "about 8" and "8 men" are 8, "ten" is 10, a range "5-6"
-        # its lower end (those surely seen). Words without a number ("several") keep the report without
-        # a count, and the summary says so; text with numbers that is none of these ("3 men 2 women")
+        # its lower end (those surely seen), groups "3 men and 2 women" their sum. Words without a number ("several") keep the report without
+        # a count, and the summary says so; text with numbers that is none of these ("3 vans 2 cars")
         # is rejected, not guessed.
         tabular.once_per_value("people", {"np_value": c("people_count")}, {
             "np_range": f"regexp_extract(np_value, '{_PEOPLE_RANGE}', ['low', 'high'])"}, then=[{
             "np_count": "coalesce(least(try_cast(np_range.low AS INTEGER), try_cast(np_range.high AS INTEGER)),"
                         " parse_count(np_value),"
+                        f" CASE WHEN regexp_full_match(lower(trim(np_value)), '{counts.people_groups_pattern()}')"
+                        " THEN list_sum(CAST(regexp_extract_all(np_value, '[0-9]+') AS INTEGER[])) END,"
                         " CASE WHEN regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"
                         " THEN TRY_CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER) END)"}, {
             "np_vague": "np_value IS NOT NULL AND np_count IS NULL AND NOT regexp_matches(np_value, '[0-9]')",
