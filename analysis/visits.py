@@ -356,8 +356,7 @@ def _describe(con, f: Filters, today: dt.date, threshold: float) -> None:
         FROM {_SCORES} s JOIN address_matches m ON m.group_id = s.group_id
         WHERE s.score >= ? AND s.licensed
     """, [threshold, threshold])
-    unlicensed = con.execute(f"SELECT count(*) FROM {_SCORES} WHERE score >= ? AND NOT licensed",
-                             [threshold]).fetchone()[0]
+    unlicensed = con.execute(f"SELECT count(*) FROM {_CANDIDATE_IDS} WHERE licence_ref IS NULL").fetchone()[0]
     from_reports = unlicensed > _FEW_IDS
     _counted(con, f, today, from_reports)
     if not from_reports:

@@ -63,9 +63,9 @@ def _lookups(staged) -> list[tuple[str, str]]:
                                then=[{"pt_bng": point.bng_point},
                                      {"pt_lat": point.lat, "pt_lon": point.lon, "pt_problem": checks.reasons(point.checks)}]),
         # People seen, as the public writes it: "about 8" and "8 men" are 8, "ten" is 10, a range "5-6"
-        # its lower end (those surely seen), groups "3 men and 2 women" their sum. Words without a number ("several") keep the report without
-        # a count, and the summary says so; text with numbers that is none of these ("3 vans 2 cars")
-        # is rejected, not guessed.
+        # its lower end (those surely seen), groups "3 men and 2 women" their sum. Words without a number
+        # ("several") keep the report without a count, and the summary says so; text with numbers that
+        # is none of these ("3 vans 2 cars") is rejected, not guessed.
         tabular.once_per_value("people", {"np_value": c("people_count")}, {
             "np_range": f"regexp_extract(np_value, '{_PEOPLE_RANGE}', ['low', 'high'])"}, then=[{
             "np_count": "coalesce(least(try_cast(np_range.low AS INTEGER), try_cast(np_range.high AS INTEGER)),"

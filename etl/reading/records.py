@@ -125,11 +125,13 @@ def _open_workbook(path: Path):
         raise FileProblem(path, f"the XLSX can't be opened ({exc.__class__.__name__}: {exc})")
 
 
-def xlsx_sheet_names(path: Path) -> list[str]:
-    """The workbook's sheets, in order."""
+def xlsx_sheet_heads(path: Path, rows: int) -> list[tuple[str, list[Record]]]:
+    """Each sheet's name and first `rows` records, in order, from one opening of the workbook."""
     wb = _open_workbook(path)
     try:
-        return list(wb.sheetnames)
+        return [(ws.title, [(number, [_cell_text(v) for v in row])
+                            for number, row in zip(range(1, rows + 1), ws.iter_rows(values_only=True))])
+                for ws in wb.worksheets]
     finally:
         wb.close()
 

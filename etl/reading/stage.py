@@ -17,7 +17,7 @@ from etl import vocab
 from etl.errors import FileProblem
 from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, header_score, match_headers, read_mapping
 from etl.reading import fast_csv, sniff
-from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_names
+from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_heads
 
 BATCH_ROWS = 5_000
 MAX_RAW_COLUMNS = 200
@@ -141,16 +141,11 @@ def _sheet_with_headers(path: Path, kind: str, mapping: dict | None, notes: Read
     """
     if sniff.file_format(path) != "xlsx":
         return None
-    names = xlsx_sheet_names(path)
-    if len(names) < 2:
+    heads = xlsx_sheet_heads(path, HEADER_SEARCH_ROWS)
+    if len(heads) < 2:
         return None
-    scores = []
-    for name in names:
-        try:
-            head = [record for _, record in zip(range(HEADER_SEARCH_ROWS), read_records(path, name, ReadNotes()))]
-        except FileProblem:         # an empty sheet
-            head = []
-        scores.append(header_score(kind, head, mapping))
+    names = [name for name, _ in heads]
+    scores = [header_score(kind, head, mapping) for _, head in heads]
     best = max(range(len(names)), key=lambda i: (scores[i], -i))
     if scores[best] == 0:
         raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows of any sheet "
