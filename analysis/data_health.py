@@ -17,8 +17,10 @@ import pandas as pd
 from analysis import settings, wording
 from etl import vocab
 
-COLUMNS = ["kind", "source", "file_name", "last_load", "rows", "rejected", "top_reasons", "not_geocoded",
+COLUMNS = ["kind", "source", "file_name", "last_load", "newest", "rows", "rejected", "top_reasons", "not_geocoded",
            "age_days", "stale", "warning", "failed_attempts_since"]
+# What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb).
+_EVENTS = {"reports": ("report", "received"), "cases": ("case", "opened")}
 
 # A quoted value inside a reject reason ('five', 'St Mary's Road'): removed so reasons group.
 _QUOTED = r" ?'(?:[^']|'[A-Za-z])*'"
@@ -28,10 +30,14 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     """One row per (kind, source) with a successful load, from its latest successful load.
 
     Columns: kind, source, file_name, last_load (timestamp), rows (rows of this source in
-    its table now), rejected (in its last load), top_reasons (the most common reasons of its
-    last load with counts, quoted values removed, "; "-joined), not_geocoded (rows now
-    without a position), age_days, stale (older than etl/vocab/area.toml [freshness]),
-    warning (plain English, or None), failed_attempts_since (failed loads after it).
+    its table now), newest (reports and cases: the date of the newest one, else NaT), rejected
+    (in its last load), top_reasons (the most common reasons of its last load with counts, quoted
+    values removed, "; "-joined), not_geocoded (rows now without a position), age_days (since the
+    last load), stale (the load, or the newest report or case, older than etl/vocab/area.toml
+    [freshness]), warning (plain English, or None), failed_attempts_since (failed loads after it).
+
+    A feed loaded yesterday whose newest report is from 2021 is as stale as one not loaded since:
+    for reports and cases the newest record's date counts too.
     """
     top_n = int(settings.section("data_health")["top_reasons"])
     df = con.execute("""
@@ -40,14 +46,15 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
             QUALIFY row_number() OVER (PARTITION BY kind, source ORDER BY load_id DESC) = 1
         ),
         counts AS (
-            SELECT 'hmo' AS kind, source, count(*) AS n, count(*) FILTER (WHERE geocode_status = 'not_geocoded') AS ng
+            SELECT 'hmo' AS kind, source, count(*) AS n, count(*) FILTER (WHERE geocode_status = 'not_geocoded') AS ng,
+                   NULL::DATE AS newest
                 FROM hmo_licences GROUP BY source
-            UNION ALL SELECT 'reports', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded')
-                FROM reports GROUP BY source
-            UNION ALL SELECT 'cases', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded')
-                FROM cases GROUP BY source
-            UNION ALL SELECT 'boundaries', source, count(*), 0 FROM boundaries GROUP BY source
-            UNION ALL SELECT 'postcodes', source, count(*), 0 FROM postcodes GROUP BY source
+            UNION ALL SELECT 'reports', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded'),
+                   max(received_on) FROM reports GROUP BY source
+            UNION ALL SELECT 'cases', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded'),
+                   max(opened_on) FROM cases GROUP BY source
+            UNION ALL SELECT 'boundaries', source, count(*), 0, NULL FROM boundaries GROUP BY source
+            UNION ALL SELECT 'postcodes', source, count(*), 0, NULL FROM postcodes GROUP BY source
         ),
         reasons AS (
             SELECT r.load_id, trim(part) AS reason, count(*) AS n
@@ -61,7 +68,7 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
             FROM reasons GROUP BY load_id
         )
         SELECT l.kind, l.source, l.file_name, coalesce(l.finished_at, l.started_at) AS last_load,
-               coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
+               c.newest, coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
                coalesce(c.ng, 0) AS not_geocoded,
                (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
                   AND x.status = 'failed' AND x.load_id > l.load_id) AS failed_attempts_since
@@ -73,20 +80,33 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     limits = vocab.load("area")["freshness"]
     labels = settings.section("data_health")["kind_labels"]
     df["age_days"] = [(today - pd.Timestamp(ts).date()).days for ts in df["last_load"]]
-    df["stale"] = [age > int(limits.get(kind, 365)) for kind, age in zip(df["kind"], df["age_days"])]
-    df["warning"] = [_warning(labels.get(k, k), s, age, stale, failed)
-                     for k, s, age, stale, failed in zip(df["kind"], df["source"], df["age_days"], df["stale"],
-                                                         df["failed_attempts_since"])]
+    df["newest"] = pd.to_datetime(df["newest"])
+    newest_age = [None if pd.isna(d) else (today - d.date()).days for d in df["newest"]]
+    limit = [int(limits.get(kind, 365)) for kind in df["kind"]]
+    df["stale"] = [age > lim or (n is not None and n > lim) for age, n, lim in zip(df["age_days"], newest_age, limit)]
+    df["warning"] = [_warning(labels.get(k, k), s, age, age > lim, failed, _newest_words(k, d, n, lim))
+                     for k, s, age, lim, failed, d, n in zip(df["kind"], df["source"], df["age_days"], limit,
+                                                              df["failed_attempts_since"], df["newest"], newest_age)]
     for col in ("rows", "rejected", "not_geocoded", "age_days", "failed_attempts_since"):
         df[col] = df[col].astype("int64")
     df["stale"] = df["stale"].astype(bool)
     return df[COLUMNS]
 
 
-def _warning(label: str, source: str, age: int, stale: bool, failed: int) -> str | None:
+def _newest_words(kind: str, newest, age: int | None, limit: int) -> str | None:
+    """"its newest report was received 68 months ago (01 Jan 2021)", when that is past the kind's limit."""
+    if kind not in _EVENTS or age is None or age <= limit:
+        return None
+    what, verb = _EVENTS[kind]
+    return f"its newest {what} was {verb} {wording.age(age)} ago ({newest:%d %b %Y})"
+
+
+def _warning(label: str, source: str, age: int, stale: bool, failed: int, old_records: str | None = None) -> str | None:
     parts = []
     if stale:
         parts.append(f"{label} from {source} is {wording.age(age)} old")
+    if old_records:
+        parts.append(f"{label} from {source}: {old_records}" if not stale else old_records)
     if failed:
         attempt = "attempt" if failed == 1 else "attempts"
         parts.append(f"{failed} later load {attempt} from {source} failed, so this is still the earlier data")

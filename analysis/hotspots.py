@@ -75,8 +75,12 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
                     else np.full(len(table), np.nan))
     incidents = int(counts.sum())
     minimum = cfg["gi_star"]["min_incidents"]
-    warning = (f"Only {incidents} reports in this view: fewer than {minimum}, so the hotspot statistics are "
-               f"unreliable. Treat the map as a list of places, not a pattern.") if incidents < minimum else None
+    warning = None
+    if incidents == 0:
+        warning = "No reports in this view, so there are no hotspots to show."
+    elif incidents < minimum:
+        warning = (f"Only {incidents} reports in this view: fewer than {minimum}, so the hotspot statistics are "
+                   f"unreliable. Treat the map as a list of places, not a pattern.")
     return HotspotResult(cells=table[COLUMNS], resolution=resolution, area_note=note, incidents=incidents,
                          outside_area=int(g["n"][~inside & g["in_window"]].sum()), warning=warning)
 

@@ -43,6 +43,15 @@ COLUMNS = ["rank", "address", "postcode", "district", "lat", "lon", "reports", "
            "indicators", "over_occupied"]
 
 
+def reports_without_a_door(con, f: Filters) -> int:
+    """The reports in the filters that name no door (no address, "No location", police.uk's "On or near ...").
+
+    They count on the map but can't be on a list of doors; a list shorter than the map suggests (or empty,
+    on police.uk data alone) says why with this number."""
+    where, params = reports_where(f)
+    return int(con.execute(f"SELECT count(*) FROM reports r WHERE {where} AND r.addr_id IS NULL", params).fetchone()[0])
+
+
 def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Addresses ranked by score, one row per address (a licensed HMO's differently typed addresses merge).
 

@@ -19,6 +19,7 @@ the file attached (see `_open_instance`), with memory and threads capped.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import contextvars
 import importlib
 import logging
@@ -58,6 +59,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "cell_detail": ("analysis.map_layers", "cell_detail"),
     "marker_detail": ("analysis.map_layers", "marker_detail"),
     "visit_list": ("analysis.visits", "visit_list"),
+    "reports_without_a_door": ("analysis.visits", "reports_without_a_door"),
     "hotspots": ("analysis.hotspots", "compute"),
     "backtest": ("analysis.backtest", "run"),
     "headline": ("analysis.overview", "headline"),
@@ -98,6 +100,7 @@ class WarehouseInfo:
     rows: dict[str, int] = field(default_factory=dict)   # rows in each of DATA_TABLES that exists
     error: str | None = None
     schema: int = 0                 # the newest migration applied to it (etl/migrations)
+    reports_span: tuple[dt.date, dt.date] | None = None   # the first and the newest report's date received
 
     @property
     def outdated(self) -> bool:
@@ -349,7 +352,11 @@ def _inspect(path: str, token: tuple[int, int], retries: int = 40, _source: str 
         for table in DATA_TABLES:  # names from the constant above, never from input
             if table in tables:
                 rows[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-    return {"tables": frozenset(tables), "synthetic": synthetic, "rows": rows, "schema": schema}
+        span = None
+        if rows.get("reports"):
+            span = con.execute("SELECT min(received_on), max(received_on) FROM reports").fetchone()
+    return {"tables": frozenset(tables), "synthetic": synthetic, "rows": rows, "schema": schema,
+            "reports_span": tuple(span) if span and span[1] is not None else None}
 
 
 def inspect() -> WarehouseInfo:
@@ -380,7 +387,7 @@ def _inspect_snapshot(snap: Snapshot) -> WarehouseInfo:
     if state in ("unreadable", "missing"):
         state = "ok"
     return WarehouseInfo(path, state, token, synthetic=seen["synthetic"], tables=seen["tables"], rows=seen["rows"],
-                         schema=seen.get("schema", 0))
+                         schema=seen.get("schema", 0), reports_span=seen.get("reports_span"))
 
 
 def _resolve(name: str) -> Callable[..., Any]:

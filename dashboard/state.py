@@ -80,6 +80,12 @@ def reset() -> None:
         st.session_state[key] = []
 
 
+def show_dates(date_from: dt.date, date_to: dt.date) -> None:
+    """on_click of a button that moves the date filter (every other filter stays as it is)."""
+    st.session_state[DATES] = (date_from, date_to)
+    st.session_state[LAST_DATES] = (date_from, date_to)
+
+
 def _with_selected(options: tuple[str, ...], key: str) -> list[str]:
     """The options plus anything already selected (a link may name a value this warehouse lacks):
     a multiselect refuses a selected value that is not among its options."""

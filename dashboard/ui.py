@@ -11,8 +11,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from analysis import wording
 from analysis.filters import Filters
-from dashboard import labels
+from dashboard import labels, state
 from dashboard.connection import NotReady, WarehouseInfo
 from etl.warehouse import WarehouseError
 
@@ -77,6 +78,31 @@ def empty_message(info: WarehouseInfo) -> bool:
                 "`python -m etl load KIND FILE` (see the Data page), or build the demo with `python -m etl demo`.")
         return True
     return False
+
+
+def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> None:
+    """Say so when the dates hold no report at all but the warehouse has reports outside them, and offer
+    the same number of days up to the newest one.
+
+    A warehouse of older files (police.uk's archive, a register from last year) otherwise opens on an
+    empty map under the default "last 90 days", which reads as "nothing is known" rather than "nothing
+    is recent". The dates are not moved by themselves: an empty recent window is news a lead must see.
+    """
+    if info.reports_span is None:
+        return
+    first, newest = info.reports_span
+    if f.date_from <= newest and first <= f.date_to:
+        return
+    if newest < f.date_from:
+        st.info(f"No report was received in these dates. The newest report in the warehouse was received on "
+                f"{newest:%d %b %Y}, {wording.age((f.date_from - newest).days)} before they start.")
+        start, end = max(first, newest - dt.timedelta(days=f.days - 1)), newest
+    else:
+        st.info(f"No report was received in these dates. The first report in the warehouse was received on "
+                f"{first:%d %b %Y}, {wording.age((first - f.date_to).days)} after they end.")
+        start, end = first, min(newest, first + dt.timedelta(days=f.days - 1))
+    st.button(f"Show {start:%d %b %Y} to {end:%d %b %Y} instead", key="show_reported_dates",
+              on_click=state.show_dates, args=(start, end))
 
 
 _MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist", re.IGNORECASE)

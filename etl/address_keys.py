@@ -21,10 +21,15 @@ _FULL_POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 
 @cache
 def not_an_address() -> str:
-    """A regular expression matching the whole of a normalised address that names no place
-    (etl/vocab/addresses.toml: "NO LOCATION", "UNKNOWN", "N A" ...)."""
-    words = sorted(vocab.load("addresses")["not_addresses"], key=len, reverse=True)
-    return "^(" + "|".join(re.escape(w) for w in words) + ")$"
+    """A regular expression matching the whole of a normalised address that names no door
+    (etl/vocab/addresses.toml: "NO LOCATION", "UNKNOWN", "N A" ..., or a street-level "ON OR NEAR ...")."""
+    table = vocab.load("addresses")
+    words = sorted(table["not_addresses"], key=len, reverse=True)
+    prefixes = sorted(table.get("street_level_prefixes", []), key=len, reverse=True)
+    whole = "|".join(re.escape(w) for w in words)
+    if prefixes:
+        whole += "|(" + "|".join(re.escape(p) for p in prefixes) + ")( .*)?"
+    return "^(" + whole + ")$"
 
 
 def _not_an_address_sql() -> str:

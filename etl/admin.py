@@ -12,6 +12,8 @@ from etl.warehouse import Warehouse
 
 TABLE_OF_KIND = {"hmo": "hmo_licences", "reports": "reports", "cases": "cases", "boundaries": "boundaries",
                  "postcodes": "postcodes"}
+# The kinds whose records are events, and the date column that says when the newest one happened.
+EVENT_DATE = {"reports": ("report", "received_on"), "cases": ("case", "opened_on")}
 
 
 def init_warehouse(db=None) -> tuple[Path, list[str]]:
@@ -55,11 +57,23 @@ def status_rows(db=None, today: dt.date | None = None) -> list[SourceStatus]:
             age = (today - last_at.date()).days
             limit = limits.get(kind, 365)
             fresh = f"{age} days old" + (f" (older than {limit} days: refresh it)" if age > limit else "")
+            fresh += _newest_record(con, kind, source, today, limit)
             out.append(SourceStatus(kind, source, rows, last_at.strftime("%Y-%m-%d %H:%M"), rejected or 0,
                                     ungeocoded, fresh, age))
         return out
     finally:
         con.close()
+
+
+def _newest_record(con, kind: str, source: str, today: dt.date, limit: int) -> str:
+    """"; newest report 2021-01-01 (older than 30 days)": a file loaded today can still hold only old events."""
+    if kind not in EVENT_DATE:
+        return ""
+    what, column = EVENT_DATE[kind]
+    newest = con.execute(f"SELECT max({column}) FROM {TABLE_OF_KIND[kind]} WHERE source = ?", [source]).fetchone()[0]
+    if newest is None:
+        return ""
+    return f"; newest {what} {newest:%Y-%m-%d}" + (f" (older than {limit} days)" if (today - newest).days > limit else "")
 
 
 def _counts(con, kind: str, source: str) -> tuple[int, int]:

@@ -156,6 +156,45 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
         """)
 
 
+def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True) -> list[str]:
+    """Why a load's rows have no location, one sentence per cause, each saying what would place them.
+
+    "3,208 not geocoded" alone leaves an analyst guessing: a register from outside the postcode file's
+    areas, no postcode file loaded yet, and postcode columns holding "N/A" all read the same. Cases
+    pass `show_values=False`: a victim's postcode never reaches a load summary.
+    """
+    causes = con.execute(f"""
+        WITH unplaced AS (
+            SELECT coalesce(postcode, _outward) AS value,
+                   CASE WHEN coalesce(postcode, _outward) IS NULL THEN 'none'
+                        WHEN outward_code(coalesce(postcode, _outward)) IS NULL THEN 'not_a_postcode'
+                        ELSE 'not_in_lookup' END AS cause
+            FROM {table} WHERE geocode_status = 'not_geocoded'),
+        per_value AS (SELECT cause, value, count(*) AS n FROM unplaced GROUP BY ALL)
+        SELECT cause, sum(n)::BIGINT, list(value ORDER BY n DESC, value)[1:4], count(*)::BIGINT,
+               list(DISTINCT regexp_extract(outward_code(value), '^[A-Z]+') ORDER BY 1)[1:6]
+        FROM per_value GROUP BY cause ORDER BY cause
+    """).fetchall()
+    have_postcodes = con.execute("SELECT count(*) > 0 FROM postcodes").fetchone()[0]
+    out = []
+    for cause, n, values, distinct, areas in causes:
+        shown = ", ".join(repr(v) for v in values) + (" …" if distinct > len(values) else "")
+        if cause == "none":
+            out.append(f"{n:,} row(s) have neither coordinates nor a postcode: stored without a location, "
+                       "so no map or district count includes them")
+        elif cause == "not_a_postcode":
+            out.append(f"{n:,} row(s) have a postcode that is not a UK postcode"
+                       + (f" ({shown})" if show_values else "") + ": stored without a location")
+        elif not have_postcodes:
+            out.append(f"{n:,} row(s) have no location because no postcodes are loaded: load a postcode file "
+                       "(python -m etl load postcodes FILE) and they are geocoded then")
+        else:
+            where = f" ({shown}; postcode areas {', '.join(a for a in areas if a)})" if show_values else ""
+            out.append(f"{n:,} row(s) have postcodes the loaded postcode lookup does not hold{where}: "
+                       "load a postcode file that covers them and they are geocoded then")
+    return out
+
+
 def geocode(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Geocode a staged load: rows with file coordinates already carry geocode_status 'coordinates'."""
     lookup_postcodes(con, table)

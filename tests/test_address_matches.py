@@ -123,7 +123,8 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
     con.execute("DROP TABLE indicator_bits")
     con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     assert migrate.upgrade(con) == ["0006_address_ids", "0007_indicator_bits", "0008_reports_unindexed",
-                                    "0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode"]
+                                    "0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode",
+                                    "0011_street_level_locations_are_no_door"]
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before
@@ -183,7 +184,8 @@ def test_a_warehouse_with_addresses_naming_no_place_is_upgraded(demo_db, tmp_pat
     con.execute("UPDATE reports SET address = 'No location', addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
     con.execute("UPDATE address_matches SET addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
     others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
-    assert migrate.upgrade(con) == ["0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode"]
+    assert migrate.upgrade(con) == ["0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode",
+                                    "0011_street_level_locations_are_no_door"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'No location'").fetchone()
     assert n > 0 and with_id == with_key == 0
@@ -206,14 +208,16 @@ def test_the_dashboard_folds_addresses_naming_no_place_as_the_etl_does():
     con = duckdb.connect()
     address_keys.register(con)
     written = []
-    for entry in vocab.load("addresses")["not_addresses"]:
+    table = vocab.load("addresses")
+    for entry in table["not_addresses"] + [f"{p} Parking Area" for p in table["street_level_prefixes"]]:
         written += [entry, entry.lower(), entry.replace(" ", "/"), f" {entry.title()}. ", f"{entry} PE13 1AB"]
-    written += ["Unknown Farm, Wisbech", "14, Mill Lane, Wisbech PE13 1AB", "Flat 2, 14 Mill Lane", "NA Court"]
+    written += ["Unknown Farm, Wisbech", "14, Mill Lane, Wisbech PE13 1AB", "Flat 2, 14 Mill Lane", "NA Court",
+                "Nearby Farm, On Or Nearly Lane", "2 On Or Near Street"]
     for text in written:
         sql = con.execute("SELECT address_key(?)", [text]).fetchone()[0]
         assert sql == vocabulary.address_norm(text), text
-    assert {vocabulary.address_norm(t) for t in written[:-4]} == {""}
-    assert all(vocabulary.address_norm(t) for t in written[-4:])
+    assert {vocabulary.address_norm(t) for t in written[:-6]} == {""}
+    assert all(vocabulary.address_norm(t) for t in written[-6:])
 
 
 def test_a_warehouse_whose_postcode_less_addresses_span_towns_is_upgraded(tmp_path):
@@ -252,7 +256,8 @@ P1,{day(-7)},12 High Street,PE1 9ZZ,,
     old = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
     assert old["W1"] == old["M1"] == old["N1"] != old["W2"]
     con.execute("DELETE FROM schema_migrations WHERE version >= 10")
-    assert migrate.upgrade(con) == ["0010_addresses_placed_without_postcode"]
+    assert migrate.upgrade(con) == ["0010_addresses_placed_without_postcode",
+                                    "0011_street_level_locations_are_no_door"]
     ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
     matched = {i for (i,) in con.execute("SELECT addr_id FROM address_matches WHERE licence_ref = 'L7'").fetchall()}
     con.close()
@@ -292,3 +297,32 @@ R4,{day(-5)},12 High Street,n/a,52.5510,0.0880
     assert matches == 0
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh
+
+
+def test_a_warehouse_with_street_level_locations_is_upgraded(demo_db, tmp_path):  # noqa: F811
+    """Migration 0011 on a version-10 warehouse whose reports give police.uk's "On or near ..." as an address:
+    they lose the key and id that made each street or landmark a door, and every other address keeps its own."""
+    import shutil
+
+    import duckdb
+
+    from etl import migrate
+
+    db = tmp_path / "v10.duckdb"
+    shutil.copyfile(demo_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM schema_migrations WHERE version >= 11")
+    ids = [r[0] for r in con.execute("SELECT DISTINCT addr_id FROM reports WHERE addr_id IS NOT NULL "
+                                     "ORDER BY addr_id LIMIT 2").fetchall()]
+    con.execute("UPDATE addresses SET addr_key = 'ON OR NEAR PARKING AREA' WHERE addr_id = ?", [ids[0]])
+    con.execute("UPDATE reports SET address = 'On or near Parking Area', addr_key = 'ON OR NEAR PARKING AREA' "
+                "WHERE addr_id = ?", [ids[0]])
+    others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
+    assert migrate.upgrade(con) == ["0011_street_level_locations_are_no_door"]
+    n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
+                                       "FROM reports WHERE address = 'On or near Parking Area'").fetchone()
+    assert n > 0 and with_id == with_key == 0
+    assert con.execute("SELECT count(*) FROM addresses WHERE addr_id = ?", [ids[0]]).fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM addresses WHERE addr_id = ?", [ids[1]]).fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL").fetchone() == others
+    con.close()

@@ -91,3 +91,22 @@ def test_warehouse_state_during_a_demo_build(tmp_path, demo_db):
         os.close(fd)
     assert warehouse_state(db) == "ok"
 
+
+
+def test_a_feed_loaded_today_whose_newest_report_is_old_is_stale(tmp_path):
+    """police.uk's archive, loaded this morning, is no picture of today: the newest record's date counts."""
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, day
+
+    reports = ("Report Ref,Date Received,Address,Postcode\n"
+               f"R1,{day(-400)},1 Mill Lane,PE13 1AA\nR2,{day(-430)},2 Mill Lane,PE13 1AA\n")
+    con = connect(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports}))
+    try:
+        h = source_health(con, TODAY).set_index("kind")
+    finally:
+        con.close()
+    feed = h.loc["reports"]
+    newest = TODAY - dt.timedelta(days=400)
+    assert feed["age_days"] == 0 and feed["newest"].date() == newest and feed["stale"]
+    assert feed["warning"] == (f"Report data from {feed['source']}: its newest report was received 13 months ago "
+                               f"({newest:%d %b %Y})")
+    assert not h.loc["postcodes", "stale"] and h["newest"].isna().loc["postcodes"]

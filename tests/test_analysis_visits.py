@@ -189,6 +189,28 @@ Z5,{day(-6)},"Unknown Farm, Wisbech",PE13 1AA,52.6650,0.1600,curtains always dra
     assert mapped == 5
 
 
+def test_a_street_level_location_is_no_door(tmp_path):
+    """police.uk gives every crime "On or near <street or landmark>", anonymised to a snap point: such a
+    report counts on the map, but a visit list of doors does not send a team to "On or near Supermarket",
+    nor make one house of a county's car parks. A street whose name only starts alike is an address."""
+    from analysis import map_layers
+
+    reports = f"""Crime ID,Month,Location,Latitude,Longitude
+C1,{day(-2)},On or near Parking Area,52.6661,0.1588
+C2,{day(-3)},On or near Parking Area,52.6661,0.1588
+C3,{day(-4)},On or near Supermarket,52.5740,-0.2410
+C4,{day(-5)},"2 Nearhurst Road, Wisbech",52.6650,0.1600
+"""
+    con = connect(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports}))
+    try:
+        listed = visit_list(con, F90, TODAY)
+        mapped = int(map_layers.report_hexes(con, F90)["reports"].sum())
+    finally:
+        con.close()
+    assert listed["address"].tolist() == ["2 Nearhurst Road, Wisbech"]
+    assert mapped == 4
+
+
 def test_the_same_words_without_a_postcode_in_two_towns_are_two_doors(tmp_path):
     """An address without a postcode is placed by its point (etl/address_ids.py): "12 High Street" in
     Wisbech and in March are two doors, each with its own reports, and only the Wisbech one takes the

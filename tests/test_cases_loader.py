@@ -1,6 +1,7 @@
 """Victim cases: pseudonymised references, identifying columns never stored anywhere."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 
@@ -86,3 +87,22 @@ def test_a_victim_address_in_parts_is_never_stored(tmp_path, key_file):
     assert s.dropped_columns == ["Victim Name", "Date of Birth", "House Number", "Street", "Town"]
     everything = _every_text_in(db) + db.read_bytes().decode("latin-1")
     assert "Secret Rd" not in everything
+
+
+def test_why_a_case_was_not_geocoded_never_shows_its_postcode(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
+    s = load_file("cases", write_text(tmp_path / "c.csv", CASES.replace("PE13 1AB", "OX4 1AX")), db=db)
+    said = " ".join(s.warnings)
+    assert "1 row(s) have postcodes the loaded postcode lookup does not hold:" in said
+    assert "OX4" not in said and "OX" not in scalar(db, "SELECT message FROM loads WHERE kind = 'cases'")
+
+
+def test_a_case_date_is_found_by_its_words_but_never_a_date_of_birth(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "c.csv", "Case Ref,Date of Birth,Referral Date/Time,Postcode\n"
+                                       "MS-1,1990-01-01,2026-10-01 10:00,PE13 1AB\n")
+    s = load_file("cases", f, db=db)
+    assert s.rows_loaded == 1
+    assert scalar(db, "SELECT opened_on FROM cases") == dt.date(2026, 10, 1)
+    assert "Date of Birth" in s.dropped_columns

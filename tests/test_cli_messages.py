@@ -44,6 +44,14 @@ def test_rejected_rows_still_exit_0_and_the_summary_points_to_them(tmp_path):
     assert "Fenland District Council" in status.stdout and "0 days old" in status.stdout
 
 
+def test_status_gives_a_feeds_newest_report_as_well_as_its_load(tmp_path):
+    f = write_text(tmp_path / "r.csv", "Report Ref,Date Received,Address\nR1,2021-01-01,1 A St\nR2,2020-12-05,2 A St\n")
+    db = str(tmp_path / "w.duckdb")
+    assert run("load", "reports", str(f), "--db", db, "--source", "police.uk").returncode == 0
+    status = run("status", "--db", db).stdout
+    assert "0 days old; newest report 2021-01-01 (older than 30 days)" in status
+
+
 def test_big_loads_show_a_progress_bar(tmp_path):
     rows = "".join(f"L{i},{i} Long Road PE13 1AB\n" for i in range(12_000))
     f = write_text(tmp_path / "big.csv", "Licence Number,Address\n" + rows)

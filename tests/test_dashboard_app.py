@@ -291,6 +291,57 @@ def test_sidebar_names_districts_and_resets(demo):
     assert at.query_params.get("district") is None
 
 
+def test_dates_before_every_report_say_so_and_offer_the_reported_dates(demo):
+    first = duckdb.connect(str(demo), read_only=True).execute("SELECT min(received_on) FROM reports").fetchone()[0]
+    at = app("overview", query={"from": "2020-01-01", "to": "2020-03-30"})
+    assert as_int(metrics(at)["Reports"]) == 0
+    said = [i.value for i in at.info if "No report was received in these dates" in i.value]
+    assert said and f"{first:%d %b %Y}" in said[0] and "after they end" in said[0]
+    at.button(key="show_reported_dates").click().run()
+    assert at.date_input(key="f_dates").value == (first, first + dt.timedelta(days=89))
+    assert as_int(metrics(at)["Reports"]) > 0
+    assert not any("No report was received" in i.value for i in at.info)
+
+    at.switch_page(PAGES["map"]).run()
+    assert_clean(at)
+    at = app("map", query={"from": "2020-01-01", "to": "2020-03-30"})
+    assert any("No reports in this view, so there are no hotspots" in w.value for w in at.warning)
+    assert not any("Only 0 reports" in w.value for w in at.warning)
+
+
+def test_dates_after_the_newest_report_offer_the_days_up_to_it(demo):
+    newest = duckdb.connect(str(demo), read_only=True).execute("SELECT max(received_on) FROM reports").fetchone()[0]
+    at = app("visits", query={"from": "2099-01-01", "to": "2099-01-28"})
+    said = [i.value for i in at.info if "No report was received in these dates" in i.value]
+    assert said and f"newest report in the warehouse was received on {newest:%d %b %Y}" in said[0]
+    at.button(key="show_reported_dates").click().run()
+    assert at.date_input(key="f_dates").value == (newest - dt.timedelta(days=27), newest)
+    assert len(at.dataframe[0].value) > 0
+
+
+def test_the_visit_list_says_how_many_reports_name_no_door(tmp_path, monkeypatch):
+    """police.uk's "On or near ..." locations and blank addresses count on the map, not on a list of doors:
+    the page says how many there are, whether the list is empty or short."""
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, day
+
+    police = "Crime ID,Month,Location,Latitude,Longitude\n" + "".join(
+        f"C{i},{day(-i)},On or near Parking Area,52.6661,0.1588\n" for i in range(1, 4))
+    monkeypatch.setenv("HOTSPOTS_PSEUDONYM_KEY", KEY)
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": police})
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    at = app("visits")
+    assert_clean(at)
+    assert any(i.value.startswith("No door to list in this view. 3 reports in this view name no door")
+               for i in at.info)
+
+    mixed = police + f"D1,{day(-1)},\"2 Mill Lane, Wisbech\",52.6650,0.1600\n"
+    monkeypatch.setenv("HOTSPOTS_DB", str(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": mixed},
+                                                          name="mixed.duckdb")))
+    at = app("visits")
+    assert at.dataframe[0].value["address"].tolist() == ["2 Mill Lane, Wisbech"]
+    assert any("3 reports in this view name no door" in c.value for c in at.caption)
+
+
 def test_a_hand_edited_link_does_not_break_the_page(demo):
     at = app("overview", query={"from": "yesterday", "district": "E07000010,'); DROP TABLE reports; --",
                                 "nationality": "<script>alert(1)</script>"})

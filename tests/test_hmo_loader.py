@@ -235,3 +235,26 @@ def test_a_whole_address_column_wins_over_parts(tmp_path, db):
     s = load_file("hmo", f, db=db, source="Fenland")
     assert scalar(db, "SELECT address FROM hmo_licences") == "12 High Street, Wisbech"
     assert not any("parts" in w for w in s.warnings)
+
+
+def test_the_summary_says_why_rows_were_not_geocoded_and_what_would_place_them(tmp_path, db):
+    register = ("Licence Number,Address,Postcode\n"
+                "L1,1 High Street Oxford,OX4 1AX\nL2,2 High Street Oxford,OX4 1AX\n"
+                "L3,3 Mill Lane,N/A\nL4,4 Mill Lane,\n")
+    first = load_file("hmo", write_text(tmp_path / "reg.csv", register), db=db, source="Council")
+    assert first.rows_ungeocoded == 4
+    assert "2 row(s) have no location because no postcodes are loaded" in " ".join(first.warnings)
+    assert "1 row(s) have a postcode that is not a UK postcode ('N/A')" in " ".join(first.warnings)
+    assert "1 row(s) have neither coordinates nor a postcode" in " ".join(first.warnings)
+
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
+    again = load_file("hmo", write_text(tmp_path / "reg2.csv", register.replace("L4", "L5")), db=db, source="Council")
+    said = " ".join(again.warnings)
+    assert "2 row(s) have postcodes the loaded postcode lookup does not hold ('OX4 1AX'; postcode areas OX)" in said
+    assert "no postcodes are loaded" not in said
+
+
+def test_a_fully_geocoded_load_says_nothing_about_geocoding(tmp_path, db):
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
+    s = load_file("hmo", write_text(tmp_path / "reg.csv", "Licence Number,Address,Postcode\nL1,1 Mill Lane,PE13 1AB\n"), db=db)
+    assert s.rows_ungeocoded == 0 and not any("location" in w for w in s.warnings)

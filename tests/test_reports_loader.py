@@ -147,3 +147,40 @@ def test_people_seen_is_read_as_the_public_writes_it(tmp_path):
     assert "number of people '3 vans 2 cars' is not a number" in scalar(db, "SELECT reason FROM rejects")
     assert any("2 report(s) give the number of people in words without a number" in w and "'several' (1)" in w
                and "'Several' (1)" in w for w in s.warnings)
+
+
+def test_headers_no_alias_foresaw_are_found_by_a_word_in_them_and_listed(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "partner.csv",
+                   "Ref,Date/Time,Reporter,Location Description,Suspected Nationalities,No. People,Intel Grade,Details\n"
+                   "G1,12/11/2026 14:32,GLAA,\"Unit 4, Industrial Estate, Wisbech\",Romanian,approx 12,2-B-P,Seen at 5am\n")
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (1, 0)
+    assert query(db, "SELECT received_on, source_type, address, nationalities, people_count, grading FROM reports") == [
+        (dt.date(2026, 11, 12), "GLAA", "Unit 4, Industrial Estate, Wisbech", ["Romanian"], 12, "2-B-P")]
+    note = next(w for w in s.warnings if w.startswith("columns found by a word in their header"))
+    assert "'Date/Time' as received on" in note and "'No. People' as people count" in note
+
+
+def test_a_keyword_in_two_headers_or_in_an_excluded_one_finds_nothing(tmp_path):
+    import pytest
+
+    from etl.errors import FileProblem
+
+    two_dates = write_text(tmp_path / "two.csv", "Ref,Date Seen,Date Logged,Address\nR1,2026-11-01,2026-11-02,1 Mill Lane\n")
+    with pytest.raises(FileProblem, match="required column\\(s\\) missing: received_on"):
+        load_file("reports", two_dates, db=tmp_path / "w.duckdb")
+    email = write_text(tmp_path / "email.csv", "Ref,Date Received,Caller Email Address\nR1,2026-11-01,a@b.example\n")
+    with pytest.raises(FileProblem, match="required column\\(s\\) missing: address or postcode"):
+        load_file("reports", email, db=tmp_path / "w.duckdb")
+
+
+def test_living_at_the_workplace_is_a_workplace_sign(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Report Ref,Date Received,Address,Indicators\n"
+                                       "R1,2026-11-01,Car wash on A47,cash only; workers living on site\n"
+                                       "R2,2026-11-01,2 Mill Lane,staff sleeping at the premises\n"
+                                       "R3,2026-11-01,3 Mill Lane,lives on Site Road\n")
+    load_file("reports", f, db=db)
+    assert query(db, "SELECT report_ref, indicators FROM reports ORDER BY 1") == [
+        ("R1", ["workplace_sector"]), ("R2", ["workplace_sector"]), ("R3", [])]

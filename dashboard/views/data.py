@@ -73,7 +73,7 @@ with ui.section("The sources"):
         if "top_reasons" in shown.columns:
             shown["top_reasons"] = shown["top_reasons"].map(
                 lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
-        columns = [c for c in ["kind", "source", "file_name", "last_load", "age_days", "rows", "rejected",
+        columns = [c for c in ["kind", "source", "file_name", "last_load", "age_days", "newest", "rows", "rejected",
                                "top_reasons", "not_geocoded", "failed_attempts_since"] if c in shown.columns]
         st.dataframe(shown[columns], hide_index=True, width="stretch", column_config={
             "kind": st.column_config.TextColumn("What"),
@@ -81,6 +81,9 @@ with ui.section("The sources"):
             "file_name": st.column_config.TextColumn("File", help="The file of the last successful load."),
             "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm"),
             "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
+            "newest": st.column_config.DateColumn("Newest record", format="DD/MM/YYYY",
+                                                  help="Reports: the newest one's date received. Cases: the newest "
+                                                       "one's date opened. A feed is only as fresh as this."),
             "rows": st.column_config.NumberColumn("Rows", help="Rows this source holds in the warehouse now."),
             "rejected": st.column_config.NumberColumn("Rejected", help="Rows of the last load that failed a check "
                                                       "and were not loaded (see them under Rejected rows)."),

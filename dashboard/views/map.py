@@ -46,6 +46,7 @@ st.caption(ui.filter_summary(f))
 info = connection.inspect()
 if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "hmo_licences", "cases") or ui.empty_message(info):
     st.stop()
+ui.no_reports_in_dates(info, f)
 
 # --- controls ------------------------------------------------------------------------------------------------
 env_tiles, tiles_problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TILES"))

@@ -18,6 +18,7 @@ st.caption(ui.filter_summary(f))
 info = connection.inspect()
 if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "cases", "hmo_licences") or ui.empty_message(info):
     st.stop()
+ui.no_reports_in_dates(info, f)
 
 previous = f.previous_period()
 

@@ -40,6 +40,7 @@ st.caption(ui.filter_summary(f))
 info = connection.inspect()
 if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "hmo_licences") or ui.empty_message(info):
     st.stop()
+ui.no_reports_in_dates(info, f)
 
 st.markdown("Addresses ranked for a visit: recent, well-graded reports of serious signs count most, and an expired, "
             "expiring or missing HMO licence adds to the rank. Each row says why it is where it is. "
@@ -49,9 +50,16 @@ limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMI
 
 with ui.section("The visit list"):
     ranked = connection.query("visit_list", f, today=today, limit=limit, outcomes=records.outcomes())
+    doorless = connection.query("reports_without_a_door", f) if ranked is None or len(ranked) < limit else 0
+    said = (f"{doorless:,} report{'s' if doorless != 1 else ''} in this view name{'s' if doorless == 1 else ''} "
+            "no door (no address, or only a street or landmark, as police.uk's \"On or near …\" does): "
+            "the map counts them, this list can't.") if doorless else ""
     if ranked is None or ranked.empty:
-        st.info("No address has a report in this period with these filters. Widen the dates or clear a filter.")
+        st.info(f"No door to list in this view. {said}" if said else
+                "No address has a report in this period with these filters. Widen the dates or clear a filter.")
         st.stop()
+    if said:
+        st.caption(said)
 
     shown = ranked.copy()
     if "licence_status" in shown.columns:

@@ -101,6 +101,8 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
     summary.rows_collapsed = accepted - con.execute("SELECT count(*) FROM incoming").fetchone()[0]
     summary.rows_ungeocoded = con.execute(
         "SELECT count(*) FROM incoming WHERE geocode_status = 'not_geocoded'").fetchone()[0]
+    if summary.rows_ungeocoded:
+        summary.warnings += geocode.why_not_geocoded(con, "incoming", show_values=summary.kind != "cases")
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
     for flag, n in flagged:

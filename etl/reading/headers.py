@@ -23,6 +23,7 @@ class HeaderMatch:
     headers: list[str]
     columns: dict[str, int]                 # our field → column index
     ignored_duplicates: list[str] = field(default_factory=list)
+    by_keyword: dict[str, str] = field(default_factory=dict)   # field → the header found by a word in it
 
     def has(self, name: str) -> bool:
         """Whether the file gives this field; an address may come in parts (`address_parts`)."""
@@ -114,11 +115,41 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
             match.columns[name] = i
         elif name:
             match.ignored_duplicates.append(header)
+    _match_by_keywords(kind, match, set(mapping))
     for ours, theirs in mapping.items():
         if ours not in match.columns:
             raise FileProblem(path, f"--mapping says {ours} = {theirs!r}, but there is no such column; "
                                     f"headers found: {_show(headers)}")
     return match
+
+
+def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
+    """Give each field no alias matched the one unclaimed header holding one of its `keywords`.
+
+    No list of aliases foresees every export ("Date/Time", "No. People", "Intel Grade"). A word in the
+    header names the field as well, provided only one header holds such a word and that header names no
+    other field: two candidates ("Date Opened" beside "Date of Birth") are left to the analyst, as is
+    a header a word from `keyword_exclusions` ("Email Address") rules out. What was found this way is
+    listed in the load summary (`by_keyword`), so a wrong guess is seen.
+    """
+    table = vocab.load("headers")
+    excluded = [vocab.normalise_label(w) for w in table.get("keyword_exclusions", [])]
+    claimed = set(match.columns.values())
+    labels = {i: vocab.normalise_label(h) for i, h in enumerate(match.headers) if h and i not in claimed}
+    labels = {i: label for i, label in labels.items() if not any(x in label for x in excluded)}
+    found: dict[str, int] = {}
+    for name, spec in field_aliases(kind).items():
+        words = [vocab.normalise_label(w) for w in spec.get("keywords", [])]
+        if name in match.columns or name in mapped or not words:
+            continue
+        hits = [i for i, label in labels.items() if any(w in label for w in words)]
+        if len(hits) == 1:
+            found[name] = hits[0]
+    columns = list(found.values())
+    for name, i in found.items():
+        if columns.count(i) == 1:
+            match.columns[name] = i
+            match.by_keyword[name] = match.headers[i]
 
 
 def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, ...]]) -> None:

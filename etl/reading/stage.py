@@ -85,6 +85,10 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
         if len(head) >= HEADER_SEARCH_ROWS:
             break
     match = match_headers(path, kind, head, mapping)
+    if match.by_keyword:
+        notes.warnings.append("columns found by a word in their header (check them; add the header to "
+                              "etl/vocab/headers.toml or --mapping to be sure): " +
+                              ", ".join(f"{h!r} as {f.replace('_', ' ')}" for f, h in match.by_keyword.items()))
     if match.address_parts():
         notes.warnings.append("the address is read from its parts, joined: " +
                               ", ".join(repr(match.headers[match.columns[p]]) for p in match.address_parts()))
