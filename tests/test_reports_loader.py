@@ -184,3 +184,41 @@ def test_living_at_the_workplace_is_a_workplace_sign(tmp_path):
     load_file("reports", f, db=db)
     assert query(db, "SELECT report_ref, indicators FROM reports ORDER BY 1") == [
         ("R1", ["workplace_sector"]), ("R2", ["workplace_sector"]), ("R3", [])]
+
+
+def test_points_in_one_column_in_degrees_with_hemispheres_or_as_grid_references(tmp_path):
+    """A partner export puts a point in one "Coordinates" cell (degrees or eastings and northings, told
+    apart by size), writes degrees with hemispheres or in minutes and seconds, or gives an OS grid
+    reference: each is the same point as plain columns give. What is none of these is rejected, saying so."""
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    pair = write_text(tmp_path / "pair.csv", "Ref,Date,Address,Coordinates\n"
+                                            "P1,2026-11-01,1 Mill Lane,\"52.5740, -0.2410\"\n"
+                                            "P2,2026-11-01,2 Mill Lane,(519000 300000)\n"
+                                            "P3,2026-11-01,3 Mill Lane,\"52,5740; -0,2410\"\n"
+                                            "P4,2026-11-01,4 Mill Lane,somewhere\n"
+                                            "P5,2026-11-01,5 Mill Lane,\"-5, 900\"\n")
+    s = load_file("reports", pair, db=db, source="pairs")
+    assert (s.rows_loaded, s.rows_rejected) == (3, 2)
+    reasons = [r[0] for r in query(db, "SELECT reason FROM rejects ORDER BY row_number")]
+    assert reasons == ["coordinates 'somewhere' are not two numbers (latitude, longitude; or easting, northing)",
+                       "coordinates '-5, 900' are neither latitude, longitude nor British National Grid easting, northing"]
+    degrees = write_text(tmp_path / "deg.csv", "Ref,Date,Address,Latitude,Longitude\n"
+                                              "D1,2026-11-01,1 Mill Lane,52.5740° N,0.2410° W\n"
+                                              "D2,2026-11-01,2 Mill Lane,52°34'26.4\"N,0°14'27.6\"W\n")
+    grid = write_text(tmp_path / "grid.csv", "Ref,Date,Address,OS Grid Ref\n"
+                                            "G1,2026-11-01,1 Mill Lane,TF 19000 00000\n"
+                                            "G2,2026-11-01,2 Mill Lane,TL4558\n")
+    load_file("reports", degrees, db=db, source="degrees")
+    load_file("reports", grid, db=db, source="grid")
+    got = dict(query(db, "SELECT report_ref, [round(lat, 5), round(lon, 5)] FROM reports"))
+    assert got["P1"] == got["P3"] == got["D1"] == got["D2"] == [52.574, -0.241]
+    con = duckdb.connect()
+    from etl.warehouse import load_spatial
+    load_spatial(con)
+    expected = con.execute("SELECT [round(ST_Y(p), 5), round(ST_X(p), 5)] FROM (SELECT ST_Transform(ST_Point(519000, 300000), "
+                           "'EPSG:27700', 'EPSG:4326', always_xy := true) AS p)").fetchone()[0]
+    assert got["P2"] == expected
+    assert [round(v, 4) for v in got["G1"]] == [round(v, 4) for v in expected]   # the 1 m square's centre
+    assert 52.0 < got["G2"][0] < 52.3 and 0.0 < got["G2"][1] < 0.2     # TL 45 58: Cambridge

@@ -74,3 +74,30 @@ def test_dates_as_partners_write_them_and_never_month_first_in_numbers():
     got = dict(con.execute("SELECT v, parse_date(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                            [list(cases)]).fetchall())
     assert got == cases
+
+
+def test_degrees_as_people_and_devices_write_them():
+    """parse_degrees: hemispheres (S and W negative), degree signs, a decimal comma, degrees-minutes-seconds."""
+    con = duckdb.connect()
+    loading.define_value_macros(con)
+    cases = {"52.574": 52.574, "-0.241": -0.241, "52.574° N": 52.574, "N52.574": 52.574, "0.241W": -0.241,
+             "0.241 W": -0.241, "S 33.9": -33.9, "52,574": 52.574, "-0,241": -0.241,
+             "52°34'26.4\"N": 52.574, "52 34 26.4 N": 52.574, "0°14'27.6\"W": -0.241, "52° 34.44' N": 52.574,
+             "abc": None, "": None, "52.5.7": None, "N": None}
+    got = dict(con.execute("SELECT v, round(parse_degrees(v), 6) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+                           [list(cases)]).fetchall())
+    assert got == cases
+
+
+def test_os_grid_references_are_the_centre_of_the_square_they_name():
+    """TL is the 100 km square at (500 km, 200 km); a 10-figure reference names a 1 m square, a 6-figure one
+    a 100 m square, and the point is its centre. Letters outside Great Britain's squares, odd digit counts
+    and a missing square are no reference."""
+    con = duckdb.connect()
+    loading.define_value_macros(con)
+    cases = {"TL 45123 58123": (545123.5, 258123.5), "tl4512358123": (545123.5, 258123.5),
+             "TF461097": (546150.0, 309750.0), "TL45": (545000.0, 255000.0), "NT 25 73": (325500.0, 673500.0),
+             "SV 9 1": (95000.0, 15000.0), "TL451": None, "XX1234": None, "451234": None, "TI1234": None}
+    got = {v: (None if p is None else (p["easting"], p["northing"])) for v, p in con.execute(
+        "SELECT v, grid_ref_point(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)", [list(cases)]).fetchall()}
+    assert got == cases

@@ -25,7 +25,8 @@ STORED = ["case_key", "opened_on", "lat", "lon", "geocode_status", "location_fla
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
     staged = tabular.stage(con, path, "cases", summary,
-                           required=[("case_ref",), ("opened_on",), ("postcode", "address", "lat", "easting")],
+                           required=[("case_ref",), ("opened_on",),
+                                     ("postcode", "address", "lat", "easting", "coordinates", "grid_ref")],
                            mapping=mapping, sheet=sheet, progress=progress)
     vocabularies.register(con)
     summary.dropped_columns = _dropped_columns(staged)

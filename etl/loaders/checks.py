@@ -71,49 +71,83 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
              num: Callable[[str], str] | None = None, bng_point_name: str | None = None) -> Location:
     """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
 
+    A file gives WGS84 latitude/longitude columns, BNG easting/northing columns, one `coordinates`
+    column holding a pair of either ("52.574, -0.241", "545123 265432": told apart by their size), or
+    an OS `grid_ref` ("TL 45123 58123"). Where it gives several, the first usable in that order wins.
+    Degrees may carry a hemisphere, a degree sign or minutes and seconds (`parse_degrees`).
+
     `col` names the SQL for a field (default: its staged column), so the same expressions can run
     over a table of distinct coordinate values (`tabular.once_per_value`); `num` names the SQL for
-    its value as a number (default: parse_number of `col`), for a caller that parsed it already.
-    With `bng_point_name`, `lat` and `lon` read the transformed point from that column, which the
-    caller defines as `bng_point`: the transform then runs once per point, not once for each axis.
+    its value as a number (default: parse_degrees or parse_number of `col`), for a caller that parsed
+    it already. With `bng_point_name`, `lat` and `lon` read the transformed point from that column,
+    which the caller defines as `bng_point`: the transform then runs once per point, not once per axis.
     """
     col = col or staged.column
-    num = num or (lambda f: f"parse_number({col(f)})")
+    num = num or (lambda f: f"parse_{'degrees' if f in ('lat', 'lon') else 'number'}({col(f)})")
+    has = staged.match.has
     loc = Location()
-    lat_lon = staged.match.has("lat") and staged.match.has("lon")
-    bng = staged.match.has("easting") and staged.match.has("northing")
-    wgs_lat, wgs_lon = num("lat"), num("lon")
-    east, north = num("easting"), num("northing")
-    # Both within 180 m of the grid's false origin, in the sea off the Scillies: no address is there,
-    # and such a pair is a latitude and longitude put under Easting/Northing headers.
-    degrees = f"(abs({east}) <= 180 AND abs({north}) <= 180)"
-    bng_ok = f"({east} BETWEEN 0 AND 700000 AND {north} BETWEEN 0 AND 1300000 AND NOT {degrees})"
-    bng_point = f"ST_Transform(ST_Point({east}, {north}), 'EPSG:27700', 'EPSG:4326', always_xy := true)"
-    wgs_ok = f"({wgs_lat} BETWEEN -90 AND 90 AND {wgs_lon} BETWEEN -180 AND 180)"
-    lat_parts, lon_parts = [], []
-    if lat_lon:
-        lat_parts.append(f"CASE WHEN {wgs_ok} THEN {wgs_lat} END")
-        lon_parts.append(f"CASE WHEN {wgs_ok} THEN {wgs_lon} END")
-        loc.checks += _pair_checks(col("lat"), col("lon"), wgs_lat, wgs_lon, "latitude", "longitude")
-        loc.checks.append(f"""CASE WHEN {wgs_lat} IS NOT NULL AND {wgs_lon} IS NOT NULL AND NOT {wgs_ok}
+    wgs: list[tuple[str, str, str]] = []     # (usable, lat, lon) per source, in order of preference
+    grid: list[tuple[str, str, str]] = []    # (usable, easting, northing)
+    if has("lat") and has("lon"):
+        lat, lon = num("lat"), num("lon")
+        wgs.append((_degrees_ok(lat, lon), lat, lon))
+        loc.checks += _pair_checks(col("lat"), col("lon"), lat, lon, "latitude", "longitude")
+        loc.checks.append(f"""CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT {_degrees_ok(lat, lon)}
             THEN 'latitude ' || shown({col('lat')}) || ' / longitude ' || shown({col('lon')}) ||
                  ' are out of range; if they are eastings and northings, name the columns Easting and Northing' END""")
-    if bng:
-        loc.bng_point = f"CASE WHEN {bng_ok} THEN {bng_point} END"
+    if has("easting") and has("northing"):
+        east, north = num("easting"), num("northing")
+        grid.append((_bng_ok(east, north), east, north))
+        loc.checks += _pair_checks(col("easting"), col("northing"), east, north, "easting", "northing")
+        loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {_looks_like_degrees(east, north)}
+            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
+                 ' look like degrees, not metres; if they are latitude and longitude, name the columns Latitude and Longitude'
+            WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {_bng_ok(east, north)}
+            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
+                 ' are not British National Grid coordinates' END""")
+    if has("coordinates"):
+        value = col("coordinates")
+        first, second = f"parse_degrees(coordinate_pair({value}).first)", f"parse_degrees(coordinate_pair({value}).second)"
+        wgs.append((_degrees_ok(first, second), first, second))
+        grid.append((_bng_ok(first, second), first, second))
+        loc.checks.append(f"""CASE WHEN {value} IS NOT NULL AND ({first} IS NULL OR {second} IS NULL)
+            THEN 'coordinates ' || shown({value}) || ' are not two numbers (latitude, longitude; or easting, northing)'
+            WHEN {value} IS NOT NULL AND NOT {_degrees_ok(first, second)} AND NOT {_bng_ok(first, second)}
+            THEN 'coordinates ' || shown({value}) || ' are neither latitude, longitude nor British National Grid '
+                 || 'easting, northing' END""")
+    if has("grid_ref"):
+        value = col("grid_ref")
+        grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
+                     f"grid_ref_point({value}).northing"))
+        loc.checks.append(f"""CASE WHEN {value} IS NOT NULL AND grid_ref_point({value}) IS NULL
+            THEN 'grid reference ' || shown({value}) || ' is not an OS grid reference (e.g. TL 45123 58123)' END""")
+    lat_parts = [f"CASE WHEN {ok} THEN {lat} END" for ok, lat, _ in wgs]
+    lon_parts = [f"CASE WHEN {ok} THEN {lon} END" for ok, _, lon in wgs]
+    if grid:
+        cases = " ".join(f"WHEN {ok} THEN ST_Point({e}, {n})" for ok, e, n in grid)
+        loc.bng_point = f"ST_Transform(CASE {cases} END, 'EPSG:27700', 'EPSG:4326', always_xy := true)"
         point = bng_point_name or loc.bng_point
         lat_parts.append(f"ST_Y({point})")
         lon_parts.append(f"ST_X({point})")
-        loc.checks += _pair_checks(col("easting"), col("northing"), east, north, "easting", "northing")
-        loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {degrees}
-            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
-                 ' look like degrees, not metres; if they are latitude and longitude, name the columns Latitude and Longitude'
-            WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {bng_ok}
-            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
-                 ' are not British National Grid coordinates' END""")
     if lat_parts:
         loc.lat = f"coalesce({', '.join(lat_parts)})"
         loc.lon = f"coalesce({', '.join(lon_parts)})"
     return loc
+
+
+def _degrees_ok(lat: str, lon: str) -> str:
+    return f"({lat} BETWEEN -90 AND 90 AND {lon} BETWEEN -180 AND 180)"
+
+
+def _looks_like_degrees(east: str, north: str) -> str:
+    """Both within 180 m of the grid's false origin, in the sea off the Scillies: no address is there,
+    and such a pair is a latitude and longitude put under Easting/Northing headers."""
+    return f"(abs({east}) <= 180 AND abs({north}) <= 180)"
+
+
+def _bng_ok(east: str, north: str) -> str:
+    return (f"({east} BETWEEN 0 AND 700000 AND {north} BETWEEN 0 AND 1300000"
+            f" AND NOT {_looks_like_degrees(east, north)})")
 
 
 def _pair_checks(a: str, b: str, a_num: str, b_num: str, a_label: str, b_label: str) -> list[str]:

@@ -49,7 +49,8 @@ def _lookups(staged) -> list[tuple[str, str]]:
     c = staged.column
     grading_fields = ("grading", "source_evaluation", "intelligence_assessment", "handling_code")
     compact = _grading_compact(lambda f: f"gr_{f}")
-    point_fields = ("lat", "lon", "easting", "northing")
+    numbers = {"lat": "degrees", "lon": "degrees", "easting": "number", "northing": "number"}
+    point_fields = (*numbers, "coordinates", "grid_ref")
     point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng")
     return [
         tabular.once_per_value("dates", {"dt_value": c("received_on")}, {"dt_date": "parse_date(dt_value)"}),
@@ -59,7 +60,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "ad_postcode": "postcode_in_text(ad_value)",
             "ad_key": "address_key(ad_value)", "ad_house": "house_number(address_key(ad_value))"}),
         tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
-                               {f"pn_{f}": f"parse_number(pv_{f})" for f in point_fields},
+                               {f"pn_{f}": f"parse_{how}(pv_{f})" for f, how in numbers.items()},
                                then=[{"pt_bng": point.bng_point},
                                      {"pt_lat": point.lat, "pt_lon": point.lon, "pt_problem": checks.reasons(point.checks)}]),
         # People seen, as the public writes it: "about 8" and "8 men" are 8, "ten" is 10, a range "5-6"
@@ -113,7 +114,7 @@ def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
     staged = tabular.stage(con, path, "reports", summary,
-                           required=[("received_on",), ("address", "postcode", "lat", "easting")],
+                           required=[("received_on",), ("address", "postcode", "lat", "easting", "coordinates", "grid_ref")],
                            mapping=mapping, sheet=sheet, progress=progress)
     vocabularies.register(con)
     c = staged.column

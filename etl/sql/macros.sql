@@ -44,6 +44,46 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
 -- expression runs only on those that are not (the same result, tests/test_sql_macros.py).
 CREATE OR REPLACE TEMP MACRO parse_number(s) AS
     coalesce(try_cast(s AS DOUBLE), try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE));
+-- Degrees as people and devices write them: '52.574', '52.574° N', 'N52.574', '0.241W' (S and W are negative),
+-- '52,574' (a decimal comma: no latitude or longitude needs a thousands separator), and degrees, minutes and
+-- seconds: 52°34'26.4"N, '52 34 26.4 N'.
+CREATE OR REPLACE TEMP MACRO _deg_sign(s) AS
+    CASE WHEN regexp_matches(upper(s), '^\s*[SW]|[SW]\s*$') THEN -1 ELSE 1 END;
+CREATE OR REPLACE TEMP MACRO _deg_body(s) AS
+    regexp_replace(trim(regexp_replace(upper(s), '^\s*[NSEW]\s*|\s*[NSEW]\s*$', '', 'g')), '^(-?\d+),(\d+)$', '\1.\2');
+CREATE OR REPLACE TEMP MACRO _dms(s) AS
+    regexp_extract(_deg_body(s), '^(-?)(\d{1,3})\s*(?:°|º|\s|:|d)\s*(\d{1,2}(?:\.\d+)?)\s*(?:''|′|m|\s|:)?\s*(?:(\d{1,2}(?:\.\d+)?)\s*(?:"|″|''''|s)?)?$',
+                   ['minus', 'd', 'm', 's']);
+CREATE OR REPLACE TEMP MACRO parse_degrees(s) AS
+    coalesce(try_cast(s AS DOUBLE),
+             _deg_sign(s) * try_cast(regexp_replace(_deg_body(s), '\s*[°º]$', '') AS DOUBLE),
+             CASE WHEN _dms(s).d <> '' THEN _deg_sign(s) * CASE WHEN _dms(s).minus = '-' THEN -1 ELSE 1 END
+                  * (CAST(_dms(s).d AS DOUBLE) + CAST(_dms(s).m AS DOUBLE) / 60
+                     + coalesce(try_cast(_dms(s).s AS DOUBLE), 0) / 3600) END);
+-- Two numbers in one cell, '52.574, -0.241' or '(545123 265432)': a coordinates column's first and second value.
+-- One comma or semicolon splits them; with decimal commas ('52,574, 0,241') a separator followed by a space
+-- does; else a space. Each value may carry its hemisphere ('52.574 N, 0.241 W').
+CREATE OR REPLACE TEMP MACRO _pair_one_separator(s) AS
+    regexp_extract(trim(s), '^[(\[]?\s*([^,;]+?)\s*[,;]\s*([^,;]+?)\s*[)\]]?$', ['first', 'second']);
+CREATE OR REPLACE TEMP MACRO _pair_separator_space(s) AS
+    regexp_extract(trim(s), '^[(\[]?\s*(\S+?)[,;]\s+(\S+?)\s*[)\]]?$', ['first', 'second']);
+CREATE OR REPLACE TEMP MACRO _pair_space(s) AS
+    regexp_extract(trim(s), '^[(\[]?\s*(\S+)\s+(\S+?)\s*[)\]]?$', ['first', 'second']);
+CREATE OR REPLACE TEMP MACRO coordinate_pair(s) AS
+    CASE WHEN _pair_one_separator(s).first <> '' THEN _pair_one_separator(s)
+         WHEN _pair_separator_space(s).first <> '' THEN _pair_separator_space(s)
+         ELSE _pair_space(s) END;
+-- An OS grid reference, 'TL 45123 58123', 'TL4512358123' or 'TF461097', as (easting, northing) in metres: the
+-- centre of the square it names. Letters: the 500 km and 100 km squares (no I); then equal halves of digits.
+CREATE OR REPLACE TEMP MACRO _gr(s) AS regexp_replace(upper(coalesce(s, '')), '[\s]', '', 'g');
+CREATE OR REPLACE TEMP MACRO _gr_index(ch) AS ascii(ch) - 65 - CASE WHEN ascii(ch) > 73 THEN 1 ELSE 0 END;
+CREATE OR REPLACE TEMP MACRO _gr_half(s) AS (length(_gr(s)) - 2) // 2;
+CREATE OR REPLACE TEMP MACRO grid_ref_point(s) AS
+    CASE WHEN regexp_full_match(_gr(s), '[HNOST][A-HJ-Z](\d\d){1,5}') THEN struct_pack(
+        easting := ((_gr_index(_gr(s)[1]) - 2) % 5 * 5 + _gr_index(_gr(s)[2]) % 5) * 100000
+                   + (CAST(substr(_gr(s), 3, _gr_half(s)) AS BIGINT) + 0.5) * pow(10, 5 - _gr_half(s)),
+        northing := ((19 - _gr_index(_gr(s)[1]) // 5 * 5) - _gr_index(_gr(s)[2]) // 5) * 100000
+                   + (CAST(substr(_gr(s), 3 + _gr_half(s)) AS BIGINT) + 0.5) * pow(10, 5 - _gr_half(s))) END;
 -- parse_count(s), a whole number as partners write one ("6 persons", "Six"), is defined by etl/counts.py.
 
 -- A value quoted for a reject reason, cut short so one huge cell can't flood the message.
