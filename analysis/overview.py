@@ -92,21 +92,33 @@ def _licence_counts(con, f: Filters, today: dt.date) -> dict[str, int]:
     return {"hmos_licensed": row[0], "hmos_expiring": row[1], "hmos_expired": row[2]}
 
 
-def weekly_trend(con, f: Filters) -> pd.DataFrame:
-    """Reports per week (Monday) and district name, every week of the period present, zeros filled.
+# Fewer reports than this in a view say nothing about how its dates are written.
+MONTH_DATED_MIN_REPORTS = 10
 
-    The districts are the filtered ones (all six force-area districts when none is chosen),
-    plus any other that has reports, e.g. 'Unknown district' for reports without one. The
-    first and last weeks may be part weeks: they cover only the days inside the period.
+
+def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
+    """Reports per period and district name: ('week', weeks from Monday) or ('month', calendar months),
+    every period of the view present, zeros filled. Columns: period, district, reports.
+
+    Months when every report in the view is dated only by its month (police.uk's "Month" column gives
+    each the 1st): by week, such data is one spike a month and empty weeks between, which reads as a
+    pattern that isn't there. The districts are the filtered ones (all six force-area districts when
+    none is chosen), plus any other that has reports, e.g. 'Unknown district' for reports without
+    one. The first and last periods may be part periods: they cover only the days inside the view.
     """
     where, params = reports_where(f, "r")
+    unit = "month" if f.days > 31 and con.execute(f"""
+        SELECT count(*) >= ? AND count(*) FILTER (WHERE day(r.received_on) <> 1) = 0 FROM reports r WHERE {where}
+    """, [MONTH_DATED_MIN_REPORTS, *params]).fetchone()[0] else "week"
     counts = con.execute(f"""
-        SELECT CAST(date_trunc('week', r.received_on) AS DATE) AS week, r.district_code, count(*) AS reports
+        SELECT CAST(date_trunc('{unit}', r.received_on) AS DATE) AS period, r.district_code, count(*) AS reports
         FROM reports r WHERE {where} GROUP BY ALL
     """, params).df()
     names = settings.district_names(con)
-    first = f.date_from - dt.timedelta(days=f.date_from.weekday())
-    weeks = pd.date_range(first, f.date_to, freq="7D").date
+    if unit == "week":
+        periods = pd.date_range(f.date_from - dt.timedelta(days=f.date_from.weekday()), f.date_to, freq="7D").date
+    else:
+        periods = pd.date_range(f.date_from.replace(day=1), f.date_to, freq="MS").date
     base = list(f.districts) or list(settings.district_names(None))
     codes = list(dict.fromkeys([*base, *(c for c in counts["district_code"] if isinstance(c, str))]))
     labels = [names.get(c, c) for c in codes]
@@ -114,12 +126,12 @@ def weekly_trend(con, f: Filters) -> pd.DataFrame:
         labels.append(settings.UNKNOWN_DISTRICT)
     counts["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
                           for c in counts["district_code"]]
-    counts["week"] = pd.to_datetime(counts["week"]).dt.date
-    grid = pd.MultiIndex.from_product([weeks, list(dict.fromkeys(labels))], names=["week", "district"])
-    out = (counts.groupby(["week", "district"])["reports"].sum()
+    counts["period"] = pd.to_datetime(counts["period"]).dt.date
+    grid = pd.MultiIndex.from_product([periods, list(dict.fromkeys(labels))], names=["period", "district"])
+    out = (counts.groupby(["period", "district"])["reports"].sum()
            .reindex(grid, fill_value=0).reset_index())
     out["reports"] = out["reports"].astype("int64")
-    return out.sort_values(["week", "district"]).reset_index(drop=True)
+    return unit, out.sort_values(["period", "district"]).reset_index(drop=True)
 
 
 def breakdown(con, f: Filters, by: str) -> pd.DataFrame:

@@ -63,7 +63,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "hotspots": ("analysis.hotspots", "compute"),
     "backtest": ("analysis.backtest", "run"),
     "headline": ("analysis.overview", "headline"),
-    "weekly_trend": ("analysis.overview", "weekly_trend"),
+    "report_trend": ("analysis.overview", "report_trend"),
     "breakdown": ("analysis.overview", "breakdown"),
     "nationality_languages": ("analysis.overview", "nationality_languages"),
     "source_health": ("analysis.data_health", "source_health"),

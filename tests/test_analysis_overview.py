@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import duckdb
 import pytest
 
 from analysis import overview as ov
@@ -74,9 +75,9 @@ def test_headline_follows_the_district_filter(tiny):
 
 def test_weekly_trend_fills_every_week_and_district(tiny):
     f = Filters(TODAY - dt.timedelta(days=62), TODAY)
-    trend = ov.weekly_trend(tiny, f)
-    assert list(trend.columns) == ["week", "district", "reports"]
-    weeks = sorted(set(trend["week"]))
+    unit, trend = ov.report_trend(tiny, f)
+    assert unit == "week" and list(trend.columns) == ["period", "district", "reports"]
+    weeks = sorted(set(trend["period"]))
     assert all(w.weekday() == 0 for w in weeks)
     assert weeks[0] <= f.date_from < weeks[0] + dt.timedelta(days=7) and weeks[-1] <= TODAY < weeks[-1] + dt.timedelta(days=7)
     assert all((b - a).days == 7 for a, b in zip(weeks, weeks[1:]))
@@ -89,11 +90,37 @@ def test_weekly_trend_fills_every_week_and_district(tiny):
 
 def test_weekly_trend_on_the_demo_with_unknown_districts(demo_con):
     f = Filters.default(TODAY)
-    trend = ov.weekly_trend(demo_con, f)
+    unit, trend = ov.report_trend(demo_con, f)
     total = demo_con.execute("SELECT count(*) FROM reports WHERE received_on BETWEEN ? AND ?",
                              [f.date_from, f.date_to]).fetchone()[0]
-    assert trend["reports"].sum() == total
-    assert trend.groupby("week").size().nunique() == 1       # same districts every week
+    assert unit == "week" and trend["reports"].sum() == total
+    assert trend.groupby("period").size().nunique() == 1     # same districts every week
+
+
+def test_reports_dated_by_month_alone_are_counted_by_month(tmp_path):
+    """police.uk dates every crime by its month (the 1st): by week that is one spike a month. Such a view is
+    counted by calendar month; one report on another day makes it weekly again."""
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, connect
+
+    months = [dt.date(2021, 1, 1), dt.date(2020, 12, 1), dt.date(2020, 11, 1)]
+    rows = "".join(f"C{i},{months[i % 3]:%Y-%m},On or near Parking Area,52.6661,0.1588\n" for i in range(12))
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": "Crime ID,Month,Location,Latitude,Longitude\n" + rows})
+    con = connect(db)
+    try:
+        f = Filters(dt.date(2020, 10, 15), dt.date(2021, 1, 31))
+        unit, trend = ov.report_trend(con, f)
+        assert unit == "month"
+        assert sorted(set(trend["period"])) == [dt.date(2020, 10, 1), dt.date(2020, 11, 1), dt.date(2020, 12, 1),
+                                                dt.date(2021, 1, 1)]
+        assert trend.groupby("period")["reports"].sum().tolist() == [0, 4, 4, 4]
+    finally:
+        con.close()
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE reports SET received_on = DATE '2020-12-02' WHERE report_ref = 'C1'")
+        assert ov.report_trend(con, f)[0] == "week"
+    finally:
+        con.close()
 
 
 def test_breakdowns(tiny):

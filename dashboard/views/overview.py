@@ -40,30 +40,35 @@ with ui.section("The headline numbers"):
     st.caption(f"The small figures under each number are the change on the previous {previous.days} days "
                f"({previous.date_from:%d %b %Y} to {previous.date_to:%d %b %Y}).")
 
-# --- weekly trend per district -------------------------------------------------------------------------------
-st.subheader("Reports each week, by district")
-with ui.section("The weekly trend"):
-    weekly = connection.query("weekly_trend", f)
-    if weekly is None or weekly.empty:
+# --- trend per district, by week (or by month, for month-dated reports) --------------------------------------
+with ui.section("The trend"):
+    trend = connection.query("report_trend", f)
+    unit, counts = trend if trend is not None else ("week", None)
+    st.subheader(f"Reports each {unit}, by district")
+    if counts is None or counts.empty:
         st.info("No reports in this period.")
     else:
-        weekly = weekly.copy()
-        weekly["district"] = weekly["district"].map(labels.district)
-        weekly["week"] = pd.to_datetime(weekly["week"])
+        counts = counts.copy()
+        counts["district"] = counts["district"].map(labels.district)
+        counts["period"] = pd.to_datetime(counts["period"])
+        axis, when = ("Month", "%b %Y") if unit == "month" else ("Week beginning", "%d %b %Y")
         chart = (
-            alt.Chart(weekly)
+            alt.Chart(counts)
             .mark_line(point=True)
-            .encode(x=alt.X("week:T", title="Week beginning"),
+            .encode(x=alt.X("period:T", title=axis),
                     y=alt.Y("reports:Q", title="Reports"),
                     tooltip=[alt.Tooltip("district:N", title="District"),
-                             alt.Tooltip("week:T", title="Week beginning", format="%d %b %Y"),
+                             alt.Tooltip("period:T", title=axis, format=when),
                              alt.Tooltip("reports:Q", title="Reports")])
             .properties(width=260, height=140)
             .facet(facet=alt.Facet("district:N", title=None), columns=3)
         )
         st.altair_chart(chart)
-        st.caption("Each small chart is one district; weeks start on Monday. A report with no district "
-                   "(outside the force area, or not placed on a map) has a chart of its own.")
+        st.caption(("Each small chart is one district, by month: every report in this view is dated by its "
+                    "month alone (as police.uk gives them), so weeks would show one spike a month. "
+                    if unit == "month" else "Each small chart is one district; weeks start on Monday. ")
+                   + "A report with no district (outside the force area, or not placed on a map) has a chart "
+                     "of its own.")
 
 # --- what is reported ----------------------------------------------------------------------------------------
 BREAKDOWNS = {"indicator": ("Signs reported", labels.indicator),
