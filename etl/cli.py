@@ -55,18 +55,44 @@ def init(db: str | None) -> None:
 
 @main.command()
 @click.argument("kind", type=click.Choice(["hmo", "reports", "cases", "boundaries", "postcodes", "visits"]))
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="FILE...")
 @click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
-@click.option("--source", help="Who the file is from, e.g. 'Fenland District Council' (default: the file's name).")
+@click.option("--source", help="Who the file is from, e.g. 'Fenland District Council' (default: the file's name). "
+                                "With several files, every one is from this source.")
 @click.option("--mapping", type=click.Path(dir_okay=False),
               help="TOML file of our field = \"their header\", for headers we don't recognise.")
 @click.option("--sheet", help="XLSX sheet to read (default: the one with the expected headers, the first on a tie).")
-def load(kind: str, file: str, db: str | None, source: str | None, mapping: str | None, sheet: str | None) -> None:
-    """Load FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse.
+def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, mapping: str | None,
+         sheet: str | None) -> None:
+    """Load each FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse.
 
-    KIND visits loads visit outcomes into the operations store beside the warehouse instead, where a
-    rebuilt warehouse never reaches them.
+    Several files (a folder of monthly police.uk downloads: `reports *.csv`) load one after another,
+    each on its own: one that fails changes nothing and the rest still load; the exit code says
+    whether all did. KIND visits loads visit outcomes into the operations store beside the
+    warehouse instead, where a rebuilt warehouse never reaches them.
     """
+    if len(files) > 1 and source and kind in ("hmo", "boundaries"):
+        # A load of an HMO register (or a level of boundaries) replaces what its source loaded before.
+        raise LoadError(f"each {kind} file replaces what its source loaded before, so several files can't share "
+                        "one --source: leave --source out (each file is named after itself) or load them one by one")
+    failed = 0
+    for i, file in enumerate(files):
+        if i:
+            click.echo()
+        try:
+            _load_one(kind, file, db, source, mapping, sheet)
+        except LoadError as exc:
+            if len(files) == 1:
+                raise
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+    if failed:
+        _fail(f"{failed} of {len(files)} files failed to load (each left the warehouse as it was); "
+              "the others loaded")
+
+
+def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping: str | None,
+              sheet: str | None) -> None:
     from etl.loading import load_file
     from etl.progress import RowProgress
 

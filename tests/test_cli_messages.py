@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.helpers import write_text
+from tests.helpers import query, write_text
 
 
 def run(*args, cwd=None):
@@ -59,3 +59,17 @@ def test_big_loads_show_a_progress_bar(tmp_path):
     assert r.returncode == 0
     assert "reading big.csv" in r.stderr and "12000 rows" in r.stderr
     assert "loaded 12,000" in r.stdout
+
+
+def test_several_files_load_one_by_one_and_a_bad_one_changes_nothing_else(tmp_path):
+    good = write_text(tmp_path / "jan.csv", "Crime ID,Month,Location,Latitude,Longitude\nC1,2021-01,On or near X,52.2,0.12\n")
+    bad = write_text(tmp_path / "notes.csv", "nothing,here\n1,2\n")
+    later = write_text(tmp_path / "feb.csv", "Crime ID,Month,Location,Latitude,Longitude\nC2,2021-02,On or near Y,52.2,0.12\n")
+    db = str(tmp_path / "w.duckdb")
+    r = run("load", "reports", str(good), str(bad), str(later), "--db", db, "--source", "police.uk")
+    assert r.returncode == 2
+    assert r.stdout.count("Loaded reports from") == 2 and "source: police.uk" in r.stdout
+    assert "notes.csv: no recognised reports headers" in r.stderr and "1 of 3 files failed to load" in r.stderr
+    assert query(db, "SELECT report_ref FROM reports ORDER BY 1") == [("C1",), ("C2",)]
+    r = run("load", "hmo", str(good), str(later), "--db", db, "--source", "One council")
+    assert r.returncode == 2 and "can't share one --source" in r.stderr

@@ -222,3 +222,12 @@ def test_points_in_one_column_in_degrees_with_hemispheres_or_as_grid_references(
     assert got["P2"] == expected
     assert [round(v, 4) for v in got["G1"]] == [round(v, 4) for v in expected]   # the 1 m square's centre
     assert 52.0 < got["G2"][0] < 52.3 and 0.0 < got["G2"][1] < 0.2     # TL 45 58: Cambridge
+
+
+def test_a_keyword_matches_whole_words_from_their_start(tmp_path):
+    """"text" (a summary keyword) is not in "Context"; "expir"-style stems still find "Expiry"."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "police.csv", "Crime ID,Month,Location,Context\nC1,2021-01,On or near X,a note\n")
+    s = load_file("reports", f, db=db)
+    assert scalar(db, "SELECT summary FROM reports") is None
+    assert not any("Context" in w for w in s.warnings)

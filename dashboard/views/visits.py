@@ -70,6 +70,9 @@ with ui.section("The visit list"):
     columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
                            "last_visit", "last_outcome", "licence_status", "languages", "score"] if c in shown.columns]
     shown = shown[columns]
+    for text in ("postcode", "district", "languages", "last_outcome"):  # blank, not a grey "None" to misread
+        if text in shown.columns:
+            shown[text] = shown[text].fillna("")
     config = {
         "rank": st.column_config.NumberColumn("Rank", help="1 is the address to visit first.", width="small"),
         "address": st.column_config.TextColumn("Address", width="medium"),

@@ -7,6 +7,7 @@ covers the rest.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,20 +130,21 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     No list of aliases foresees every export ("Date/Time", "No. People", "Intel Grade"). A word in the
     header names the field as well, provided only one header holds such a word and that header names no
     other field: two candidates ("Date Opened" beside "Date of Birth") are left to the analyst, as is
-    a header a word from `keyword_exclusions` ("Email Address") rules out. What was found this way is
-    listed in the load summary (`by_keyword`), so a wrong guess is seen.
+    a header a word from `keyword_exclusions` ("Email Address") rules out. A keyword matches whole words
+    from their start ("expir" is in "Expiry Date", "text" is not in "Context"). What was found this way
+    is listed in the load summary (`by_keyword`), so a wrong guess is seen.
     """
     table = vocab.load("headers")
-    excluded = [vocab.normalise_label(w) for w in table.get("keyword_exclusions", [])]
+    excluded = [_words(w) for w in table.get("keyword_exclusions", [])]
     claimed = set(match.columns.values())
-    labels = {i: vocab.normalise_label(h) for i, h in enumerate(match.headers) if h and i not in claimed}
-    labels = {i: label for i, label in labels.items() if not any(x in label for x in excluded)}
+    words = {i: _words(h) for i, h in enumerate(match.headers) if h and i not in claimed}
+    words = {i: w for i, w in words.items() if not any(_holds(w, x) for x in excluded)}
     found: dict[str, int] = {}
     for name, spec in field_aliases(kind).items():
-        words = [vocab.normalise_label(w) for w in spec.get("keywords", [])]
-        if name in match.columns or name in mapped or not words:
+        keywords = [_words(k) for k in spec.get("keywords", [])]
+        if name in match.columns or name in mapped or not keywords:
             continue
-        hits = [i for i, label in labels.items() if any(w in label for w in words)]
+        hits = [i for i, w in words.items() if any(_holds(w, k) for k in keywords)]
         if len(hits) == 1:
             found[name] = hits[0]
     columns = list(found.values())
@@ -150,6 +152,16 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
         if columns.count(i) == 1:
             match.columns[name] = i
             match.by_keyword[name] = match.headers[i]
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", str(text).lower().replace("license", "licence"))
+
+
+def _holds(header: list[str], keyword: list[str]) -> bool:
+    """Whether the header's words hold the keyword's, in a row, each header word starting with its keyword word."""
+    n = len(keyword)
+    return any(all(header[i + j].startswith(keyword[j]) for j in range(n)) for i in range(len(header) - n + 1))
 
 
 def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, ...]]) -> None:
