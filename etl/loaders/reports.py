@@ -83,7 +83,8 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "gr_text": f"CASE WHEN regexp_full_match({compact}, '{GRADING_RE[1:-1]}') "
                        f"THEN regexp_replace({compact}, '{GRADING_RE}', '\\1-\\2-\\3') END"}),
         tabular.once_per_value("source_types", {"st_text": c("source_type")}, {
-            "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), 'other')"}),
+            "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), "
+                        f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
         tabular.once_per_value("exploitation_types", {"ex_text": c("exploitation_type")}, {
             "ex_value": "coalesce((SELECT value FROM vocab_exploitation WHERE alias = label_key(ex_text)), 'unknown')"}),
         tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
@@ -165,8 +166,12 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         FROM stage LEFT JOIN {_generated_refs(staged)} g USING (_row)
         {' '.join(joins)}
     """, CONTENT, [summary.source, summary.load_id])
-    vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other"),
+    vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other",
+                                              "source_type"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
+    guessed = vocabularies.word_matches(con, "source_type_text", "vocab_source_type", "source_type", "source types")
+    if guessed:
+        summary.warnings.append(guessed)
     _warn_people_without_a_number(con, summary)
     if not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")

@@ -1,6 +1,8 @@
 """Put the TOML vocabularies into temp tables, so category matching is a join, not a Python loop."""
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from etl import vocab
@@ -11,6 +13,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
                            ("age_group", "vocab_age_group"), ("boolean", "vocab_boolean")):
         _alias_table(con, table, vocab.alias_table(section))
     _alias_table(con, "vocab_nationality", vocab.nationality_aliases())
+    _word_table(con, "vocab_source_type_words", "source_type")
     languages = [(nat, langs) for nat, langs in vocab.nationality_languages().items()]
     con.execute("CREATE OR REPLACE TEMP TABLE vocab_languages (nationality VARCHAR, languages VARCHAR[])")
     con.executemany("INSERT INTO vocab_languages VALUES (?, ?)", languages)
@@ -21,19 +24,57 @@ def _alias_table(con, table: str, aliases: dict[str, str]) -> None:
     con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(aliases.items()))
 
 
-def warn_unmapped(con, summary, *columns: tuple[str, str, str, str]) -> None:
-    """For each (column, vocabulary table, what, fallback): say which values fell outside the vocabulary."""
-    for column, vocab_table, what, fallback in columns:
-        warning = unmapped_warning(con, column, vocab_table, what, fallback)
+# Aliases shorter than this ("la", "pc") are too likely to be a piece of another word's abbreviation to be
+# looked for as a word inside a longer value.
+MIN_WORD_ALIAS = 3
+
+
+def _word_table(con, table: str, section: str) -> None:
+    """(words, n, value) per alias of a categories.toml section, for `by_words`."""
+    rows = []
+    for value, aliases in vocab.load("categories")[section].items():
+        for alias in {value, *aliases}:
+            words = re.findall(r"[a-z0-9]+", alias.lower())
+            if words and len("".join(words)) >= MIN_WORD_ALIAS:
+                rows.append((words, len(words), value))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (words VARCHAR[], n INTEGER, value VARCHAR)")
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)
+
+
+def by_words(text: str, table: str) -> str:
+    """SQL: the category whose alias's words all appear among `text`'s words, the alias with the most words
+    winning; NULL when none does, or when the best are of different categories.
+
+    A source column says who reported in its own words: police.uk's "Cambridgeshire Constabulary",
+    "Fenland District Council", "Member of the public". No alias list holds every force and council,
+    but "constabulary", "council" and "public" name the kind of source. Used only where a word can't
+    mislead: not for exploitation types, where police.uk's crime type "Violence and sexual offences"
+    is no sexual exploitation.
+    """
+    return (f"(SELECT CASE WHEN count(DISTINCT value) = 1 THEN any_value(value) END FROM ("
+            f"SELECT value, n, max(n) OVER () AS top FROM {table} "
+            f"WHERE list_has_all(regexp_split_to_array(lower({text}), '[^a-z0-9]+'), words)) WHERE n = top)")
+
+
+def warn_unmapped(con, summary, *columns: tuple) -> None:
+    """For each (column, vocabulary table, what, fallback[, stored column]): say which values fell outside
+    the vocabulary."""
+    for column, vocab_table, what, fallback, *stored in columns:
+        warning = unmapped_warning(con, column, vocab_table, what, fallback, *stored)
         if warning:
             summary.warnings.append(warning)
 
 
-def unmapped_warning(con, column: str, vocab_table: str, what: str, fallback: str) -> str | None:
-    """Values outside a vocabulary are stored as `fallback`; the summary says which, so none vanish silently."""
+def unmapped_warning(con, column: str, vocab_table: str, what: str, fallback: str,
+                     stored: str | None = None) -> str | None:
+    """Values outside a vocabulary are stored as `fallback`; the summary says which, so none vanish silently.
+
+    `stored` names the parsed column holding the stored category, when a value may be matched other than
+    by its alias (`by_words`): only values stored as `fallback` are then listed."""
+    kept = f"AND {stored} = '{fallback}'" if stored else ""
     rows = con.execute(f"""
         SELECT value, n FROM (SELECT {column} AS value, count(*) AS n FROM parsed
-                              WHERE reason IS NULL AND {column} IS NOT NULL GROUP BY 1)
+                              WHERE reason IS NULL AND {column} IS NOT NULL {kept} GROUP BY 1)
         WHERE label_key(value) NOT IN (SELECT alias FROM {vocab_table})
         ORDER BY n DESC, value LIMIT 6
     """).fetchall()
@@ -54,3 +95,18 @@ def indicator_codes_sql(text_expr: str) -> str:
         pattern = ("(?i)" + "|".join(spec["patterns"])).replace("'", "''")
         checks.append(f"CASE WHEN regexp_matches({text_expr}, '{pattern}') THEN '{code}' END")
     return f"coalesce(list_filter([{', '.join(checks)}], x -> x IS NOT NULL), []::VARCHAR[])"
+
+
+def word_matches(con, column: str, vocab_table: str, stored: str, what: str) -> str | None:
+    """Values matched by a word in them (`by_words`), with the category each was stored as: a guess to check."""
+    rows = con.execute(f"""
+        SELECT value, category, n FROM (SELECT {column} AS value, {stored} AS category, count(*) AS n FROM parsed
+                                        WHERE reason IS NULL AND {column} IS NOT NULL GROUP BY ALL)
+        WHERE label_key(value) NOT IN (SELECT alias FROM {vocab_table})
+          AND category IS NOT NULL AND NOT (category = 'other')
+        ORDER BY n DESC, value LIMIT 6
+    """).fetchall()
+    if not rows:
+        return None
+    shown = ", ".join(f"{v!r} as {c!r} ({n})" for v, c, n in rows[:5]) + (" …" if len(rows) > 5 else "")
+    return f"{what} read by a word in them (add them to etl/vocab/categories.toml to be sure): {shown}"
