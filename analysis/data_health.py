@@ -18,7 +18,7 @@ from analysis import settings, wording
 from etl import vocab
 
 COLUMNS = ["kind", "source", "file_name", "last_load", "newest", "rows", "rejected", "top_reasons", "not_geocoded",
-           "age_days", "stale", "warning", "failed_attempts_since"]
+           "age_days", "stale", "warning", "failed_attempts_since", "notes"]
 # What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb).
 _EVENTS = {"reports": ("report", "received"), "cases": ("case", "opened")}
 
@@ -34,7 +34,9 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     (in its last load), top_reasons (the most common reasons of its last load with counts, quoted
     values removed, "; "-joined), not_geocoded (rows now without a position), age_days (since the
     last load), stale (the load, or the newest report or case, older than etl/vocab/area.toml
-    [freshness]), warning (plain English, or None), failed_attempts_since (failed loads after it).
+    [freshness]), warning (plain English, or None), failed_attempts_since (failed loads after it),
+    notes (what its last load's summary noted: values outside a vocabulary, why rows were not geocoded,
+    columns found by a word in their header; "; "-joined, or None).
 
     A feed loaded yesterday whose newest report is from 2021 is as stale as one not loaded since:
     for reports and cases the newest record's date counts too.
@@ -68,7 +70,7 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
             FROM reasons GROUP BY load_id
         )
         SELECT l.kind, l.source, l.file_name, coalesce(l.finished_at, l.started_at) AS last_load,
-               c.newest, coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
+               c.newest, l.message AS notes, coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
                coalesce(c.ng, 0) AS not_geocoded,
                (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
                   AND x.status = 'failed' AND x.load_id > l.load_id) AS failed_attempts_since

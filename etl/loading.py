@@ -109,7 +109,7 @@ def _record(con, s: LoadSummary, sha: str | None, options: str | None, started: 
         VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     """, [s.load_id, s.kind, s.source, s.file_name, sha, options, started, s.status, s.rows_read, s.rows_loaded,
           s.rows_updated, s.rows_unchanged, s.rows_rejected, s.rows_ungeocoded, s.rows_ended, s.rows_collapsed,
-          s.dropped_columns, s.message or ("; ".join(s.warnings) or None)])
+          s.dropped_columns, s.message or ("\n".join(s.warnings) or None)])  # one note a line (the Data page)
 
 
 def _record_failure(wh: Warehouse, s: LoadSummary, sha: str | None, options: str | None, started: dt.datetime,

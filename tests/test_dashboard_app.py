@@ -212,6 +212,11 @@ def test_data_page_lists_every_source(demo):
     assert {"HMO register", "Intelligence reports", "Victim cases", "Postcodes"} <= set(sources["kind"])
     assert (sources["rejected"] > 0).any()
     assert sources["top_reasons"].notna().any()
+    assert "newest" in sources.columns and sources["newest"].notna().any()
+    # What each load noted, one note a line: for the cases, that references are only stored as keyed hashes.
+    assert any(e.label.startswith("What the last load of each source noted") for e in at.expander)
+    notes = [m.value for m in at.markdown if m.value.startswith("**Victim cases from")]
+    assert notes and "- case references are stored only as keyed hashes \\(case\\_key\\)" in notes[0]
 
 
 def test_data_page_warns_about_an_old_register(demo_db, tmp_path, monkeypatch):

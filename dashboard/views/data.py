@@ -93,6 +93,13 @@ with ui.section("The sources"):
             "failed_attempts_since": st.column_config.NumberColumn(
                 "Failed loads since", help="Later load attempts that failed and changed nothing."),
         })
+        noted = [(r.kind, r.source, r.notes) for r in health.itertuples(index=False)
+                 if isinstance(getattr(r, "notes", None), str) and r.notes.strip()]
+        if noted:
+            with st.expander(f"What the last load of each source noted ({len(noted)})"):
+                for kind, source, notes in noted:
+                    st.markdown(f"**{ui.esc_md(labels.kind(kind))} from {ui.esc_md(source)}**\n\n"
+                                + "\n".join(f"- {ui.esc_md(n)}" for n in notes.splitlines() if n.strip()))
         st.caption("Rejected rows are not in the warehouse: see them under Rejected rows below (or with "
                    "`python -m etl rejects`), fix them in the original file and load it again. Rows not on the "
                    "map still count in the totals.")
