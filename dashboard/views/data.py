@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from analysis import spreadsheets as exports
@@ -70,6 +71,8 @@ with ui.section("The sources"):
                 st.warning(warning)
         shown = health.copy()
         shown["kind"] = shown["kind"].map(labels.kind)
+        # Registers, postcodes and boundaries have no events to date: blank, not a grey "None" to misread.
+        shown["newest"] = [ui.date_text(d) if pd.notna(d) else "" for d in shown["newest"]]
         if "top_reasons" in shown.columns:
             shown["top_reasons"] = shown["top_reasons"].map(
                 lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
@@ -81,7 +84,7 @@ with ui.section("The sources"):
             "file_name": st.column_config.TextColumn("File", help="The file of the last successful load."),
             "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm"),
             "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
-            "newest": st.column_config.DateColumn("Newest record", format="DD/MM/YYYY",
+            "newest": st.column_config.TextColumn("Newest record",
                                                   help="Reports: the newest one's date received. Cases: the newest "
                                                        "one's date opened. A feed is only as fresh as this."),
             "rows": st.column_config.NumberColumn("Rows", help="Rows this source holds in the warehouse now."),
