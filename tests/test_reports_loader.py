@@ -255,3 +255,20 @@ def test_an_exploitation_type_is_never_read_by_a_word(tmp_path):
     f = write_text(tmp_path / "r.csv", "Crime ID,Month,Location,Crime type\nC1,2021-01,On or near X,Violence and sexual offences\n")
     load_file("reports", f, db=db)
     assert scalar(db, "SELECT exploitation_type FROM reports") == "unknown"
+
+
+def test_rows_repeating_the_header_are_skipped_and_named_by_either_reader(tmp_path):
+    """Monthly exports pasted into one file repeat the header row: such a row is no report (it was rejected
+    as a bad date), and the summary says where it was. DuckDB's reader (clean UTF-8) and ours (a stray
+    Windows-1252 line) agree."""
+    header = "Report Ref,Date Received,Address,Postcode\n"
+    rows = [header, "R1,01/11/2026,1 Mill Lane,PE13 1AB\n", header, "R2,02/11/2026,2 Mill Lane,PE13 1AB\n",
+            header.replace(",", " ,"), "R3,03/11/2026,3 Mill Lane,PE13 1AB\n"]
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes("".join(rows).encode("utf-8"))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes("".join(rows).encode("utf-8") + "R4,04/11/2026,4 Caf\u00e9 Lane,PE13 1AB\n".encode("cp1252"))
+    for f, loaded in ((clean, 3), (mixed, 4)):
+        s = load_file("reports", f, db=tmp_path / f"{f.stem}.duckdb")
+        assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (loaded, loaded, 0), f.name
+        assert "2 row(s) repeating the header skipped (row 3, 5): several exports joined into one file?" in s.warnings

@@ -26,6 +26,10 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     require_rows(staged)
     summary.rows_read = staged.rows_read
     summary.warnings += staged.notes.warnings
+    if staged.header_repeats:
+        rows = ", ".join(map(str, staged.header_repeats[:5])) + (" …" if len(staged.header_repeats) > 5 else "")
+        summary.warnings.append(f"{len(staged.header_repeats):,} row(s) repeating the header skipped (row "
+                                f"{rows}): several exports joined into one file?")
     if staged.match.ignored_duplicates:
         summary.warnings.append("ignored second column(s) for the same field: " + ", ".join(staged.match.ignored_duplicates))
     return staged

@@ -67,8 +67,9 @@ def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bo
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: int, width: int,
-          delimiter: str) -> tuple[int, int, int] | None:
-    """Create `table` like the careful reader would; return (rows, blank rows, footer rows) or None."""
+          delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int]] | None:
+    """Create `table` like the careful reader would; return (rows, blank rows, footer rows, the rows that
+    repeat the header row) or None. `headers`: the header row's cells as the careful reader cleans them."""
     if not is_clean(path) or not _header_lines_are_records(path, header_row, delimiter):
         return None
     columns = list(range(width))
@@ -102,7 +103,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
         SELECT CAST(rowid - {int(first)} + {header_row + 1} AS BIGINT) AS _row, CAST({width} AS INTEGER) AS _ncells, *
         FROM {cells_table}
     """)
-    return _drop_non_data(con, cells_table, columns)
+    return _drop_non_data(con, cells_table, columns, headers or [], f"rowid - {int(first)} + {header_row + 1}")
 
 
 def _trimmed(cell: str) -> str:
@@ -131,17 +132,24 @@ def cells_of(view: str) -> str:
     return f"{view}_cells"
 
 
-def _drop_non_data(con, table: str, columns: list[int]) -> tuple[int, int, int]:
-    """Blank rows and footers are not data: the same rules as the careful reader, in SQL."""
+def _drop_non_data(con, table: str, columns: list[int], headers: list, row: str) -> tuple[int, int, int, list[int]]:
+    """Blank rows, footers and repeats of the header row are not data: the careful reader's rules, in SQL.
+    `row`: SQL for a row's number in the file."""
     filled = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in columns)
     only = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
     footer = "(?i)" + "|".join(vocab.load("rows")["footer_patterns"])
-    # One scan counts both; the DELETE (another scan of every column) runs only when there is something to delete.
-    total, blank, footers = con.execute(f"""
+    cells = [headers[i] if i < len(headers) else None for i in columns]
+    header = " AND ".join(f"c{i} IS NOT DISTINCT FROM ?" for i in columns) if any(cells) else "FALSE"
+    header_params = cells if any(cells) else []
+    not_data = f"{filled} = 0 OR ({filled} = 1 AND regexp_matches({only}, ?)) OR ({header})"
+    # One scan counts them all; the DELETE (another scan of every column) runs only when there is something to delete.
+    total, blank, footers, repeats = con.execute(f"""
         SELECT count(*), count(*) FILTER (WHERE filled = 0),
-               count(*) FILTER (WHERE filled = 1 AND regexp_matches(sole, ?))
-        FROM (SELECT {filled} AS filled, CASE WHEN {filled} = 1 THEN {only} END AS sole FROM {table})
-    """, [footer]).fetchone()
-    if blank or footers:
-        con.execute(f"DELETE FROM {table} WHERE {filled} = 0 OR ({filled} = 1 AND regexp_matches({only}, ?))", [footer])
-    return total - blank - footers, blank, footers
+               count(*) FILTER (WHERE filled = 1 AND regexp_matches(sole, ?)), list(r ORDER BY r) FILTER (WHERE repeat)
+        FROM (SELECT {filled} AS filled, CASE WHEN {filled} = 1 THEN {only} END AS sole, {header} AS repeat,
+                     {row} AS r FROM {table})
+    """, [footer, *header_params]).fetchone()
+    repeats = repeats or []
+    if blank or footers or repeats:
+        con.execute(f"DELETE FROM {table} WHERE {not_data}", [footer, *header_params])
+    return total - blank - footers - len(repeats), blank, footers, repeats

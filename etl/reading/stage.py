@@ -32,6 +32,7 @@ class StagedFile:
     rows_read: int = 0
     blank_rows: int = 0
     footer_rows: int = 0
+    header_repeats: list[int] = field(default_factory=list)   # rows that repeat the header (exports joined together)
     staged_columns: list[int] = field(default_factory=list)
     read_by_duckdb: bool = False   # the fast path: `stage` is then a view over its cells table
 
@@ -97,9 +98,10 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     staged.staged_columns = sorted(set(range(min(width, MAX_RAW_COLUMNS))) | set(match.columns.values()))
 
     if staged.notes.delimiter and width <= MAX_RAW_COLUMNS and staged.notes.encoding.startswith("utf-8"):
-        fast = fast_csv.stage(con, path, STAGE, match.header_row, width, staged.notes.delimiter)
+        fast = fast_csv.stage(con, path, STAGE, match.header_row, width, staged.notes.delimiter,
+                              [_clean(h) for h in match.headers])
         if fast is not None:
-            staged.rows_read, staged.blank_rows, staged.footer_rows = fast
+            staged.rows_read, staged.blank_rows, staged.footer_rows, staged.header_repeats = fast
             staged.read_by_duckdb = True
             if progress:
                 progress(staged.rows_read)
@@ -115,6 +117,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
                        [(f"c{i}", pa.string()) for i in staged.staged_columns])
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({', '.join(f'{n} {_sql_type(t)}' for n, t in zip(schema.names, schema.types))})")
     footer = _footer_regex()
+    header = _trim_trailing([_clean(h) for h in match.headers])
     batch: list[tuple[int, int, list]] = []
     for number, row in data_rows():
         cells = [_clean(c) for c in row]
@@ -124,6 +127,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
             continue
         if len(filled) == 1 and footer.search(filled[0]):
             staged.footer_rows += 1
+            continue
+        if _trim_trailing(cells) == header:
+            staged.header_repeats.append(number)
             continue
         batch.append((number, len(_trim_trailing(cells)), cells))
         if len(batch) >= BATCH_ROWS:
