@@ -258,3 +258,12 @@ def test_a_fully_geocoded_load_says_nothing_about_geocoding(tmp_path, db):
     load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
     s = load_file("hmo", write_text(tmp_path / "reg.csv", "Licence Number,Address,Postcode\nL1,1 Mill Lane,PE13 1AB\n"), db=db)
     assert s.rows_ungeocoded == 0 and not any("location" in w for w in s.warnings)
+
+
+def test_an_address_typed_over_several_lines_of_a_cell_is_one_line(tmp_path, db):
+    f = write_xlsx(tmp_path / "reg.xlsx", [["Licence Number", "Property Address"],
+                                          ["L1", "45 Histon Road\nCambridge\nCB4 3JD"],
+                                          ["L2", "Flat 1,\r\n3 Hills Road,\nCambridge"]])
+    load_file("hmo", f, db=db)
+    assert query(db, "SELECT address, postcode FROM hmo_licences ORDER BY licence_ref") == [
+        ("45 Histon Road, Cambridge, CB4 3JD", "CB4 3JD"), ("Flat 1, 3 Hills Road, Cambridge", None)]

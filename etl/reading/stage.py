@@ -24,6 +24,13 @@ MAX_RAW_COLUMNS = 200
 STAGE = "stage"
 
 
+def _one_line(cell: str) -> str:
+    """SQL: "45 Histon Road\nCambridge" as "45 Histon Road, Cambridge" (an XLSX cell typed with Alt+Enter). The
+    regular expression runs only on cells with a line break: most have none, and a big file has millions."""
+    return (f"CASE WHEN strpos({cell}, chr(10)) > 0 OR strpos({cell}, chr(13)) > 0 "
+            f"THEN regexp_replace({cell}, '\\s*,?\\s*[\\r\\n]+\\s*', ', ', 'g') ELSE {cell} END")
+
+
 @dataclass
 class StagedFile:
     path: Path
@@ -38,11 +45,14 @@ class StagedFile:
 
     def column(self, name: str) -> str:
         """SQL for one of our fields: its staged column, or NULL when the file lacks it. A file with its
-        address in parts gives the parts joined, as one address."""
+        address in parts gives the parts joined, as one address; an address typed over several lines of
+        one cell is one line."""
         if name == "address" and self.match.address_parts():
             return self._joined_address()
         i = self.match.columns.get(name)
-        return f"c{i}" if i is not None else "NULL::VARCHAR"
+        if i is None:
+            return "NULL::VARCHAR"
+        return _one_line(f"c{i}") if name == "address" else f"c{i}"
 
     def _joined_address(self) -> str:
         def col(p: str) -> str:
