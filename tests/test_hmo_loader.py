@@ -199,6 +199,20 @@ def test_a_newer_register_supersedes_the_older_and_keeps_history(tmp_path, db):
     assert history == [("L1", 5, False), ("L2", 6, True), ("L2", 8, False), ("L3", 7, True), ("L4", 9, False)]
 
 
+def test_a_licence_whose_row_a_newer_register_rejects_is_kept_not_ended(tmp_path, db):
+    """A typo in the newer register's row for L1 (expiry 31/13/2029) rejects that row, but L1 is still on the
+    register: it keeps its current version and is never taken for a licence that has gone."""
+    v1 = write_text(tmp_path / "oct.csv", "Licence Number,Address,Licence Expiry Date\n"
+                                          "L1,1 A St PE13 1AB,31/03/2029\nL2,2 A St PE13 1AB,31/03/2029\n")
+    load_file("hmo", v1, db=db, source="Fenland")
+    v2 = write_text(tmp_path / "nov.csv", "Licence Number,Address,Licence Expiry Date\n"
+                                          "L1,1 A St PE13 1AB,31/13/2029\n")
+    s = load_file("hmo", v2, db=db, source="Fenland")
+    assert (s.rows_rejected, s.rows_ended) == (1, 1)
+    assert "1 licence(s) kept as they were: their rows in this register were rejected" in " ".join(s.warnings)
+    assert query(db, "SELECT licence_ref, licence_expiry FROM hmo_licences") == [("L1", dt.date(2029, 3, 31))]
+
+
 def test_the_same_register_as_xlsx_after_csv_is_unchanged(tmp_path, db):
     csv_file = write_text(tmp_path / "register.csv", "Licence Number,Address,Max Occupants,Licence Expiry Date\n"
                                                      "L1,1 A St PE13 1AB,5,01/03/2030\n")

@@ -202,7 +202,8 @@ def test_points_in_one_column_in_degrees_with_hemispheres_or_as_grid_references(
     s = load_file("reports", pair, db=db, source="pairs")
     assert (s.rows_loaded, s.rows_rejected) == (3, 2)
     reasons = [r[0] for r in query(db, "SELECT reason FROM rejects ORDER BY row_number")]
-    assert reasons == ["coordinates 'somewhere' are not two numbers (latitude, longitude; or easting, northing)",
+    assert reasons == ["coordinates 'somewhere' are not two numbers (latitude, longitude; or easting, northing) "
+                       "nor an OS grid reference",
                        "coordinates '-5, 900' are neither latitude, longitude nor British National Grid easting, northing"]
     degrees = write_text(tmp_path / "deg.csv", "Ref,Date,Address,Latitude,Longitude\n"
                                               "D1,2026-11-01,1 Mill Lane,52.5740° N,0.2410° W\n"
@@ -272,3 +273,50 @@ def test_rows_repeating_the_header_are_skipped_and_named_by_either_reader(tmp_pa
         s = load_file("reports", f, db=tmp_path / f"{f.stem}.duckdb")
         assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (loaded, loaded, 0), f.name
         assert "2 row(s) repeating the header skipped (row 3, 5): several exports joined into one file?" in s.warnings
+
+
+def test_a_victim_case_file_given_as_reports_or_hmo_is_refused_and_nothing_of_it_stored(tmp_path):
+    import pytest
+
+    from etl.errors import FileProblem
+
+    db = tmp_path / "w.duckdb"
+    cases = write_text(tmp_path / "vcc.csv", "Case Ref,Date Opened,PV Name,D.O.B.,Home Address,Caseworker notes\n"
+                                             "V1,2026-08-01,Person Alpha,1990-01-01,1 Secret Road PE13 1AB,debt to gangmaster\n")
+    for kind in ("reports", "hmo"):
+        with pytest.raises(FileProblem, match="looks like a victim case file, not " + kind + ": it has 'PV Name', 'D.O.B.'"):
+            load_file(kind, cases, db=db)
+    stored = " ".join(str(r) for t in ("reports", "hmo_licence_history", "rejects", "loads")
+                      for r in query(db, f"SELECT * FROM {t}"))
+    assert "Secret" not in stored and "Alpha" not in stored and "gangmaster" not in stored
+    people = write_text(tmp_path / "r.csv", "Ref,Date Received,Address,Potential victims seen\nR1,2026-11-01,1 Mill Lane,3\n")
+    assert load_file("reports", people, db=db).rows_loaded == 1    # "victims" alone names no one
+
+
+def test_a_reference_column_is_found_by_its_words_and_a_file_without_one_is_told_what_that_means(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with_id = write_text(tmp_path / "msh.csv", "Helpline case ID,Date reported,Address of concern\nMSH-1,2026-11-01,1 Mill Lane\n")
+    s = load_file("reports", with_id, db=db)
+    assert scalar(db, "SELECT report_ref FROM reports") == "MSH-1"
+    assert not any("no reference column" in w for w in s.warnings)
+    without = write_text(tmp_path / "anon.csv", "Date reported,Address of concern\n2026-11-01,2 Mill Lane\n")
+    s = load_file("reports", without, db=db)
+    assert any(w.startswith("the file has no reference column: each report's reference is made from its content")
+               for w in s.warnings)
+
+
+def test_a_grid_reference_in_a_coordinates_column_and_0_0_as_no_fix(tmp_path):
+    """A "Coordinates" column holding an OS grid reference gives its point; 0, 0 (a device with no fix) is no
+    location, so the postcode places the row, never the Gulf of Guinea."""
+    db = tmp_path / "w.duckdb"
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
+    f = write_text(tmp_path / "glaa.csv", "Ref,Date,Address,Postcode,Coordinates\n"
+                                          "G1,2026-11-01,1 Mill Lane,,TF 34000 04000\n"
+                                          "G2,2026-11-01,2 Mill Lane,PE13 1AB,\"0, 0\"\n")
+    lat_lon = write_text(tmp_path / "ll.csv", "Ref,Date,Address,Postcode,Latitude,Longitude\n"
+                                              "L1,2026-11-01,3 Mill Lane,PE13 1AB,0,0\n")
+    assert load_file("reports", f, db=db).rows_rejected == 0
+    assert load_file("reports", lat_lon, db=db).rows_rejected == 0
+    got = {r[0]: r[1:] for r in query(db, "SELECT report_ref, round(lat, 2), round(lon, 2), geocode_status FROM reports")}
+    assert got["G1"][2] == "coordinates" and 52.5 < got["G1"][0] < 52.7
+    assert got["G2"] == got["L1"] == (52.66, 0.16, "postcode")

@@ -93,6 +93,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         wgs.append((_degrees_ok(lat, lon), lat, lon))
         loc.checks += _pair_checks(col("lat"), col("lon"), lat, lon, "latitude", "longitude")
         loc.checks.append(f"""CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT {_degrees_ok(lat, lon)}
+                 AND NOT {_null_island(lat, lon)}
             THEN 'latitude ' || shown({col('lat')}) || ' / longitude ' || shown({col('lon')}) ||
                  ' are out of range; if they are eastings and northings, name the columns Easting and Northing' END""")
     if has("easting") and has("northing"):
@@ -110,8 +111,13 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         first, second = f"parse_degrees(coordinate_pair({value}).first)", f"parse_degrees(coordinate_pair({value}).second)"
         wgs.append((_degrees_ok(first, second), first, second))
         grid.append((_bng_ok(first, second), first, second))
-        loc.checks.append(f"""CASE WHEN {value} IS NOT NULL AND ({first} IS NULL OR {second} IS NULL)
-            THEN 'coordinates ' || shown({value}) || ' are not two numbers (latitude, longitude; or easting, northing)'
+        # A grid reference in a coordinates column is one too.
+        grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
+                     f"grid_ref_point({value}).northing"))
+        loc.checks.append(f"""CASE WHEN grid_ref_point({value}) IS NOT NULL OR {_null_island(first, second)} THEN NULL
+            WHEN {value} IS NOT NULL AND ({first} IS NULL OR {second} IS NULL)
+            THEN 'coordinates ' || shown({value}) || ' are not two numbers (latitude, longitude; or easting, northing) '
+                 || 'nor an OS grid reference'
             WHEN {value} IS NOT NULL AND NOT {_degrees_ok(first, second)} AND NOT {_bng_ok(first, second)}
             THEN 'coordinates ' || shown({value}) || ' are neither latitude, longitude nor British National Grid '
                  || 'easting, northing' END""")
@@ -136,7 +142,12 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
 
 
 def _degrees_ok(lat: str, lon: str) -> str:
-    return f"({lat} BETWEEN -90 AND 90 AND {lon} BETWEEN -180 AND 180)"
+    return f"({lat} BETWEEN -90 AND 90 AND {lon} BETWEEN -180 AND 180 AND NOT {_null_island(lat, lon)})"
+
+
+def _null_island(lat: str, lon: str) -> str:
+    """0, 0, in the Gulf of Guinea, is what a device or a form gives for no fix: no location, not a point."""
+    return f"({lat} = 0 AND {lon} = 0)"
 
 
 def _looks_like_degrees(east: str, north: str) -> str:

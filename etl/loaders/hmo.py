@@ -71,7 +71,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
 
 
 def _supersede(con, summary: LoadSummary) -> None:
-    """Compare the snapshot with the source's current licences: new, changed, unchanged, gone."""
+    """Compare the snapshot with the source's current licences: new, changed, unchanged, gone.
+
+    A licence whose row this register has but rejected (a typo in its expiry date) is still on the
+    register: it keeps its current version, rather than being ended as if it had gone."""
     today = dt.date.today()
     con.execute("""
         CREATE OR REPLACE TEMP TABLE current_licences AS
@@ -82,11 +85,16 @@ def _supersede(con, summary: LoadSummary) -> None:
         CREATE OR REPLACE TEMP TABLE merge_plan AS
         SELECT coalesce(i.licence_ref, c.licence_ref) AS licence_ref, c._rid,
                CASE WHEN c.licence_ref IS NULL THEN 'new'
+                    WHEN i.licence_ref IS NULL AND c.licence_ref IN (SELECT licence_ref FROM parsed
+                         WHERE reason IS NOT NULL AND licence_ref IS NOT NULL) THEN 'kept'
                     WHEN i.licence_ref IS NULL THEN 'ended'
                     WHEN c.row_hash = i.row_hash THEN 'unchanged' ELSE 'updated' END AS action
         FROM incoming i FULL OUTER JOIN current_licences c ON c.licence_ref = i.licence_ref
     """)
     counts = dict(con.execute("SELECT action, count(*) FROM merge_plan GROUP BY 1").fetchall())
+    if counts.get("kept"):
+        summary.warnings.append(f"{counts['kept']:,} licence(s) kept as they were: their rows in this register "
+                                "were rejected; fix them and load the register again")
     summary.rows_loaded = counts.get("new", 0)
     summary.rows_updated = counts.get("updated", 0)
     summary.rows_unchanged = counts.get("unchanged", 0)

@@ -173,6 +173,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     if guessed:
         summary.warnings.append(guessed)
     _warn_people_without_a_number(con, summary)
+    if not staged.match.has("report_ref"):
+        summary.warnings.append("the file has no reference column: each report's reference is made from its "
+                                "content, so a corrected copy loaded later adds its changed rows as new reports "
+                                "instead of updating them; name the reference column with --mapping if it has one")
     if not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)

@@ -103,8 +103,10 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
     mapping = mapping or {}
     index = _index(kind, mapping)
     best = _best_row(index, candidates)
+    first = next((row for _, row in candidates if any(c not in (None, "") for c in row)), [])
+    if kind in VICTIM_FREE_KINDS:
+        refuse_victim_file(path, kind, best[2] if best[0] else first)
     if best[0] == 0:
-        first = next((row for _, row in candidates if any(c not in (None, "") for c in row)), [])
         raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows; "
                                 f"headers found: {_show(first)}. Add --mapping FILE to name them")
     _, header_row, row = best
@@ -162,6 +164,21 @@ def _holds(header: list[str], keyword: list[str]) -> bool:
     """Whether the header's words hold the keyword's, in a row, each header word starting with its keyword word."""
     n = len(keyword)
     return any(all(header[i + j].startswith(keyword[j]) for j in range(n)) for i in range(len(header) - n + 1))
+
+
+# The kinds whose files never name a potential victim: one that does is a case file given the wrong kind.
+VICTIM_FREE_KINDS = ("reports", "hmo")
+
+
+def refuse_victim_file(path: Path, kind: str, headers: list) -> None:
+    """A reports or HMO file with a potential victim's name or date of birth (`victim_file_headers`) is a
+    victim case file given the wrong kind: refuse it, before anything of it is stored."""
+    markers = [_words(w) for w in vocab.load("headers").get("victim_file_headers", [])]
+    found = [str(h) for h in headers if h not in (None, "") and any(_holds(_words(h), m) for m in markers)]
+    if found:
+        raise FileProblem(path, f"this looks like a victim case file, not {kind}: it has {_show(found)}. Load victim "
+                                "cases with `python -m etl load cases FILE`, which keeps no names, dates of birth or "
+                                "addresses; if it is not one, remove those columns and load it again")
 
 
 def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, ...]]) -> None:
