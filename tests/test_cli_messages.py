@@ -18,7 +18,7 @@ def test_missing_columns_exit_2_with_one_line_naming_them(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in r.stderr
     assert lines[0].startswith("error: council.csv:")
-    assert "required column(s) missing: address" in lines[0] and "'Ref No', 'Town'" in lines[0]
+    assert "required column(s) missing: property address (address)" in lines[0] and "'Ref No', 'Town'" in lines[0]
 
 
 def test_wrong_kind_of_file(tmp_path):

@@ -162,7 +162,7 @@ def test_missing_required_columns_name_what_is_missing_and_what_was_found(tmp_pa
     f = write_text(tmp_path / "nope.csv", "Licence Number,Town\nL1,March\n")
     with pytest.raises(FileProblem) as err:
         load_file("hmo", f, db=db)
-    assert "required column(s) missing: address" in str(err.value)
+    assert "required column(s) missing: property address (address)" in str(err.value)
     assert "'Licence Number', 'Town'" in str(err.value)
     assert not db.exists() or scalar(db, "SELECT count(*) FROM hmo_licence_history") == 0
 
@@ -281,3 +281,11 @@ def test_an_address_typed_over_several_lines_of_a_cell_is_one_line(tmp_path, db)
     load_file("hmo", f, db=db)
     assert query(db, "SELECT address, postcode FROM hmo_licences ORDER BY licence_ref") == [
         ("45 Histon Road, Cambridge, CB4 3JD", "CB4 3JD"), ("Flat 1, 3 Hills Road, Cambridge", None)]
+
+
+def test_a_count_that_is_a_whole_number_but_implausible_says_so(tmp_path, db):
+    f = write_text(tmp_path / "reg.csv", "Licence Number,Address,Max Occupants,Households\n"
+                                         "L1,1 A St,-4,2\nL2,2 A St,6,45292\n")
+    load_file("hmo", f, db=db)
+    assert [r[0] for r in query(db, "SELECT reason FROM rejects ORDER BY row_number")] == [
+        "maximum occupants '-4' is negative", "households '45292' is more than 10,000: not plausible"]

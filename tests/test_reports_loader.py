@@ -168,10 +168,11 @@ def test_a_keyword_in_two_headers_or_in_an_excluded_one_finds_nothing(tmp_path):
     from etl.errors import FileProblem
 
     two_dates = write_text(tmp_path / "two.csv", "Ref,Date Seen,Date Logged,Address\nR1,2026-11-01,2026-11-02,1 Mill Lane\n")
-    with pytest.raises(FileProblem, match="required column\\(s\\) missing: received_on"):
+    with pytest.raises(FileProblem, match="required column\\(s\\) missing: date received \\(received_on\\).*"
+                                          "'Date Seen' and 'Date Logged' could each be the date received: say which"):
         load_file("reports", two_dates, db=tmp_path / "w.duckdb")
     email = write_text(tmp_path / "email.csv", "Ref,Date Received,Caller Email Address\nR1,2026-11-01,a@b.example\n")
-    with pytest.raises(FileProblem, match="required column\\(s\\) missing: address or postcode"):
+    with pytest.raises(FileProblem, match="required column\\(s\\) missing: address \\(address\\) or postcode"):
         load_file("reports", email, db=tmp_path / "w.duckdb")
 
 
@@ -320,3 +321,11 @@ def test_a_grid_reference_in_a_coordinates_column_and_0_0_as_no_fix(tmp_path):
     got = {r[0]: r[1:] for r in query(db, "SELECT report_ref, round(lat, 2), round(lon, 2), geocode_status FROM reports")}
     assert got["G1"][2] == "coordinates" and 52.5 < got["G1"][0] < 52.7
     assert got["G2"] == got["L1"] == (52.66, 0.16, "postcode")
+
+
+def test_footer_lines_a_report_writer_adds_are_not_rows(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Date Received,Address,Postcode\n05/10/2026,7 Elm Road,PE15 9JS\n"
+                                       "Printed 01/11/2026 09:14 by USER123\nCount: 1\n1 records\n")
+    s = load_file("reports", f, db=db)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (1, 1, 0)

@@ -42,9 +42,13 @@ def date_between(expr: str, label: str, earliest: str, latest: str, parsed: str 
 
 
 def not_a_count(expr: str, label: str, maximum: int = 10_000) -> str:
-    return f"""CASE WHEN {expr} IS NOT NULL AND (parse_count({expr}) IS NULL OR parse_count({expr}) < 0
-               OR parse_count({expr}) > {maximum})
-               THEN '{label} ' || shown({expr}) || ' is not a whole number' END"""
+    """A count that can't be read, is negative, or is past `maximum` (45292, an Excel date in the wrong
+    column, is a whole number but no household count): each said as what it is."""
+    return f"""CASE WHEN {expr} IS NULL THEN NULL
+               WHEN parse_count({expr}) IS NULL THEN '{label} ' || shown({expr}) || ' is not a whole number'
+               WHEN parse_count({expr}) < 0 THEN '{label} ' || shown({expr}) || ' is negative'
+               WHEN parse_count({expr}) > {maximum}
+               THEN '{label} ' || shown({expr}) || ' is more than {maximum:,}: not plausible' END"""
 
 
 def too_long(expr: str, label: str, limit: int) -> str:

@@ -25,6 +25,7 @@ class HeaderMatch:
     columns: dict[str, int]                 # our field → column index
     ignored_duplicates: list[str] = field(default_factory=list)
     by_keyword: dict[str, str] = field(default_factory=dict)   # field → the header found by a word in it
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)   # field → the headers its words fit equally
 
     def has(self, name: str) -> bool:
         """Whether the file gives this field; an address may come in parts (`address_parts`)."""
@@ -149,6 +150,8 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
         hits = [i for i, w in words.items() if any(_holds(w, k) for k in keywords)]
         if len(hits) == 1:
             found[name] = hits[0]
+        elif hits:
+            match.ambiguous[name] = [match.headers[i] for i in hits]
     columns = list(found.values())
     for name, i in found.items():
         if columns.count(i) == 1:
@@ -182,12 +185,18 @@ def refuse_victim_file(path: Path, kind: str, headers: list) -> None:
 
 
 def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, ...]]) -> None:
-    """Each group needs at least one of its fields; name what is missing and what was found."""
-    missing = [" or ".join(g) for g in groups if not any(match.has(f) for f in g)]
+    """Each group needs at least one of its fields; name what is missing, in words and by the name --mapping
+    takes, what was found, and which headers could each have been the field."""
+    missing = [g for g in groups if not any(match.has(f) for f in g)]
     if missing:
-        raise FileProblem(path, f"required column(s) missing: {'; '.join(missing)}. "
+        fields = field_aliases(kind)
+        named = "; ".join(" or ".join(f"{fields[f]['aliases'][0]} ({f})" for f in g) for g in missing)
+        unsure = [f"{' and '.join(repr(h) for h in match.ambiguous[f])} could each be the {fields[f]['aliases'][0]}"
+                  for g in missing for f in g if f in match.ambiguous]
+        raise FileProblem(path, f"required column(s) missing: {named}. "
                                 f"Headers found (row {match.header_row}): {_show(match.headers)}. "
-                                f"Rename them, or pass --mapping FILE")
+                                + (f"{'; '.join(unsure)}: say which with --mapping FILE" if unsure else
+                                   "Rename them, or pass --mapping FILE"))
 
 
 def _show(headers: list) -> str:
