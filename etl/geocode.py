@@ -195,6 +195,22 @@ def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values:
     return out
 
 
+def placed_approximately(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True) -> str | None:
+    """Rows placed at the centre of their postcode's outward code (PE13: a whole town's area), said so:
+    such a point is no door, and an analyst may have a better postcode file for them."""
+    n, values, distinct = con.execute(f"""
+        SELECT sum(n)::BIGINT, list(value ORDER BY n DESC, value)[1:4], count(*)::BIGINT FROM (
+            SELECT coalesce(postcode, _outward) AS value, count(*) AS n FROM {table}
+            WHERE geocode_status = 'postcode_district' GROUP BY ALL)
+    """).fetchone()
+    if not n:
+        return None
+    shown = (" (" + ", ".join(repr(v) for v in values) + (" …" if distinct > len(values) else "") + ")") \
+        if show_values else ""
+    return (f"{n:,} row(s) placed approximately, at the centre of their postcode's outward code{shown}: the full "
+            "postcode is not in the loaded lookup, or only the outward code was given")
+
+
 def geocode(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Geocode a staged load: rows with file coordinates already carry geocode_status 'coordinates'."""
     lookup_postcodes(con, table)

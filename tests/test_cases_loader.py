@@ -106,3 +106,33 @@ def test_a_case_date_is_found_by_its_words_but_never_a_date_of_birth(tmp_path, k
     assert s.rows_loaded == 1
     assert scalar(db, "SELECT opened_on FROM cases") == dt.date(2026, 10, 1)
     assert "Date of Birth" in s.dropped_columns
+
+
+def test_duplicate_cases_are_named_by_their_rows_never_by_their_reference(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    twice = CASES + CASES.splitlines()[1].replace("2025-10-01", "2025-10-02") + "\n"
+    s = load_file("cases", write_text(tmp_path / "c.csv", twice), db=db)
+    said = " ".join(s.warnings)
+    assert "rows with the same reference, the last one kept: rows 2, 4 (row 4 kept)" in said and "MS-0001" not in said
+
+
+def test_caseworker_words_in_nationality_or_language_cells_are_never_stored(tmp_path, key_file):
+    """"Afghan - brother Reza Karimi also in care" is Afghan; "Vietnamese (via Nguyen Thi Hoa, aunt)" needs
+    Vietnamese; words that are no nationality or language are counted, not kept or shown. A plain unknown
+    nationality ("Ethiopian") is kept; an age in years is its group."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "c.csv", "Case Reference,Date Opened,Postcode,Nationality,Language,Adult/Child\n"
+                                       "V1,2026-08-01,PE13 1AB,Afghan - brother Reza Karimi also in care,Dari,Adult\n"
+                                       "V2,2026-08-01,PE13 1AB,Vietnamese,\"Vietnamese (via Nguyen Thi Hoa, aunt)\",17\n"
+                                       "V3,2026-08-01,PE13 1AB,Ethiopian,Amharic,34\n"
+                                       "V4,2026-08-01,PE13 1AB,lives with cousin Ana at 4 Mill Lane,,\n")
+    s = load_file("cases", f, db=db)
+    rows = query(db, "SELECT nationality, language_needs, age_group FROM cases ORDER BY nationality")
+    assert rows == [("Afghan", ["Dari"], "adult"), ("Ethiopian", ["Amharic"], "adult"), ("Vietnamese", ["Vietnamese"], "child"),
+                    ("other", [], "unknown")]
+    said = " ".join(s.warnings)
+    assert "1 case(s) give a nationality that is no nationality we know" in said
+    assert "1 language entr(y/ies) that name no language we know were not stored" in said
+    everything = _every_text_in(db)
+    for secret in ("Reza", "Karimi", "Nguyen", "aunt", "cousin", "Ana at"):
+        assert secret not in everything and secret not in said

@@ -289,3 +289,21 @@ def test_a_count_that_is_a_whole_number_but_implausible_says_so(tmp_path, db):
     load_file("hmo", f, db=db)
     assert [r[0] for r in query(db, "SELECT reason FROM rejects ORDER BY row_number")] == [
         "maximum occupants '-4' is negative", "households '45292' is more than 10,000: not plausible"]
+
+
+def test_rows_placed_at_an_outward_codes_centre_are_said_to_be_approximate(tmp_path, db):
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"
+                                                           "PE13 2CD,52.67,0.17\n"), db=db)
+    f = write_text(tmp_path / "reg.csv", "Licence Number,Address,Postcode\nL1,1 A St,PE13 9ZZ\nL2,2 A St,PE13\n"
+                                         "L3,3 A St,PE13 1AB\n")
+    s = load_file("hmo", f, db=db)
+    assert ("2 row(s) placed approximately, at the centre of their postcode's outward code ('PE13', 'PE13 9ZZ')"
+            in " ".join(s.warnings))
+
+
+def test_duplicate_references_name_their_rows_and_the_one_kept(tmp_path, db):
+    f = write_text(tmp_path / "reg.csv", "Licence Number,Address,Max Occupants\nL1,1 A St,5\nL2,2 A St,5\nL1,1 A St,6\n")
+    s = load_file("hmo", f, db=db)
+    assert s.rows_collapsed == 1
+    assert "rows with the same reference, the last one kept: 'L1' rows 2, 4 (row 4 kept)" in s.warnings
+    assert scalar(db, "SELECT max_occupants FROM hmo_licences WHERE licence_ref = 'L1'") == 6

@@ -52,7 +52,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationality')} AS nationality_text,
-               {c('age_group')} AS age_text,
+               CASE WHEN try_cast(trim({c('age_group')}) AS INTEGER) BETWEEN 0 AND 17 THEN 'child'
+                    WHEN try_cast(trim({c('age_group')}) AS INTEGER) BETWEEN 18 AND 120 THEN 'adult'
+                    ELSE {c('age_group')} END AS age_text,   -- an age in years ("17") is its group
                {c('language_needs')} AS language_text,
                CAST(b.value AS BOOLEAN) AS nrm_referred,
                {checks.reasons(validations)} AS reason
@@ -96,19 +98,57 @@ def _safe_raw(staged) -> tuple[str, list]:
     return f"json_object('case_key', {key_expr})", []
 
 
+# A caseworker's free text in a nationality or language cell ("Afghan - brother Reza Karimi also in care",
+# "Vietnamese (via Nguyen Thi Hoa, aunt)") can name a relative: only its leading words are read, and what is
+# no nationality or language is not stored. A plain unknown one ("Ethiopian", "Amharic") is kept as written.
+_LEADING = "trim(regexp_extract({0}, '^[^-–(;,/&:]*'))"
+
+
+def _plain(text: str) -> str:
+    """SQL: whether `text` could be a nationality or language we don't list: letters, at most three words."""
+    return (f"(regexp_full_match({text}, '[A-Za-z][A-Za-z ]{{0,29}}')"
+            f" AND length({text}) - length(replace({text}, ' ', '')) < 3)")
+
+
 def _classify(con, summary: LoadSummary) -> None:
-    con.execute("""
+    lead_nat = _LEADING.format("i.nationality_text")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE case_languages AS
+        SELECT row_number, list(language ORDER BY pos) FILTER (WHERE language IS NOT NULL) AS languages,
+               count(*) FILTER (WHERE trim(part) <> '') AS parts
+        FROM (SELECT p.*, coalesce(l.value, CASE WHEN {_plain("trim(p.part)")} THEN trim(p.part) END) AS language
+              FROM (SELECT row_number, unnest(s) AS part, generate_subscripts(s, 1) AS pos
+                    FROM (SELECT row_number, regexp_split_to_array(language_text, '\\s*(;|,|/|&|\\band\\b)\\s*') AS s
+                          FROM incoming WHERE language_text IS NOT NULL)) p
+              LEFT JOIN vocab_language_name l ON l.alias = label_key({_LEADING.format("p.part")}))
+        GROUP BY row_number
+    """)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text),
                coalesce(ex.value, 'unknown') AS exploitation_type,
-               coalesce(n.value, nullif(trim(i.nationality_text), '')) AS nationality,
+               coalesce(n.value, lead.value,
+                        CASE WHEN {_plain("trim(i.nationality_text)")} THEN trim(i.nationality_text)
+                             WHEN nullif(trim(i.nationality_text), '') IS NOT NULL THEN 'other' END) AS nationality,
                coalesce(ag.value, 'unknown') AS age_group,
-               CASE WHEN i.language_text IS NULL THEN []::VARCHAR[]
-                    ELSE list_transform(regexp_split_to_array(i.language_text, '\\s*(;|,|/|&|\\band\\b)\\s*'),
-                                        x -> trim(x)) END AS language_needs,
+               coalesce(cl.languages, []::VARCHAR[]) AS language_needs,
+               coalesce(cl.parts, 0) AS _language_parts,
                ? AS source, ? AS load_id
         FROM incoming i
+        LEFT JOIN case_languages cl ON cl.row_number = i.row_number
         LEFT JOIN vocab_exploitation ex ON ex.alias = label_key(i.exploitation_text)
         LEFT JOIN vocab_nationality n ON n.alias = label_key(i.nationality_text)
+        LEFT JOIN vocab_nationality lead ON lead.alias = label_key({lead_nat})
         LEFT JOIN vocab_age_group ag ON ag.alias = label_key(i.age_text)
     """, [summary.source, summary.load_id])
+    con.execute("DROP TABLE case_languages")
+    other, dropped = con.execute("""
+        SELECT count(*) FILTER (WHERE nationality = 'other'), sum(_language_parts - len(language_needs))
+        FROM incoming""").fetchone()
+    con.execute("ALTER TABLE incoming DROP COLUMN _language_parts")
+    if other:
+        summary.warnings.append(f"{other:,} case(s) give a nationality that is no nationality we know, in words that "
+                                "may name someone: stored as 'other' (the words are not shown or kept)")
+    if dropped:
+        summary.warnings.append(f"{int(dropped):,} language entr(y/ies) that name no language we know were not "
+                                "stored (the words are not shown or kept)")

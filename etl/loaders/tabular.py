@@ -103,10 +103,15 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
         """)
     con.execute("DROP TABLE places")
     summary.rows_collapsed = accepted - con.execute("SELECT count(*) FROM incoming").fetchone()[0]
+    if summary.rows_collapsed:
+        summary.warnings.append(_collapsed_rows(con, key, show_key=summary.kind != "cases"))
     summary.rows_ungeocoded = con.execute(
         "SELECT count(*) FROM incoming WHERE geocode_status = 'not_geocoded'").fetchone()[0]
     if summary.rows_ungeocoded:
         summary.warnings += geocode.why_not_geocoded(con, "incoming", show_values=summary.kind != "cases")
+    approximate = geocode.placed_approximately(con, "incoming", show_values=summary.kind != "cases")
+    if approximate:
+        summary.warnings.append(approximate)
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
     for flag, n in flagged:
@@ -114,6 +119,18 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
 
 
 PLACE = ("postcode", "_outward", "lat", "lon")
+
+
+def _collapsed_rows(con: duckdb.DuckDBPyConnection, key: str, show_key: bool) -> str:
+    """Which rows shared a reference, and which one was kept: so the earlier versions can be found in the file.
+    A case's reference is stored only as a keyed hash, so cases are named by their rows alone."""
+    groups = con.execute(f"""
+        SELECT {key}, list(row_number ORDER BY row_number) FROM parsed WHERE reason IS NULL
+        GROUP BY 1 HAVING count(*) > 1 ORDER BY min(row_number) LIMIT 4
+    """).fetchall()
+    shown = "; ".join((f"{ref!r} " if show_key else "") + f"rows {', '.join(map(str, rows[:6]))}"
+                      + (" …" if len(rows) > 6 else "") + f" (row {rows[-1]} kept)" for ref, rows in groups[:3])
+    return f"rows with the same reference, the last one kept: {shown}" + (" …" if len(groups) > 3 else "")
 
 
 @contextlib.contextmanager

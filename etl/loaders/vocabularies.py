@@ -15,6 +15,8 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     _alias_table(con, "vocab_nationality", vocab.nationality_aliases())
     _word_table(con, "vocab_source_type_words", "source_type")
     languages = [(nat, langs) for nat, langs in vocab.nationality_languages().items()]
+    names = {lang for langs in vocab.nationality_languages().values() for lang in langs}
+    _alias_table(con, "vocab_language_name", {vocab.normalise_label(n): n for n in sorted(names)})
     con.execute("CREATE OR REPLACE TEMP TABLE vocab_languages (nationality VARCHAR, languages VARCHAR[])")
     con.executemany("INSERT INTO vocab_languages VALUES (?, ?)", languages)
 
