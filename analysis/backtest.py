@@ -133,7 +133,11 @@ def _score(month: str, method: str, mask, train_counts, test_counts) -> dict:
 
 def _sentence(months: pd.DataFrame, window: int) -> str:
     last = months[months["method"] == "gi_star"].tail(1)
-    if last.empty or not last["N"].iloc[0]:
+    if last.empty or not months["N"].sum():
+        # One month of police.uk, or a feed that has only just begun: nothing earlier to test against.
+        return ("The months tested hold no reports (only a short span of data is loaded), so the hotspots can't "
+                "be tested against where the next reports came from.")
+    if not last["N"].iloc[0]:
         return "No reports last month to test the hotspots against."
     row = last.iloc[0]
     span = "last quarter's" if window == 3 else f"the previous {window} months'"
@@ -143,7 +147,7 @@ def _sentence(months: pd.DataFrame, window: int) -> str:
 
 def _warning(months: pd.DataFrame) -> str | None:
     few = months[(months["method"] == "gi_star") & (months["N"] < 30)]
-    if few.empty:
+    if few.empty or not months["N"].sum():   # no reports at all: the sentence says so
         return None
     return (f"{len(few)} of {months['month'].nunique()} months had fewer than 30 reports: "
             f"their scores are unreliable.")

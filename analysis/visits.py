@@ -524,7 +524,7 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
     vs = settings.section("visits")
     labels, severity = settings.indicator_labels(), settings.indicator_severity()
     if not r.reports:
-        head = f"no reports between {f.date_from:%-d %b %Y} and {f.date_to:%-d %b %Y}; licensed HMO"
+        head = f"no reports between {f.date_from:%-d %b %Y} and {f.date_to:%-d %b %Y}; an HMO on a council register"
     elif f.date_to >= today:
         head = f"{wording.plural(int(r.reports), 'report')} in the last {f.days} days"
         recent_days = int(vs["recent_days"])

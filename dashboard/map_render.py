@@ -604,7 +604,12 @@ def hotspot_features(cells: pd.DataFrame) -> dict:
         words = HOTSPOT_NAMES[int(row.gi_bin)]
         if isinstance(row.trend, str):
             words += f"; {TREND_WORDS.get(row.trend, row.trend)} ({row.trend})"
-        words += f"; {int(row.reports):,} report{'s' if row.reports != 1 else ''} in the period. Click for details."
+        if row.reports:
+            words += f"; {int(row.reports):,} report{'s' if row.reports != 1 else ''} in the period. Click for details."
+        elif row.gi_bin > 0:   # Gi* weighs a hexagon with its neighbours: hot by what surrounds it
+            words += "; no report in this hexagon itself: it is hot because of the reports in the hexagons around it."
+        else:
+            words += "; no report in the period."
         features.append({"type": "Feature", "id": f"hot-{row.h3}",
                          "properties": {"kind": "hex", "h3": row.h3, "tip": esc(words),
                                         "colour": HOTSPOT_COLOURS[int(row.gi_bin)]},
@@ -682,6 +687,15 @@ def clicked(value: Any) -> dict | None:
             return None
         return {"kind": kind, "lat": lat, "lon": lon}
     return None
+
+
+PANEL_REPORTS = 10   # the newest reports the side panel lists
+
+
+def reports_not_shown(total: int, fetched: int) -> int:
+    """How many of a place's reports the panel leaves out: counted in the whole place (`total`), not in the
+    newest few fetched for it (`recent_reports` in analysis/settings.toml)."""
+    return max(total, fetched) - min(fetched, PANEL_REPORTS)
 
 
 def reports_html(frame: pd.DataFrame, source_label=str) -> str:

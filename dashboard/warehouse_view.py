@@ -23,7 +23,7 @@ __all__ = ["COUNTED_TABLES", "MissingTable", "SourceLoad", "WarehouseError", "mi
 
 # Table (or view) -> what one row is, in the words the page uses.
 COUNTED_TABLES: dict[str, str] = {
-    "hmo_licences": "HMO licences (current)",
+    "hmo_licences": "HMO licences (latest registers)",
     "reports": "Intelligence reports",
     "cases": "People in victim cases",
     "boundaries": "Boundaries",

@@ -163,7 +163,7 @@ def _stop(pdf: FPDF, number: int, stop, reports: pd.DataFrame) -> None:
 
 
 def _licence_words(status: str | None, ref: str | None) -> str | None:
-    words = {"current": "current licence", "expiring": "licence expiring soon", "expired": "licence expired",
+    words = {"current": "current", "expiring": "expiring soon", "expired": "expired",
              "possible_unlicensed": "not on any register, yet reported as crowded (possible unlicensed HMO)",
              "not an HMO on record": "not an HMO on record"}
     if not status:

@@ -52,3 +52,14 @@ def test_few_incidents_are_warned_about(persistent):
     thin = Filters(TODAY - dt.timedelta(days=89), TODAY, source_types=("GLAA",))
     result = backtest.run(Warehouse(persistent).connect_read_only(), thin)
     assert result.warning and "fewer than 30 reports" in result.warning
+
+
+def test_a_short_span_of_data_says_the_hotspots_cant_be_tested(tmp_path):
+    """One month of police.uk: the months tested hold nothing, and the page says so rather than
+    "12 of 12 months had fewer than 30 reports"."""
+    rows = "".join(f"C{i},2021-01,On or near X,{52.2 + i / 1000:.4f},0.12\n" for i in range(40))
+    (tmp_path / "r.csv").write_text("Crime ID,Month,Location,Latitude,Longitude\n" + rows)
+    db = tmp_path / "w.duckdb"
+    load_file("reports", tmp_path / "r.csv", db=db)
+    result = backtest.run(Warehouse(db).connect_read_only(), Filters(dt.date(2020, 11, 3), dt.date(2021, 1, 31)))
+    assert result.sentence.startswith("The months tested hold no reports") and result.warning is None

@@ -203,3 +203,17 @@ def test_colour_classes_and_tiles_setting():
     assert map_render.tiles_from_env(url)[0] == map_render.Tiles("url", url)
     tiles, problem = map_render.tiles_from_env('javascript:alert(1)//{z}{x}{y}')
     assert tiles == map_render.Tiles("osm") and problem
+
+
+def test_the_panel_counts_the_reports_it_leaves_out_in_the_whole_place():
+    """364 reports in a hexagon, the newest 20 fetched, 10 listed: "and 354 more", not "and 10 more"."""
+    assert map_render.reports_not_shown(364, 20) == 354
+    assert map_render.reports_not_shown(7, 7) == 0 and map_render.reports_not_shown(12, 12) == 2
+
+
+def test_a_hot_spot_without_reports_of_its_own_says_why_it_is_hot():
+    cells = pd.DataFrame({"h3": [h3.latlng_to_cell(52.66, 0.16, 8), h3.latlng_to_cell(52.57, -0.24, 8)],
+                          "gi_bin": [3, 3], "trend": [None, None], "reports": [0, 4]})
+    tips = [f["properties"]["tip"] for f in map_render.hotspot_features(cells)["features"]]
+    assert "no report in this hexagon itself: it is hot because of the reports in the hexagons around it" in tips[0]
+    assert "4 reports in the period" in tips[1]

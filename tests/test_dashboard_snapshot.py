@@ -112,9 +112,9 @@ def test_a_data_page_run_during_a_swap_shows_one_version(warehouse, tmp_path, mo
     assert not at.exception, at.exception
     assert swapped, "the swap did not happen during the page run"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["HMO licences (current)"] == "2"  # the sources table was read from the old file too
+    assert metrics["HMO licences (latest registers)"] == "2"  # the sources table was read from the old file too
     shown = at.dataframe[0].value
     assert list(shown["source"]) == ["Fenland"] and int(shown["rows"].sum()) == 2
     # the next click picks up the load by itself
     at.switch_page("views/data.py").run()
-    assert {m.label: m.value for m in at.metric}["HMO licences (current)"] == "5"
+    assert {m.label: m.value for m in at.metric}["HMO licences (latest registers)"] == "5"

@@ -182,7 +182,9 @@ with panel:
             if chosen["kind"] in ("hex", "cases"):
                 detail = connection.query("cell_detail", f, h3_cell=chosen["h3"], today=today)
                 st.subheader("In this hexagon")
-                st.caption(f"Hexagon {chosen['h3']}. Reports and cases counted with the filters in the sidebar.")
+                total = int(getattr(detail, "reports", 0) or 0)
+                st.caption(f"{total:,} report{'s' if total != 1 else ''} here, counted with the filters in the "
+                           f"sidebar, as are the cases (H3 cell {chosen['h3']}).")
             else:
                 detail = connection.query("marker_detail", f, lat=chosen["lat"], lon=chosen["lon"], today=today)
                 st.subheader("Around this marker")
@@ -206,9 +208,10 @@ with panel:
                 st.caption("No reports here in this period.")
             else:
                 # Escaped text in plain HTML: unlike markdown, nothing in a summary can turn into a link or an image.
-                st.html(map_render.reports_html(recent.head(10), labels.source_type))
-                if len(recent) > 10:
-                    st.caption(f"and {len(recent) - 10:,} more in this period.")
+                st.html(map_render.reports_html(recent.head(map_render.PANEL_REPORTS), labels.source_type))
+                more = map_render.reports_not_shown(int(getattr(detail, "reports", 0) or 0), len(recent))
+                if more:
+                    st.caption(f"and {more:,} more in this period.")
 
             licences = getattr(detail, "licences", None)
             st.markdown("**HMO licences**")

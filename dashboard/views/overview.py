@@ -52,10 +52,11 @@ with ui.section("The trend"):
         counts["district"] = counts["district"].map(labels.district)
         counts["period"] = pd.to_datetime(counts["period"])
         axis, when = ("Month", "%b %Y") if unit == "month" else ("Week beginning", "%d %b %Y")
+        ticks = alt.Axis(format="%b %Y", tickCount="month") if unit == "month" else alt.Axis()
         chart = (
             alt.Chart(counts)
             .mark_line(point=True)
-            .encode(x=alt.X("period:T", title=axis),
+            .encode(x=alt.X("period:T", title=axis, axis=ticks),
                     y=alt.Y("reports:Q", title="Reports"),
                     tooltip=[alt.Tooltip("district:N", title="District"),
                              alt.Tooltip("period:T", title=axis, format=when),
@@ -82,7 +83,9 @@ def bar_chart(by: str, title: str, label_of) -> None:
         frame = connection.query("breakdown", f, by=by)
         st.markdown(f"**{title}**")
         if frame is None or frame.empty:
-            st.caption("No reports in this period.")
+            # Reports can be there with no sign recorded in them (police.uk's, or a feed without indicators).
+            st.caption("No signs recorded in the reports of this period." if by == "indicator"
+                       else "No reports in this period.")
             return
         frame = frame.assign(label=frame["label"].map(label_of))
         height = 28 * len(frame) + 40
