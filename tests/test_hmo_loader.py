@@ -186,13 +186,16 @@ def test_same_file_twice_changes_nothing(tmp_path, db):
     assert query(db, "SELECT status FROM loads ORDER BY load_id") == [("loaded",), ("already_loaded",)]
 
 
+def _older_then_newer(tmp_path, db, header: str, older: str, newer: str):
+    """Fenland's register loaded twice, older then newer; the newer load's summary."""
+    load_file("hmo", write_text(tmp_path / "older.csv", header + older), db=db, source="Fenland")
+    return load_file("hmo", write_text(tmp_path / "newer.csv", header + newer), db=db, source="Fenland")
+
+
 def test_a_newer_register_supersedes_the_older_and_keeps_history(tmp_path, db):
-    v1 = write_text(tmp_path / "fenland.csv", "Licence Number,Address,Max Occupants\n"
-                                              "L1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,6\nL3,3 A St PE13 1AB,7\n")
-    load_file("hmo", v1, db=db, source="Fenland")
-    v2 = write_text(tmp_path / "fenland2.csv", "Licence Number,Address,Max Occupants\n"
-                                               "L1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,8\nL4,4 A St PE13 1AB,9\n")
-    s = load_file("hmo", v2, db=db, source="Fenland")
+    s = _older_then_newer(tmp_path, db, "Licence Number,Address,Max Occupants\n",
+                          "L1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,6\nL3,3 A St PE13 1AB,7\n",
+                          "L1,1 A St PE13 1AB,5\nL2,2 A St PE13 1AB,8\nL4,4 A St PE13 1AB,9\n")
     assert (s.rows_loaded, s.rows_updated, s.rows_unchanged, s.rows_ended) == (1, 1, 1, 1)
     assert query(db, "SELECT licence_ref, max_occupants FROM hmo_licences ORDER BY 1") == [("L1", 5), ("L2", 8), ("L4", 9)]
     history = query(db, "SELECT licence_ref, max_occupants, ended_on IS NOT NULL FROM hmo_licence_history ORDER BY 1, 2")
@@ -202,12 +205,9 @@ def test_a_newer_register_supersedes_the_older_and_keeps_history(tmp_path, db):
 def test_a_licence_whose_row_a_newer_register_rejects_is_kept_not_ended(tmp_path, db):
     """A typo in the newer register's row for L1 (expiry 31/13/2029) rejects that row, but L1 is still on the
     register: it keeps its current version and is never taken for a licence that has gone."""
-    v1 = write_text(tmp_path / "oct.csv", "Licence Number,Address,Licence Expiry Date\n"
-                                          "L1,1 A St PE13 1AB,31/03/2029\nL2,2 A St PE13 1AB,31/03/2029\n")
-    load_file("hmo", v1, db=db, source="Fenland")
-    v2 = write_text(tmp_path / "nov.csv", "Licence Number,Address,Licence Expiry Date\n"
-                                          "L1,1 A St PE13 1AB,31/13/2029\n")
-    s = load_file("hmo", v2, db=db, source="Fenland")
+    s = _older_then_newer(tmp_path, db, "Licence Number,Address,Licence Expiry Date\n",
+                          "L1,1 A St PE13 1AB,31/03/2029\nL2,2 A St PE13 1AB,31/03/2029\n",
+                          "L1,1 A St PE13 1AB,31/13/2029\n")
     assert (s.rows_rejected, s.rows_ended) == (1, 1)
     assert "1 licence(s) kept as they were: their rows in this register were rejected" in " ".join(s.warnings)
     assert query(db, "SELECT licence_ref, licence_expiry FROM hmo_licences") == [("L1", dt.date(2029, 3, 31))]
