@@ -14,8 +14,10 @@ from etl import pseudonym
 from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
-FIELDS_KEPT_IN_REJECTS = ["opened_on", "postcode", "lat", "lon", "easting", "northing", "exploitation_type",
-                          "nationality", "age_group", "nrm_referred", "language_needs"]
+# What a rejected case row keeps, to be fixed: the fields the checks read, never free text that can name
+# someone (nationality and language cells are not checked, so they are not needed to fix a row).
+FIELDS_KEPT_IN_REJECTS = ["opened_on", "postcode", "lat", "lon", "easting", "northing", "coordinates", "grid_ref",
+                          "exploitation_type", "age_group", "nrm_referred"]
 CONTENT = ["case_key", "opened_on", "postcode", "file_lat", "file_lon", "exploitation_text", "nationality_text",
            "age_text", "nrm_referred", "language_text"]
 STORED = ["case_key", "opened_on", "lat", "lon", "geocode_status", "location_flag", "district_code", "lsoa_code",
