@@ -110,3 +110,9 @@ def test_partners_follow_the_vocabulary():
     assert "Fire and rescue service" in s.loc["14 Mill Lane, Wisbech", "partners"]  # over-occupied
     assert s.loc[HOSTILE, "partners"] == ""
     assert plans.languages(stops()) == ["Lithuanian", "Romanian", "Russian"]
+
+
+def test_a_stops_licence_is_said_once_under_its_label():
+    """The pack prints "HMO licence" as the label: the words after it must not say "licence" again."""
+    assert briefing_pdf._licence_words("expiring", "L1") == "expiring soon (L1)"
+    assert briefing_pdf._licence_words("expired", None) == "expired"

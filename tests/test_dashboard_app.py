@@ -344,7 +344,11 @@ def test_the_visit_list_says_how_many_reports_name_no_door(tmp_path, monkeypatch
                                                           name="mixed.duckdb")))
     at = app("visits")
     assert at.dataframe[0].value["address"].tolist() == ["2 Mill Lane, Wisbech"]
+    assert at.dataframe[0].value["postcode"].tolist() == [""]      # blank, not a grey "None"
     assert any("3 reports in this view name no door" in c.value for c in at.caption)
+
+    at.switch_page(PAGES["overview"]).run()        # reports without signs: not "no reports"
+    assert any(c.value == "No signs recorded in the reports of this period." for c in at.caption)
 
 
 def test_a_hand_edited_link_does_not_break_the_page(demo):
