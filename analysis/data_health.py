@@ -16,11 +16,13 @@ import pandas as pd
 
 from analysis import settings, wording
 from etl import vocab
+from etl.admin import EVENT_DATE
 
 COLUMNS = ["kind", "source", "file_name", "last_load", "newest", "rows", "rejected", "top_reasons", "not_geocoded",
            "age_days", "stale", "warning", "failed_attempts_since", "notes"]
-# What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb).
-_EVENTS = {"reports": ("report", "received"), "cases": ("case", "opened")}
+# What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb),
+# from the ETL's own table of them ("received_on" is when a report was received).
+_EVENTS = {kind: (what, column.removesuffix("_on")) for kind, (what, column) in EVENT_DATE.items()}
 
 # A quoted value inside a reject reason ('five', 'St Mary's Road'): removed so reasons group.
 _QUOTED = r" ?'(?:[^']|'[A-Za-z])*'"

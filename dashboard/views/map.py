@@ -181,12 +181,13 @@ with panel:
         with ui.section("The details of this place"):
             if chosen["kind"] in ("hex", "cases"):
                 detail = connection.query("cell_detail", f, h3_cell=chosen["h3"], today=today)
-                st.subheader("In this hexagon")
                 total = int(getattr(detail, "reports", 0) or 0)
+                st.subheader("In this hexagon")
                 st.caption(f"{total:,} report{'s' if total != 1 else ''} here, counted with the filters in the "
                            f"sidebar, as are the cases (H3 cell {chosen['h3']}).")
             else:
                 detail = connection.query("marker_detail", f, lat=chosen["lat"], lon=chosen["lon"], today=today)
+                total = int(getattr(detail, "reports", 0) or 0)
                 st.subheader("Around this marker")
                 st.caption(f"Within the small hexagon (about 0.1 km²) around {chosen['lat']:.5f}, {chosen['lon']:.5f}; "
                            "reports and cases counted with the filters in the sidebar.")
@@ -209,7 +210,7 @@ with panel:
             else:
                 # Escaped text in plain HTML: unlike markdown, nothing in a summary can turn into a link or an image.
                 st.html(map_render.reports_html(recent.head(map_render.PANEL_REPORTS), labels.source_type))
-                more = map_render.reports_not_shown(int(getattr(detail, "reports", 0) or 0), len(recent))
+                more = map_render.reports_not_shown(total, len(recent))
                 if more:
                     st.caption(f"and {more:,} more in this period.")
 

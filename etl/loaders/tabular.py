@@ -105,13 +105,14 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
     summary.rows_collapsed = accepted - con.execute("SELECT count(*) FROM incoming").fetchone()[0]
     if summary.rows_collapsed:
         summary.warnings.append(_collapsed_rows(con, key, show_key=summary.kind != "cases"))
-    summary.rows_ungeocoded = con.execute(
-        "SELECT count(*) FROM incoming WHERE geocode_status = 'not_geocoded'").fetchone()[0]
+    summary.rows_ungeocoded, approximate = con.execute(
+        "SELECT count(*) FILTER (WHERE geocode_status = 'not_geocoded'), "
+        "count(*) FILTER (WHERE geocode_status = 'postcode_district') FROM incoming").fetchone()
+    show = summary.kind != "cases"   # a victim's postcode never reaches a load summary
     if summary.rows_ungeocoded:
-        summary.warnings += geocode.why_not_geocoded(con, "incoming", show_values=summary.kind != "cases")
-    approximate = geocode.placed_approximately(con, "incoming", show_values=summary.kind != "cases")
+        summary.warnings += geocode.why_not_geocoded(con, "incoming", show_values=show)
     if approximate:
-        summary.warnings.append(approximate)
+        summary.warnings.append(geocode.placed_approximately(con, "incoming", show_values=show))
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
     for flag, n in flagged:
