@@ -11,7 +11,8 @@ from etl import address_ids, counts
 from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
-CONTENT = ["report_ref", "received_on", "source_type_text", "address", "postcode", "file_lat", "file_lon",
+# The file's own point is `lat`, `lon` while parsing (geocoding fills them only later, in `incoming`).
+CONTENT = ["report_ref", "received_on", "source_type_text", "address", "postcode", "lat", "lon",
            "indicators_text", "exploitation_text", "nationalities_text", "people_count", "grading", "summary"]
 STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "lat", "lon", "geocode_status",
           "location_flag", "district_code", "lsoa_code", "indicators", "indicators_text", "exploitation_type",
@@ -69,12 +70,13 @@ def _lookups(staged) -> list[tuple[str, str]]:
         # is none of these ("3 vans 2 cars") is rejected, not guessed.
         tabular.once_per_value("people", {"np_value": c("people_count")}, {
             "np_range": f"regexp_extract(np_value, '{_PEOPLE_RANGE}', ['low', 'high'])"}, then=[{
-            "np_count": "coalesce(least(try_cast(np_range.low AS INTEGER), try_cast(np_range.high AS INTEGER)),"
+            # INTEGER, as stored: list_sum gives HUGEINT, and a HUGEINT column costs a second more to carry and write.
+            "np_count": "TRY_CAST(coalesce(least(try_cast(np_range.low AS INTEGER), try_cast(np_range.high AS INTEGER)),"
                         " parse_count(np_value),"
                         f" CASE WHEN regexp_full_match(lower(trim(np_value)), '{counts.people_groups_pattern()}')"
                         " THEN list_sum(CAST(regexp_extract_all(np_value, '[0-9]+') AS INTEGER[])) END,"
                         " CASE WHEN regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"
-                        " THEN TRY_CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER) END)"}, {
+                        " THEN TRY_CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER) END) AS INTEGER)"}, {
             "np_vague": "np_value IS NOT NULL AND np_count IS NULL AND NOT regexp_matches(np_value, '[0-9]')",
             "np_bad": "np_value IS NOT NULL AND np_count IS NULL AND regexp_matches(np_value, '[0-9]')"}]),
         tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
@@ -144,7 +146,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('address')} AS address,
                coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
                pc_outward AS _outward,
-               pt_lat AS lat, pt_lon AS lon, pt_lat AS file_lat, pt_lon AS file_lon,
+               pt_lat AS lat, pt_lon AS lon,
                {c('indicators_text')} AS indicators_text,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,
