@@ -9,15 +9,7 @@ from functools import cache
 
 from etl import vocab
 
-SOURCE_TYPES = {
-    "public": "Member of the public",
-    "police": "Police",
-    "council": "Council",
-    "GLAA": "GLAA (Gangmasters and Labour Abuse Authority)",
-    "NCA": "NCA (National Crime Agency)",
-    "helpline": "Modern Slavery Helpline",
-    "other": "Other",
-}
+SOURCE_TYPES = dict(vocab.load("categories")["source_type_labels"])   # stored value → words, in filter order
 
 LICENCE_STATUS = {
     "current": "Licensed (current)",
@@ -63,11 +55,7 @@ def exploitation(value: object) -> str:
 
 
 def source_type(value: object) -> str:
-    text = str(value)
-    for code, label in SOURCE_TYPES.items():
-        if text.lower() == code.lower():
-            return label
-    return text
+    return vocab.source_type_label(value)
 
 
 @cache

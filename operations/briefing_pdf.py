@@ -19,6 +19,7 @@ import font_roboto
 import pandas as pd
 from fpdf import FPDF
 
+from etl import vocab
 from operations import plans, vocabulary
 
 FONT_DIR = Path(font_roboto.__file__).resolve().parent / "files"
@@ -158,7 +159,7 @@ def _stop(pdf: FPDF, number: int, stop, reports: pd.DataFrame) -> None:
         summary = str(r.summary or "").strip().replace("\r", " ").replace("\n", " ")
         if len(summary) > 400:
             summary = summary[:399] + "…"
-        pdf.multi_cell(0, 4, f"  {when} · {grading} · {r.source_type or 'source unknown'}: {summary or '(no text)'}",
+        pdf.multi_cell(0, 4, f"  {when} · {grading} · {vocab.source_type_label(r.source_type) if r.source_type else 'source unknown'}: {summary or '(no text)'}",
                        new_x="LMARGIN", new_y="NEXT")
 
 

@@ -15,7 +15,7 @@ from tests.analysis_fixtures import TODAY, connect, demo_con, demo_db  # noqa: F
 def test_source_health_on_the_demo(demo_con):
     h = source_health(demo_con, TODAY)
     assert list(h.columns) == COLUMNS
-    assert set(h["kind"]) == {"hmo", "reports", "cases", "postcodes"}
+    assert set(h["kind"]) == {"hmo", "reports", "cases", "postcodes", "boundaries"}
     assert h[["kind", "source"]].duplicated().sum() == 0
     assert not h["stale"].any() and h["warning"].isna().all()
     hmo = h.set_index("source").loc["Fenland District Council"]

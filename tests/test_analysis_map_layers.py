@@ -219,7 +219,8 @@ GEOJSON = {
 
 
 def test_district_geojson(tmp_path, demo_con):
-    assert ml.district_geojson(demo_con) is None                    # the demo loads no boundaries
+    demo = ml.district_geojson(demo_con)                             # the demo's schematic outlines
+    assert len(demo["features"]) == 6
     db = build_warehouse(tmp_path, {"boundaries": json.dumps(GEOJSON)})
     con = connect(db)
     try:

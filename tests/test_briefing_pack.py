@@ -72,6 +72,8 @@ def test_the_pack_opens_and_names_every_stop_in_order():
     assert "OFFICIAL-SENSITIVE" in flat
     assert "Lithuanian" in flat and "GLAA" in flat and "Council housing" in flat  # team needs
     assert "Men collected by van at 5am" in flat and "1-B-P" in flat  # recent reports with their gradings
+    assert "1-B-P · Police: Men collected" in flat and "ungraded · Member of the public: Curtains" in flat
+    assert "· public:" not in flat and "· police:" not in flat  # who reported, in words, not the stored code
     assert "no map position" in flat  # the unplaced stop is listed, last
 
 

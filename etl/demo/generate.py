@@ -52,7 +52,7 @@ KINDS = ("hmo", "reports", "cases")                  # the kinds of file a Scale
 class DemoFile:
     """One written file: what the loader should treat it as, and the source name to load it under."""
 
-    kind: str      # 'hmo' | 'reports' | 'cases' | 'postcodes'
+    kind: str      # 'boundaries' | 'postcodes' | 'hmo' | 'reports' | 'cases'
     path: Path
     source: str
 
@@ -122,7 +122,7 @@ def named_scales() -> dict[str, Scale]:
 
 def generate(out_dir: Path, seed: int = 42, scale: "int | str | Mapping[str, int] | Scale" = 1,
              today: dt.date | None = None) -> list[DemoFile]:
-    """Write every demo file into `out_dir` and return them, postcodes first (they geocode the rest).
+    """Write every demo file into `out_dir` and return them, outlines and postcodes first (they geocode the rest).
 
     `scale` multiplies the volumes (see `Scale.of`); `today` anchors all dates (default: the real today).
     planted_errors.txt is written beside the files and is not returned: it is not for loading.
@@ -143,7 +143,7 @@ def generate(out_dir: Path, seed: int = 42, scale: "int | str | Mapping[str, int
     del registers, reports, cases  # each table keeps only the rows it writes
     use_xlsx = scale.largest <= XLSX_MAX_SCALE
 
-    files = [write_postcodes(towns, out_dir)]
+    files = [write_outlines(out_dir), write_postcodes(towns, out_dir)]
     planted: list[PlantedError] = []
     while tables:
         tab = tables.pop(0)  # let go of each table's rows once it is written
@@ -1129,6 +1129,17 @@ def repack_zip(data: bytes, path: Path) -> None:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, src.read(info.filename))
+
+
+def write_outlines(out_dir: Path) -> DemoFile:
+    """Schematic district outlines drawn around the demo's towns (see outlines.py): the real ones are not in the repo."""
+    from etl import vocab
+    from etl.demo import outlines
+
+    places, names = table("places"), vocab.area_districts()
+    shapes = outlines.district_outlines(places["towns"], names, places["outline_margin_km"])
+    path = outlines.write_geojson(shapes, names, out_dir / "districts_demo.geojson")
+    return DemoFile(kind="boundaries", path=path, source="Synthetic district outlines (demo: schematic, not the real borders)")
 
 
 def write_postcodes(towns: dict[str, Town], out_dir: Path) -> DemoFile:

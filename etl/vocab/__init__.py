@@ -25,6 +25,13 @@ def area_districts() -> dict[str, str]:
     return dict(load("area")["districts"])
 
 
+def source_type_label(value: object) -> str:
+    """The words for a stored source type ('public' → 'Member of the public'); an unknown one as stored."""
+    text = str(value)
+    labels = load("categories")["source_type_labels"]
+    return next((label for code, label in labels.items() if code.lower() == text.lower()), text)
+
+
 def alias_table(section: str) -> dict[str, str]:
     """`categories.toml` section as normalised alias → stored value."""
     table: dict[str, str] = {}
