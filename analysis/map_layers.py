@@ -1,7 +1,7 @@
 """The hotspot map's layers: report hexagons, HMO markers, report points, case hexagons, districts.
 
 Every layer honours the shared `Filters`. Points that the ETL flagged (`outside_area`,
-`swapped_lat_lon`) are left off every layer: their position is known to be wrong or outside
+`swapped_lat_lon`, `swapped_easting_northing`) are left off every layer: their position is known to be wrong or outside
 the force area, and the data-health page lists them. Approximate points (`postcode_district`)
 are kept, so a hexagon count never silently drops a report that has a position.
 

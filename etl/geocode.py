@@ -106,6 +106,7 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
         UPDATE {table} SET location_flag = 'swapped_lat_lon'
         WHERE lat IS NOT NULL AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
     """, [bbox["min_lon"] - 0.5, bbox["max_lon"] + 0.5, bbox["min_lat"] - 0.5, bbox["max_lat"] + 0.5])
+    _flag_swapped_easting_northing(con, table, bbox)
     if has_boundaries(con, "district"):
         interior = _interior_cells(con, "district", six)
         con.execute(f"""
@@ -154,6 +155,29 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
             FROM postcodes p
             WHERE t.postcode = p.postcode AND t.district_code IS NOT NULL AND t.geocode_status = 'postcode'
         """)
+
+
+def _flag_swapped_easting_northing(con: duckdb.DuckDBPyConnection, table: str, bbox: dict) -> None:
+    """A point outside the area whose easting and northing, read the other way round, fall inside it.
+
+    Easting 308000, northing 546000 is a hillside in Cumbria; 546000, 308000 is Wisbech. Both pairs are
+    valid grid references, so only where they land tells them apart. Like swapped latitudes, the point
+    is flagged and never moved: the analyst fixes the file. Only the few points outside the box are
+    transformed back to the grid.
+    """
+    box = [bbox["min_lon"], bbox["max_lon"], bbox["min_lat"], bbox["max_lat"]]
+    con.execute(f"""
+        UPDATE {table} AS t SET location_flag = 'swapped_easting_northing'
+        FROM (SELECT lat, lon, ST_Transform(ST_Point(ST_Y(grid), ST_X(grid)), 'EPSG:27700', 'EPSG:4326',
+                                            always_xy := true) AS other_way
+              FROM (SELECT DISTINCT lat, lon,
+                           ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:27700', always_xy := true) AS grid
+                    FROM {table}
+                    WHERE lat IS NOT NULL AND location_flag IS NULL
+                      AND NOT (lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?))) s
+        WHERE t.lat = s.lat AND t.lon = s.lon AND t.location_flag IS NULL
+          AND ST_X(s.other_way) BETWEEN ? AND ? AND ST_Y(s.other_way) BETWEEN ? AND ?
+    """, [*box, *box])
 
 
 def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True) -> list[str]:

@@ -329,3 +329,19 @@ def test_footer_lines_a_report_writer_adds_are_not_rows(tmp_path):
                                        "Printed 01/11/2026 09:14 by USER123\nCount: 1\n1 records\n")
     s = load_file("reports", f, db=db)
     assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (1, 1, 0)
+
+
+def test_easting_and_northing_the_wrong_way_round_are_flagged_not_moved(tmp_path):
+    """546000, 308000 is Wisbech; the same numbers the other way round are a hillside in Cumbria. Both are
+    grid references, so the one that lands in the area says the columns were swapped."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "bng.csv", "Ref,Date,Address,Easting,Northing\n"
+                                         "OK,2026-11-01,1 Mill Lane,546000,308000\n"
+                                         "SWAP,2026-11-01,2 Mill Lane,308000,546000\n"
+                                         "LDN,2026-11-01,3 London Road,530000,180000\n")
+    s = load_file("reports", f, db=db)
+    got = {r[0]: r[1:] for r in query(db, "SELECT report_ref, location_flag, district_code, round(lat, 1) FROM reports")}
+    assert got["OK"][:2] == (None, None) and got["OK"][2] == 52.7     # no lookup loaded: no district, no flag
+    assert got["SWAP"][:2] == ("swapped_easting_northing", None) and got["SWAP"][2] == 54.8   # kept where the file put it
+    assert got["LDN"][:2] == ("outside_area", None)
+    assert "1 row(s) flagged swapped_easting_northing: loaded without a district; check their coordinates" in s.warnings
