@@ -57,6 +57,29 @@ def test_h3_function_matches_h3_py_and_handles_missing_points():
     assert all(r[2] is None and r[3] is None for r in rows[2:])
 
 
+def test_cells_equal_h3_py_for_many_points_here_and_around_the_world():
+    """The loads' cells come from h3ronpy (h3o, a port of H3): point for point what h3-py (H3's C library) gives,
+    in the force area, across the globe, near the poles and the antimeridian, and at its pentagons."""
+    import duckdb
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    here = np.column_stack([rng.uniform(51.9, 52.8, 20_000), rng.uniform(-0.6, 0.6, 20_000)])
+    world = np.column_stack([rng.uniform(-90, 90, 20_000), rng.uniform(-180, 180, 20_000)])
+    edges = np.array([[89.999, 10.0], [-89.999, -170.0], [0.0, 179.9999], [10.0, -180.0], [0.0, 0.0]])
+    pentagons = np.array([h3.cell_to_latlng(p) for p in h3.get_pentagons(9)])
+    points = np.vstack([here, world, edges, pentagons])
+    con = duckdb.connect()
+    h3cells.register(con)
+    con.register("pts", {"lat": points[:, 0], "lon": points[:, 1]})
+    got = con.execute("SELECT lat, lon, c.h3_7, c.h3_8, c.h3_9 FROM (SELECT lat, lon, h3_cells_of_point(lat, lon) AS c "
+                      "FROM pts)").fetchall()
+    assert len(got) == len(points)
+    wrong = [(lat, lon) for lat, lon, *cells in got
+             if cells != [h3.api.basic_int.latlng_to_cell(lat, lon, r) for r in (7, 8, 9)]]
+    assert wrong == []
+
+
 def _old_warehouse(demo_db, tmp_path):  # noqa: F811
     """A copy of the demo taken back to the 0001 schema (no cell columns, address keys or matches; version 1)."""
     import shutil
