@@ -138,3 +138,16 @@ def test_caseworker_words_in_nationality_or_language_cells_are_never_stored(tmp_
     everything = _every_text_in(db)
     for secret in ("Reza", "Karimi", "Nguyen", "aunt", "cousin", "Ana at", "Mina"):
         assert secret not in everything and secret not in said
+
+
+def test_a_coarse_grid_reference_is_warned_without_showing_it(tmp_path):
+    """A victim's location never reaches a load summary, not even as the grid square it was given in."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "c.csv", "Case Reference,Date Opened,Grid Reference\nC1,2026-11-01,TL4558\n"
+                                       "C2,2026-11-01,TL 45123 58123\n")
+    s = load_file("cases", f, db=db)
+    assert s.rows_loaded == 2
+    coarse = [w for w in s.warnings if "grid reference" in w]
+    assert coarse == ["1 row(s) give an OS grid reference of 4 figures or fewer: each names a square of 1 km or more, "
+                      "so their points are the squares' centres, approximate; 6 figures or more place a door"]
+    assert "TL" not in " ".join(s.lines())

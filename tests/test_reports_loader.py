@@ -212,8 +212,10 @@ def test_points_in_one_column_in_degrees_with_hemispheres_or_as_grid_references(
     grid = write_text(tmp_path / "grid.csv", "Ref,Date,Address,OS Grid Ref\n"
                                             "G1,2026-11-01,1 Mill Lane,TF 19000 00000\n"
                                             "G2,2026-11-01,2 Mill Lane,TL4558\n")
-    load_file("reports", degrees, db=db, source="degrees")
-    load_file("reports", grid, db=db, source="grid")
+    assert not any("grid reference" in w for w in load_file("reports", degrees, db=db, source="degrees").warnings)
+    warnings = load_file("reports", grid, db=db, source="grid").warnings
+    assert ("1 row(s) give an OS grid reference of 4 figures or fewer ('TL4558'): each names a square of 1 km "
+            "or more, so their points are the squares' centres, approximate; 6 figures or more place a door") in warnings
     got = dict(query(db, "SELECT report_ref, [round(lat, 5), round(lon, 5)] FROM reports"))
     assert got["P1"] == got["P3"] == got["D1"] == got["D2"] == [52.574, -0.241]
     con = duckdb.connect()

@@ -145,6 +145,25 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     return loc
 
 
+def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:
+    """A warning for grid references of 4 figures or fewer ("TL45", "TL4558"): each names a square of 1 or 10 km,
+    and the row's point is that square's centre, approximate however exact it looks on the map."""
+    columns = [staged.column(f) for f in ("grid_ref", "coordinates") if staged.match.has(f)]
+    if not columns:
+        return None
+    n, examples = con.execute(f"""
+        SELECT count(*), list(DISTINCT v ORDER BY v)[1:3]
+        FROM (SELECT coalesce({", ".join(f"CASE WHEN grid_ref_figures({c}) < 6 THEN {c} END" for c in columns)}) AS v
+              FROM stage)
+        WHERE v IS NOT NULL
+    """).fetchone()
+    if not n:
+        return None
+    shown = f" ({', '.join(repr(e) for e in examples)}{' …' if n > len(examples) else ''})" if show_values else ""
+    return (f"{n:,} row(s) give an OS grid reference of 4 figures or fewer{shown}: each names a square of 1 km "
+            "or more, so their points are the squares' centres, approximate; 6 figures or more place a door")
+
+
 def _degrees_ok(lat: str, lon: str) -> str:
     return f"({lat} BETWEEN -90 AND 90 AND {lon} BETWEEN -180 AND 180 AND NOT {_null_island(lat, lon)})"
 

@@ -30,6 +30,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
         rows = ", ".join(map(str, staged.header_repeats[:5])) + (" …" if len(staged.header_repeats) > 5 else "")
         summary.warnings.append(f"{len(staged.header_repeats):,} row(s) repeating the header skipped (row "
                                 f"{rows}): several exports joined into one file?")
+    coarse = checks.coarse_grid_refs(con, staged, show_values=kind != "cases")   # a victim's location: never shown
+    if coarse:
+        summary.warnings.append(coarse)
     if staged.match.ignored_duplicates:
         summary.warnings.append("ignored second column(s) for the same field: " + ", ".join(staged.match.ignored_duplicates))
     return staged

@@ -78,6 +78,9 @@ CREATE OR REPLACE TEMP MACRO coordinate_pair(s) AS
 CREATE OR REPLACE TEMP MACRO _gr(s) AS regexp_replace(upper(coalesce(s, '')), '[\s]', '', 'g');
 CREATE OR REPLACE TEMP MACRO _gr_index(ch) AS ascii(ch) - 65 - CASE WHEN ascii(ch) > 73 THEN 1 ELSE 0 END;
 CREATE OR REPLACE TEMP MACRO _gr_half(s) AS (length(_gr(s)) - 2) // 2;
+-- How many figures a grid reference has (4: a 1 km square, 2: a 10 km one); NULL when it is not one.
+CREATE OR REPLACE TEMP MACRO grid_ref_figures(s) AS
+    CASE WHEN regexp_full_match(_gr(s), '[HNOST][A-HJ-Z](\d\d){1,5}') THEN length(_gr(s)) - 2 END;
 CREATE OR REPLACE TEMP MACRO grid_ref_point(s) AS
     CASE WHEN regexp_full_match(_gr(s), '[HNOST][A-HJ-Z](\d\d){1,5}') THEN struct_pack(
         easting := ((_gr_index(_gr(s)[1]) - 2) % 5 * 5 + _gr_index(_gr(s)[2]) % 5) * 100000
