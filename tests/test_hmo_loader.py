@@ -307,3 +307,15 @@ def test_duplicate_references_name_their_rows_and_the_one_kept(tmp_path, db):
     assert s.rows_collapsed == 1
     assert "rows with the same reference, the last one kept: 'L1' rows 2, 4 (row 4 kept)" in s.warnings
     assert scalar(db, "SELECT max_occupants FROM hmo_licences WHERE licence_ref = 'L1'") == 6
+
+
+def test_zero_occupants_households_or_storeys_are_not_recorded(tmp_path, db):
+    """A register's 0 is "not recorded": a licence of no one would show "maximum occupants 0" in the map's popup."""
+    f = write_text(tmp_path / "z.csv", "Licence Number,Address,Postcode,Max Occupants,Households,Storeys\n"
+                                       "Z1,1 Mill Lane,PE13 1AB,0,0,2\nZ2,2 Mill Lane,PE13 1AB,6,3,0\nOK,3 Mill Lane,PE13 1AB,5,2,2\n")
+    s = load_file("hmo", f, db=db)
+    assert s.rows_loaded == 3 and s.rows_rejected == 0
+    rows = {r[0]: r[1:] for r in query(db, "SELECT licence_ref, max_occupants, households, storeys FROM hmo_licences")}
+    assert rows == {"Z1": (None, None, 2), "Z2": (6, 3, None), "OK": (5, 2, 2)}
+    assert ("2 licence(s) give 0 for maximum occupants, households or storeys: an HMO has people, households and "
+            "floors, so 0 is stored as not recorded") in s.warnings

@@ -13,6 +13,8 @@ from etl.summary import LoadSummary
 
 CONTENT = ["licence_ref", "address", "postcode", "uprn", "file_lat", "file_lon", "max_occupants", "households",
            "storeys", "licence_type", "licence_holder", "licence_start", "licence_expiry"]
+# Counts of which 0 means "not recorded" in a register.
+ZERO_MEANS_UNRECORDED = ("max_occupants", "households", "storeys")
 STORED = ["licence_ref", "address", "postcode", "uprn", "lat", "lon", "geocode_status", "location_flag",
           "district_code", "lsoa_code", "max_occupants", "households", "storeys", "licence_type", "licence_holder",
           "licence_start", "licence_expiry", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no"]
@@ -49,9 +51,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('uprn')} AS uprn,
                {loc.lat} AS lat, {loc.lon} AS lon,
                {loc.lat} AS file_lat, {loc.lon} AS file_lon,
-               parse_count({c('max_occupants')}) AS max_occupants,
-               parse_count({c('households')}) AS households,
-               parse_count({c('storeys')}) AS storeys,
+               nullif(parse_count({c('max_occupants')}), 0) AS max_occupants,
+               nullif(parse_count({c('households')}), 0) AS households,
+               nullif(parse_count({c('storeys')}), 0) AS storeys,
+               {" + ".join(f"coalesce(parse_count({c(f)}) = 0, false)::INTEGER" for f in ZERO_MEANS_UNRECORDED)} AS _zeros,
                {c('licence_type')} AS licence_type,
                {c('licence_holder')} AS licence_holder,
                parse_date({c('licence_start')}) AS licence_start,
@@ -60,6 +63,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         FROM stage
     """, CONTENT)
     tabular.record_rejects(con, summary, staged)
+    _warn_zeros(con, summary)
     tabular.accepted_and_geocoded(con, summary, "licence_ref")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming AS
@@ -68,6 +72,15 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         FROM incoming
     """, [summary.source, summary.load_id])
     _supersede(con, summary)
+
+
+def _warn_zeros(con, summary: LoadSummary) -> None:
+    """A 0 there is a register's "not recorded", stored as such (NULL), never as a house of no one, which a
+    popup would show as a maximum of 0 occupants."""
+    n = con.execute("SELECT count(*) FROM parsed WHERE reason IS NULL AND _zeros > 0").fetchone()[0]
+    if n:
+        summary.warnings.append(f"{n:,} licence(s) give 0 for maximum occupants, households or storeys: an HMO "
+                                "has people, households and floors, so 0 is stored as not recorded")
 
 
 def _supersede(con, summary: LoadSummary) -> None:
