@@ -37,6 +37,8 @@ SESSIONS = 3
 ROUND = ("Overview", "Data", "Map")
 HREF = {"Overview": "/overview", "Data": "/data", "Map": "/"}
 DEADLINE_SECONDS = 300  # a hung page fails the test instead of hanging CI
+# The data grid puts only the columns in view into the page: this wide, the Data page's Rows and Rejected are.
+VIEWPORT = {"width": 1600, "height": 1000}
 
 # One atomic look at the page: whether the run has finished, and everything we compare.
 READ = """(title) => {
@@ -195,7 +197,7 @@ async def _read(page, title: str) -> dict:
 
 
 async def _session(browser, n: int, url: str, ctl: Control) -> None:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
     fresh_tabs = n == 0  # this one opens the address anew (and signs in) at every round
     started_at = time.monotonic()
@@ -243,7 +245,7 @@ async def _drive(app: dict) -> tuple[Control, dict]:
         assert reload.returncode == 0, output.decode()
         await asyncio.gather(*sessions)
         # a fresh tab after the reload: the new data, from the same server process (no restart)
-        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = await browser.new_context(viewport=VIEWPORT)
         page = await context.new_page()
         await _signed_in(page, app["url"], "Overview")
         fresh = await _read(page, "Overview")

@@ -1139,7 +1139,7 @@ def write_outlines(out_dir: Path) -> DemoFile:
     places, names = table("places"), vocab.area_districts()
     shapes = outlines.district_outlines(places["towns"], names, places["outline_margin_km"])
     path = outlines.write_geojson(shapes, names, out_dir / "districts_demo.geojson")
-    return DemoFile(kind="boundaries", path=path, source="Synthetic district outlines (demo: schematic, not the real borders)")
+    return DemoFile(kind="boundaries", path=path, source="Demo district outlines (schematic)")
 
 
 def write_postcodes(towns: dict[str, Town], out_dir: Path) -> DemoFile:
