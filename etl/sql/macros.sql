@@ -82,7 +82,7 @@ CREATE OR REPLACE TEMP MACRO _gr_half(s) AS (length(_gr(s)) - 2) // 2;
 CREATE OR REPLACE TEMP MACRO grid_ref_figures(s) AS
     CASE WHEN regexp_full_match(_gr(s), '[HNOST][A-HJ-Z](\d\d){1,5}') THEN length(_gr(s)) - 2 END;
 CREATE OR REPLACE TEMP MACRO grid_ref_point(s) AS
-    CASE WHEN regexp_full_match(_gr(s), '[HNOST][A-HJ-Z](\d\d){1,5}') THEN struct_pack(
+    CASE WHEN grid_ref_figures(s) IS NOT NULL THEN struct_pack(
         easting := ((_gr_index(_gr(s)[1]) - 2) % 5 * 5 + _gr_index(_gr(s)[2]) % 5) * 100000
                    + (CAST(substr(_gr(s), 3, _gr_half(s)) AS BIGINT) + 0.5) * pow(10, 5 - _gr_half(s)),
         northing := ((19 - _gr_index(_gr(s)[1]) // 5 * 5) - _gr_index(_gr(s)[2]) // 5) * 100000
