@@ -1,9 +1,11 @@
-"""The study area: every H3 cell that overlaps the six districts.
+"""The study area: every H3 cell that overlaps the districts in view (all six, or those the filter chose).
 
 Gi* compares each neighbourhood with the whole area, so empty cells matter as much as busy
 ones: the area is fixed by geography (the district boundaries) rather than by where reports
-happen to be. Without boundaries, the convex hull of the reports' cells (so of every report in
-them), buffered by a margin, stands in.
+happen to be. It follows the district filter: with one district chosen, the other five hold no
+report of the view, and counting their cells as empty would lower the area's mean and raise
+every z-score in the chosen one. Without boundaries, the convex hull of the reports' cells (so
+of every report in them), buffered by a margin, stands in.
 """
 from __future__ import annotations
 
@@ -28,24 +30,34 @@ _TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
 _FROM_BNG = Transformer.from_crs(27700, 4326, always_xy=True)
 
 
-def district_shapes(con: duckdb.DuckDBPyConnection) -> list:
+def in_view(districts: tuple[str, ...] = ()) -> list[str]:
+    """The force's district codes a filter's `districts` chose (all six when it chose none). A code
+    from outside the force area has no place in the study area."""
+    area = vocab.area_districts()
+    return [c for c in area if c in districts] if districts else list(area)
+
+
+def district_shapes(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...] = ()) -> list:
     rows = con.execute("""
         SELECT ST_AsGeoJSON(geometry) FROM boundaries
         WHERE level = 'district' AND list_contains(?, code)
-    """, [list(vocab.area_districts())]).fetchall()
+    """, [in_view(districts)]).fetchall()
     return [shape(json.loads(r[0])) for r in rows]
 
 
-def _districts_identity(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Which district boundaries are loaded (code, load, size of the shape): a new load changes it."""
+def _districts_identity(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...] = ()) -> tuple:
+    """Which boundaries of the districts in view are loaded (code, name, load, size of the shape): a new
+    load changes it."""
     return tuple(con.execute("""
-        SELECT code, load_id, ST_NPoints(geometry), ST_Area(geometry) FROM boundaries
+        SELECT code, name, load_id, ST_NPoints(geometry), ST_Area(geometry) FROM boundaries
         WHERE level = 'district' AND list_contains(?, code) ORDER BY code
-    """, [list(vocab.area_districts())]).fetchall())
+    """, [in_view(districts)]).fetchall())
 
 
-def has_districts(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(_districts_identity(con))
+def has_districts(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...] = ()) -> bool:
+    """Whether the area of the districts in view (`districts`, a filter's; empty for all) is drawn from
+    boundaries."""
+    return bool(_districts_identity(con, districts))
 
 
 _AREA_CACHE: dict[tuple, object] = {}   # what an area is drawn from → its sorted cells (or facts of them); small
@@ -82,21 +94,22 @@ def ints_and_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, report_cells: np.ndarray,
-                     buffer_m: float = 2000) -> tuple[np.ndarray, str]:
+                     buffer_m: float = 2000, districts: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
     """Sorted cell ids, and how the area was drawn (said on the map and in exports).
 
-    With district boundaries the area depends only on them, so it is computed once per set of
+    With boundaries for the districts in view (`districts`, the filter's; empty for all six) the area
+    is the cells overlapping them, and depends only on them: it is computed once per set of
     boundaries and resolution (cached by their identity); `report_cells` is then not used. Without
     them it is the hull of `report_cells` (UBIGINT cells of one resolution, any, holding the reports,
     which a caller has from its GROUP BY) plus `buffer_m`: that hull contains every report, and is
     drawn from a few thousand cell corners rather than from every distinct report position. It is
     cached by the set of cells itself, so it is the same area whenever the cells are the same.
     """
-    identity = _districts_identity(con)
+    identity = _districts_identity(con, districts)
     if identity:
-        return (_remembered(("districts", identity, int(resolution)),
-                            lambda: _cells_of(shapely.union_all(district_shapes(con)), int(resolution))),
-                "the loaded district boundaries")
+        cells = _remembered(("districts", identity, int(resolution)),
+                            lambda: _cells_of(shapely.union_all(district_shapes(con, districts)), int(resolution)))
+        return cells, _boundaries_note(identity, districts)
     report_cells = np.unique(np.asarray(report_cells, dtype=np.uint64))
     if not len(report_cells):
         return np.array([], dtype=object), "no boundaries and no geocoded reports"
@@ -105,6 +118,13 @@ def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, report_cel
     cells = _remembered(key, lambda: _cells_of(_buffered_hull(*hull_corners(report_cells), buffer_m), resolution))
     return cells, (f"the extent of the reports' hexagons plus {buffer_m / 1000:g} km "
                    "(no boundaries loaded)")
+
+
+def _boundaries_note(identity: tuple, districts: tuple[str, ...]) -> str:
+    if not districts:
+        return "the loaded district boundaries"
+    names = ", ".join(name or code for code, name, *_ in identity)
+    return f"the loaded boundaries of the districts chosen: {names}"
 
 
 def hull_corners(cells: np.ndarray, every_below: int = 2000) -> tuple[np.ndarray, np.ndarray]:

@@ -183,3 +183,40 @@ def test_the_hull_area_is_remembered_by_its_cells_and_never_reused_for_other_cel
     assert list(other) == list(fresh_other) and set(other) != set(first)
     first[:] = "changed"   # a caller changing its copy does not change the remembered area
     assert list(study_area.study_area_cells(con, 8, near)[0]) == list(again)
+
+
+def test_with_boundaries_the_area_follows_the_district_filter(planted, tmp_path):
+    """With one district chosen, Gi* compares its cells with that district alone: the answer is the one a
+    warehouse holding only that district's boundary gives. The other districts' cells, empty only because
+    the filter hides their reports, are not in the area to lower its mean."""
+    import json
+    import shutil
+
+    from bench.etl_speed import write_boundaries
+
+    every = write_boundaries(tmp_path / "districts.geojson")
+    chosen, collection, answers = None, json.loads(every.read_text()), {}
+    for name in ("all six", "only the chosen"):
+        db = tmp_path / f"{len(answers)}.duckdb"
+        shutil.copyfile(planted, db)
+        if chosen:
+            collection["features"] = [x for x in collection["features"] if x["properties"]["LAD24CD"] == chosen]
+        (tmp_path / f"{len(answers)}.geojson").write_text(json.dumps(collection))
+        load_file("boundaries", tmp_path / f"{len(answers)}.geojson", db=db, source="Rectangles")
+        con = Warehouse(db).connect_read_only()
+        chosen = chosen or con.execute("SELECT mode(district_code) FROM reports WHERE report_ref LIKE 'C0-%'").fetchone()[0]
+        answers[name] = (hotspots.compute(con, replace_districts(chosen)), hotspots.compute(con, Filters.default()))
+    (one, whole), (alone, _) = answers["all six"], answers["only the chosen"]
+    assert len(one.cells) < len(whole.cells) / 3, "the area is the chosen district's, not the six's"
+    pd.testing.assert_frame_equal(one.cells, alone.cells)
+    assert (one.incidents, one.outside_area) == (alone.incidents, alone.outside_area) and one.incidents >= 30
+    assert one.cells["gi_bin"].gt(0).any()
+    name = collection["features"][0]["properties"]["LAD24NM"]
+    assert one.area_note == f"the loaded boundaries of the districts chosen: {name}"
+    assert whole.area_note == "the loaded district boundaries"
+
+
+def replace_districts(code: str) -> Filters:
+    from dataclasses import replace
+
+    return replace(Filters.default(), districts=(code,))
