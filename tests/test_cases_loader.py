@@ -148,6 +148,7 @@ def test_a_coarse_grid_reference_is_warned_without_showing_it(tmp_path):
     s = load_file("cases", f, db=db)
     assert s.rows_loaded == 2
     coarse = [w for w in s.warnings if "grid reference" in w]
-    assert coarse == ["1 row(s) give an OS grid reference of 4 figures or fewer: each names a square of 1 km or more, "
-                      "so their points are the squares' centres, approximate; 6 figures or more place a door"]
+    assert coarse == ["1 row(s) give an OS grid reference of 4 figures or fewer: each names a square of 1 km or more "
+                      "(6 figures or more place a door). A row with a postcode we know is placed by the postcode; "
+                      "the others at the square's centre, approximate"]
     assert "TL" not in " ".join(s.lines())

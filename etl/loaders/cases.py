@@ -52,6 +52,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
                outward_code({c('postcode')}) AS _outward,
                {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
+               {loc.coarse} AS _coarse,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationality')} AS nationality_text,
                CASE WHEN try_cast(trim({c('age_group')}) AS INTEGER) BETWEEN 0 AND 17 THEN 'child'

@@ -69,6 +69,7 @@ class Location:
     lon: str = "NULL::DOUBLE"
     checks: list[str] = field(default_factory=list)
     bng_point: str = "NULL"   # the BNG point in WGS84, or NULL: what `lat` and `lon` read when named
+    coarse: str = "false"     # `lat` and `lon` are the centre of a grid reference's square of 1 km or more
 
 
 def location(staged: StagedFile, col: Callable[[str], str] | None = None,
@@ -92,6 +93,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     loc = Location()
     wgs: list[tuple[str, str, str]] = []     # (usable, lat, lon) per source, in order of preference
     grid: list[tuple[str, str, str]] = []    # (usable, easting, northing)
+    coarse: list[str] = []                   # per `grid` entry: SQL, whether its point is a coarse square's centre
     if has("lat") and has("lon"):
         lat, lon = num("lat"), num("lon")
         wgs.append((_degrees_ok(lat, lon), lat, lon))
@@ -103,6 +105,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     if has("easting") and has("northing"):
         east, north = num("easting"), num("northing")
         grid.append((_bng_ok(east, north), east, north))
+        coarse.append("false")
         loc.checks += _pair_checks(col("easting"), col("northing"), east, north, "easting", "northing")
         loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {_looks_like_degrees(east, north)}
             THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
@@ -118,6 +121,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         # A grid reference in a coordinates column is one too.
         grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
                      f"grid_ref_point({value}).northing"))
+        coarse += ["false", f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"]
         loc.checks.append(f"""CASE WHEN grid_ref_point({value}) IS NOT NULL OR {_null_island(first, second)} THEN NULL
             WHEN {value} IS NOT NULL AND ({first} IS NULL OR {second} IS NULL)
             THEN 'coordinates ' || shown({value}) || ' are not two numbers (latitude, longitude; or easting, northing) '
@@ -129,6 +133,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         value = col("grid_ref")
         grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
                      f"grid_ref_point({value}).northing"))
+        coarse.append(f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}")
         loc.checks.append(f"""CASE WHEN {value} IS NOT NULL AND grid_ref_point({value}) IS NULL
             THEN 'grid reference ' || shown({value}) || ' is not an OS grid reference (e.g. TL 45123 58123)' END""")
     lat_parts = [f"CASE WHEN {ok} THEN {lat} END" for ok, lat, _ in wgs]
@@ -139,21 +144,30 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         point = bng_point_name or loc.bng_point
         lat_parts.append(f"ST_Y({point})")
         lon_parts.append(f"ST_X({point})")
+        # Coarse only when no WGS84 pair was usable and the grid point taken is a coarse reference's.
+        if any(c != "false" for c in coarse):
+            loc.coarse = (f"coalesce({''.join(f'CASE WHEN {ok} THEN false END, ' for ok, _, _ in wgs)}"
+                          f"CASE {' '.join(f'WHEN {ok} THEN {c}' for (ok, _, _), c in zip(grid, coarse))} END, false)")
     if lat_parts:
         loc.lat = f"coalesce({', '.join(lat_parts)})"
         loc.lon = f"coalesce({', '.join(lon_parts)})"
     return loc
 
 
+FIGURES_THAT_PLACE_A_DOOR = 6     # "TL 451 581" names a 100 m square; "TL 45 58" a 1 km one
+
+
 def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:
-    """A warning for grid references of 4 figures or fewer ("TL45", "TL4558"): each names a square of 1 or 10 km,
-    and the row's point is that square's centre, approximate however exact it looks on the map."""
+    """A warning for grid references of 4 figures or fewer ("TL45", "TL4558"): each names a square of 1 or 10 km.
+    A row with a postcode in the lookup is placed by it instead (`tabular.accepted_and_geocoded` counts
+    those); the others at the square's centre, approximate however exact it looks on the map."""
     columns = [staged.column(f) for f in ("grid_ref", "coordinates") if staged.match.has(f)]
     if not columns:
         return None
     n, examples = con.execute(f"""
         SELECT count(*), list(DISTINCT v ORDER BY v)[1:3]
-        FROM (SELECT coalesce({", ".join(f"CASE WHEN grid_ref_figures({c}) < 6 THEN {c} END" for c in columns)}) AS v
+        FROM (SELECT coalesce({", ".join(f"CASE WHEN grid_ref_figures({c}) < {FIGURES_THAT_PLACE_A_DOOR} THEN {c} END"
+                                         for c in columns)}) AS v
               FROM stage)
         WHERE v IS NOT NULL
     """).fetchone()
@@ -161,7 +175,8 @@ def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:
         return None
     shown = f" ({', '.join(repr(e) for e in examples)}{' …' if n > len(examples) else ''})" if show_values else ""
     return (f"{n:,} row(s) give an OS grid reference of 4 figures or fewer{shown}: each names a square of 1 km "
-            "or more, so their points are the squares' centres, approximate; 6 figures or more place a door")
+            "or more (6 figures or more place a door). A row with a postcode we know is placed by the postcode; "
+            "the others at the square's centre, approximate")
 
 
 def _degrees_ok(lat: str, lon: str) -> str:

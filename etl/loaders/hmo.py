@@ -50,7 +50,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                outward_code({c('postcode')}) AS _outward,
                {c('uprn')} AS uprn,
                {loc.lat} AS lat, {loc.lon} AS lon,
-               {loc.lat} AS file_lat, {loc.lon} AS file_lon,
+               {loc.lat} AS file_lat, {loc.lon} AS file_lon, {loc.coarse} AS _coarse,
                nullif(parse_count({c('max_occupants')}), 0) AS max_occupants,
                nullif(parse_count({c('households')}), 0) AS households,
                nullif(parse_count({c('storeys')}), 0) AS storeys,

@@ -63,7 +63,8 @@ def _lookups(staged) -> list[tuple[str, str]]:
         tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
                                {f"pn_{f}": f"parse_{how}(pv_{f})" for f, how in numbers.items()},
                                then=[{"pt_bng": point.bng_point},
-                                     {"pt_lat": point.lat, "pt_lon": point.lon, "pt_problem": checks.reasons(point.checks)}]),
+                                     {"pt_lat": point.lat, "pt_lon": point.lon, "pt_coarse": point.coarse,
+                                      "pt_problem": checks.reasons(point.checks)}]),
         # People seen, as the public writes it: "about 8" and "8 men" are 8, "ten" is 10, a range "5-6"
         # its lower end (those surely seen), groups "3 men and 2 women" their sum. Words without a number
         # ("several") keep the report without a count, and the summary says so; text with numbers that
@@ -146,7 +147,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('address')} AS address,
                coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
                pc_outward AS _outward,
-               pt_lat AS lat, pt_lon AS lon,
+               pt_lat AS lat, pt_lon AS lon, pt_coarse AS _coarse,
                {c('indicators_text')} AS indicators_text,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,

@@ -97,7 +97,7 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
             CREATE OR REPLACE TEMP TABLE incoming AS
             WITH repeated AS (SELECT {key} AS k, max(row_number) AS last_row FROM parsed WHERE reason IS NULL
                               GROUP BY 1 HAVING count(*) > 1)
-            SELECT i.* EXCLUDE (reason) REPLACE (coalesce(i.lat, p.lat) AS lat, coalesce(i.lon, p.lon) AS lon),
+            SELECT i.* EXCLUDE (reason) REPLACE (p.lat AS lat, p.lon AS lon),
                    p.geocode_status, p.location_flag, p.district_code, p.lsoa_code,
                    {", ".join(f"p.{c}" for c in h3cells.COLUMNS)}
             FROM parsed i JOIN places p ON {same}
@@ -116,13 +116,17 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
         summary.warnings += geocode.why_not_geocoded(con, "incoming", show_values=show)
     if approximate:
         summary.warnings.append(geocode.placed_approximately(con, "incoming", show_values=show))
+    by_postcode = con.execute("SELECT count(*) FROM incoming WHERE _coarse AND geocode_status = 'postcode'").fetchone()[0]
+    if by_postcode:
+        summary.warnings.append(f"{by_postcode:,} row(s) with a coarse grid reference were placed by their postcode "
+                                "instead, the more precise of the two")
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
     for flag, n in flagged:
         summary.warnings.append(f"{n} row(s) flagged {flag}: loaded without a district; check their coordinates")
 
 
-PLACE = ("postcode", "_outward", "lat", "lon")
+PLACE = ("postcode", "_outward", "lat", "lon", "_coarse")
 
 
 def _collapsed_rows(con: duckdb.DuckDBPyConnection, key: str, show_key: bool) -> str:
@@ -155,8 +159,10 @@ def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
     A row's geocoding, district and H3 cells depend on nothing else, and a big file repeats its
     places (a street's postcode, an address reported many times): the postcode lookups, the point-
     in-polygon tests and the per-point H3 calls then run once per place, on a narrow table.
-    The _k columns keep the place as the rows have it, for joining back; geocoding never changes
-    a row's own file coordinates, so rows keep theirs.
+    The _k columns keep the place as the rows have it, for joining back. Geocoding never changes a
+    file's own coordinates, with one exception: the centre of a grid reference's square of 1 km or
+    more (`_coarse`) gives way to the row's full postcode when the lookup has it, a point within
+    about 100 m.
     """
     keys = ", ".join(f"{c} AS _k{c}" for c in PLACE)
     con.execute(f"""
@@ -164,6 +170,10 @@ def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
         SELECT *, {keys}, CASE WHEN lat IS NOT NULL THEN 'coordinates' END AS geocode_status,
                NULL::VARCHAR AS location_flag, NULL::VARCHAR AS district_code, NULL::VARCHAR AS lsoa_code
         FROM (SELECT DISTINCT {", ".join(PLACE)} FROM parsed WHERE reason IS NULL)
+    """)
+    con.execute("""
+        UPDATE places AS t SET lat = p.lat, lon = p.lon, geocode_status = 'postcode'
+        FROM postcodes p WHERE t._coarse AND t.postcode = p.postcode
     """)
     geocode.geocode(con, "places")
 
