@@ -22,7 +22,7 @@ COLUMNS = ["kind", "source", "file_name", "last_load", "newest", "rows", "reject
            "age_days", "stale", "warning", "failed_attempts_since", "notes"]
 # What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb),
 # from the ETL's own table of them ("received_on" is when a report was received).
-_EVENTS = {kind: (what, column.removesuffix("_on")) for kind, (what, column) in EVENT_DATE.items()}
+_EVENTS = {kind: (what, verb) for kind, (what, _, verb) in EVENT_DATE.items()}
 
 # A quoted value inside a reject reason ('five', 'St Mary's Road'): removed so reasons group.
 _QUOTED = r" ?'(?:[^']|'[A-Za-z])*'"
@@ -32,16 +32,18 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     """One row per (kind, source) with a successful load, from its latest successful load.
 
     Columns: kind, source, file_name, last_load (timestamp), rows (rows of this source in
-    its table now), newest (reports and cases: the date of the newest one, else NaT), rejected
+    its table now), newest (reports and cases: the date of the newest one; HMO registers: the newest
+    licence start; else NaT), rejected
     (in its last load), top_reasons (the most common reasons of its last load with counts, quoted
     values removed, "; "-joined), not_geocoded (rows now without a position), age_days (since the
-    last load), stale (the load, or the newest report or case, older than etl/vocab/area.toml
+    last load), stale (the load, or the newest report, case or licence start, older than etl/vocab/area.toml
     [freshness]), warning (plain English, or None), failed_attempts_since (failed loads after it),
     notes (what its last load's summary noted: values outside a vocabulary, why rows were not geocoded,
     columns found by a word in their header; "; "-joined, or None).
 
     A feed loaded yesterday whose newest report is from 2021 is as stale as one not loaded since:
-    for reports and cases the newest record's date counts too.
+    for reports and cases the newest record's date counts too, and for an HMO register its newest
+    licence's start (etl/admin.py EVENT_DATE).
     """
     top_n = int(settings.section("data_health")["top_reasons"])
     df = con.execute("""
@@ -51,7 +53,7 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
         ),
         counts AS (
             SELECT 'hmo' AS kind, source, count(*) AS n, count(*) FILTER (WHERE geocode_status = 'not_geocoded') AS ng,
-                   NULL::DATE AS newest
+                   max(licence_start) AS newest
                 FROM hmo_licences GROUP BY source
             UNION ALL SELECT 'reports', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded'),
                    max(received_on) FROM reports GROUP BY source

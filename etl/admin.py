@@ -13,7 +13,11 @@ from etl.warehouse import Warehouse
 TABLE_OF_KIND = {"hmo": "hmo_licences", "reports": "reports", "cases": "cases", "boundaries": "boundaries",
                  "postcodes": "postcodes"}
 # The kinds whose records are events, and the date column that says when the newest one happened.
-EVENT_DATE = {"reports": ("report", "received_on"), "cases": ("case", "opened_on")}
+# What says how recent a source's records are, beside its load date: (a record, the date column, its verb).
+# A council's register has new licences every month; one whose newest licence started years ago is an
+# old export, however recently loaded.
+EVENT_DATE = {"reports": ("report", "received_on", "received"), "cases": ("case", "opened_on", "opened"),
+              "hmo": ("licence", "licence_start", "started")}
 
 
 def init_warehouse(db=None) -> tuple[Path, list[str]]:
@@ -69,7 +73,7 @@ def _newest_record(con, kind: str, source: str, today: dt.date, limit: int) -> s
     """"; newest report 2021-01-01 (older than 30 days)": a file loaded today can still hold only old events."""
     if kind not in EVENT_DATE:
         return ""
-    what, column = EVENT_DATE[kind]
+    what, column, _ = EVENT_DATE[kind]
     newest = con.execute(f"SELECT max({column}) FROM {TABLE_OF_KIND[kind]} WHERE source = ?", [source]).fetchone()[0]
     if newest is None:
         return ""

@@ -110,3 +110,30 @@ def test_a_feed_loaded_today_whose_newest_report_is_old_is_stale(tmp_path):
     assert feed["warning"] == (f"Report data from {feed['source']}: its newest report was received 13 months ago "
                                f"({newest:%d %b %Y})")
     assert not h.loc["postcodes", "stale"] and h["newest"].isna().loc["postcodes"]
+
+
+def test_a_register_loaded_today_whose_newest_licence_started_long_ago_is_stale(tmp_path):
+    """A council issues licences every month: a register whose newest licence started over a year ago is an
+    old export, however recently loaded. A register without start dates is judged by its load alone."""
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, day
+
+    old = ("Licence Number,Address,Postcode,Licence Start Date,Licence Expiry Date\n"
+           f"L1,1 Mill Lane,PE13 1AA,{day(-400)},{day(1400)}\nL2,2 Mill Lane,PE13 1AA,{day(-900)},{day(900)}\n")
+    con = connect(build_warehouse(tmp_path / "old", {"postcodes": POSTCODES, "hmo": old}))
+    try:
+        register = source_health(con, TODAY).set_index("kind").loc["hmo"]
+    finally:
+        con.close()
+    started = TODAY - dt.timedelta(days=400)
+    assert register["age_days"] == 0 and register["newest"].date() == started and register["stale"]
+    assert register["warning"] == (f"HMO register from {register['source']}: its newest licence was started 13 months "
+                                   f"ago ({started:%d %b %Y})")
+    current = old.replace(day(-400), day(-20))
+    undated = "Licence Number,Address,Postcode\nL1,1 Mill Lane,PE13 1AA\n"
+    for name, text in (("current", current), ("undated", undated)):
+        con = connect(build_warehouse(tmp_path / name, {"postcodes": POSTCODES, "hmo": text}))
+        try:
+            register = source_health(con, TODAY).set_index("kind").loc["hmo"]
+        finally:
+            con.close()
+        assert not register["stale"] and register["warning"] is None, name

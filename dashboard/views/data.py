@@ -86,7 +86,8 @@ with ui.section("The sources"):
             "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
             "newest": st.column_config.TextColumn("Newest record",
                                                   help="Reports: the newest one's date received. Cases: the newest "
-                                                       "one's date opened. A feed is only as fresh as this."),
+                                                       "one's date opened. HMO registers: the newest licence's "
+                                                       "start. A source is only as fresh as this."),
             "rows": st.column_config.NumberColumn("Rows", help="Rows this source holds in the warehouse now."),
             "rejected": st.column_config.NumberColumn("Rejected", help="Rows of the last load that failed a check "
                                                       "and were not loaded (see them under Rejected rows)."),
