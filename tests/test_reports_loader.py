@@ -107,14 +107,19 @@ def test_partner_xlsx_with_text_dates(tmp_path):
                       min_size=1, max_size=3))
 def test_each_reference_is_stored_once_with_its_latest_row(tmp_path_factory, files):
     """The reports table has no primary key (migration 0008): the loader alone keeps (source, report_ref)
-    unique, taking the last row of a reference in a file and updating a reference the table holds."""
+    unique, taking the last row of a reference in a file and updating a reference the table holds. A file
+    whose exact content was loaded before, from any source, changes nothing: the same police.uk download
+    loaded again under another spelling of its source would count every report twice."""
     folder = tmp_path_factory.mktemp("refs")
     db = folder / "w.duckdb"
-    expected = {}
+    expected, seen = {}, set()
     for n, (source, rows) in enumerate(files):
         body = "".join(f"{ref},2025-10-01,police,{i} Rd,PE13 1AB,,,,,,{text}\n" for i, (ref, text) in enumerate(rows))
-        load_file("reports", write_text(folder / f"f{n}.csv", HEADER + body), db=db, source=source)
-        expected.update({(source, ref): text for ref, text in rows})
+        s = load_file("reports", write_text(folder / f"f{n}.csv", HEADER + body), db=db, source=source)
+        assert (s.status == "already_loaded") == (body in seen)
+        if body not in seen:
+            expected.update({(source, ref): text for ref, text in rows})
+        seen.add(body)
     stored = query(db, "SELECT source, report_ref, summary FROM reports")
     assert len(stored) == len({(s, r) for s, r, _ in stored})
     assert {(s, r): text for s, r, text in stored} == expected
@@ -215,7 +220,8 @@ def test_points_in_one_column_in_degrees_with_hemispheres_or_as_grid_references(
     assert not any("grid reference" in w for w in load_file("reports", degrees, db=db, source="degrees").warnings)
     warnings = load_file("reports", grid, db=db, source="grid").warnings
     assert ("1 row(s) give an OS grid reference of 4 figures or fewer ('TL4558'): each names a square of 1 km "
-            "or more, so their points are the squares' centres, approximate; 6 figures or more place a door") in warnings
+            "or more (6 figures or more place a door). A row with a postcode we know is placed by the postcode; "
+            "the others at the square's centre, approximate") in warnings
     got = dict(query(db, "SELECT report_ref, [round(lat, 5), round(lon, 5)] FROM reports"))
     assert got["P1"] == got["P3"] == got["D1"] == got["D2"] == [52.574, -0.241]
     con = duckdb.connect()
@@ -226,6 +232,35 @@ def test_points_in_one_column_in_degrees_with_hemispheres_or_as_grid_references(
     assert got["P2"] == expected
     assert [round(v, 4) for v in got["G1"]] == [round(v, 4) for v in expected]   # the 1 m square's centre
     assert 52.0 < got["G2"][0] < 52.3 and 0.0 < got["G2"][1] < 0.2     # TL 45 58: Cambridge
+
+
+def test_a_postcode_places_a_row_better_than_a_coarse_grid_reference(tmp_path):
+    """"TL4558" is a 1 km square; a full postcode we know is within about 100 m of the door. The postcode
+    wins over the square, never over a precise reference or coordinates; a postcode we don't know leaves
+    the square's centre, which beats an outward code's."""
+    db = tmp_path / "w.duckdb"
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\n"
+                                                           "CB1 1AA,52.2050,0.1200\nCB1 1AB,52.2100,0.1300\n"), db=db)
+    f = write_text(tmp_path / "grid.csv", "Ref,Date,Address,Postcode,OS Grid Ref,Latitude,Longitude\n"
+                                          "G1,2026-11-01,1 Mill Lane,CB1 1AA,TL4558,,\n"        # postcode wins
+                                          "G2,2026-11-01,2 Mill Lane,CB1 9ZZ,TL4558,,\n"        # unknown postcode: the square
+                                          "G3,2026-11-01,3 Mill Lane,CB1 1AA,TL 45123 58123,,\n"  # 10 figures: the reference
+                                          "G4,2026-11-01,4 Mill Lane,CB1 1AA,TL4558,52.2001,0.1101\n"  # coordinates win
+                                          "G5,2026-11-01,5 Mill Lane,CB1 1AB,TL4558,,\n")
+    s = load_file("reports", f, db=db, source="grid")
+    assert s.rows_loaded == 5
+    assert "2 row(s) with a coarse grid reference were placed by their postcode instead, the more precise of the " \
+           "two" in s.warnings
+    got = {ref: (status, round(lat, 4), round(lon, 4)) for ref, status, lat, lon in
+           query(db, "SELECT report_ref, geocode_status, lat, lon FROM reports")}
+    assert got["G1"] == ("postcode", 52.205, 0.12) and got["G5"] == ("postcode", 52.21, 0.13)
+    square = got["G2"]
+    assert square[0] == "coordinates" and 52.0 < square[1] < 52.3 and 0.0 < square[2] < 0.2 and square[1:] != (52.205, 0.12)
+    assert got["G3"][0] == "coordinates" and got["G3"][1:] != (52.205, 0.12) and got["G3"][1:] != square[1:]
+    assert got["G4"] == ("coordinates", 52.2001, 0.1101)
+    cells = dict(query(db, "SELECT report_ref, h3_9 FROM reports"))
+    import h3
+    assert cells["G1"] == h3.str_to_int(h3.latlng_to_cell(52.2050, 0.1200, 9))     # cells follow the point used
 
 
 def test_a_keyword_matches_whole_words_from_their_start(tmp_path):
