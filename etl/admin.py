@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl import migrate, vocab
-from etl.warehouse import Warehouse
+from etl.warehouse import Warehouse, WarehouseError
 
 TABLE_OF_KIND = {"hmo": "hmo_licences", "reports": "reports", "cases": "cases", "boundaries": "boundaries",
                  "postcodes": "postcodes"}
@@ -89,9 +89,15 @@ def _counts(con, kind: str, source: str) -> tuple[int, int]:
 
 
 def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -> int:
-    wh = Warehouse(db)
-    con = wh.connect_read_only()
+    """Write the rejected rows (of one load, or of every load) as CSV to `out` or the screen; return how many.
+
+    A load id that names no load is an error rather than an empty CSV, which a mistyped id would
+    otherwise pass for: a load that rejected nothing.
+    """
+    con = Warehouse(db).connect_read_only()
     try:
+        if load_id is not None:
+            _require_load(con, load_id)
         rows = con.execute("""
             SELECT r.load_id, l.file_name, l.source, r.row_number, r.reason, CAST(r.raw AS VARCHAR)
             FROM rejects r JOIN loads l USING (load_id)
@@ -100,15 +106,31 @@ def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -
         """, [load_id, load_id]).fetchall()
     finally:
         con.close()
-    fh = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
-    try:
-        writer = csv.writer(fh)
-        writer.writerow(["load_id", "file", "source", "row", "reason", "raw"])
-        writer.writerows(rows)
-    finally:
-        if out:
-            fh.close()
+    if out:
+        # With a byte-order mark: without one, Excel on Windows reads the file as Windows-1252 and shows
+        # 'Šarūnas' and '£50' garbled. The screen gets none; a terminal or a pipe wants plain UTF-8.
+        with open(out, "w", newline="", encoding="utf-8-sig") as fh:
+            _write_rejects_csv(fh, rows)
+    else:
+        _write_rejects_csv(sys.stdout, rows)
     return len(rows)
+
+
+def _require_load(con, load_id: int) -> None:
+    """Fail with what to do instead when `load_id` is no load in this warehouse."""
+    if con.execute("SELECT count(*) FROM loads WHERE load_id = ?", [load_id]).fetchone()[0]:
+        return
+    newest = con.execute("SELECT max(load_id) FROM loads").fetchone()[0]
+    if newest is None:
+        raise WarehouseError(f"no load {load_id} in the warehouse: nothing has been loaded into it yet")
+    raise WarehouseError(f"no load {load_id} in the warehouse (the newest is load {newest}); "
+                         "`python -m etl rejects` without --load lists every load's rejected rows with their load ids")
+
+
+def _write_rejects_csv(fh, rows) -> None:
+    writer = csv.writer(fh)
+    writer.writerow(["load_id", "file", "source", "row", "reason", "raw"])
+    writer.writerows(rows)
 
 
 def build_demo(db=None, *, seed: int = 42, scale=1, out: Path = Path("data/demo")) -> list[str]:

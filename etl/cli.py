@@ -148,7 +148,10 @@ def rejects(db: str | None, load_id: int | None, out: str | None) -> None:
     from etl.admin import write_rejects
 
     count = write_rejects(db, load_id, out)
-    if out:
+    if not count:  # said beside the CSV, not in it: on the screen the CSV alone goes to standard output
+        none = f"load {load_id} rejected no rows" if load_id is not None else "no load has rejected rows"
+        click.echo(f"{none}; wrote only the header to {out}" if out else none, err=not out)
+    elif out:
         click.echo(f"wrote {count:,} rejected row(s) to {out}")
 
 

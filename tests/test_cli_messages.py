@@ -1,6 +1,7 @@
 """What an analyst sees at the command line: one clear line on failure, a summary and exit 0 on success."""
 from __future__ import annotations
 
+import codecs
 import subprocess
 import sys
 
@@ -73,3 +74,36 @@ def test_several_files_load_one_by_one_and_a_bad_one_changes_nothing_else(tmp_pa
     assert query(db, "SELECT report_ref FROM reports ORDER BY 1") == [("C1",), ("C2",)]
     r = run("load", "hmo", str(good), str(later), "--db", db, "--source", "One council")
     assert r.returncode == 2 and "can't share one --source" in r.stderr
+
+
+def test_rejects_of_a_load_that_does_not_exist_is_an_error_saying_what_to_run(tmp_path):
+    """A mistyped load id printed an empty CSV and exited 0, like a load that rejected nothing; that load
+    says so beside its CSV (standard error), leaving the CSV on standard output whole."""
+    db = str(tmp_path / "w.duckdb")
+    bad = write_text(tmp_path / "r.csv", "Licence Number,Address,Max Occupants\nL1,1 A St,5\nL2,2 A St,lots\n")
+    clean = write_text(tmp_path / "clean.csv", "Licence Number,Address,Max Occupants\nL3,3 A St,4\n")
+    assert run("load", "hmo", str(bad), str(clean), "--db", db).returncode == 0
+    out = tmp_path / "rejects.csv"
+    r = run("rejects", "--load", "999", "--out", str(out), "--db", db)
+    assert r.returncode == 2 and r.stdout == "" and not out.exists()
+    assert r.stderr.strip() == ("error: no load 999 in the warehouse (the newest is load 2); `python -m etl rejects` "
+                                "without --load lists every load's rejected rows with their load ids")
+    r = run("rejects", "--load", "2", "--db", db)
+    assert r.returncode == 0
+    assert r.stdout.splitlines() == ["load_id,file,source,row,reason,raw"]
+    assert r.stderr.strip() == "load 2 rejected no rows"
+
+
+def test_rejects_written_to_a_file_keep_accents_and_pounds_in_excel(tmp_path):
+    """Excel on Windows reads a CSV without a byte-order mark as Windows-1252: 'Šarūnas' and '£50' come out
+    garbled. The screen (or a pipe) gets plain UTF-8."""
+    db = str(tmp_path / "w.duckdb")
+    f = write_text(tmp_path / "r.csv", 'Licence Number,Address,Max Occupants\nL1,"1 Šarūnas Court, rent £50",lots\n')
+    assert run("load", "hmo", str(f), "--db", db).returncode == 0
+    out = tmp_path / "rejects.csv"
+    assert run("rejects", "--load", "1", "--out", str(out), "--db", db).returncode == 0
+    data = out.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8) and data.count(codecs.BOM_UTF8) == 1
+    assert "1 Šarūnas Court, rent £50" in data.decode("utf-8-sig")
+    screen = run("rejects", "--load", "1", "--db", db).stdout
+    assert screen.startswith("load_id,file,") and "Šarūnas" in screen

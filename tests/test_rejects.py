@@ -84,6 +84,13 @@ def test_the_download_neutralises_formulas(con):
     assert "'=HYPERLINK" in text and '\r\n=HYPERLINK' not in text and ',=HYPERLINK' not in text
 
 
+def test_the_download_starts_with_a_byte_order_mark_for_excel(con):
+    """Without one, Excel on Windows reads the CSV as Windows-1252 and garbles 'Šarūnas' and '£50' (as the
+    command line's `rejects --out` did)."""
+    reports_load = int(rejects.reject_loads(con).set_index("kind").loc["reports", "load_id"])
+    assert spreadsheets.to_csv(rejects.rejected_rows(con, reports_load)).startswith(b"\xef\xbb\xbf")
+
+
 # --- the Data page ---------------------------------------------------------------------------------------------
 
 @pytest.fixture
