@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from etl.errors import FileProblem
 from etl.reading import sniff
@@ -21,6 +22,22 @@ MAX_XLSX_UNCOMPRESSED = 1_000_000_000
 MAX_XLSX_RATIO = 200
 
 Record = tuple[int, list]
+
+# A formula cell and what follows its formula: the saved value, if any. Excel writes <f> before <v> in a cell.
+_FORMULA_CELL = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>)?")
+_CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_STRING_TYPE = re.compile(rb'\bt="str"')
+_SCAN_BYTES = 4_000_000
+
+
+class SheetHead(NamedTuple):
+    """A sheet's name, whether Excel shows it, and its first records: enough to choose the sheet to read."""
+
+    name: str
+    visible: bool
+    records: list[Record]
 
 
 @dataclass
@@ -32,6 +49,7 @@ class ReadNotes:
     sheet: str | None = None
     lines_recoded: int = 0
     nul_bytes_removed: int = 0
+    lone_returns: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -47,15 +65,15 @@ def read_records(path: Path, sheet: str | None = None, notes: ReadNotes | None =
 def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:
     """Decode line by line, so one Windows-1252 line in a UTF-8 file costs one line, not the file."""
     with open(path, "rb") as fh:
-        head = fh.read(4)
+        head = fh.read(512)
     notes.encoding = sniff.text_encoding(head)
-    if notes.encoding == "utf-16":
-        with open(path, encoding="utf-16", newline="") as fh:
+    if notes.encoding.startswith("utf-16"):
+        with open(path, encoding=notes.encoding, newline="") as fh:
             yield from fh
         return
     with open(path, "rb") as fh:
         first = True
-        for raw in fh:
+        for raw in _byte_lines(fh, notes):
             if first and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             first = False
@@ -72,6 +90,34 @@ def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:
         notes.warnings.append(f"{notes.lines_recoded} line(s) were not UTF-8 and were read as Windows-1252")
     if notes.nul_bytes_removed:
         notes.warnings.append(f"{notes.nul_bytes_removed} NUL byte(s) removed")
+    if notes.lone_returns:
+        notes.warnings.append(f"{notes.lone_returns} carriage return(s) (CR) alone inside rows read as spaces")
+
+
+def _byte_lines(fh, notes: ReadNotes, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """Lines as Excel reads them: ended by LF or CRLF, or in a file saved as "CSV (Macintosh)" by a CR alone.
+
+    Python's csv module stops at a CR in an unquoted cell ("new-line character seen"), failing the whole
+    file. So a file whose first lines end in CR alone is split on CR; in any other file a CR alone inside
+    a line (pasted from an old system) is read as a space, and counted in the notes.
+    """
+    head = fh.read(chunk)
+    fh.seek(0)
+    if b"\r" in head and b"\n" not in head:
+        notes.warnings.append("lines end in a carriage return alone (CR: an old Mac format); read as line breaks")
+        rest = b""
+        while data := fh.read(chunk):
+            *lines, rest = (rest + data).split(b"\r")
+            yield from (line + b"\n" for line in lines)
+        if rest:
+            yield rest
+        return
+    for raw in fh:
+        body = raw[:-2] if raw.endswith(b"\r\n") else raw.rstrip(b"\n")
+        if b"\r" in body:
+            notes.lone_returns += body.count(b"\r")
+            raw = body.replace(b"\r", b" ") + raw[len(body):]
+        yield raw
 
 
 def _csv_records(path: Path, notes: ReadNotes) -> Iterator[Record]:
@@ -125,12 +171,13 @@ def _open_workbook(path: Path):
         raise FileProblem(path, f"the XLSX can't be opened ({exc.__class__.__name__}: {exc})")
 
 
-def xlsx_sheet_heads(path: Path, rows: int) -> list[tuple[str, list[Record]]]:
-    """Each sheet's name and first `rows` records, in order, from one opening of the workbook."""
+def xlsx_sheet_heads(path: Path, rows: int) -> list[SheetHead]:
+    """Each sheet's name, visibility and records in its first `rows` rows, in order, from one opening of the
+    workbook (a short sheet is not read on to its last formatted row)."""
     wb = _open_workbook(path)
     try:
-        return [(ws.title, [(number, [_cell_text(v) for v in row])
-                            for number, row in zip(range(1, rows + 1), ws.iter_rows(values_only=True))])
+        return [SheetHead(ws.title, ws.sheet_state == "visible",
+                          [(number, [_cell_text(v) for v in row]) for number, row in _sheet_rows(ws, rows)])
                 for ws in wb.worksheets]
     finally:
         wb.close()
@@ -143,17 +190,102 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
             if sheet not in wb.sheetnames:
                 raise FileProblem(path, f"no sheet named {sheet!r}; sheets are {', '.join(wb.sheetnames)}")
             ws = wb[sheet]
+            if not hasattr(ws, "iter_rows"):
+                raise FileProblem(path, f"sheet {sheet!r} is a chart, not a table of rows; sheets with rows are "
+                                        f"{', '.join(w.title for w in wb.worksheets) or 'none'}")
         else:
             ws = wb.worksheets[0]
         notes.sheet = ws.title
+        if ws.sheet_state != "visible":
+            notes.warnings.append(f"sheet {ws.title!r} is hidden in the workbook (Excel does not show it): "
+                                  "check it is the sheet you meant to load")
+        _note_formulas_without_values(path, ws, notes)
         empty = True
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        for number, row in _sheet_rows(ws):
             empty = False
             yield number, [_cell_text(v) for v in row]
         if empty:
             raise FileProblem(path, f"sheet {ws.title!r} is empty")
     finally:
         wb.close()
+
+
+def _sheet_rows(ws, last_row: int | None = None) -> Iterator[tuple[int, tuple]]:
+    """The sheet's rows that hold a value, numbered as Excel numbers them, each cut after its last value.
+
+    The used range the sheet declares is not trusted: one formatted empty cell at XFD1048576 makes it the
+    whole sheet, and openpyxl would then pad every row to 16,384 cells and fill every gap up to row 1,048,576
+    (the load never finished). Without it, a row is as long as its last stored cell, and a row missing from
+    the file comes back empty: blank rows are dropped here, where it is cheapest, keeping the numbers.
+    """
+    ws.reset_dimensions()
+    for number, row in enumerate(ws.iter_rows(max_row=last_row, values_only=True), start=1):
+        if row:
+            row = _without_trailing_blanks(row)
+            if row:
+                yield number, row
+
+
+def _without_trailing_blanks(row: tuple) -> tuple:
+    """A row without the empty cells after its last value (formatting alone stores a cell)."""
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return row if end == len(row) else row[:end]
+
+
+def _note_formulas_without_values(path: Path, ws, notes: ReadNotes) -> None:
+    """Warn when formulas have no saved value, as in a workbook written by a script and never opened in
+    Excel: openpyxl reads them as blank, and a blank licence number rejects a row for no visible reason."""
+    part = getattr(ws, "_worksheet_path", None)    # openpyxl's own name for the sheet's XML in the zip
+    try:
+        count, first = _formulas_without_values(path, part) if part else (0, None)
+    except (KeyError, zipfile.BadZipFile):    # a part stored under another name: no warning rather than no load
+        return
+    if not count:
+        return
+    cells = "1 formula cell" if count == 1 else f"{count:,} formula cells"
+    verb = "has no saved value and was" if count == 1 else "have no saved value and were"
+    notes.warnings.append(
+        f"{cells} in sheet {ws.title!r} {verb} read as blank (the first is {first or 'unknown'}): the workbook "
+        "was saved by a program that does not calculate formulas. Open it in Excel or LibreOffice, save it, "
+        "and load it again")
+
+
+def _formulas_without_values(path: Path, part: str) -> tuple[int, str | None]:
+    """How many formula cells of one worksheet part have no saved value, and the first one's reference.
+
+    A scan of the sheet's XML, a chunk at a time, rather than a second opening of the workbook with formulas:
+    the reader's own values view can't tell such a cell from an empty one, and reading the sheet twice would
+    double the load of a big register. A string formula whose saved value is "" is not counted.
+    """
+    count, first, pending = 0, None, b""
+    with zipfile.ZipFile(path) as zf, zf.open(part) as xml:
+        while chunk := xml.read(_SCAN_BYTES):
+            pending += chunk
+            row_end = pending.rfind(b"</row>")   # scan whole rows only: a cell may straddle two chunks
+            if row_end >= 0:
+                cut = row_end + len(b"</row>")
+                count, first = _count_unsaved(pending[:cut], count, first)
+                pending = pending[cut:]
+        count, first = _count_unsaved(pending, count, first)
+    return count, first
+
+
+def _count_unsaved(xml: bytes, count: int, first: str | None) -> tuple[int, str | None]:
+    """Add one stretch of sheet XML to the count. Excel saves a string formula's "" as an empty <v>, so
+    only a typed string cell's empty <v> counts as a saved value."""
+    if b"<f" not in xml and b":f" not in xml:   # no formula (a prefixed <x:f> too): skip the slower regex
+        return count, first
+    for cell in _FORMULA_CELL.finditer(xml):
+        saved = cell.group(3)
+        if saved or (cell.group(2) and _STRING_TYPE.search(cell.group(1))):
+            continue
+        count += 1
+        if first is None:
+            ref = _CELL_REF.search(cell.group(1))
+            first = ref.group(1).decode() if ref else None
+    return count, first
 
 
 def _cell_text(value) -> str | None:

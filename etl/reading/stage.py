@@ -22,6 +22,7 @@ from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_head
 BATCH_ROWS = 5_000
 MAX_RAW_COLUMNS = 200
 STAGE = "stage"
+REPLACED_BY_SOURCE = ("hmo",)   # kinds whose load replaces what its source loaded before (etl/loaders/hmo.py)
 
 
 def _one_line(cell: str) -> str:
@@ -42,6 +43,7 @@ class StagedFile:
     header_repeats: list[int] = field(default_factory=list)   # rows that repeat the header (exports joined together)
     staged_columns: list[int] = field(default_factory=list)
     read_by_duckdb: bool = False   # the fast path: `stage` is then a view over its cells table
+    line_breaks_in_cells: bool = False   # a quoted cell runs over lines (checks.rows_inside_a_cell looks only then)
 
     def column(self, name: str) -> str:
         """SQL for one of our fields: its staged column, or NULL when the file lacks it. A file with its
@@ -111,7 +113,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
         fast = fast_csv.stage(con, path, STAGE, match.header_row, width, staged.notes.delimiter,
                               [_clean(h) for h in match.headers])
         if fast is not None:
-            staged.rows_read, staged.blank_rows, staged.footer_rows, staged.header_repeats = fast
+            (staged.rows_read, staged.blank_rows, staged.footer_rows, staged.header_repeats,
+             staged.line_breaks_in_cells) = fast
             staged.read_by_duckdb = True
             if progress:
                 progress(staged.rows_read)
@@ -141,6 +144,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
         if _trim_trailing(cells) == header:
             staged.header_repeats.append(number)
             continue
+        if not staged.line_breaks_in_cells and staged.notes.delimiter:
+            staged.line_breaks_in_cells = any("\n" in c or "\r" in c for c in filled)
         batch.append((number, len(_trim_trailing(cells)), cells))
         if len(batch) >= BATCH_ROWS:
             _flush(con, schema, staged, batch)
@@ -156,24 +161,68 @@ def _sheet_with_headers(path: Path, kind: str, mapping: dict | None, notes: Read
     """In a workbook of several sheets, the one whose header row names most of this kind's columns.
 
     Council workbooks often open on a cover, notes or contents sheet; reading only the first sheet
-    refused them. The first sheet wins ties, and the summary says when another one was read. None:
-    not a workbook of several sheets (the reader's default, the first, applies).
+    refused them. The first sheet wins ties, and the summary says when another one was read. A hidden
+    sheet loses to a visible one with the headers: it is usually last year's register or a working copy,
+    and an HMO load replaces its source's register, so reading it would end every current licence.
+    Sheets are never merged: the summary names the others with the headers. None: not a workbook of
+    several sheets (the reader's default, the first, applies).
     """
     if sniff.file_format(path) != "xlsx":
         return None
     heads = xlsx_sheet_heads(path, HEADER_SEARCH_ROWS)
     if len(heads) < 2:
         return None
-    names = [name for name, _ in heads]
-    scores = [header_score(kind, head, mapping) for _, head in heads]
-    best = max(range(len(names)), key=lambda i: (scores[i], -i))
-    if scores[best] == 0:
+    names = [head.name for head in heads]
+    scores = [header_score(kind, head.records, mapping) for head in heads]
+    if max(scores) == 0:
         raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows of any sheet "
                                 f"({', '.join(repr(n) for n in names)}). Pass --sheet NAME, or --mapping FILE to name them")
+    registers = _register_sheets(scores)
+    best = max([i for i in registers if heads[i].visible] or registers, key=lambda i: (scores[i], -i))
     if best:
-        notes.warnings.append(f"read sheet {names[best]!r}, the one with {kind} headers "
-                              f"(the first sheet, {names[0]!r}, has {'none' if not scores[0] else 'fewer'})")
+        notes.warnings.append(f"read sheet {names[best]!r}, the one with {kind} headers (the first sheet, "
+                              f"{names[0]!r}, {_why_not_first(heads[0].visible, scores[0], scores[best])})")
+    others = [i for i in registers if i != best]
+    passed_over = [names[i] for i in others if heads[best].visible and not heads[i].visible]
+    notes.warnings += _hidden_sheets_note(kind, passed_over) + \
+        _other_sheets_note(kind, names[best], [names[i] for i in others if names[i] not in passed_over])
     return names[best]
+
+
+def _register_sheets(scores: list[int]) -> list[int]:
+    """The sheets whose headers match: those naming at least half as many of the columns as the best.
+    A notes sheet that mentions one column's name is not a register; last year's, with a column fewer, is."""
+    return [i for i, score in enumerate(scores) if score and 2 * score >= max(scores)]
+
+
+def _why_not_first(visible: bool, score: int, best_score: int) -> str:
+    """Why the first sheet, the one Excel opens on, was not read: the analyst may expect it to be."""
+    if not visible and score >= best_score:
+        return "is hidden"
+    return "has none" if not score else "has fewer"
+
+
+def _hidden_sheets_note(kind: str, hidden: list[str]) -> list[str]:
+    """Say which hidden sheets with the headers were passed over, so one meant to be read can still be."""
+    if not hidden:
+        return []
+    if len(hidden) == 1:
+        return [f"sheet {hidden[0]!r} is hidden and was not read, though it has {kind} headers too: "
+                f"to load it, name it with --sheet {hidden[0]!r}"]
+    return [f"sheets {', '.join(repr(n) for n in hidden)} are hidden and were not read, though they have {kind} "
+            "headers too: to load one, name it with --sheet NAME"]
+
+
+def _other_sheets_note(kind: str, read: str, others: list[str]) -> list[str]:
+    """Say that only one of several register sheets was read (one per town, say): merging them could join
+    sheets that are not parts of one register, so the analyst loads each one by name."""
+    if not others:
+        return []
+    which = f"sheet {others[0]!r} has" if len(others) == 1 else f"sheets {', '.join(repr(n) for n in others)} have"
+    source = f", each with its own --source (an {kind} load replaces what its source loaded before)" \
+        if kind in REPLACED_BY_SOURCE else ""
+    return [f"only sheet {read!r} was read: {which} {kind} headers too. Sheets are not merged; to load another, "
+            f"run one load per sheet, e.g. --sheet {others[0]!r}{source}"]
 
 
 def _flush(con, schema: pa.Schema, staged: StagedFile, batch: list) -> None:
