@@ -25,6 +25,7 @@ FILES = {
     "blank_line": "Licence Number,Address\nL1,1 A St PE13 1AB\n\nL2,2 A St PE13 1AB\n",
     "too_many": "Licence Number,Address\nL1,1 A St, Wisbech PE13 1AB\nL2,2 A St PE13 1AB\n",
     "broken_quote": "Licence Number,Address\nL1,\"1 A St PE13 1AB\nL2,2 A St PE13 1AB\n",
+    "stray_quote": "Licence Number,Address,Max Occupants\nL1,\"1 A St,5\nL2,2 A St,6\nL3,3\" A St,7\nL4,4 A St,8\n",
 }
 
 

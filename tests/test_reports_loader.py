@@ -382,3 +382,25 @@ def test_easting_and_northing_the_wrong_way_round_are_flagged_not_moved(tmp_path
     assert got["SWAP"][:2] == ("swapped_easting_northing", None) and got["SWAP"][2] == 54.8   # kept where the file put it
     assert got["LDN"][:2] == ("outside_area", None)
     assert "1 row(s) flagged swapped_easting_northing: loaded without a district; check their coordinates" in s.warnings
+
+
+def test_people_seen_that_is_negative_a_fraction_scientific_or_implausibly_many_is_rejected_saying_which(tmp_path):
+    """'-3' was stored as -3, '1e3' as 1000 and 100000 people at one door as a fact; '12.5' was "not a number".
+    A plain number is taken exactly or not at all, and up to 1,000 people at one address."""
+    db = tmp_path / "w.duckdb"
+    kept = {"A": ("1000", 1000), "B": ("12.0", 12), "C": ("0", 0), "D": ("about 8", 8), "E": ("5-6", 5)}
+    rejected = {"N": ("-3", "is negative"), "F": ("12.5", "is not a whole number"),
+                "S": ("1e3", "is in scientific notation, not a whole number of people"),
+                "T": ("1.5E+01", "is in scientific notation, not a whole number of people"),
+                "L": ("100000", "is more than 1,000: not plausible"),
+                "W": ("about 5000", "is more than 1,000: not plausible"),
+                "R": ("2000-3000", "is more than 1,000: not plausible"),
+                "G": ("600 men and 600 women", "is more than 1,000: not plausible")}
+    rows = {**{r: t for r, (t, _) in kept.items()}, **{r: t for r, (t, _) in rejected.items()}}
+    f = write_text(tmp_path / "r.csv", "Reference,Received,Address,People Seen\n" +
+                   "".join(f"{ref},2025-01-01,{ref} Rd,{text}\n" for ref, text in rows.items()))
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (len(kept), len(rejected))
+    assert dict(query(db, "SELECT report_ref, people_count FROM reports")) == {r: n for r, (_, n) in kept.items()}
+    reasons = dict(query(db, "SELECT json_extract_string(raw, '$.Reference'), reason FROM rejects"))
+    assert reasons == {r: f"number of people '{text}' {why}" for r, (text, why) in rejected.items()}

@@ -38,6 +38,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     loc = checks.location(staged)
     validations = [
         checks.too_many_cells(staged),
+        checks.rows_inside_a_cell(staged),
         checks.blank(c("case_ref"), "case reference"),
         checks.blank(c("opened_on"), "date opened"),
         checks.not_a_date(c("opened_on"), "date opened"),

@@ -6,6 +6,7 @@ never from a file, so composing them into SQL is safe; values stay in the tables
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -20,6 +21,45 @@ def reasons(checks: list[str]) -> str:
     if not checks:
         return "NULL::VARCHAR"
     return f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
+
+
+DATE_FIELDS = ("received_on", "opened_on", "licence_start", "licence_expiry", "visited_on")
+MONTH_FIRST_EVIDENCE = 2     # distinct month-first dates (none day first) that make a file month first
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2}(\d{2})?\b"     # groups: the first and second number
+
+
+def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, str | None]:
+    """Whether the file writes its dates month first (01/13/2024), and a warning to say so, or None.
+
+    Partners' dates are day first, but a system set up for the US writes them month first, and then every
+    date up to the 12th of a month reads as another date, silently. A file is month first when some date
+    puts a number past 12 second and none puts one first; every numeric date in it is then read month
+    first; one such date alone may be a typo, so it only earns a warning. A file with both is read day
+    first, and said to be mixed. Judged on distinct values, so a big file's repeated dates cost one look
+    each."""
+    columns = [staged.column(f) for f in DATE_FIELDS if staged.match.has(f)]
+    if not columns:
+        return False, None
+    values = " UNION ".join(f"SELECT {c} AS v FROM stage" for c in columns)
+    day, month, day_example, month_example = con.execute(f"""
+        SELECT count(*) FILTER (WHERE a > 12 AND b <= 12), count(*) FILTER (WHERE b > 12 AND a <= 12),
+               min(v) FILTER (WHERE a > 12 AND b <= 12), min(v) FILTER (WHERE b > 12 AND a <= 12)
+        FROM (SELECT v, try_cast(regexp_extract(v, ?, 1) AS INTEGER) AS a, try_cast(regexp_extract(v, ?, 2) AS INTEGER) AS b
+              FROM ({values}) WHERE v IS NOT NULL)
+    """, [_NUMERIC_DATE, _NUMERIC_DATE]).fetchone()
+    if not month:
+        return False, None
+    said = (lambda v: f" ({v!r})") if show_values else (lambda v: "")
+    if not day and month >= MONTH_FIRST_EVIDENCE:
+        return True, (f"dates read month first (mm/dd/yyyy): {month:,} date(s) put a number past 12 second"
+                      f"{said(month_example)}, and none puts one first")
+    if not day:
+        return False, (f"1 date puts a number past 12 second{said(month_example)}: rejected, as no month is past "
+                       "12. If the file writes its dates month first (mm/dd/yyyy), the others were read wrongly: "
+                       "check them")
+    return False, (f"dates are written both day first{said(day_example)} and month first{said(month_example)}: "
+                   "read day first, so the month-first ones are rejected and a date with both numbers 12 or under "
+                   "may be wrong; ask the sender for one format (yyyy-mm-dd is safest)")
 
 
 def blank(expr: str, label: str) -> str:
@@ -59,6 +99,31 @@ def too_many_cells(staged: StagedFile) -> str:
     width = len(staged.match.headers)
     return f"""CASE WHEN _ncells > {width} THEN 'the row has ' || _ncells || ' values but the header has {width}: ' ||
                'is there an unquoted comma in an address?' END"""
+
+
+def rows_inside_a_cell(staged: StagedFile) -> str:
+    """A row whose quoted cell holds lines with a whole row's worth of delimiters: a quote opened on it and
+    closed rows later, or never, made the CSV reader take the rows between into that one cell. Loaded, they
+    would vanish as rows and pollute the cell, silently; so the row is rejected, naming a swallowed line.
+
+    Legitimate line breaks in a cell (an address typed over lines) rarely hold as many delimiters as the
+    header; files of fewer than 3 columns are not judged. Only CSV files with a line break in some cell
+    (`staged.line_breaks_in_cells`, known for free while reading) pay for the test."""
+    width = len(staged.match.headers)
+    if not staged.line_breaks_in_cells or not staged.notes.delimiter or width < 3:
+        return "NULL"
+    delimiter = re.escape(staged.notes.delimiter).replace("'", "''")
+    line = f"[\\r\\n]((?:[^\\r\\n]*{delimiter}){{{width - 1}}}[^\\r\\n]*)"    # group 1: the swallowed row
+    field_of = {i: name.replace("_", " ") for name, i in staged.match.columns.items()}
+    whens = []
+    for i in staged.staged_columns:
+        cell = f"the {field_of[i]}" if i in field_of else f"column {i + 1}"   # our words: a header is the file's
+        whens.append(f"""WHEN (strpos(c{i}, chr(10)) > 0 OR strpos(c{i}, chr(13)) > 0) AND regexp_matches(c{i}, '{line}')
+            THEN '{cell} runs over ' || (length(c{i}) - length(replace(replace(c{i}, chr(13) || chr(10), chr(10)), chr(10), '')))
+                 || ' more line(s), which look like rows of their own (' || shown(regexp_extract(c{i}, '{line}', 1))
+                 || '): a quote (") opened on this row is closed rows later, or never, so those rows were read into '
+                 || 'this cell; fix the quote and load the file again'""")
+    return f"CASE {' '.join(whens)} END" if whens else "NULL"
 
 
 @dataclass

@@ -28,6 +28,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     earliest, latest = "DATE '1980-01-01'", "current_date + INTERVAL 30 YEAR"
     validations = [
         checks.too_many_cells(staged),
+        checks.rows_inside_a_cell(staged),
         checks.blank(c("licence_ref"), "licence number"),
         f"CASE WHEN {c('address')} IS NULL AND {loc.lat} IS NULL THEN 'address is blank' END",
         checks.too_long(c("address"), "address", 500),

@@ -22,6 +22,9 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 # A range of people seen ("5-6", "about 5 to 6", "5 or 6 men"): its two ends.
 _PEOPLE_RANGE = r"^\D{0,12}?(\d{1,5}) *(?:-|–|to|or) *(\d{1,5})\D{0,12}$"
+# More people than this seen at one address is a typo or a number from another column (a phone number, an
+# Excel date), not a sighting: the largest finds of exploited people at one address are in the hundreds.
+MOST_PEOPLE_SEEN = 1000
 
 
 def _grading_compact(c) -> str:
@@ -42,6 +45,24 @@ def _generated_refs(staged) -> str:
     return (f"(SELECT _row, 'auto-' || left({content}, 12) || '-' || "
             f"row_number() OVER (PARTITION BY {content} ORDER BY _row) AS auto_ref "
             f"FROM stage WHERE {staged.column('report_ref')} IS NULL)")
+
+
+def _people_seen_problem() -> str:
+    """Why a number of people seen is rejected, or NULL; SQL over the `people` lookup's columns.
+
+    The loose readings ("about 8", "5-6", "3 men and 2 women") are for words around whole numbers. A
+    plain number is taken exactly or not at all: '-3' and '12.5' are no count of people, and '1e3' (a
+    spreadsheet's scientific notation, or a slip of the keyboard) must not quietly become 1000.
+    """
+    said = "'number of people ' || shown(np_value) || "
+    return f"""CASE WHEN np_value IS NULL THEN NULL
+        WHEN np_number IS NOT NULL AND regexp_matches(np_value, '[eE]')
+        THEN {said}' is in scientific notation, not a whole number of people'
+        WHEN np_number <> floor(np_number) THEN {said}' is not a whole number'
+        WHEN coalesce(np_number, np_count) < 0 THEN {said}' is negative'
+        WHEN coalesce(np_number, np_count) > {MOST_PEOPLE_SEEN}
+        THEN {said}' is more than {MOST_PEOPLE_SEEN:,}: not plausible'
+        WHEN np_count IS NULL AND regexp_matches(np_value, '[0-9]') THEN {said}' is not a number' END"""
 
 
 def _lookups(staged) -> list[tuple[str, str]]:
@@ -68,9 +89,11 @@ def _lookups(staged) -> list[tuple[str, str]]:
         # People seen, as the public writes it: "about 8" and "8 men" are 8, "ten" is 10, a range "5-6"
         # its lower end (those surely seen), groups "3 men and 2 women" their sum. Words without a number
         # ("several") keep the report without a count, and the summary says so; text with numbers that
-        # is none of these ("3 vans 2 cars") is rejected, not guessed.
+        # is none of these ("3 vans 2 cars") is rejected, not guessed, and so are negative, fractional and
+        # implausibly large counts (`_people_seen_problem`). `np_number`: the value when it is a plain number.
         tabular.once_per_value("people", {"np_value": c("people_count")}, {
-            "np_range": f"regexp_extract(np_value, '{_PEOPLE_RANGE}', ['low', 'high'])"}, then=[{
+            "np_range": f"regexp_extract(np_value, '{_PEOPLE_RANGE}', ['low', 'high'])",
+            "np_number": "CASE WHEN isfinite(parse_number(np_value)) THEN parse_number(np_value) END"}, then=[{
             # INTEGER, as stored: list_sum gives HUGEINT, and a HUGEINT column costs a second more to carry and write.
             "np_count": "TRY_CAST(coalesce(least(try_cast(np_range.low AS INTEGER), try_cast(np_range.high AS INTEGER)),"
                         " parse_count(np_value),"
@@ -79,7 +102,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
                         " CASE WHEN regexp_full_match(np_value, '\\D{0,12}\\d{1,5}\\D{0,12}')"
                         " THEN TRY_CAST(regexp_extract(np_value, '(\\d+)', 1) AS INTEGER) END) AS INTEGER)"}, {
             "np_vague": "np_value IS NOT NULL AND np_count IS NULL AND NOT regexp_matches(np_value, '[0-9]')",
-            "np_bad": "np_value IS NOT NULL AND np_count IS NULL AND regexp_matches(np_value, '[0-9]')"}]),
+            "np_problem": _people_seen_problem()}]),
         tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
             "gr_compact": compact,
             "gr_ok": f"regexp_full_match({compact}, '{GRADING_RE[1:-1]}')",
@@ -126,12 +149,13 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     grading = "gr_compact"
     validations = [
         checks.too_many_cells(staged),
+        checks.rows_inside_a_cell(staged),
         checks.blank(c("received_on"), "date received"),
         checks.not_a_date(c("received_on"), "date received", parsed="dt_date"),
         checks.date_between(c("received_on"), "date received", "DATE '1990-01-01'", "current_date + 1", parsed="dt_date"),
         checks.too_long(c("address"), "address", 500),
         checks.too_long(c("summary"), "summary", 20_000),
-        f"""CASE WHEN np_bad THEN 'number of people ' || shown({c('people_count')}) || ' is not a number' END""",
+        "np_problem",   # the people-seen checks, made once per distinct value (`_lookups`)
         f"""CASE WHEN {grading} IS NOT NULL AND NOT gr_ok
             THEN 'grading ' || shown(coalesce({c('grading')}, {grading})) || ' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)' END""",
         "pt_problem",   # the location checks, made once per distinct point (`_lookups`)

@@ -33,6 +33,10 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     coarse = checks.coarse_grid_refs(con, staged, show_values=kind != "cases")   # a victim's location: never shown
     if coarse:
         summary.warnings.append(coarse)
+    month_first, said = checks.date_order(con, staged, show_values=kind != "cases")
+    con.execute(f"SET VARIABLE month_first = {str(month_first).lower()}")    # parse_date reads it (etl/sql/macros.sql)
+    if said:
+        summary.warnings.append(said)
     if staged.match.ignored_duplicates:
         summary.warnings.append("ignored second column(s) for the same field: " + ", ".join(staged.match.ignored_duplicates))
     return staged

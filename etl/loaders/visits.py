@@ -116,6 +116,7 @@ def _parse(con, staged) -> None:
     bools = [(a, f"b_{a}") for a in ACTIONS]
     validations = [
         checks.too_many_cells(staged),
+        checks.rows_inside_a_cell(staged),
         checks.blank(c("visited_on"), "visit date"),
         checks.not_a_date(c("visited_on"), "visit date"),
         checks.date_between(c("visited_on"), "visit date", "DATE '2000-01-01'", "current_date + 1"),

@@ -23,31 +23,40 @@ CHUNK = 1 << 24
 
 
 def is_clean(path: Path) -> bool:
-    """Valid UTF-8 with no NUL and no blank line; read in chunks, never the whole file at once.
+    return _scan(path) is not None
+
+
+def _scan(path: Path) -> int | None:
+    """The number of lines of a file DuckDB may read, or None: valid UTF-8 with no NUL, no blank line and no
+    carriage return but before a line feed; read in chunks, never the whole file at once.
 
     A blank line may straddle two chunks, so the end of each chunk after its last newline is carried
-    into the next search, but only while it could still begin a blank line (spaces, tabs, a CR).
+    into the next search, but only while it could still begin a blank line (spaces, tabs, a CR). A
+    lone carriage return (an old Mac line ending, or one inside a cell) is left to the careful reader.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     blank = re.compile(rb"\n[ \t]*\r?\n")
     tail = b""
     first = True
+    lines, last = 0, b"\n"
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
-            if b"\x00" in chunk:
-                return False
+            if b"\x00" in chunk or chunk.count(b"\r") != chunk.count(b"\r\n"):
+                return None
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
-                return False
+                return None
             data = chunk
             if first:
                 data = chunk[3:] if chunk.startswith(b"\xef\xbb\xbf") else chunk
                 if re.match(rb"[ \t]*\r?\n", data):   # the file starts with a blank line
-                    return False
+                    return None
                 first = False
             if blank.search(tail + data):
-                return False
+                return None
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
             newline = data.rfind(b"\n")
             rest = data[newline:] if newline >= 0 else tail + data
             could_start_blank = (newline >= 0 or tail) and not rest.lstrip(b"\n").strip(b" \t\r")
@@ -55,8 +64,8 @@ def is_clean(path: Path) -> bool:
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
+    return lines + (last != b"\n")
 
 
 def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bool:
@@ -67,10 +76,15 @@ def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bo
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: int, width: int,
-          delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int]] | None:
+          delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int], bool] | None:
     """Create `table` like the careful reader would; return (rows, blank rows, footer rows, the rows that
-    repeat the header row) or None. `headers`: the header row's cells as the careful reader cleans them."""
-    if not is_clean(path) or not _header_lines_are_records(path, header_row, delimiter):
+    repeat the header row, whether some cell holds a line break) or None. `headers`: the header row's
+    cells as the careful reader cleans them.
+
+    A cell holds a line break exactly when the file has more lines than records: counting them costs
+    nothing more than the check that the file is clean, where looking into every cell would cost a scan."""
+    lines = _scan(path)
+    if lines is None or not _header_lines_are_records(path, header_row, delimiter):
         return None
     columns = list(range(width))
     spec = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width)) + "}"
@@ -103,7 +117,10 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
         SELECT CAST(rowid - {int(first)} + {header_row + 1} AS BIGINT) AS _row, CAST({width} AS INTEGER) AS _ncells, *
         FROM {cells_table}
     """)
-    return _drop_non_data(con, cells_table, columns, headers or [], f"rowid - {int(first)} + {header_row + 1}")
+    rows, blank, footers, repeats = _drop_non_data(con, cells_table, columns, headers or [],
+                                                   f"rowid - {int(first)} + {header_row + 1}")
+    records = header_row + rows + blank + footers + len(repeats)
+    return rows, blank, footers, repeats, lines > records
 
 
 def _trimmed(cell: str) -> str:

@@ -107,9 +107,14 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
     first = next((row for _, row in candidates if any(c not in (None, "") for c in row)), [])
     if kind in VICTIM_FREE_KINDS:
         refuse_victim_file(path, kind, best[2] if best[0] else first)
+    if best[0] == 0 and mapping:
+        raise FileProblem(path, f"none of the first {HEADER_SEARCH_ROWS} rows holds a header --mapping names "
+                                f"({', '.join(repr(h) for h in mapping.values())}), nor one we know; the first row "
+                                f"is {_show(first)}. If the header row is further down, delete the rows above it")
     if best[0] == 0:
         raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows; "
-                                f"headers found: {_show(first)}. Add --mapping FILE to name them")
+                                f"the first row is {_show(first)}. Add --mapping FILE to name them, or if the "
+                                "header row is further down, delete the rows above it")
     _, header_row, row = best
     headers = ["" if c is None else str(c).strip() for c in row]
     match = HeaderMatch(header_row=header_row, headers=headers, columns={})

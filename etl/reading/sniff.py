@@ -38,11 +38,22 @@ def file_format(path: Path) -> str:
 
 
 def text_encoding(sample: bytes) -> str:
-    """The codec for the file; per-line fallback to Windows-1252 happens while reading."""
+    """The codec for the file; per-line fallback to Windows-1252 happens while reading.
+
+    UTF-16 without a byte-order mark (some exporters write none) is told by its NULs: text in Latin
+    letters has a NUL in every other byte, on the odd bytes (little-endian) or the even ones (big-endian).
+    Read as UTF-8, it would lose its NULs and keep what is left, garbled ("Šarūnas" as "`\x01ark\x01nas")."""
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    pairs = len(sample) // 2
+    if pairs >= 8:
+        odd, even = sample[1:2 * pairs:2].count(0), sample[0:2 * pairs:2].count(0)
+        if odd >= 0.9 * pairs and even == 0:
+            return "utf-16-le"
+        if even >= 0.9 * pairs and odd == 0:
+            return "utf-16-be"
     return "utf-8"
 
 

@@ -14,8 +14,9 @@ CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
     postcode_norm(nullif(regexp_extract(upper(coalesce(s, '')),
         '([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})[^A-Z0-9]*((UK|UNITED KINGDOM|ENGLAND)[^A-Z0-9]*)?$', 1), ''));
 
--- Dates: ISO, dd/mm/yyyy (never mm/dd), d Mon yyyy (or Mon d, yyyy: a month's name is never ambiguous),
--- Excel serials. A trailing time, a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes and
+-- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
+-- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
+-- ambiguous), Excel serials. A trailing time, a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes and
 -- commas are ignored; "Sept" is "Sep".
 CREATE OR REPLACE TEMP MACRO date_text(s) AS
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(
@@ -30,6 +31,10 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
         WHEN s IS NULL THEN NULL
         WHEN regexp_full_match(trim(s), '[0-9]{5}(\.[0-9]+)?')
             THEN DATE '1899-12-30' + CAST(floor(CAST(trim(s) AS DOUBLE)) AS INTEGER)
+        WHEN coalesce(getvariable('month_first'), false) AND regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}')
+            THEN CAST(try_strptime(date_text(s), ['%m/%d/%Y', '%m-%d-%Y', '%m.%d.%Y']) AS DATE)
+        WHEN coalesce(getvariable('month_first'), false) AND regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}')
+            THEN CAST(try_strptime(date_text(s), ['%m/%d/%y', '%m-%d-%y', '%m.%d.%y']) AS DATE)
         WHEN regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}')
             THEN CAST(try_strptime(date_text(s), ['%d/%m/%y', '%d-%m-%y', '%d.%m.%y']) AS DATE)
         WHEN regexp_full_match(date_text(s), '\d{1,2}[ -][A-Za-z]+[ -]\d{2}')      -- "3 Nov 26": not the year 26
