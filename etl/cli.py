@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from etl.errors import LoadError
+from etl.summary import REPLACED_BY_SOURCE
 from etl.warehouse import WarehouseError
 
 DB_HELP = "Warehouse file (default: $HOTSPOTS_DB, else data/hotspots.duckdb)."
@@ -71,8 +72,7 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
     whether all did. KIND visits loads visit outcomes into the operations store beside the
     warehouse instead, where a rebuilt warehouse never reaches them.
     """
-    if len(files) > 1 and source and kind in ("hmo", "boundaries"):
-        # A load of an HMO register (or a level of boundaries) replaces what its source loaded before.
+    if len(files) > 1 and source and kind in REPLACED_BY_SOURCE:
         raise LoadError(f"each {kind} file replaces what its source loaded before, so several files can't share "
                         "one --source: leave --source out (each file is named after itself) or load them one by one")
     failed = 0

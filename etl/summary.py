@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Kinds whose load replaces what its source loaded before (an HMO register, a level of boundaries): what
+# a load of them must be told, and what several files or sheets under one --source would undo.
+REPLACED_BY_SOURCE = ("hmo", "boundaries")
+
 
 @dataclass
 class LoadSummary:

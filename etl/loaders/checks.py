@@ -25,7 +25,7 @@ def reasons(checks: list[str]) -> str:
 
 DATE_FIELDS = ("received_on", "opened_on", "licence_start", "licence_expiry", "visited_on")
 MONTH_FIRST_EVIDENCE = 2     # distinct month-first dates (none day first) that make a file month first
-_NUMERIC_DATE = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2}(\d{2})?\b"     # groups: the first and second number
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2}(?:\d{2})?\b"     # groups: the first and second number
 
 
 def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, str | None]:
@@ -44,9 +44,9 @@ def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, str | 
     day, month, day_example, month_example = con.execute(f"""
         SELECT count(*) FILTER (WHERE a > 12 AND b <= 12), count(*) FILTER (WHERE b > 12 AND a <= 12),
                min(v) FILTER (WHERE a > 12 AND b <= 12), min(v) FILTER (WHERE b > 12 AND a <= 12)
-        FROM (SELECT v, try_cast(regexp_extract(v, ?, 1) AS INTEGER) AS a, try_cast(regexp_extract(v, ?, 2) AS INTEGER) AS b
-              FROM ({values}) WHERE v IS NOT NULL)
-    """, [_NUMERIC_DATE, _NUMERIC_DATE]).fetchone()
+        FROM (SELECT v, try_cast(n.a AS INTEGER) AS a, try_cast(n.b AS INTEGER) AS b
+              FROM (SELECT v, regexp_extract(v, ?, ['a', 'b']) AS n FROM ({values}) WHERE v IS NOT NULL))
+    """, [_NUMERIC_DATE]).fetchone()
     if not month:
         return False, None
     said = (lambda v: f" ({v!r})") if show_values else (lambda v: "")

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from etl import vocab
 from etl.errors import FileProblem
+from etl.summary import REPLACED_BY_SOURCE
 from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, header_score, match_headers, read_mapping
 from etl.reading import fast_csv, sniff
 from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_heads
@@ -22,7 +23,6 @@ from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_head
 BATCH_ROWS = 5_000
 MAX_RAW_COLUMNS = 200
 STAGE = "stage"
-REPLACED_BY_SOURCE = ("hmo",)   # kinds whose load replaces what its source loaded before (etl/loaders/hmo.py)
 
 
 def _one_line(cell: str) -> str:
