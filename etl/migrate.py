@@ -72,12 +72,12 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _functions() -> dict:
     """SQL function or macro a migration may call → what defines it (the loaders' own definitions)."""
-    from etl import address_keys, address_matches, filter_values, h3cells, indicator_bits
+    from etl import address_keys, address_matches, filter_values, h3cells, indicator_bits, report_refs
 
     return {"h3_latlng_to_cell": h3cells.register, "address_key": address_keys.register,
             "names_no_place": address_keys.register, "full_postcode": address_keys.register,
             "address_match_rows": address_matches.register, "filter_value_rows": filter_values.register,
-            "indicator_mask": indicator_bits.register}
+            "indicator_mask": indicator_bits.register, "report_identity": report_refs.register}
 
 
 def _commit_and_begin(con: duckdb.DuckDBPyConnection) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl import address_ids, counts
+from etl import address_ids, counts, report_refs
 from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
@@ -31,20 +31,6 @@ def _grading_compact(c) -> str:
     """One 3x5x2 string from a grading column, or from three separate columns."""
     joined = f"concat_ws('', {c('source_evaluation')}, {c('intelligence_assessment')}, {c('handling_code')})"
     return f"nullif(regexp_replace(upper(coalesce({c('grading')}, {joined})), '[^0-9A-Z]', '', 'g'), '')"
-
-
-def _generated_refs(staged) -> str:
-    """A subquery (_row, auto_ref): a stable reference for each row that has none.
-
-    The reference is the row's content, plus which copy of it the row is. Identical rows without
-    a reference may be separate incidents (police.uk publishes many such rows), so they are kept
-    apart rather than collapsed; a re-load gives the same refs. Only rows lacking a reference are
-    hashed and numbered: a window over every row of a big file costs more than the rest of parsing.
-    """
-    content = "md5(concat_ws('|', " + ", ".join(f"coalesce(c{i}, '')" for i in staged.staged_columns) + "))"
-    return (f"(SELECT _row, 'auto-' || left({content}, 12) || '-' || "
-            f"row_number() OVER (PARTITION BY {content} ORDER BY _row) AS auto_ref "
-            f"FROM stage WHERE {staged.column('report_ref')} IS NULL)")
 
 
 def _people_seen_problem() -> str:
@@ -165,7 +151,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     tabular.parse(con, f"""
         WITH {', '.join(ctes)}
         SELECT _row AS row_number,
-               coalesce({c('report_ref')}, g.auto_ref) AS report_ref,
+               {c('report_ref')} AS report_ref,   -- NULL: given one after parsing (etl/report_refs.py)
                dt_date AS received_on,
                {c('source_type')} AS source_type_text,
                {c('address')} AS address,
@@ -190,9 +176,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                ad_key AS addr_key, ad_house AS house_no,
                ?::VARCHAR AS source, ?::BIGINT AS load_id,
                {checks.reasons(validations)} AS reason
-        FROM stage LEFT JOIN {_generated_refs(staged)} g USING (_row)
+        FROM stage
         {' '.join(joins)}
     """, CONTENT, [summary.source, summary.load_id])
+    report_refs.assign(con)
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other",
                                               "source_type"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
