@@ -223,3 +223,18 @@ def test_a_row_placed_by_its_outward_code_follows_that_code_when_postcodes_are_l
     after = query(db, "SELECT report_ref, geocode_status, lat, lon, h3_7 FROM reports ORDER BY report_ref")
     assert query(db, "SELECT postcode FROM reports WHERE report_ref = 'R1'") == [("PE13",)]
     assert [r[1:4] for r in after] == [("postcode_district", 52.666, 0.161), ("postcode", 52.666, 0.161)]
+
+
+def test_headers_with_units_and_values_as_spreadsheets_write_them(tmp_path, db):
+    """"Easting (m)" and "Latitude (WGS84)" are the columns they name; a decimal comma in metres and a
+    hemisphere or degree sign in degrees are read as the reports loader reads them."""
+    bng = write_text(tmp_path / "bng.csv", "Postcode;Easting (m);Northing (m)\nCB1 0AG;546182,0;257043,0\n")
+    assert load_file("postcodes", bng, db=db).rows_loaded == 1
+    wgs = write_text(tmp_path / "wgs.csv", "Postcode,Latitude (WGS84),Longitude (WGS84)\n"
+                                           "PE13 1AB,52.6650° N,0.1600° E\nPE1 1AA,52.5700 N,0.2400 W\n")
+    s = load_file("postcodes", wgs, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (2, 0)
+    rows = {r[0]: r[1:] for r in query(db, "SELECT postcode, lat, lon FROM postcodes")}
+    assert rows["CB1 0AG"][0] == pytest.approx(52.192254, abs=2e-6)
+    assert rows["PE13 1AB"] == (pytest.approx(52.665), pytest.approx(0.16))
+    assert rows["PE1 1AA"] == (pytest.approx(52.57), pytest.approx(-0.24))

@@ -404,3 +404,13 @@ def test_people_seen_that_is_negative_a_fraction_scientific_or_implausibly_many_
     assert dict(query(db, "SELECT report_ref, people_count FROM reports")) == {r: n for r, (_, n) in kept.items()}
     reasons = dict(query(db, "SELECT json_extract_string(raw, '$.Reference'), reason FROM rejects"))
     assert reasons == {r: f"number of people '{text}' {why}" for r, (text, why) in rejected.items()}
+
+
+def test_an_easting_with_a_decimal_comma_is_the_point_it_names(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Ref;Date;Easting;Northing\nA;2025-01-01;546182,5;257043,5\n"
+                                       "B;2025-01-01;546182.5;257043.5\n")
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (2, 0)
+    a, b = query(db, "SELECT lat, lon FROM reports ORDER BY report_ref")
+    assert a == b

@@ -24,6 +24,19 @@ def test_parse_number_is_the_number_left_once_separators_are_removed(values):
     assert all(a == b for a, b in got), [(v, a, b) for v, (a, b) in zip(values, got) if a != b]
 
 
+def test_metres_take_a_thousands_separator_or_a_decimal_comma_by_the_digits_after_it():
+    """An easting of '546182,5' is a continental spreadsheet's 546182.5, not 5461825 (which is no British grid
+    reference, and was rejected as one); three digits after the comma are thousands."""
+    con = duckdb.connect()
+    loading.define_value_macros(con)
+    cases = {"546182": 546182.0, "546182.5": 546182.5, "546182,5": 546182.5, "546182,25": 546182.25,
+             "546,182": 546182.0, "1,546,182": 1546182.0, " 546 182 ": 546182.0, "546182,2500": 546182.25,
+             "-1234,5": -1234.5, "abc": None, "": None}
+    got = dict(con.execute("SELECT v, parse_metres(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+                           [list(cases)]).fetchall())
+    assert got == cases
+
+
 def test_a_count_is_read_as_partners_write_it_and_two_numbers_are_not_guessed():
     """parse_count (etl/counts.py, words in etl/vocab/counts.toml): "6 persons" or "Six" on a council
     register is 6; "5 or 6", "6-8" or 6.5 are no whole number, and the row is rejected saying so."""

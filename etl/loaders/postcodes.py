@@ -385,8 +385,9 @@ def _parse(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
         i = layout.columns.get(name)
         return f"nullif(trim(c{i}), '')" if i is not None else "NULL::VARCHAR"
 
-    def number(text: str) -> str:          # a plain cast first: parse_number's regex only where that fails
-        return f"coalesce(try_cast({text} AS DOUBLE), parse_number({text}))"
+    def number(text: str) -> str:          # a plain cast first: the regular expressions only where that fails
+        how = "parse_degrees" if text in ("lat_t", "lon_t") else "parse_metres"
+        return f"coalesce(try_cast({text} AS DOUBLE), {how}({text}))"
 
     wgs = layout.has("lat") and layout.has("lon")
     bng = layout.has("easting") and layout.has("northing")

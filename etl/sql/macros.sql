@@ -49,6 +49,14 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
 -- expression runs only on those that are not (the same result, tests/test_sql_macros.py).
 CREATE OR REPLACE TEMP MACRO parse_number(s) AS
     coalesce(try_cast(s AS DOUBLE), try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE));
+-- Eastings and northings in metres, as spreadsheets write them: '546,182' (a thousands separator, three digits
+-- after the comma) is 546182; '546182,5' or '546182,25' (a decimal comma, as a continental Excel writes it) is
+-- 546182.5 or 546182.25, not 5461825.
+CREATE OR REPLACE TEMP MACRO parse_metres(s) AS
+    coalesce(try_cast(s AS DOUBLE),
+             CASE WHEN regexp_full_match(trim(s), '-?[0-9]+,([0-9]{1,2}|[0-9]{4,})')
+                  THEN try_cast(replace(trim(s), ',', '.') AS DOUBLE) END,
+             parse_number(s));
 -- Degrees as people and devices write them: '52.574', '52.574° N', 'N52.574', '0.241W' (S and W are negative),
 -- '52,574' (a decimal comma: no latitude or longitude needs a thousands separator), and degrees, minutes and
 -- seconds: 52°34'26.4"N, '52 34 26.4 N'.
