@@ -10,6 +10,9 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 DEFAULT_DAYS = 90
+# The district filter's choice for rows placed in no district: not geocoded, or flagged (outside the area, or
+# coordinates that look swapped). Never an ONS code.
+NO_DISTRICT = "unknown"
 
 # URL parameter → Filters field, for the multi-valued filters.
 _LIST_PARAMS = {"district": "districts", "exploitation": "exploitation_types", "indicator": "indicators",
@@ -86,10 +89,18 @@ def _where(alias: str, date_column: str, date_from: dt.date, date_to: dt.date,
     params: list = [date_from, date_to]
     for function, column, values in conditions:
         if values:
-            clauses.append(f"{function}(?, {alias}.{column})" if function == "list_contains"
+            clauses.append(f"{function}(?, {_district(alias, column, values)})" if function == "list_contains"
                            else f"{function}({alias}.{column}, ?)")
             params.append(list(values))
     return " AND ".join(clauses), params
+
+
+def _district(alias: str, column: str, values: tuple[str, ...]) -> str:
+    """The column a filter's values are looked up in: a district filter that chose NO_DISTRICT also takes the
+    rows without one (only then, so the usual filter stays a plain lookup of the stored codes)."""
+    if column == "district_code" and NO_DISTRICT in values:
+        return f"coalesce({alias}.{column}, '{NO_DISTRICT}')"
+    return f"{alias}.{column}"
 
 
 def reports_where(f: Filters, alias: str = "r") -> tuple[str, list]:
@@ -116,5 +127,5 @@ def licences_where(f: Filters, alias: str = "h") -> tuple[str, list]:
     """Licences are a register, not events: only the district filter narrows them."""
     if not f.districts:
         return "TRUE", []
-    return f"list_contains(?, {alias}.district_code)", [list(f.districts)]
+    return f"list_contains(?, {_district(alias, 'district_code', f.districts)})", [list(f.districts)]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import addresses, settings
-from analysis.filters import Filters, cases_where, licences_where, reports_where
+from analysis.filters import NO_DISTRICT, Filters, cases_where, licences_where, reports_where
 
 BREAKDOWNS = {"indicator": None, "exploitation_type": "exploitation_type", "source_type": "source_type"}
 
@@ -122,7 +122,7 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
         counts["period"] = days.dt.to_period("M").dt.start_time.dt.date
         periods = pd.date_range(f.date_from.replace(day=1), f.date_to, freq="MS").date
     names = settings.district_names(con)
-    base = list(f.districts) or list(settings.district_names(None))
+    base = [d for d in f.districts if d != NO_DISTRICT] if f.districts else list(settings.district_names(None))
     codes = list(dict.fromkeys([*base, *(c for c in counts["district_code"] if isinstance(c, str))]))
     labels = [names.get(c, c) for c in codes]
     if counts["district_code"].isna().any():

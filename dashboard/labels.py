@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from analysis.filters import NO_DISTRICT
 from etl import vocab
 
 SOURCE_TYPES = dict(vocab.load("categories")["source_type_labels"])   # stored value → words, in filter order
@@ -31,6 +32,8 @@ def districts() -> dict[str, str]:
 def district(code: object) -> str:
     if code is None or code != code:  # None or NaN
         return "No district"
+    if code == NO_DISTRICT:
+        return "No district (not placed, or flagged)"
     return districts().get(str(code), str(code))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import duckdb
 
+from analysis.filters import NO_DISTRICT
 from dashboard import labels
 
 _TABLES_SQL = ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
@@ -34,7 +35,8 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]
             if kind in held and value is not None and str(value).strip():
                 held[kind].append(str(value))
     return {
-        "districts": _merge(list(labels.districts()), held["district"]),
+        # Last, the choice of rows in no district (not geocoded, or flagged): the Data page counts them.
+        "districts": (*_merge(list(labels.districts()), held["district"]), NO_DISTRICT),
         "exploitation_types": _merge(labels.exploitation_types(), held["exploitation"]),
         "indicators": _merge(list(labels.indicators()), held["indicator"]),
         "source_types": _merge(list(labels.SOURCE_TYPES), held["source_type"]),

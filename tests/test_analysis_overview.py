@@ -7,8 +7,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from analysis import overview as ov
-from analysis.filters import Filters
+from analysis import overview as ov, settings
+from analysis.filters import NO_DISTRICT, Filters
 from tests.analysis_fixtures import POSTCODES, TODAY, build_warehouse, connect, day, demo_con, demo_db  # noqa: F401
 
 # 30 days to today; the previous period is the 30 days before.
@@ -95,6 +95,15 @@ def test_weekly_trend_on_the_demo_with_unknown_districts(demo_con):
                              [f.date_from, f.date_to]).fetchone()[0]
     assert unit == "week" and trend["reports"].sum() == total
     assert trend.groupby("period").size().nunique() == 1     # same districts every week
+
+
+def test_the_no_district_choice_charts_only_the_reports_in_none(demo_con):
+    f = dataclasses.replace(Filters.default(TODAY), districts=(NO_DISTRICT,))
+    unit, trend = ov.report_trend(demo_con, f)
+    total = demo_con.execute("SELECT count(*) FROM reports WHERE received_on BETWEEN ? AND ? AND district_code IS NULL",
+                             [f.date_from, f.date_to]).fetchone()[0]
+    assert total > 0 and trend["reports"].sum() == total
+    assert set(trend["district"]) == {settings.UNKNOWN_DISTRICT}
 
 
 def test_reports_dated_by_month_alone_are_counted_by_month(tmp_path):

@@ -5,7 +5,7 @@ import datetime as dt
 
 import duckdb
 
-from analysis.filters import Filters, reports_where
+from analysis.filters import NO_DISTRICT, Filters, licences_where, reports_where
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -41,3 +41,27 @@ def test_sql_injection_strings_are_only_parameters():
     ok = Filters(dt.date(2026, 1, 1), TODAY, districts=("E07000010",), indicators=("van_pickups",))
     where, params = reports_where(ok)
     assert con.execute(f"SELECT count(*) FROM reports r WHERE {where}", params).fetchone()[0] == 1
+
+
+def test_no_district_picks_the_rows_placed_in_none_and_only_when_chosen():
+    """Reports not geocoded or flagged have no district: "all districts" counts them, a chosen district
+    does not, and the "No district" choice picks exactly them, alone or beside districts."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE reports (received_on DATE, district_code VARCHAR)")
+    con.execute("INSERT INTO reports VALUES ('2026-11-01', 'E07000010'), ('2026-11-01', NULL), "
+                "('2026-11-02', NULL), ('2026-11-01', 'E06000031')")
+    con.execute("CREATE TABLE hmo_licences AS SELECT district_code FROM reports")
+
+    def counted(*districts):
+        f = Filters(dt.date(2026, 1, 1), TODAY, districts=districts)
+        where, params = reports_where(f)
+        lic_where, lic_params = licences_where(f)
+        return (con.execute(f"SELECT count(*) FROM reports r WHERE {where}", params).fetchone()[0],
+                con.execute(f"SELECT count(*) FROM hmo_licences h WHERE {lic_where}", lic_params).fetchone()[0])
+
+    assert counted() == (4, 4)
+    assert counted("E07000010") == (1, 1)
+    assert counted(NO_DISTRICT) == (2, 2)
+    assert counted(NO_DISTRICT, "E07000010") == (3, 3)
+    assert Filters.from_params(Filters(TODAY, TODAY, districts=(NO_DISTRICT,)).to_params(), TODAY).districts == \
+        (NO_DISTRICT,)
