@@ -414,3 +414,20 @@ def test_an_easting_with_a_decimal_comma_is_the_point_it_names(tmp_path):
     assert (s.rows_loaded, s.rows_rejected) == (2, 0)
     a, b = query(db, "SELECT lat, lon FROM reports ORDER BY report_ref")
     assert a == b
+
+
+def test_a_grading_on_the_old_5x5x5_scale_keeps_its_report_weighted_as_ungraded(tmp_path):
+    """Intelligence graded before 2016 carries 5x5x5 ("B24", "C/3/1", "A1"): the report is kept, with its grading
+    as given, and no 3x5x2 parts (the visit list then weights it as ungraded); anything else is still rejected."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Ref,Date,Postcode,Grading\nA,2015-03-01,PE13 1AB,B24\nB,2015-03-01,PE13 1AB,c/3/1\n"
+                                       "C,2015-03-01,PE13 1AB,A1\nD,2025-03-01,PE13 1AB,1-A-P\nE,2025-03-01,PE13 1AB,F9\n")
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (4, 1)
+    assert query(db, "SELECT report_ref, grading, source_evaluation, intelligence_assessment, handling_code "
+                     "FROM reports ORDER BY 1") == [("A", "B-2-4 (5x5x5)", None, None, None),
+                                                    ("B", "C-3-1 (5x5x5)", None, None, None),
+                                                    ("C", "A-1 (5x5x5)", None, None, None),
+                                                    ("D", "1-A-P", 1, "A", "P")]
+    assert any(w.startswith("3 report(s) graded on the old 5x5x5 scale (e.g. 'A-1 (5x5x5)')") for w in s.warnings)
+    assert "grading 'F9' is not 3x5x2" in scalar(db, "SELECT reason FROM rejects")

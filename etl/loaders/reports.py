@@ -20,6 +20,10 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
           "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no",
           "indicator_bits", "addr_id"]
 GRADING_RE = "^([1-3])([A-E])([PC])$"
+# The 5x5x5 grading the 3x5x2 replaced in 2016 (source A-E, intelligence 1-5, handling 1-5, often left off):
+# older intelligence still carries it. Its report is kept, the grading shown as given, and weighted as
+# ungraded: the two scales do not map onto each other.
+OLD_GRADING_RE = "^([A-E])([1-5])([1-5]?)$"
 # A range of people seen ("5-6", "about 5 to 6", "5 or 6 men"): its two ends.
 _PEOPLE_RANGE = r"^\D{0,12}?(\d{1,5}) *(?:-|–|to|or) *(\d{1,5})\D{0,12}$"
 # More people than this seen at one address is a typo or a number from another column (a phone number, an
@@ -91,9 +95,12 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "np_problem": _people_seen_problem()}]),
         tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
             "gr_compact": compact,
-            "gr_ok": f"regexp_full_match({compact}, '{GRADING_RE[1:-1]}')",
-            "gr_text": f"CASE WHEN regexp_full_match({compact}, '{GRADING_RE[1:-1]}') "
-                       f"THEN regexp_replace({compact}, '{GRADING_RE}', '\\1-\\2-\\3') END"}),
+            "gr_new": f"regexp_full_match({compact}, '{GRADING_RE[1:-1]}')",
+            "gr_old": f"regexp_full_match({compact}, '{OLD_GRADING_RE[1:-1]}')"}, then=[{
+            "gr_ok": "gr_new OR gr_old",
+            "gr_text": f"CASE WHEN gr_new THEN regexp_replace({compact}, '{GRADING_RE}', '\\1-\\2-\\3') "
+                       f"WHEN gr_old THEN rtrim(regexp_replace({compact}, '{OLD_GRADING_RE}', '\\1-\\2-\\3'), '-')"
+                       " || ' (5x5x5)' END"}]),
         tabular.once_per_value("source_types", {"st_text": c("source_type")}, {
             "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), "
                         f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
@@ -123,6 +130,15 @@ def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
         shown = ", ".join(f"{v!r} ({n})" for v, n, _ in rows[:5]) + (" …" if len(rows) > 5 else "")
         summary.warnings.append(f"{int(rows[0][2])} report(s) give the number of people in words without a "
                                 f"number, stored without a count: {shown}")
+
+
+def _warn_old_gradings(con, summary: LoadSummary) -> None:
+    """Reports graded 5x5x5 are kept, weighted as ungraded: say how many, and that the scale is the old one."""
+    n, example = con.execute("SELECT count(*), min(grading) FROM parsed WHERE reason IS NULL AND _old_grading"
+                             ).fetchone()
+    if n:
+        summary.warnings.append(f"{n:,} report(s) graded on the old 5x5x5 scale (e.g. {example!r}): kept with that "
+                                "grading, and weighted as ungraded on the visit list (it does not map onto 3x5x2)")
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
@@ -170,9 +186,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                in_codes AS indicators,
                in_bits AS indicator_bits,
                coalesce(nt_names, []::VARCHAR[]) AS nationalities,
-               CAST(left(gr_text, 1) AS TINYINT) AS source_evaluation,
-               substr(gr_text, 3, 1) AS intelligence_assessment,
-               substr(gr_text, 5, 1) AS handling_code,
+               CASE WHEN gr_new THEN CAST(left(gr_text, 1) AS TINYINT) END AS source_evaluation,
+               CASE WHEN gr_new THEN substr(gr_text, 3, 1) END AS intelligence_assessment,
+               CASE WHEN gr_new THEN substr(gr_text, 5, 1) END AS handling_code,
+               gr_old AS _old_grading,
                ad_key AS addr_key, ad_house AS house_no,
                ?::VARCHAR AS source, ?::BIGINT AS load_id,
                {checks.reasons(validations)} AS reason
@@ -187,6 +204,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     if guessed:
         summary.warnings.append(guessed)
     _warn_people_without_a_number(con, summary)
+    _warn_old_gradings(con, summary)
     if not staged.match.has("report_ref"):
         summary.warnings.append("the file has no reference column: each report's reference is made from its "
                                 "content, so a corrected copy loaded later adds its changed rows as new reports "
