@@ -57,6 +57,17 @@ def test_semicolon_delimiter_and_header_aliases(tmp_path, db):
         [("A-1", 7, dt.date(2030, 1, 31))]
 
 
+def test_counts_with_a_decimal_comma_are_not_multiplied(tmp_path, db):
+    """A continental Excel writes 5 occupants as '5,0': that is 5, not 50; '1,5' is no whole number."""
+    f = write_text(tmp_path / "reg.csv", "Licence Number;Address;Postcode;Max Occupants;Households;Storeys\n"
+                                         "L1;1 High St;PE13 1PS;5,0;3,0;2,0\nL2;2 High St;PE13 1PS;1,5;2;3\n"
+                                         'L3;3 High St;PE13 1PS;"6,00";4;2\n')
+    s = load_file("hmo", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (2, 1)
+    assert query(db, "SELECT licence_ref, max_occupants, households, storeys FROM hmo_licences ORDER BY 1") == \
+        [("L1", 5, 3, 2), ("L3", 6, 4, 2)]
+
+
 def test_xlsx_with_title_rows_excel_dates_and_a_footer(tmp_path, db):
     f = write_xlsx(tmp_path / "reg.xlsx", [
         ["Peterborough City Council - Register of Licensed HMOs"],

@@ -12,29 +12,37 @@ TYPED_NUMBER = st.text(alphabet="0123456789.,+-eE £\t\n\u00a0_xinfa", max_size=
 @settings(max_examples=400, deadline=None)
 @given(values=st.lists(TYPED_NUMBER | st.floats(allow_nan=False).map(str), min_size=1, max_size=30))
 def test_parse_number_is_the_number_left_once_separators_are_removed(values):
-    """parse_number tries a plain cast first, for speed; it must give what stripping separators and casting
-    gives, for any text (bit for bit: NaN and -0.0 included)."""
+    """parse_number tries a plain cast first, for speed; it must give what reading a lone comma among digits as a
+    decimal one (unless it is before a group of three), or else stripping separators, and casting gives, for any
+    text (bit for bit: NaN and -0.0 included)."""
     con = duckdb.connect()
     con.execute(loading.MACROS.read_text())
     got = con.execute("""
         SELECT CAST(parse_number(v) AS VARCHAR),
-               CAST(try_cast(regexp_replace(v, '[,\\s£]', '', 'g') AS DOUBLE) AS VARCHAR)
+               CAST(CASE WHEN regexp_full_match(trim(v), '[-+]?[0-9]+,[0-9]+')
+                          AND NOT regexp_full_match(trim(v), '[-+]?[0-9]{1,3}(,[0-9]{3})+')
+                         THEN try_cast(replace(trim(v), ',', '.') AS DOUBLE)
+                         ELSE try_cast(regexp_replace(v, '[,\\s£]', '', 'g') AS DOUBLE) END AS VARCHAR)
         FROM (SELECT unnest(?::VARCHAR[]) AS v)
     """, [values]).fetchall()
     assert all(a == b for a, b in got), [(v, a, b) for v, (a, b) in zip(values, got) if a != b]
 
 
-def test_metres_take_a_thousands_separator_or_a_decimal_comma_by_the_digits_after_it():
+def test_a_comma_is_thousands_before_groups_of_three_digits_and_else_a_decimal_comma():
     """An easting of '546182,5' is a continental spreadsheet's 546182.5, not 5461825 (which is no British grid
-    reference, and was rejected as one); three digits after the comma are thousands."""
+    reference, and was rejected as one), and 5,0 occupants are 5, not 50."""
     con = duckdb.connect()
     loading.define_value_macros(con)
     cases = {"546182": 546182.0, "546182.5": 546182.5, "546182,5": 546182.5, "546182,25": 546182.25,
              "546,182": 546182.0, "1,546,182": 1546182.0, " 546 182 ": 546182.0, "546182,2500": 546182.25,
-             "-1234,5": -1234.5, "abc": None, "": None}
-    got = dict(con.execute("SELECT v, parse_metres(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+             "-1234,5": -1234.5, "5,0": 5.0, "1,5": 1.5, "6,00": 6.0, "1,200": 1200.0, "£1,200.50": 1200.5,
+             "abc": None, "": None}
+    got = dict(con.execute("SELECT v, parse_number(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                            [list(cases)]).fetchall())
     assert got == cases
+    counts = {"5,0": 5, "6,00": 6, "1,5": None, "1,200": 1200}
+    assert dict(con.execute("SELECT v, parse_count(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+                            [list(counts)]).fetchall()) == counts
 
 
 def test_a_count_is_read_as_partners_write_it_and_two_numbers_are_not_guessed():
@@ -83,6 +91,9 @@ def test_dates_as_partners_write_them_and_never_month_first_in_numbers():
              "03 Nov 26": d(2026, 11, 3), "3-Nov-26": d(2026, 11, 3), "  3  Nov  2026 ": d(2026, 11, 3),
              "01/03/25": d(2025, 3, 1), "2026-11-03T14:22:00Z": d(2026, 11, 3), "3/11/2026 2:22 PM": d(2026, 11, 3),
              "45000": d(2023, 3, 15), "March 2025": d(2025, 3, 1),
+             # a month alone is its 1st: police.uk's "2019-08" once Excel has saved it ("Aug-19"), other exports'
+             "Aug-19": d(2019, 8, 1), "Aug-2019": d(2019, 8, 1), "201908": d(2019, 8, 1), "Sept-20": d(2020, 9, 1),
+             "31 Mar. 2025": d(2025, 3, 31), "201913": None,
              "12/31/2024": None, "Wed 31 Feb 2026": None, "Sunny 3 Nov 2026": None, "soon": None}
     got = dict(con.execute("SELECT v, parse_date(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                            [list(cases)]).fetchall())

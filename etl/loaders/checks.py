@@ -148,12 +148,12 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
 
     `col` names the SQL for a field (default: its staged column), so the same expressions can run
     over a table of distinct coordinate values (`tabular.once_per_value`); `num` names the SQL for
-    its value as a number (default: parse_degrees or parse_metres of `col`), for a caller that parsed
+    its value as a number (default: parse_degrees or parse_number of `col`), for a caller that parsed
     it already. With `bng_point_name`, `lat` and `lon` read the transformed point from that column,
     which the caller defines as `bng_point`: the transform then runs once per point, not once per axis.
     """
     col = col or staged.column
-    num = num or (lambda f: f"parse_{'degrees' if f in ('lat', 'lon') else 'metres'}({col(f)})")
+    num = num or (lambda f: f"parse_{'degrees' if f in ('lat', 'lon') else 'number'}({col(f)})")
     has = staged.match.has
     loc = Location()
     wgs: list[tuple[str, str, str]] = []     # (usable, lat, lon) per source, in order of preference

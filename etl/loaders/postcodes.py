@@ -386,7 +386,7 @@ def _parse(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
         return f"nullif(trim(c{i}), '')" if i is not None else "NULL::VARCHAR"
 
     def number(text: str) -> str:          # a plain cast first: the regular expressions only where that fails
-        how = "parse_degrees" if text in ("lat_t", "lon_t") else "parse_metres"
+        how = "parse_degrees" if text in ("lat_t", "lon_t") else "parse_number"
         return f"coalesce(try_cast({text} AS DOUBLE), {how}({text}))"
 
     wgs = layout.has("lat") and layout.has("lon")

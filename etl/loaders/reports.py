@@ -61,7 +61,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
     c = staged.column
     grading_fields = ("grading", "source_evaluation", "intelligence_assessment", "handling_code")
     compact = _grading_compact(lambda f: f"gr_{f}")
-    numbers = {"lat": "degrees", "lon": "degrees", "easting": "metres", "northing": "metres"}
+    numbers = {"lat": "degrees", "lon": "degrees", "easting": "number", "northing": "number"}
     point_fields = (*numbers, "coordinates", "grid_ref")
     point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng")
     return [

@@ -17,15 +17,16 @@ CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
 -- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
 -- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
 -- ambiguous), Excel serials. A trailing time, a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes and
--- commas are ignored; "Sept" is "Sep".
+-- commas are ignored, and so is a full stop after a month's short name ("31 Mar. 2025"); "Sept" is "Sep". A month
+-- alone ("2019-08", "Aug-19", "August 2019") is dated the 1st.
 CREATE OR REPLACE TEMP MACRO date_text(s) AS
-    regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
         regexp_replace(
             regexp_replace(trim(s), '[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP][mM])?$', ''),
             '(\d)(st|nd|rd|th)\b', '\1', 'g'),
         '^(monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)\.?,?\s+', '', 'i'),
         '\s*,\s*|\s+', ' ', 'g'),
-        '\b([Ss]ept)\b', 'Sep'), '^\s+|\s+$', '', 'g');
+        '\b([Ss]ept)\b', 'Sep'), '\b([A-Za-z]{3})\.', '\1', 'g'), '^\s+|\s+$', '', 'g');
 CREATE OR REPLACE TEMP MACRO parse_date(s) AS
     CASE
         WHEN s IS NULL THEN NULL
@@ -39,24 +40,28 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
             THEN CAST(try_strptime(date_text(s), ['%d/%m/%y', '%d-%m-%y', '%d.%m.%y']) AS DATE)
         WHEN regexp_full_match(date_text(s), '\d{1,2}[ -][A-Za-z]+[ -]\d{2}')      -- "3 Nov 26": not the year 26
             THEN CAST(try_strptime(date_text(s), ['%d %b %y', '%d-%b-%y', '%d %B %y', '%d-%B-%y']) AS DATE)
+        -- A month alone, dated the 1st: "Aug-19" is how Excel shows police.uk's Month "2019-08" once it has
+        -- saved the file; "Aug-2019" and "201908" are other exports' months.
+        WHEN regexp_full_match(date_text(s), '[A-Za-z]{3,9}[ -]\d{2}')
+            THEN CAST(try_strptime(date_text(s), ['%b-%y', '%B-%y', '%b %y', '%B %y']) AS DATE)
+        WHEN regexp_full_match(date_text(s), '(19|20)\d{2}(0[1-9]|1[0-2])')
+            THEN CAST(try_strptime(date_text(s), '%Y%m') AS DATE)
         ELSE CAST(try_strptime(date_text(s), ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d',
                                               '%d %b %Y', '%d %B %Y', '%d-%b-%Y', '%d-%B-%Y', '%b %d %Y',
-                                              '%B %d %Y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y']) AS DATE)
+                                              '%B %d %Y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y', '%b-%Y', '%B-%Y']) AS DATE)
     END;
 
--- Numbers as people type them: '1,200', ' 6 ', '6.0'. A count too big for an integer is no count (NULL),
--- so the row is rejected rather than the whole file. Most values are plain numbers already: the regular
--- expression runs only on those that are not (the same result, tests/test_sql_macros.py).
+-- Numbers as people type them: '1,200', ' 6 ', '6.0', '£1,200.50'. A comma is a thousands separator only
+-- before groups of three digits ('1,200', '546,182'); otherwise it is a decimal comma, as a continental
+-- spreadsheet writes it ('5,0' is 5, '1,5' is 1.5 and '546182,5' is 546182.5, never 50, 15 or 5461825). A count
+-- too big for an integer is no count (NULL), so the row is rejected rather than the whole file. Most values
+-- are plain numbers already: the regular expressions run only on those that are not (tests/test_sql_macros.py).
 CREATE OR REPLACE TEMP MACRO parse_number(s) AS
-    coalesce(try_cast(s AS DOUBLE), try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE));
--- Eastings and northings in metres, as spreadsheets write them: '546,182' (a thousands separator, three digits
--- after the comma) is 546182; '546182,5' or '546182,25' (a decimal comma, as a continental Excel writes it) is
--- 546182.5 or 546182.25, not 5461825.
-CREATE OR REPLACE TEMP MACRO parse_metres(s) AS
     coalesce(try_cast(s AS DOUBLE),
-             CASE WHEN regexp_full_match(trim(s), '-?[0-9]+,([0-9]{1,2}|[0-9]{4,})')
+             CASE WHEN regexp_full_match(trim(s), '[-+]?[0-9]+,[0-9]+')
+                   AND NOT regexp_full_match(trim(s), '[-+]?[0-9]{1,3}(,[0-9]{3})+')
                   THEN try_cast(replace(trim(s), ',', '.') AS DOUBLE) END,
-             parse_number(s));
+             try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE));
 -- Degrees as people and devices write them: '52.574', '52.574° N', 'N52.574', '0.241W' (S and W are negative),
 -- '52,574' (a decimal comma: no latitude or longitude needs a thousands separator), and degrees, minutes and
 -- seconds: 52°34'26.4"N, '52 34 26.4 N'.
