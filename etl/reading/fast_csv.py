@@ -152,21 +152,28 @@ def cells_of(view: str) -> str:
 def _drop_non_data(con, table: str, columns: list[int], headers: list, row: str) -> tuple[int, int, int, list[int]]:
     """Blank rows, footers and repeats of the header row are not data: the careful reader's rules, in SQL.
     `row`: SQL for a row's number in the file."""
+    rules = vocab.load("rows")
     filled = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in columns)
-    only = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
-    footer = "(?i)" + "|".join(vocab.load("rows")["footer_patterns"])
+    first = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
+    words = " + ".join(f"(c{i} IS NOT NULL AND NOT regexp_matches(c{i}, ?))::INTEGER" for i in columns)
+    # A footer (stage._is_footer): its first cell matches, and the others are counts. The regular expressions
+    # run only on rows of few cells: data rows are passed over by the count of their cells.
+    footer = (f"CASE WHEN {filled} BETWEEN 1 AND {int(rules['footer_most_cells'])} AND regexp_matches({first}, ?) "
+              f"THEN {words} <= 1 ELSE false END")
+    footer_params = ["(?i)" + "|".join(rules["footer_patterns"]), *[rules["footer_count"]] * len(columns)]
     cells = [headers[i] if i < len(headers) else None for i in columns]
-    header = " AND ".join(f"c{i} IS NOT DISTINCT FROM ?" for i in columns) if any(cells) else "FALSE"
-    header_params = cells if any(cells) else []
-    not_data = f"{filled} = 0 OR ({filled} = 1 AND regexp_matches({only}, ?)) OR ({header})"
+    # A repeated header is the header again, its first cell perhaps with the byte-order mark of a file pasted on.
+    header = " AND ".join((f"(c{i} IS NOT DISTINCT FROM ? OR c{i} = '\ufeff' || ?)" if k == 0 else
+                           f"c{i} IS NOT DISTINCT FROM ?") for k, i in enumerate(columns)) if any(cells) else "FALSE"
+    header_params = [cells[0], *cells] if any(cells) else []
+    not_data = f"{filled} = 0 OR ({footer}) OR ({header})"
     # One scan counts them all; the DELETE (another scan of every column) runs only when there is something to delete.
     total, blank, footers, repeats = con.execute(f"""
         SELECT count(*), count(*) FILTER (WHERE filled = 0),
-               count(*) FILTER (WHERE filled = 1 AND regexp_matches(sole, ?)), list(r ORDER BY r) FILTER (WHERE repeat)
-        FROM (SELECT {filled} AS filled, CASE WHEN {filled} = 1 THEN {only} END AS sole, {header} AS repeat,
-                     {row} AS r FROM {table})
-    """, [footer, *header_params]).fetchone()
+               count(*) FILTER (WHERE footer), list(r ORDER BY r) FILTER (WHERE repeat)
+        FROM (SELECT {filled} AS filled, {footer} AS footer, {header} AS repeat, {row} AS r FROM {table})
+    """, [*footer_params, *header_params]).fetchone()
     repeats = repeats or []
     if blank or footers or repeats:
-        con.execute(f"DELETE FROM {table} WHERE {not_data}", [footer, *header_params])
+        con.execute(f"DELETE FROM {table} WHERE {not_data}", [*footer_params, *header_params])
     return total - blank - footers - len(repeats), blank, footers, repeats

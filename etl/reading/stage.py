@@ -87,6 +87,21 @@ def _footer_regex() -> re.Pattern:
     return re.compile("|".join(vocab.load("rows")["footer_patterns"]), re.IGNORECASE)
 
 
+def _without_bom(cells: list[str | None]) -> list[str | None]:
+    """A row's cells, the first without the byte-order mark a file pasted onto another leaves on its header."""
+    if not cells or not cells[0]:
+        return cells
+    return [cells[0].lstrip("\ufeff") or None, *cells[1:]]
+
+
+def _is_footer(filled: list[str], footer: re.Pattern) -> bool:
+    """A row's non-empty cells, in order, are a footer's (etl/vocab/rows.toml; fast_csv._drop_non_data in SQL)."""
+    rules = vocab.load("rows")
+    if not 1 <= len(filled) <= rules["footer_most_cells"] or not footer.search(filled[0]):
+        return False
+    return sum(not re.search(rules["footer_count"], c) for c in filled) <= 1
+
+
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_file: Path | None = None,
                sheet: str | None = None, progress: Callable[[int], None] | None = None) -> StagedFile:
     mapping = read_mapping(mapping_file, field_aliases(kind), kind) if mapping_file else None
@@ -138,10 +153,10 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
         if not filled:
             staged.blank_rows += 1
             continue
-        if len(filled) == 1 and footer.search(filled[0]):
+        if _is_footer(filled, footer):
             staged.footer_rows += 1
             continue
-        if _trim_trailing(cells) == header:
+        if _trim_trailing(_without_bom(cells)) == header:
             staged.header_repeats.append(number)
             continue
         if not staged.line_breaks_in_cells and staged.notes.delimiter:
