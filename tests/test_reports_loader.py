@@ -431,3 +431,18 @@ def test_a_grading_on_the_old_5x5x5_scale_keeps_its_report_weighted_as_ungraded(
                                                     ("D", "1-A-P", 1, "A", "P")]
     assert any(w.startswith("3 report(s) graded on the old 5x5x5 scale (e.g. 'A-1 (5x5x5)')") for w in s.warnings)
     assert "grading 'F9' is not 3x5x2" in scalar(db, "SELECT reason FROM rejects")
+
+
+def test_a_gis_exports_x_and_y_are_degrees_or_metres_by_their_size(tmp_path):
+    """ArcGIS writes POINT_X and POINT_Y, QGIS X and Y: in degrees or in metres, as the layer was. Both give the
+    point the plain columns give; a pair that is neither is rejected saying so."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Ref,POINT_X,POINT_Y,Date\n1,0.1210,52.2050,2025-01-01\n"
+                                       "2,546182,257043,2025-01-01\n3,9999999,5,2025-01-01\n")
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected, s.rows_ungeocoded) == (2, 1, 0)
+    points = dict(query(db, "SELECT report_ref, [round(lat, 4), round(lon, 4)] FROM reports"))
+    assert points == {"1": [52.205, 0.121], "2": [52.1923, 0.1372]}
+    assert "are neither longitude, latitude nor British National Grid" in scalar(db, "SELECT reason FROM rejects")
+    g = write_text(tmp_path / "q.csv", "X,Y,Date\n0.1210,52.2050,2025-01-01\n")
+    assert load_file("reports", g, db=db, source="QGIS").rows_loaded == 1

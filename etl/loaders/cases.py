@@ -16,7 +16,7 @@ from etl.summary import LoadSummary
 
 # What a rejected case row keeps, to be fixed: the fields the checks read, never free text that can name
 # someone (nationality and language cells are not checked, so they are not needed to fix a row).
-FIELDS_KEPT_IN_REJECTS = ["opened_on", "postcode", "lat", "lon", "easting", "northing", "coordinates", "grid_ref",
+FIELDS_KEPT_IN_REJECTS = ["opened_on", "postcode", "lat", "lon", "easting", "northing", "coordinates", "x", "y", "grid_ref",
                           "exploitation_type", "age_group", "nrm_referred"]
 CONTENT = ["case_key", "opened_on", "postcode", "file_lat", "file_lon", "exploitation_text", "nationality_text",
            "age_text", "nrm_referred", "language_text"]
@@ -28,7 +28,7 @@ STORED = ["case_key", "opened_on", "lat", "lon", "geocode_status", "location_fla
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
     staged = tabular.stage(con, path, "cases", summary,
                            required=[("case_ref",), ("opened_on",),
-                                     ("postcode", "address", "lat", "easting", "coordinates", "grid_ref")],
+                                     ("postcode", "address", "lat", "easting", "coordinates", "x", "grid_ref")],
                            mapping=mapping, sheet=sheet, progress=progress)
     vocabularies.register(con)
     summary.dropped_columns = _dropped_columns(staged)

@@ -142,8 +142,9 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
 
     A file gives WGS84 latitude/longitude columns, BNG easting/northing columns, one `coordinates`
-    column holding a pair of either ("52.574, -0.241", "545123 265432": told apart by their size), or
-    an OS `grid_ref` ("TL 45123 58123"). Where it gives several, the first usable in that order wins.
+    column holding a pair of either ("52.574, -0.241", "545123 265432": told apart by their size), a GIS
+    export's `x` and `y` columns holding either (also told apart by size), or an OS `grid_ref`
+    ("TL 45123 58123"). Where it gives several, the first usable in that order wins.
     Degrees may carry a hemisphere, a degree sign or minutes and seconds (`parse_degrees`).
 
     `col` names the SQL for a field (default: its staged column), so the same expressions can run
@@ -194,6 +195,18 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
             WHEN {value} IS NOT NULL AND NOT {_degrees_ok(first, second)} AND NOT {_bng_ok(first, second)}
             THEN 'coordinates ' || shown({value}) || ' are neither latitude, longitude nor British National Grid '
                  || 'easting, northing' END""")
+    if has("x") and has("y"):
+        # A GIS export's X and Y (ArcGIS's POINT_X, POINT_Y): longitude and latitude, or easting and northing,
+        # told apart by their size as a coordinates column's pair is.
+        x, y = num("x"), num("y")
+        wgs.append((_degrees_ok(y, x), y, x))
+        grid.append((_bng_ok(x, y), x, y))
+        coarse.append("false")
+        loc.checks += _pair_checks(col("x"), col("y"), x, y, "X", "Y")
+        loc.checks.append(f"""CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL AND NOT {_degrees_ok(y, x)}
+                 AND NOT {_bng_ok(x, y)} AND NOT {_null_island(y, x)}
+            THEN 'X ' || shown({col('x')}) || ' / Y ' || shown({col('y')}) ||
+                 ' are neither longitude, latitude nor British National Grid easting, northing' END""")
     if has("grid_ref"):
         value = col("grid_ref")
         grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",

@@ -61,7 +61,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
     c = staged.column
     grading_fields = ("grading", "source_evaluation", "intelligence_assessment", "handling_code")
     compact = _grading_compact(lambda f: f"gr_{f}")
-    numbers = {"lat": "degrees", "lon": "degrees", "easting": "number", "northing": "number"}
+    numbers = {"lat": "degrees", "lon": "degrees", "easting": "number", "northing": "number", "x": "number", "y": "number"}
     point_fields = (*numbers, "coordinates", "grid_ref")
     point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng")
     return [
@@ -143,7 +143,7 @@ def _warn_old_gradings(con, summary: LoadSummary) -> None:
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
     staged = tabular.stage(con, path, "reports", summary,
-                           required=[("received_on",), ("address", "postcode", "lat", "easting", "coordinates", "grid_ref")],
+                           required=[("received_on",), ("address", "postcode", "lat", "easting", "coordinates", "x", "grid_ref")],
                            mapping=mapping, sheet=sheet, progress=progress)
     vocabularies.register(con)
     c = staged.column
