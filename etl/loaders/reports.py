@@ -19,6 +19,10 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
           "nationalities", "people_count", "grading", "source_evaluation", "intelligence_assessment",
           "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no",
           "indicator_bits", "addr_id"]
+# What reporters add to a nationality, removed before it is looked up: a bracketed note or count, "x3", a
+# question mark, a hedge before it, "nationals" or "men" after it.
+NATIONALITY_QUALIFIERS = (r"\s*\([^)]*\)|\s*[x×]\s*\d+\s*$|\?|^\s*(possibly|believed|suspected|probably|maybe|poss\.?)\s+"
+                          r"|\s+(nationals?|males?|females?|men|women|people|persons?)\s*$")
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 # The 5x5x5 grading the 3x5x2 replaced in 2016 (source A-E, intelligence 1-5, handling 1-5, often left off):
 # older intelligence still carries it. Its report is kept, the grading shown as given, and weighted as
@@ -109,12 +113,15 @@ def _lookups(staged) -> list[tuple[str, str]]:
         tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
                                {"in_codes": vocabularies.indicator_codes_sql("in_text")},
                                then=[{"in_bits": "indicator_mask(in_codes)"}]),
+        # Each name of a list ("Romanian; Bulgarian"), without what a reporter adds to it ("Vietnamese
+        # (believed)", "possibly Romanian", "Polish x3", "Romanian nationals", "Albanian?").
         (f"""nationality_names AS (
-                SELECT nt_text, list(DISTINCT coalesce(n.value, trim(part)) ORDER BY coalesce(n.value, trim(part))) AS nt_names
-                FROM (SELECT nt_text, unnest(regexp_split_to_array(nt_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS part
-                      FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage)) p
+                SELECT nt_text, list(DISTINCT coalesce(n.value, part) ORDER BY coalesce(n.value, part)) AS nt_names
+                FROM (SELECT nt_text, trim(regexp_replace(raw_part, '{NATIONALITY_QUALIFIERS}', '', 'gi')) AS part
+                      FROM (SELECT nt_text, unnest(regexp_split_to_array(nt_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS raw_part
+                            FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage))) p
                 LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
-                WHERE trim(part) <> ''
+                WHERE part <> ''
                 GROUP BY 1)""",
          f"LEFT JOIN nationality_names ON nationality_names.nt_text = {c('nationalities')}"),
     ]
@@ -130,6 +137,21 @@ def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
         shown = ", ".join(f"{v!r} ({n})" for v, n, _ in rows[:5]) + (" …" if len(rows) > 5 else "")
         summary.warnings.append(f"{int(rows[0][2])} report(s) give the number of people in words without a "
                                 f"number, stored without a count: {shown}")
+
+
+def _warn_unknown_nationalities(con, summary: LoadSummary) -> None:
+    """Nationalities outside the vocabulary are kept as written, but get no language: say which, so a misspelling
+    ("Ukranian") or a region ("Eastern European") can be fixed in the file or added to the vocabulary."""
+    rows = con.execute("""
+        SELECT name, sum(n) AS n FROM (SELECT unnest(nationalities) AS name, n
+                                       FROM (SELECT nationalities, count(*) AS n FROM parsed
+                                             WHERE reason IS NULL GROUP BY 1))
+        WHERE name NOT IN (SELECT value FROM vocab_nationality)
+        GROUP BY 1 ORDER BY n DESC, name LIMIT 6""").fetchall()
+    if rows:
+        shown = ", ".join(f"{v!r} ({int(n)})" for v, n in rows[:5]) + (" …" if len(rows) > 5 else "")
+        summary.warnings.append("nationalities not in the vocabulary (etl/vocab/nationalities.toml), kept as written "
+                                f"but with no language to bring: {shown}")
 
 
 def _warn_old_gradings(con, summary: LoadSummary) -> None:
@@ -205,6 +227,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         summary.warnings.append(guessed)
     _warn_people_without_a_number(con, summary)
     _warn_old_gradings(con, summary)
+    _warn_unknown_nationalities(con, summary)
     if not staged.match.has("report_ref"):
         summary.warnings.append("the file has no reference column: each report's reference is made from its "
                                 "content, so a corrected copy loaded later adds its changed rows as new reports "
