@@ -330,3 +330,23 @@ def test_zero_occupants_households_or_storeys_are_not_recorded(tmp_path, db):
     assert rows == {"Z1": (None, None, 2), "Z2": (6, 3, None), "OK": (5, 2, 2)}
     assert ("2 licence(s) give 0 for maximum occupants, households or storeys: an HMO has people, households and "
             "floors, so 0 is stored as not recorded") in s.warnings
+
+
+def test_an_address_header_over_several_columns_reads_them_all(tmp_path, db):
+    """A register whose "Property Address" header was merged over four cells: the flat and the town are in
+    the columns without a header after it, and two flats of one building are two doors."""
+    f = write_text(tmp_path / "reg.csv", "Licence No,Property Address,,,,Postcode,Max Occupants\n"
+                                         "L1,1 Test Street,Flat A,,Wisbech,PE15 0WA,5\n"
+                                         "L2,1 Test Street,Flat B,,Wisbech,PE15 0WA,4\n")
+    s = load_file("hmo", f, db=db)
+    assert query(db, "SELECT licence_ref, address FROM hmo_licences ORDER BY 1") == [
+        ("L1", "1 Test Street, Flat A, Wisbech"), ("L2", "1 Test Street, Flat B, Wisbech")]
+    assert any("the address continues into 3 column(s) without a header after 'Property Address'" in w
+               for w in s.warnings)
+
+
+def test_empty_columns_without_a_header_after_the_address_say_nothing(tmp_path, db):
+    f = write_text(tmp_path / "reg.csv", "Licence No,Postcode,Property Address,,\nL1,PE15 0WA,1 Test Street,,\n")
+    s = load_file("hmo", f, db=db)
+    assert query(db, "SELECT address FROM hmo_licences") == [("1 Test Street",)]
+    assert not any("continues" in w for w in s.warnings)

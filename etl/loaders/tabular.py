@@ -37,6 +37,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     con.execute(f"SET VARIABLE month_first = {str(month_first).lower()}")    # parse_date reads it (etl/sql/macros.sql)
     if said:
         summary.warnings.append(said)
+    continued = [j for j in staged.match.address_continued() if j in staged.staged_columns]
+    if continued and con.execute(f"SELECT count(*) FROM stage WHERE coalesce({', '.join(f'c{j}' for j in continued)}) "
+                                 "IS NOT NULL").fetchone()[0]:
+        summary.warnings.append(f"the address continues into {len(continued)} column(s) without a header after "
+                                f"{staged.match.headers[staged.match.columns['address']]!r}: read as part of it")
     if staged.match.ignored_duplicates:
         summary.warnings.append("ignored second column(s) for the same field: " + ", ".join(staged.match.ignored_duplicates))
     return staged

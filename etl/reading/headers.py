@@ -31,6 +31,19 @@ class HeaderMatch:
         """Whether the file gives this field; an address may come in parts (`address_parts`)."""
         return name in self.columns or (name == "address" and bool(self.address_parts()))
 
+    def address_continued(self) -> list[int]:
+        """The columns without a header right after the address column: a spreadsheet whose "Address" header
+        is merged over four cells (or a CSV saved from one) has the flat, street and town in them."""
+        i = self.columns.get("address")
+        if i is None:
+            return []
+        more = []
+        for j in range(i + 1, len(self.headers)):
+            if str(self.headers[j] or "").strip() or j in self.columns.values():
+                break
+            more.append(j)
+        return more
+
     def address_parts(self) -> list[str]:
         """The address-part fields the file has, in the order they are joined; none when it has a
         whole-address column, or no part that names a door (a town alone is no address)."""

@@ -54,7 +54,12 @@ class StagedFile:
         i = self.match.columns.get(name)
         if i is None:
             return "NULL::VARCHAR"
-        return _one_line(f"c{i}") if name == "address" else f"c{i}"
+        if name != "address":
+            return f"c{i}"
+        more = [j for j in self.match.address_continued() if j in self.staged_columns]
+        if more:
+            return f"nullif(concat_ws(', ', {', '.join(_one_line(f'c{k}') for k in [i, *more])}), '')"
+        return _one_line(f"c{i}")
 
     def _joined_address(self) -> str:
         def col(p: str) -> str:
