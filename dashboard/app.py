@@ -55,6 +55,14 @@ PAGES = [  # (url_path, view file, title, icon); who may open which: auth.PAGE_R
     ("audit", "audit.py", "Audit log", ":material/policy:"),
 ]
 
+def _addresses(path: str) -> list[dict]:
+    """Where a page is served: the map, the default page, at the root and also, unlisted, at /map, so a link
+    to /map (which the sign-in form and shared links use) opens it instead of "Page not found"."""
+    if path == "map":
+        return [dict(url_path="", default=True), dict(url_path="map", visibility="hidden")]
+    return [dict(url_path=path)]
+
+
 # One version of the warehouse for the whole run: a load that swaps in a new file part-way through
 # never gives this page the old file's numbers next to the new one's (dashboard/connection.py).
 with connection.pinned():
@@ -70,15 +78,15 @@ with connection.pinned():
         # (the demo admin's) first has to be replaced.
         prefetch.start(info, state.today())  # the default view's data, computed while the password is typed
         form = auth.sign_in_form if user is None else auth.change_password_form
-        st.navigation([st.Page(form, title="Sign in", url_path=path, default=path == "map")
-                       for path, *_ in PAGES], position="hidden")
+        st.navigation([st.Page(form, title="Sign in", **where) for path, *_ in PAGES for where in _addresses(path)],
+                      position="hidden")
         form()
         st.stop()
 
     # Only the pages this role may open are registered: any other address falls back to the map.
     page = st.navigation([
-        st.Page(VIEWS / file, title=title, icon=icon, url_path=path, default=path == "map")
-        for path, file, title, icon in PAGES if auth.allowed(user["role"], path)
+        st.Page(VIEWS / file, title=title, icon=icon, **where)
+        for path, file, title, icon in PAGES if auth.allowed(user["role"], path) for where in _addresses(path)
     ])
 
     with st.sidebar:

@@ -100,6 +100,15 @@ def test_map_draws_hexagons_and_markers_from_local_assets(server, page, shots):
     page.screenshot(path=str(shots / "map.png"), full_page=True)
 
 
+def test_a_link_to_the_map_page_by_its_name_opens_it(server, page):
+    """/map is the default page's name: a shared link to it opens the map, with its filters, not Streamlit's
+    "Page not found" over the sign-in form."""
+    _open(page, server + "/map?district=E07000010")
+    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
+    assert "district=E07000010" in page.url
+    assert page.get_by_text("Page not found", exact=False).count() == 0
+
+
 def test_a_district_filter_changes_the_counts(server, page, shots):
     _open(page, server + "/overview")
     everywhere = _metric(page, "Reports")
