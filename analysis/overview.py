@@ -94,6 +94,8 @@ def _licence_counts(con, f: Filters, today: dt.date) -> dict[str, int]:
 
 # Fewer reports than this in a view say nothing about how its dates are written.
 MONTH_DATED_MIN_REPORTS = 10
+# A view this long can hold a whole month: one month of police.uk by week is one spike and four empty weeks.
+MONTH_DATED_MIN_DAYS = 28
 
 
 def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
@@ -112,7 +114,7 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
         SELECT r.received_on AS day, r.district_code, count(*) AS reports FROM reports r WHERE {where} GROUP BY ALL
     """, params).df()
     days = pd.to_datetime(counts["day"])
-    month_dated = (f.days > 31 and counts["reports"].sum() >= MONTH_DATED_MIN_REPORTS
+    month_dated = (f.days >= MONTH_DATED_MIN_DAYS and counts["reports"].sum() >= MONTH_DATED_MIN_REPORTS
                    and bool((days.dt.day == 1).all()))
     unit = "month" if month_dated else "week"
     if unit == "week":

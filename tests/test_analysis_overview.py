@@ -112,7 +112,7 @@ def test_reports_dated_by_month_alone_are_counted_by_month(tmp_path):
     from tests.analysis_fixtures import POSTCODES, build_warehouse, connect
 
     months = [dt.date(2021, 1, 1), dt.date(2020, 12, 1), dt.date(2020, 11, 1)]
-    rows = "".join(f"C{i},{months[i % 3]:%Y-%m},On or near Parking Area,52.6661,0.1588\n" for i in range(12))
+    rows = "".join(f"C{i},{months[i % 3]:%Y-%m},On or near Parking Area,52.6661,0.1588\n" for i in range(36))
     db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": "Crime ID,Month,Location,Latitude,Longitude\n" + rows})
     con = connect(db)
     try:
@@ -121,7 +121,9 @@ def test_reports_dated_by_month_alone_are_counted_by_month(tmp_path):
         assert unit == "month"
         assert sorted(set(trend["period"])) == [dt.date(2020, 10, 1), dt.date(2020, 11, 1), dt.date(2020, 12, 1),
                                                 dt.date(2021, 1, 1)]
-        assert trend.groupby("period")["reports"].sum().tolist() == [0, 4, 4, 4]
+        assert trend.groupby("period")["reports"].sum().tolist() == [0, 12, 12, 12]
+        one_month = ov.report_trend(con, Filters(dt.date(2020, 12, 1), dt.date(2020, 12, 31)))  # 31 days: a month
+        assert one_month[0] == "month" and one_month[1]["reports"].sum() == 12
     finally:
         con.close()
     con = duckdb.connect(str(db))

@@ -100,6 +100,21 @@ def test_map_draws_hexagons_and_markers_from_local_assets(server, page, shots):
     page.screenshot(path=str(shots / "map.png"), full_page=True)
 
 
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
+def test_the_overview_charts_fit_a_phone_and_a_laptop(server, page, size):
+    """Every chart on the Overview ends inside the screen: the trend's small multiples once ran 920 px wide."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    _open(page, server + "/overview")
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    charts.first.wait_for(timeout=60_000)
+    page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stVegaLiteChart'] canvas, "
+                           "[data-testid='stVegaLiteChart'] svg\")].length >= 3", timeout=60_000)
+    rights = page.evaluate("""() => [...document.querySelectorAll(
+        "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg.marks")]
+        .map(e => e.getBoundingClientRect().right)""")
+    assert rights and max(rights) <= size[0] + 1, (rights, size)
+
+
 def test_a_link_to_the_map_page_by_its_name_opens_it(server, page):
     """/map is the default page's name: a shared link to it opens the map, with its filters, not Streamlit's
     "Page not found" over the sign-in form."""

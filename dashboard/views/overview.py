@@ -53,23 +53,29 @@ with ui.section("The trend"):
         counts["period"] = pd.to_datetime(counts["period"])
         axis, when = ("Month", "%b %Y") if unit == "month" else ("Week beginning", "%d %b %Y")
         ticks = alt.Axis(format="%b %Y", tickCount="month") if unit == "month" else alt.Axis()
+        # One chart, a line per district, as wide as the page: small multiples side by side ran off a phone's
+        # screen, and off the right of a laptop's. Counts are whole numbers: no "0.2" ticks, no "0.000000".
+        pick = alt.selection_point(fields=["district"], bind="legend")
         chart = (
             alt.Chart(counts)
             .mark_line(point=True)
             .encode(x=alt.X("period:T", title=axis, axis=ticks),
-                    y=alt.Y("reports:Q", title="Reports"),
+                    y=alt.Y("reports:Q", title="Reports", axis=alt.Axis(format="d", tickMinStep=1)),
+                    color=alt.Color("district:N", title="District",
+                                    legend=alt.Legend(orient="bottom", columns=3, labelLimit=220)),
+                    opacity=alt.condition(pick, alt.value(1), alt.value(0.15)),
                     tooltip=[alt.Tooltip("district:N", title="District"),
                              alt.Tooltip("period:T", title=axis, format=when),
                              alt.Tooltip("reports:Q", title="Reports")])
-            .properties(width=260, height=140)
-            .facet(facet=alt.Facet("district:N", title=None), columns=3)
+            .add_params(pick)
+            .properties(height=260)
         )
-        st.altair_chart(chart)
-        st.caption(("Each small chart is one district, by month: every report in this view is dated by its "
+        st.altair_chart(chart, width="stretch")
+        st.caption(("One line per district, by month: every report in this view is dated by its "
                     "month alone (as police.uk gives them), so weeks would show one spike a month. "
-                    if unit == "month" else "Each small chart is one district; weeks start on Monday. ")
-                   + "A report with no district (outside the force area, or not placed on a map) has a chart "
-                     "of its own.")
+                    if unit == "month" else "One line per district; weeks start on Monday. ")
+                   + "Click a district in the legend to pick out its line. Reports with no district (outside "
+                     "the force area, or not placed on a map) have a line of their own.")
 
 # --- what is reported ----------------------------------------------------------------------------------------
 BREAKDOWNS = {"indicator": ("Signs reported", labels.indicator),
@@ -90,8 +96,8 @@ def bar_chart(by: str, title: str, label_of) -> None:
         frame = frame.assign(label=frame["label"].map(label_of))
         height = 28 * len(frame) + 40
         chart = (alt.Chart(frame).mark_bar()
-                 .encode(x=alt.X("reports:Q", title="Reports"),
-                         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=420)),
+                 .encode(x=alt.X("reports:Q", title="Reports", axis=alt.Axis(format="d", tickMinStep=1)),
+                         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
                          tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("reports:Q", title="Reports")])
                  .properties(height=height))
         st.altair_chart(chart, height=height)
@@ -147,7 +153,8 @@ else:
         column.metric(label, f"{counts[key]:,}", help=help_text)
     weekly_visits = visit_outcomes.weekly(outcomes, f)
     chart = (alt.Chart(weekly_visits).mark_bar()
-             .encode(x=alt.X("week:T", title="Week beginning"), y=alt.Y("visits:Q", title="Visits"),
+             .encode(x=alt.X("week:T", title="Week beginning"),
+                     y=alt.Y("visits:Q", title="Visits", axis=alt.Axis(format="d", tickMinStep=1)),
                      color=alt.Color("outcome:N", title="Outcome"),
                      tooltip=[alt.Tooltip("week:T", title="Week beginning", format="%d %b %Y"),
                               alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("visits:Q", title="Visits"),
