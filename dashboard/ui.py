@@ -80,19 +80,20 @@ def empty_message(info: WarehouseInfo) -> bool:
     return False
 
 
-def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> None:
+def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
     """Say so when the dates hold no report at all but the warehouse has reports outside them, and offer
     the same number of days up to the newest one.
 
     A warehouse of older files (police.uk's archive, a register from last year) otherwise opens on an
     empty map under the default "last 90 days", which reads as "nothing is known" rather than "nothing
     is recent". The dates are not moved by themselves: an empty recent window is news a lead must see.
+    Returns whether it said so.
     """
     if info.reports_span is None:
-        return
+        return False
     first, newest = info.reports_span
     if f.date_from <= newest and first <= f.date_to:
-        return
+        return False
     if newest < f.date_from:
         st.info(f"No report was received in these dates. The newest report in the warehouse was received on "
                 f"{newest:%d %b %Y}, {wording.age((f.date_from - newest).days)} before they start.")
@@ -103,6 +104,7 @@ def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> None:
         start, end = first, min(newest, first + dt.timedelta(days=f.days - 1))
     st.button(f"Show {start:%d %b %Y} to {end:%d %b %Y} instead", key="show_reported_dates",
               on_click=state.show_dates, args=(start, end))
+    return True
 
 
 _MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist", re.IGNORECASE)

@@ -319,6 +319,7 @@ def test_dates_after_the_newest_report_offer_the_days_up_to_it(demo):
     at = app("visits", query={"from": "2099-01-01", "to": "2099-01-28"})
     said = [i.value for i in at.info if "No report was received in these dates" in i.value]
     assert said and f"newest report in the warehouse was received on {newest:%d %b %Y}" in said[0]
+    assert not at.dataframe    # no list of licences ranked on their licence alone, in dates without a report
     at.button(key="show_reported_dates").click().run()
     assert at.date_input(key="f_dates").value == (newest - dt.timedelta(days=27), newest)
     assert len(at.dataframe[0].value) > 0
@@ -349,6 +350,16 @@ def test_the_visit_list_says_how_many_reports_name_no_door(tmp_path, monkeypatch
 
     at.switch_page(PAGES["overview"]).run()        # reports without signs: not "no reports"
     assert any(c.value == "No signs recorded in the reports of this period." for c in at.caption)
+
+    # With a register, police.uk's reports alone leave a list of licences without reports: still said.
+    register = "Licence Number,Address,Postcode,Licence Expiry\n" + "".join(
+        f"L{i},{i} Quay Way,PE13 1AA,2020-01-01\n" for i in range(1, 26))      # a full list of 25
+    monkeypatch.setenv("HOTSPOTS_DB", str(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": police,
+                                                                      "hmo": register}, name="register.duckdb")))
+    at = app("visits")
+    at.selectbox(key="visit_limit").set_value(25).run()
+    assert at.dataframe[0].value["reports"].tolist() == [0] * 25
+    assert any("3 reports in this view name no door" in c.value for c in at.caption)
 
 
 def test_a_hand_edited_link_does_not_break_the_page(demo):

@@ -40,7 +40,10 @@ st.caption(ui.filter_summary(f))
 info = connection.inspect()
 if ui.warehouse_message(info) or ui.needs_tables(info, "reports", "hmo_licences") or ui.empty_message(info):
     st.stop()
-ui.no_reports_in_dates(info, f)
+if ui.no_reports_in_dates(info, f):
+    # Licences ranked on their licence and hotspots alone, in dates that hold no report, read as a list of
+    # findings for those dates: the list starts from the reports.
+    st.stop()
 
 st.markdown("Addresses ranked for a visit: recent, well-graded reports of serious signs count most, and an expired, "
             "expiring or missing HMO licence adds to the rank. Each row says why it is where it is. "
@@ -50,7 +53,10 @@ limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMI
 
 with ui.section("The visit list"):
     ranked = connection.query("visit_list", f, today=today, limit=limit, outcomes=records.outcomes())
-    doorless = connection.query("reports_without_a_door", f) if ranked is None or len(ranked) < limit else 0
+    # Said when the list is short, or holds only licences without reports (police.uk's data alone names no door).
+    reported = ranked is not None and not ranked.empty and bool((ranked["reports"] > 0).any())
+    doorless = connection.query("reports_without_a_door", f) if ranked is None or len(ranked) < limit \
+        or not reported else 0
     said = (f"{doorless:,} report{'s' if doorless != 1 else ''} in this view name{'s' if doorless == 1 else ''} "
             "no door (no address, or only a street or landmark, as police.uk's \"On or near …\" does): "
             "the map counts them, this list can't.") if doorless else ""
