@@ -28,7 +28,8 @@ PLACED = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS N
 
 CASE_POINT_COLUMNS = ["lat", "lon", "opened_on", "exploitation_type"]
 
-__all__ = ["CellDetail", "MarkerLayer", "report_hexes", "report_hexes_by_resolution", "hmo_markers", "hmo_marker_layer",
+__all__ = ["CellDetail", "MarkerLayer", "report_hexes", "report_hexes_by_resolution", "reports_off_the_map", "hmo_markers",
+           "hmo_marker_layer",
            "report_points", "case_hexes", "case_points", "district_geojson", "cell_detail", "marker_detail"]
 # When markers are capped, the most urgent are kept: possibly unlicensed, expired, expiring, current.
 MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]
@@ -66,6 +67,19 @@ def report_hexes_by_resolution(con, f: Filters, resolutions: tuple[int, ...] = (
     where, params = reports_where(f, "r")
     return hexes.counts_by_cells(con, "reports", "r", f"{where} AND {PLACED.format(a='r')}", params, resolutions,
                                  "reports")
+
+
+def reports_off_the_map(con, f: Filters) -> dict[str, int]:
+    """The reports in the filters that no map layer draws: `no_position` (nothing placed them) and `flagged`
+    (placed, but outside the force area or with coordinates that look swapped: the Data page lists them).
+    With the hexagons' count they make the Overview's count of reports."""
+    where, params = reports_where(f, "r")
+    no_position, flagged = con.execute(f"""
+        SELECT count(*) FILTER (WHERE r.lat IS NULL OR r.lon IS NULL),
+               count(*) FILTER (WHERE r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NOT NULL)
+        FROM reports r WHERE {where}
+    """, params).fetchone()
+    return {"no_position": int(no_position), "flagged": int(flagged)}
 
 
 def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.DataFrame:

@@ -53,6 +53,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "hmo_markers": ("analysis.map_layers", "hmo_markers"),
     "hmo_marker_layer": ("analysis.map_layers", "hmo_marker_layer"),
     "report_points": ("analysis.map_layers", "report_points"),
+    "reports_off_the_map": ("analysis.map_layers", "reports_off_the_map"),
     "case_hexes": ("analysis.map_layers", "case_hexes"),
     "case_points": ("analysis.map_layers", "case_points"),  # exact positions: pages ask only when auth.may()
     "district_geojson": ("analysis.map_layers", "district_geojson"),

@@ -250,3 +250,15 @@ def test_hexes_of_several_resolutions_come_from_one_query_and_count_each_cell(de
     nothing = Filters(TODAY - dt.timedelta(days=3000), TODAY - dt.timedelta(days=2999))
     empty = ml.report_hexes_by_resolution(tiny, nothing, (7, 8))
     assert all(f.empty and list(f.columns) == ["h3", "reports", "lat", "lon", "boundary"] for f in empty.values())
+
+
+def test_the_hexagons_and_the_reports_off_the_map_make_every_report_in_the_view(demo_con):  # noqa: F811
+    """The map says which reports it does not draw, so its count and the Overview's agree: unplaced ones and
+    flagged ones (outside the area, or swapped), which keep a position but no district."""
+    f = Filters(TODAY - dt.timedelta(days=729), TODAY)
+    hexes = ml.report_hexes(demo_con, f, resolution=8)
+    off = ml.reports_off_the_map(demo_con, f)
+    total = demo_con.execute("SELECT count(*) FROM reports WHERE received_on BETWEEN ? AND ?",
+                             [f.date_from, f.date_to]).fetchone()[0]
+    assert off["flagged"] > 0
+    assert int(hexes["reports"].sum()) + off["no_position"] + off["flagged"] == total

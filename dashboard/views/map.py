@@ -133,10 +133,14 @@ with map_column:
         st.caption(note)
     if hot is not None:
         _reliability(hot)
-    placed = placed_reports
-    if placed:
-        st.caption(f"{placed:,} reports with a position are counted in the hexagons. Reports that could not be "
-                   "placed on the map still count on the Overview page.")
+    off = connection.query("reports_off_the_map", f) or {"no_position": 0, "flagged": 0}
+    said = [f"{n:,} {what}" for n, what in ((off["no_position"], "with no usable location"),
+                                            (off["flagged"], "flagged as outside the force area or with "
+                                                             "coordinates that look swapped (the Data page lists them)"))
+            if n]
+    if placed_reports or said:
+        st.caption(f"{placed_reports:,} reports with a position are counted in the hexagons."
+                   + (f" Not on the map: {'; '.join(said)}. They still count on the Overview page." if said else ""))
     with st.expander("Key", expanded=True):
         chip = ('<span style="display:inline-block;background:{c};min-width:14px;height:14px;'
                 'border:1px solid #7a0177;margin-right:4px;vertical-align:middle"></span>')
