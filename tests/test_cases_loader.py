@@ -152,3 +152,19 @@ def test_a_coarse_grid_reference_is_warned_without_showing_it(tmp_path):
                       "(6 figures or more place a door). A row with a postcode we know is placed by the postcode; "
                       "the others at the square's centre, approximate"]
     assert "TL" not in " ".join(s.lines())
+
+
+def test_an_age_column_is_read_as_child_or_adult_and_never_stored(tmp_path, key_file):
+    """A case system's "Age" in years is the group a Victim Care Coordinator needs (a child is safeguarded
+    differently); the age itself is stored nowhere, not even in a rejected row. "NRM Referral (Y/N)" is the
+    NRM field."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "c.csv", "Case Reference,Date Opened,Postcode,Age,NRM Referral (Y/N)\n"
+                                       "MS-1,2025-10-01,PE13 1AB,17,Y\nMS-2,2025-10-02,PE13 1AB,34,N\n"
+                                       "MS-3,someday,PE13 1AB,41,Y\n")
+    s = load_file("cases", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (2, 1)
+    assert sorted(query(db, "SELECT age_group, nrm_referred FROM cases")) == [("adult", False), ("child", True)]
+    everything = _every_text_in(db)
+    assert "41" not in scalar(db, "SELECT CAST(raw AS VARCHAR) FROM rejects")
+    assert "'17'" not in everything and "'34'" not in everything

@@ -15,9 +15,10 @@ from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
 # What a rejected case row keeps, to be fixed: the fields the checks read, never free text that can name
-# someone (nationality and language cells are not checked, so they are not needed to fix a row).
+# someone (nationality and language cells are not checked, so they are not needed to fix a row), nor an age
+# (an "Age" column is read only as child or adult).
 FIELDS_KEPT_IN_REJECTS = ["opened_on", "postcode", "lat", "lon", "easting", "northing", "coordinates", "x", "y", "grid_ref",
-                          "exploitation_type", "age_group", "nrm_referred"]
+                          "exploitation_type", "nrm_referred"]
 CONTENT = ["case_key", "opened_on", "postcode", "file_lat", "file_lon", "exploitation_text", "nationality_text",
            "age_text", "nrm_referred", "language_text"]
 STORED = ["case_key", "opened_on", "lat", "lon", "geocode_status", "location_flag", "district_code", "lsoa_code",
