@@ -350,3 +350,11 @@ def test_empty_columns_without_a_header_after_the_address_say_nothing(tmp_path, 
     s = load_file("hmo", f, db=db)
     assert query(db, "SELECT address FROM hmo_licences") == [("1 Test Street",)]
     assert not any("continues" in w for w in s.warnings)
+
+
+def test_uprns_excel_wrote_in_scientific_notation_are_warned_about(tmp_path, db):
+    f = write_text(tmp_path / "reg.csv", "Licence Number,Address,Postcode,UPRN\nL1,1 A St,PE13 1PS,1.00090E+11\n"
+                                         "L2,2 A St,PE13 1PS,100090123456\n")
+    s = load_file("hmo", f, db=db)
+    assert s.rows_loaded == 2
+    assert any(w.startswith("1 UPRN(s) in scientific notation (e.g. '1.00090E+11')") for w in s.warnings)

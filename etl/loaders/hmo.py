@@ -65,6 +65,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     """, CONTENT)
     tabular.record_rejects(con, summary, staged)
     _warn_zeros(con, summary)
+    _warn_uprns_in_scientific_notation(con, summary)
     tabular.accepted_and_geocoded(con, summary, "licence_ref")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming AS
@@ -82,6 +83,17 @@ def _warn_zeros(con, summary: LoadSummary) -> None:
     if n:
         summary.warnings.append(f"{n:,} licence(s) give 0 for maximum occupants, households or storeys: an HMO "
                                 "has people, households and floors, so 0 is stored as not recorded")
+
+
+def _warn_uprns_in_scientific_notation(con, summary: LoadSummary) -> None:
+    """Excel shows a 12-digit UPRN as 1.00090E+11 and saves it so to CSV: its last digits are gone, and every
+    UPRN of a street may read the same. They are stored as given; the register needs exporting again."""
+    n, example = con.execute("SELECT count(*), min(uprn) FROM parsed WHERE reason IS NULL AND "
+                             "regexp_full_match(trim(uprn), '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+')").fetchone()
+    if n:
+        summary.warnings.append(f"{n:,} UPRN(s) in scientific notation (e.g. {example!r}): Excel dropped their last "
+                                "digits when it saved the file; stored as given. Export the register again with the "
+                                "UPRN column formatted as text")
 
 
 def _supersede(con, summary: LoadSummary) -> None:
