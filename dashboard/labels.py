@@ -5,6 +5,7 @@ needs no dashboard change. No Streamlit here.
 """
 from __future__ import annotations
 
+import json
 from functools import cache
 
 from analysis.filters import NO_DISTRICT
@@ -72,3 +73,37 @@ def licence_status(value: object) -> str:
 
 def kind(value: object) -> str:
     return KINDS.get(str(value), str(value))
+
+
+AUDIT_ACTIONS = {
+    "sign_in": "Signed in", "sign_in_failed": "Sign-in failed (wrong password)", "sign_in_refused": "Sign-in refused",
+    "sign_out": "Signed out", "page_view": "Opened a page", "export": "Downloaded an export",
+    "view_case_locations": "Saw exact victim-case locations", "user_add": "Added a user", "user_remove": "Removed a user",
+    "user_set_role": "Changed a user's role", "user_unlock": "Unlocked a user", "user_set_password": "Set a password",
+    "audit_export": "Exported the audit log", "retention": "Deleted data past its retention period",
+}
+
+
+def audit_action(action: object) -> str:
+    """The words for an audit action; an action this list does not know is shown as stored."""
+    return AUDIT_ACTIONS.get(str(action), str(action)) if action else ""
+
+
+def audit_detail(detail: object) -> str:
+    """An audit row's detail (JSON) as "what: value" pairs a reader can scan: {"filters": {"from": "2026-09-01",
+    "district": ["E07000010"]}} is "filters: from 2026-09-01, district E07000010"."""
+    try:
+        data = json.loads(detail) if isinstance(detail, str) else detail
+    except ValueError:
+        return str(detail)
+
+    def said(value) -> str:
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {said(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+        if isinstance(value, (list, tuple)):
+            return " ".join(said(v) for v in value)
+        return str(value)
+
+    if not isinstance(data, dict):
+        return "" if data in (None, "", [], {}) else said(data)
+    return "; ".join(f"{k}: {said(v)}" for k, v in data.items() if v not in (None, "", [], {}))
