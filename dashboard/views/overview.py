@@ -52,7 +52,12 @@ with ui.section("The trend"):
         counts["district"] = counts["district"].map(labels.district)
         counts["period"] = pd.to_datetime(counts["period"])
         axis, when = ("Month", "%b %Y") if unit == "month" else ("Week beginning", "%d %b %Y")
-        ticks = alt.Axis(format="%b %Y", tickCount="month") if unit == "month" else alt.Axis()
+        # Weekly ticks on the Mondays the weeks begin (Vega's own fall on other days, "Tue 15"), at most 12.
+        starts = sorted(counts["period"].unique())
+        mondays = [alt.DateTime(year=d.year, month=d.month, date=d.day)
+                   for d in pd.to_datetime(starts[::max(1, -(-len(starts) // 12))])]
+        ticks = (alt.Axis(format="%b %Y", tickCount="month") if unit == "month"
+                 else alt.Axis(values=mondays, format="%d %b", labelAngle=0))
         # One chart, a line per district, as wide as the page: small multiples side by side ran off a phone's
         # screen, and off the right of a laptop's. Counts are whole numbers: no "0.2" ticks, no "0.000000".
         pick = alt.selection_point(fields=["district"], bind="legend")
