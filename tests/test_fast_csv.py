@@ -26,8 +26,9 @@ FILES = {
     "too_many": "Licence Number,Address\nL1,1 A St, Wisbech PE13 1AB\nL2,2 A St PE13 1AB\n",
     "broken_quote": "Licence Number,Address\nL1,\"1 A St PE13 1AB\nL2,2 A St PE13 1AB\n",
     "stray_quote": "Licence Number,Address,Max Occupants\nL1,\"1 A St,5\nL2,2 A St,6\nL3,3\" A St,7\nL4,4 A St,8\n",
-    "footer_with_counts": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\nTotal Lets,2 A St PE13 1AB,6\n,,\n"
-                          "Total,2 licences,11\nTotal licences:,2,\n",
+    "footer_with_counts": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\nTotal Lets,2 A St PE13 1AB,6\n"
+                          "Total-02,12 Broadway,6\n,,\nTotal,2 licences,11\nTotal licences:,2,\n"
+                          "Source: Fenland DC,Page 2,\nPrinted on 30/11/2026,,Page 1 of 3\n",
     "header_again_with_bom": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\n"
                              "\ufeffLicence Number,Address,Max Occupants\nL2,2 A St PE13 1AB,6\n",
 }
@@ -50,14 +51,15 @@ def test_fast_and_careful_paths_agree(tmp_path, monkeypatch, name):
 
 @pytest.mark.parametrize("careful", [False, True])
 def test_a_footer_may_give_its_counts_in_cells_of_their_own(tmp_path, monkeypatch, careful):
-    """"Total,2 licences,11" is a footer, not a licence; a row whose first cell starts "Total" but which has
-    words elsewhere is data. A second export's header, byte-order mark and all, is a repeated header."""
+    """"Total,2 licences,11" and "Printed on …,,Page 1 of 3" are footers, not licences, and the summary counts
+    them; a row whose first cell starts "Total" but which has an address is data. A second export's header, byte-order mark and all, is a repeated header."""
     if careful:
         monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
     s = load_file("hmo", write_text(tmp_path / "f.csv", FILES["footer_with_counts"]), db=tmp_path / "w.duckdb")
-    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (2, 2, 0)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (3, 3, 0)
     assert [r for (r,) in query(tmp_path / "w.duckdb", "SELECT licence_ref FROM hmo_licences ORDER BY 1")] == \
-        ["L1", "Total Lets"]
+        ["L1", "Total Lets", "Total-02"]
+    assert any(w.startswith("4 row(s) read as a footer or a note") for w in s.warnings)   # never silently
     s = load_file("hmo", write_text(tmp_path / "g.csv", FILES["header_again_with_bom"]), db=tmp_path / "v.duckdb")
     assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (2, 2, 0)
 

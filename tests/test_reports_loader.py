@@ -424,6 +424,9 @@ def test_a_grading_on_the_old_5x5x5_scale_keeps_its_report_weighted_as_ungraded(
                                        "C,2015-03-01,PE13 1AB,A1\nD,2025-03-01,PE13 1AB,1-A-P\nE,2025-03-01,PE13 1AB,F9\n")
     s = load_file("reports", f, db=db)
     assert (s.rows_loaded, s.rows_rejected) == (4, 1)
+    again = write_text(tmp_path / "again.csv", "Ref,Date,Postcode,Grading\nA,2015-03-01,PE13 1AB,B-2-4 (5x5x5)\n"
+                                               "D,2025-03-01,PE13 1AB,1-A-P (3x5x2)\n")   # as stored, and noted
+    assert load_file("reports", again, db=tmp_path / "v.duckdb").rows_loaded == 2
     assert query(db, "SELECT report_ref, grading, source_evaluation, intelligence_assessment, handling_code "
                      "FROM reports ORDER BY 1") == [("A", "B-2-4 (5x5x5)", None, None, None),
                                                     ("B", "C-3-1 (5x5x5)", None, None, None),

@@ -93,7 +93,7 @@ def test_dates_as_partners_write_them_and_never_month_first_in_numbers():
              "45000": d(2023, 3, 15), "March 2025": d(2025, 3, 1),
              # a month alone is its 1st: police.uk's "2019-08" once Excel has saved it ("Aug-19"), other exports'
              "Aug-19": d(2019, 8, 1), "Aug-2019": d(2019, 8, 1), "201908": d(2019, 8, 1), "Sept-20": d(2020, 9, 1),
-             "31 Mar. 2025": d(2025, 3, 31), "201913": None,
+             "31 Mar. 2025": d(2025, 3, 31), "201913": None, "March 24": None, "Mar 05": None,
              "05/03/2024 14.22": d(2024, 3, 5), "05/03/2024 - 14:22": d(2024, 3, 5), "5 March 2024 at 14:22": d(2024, 3, 5),
              "05/03/2024 2:22 p.m.": d(2024, 3, 5), "1.3.25": d(2025, 3, 1),
              "12/31/2024": None, "Wed 31 Feb 2026": None, "Sunny 3 Nov 2026": None, "soon": None}

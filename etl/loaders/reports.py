@@ -38,7 +38,10 @@ MOST_PEOPLE_SEEN = 1000
 def _grading_compact(c) -> str:
     """One 3x5x2 string from a grading column, or from three separate columns."""
     joined = f"concat_ws('', {c('source_evaluation')}, {c('intelligence_assessment')}, {c('handling_code')})"
-    return f"nullif(regexp_replace(upper(coalesce({c('grading')}, {joined})), '[^0-9A-Z]', '', 'g'), '')"
+    # A note of the scale ("B-2-4 (5x5x5)", as stored, "1-A-P (3x5x2)") is no part of the grading.
+    scale = "regexp_replace(upper(coalesce({g}, {j})), '[(]?\\s*[35]X5X[25]\\s*[)]?', '', 'g')".format(
+        g=c('grading'), j=joined)
+    return f"nullif(regexp_replace({scale}, '[^0-9A-Z]', '', 'g'), '')"
 
 
 def _people_seen_problem() -> str:

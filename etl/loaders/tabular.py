@@ -26,6 +26,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     require_rows(staged)
     summary.rows_read = staged.rows_read
     summary.warnings += staged.notes.warnings
+    if staged.footer_rows:
+        summary.warnings.append(f"{staged.footer_rows:,} row(s) read as a footer or a note (a total, a page number, "
+                                "'printed on …') and skipped: etl/vocab/rows.toml says which rows are not data")
     if staged.header_repeats:
         rows = ", ".join(map(str, staged.header_repeats[:5])) + (" …" if len(staged.header_repeats) > 5 else "")
         summary.warnings.append(f"{len(staged.header_repeats):,} row(s) repeating the header skipped (row "

@@ -155,12 +155,14 @@ def _drop_non_data(con, table: str, columns: list[int], headers: list, row: str)
     rules = vocab.load("rows")
     filled = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in columns)
     first = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
-    words = " + ".join(f"(c{i} IS NOT NULL AND NOT regexp_matches(c{i}, ?))::INTEGER" for i in columns)
-    # A footer (stage._is_footer): its first cell matches, and the others are counts. The regular expressions
-    # run only on rows of few cells: data rows are passed over by the count of their cells.
+    pattern = "(?i)" + "|".join(rules["footer_patterns"])
+    words = " + ".join(f"(c{i} IS NOT NULL AND NOT regexp_matches(c{i}, ?) AND NOT regexp_matches(c{i}, ?))::INTEGER"
+                       for i in columns)
+    # A footer (stage._is_footer): its first cell matches, and the others are counts or match too. The regular
+    # expressions run only on rows of few cells: data rows are passed over by the count of their cells.
     footer = (f"CASE WHEN {filled} BETWEEN 1 AND {int(rules['footer_most_cells'])} AND regexp_matches({first}, ?) "
-              f"THEN {words} <= 1 ELSE false END")
-    footer_params = ["(?i)" + "|".join(rules["footer_patterns"]), *[rules["footer_count"]] * len(columns)]
+              f"THEN {words} = 0 ELSE false END")
+    footer_params = [pattern, *[p for _ in columns for p in (rules["footer_count"], pattern)]]
     cells = [headers[i] if i < len(headers) else None for i in columns]
     # A repeated header is the header again, its first cell perhaps with the byte-order mark of a file pasted on.
     header = " AND ".join((f"(c{i} IS NOT DISTINCT FROM ? OR c{i} = '\ufeff' || ?)" if k == 0 else

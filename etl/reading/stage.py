@@ -104,7 +104,7 @@ def _is_footer(filled: list[str], footer: re.Pattern) -> bool:
     rules = vocab.load("rows")
     if not 1 <= len(filled) <= rules["footer_most_cells"] or not footer.search(filled[0]):
         return False
-    return sum(not re.search(rules["footer_count"], c) for c in filled) <= 1
+    return all(re.search(rules["footer_count"], c) or footer.search(c) for c in filled[1:])
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_file: Path | None = None,

@@ -42,9 +42,10 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
         WHEN regexp_full_match(date_text(s), '\d{1,2}[ -][A-Za-z]+[ -]\d{2}')      -- "3 Nov 26": not the year 26
             THEN CAST(try_strptime(date_text(s), ['%d %b %y', '%d-%b-%y', '%d %B %y', '%d-%B-%y']) AS DATE)
         -- A month alone, dated the 1st: "Aug-19" is how Excel shows police.uk's Month "2019-08" once it has
-        -- saved the file; "Aug-2019" and "201908" are other exports' months.
-        WHEN regexp_full_match(date_text(s), '[A-Za-z]{3,9}[ -]\d{2}')
-            THEN CAST(try_strptime(date_text(s), ['%b-%y', '%B-%y', '%b %y', '%B %y']) AS DATE)
+        -- saved the file; "Aug-2019" and "201908" are other exports' months. "March 24" and "Mar 05" have
+        -- no year: no date.
+        WHEN regexp_full_match(date_text(s), '[A-Za-z]{3}-\d{2}')     -- Excel's mmm-yy, never "March 24" (a day)
+            THEN CAST(try_strptime(date_text(s), '%b-%y') AS DATE)
         WHEN regexp_full_match(date_text(s), '(19|20)\d{2}(0[1-9]|1[0-2])')
             THEN CAST(try_strptime(date_text(s), '%Y%m') AS DATE)
         ELSE CAST(try_strptime(date_text(s), ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d',
