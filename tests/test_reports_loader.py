@@ -142,12 +142,13 @@ def test_people_seen_is_read_as_the_public_writes_it(tmp_path):
     db = tmp_path / "w.duckdb"
     rows = {"A": ("about 8", 8), "B": ("8 men", 8), "C": ("ten", 10), "D": ("5-6", 5), "E": ("5 to 6 people", 5),
             "F": ("several", None), "G": ("Several", None), "H": ("", None), "I": ("12", 12),
-            "K": ("3 men and 2 women", 5), "L": ("\"4 adults, 2 children\"", 6), "M": ("3 men 2 women", 5)}
+            "K": ("3 men and 2 women", 5), "L": ("\"4 adults, 2 children\"", 6), "M": ("3 men 2 women", 5),
+            "N": ("\"3, 4\"", 3), "O": ("\"4,0\"", 4)}          # "3, 4" is a range, never 34; a decimal comma's 4,0 is 4
     f = write_text(tmp_path / "r.csv", "Reference,Received,Address,People Seen\n" +
                    "".join(f"{ref},2025-01-01,{ref} Rd,{text}\n" for ref, (text, _) in rows.items()) +
                    "J,2025-01-01,J Rd,3 vans 2 cars\n")
     s = load_file("reports", f, db=db)
-    assert (s.rows_loaded, s.rows_rejected) == (12, 1)
+    assert (s.rows_loaded, s.rows_rejected) == (14, 1)
     assert dict(query(db, "SELECT report_ref, people_count FROM reports")) == {r: n for r, (_, n) in rows.items()}
     assert "number of people '3 vans 2 cars' is not a number" in scalar(db, "SELECT reason FROM rejects")
     assert any("2 report(s) give the number of people in words without a number" in w and "'several' (1)" in w

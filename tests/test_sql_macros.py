@@ -12,17 +12,21 @@ TYPED_NUMBER = st.text(alphabet="0123456789.,+-eE £\t\n\u00a0_xinfa", max_size=
 @settings(max_examples=400, deadline=None)
 @given(values=st.lists(TYPED_NUMBER | st.floats(allow_nan=False).map(str), min_size=1, max_size=30))
 def test_parse_number_is_the_number_left_once_separators_are_removed(values):
-    """parse_number tries a plain cast first, for speed; it must give what reading a lone comma among digits as a
-    decimal one (unless it is before a group of three), or else stripping separators, and casting gives, for any
-    text (bit for bit: NaN and -0.0 included)."""
+    """parse_number tries a plain cast first, for speed; it must give what its rules alone give (a lone comma
+    among digits is a decimal one unless it groups thousands; separators are removed only where they group
+    thousands), for any text (bit for bit: NaN and -0.0 included)."""
     con = duckdb.connect()
     con.execute(loading.MACROS.read_text())
     got = con.execute("""
         SELECT CAST(parse_number(v) AS VARCHAR),
-               CAST(CASE WHEN regexp_full_match(trim(v), '[-+]?[0-9]+,[0-9]+')
-                          AND NOT regexp_full_match(trim(v), '[-+]?[0-9]{1,3}(,[0-9]{3})+')
-                         THEN try_cast(replace(trim(v), ',', '.') AS DOUBLE)
-                         ELSE try_cast(regexp_replace(v, '[,\\s£]', '', 'g') AS DOUBLE) END AS VARCHAR)
+               CAST(coalesce(
+                   CASE WHEN regexp_full_match(_number_text(v), '[-+]?[0-9]+,[0-9]+')
+                         AND NOT regexp_full_match(_number_text(v), '[-+]?[1-9][0-9]{0,2}(,[0-9]{3})+')
+                        THEN try_cast(replace(_number_text(v), ',', '.') AS DOUBLE) END,
+                   CASE WHEN regexp_full_match(_number_text(v),
+                                               '[-+]?[1-9][0-9]{0,2}((,[0-9]{3})+|( [0-9]{3})+)(\\.[0-9]+)?')
+                        THEN try_cast(regexp_replace(v, '[,\\s£]', '', 'g') AS DOUBLE) END,
+                   try_cast(_number_text(v) AS DOUBLE)) AS VARCHAR)
         FROM (SELECT unnest(?::VARCHAR[]) AS v)
     """, [values]).fetchall()
     assert all(a == b for a, b in got), [(v, a, b) for v, (a, b) in zip(values, got) if a != b]
@@ -36,6 +40,7 @@ def test_a_comma_is_thousands_before_groups_of_three_digits_and_else_a_decimal_c
     cases = {"546182": 546182.0, "546182.5": 546182.5, "546182,5": 546182.5, "546182,25": 546182.25,
              "546,182": 546182.0, "1,546,182": 1546182.0, " 546 182 ": 546182.0, "546182,2500": 546182.25,
              "-1234,5": -1234.5, "5,0": 5.0, "1,5": 1.5, "6,00": 6.0, "1,200": 1200.0, "£1,200.50": 1200.5,
+             "0,151": 0.151, "0,500": 0.5, "1 200": 1200.0, "3, 4": None, "3 4": None, "2, 3": None,
              "abc": None, "": None}
     got = dict(con.execute("SELECT v, parse_number(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                            [list(cases)]).fetchall())

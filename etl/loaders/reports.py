@@ -28,8 +28,8 @@ GRADING_RE = "^([1-3])([A-E])([PC])$"
 # older intelligence still carries it. Its report is kept, the grading shown as given, and weighted as
 # ungraded: the two scales do not map onto each other.
 OLD_GRADING_RE = "^([A-E])([1-5])([1-5]?)$"
-# A range of people seen ("5-6", "about 5 to 6", "5 or 6 men"): its two ends.
-_PEOPLE_RANGE = r"^\D{0,12}?(\d{1,5}) *(?:-|–|to|or) *(\d{1,5})\D{0,12}$"
+# A range of people seen ("5-6", "about 5 to 6", "5 or 6 men", "3, 4"): its two ends.
+_PEOPLE_RANGE = r"^\D{0,12}?(\d{1,5}) *(?:-|–|to|or|, ) *(\d{1,5})\D{0,12}$"
 # More people than this seen at one address is a typo or a number from another column (a phone number, an
 # Excel date), not a sighting: the largest finds of exploited people at one address are in the hundreds.
 MOST_PEOPLE_SEEN = 1000

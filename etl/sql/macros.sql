@@ -48,22 +48,29 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
             THEN CAST(try_strptime(date_text(s), '%b-%y') AS DATE)
         WHEN regexp_full_match(date_text(s), '(19|20)\d{2}(0[1-9]|1[0-2])')
             THEN CAST(try_strptime(date_text(s), '%Y%m') AS DATE)
+        WHEN regexp_full_match(date_text(s), '[A-Za-z]+ \d{1,2}')        -- '%b %Y' would make it the year 24
+            THEN NULL
         ELSE CAST(try_strptime(date_text(s), ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d',
                                               '%d %b %Y', '%d %B %Y', '%d-%b-%Y', '%d-%B-%Y', '%b %d %Y',
                                               '%B %d %Y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y', '%b-%Y', '%B-%Y']) AS DATE)
     END;
 
--- Numbers as people type them: '1,200', ' 6 ', '6.0', '£1,200.50'. A comma is a thousands separator only
--- before groups of three digits ('1,200', '546,182'); otherwise it is a decimal comma, as a continental
--- spreadsheet writes it ('5,0' is 5, '1,5' is 1.5 and '546182,5' is 546182.5, never 50, 15 or 5461825). A count
--- too big for an integer is no count (NULL), so the row is rejected rather than the whole file. Most values
--- are plain numbers already: the regular expressions run only on those that are not (tests/test_sql_macros.py).
+-- Numbers as people type them: '1,200', '1 200', ' 6 ', '6.0', '£1,200.50'. A comma is a thousands separator
+-- only before groups of three digits ('1,200', '546,182'), and never after a lone 0; otherwise it is a decimal
+-- comma, as a continental spreadsheet writes it ('5,0' is 5, '1,5' is 1.5, '0,151' is 0.151 and '546182,5' is
+-- 546182.5, never 50, 15, 151 or 5461825). '3, 4' and '3 4' are two numbers, so no number. A count too big for
+-- an integer is no count (NULL), so the row is rejected rather than the whole file. Most values are plain
+-- numbers already: the regular expressions run only on those that are not (tests/test_sql_macros.py).
+CREATE OR REPLACE TEMP MACRO _number_text(s) AS regexp_replace(s, '^\s*£?\s*|\s+$', '', 'g');
 CREATE OR REPLACE TEMP MACRO parse_number(s) AS
     coalesce(try_cast(s AS DOUBLE),
-             CASE WHEN regexp_full_match(trim(s), '[-+]?[0-9]+,[0-9]+')
-                   AND NOT regexp_full_match(trim(s), '[-+]?[0-9]{1,3}(,[0-9]{3})+')
-                  THEN try_cast(replace(trim(s), ',', '.') AS DOUBLE) END,
-             try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE));
+             CASE WHEN regexp_full_match(_number_text(s), '[-+]?[0-9]+,[0-9]+')
+                   AND NOT regexp_full_match(_number_text(s), '[-+]?[1-9][0-9]{0,2}(,[0-9]{3})+')
+                  THEN try_cast(replace(_number_text(s), ',', '.') AS DOUBLE) END,
+             -- separators only where they group thousands: '3, 4' or '3 4' is two numbers, never 34
+             CASE WHEN regexp_full_match(_number_text(s), '[-+]?[1-9][0-9]{0,2}((,[0-9]{3})+|( [0-9]{3})+)(\.[0-9]+)?')
+                  THEN try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE) END,
+             try_cast(_number_text(s) AS DOUBLE));
 -- Degrees as people and devices write them: '52.574', '52.574° N', 'N52.574', '0.241W' (S and W are negative),
 -- '52,574' (a decimal comma: no latitude or longitude needs a thousands separator), and degrees, minutes and
 -- seconds: 52°34'26.4"N, '52 34 26.4 N'.
