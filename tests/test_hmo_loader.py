@@ -337,10 +337,11 @@ def test_an_address_header_over_several_columns_reads_them_all(tmp_path, db):
     the columns without a header after it, and two flats of one building are two doors."""
     f = write_text(tmp_path / "reg.csv", "Licence No,Property Address,,,,Postcode,Max Occupants\n"
                                          "L1,1 Test Street,Flat A,,Wisbech,PE15 0WA,5\n"
-                                         "L2,1 Test Street,Flat B,,Wisbech,PE15 0WA,4\n")
+                                         "L2,1 Test Street,Flat B,,Wisbech,PE15 0WA,4\n"
+                                         "L3,2 Test Street,5,Y,01/02/2024,PE15 0WA,4\n")   # no words: not an address
     s = load_file("hmo", f, db=db)
     assert query(db, "SELECT licence_ref, address FROM hmo_licences ORDER BY 1") == [
-        ("L1", "1 Test Street, Flat A, Wisbech"), ("L2", "1 Test Street, Flat B, Wisbech")]
+        ("L1", "1 Test Street, Flat A, Wisbech"), ("L2", "1 Test Street, Flat B, Wisbech"), ("L3", "2 Test Street")]
     assert any("the address continues into 3 column(s) without a header after 'Property Address'" in w
                for w in s.warnings)
 

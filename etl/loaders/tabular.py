@@ -14,7 +14,7 @@ import duckdb
 from etl import geocode, h3cells
 from etl.loaders import checks
 from etl.reading.headers import require
-from etl.reading.stage import StagedFile, require_rows, stage_file
+from etl.reading.stage import StagedFile, address_words, require_rows, stage_file
 from etl.summary import LoadSummary
 
 
@@ -41,7 +41,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     if said:
         summary.warnings.append(said)
     continued = [j for j in staged.match.address_continued() if j in staged.staged_columns]
-    if continued and con.execute(f"SELECT count(*) FROM stage WHERE coalesce({', '.join(f'c{j}' for j in continued)}) "
+    if continued and con.execute(f"SELECT count(*) FROM stage WHERE coalesce({', '.join(address_words(f'c{j}') for j in continued)}) "
                                  "IS NOT NULL").fetchone()[0]:
         summary.warnings.append(f"the address continues into {len(continued)} column(s) without a header after "
                                 f"{staged.match.headers[staged.match.columns['address']]!r}: read as part of it")

@@ -25,6 +25,13 @@ MAX_RAW_COLUMNS = 200
 STAGE = "stage"
 
 
+def address_words(cell: str) -> str:
+    """SQL: a cell without a header after the address column, when it reads as part of an address ("Flat A",
+    "Wisbech": a word of two letters or more, and no date); NULL for a number, a date or a Y/N flag."""
+    return (f"CASE WHEN regexp_matches({cell}, '[A-Za-z]{{2,}}') AND parse_date({cell}) IS NULL "
+            f"AND NOT regexp_full_match(trim({cell}), '(?i)yes|no|true|false|n/?a') THEN {_one_line(cell)} END")
+
+
 def _one_line(cell: str) -> str:
     """SQL: "45 Histon Road\nCambridge" as "45 Histon Road, Cambridge" (an XLSX cell typed with Alt+Enter). The
     regular expression runs only on cells with a line break: most have none, and a big file has millions."""
@@ -58,7 +65,8 @@ class StagedFile:
             return f"c{i}"
         more = [j for j in self.match.address_continued() if j in self.staged_columns]
         if more:
-            return f"nullif(concat_ws(', ', {', '.join(_one_line(f'c{k}') for k in [i, *more])}), '')"
+            parts = [_one_line(f"c{i}"), *(address_words(f"c{k}") for k in more)]
+            return f"nullif(concat_ws(', ', {', '.join(parts)}), '')"
         return _one_line(f"c{i}")
 
     def _joined_address(self) -> str:
