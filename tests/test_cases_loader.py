@@ -168,3 +168,20 @@ def test_an_age_column_is_read_as_child_or_adult_and_never_stored(tmp_path, key_
     everything = _every_text_in(db)
     assert "41" not in scalar(db, "SELECT CAST(raw AS VARCHAR) FROM rejects")
     assert "'17'" not in everything and "'34'" not in everything
+
+
+def test_ages_as_case_systems_write_them_and_an_age_group_column_first(tmp_path, key_file):
+    db = tmp_path / "w.duckdb"
+    rows = {"A": ("17 years", "", "child"), "B": ("16/17", "", "child"), "C": ("17.6", "", "child"),
+            "D": ("25-30", "", "adult"), "E": ("approx 30", "", "adult"), "F": ("16-19", "", "unknown"),
+            "G": ("", "Adult", "adult"), "H": ("40", "Child", "child"), "I": ("thirty-ish 3", "", "unknown")}
+    f = write_text(tmp_path / "c.csv", "Case Reference,Date Opened,Postcode,Age,Age Group\n" +
+                   "".join(f"{k},2025-10-01,PE13 1AB,{age},{group}\n" for k, (age, group, _) in rows.items()))
+    s = load_file("cases", f, db=db)
+    assert s.rows_loaded == len(rows)
+    got = dict(query(db, "SELECT case_key, age_group FROM cases"))
+    from etl import pseudonym
+    key = pseudonym.load_key()
+    assert {k: got[pseudonym.case_key(k, key)] for k in rows} == {k: v[2] for k, v in rows.items()}
+    said = " ".join(s.warnings) + scalar(db, "SELECT coalesce(message, '') FROM loads")
+    assert not any(age in said for age in ("17", "16", "25", "30", "19", "40"))

@@ -57,9 +57,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {loc.coarse} AS _coarse,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationality')} AS nationality_text,
-               CASE WHEN try_cast(trim({c('age_group')}) AS INTEGER) BETWEEN 0 AND 17 THEN 'child'
-                    WHEN try_cast(trim({c('age_group')}) AS INTEGER) BETWEEN 18 AND 120 THEN 'adult'
-                    ELSE {c('age_group')} END AS age_text,   -- an age in years ("17") is its group
+               {_age_text(f"coalesce({c('age_group')}, {c('age')})")} AS age_text,
                {c('language_needs')} AS language_text,
                CAST(b.value AS BOOLEAN) AS nrm_referred,
                {checks.reasons(validations)} AS reason
@@ -101,6 +99,27 @@ def _safe_raw(staged) -> tuple[str, list]:
     if params:
         return f"json_merge_patch(json_object('case_key', {key_expr}), {expr})", params
     return f"json_object('case_key', {key_expr})", []
+
+
+# An age as case systems write it: "17", "17 years", "17.6", "16/17", "25-30", "approx 30", "aged 34".
+_AGE = (r"(?i)^\s*(?:about|approx\.?|approximately|c\.|aged|~)?\s*(\d{1,3})(?:\.\d+)?\s*"
+        r"(?:(?:-|–|/|to|or)\s*(\d{1,3})(?:\.\d+)?)?\s*(?:years?(?: old)?|yrs?|y/?o|yo)?\s*$")
+ADULT_AGE = 18
+
+
+def _age_text(value: str) -> str:
+    """SQL: the age group a cell says (`vocab_age_group` maps it): an age in years, or a range of them, is its
+    group, child under 18, adult from 18 (a range across 18 is no group). An age is never kept: a number
+    that is no age we can read becomes words without it, so no summary shows it."""
+    low, high = (f"TRY_CAST(regexp_extract({value}, '{_AGE}', {i}) AS INTEGER)" for i in (1, 2))
+    high = f"coalesce({high}, {low})"
+    return f"""CASE WHEN {value} IS NULL THEN NULL
+        WHEN regexp_full_match({value}, '{_AGE}') THEN
+            CASE WHEN greatest({low}, {high}) < {ADULT_AGE} THEN 'child'
+                 WHEN least({low}, {high}) >= {ADULT_AGE} AND greatest({low}, {high}) <= 120 THEN 'adult'
+                 ELSE 'an age across the groups' END
+        WHEN regexp_matches({value}, '[0-9]') THEN 'an age not read as a number of years'
+        ELSE {value} END"""
 
 
 # A caseworker's free text in a nationality or language cell ("Afghan - brother Reza Karimi also in care",
