@@ -359,3 +359,16 @@ def test_uprns_excel_wrote_in_scientific_notation_are_warned_about(tmp_path, db)
     s = load_file("hmo", f, db=db)
     assert s.rows_loaded == 2
     assert any(w.startswith("1 UPRN(s) in scientific notation (e.g. '1.00090E+11')") for w in s.warnings)
+
+
+def test_x_and_y_columns_holding_flags_are_not_read_as_coordinates(tmp_path, db):
+    """A register's X and Y columns of ticks and flags are no point: the rows are placed by their postcodes,
+    not rejected or put in the sea, and the summary says the columns were not read."""
+    f = write_text(tmp_path / "reg.csv", "Licence Number,Address,Postcode,X,Y\nL1,1 A St,PE13 1AA,Y,N\n"
+                                         "L2,2 A St,PE13 1AA,1,0\nL3,3 A St,PE13 1AA,,Y\n")
+    postcodes = write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AA,52.665,0.160\n")
+    load_file("postcodes", postcodes, db=db)
+    s = load_file("hmo", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (3, 0)
+    assert set(query(db, "SELECT geocode_status, lat FROM hmo_licences")) == {("postcode", 52.665)}
+    assert any(w.startswith("columns 'X' and 'Y' not read as coordinates: 3 of their 3 values") for w in s.warnings)

@@ -40,6 +40,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     con.execute(f"SET VARIABLE month_first = {str(month_first).lower()}")    # parse_date reads it (etl/sql/macros.sql)
     if said:
         summary.warnings.append(said)
+    unused = _xy_not_coordinates(con, staged)
+    if unused:
+        summary.warnings.append(unused)
     continued = [j for j in staged.match.address_continued() if j in staged.staged_columns]
     if continued and con.execute(f"SELECT count(*) FROM stage WHERE coalesce({', '.join(address_words(f'c{j}') for j in continued)}) "
                                  "IS NOT NULL").fetchone()[0]:
@@ -48,6 +51,29 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     if staged.match.ignored_duplicates:
         summary.warnings.append("ignored second column(s) for the same field: " + ", ".join(staged.match.ignored_duplicates))
     return staged
+
+
+def _xy_not_coordinates(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> str | None:
+    """Columns named X and Y hold a point in most GIS exports, but in other files a tick or a Y/N flag. They are
+    read as coordinates only when most of their values are a point in Great Britain (degrees or grid metres);
+    otherwise they are left unread, and the rows placed by their postcodes, as if the file had no X and Y."""
+    if not (staged.match.has("x") and staged.match.has("y")):
+        return None
+    x, y = f"parse_number({staged.column('x')})", f"parse_number({staged.column('y')})"
+    given, points, example = con.execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE ({y} BETWEEN 49 AND 61 AND {x} BETWEEN -9 AND 3)
+                                             OR ({x} BETWEEN 1000 AND 700000 AND {y} BETWEEN 1000 AND 1300000)),
+               min({staged.column('x')} || ' / ' || {staged.column('y')})
+        FROM stage WHERE {staged.column('x')} IS NOT NULL OR {staged.column('y')} IS NOT NULL
+    """).fetchone()
+    if not given or points * 2 > given:
+        return None
+    names = [staged.match.headers[staged.match.columns[f]] for f in ("x", "y")]
+    for f in ("x", "y"):
+        del staged.match.columns[f]
+    return (f"columns {names[0]!r} and {names[1]!r} not read as coordinates: {given - points:,} of their {given:,} "
+            f"values are no point in Great Britain (e.g. {example!r}); rows are placed by their other location "
+            "columns")
 
 
 def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str], params: list | None = None) -> None:
