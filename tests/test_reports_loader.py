@@ -455,13 +455,15 @@ def test_a_gis_exports_x_and_y_are_degrees_or_metres_by_their_size(tmp_path):
 def test_nationalities_are_read_without_what_reporters_add_and_unknown_ones_are_named(tmp_path):
     db = tmp_path / "w.duckdb"
     rows = ["Vietnamese (believed)", "possibly Romanian", "Polish x3; Lithuanian x2", "Romanian (2), Moldovan (1)",
-            "Romanian nationals", "Albanian?", "Eastern European", "Ukranian"]
+            "Romanian nationals", "Albanian?", "Eastern European", "Ukranian", "Lithuanian (poss Latvian)",
+            "Chinese nationals x4", "x2 Polish", "Albanian or Kosovan", "Men"]
     f = write_text(tmp_path / "r.csv", "Ref,Date,Postcode,Nationalities\n" +
                    "".join(f'R{i},2025-10-01,PE13 1AB,"{n}"\n' for i, n in enumerate(rows)))
     s = load_file("reports", f, db=db)
     got = dict(query(db, "SELECT report_ref, nationalities FROM reports"))
     assert [got[f"R{i}"] for i in range(len(rows))] == [
         ["Vietnamese"], ["Romanian"], ["Lithuanian", "Polish"], ["Moldovan", "Romanian"], ["Romanian"], ["Albanian"],
-        ["Eastern European"], ["Ukranian"]]
+        ["Eastern European"], ["Ukranian"], ["Latvian", "Lithuanian"], ["Chinese"], ["Polish"], ["Albanian", "Kosovan"],
+        []]
     assert any(w.startswith("nationalities not in the vocabulary") and "'Eastern European' (1)" in w
                and "'Ukranian' (1)" in w and "Romanian" not in w for w in s.warnings)

@@ -19,10 +19,12 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
           "nationalities", "people_count", "grading", "source_evaluation", "intelligence_assessment",
           "handling_code", "summary", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no",
           "indicator_bits", "addr_id"]
-# What reporters add to a nationality, removed before it is looked up: a bracketed note or count, "x3", a
-# question mark, a hedge before it, "nationals" or "men" after it.
-NATIONALITY_QUALIFIERS = (r"\s*\([^)]*\)|\s*[x×]\s*\d+\s*$|\?|^\s*(possibly|believed|suspected|probably|maybe|poss\.?)\s+"
-                          r"|\s+(nationals?|males?|females?|men|women|people|persons?)\s*$")
+# What reporters add to a nationality, removed before it is looked up (twice, for "Chinese nationals x4"): a
+# count ("x3", "(2)", "x2 Polish"), a question mark, a hedge before it ("possibly"), "nationals" or "men" after
+# it, or alone. A bracket is a part of its own first: "Lithuanian (poss Latvian)" is two nationalities.
+NATIONALITY_QUALIFIERS = (r"^\s*[x×]?\s*\d+\s*$|\s*[x×]\s*\d+\s*$|^\s*[x×]\s*\d+\s+|\?"
+                          r"|^\s*(possibly|believed|suspected|probably|maybe|poss\.?)(\s+|$)"
+                          r"|(^|\s+)(nationals?|males?|females?|men|women|people|persons?)\s*$")
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 # The 5x5x5 grading the 3x5x2 replaced in 2016 (source A-E, intelligence 1-5, handling 1-5, often left off):
 # older intelligence still carries it. Its report is kept, the grading shown as given, and weighted as
@@ -120,8 +122,10 @@ def _lookups(staged) -> list[tuple[str, str]]:
         # (believed)", "possibly Romanian", "Polish x3", "Romanian nationals", "Albanian?").
         (f"""nationality_names AS (
                 SELECT nt_text, list(DISTINCT coalesce(n.value, part) ORDER BY coalesce(n.value, part)) AS nt_names
-                FROM (SELECT nt_text, trim(regexp_replace(raw_part, '{NATIONALITY_QUALIFIERS}', '', 'gi')) AS part
-                      FROM (SELECT nt_text, unnest(regexp_split_to_array(nt_text, '\\s*(;|,|/|&|\\+|\\band\\b)\\s*')) AS raw_part
+                FROM (SELECT nt_text, trim(regexp_replace(regexp_replace(raw_part, '{NATIONALITY_QUALIFIERS}', '', 'gi'),
+                                                          '{NATIONALITY_QUALIFIERS}', '', 'gi')) AS part
+                      FROM (SELECT nt_text, unnest(regexp_split_to_array(regexp_replace(nt_text, '[()]', ';', 'g'),
+                                                   '\\s*(;|,|/|&|\\+|\\band\\b|\\bor\\b)\\s*')) AS raw_part
                             FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage))) p
                 LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
                 WHERE part <> ''
