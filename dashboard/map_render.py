@@ -18,7 +18,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import folium
 import h3
@@ -510,8 +510,11 @@ _CSS = """
 """
 
 
-def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> folium.Map:
-    """The folium map with every layer present, each switchable in the layer control."""
+def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor",
+              more_layers: Callable[[folium.Map], None] | None = None) -> folium.Map:
+    """The folium map with every layer present, each switchable in the layer control. `more_layers` adds the
+    page's own (the visited addresses) before the control: a layer added after it is named by the control's
+    script before it exists, and Leaflet then draws no map at all."""
     # SVG, not canvas: each pane then only catches clicks where something is drawn, so markers above and
     # hexagons below are both clickable (a canvas would swallow every click meant for a lower pane).
     m = folium.Map(location=[52.37, 0.0], zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False)
@@ -591,6 +594,8 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor") -> 
         PointCluster(case_rows(data.case_points), [CASE_POINT_COLOUR], "case", base=base,
                      name=LAYER_NAMES["case_points"], show=show["case_points"], radius=6).add_to(m)
 
+    if more_layers is not None:
+        more_layers(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds(data_bounds(data))
     return m

@@ -17,6 +17,7 @@ from tests.app_server import CHROMIUM, streamlit_app
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
 USER, PASSWORD = "lead", "browser-test-password"
+OPERATIONS: dict[str, str] = {}     # the server's operations store, for a test that records a visit itself
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
@@ -44,7 +45,7 @@ def server(tmp_path_factory):
     accounts = folder / "accounts.db"
     Store(accounts).add(USER, "analyst", PASSWORD)  # every page sits behind the sign-in form
     env["HOTSPOTS_ACCOUNTS"] = str(accounts)
-    env["HOTSPOTS_OPERATIONS"] = str(folder / "operations.db")
+    env["HOTSPOTS_OPERATIONS"] = OPERATIONS["path"] = str(folder / "operations.db")
     with streamlit_app({**env, "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none"}) as (url, _proc):
         yield url
 
@@ -113,6 +114,24 @@ def test_the_overview_charts_fit_a_phone_and_a_laptop(server, page, size):
         "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg.marks")]
         .map(e => e.getBoundingClientRect().right)""")
     assert rights and max(rights) <= size[0] + 1, (rights, size)
+
+
+def test_the_map_draws_once_a_visit_is_recorded(server, page):
+    """The visited addresses are a layer of the map's own: added after the layer control, its script named
+    the layer before it existed and Leaflet drew nothing at all, for every user, once anyone recorded a visit."""
+    import datetime as dt
+
+    from dashboard.visit_map import LAYER_NAME
+    from operations.store import OperationsStore, Outcome
+
+    OperationsStore(OPERATIONS["path"]).record(Outcome(visited_on=dt.date.today(), address_key="A|1 TEST ST|PE13 1AA",
+                                                       address="1 Test St", outcome="no_concerns", lat=52.665,
+                                                       lon=0.160), recorded_by=USER)
+    _open(page, server + "/")
+    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000).content_frame()
+    frame.wait_for_selector(".hs-cluster-hmo", timeout=60_000)
+    assert frame.get_by_text(LAYER_NAME).count() == 1
+    assert frame.evaluate("() => Object.values(window.map._layers).filter(l => l.feature).length") > 0
 
 
 def test_a_link_to_the_map_page_by_its_name_opens_it(server, page):

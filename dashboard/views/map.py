@@ -124,9 +124,11 @@ with ui.section("Hotspot statistics"):
 map_column, panel = st.columns([4, 3], gap="medium")
 with map_column:
     base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
-    folium_map = map_render.build_map(data, tile_choices[tiles_key], base=base)
     visited = visit_outcomes.in_period(records.outcomes(), f)
-    visited_count = visit_map.add_visited(folium_map, visited)
+    drawn = []
+    folium_map = map_render.build_map(data, tile_choices[tiles_key], base=base,
+                                      more_layers=lambda m: drawn.append(visit_map.add_visited(m, visited)))
+    visited_count = drawn[0] if drawn else 0
     result = st_folium(folium_map, key="hotspot_map", height=620, use_container_width=True,
                        returned_objects=RETURNED)
     for note in notes:
