@@ -190,6 +190,11 @@ def test_admin_pages_manage_users_and_show_the_audit_log(accounts):
     assert set(log.loc[log["action"] == "Added a user", "actor"]) >= {"admin1"}
     views = log.loc[log["action"] == "Opened a page", "detail"]
     assert len(views) and all(d.startswith("filters: from ") and "{" not in d for d in views)
+    assert "None" not in set(log["rows"].astype(str)) and "" in set(log["rows"])
+    from dashboard import labels
+    pages_write = {"page_view", "export", "view_case_locations", "plan_saved", "plan_changed", "outcome_recorded",
+                   "sign_out", "sign_in_refused"}
+    assert pages_write <= set(labels.AUDIT_ACTIONS)     # every action the pages record has its words and filter
 
 
 def test_a_fresh_demo_warehouse_gets_a_demo_admin_printed_once(tmp_path, monkeypatch, capsys):

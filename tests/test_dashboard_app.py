@@ -325,6 +325,15 @@ def test_dates_after_the_newest_report_offer_the_days_up_to_it(demo):
     assert len(at.dataframe[0].value) > 0
 
 
+def test_a_view_without_reports_lists_no_licences_ranked_on_their_licence_alone(demo):
+    """A filter nothing matches, or a gap between files: the dates hold reports, the view none. A list of
+    licences, each "no reports between …", would read as findings for those dates."""
+    at = app("visits", query={"nationality": "Martian"})
+    assert_clean(at)
+    assert not at.dataframe
+    assert any("No address has a report in this period with these filters" in i.value for i in at.info)
+
+
 def test_the_visit_list_says_how_many_reports_name_no_door(tmp_path, monkeypatch):
     """police.uk's "On or near ..." locations and blank addresses count on the map, not on a list of doors:
     the page says how many there are, whether the list is empty or short."""

@@ -16,8 +16,7 @@ st.caption("Append-only: rows are never changed or deleted. Export it with "
 store = auth.store()
 left, middle, right = st.columns(3)
 since = left.date_input("Since", dt.date.today() - dt.timedelta(days=7), key="audit_since", format="DD/MM/YYYY")
-actions = ["", "sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "page_view", "export", "view_case_locations", "user_add",
-           "user_remove", "user_set_role", "user_unlock", "user_set_password", "audit_export", "retention"]
+actions = ["", *labels.AUDIT_ACTIONS]
 action = middle.selectbox("Action", actions, key="audit_action", format_func=lambda a: labels.audit_action(a) or "Every action")
 actor = right.text_input("User", key="audit_actor")
 rows = store.audit_rows(since if isinstance(since, dt.date) else None, limit=2000, action=action or None,
@@ -26,7 +25,7 @@ st.caption(f"{len(rows):,} row(s), newest first (at most 2,000 shown).")
 log = pd.DataFrame(rows, columns=["id", "at", "actor", "action", "target", "detail", "rows"])
 log["action"] = log["action"].map(labels.audit_action)
 log["detail"] = log["detail"].map(labels.audit_detail)
-log["rows"] = log["rows"].astype("Int64")          # a blank, not "None", where no rows were involved
+log["rows"] = [f"{int(v):,}" if pd.notna(v) else "" for v in log["rows"]]   # a blank, not "None", without rows
 for text in ("actor", "target"):
     log[text] = log[text].fillna("")
 st.dataframe(log, hide_index=True, width="stretch", column_config={
@@ -36,5 +35,5 @@ st.dataframe(log, hide_index=True, width="stretch", column_config={
     "action": st.column_config.TextColumn("What"),
     "target": st.column_config.TextColumn("On", help="The page, export, user or table the action was on."),
     "detail": st.column_config.TextColumn("Details", help="The filters in force, the file's format, and the like."),
-    "rows": st.column_config.NumberColumn("Rows", help="How many rows an export or a view of exact locations held."),
+    "rows": st.column_config.TextColumn("Rows", help="How many rows an export or a view of exact locations held."),
 })

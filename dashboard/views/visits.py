@@ -60,7 +60,9 @@ with ui.section("The visit list"):
     said = (f"{doorless:,} report{'s' if doorless != 1 else ''} in this view name{'s' if doorless == 1 else ''} "
             "no door (no address, or only a street or landmark, as police.uk's \"On or near …\" does): "
             "the map counts them, this list can't.") if doorless else ""
-    if ranked is None or ranked.empty:
+    if ranked is None or ranked.empty or not (reported or doorless):
+        # No report at all in the view (a gap between files, a filter nothing matches): licences ranked on their
+        # licence alone would read as findings for these dates.
         st.info(f"No door to list in this view. {said}" if said else
                 "No address has a report in this period with these filters. Widen the dates or clear a filter.")
         st.stop()
