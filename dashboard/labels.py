@@ -9,6 +9,7 @@ import json
 from functools import cache
 
 from analysis.filters import NO_DISTRICT
+from analysis.settings import UNKNOWN_DISTRICT
 from etl import vocab
 
 SOURCE_TYPES = dict(vocab.load("categories")["source_type_labels"])   # stored value → words, in filter order
@@ -32,9 +33,9 @@ def districts() -> dict[str, str]:
 
 def district(code: object) -> str:
     if code is None or code != code:  # None or NaN
-        return "No district"
+        return UNKNOWN_DISTRICT
     if code == NO_DISTRICT:
-        return "No district (not placed, or flagged)"
+        return f"{UNKNOWN_DISTRICT} (not placed, or flagged)"
     return districts().get(str(code), str(code))
 
 

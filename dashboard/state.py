@@ -118,7 +118,7 @@ def sidebar(options: Options) -> Filters:
     st.multiselect("Districts", _with_selected(options.districts, KEYS["districts"]), key=KEYS["districts"],
                    format_func=labels.district, placeholder="All districts",
                    help="Only reports, cases and HMO licences in these districts. Empty means all: the six "
-                        "districts and the rows in none. \"No district\" picks those: rows not placed (no "
+                        "districts and the rows in none. \"Unknown district\" picks those: rows not placed (no "
                         "usable location) or flagged (outside the area, or coordinates that look swapped).")
     st.multiselect("Exploitation types", _with_selected(options.exploitation_types, KEYS["exploitation_types"]),
                    key=KEYS["exploitation_types"], format_func=labels.exploitation, placeholder="All types",

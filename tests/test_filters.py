@@ -45,7 +45,7 @@ def test_sql_injection_strings_are_only_parameters():
 
 def test_no_district_picks_the_rows_placed_in_none_and_only_when_chosen():
     """Reports not geocoded or flagged have no district: "all districts" counts them, a chosen district
-    does not, and the "No district" choice picks exactly them, alone or beside districts."""
+    does not, and the "Unknown district" choice picks exactly them, alone or beside districts."""
     con = duckdb.connect()
     con.execute("CREATE TABLE reports (received_on DATE, district_code VARCHAR)")
     con.execute("INSERT INTO reports VALUES ('2026-11-01', 'E07000010'), ('2026-11-01', NULL), "

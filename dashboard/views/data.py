@@ -75,7 +75,8 @@ with ui.section("The sources"):
         shown["newest"] = [ui.date_text(d) if pd.notna(d) else "" for d in shown["newest"]]
         if "top_reasons" in shown.columns:
             shown["top_reasons"] = shown["top_reasons"].map(
-                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
+                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
+                else ("" if v is None or v != v else v))      # no rejects: blank, not a grey "None"
         columns = [c for c in ["kind", "source", "file_name", "last_load", "age_days", "newest", "rows", "rejected",
                                "top_reasons", "not_geocoded", "failed_attempts_since"] if c in shown.columns]
         st.dataframe(shown[columns], hide_index=True, width="stretch", column_config={

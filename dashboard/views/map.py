@@ -138,7 +138,7 @@ with map_column:
     off = connection.query("reports_off_the_map", f) or {"no_position": 0, "flagged": 0}
     said = [f"{n:,} {what}" for n, what in ((off["no_position"], "with no usable location"),
                                             (off["flagged"], "flagged as outside the force area or with "
-                                                             "coordinates that look swapped (the Data page lists them)"))
+                                                             "coordinates that look swapped (each load's notes on the Data page count them)"))
             if n]
     if placed_reports or said:
         st.caption(f"{placed_reports:,} reports with a position are counted in the hexagons."
