@@ -67,18 +67,19 @@ with ui.section("The trend"):
             .encode(x=alt.X("period:T", title=axis, axis=ticks),
                     y=alt.Y("reports:Q", title="Reports", axis=alt.Axis(format="d", tickMinStep=1)),
                     color=alt.Color("district:N", title="District",
-                                    legend=alt.Legend(orient="bottom", columns=3, labelLimit=220)),
+                                    legend=alt.Legend(orient="bottom", columns=2, labelLimit=160)),
                     opacity=alt.condition(pick, alt.value(1), alt.value(0.15)),
                     tooltip=[alt.Tooltip("district:N", title="District"),
                              alt.Tooltip("period:T", title=axis, format=when),
                              alt.Tooltip("reports:Q", title="Reports")])
             .add_params(pick)
-            .properties(height=260)
+            .properties(height=240)
         )
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, width="stretch", height=420)   # the plot's 240 px, the legend's rows below it
         st.caption(("One line per district, by month: every report in this view is dated by its "
                     "month alone (as police.uk gives them), so weeks would show one spike a month. "
-                    if unit == "month" else "One line per district; weeks start on Monday. ")
+                    if unit == "month" else "One line per district; weeks start on Monday, and the first and "
+                    "last weeks hold only the days inside the dates chosen, so they may look low. ")
                    + "Click a district in the legend to pick out its line. Reports with no district (outside "
                      "the force area, or not placed on a map) have a line of their own.")
 
