@@ -45,8 +45,8 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
     where, params = reports_where(replace(f, date_from=first, date_to=f.date_to), "r")
     placed = f"{where} AND r.lat IS NOT NULL AND r.location_flag IS NULL"
     cell = hexes.cell_sql(con, resolution, "r")
-    fine = hexes.cell_sql(con, hotspots._counting_resolution(study_area.has_districts(con, f.districts), resolution,
-                                                             cfg["aggregation"]), "r")
+    identity = study_area.districts_identity(con, f.districts)
+    fine = hexes.cell_sql(con, hotspots._counting_resolution(bool(identity), resolution, cfg["aggregation"]), "r")
     # Distinct points per month with their cell and count: enough for the counts and the kernel density alike;
     # their cells at the finer resolution draw the study area as hotspots.compute does.
     pts = con.execute(f"""
@@ -56,7 +56,7 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
         GROUP BY r.lat, r.lon, date_trunc('month', r.received_on)
     """, params).fetchnumpy()
     cells, _ = study_area.study_area_cells(con, resolution, np.asarray(pts["fine"], dtype=np.uint64),
-                                           cfg["aggregation"]["hull_buffer_m"], f.districts)
+                                           cfg["aggregation"]["hull_buffer_m"], f.districts, identity)
     if len(cells) < 2:
         return Backtest(pd.DataFrame(), pd.DataFrame(), "Not enough data to test the hotspots.",
                         "No geocoded reports match these filters, so there is nothing to test.")

@@ -58,12 +58,13 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
     resolution = int(resolution or cfg["aggregation"]["resolution"])
     # Without the trend, only the filter window is read, unless the study area is drawn from the cells
     # of every report the trend would read (no boundaries), as the map's is.
-    districts = study_area.has_districts(con, f.districts)
+    identity = study_area.districts_identity(con, f.districts)
+    districts = bool(identity)
     widen = trend or not districts
     g = _grouped(con, f, resolution, _counting_resolution(districts, resolution, cfg["aggregation"]), cfg["trend"],
                  widen, periods=trend)
     cells, note = study_area.study_area_cells(con, resolution, g["fine"], cfg["aggregation"]["hull_buffer_m"],
-                                              f.districts)
+                                              f.districts, identity)
     cell_ints, centres = study_area.ints_and_centres(cells)
     index = _positions(cell_ints, g["cell"])
     inside = index >= 0

@@ -45,19 +45,14 @@ def district_shapes(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...] =
     return [shape(json.loads(r[0])) for r in rows]
 
 
-def _districts_identity(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...] = ()) -> tuple:
-    """Which boundaries of the districts in view are loaded (code, name, load, size of the shape): a new
-    load changes it."""
+def districts_identity(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...] = ()) -> tuple:
+    """Which boundaries of the districts in view (`districts`, a filter's; empty for all) are loaded (code,
+    name, load, size of the shape): a new load changes it. Empty when the area is not drawn from boundaries.
+    A caller that also draws the area passes it on to `study_area_cells`, which would otherwise ask again."""
     return tuple(con.execute("""
         SELECT code, name, load_id, ST_NPoints(geometry), ST_Area(geometry) FROM boundaries
         WHERE level = 'district' AND list_contains(?, code) ORDER BY code
     """, [in_view(districts)]).fetchall())
-
-
-def has_districts(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...] = ()) -> bool:
-    """Whether the area of the districts in view (`districts`, a filter's; empty for all) is drawn from
-    boundaries."""
-    return bool(_districts_identity(con, districts))
 
 
 _AREA_CACHE: dict[tuple, object] = {}   # what an area is drawn from → its sorted cells (or facts of them); small
@@ -94,7 +89,8 @@ def ints_and_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, report_cells: np.ndarray,
-                     buffer_m: float = 2000, districts: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
+                     buffer_m: float = 2000, districts: tuple[str, ...] = (),
+                     identity: tuple | None = None) -> tuple[np.ndarray, str]:
     """Sorted cell ids, and how the area was drawn (said on the map and in exports).
 
     With boundaries for the districts in view (`districts`, the filter's; empty for all six) the area
@@ -105,7 +101,7 @@ def study_area_cells(con: duckdb.DuckDBPyConnection, resolution: int, report_cel
     drawn from a few thousand cell corners rather than from every distinct report position. It is
     cached by the set of cells itself, so it is the same area whenever the cells are the same.
     """
-    identity = _districts_identity(con, districts)
+    identity = districts_identity(con, districts) if identity is None else identity
     if identity:
         cells = _remembered(("districts", identity, int(resolution)),
                             lambda: _cells_of(shapely.union_all(district_shapes(con, districts)), int(resolution)))

@@ -43,7 +43,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     unused = _xy_not_coordinates(con, staged)
     if unused:
         summary.warnings.append(unused)
-    continued = [j for j in staged.match.address_continued() if j in staged.staged_columns]
+    continued = staged.address_continued()
     if continued and con.execute(f"SELECT count(*) FROM stage WHERE coalesce({', '.join(address_words(f'c{j}') for j in continued)}) "
                                  "IS NOT NULL").fetchone()[0]:
         summary.warnings.append(f"the address continues into {len(continued)} column(s) without a header after "

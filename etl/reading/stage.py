@@ -63,11 +63,15 @@ class StagedFile:
             return "NULL::VARCHAR"
         if name != "address":
             return f"c{i}"
-        more = [j for j in self.match.address_continued() if j in self.staged_columns]
+        more = self.address_continued()
         if more:
             parts = [_one_line(f"c{i}"), *(address_words(f"c{k}") for k in more)]
             return f"nullif(concat_ws(', ', {', '.join(parts)}), '')"
         return _one_line(f"c{i}")
+
+    def address_continued(self) -> list[int]:
+        """The staged columns without a header after the address column (`HeaderMatch.address_continued`)."""
+        return [j for j in self.match.address_continued() if j in self.staged_columns]
 
     def _joined_address(self) -> str:
         def col(p: str) -> str:
