@@ -78,13 +78,32 @@ def start(info: connection.WarehouseInfo, today: dt.date) -> threading.Thread | 
 
 
 def _warm(view: list[tuple[str, Filters | None, dict]]) -> None:
-    """Each query through the page's own cache, on a version pinned for this thread."""
+    """Each query through the page's own cache, on a version pinned for this thread.
+
+    The thread carries the signing-in session's script context (`_attach_script_context`). When that
+    session's run is stopped (the form submitted, the tab closed), Streamlit raises its stop signal in
+    this thread too, at the cache's next message: a BaseException, not an Exception. The warming then
+    ends quietly; the pages ask for what is left."""
     with connection.pinned():
         for name, f, kwargs in view:
             try:
                 connection.query(name, f, **kwargs)
+            except _SCRIPT_CONTROL:
+                log.info("prefetch: stopped with the session's run, before %s", name)
+                return
             except Exception:  # noqa: BLE001 - the page will ask again and show the problem
                 log.exception("prefetch: %s failed", name)
+
+
+def _script_control() -> tuple[type[BaseException], ...]:
+    try:
+        from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+    except ImportError:
+        return ()
+    return (ScriptControlException,)
+
+
+_SCRIPT_CONTROL = _script_control()
 
 
 def _attach_script_context(thread: threading.Thread) -> None:

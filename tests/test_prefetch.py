@@ -57,3 +57,23 @@ def test_without_prefetch_the_pages_compute_them(computed):
     assert not prefetch._started
     _signed_in_pages(at)
     assert set(computed) >= DEFAULT_QUERIES
+
+
+def test_warming_ends_quietly_when_the_sessions_run_is_stopped(monkeypatch):
+    """Streamlit stops the signing-in session's run, and raises its stop signal (a BaseException) in the
+    prefetch thread too: the warming ends there, with no traceback in the server's log, and asks no more."""
+    import contextlib
+
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    asked: list[str] = []
+
+    def query(name, f, **kwargs):
+        asked.append(name)
+        if name == "hotspots":
+            raise StopException()
+
+    monkeypatch.setattr(connection, "pinned", contextlib.nullcontext)
+    monkeypatch.setattr(connection, "query", query)
+    prefetch._warm([("filter_options", None, {}), ("hotspots", None, {}), ("visit_list", None, {})])
+    assert asked == ["filter_options", "hotspots"]
