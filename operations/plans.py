@@ -66,6 +66,25 @@ def annotate(stops: pd.DataFrame, start: Start) -> pd.DataFrame:
     return out
 
 
+STOP_COLUMNS = {"stop": "stop", "address": "address", "postcode": "postcode", "district": "district",
+                "licence_status": "HMO licence", "licence_ref": "licence_ref", "reasons": "reasons",
+                "languages": "languages", "partners": "partners", "leg_km": "km from previous", "lat": "lat",
+                "lon": "lon"}
+
+
+def stops_table(stops: pd.DataFrame, licence_label) -> pd.DataFrame:
+    """The stops as the CSV and Excel downloads give them, in visiting order.
+
+    Distances are rounded as the page shows them (0.1 km: a leg of 1.2345678 km read as false precision),
+    and positions to 5 decimals (about a metre), which is all a sat-nav or a reader needs."""
+    table = stops.assign(stop=range(1, len(stops) + 1))[list(STOP_COLUMNS)].rename(columns=STOP_COLUMNS)
+    table["HMO licence"] = table["HMO licence"].map(licence_label)
+    table["km from previous"] = pd.to_numeric(table["km from previous"], errors="coerce").round(1)
+    for col in ("lat", "lon"):
+        table[col] = pd.to_numeric(table[col], errors="coerce").round(5)
+    return table
+
+
 def total_km(stops: pd.DataFrame) -> float:
     return float(pd.to_numeric(stops["leg_km"], errors="coerce").fillna(0).sum())
 

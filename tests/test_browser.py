@@ -164,7 +164,7 @@ def test_a_district_filter_changes_the_counts(server, page, shots):
 
 
 def test_a_visit_plan_downloads(server, page, shots, tmp_path):
-    _open(page, server + "/visits")
+    _open(page, server + "/visits?district=E06000031")  # Peterborough: the plan page keeps the filters
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
@@ -187,7 +187,7 @@ def test_a_visit_plan_downloads(server, page, shots, tmp_path):
     page.get_by_role("button", name="Save the plan and open it").click()
     pdf_button = page.get_by_role("button", name="Briefing pack (PDF)")
     pdf_button.wait_for(timeout=60_000)
-    assert "/plans" in page.url
+    assert "/plans" in page.url and "district=E06000031" in page.url  # switching pages kept the filters
     page.get_by_text("Language support to bring", exact=False).first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(shots / "plans.png"), full_page=True)
@@ -207,6 +207,10 @@ def test_a_visit_plan_downloads(server, page, shots, tmp_path):
     page.get_by_role("button", name="Save the outcome").click()
     page.get_by_text("Saved: No concerns", exact=False).or_(
         page.locator("[data-testid='stMetric']", has_text="1 of 2")).first.wait_for(timeout=60_000)
+    # ...and so does the plan picker's label (the browser kept "0 with an outcome" while its key stayed the same)
+    picker = page.locator("[data-testid='stSelectbox']", has_text="Plan").first.locator("input")
+    page.wait_for_function("(el) => el.value.includes('1 with an outcome')", arg=picker.element_handle(),
+                           timeout=60_000)
 
 
 def test_data_page(server, page, shots):

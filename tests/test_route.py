@@ -54,3 +54,22 @@ def test_haversine_against_a_known_distance():
 def test_legs_add_up_to_the_length():
     stops = [(52.3, 0.1), (52.5, -0.2), (52.1, 0.4)]
     assert abs(sum(route.legs(START, stops, [2, 0, 1])) - route.length(START, stops, [2, 0, 1])) < 1e-6
+
+
+def test_the_stops_download_rounds_distances_as_the_page_shows_them():
+    import pandas as pd
+
+    from operations import plans
+
+    stops = pd.DataFrame({"address": ["1 A St", "2 B St", "3 C St"], "postcode": ["PE1 1AA", None, "PE1 1AB"],
+                          "district": ["E06000031"] * 3, "licence_status": ["expired", "current", None],
+                          "licence_ref": ["L1", None, None], "reasons": ["r"] * 3, "languages": ["", "", ""],
+                          "indicators": [[], [], []], "over_occupied": [False] * 3,
+                          "lat": [52.5712345678, None, 52.58], "lon": [-0.2412345678, None, -0.25]})
+    annotated = plans.annotate(stops, plans.Start("Thorpe Wood", 52.5736, -0.2870))
+    table = plans.stops_table(annotated, {"expired": "Expired", "current": "Current"}.get)
+    assert list(table["stop"]) == [1, 2, 3]
+    assert table["km from previous"].iloc[0] == round(annotated["leg_km"].iloc[0], 1) != annotated["leg_km"].iloc[0]
+    assert pd.isna(table["km from previous"].iloc[1])      # no position: no leg, not 0 km
+    assert table["lat"].iloc[0] == 52.57123 and table["lon"].iloc[0] == -0.24123
+    assert list(table["HMO licence"].fillna("")) == ["Expired", "Current", ""]

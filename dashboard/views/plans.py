@@ -1,6 +1,7 @@
 """Visit plans: the route and team needs of a saved plan, its briefing pack, and the outcomes of its visits."""
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pandas as pd
@@ -20,7 +21,8 @@ store = records.store()
 saved = store.plans()
 if saved.empty:
     st.info("No visit plans yet. On the Visit list, tick the addresses to visit and save them as a plan.")
-    st.page_link("views/visits.py", label="Go to the Visit list", icon=":material/checklist:")
+    st.page_link("views/visits.py", label="Go to the Visit list", icon=":material/checklist:",
+                 query_params=state.current().to_params())  # a link clears the address's filters otherwise
     st.stop()
 
 # --- which plan ----------------------------------------------------------------------------------------------
@@ -30,9 +32,12 @@ try:
     index = ids.index(int(wanted)) if wanted is not None else 0
 except ValueError:
     index = 0
-names = {int(r.id): f"{r.planned_for:%a %d %b %Y} · {r.name} ({r.stops} stops, {r.outcomes} with an outcome)"
-         for r in saved.itertuples(index=False)}
-plan_id = st.selectbox("Plan", ids, index=index, format_func=names.get, key="plan_choice",
+names = {int(r.id): f"{r.planned_for:%a %d %b %Y} · {r.name} ({r.stops} stop{'s' if r.stops != 1 else ''}, "
+                   f"{r.outcomes} with an outcome)" for r in saved.itertuples(index=False)}
+# The browser keeps a keyed select box's labels while its key stays the same, so an outcome saved below left
+# "0 with an outcome" on show: the key changes with the labels (the choice itself comes from OPEN_PLAN).
+labels_digest = hashlib.sha1("\n".join(names.values()).encode()).hexdigest()[:12]
+plan_id = st.selectbox("Plan", ids, index=index, format_func=names.get, key=f"plan_choice_{labels_digest}",
                        help="Every saved plan, the latest visit date first.")
 st.session_state[OPEN_PLAN] = plan_id
 st.query_params["plan"] = str(plan_id)
@@ -120,10 +125,7 @@ if info.readable and "reports" in info.tables:
 pack = briefing_pdf.Pack(name=plan.name, planned_for=plan.planned_for, team=plan.team, start=start, stops=stops,
                          reports=reports if reports is not None else pd.DataFrame(columns=["address_key"]),
                          districts=districts, prepared_by=user["name"])
-table = stops.assign(stop=range(1, len(stops) + 1))[
-    ["stop", "address", "postcode", "district", "licence_status", "licence_ref", "reasons", "languages", "partners",
-     "leg_km", "lat", "lon"]].rename(columns={"licence_status": "HMO licence", "leg_km": "km from previous"})
-table["HMO licence"] = table["HMO licence"].map(labels.licence_status)
+table = plans.stops_table(stops, labels.licence_status)
 cols = st.columns(4)
 downloads = [
     ("Briefing pack (PDF)", lambda: briefing_pdf.render(pack), f"{stem}.pdf", "application/pdf", "pdf",

@@ -28,7 +28,7 @@ def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
     auth.audit("plan_saved", {"plan_id": plan_id, "stops": len(stops), "filters": f.to_params()}, f"plan {plan_id}",
                len(stops))
     st.session_state["open_plan"] = plan_id
-    st.switch_page("views/plans.py")
+    st.switch_page("views/plans.py", query_params={**f.to_params(), "plan": str(plan_id)})
 
 
 user = auth.require("visits")  # the role is checked on every run, whatever the address
