@@ -168,6 +168,14 @@ def test_headers_no_alias_foresaw_are_found_by_a_word_in_them_and_listed(tmp_pat
     assert "'Date/Time' as received on" in note and "'No. People' as people count" in note
 
 
+def test_of_two_headers_with_a_keyword_the_one_holding_more_of_the_fields_words_wins(tmp_path):
+    """"Date/Time Received" holds three of the date received's words, the "Time" beside it one."""
+    f = write_text(tmp_path / "r.csv", "Ref,Date/Time Received,Time,Postcode\nR1,01/10/2025,14:22,PE13 1AB\n")
+    s = load_file("reports", f, db=tmp_path / "w.duckdb")
+    assert s.rows_loaded == 1 and scalar(tmp_path / "w.duckdb", "SELECT received_on FROM reports") == dt.date(2025, 10, 1)
+    assert any("'Date/Time Received' as received on" in w for w in s.warnings)
+
+
 def test_a_keyword_in_two_headers_or_in_an_excluded_one_finds_nothing(tmp_path):
     import pytest
 
@@ -467,3 +475,17 @@ def test_nationalities_are_read_without_what_reporters_add_and_unknown_ones_are_
         []]
     assert any(w.startswith("nationalities not in the vocabulary") and "'Eastern European' (1)" in w
                and "'Ukranian' (1)" in w and "Romanian" not in w for w in s.warnings)
+
+
+def test_a_nationality_whose_name_holds_and_is_not_split(tmp_path):
+    """A list splits on "and"; "Trinidad and Tobago" (etl/vocab/nationality_names_with_and.toml) does not."""
+    db = tmp_path / "w.duckdb"
+    rows = ["Trinidad and Tobago", "Romanian and trinidadian AND tobagonian", "Bosnia and Herzegovina x2",
+            "St Vincent and the Grenadines / Polish", "Trinidad and Polish"]
+    f = write_text(tmp_path / "r.csv", "Ref,Date,Postcode,Nationalities\n" +
+                   "".join(f'R{i},2025-10-01,PE13 1AB,"{n}"\n' for i, n in enumerate(rows)))
+    load_file("reports", f, db=db)
+    got = dict(query(db, "SELECT report_ref, nationalities FROM reports"))
+    assert [got[f"R{i}"] for i in range(len(rows))] == [
+        ["Trinidad and Tobago"], ["Romanian", "trinidadian and tobagonian"], ["Bosnia and Herzegovina"],
+        ["Polish", "St Vincent and the Grenadines"], ["Polish", "Trinidad"]]

@@ -122,10 +122,12 @@ def _lookups(staged) -> list[tuple[str, str]]:
         # (believed)", "possibly Romanian", "Polish x3", "Romanian nationals", "Albanian?").
         (f"""nationality_names AS (
                 SELECT nt_text, list(DISTINCT coalesce(n.value, part) ORDER BY coalesce(n.value, part)) AS nt_names
-                FROM (SELECT nt_text, trim(regexp_replace(regexp_replace(raw_part, '{NATIONALITY_QUALIFIERS}', '', 'gi'),
-                                                          '{NATIONALITY_QUALIFIERS}', '', 'gi')) AS part
-                      FROM (SELECT nt_text, unnest(regexp_split_to_array(regexp_replace(nt_text, '[()]', ';', 'g'),
-                                                   '\\s*(;|,|/|&|\\+|\\band\\b|\\bor\\b)\\s*')) AS raw_part
+                FROM (SELECT nt_text, trim(regexp_replace(regexp_replace(
+                                 replace(raw_part, {vocabularies.KEPT_AND}, 'and'),
+                                 '{NATIONALITY_QUALIFIERS}', '', 'gi'), '{NATIONALITY_QUALIFIERS}', '', 'gi')) AS part
+                      FROM (SELECT nt_text, unnest(regexp_split_to_array(
+                                regexp_replace({vocabularies.names_with_and_kept("nt_text")}, '[()]', ';', 'g'),
+                                '\\s*(;|,|/|&|\\+|\\band\\b|\\bor\\b)\\s*')) AS raw_part
                             FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage))) p
                 LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
                 WHERE part <> ''

@@ -21,6 +21,21 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO vocab_languages VALUES (?, ?)", languages)
 
 
+# What stands for the "and" of a name kept whole while a list is split (the ASCII unit separator: never typed).
+KEPT_AND = "chr(31)"
+
+
+def names_with_and_kept(text_expr: str) -> str:
+    """SQL: `text_expr` with the "and" of every name in nationality_names_with_and.toml replaced by KEPT_AND,
+    so splitting a list on "and" leaves "Trinidad and Tobago" whole; put the "and" back after splitting."""
+    sql = text_expr
+    for name in vocab.load("nationality_names_with_and")["names"]:
+        left, right = (r"\s+".join(re.escape(w) for w in part.split()) for part in name.split(" and ", 1))
+        pattern = f"(?i)\\b({left})\\s+and\\s+({right})\\b".replace("'", "''")
+        sql = f"regexp_replace({sql}, '{pattern}', '\\1 ' || {KEPT_AND} || ' \\2', 'g')"
+    return sql
+
+
 def _alias_table(con, table: str, aliases: dict[str, str]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (alias VARCHAR PRIMARY KEY, value VARCHAR)")
     con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(aliases.items()))

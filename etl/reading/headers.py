@@ -151,9 +151,10 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     No list of aliases foresees every export ("Date/Time", "No. People", "Intel Grade"). A word in the
     header names the field as well, provided only one header holds such a word and that header names no
     other field: two candidates ("Date Opened" beside "Date of Birth") are left to the analyst, as is
-    a header a word from `keyword_exclusions` ("Email Address") rules out. A keyword matches whole words
-    from their start ("expir" is in "Expiry Date", "text" is not in "Context"). What was found this way
-    is listed in the load summary (`by_keyword`), so a wrong guess is seen.
+    a header a word from `keyword_exclusions` ("Email Address") rules out. Of two candidates, one holding
+    more of the field's words wins: "Date/Time Received" is the date received, not the "Time" beside it.
+    A keyword matches whole words from their start ("expir" is in "Expiry Date", "text" is not in
+    "Context"). What was found this way is listed in the load summary (`by_keyword`), so a wrong guess is seen.
     """
     table = vocab.load("headers")
     excluded = [_words(w) for w in table.get("keyword_exclusions", [])]
@@ -165,9 +166,11 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
         keywords = [_words(k) for k in spec.get("keywords", [])]
         if name in match.columns or name in mapped or not keywords:
             continue
-        hits = [i for i, w in words.items() if any(_holds(w, k) for k in keywords)]
-        if len(hits) == 1:
-            found[name] = hits[0]
+        held = {i: sum(_holds(w, k) for k in keywords) for i, w in words.items()}
+        hits = [i for i, n in held.items() if n]
+        best = [i for i in hits if held[i] == max(held.values())]
+        if len(best) == 1:
+            found[name] = best[0]
         elif hits:
             match.ambiguous[name] = [match.headers[i] for i in hits]
     columns = list(found.values())
