@@ -39,6 +39,21 @@ def priority_frame(con, f: Filters, today, outcomes: pd.DataFrame | None = None)
     return visit_list(con, f, today, limit=None, outcomes=outcomes)[PRIORITY_COLUMNS]
 
 
+def why_no_priorities(con, f: Filters) -> str:
+    """Why a priority export holds no address: said beside "wrote 0", which otherwise reads as nothing to visit."""
+    from analysis.filters import reports_where
+    from analysis.visits import reports_without_a_door
+
+    where, params = reports_where(f)
+    reports = int(con.execute(f"SELECT count(*) FROM reports r WHERE {where}", params).fetchone()[0])
+    dates = f"{f.date_from:%d %b %Y} to {f.date_to:%d %b %Y}"
+    if not reports:
+        return f"no report falls in these filters ({dates}), and no HMO licence in them was ranked"
+    doorless = reports_without_a_door(con, f)
+    return (f"{doorless:,} of the {reports:,} reports in these filters ({dates}) name no address to visit (no "
+            "address, or a street-level location such as police.uk's), and no HMO licence in them was ranked")
+
+
 def write(frame: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> str:
     """Write `frame` in the format `path`'s extension names; return that format's name."""
     fmt = FORMATS.get(path.suffix.lower())

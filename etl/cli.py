@@ -280,7 +280,17 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
     outcomes = OperationsStore(db=db).outcomes()
     frame, fmt = _export(lambda con, f: priority_frame(con, f, dt.date.today(), outcomes), out, ("CSV", "XLSX", "GeoJSON"),
                          (date_from, date_to, district, exploitation), db)
-    click.echo(f"wrote {len(frame):,} addresses to {out} as {fmt}")
+    why = ""
+    if frame.empty:
+        from analysis.export_files import why_no_priorities
+        from etl.warehouse import Warehouse
+
+        con = Warehouse(db).connect_read_only()
+        try:
+            why = f": {why_no_priorities(con, _filters(date_from, date_to, district, exploitation))}"
+        finally:
+            con.close()
+    click.echo(f"wrote {len(frame):,} addresses to {out} as {fmt}{why}")
 
 
 # --- access control: accounts, the audit log, retention ------------------------------------------------------

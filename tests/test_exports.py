@@ -85,3 +85,22 @@ def test_formulas_in_addresses_are_neutralised(tmp_path):
 def test_unknown_district_is_a_clear_error(demo_db, tmp_path):  # noqa: F811
     r = export("hotspots", "--db", str(demo_db), "--out", str(tmp_path / "x.csv"), "--district", "Narnia")
     assert r.returncode == 2 and "unknown district 'Narnia'" in r.stderr
+
+
+def test_an_empty_priority_export_says_why(tmp_path):
+    """police.uk's data alone names no door: "wrote 0 addresses" must not read as nothing to visit."""
+    import datetime as dt
+
+    month = dt.date.today().strftime("%Y-%m")
+    police_uk = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+                 "Last outcome category,Context\n"
+                 f"abc1,{month},Cambridgeshire Constabulary,Cambridgeshire Constabulary,0.16,52.665,On or near High St,"
+                 "E01018000,Fenland 001A,Other crime,Under investigation,\n")
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": police_uk})
+    r = export("priorities", "--db", str(db), "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "wrote 0 addresses" in r.stdout and "1 of the 1 reports in these filters" in r.stdout
+    assert "name no address to visit" in r.stdout
+    r = export("priorities", "--db", str(db), "--out", str(tmp_path / "q.csv"), "--from", "2001-01-01",
+               "--to", "2001-02-01")
+    assert "no report falls in these filters (01 Jan 2001 to 01 Feb 2001)" in r.stdout
