@@ -27,6 +27,20 @@ class Metric:
     help: str
 
 
+def reports_around(con, date_from: dt.date, date_to: dt.date) -> tuple[dt.date | None, dt.date | None] | None:
+    """None when some report was received in the dates; otherwise the newest report's date before them and
+    the first one's after them (either None when there is none).
+
+    Dates between two files (police.uk months with one missing, a register's year and the next) hold no
+    report, and a page of zeros there reads as "nothing happened"; the pages offer the dates either side.
+    Reports are stored in date order, so both questions read only the row groups around the dates."""
+    if con.execute("SELECT 1 FROM reports WHERE received_on BETWEEN ? AND ? LIMIT 1", [date_from, date_to]).fetchone():
+        return None
+    before = con.execute("SELECT max(received_on) FROM reports WHERE received_on < ?", [date_from]).fetchone()[0]
+    after = con.execute("SELECT min(received_on) FROM reports WHERE received_on > ?", [date_to]).fetchone()[0]
+    return before, after
+
+
 def headline(con, f: Filters, today: dt.date) -> list[Metric]:
     """Reports, addresses of concern, HMOs licensed / expiring / expired, and victim cases.
 

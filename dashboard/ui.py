@@ -13,7 +13,7 @@ import streamlit as st
 
 from analysis import wording
 from analysis.filters import Filters
-from dashboard import labels, state
+from dashboard import connection, labels, state
 from dashboard.connection import NotReady, WarehouseInfo
 from etl.warehouse import WarehouseError
 
@@ -82,28 +82,37 @@ def empty_message(info: WarehouseInfo) -> bool:
 
 def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
     """Say so when the dates hold no report at all but the warehouse has reports outside them, and offer
-    the same number of days up to the newest one.
+    the same number of days up to the newest report before them, or from the first one after them.
 
     A warehouse of older files (police.uk's archive, a register from last year) otherwise opens on an
     empty map under the default "last 90 days", which reads as "nothing is known" rather than "nothing
-    is recent". The dates are not moved by themselves: an empty recent window is news a lead must see.
-    Returns whether it said so.
+    is recent"; dates in a gap between two files read the same. The dates are not moved by themselves:
+    an empty recent window is news a lead must see. Returns whether it said so.
     """
     if info.reports_span is None:
         return False
     first, newest = info.reports_span
-    if f.date_from <= newest and first <= f.date_to:
-        return False
     if newest < f.date_from:
+        before, after = newest, None
         st.info(f"No report was received in these dates. The newest report in the warehouse was received on "
                 f"{newest:%d %b %Y}, {wording.age((f.date_from - newest).days)} before they start.")
-        start, end = max(first, newest - dt.timedelta(days=f.days - 1)), newest
-    else:
+    elif f.date_to < first:
+        before, after = None, first
         st.info(f"No report was received in these dates. The first report in the warehouse was received on "
                 f"{first:%d %b %Y}, {wording.age((first - f.date_to).days)} after they end.")
-        start, end = first, min(newest, first + dt.timedelta(days=f.days - 1))
-    st.button(f"Show {start:%d %b %Y} to {end:%d %b %Y} instead", key="show_reported_dates",
-              on_click=state.show_dates, args=(start, end))
+    else:
+        around = connection.query("reports_around", date_from=f.date_from, date_to=f.date_to)
+        if around is None:
+            return False
+        before, after = around
+        st.info(f"No report was received in these dates: they fall between the files loaded. The nearest reports "
+                f"were received on {before:%d %b %Y} and on {after:%d %b %Y}.")
+    days = dt.timedelta(days=f.days - 1)
+    shown = [(max(first, before - days), before)] if before else []
+    shown += [(after, min(newest, after + days))] if after else []
+    for i, (start, end) in enumerate(shown):
+        st.button(f"Show {start:%d %b %Y} to {end:%d %b %Y} instead", key="show_reported_dates" if not i else "show_reported_dates_after",
+                  on_click=state.show_dates, args=(start, end))
     return True
 
 

@@ -371,6 +371,31 @@ def test_the_visit_list_says_how_many_reports_name_no_door(tmp_path, monkeypatch
     assert any("3 reports in this view name no door" in c.value for c in at.caption)
 
 
+def test_dates_in_a_gap_between_files_offer_the_reported_dates_either_side(tmp_path, monkeypatch):
+    """Two files a year apart: dates between them hold no report, and a page of zeros there reads as "nothing
+    happened". Every page says so and offers the same number of days before and after the gap."""
+    from tests.analysis_fixtures import POSTCODES, TODAY, build_warehouse, day
+
+    reports = "Ref,Date Received,Address,Postcode\n" + "".join(
+        f"R{i},{day(-d)},{i} Mill Lane,PE13 1AA\n" for i, d in enumerate((400, 395, 10, 5)))
+    monkeypatch.setenv("HOTSPOTS_PSEUDONYM_KEY", KEY)
+    monkeypatch.setenv("HOTSPOTS_DB", str(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports})))
+    gap_from, gap_to = TODAY - dt.timedelta(days=300), TODAY - dt.timedelta(days=211)
+    for page in ("map", "overview", "visits"):
+        at = app(page, query={"from": gap_from.isoformat(), "to": gap_to.isoformat()})
+        assert_clean(at)
+        said = [i.value for i in at.info if "they fall between the files loaded" in i.value]
+        before, after = TODAY - dt.timedelta(days=395), TODAY - dt.timedelta(days=10)
+        assert said and f"{before:%d %b %Y} and on {after:%d %b %Y}" in said[0], page
+    at.button(key="show_reported_dates").click().run()
+    assert at.date_input(key="f_dates").value == (TODAY - dt.timedelta(days=400), before)
+    assert at.dataframe[0].value["reports"].sum() == 2
+    at = app("visits", query={"from": gap_from.isoformat(), "to": gap_to.isoformat()})
+    at.button(key="show_reported_dates_after").click().run()
+    assert at.date_input(key="f_dates").value == (after, TODAY - dt.timedelta(days=5))
+    assert not any("between the files loaded" in i.value for i in at.info)
+
+
 def test_a_hand_edited_link_does_not_break_the_page(demo):
     at = app("overview", query={"from": "yesterday", "district": "E07000010,'); DROP TABLE reports; --",
                                 "nationality": "<script>alert(1)</script>"})
