@@ -79,7 +79,7 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
     minimum = cfg["gi_star"]["min_incidents"]
     warning = None
     if incidents == 0:
-        warning = "No reports in this view, so there are no hotspots to show."
+        warning = "No report in this view has a place on the map, so there are no hotspots to show."
     elif incidents < minimum:
         warning = (f"Only {incidents} reports in this view: fewer than {minimum}, so the hotspot statistics are "
                    f"unreliable. Treat the map as a list of places, not a pattern.")

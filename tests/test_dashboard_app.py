@@ -310,7 +310,7 @@ def test_dates_before_every_report_say_so_and_offer_the_reported_dates(demo):
     at.switch_page(PAGES["map"]).run()
     assert_clean(at)
     at = app("map", query={"from": "2020-01-01", "to": "2020-03-30"})
-    assert any("No reports in this view, so there are no hotspots" in w.value for w in at.warning)
+    assert any("No report in this view has a place on the map, so there are no hotspots" in w.value for w in at.warning)
     assert not any("Only 0 reports" in w.value for w in at.warning)
 
 

@@ -59,6 +59,19 @@ def test_every_report_in_the_area_is_counted_once(planted):
     assert (result.cells["reports"] == 0).sum() > len(result.cells) / 2  # empty cells are in the area
 
 
+def test_a_view_whose_reports_have_no_place_says_so_not_that_it_has_no_reports(tmp_path):
+    """"Unknown district" alone holds the reports placed nowhere: the view has reports, none on the map."""
+    from analysis.filters import NO_DISTRICT
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, day
+
+    reports = "Ref,Date Received,Address,Postcode\n" + "".join(f"R{i},{day(-i)},{i} Mill Lane,ZZ9 9ZZ\n"
+                                                                 for i in range(1, 4))
+    con = Warehouse(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports})).connect_read_only()
+    result = hotspots.compute(con, Filters(TODAY - dt.timedelta(days=30), TODAY, districts=(NO_DISTRICT,)))
+    assert result.incidents == 0
+    assert result.warning == "No report in this view has a place on the map, so there are no hotspots to show."
+
+
 def test_finds_every_planted_cluster_and_no_noise(planted):
     con = Warehouse(planted).connect_read_only()
     cells = hotspots.compute(con, Filters.default(), resolution=8).cells
