@@ -455,6 +455,35 @@ LAYER_NAMES = {
     "districts": "District boundaries",
 }
 
+class LayerListFits(MacroElement):
+    """Keeps the layer list open only on a map wide enough to leave most of it visible: on a narrower one
+    (a laptop's half page, a phone) it is folded to its button, opened by hovering or tapping it. Open,
+    the list is about 300 px wide and hid a third of a laptop's map. Runs in the browser, which alone knows
+    the map's width (the list's own size is not known until the page's styles have loaded)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this.map.get_name() }};
+            var control = {{ this.control.get_name() }};
+            var tries = 0;
+            function fit() {   // 0 until the frame is laid out
+                var width = map.getSize().x;
+                if (!width && tries++ < 50) { return setTimeout(fit, 100); }
+                if (width >= {{ this.min_width }}) { control.expand(); } else { control.collapse(); }
+            }
+            fit();
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, m: folium.Map, control: folium.LayerControl, min_width: int = 760):
+        super().__init__()
+        self._name = "LayerListFits"
+        self.map, self.control, self.min_width = m, control, min_width
+
+
 class ZoomSwitch(MacroElement):
     """Shows, inside `group`, the hexagon layer whose resolution suits the map's zoom (ZOOM_RESOLUTIONS).
     Runs in the browser: zooming never reruns the page."""
@@ -596,7 +625,8 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor",
 
     if more_layers is not None:
         more_layers(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    control = folium.LayerControl(collapsed=True).add_to(m)
+    LayerListFits(m, control).add_to(m)
     m.fit_bounds(data_bounds(data))
     return m
 

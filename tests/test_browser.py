@@ -116,6 +116,20 @@ def test_the_overview_charts_fit_a_phone_and_a_laptop(server, page, size):
     assert rights and max(rights) <= size[0] + 1, (rights, size)
 
 
+@pytest.mark.parametrize("size, folded", [((1280, 800), True), ((1920, 1080), False)])
+def test_the_layer_list_is_folded_on_a_laptops_map_and_open_on_a_wide_one(server, page, size, folded):
+    """Open, the list of layers is about 300 px wide: on a laptop's half-page map it hid a third of the area."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    _open(page, server + "/")
+    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000).content_frame()
+    control = frame.wait_for_selector(".leaflet-control-layers", state="attached", timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert ("leaflet-control-layers-expanded" not in control.get_attribute("class")) == folded
+    if folded:  # hovering opens it
+        control.hover()
+        frame.wait_for_selector(".leaflet-control-layers-expanded", timeout=10_000)
+
+
 def test_the_map_draws_once_a_visit_is_recorded(server, page):
     """The visited addresses are a layer of the map's own: added after the layer control, its script named
     the layer before it existed and Leaflet drew nothing at all, for every user, once anyone recorded a visit."""
