@@ -70,9 +70,7 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
     try:
         with wh.transaction() as con:
             prepare(con)
-            earlier = con.execute(
-                "SELECT load_id, source FROM loads WHERE kind = ? AND file_sha256 = ? AND status = 'loaded' "
-                "AND load_options IS NOT DISTINCT FROM ? ORDER BY load_id DESC LIMIT 1", [kind, sha, options]).fetchone()
+            earlier = _already_loaded(con, kind, source, sha, options)
             summary.load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
             if earlier:
                 summary.status = "already_loaded"
@@ -90,6 +88,32 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
         _record_failure(wh, summary, sha, options, started, f"{exc.__class__.__name__}: {exc}")
         raise
     return summary
+
+
+# Kinds whose load replaces what is stored (a council's register, by source; every boundary or postcode) rather
+# than adding rows to it.
+REPLACING = {"hmo": "source", "boundaries": "kind", "postcodes": "kind"}
+
+
+def _already_loaded(con, kind: str, source: str, sha: str, options: str | None) -> tuple | None:
+    """(load_id, source) of the load this file's content already is, if loading it again would change nothing.
+
+    Reports and cases are added to by each load: a file loaded before, under any source, is in. A register,
+    boundaries or postcodes are replaced by each load, so a file is "in" only while its load is the latest of
+    its source (its kind): after a wrong file replaced it, or under another --source, loading it again is the
+    way back and must not be refused."""
+    if kind not in REPLACING:
+        return con.execute(
+            "SELECT load_id, source FROM loads WHERE kind = ? AND file_sha256 = ? AND status = 'loaded' "
+            "AND load_options IS NOT DISTINCT FROM ? ORDER BY load_id DESC LIMIT 1", [kind, sha, options]).fetchone()
+    by_source = REPLACING[kind] == "source"
+    latest = con.execute(
+        f"SELECT load_id, source, file_sha256, load_options FROM loads WHERE kind = ? AND status = 'loaded' "
+        f"{'AND source = ?' if by_source else ''} ORDER BY load_id DESC LIMIT 1",
+        [kind, source] if by_source else [kind]).fetchone()
+    if latest and latest[2] == sha and latest[3] == options and latest[1] == source:
+        return latest[:2]
+    return None
 
 
 def _options(sheet: str | None, mapping: str | Path | None) -> str | None:

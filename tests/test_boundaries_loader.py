@@ -174,7 +174,10 @@ def test_a_file_with_nothing_near_the_area_is_refused(tmp_path, db):
 
 
 def test_a_load_replaces_every_boundary_of_its_level(tmp_path, db):
-    load_file("boundaries", write_geo(tmp_path / "v1.geojson", TWO_DISTRICTS), db=db)
+    """A file is a snapshot of its level, except that a district of the force area it lacks, or brings broken,
+    keeps its stored boundary: one partial or broken file must not flag every report there outside the area."""
+    herts = {"LAD24CD": "E07000099", "LAD24NM": "North Hertfordshire", "geometry": square(-0.2, 52.02)}
+    load_file("boundaries", write_geo(tmp_path / "v1.geojson", TWO_DISTRICTS + [herts]), db=db)
     load_file("boundaries", write_geo(tmp_path / "lsoa.geojson", [{"LSOA11CD": "E01018100",
                                                                    "geometry": square(*WISBECH, 0.01)}]), db=db)
     newer = [
@@ -184,12 +187,34 @@ def test_a_load_replaces_every_boundary_of_its_level(tmp_path, db):
     ]
     s = load_file("boundaries", write_geo(tmp_path / "v2.geojson", newer[:1] + newer[1:2]), db=db)
     assert (s.rows_loaded, s.rows_updated, s.rows_unchanged) == (1, 0, 1)
-    assert any("replacing the 2 loaded before; 1 of those are not in this file" in w for w in s.warnings)
-    s = load_file("boundaries", write_geo(tmp_path / "v3.geojson", newer), db=db)
-    assert (s.rows_loaded, s.rows_updated, s.rows_unchanged) == (1, 0, 2)       # Cambridge is back
+    assert any("replacing the 2 loaded before; 1 of those are not in this file and are gone" in w
+               for w in s.warnings)                                                  # North Hertfordshire
+    assert "kept the district boundary loaded before for Cambridge: this file does not bring a usable one" \
+        in s.warnings
     assert query(db, "SELECT code FROM boundaries WHERE level = 'district' ORDER BY 1") == \
         [("E07000008",), ("E07000010",), ("E07000011",)]
+    s = load_file("boundaries", write_geo(tmp_path / "v3.geojson", newer), db=db)
+    assert (s.rows_loaded, s.rows_updated, s.rows_unchanged) == (0, 1, 2)       # Cambridge's new outline
     assert query(db, "SELECT code FROM boundaries WHERE level = 'lsoa'") == [("E01018100",)]
+
+
+def test_a_broken_feature_keeps_the_boundary_stored_before(tmp_path, db):
+    load_file("boundaries", write_geo(tmp_path / "v1.geojson", TWO_DISTRICTS), db=db)
+    broken = [dict(TWO_DISTRICTS[0], geometry=None), TWO_DISTRICTS[1]]
+    s = load_file("boundaries", write_geo(tmp_path / "v2.geojson", broken), db=db)
+    assert s.rows_rejected == 1
+    assert "kept the district boundary loaded before for Fenland: this file does not bring a usable one" in s.warnings
+    assert query(db, "SELECT code FROM boundaries WHERE level = 'district' ORDER BY 1") == \
+        [("E07000008",), ("E07000010",)]
+
+
+def test_boundaries_replaced_by_another_file_come_back_by_loading_the_first_again(tmp_path, db):
+    first = write_geo(tmp_path / "v1.geojson", TWO_DISTRICTS)
+    load_file("boundaries", first, db=db)
+    load_file("boundaries", write_geo(tmp_path / "v2.geojson", [dict(TWO_DISTRICTS[0], geometry=square(*WISBECH, 0.05)),
+                                                                TWO_DISTRICTS[1]]), db=db)
+    again = load_file("boundaries", first, db=db)
+    assert (again.status, again.rows_updated) == ("loaded", 1)
 
 
 def test_changed_geometry_counts_as_updated(tmp_path, db):

@@ -197,6 +197,22 @@ def test_same_file_twice_changes_nothing(tmp_path, db):
     assert query(db, "SELECT status FROM loads ORDER BY load_id") == [("loaded",), ("already_loaded",)]
 
 
+def test_a_register_replaced_by_a_wrong_file_comes_back_by_loading_the_right_one_again(tmp_path, db):
+    """A register is replaced by each load of its source: after a wrong file, or under another --source, the
+    right file is the way back, not "already loaded"."""
+    right = write_text(tmp_path / "fenland.csv", "Licence No,Address,Postcode\nF1,1 Mill Lane,PE13 1AB\n")
+    wrong = write_text(tmp_path / "oxford.csv", "Licence No,Address,Postcode\nX1,1 High St,OX1 1AA\n")
+    load_file("hmo", right, db=db, source="Fenland")
+    load_file("hmo", wrong, db=db, source="Fenland")
+    again = load_file("hmo", right, db=db, source="Fenland")
+    assert again.status == "loaded"
+    assert query(db, "SELECT licence_ref FROM hmo_licences WHERE source = 'Fenland'") == [("F1",)]
+    assert load_file("hmo", right, db=db, source="Fenland").status == "already_loaded"
+    other = load_file("hmo", right, db=db, source="Fenland District Council")
+    assert other.status == "loaded"
+    assert scalar(db, "SELECT count(*) FROM hmo_licences WHERE source = 'Fenland District Council'") == 1
+
+
 def _older_then_newer(tmp_path, db, header: str, older: str, newer: str):
     """Fenland's register loaded twice, older then newer; the newer load's summary."""
     load_file("hmo", write_text(tmp_path / "older.csv", header + older), db=db, source="Fenland")

@@ -6,7 +6,9 @@ E02 MSOA). Geometry is reprojected to WGS84; invalid polygons are repaired; feat
 from the force area are skipped, so a national file does not fill the warehouse.
 
 A load is a snapshot of its level: it replaces every stored boundary of that level, and the
-stored reports, licences and cases are then re-geocoded against the new polygons.
+stored reports, licences and cases are then re-geocoded against the new polygons. Two kinds are kept
+as they were: a boundary whose feature the file has but broken, and one of the force area's six
+districts the file lacks (`_kept_codes`).
 """
 from __future__ import annotations
 
@@ -99,9 +101,11 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, summary: LoadSummary, *, ma
                                 + (f" ({len(rejects):,} rejected)" if rejects else "")
                                 + "; is this the right file, and is its coordinate system right?")
     rows = _collapse(keep, codes, names, geoms, summary)
-    _replace(con, summary, level, rows)
+    incoming = {code for code, _, _ in rows}
+    held = _kept_codes(level, incoming, {codes[i] for i in rejects if codes[i]})
+    _replace(con, summary, level, rows, held)
     if level == "district":
-        _check_six_districts(summary, {code for code, _, _ in rows})
+        _check_six_districts(con, summary, incoming)
     summary.warnings.extend(regeocode_note(con))
 
 
@@ -393,8 +397,21 @@ def _record_rejects(con: duckdb.DuckDBPyConnection, summary: LoadSummary, gdf, f
     summary.warnings.append("rejected rows are numbered by feature, in file order (the first feature is 1)")
 
 
-def _replace(con: duckdb.DuckDBPyConnection, summary: LoadSummary, level: str, rows: list[tuple]) -> None:
-    """Snapshot: this file's boundaries replace every stored boundary of its level."""
+def _kept_codes(level: str, incoming: set[str], rejected: set[str]) -> set[str]:
+    """The stored boundaries a load must not remove although the file does not bring them: those whose feature
+    the file has but broken (a null or unreadable geometry), and at district level the force area's own
+    districts the file lacks. Removing them flagged every report there "outside the area"; a file with one
+    district, or with Fenland's polygon broken, would otherwise wipe the map."""
+    held = set(rejected)
+    if level == "district":
+        held |= set(vocab.area_districts())
+    return held - incoming
+
+
+def _replace(con: duckdb.DuckDBPyConnection, summary: LoadSummary, level: str, rows: list[tuple],
+             held: set[str]) -> None:
+    """Snapshot: this file's boundaries replace every stored boundary of its level, except the `held` ones
+    (`_kept_codes`), which stay as they were."""
     table = pa.table({
         "code": pa.array([r[0] for r in rows], pa.string()),
         "name": pa.array([r[1] for r in rows], pa.string()),
@@ -410,14 +427,18 @@ def _replace(con: duckdb.DuckDBPyConnection, summary: LoadSummary, level: str, r
         SELECT CASE WHEN b.code IS NULL THEN 'new' WHEN i.code IS NULL THEN 'removed'
                     WHEN b.name IS NOT DISTINCT FROM i.name AND ST_AsWKB(b.geometry) = ST_AsWKB(i.geometry)
                     THEN 'unchanged' ELSE 'updated' END AS action, count(*)
-        FROM bnd_incoming i FULL OUTER JOIN (SELECT * FROM boundaries WHERE level = ?) b ON b.code = i.code
+        FROM bnd_incoming i FULL OUTER JOIN (SELECT * FROM boundaries WHERE level = ? AND NOT list_contains(?, code)) b
+             ON b.code = i.code
         GROUP BY 1
-    """, [level]).fetchall())
-    replaced = con.execute("SELECT count(*) FROM boundaries WHERE level = ?", [level]).fetchone()[0]
+    """, [level, sorted(held)]).fetchall())
+    kept = [r[0] for r in con.execute("SELECT coalesce(name, code) FROM boundaries WHERE level = ? "
+                                      "AND list_contains(?, code) ORDER BY code", [level, sorted(held)]).fetchall()]
+    replaced = con.execute("SELECT count(*) FROM boundaries WHERE level = ? AND NOT list_contains(?, code)",
+                           [level, sorted(held)]).fetchone()[0]
     summary.rows_loaded = counts.get("new", 0)
     summary.rows_updated = counts.get("updated", 0)
     summary.rows_unchanged = counts.get("unchanged", 0)
-    con.execute("DELETE FROM boundaries WHERE level = ?", [level])
+    con.execute("DELETE FROM boundaries WHERE level = ? AND NOT list_contains(?, code)", [level, sorted(held)])
     con.execute("""
         INSERT INTO boundaries (level, code, name, geometry, source, load_id)
         SELECT ?, code, name, geometry, ?, ? FROM bnd_incoming
@@ -431,10 +452,14 @@ def _replace(con: duckdb.DuckDBPyConnection, summary: LoadSummary, level: str, r
                                 + (f"; {removed:,} of those are not in this file and are gone" if removed else ""))
     else:
         summary.warnings.append(f"{stored:,} {LEVEL_NAMES[level]} boundaries stored")
+    if kept:
+        summary.warnings.append(f"kept the {LEVEL_NAMES[level]} boundar{'y' if len(kept) == 1 else 'ies'} loaded "
+                                f"before for {', '.join(kept)}: this file does not bring a usable one")
 
 
-def _check_six_districts(summary: LoadSummary, codes: set[str]) -> None:
-    missing = {c: n for c, n in vocab.area_districts().items() if c not in codes}
+def _check_six_districts(con: duckdb.DuckDBPyConnection, summary: LoadSummary, codes: set[str]) -> None:
+    stored = {r[0] for r in con.execute("SELECT code FROM boundaries WHERE level = 'district'").fetchall()}
+    missing = {c: n for c, n in vocab.area_districts().items() if c not in codes and c not in stored}
     if missing:
         listed = ", ".join(f"{c} ({n})" for c, n in missing.items())
         summary.warnings.append(f"the file lacks {len(missing)} of the six districts: {listed}. Points there will be "
