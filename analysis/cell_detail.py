@@ -26,7 +26,8 @@ class CellDetail:
     address, summary (newest first) · licences: licence_ref, address, status, max_occupants,
     licence_expiry (possible unlicensed HMOs included, licence_ref NULL) · nationalities:
     nationality, reports, cases (cases NA for every row when the cell holds fewer victim cases
-    than the privacy threshold; nationalities known only from cases are then not listed)."""
+    than the privacy threshold, or when any nationality has fewer: "1 Latvian victim case" in one
+    hexagon could identify a person; nationalities known only from cases are then not listed)."""
     indicator_counts: pd.DataFrame
     recent_reports: pd.DataFrame
     licences: pd.DataFrame
@@ -34,6 +35,8 @@ class CellDetail:
     h3: str = ""
     reports: int = 0              # reports in the cell (every indicator_counts row counts some of these)
     cases_shown: bool = False     # False when the cell's case count was below the threshold
+    cases: int = 0                # the cell's victim cases when shown (at least the threshold), else 0
+    cases_by_nationality: bool = False  # whether nationalities["cases"] holds numbers
 
 
 def _points_in_cell(con, table: str, alias: str, where: str, params: list, cell: str,
@@ -78,7 +81,8 @@ def cell_detail(con, f: Filters, cell: str, today: dt.date, markers: Callable) -
 
     cwhere, cparams = cases_where(f, "c")
     clats, clons, n_cases = _points_in_cell(con, "cases", "c", cwhere, cparams, cell, box)
-    cases_shown = n_cases >= settings.min_cases()
+    threshold = settings.min_cases()
+    cases_shown = by_nationality = n_cases >= threshold
     if cases_shown:
         case_nat = con.execute(f"""
             WITH pts AS (SELECT unnest(?::DOUBLE[]) AS lat, unnest(?::DOUBLE[]) AS lon)
@@ -87,11 +91,13 @@ def cell_detail(con, f: Filters, cell: str, today: dt.date, markers: Callable) -
             WHERE {cwhere} AND c.location_flag IS NULL
             GROUP BY 1
         """, [clats, clons, *cparams]).df()
+        by_nationality = bool((case_nat["cases"] >= threshold).all())
+    if by_nationality:
         nat = rep_nat.merge(case_nat, on="nationality", how="outer")
     else:
         nat = rep_nat.assign(cases=pd.NA)
     nat["reports"] = nat["reports"].fillna(0).astype("int64")
-    nat["cases"] = (nat["cases"].fillna(0) if cases_shown else nat["cases"]).astype("Int64")
+    nat["cases"] = (nat["cases"].fillna(0) if by_nationality else nat["cases"]).astype("Int64")
     nat = (nat.assign(_total=nat["reports"] + nat["cases"].fillna(0))
               .sort_values(["_total", "nationality"], ascending=[False, True])
               .drop(columns="_total").reset_index(drop=True))[["nationality", "reports", "cases"]]
@@ -101,4 +107,5 @@ def cell_detail(con, f: Filters, cell: str, today: dt.date, markers: Callable) -
 
     return CellDetail(indicator_counts=indicator_counts, recent_reports=recent,
                       licences=lic.reset_index(drop=True), nationalities=nat, h3=cell, reports=n_reports,
-                      cases_shown=cases_shown)
+                      cases_shown=cases_shown, cases=n_cases if cases_shown else 0,
+                      cases_by_nationality=by_nationality)

@@ -183,7 +183,8 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
     listed for it in etl/vocab/nationalities.toml). A case count below the privacy threshold
     (settings.toml) is shown as missing (NA), not as the number, and a nationality known
     only from such cases is left out: one or two cases of a nationality in a district and
-    period could identify someone.
+    period could identify someone. Hidden counts add up to the headline's total less the shown ones,
+    so the next smallest are hidden too until at least two are, adding up to the threshold.
     """
     rwhere, rparams = reports_where(f, "r")
     cwhere, cparams = cases_where(f, "c")
@@ -201,9 +202,17 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
     """, [*rparams, *cparams]).df()
     threshold = settings.min_cases()
     df["reports"] = df["reports"].astype("int64")
-    suppressed = (df["cases"] > 0) & (df["cases"] < threshold)
+    small = (df["cases"] > 0) & (df["cases"] < threshold)
+    suppressed = small.copy()
+    while suppressed.any() and (suppressed.sum() < 2 or df.loc[suppressed, "cases"].sum() < threshold):
+        # The hidden counts add up to the headline's total less the others: one alone, or two that make 2,
+        # would be told by that. Hide the next smallest count too.
+        shown = df["cases"].where(~suppressed & (df["cases"] > 0))
+        if shown.isna().all():
+            break
+        suppressed |= df.index == shown.idxmin()
     df["cases"] = df["cases"].astype("Int64").mask(suppressed)
-    df = df[~(suppressed & (df["reports"] == 0))].reset_index(drop=True)   # its very presence would tell
+    df = df[~(small & (df["reports"] == 0))].reset_index(drop=True)   # its very presence would tell
     table = settings.nationality_languages()
     df["languages"] = [", ".join(table.get(n, [])) for n in df["nationality"]]
     return df[["nationality", "reports", "cases", "languages"]]

@@ -172,13 +172,18 @@ def test_marker_detail_lists_what_is_at_the_door(tiny):
     assert list(d.recent_reports.columns) == ["received_on", "grading", "source_type", "address", "summary"]
     assert d.licences[["licence_ref", "status", "max_occupants"]].values.tolist() == [["L1", "current", 6]]
     nat = d.nationalities.set_index("nationality")
-    assert d.cases_shown and nat.loc["Lithuanian", "reports"] == 2 and nat.loc["Lithuanian", "cases"] == 3
-    assert nat.loc["Romanian", "reports"] == 0 and nat.loc["Romanian", "cases"] == 1
+    # 3 Lithuanian cases and 1 Romanian: the cell's 4 are shown, not by nationality ("1 Romanian victim case"
+    # here could identify a person), and Romanian, known here only from its case, is not listed.
+    assert d.cases_shown and d.cases == 4 and not d.cases_by_nationality
+    assert nat.loc["Lithuanian", "reports"] == 2 and nat["cases"].isna().all()
+    assert "Romanian" not in nat.index
+    only = ml.marker_detail(tiny, dataclasses.replace(F90, nationalities=("Lithuanian",)), 52.67, 0.15, TODAY)
+    assert only.cases_by_nationality and only.nationalities.set_index("nationality").loc["Lithuanian", "cases"] == 3
 
 
 def test_cell_with_few_cases_shows_no_case_numbers(tiny):
     d = ml.marker_detail(tiny, F90, 52.5740, -0.2410, TODAY)       # Peterborough: one case
-    assert not d.cases_shown
+    assert not d.cases_shown and d.cases == 0 and not d.cases_by_nationality
     assert d.nationalities["cases"].isna().all()
     assert "Vietnamese" not in set(d.nationalities["nationality"])  # known only from the case
     assert d.licences["licence_ref"].tolist() == ["L4"]

@@ -245,16 +245,19 @@ with panel:
                 st.caption("No nationality recorded here.")
             else:
                 nationalities = nationalities.copy()
-                if "cases" in nationalities.columns:
-                    nationalities["cases"] = [f"{int(v):,}" if not pd.isna(v) else f"fewer than {MIN_CASES}"
-                                              for v in nationalities["cases"]]
+                if not getattr(detail, "cases_by_nationality", False):
+                    nationalities = nationalities.drop(columns="cases", errors="ignore")
                 languages = labels.nationality_languages()
                 nationalities["languages"] = [", ".join(languages.get(str(n), [])) or "–"
                                               for n in nationalities.iloc[:, 0]]
                 st.dataframe(nationalities, hide_index=True, width="stretch", column_config={
                     "nationality": st.column_config.TextColumn("Nationality"),
                     "reports": st.column_config.NumberColumn("Reports"),
-                    "cases": st.column_config.TextColumn("Victim cases", help=f"Fewer than {MIN_CASES} is not shown "
-                                                         "as a number: it could identify a person."),
+                    "cases": st.column_config.NumberColumn("Victim cases"),
                     "languages": st.column_config.TextColumn("Languages to bring"),
                 })
+            cases = getattr(detail, "cases", 0)
+            if not getattr(detail, "cases_by_nationality", False):
+                st.caption((f"{cases:,} victim cases here, not counted by nationality: some nationality has fewer "
+                            f"than {MIN_CASES}." if cases else f"Victim cases here: fewer than {MIN_CASES}, or none.")
+                           + " A smaller number could identify a person, so it is not shown.")
