@@ -7,6 +7,7 @@ registers loaded today.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -22,9 +23,10 @@ BREAKDOWNS = {"indicator": None, "exploitation_type": "exploitation_type", "sour
 class Metric:
     key: str
     label: str
-    value: int
+    value: int | None               # None: not shown as a number (`hidden` says what instead)
     previous: int | None
     help: str
+    hidden: str | None = None
 
 
 def reports_around(con, date_from: dt.date, date_to: dt.date) -> tuple[dt.date | None, dt.date | None] | None:
@@ -64,8 +66,21 @@ def headline(con, f: Filters, today: dt.date) -> list[Metric]:
         "cases": ("Victim cases", "Victim cases opened in the period that match the filters (indicator and "
                   "source filters do not apply to cases)."),
     }
-    return [Metric(key, label, int(now[key]), int(before[key]), help_)
-            for key, (label, help_) in labels.items()]
+    out = [Metric(key, label, int(now[key]), int(before[key]), help_) for key, (label, help_) in labels.items()]
+    return [_hide_few_cases(m) if m.key == "cases" else m for m in out]
+
+
+def _hide_few_cases(m: Metric) -> Metric:
+    """One or two victim cases in a district, a period and a nationality could identify a person: such a count
+    is shown as words (`hidden`), and its change is not given."""
+    threshold = settings.min_cases()
+    few = [0 < v < threshold for v in (m.value, m.previous)]
+    if not any(few):
+        return m
+    return dataclasses.replace(m, value=None if few[0] else m.value, previous=None if few[1] else m.previous,
+                               hidden=f"fewer than {threshold}" if few[0] else None,
+                               help=m.help + f" Fewer than {threshold} is not shown as a number: it could identify "
+                                             "a person.")
 
 
 def _metrics(con, f: Filters, today: dt.date) -> dict[str, int]:

@@ -62,15 +62,18 @@ def test_headline_against_the_previous_period(tiny):
         "hmos_licensed": (5, 6),       # A B D G P | A B C G H P (as of the day before the period)
         "hmos_expiring": (2, 3),       # B G | B C H
         "hmos_expired": (2, 1),        # C H | E
-        "cases": (4, 1),
+        "cases": (4, None),            # 1 before: fewer than 3 is not shown as a number
     }
+    assert metrics["cases"].hidden is None and "not shown as a number" in metrics["cases"].help
+    one = {m.key: m for m in ov.headline(tiny, dataclasses.replace(F30, nationalities=("Vietnamese",)), TODAY)}
+    assert (one["cases"].value, one["cases"].hidden) == (None, "fewer than 3")   # one Vietnamese victim case
     assert all(m.label and m.help for m in metrics.values())
 
 
 def test_headline_follows_the_district_filter(tiny):
     fenland = dataclasses.replace(F30, districts=("E07000010",))
     got = {m.key: (m.value, m.previous) for m in ov.headline(tiny, fenland, TODAY)}
-    assert got["reports"] == (3, 1) and got["hmos_licensed"] == (4, 5) and got["cases"] == (3, 1)
+    assert got["reports"] == (3, 1) and got["hmos_licensed"] == (4, 5) and got["cases"] == (3, None)
 
 
 def test_weekly_trend_fills_every_week_and_district(tiny):

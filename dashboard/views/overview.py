@@ -35,7 +35,8 @@ with ui.section("The headline numbers"):
         if m.previous is not None:
             help_text += (f" The change compares {ui.period(f)} with {ui.period(previous)} "
                           f"({m.previous:,} then).")
-        column.metric(m.label, "–" if value is None else f"{value:,}", delta=delta, delta_color="off",
+        column.metric(m.label, (getattr(m, "hidden", None) or "–") if value is None else f"{value:,}", delta=delta,
+                      delta_color="off",
                       help=help_text.strip() or None)
     st.caption(f"The small figures under each number are the change on the previous {previous.days} days "
                f"({previous.date_from:%d %b %Y} to {previous.date_to:%d %b %Y}).")
