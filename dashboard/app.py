@@ -55,6 +55,9 @@ PAGES = [  # (url_path, view file, title, icon); who may open which: auth.PAGE_R
     ("audit", "audit.py", "Audit log", ":material/policy:"),
 ]
 
+PAGE_PARAMS = {"plans": ("plan",)}   # a page's own URL parameters, kept beside the filters (a link to one plan)
+
+
 def _addresses(path: str) -> list[dict]:
     """Where a page is served: the map, the default page, at the root and also, unlisted, at /map, so a link
     to /map (which the sign-in form and shared links use) opens it instead of "Page not found"."""
@@ -93,7 +96,7 @@ with connection.pinned():
         filters = state.sidebar(filter_options(info))
         st.divider()
         auth.sidebar(user)
-    state.write_url(filters)
+    state.write_url(filters, keep=PAGE_PARAMS.get(page.url_path, ()))
     auth.page_view(page.url_path or "map", filters.to_params())
 
     page.run()

@@ -41,9 +41,15 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def url_params() -> dict[str, str]:
+    """The address's parameters, a repeated one joined as a list (`district=A&district=B` is both, as
+    `district=A,B`; a plain dict keeps only the last)."""
+    return {key: ",".join(st.query_params.get_all(key)) for key in st.query_params}
+
+
 def _seed_from_url() -> None:
     """Copy the URL's filters into the widgets' state, once per session."""
-    f = Filters.from_params(st.query_params.to_dict(), today())
+    f = Filters.from_params(url_params(), today())
     st.session_state[DATES] = (f.date_from, f.date_to)
     st.session_state[LAST_DATES] = (f.date_from, f.date_to)
     for field, key in KEYS.items():
@@ -63,10 +69,11 @@ def current() -> Filters:
     return Filters(date_from=date_from, date_to=date_to, **lists)
 
 
-def write_url(f: Filters) -> None:
-    """Make the URL say what the page shows, so it can be copied and shared."""
-    wanted = f.to_params()
-    have = st.query_params.to_dict()
+def write_url(f: Filters, keep: tuple[str, ...] = ()) -> None:
+    """Make the URL say what the page shows, so it can be copied and shared; `keep` names the page's own
+    parameters (the Visit plans page's `plan`), which stay as they are."""
+    have = url_params()
+    wanted = {**f.to_params(), **{k: have[k] for k in keep if k in have}}
     if have != wanted:
         st.query_params.from_dict(wanted)
 

@@ -66,10 +66,11 @@ def annotate(stops: pd.DataFrame, start: Start) -> pd.DataFrame:
     return out
 
 
-STOP_COLUMNS = {"stop": "stop", "address": "address", "postcode": "postcode", "district": "district",
-                "licence_status": "HMO licence", "licence_ref": "licence_ref", "reasons": "reasons",
-                "languages": "languages", "partners": "partners", "leg_km": "km from previous", "lat": "lat",
-                "lon": "lon"}
+# The stops download's columns, in words as the Visit list's download has them.
+DOWNLOAD_COLUMNS = {"stop": "Stop", "address": "Address", "postcode": "Postcode", "district": "District",
+                "licence_status": "HMO licence", "licence_ref": "Licence number", "reasons": "Why",
+                "languages": "Language support", "partners": "Partners", "leg_km": "km from previous",
+                "lat": "Latitude", "lon": "Longitude"}
 
 
 def stops_table(stops: pd.DataFrame, licence_label) -> pd.DataFrame:
@@ -77,10 +78,10 @@ def stops_table(stops: pd.DataFrame, licence_label) -> pd.DataFrame:
 
     Distances are rounded as the page shows them (0.1 km: a leg of 1.2345678 km read as false precision),
     and positions to 5 decimals (about a metre), which is all a sat-nav or a reader needs."""
-    table = stops.assign(stop=range(1, len(stops) + 1))[list(STOP_COLUMNS)].rename(columns=STOP_COLUMNS)
+    table = stops.assign(stop=range(1, len(stops) + 1))[list(DOWNLOAD_COLUMNS)].rename(columns=DOWNLOAD_COLUMNS)
     table["HMO licence"] = table["HMO licence"].map(licence_label)
     table["km from previous"] = pd.to_numeric(table["km from previous"], errors="coerce").round(1)
-    for col in ("lat", "lon"):
+    for col in ("Latitude", "Longitude"):
         table[col] = pd.to_numeric(table[col], errors="coerce").round(5)
     return table
 

@@ -227,6 +227,26 @@ def test_a_visit_plan_downloads(server, page, shots, tmp_path):
                            timeout=60_000)
 
 
+def test_a_link_to_one_plan_opens_that_plan_after_signing_in(server, page):
+    """The filters are written into the address on every run; the plan's own parameter must survive it."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from operations.store import OperationsStore
+
+    store = OperationsStore(OPERATIONS["path"])
+    stops = pd.DataFrame({"address_key": ["A|1 LINK ST|PE13 1AA"], "address": ["1 Link St"], "lat": [52.665],
+                          "lon": [0.16]})
+    ids = [store.save_plan(name=name, planned_for=dt.date.today(), team="", start_label="Wisbech",
+                           start=(52.66, 0.16), stops=stops, created_by=USER) for name in ("Linked A", "Linked B")]
+    _open(page, server + f"/plans?plan={ids[0]}&district=E07000010")
+    page.get_by_role("button", name="Briefing pack (PDF)").wait_for(timeout=60_000)
+    picker = page.locator("[data-testid='stSelectbox']", has_text="Plan").first.locator("input")
+    assert "Linked A" in picker.input_value()
+    assert f"plan={ids[0]}" in page.url and "district=E07000010" in page.url
+
+
 def test_data_page(server, page, shots):
     _open(page, server + "/data")
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)

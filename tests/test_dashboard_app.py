@@ -396,6 +396,13 @@ def test_dates_in_a_gap_between_files_offer_the_reported_dates_either_side(tmp_p
     assert not any("between the files loaded" in i.value for i in at.info)
 
 
+def test_a_repeated_parameter_in_a_link_keeps_every_value(demo):
+    """A tool or a hand-edited link may write district=A&district=B: both, as the sidebar's district=A,B."""
+    at = app("overview", query={"district": ["E07000010", "E06000031"]})
+    assert at.multiselect(key="f_districts").value == ["E06000031", "E07000010"]
+    assert at.query_params["district"] == "E06000031,E07000010"
+
+
 def test_a_hand_edited_link_does_not_break_the_page(demo):
     at = app("overview", query={"from": "yesterday", "district": "E07000010,'); DROP TABLE reports; --",
                                 "nationality": "<script>alert(1)</script>"})

@@ -68,8 +68,9 @@ def test_the_stops_download_rounds_distances_as_the_page_shows_them():
                           "lat": [52.5712345678, None, 52.58], "lon": [-0.2412345678, None, -0.25]})
     annotated = plans.annotate(stops, plans.Start("Thorpe Wood", 52.5736, -0.2870))
     table = plans.stops_table(annotated, {"expired": "Expired", "current": "Current"}.get)
-    assert list(table["stop"]) == [1, 2, 3]
+    assert list(table.columns[:4]) == ["Stop", "Address", "Postcode", "District"]
+    assert list(table["Stop"]) == [1, 2, 3]
     assert table["km from previous"].iloc[0] == round(annotated["leg_km"].iloc[0], 1) != annotated["leg_km"].iloc[0]
     assert pd.isna(table["km from previous"].iloc[1])      # no position: no leg, not 0 km
-    assert table["lat"].iloc[0] == 52.57123 and table["lon"].iloc[0] == -0.24123
+    assert table["Latitude"].iloc[0] == 52.57123 and table["Longitude"].iloc[0] == -0.24123
     assert list(table["HMO licence"].fillna("")) == ["Expired", "Current", ""]

@@ -97,6 +97,19 @@ def test_an_outcome_with_victims_needs_a_number(env):
     next(b for b in at.button if b.label == "Save the outcome").click().run()
     assert any("How many potential victims" in e.value for e in at.error)
     assert OperationsStore().outcomes().empty
+    # A check that fails keeps what was typed; a save then says what it saved, and the form starts empty.
+    widget(at.text_area, "Note").input("Two men, van outside")
+    widget(at.selectbox, "Outcome").set_value("no_concerns")
+    widget(at.number_input, "Potential victims identified").set_value(2)
+    next(b for b in at.button if b.label == "Save the outcome").click().run()
+    assert any("Potential victims were counted" in e.value for e in at.error)
+    assert widget(at.text_area, "Note").value == "Two men, van outside"
+    assert widget(at.number_input, "Potential victims identified").value == 2
+    widget(at.number_input, "Potential victims identified").set_value(0)
+    next(b for b in at.button if b.label == "Save the outcome").click().run()
+    assert len(OperationsStore().outcomes()) == 1
+    assert any(m.value.startswith("Saved: No concerns at ") for m in at.success)
+    assert widget(at.text_area, "Note").value == ""
 
 
 def test_no_plans_yet_points_to_the_visit_list(env):
@@ -119,3 +132,4 @@ def test_a_plan_can_be_changed_and_a_stop_dropped(env):
     assert set(after.stops["address"]) == {before.stops["address"].iloc[0], before.stops["address"].iloc[2]}
     assert after.team == "Team B" and after.start_label.startswith("Thorpe Wood")
     assert [r["action"] for r in env.audit_rows(action="plan_changed")] == ["plan_changed"]
+

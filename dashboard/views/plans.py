@@ -14,6 +14,8 @@ from operations import briefing_pdf, gpx, plans, vocabulary
 from operations.store import Outcome
 
 OPEN_PLAN = "open_plan"
+OUTCOME_SAVED = "outcome_saved"         # what the last save recorded, said once after the rerun
+OUTCOME_FORM_ROUND = "outcome_form_round"   # bumped by each save: a new, empty outcome form
 
 user = auth.require("plans")  # the role is checked on every run, whatever the address
 st.title("Visit plans")
@@ -151,7 +153,13 @@ kinds = vocabulary.outcomes()
 choice = st.selectbox("Address", list(range(len(stops))), key=f"outcome_stop_{plan_id}",
                       format_func=lambda i: f"{i + 1}. {stops.iloc[i]['address']}")
 stop = stops.iloc[int(choice)]
-with st.form(f"outcome_{plan_id}", clear_on_submit=True):
+# The form keeps what was typed when a check fails; after a save it starts empty (a new key) and the page,
+# rerun so the counts above include the outcome, says what was saved.
+saved_note = st.session_state.pop(OUTCOME_SAVED, None)
+if saved_note:
+    st.success(saved_note)
+form_round = st.session_state.get(OUTCOME_FORM_ROUND, 0)
+with st.form(f"outcome_{plan_id}_{form_round}", clear_on_submit=False):
     left, right = st.columns(2)
     visited_on = left.date_input("Visit date", value=min(plan.planned_for, state.today()), max_value=state.today(),
                                  format="DD/MM/YYYY")
@@ -179,7 +187,8 @@ if submitted:
         outcome_id = store.record(record, user["name"])
         auth.audit("outcome_recorded", {"plan_id": plan_id, "outcome": outcome, "potential_victims": int(victims),
                                         **{k: bool(v) for k, v in actions.items()}}, f"outcome {outcome_id}", 1)
-        st.success(f"Saved: {kinds[outcome]['label']} at {stop['address']}.")
+        st.session_state[OUTCOME_SAVED] = f"Saved: {kinds[outcome]['label']} at {stop['address']}."
+        st.session_state[OUTCOME_FORM_ROUND] = form_round + 1
         st.rerun()
 
 if not done.empty:
