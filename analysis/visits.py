@@ -526,7 +526,9 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
     if not r.reports:
         head = f"no reports between {f.date_from:%-d %b %Y} and {f.date_to:%-d %b %Y}; an HMO on a council register"
     elif f.date_to >= today:
-        head = f"{wording.plural(int(r.reports), 'report')} in the last {f.days} days"
+        # "in the last 2526 days" is a sum to do: past half a year, the start date says it.
+        since = f"in the last {f.days} days" if f.days <= 180 else f"since {f.date_from:%-d %b %Y}"
+        head = f"{wording.plural(int(r.reports), 'report')} {since}"
         recent_days = int(vs["recent_days"])
         if 0 < r.recent < r.reports and f.days > recent_days:
             head += f" ({r.recent} in the last {recent_days} days)"

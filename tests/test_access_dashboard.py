@@ -191,6 +191,7 @@ def test_admin_pages_manage_users_and_show_the_audit_log(accounts):
     views = log.loc[log["action"] == "Opened a page", "detail"]
     assert len(views) and all(d.startswith("filters: from ") and "{" not in d for d in views)
     assert "None" not in set(log["rows"].astype(str)) and "" in set(log["rows"])
+    assert str(log["at"].dtype).startswith("datetime64") and log["at"].notna().all()   # a time, not ISO text
     from dashboard import labels
     pages_write = {"page_view", "export", "view_case_locations", "plan_saved", "plan_changed", "outcome_recorded",
                    "sign_out", "sign_in_refused"}

@@ -74,6 +74,15 @@ def test_reasons_explain_the_rank(visits):
     assert "on no HMO licence register, yet 9 people seen" in reasons["12 Orchard Close, Wisbech"]
 
 
+def test_reasons_over_a_long_window_give_its_start_not_a_count_of_days(tiny):
+    import datetime as dt
+
+    start = TODAY - dt.timedelta(days=2525)
+    rows = visit_list(tiny, Filters(start, TODAY), TODAY)
+    top = rows.set_index("address")["reasons"]["5 Orchard Close, Wisbech"]
+    assert top.startswith(f"4 reports since {start:%-d %b %Y}"), top
+
+
 def test_every_address_once_with_its_licence_status(visits):
     status = visits.set_index("address")["licence_status"].to_dict()
     assert status == {

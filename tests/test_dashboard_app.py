@@ -396,6 +396,14 @@ def test_dates_in_a_gap_between_files_offer_the_reported_dates_either_side(tmp_p
     assert not any("between the files loaded" in i.value for i in at.info)
 
 
+def test_the_map_of_reports_placed_in_no_district_says_none_has_a_place(demo):
+    at = app("map", query={"district": "unknown", "from": "2000-01-01"})
+    assert_clean(at)
+    assert any("No report in this view has a place on the map" in w.value for w in at.warning)
+    assert not any(c.value.startswith("Study area") for c in at.caption)    # not "no boundaries" beside boundaries
+    assert any("Not on the map:" in c.value for c in at.caption)
+
+
 def test_a_repeated_parameter_in_a_link_keeps_every_value(demo):
     """A tool or a hand-edited link may write district=A&district=B: both, as the sidebar's district=A,B."""
     at = app("overview", query={"district": ["E07000010", "E06000031"]})

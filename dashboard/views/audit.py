@@ -23,6 +23,7 @@ rows = store.audit_rows(since if isinstance(since, dt.date) else None, limit=200
                         actor=actor.strip() or None)
 st.caption(f"{len(rows):,} row(s), newest first (at most 2,000 shown).")
 log = pd.DataFrame(rows, columns=["id", "at", "actor", "action", "target", "detail", "rows"])
+log["at"] = pd.to_datetime(log["at"], utc=True, errors="coerce").dt.tz_localize(None)   # stored as ISO text
 log["action"] = log["action"].map(labels.audit_action)
 log["detail"] = log["detail"].map(labels.audit_detail)
 log["rows"] = [f"{int(v):,}" if pd.notna(v) else "" for v in log["rows"]]   # a blank, not "None", without rows
@@ -30,7 +31,7 @@ for text in ("actor", "target"):
     log[text] = log[text].fillna("")
 st.dataframe(log, hide_index=True, width="stretch", column_config={
     "id": st.column_config.NumberColumn("No.", width="small"),
-    "at": st.column_config.TextColumn("When (UTC)"),
+    "at": st.column_config.DatetimeColumn("When (UTC)", format="DD/MM/YYYY HH:mm:ss"),
     "actor": st.column_config.TextColumn("User"),
     "action": st.column_config.TextColumn("What"),
     "target": st.column_config.TextColumn("On", help="The page, export, user or table the action was on."),

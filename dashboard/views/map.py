@@ -33,8 +33,9 @@ def _reliability(hot) -> None:
         st.info(f"{test.sentence} A hotspot map is only useful if it predicts where the next reports come from.")
         if test.warning:
             st.caption(test.warning)
-    st.caption(f"Study area: every hexagon overlapping {hot.area_note}. "
-               f"{hot.incidents:,} reports counted there" + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
+    if hot.incidents or hot.outside_area:    # with no report placed, the warning above says all there is
+        st.caption(f"Study area: every hexagon overlapping {hot.area_note}. {hot.incidents:,} reports counted "
+                   "there" + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
 
 
 auth.require("map")  # the role is checked on every run, whatever the address
