@@ -228,7 +228,7 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
         suppressed |= df.index == shown.idxmin()
     df["cases"] = df["cases"].astype("Int64").mask(suppressed)
     df = df[~(small & (df["reports"] == 0))].reset_index(drop=True)   # its very presence would tell
-    table = settings.nationality_languages()
+    table = settings.languages_to_bring()
     df["languages"] = [", ".join(table.get(n, [])) for n in df["nationality"]]
     return df[["nationality", "reports", "cases", "languages"]]
 

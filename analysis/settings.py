@@ -57,6 +57,13 @@ def nationality_languages() -> dict[str, list[str]]:
     return vocab.nationality_languages()
 
 
+def languages_to_bring() -> dict[str, list[str]]:
+    """nationality_languages without those the officers already speak (`skip_languages`): "British" needs no
+    one to be brought, as the visit list says."""
+    skip = set(section("visits")["skip_languages"])
+    return {nat: [lang for lang in langs if lang not in skip] for nat, langs in nationality_languages().items()}
+
+
 def district_names(con=None) -> dict[str, str]:
     """ONS code → name: the six force-area districts, plus any other district boundary loaded."""
     names = dict(vocab.area_districts())

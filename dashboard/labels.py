@@ -64,10 +64,6 @@ def source_type(value: object) -> str:
 
 
 @cache
-def nationality_languages() -> dict[str, list[str]]:
-    return vocab.nationality_languages()
-
-
 def licence_status(value: object) -> str:
     return LICENCE_STATUS.get(str(value), str(value))
 

@@ -148,6 +148,12 @@ def test_breakdowns(tiny):
         ov.breakdown(tiny, F30, "summary; DROP TABLE reports")
 
 
+def test_the_languages_to_bring_leave_out_those_officers_speak(demo_con):  # noqa: F811
+    nl = ov.nationality_languages(demo_con, Filters.default(TODAY)).set_index("nationality")
+    assert nl.loc["British", "languages"] == ""                  # not "English"
+    assert nl.loc["Lithuanian", "languages"] == "Lithuanian, Russian"
+
+
 def test_nationality_languages_hides_small_case_counts(tiny):
     nl = ov.nationality_languages(tiny, F30).set_index("nationality")
     # Vietnamese's one case is hidden; Lithuanian's 3 are hidden too, or the headline's 4 less 3 would tell it.

@@ -248,7 +248,7 @@ with panel:
                 nationalities = nationalities.copy()
                 if not getattr(detail, "cases_by_nationality", False):
                     nationalities = nationalities.drop(columns="cases", errors="ignore")
-                languages = labels.nationality_languages()
+                languages = analysis_settings.languages_to_bring()
                 nationalities["languages"] = [", ".join(languages.get(str(n), [])) or "–"
                                               for n in nationalities.iloc[:, 0]]
                 st.dataframe(nationalities, hide_index=True, width="stretch", column_config={
