@@ -50,7 +50,23 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
                                 f"{staged.match.headers[staged.match.columns['address']]!r}: read as part of it")
     if staged.match.ignored_duplicates:
         summary.warnings.append("ignored second column(s) for the same field: " + ", ".join(staged.match.ignored_duplicates))
+    unread = _unread_columns(staged, continued) if kind != "cases" else None   # cases list theirs as not stored
+    if unread:
+        summary.warnings.append(unread)
     return staged
+
+
+def _unread_columns(staged: StagedFile, continued: list[int]) -> str | None:
+    """The named columns no field of ours took. A misspelt header ("Indicaters") or one we have no alias for
+    ("Licence Status") otherwise loses its column without a word."""
+    used = set(staged.match.columns.values()) | set(continued or ())
+    names = [h for i, h in enumerate(staged.match.headers)
+             if h and i not in used and h not in staged.match.ignored_duplicates]
+    if not names:
+        return None
+    shown = ", ".join(repr(h) for h in names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    return (f"column(s) not read (no field of ours by that name; if one should be, name it with --mapping FILE): "
+            f"{shown}")
 
 
 def _xy_not_coordinates(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> str | None:
