@@ -32,6 +32,11 @@ class _Group(click.Group):
         except Exception as exc:  # an analyst gets one line; a developer sets HOTSPOTS_DEBUG=1 for the traceback
             if os.environ.get("HOTSPOTS_DEBUG"):
                 raise
+            if isinstance(exc, OSError) and exc.filename:      # an --out folder that isn't there, a read-only file
+                where = Path(exc.filename)
+                if isinstance(exc, FileNotFoundError) and not where.parent.exists():
+                    _fail(f"{where}: the folder {where.parent} does not exist (nothing was changed)")
+                _fail(f"{where}: {exc.strerror or exc} (nothing was changed)")
             _fail(f"unexpected {exc.__class__.__name__}: {exc} (nothing was changed; "
                   f"set HOTSPOTS_DEBUG=1 to see the details)")
 
@@ -97,6 +102,9 @@ def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping:
     from etl.progress import RowProgress
 
     if kind == "visits":
+        if source:
+            click.echo("note: --source is not used for visit outcomes: each outcome keeps the file it came from "
+                       "and who loaded it", err=True)
         _load_visits(file, db, mapping, sheet)
         return
     with RowProgress(f"reading {Path(file).name}") as progress:

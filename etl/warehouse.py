@@ -111,7 +111,13 @@ class Warehouse:
             staged = self.path.with_name(f"{self.path.name}.next-{os.getpid()}")
             if self.path.exists():
                 shutil.copyfile(self.path, staged)
-            con = duckdb.connect(str(staged))
+            try:
+                con = duckdb.connect(str(staged))
+            except duckdb.Error as exc:   # said of the warehouse, not of our private copy, which goes
+                _remove_quietly(staged)
+                raise WarehouseError(f"the warehouse {self.path} can't be opened: it is not a DuckDB database, or "
+                                     f"it is damaged ({str(exc).replace(str(staged), str(self.path))}). Restore "
+                                     "it from a backup, or load into a new file with --db") from exc
             try:
                 limit = etl_memory_limit()
                 if limit:

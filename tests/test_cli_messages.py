@@ -29,6 +29,23 @@ def test_wrong_kind_of_file(tmp_path):
     assert r.returncode == 2 and "this is a PDF document" in r.stderr
 
 
+def test_a_warehouse_that_is_not_one_is_named_and_no_private_copy_is_left(tmp_path):
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(b"not a database" * 500)
+    r = run("load", "hmo", str(write_text(tmp_path / "r.csv", "Licence No,Address\nL1,1 Mill Lane\n")), "--db", str(db))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"the warehouse {db} can't be opened: it is not a DuckDB database, or it is damaged" in r.stderr
+    assert ".next-" not in r.stderr and not list(tmp_path.glob("w.duckdb.next-*"))
+
+
+def test_an_out_file_in_a_folder_that_is_not_there_is_one_line(tmp_path):
+    out = tmp_path / "nodir" / "rejects.csv"
+    assert run("init", "--db", str(tmp_path / "w.duckdb")).returncode == 0
+    r = run("rejects", "--out", str(out), "--db", str(tmp_path / "w.duckdb"))
+    assert r.returncode == 2 and r.stderr.strip() == f"error: {out}: the folder {out.parent} does not exist " \
+                                                      "(nothing was changed)"
+
+
 def test_rejected_rows_still_exit_0_and_the_summary_points_to_them(tmp_path):
     f = write_text(tmp_path / "r.csv", "Licence Number,Address,Max Occupants\nL1,1 A St,5\nL2,2 A St,lots\n")
     db = str(tmp_path / "w.duckdb")

@@ -126,9 +126,10 @@ def test_the_store_is_owner_only_and_outcomes_are_append_only(tmp_path):
 def test_the_cli_prints_each_reject_with_file_and_row(tmp_path, warehouse):
     path = write_text(tmp_path / "outcomes.csv", MESSY)
     env = {**os.environ, "HOTSPOTS_DB": str(warehouse), "HOTSPOTS_OPERATIONS": str(tmp_path / "ops.db")}
-    result = subprocess.run([sys.executable, "-m", "etl", "load", "visits", str(path)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "etl", "load", "visits", str(path), "--source", "team A"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    assert "--source is not used for visit outcomes" in result.stderr     # said, not silently ignored
     assert "read 5 · loaded 3" in result.stdout
     assert "outcomes.csv row 5: outcome 'Maybe'" in result.stdout
     assert "outcomes.csv row 6: visit date" in result.stdout
