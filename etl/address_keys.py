@@ -40,7 +40,10 @@ def _not_an_address_sql() -> str:
 def address_key(col: str) -> str:
     """SQL: the normalised address used to group reports and match licences; '' (no address) for one
     that names no place."""
-    return (f"regexp_replace(trim(regexp_replace(regexp_replace(upper(coalesce({col}, '')), '{_TRAILING_POSTCODE}', ''),"
+    # NFC first: a Mac or a web form may save "Š" as S plus a combining caron, which the punctuation rule
+    # below would turn into "S " and a second door.
+    return (f"regexp_replace(trim(regexp_replace(regexp_replace(upper(nfc_normalize(coalesce({col}, ''))), "
+            f"'{_TRAILING_POSTCODE}', ''),"
             f" '{_NOT_ALNUM}', ' ', 'g')), {_not_an_address_sql()}, '')")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 import tomllib
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def address_norm(address: str | None) -> str:
 
     "14, Mill Lane, Wisbech PE13 1AB" and "14 MILL LANE WISBECH" give the same text.
     """
-    text = str(address or "").upper()
+    text = unicodedata.normalize("NFC", str(address or "")).upper()     # as etl/address_keys.py: one "Š"
     text = _TRAILING_POSTCODE.sub("", text)
     text = re.sub(r"[\W_]+", " ", text).strip()
     return "" if re.fullmatch(address_keys.not_an_address(), text) else text

@@ -491,3 +491,20 @@ def test_a_nationality_whose_name_holds_and_is_not_split(tmp_path):
     assert [got[f"R{i}"] for i in range(len(rows))] == [
         ["Trinidad and Tobago"], ["Romanian", "trinidadian and tobagonian"], ["Bosnia and Herzegovina"],
         ["Polish", "St Vincent and the Grenadines"], ["Polish", "Trinidad"]]
+
+
+def test_an_address_saved_in_decomposed_unicode_is_the_same_door(tmp_path):
+    """A Mac or a web form may save "Š" as S and a combining caron: still one address, one row to visit."""
+    import unicodedata
+
+    from operations.vocabulary import address_norm
+
+    composed = "Flat 2 Šalčios House, 4 Mill Lane, Wisbech"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    f = write_text(tmp_path / "r.csv", "Ref,Date,Address,Postcode\n"
+                                       f'R1,2025-10-01,"{composed}",PE13 1AB\nR2,2025-10-02,"{decomposed}",PE13 1AB\n')
+    db = tmp_path / "w.duckdb"
+    load_file("reports", f, db=db)
+    assert query(db, "SELECT count(DISTINCT addr_key), count(DISTINCT addr_id) FROM reports") == [(1, 1)]
+    assert scalar(db, "SELECT any_value(addr_key) FROM reports") == address_norm(decomposed) == address_norm(composed)
