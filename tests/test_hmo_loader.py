@@ -388,3 +388,13 @@ def test_x_and_y_columns_holding_flags_are_not_read_as_coordinates(tmp_path, db)
     assert (s.rows_loaded, s.rows_rejected) == (3, 0)
     assert set(query(db, "SELECT geocode_status, lat FROM hmo_licences")) == {("postcode", 52.665)}
     assert any(w.startswith("columns 'X' and 'Y' not read as coordinates: 3 of their 3 values") for w in s.warnings)
+
+
+def test_a_postcode_written_with_a_note_or_inside_the_address_is_found(tmp_path, db):
+    f = write_text(tmp_path / "reg.csv", "Licence No,Address,Postcode\n"
+                                         "L1,1 Mill Lane Wisbech,PE13 1AB (rear)\n"
+                                         "L2,\"12 Mill Road, PE13 1AB, Wisbech\",\n"
+                                         "L3,Unit AB12CD Mill Road,\n")          # no space: not taken as one
+    load_file("hmo", f, db=db)
+    assert query(db, "SELECT licence_ref, postcode FROM hmo_licences ORDER BY 1") == [
+        ("L1", "PE13 1AB"), ("L2", "PE13 1AB"), ("L3", None)]

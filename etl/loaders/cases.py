@@ -51,7 +51,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     tabular.parse(con, f"""
         SELECT stage._row AS row_number, k.case_key,
                parse_date({c('opened_on')}) AS opened_on,
-               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
+               coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
                outward_code({c('postcode')}) AS _outward,
                {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
                {loc.coarse} AS _coarse,

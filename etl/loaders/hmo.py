@@ -47,7 +47,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         SELECT _row AS row_number,
                {c('licence_ref')} AS licence_ref,
                {c('address')} AS address,
-               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
+               coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
                outward_code({c('postcode')}) AS _outward,
                {c('uprn')} AS uprn,
                {loc.lat} AS lat, {loc.lon} AS lon,

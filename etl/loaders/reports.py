@@ -76,7 +76,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
     return [
         tabular.once_per_value("dates", {"dt_value": c("received_on")}, {"dt_date": "parse_date(dt_value)"}),
         tabular.once_per_value("postcodes_given", {"pc_value": c("postcode")}, {
-            "pc_norm": "postcode_norm(pc_value)", "pc_outward": "outward_code(pc_value)", "pc_upper": "upper(pc_value)"}),
+            "pc_norm": "postcode_in_cell(pc_value)", "pc_outward": "outward_code(pc_value)", "pc_upper": "upper(pc_value)"}),
         tabular.once_per_value("addresses", {"ad_value": c("address")}, {
             "ad_postcode": "postcode_in_text(ad_value)",
             "ad_key": "address_key(ad_value)", "ad_house": "house_number(address_key(ad_value))"}),

@@ -139,7 +139,7 @@ def _parse(con, staged) -> None:
         SELECT stage._row AS row_number,
                parse_date({c('visited_on')}) AS visited_on,
                trim({c('address')}) AS address,
-               coalesce(postcode_norm({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
+               coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
                nullif(trim({c('licence_ref')}), '') AS licence_ref,
                {loc.lat} AS lat, {loc.lon} AS lon,
                o.value AS outcome,

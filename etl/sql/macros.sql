@@ -9,10 +9,18 @@ CREATE OR REPLACE TEMP MACRO postcode_norm(s) AS
 CREATE OR REPLACE TEMP MACRO outward_code(s) AS
     CASE WHEN postcode_norm(s) IS NOT NULL THEN split_part(postcode_norm(s), ' ', 1)
          WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?') THEN pc_compact(s) END;
--- A postcode at the end of an address ('18 Abbey Road Oxford OX2 0AE', '..., PE13 1AB, UK').
-CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
+-- A postcode written inside other text: the first one standing alone, with a space in it ('CB1 2AD (rear)',
+-- '12 Mill Road, CB1 2AD, Cambridge'); without the space, 'AB12CD' inside words is too often something else.
+CREATE OR REPLACE TEMP MACRO postcode_within(s) AS
     postcode_norm(nullif(regexp_extract(upper(coalesce(s, '')),
-        '([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})[^A-Z0-9]*((UK|UNITED KINGDOM|ENGLAND)[^A-Z0-9]*)?$', 1), ''));
+        '(^|[^A-Z0-9])([A-Z]{1,2}[0-9][A-Z0-9]? +[0-9][A-Z]{2})([^A-Z0-9]|$)', 2), ''));
+-- A postcode in a postcode column: the whole cell, or one written with a note beside it ('CB1 2AD (rear)').
+CREATE OR REPLACE TEMP MACRO postcode_in_cell(s) AS coalesce(postcode_norm(s), postcode_within(s));
+-- A postcode in an address: at its end ('18 Abbey Road Oxford OX2 0AE', '..., PE13 1AB, UK'), or inside it.
+CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
+    coalesce(postcode_norm(nullif(regexp_extract(upper(coalesce(s, '')),
+        '([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})[^A-Z0-9]*((UK|UNITED KINGDOM|ENGLAND)[^A-Z0-9]*)?$', 1), '')),
+             postcode_within(s));
 
 -- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
 -- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
