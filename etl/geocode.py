@@ -204,7 +204,8 @@ def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values:
     for cause, n, values, distinct, areas in causes:
         shown = ", ".join(repr(v) for v in values) + (" …" if distinct > len(values) else "")
         if cause == "none":
-            out.append(f"{n:,} row(s) have neither coordinates nor a postcode: stored without a location, "
+            out.append(f"{n:,} row(s) have neither coordinates (0, 0 counts as none: a device with no fix) nor a "
+                       "postcode: stored without a location, "
                        "so no map or district count includes them")
         elif cause == "not_a_postcode":
             out.append(f"{n:,} row(s) have a postcode that is not a UK postcode"
