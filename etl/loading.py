@@ -62,10 +62,10 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
         raise FileProblem(path, f"the file can't be read ({exc.strerror})")
     if mapping and not Path(mapping).is_file():
         raise FileProblem(Path(mapping), "the mapping file does not exist")
-    source = source or path.stem
+    source_given, source = source is not None, source or path.stem
     options = _options(sheet, mapping)
     wh = Warehouse(db)
-    summary = LoadSummary(kind=kind, source=source, file_name=path.name)
+    summary = LoadSummary(kind=kind, source=source, file_name=path.name, source_given=source_given)
     started = dt.datetime.now()
     try:
         with wh.transaction() as con:
@@ -90,9 +90,9 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
     return summary
 
 
-# Kinds whose load replaces what is stored (a council's register, by source; every boundary or postcode) rather
-# than adding rows to it.
-REPLACING = {"hmo": "source", "boundaries": "kind", "postcodes": "kind"}
+# Kinds whose loads add rows (kept by reference); the others replace what is stored: a council's register by
+# its source, boundaries and postcodes whatever the source.
+ADDED_TO = ("reports", "cases")
 
 
 def _already_loaded(con, kind: str, source: str, sha: str, options: str | None) -> tuple | None:
@@ -102,11 +102,11 @@ def _already_loaded(con, kind: str, source: str, sha: str, options: str | None) 
     boundaries or postcodes are replaced by each load, so a file is "in" only while its load is the latest of
     its source (its kind): after a wrong file replaced it, or under another --source, loading it again is the
     way back and must not be refused."""
-    if kind not in REPLACING:
+    if kind in ADDED_TO:
         return con.execute(
             "SELECT load_id, source FROM loads WHERE kind = ? AND file_sha256 = ? AND status = 'loaded' "
             "AND load_options IS NOT DISTINCT FROM ? ORDER BY load_id DESC LIMIT 1", [kind, sha, options]).fetchone()
-    by_source = REPLACING[kind] == "source"
+    by_source = kind == "hmo"
     latest = con.execute(
         f"SELECT load_id, source, file_sha256, load_options FROM loads WHERE kind = ? AND status = 'loaded' "
         f"{'AND source = ?' if by_source else ''} ORDER BY load_id DESC LIMIT 1",

@@ -26,6 +26,7 @@ class LoadSummary:
     dropped_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     message: str | None = None
+    source_given: bool = True      # False: the source is the file's name, as no --source said otherwise
 
     def lines(self) -> list[str]:
         if self.status == "already_loaded":

@@ -399,3 +399,19 @@ def test_a_postcode_written_with_a_note_or_inside_the_address_is_found(tmp_path,
     load_file("hmo", f, db=db)
     assert query(db, "SELECT licence_ref, postcode FROM hmo_licences ORDER BY 1") == [
         ("L1", "PE13 1AB"), ("L2", "PE13 1AB"), ("L3", None)]
+
+
+def test_a_newer_export_under_its_own_file_name_is_refused_as_another_copy_of_a_register(tmp_path, db):
+    """Monthly files loaded without --source would each be a register of their own: every licence twice."""
+    header = "Licence No,Address,Postcode,Max Occupants\n"
+    october = write_text(tmp_path / "fenland_hmo_2026-10.csv", header + "F1,1 Mill Lane,PE13 1AB,6\nF2,2 Mill Lane,PE13 1AB,5\n")
+    november = write_text(tmp_path / "fenland_hmo_2026-11.csv", header + "F1,1 Mill Lane,PE13 1AB,7\nF2,2 Mill Lane,PE13 1AB,5\n")
+    load_file("hmo", october, db=db)
+    with pytest.raises(FileProblem, match="2 of the 2 licence numbers in this file are on the register loaded as "
+                                          "'fenland_hmo_2026-10': a newer export of that register\\? Load it with "
+                                          "--source 'fenland_hmo_2026-10'"):
+        load_file("hmo", november, db=db)
+    assert load_file("hmo", november, db=db, source="fenland_hmo_2026-10").rows_updated == 1
+    named = load_file("hmo", november, db=db, source="Fenland District Council")   # named: both kept, and said
+    assert any("on the register loaded as 'fenland_hmo_2026-10' too" in w for w in named.warnings)
+    assert scalar(db, "SELECT count(*) FROM hmo_licences") == 4

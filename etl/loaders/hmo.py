@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from etl.loaders import checks, tabular
+from etl.errors import FileProblem
 from etl.summary import LoadSummary
 
 CONTENT = ["licence_ref", "address", "postcode", "uprn", "file_lat", "file_lon", "max_occupants", "households",
@@ -73,7 +74,30 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                address_key(address) AS addr_key, house_number(address_key(address)) AS house_no
         FROM incoming
     """, [summary.source, summary.load_id])
+    _another_sources_register(con, path, summary)
     _supersede(con, summary)
+
+
+def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
+    """Most of these licence numbers already current under another source: this is a newer export of that
+    register, loaded under a new name (by default the file's: "fenland_hmo_2026-11" beside "…-10"), and
+    every licence would stand on the map twice. Refused when the source was the file's name; said when an
+    analyst named it."""
+    row = con.execute("""
+        SELECT h.source, count(DISTINCT i.licence_ref), (SELECT count(DISTINCT licence_ref) FROM incoming)
+        FROM incoming i JOIN hmo_licence_history h ON h.licence_ref = i.licence_ref
+        WHERE h.ended_load_id IS NULL AND h.source <> ?
+        GROUP BY h.source ORDER BY 2 DESC, 1 LIMIT 1
+    """, [summary.source]).fetchone()
+    if not row or row[1] * 2 < row[2]:
+        return
+    other, shared, total = row
+    said = f"{shared:,} of the {total:,} licence numbers in this file are on the register loaded as {other!r}"
+    if not summary.source_given:
+        raise FileProblem(path, f"{said}: a newer export of that register? Load it with --source {other!r} so it "
+                                "replaces it. To keep it as a register of its own beside that one, name its "
+                                "source with --source")
+    summary.warnings.append(f"{said} too: each of those licences now stands on both registers")
 
 
 def _warn_zeros(con, summary: LoadSummary) -> None:
