@@ -415,3 +415,15 @@ def test_a_newer_export_under_its_own_file_name_is_refused_as_another_copy_of_a_
     named = load_file("hmo", november, db=db, source="Fenland District Council")   # named: both kept, and said
     assert any("on the register loaded as 'fenland_hmo_2026-10' too" in w for w in named.warnings)
     assert scalar(db, "SELECT count(*) FROM hmo_licences") == 4
+
+
+def test_another_councils_register_loaded_as_this_ones_is_refused(tmp_path, db):
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
+    fenland = write_text(tmp_path / "fenland.csv", "Licence No,Address,Postcode\nF1,1 Mill Lane,PE13 1AB\n")
+    oxford = write_text(tmp_path / "oxford.csv", "Licence No,Address,Postcode,Latitude,Longitude\n"
+                                                 "X1,1 High St,OX1 1AA,51.75,-1.26\nX2,2 High St,OX1 1AB,,\n")
+    load_file("hmo", fenland, db=db, source="Fenland")
+    with pytest.raises(FileProblem, match="none of its 2 licences is placed in the force area .* would end the 1 "
+                                          "licence\\(s\\) of that source on the map now: another council's register"):
+        load_file("hmo", oxford, db=db, source="Fenland")
+    assert query(db, "SELECT licence_ref FROM hmo_licences") == [("F1",)]

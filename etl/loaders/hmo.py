@@ -75,7 +75,28 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         FROM incoming
     """, [summary.source, summary.load_id])
     _another_sources_register(con, path, summary)
-    _supersede(con, summary)
+    _supersede(con, path, summary)
+
+
+def _refuse_a_register_of_elsewhere(con, path: Path, summary: LoadSummary) -> None:
+    """A register none of whose licences is placed in the force area (another council's, loaded under this
+    council's --source) would take this source's licences off the map and put none back."""
+    on_the_map = con.execute("""
+        SELECT count(*) FROM merge_plan m JOIN hmo_licence_history h ON h.rowid = m._rid
+        WHERE m.action = 'ended' AND h.lat IS NOT NULL AND h.location_flag IS NULL""").fetchone()[0]
+    if not on_the_map:
+        return
+    total, placed, elsewhere = con.execute("""
+        SELECT count(*), count(*) FILTER (WHERE lat IS NOT NULL AND location_flag IS NULL),
+               count(*) FILTER (WHERE location_flag IS NOT NULL
+                                OR (geocode_status = 'not_geocoded' AND full_postcode(postcode) IS NOT NULL
+                                    AND EXISTS (SELECT 1 FROM postcodes)))
+        FROM incoming""").fetchone()
+    if total and not placed and elsewhere:   # with no postcode lookup loaded yet, nothing can be placed
+        raise FileProblem(path, f"none of its {total:,} licences is placed in the force area (no postcode we know, "
+                                f"or a point outside it), and loading it as {summary.source!r} would end the "
+                                f"{on_the_map:,} licence(s) of that source on the map now: another council's register? "
+                                "Nothing was changed")
 
 
 def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
@@ -120,7 +141,7 @@ def _warn_uprns_in_scientific_notation(con, summary: LoadSummary) -> None:
                                 "UPRN column formatted as text")
 
 
-def _supersede(con, summary: LoadSummary) -> None:
+def _supersede(con, path: Path, summary: LoadSummary) -> None:
     """Compare the snapshot with the source's current licences: new, changed, unchanged, gone.
 
     A licence whose row this register has but rejected (a typo in its expiry date) is still on the
@@ -149,6 +170,7 @@ def _supersede(con, summary: LoadSummary) -> None:
     summary.rows_updated = counts.get("updated", 0)
     summary.rows_unchanged = counts.get("unchanged", 0)
     summary.rows_ended = counts.get("ended", 0)
+    _refuse_a_register_of_elsewhere(con, path, summary)
     con.execute("""
         UPDATE hmo_licence_history SET ended_load_id = ?, ended_on = ?
         WHERE rowid IN (SELECT _rid FROM merge_plan WHERE action IN ('updated', 'ended'))
