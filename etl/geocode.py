@@ -236,6 +236,30 @@ def placed_approximately(con: duckdb.DuckDBPyConnection, table: str, *, show_val
             "postcode is not in the loaded lookup, or only the outward code was given")
 
 
+FAR_FROM_POSTCODE_KM = 5   # a file's point this far from its own postcode's: one of the two is wrong
+
+
+def far_from_postcode(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True) -> str | None:
+    """Rows whose coordinates lie far from their own postcode's point, said so: a Wisbech postcode with a
+    Cambridge point lands in the wrong district, and nothing else would tell. The point is kept (it may be
+    the better of the two: a postcode is often the landlord's or the caller's)."""
+    n, examples = con.execute(f"""
+        SELECT count(*), list([row_number::VARCHAR, postcode, round(km)::BIGINT::VARCHAR] ORDER BY row_number)[1:3]
+        FROM (SELECT t.row_number, t.postcode,
+                     2 * 6371 * asin(sqrt(pow(sin(radians(p.lat - t.lat) / 2), 2) + cos(radians(t.lat))
+                         * cos(radians(p.lat)) * pow(sin(radians(p.lon - t.lon) / 2), 2))) AS km
+              FROM {table} t JOIN postcodes p ON p.postcode = t.postcode
+              WHERE t.geocode_status = 'coordinates')
+        WHERE km > ?
+    """, [FAR_FROM_POSTCODE_KM]).fetchone()
+    if not n:
+        return None
+    shown = (" (" + "; ".join(f"row {r}: {pc!r}, {km} km" for r, pc, km in examples) + (" …" if n > 3 else "") + ")") \
+        if show_values else ""
+    return (f"{n:,} row(s) give a point more than {FAR_FROM_POSTCODE_KM} km from their own postcode's{shown}: one of "
+            "the two is wrong; the point is used")
+
+
 def geocode(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Geocode a staged load: rows with file coordinates already carry geocode_status 'coordinates'."""
     lookup_postcodes(con, table)

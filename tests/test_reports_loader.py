@@ -508,3 +508,15 @@ def test_an_address_saved_in_decomposed_unicode_is_the_same_door(tmp_path):
     load_file("reports", f, db=db)
     assert query(db, "SELECT count(DISTINCT addr_key), count(DISTINCT addr_id) FROM reports") == [(1, 1)]
     assert scalar(db, "SELECT any_value(addr_key) FROM reports") == address_norm(decomposed) == address_norm(composed)
+
+
+def test_a_point_far_from_its_own_postcode_is_said(tmp_path):
+    db = tmp_path / "w.duckdb"
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.6650,0.1600\n"),
+              db=db)
+    f = write_text(tmp_path / "r.csv", "Ref,Date,Postcode,Latitude,Longitude\n"
+                                       "K1,2025-10-01,PE13 1AB,52.2050,0.1210\n"      # Cambridge: 51 km off
+                                       "K2,2025-10-01,PE13 1AB,52.6660,0.1610\n")     # next door
+    s = load_file("reports", f, db=db)
+    assert "1 row(s) give a point more than 5 km from their own postcode's (row 2: 'PE13 1AB', 51 km): one of " \
+           "the two is wrong; the point is used" in s.warnings

@@ -174,6 +174,9 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
     if by_postcode:
         summary.warnings.append(f"{by_postcode:,} row(s) with a coarse grid reference were placed by their postcode "
                                 "instead, the more precise of the two")
+    far = geocode.far_from_postcode(con, "incoming", show_values=show)
+    if far:
+        summary.warnings.append(far)
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
     for flag, n in flagged:
