@@ -427,3 +427,13 @@ def test_another_councils_register_loaded_as_this_ones_is_refused(tmp_path, db):
                                           "licence\\(s\\) of that source on the map now: another council's register"):
         load_file("hmo", oxford, db=db, source="Fenland")
     assert query(db, "SELECT licence_ref FROM hmo_licences") == [("F1",)]
+
+
+def test_licence_numbers_retyped_or_through_excel_are_the_same_licences(tmp_path, db):
+    header = "Licence No,Address,Postcode\n"
+    load_file("hmo", write_text(tmp_path / "v1.csv", header + "FDC/HMO/0002,2 Mill Lane,PE13 1AB\n"
+                                                   "000123,3 Mill Lane,PE13 1AB\n"), db=db, source="Fenland")
+    again = load_file("hmo", write_text(tmp_path / "v2.csv", header + "fdc / hmo / 0002,2 Mill Lane,PE13 1AB\n"
+                                                          "123,3 Mill Lane,PE13 1AB\n"), db=db, source="Fenland")
+    assert (again.rows_loaded, again.rows_updated, again.rows_ended) == (0, 2, 0)
+    assert sorted(r[0] for r in query(db, "SELECT licence_ref FROM hmo_licences")) == ["123", "fdc / hmo / 0002"]

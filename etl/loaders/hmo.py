@@ -106,7 +106,7 @@ def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
     analyst named it."""
     row = con.execute("""
         SELECT h.source, count(DISTINCT i.licence_ref), (SELECT count(DISTINCT licence_ref) FROM incoming)
-        FROM incoming i JOIN hmo_licence_history h ON h.licence_ref = i.licence_ref
+        FROM incoming i JOIN hmo_licence_history h ON licence_key(h.licence_ref) = licence_key(i.licence_ref)
         WHERE h.ended_load_id IS NULL AND h.source <> ?
         GROUP BY h.source ORDER BY 2 DESC, 1 LIMIT 1
     """, [summary.source]).fetchone()
@@ -145,7 +145,9 @@ def _supersede(con, path: Path, summary: LoadSummary) -> None:
     """Compare the snapshot with the source's current licences: new, changed, unchanged, gone.
 
     A licence whose row this register has but rejected (a typo in its expiry date) is still on the
-    register: it keeps its current version, rather than being ended as if it had gone."""
+    register: it keeps its current version, rather than being ended as if it had gone. Licence numbers
+    are compared as `licence_key` spells them: a register retyped in lower case, or through Excel, which
+    drops leading zeros, updates its licences rather than ending them all and adding them again."""
     today = dt.date.today()
     con.execute("""
         CREATE OR REPLACE TEMP TABLE current_licences AS
@@ -156,11 +158,11 @@ def _supersede(con, path: Path, summary: LoadSummary) -> None:
         CREATE OR REPLACE TEMP TABLE merge_plan AS
         SELECT coalesce(i.licence_ref, c.licence_ref) AS licence_ref, c._rid,
                CASE WHEN c.licence_ref IS NULL THEN 'new'
-                    WHEN i.licence_ref IS NULL AND c.licence_ref IN (SELECT licence_ref FROM parsed
-                         WHERE reason IS NOT NULL AND licence_ref IS NOT NULL) THEN 'kept'
+                    WHEN i.licence_ref IS NULL AND licence_key(c.licence_ref) IN (SELECT licence_key(licence_ref)
+                         FROM parsed WHERE reason IS NOT NULL AND licence_ref IS NOT NULL) THEN 'kept'
                     WHEN i.licence_ref IS NULL THEN 'ended'
                     WHEN c.row_hash = i.row_hash THEN 'unchanged' ELSE 'updated' END AS action
-        FROM incoming i FULL OUTER JOIN current_licences c ON c.licence_ref = i.licence_ref
+        FROM incoming i FULL OUTER JOIN current_licences c ON licence_key(c.licence_ref) = licence_key(i.licence_ref)
     """)
     counts = dict(con.execute("SELECT action, count(*) FROM merge_plan GROUP BY 1").fetchall())
     if counts.get("kept"):
