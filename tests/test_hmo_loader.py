@@ -437,3 +437,19 @@ def test_licence_numbers_retyped_or_through_excel_are_the_same_licences(tmp_path
                                                           "123,3 Mill Lane,PE13 1AB\n"), db=db, source="Fenland")
     assert (again.rows_loaded, again.rows_updated, again.rows_ended) == (0, 2, 0)
     assert sorted(r[0] for r in query(db, "SELECT licence_ref FROM hmo_licences")) == ["123", "fdc / hmo / 0002"]
+
+
+def test_a_status_saying_no_live_licence_rejects_the_row_and_ends_the_licence(tmp_path, db):
+    """"Revoked" or "Application refused" in a status column is no licence: before, such rows were stored as live."""
+    header = "Licence No,Address,Postcode,Licence Status\n"
+    load_file("hmo", write_text(tmp_path / "v1.csv", header + "U1,1 Mill Lane,PE13 1AB,Granted\n"
+                                                   "U3,3 Mill Lane,PE13 1AB,Licence Issued\n"), db=db, source="F")
+    s = load_file("hmo", write_text(tmp_path / "v2.csv", header + "U1,1 Mill Lane,PE13 1AB,Granted\n"
+                                                       "U3,3 Mill Lane,PE13 1AB,REVOKED 01/10/2026\n"
+                                                       "U5,5 Mill Lane,PE13 1AB,Application refused\n"
+                                                       "U6,6 Mill Lane,PE13 1AB,Pending\n"), db=db, source="F")
+    assert (s.rows_loaded, s.rows_unchanged, s.rows_rejected, s.rows_ended) == (1, 1, 2, 1)
+    assert sorted(r[0] for r in query(db, "SELECT licence_ref FROM hmo_licences")) == ["U1", "U6"]
+    reasons = [r[0] for r in query(db, "SELECT reason FROM rejects ORDER BY row_number")]
+    assert reasons == ["licence status 'REVOKED 01/10/2026': no live licence, so not loaded as one",
+                       "licence status 'Application refused': no live licence, so not loaded as one"]

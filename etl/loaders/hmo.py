@@ -6,9 +6,11 @@ get a new version; licences that vanish are ended, and their history is kept.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from etl.loaders import checks, tabular
+from etl import vocab
 from etl.errors import FileProblem
 from etl.summary import LoadSummary
 
@@ -40,6 +42,8 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.not_a_date(c("licence_expiry"), "licence expiry"),
         checks.date_between(c("licence_start"), "licence start", earliest, "current_date + INTERVAL 1 YEAR"),
         checks.date_between(c("licence_expiry"), "licence expiry", earliest, latest),
+        f"""CASE WHEN {_not_live(c('licence_status'))}
+            THEN 'licence status ' || shown({c('licence_status')}) || ': no live licence, so not loaded as one' END""",
         f"""CASE WHEN parse_date({c('licence_expiry')}) < parse_date({c('licence_start')})
             THEN 'licence expiry ' || shown({c('licence_expiry')}) || ' is before its start ' || shown({c('licence_start')}) END""",
         *loc.checks,
@@ -61,6 +65,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('licence_holder')} AS licence_holder,
                parse_date({c('licence_start')}) AS licence_start,
                parse_date({c('licence_expiry')}) AS licence_expiry,
+               coalesce({_not_live(c('licence_status'))}, false) AS _not_live,
                {checks.reasons(validations)} AS reason
         FROM stage
     """, CONTENT)
@@ -121,6 +126,12 @@ def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
     summary.warnings.append(f"{said} too: each of those licences now stands on both registers")
 
 
+def _not_live(status: str) -> str:
+    """SQL: the register's status says the row is no live licence (etl/vocab/licence_statuses.toml)."""
+    words = "|".join(re.escape(w).replace("\\ ", "\\s+") for w in vocab.load("licence_statuses")["not_live"])
+    return f"regexp_matches(lower({status}), '\\b({words})\\b')"
+
+
 def _warn_zeros(con, summary: LoadSummary) -> None:
     """A 0 there is a register's "not recorded", stored as such (NULL), never as a house of no one, which a
     popup would show as a maximum of 0 occupants."""
@@ -145,7 +156,7 @@ def _supersede(con, path: Path, summary: LoadSummary) -> None:
     """Compare the snapshot with the source's current licences: new, changed, unchanged, gone.
 
     A licence whose row this register has but rejected (a typo in its expiry date) is still on the
-    register: it keeps its current version, rather than being ended as if it had gone. Licence numbers
+    register, unless the row's status says it is no live licence (revoked, refused): it keeps its current version, rather than being ended as if it had gone. Licence numbers
     are compared as `licence_key` spells them: a register retyped in lower case, or through Excel, which
     drops leading zeros, updates its licences rather than ending them all and adding them again."""
     today = dt.date.today()
@@ -159,7 +170,7 @@ def _supersede(con, path: Path, summary: LoadSummary) -> None:
         SELECT coalesce(i.licence_ref, c.licence_ref) AS licence_ref, c._rid,
                CASE WHEN c.licence_ref IS NULL THEN 'new'
                     WHEN i.licence_ref IS NULL AND licence_key(c.licence_ref) IN (SELECT licence_key(licence_ref)
-                         FROM parsed WHERE reason IS NOT NULL AND licence_ref IS NOT NULL) THEN 'kept'
+                         FROM parsed WHERE reason IS NOT NULL AND NOT _not_live AND licence_ref IS NOT NULL) THEN 'kept'
                     WHEN i.licence_ref IS NULL THEN 'ended'
                     WHEN c.row_hash = i.row_hash THEN 'unchanged' ELSE 'updated' END AS action
         FROM incoming i FULL OUTER JOIN current_licences c ON licence_key(c.licence_ref) = licence_key(i.licence_ref)
