@@ -453,3 +453,14 @@ def test_a_status_saying_no_live_licence_rejects_the_row_and_ends_the_licence(tm
     reasons = [r[0] for r in query(db, "SELECT reason FROM rejects ORDER BY row_number")]
     assert reasons == ["licence status 'REVOKED 01/10/2026': no live licence, so not loaded as one",
                        "licence status 'Application refused': no live licence, so not loaded as one"]
+
+
+def test_a_second_column_under_a_fields_header_is_read(tmp_path, db):
+    """"Address", "Address" (street, then town) are joined; "Postcode" twice fills a blank first one."""
+    f = write_text(tmp_path / "reg.csv", "Licence No,Address,Address,Postcode,Postcode\n"
+                                         "D1,1 Mill Lane,Wisbech,PE13 1AB,\n"
+                                         "D2,2 Mill Lane,2 Mill Lane,,PE13 1AB\n")
+    s = load_file("hmo", f, db=db)
+    assert query(db, "SELECT licence_ref, address, postcode FROM hmo_licences ORDER BY 1") == [
+        ("D1", "1 Mill Lane, Wisbech", "PE13 1AB"), ("D2", "2 Mill Lane", "PE13 1AB")]
+    assert any(w.startswith("second column(s) with a field's header ('Address', 'Postcode')") for w in s.warnings)

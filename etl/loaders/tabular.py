@@ -49,7 +49,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
         summary.warnings.append(f"the address continues into {len(continued)} column(s) without a header after "
                                 f"{staged.match.headers[staged.match.columns['address']]!r}: read as part of it")
     if staged.match.ignored_duplicates:
-        summary.warnings.append("ignored second column(s) for the same field: " + ", ".join(staged.match.ignored_duplicates))
+        summary.warnings.append("second column(s) with a field's header (" + ", ".join(
+            repr(h) for h in staged.match.ignored_duplicates) + "): an address's is joined to the first, any "
+            "other fills the first where it is blank")
     unread = _unread_columns(staged, continued) if kind != "cases" else None   # cases list theirs as not stored
     if unread:
         summary.warnings.append(unread)

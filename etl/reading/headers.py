@@ -24,6 +24,7 @@ class HeaderMatch:
     headers: list[str]
     columns: dict[str, int]                 # our field → column index
     ignored_duplicates: list[str] = field(default_factory=list)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)   # field → later columns with its header
     by_keyword: dict[str, str] = field(default_factory=dict)   # field → the header found by a word in it
     ambiguous: dict[str, list[str]] = field(default_factory=dict)   # field → the headers its words fit equally
 
@@ -137,6 +138,7 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
             match.columns[name] = i
         elif name:
             match.ignored_duplicates.append(header)
+            match.duplicates.setdefault(name, []).append(i)
     _match_by_keywords(kind, match, set(mapping))
     for ours, theirs in mapping.items():
         if ours not in match.columns:

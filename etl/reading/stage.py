@@ -61,13 +61,20 @@ class StagedFile:
         i = self.match.columns.get(name)
         if i is None:
             return "NULL::VARCHAR"
+        again = [j for j in self.match.duplicates.get(name, []) if j in self.staged_columns]
         if name != "address":
-            return f"c{i}"
-        more = self.address_continued()
-        if more:
-            parts = [_one_line(f"c{i}"), *(address_words(f"c{k}") for k in more)]
+            # A second column under the same header fills the first where it is blank ("Postcode", "Postcode").
+            return f"coalesce({', '.join(f'c{j}' for j in [i, *again])})" if again else f"c{i}"
+        sql = _one_line(f"c{i}")
+        for j in again:   # "Address", "Address": the street, then the town; a copy of the first adds nothing
+            more = _one_line(f"c{j}")
+            sql = (f"CASE WHEN {more} IS NULL OR contains(lower(coalesce({sql}, '')), lower({more})) THEN {sql} "
+                   f"ELSE nullif(concat_ws(', ', {sql}, {more}), '') END")
+        continued = self.address_continued()
+        if continued:
+            parts = [sql, *(address_words(f"c{k}") for k in continued)]
             return f"nullif(concat_ws(', ', {', '.join(parts)}), '')"
-        return _one_line(f"c{i}")
+        return sql
 
     def address_continued(self) -> list[int]:
         """The staged columns without a header after the address column (`HeaderMatch.address_continued`)."""
