@@ -165,3 +165,18 @@ def test_a_chart_sheet_named_with_sheet_is_refused_saying_it_is_a_chart(tmp_path
     with pytest.raises(FileProblem, match="sheet 'Chart' is a chart, not a table of rows; sheets with rows are Register"):
         load_file("hmo", tmp_path / "c.xlsx", db=tmp_path / "w.duckdb", sheet="Chart")
     assert load_file("hmo", tmp_path / "c.xlsx", db=tmp_path / "w.duckdb").rows_loaded == 1
+
+
+def test_rows_hidden_in_excel_are_loaded_and_said(tmp_path, db):
+    """A filtered register hides rows the analyst never saw (withdrawn licences, often): loaded, and named."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    ws = _register_sheet(wb, "Register", ["H1", "H2", "H3", "H4"])
+    for row in (3, 5, 9):          # two licences, and a hidden row holding nothing
+        ws.row_dimensions[row].hidden = True
+    path = tmp_path / "filtered.xlsx"
+    wb.save(path)
+    s = load_file("hmo", path, db=db)
+    assert _licences(db) == ["H1", "H2", "H3", "H4"]
+    assert "2 row(s) of sheet 'Register' are hidden in Excel (row 3, 5): loaded like the others. A filtered " \
+           "export often hides withdrawn or refused entries: check them" in s.warnings

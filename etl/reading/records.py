@@ -30,6 +30,8 @@ _FORMULA_CELL = re.compile(
 _CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _STRING_TYPE = re.compile(rb'\bt="str"')
 _SCAN_BYTES = 4_000_000
+# A row Excel hides (a filter, or Hide Rows) that holds cells: <row r="10" hidden="1" ...><c ...
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*(?<!/)>\s*<(?:\w+:)?c\b[^>]*\br="[A-Z]+([0-9]+)"')
 
 
 class SheetHead(NamedTuple):
@@ -200,6 +202,7 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
             notes.warnings.append(f"sheet {ws.title!r} is hidden in the workbook (Excel does not show it): "
                                   "check it is the sheet you meant to load")
         _note_formulas_without_values(path, ws, notes)
+        _note_hidden_rows(path, ws, notes)
         empty = True
         for number, row in _sheet_rows(ws):
             empty = False
@@ -250,6 +253,32 @@ def _note_formulas_without_values(path: Path, ws, notes: ReadNotes) -> None:
         f"{cells} in sheet {ws.title!r} {verb} read as blank (the first is {first or 'unknown'}): the workbook "
         "was saved by a program that does not calculate formulas. Open it in Excel or LibreOffice, save it, "
         "and load it again")
+
+
+def _note_hidden_rows(path: Path, ws, notes: ReadNotes) -> None:
+    """Rows hidden in Excel are loaded like the others, and said so: a register filtered before it was sent
+    often hides its withdrawn or refused licences, which the analyst never saw in the file."""
+    part = getattr(ws, "_worksheet_path", None)
+    if not part:
+        return
+    rows = []
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(part) as xml:
+            pending = b""
+            while chunk := xml.read(_SCAN_BYTES):
+                pending += chunk
+                end = pending.rfind(b"</row>")   # scan whole rows only: a row may straddle two chunks
+                if end >= 0:
+                    cut = end + len(b"</row>")
+                    rows += [int(m.group(1)) for m in _HIDDEN_ROW.finditer(pending[:cut])]
+                    pending = pending[cut:]
+            rows += [int(m.group(1)) for m in _HIDDEN_ROW.finditer(pending)]
+    except (KeyError, zipfile.BadZipFile):
+        return
+    if rows:
+        shown = ", ".join(map(str, rows[:8])) + (" …" if len(rows) > 8 else "")
+        notes.warnings.append(f"{len(rows):,} row(s) of sheet {ws.title!r} are hidden in Excel (row {shown}): loaded "
+                              "like the others. A filtered export often hides withdrawn or refused entries: check them")
 
 
 def _formulas_without_values(path: Path, part: str) -> tuple[int, str | None]:
