@@ -49,6 +49,16 @@ def test_a_stray_windows_1252_line_in_a_utf8_file_is_recoded_and_reported(tmp_pa
     assert any("Windows-1252" in w for w in s.warnings)
 
 
+def test_a_baltic_windows_1257_file_keeps_its_lithuanian_letters(tmp_path, db):
+    """A Lithuanian or Latvian system's export: read as Windows-1252, "Šeštokų" was "Ðeðtokø"."""
+    f = tmp_path / "baltic.csv"
+    f.write_bytes("Licence Number,Address,Postcode,Licence Holder\nL1,1 Mill Lane,PE13 1AB,Šeštokų Žemaitė\n"
+                  "L2,2 Mill Lane,PE13 1AB,Jonas Petraitis\n".encode("cp1257"))
+    s = load_file("hmo", f, db=db)
+    assert scalar(db, "SELECT licence_holder FROM hmo_licences WHERE licence_ref = 'L1'") == "Šeštokų Žemaitė"
+    assert "1 line(s) were not UTF-8 and were read as Windows-1257 (Baltic)" in s.warnings
+
+
 def test_semicolon_delimiter_and_header_aliases(tmp_path, db):
     f = write_text(tmp_path / "reg.csv", "LICENCE REF;Address;Postcode;Maximum Occupants;Licence Expiry Date\n"
                                          "A-1;3 Mill Lane;PE15 8AA;7;2030-01-31\n")

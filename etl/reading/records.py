@@ -64,8 +64,29 @@ def read_records(path: Path, sheet: str | None = None, notes: ReadNotes | None =
     return _csv_records(path, notes)
 
 
+# Bytes Windows-1252 reads as Ð ð Þ þ (Icelandic letters no UK record holds) and Windows-1257, the Baltic code
+# page, as Š š Ž ž: in a line that is not UTF-8, the export of a Lithuanian or Latvian system.
+_BALTIC_TELLS = frozenset(b"\xd0\xf0\xde\xfe")
+_CODE_PAGES = {"cp1252": "Windows-1252", "cp1257": "Windows-1257 (Baltic)"}
+
+
+def _fallback_codec(path: Path, sample_bytes: int = 4 << 20) -> str:
+    """The code page for the lines that are not UTF-8: Windows-1252, or Windows-1257 when such lines hold Š or
+    Ž as it writes them (read as 1252, "Šeštokų" was "Ðeðtokø")."""
+    with open(path, "rb") as fh:
+        sample = fh.read(sample_bytes)
+    lines = sample.splitlines()
+    for raw in lines[:-1] if len(sample) == sample_bytes else lines:   # the last may be cut mid-character
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if _BALTIC_TELLS & set(raw):
+                return "cp1257"
+    return "cp1252"
+
+
 def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:
-    """Decode line by line, so one Windows-1252 line in a UTF-8 file costs one line, not the file."""
+    """Decode line by line, so one Windows-1252 (or 1257) line in a UTF-8 file costs one line, not the file."""
     with open(path, "rb") as fh:
         head = fh.read(512)
     notes.encoding = sniff.text_encoding(head)
@@ -73,6 +94,7 @@ def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:
         with open(path, encoding=notes.encoding, newline="") as fh:
             yield from fh
         return
+    codec = None
     with open(path, "rb") as fh:
         first = True
         for raw in _byte_lines(fh, notes):
@@ -86,10 +108,12 @@ def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError:
                 notes.lines_recoded += 1
-                yield raw.decode("cp1252", errors="replace")
+                codec = codec or _fallback_codec(path)
+                yield raw.decode(codec, errors="replace")
     if notes.lines_recoded:
-        notes.encoding = "windows-1252" if notes.encoding.startswith("utf-8") else notes.encoding
-        notes.warnings.append(f"{notes.lines_recoded} line(s) were not UTF-8 and were read as Windows-1252")
+        name = _CODE_PAGES[codec]
+        notes.encoding = name.split()[0].lower() if notes.encoding.startswith("utf-8") else notes.encoding
+        notes.warnings.append(f"{notes.lines_recoded} line(s) were not UTF-8 and were read as {name}")
     if notes.nul_bytes_removed:
         notes.warnings.append(f"{notes.nul_bytes_removed} NUL byte(s) removed")
     if notes.lone_returns:
