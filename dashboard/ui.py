@@ -110,9 +110,9 @@ def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
     days = dt.timedelta(days=f.days - 1)
     shown = [(max(first, before - days), before)] if before else []
     shown += [(after, min(newest, after + days))] if after else []
-    for i, (start, end) in enumerate(shown):
-        st.button(f"Show {start:%d %b %Y} to {end:%d %b %Y} instead", key="show_reported_dates" if not i else "show_reported_dates_after",
-                  on_click=state.show_dates, args=(start, end))
+    for key, (start, end) in zip(("show_reported_dates", "show_reported_dates_after"), shown):
+        st.button(f"Show {start:%d %b %Y} to {end:%d %b %Y} instead", key=key, on_click=state.show_dates,
+                  args=(start, end))
     return True
 
 

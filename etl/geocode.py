@@ -254,8 +254,8 @@ def far_from_postcode(con: duckdb.DuckDBPyConnection, table: str, *, show_values
     """, [FAR_FROM_POSTCODE_KM]).fetchone()
     if not n:
         return None
-    shown = (" (" + "; ".join(f"row {r}: {pc!r}, {km} km" for r, pc, km in examples) + (" …" if n > 3 else "") + ")") \
-        if show_values else ""
+    listed = "; ".join(f"row {r}: {pc!r}, {km} km" for r, pc, km in examples) + (" …" if n > 3 else "")
+    shown = f" ({listed})" if show_values else ""
     return (f"{n:,} row(s) give a point more than {FAR_FROM_POSTCODE_KM} km from their own postcode's{shown}: one of "
             "the two is wrong; the point is used")
 

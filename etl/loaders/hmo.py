@@ -9,9 +9,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from etl.loaders import checks, tabular
 from etl import vocab
 from etl.errors import FileProblem
+from etl.loaders import checks, tabular
 from etl.summary import LoadSummary
 
 CONTENT = ["licence_ref", "address", "postcode", "uprn", "file_lat", "file_lon", "max_occupants", "households",
@@ -156,9 +156,10 @@ def _supersede(con, path: Path, summary: LoadSummary) -> None:
     """Compare the snapshot with the source's current licences: new, changed, unchanged, gone.
 
     A licence whose row this register has but rejected (a typo in its expiry date) is still on the
-    register, unless the row's status says it is no live licence (revoked, refused): it keeps its current version, rather than being ended as if it had gone. Licence numbers
-    are compared as `licence_key` spells them: a register retyped in lower case, or through Excel, which
-    drops leading zeros, updates its licences rather than ending them all and adding them again."""
+    register, unless the row's status says it is no live licence (revoked, refused): it keeps its current
+    version, rather than being ended as if it had gone. Licence numbers are compared as `licence_key`
+    spells them: a register retyped in lower case, or through Excel, which drops leading zeros, updates
+    its licences rather than ending them all and adding them again."""
     today = dt.date.today()
     con.execute("""
         CREATE OR REPLACE TEMP TABLE current_licences AS

@@ -25,7 +25,8 @@ CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
 -- A licence number as a register is compared with its earlier export: 'fdc/hmo/0002' and 'FDC / HMO / 0002' are
 -- one licence, and so are '000123' and the '123' Excel makes of it.
 CREATE OR REPLACE TEMP MACRO licence_key(s) AS
-    CASE WHEN regexp_full_match(trim(s), '[0-9]+') THEN ltrim(trim(s), '0') ELSE regexp_replace(upper(s), '\s+', '', 'g') END;
+    CASE WHEN regexp_full_match(trim(s), '[0-9]+') THEN ltrim(trim(s), '0')
+         ELSE regexp_replace(upper(s), '\s+', '', 'g') END;
 
 -- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
 -- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
