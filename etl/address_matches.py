@@ -84,12 +84,12 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     """The table macro address_match_rows(load_filter): matches for every reported address (NULL), or for
     the addresses of one load's reports (whose group_id is then the smallest among those alone)."""
     rows = _MATCH_ROWS.format(pc=address_keys.full_postcode("postcode"),
-                              metres=_metres("k.pt.lat", "k.pt.lon", "b.lat", "b.lon"),
+                              metres=metres_sql("k.pt.lat", "k.pt.lon", "b.lat", "b.lon"),
                               within=float(vocab.load("addresses")["key_only_match_within_metres"]))
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_match_rows(load_filter) AS TABLE {rows}")
 
 
-def _metres(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
+def metres_sql(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
     """SQL: the great-circle distance in metres between two points (the spatial extension is not loaded here)."""
     return (f"2 * 6371008.8 * asin(least(1.0, sqrt(pow(sin(radians({lat2} - {lat1}) / 2), 2) + cos(radians({lat1}))"
             f" * cos(radians({lat2})) * pow(sin(radians({lon2} - {lon1}) / 2), 2))))")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import duckdb
 import h3
 
-from etl import h3cells, vocab
+from etl import address_matches, h3cells, vocab
 
 # Statuses that came from a lookup, and so may improve when a better lookup is loaded.
 LOOKUP_STATUSES = ("postcode", "postcode_district", "not_geocoded")
@@ -246,8 +246,7 @@ def far_from_postcode(con: duckdb.DuckDBPyConnection, table: str, *, show_values
     n, examples = con.execute(f"""
         SELECT count(*), list([row_number::VARCHAR, postcode, round(km)::BIGINT::VARCHAR] ORDER BY row_number)[1:3]
         FROM (SELECT t.row_number, t.postcode,
-                     2 * 6371 * asin(sqrt(pow(sin(radians(p.lat - t.lat) / 2), 2) + cos(radians(t.lat))
-                         * cos(radians(p.lat)) * pow(sin(radians(p.lon - t.lon) / 2), 2))) AS km
+                     {address_matches.metres_sql("t.lat", "t.lon", "p.lat", "p.lon")} / 1000 AS km
               FROM {table} t JOIN postcodes p ON p.postcode = t.postcode
               WHERE t.geocode_status = 'coordinates')
         WHERE km > ?

@@ -285,18 +285,8 @@ def _note_hidden_rows(path: Path, ws, notes: ReadNotes) -> None:
     part = getattr(ws, "_worksheet_path", None)
     if not part:
         return
-    rows = []
     try:
-        with zipfile.ZipFile(path) as zf, zf.open(part) as xml:
-            pending = b""
-            while chunk := xml.read(_SCAN_BYTES):
-                pending += chunk
-                end = pending.rfind(b"</row>")   # scan whole rows only: a row may straddle two chunks
-                if end >= 0:
-                    cut = end + len(b"</row>")
-                    rows += [int(m.group(1)) for m in _HIDDEN_ROW.finditer(pending[:cut])]
-                    pending = pending[cut:]
-            rows += [int(m.group(1)) for m in _HIDDEN_ROW.finditer(pending)]
+        rows = [int(m.group(1)) for xml in _whole_rows(path, part) for m in _HIDDEN_ROW.finditer(xml)]
     except (KeyError, zipfile.BadZipFile):
         return
     if rows:
@@ -312,17 +302,24 @@ def _formulas_without_values(path: Path, part: str) -> tuple[int, str | None]:
     the reader's own values view can't tell such a cell from an empty one, and reading the sheet twice would
     double the load of a big register. A string formula whose saved value is "" is not counted.
     """
-    count, first, pending = 0, None, b""
+    count, first = 0, None
+    for xml in _whole_rows(path, part):
+        count, first = _count_unsaved(xml, count, first)
+    return count, first
+
+
+def _whole_rows(path: Path, part: str) -> Iterator[bytes]:
+    """One worksheet part's XML, a chunk of whole rows at a time: a row (or a cell) may straddle two reads."""
+    pending = b""
     with zipfile.ZipFile(path) as zf, zf.open(part) as xml:
         while chunk := xml.read(_SCAN_BYTES):
             pending += chunk
-            row_end = pending.rfind(b"</row>")   # scan whole rows only: a cell may straddle two chunks
+            row_end = pending.rfind(b"</row>")
             if row_end >= 0:
                 cut = row_end + len(b"</row>")
-                count, first = _count_unsaved(pending[:cut], count, first)
+                yield pending[:cut]
                 pending = pending[cut:]
-        count, first = _count_unsaved(pending, count, first)
-    return count, first
+    yield pending
 
 
 def _count_unsaved(xml: bytes, count: int, first: str | None) -> tuple[int, str | None]:
