@@ -62,12 +62,8 @@ def indicator_bits(con) -> dict[str, int]:
 def crowded_sql(bits: dict[str, int], alias: str = "ra") -> tuple[str, list]:
     """SQL: this report says the address is crowded (people seen, or a crowding indicator); `bits` is
     `indicator_bits(con)`."""
-    pu = settings.section("possible_unlicensed")
-    mask = 0
-    for code in pu["indicators"]:
-        mask |= 1 << bits[code] if code in bits else 0   # a code with no bit is on no report
     return (f"(coalesce({alias}.people_count, 0) >= ? OR ({alias}.indicator_bits & ?) <> 0)",
-            [int(pu["min_people"]), mask])
+            list(crowded_mask(bits)))
 
 
 def codes_of_masks(masks: list[int] | None, code_of: dict[int, str]) -> list[str]:
@@ -88,15 +84,33 @@ def severity_sql(bits: dict[str, int], alias: str = "r") -> tuple[str, list]:
     slice a 64-entry list (a parameter, built here from the weights) holds the sum for every value the
     slice can take. Twelve codes are two lookups per report instead of twelve CASEs: about 30 ms of
     the visit list's 190 ms scoring pass at national scale, down to about 13 ms."""
+    tables = severity_tables(bits)
+    if not tables:
+        return "(0)", []
+    sql = " + ".join(f"list_extract(?::DOUBLE[], (({alias}.indicator_bits >> {k * _SLICE_BITS}) & "
+                     f"{(1 << _SLICE_BITS) - 1}) + 1)" for k in range(len(tables)))
+    return f"({sql})", tables
+
+
+def severity_tables(bits: dict[str, int]) -> list[list[float]]:
+    """`severity_sql`'s lookup tables: for the k-th 6-bit slice of a mask, the sum of the severities of
+    the codes its bits stand for, for each of the 64 values the slice can take (none: no severities)."""
     weights = {bits[code]: float(w) for code, w in settings.indicator_severity().items() if code in bits and w}
     if not weights:
-        return "(0)", []
+        return []
     slices = max(weights) // _SLICE_BITS + 1
-    tables = [[sum(w for bit, w in weights.items() if bit // _SLICE_BITS == k and value >> (bit % _SLICE_BITS) & 1)
-               for value in range(1 << _SLICE_BITS)] for k in range(slices)]
-    sql = " + ".join(f"list_extract(?::DOUBLE[], (({alias}.indicator_bits >> {k * _SLICE_BITS}) & "
-                     f"{(1 << _SLICE_BITS) - 1}) + 1)" for k in range(slices))
-    return f"({sql})", tables
+    return [[sum(w for bit, w in weights.items() if bit // _SLICE_BITS == k and value >> (bit % _SLICE_BITS) & 1)
+             for value in range(1 << _SLICE_BITS)] for k in range(slices)]
+
+
+def crowded_mask(bits: dict[str, int]) -> tuple[int, int]:
+    """What makes a report crowded (`crowded_sql`): the least people seen, and the mask of crowding
+    indicators."""
+    pu = settings.section("possible_unlicensed")
+    mask = 0
+    for code in pu["indicators"]:
+        mask |= 1 << bits[code] if code in bits else 0   # a code with no bit is on no report
+    return int(pu["min_people"]), mask
 
 
 def newest_first(alias: str = "ra", *before: str) -> str:

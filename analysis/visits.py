@@ -34,7 +34,7 @@ import pandas as pd
 
 import h3
 
-from analysis import addresses, hexes, outcome_feedback, settings, wording
+from analysis import address_scores, addresses, hexes, outcome_feedback, report_index, settings, wording
 from analysis.filters import Filters, cases_where, licences_where, reports_where
 from etl import h3cells
 
@@ -263,10 +263,24 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
     every licence with reports, which `_unreported_sql` needs: `_candidates` scores again, uncut, on
     the rare views where licences without reports could make the list.
     """
+    bits = addresses.indicator_bits(con)
+    index = report_index.for_connection(con)
+    if index is not None and index.covers(f):
+        scored = address_scores.scores(index, bits, f, today, keep)
+        con.register("_scored_in_memory", scored)
+        try:
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE {_SCORES} AS
+                SELECT group_id::BIGINT AS group_id, licensed, licence_expiry::DATE AS licence_expiry,
+                       max_occupants::INTEGER AS max_occupants, reports::BIGINT AS reports, report_score,
+                       max_people::INTEGER AS max_people, crowded, status, over_occupied, score
+                FROM _scored_in_memory""")
+        finally:
+            con.unregister("_scored_in_memory")
+        return
     vs = settings.section("visits")
     ref = min(today, f.date_to)
     gw, bonus = vs["grading_weights"], vs["bonus"]
-    bits = addresses.indicator_bits(con)
     severity, severity_params = addresses.severity_sql(bits, "r")
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(addresses.scope(f), "r")

@@ -1,0 +1,203 @@
+"""The reports' fixed-width facts in memory, one copy per read-only version of the warehouse, so that a
+pass over every report in a view sums by address with numpy instead of DuckDB.
+
+Why: the visit list's first pass sums 720,000 reports into 450,000 addresses at national scale. DuckDB
+does that with a hash aggregate, about half of the page's time on two cores. Address ids are
+integers below a few million, so `numpy.bincount` does the same sums by direct indexing in a few
+milliseconds. The copy costs about a second and some 100 MB at national scale, once per version: a
+load swaps in a new file (etl/warehouse.py), which is a new version and a new copy.
+
+Only a read-only connection gets one: then nothing can change the file under the copy (DuckDB lets no
+process write to a file another has open read-only, and a load swaps in a new inode). A writable
+connection, such as the ETL's or a test's, is always answered in SQL.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analysis.filters import NO_DISTRICT, Filters
+
+_KEPT = 2                  # versions kept: the live one, and the one sessions still pinned during a swap
+_LOCK = threading.RLock()     # for_connection builds under it; a build may make derived arrays
+_INDEXES: OrderedDict[tuple, "ReportIndex | None"] = OrderedDict()
+NO_DAY = np.iinfo(np.int32).min   # a report without a date received: inside no date range
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A text column as small integers: 0 for NULL, i + 1 for `values[i]`."""
+    codes: np.ndarray
+    values: tuple[str, ...]
+
+    def allowed(self, wanted: tuple[str, ...], null_too: bool = False) -> np.ndarray:
+        """Per code: is it one of `wanted` (SQL `list_contains(wanted, column)`, NULL when `null_too`)."""
+        ok = np.zeros(len(self.values) + 1, dtype=bool)
+        ok[0] = null_too
+        ok[1:] = np.isin(np.array(self.values, dtype=object), np.array(list(wanted), dtype=object))
+        return ok
+
+
+@dataclass(frozen=True)
+class Matches:
+    """address_matches by addr_id (arrays as long as the largest id + 1): the licence group of each
+    address (-1: on no licence), its licence's expiry (days since 1970, NO_DAY when none) and
+    allowed occupants (-1 when none)."""
+    group_of: np.ndarray
+    expiry: np.ndarray
+    max_occupants: np.ndarray
+
+
+@dataclass(frozen=True)
+class ReportIndex:
+    """Every report with an address, ordered by `group` (the visit list's address: its licence group's
+    id, else its own addr_id), so that any subset of the reports sums per group over runs of equal
+    values (numpy's `reduceat`) rather than into arrays as long as the largest id. Per report: `day`
+    received (days since 1970), `addr` (addr_id), `evaluation` (source_evaluation, 0 when NULL),
+    `bits` (indicator_bits), `people` (people_count, -1 when NULL), and the coded district, source
+    type and exploitation type."""
+    group: np.ndarray
+    day: np.ndarray
+    addr: np.ndarray
+    evaluation: np.ndarray
+    bits: np.ndarray
+    people: np.ndarray
+    district: Coded
+    source_type: Coded
+    exploitation_type: Coded
+    matches: Matches
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: tuple, make) -> np.ndarray:
+        """A per-report array that depends on settings as well (`key` holds them): made once per key.
+        The weights of a report's grading and indicators are the same on every query until the settings
+        change, and reading one array costs less than computing it for each view."""
+        with _LOCK:
+            if key not in self._derived:
+                if len(self._derived) >= 8:
+                    self._derived.clear()
+                self._derived[key] = make()
+            return self._derived[key]
+
+    @property
+    def addresses(self) -> int:
+        """One more than the largest addr_id: the length of a per-address array."""
+        return len(self.matches.group_of)
+
+    def covers(self, f: Filters) -> bool:
+        """Whether `in_scope`/`in_view` can answer these filters: nationalities are lists, not kept here."""
+        return not f.nationalities
+
+    def in_scope(self, f: Filters) -> np.ndarray:
+        """The positions of the reports in the dates and districts of `f` (analysis/filters.reports_where
+        of scope(f)), ascending."""
+        lo = (np.datetime64(f.date_from, "D") - EPOCH).astype(np.int64)
+        hi = (np.datetime64(f.date_to, "D") - EPOCH).astype(np.int64)
+        rows = np.flatnonzero((self.day >= lo) & (self.day <= hi))
+        if f.districts:
+            rows = rows[self.district.allowed(f.districts, NO_DISTRICT in f.districts)[self.district.codes[rows]]]
+        return rows
+
+    def in_view(self, f: Filters, rows: np.ndarray, indicator_mask: int) -> np.ndarray:
+        """Of the reports at `rows` (in scope), which pass the other filters; `indicator_mask` holds the
+        bits of f.indicators (a code with no bit is on no report)."""
+        mask = np.ones(len(rows), dtype=bool)
+        if f.exploitation_types:
+            mask &= self.exploitation_type.allowed(f.exploitation_types)[self.exploitation_type.codes[rows]]
+        if f.source_types:
+            mask &= self.source_type.allowed(f.source_types)[self.source_type.codes[rows]]
+        if f.indicators:
+            mask &= (self.bits[rows] & np.int64(_signed(indicator_mask))) != 0
+        return mask
+
+
+def _signed(mask: int) -> int:
+    """A 64-bit mask as the signed integer BIGINT stores (bit 63 is the sign)."""
+    return mask - (1 << 64) if mask >= 1 << 63 else mask
+
+
+def for_connection(con) -> ReportIndex | None:
+    """The copy for the warehouse `con` reads, made on first use; None when `con` can write to it (or
+    it is in memory), so the caller answers in SQL."""
+    key = _version(con)
+    if key is None:
+        return None
+    with _LOCK:
+        if key in _INDEXES:
+            _INDEXES.move_to_end(key)
+            return _INDEXES[key]
+        index = build(con)
+        _INDEXES[key] = index
+        while len(_INDEXES) > _KEPT:
+            _INDEXES.popitem(last=False)
+        return index
+
+
+def forget() -> None:
+    """Drop every copy (tests; a process that wants its memory back)."""
+    with _LOCK:
+        _INDEXES.clear()
+
+
+def _version(con) -> tuple | None:
+    """The identity of the file `con` reads, if read-only: device, inode, modification time and size."""
+    row = con.execute("SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
+                      ).fetchone()
+    if not row or not row[0] or not row[1]:
+        return None
+    try:
+        st = os.stat(row[0])
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def build(con) -> ReportIndex:
+    """Read the facts from the warehouse: text columns arrive as codes, so no Python string per report."""
+    coded = {}
+    for column in ("district_code", "source_type", "exploitation_type"):
+        coded[column] = tuple(v for (v,) in con.execute(
+            f"SELECT DISTINCT {column} FROM reports WHERE {column} IS NOT NULL ORDER BY 1").fetchall())
+    got = con.execute("""
+        SELECT coalesce(date_diff('day', DATE '1970-01-01', received_on), ?)::INTEGER AS day,
+               addr_id::INTEGER AS addr, coalesce(source_evaluation, 0)::TINYINT AS evaluation,
+               coalesce(indicator_bits, 0)::BIGINT AS bits, coalesce(people_count, -1)::INTEGER AS people,
+               coalesce(list_position(?::VARCHAR[], district_code), 0)::SMALLINT AS district,
+               coalesce(list_position(?::VARCHAR[], source_type), 0)::SMALLINT AS source_type,
+               coalesce(list_position(?::VARCHAR[], exploitation_type), 0)::SMALLINT AS exploitation_type
+        FROM reports WHERE addr_id IS NOT NULL
+    """, [int(NO_DAY), list(coded["district_code"]), list(coded["source_type"]),
+          list(coded["exploitation_type"])]).fetchnumpy()
+    matches = con.execute("""
+        SELECT addr_id, group_id, coalesce(date_diff('day', DATE '1970-01-01', licence_expiry), ?)::INTEGER AS expiry,
+               coalesce(max_occupants, -1)::INTEGER AS max_occupants
+        FROM address_matches
+    """, [int(NO_DAY)]).fetchnumpy()
+    addr = np.asarray(got["addr"], dtype=np.int64)
+    size = int(max(addr.max(initial=-1), np.asarray(matches["addr_id"]).max(initial=-1))) + 1
+    group_of = np.full(size, -1, dtype=np.int32)
+    expiry = np.full(size, NO_DAY, dtype=np.int32)
+    occupants = np.full(size, -1, dtype=np.int32)
+    ids = np.asarray(matches["addr_id"], dtype=np.int64)
+    group_of[ids] = np.asarray(matches["group_id"], dtype=np.int32)
+    expiry[ids] = np.asarray(matches["expiry"], dtype=np.int32)
+    occupants[ids] = np.asarray(matches["max_occupants"], dtype=np.int32)
+    group = np.where(group_of[addr] >= 0, group_of[addr], addr).astype(np.int32)
+    order = np.argsort(group, kind="stable")
+    del addr
+
+    def column(name: str, dtype) -> np.ndarray:
+        return np.asarray(got.pop(name), dtype=dtype)[order]
+
+    return ReportIndex(
+        group=group[order], day=column("day", np.int32), addr=column("addr", np.int32),
+        evaluation=column("evaluation", np.int8), bits=column("bits", np.int64), people=column("people", np.int32),
+        district=Coded(column("district", np.int16), coded["district_code"]),
+        source_type=Coded(column("source_type", np.int16), coded["source_type"]),
+        exploitation_type=Coded(column("exploitation_type", np.int16), coded["exploitation_type"]),
+        matches=Matches(group_of, expiry, occupants))
