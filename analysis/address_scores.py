@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import addresses, settings
 from analysis.filters import Filters
-from analysis.report_index import EPOCH, NO_DAY, ReportIndex
+from analysis.report_index import EPOCH, NO_DAY, ReportIndex, run_starts
 
 NO_PEOPLE = np.iinfo(np.int32).min
 COLUMNS = ["group_id", "licensed", "licence_expiry", "max_occupants", "reports", "report_score", "max_people",
@@ -80,7 +80,7 @@ def _undecayed(index: ReportIndex, bits: dict[str, int]) -> np.ndarray:
     return index.derived(("undecayed", grading, tables, no_indicator), make)
 
 
-def _crowded(index: ReportIndex, bits: dict[str, int]) -> np.ndarray:
+def crowded_reports(index: ReportIndex, bits: dict[str, int]) -> np.ndarray:
     """Every report: does it say its address is crowded (`addresses.crowded_sql`)."""
     min_people, mask = addresses.crowded_mask(bits)
     return index.derived(("crowded", min_people, mask), lambda: (np.maximum(index.people, 0) >= min_people)
@@ -99,7 +99,7 @@ def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray, weight: np.
                 "reports": empty, "report_score": empty.astype(float), "max_people": empty,
                 "crowded": empty.astype(bool)}
     group = index.group[rows]
-    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    starts = run_starts(group)
     people = index.people[rows]
     first = index.addr[rows[starts]]          # one member of each group: its licence facts are the group's
     reports = np.add.reduceat(view.astype(np.int64), starts)
@@ -109,7 +109,7 @@ def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray, weight: np.
         "expiry": index.matches.expiry[first], "max_occupants": index.matches.max_occupants[first],
         "reports": reports, "report_score": np.add.reduceat(weight, starts),
         "max_people": np.maximum.reduceat(np.where(people < 0, NO_PEOPLE, people).astype(np.int32), starts),
-        "crowded": np.logical_or.reduceat(_crowded(index, bits)[rows], starts),
+        "crowded": np.logical_or.reduceat(crowded_reports(index, bits)[rows], starts),
     }
     return {k: v[live] for k, v in table.items()}
 

@@ -21,6 +21,7 @@ from etl import address_ids, address_keys
 from analysis.filters import Filters, reports_where
 
 # How precise a position is, best first: a point from the file, a full postcode, an outward code.
+USABLE_POINT = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL"   # a point to map
 POSITION_RANK = ("CASE {a}.geocode_status WHEN 'coordinates' THEN 0 WHEN 'postcode' THEN 1 ELSE 2 END")
 
 
@@ -141,7 +142,7 @@ def best_cell(alias: str, cell: str) -> str:
 
 def _best(a: str, value: str) -> str:
     return (f"arg_min_null({value}, {newest_first(a, POSITION_RANK.format(a=a))}) "
-            f"FILTER (WHERE {a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL)")
+            f"FILTER (WHERE {USABLE_POINT.format(a=a)})")
 
 
 def group_key(report: str, match: str | None = None) -> str:
@@ -243,9 +244,10 @@ def unlicensed_text(addr_ids: str) -> str:
 
 
 def _marker_words(alias: str) -> str:
-    """SQL aggregates over one address's reports: address (as last reported), postcode, source."""
+    """SQL aggregates over one address's reports: address and postcode (as last reported), source."""
     a = alias
-    return (f"arg_min_null({a}.address, {newest_first(a)}) AS address, any_value({a}.postcode) AS postcode, "
+    return (f"arg_min_null({a}.address, {newest_first(a)}) AS address, "
+            f"arg_min_null({a}.postcode, {newest_first(a)}) AS postcode, "
             f"array_to_string(list_sort(list_distinct(list({a}.source))), '; ') AS source")
 
 

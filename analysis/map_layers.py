@@ -14,17 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Callable
 
 import h3
 import pandas as pd
 
-from analysis import addresses, hexes, settings
+from analysis import addresses, hexes, report_index, settings, unlicensed_brief
 from analysis.cell_detail import CellDetail, cell_detail as _cell_detail
 from analysis.filters import Filters, cases_where, licences_where, reports_where
 
 MARKER_COLUMNS = ["licence_ref", "address", "postcode", "lat", "lon", "status", "licence_expiry",
                   "max_occupants", "source"]
-PLACED = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NULL"
+PLACED = addresses.USABLE_POINT
 
 CASE_POINT_COLUMNS = ["lat", "lon", "opened_on", "exploitation_type"]
 
@@ -36,7 +37,8 @@ MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]
 # Within a status: licences by source and reference; possible unlicensed HMOs newest report first
 # (the address id breaks ties, so the choice is the same on every run).
 UNLICENSED_ORDER = "{a}.last_report DESC, {a}.addr_id"
-REST_RESOLUTION = 7       # markers beyond the cap are counted per H3 cell of this resolution (stored: 7, 8, 9)
+# Markers beyond the cap are counted per H3 cell of this resolution (stored: 7, 8, 9; and in the reports' copy).
+REST_RESOLUTION = report_index.CELL_RESOLUTION
 
 
 @dataclass
@@ -175,14 +177,14 @@ def hmo_marker_layer(con, f: Filters, today: dt.date, limit: int = 5000) -> Mark
                 f"WHERE {lic_where} AND {PLACED.format(a='h')})")
     licence_params = [*status_params, *lic_params]
     try:
-        _brief_unlicensed(con, f)
-        counts = con.execute(f"""
-            SELECT status, cell, count(*) AS markers FROM {licences} GROUP BY ALL
-            UNION ALL
-            SELECT 'possible_unlicensed', cell, count(*) FROM {_UNLICENSED_BRIEF} GROUP BY ALL
-        """, licence_params).df()
+        unlicensed, draw_unlicensed = _possible_unlicensed(con, f)
+        counts = con.execute(f"SELECT status, cell, count(*) AS markers FROM {licences} GROUP BY ALL",
+                             licence_params).df()
+        if len(unlicensed):
+            counts = pd.concat([counts, unlicensed.assign(status="possible_unlicensed")[counts.columns]],
+                               ignore_index=True)
         take = _drawn_per_status(counts.groupby("status")["markers"].sum(), limit)
-        frames = [_unlicensed_markers(con, f, n) if status == "possible_unlicensed"
+        frames = [draw_unlicensed(n) if status == "possible_unlicensed"
                   else _licence_markers(con, licences, licence_params, status, n)
                   for status, n in take.items() if n]
     finally:
@@ -211,6 +213,22 @@ def _drawn_per_status(totals: pd.Series, limit: int) -> dict[str, int]:
         take[status] = min(left, int(totals[status]))
         left -= take[status]
     return take
+
+
+def _possible_unlicensed(con, f: Filters) -> tuple[pd.DataFrame, Callable[[int], pd.DataFrame]]:
+    """The possible unlicensed HMOs counted per cell (cell, markers), and how to draw the first n of them
+    (UNLICENSED_ORDER: MARKER_COLUMNS and cell). From the in-memory copy of the reports when the
+    connection has one (analysis/unlicensed_brief.py), else in SQL through the temp table
+    _UNLICENSED_BRIEF, which the caller drops."""
+    index = report_index.for_connection(con)
+    if index is not None:
+        rows = index.in_scope(addresses.scope(f))
+        found = unlicensed_brief.brief(index, addresses.indicator_bits(con), rows)
+        return (found.groupby("cell").size().rename("markers").reset_index(),
+                lambda n: unlicensed_brief.markers(con, index, f, rows, found, n))
+    _brief_unlicensed(con, f)
+    counts = con.execute(f"SELECT cell, count(*) AS markers FROM {_UNLICENSED_BRIEF} GROUP BY ALL").df()
+    return counts, lambda n: _unlicensed_markers(con, f, n)
 
 
 def _brief_unlicensed(con, f: Filters) -> None:

@@ -20,13 +20,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.addresses import POSITION_RANK, USABLE_POINT
 from analysis.filters import NO_DISTRICT, Filters
 
 _KEPT = 2                  # versions kept: the live one, and the one sessions still pinned during a swap
-_LOCK = threading.RLock()     # for_connection builds under it; a build may make derived arrays
-_INDEXES: OrderedDict[tuple, "ReportIndex | None"] = OrderedDict()
+_LOCK = threading.Lock()
+_BUILDING: dict[tuple, threading.Lock] = {}
+_INDEXES: OrderedDict[tuple, "ReportIndex"] = OrderedDict()
 NO_DAY = np.iinfo(np.int32).min   # a report without a date received: inside no date range
 EPOCH = np.datetime64("1970-01-01", "D")
+CELL_RESOLUTION = 7        # the H3 cells kept (`cell7`): those the map counts its uncapped markers in
+UNPLACED = 3               # position rank of a report without a usable point (usable ones rank 0-2)
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,22 @@ class Matches:
 class ReportIndex:
     """Every report with an address, ordered by `group` (the visit list's address: its licence group's
     id, else its own addr_id), so that any subset of the reports sums per group over runs of equal
-    values (numpy's `reduceat`) rather than into arrays as long as the largest id. Per report: `day`
-    received (days since 1970), `addr` (addr_id), `evaluation` (source_evaluation, 0 when NULL),
-    `bits` (indicator_bits), `people` (people_count, -1 when NULL), and the coded district, source
-    type and exploitation type."""
+    values (numpy's `reduceat`) rather than into arrays as long as the largest id. Within a group the
+    order is `addresses.best_position`'s (usable points first, the most precise, the newest), so a
+    group's best point in any subset is its first placed report there.
+
+    Per report: `day` received (days since 1970), `addr` (addr_id), `placed` (a usable point), `lat`
+    and `lon`, `cell7` (its res-7 H3 cell, 0 when none), the coded `source`, `evaluation` (source_evaluation, 0 when NULL), `bits`
+    (indicator_bits), `people` (people_count, -1 when NULL), and the coded district, source type and
+    exploitation type."""
     group: np.ndarray
     day: np.ndarray
     addr: np.ndarray
+    placed: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    cell7: np.ndarray
+    source: Coded
     evaluation: np.ndarray
     bits: np.ndarray
     people: np.ndarray
@@ -83,6 +96,14 @@ class ReportIndex:
                     self._derived.clear()
                 self._derived[key] = make()
             return self._derived[key]
+
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays take (the benchmark reports it)."""
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        arrays += [v.codes for v in vars(self).values() if isinstance(v, Coded)]
+        arrays += list(vars(self.matches).values())
+        return sum(a.nbytes for a in arrays)
 
     @property
     def addresses(self) -> int:
@@ -116,6 +137,12 @@ class ReportIndex:
         return mask
 
 
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """The positions where each run of equal values starts (`values` sorted, not empty): with the
+    index's order, where each group starts in a subset of its reports."""
+    return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+
+
 def _signed(mask: int) -> int:
     """A 64-bit mask as the signed integer BIGINT stores (bit 63 is the sign)."""
     return mask - (1 << 64) if mask >= 1 << 63 else mask
@@ -131,17 +158,18 @@ def for_connection(con) -> ReportIndex | None:
         if key in _INDEXES:
             _INDEXES.move_to_end(key)
             return _INDEXES[key]
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:      # one build per version; queries on other versions go on meanwhile
+        with _LOCK:
+            if key in _INDEXES:
+                return _INDEXES[key]
         index = build(con)
-        _INDEXES[key] = index
-        while len(_INDEXES) > _KEPT:
-            _INDEXES.popitem(last=False)
+        with _LOCK:
+            _INDEXES[key] = index
+            _BUILDING.pop(key, None)
+            while len(_INDEXES) > _KEPT:
+                _INDEXES.popitem(last=False)
         return index
-
-
-def forget() -> None:
-    """Drop every copy (tests; a process that wants its memory back)."""
-    with _LOCK:
-        _INDEXES.clear()
 
 
 def _version(con) -> tuple | None:
@@ -158,27 +186,34 @@ def _version(con) -> tuple | None:
 
 
 def build(con) -> ReportIndex:
-    """Read the facts from the warehouse: text columns arrive as codes, so no Python string per report."""
+    """Read the facts from the warehouse, sorted there (DuckDB sorts on every core): text columns arrive
+    as codes, so no Python string per report."""
     coded = {}
-    for column in ("district_code", "source_type", "exploitation_type"):
+    for column in ("district_code", "source_type", "exploitation_type", "source"):
         coded[column] = tuple(v for (v,) in con.execute(
             f"SELECT DISTINCT {column} FROM reports WHERE {column} IS NOT NULL ORDER BY 1").fetchall())
-    got = con.execute("""
-        SELECT coalesce(date_diff('day', DATE '1970-01-01', received_on), ?)::INTEGER AS day,
-               addr_id::INTEGER AS addr, coalesce(source_evaluation, 0)::TINYINT AS evaluation,
-               coalesce(indicator_bits, 0)::BIGINT AS bits, coalesce(people_count, -1)::INTEGER AS people,
-               coalesce(list_position(?::VARCHAR[], district_code), 0)::SMALLINT AS district,
-               coalesce(list_position(?::VARCHAR[], source_type), 0)::SMALLINT AS source_type,
-               coalesce(list_position(?::VARCHAR[], exploitation_type), 0)::SMALLINT AS exploitation_type
-        FROM reports WHERE addr_id IS NOT NULL
-    """, [int(NO_DAY), list(coded["district_code"]), list(coded["source_type"]),
+    got = con.execute(f"""
+        SELECT coalesce(m.group_id, r.addr_id)::INTEGER AS grp, r.addr_id::INTEGER AS addr,
+               coalesce(date_diff('day', DATE '1970-01-01', r.received_on), ?)::INTEGER AS day,
+               (CASE WHEN {USABLE_POINT.format(a="r")} THEN {POSITION_RANK.format(a="r")} ELSE {UNPLACED} END)::TINYINT
+                 AS position_rank,
+               coalesce(r.lat, 0) AS lat, coalesce(r.lon, 0) AS lon, coalesce(r.h3_{CELL_RESOLUTION}, 0)::UBIGINT AS cell7,
+               coalesce(list_position(?::VARCHAR[], r.source), 0)::SMALLINT AS source, coalesce(r.source_evaluation, 0)::TINYINT AS evaluation,
+               coalesce(r.indicator_bits, 0)::BIGINT AS bits, coalesce(r.people_count, -1)::INTEGER AS people,
+               coalesce(list_position(?::VARCHAR[], r.district_code), 0)::SMALLINT AS district,
+               coalesce(list_position(?::VARCHAR[], r.source_type), 0)::SMALLINT AS source_type,
+               coalesce(list_position(?::VARCHAR[], r.exploitation_type), 0)::SMALLINT AS exploitation_type
+        FROM reports r LEFT JOIN address_matches m ON m.addr_id = r.addr_id
+        WHERE r.addr_id IS NOT NULL
+        ORDER BY grp, position_rank, r.received_on DESC, hash(r.source, r.report_ref)   -- as best_position picks
+    """, [int(NO_DAY), list(coded["source"]), list(coded["district_code"]), list(coded["source_type"]),
           list(coded["exploitation_type"])]).fetchnumpy()
     matches = con.execute("""
         SELECT addr_id, group_id, coalesce(date_diff('day', DATE '1970-01-01', licence_expiry), ?)::INTEGER AS expiry,
                coalesce(max_occupants, -1)::INTEGER AS max_occupants
         FROM address_matches
     """, [int(NO_DAY)]).fetchnumpy()
-    addr = np.asarray(got["addr"], dtype=np.int64)
+    addr = np.asarray(got["addr"], dtype=np.int32)
     size = int(max(addr.max(initial=-1), np.asarray(matches["addr_id"]).max(initial=-1))) + 1
     group_of = np.full(size, -1, dtype=np.int32)
     expiry = np.full(size, NO_DAY, dtype=np.int32)
@@ -187,15 +222,15 @@ def build(con) -> ReportIndex:
     group_of[ids] = np.asarray(matches["group_id"], dtype=np.int32)
     expiry[ids] = np.asarray(matches["expiry"], dtype=np.int32)
     occupants[ids] = np.asarray(matches["max_occupants"], dtype=np.int32)
-    group = np.where(group_of[addr] >= 0, group_of[addr], addr).astype(np.int32)
-    order = np.argsort(group, kind="stable")
-    del addr
 
     def column(name: str, dtype) -> np.ndarray:
-        return np.asarray(got.pop(name), dtype=dtype)[order]
+        return np.asarray(got.pop(name), dtype=dtype)
 
     return ReportIndex(
-        group=group[order], day=column("day", np.int32), addr=column("addr", np.int32),
+        group=column("grp", np.int32), day=column("day", np.int32), addr=addr,
+        placed=column("position_rank", np.int8) != UNPLACED, lat=column("lat", np.float64),
+        lon=column("lon", np.float64), cell7=column("cell7", np.uint64),
+        source=Coded(column("source", np.int16), coded["source"]),
         evaluation=column("evaluation", np.int8), bits=column("bits", np.int64), people=column("people", np.int32),
         district=Coded(column("district", np.int16), coded["district_code"]),
         source_type=Coded(column("source_type", np.int16), coded["source_type"]),

@@ -51,6 +51,7 @@ def _rows(frames: dict) -> list:
 
 
 def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: int = 1) -> Section:
+    from analysis import report_index
     from dashboard import heap
     from dashboard.connection import READER_CONFIG, _open_instance, query_modules
 
@@ -61,6 +62,17 @@ def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: in
         start = time.perf_counter()
         _open_instance(str(db)).close()
         opens.add(time.perf_counter() - start)
+    copies, copy_bytes = Runs(), 0
+    for _ in range(3):
+        instance = _open_instance(str(db))
+        try:
+            con = instance.cursor()
+            con.execute("USE wh")
+            start = time.perf_counter()
+            copy_bytes = report_index.build(con).nbytes
+            copies.add(time.perf_counter() - start)
+        finally:
+            instance.close()
     shared = _open_instance(str(db))
     heap.freeze_startup_heap(query_modules())      # as dashboard/app.py does at start-up
     for case, f in filter_cases(today).items():
@@ -102,6 +114,12 @@ def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: in
                                              f"not per query; DuckDB capped at {READER_CONFIG['memory_limit']})", scale,
                         fmt_seconds(opens.median), spread(opens, fmt_seconds), fmt_seconds(opens.p95), str(opens.n)))
     data["open"] = opens.values
+    sec.rows.append(Row("2. Dashboard data", "make the in-memory copy of the reports' fixed-width facts "
+                                             f"(analysis/report_index.py: once per warehouse version, made by the "
+                                             f"warm-up pass; {copy_bytes / 2**20:,.0f} MiB)", scale,
+                        fmt_seconds(copies.median), spread(copies, fmt_seconds), fmt_seconds(copies.p95),
+                        str(copies.n)))
+    data["report_copy"] = {"seconds": copies.values, "bytes": copy_bytes}
     sec.notes.append(f"Dashboard data: {warmup} untimed warm-up pass per filter case, then {runs} timed passes; "
                      "every query runs on a cursor of one shared read-only connection, as the dashboard now does; "
                      "no Streamlit cache; the start-up heap frozen out of Python's cycle collector, as the "

@@ -60,6 +60,35 @@ def test_a_writable_connection_is_scored_in_sql(demo_db, tmp_path):  # noqa: F81
         con.close()
 
 
+def test_a_changed_file_gets_a_new_copy(demo_db, tmp_path):  # noqa: F811
+    """A load swaps in a new file; a file changed in place (an old-style writer) is a new version too."""
+    import duckdb
+    import shutil
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(demo_db, copy)
+    before = connect(copy)
+    try:
+        first = report_index.for_connection(before)
+        assert report_index.for_connection(before) is first
+    finally:
+        before.close()
+    writer = duckdb.connect(str(copy))
+    try:
+        writer.execute("DELETE FROM reports WHERE addr_id IN (SELECT addr_id FROM reports WHERE addr_id IS NOT NULL "
+                       "LIMIT 5)")
+        writer.execute("CHECKPOINT")
+    finally:
+        writer.close()
+    after = connect(copy)
+    try:
+        second = report_index.for_connection(after)
+        assert second is not first
+        assert len(second.day) < len(first.day)
+    finally:
+        after.close()
+
+
 @pytest.mark.parametrize("keep", [None, (25, 1.0, 0.0), (5, 0.25, 40.0)])
 def test_the_default_view_scores_the_same(demo_con, monkeypatch, keep):  # noqa: F811
     assert _same(demo_con, Filters.default(TODAY), keep, monkeypatch) > 0
