@@ -14,9 +14,8 @@ import pandas as pd
 
 from analysis import addresses, settings
 from analysis.filters import Filters
-from analysis.report_index import EPOCH, NO_DAY, ReportIndex, run_starts
+from analysis.report_index import EPOCH, NO_DAY, NO_PEOPLE, ReportIndex, run_starts
 
-NO_PEOPLE = np.iinfo(np.int32).min
 COLUMNS = ["group_id", "licensed", "licence_expiry", "max_occupants", "reports", "report_score", "max_people",
            "crowded", "status", "over_occupied", "score"]
 
@@ -27,18 +26,17 @@ def scores(index: ReportIndex, bits: dict[str, int], f: Filters, today: dt.date,
     `visits._score_addresses` describes them, `keep` included."""
     rows = index.in_scope(f)
     view = index.in_view(f, rows, _indicator_mask(bits, f.indicators))
-    weight = _weights(index, bits, rows, min(today, f.date_to)) * view
-    table = _grouped(index, rows, view, weight, bits)
+    weight = _weights(index, bits, rows, min(today, f.date_to))
+    table = _grouped(index, rows, view if not view.all() else None, weight, bits)
     status = _status(table, today)
-    over = table["licensed"] & (table["max_people"] != NO_PEOPLE) & (table["max_occupants"] >= 0) \
-        & (table["max_people"] > table["max_occupants"])
+    over = table["licensed"] & (table["max_occupants"] >= 0) & (table["max_people"] > table["max_occupants"])
     score = _scored(table["report_score"], status, over)
-    kept = np.arange(len(score))
-    if keep:
+    live = table["reports"] > 0         # some report in the view, not only in scope
+    if keep and live.any():
         limit, floor, margin = keep
-        top = np.sort(score * floor)[::-1][:int(limit)]
-        if len(top):
-            kept = np.flatnonzero(score >= top.min() - margin)
+        top = np.sort(score[live] * floor)[::-1][:int(limit)]
+        live &= score >= top.min() - margin
+    kept = np.flatnonzero(live)
     return _frame({**{k: v[kept] for k, v in table.items()}, "status": status[kept], "over_occupied": over[kept],
                    "score": score[kept]})
 
@@ -87,12 +85,12 @@ def crowded_reports(index: ReportIndex, bits: dict[str, int]) -> np.ndarray:
                          | ((index.bits & np.int64(_signed(mask))) != 0))
 
 
-def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray, weight: np.ndarray,
+def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray | None, weight: np.ndarray,
              bits: dict[str, int]) -> dict[str, np.ndarray]:
-    """Sums per group (an address on no licence, or a licence's addresses) over the reports in scope,
-    kept where some report is in the view. Arrays, one entry per group: group_id, licensed, expiry
-    (days, NO_DAY for none), max_occupants (-1 for none), reports and report_score (in the view),
-    max_people (NO_PEOPLE for none) and crowded (over the whole scope, as licence facts are)."""
+    """Sums per group (an address on no licence, or a licence's addresses) over the reports in scope at
+    `rows`, `view` saying which are in the view (None: all). Arrays, one entry per group: group_id,
+    licensed, expiry (days, NO_DAY for none), max_occupants (-1 for none), reports and report_score (in
+    the view), max_people (NO_PEOPLE for none) and crowded (over the whole scope, as licence facts are)."""
     if not len(rows):
         empty = np.zeros(0, dtype=np.int64)
         return {"group_id": empty, "licensed": empty.astype(bool), "expiry": empty, "max_occupants": empty,
@@ -100,18 +98,19 @@ def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray, weight: np.
                 "crowded": empty.astype(bool)}
     group = index.group[rows]
     starts = run_starts(group)
-    people = index.people[rows]
     first = index.addr[rows[starts]]          # one member of each group: its licence facts are the group's
-    reports = np.add.reduceat(view.astype(np.int64), starts)
-    live = reports > 0
-    table = {
+    if view is None:
+        reports = np.diff(np.append(starts, len(rows)))
+    else:
+        reports = np.add.reduceat(view.view(np.int8), starts, dtype=np.int64)
+        weight = weight * view
+    return {
         "group_id": group[starts].astype(np.int64), "licensed": index.matches.group_of[first] >= 0,
         "expiry": index.matches.expiry[first], "max_occupants": index.matches.max_occupants[first],
         "reports": reports, "report_score": np.add.reduceat(weight, starts),
-        "max_people": np.maximum.reduceat(np.where(people < 0, NO_PEOPLE, people).astype(np.int32), starts),
+        "max_people": np.maximum.reduceat(index.people[rows], starts),
         "crowded": np.logical_or.reduceat(crowded_reports(index, bits)[rows], starts),
     }
-    return {k: v[live] for k, v in table.items()}
 
 
 def _signed(mask: int) -> int:

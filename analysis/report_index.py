@@ -28,6 +28,7 @@ _LOCK = threading.Lock()
 _BUILDING: dict[tuple, threading.Lock] = {}
 _INDEXES: OrderedDict[tuple, "ReportIndex"] = OrderedDict()
 NO_DAY = np.iinfo(np.int32).min   # a report without a date received: inside no date range
+NO_PEOPLE = np.iinfo(np.int32).min   # a report that gives no number of people: below any number
 EPOCH = np.datetime64("1970-01-01", "D")
 CELL_RESOLUTION = 7        # the H3 cells kept (`cell7`): those the map counts its uncapped markers in
 UNPLACED = 3               # position rank of a report without a usable point (usable ones rank 0-2)
@@ -67,7 +68,7 @@ class ReportIndex:
 
     Per report: `day` received (days since 1970), `addr` (addr_id), `placed` (a usable point), `lat`
     and `lon`, `cell7` (its res-7 H3 cell, 0 when none), the coded `source`, `evaluation` (source_evaluation, 0 when NULL), `bits`
-    (indicator_bits), `people` (people_count, -1 when NULL), and the coded district, source type and
+    (indicator_bits), `people` (people_count, NO_PEOPLE when NULL), and the coded district, source type and
     exploitation type."""
     group: np.ndarray
     day: np.ndarray
@@ -194,20 +195,24 @@ def build(con) -> ReportIndex:
             f"SELECT DISTINCT {column} FROM reports WHERE {column} IS NOT NULL ORDER BY 1").fetchall())
     got = con.execute(f"""
         SELECT coalesce(m.group_id, r.addr_id)::INTEGER AS grp, r.addr_id::INTEGER AS addr,
-               coalesce(date_diff('day', DATE '1970-01-01', r.received_on), ?)::INTEGER AS day,
-               (CASE WHEN {USABLE_POINT.format(a="r")} THEN {POSITION_RANK.format(a="r")} ELSE {UNPLACED} END)::TINYINT
-                 AS position_rank,
-               coalesce(r.lat, 0) AS lat, coalesce(r.lon, 0) AS lon, coalesce(r.h3_{CELL_RESOLUTION}, 0)::UBIGINT AS cell7,
-               coalesce(list_position(?::VARCHAR[], r.source), 0)::SMALLINT AS source, coalesce(r.source_evaluation, 0)::TINYINT AS evaluation,
-               coalesce(r.indicator_bits, 0)::BIGINT AS bits, coalesce(r.people_count, -1)::INTEGER AS people,
-               coalesce(list_position(?::VARCHAR[], r.district_code), 0)::SMALLINT AS district,
-               coalesce(list_position(?::VARCHAR[], r.source_type), 0)::SMALLINT AS source_type,
-               coalesce(list_position(?::VARCHAR[], r.exploitation_type), 0)::SMALLINT AS exploitation_type
+               coalesce(date_diff('day', DATE '1970-01-01', r.received_on), $no_day)::INTEGER AS day,
+               (CASE WHEN {USABLE_POINT.format(a="r")} THEN {POSITION_RANK.format(a="r")} ELSE {UNPLACED} END)
+                 ::TINYINT AS position_rank,
+               coalesce(r.lat, 0) AS lat, coalesce(r.lon, 0) AS lon,
+               coalesce(r.h3_{CELL_RESOLUTION}, 0)::UBIGINT AS cell7,
+               coalesce(list_position($sources::VARCHAR[], r.source), 0)::SMALLINT AS source,
+               coalesce(r.source_evaluation, 0)::TINYINT AS evaluation,
+               coalesce(r.indicator_bits, 0)::BIGINT AS bits,
+               coalesce(r.people_count, $no_people)::INTEGER AS people,
+               coalesce(list_position($districts::VARCHAR[], r.district_code), 0)::SMALLINT AS district,
+               coalesce(list_position($source_types::VARCHAR[], r.source_type), 0)::SMALLINT AS source_type,
+               coalesce(list_position($kinds::VARCHAR[], r.exploitation_type), 0)::SMALLINT AS exploitation_type
         FROM reports r LEFT JOIN address_matches m ON m.addr_id = r.addr_id
         WHERE r.addr_id IS NOT NULL
         ORDER BY grp, position_rank, r.received_on DESC, hash(r.source, r.report_ref)   -- as best_position picks
-    """, [int(NO_DAY), list(coded["source"]), list(coded["district_code"]), list(coded["source_type"]),
-          list(coded["exploitation_type"])]).fetchnumpy()
+    """, {"no_day": int(NO_DAY), "no_people": int(NO_PEOPLE), "sources": list(coded["source"]),
+          "districts": list(coded["district_code"]), "source_types": list(coded["source_type"]),
+          "kinds": list(coded["exploitation_type"])}).fetchnumpy()
     matches = con.execute("""
         SELECT addr_id, group_id, coalesce(date_diff('day', DATE '1970-01-01', licence_expiry), ?)::INTEGER AS expiry,
                coalesce(max_occupants, -1)::INTEGER AS max_occupants
