@@ -19,6 +19,7 @@ if str(_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from analysis import report_index  # noqa: E402
 from dashboard import auth, connection, heap, map_render, prefetch, state, ui  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
@@ -40,6 +41,7 @@ def filter_options(info: connection.WarehouseInfo) -> state.Options:
 
 st.set_page_config(page_title="Hotspots", page_icon="🗺️", layout="wide")
 heap.freeze_startup_heap(connection.query_modules())      # once per process: see dashboard/heap.py
+report_index.build_in_background()     # the first page after a start or a load does not wait for the copy
 try:
     map_render.ensure_vendor_assets()
 except OSError:  # read-only install: the map page says its assets are missing

@@ -6,7 +6,8 @@ warehouse version and the default filters, not on who signs in. So when the sign
 a background thread asks the same queries the map (then the visit list) will ask, through the
 same cache (dashboard/connection.py). By the time the password is typed they are ready; a page
 that gets there first waits for the query in progress (Streamlit holds one lock per cached value)
-rather than starting it again. Each warehouse version is prefetched once per server process.
+rather than starting it again. Each warehouse version is prefetched once per server process; the
+first of those queries also makes the version's in-memory copy of the reports (analysis/report_index.py).
 
 HOTSPOTS_PREFETCH=0 turns it off. Nothing is shown, written or audited: the thread only fills the
 cache, and a failure is logged, never raised (the page then asks again, and reports the error).

@@ -23,6 +23,16 @@ def _no_prefetch_in_process(monkeypatch):
     monkeypatch.setenv("HOTSPOTS_PREFETCH", "0")
 
 
+@pytest.fixture(autouse=True)
+def _report_copy_made_when_asked(monkeypatch):
+    """Analysis code makes the in-memory copy of the reports on first use, so a test knows which path answered.
+    A test that runs dashboard/app.py in process switches it to the background, as the server does, for
+    that test only."""
+    from analysis import report_index
+
+    monkeypatch.setattr(report_index, "_BACKGROUND", False)
+
+
 @pytest.fixture
 def db(tmp_path):
     """A warehouse file of the test's own; `load_file(..., db=db)` creates it."""

@@ -146,3 +146,41 @@ def test_the_visit_list_is_the_same_either_way(demo_con, monkeypatch):  # noqa: 
     memory = visits.visit_list(demo_con, f, TODAY, limit=30)
     monkeypatch.setattr(report_index, "for_connection", lambda con: None)
     pd.testing.assert_frame_equal(memory, visits.visit_list(demo_con, f, TODAY, limit=30))
+
+
+def test_in_the_background_the_first_query_is_answered_in_sql_while_the_copy_is_made(demo_db, tmp_path,  # noqa: F811
+                                                                                      monkeypatch):
+    import shutil
+    import time
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(demo_db, copy)      # a version no other test has made a copy of
+    monkeypatch.setattr(report_index, "_BACKGROUND", True)
+    con = connect(copy)
+    try:
+        assert report_index.for_connection(con) is None
+        f = Filters(date_from=TODAY - dt.timedelta(days=364), date_to=TODAY)
+        sql = visits.visit_list(con, f, TODAY, limit=20)
+        deadline = time.monotonic() + 60
+        while (index := report_index.for_connection(con)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert index is not None
+        pd.testing.assert_frame_equal(visits.visit_list(con, f, TODAY, limit=20), sql)
+    finally:
+        con.close()
+
+
+def test_a_warehouse_the_copy_cannot_be_made_of_is_answered_in_sql(demo_db, tmp_path, monkeypatch, caplog):  # noqa: F811
+    import shutil
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(demo_db, copy)
+    con = connect(copy)
+    try:
+        monkeypatch.setattr(report_index, "build", lambda con: (_ for _ in ()).throw(MemoryError("no room")))
+        assert report_index.for_connection(con) is None
+        assert "queries stay in SQL" in caplog.text
+        f = Filters(date_from=TODAY - dt.timedelta(days=364), date_to=TODAY)
+        assert len(visits.visit_list(con, f, TODAY, limit=5)) == 5
+    finally:
+        con.close()
