@@ -167,11 +167,11 @@ def for_connection(con) -> ReportIndex | None:
             return _INDEXES[key]
         if key in _FAILED:
             return None
-        if _BACKGROUND and key not in _BUILDING:
-            _BUILDING[key] = threading.Lock()
-            threading.Thread(target=_build_for, args=(key, con.cursor(), _catalog(con)), daemon=True,
-                             name="hotspots-report-copy").start()
         if _BACKGROUND:
+            if key not in _BUILDING and not _superseded(key):
+                _BUILDING[key] = threading.Lock()
+                threading.Thread(target=_build_for, args=(key, con.cursor(), _catalog(con)), daemon=True,
+                                 name="hotspots-report-copy").start()
             return None
         building = _BUILDING.setdefault(key, threading.Lock())
     with building:      # one build per version; queries on other versions go on meanwhile
@@ -211,8 +211,26 @@ def _build_for(key: tuple, con, catalog: str | None) -> None:
     with _LOCK:
         _INDEXES[key] = index
         _BUILDING.pop(key, None)
+        for old in [k for k in _INDEXES if _BACKGROUND and _newer(key, k)]:
+            del _INDEXES[old]
         while len(_INDEXES) > _KEPT:
             _INDEXES.popitem(last=False)
+
+
+def _newer(key: tuple, other: tuple) -> bool:
+    """Whether `key` is a later version of the same warehouse as `other`: one whose first load is the
+    same, with a newest load that ended later (then: a higher id)."""
+    (_, (first, load_id, finished, _, _)), (_, (other_first, other_id, other_finished, _, _)) = key, other
+    if first is None or first != other_first:
+        return False
+    return (finished is not None, finished or 0, load_id or 0) > \
+        (other_finished is not None, other_finished or 0, other_id or 0)
+
+
+def _superseded(key: tuple) -> bool:
+    """In the background mode the dashboard keeps one copy, the newest version's: a page still pinned to an
+    older version is answered in SQL rather than copied, so a swap never holds two copies in memory."""
+    return any(_newer(k, key) for k in _INDEXES)
 
 
 def _catalog(con) -> str:
@@ -225,7 +243,8 @@ def _version(con) -> tuple | None:
 
     The file's identity alone is not enough: the dashboard opens each version through a pinned file
     descriptor (`/proc/self/fd/N`), whose number names another file, or none, once that page run is over.
-    Every load adds a row to `loads`, so the newest load's id and end time tell versions apart."""
+    Every load adds a row to `loads`, so the newest load's id and end time tell versions apart, and the
+    first load's start tells warehouses apart."""
     row = con.execute("SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
                       ).fetchone()
     if not row or not row[0] or not row[1]:
@@ -236,7 +255,8 @@ def _version(con) -> tuple | None:
     except OSError:
         identity = None
     try:
-        content = con.execute("""SELECT (SELECT max(load_id) FROM loads), (SELECT max(finished_at) FROM loads),
+        content = con.execute("""SELECT (SELECT min(started_at) FROM loads), (SELECT max(load_id) FROM loads),
+                                        (SELECT max(finished_at) FROM loads),
                                         (SELECT count(*) FROM reports), (SELECT count(*) FROM address_matches)
                               """).fetchone()
     except duckdb.Error:        # not a Hotspots warehouse of this version: the SQL says what is missing

@@ -184,3 +184,39 @@ def test_a_warehouse_the_copy_cannot_be_made_of_is_answered_in_sql(demo_db, tmp_
         assert len(visits.visit_list(con, f, TODAY, limit=5)) == 5
     finally:
         con.close()
+
+
+def test_in_the_background_a_newer_version_replaces_the_copy_and_the_older_is_answered_in_sql(  # noqa: F811
+        demo_db, tmp_path, monkeypatch):
+    """A swap must not hold two copies in the dashboard's memory (each is hundreds of MB at national scale)."""
+    import duckdb
+    import shutil
+    import time
+
+    older, newer = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    shutil.copy(demo_db, older)
+    shutil.copy(demo_db, newer)
+    writer = duckdb.connect(str(newer))
+    try:        # as a load would: one more row in `loads`, ended later than every other
+        writer.execute("""INSERT INTO loads (load_id, kind, source, file_name, started_at, finished_at, status)
+                          SELECT max(load_id) + 1, 'reports', 'Test', 'later.csv', now(), now(), 'loaded' FROM loads""")
+    finally:
+        writer.close()
+    monkeypatch.setattr(report_index, "_BACKGROUND", True)
+
+    def copied(con):
+        deadline = time.monotonic() + 60
+        while (index := report_index.for_connection(con)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return index
+
+    a, b = connect(older), connect(newer)
+    try:
+        assert copied(a) is not None
+        assert copied(b) is not None
+        assert report_index.for_connection(a) is None
+        assert report_index._version(a) not in report_index._INDEXES
+        assert report_index._version(a) not in report_index._BUILDING
+    finally:
+        a.close()
+        b.close()
