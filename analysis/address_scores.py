@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import addresses, settings
 from analysis.filters import Filters
-from analysis.report_index import EPOCH, NO_DAY, NO_PEOPLE, ReportIndex, run_starts
+from analysis.report_index import EPOCH, NO_DAY, NO_PEOPLE, ReportIndex, run_starts, signed
 
 COLUMNS = ["group_id", "licensed", "licence_expiry", "max_occupants", "reports", "report_score", "max_people",
            "crowded", "status", "over_occupied", "score"]
@@ -82,7 +82,7 @@ def crowded_reports(index: ReportIndex, bits: dict[str, int]) -> np.ndarray:
     """Every report: does it say its address is crowded (`addresses.crowded_sql`)."""
     min_people, mask = addresses.crowded_mask(bits)
     return index.derived(("crowded", min_people, mask), lambda: (np.maximum(index.people, 0) >= min_people)
-                         | ((index.bits & np.int64(_signed(mask))) != 0))
+                         | ((index.bits & signed(mask)) != 0))
 
 
 def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray | None, weight: np.ndarray,
@@ -111,10 +111,6 @@ def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray | None, weig
         "max_people": np.maximum.reduceat(index.people[rows], starts),
         "crowded": np.logical_or.reduceat(crowded_reports(index, bits)[rows], starts),
     }
-
-
-def _signed(mask: int) -> int:
-    return mask - (1 << 64) if mask >= 1 << 63 else mask
 
 
 STATUSES = np.array(["current", "expiring", "expired", "possible_unlicensed", "not an HMO on record"], dtype=object)

@@ -30,7 +30,8 @@ _KEPT = 2                  # versions kept: the live one, and the one sessions s
 _LOCK = threading.Lock()
 _BUILDING: dict[tuple, threading.Lock] = {}
 _FAILED: set[tuple] = set()
-_BACKGROUND = False        # build_in_background()
+OFF, ON_FIRST_USE, BACKGROUND = "off", "on first use", "background"
+_MODE = OFF                # use()
 log = logging.getLogger("hotspots.analysis")
 _INDEXES: OrderedDict[tuple, "ReportIndex"] = OrderedDict()
 NO_DAY = np.iinfo(np.int32).min   # a report without a date received: inside no date range
@@ -73,9 +74,9 @@ class ReportIndex:
     group's best point in any subset is its first placed report there.
 
     Per report: `day` received (days since 1970), `addr` (addr_id), `placed` (a usable point), `lat`
-    and `lon`, `cell7` (its res-7 H3 cell, 0 when none), the coded `source`, `evaluation` (source_evaluation, 0 when NULL), `bits`
-    (indicator_bits), `people` (people_count, NO_PEOPLE when NULL), and the coded district, source type and
-    exploitation type."""
+    and `lon`, `cell7` (its res-7 H3 cell, 0 when none), the coded `source`, `evaluation`
+    (source_evaluation, 0 when NULL), `bits` (indicator_bits), `people` (people_count, NO_PEOPLE when
+    NULL), and the coded district, source type and exploitation type."""
     group: np.ndarray
     day: np.ndarray
     addr: np.ndarray
@@ -92,12 +93,13 @@ class ReportIndex:
     exploitation_type: Coded
     matches: Matches
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def derived(self, key: tuple, make) -> np.ndarray:
         """A per-report array that depends on settings as well (`key` holds them): made once per key.
         The weights of a report's grading and indicators are the same on every query until the settings
         change, and reading one array costs less than computing it for each view."""
-        with _LOCK:
+        with self._derived_lock:
             if key not in self._derived:
                 if len(self._derived) >= 8:
                     self._derived.clear()
@@ -140,7 +142,7 @@ class ReportIndex:
         if f.source_types:
             mask &= self.source_type.allowed(f.source_types)[self.source_type.codes[rows]]
         if f.indicators:
-            mask &= (self.bits[rows] & np.int64(_signed(indicator_mask))) != 0
+            mask &= (self.bits[rows] & signed(indicator_mask)) != 0
         return mask
 
 
@@ -150,15 +152,16 @@ def run_starts(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
 
 
-def _signed(mask: int) -> int:
+def signed(mask: int) -> np.int64:
     """A 64-bit mask as the signed integer BIGINT stores (bit 63 is the sign)."""
-    return mask - (1 << 64) if mask >= 1 << 63 else mask
+    return np.int64(mask - (1 << 64) if mask >= 1 << 63 else mask)
 
 
 def for_connection(con) -> ReportIndex | None:
-    """The copy for the warehouse version `con` reads, made on first use; None when `con` can write to
-    it, or (in the background mode) while the copy is being made: the caller then answers in SQL."""
-    key = _version(con)
+    """The copy for the warehouse version `con` reads, made as `use()` says; None when copies are off, when
+    `con` can write to the file, or in the background mode until the copy is made: the caller then
+    answers in SQL."""
+    key = _version(con) if _MODE != OFF else None
     if key is None:
         return None
     with _LOCK:
@@ -167,7 +170,7 @@ def for_connection(con) -> ReportIndex | None:
             return _INDEXES[key]
         if key in _FAILED:
             return None
-        if _BACKGROUND:
+        if _MODE == BACKGROUND:
             if key not in _BUILDING and not _superseded(key):
                 _BUILDING[key] = threading.Lock()
                 threading.Thread(target=_build_for, args=(key, con.cursor(), _catalog(con)), daemon=True,
@@ -183,12 +186,16 @@ def for_connection(con) -> ReportIndex | None:
             return _INDEXES.get(key)
 
 
-def build_in_background(on: bool = True) -> None:
-    """The dashboard's mode: a query that finds no copy yet is answered in SQL while a thread makes it, so
-    the first page after a start or a load never waits for the copy (2.5 s at national scale, more than
-    the SQL it saves). Without it (the default: the benchmark, tests, exports) the first query makes it."""
-    global _BACKGROUND
-    _BACKGROUND = on
+def use(mode: str) -> None:
+    """Whether and when copies are made. OFF (the default: the ETL, exports and other one-off commands,
+    for which making a copy costs more than the SQL it saves) answers everything in SQL. ON_FIRST_USE
+    (the benchmark, tests) makes the copy in the first query that asks. BACKGROUND (the dashboard)
+    answers a query that finds no copy yet in SQL while a thread makes it, so the first page after a
+    start or a load never waits for it (2.5 s at national scale, more than the SQL it saves)."""
+    global _MODE
+    if mode not in (OFF, ON_FIRST_USE, BACKGROUND):
+        raise ValueError(f"unknown mode {mode!r}")
+    _MODE = mode
 
 
 def _build_for(key: tuple, con, catalog: str | None) -> None:
@@ -211,7 +218,7 @@ def _build_for(key: tuple, con, catalog: str | None) -> None:
     with _LOCK:
         _INDEXES[key] = index
         _BUILDING.pop(key, None)
-        for old in [k for k in _INDEXES if _BACKGROUND and _newer(key, k)]:
+        for old in [k for k in _INDEXES if _MODE == BACKGROUND and _newer(key, k)]:
             del _INDEXES[old]
         while len(_INDEXES) > _KEPT:
             _INDEXES.popitem(last=False)
@@ -228,7 +235,7 @@ def _newer(key: tuple, other: tuple) -> bool:
 
 
 def _superseded(key: tuple) -> bool:
-    """In the background mode the dashboard keeps one copy, the newest version's: a page still pinned to an
+    """In the background mode, the dashboard's, the process keeps one copy, the newest version's: a page still pinned to an
     older version is answered in SQL rather than copied, so a swap never holds two copies in memory."""
     return any(_newer(k, key) for k in _INDEXES)
 

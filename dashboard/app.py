@@ -41,7 +41,7 @@ def filter_options(info: connection.WarehouseInfo) -> state.Options:
 
 st.set_page_config(page_title="Hotspots", page_icon="🗺️", layout="wide")
 heap.freeze_startup_heap(connection.query_modules())      # once per process: see dashboard/heap.py
-report_index.build_in_background()     # the first page after a start or a load does not wait for the copy
+report_index.use(report_index.BACKGROUND)     # the first page after a start or a load does not wait for it
 try:
     map_render.ensure_vendor_assets()
 except OSError:  # read-only install: the map page says its assets are missing

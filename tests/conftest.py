@@ -25,12 +25,12 @@ def _no_prefetch_in_process(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _report_copy_made_when_asked(monkeypatch):
-    """Analysis code makes the in-memory copy of the reports on first use, so a test knows which path answered.
-    A test that runs dashboard/app.py in process switches it to the background, as the server does, for
-    that test only."""
+    """Analysis code makes the in-memory copy of the reports on first use (a one-off command makes none), so
+    the analysis tests run the path the dashboard's pages take, and know which path answered. A test that
+    runs dashboard/app.py in process switches to the background mode, as the server does, for that test only."""
     from analysis import report_index
 
-    monkeypatch.setattr(report_index, "_BACKGROUND", False)
+    monkeypatch.setattr(report_index, "_MODE", report_index.ON_FIRST_USE)
 
 
 @pytest.fixture

@@ -155,7 +155,7 @@ def test_in_the_background_the_first_query_is_answered_in_sql_while_the_copy_is_
 
     copy = tmp_path / "w.duckdb"
     shutil.copy(demo_db, copy)      # a version no other test has made a copy of
-    monkeypatch.setattr(report_index, "_BACKGROUND", True)
+    monkeypatch.setattr(report_index, "_MODE", report_index.BACKGROUND)
     con = connect(copy)
     try:
         assert report_index.for_connection(con) is None
@@ -202,7 +202,7 @@ def test_in_the_background_a_newer_version_replaces_the_copy_and_the_older_is_an
                           SELECT max(load_id) + 1, 'reports', 'Test', 'later.csv', now(), now(), 'loaded' FROM loads""")
     finally:
         writer.close()
-    monkeypatch.setattr(report_index, "_BACKGROUND", True)
+    monkeypatch.setattr(report_index, "_MODE", report_index.BACKGROUND)
 
     def copied(con):
         deadline = time.monotonic() + 60
@@ -220,3 +220,11 @@ def test_in_the_background_a_newer_version_replaces_the_copy_and_the_older_is_an
     finally:
         a.close()
         b.close()
+
+
+def test_one_off_commands_make_no_copy(demo_con, monkeypatch):  # noqa: F811
+    """An export or a load asks once: making a copy (seconds at national scale) would cost more than the SQL."""
+    monkeypatch.setattr(report_index, "_MODE", report_index.OFF)
+    assert report_index.for_connection(demo_con) is None
+    with pytest.raises(ValueError):
+        report_index.use("sometimes")
