@@ -144,9 +144,14 @@ class Warehouse:
 
 
 def _remove_quietly(path: Path) -> None:
-    for p in (path, path.with_name(path.name + ".wal")):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
+    """A copy and what DuckDB keeps beside it: its WAL, and the folder it spills to (`<copy>.tmp/`), which
+    a writer killed in a big load leaves behind."""
+    for p in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".tmp")):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
 
 
 def fsync_folder(path: Path) -> None:

@@ -87,3 +87,17 @@ def test_readers_keep_working_while_a_load_swaps_the_file(tmp_path):
     assert reader.execute("SELECT count(*) FROM hmo_licences").fetchone()[0] == 2  # the old snapshot
     reader.close()
     assert scalar(db, "SELECT count(*) FROM hmo_licences") == 4  # a fresh reader sees the new one
+
+
+def test_a_killed_writers_spill_folder_is_cleared_by_the_next_load(tmp_path):
+    """A writer killed in a big load leaves its copy and the folder DuckDB spilled to (`<copy>.tmp/`): the
+    next load must clear both, not fail on the folder."""
+    db = tmp_path / "w.duckdb"
+    load_file("hmo", write_text(tmp_path / "a.csv", GOOD), db=db, source="Fenland")
+    stray = tmp_path / "w.duckdb.next-99999"
+    stray.write_bytes(b"half a copy")
+    (tmp_path / "w.duckdb.next-99999.tmp").mkdir()
+    (tmp_path / "w.duckdb.next-99999.tmp" / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
+    summary = load_file("hmo", write_text(tmp_path / "b.csv", NEXT), db=db, source="Fenland")
+    assert summary.status == "loaded"
+    assert not list(tmp_path.glob("w.duckdb.next-*"))
