@@ -26,7 +26,7 @@ import numpy as np
 from analysis.addresses import POSITION_RANK, USABLE_POINT
 from analysis.filters import NO_DISTRICT, Filters
 
-_KEPT = 2                  # versions kept: the live one, and the one sessions still pinned during a swap
+_KEPT = 2                  # copies kept at most (the background mode keeps only the newest of a warehouse)
 _LOCK = threading.Lock()
 _BUILDING: dict[tuple, threading.Lock] = {}
 _FAILED: set[tuple] = set()
