@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ _FAILED: set[tuple] = set()
 OFF, ON_FIRST_USE, BACKGROUND = "off", "on first use", "background"
 _MODE = OFF                # use()
 log = logging.getLogger("hotspots.analysis")
+_FD_PATHS = ("/proc/self/fd/", "/dev/fd/")     # a file open in this process, by descriptor number
 _INDEXES: OrderedDict[tuple, "ReportIndex"] = OrderedDict()
 NO_DAY = np.iinfo(np.int32).min   # a report without a date received: inside no date range
 NO_PEOPLE = np.iinfo(np.int32).min   # a report that gives no number of people: below any number
@@ -170,11 +172,7 @@ def for_connection(con) -> ReportIndex | None:
             return _INDEXES[key]
         if key in _FAILED:
             return None
-        if _MODE == BACKGROUND:
-            if key not in _BUILDING and not _superseded(key):
-                _BUILDING[key] = threading.Lock()
-                threading.Thread(target=_build_for, args=(key, con.cursor(), _catalog(con)), daemon=True,
-                                 name="hotspots-report-copy").start()
+        if _MODE == BACKGROUND:     # made only by make_in_background()
             return None
         building = _BUILDING.setdefault(key, threading.Lock())
     with building:      # one build per version; queries on other versions go on meanwhile
@@ -186,12 +184,29 @@ def for_connection(con) -> ReportIndex | None:
             return _INDEXES.get(key)
 
 
+def make_in_background(con) -> None:
+    """In the background mode, start making the copy for the version `con` reads, in a thread with a
+    cursor of `con`: the caller keeps `con` open for as long as that version is read (the dashboard's
+    shared connection of each version). A cursor would not do: closing one closes its own cursors."""
+    if _MODE != BACKGROUND:
+        return
+    key = _version(con)
+    with _LOCK:
+        if key is None or key in _INDEXES or key in _BUILDING or key in _FAILED or _superseded(key):
+            return
+        _BUILDING[key] = threading.Lock()
+        cursor = con.cursor()
+    threading.Thread(target=_build_for, args=(key, cursor, _catalog(con)), daemon=True,
+                     name="hotspots-report-copy").start()
+
+
 def use(mode: str) -> None:
     """Whether and when copies are made. OFF (the default: the ETL, exports and other one-off commands,
     for which making a copy costs more than the SQL it saves) answers everything in SQL. ON_FIRST_USE
     (the benchmark, tests) makes the copy in the first query that asks. BACKGROUND (the dashboard)
-    answers a query that finds no copy yet in SQL while a thread makes it, so the first page after a
-    start or a load never waits for it (2.5 s at national scale, more than the SQL it saves)."""
+    answers a query that finds no copy yet in SQL while a thread makes it (`make_in_background`, when
+    the dashboard opens a version), so the first page after a start or a load never waits for it (2 s
+    at national scale, more than the SQL it saves)."""
     global _MODE
     if mode not in (OFF, ON_FIRST_USE, BACKGROUND):
         raise ValueError(f"unknown mode {mode!r}")
@@ -204,7 +219,10 @@ def _build_for(key: tuple, con, catalog: str | None) -> None:
     try:
         if catalog is not None:
             con.execute(f'USE "{catalog}"')
+        started = time.monotonic()
         index = build(con)
+        log.info("In-memory copy of %s reports made in %.1f s (%.0f MiB)", f"{len(index.day):,}",
+                 time.monotonic() - started, index.nbytes / 2**20)
     except Exception:       # noqa: BLE001 - the SQL answers still stand
         log.warning("No in-memory copy of the reports for this warehouse version: queries stay in SQL",
                     exc_info=True)
@@ -227,7 +245,7 @@ def _build_for(key: tuple, con, catalog: str | None) -> None:
 def _newer(key: tuple, other: tuple) -> bool:
     """Whether `key` is a later version of the same warehouse as `other`: one whose first load is the
     same, with a newest load that ended later (then: a higher id)."""
-    (_, (first, load_id, finished, _, _)), (_, (other_first, other_id, other_finished, _, _)) = key, other
+    (_, (first, load_id, finished, *_)), (_, (other_first, other_id, other_finished, *_)) = key, other
     if first is None or first != other_first:
         return False
     return (finished is not None, finished or 0, load_id or 0) > \
@@ -248,22 +266,25 @@ def _version(con) -> tuple | None:
     """Which version of which file `con` reads, if read-only (None otherwise): the file's identity
     (device, inode, mtime, size) where its path still names it, and what its loads and counts say.
 
-    The file's identity alone is not enough: the dashboard opens each version through a pinned file
-    descriptor (`/proc/self/fd/N`), whose number names another file, or none, once that page run is over.
-    Every load adds a row to `loads`, so the newest load's id and end time tell versions apart, and the
-    first load's start tells warehouses apart."""
+    The file's identity is not always there: the dashboard opens each version through a pinned file
+    descriptor (`/proc/self/fd/N`), whose number names another file, or none, once that page run is over,
+    so such a path is not looked at. Every load adds a row to `loads` and every upgrade one to
+    `schema_migrations`: the newest load's id and end time and the schema's version tell versions apart,
+    and the first load's start tells warehouses apart."""
     row = con.execute("SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
                       ).fetchone()
     if not row or not row[0] or not row[1]:
         return None
-    try:
-        st = os.stat(row[0])
-        identity = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-    except OSError:
-        identity = None
+    identity = None
+    if not row[0].startswith(_FD_PATHS):
+        try:
+            st = os.stat(row[0])
+            identity = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            pass
     try:
         content = con.execute("""SELECT (SELECT min(started_at) FROM loads), (SELECT max(load_id) FROM loads),
-                                        (SELECT max(finished_at) FROM loads),
+                                        (SELECT max(finished_at) FROM loads), (SELECT max(version) FROM schema_migrations),
                                         (SELECT count(*) FROM reports), (SELECT count(*) FROM address_matches)
                               """).fetchone()
     except duckdb.Error:        # not a Hotspots warehouse of this version: the SQL says what is missing

@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterator
 import duckdb
 import streamlit as st
 
+from analysis import report_index
 from analysis.filters import Filters
 from etl.config import warehouse_path
 from etl.warehouse import Warehouse, WarehouseError, load_spatial
@@ -280,6 +281,7 @@ class _Readers:
             for other in versions.values():
                 other.retired_at = other.retired_at or now
             versions[before] = _Version(before, con)
+            report_index.make_in_background(con)    # the version's copy of the reports (analysis/report_index.py)
             return versions[before]
         raise WarehouseError(f"could not open {path} for reading: {last or 'it keeps changing'}")
 
