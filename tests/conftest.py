@@ -28,9 +28,16 @@ def _report_copy_made_when_asked(monkeypatch):
     """Analysis code makes the in-memory copy of the reports on first use (a one-off command makes none), so
     the analysis tests run the path the dashboard's pages take, and know which path answered. A test that
     runs dashboard/app.py in process switches to the background mode, as the server does, for that test only."""
+    from collections import OrderedDict
+
     from analysis import report_index
 
     monkeypatch.setattr(report_index, "_MODE", report_index.ON_FIRST_USE)
+    # Each test starts with no copies: one test's newer version of the demo warehouse would otherwise
+    # supersede another's in the background mode.
+    monkeypatch.setattr(report_index, "_INDEXES", OrderedDict())
+    monkeypatch.setattr(report_index, "_BUILDING", {})
+    monkeypatch.setattr(report_index, "_FAILED", set())
 
 
 @pytest.fixture
