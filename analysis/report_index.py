@@ -4,7 +4,7 @@ pass over every report in a view sums by address with numpy instead of DuckDB.
 Why: the visit list's first pass sums 720,000 reports into 450,000 addresses at national scale, and the
 map's possible unlicensed HMOs are found the same way. DuckDB does that with a hash aggregate, about
 200 ms and 150 ms on two cores. Sorted by address, the copy sums any view's reports over runs of equal
-ids instead. It costs about 2.5 s and 340 MiB at national scale, once per version: a load swaps in a
+ids instead. It costs about 4 s and 340 MiB at national scale, once per version: a load swaps in a
 new file (etl/warehouse.py), which is a new version and a new copy.
 
 Only a read-only connection gets one: nothing then changes the file under the copy (DuckDB lets no
