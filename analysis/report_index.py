@@ -205,7 +205,7 @@ def use(mode: str) -> None:
     for which making a copy costs more than the SQL it saves) answers everything in SQL. ON_FIRST_USE
     (the benchmark, tests) makes the copy in the first query that asks. BACKGROUND (the dashboard)
     answers a query that finds no copy yet in SQL while a thread makes it (`make_in_background`, when
-    the dashboard opens a version), so the first page after a start or a load never waits for it (2 s
+    the dashboard opens a version), so the first page after a start or a load never waits for it (4 s
     at national scale, more than the SQL it saves)."""
     global _MODE
     if mode not in (OFF, ON_FIRST_USE, BACKGROUND):
