@@ -3,7 +3,8 @@ in-memory copy of the reports (analysis/report_index.py) rather than by DuckDB.
 
 It gives what `visits._score_addresses` gives in SQL, row for row: the same columns and the same
 numbers (to rounding: sums are added in another order), which tests/test_address_scores.py checks
-on random filters. The SQL stays the answer for writable connections and nationality filters.
+on random filters. The SQL answers whenever there is no copy (analysis/report_index.py says when), and
+for nationality filters.
 """
 from __future__ import annotations
 

@@ -57,7 +57,8 @@ def measure(db: Path, scale: str, runs: int, today: dt.date, log=say, warmup: in
 
     sec = Section()
     data = {}
-    report_index.use(report_index.ON_FIRST_USE)     # the warm-up pass makes the copy, as the dashboard's prefetch does
+    # The warm-up pass makes the copy (the dashboard makes it in the background when it opens a version).
+    report_index.use(report_index.ON_FIRST_USE)
     opens = Runs()
     for _ in range(5):
         start = time.perf_counter()
