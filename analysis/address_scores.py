@@ -26,7 +26,7 @@ def scores(index: ReportIndex, bits: dict[str, int], f: Filters, today: dt.date,
     """One row per address (or licence group) with reports in the view: COLUMNS, as
     `visits._score_addresses` describes them, `keep` included."""
     rows = index.in_scope(f)
-    view = index.in_view(f, rows, _indicator_mask(bits, f.indicators))
+    view = index.in_view(f, rows, addresses.codes_mask(bits, f.indicators))
     weight = _weights(index, bits, rows, min(today, f.date_to))
     table = _grouped(index, rows, view if not view.all() else None, weight, bits)
     status = _status(table, today)
@@ -40,13 +40,6 @@ def scores(index: ReportIndex, bits: dict[str, int], f: Filters, today: dt.date,
     kept = np.flatnonzero(live)
     return _frame({**{k: v[kept] for k, v in table.items()}, "status": status[kept], "over_occupied": over[kept],
                    "score": score[kept]})
-
-
-def _indicator_mask(bits: dict[str, int], codes: tuple[str, ...]) -> int:
-    mask = 0
-    for code in codes:
-        mask |= 1 << bits[code] if code in bits else 0
-    return mask
 
 
 def _weights(index: ReportIndex, bits: dict[str, int], rows: np.ndarray, ref: dt.date) -> np.ndarray:
@@ -99,14 +92,14 @@ def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray | None, weig
                 "crowded": empty.astype(bool)}
     group = index.group[rows]
     starts = run_starts(group)
-    first = index.addr[rows[starts]]          # one member of each group: its licence facts are the group's
+    first = index.first_members(rows, starts)
     if view is None:
         reports = np.diff(np.append(starts, len(rows)))
     else:
         reports = np.add.reduceat(view.view(np.int8), starts, dtype=np.int64)
         weight = weight * view
     return {
-        "group_id": group[starts].astype(np.int64), "licensed": index.matches.group_of[first] >= 0,
+        "group_id": group[starts].astype(np.int64), "licensed": index.on_licence(first),
         "expiry": index.matches.expiry[first], "max_occupants": index.matches.max_occupants[first],
         "reports": reports, "report_score": np.add.reduceat(weight, starts),
         "max_people": np.maximum.reduceat(index.people[rows], starts),

@@ -108,10 +108,15 @@ def crowded_mask(bits: dict[str, int]) -> tuple[int, int]:
     """What makes a report crowded (`crowded_sql`): the least people seen, and the mask of crowding
     indicators."""
     pu = settings.section("possible_unlicensed")
+    return int(pu["min_people"]), codes_mask(bits, pu["indicators"])
+
+
+def codes_mask(bits: dict[str, int], codes) -> int:
+    """The `reports.indicator_bits` mask of some indicator codes (a code with no bit is on no report)."""
     mask = 0
-    for code in pu["indicators"]:
-        mask |= 1 << bits[code] if code in bits else 0   # a code with no bit is on no report
-    return int(pu["min_people"]), mask
+    for code in codes:
+        mask |= 1 << bits[code] if code in bits else 0
+    return mask
 
 
 def newest_first(alias: str = "ra", *before: str) -> str:

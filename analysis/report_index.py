@@ -121,6 +121,15 @@ class ReportIndex:
         """One more than the largest addr_id: the length of a per-address array."""
         return len(self.matches.group_of)
 
+    def first_members(self, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """The addr_id of one member of each group whose reports at `rows` start at `starts` (`run_starts`):
+        a licence's facts are the same for every address of its group."""
+        return self.addr[rows[starts]]
+
+    def on_licence(self, addr_ids: np.ndarray) -> np.ndarray:
+        """Per address: is it one of a licence's addresses (address_matches)."""
+        return self.matches.group_of[addr_ids] >= 0
+
     def covers(self, f: Filters) -> bool:
         """Whether `in_scope`/`in_view` can answer these filters: nationalities are lists, not kept here."""
         return not f.nationalities

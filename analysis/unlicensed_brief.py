@@ -31,7 +31,7 @@ def brief(index: ReportIndex, bits: dict[str, int], rows: np.ndarray) -> pd.Data
     group = index.group[rows]
     starts = run_starts(group)
     crowded = np.logical_or.reduceat(crowded_reports(index, bits)[rows], starts)
-    on_licence = index.matches.group_of[index.addr[rows[starts]]] >= 0
+    on_licence = index.on_licence(index.first_members(rows, starts))
     chosen = np.flatnonzero(crowded & ~on_licence)
     ids = group[starts[chosen]]
     last = np.maximum.reduceat(index.day[rows], starts)[chosen]
