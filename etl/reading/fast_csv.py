@@ -67,9 +67,10 @@ def _scan(path: Path) -> int | None:
 
 
 def _valid_utf8(decoder, chunk: bytes) -> bool:
-    """Whether `chunk` continues valid UTF-8. Most files are ASCII, and bytes.isascii() is seven times as fast as
-    decoding; it is enough while no multi-byte character is left open by the chunk before. (The CR test above
-    searches for a CR first for the same reason: counting a two-byte pattern in 460 MB took 0.7 s.)"""
+    """Whether `chunk` continues valid UTF-8. Most files are ASCII, and bytes.isascii() says so without making
+    a string of every chunk (on a 460 MB file, 0.45 s less); it is enough while no multi-byte character is
+    left open by the chunk before. (The CR test above looks for a CR before counting CR-LFs for the same
+    reason: counting a two-byte pattern in 460 MB took 0.7 s.)"""
     if chunk.isascii() and not decoder.getstate()[0]:
         return True
     try:
