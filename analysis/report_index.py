@@ -347,18 +347,18 @@ def build(con) -> ReportIndex:
     # and reference. Sorted here rather than in DuckDB, whose sort held the whole result (a gigabyte).
     order = np.lexsort((got.pop("tie"), -got["day"].astype(np.int64), got["position_rank"], got["grp"]))
 
-    def column(name: str, dtype) -> np.ndarray:
-        return got.pop(name).astype(dtype, copy=False)[order]
+    def column(name: str) -> np.ndarray:     # already of its _COLUMNS type
+        return got.pop(name)[order]
 
     return ReportIndex(
-        group=column("grp", np.int32), day=column("day", np.int32), addr=column("addr", np.int32),
-        placed=column("position_rank", np.int8) != UNPLACED, lat=column("lat", np.float64),
-        lon=column("lon", np.float64), cell7=column("cell7", np.uint64),
-        source=Coded(column("source", np.int16), coded["source"]),
-        evaluation=column("evaluation", np.int8), bits=column("bits", np.int64), people=column("people", np.int32),
-        district=Coded(column("district", np.int16), coded["district_code"]),
-        source_type=Coded(column("source_type", np.int16), coded["source_type"]),
-        exploitation_type=Coded(column("exploitation_type", np.int16), coded["exploitation_type"]),
+        group=column("grp"), day=column("day"), addr=column("addr"),
+        placed=column("position_rank") != UNPLACED, lat=column("lat"),
+        lon=column("lon"), cell7=column("cell7"),
+        source=Coded(column("source"), coded["source"]),
+        evaluation=column("evaluation"), bits=column("bits"), people=column("people"),
+        district=Coded(column("district"), coded["district_code"]),
+        source_type=Coded(column("source_type"), coded["source_type"]),
+        exploitation_type=Coded(column("exploitation_type"), coded["exploitation_type"]),
         matches=Matches(group_of, expiry, occupants))
 
 

@@ -105,12 +105,9 @@ def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str], p
     # _number_text, a regular expression, behind a try_cast that almost always succeeds: COALESCE and
     # CASE evaluate them only for the rows that need them). Without the pass, on the bench's 2,000,000-row
     # file, parsing the grid references took 1.5 s of CPU instead of 3.2 s, and this statement 5.7 s, not 8.3.
-    con.execute("SET disabled_optimizers = 'common_subexpressions'")
-    try:
+    with _without_optimizer(con, "common_subexpressions"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT *, {checks.row_hash(content)} AS row_hash "
                     f"FROM ({select_sql})", params or [])
-    finally:
-        con.execute("RESET disabled_optimizers")
 
 
 def once_per_value(name: str, inputs: dict[str, str], outputs: dict[str, str],
@@ -214,7 +211,14 @@ def _hash_tables_on_the_narrow_side(con: duckdb.DuckDBPyConnection):
     """Joining every valid row to its place, DuckDB built its hash table on the rows (2M rows, every column)
     rather than on the places (a few narrow columns): `reason IS NULL` made it guess the rows were fewer.
     Without its build-side swap, the join order it chose by size stands: on 2,000,000 rows, 3.0 s -> 1.9 s."""
-    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    with _without_optimizer(con, "build_side_probe_side"):
+        yield
+
+
+@contextlib.contextmanager
+def _without_optimizer(con: duckdb.DuckDBPyConnection, name: str):
+    """One of DuckDB's optimizer passes off for the statements run inside."""
+    con.execute(f"SET disabled_optimizers = '{name}'")
     try:
         yield
     finally:
