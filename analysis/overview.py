@@ -127,9 +127,26 @@ MONTH_DATED_MIN_REPORTS = 10
 MONTH_DATED_MIN_DAYS = 28
 
 
+def reports_held(con) -> tuple[dt.date, dt.date] | None:
+    """The days the warehouse can speak for, whatever the filters: from the first report's date received to the
+    later of the newest report's and the last reports load's. None when it holds no report.
+
+    Before the first report no file was loaded, and after the last load none has been yet: a count of zero there
+    is "not known", and drawn as zero it reads as "nothing happened" (a 7-year view of a 2-year archive, a week
+    since the last load). Reports are stored in date order, so min and max read few row groups."""
+    first, newest, loaded = con.execute("""
+        SELECT min(received_on), max(received_on),
+               (SELECT max(finished_at)::DATE FROM loads WHERE kind = 'reports' AND status = 'loaded')
+        FROM reports""").fetchone()
+    if first is None:
+        return None
+    return first, max(newest, loaded or newest)
+
+
 def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     """Reports per period and district name: ('week', weeks from Monday) or ('month', calendar months),
-    every period of the view present, zeros filled. Columns: period, district, reports.
+    every period of the view the warehouse holds reports for (`reports_held`) present, zeros filled.
+    Columns: period, district, reports.
 
     Months when every report in the view is dated only by its month (police.uk's "Month" column gives
     each the 1st): by week, such data is one spike a month and empty weeks between, which reads as a
@@ -152,6 +169,7 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     else:
         counts["period"] = days.dt.to_period("M").dt.start_time.dt.date
         periods = pd.date_range(f.date_from.replace(day=1), f.date_to, freq="MS").date
+    periods = _held_periods(con, periods, unit)
     names = settings.district_names(con)
     base = [d for d in f.districts if d != NO_DISTRICT] if f.districts else list(settings.district_names(None))
     codes = list(dict.fromkeys([*base, *(c for c in counts["district_code"] if isinstance(c, str))]))
@@ -165,6 +183,16 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
            .reindex(grid, fill_value=0).reset_index())
     out["reports"] = out["reports"].astype("int64")
     return unit, out.sort_values(["period", "district"]).reset_index(drop=True)
+
+
+def _held_periods(con, periods, unit: str) -> list[dt.date]:
+    """The periods (their first days) that overlap the days the warehouse holds reports for."""
+    held = reports_held(con)
+    if held is None:
+        return list(periods)
+    first, through = held
+    start = first - dt.timedelta(days=first.weekday()) if unit == "week" else first.replace(day=1)
+    return [p for p in periods if start <= p <= through]
 
 
 def breakdown(con, f: Filters, by: str) -> pd.DataFrame:

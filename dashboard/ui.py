@@ -80,6 +80,14 @@ def empty_message(info: WarehouseInfo) -> bool:
     return False
 
 
+def outside_held(held: tuple[dt.date, dt.date], unit: str) -> str:
+    """Why a trend starts later or ends sooner than the dates chosen (`analysis.overview.reports_held`)."""
+    first, through = held
+    return (f"The chart covers only the {unit}s the warehouse holds reports for: from {first:%d %b %Y} (the first "
+            f"report received) to {through:%d %b %Y} (the last reports loaded). Before and after, no file has been "
+            "loaded, so the count is not known rather than zero.")
+
+
 def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
     """Say so when the dates hold no report at all but the warehouse has reports outside them, and offer
     the same number of days up to the newest report before them, or from the first one after them.

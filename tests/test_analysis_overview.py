@@ -122,9 +122,9 @@ def test_reports_dated_by_month_alone_are_counted_by_month(tmp_path):
         f = Filters(dt.date(2020, 10, 15), dt.date(2021, 1, 31))
         unit, trend = ov.report_trend(con, f)
         assert unit == "month"
-        assert sorted(set(trend["period"])) == [dt.date(2020, 10, 1), dt.date(2020, 11, 1), dt.date(2020, 12, 1),
-                                                dt.date(2021, 1, 1)]
-        assert trend.groupby("period")["reports"].sum().tolist() == [0, 12, 12, 12]
+        # October is before the first report the warehouse holds: not known, so not drawn as a zero.
+        assert sorted(set(trend["period"])) == [dt.date(2020, 11, 1), dt.date(2020, 12, 1), dt.date(2021, 1, 1)]
+        assert trend.groupby("period")["reports"].sum().tolist() == [12, 12, 12]
         one_month = ov.report_trend(con, Filters(dt.date(2020, 12, 1), dt.date(2020, 12, 31)))  # 31 days: a month
         assert one_month[0] == "month" and one_month[1]["reports"].sum() == 12
     finally:
@@ -168,3 +168,29 @@ def test_nationality_languages_hides_small_case_counts(tiny):
     # Vietnamese 1 and Romanian 1 hidden add up to 2, which tells both: Lithuanian's 3 are hidden too.
     hidden = wide.set_index("nationality")["cases"].isna()
     assert hidden[["Lithuanian", "Vietnamese", "Romanian"]].all() and not hidden["Polish"]
+
+
+def test_the_trend_leaves_out_the_days_no_file_speaks_for(tmp_path):
+    """Weeks before the first report held, and after the last reports load, are "not known", not zero: a long
+    view of a short archive, or one reaching past a stale load, drew them as a fall to nothing. Weeks between
+    the first report and the last load are zeros when empty: a quiet week is news."""
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, connect
+
+    first = dt.date(2024, 3, 6)   # a Wednesday
+    rows = "".join(f"R{i},{first + dt.timedelta(days=7 * i):%d/%m/%Y},PE13 1AA\n" for i in (0, 1, 4))
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": "Report Ref,Date Received,Postcode\n" + rows})
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE loads SET finished_at = TIMESTAMP '2024-04-16 10:00' WHERE kind = 'reports'")
+        assert ov.reports_held(con) == (first, dt.date(2024, 4, 16))
+        unit, trend = ov.report_trend(con, Filters(dt.date(2024, 1, 1), dt.date(2024, 6, 30)))
+        weeks = sorted(set(trend["period"]))
+        assert unit == "week" and weeks[0] == dt.date(2024, 3, 4) and weeks[-1] == dt.date(2024, 4, 15)
+        assert trend.groupby("period")["reports"].sum().tolist() == [1, 1, 0, 0, 1, 0, 0]
+        con.execute("UPDATE loads SET finished_at = NULL")   # no finished reports load: the newest report ends it
+        assert ov.reports_held(con) == (first, dt.date(2024, 4, 3))
+        con.execute("DELETE FROM reports")
+        assert ov.reports_held(con) is None
+        assert ov.report_trend(con, Filters(dt.date(2024, 1, 1), dt.date(2024, 1, 31)))[1]["reports"].sum() == 0
+    finally:
+        con.close()

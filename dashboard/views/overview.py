@@ -83,6 +83,9 @@ with ui.section("The trend"):
                     "last weeks hold only the days inside the dates chosen, so they may look low. ")
                    + "Click a district in the legend to pick out its line. Reports with no district (outside "
                      "the force area, or not placed on a map) have a line of their own.")
+        held = connection.query("reports_held")
+        if held is not None and (f.date_from < held[0] or held[1] < f.date_to):
+            st.caption(ui.outside_held(held, unit))
 
 # --- what is reported ----------------------------------------------------------------------------------------
 BREAKDOWNS = {"indicator": ("Signs reported", labels.indicator),
