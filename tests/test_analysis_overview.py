@@ -174,7 +174,7 @@ def test_the_trend_leaves_out_the_days_no_file_speaks_for(tmp_path):
     """Weeks before the first report held, and after the last reports load, are "not known", not zero: a long
     view of a short archive, or one reaching past a stale load, drew them as a fall to nothing. Weeks between
     the first report and the last load are zeros when empty: a quiet week is news."""
-    from tests.analysis_fixtures import POSTCODES, build_warehouse, connect
+    from tests.analysis_fixtures import POSTCODES, build_warehouse
 
     first = dt.date(2024, 3, 6)   # a Wednesday
     rows = "".join(f"R{i},{first + dt.timedelta(days=7 * i):%d/%m/%Y},PE13 1AA\n" for i in (0, 1, 4))
