@@ -78,6 +78,7 @@ AUDIT_ACTIONS = {
     "view_case_locations": "Saw exact victim-case locations", "user_add": "Added a user", "user_remove": "Removed a user",
     "user_set_role": "Changed a user's role", "user_unlock": "Unlocked a user", "user_set_password": "Set a password",
     "audit_export": "Exported the audit log", "retention": "Deleted data past its retention period",
+    "remove_source": "Removed a source's data (etl remove)",
     "plan_saved": "Saved a visit plan", "plan_changed": "Changed a visit plan",
     "outcome_recorded": "Recorded a visit outcome",
 }

@@ -439,3 +439,23 @@ def retention(years, db, accounts) -> None:
                f"those reports named")
 
 
+@main.command("remove")
+@click.argument("kind", type=click.Choice(["hmo", "reports", "cases"]))
+@click.argument("source")
+@click.option("--yes", is_flag=True, help="Do not ask before removing.")
+@_account_options
+def remove(kind, source, yes, accounts, db) -> None:
+    """Remove every row of one SOURCE of KIND: a file loaded under the wrong --source, or into the wrong
+    warehouse. Loading again cannot undo that. The source's loads stay listed as removed; audited."""
+    from etl import removal
+
+    rows, loads = removal.held(kind, source, db)
+    if not yes:
+        click.confirm(f"remove {rows:,} {kind} row(s) of source {source!r}, from {loads:,} load(s)?", abort=True)
+    done = removal.remove(kind, source, db)
+    _store(accounts, db).audit(_cli_actor(), "remove_source", source,
+                               {"kind": kind, "loads": done.loads, "rejects": done.rejects,
+                                "addresses": done.addresses}, rows=done.rows)
+    click.echo(f"removed {done.rows:,} {kind} row(s) of source {source!r}, the {done.rejects:,} rejected row(s) of "
+               f"its {done.loads:,} load(s) (now listed as removed)"
+               + (f", and {done.addresses:,} address(es) only those reports named" if kind == "reports" else ""))
