@@ -183,8 +183,11 @@ def test_visit_list_plan_and_exports(demo):
     at.session_state[key] = {"selection": {"rows": [0, 2], "columns": [], "cells": []}}
     at.run()
     assert_clean(at)
-    plan = at.dataframe[1].value
+    plan = at.table[0].value      # a static table: the reasons in full, wrapped
     assert plan["Address"].tolist() == [table["address"].iloc[0], table["address"].iloc[2]]
+    assert plan["Why"].tolist() == [table["reasons"].iloc[0], table["reasons"].iloc[2]]
+    assert list(plan.columns[:4]) == ["Rank", "Address", "District", "Language support"]
+    assert list(table.columns[:4]) == ["rank", "address", "district", "languages"]   # before the long reasons
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Excel (XLSX)"]
 
     at.selectbox(key="visit_limit").set_value(25).run()

@@ -31,6 +31,16 @@ def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
     st.switch_page("views/plans.py", query_params={**f.to_params(), "plan": str(plan_id)})
 
 
+def _readable(plan):
+    """The plan's words, wrapped in a static table: the reasons in full, which the list's cells cut short."""
+    shown = plan[[c for c in ("Rank", "Address", "District", "Language support", "HMO licence", "Why", "Reports")
+                  if c in plan.columns]].copy()
+    for text in ("District", "Language support"):
+        if text in shown.columns:
+            shown[text] = shown[text].fillna("")
+    return shown
+
+
 user = auth.require("visits")  # the role is checked on every run, whatever the address
 st.title("Visit list")
 f = state.current()
@@ -75,17 +85,20 @@ with ui.section("The visit list"):
     if "last_outcome" in shown.columns:
         shown["last_outcome"] = [vocabulary.outcome_label(o) if isinstance(o, str) else None
                                  for o in shown["last_outcome"]]
-    columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
-                           "last_visit", "last_outcome", "licence_status", "languages", "score"] if c in shown.columns]
+    # The language support before the reasons: a reason runs to 200-300 characters, which no laptop shows in
+    # one cell, and the columns after it were off the right edge. Widths in pixels leave the reasons what a
+    # 1280-pixel screen has left; the ticked rows are shown below with their reasons in full.
+    columns = [c for c in ["rank", "address", "district", "languages", "reasons", "licence_status", "reports",
+                           "last_report", "last_visit", "last_outcome", "postcode", "score"] if c in shown.columns]
     shown = shown[columns]
     for text in ("postcode", "district", "languages", "last_outcome"):  # blank, not a grey "None" to misread
         if text in shown.columns:
             shown[text] = shown[text].fillna("")
     config = {
-        "rank": st.column_config.NumberColumn("Rank", help="1 is the address to visit first.", width="small"),
-        "address": st.column_config.TextColumn("Address", width="medium"),
+        "rank": st.column_config.NumberColumn("Rank", help="1 is the address to visit first.", width=50),
+        "address": st.column_config.TextColumn("Address", width=220),
         "postcode": st.column_config.TextColumn("Postcode", width="small"),
-        "district": st.column_config.TextColumn("District", width="small"),
+        "district": st.column_config.TextColumn("District", width=140),
         "reasons": st.column_config.TextColumn("Why it is ranked here", width="large",
                                                help="The reports, signs and licence facts behind the rank."),
         "reports": st.column_config.NumberColumn("Reports", width="small",
@@ -102,7 +115,7 @@ with ui.section("The visit list"):
                                                       help="Whether the address holds a current HMO licence, one "
                                                            "that expires within 90 days or has expired, or looks "
                                                            "like an unlicensed HMO."),
-        "languages": st.column_config.TextColumn("Language support", width="medium",
+        "languages": st.column_config.TextColumn("Language support", width=240,
                                                  help="Interpreters or Victim Care Coordinators to bring, from the "
                                                       "nationalities reported at and around the address."),
         "score": st.column_config.NumberColumn("Score", format="%.1f", width="small",
@@ -130,10 +143,9 @@ with ui.section("The visit list"):
             "rank": "Rank", "address": "Address", "postcode": "Postcode", "district": "District",
             "reasons": "Why", "reports": "Reports", "last_report": "Last report", "last_visit": "Last visit",
             "licence_status": "HMO licence", "languages": "Language support", "lat": "Latitude", "lon": "Longitude"})
-        st.caption(f"{len(plan)} address{'es' if len(plan) != 1 else ''} in the plan.")
-        st.dataframe(plan, hide_index=True, width="stretch",
-                     column_config={"Last report": st.column_config.DateColumn(format="DD/MM/YYYY"),
-                                    "Last visit": st.column_config.DateColumn(format="DD/MM/YYYY")})
+        st.caption(f"{len(plan)} address{'es' if len(plan) != 1 else ''} in the plan, each with why it is ranked "
+                   "where it is in full; the downloads also hold the dates, postcodes and points.")
+        st.table(_readable(plan))
         stem = f"visit-plan-{today:%Y-%m-%d}"
         left, right, _ = st.columns([1, 1, 3])
         audit_args = {"filters": f.to_params(), "limit": limit, "ranks": [int(r) for r in plan["Rank"]]
