@@ -462,6 +462,21 @@ def test_a_gis_exports_x_and_y_are_degrees_or_metres_by_their_size(tmp_path):
     assert load_file("reports", g, db=db, source="QGIS").rows_loaded == 1
 
 
+def test_x_and_y_in_degrees_with_a_decimal_comma_and_three_decimals_are_degrees(tmp_path):
+    """'52,665' is 52 thousand as a number, and 52.665 as a latitude with a decimal comma (a European
+    spreadsheet's). Alone, a value cannot say which; in a pair it can: read as degrees the point is in Great
+    Britain, and read as metres it is in the sea off the Scillies, where no address is. Before, such X and Y
+    were left unread as 'no point in Great Britain', and every row of the file lost its place."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", 'Ref,Date,X,Y\n1,2025-01-01,"0,159","52,665"\n2,2025-01-01,"-0,241","52,574"\n'
+                                       '3,2025-01-01,"0,1597","52,6641"\n4,2025-01-01,"546,182","257,043"\n')
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected, s.rows_ungeocoded) == (4, 0, 0), s.warnings
+    points = dict(query(db, "SELECT report_ref, [round(lat, 4), round(lon, 4)] FROM reports"))
+    assert points == {"1": [52.665, 0.159], "2": [52.574, -0.241], "3": [52.6641, 0.1597],
+                      "4": [52.1923, 0.1372]}   # grid metres with thousands separators stay metres
+
+
 def test_nationalities_are_read_without_what_reporters_add_and_unknown_ones_are_named(tmp_path):
     db = tmp_path / "w.duckdb"
     rows = ["Vietnamese (believed)", "possibly Romanian", "Polish x3; Lithuanian x2", "Romanian (2), Moldovan (1)",

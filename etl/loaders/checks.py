@@ -198,13 +198,17 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     if has("x") and has("y"):
         # A GIS export's X and Y (ArcGIS's POINT_X, POINT_Y): longitude and latitude, or easting and northing,
         # told apart by their size as a coordinates column's pair is.
+        # A decimal comma with three decimals ("52,665") reads as thousands, and no number says which it is;
+        # the pair does: read as degrees it is in Great Britain, and no land has a grid point that is.
         x, y = num("x"), num("y")
+        x_deg, y_deg = f"parse_degrees({col('x')})", f"parse_degrees({col('y')})"
         wgs.append((_degrees_ok(y, x), y, x))
+        wgs.append((in_great_britain(y_deg, x_deg), y_deg, x_deg))
         grid.append((_bng_ok(x, y), x, y))
         coarse.append("false")
         loc.checks += _pair_checks(col("x"), col("y"), x, y, "X", "Y")
         loc.checks.append(f"""CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL AND NOT {_degrees_ok(y, x)}
-                 AND NOT {_bng_ok(x, y)} AND NOT {_null_island(y, x)}
+                 AND NOT {in_great_britain(y_deg, x_deg)} AND NOT {_bng_ok(x, y)} AND NOT {_null_island(y, x)}
             THEN 'X ' || shown({col('x')}) || ' / Y ' || shown({col('y')}) ||
                  ' are neither longitude, latitude nor British National Grid easting, northing' END""")
     if has("grid_ref"):
@@ -259,6 +263,11 @@ def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:
 
 def _degrees_ok(lat: str, lon: str) -> str:
     return f"({lat} BETWEEN -90 AND 90 AND {lon} BETWEEN -180 AND 180 AND NOT {_null_island(lat, lon)})"
+
+
+def in_great_britain(lat: str, lon: str) -> str:
+    """SQL: whether a latitude and longitude fall in a box around Great Britain."""
+    return f"({lat} BETWEEN 49 AND 61 AND {lon} BETWEEN -9 AND 3)"
 
 
 def _null_island(lat: str, lon: str) -> str:

@@ -78,8 +78,9 @@ def _xy_not_coordinates(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> s
     if not (staged.match.has("x") and staged.match.has("y")):
         return None
     x, y = f"parse_number({staged.column('x')})", f"parse_number({staged.column('y')})"
+    degrees = checks.in_great_britain(f"parse_degrees({staged.column('y')})", f"parse_degrees({staged.column('x')})")
     given, points, example = con.execute(f"""
-        SELECT count(*), count(*) FILTER (WHERE ({y} BETWEEN 49 AND 61 AND {x} BETWEEN -9 AND 3)
+        SELECT count(*), count(*) FILTER (WHERE {degrees}
                                              OR ({x} BETWEEN 1000 AND 700000 AND {y} BETWEEN 1000 AND 1300000)),
                min({staged.column('x')} || ' / ' || {staged.column('y')})
         FROM stage WHERE {staged.column('x')} IS NOT NULL OR {staged.column('y')} IS NOT NULL
