@@ -145,6 +145,26 @@ def test_map_page_draws_every_layer_from_local_assets(demo):
     assert "Hotspot classes" in text(at)  # the later layer is only a labelled note
 
 
+def _in_page_order(node):
+    """Every element under `node`, in the order the page draws them (a phone stacks columns in this order)."""
+    yield node
+    for i in sorted(getattr(node, "children", {}) or {}):
+        yield from _in_page_order(node.children[i])
+
+
+def test_the_map_panel_follows_the_map_before_the_key_and_notes(demo):
+    """On a phone the columns stack: the place clicked on the map must come right after the map, not after
+    the reliability notes and the open key (about 2,200 pixels further down)."""
+    at = app("map")
+    assert_clean(at)
+    order = [(e.type, getattr(e, "value", None) or getattr(e, "label", None)) for e in _in_page_order(at.main)]
+    panel = order.index(("subheader", "What is known here"))
+    key = order.index(("expander", "Key"))
+    backtest = next(i for i, (kind, text) in enumerate(order) if kind == "info" and "hotspots captured" in str(text))
+    folium = [kind for kind, _ in order].index("component_instance")   # streamlit-folium's map
+    assert folium < panel < backtest < key
+
+
 def test_map_tiles_follow_the_environment_and_the_select(demo, monkeypatch):
     monkeypatch.setenv("HOTSPOTS_TILES", "none")
     at = app("map")

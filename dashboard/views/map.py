@@ -23,9 +23,8 @@ MIN_CASES = analysis_settings.min_cases()  # victim cases: only areas with at le
 RETURNED = ["last_object_clicked", "last_active_drawing"]  # clicks only: panning and zooming never rerun the page
 
 def _reliability(hot) -> None:
-    """How far to trust the hotspots: too few reports, and how last quarter's hotspots did."""
-    if hot.warning:
-        st.warning(hot.warning)
+    """How far to trust the hotspots: how last quarter's hotspots did, and the study area (too few reports to
+    trust any is said above the map)."""
     test = None
     with ui.section("How reliable the hotspots are"):
         test = connection.query("backtest", f)
@@ -122,6 +121,8 @@ with ui.section("Hotspot statistics"):
     data.hotspots = hot.cells if hot is not None else None
 
 # --- the map and the side panel ------------------------------------------------------------------------------
+if hot is not None and hot.warning:   # too few reports to trust any hotspot: said before the map is read
+    st.warning(hot.warning)
 map_column, panel = st.columns([4, 3], gap="medium")
 with map_column:
     base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
@@ -132,50 +133,6 @@ with map_column:
     visited_count = drawn[0] if drawn else 0
     result = st_folium(folium_map, key="hotspot_map", height=620, use_container_width=True,
                        returned_objects=RETURNED)
-    for note in notes:
-        st.caption(note)
-    if hot is not None:
-        _reliability(hot)
-    off = connection.query("reports_off_the_map", f) or {"no_position": 0, "flagged": 0}
-    said = [f"{n:,} {what}" for n, what in ((off["no_position"], "with no usable location"),
-                                            (off["flagged"], "flagged as outside the force area or with "
-                                                             "coordinates that look swapped (each load's notes on the Data page count them)"))
-            if n]
-    if placed_reports or said:
-        st.caption(f"{placed_reports:,} reports with a position are counted in the hexagons."
-                   + (f" Not on the map: {'; '.join(said)}. They still count on the Overview page." if said else ""))
-    with st.expander("Key", expanded=True):
-        chip = ('<span style="display:inline-block;background:{c};min-width:14px;height:14px;'
-                'border:1px solid #7a0177;margin-right:4px;vertical-align:middle"></span>')
-        rows = ['<div style="margin-bottom:4px">Reports in a hexagon, from fewer (light) to more (dark):</div>']
-        for r, frame in sorted(data.report_hexes.items()):
-            if frame is None or frame.empty:
-                continue
-            chips = " ".join(f'{chip.format(c=b.colour)}<span style="margin-right:10px">{map_render.esc(b.label)}</span>'
-                             for b in map_render.colour_bins(frame["reports"]))
-            name = f"{SIZE_NAMES[r]}: " if len(data.report_hexes) > 1 else ""
-            rows.append(f'<div style="margin:2px 0">{map_render.esc(name)}{chips}</div>')
-        for shape, colour, text in map_render.legend():
-            style = {"circle": f"background:{colour};width:12px;height:12px;border-radius:50%;border:1px solid #222",
-                     "dashed": f"width:14px;height:14px;border:2px dashed {colour};background:{colour}33",
-                     "line": f"width:18px;height:0;border-top:2px solid {colour}",
-                     "square": f"background:{colour};width:14px;height:14px;border:1px solid #444"}[shape]
-            rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
-                        f'<span style="display:inline-block;{style}"></span><span>{map_render.esc(text)}</span></div>')
-        if visited_count:
-            for code, colour in visit_map.OUTCOME_COLOURS.items():
-                rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
-                            f'inline-block;background:{colour};width:12px;height:12px;border-radius:50%;border:2px solid '
-                            f'#000"></span><span>Visited in this period: {map_render.esc(vocabulary.outcome_label(code))}'
-                            f'</span></div>')
-        if data.case_points is not None and not data.case_points.empty:
-            rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
-                        f'inline-block;background:{map_render.CASE_POINT_COLOUR};width:12px;height:12px;border-radius:'
-                        f'50%;border:1px solid #222"></span><span>A victim case, at its exact location</span></div>')
-        rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
-                    'after a false-discovery-rate correction; the trend (new, intensifying, persistent, diminishing, '
-                    'sporadic) comes from the last 12 four-week periods.</div>')
-        st.markdown("".join(rows), unsafe_allow_html=True)  # colours and our own labels only, escaped
 
 with panel:
     chosen = map_render.clicked(result)
@@ -262,3 +219,51 @@ with panel:
                 st.caption((f"{cases:,} victim cases here, not counted by nationality: some nationality has fewer "
                             f"than {MIN_CASES}." if cases else f"Victim cases here: fewer than {MIN_CASES}, or none.")
                            + " A smaller number could identify a person, so it is not shown.")
+
+# --- under the map and the panel: how far to trust it, and the key ------------------------------------------
+# Below both columns, not under the map: on a phone the columns stack, and a clicked hexagon's details came
+# after the notes and the open key, about 2,200 pixels below the map.
+for note in notes:
+    st.caption(note)
+if hot is not None:
+    _reliability(hot)
+off = connection.query("reports_off_the_map", f) or {"no_position": 0, "flagged": 0}
+said = [f"{n:,} {what}" for n, what in ((off["no_position"], "with no usable location"),
+                                        (off["flagged"], "flagged as outside the force area or with "
+                                                         "coordinates that look swapped (each load's notes on the Data page count them)"))
+        if n]
+if placed_reports or said:
+    st.caption(f"{placed_reports:,} reports with a position are counted in the hexagons."
+               + (f" Not on the map: {'; '.join(said)}. They still count on the Overview page." if said else ""))
+with st.expander("Key", expanded=True):
+    chip = ('<span style="display:inline-block;background:{c};min-width:14px;height:14px;'
+            'border:1px solid #7a0177;margin-right:4px;vertical-align:middle"></span>')
+    rows = ['<div style="margin-bottom:4px">Reports in a hexagon, from fewer (light) to more (dark):</div>']
+    for r, frame in sorted(data.report_hexes.items()):
+        if frame is None or frame.empty:
+            continue
+        chips = " ".join(f'{chip.format(c=b.colour)}<span style="margin-right:10px">{map_render.esc(b.label)}</span>'
+                         for b in map_render.colour_bins(frame["reports"]))
+        name = f"{SIZE_NAMES[r]}: " if len(data.report_hexes) > 1 else ""
+        rows.append(f'<div style="margin:2px 0">{map_render.esc(name)}{chips}</div>')
+    for shape, colour, text in map_render.legend():
+        style = {"circle": f"background:{colour};width:12px;height:12px;border-radius:50%;border:1px solid #222",
+                 "dashed": f"width:14px;height:14px;border:2px dashed {colour};background:{colour}33",
+                 "line": f"width:18px;height:0;border-top:2px solid {colour}",
+                 "square": f"background:{colour};width:14px;height:14px;border:1px solid #444"}[shape]
+        rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+                    f'<span style="display:inline-block;{style}"></span><span>{map_render.esc(text)}</span></div>')
+    if visited_count:
+        for code, colour in visit_map.OUTCOME_COLOURS.items():
+            rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
+                        f'inline-block;background:{colour};width:12px;height:12px;border-radius:50%;border:2px solid '
+                        f'#000"></span><span>Visited in this period: {map_render.esc(vocabulary.outcome_label(code))}'
+                        f'</span></div>')
+    if data.case_points is not None and not data.case_points.empty:
+        rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
+                    f'inline-block;background:{map_render.CASE_POINT_COLOUR};width:12px;height:12px;border-radius:'
+                    f'50%;border:1px solid #222"></span><span>A victim case, at its exact location</span></div>')
+    rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
+                'after a false-discovery-rate correction; the trend (new, intensifying, persistent, diminishing, '
+                'sporadic) comes from the last 12 four-week periods.</div>')
+    st.markdown("".join(rows), unsafe_allow_html=True)  # colours and our own labels only, escaped
