@@ -439,6 +439,25 @@ def test_another_councils_register_loaded_as_this_ones_is_refused(tmp_path, db):
     assert query(db, "SELECT licence_ref FROM hmo_licences") == [("F1",)]
 
 
+def test_a_sheet_of_expired_licences_loaded_over_the_register_is_refused(tmp_path, db):
+    """The "Expired" sheet of a council's workbook, loaded without --sheet: its licences are not the current ones,
+    and loading it would end most of the register. A register ending most of its licences for other reasons
+    (a renumbering, licences that are all still live) loads, and so does the expired sheet under its own name."""
+    header = "Licence No,Address,Postcode,Licence Expiry\n"
+    live = "".join(f"F{i},{i} Mill Lane,PE13 1AB,31/03/2030\n" for i in range(12))
+    load_file("hmo", write_text(tmp_path / "register.csv", header + live), db=db, source="Fenland")
+    expired = write_text(tmp_path / "expired.csv", header + "".join(
+        f"E{i},{i} Quay Way,PE13 1AB,31/03/2022\n" for i in range(9)) + "F1,1 Mill Lane,PE13 1AB,31/03/2030\n")
+    with pytest.raises(FileProblem, match="9 of its 10 licences expired before today, and loading it as 'Fenland' "
+                                          "would end 11 of the 12 current licences of that source: an expired-"
+                                          "licences sheet, or an old export\? Nothing was changed"):
+        load_file("hmo", expired, db=db, source="Fenland")
+    assert scalar(db, "SELECT count(*) FROM hmo_licences") == 12
+    assert load_file("hmo", expired, db=db, source="Fenland expired").rows_loaded == 10
+    renumbered = write_text(tmp_path / "renumbered.csv", header + live.replace("F", "FDC-"))
+    assert load_file("hmo", renumbered, db=db, source="Fenland").rows_ended == 12   # live licences: loaded
+
+
 def test_licence_numbers_retyped_or_through_excel_are_the_same_licences(tmp_path, db):
     header = "Licence No,Address,Postcode\n"
     load_file("hmo", write_text(tmp_path / "v1.csv", header + "FDC/HMO/0002,2 Mill Lane,PE13 1AB\n"

@@ -104,6 +104,31 @@ def _refuse_a_register_of_elsewhere(con, path: Path, summary: LoadSummary) -> No
                                 "Nothing was changed")
 
 
+# A source with fewer current licences than this is a new or small register: its ending most of them says little.
+FEWEST_LICENCES_TO_GUARD = 10
+
+
+def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary, today: dt.date) -> None:
+    """A file most of whose licences have expired, which would end most of the source's current ones, is no
+    current register: a workbook's "Expired licences" sheet loaded without --sheet, or an old export. Loaded,
+    it would take the source's live licences off the map and put expired ones in their place. A register
+    that really is mostly expired can still be loaded, as a source of its own or after `etl remove`."""
+    current = con.execute("SELECT count(*) FROM current_licences").fetchone()[0]
+    ended = summary.rows_ended
+    if current < FEWEST_LICENCES_TO_GUARD or ended * 2 <= current:
+        return
+    total, expired = con.execute("SELECT count(DISTINCT licence_ref), count(DISTINCT licence_ref) FILTER "
+                                 "(WHERE licence_expiry < ?) FROM incoming", [today]).fetchone()
+    if not total or expired * 2 <= total:
+        return
+    raise FileProblem(path, f"{expired:,} of its {total:,} licences expired before today, and loading it as "
+                            f"{summary.source!r} would end {ended:,} of the {current:,} current licences of that "
+                            "source: an expired-licences sheet, or an old export? Nothing was changed. Load the "
+                            "current register (for a workbook, name its sheet with --sheet); to keep this one all "
+                            f"the same, load it under a --source of its own, or first `python -m etl remove hmo "
+                            f"{summary.source!r}`")
+
+
 def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
     """Most of these licence numbers already current under another source: this is a newer export of that
     register, loaded under a new name (by default the file's: "fenland_hmo_2026-11" beside "…-10"), and
@@ -185,6 +210,7 @@ def _supersede(con, path: Path, summary: LoadSummary) -> None:
     summary.rows_unchanged = counts.get("unchanged", 0)
     summary.rows_ended = counts.get("ended", 0)
     _refuse_a_register_of_elsewhere(con, path, summary)
+    _refuse_a_register_of_expired_licences(con, path, summary, today)
     con.execute("""
         UPDATE hmo_licence_history SET ended_load_id = ?, ended_on = ?
         WHERE rowid IN (SELECT _rid FROM merge_plan WHERE action IN ('updated', 'ended'))
