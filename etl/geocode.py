@@ -1,7 +1,8 @@
 """Set-wise geocoding and district assignment, in DuckDB.
 
 Order: coordinates in the file, then the full postcode, then the centroid of the
-postcode's outward code (approximate), else not geocoded. A point outside the six
+postcode's outward code (approximate), else not geocoded. A coarse grid reference's square
+gives way to the row's full postcode, whenever a lookup has it. A point outside the six
 districts, or one whose latitude and longitude look swapped, is flagged and never gets a
 district; it is never moved.
 
@@ -18,6 +19,8 @@ from etl import address_matches, h3cells, vocab
 
 # Statuses that came from a lookup, and so may improve when a better lookup is loaded.
 LOOKUP_STATUSES = ("postcode", "postcode_district", "not_geocoded")
+# A coarse grid reference's square (1 km or more): its centre until the row's full postcode is in the lookup.
+GRID_SQUARE = "grid_square"
 
 
 def _six_districts() -> list[str]:
@@ -288,6 +291,8 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         if has_postcode:
             con.execute("UPDATE regeo SET geocode_status = NULL, lat = NULL, lon = NULL "
                         "WHERE list_contains(?, geocode_status)", [list(LOOKUP_STATUSES)])
+            con.execute(f"""UPDATE regeo AS t SET lat = p.lat, lon = p.lon, geocode_status = 'postcode'
+                            FROM postcodes p WHERE t.geocode_status = '{GRID_SQUARE}' AND t.postcode = p.postcode""")
             lookup_postcodes(con, "regeo")
         h3cells.set_cells(con, "regeo")
         flag_and_assign(con, "regeo")

@@ -264,12 +264,33 @@ def test_a_postcode_places_a_row_better_than_a_coarse_grid_reference(tmp_path):
            query(db, "SELECT report_ref, geocode_status, lat, lon FROM reports")}
     assert got["G1"] == ("postcode", 52.205, 0.12) and got["G5"] == ("postcode", 52.21, 0.13)
     square = got["G2"]
-    assert square[0] == "coordinates" and 52.0 < square[1] < 52.3 and 0.0 < square[2] < 0.2 and square[1:] != (52.205, 0.12)
+    assert square[0] == "grid_square" and 52.0 < square[1] < 52.3 and 0.0 < square[2] < 0.2 and square[1:] != (52.205, 0.12)
     assert got["G3"][0] == "coordinates" and got["G3"][1:] != (52.205, 0.12) and got["G3"][1:] != square[1:]
     assert got["G4"] == ("coordinates", 52.2001, 0.1101)
     cells = dict(query(db, "SELECT report_ref, h3_9 FROM reports"))
     import h3
     assert cells["G1"] == h3.str_to_int(h3.latlng_to_cell(52.2050, 0.1200, 9))     # cells follow the point used
+
+
+def test_a_postcode_lookup_loaded_later_places_a_row_left_at_a_grid_squares_centre(tmp_path):
+    """Loaded before the lookup knew its postcode, a row with a coarse grid reference waited at the square's
+    centre, and nothing moved it: the re-geocoding after a postcode load left rows with a point alone."""
+    db = tmp_path / "w.duckdb"
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nCB1 1AA,52.2050,0.1200\n"), db=db)
+    load_file("reports", write_text(tmp_path / "grid.csv", "Ref,Date,Postcode,OS Grid Ref\n"
+                                                           "G1,2026-11-01,CB1 1AB,TL4558\nG2,2026-11-01,CB1 9ZZ,TL4558\n"
+                                                           "G3,2026-11-01,CB1 1AB,TL 45123 58123\n"), db=db)
+    before = dict(query(db, "SELECT report_ref, geocode_status FROM reports"))
+    assert before == {"G1": "grid_square", "G2": "grid_square", "G3": "coordinates"}
+    load_file("postcodes", write_text(tmp_path / "pc2.csv", "postcode,latitude,longitude\nCB1 1AA,52.2050,0.1200\n"
+                                                            "CB1 1AB,52.2100,0.1300\n"), db=db)
+    got = {ref: (status, round(lat, 4), round(lon, 4)) for ref, status, lat, lon in
+           query(db, "SELECT report_ref, geocode_status, lat, lon FROM reports")}
+    assert got["G1"] == ("postcode", 52.21, 0.13)                 # the postcode the lookup now has
+    assert got["G2"][0] == "grid_square" and got["G2"][1:] != (52.21, 0.13)   # still unknown: the square
+    assert got["G3"][0] == "coordinates" and got["G3"][1:] != (52.21, 0.13)   # a precise reference is never moved
+    import h3
+    assert scalar(db, "SELECT h3_9 FROM reports WHERE report_ref = 'G1'") == h3.str_to_int(h3.latlng_to_cell(52.21, 0.13, 9))
 
 
 def test_a_keyword_matches_whole_words_from_their_start(tmp_path):

@@ -235,7 +235,7 @@ def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
     The _k columns keep the place as the rows have it, for joining back. Geocoding never changes a
     file's own coordinates, with one exception: the centre of a grid reference's square of 1 km or
     more (`_coarse`) gives way to the row's full postcode when the lookup has it, a point within
-    about 100 m.
+    about 100 m, now or when a later postcode lookup has it (`geocode_status` 'grid_square' until then).
     """
     keys = ", ".join(f"{c} AS _k{c}" for c in PLACE)
     con.execute(f"""
@@ -248,6 +248,8 @@ def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
         UPDATE places AS t SET lat = p.lat, lon = p.lon, geocode_status = 'postcode'
         FROM postcodes p WHERE t._coarse AND t.postcode = p.postcode
     """)
+    # The others stay at the square's centre, said so, so that a postcode lookup loaded later can place them.
+    con.execute(f"UPDATE places SET geocode_status = '{geocode.GRID_SQUARE}' WHERE _coarse AND geocode_status = 'coordinates'")
     geocode.geocode(con, "places")
 
 
