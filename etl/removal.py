@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from etl import address_ids, address_matches, filter_values
 from etl.errors import LoadError
+from etl.loading import prepare
 from etl.warehouse import Warehouse
 
 # kind → the table its rows are stored in.
@@ -51,8 +52,6 @@ def held(kind: str, source: str, db: str | os.PathLike | None = None) -> tuple[i
 
 def remove(kind: str, source: str, db: str | os.PathLike | None = None) -> Removal:
     """Remove every row of `source` of `kind`, and what only those rows held; one transaction."""
-    from etl.loading import prepare
-
     table = _table(kind)
     with Warehouse(db).transaction() as con:
         prepare(con)

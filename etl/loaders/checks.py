@@ -198,8 +198,8 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     if has("x") and has("y"):
         # A GIS export's X and Y (ArcGIS's POINT_X, POINT_Y): longitude and latitude, or easting and northing,
         # told apart by their size as a coordinates column's pair is.
-        # A decimal comma with three decimals ("52,665") reads as thousands, and no number says which it is;
-        # the pair does: read as degrees it is in Great Britain, and no land has a grid point that is.
+        # A decimal comma with three decimals ("52,665") reads as thousands, and no one value says which it is;
+        # the pair does: read as degrees it is in Great Britain, read as metres in the sea off the Scillies.
         x, y = num("x"), num("y")
         x_deg, y_deg = f"parse_degrees({col('x')})", f"parse_degrees({col('y')})"
         wgs.append((_degrees_ok(y, x), y, x))
