@@ -185,14 +185,18 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     return unit, out.sort_values(["period", "district"]).reset_index(drop=True)
 
 
+def period_start(day: dt.date, unit: str) -> dt.date:
+    """The first day of the trend's period ('week' from Monday, or 'month') that holds `day`."""
+    return day - dt.timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
+
+
 def _held_periods(con, periods, unit: str) -> list[dt.date]:
     """The periods (their first days) that overlap the days the warehouse holds reports for."""
     held = reports_held(con)
     if held is None:
         return list(periods)
     first, through = held
-    start = first - dt.timedelta(days=first.weekday()) if unit == "week" else first.replace(day=1)
-    return [p for p in periods if start <= p <= through]
+    return [p for p in periods if period_start(first, unit) <= p <= through]
 
 
 def breakdown(con, f: Filters, by: str) -> pd.DataFrame:

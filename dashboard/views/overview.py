@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis import settings as analysis_settings
 from analysis import visit_outcomes
+from analysis.overview import period_start
 from dashboard import auth, connection, labels, records, state, ui
 
 auth.require("overview")  # the role is checked on every run, whatever the address
@@ -84,7 +85,9 @@ with ui.section("The trend"):
                    + "Click a district in the legend to pick out its line. Reports with no district (outside "
                      "the force area, or not placed on a map) have a line of their own.")
         held = connection.query("reports_held")
-        if held is not None and (f.date_from < held[0] or held[1] < f.date_to):
+        shown = counts["period"].dt.date
+        if held is not None and (shown.min() > period_start(f.date_from, unit)
+                                 or shown.max() < period_start(f.date_to, unit)):   # periods left out
             st.caption(ui.outside_held(held, unit))
 
 # --- what is reported ----------------------------------------------------------------------------------------
