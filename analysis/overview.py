@@ -67,7 +67,23 @@ def headline(con, f: Filters, today: dt.date) -> list[Metric]:
                   "source filters do not apply to cases)."),
     }
     out = [Metric(key, label, int(now[key]), int(before[key]), help_) for key, (label, help_) in labels.items()]
+    out = _no_change_from_unknown(con, f, out)
     return [_hide_few_cases(m) if m.key == "cases" else m for m in out]
+
+
+# The metrics counted from reports: their previous value means something only where a loaded file speaks for it.
+FROM_REPORTS = ("reports", "addresses")
+
+
+def _no_change_from_unknown(con, f: Filters, metrics: list[Metric]) -> list[Metric]:
+    """No change against a previous period that no loaded file speaks for (`report_coverage`): "+5,252" against
+    the month before the first police.uk download is no rise."""
+    before = f.previous_period()
+    if any(a <= before.date_to and before.date_from <= b for a, b in report_coverage(con)):
+        return metrics
+    said = f" No loaded file speaks for the previous {before.days} days, so there is no change to show."
+    return [dataclasses.replace(m, previous=None, help=m.help + said) if m.key in FROM_REPORTS else m
+            for m in metrics]
 
 
 def _hide_few_cases(m: Metric) -> Metric:
@@ -127,25 +143,29 @@ MONTH_DATED_MIN_REPORTS = 10
 MONTH_DATED_MIN_DAYS = 28
 
 
-def reports_held(con) -> tuple[dt.date, dt.date] | None:
-    """The days the warehouse can speak for, whatever the filters: from the first report's date received to the
-    later of the newest report's and the last reports load's. None when it holds no report.
+def report_coverage(con) -> list[tuple[dt.date, dt.date]]:
+    """The spans of days the loaded files speak for, merged, oldest first: each load's reports, from the first
+    day received to the last (to the month's end when every one is dated by its month alone, as police.uk's are).
 
-    Before the first report no file was loaded, and after the last load none has been yet: a count of zero there
-    is "not known", and drawn as zero it reads as "nothing happened" (a 7-year view of a 2-year archive, a week
-    since the last load). Reports are stored in date order, so min and max read few row groups."""
-    first, newest, loaded = con.execute("""
-        SELECT min(received_on), max(received_on),
-               (SELECT max(finished_at)::DATE FROM loads WHERE kind = 'reports' AND status = 'loaded')
-        FROM reports""").fetchone()
-    if first is None:
-        return None
-    return first, max(newest, loaded or newest)
+    Outside them no file was loaded, so a count there is not known, and drawn as zero it reads as "nothing
+    happened": a 7-year view of a 2-year archive, the months between two police.uk downloads, the weeks since the
+    last load. Inside one, a day without a report is a real zero."""
+    spans: list[tuple[dt.date, dt.date]] = []
+    for first, last, month_dated in con.execute("""
+            SELECT min(received_on), max(received_on), bool_and(day(received_on) = 1)
+            FROM reports GROUP BY load_id ORDER BY 1, 2""").fetchall():
+        if month_dated:
+            last = _period_end(last.replace(day=1), "month")
+        if spans and first <= spans[-1][1] + dt.timedelta(days=1):
+            spans[-1] = (spans[-1][0], max(spans[-1][1], last))
+        else:
+            spans.append((first, last))
+    return spans
 
 
 def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     """Reports per period and district name: ('week', weeks from Monday) or ('month', calendar months),
-    every period of the view the warehouse holds reports for (`reports_held`) present, zeros filled.
+    every period of the view that a loaded file speaks for (`report_coverage`) present, zeros filled.
     Columns: period, district, reports.
 
     Months when every report in the view is dated only by its month (police.uk's "Month" column gives
@@ -165,11 +185,9 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     unit = "month" if month_dated else "week"
     if unit == "week":
         counts["period"] = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
-        periods = pd.date_range(f.date_from - dt.timedelta(days=f.date_from.weekday()), f.date_to, freq="7D").date
     else:
         counts["period"] = days.dt.to_period("M").dt.start_time.dt.date
-        periods = pd.date_range(f.date_from.replace(day=1), f.date_to, freq="MS").date
-    periods = _held_periods(con, periods, unit)
+    periods = _held_periods(con, range_of_periods(f.date_from, f.date_to, unit), unit)
     names = settings.district_names(con)
     base = [d for d in f.districts if d != NO_DISTRICT] if f.districts else list(settings.district_names(None))
     codes = list(dict.fromkeys([*base, *(c for c in counts["district_code"] if isinstance(c, str))]))
@@ -190,13 +208,35 @@ def period_start(day: dt.date, unit: str) -> dt.date:
     return day - dt.timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
 
 
+def range_of_periods(date_from: dt.date, date_to: dt.date, unit: str) -> list[dt.date]:
+    """The first days of the periods that hold any of the days from `date_from` to `date_to`."""
+    step = "7D" if unit == "week" else "MS"
+    return list(pd.date_range(period_start(date_from, unit), date_to, freq=step).date)
+
+
+def _period_end(start: dt.date, unit: str) -> dt.date:
+    if unit == "week":
+        return start + dt.timedelta(days=6)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def runs(periods: list[dt.date], unit: str) -> list[int]:
+    """For periods in order, the number of the unbroken run each is in: a chart draws a run as one line, so a
+    line never joins two files across the periods no file speaks for."""
+    out, run = [], 0
+    for before, period in zip([None, *periods], periods):
+        if before is not None and period > _period_end(before, unit) + dt.timedelta(days=1):
+            run += 1
+        out.append(run)
+    return out
+
+
 def _held_periods(con, periods, unit: str) -> list[dt.date]:
-    """The periods (their first days) that overlap the days the warehouse holds reports for."""
-    held = reports_held(con)
-    if held is None:
+    """The periods (their first days) that overlap a span the loaded files speak for."""
+    spans = report_coverage(con)
+    if not spans:
         return list(periods)
-    first, through = held
-    return [p for p in periods if period_start(first, unit) <= p <= through]
+    return [p for p in periods if any(first <= _period_end(p, unit) and p <= last for first, last in spans)]
 
 
 def breakdown(con, f: Filters, by: str) -> pd.DataFrame:

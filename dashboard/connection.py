@@ -69,7 +69,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "breakdown": ("analysis.overview", "breakdown"),
     "nationality_languages": ("analysis.overview", "nationality_languages"),
     "reports_around": ("analysis.overview", "reports_around"),
-    "reports_held": ("analysis.overview", "reports_held"),
+    "report_coverage": ("analysis.overview", "report_coverage"),
     "source_health": ("analysis.data_health", "source_health"),
     "reject_loads": ("analysis.rejects", "reject_loads"),
     "rejected_rows": ("analysis.rejects", "rejected_rows"),

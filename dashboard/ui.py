@@ -80,12 +80,12 @@ def empty_message(info: WarehouseInfo) -> bool:
     return False
 
 
-def outside_held(held: tuple[dt.date, dt.date], unit: str) -> str:
-    """Why a trend starts later or ends sooner than the dates chosen (`analysis.overview.reports_held`)."""
-    first, through = held
-    return (f"The chart covers only the {unit}s the warehouse holds reports for: from {first:%d %b %Y} (the first "
-            f"report received) to {through:%d %b %Y} (the last reports loaded). Before and after, no file has been "
-            "loaded, so the count is not known rather than zero.")
+def outside_coverage(spans: list[tuple[dt.date, dt.date]], unit: str) -> str:
+    """Why a trend leaves out periods of the dates chosen (`analysis.overview.report_coverage`)."""
+    said = "; ".join(f"{a:%d %b %Y} to {b:%d %b %Y}" for a, b in spans[:3]) + (
+        f"; and {len(spans) - 3} more" if len(spans) > 3 else "")
+    return (f"The chart shows only the {unit}s that the loaded files speak for ({said}). Before, between and "
+            "after them no file has been loaded, so the count is not known rather than zero, and no line is drawn.")
 
 
 def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:

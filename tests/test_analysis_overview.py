@@ -171,26 +171,58 @@ def test_nationality_languages_hides_small_case_counts(tiny):
 
 
 def test_the_trend_leaves_out_the_days_no_file_speaks_for(tmp_path):
-    """Weeks before the first report held, and after the last reports load, are "not known", not zero: a long
-    view of a short archive, or one reaching past a stale load, drew them as a fall to nothing. Weeks between
-    the first report and the last load are zeros when empty: a quiet week is news."""
+    """Weeks before the first file's reports, between two files and after the last are "not known", not zero: a
+    long view of a short archive, or of two files a year apart, drew them as a fall to nothing. Weeks inside a
+    file's days are zeros when empty: a quiet week is news. Each unbroken run of weeks is drawn as its own line."""
     from tests.analysis_fixtures import POSTCODES, build_warehouse
 
     first = dt.date(2024, 3, 6)   # a Wednesday
     rows = "".join(f"R{i},{first + dt.timedelta(days=7 * i):%d/%m/%Y},PE13 1AA\n" for i in (0, 1, 4))
     db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": "Report Ref,Date Received,Postcode\n" + rows})
+    later = tmp_path / "later.csv"
+    later.write_text("Report Ref,Date Received,Postcode\nL1,12/06/2024,PE13 1AA\n", encoding="utf-8")
+    from etl.loading import load_file
+    load_file("reports", later, db=db, source="later")
     con = duckdb.connect(str(db))
     try:
-        con.execute("UPDATE loads SET finished_at = TIMESTAMP '2024-04-16 10:00' WHERE kind = 'reports'")
-        assert ov.reports_held(con) == (first, dt.date(2024, 4, 16))
+        assert ov.report_coverage(con) == [(first, dt.date(2024, 4, 3)), (dt.date(2024, 6, 12), dt.date(2024, 6, 12))]
         unit, trend = ov.report_trend(con, Filters(dt.date(2024, 1, 1), dt.date(2024, 6, 30)))
         weeks = sorted(set(trend["period"]))
-        assert unit == "week" and weeks[0] == dt.date(2024, 3, 4) and weeks[-1] == dt.date(2024, 4, 15)
-        assert trend.groupby("period")["reports"].sum().tolist() == [1, 1, 0, 0, 1, 0, 0]
-        con.execute("UPDATE loads SET finished_at = NULL")   # no finished reports load: the newest report ends it
-        assert ov.reports_held(con) == (first, dt.date(2024, 4, 3))
+        assert unit == "week" and weeks == [dt.date(2024, 3, 4) + dt.timedelta(days=7 * i) for i in range(5)] + [
+            dt.date(2024, 6, 10)]
+        assert trend.groupby("period")["reports"].sum().tolist() == [1, 1, 0, 0, 1, 1]
+        assert ov.runs(weeks, "week") == [0, 0, 0, 0, 0, 1]
+        assert ov.runs([dt.date(2020, 11, 1), dt.date(2020, 12, 1), dt.date(2021, 2, 1)], "month") == [0, 0, 1]
         con.execute("DELETE FROM reports")
-        assert ov.reports_held(con) is None
+        assert ov.report_coverage(con) == []
         assert ov.report_trend(con, Filters(dt.date(2024, 1, 1), dt.date(2024, 1, 31)))[1]["reports"].sum() == 0
+    finally:
+        con.close()
+
+
+def test_a_month_dated_file_speaks_for_its_whole_month(tmp_path):
+    """police.uk dates every crime by its month (the 1st): two monthly downloads a year apart cover two months."""
+    from tests.analysis_fixtures import POSTCODES, build_warehouse
+    from etl.loading import load_file
+
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES})
+    for month in ("2019-08", "2021-01"):
+        path = tmp_path / f"{month}.csv"
+        path.write_text("Crime ID,Month,Location,Latitude,Longitude\n" + "".join(
+            f"{month}-{i},{month},On or near Parking Area,52.6661,0.1588\n" for i in range(12)), encoding="utf-8")
+        load_file("reports", path, db=db, source="police.uk")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert ov.report_coverage(con) == [(dt.date(2019, 8, 1), dt.date(2019, 8, 31)),
+                                           (dt.date(2021, 1, 1), dt.date(2021, 1, 31))]
+        unit, trend = ov.report_trend(con, Filters(dt.date(2019, 6, 1), dt.date(2021, 3, 31)))
+        assert unit == "month" and sorted(set(trend["period"])) == [dt.date(2019, 8, 1), dt.date(2021, 1, 1)]
+        # January against December, which no file speaks for: no "+12", and the help says why.
+        got = {m.key: m for m in ov.headline(con, Filters(dt.date(2021, 1, 1), dt.date(2021, 1, 31)), TODAY)}
+        assert (got["reports"].value, got["reports"].previous) == (12, None)
+        assert "No loaded file speaks for the previous 31 days" in got["reports"].help
+        assert got["hmos_licensed"].previous == 0                      # licences have their own dates
+        # September against 2-31 August, which the August file speaks for: a change is shown, from its 0.
+        assert ov.headline(con, Filters(dt.date(2019, 9, 1), dt.date(2019, 9, 30)), TODAY)[0].previous == 0
     finally:
         con.close()

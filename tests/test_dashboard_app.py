@@ -228,15 +228,15 @@ def test_overview_headline_numbers_have_deltas_and_help(demo):
     assert list(nat.columns) == ["nationality", "reports", "cases", "languages"]
 
 
-def test_the_trend_says_when_it_starts_at_the_first_report_held(demo):
+def test_the_trend_says_when_it_leaves_out_periods_no_file_speaks_for(demo):
     first = duckdb.connect(str(demo), read_only=True).execute("SELECT min(received_on) FROM reports").fetchone()[0]
     at = app("overview")
     assert_clean(at)
-    assert "The chart covers only the weeks the warehouse holds reports for" not in text(at)
+    assert "The chart shows only the weeks that the loaded files speak for" not in text(at)
     at = app("overview", query={"from": f"{first - dt.timedelta(days=400):%Y-%m-%d}", "to": f"{first:%Y-%m-%d}"})
     assert_clean(at)
-    said = [c.value for c in at.caption if "The chart covers only the" in c.value]
-    assert said and f"from {first:%d %b %Y} (the first report received)" in said[0]
+    said = [c.value for c in at.caption if "The chart shows only the weeks that the loaded files speak for" in c.value]
+    assert said and f"({first:%d %b %Y} to " in said[0]
 
 
 def test_data_page_lists_every_source(demo):

@@ -7,7 +7,7 @@ import streamlit as st
 
 from analysis import settings as analysis_settings
 from analysis import visit_outcomes
-from analysis.overview import period_start
+from analysis.overview import period_start, range_of_periods, runs
 from dashboard import auth, connection, labels, records, state, ui
 
 auth.require("overview")  # the role is checked on every run, whatever the address
@@ -52,6 +52,7 @@ with ui.section("The trend"):
     else:
         counts = counts.copy()
         counts["district"] = counts["district"].map(labels.district)
+        counts["run"] = runs(list(counts["period"]), unit)   # no line across periods no file speaks for
         counts["period"] = pd.to_datetime(counts["period"])
         axis, when = ("Month", "%b %Y") if unit == "month" else ("Week beginning", "%d %b %Y")
         # Weekly ticks on the Mondays the weeks begin (Vega's own fall on other days, "Tue 15"), at most 12.
@@ -66,10 +67,13 @@ with ui.section("The trend"):
         chart = (
             alt.Chart(counts)
             .mark_line(point=True)
-            .encode(x=alt.X("period:T", title=axis, axis=ticks),
+            # The whole of the dates chosen, so that periods left out show as the gaps they are.
+            .encode(x=alt.X("period:T", title=axis, axis=ticks, scale=alt.Scale(domain=[
+                        period_start(f.date_from, unit).isoformat(), period_start(f.date_to, unit).isoformat()])),
                     y=alt.Y("reports:Q", title="Reports", axis=alt.Axis(format="d", tickMinStep=1)),
                     color=alt.Color("district:N", title="District",
                                     legend=alt.Legend(orient="bottom", columns=2, labelLimit=160)),
+                    detail="run:N",
                     opacity=alt.condition(pick, alt.value(1), alt.value(0.15)),
                     tooltip=[alt.Tooltip("district:N", title="District"),
                              alt.Tooltip("period:T", title=axis, format=when),
@@ -84,11 +88,9 @@ with ui.section("The trend"):
                     "last weeks hold only the days inside the dates chosen, so they may look low. ")
                    + "Click a district in the legend to pick out its line. Reports with no district (outside "
                      "the force area, or not placed on a map) have a line of their own.")
-        held = connection.query("reports_held")
-        shown = counts["period"].dt.date
-        if held is not None and (shown.min() > period_start(f.date_from, unit)
-                                 or shown.max() < period_start(f.date_to, unit)):   # periods left out
-            st.caption(ui.outside_held(held, unit))
+        every = len(range_of_periods(f.date_from, f.date_to, unit))
+        if counts["period"].nunique() < every:   # periods no loaded file speaks for are left out
+            st.caption(ui.outside_coverage(connection.query("report_coverage") or [], unit))
 
 # --- what is reported ----------------------------------------------------------------------------------------
 BREAKDOWNS = {"indicator": ("Signs reported", labels.indicator),
