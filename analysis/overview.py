@@ -141,6 +141,20 @@ def _licence_counts(con, f: Filters, today: dt.date) -> dict[str, int]:
 MONTH_DATED_MIN_REPORTS = 10
 # A view this long can hold a whole month: one month of police.uk by week is one spike and four empty weeks.
 MONTH_DATED_MIN_DAYS = 28
+# Reports of month-dated sources making up this share of a view chart it by month: their spikes would dominate.
+MONTH_DATED_SHARE = 0.1
+
+
+def _month_dated_share(counts: pd.DataFrame, days: pd.Series) -> float:
+    """The share of the view's reports from sources whose every report in it is dated on a 1st, counting only
+    such a source with enough reports to say so (a few reports on a 1st happen in any feed)."""
+    total = counts["reports"].sum()
+    if not total:
+        return 0.0
+    by_source = counts.assign(first=days.dt.day == 1).groupby("source", dropna=False).agg(
+        reports=("reports", "sum"), all_first=("first", "all"))
+    dated = by_source[by_source["all_first"] & (by_source["reports"] >= MONTH_DATED_MIN_REPORTS)]
+    return float(dated["reports"].sum() / total)
 
 
 def report_coverage(con) -> list[tuple[dt.date, dt.date]]:
@@ -168,21 +182,21 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     every period of the view that a loaded file speaks for (`report_coverage`) present, zeros filled.
     Columns: period, district, reports.
 
-    Months when every report in the view is dated only by its month (police.uk's "Month" column gives
-    each the 1st): by week, such data is one spike a month and empty weeks between, which reads as a
-    pattern that isn't there. The districts are the filtered ones (all six force-area districts when
+    Months when a source dated by its month alone (police.uk's "Month" column gives each crime the 1st)
+    holds a good part of the view's reports (`MONTH_DATED_SHARE`): by week, its reports are one spike a month
+    and empty weeks between, which reads as a pattern that isn't there. The districts are the filtered ones (all six force-area districts when
     none is chosen), plus any other that has reports, e.g. 'Unknown district' for reports without
     one. The first and last periods may be part periods: they cover only the days inside the view.
     """
     where, params = reports_where(f, "r")
     # One scan, by day (a few hundred rows per district): the unit is read from the days, then they are binned.
     counts = con.execute(f"""
-        SELECT r.received_on AS day, r.district_code, count(*) AS reports FROM reports r WHERE {where} GROUP BY ALL
+        SELECT r.received_on AS day, r.district_code, r.source, count(*) AS reports FROM reports r WHERE {where}
+        GROUP BY ALL
     """, params).df()
     days = pd.to_datetime(counts["day"])
-    month_dated = (f.days >= MONTH_DATED_MIN_DAYS and counts["reports"].sum() >= MONTH_DATED_MIN_REPORTS
-                   and bool((days.dt.day == 1).all()))
-    unit = "month" if month_dated else "week"
+    unit = "month" if f.days >= MONTH_DATED_MIN_DAYS and _month_dated_share(counts, days) >= MONTH_DATED_SHARE \
+        else "week"
     if unit == "week":
         counts["period"] = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
     else:

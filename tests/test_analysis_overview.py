@@ -137,6 +137,34 @@ def test_reports_dated_by_month_alone_are_counted_by_month(tmp_path):
         con.close()
 
 
+def test_a_view_mixing_a_month_dated_source_with_others_is_counted_by_month(tmp_path):
+    """police.uk beside a feed dated by day: by week, police.uk's crimes were a spike in the week of each 1st.
+    By month, unless its reports are only a small part of the view."""
+    from etl.loading import load_file
+    from tests.analysis_fixtures import POSTCODES, build_warehouse
+
+    months = [dt.date(2021, 1, 1), dt.date(2020, 12, 1), dt.date(2020, 11, 1)]
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": "Crime ID,Month,Location,Latitude,Longitude\n"
+                                    + "".join(f"C{i},{months[i % 3]:%Y-%m},On or near Parking Area,52.6661,0.1588\n"
+                                              for i in range(36))})
+    f = Filters(dt.date(2020, 11, 1), dt.date(2021, 1, 31))
+
+    def feed(name: str, n: int) -> None:
+        path = tmp_path / f"{name}.csv"
+        path.write_text("Ref,Date,Postcode\n" + "".join(
+            f"{name}{i},{dt.date(2020, 11, 2) + dt.timedelta(days=i % 85):%d/%m/%Y},PE13 1AA\n" for i in range(n)),
+            encoding="utf-8")
+        load_file("reports", path, db=db, source=name)
+
+    feed("partner", 20)
+    with duckdb.connect(str(db), read_only=True) as con:
+        unit, trend = ov.report_trend(con, f)
+        assert unit == "month" and trend["reports"].sum() == 56
+    feed("intelligence", 400)   # police.uk now 36 of 456 reports: by week, as the day-dated feeds are written
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert ov.report_trend(con, f)[0] == "week"
+
+
 def test_breakdowns(tiny):
     ind = ov.breakdown(tiny, F30, "indicator")
     assert ind.values.tolist() == [["Curtains always drawn", 3], ["Mattresses on floors", 2]]

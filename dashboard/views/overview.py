@@ -82,8 +82,8 @@ with ui.section("The trend"):
             .properties(height=240)
         )
         st.altair_chart(chart, width="stretch", height=420)   # the plot's 240 px, the legend's rows below it
-        st.caption(("One line per district, by month: every report in this view is dated by its "
-                    "month alone (as police.uk gives them), so weeks would show one spike a month. "
+        st.caption(("One line per district, by month: many reports in this view come from a source that dates "
+                    "them by their month alone (as police.uk does), so weeks would show one spike a month. "
                     if unit == "month" else "One line per district; weeks start on Monday, and the first and "
                     "last weeks hold only the days inside the dates chosen, so they may look low. ")
                    + "Click a district in the legend to pick out its line. Reports with no district (outside "
