@@ -413,7 +413,8 @@ def test_easting_and_northing_the_wrong_way_round_are_flagged_not_moved(tmp_path
     assert got["OK"][:2] == (None, None) and got["OK"][2] == 52.7     # no lookup loaded: no district, no flag
     assert got["SWAP"][:2] == ("swapped_easting_northing", None) and got["SWAP"][2] == 54.8   # kept where the file put it
     assert got["LDN"][:2] == ("outside_area", None)
-    assert "1 row(s) flagged swapped_easting_northing: loaded without a district; check their coordinates" in s.warnings
+    assert ("1 row(s) flagged swapped_easting_northing (easting and northing look swapped): loaded without a "
+            "district; check their coordinates") in s.warnings
 
 
 def test_people_seen_that_is_negative_a_fraction_scientific_or_implausibly_many_is_rejected_saying_which(tmp_path):

@@ -463,4 +463,4 @@ def _check_six_districts(con: duckdb.DuckDBPyConnection, summary: LoadSummary, c
     if missing:
         listed = ", ".join(f"{c} ({n})" for c, n in missing.items())
         summary.warnings.append(f"the file lacks {len(missing)} of the six districts: {listed}. Points there will be "
-                                f"flagged outside_area until a file with them is loaded")
+                                f"flagged outside_area (outside the six districts) until a file with them is loaded")

@@ -11,7 +11,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import geocode, h3cells
+from etl import geocode, h3cells, vocab
 from etl.loaders import checks
 from etl.reading.headers import require
 from etl.reading.stage import StagedFile, address_words, require_rows, stage_file
@@ -188,8 +188,10 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
         summary.warnings.append(far)
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
+    words = vocab.load("area")["location_flags"]
     for flag, n in flagged:
-        summary.warnings.append(f"{n} row(s) flagged {flag}: loaded without a district; check their coordinates")
+        summary.warnings.append(f"{n} row(s) flagged {flag} ({words.get(flag, 'see the README')}): loaded "
+                                "without a district; check their coordinates")
 
 
 PLACE = ("postcode", "_outward", "lat", "lon", "_coarse")
