@@ -32,11 +32,13 @@ def has_boundaries(con: duckdb.DuckDBPyConnection, level: str) -> bool:
 
 
 def lookup_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Fill lat/lon for rows without file coordinates, by postcode then outward code."""
+    """Fill lat/lon for rows without file coordinates, by postcode then outward code. A row at a coarse grid
+    square's centre takes its full postcode's point too, the more precise of the two, but never an outward
+    code's: the square is the better guess."""
     con.execute(f"""
         UPDATE {table} AS t SET lat = p.lat, lon = p.lon, geocode_status = 'postcode'
         FROM postcodes p
-        WHERE t.geocode_status IS NULL AND t.postcode = p.postcode
+        WHERE (t.geocode_status IS NULL OR t.geocode_status = '{GRID_SQUARE}') AND t.postcode = p.postcode
     """)
     con.execute(f"""
         UPDATE {table} AS t SET lat = o.lat, lon = o.lon, geocode_status = 'postcode_district'
@@ -291,8 +293,6 @@ def regeocode_stored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         if has_postcode:
             con.execute("UPDATE regeo SET geocode_status = NULL, lat = NULL, lon = NULL "
                         "WHERE list_contains(?, geocode_status)", [list(LOOKUP_STATUSES)])
-            con.execute(f"""UPDATE regeo AS t SET lat = p.lat, lon = p.lon, geocode_status = 'postcode'
-                            FROM postcodes p WHERE t.geocode_status = '{GRID_SQUARE}' AND t.postcode = p.postcode""")
             lookup_postcodes(con, "regeo")
         h3cells.set_cells(con, "regeo")
         flag_and_assign(con, "regeo")

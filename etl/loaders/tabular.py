@@ -242,17 +242,12 @@ def _geocode_places(con: duckdb.DuckDBPyConnection) -> None:
     keys = ", ".join(f"{c} AS _k{c}" for c in PLACE)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE places AS
-        SELECT *, {keys}, CASE WHEN lat IS NOT NULL THEN 'coordinates' END AS geocode_status,
+        SELECT *, {keys},
+               CASE WHEN _coarse THEN '{geocode.GRID_SQUARE}' WHEN lat IS NOT NULL THEN 'coordinates' END AS geocode_status,
                NULL::VARCHAR AS location_flag, NULL::VARCHAR AS district_code, NULL::VARCHAR AS lsoa_code
         FROM (SELECT DISTINCT {", ".join(PLACE)} FROM parsed WHERE reason IS NULL)
     """)
-    con.execute("""
-        UPDATE places AS t SET lat = p.lat, lon = p.lon, geocode_status = 'postcode'
-        FROM postcodes p WHERE t._coarse AND t.postcode = p.postcode
-    """)
-    # The others stay at the square's centre, said so, so that a postcode lookup loaded later can place them.
-    con.execute(f"UPDATE places SET geocode_status = '{geocode.GRID_SQUARE}' WHERE _coarse AND geocode_status = 'coordinates'")
-    geocode.geocode(con, "places")
+    geocode.geocode(con, "places")   # a grid square gives way to its row's postcode there (`lookup_postcodes`)
 
 
 def upsert_by_reference(con: duckdb.DuckDBPyConnection, summary: LoadSummary, table: str, key: str,
