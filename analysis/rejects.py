@@ -3,7 +3,8 @@
 The loaders keep every row that failed a check in the `rejects` table: its row number in the file,
 the reasons ("; "-joined) and its raw values as JSON ({header: value}, in the file's column order).
 A rejected victim case keeps its case key there instead of its reference; nobody may see a case key,
-so it is removed in the query and never leaves the warehouse.
+so it is removed in the query (etl.admin.raw_as_shown, which `python -m etl rejects` uses too) and never
+leaves the warehouse.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import json
 
 import pandas as pd
 
+from etl.admin import raw_as_shown
+
 LOAD_COLUMNS = ["load_id", "kind", "source", "file_name", "loaded_at", "status", "rejected"]
 FIXED = ["row_number", "reasons"]
-HIDDEN_KEYS = '{"case_key": null}'  # a JSON merge patch: these keys are dropped from every raw row
 
 
 def reject_loads(con) -> pd.DataFrame:
@@ -31,13 +33,12 @@ def reject_loads(con) -> pd.DataFrame:
 def rejected_rows(con, load_id: int, limit: int | None = None) -> pd.DataFrame:
     """The rejected rows of load `load_id` in file order (the first `limit`, when given): row_number, reasons,
     then one column per header of the file with the raw text as it arrived (no case key)."""
-    rows = con.execute("""
-        SELECT row_number, reason,
-               CASE WHEN raw IS NULL THEN NULL ELSE CAST(json_merge_patch(raw, ?::JSON) AS VARCHAR) END AS raw
+    rows = con.execute(f"""
+        SELECT row_number, reason, {raw_as_shown("raw")} AS raw
         FROM rejects WHERE load_id = ?
         ORDER BY row_number
         LIMIT ?
-    """, [HIDDEN_KEYS, int(load_id), None if limit is None else int(limit)]).fetchall()
+    """, [int(load_id), None if limit is None else int(limit)]).fetchall()
     raws = [_pairs(raw) for _, _, raw in rows]
     headers: list[str] = []
     for pairs in raws:

@@ -18,6 +18,20 @@ TABLE_OF_KIND = {"hmo": "hmo_licences", "reports": "reports", "cases": "cases", 
 # old export, however recently loaded.
 EVENT_DATE = {"reports": ("report", "received_on", "received"), "cases": ("case", "opened_on", "opened"),
               "hmo": ("licence", "licence_start", "started")}
+# A rejected victim case keeps its case key in place of its reference, so that a corrected row can be matched;
+# nobody may see a case key. These keys are dropped from a rejected row's raw values wherever they leave the
+# warehouse: this command's CSV and the Data page (analysis/rejects.py).
+HIDDEN_RAW_KEYS = ("case_key",)
+
+
+def raw_as_shown(column: str = "raw") -> str:
+    """SQL for a rejected row's raw values as text, without HIDDEN_RAW_KEYS.
+
+    A merge patch would turn a raw value that is not an object (NULL for a refused file) into the patch itself.
+    """
+    patch = "{" + ", ".join(f'"{k}": null' for k in HIDDEN_RAW_KEYS) + "}"
+    return (f"CASE WHEN json_type({column}) = 'OBJECT' THEN CAST(json_merge_patch({column}, '{patch}') AS VARCHAR)"
+            f" ELSE CAST({column} AS VARCHAR) END")
 
 
 def init_warehouse(db=None) -> tuple[Path, list[str]]:
@@ -98,8 +112,8 @@ def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -
     try:
         if load_id is not None:
             _require_load(con, load_id)
-        rows = con.execute("""
-            SELECT r.load_id, l.file_name, l.source, r.row_number, r.reason, CAST(r.raw AS VARCHAR)
+        rows = con.execute(f"""
+            SELECT r.load_id, l.file_name, l.source, r.row_number, r.reason, {raw_as_shown("r.raw")}
             FROM rejects r JOIN loads l USING (load_id)
             WHERE ? IS NULL OR r.load_id = ?
             ORDER BY r.load_id, r.row_number

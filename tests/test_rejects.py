@@ -12,6 +12,7 @@ from streamlit.util import calc_hash
 from access.store import Store
 from analysis import rejects
 from analysis import spreadsheets
+from etl import admin
 from tests.analysis_fixtures import POSTCODES, build_warehouse, connect, day
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,18 @@ def test_a_rejected_case_never_shows_its_key_or_identifying_columns(con, warehou
     shown = rows.to_csv()
     assert key not in shown and "C2" not in shown and "Person Two" not in shown
     assert rows.iloc[0]["Date Opened"] == "never"
+
+
+def test_the_command_lines_rejects_csv_never_shows_a_case_key(con, warehouse, tmp_path):
+    """`python -m etl rejects` wrote the raw JSON as stored, case key and all."""
+    cases_load = int(rejects.reject_loads(con).set_index("kind").loc["cases", "load_id"])
+    (raw,) = con.execute("SELECT CAST(raw AS VARCHAR) FROM rejects WHERE load_id = ?", [cases_load]).fetchone()
+    key = json.loads(raw)["case_key"]
+    out = tmp_path / "rejects.csv"
+    assert admin.write_rejects(warehouse, out=str(out)) == 3
+    text = out.read_text(encoding="utf-8-sig")
+    assert "case_key" not in text and key not in text
+    assert "never" in text and "not a date" in text  # the rows themselves are all there
 
 
 def test_the_download_neutralises_formulas(con):
