@@ -25,11 +25,13 @@ class ExportError(Exception):
     """The export can't be written as asked; the CLI prints it as one line."""
 
 
-def hotspot_frame(con, f: Filters, resolution: int | None = None) -> gpd.GeoDataFrame:
-    """One row per study-area cell, with its polygon (h3 gives (lat, lng): swapped to (x, y) here)."""
-    cells = hotspots.compute(con, f, resolution).cells[HOTSPOT_COLUMNS]
+def hotspot_frame(con, f: Filters, resolution: int | None = None) -> tuple[gpd.GeoDataFrame, str | None]:
+    """One row per study-area cell, with its polygon (h3 gives (lat, lng): swapped to (x, y) here), and the
+    warning the map shows beside the same cells (too few reports to trust them), which the file cannot carry."""
+    result = hotspots.compute(con, f, resolution)
+    cells = result.cells[HOTSPOT_COLUMNS]
     polygons = [Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in cells["h3"]]
-    return gpd.GeoDataFrame(cells, geometry=polygons, crs="EPSG:4326")
+    return gpd.GeoDataFrame(cells, geometry=polygons, crs="EPSG:4326"), result.warning
 
 
 def priority_frame(con, f: Filters, today, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -268,10 +268,18 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
     """One row per cell of the study area: h3, reports, gi_z, gi_p, gi_bin, trend."""
     from analysis.export_files import hotspot_frame
 
-    frame, fmt = _export(lambda con, f: hotspot_frame(con, f, resolution), out, ("CSV", "GeoJSON", "GPKG"),
-                         (date_from, date_to, district, exploitation), db)
+    warnings = []
+
+    def cells(con, f):
+        frame, warning = hotspot_frame(con, f, resolution)
+        warnings.append(warning)
+        return frame
+
+    frame, fmt = _export(cells, out, ("CSV", "GeoJSON", "GPKG"), (date_from, date_to, district, exploitation), db)
     hot = int((frame["gi_bin"] > 0).sum())
     click.echo(f"wrote {len(frame):,} cells ({hot:,} hot at 90% or more) to {out} as {fmt}")
+    for warning in filter(None, warnings):
+        click.echo(f"warning: {warning}")
 
 
 @export.command("priorities")
