@@ -81,9 +81,11 @@ def _table(kind: str) -> str:
 
 
 def _held(con, table: str, kind: str, source: str) -> tuple[int, int]:
+    """(rows, loads) of the source. A file loaded again under another --source is recorded as "already loaded"
+    under that name, but its rows are the first source's: such a load alone makes no source to remove."""
     rows = con.execute(f"SELECT count(*) FROM {table} WHERE source = ?", [source]).fetchone()[0]
-    loads = con.execute("SELECT count(*) FROM loads WHERE kind = ? AND source = ? AND status IN "
-                        "('loaded', 'already_loaded')", [kind, source]).fetchone()[0]
+    loads = con.execute("SELECT count(*) FROM loads WHERE kind = ? AND source = ? AND status = 'loaded'",
+                        [kind, source]).fetchone()[0]
     return int(rows), int(loads)
 
 

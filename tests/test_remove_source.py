@@ -88,6 +88,16 @@ def test_an_unknown_source_names_the_sources_there_and_changes_nothing(db):
     assert scalar(db, "SELECT count(*) FROM reports") == 4
 
 
+def test_a_name_only_an_already_loaded_file_was_given_is_no_source(db, tmp_path):
+    """The same file under another --source is "already loaded" (its rows stay the first source's); remove
+    took that name for a source of 0 rows and audited removing it."""
+    again = load_file("reports", tmp_path / "right.csv", db=db, source="Police intel")
+    assert again.status == "already_loaded"
+    with pytest.raises(LoadError, match="no reports source 'Police intel' in the warehouse"):
+        removal.held("reports", "Police intel", db)
+    assert removal.held("reports", "Police intelligence", db) == (2, 1)
+
+
 def test_the_command_asks_first_says_what_it_removed_and_is_audited(db):
     r = run("remove", "reports", "Polce intelligence", input="n\n")
     assert r.exit_code == 1 and "remove 2 reports row(s) of source 'Polce intelligence', from 1 load(s)?" in r.output
