@@ -48,7 +48,7 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not browser and not slow"
 
-# County and national benchmark: tens of minutes, up to ~8 GB of RAM and ~5 GB under data/bench/ (git-ignored).
+# County and national benchmark: 10-15 minutes on two cores, up to ~8 GB of RAM and ~5 GB under data/bench/ (git-ignored).
 # Prints one table and writes it to docs/benchmarks.md. BENCH_ARGS=--quick for a one-minute smoke run.
 bench: venv
 	$(PY) -m bench $(BENCH_ARGS)
