@@ -68,8 +68,11 @@ def init(db: str | None) -> None:
 @click.option("--mapping", type=click.Path(dir_okay=False),
               help="TOML file of our field = \"their header\", for headers we don't recognise.")
 @click.option("--sheet", help="XLSX sheet to read (default: the one with the expected headers, the first on a tie).")
+@click.option("--whole-register", is_flag=True,
+              help="HMO only: this file is the source's whole current register, even though loading it ends most of "
+                   "the licences current now (a licensing scheme ended). Without it, such a load is refused.")
 def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, mapping: str | None,
-         sheet: str | None) -> None:
+         sheet: str | None, whole_register: bool) -> None:
     """Load each FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse.
 
     Several files (a folder of monthly police.uk downloads: `reports *.csv`) load one after another,
@@ -77,6 +80,8 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
     whether all did. KIND visits loads visit outcomes into the operations store beside the
     warehouse instead, where a rebuilt warehouse never reaches them.
     """
+    if whole_register and kind != "hmo":
+        raise LoadError("--whole-register is for HMO registers only")
     if len(files) > 1 and source and kind in REPLACED_BY_SOURCE:
         raise LoadError(f"each {kind} file replaces what its source loaded before, so several files can't share "
                         "one --source: leave --source out (each file is named after itself) or load them one by one")
@@ -85,7 +90,7 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
         if i:
             click.echo()
         try:
-            _load_one(kind, file, db, source, mapping, sheet)
+            _load_one(kind, file, db, source, mapping, sheet, whole_register)
         except LoadError as exc:
             if len(files) == 1:
                 raise
@@ -97,7 +102,7 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
 
 
 def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping: str | None,
-              sheet: str | None) -> None:
+              sheet: str | None, whole_register: bool = False) -> None:
     from etl.loading import load_file
     from etl.progress import RowProgress
 
@@ -108,7 +113,8 @@ def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping:
         _load_visits(file, db, mapping, sheet)
         return
     with RowProgress(f"reading {Path(file).name}") as progress:
-        summary = load_file(kind, file, db=db, source=source, mapping=mapping, sheet=sheet, progress=progress)
+        summary = load_file(kind, file, db=db, source=source, mapping=mapping, sheet=sheet, progress=progress,
+                            whole_register=whole_register)
     for line in summary.lines():
         click.echo(line)
 

@@ -50,9 +50,11 @@ def file_sha256(path: Path) -> str:
 
 def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, source: str | None = None,
               mapping: str | Path | None = None, sheet: str | None = None,
-              progress: Callable[[int], None] | None = None) -> LoadSummary:
+              progress: Callable[[int], None] | None = None, whole_register: bool = False) -> LoadSummary:
     if kind not in LOADERS:
         raise LoadError(f"unknown kind {kind!r}; use one of {', '.join(LOADERS)}")
+    if whole_register and kind != "hmo":
+        raise LoadError("--whole-register is for HMO registers only")
     path = Path(path)
     if not path.is_file():
         raise FileProblem(path, "no such file" if not path.exists() else "not a file")
@@ -77,7 +79,7 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
                 summary.message = f"same content as load {earlier[0]}, source {earlier[1]!r}"
             else:
                 LOADERS[kind].load(con, path, summary, mapping=Path(mapping) if mapping else None,
-                                   sheet=sheet, progress=progress)
+                                   sheet=sheet, progress=progress, **({"whole_register": True} if whole_register else {}))
                 address_matches.refresh(con, kind, summary.load_id)
                 filter_values.refresh(con, kind, summary.load_id)
             _record(con, summary, sha, options, started)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from etl.errors import FileProblem
+from etl.errors import FileProblem, LoadError
 from etl.loading import load_file
 from tests.helpers import query, scalar, write_text, write_xlsx
 
@@ -450,12 +450,52 @@ def test_a_sheet_of_expired_licences_loaded_over_the_register_is_refused(tmp_pat
         f"E{i},{i} Quay Way,PE13 1AB,31/03/2022\n" for i in range(9)) + "F1,1 Mill Lane,PE13 1AB,31/03/2030\n")
     with pytest.raises(FileProblem, match="9 of its 10 licences expired before today, and loading it as 'Fenland' "
                                           "would end 11 of the 12 current licences of that source: an expired-"
-                                          "licences sheet, or an old export\? Nothing was changed"):
+                                          r"licences sheet, or an old export\? Nothing was changed"):
         load_file("hmo", expired, db=db, source="Fenland")
     assert scalar(db, "SELECT count(*) FROM hmo_licences") == 12
     assert load_file("hmo", expired, db=db, source="Fenland expired").rows_loaded == 10
     renumbered = write_text(tmp_path / "renumbered.csv", header + live.replace("F", "FDC-"))
     assert load_file("hmo", renumbered, db=db, source="Fenland").rows_ended == 12   # live licences: loaded
+
+
+def test_part_of_a_register_loaded_over_the_whole_is_refused_unless_it_is_the_whole_register(tmp_path, db):
+    """A file of the month's two new licences, loaded under the council's --source, ended the other 177: a source's
+    load replaces its whole register. Refused; --whole-register (a licensing scheme ended) loads it, and so does a
+    --source of its own. The expired-licences guard stands aside for --whole-register too."""
+    header = "Licence No,Address,Postcode,Licence Expiry\n"
+    live = "".join(f"F{i},{i} Mill Lane,PE13 1AB,31/03/2030\n" for i in range(12))
+    load_file("hmo", write_text(tmp_path / "register.csv", header + live), db=db, source="Fenland")
+    new = write_text(tmp_path / "new.csv", header + "F20,20 Mill Lane,PE13 1AB,31/03/2031\n"
+                                                    "F21,21 Mill Lane,PE13 1AB,31/03/2031\n")
+    with pytest.raises(FileProblem, match="it holds 2 licence\\(s\\), and loading it as 'Fenland' would end 12 of the 12 "
+                                          "current licences of that source: each load of a source replaces its whole "
+                                          "register.*--whole-register"):
+        load_file("hmo", new, db=db, source="Fenland")
+    assert scalar(db, "SELECT count(*) FROM hmo_licences") == 12
+    assert load_file("hmo", new, db=db, source="Fenland new this month").rows_loaded == 2
+    shrunk = load_file("hmo", new, db=db, source="Fenland", whole_register=True)
+    assert (shrunk.rows_loaded, shrunk.rows_ended) == (2, 12)
+    expired = write_text(tmp_path / "expired.csv", header + "".join(f"E{i},{i} Quay Way,PE13 1AB,31/03/2022\n"
+                                                                    for i in range(12)))
+    load_file("hmo", write_text(tmp_path / "register2.csv", header + live), db=db, source="Fenland")
+    assert load_file("hmo", expired, db=db, source="Fenland", whole_register=True).rows_ended == 12
+
+
+def test_whole_register_is_for_hmo_registers_only(tmp_path, db):
+    with pytest.raises(LoadError, match="--whole-register is for HMO registers only"):
+        load_file("reports", write_text(tmp_path / "r.csv", "Report Ref\nR1\n"), db=db, whole_register=True)
+
+
+def test_one_licence_twice_in_a_file_in_other_case_or_spacing_is_one_licence(tmp_path, db):
+    """'FDC/1' and 'fdc/1 ' in one register were stored as two current licences for one address."""
+    header = "Licence No,Address,Postcode\n"
+    s = load_file("hmo", write_text(tmp_path / "r.csv", header + "FDC/1,1 Mill Lane,PE13 1AB\n"
+                                                                "fdc / 1 ,1 Mill Lane,PE13 1AB\n"
+                                                                "FDC/2,2 Mill Lane,PE13 1AB\n"), db=db, source="F")
+    assert (s.rows_loaded, s.rows_collapsed) == (2, 1)
+    assert sorted(r[0] for r in query(db, "SELECT licence_ref FROM hmo_licences")) == ["FDC/2", "fdc / 1"]
+    assert any("rows with the same reference, the last one kept: 'FDC/1' rows 2, 3 (row 3 kept)" in w
+               for w in s.warnings)
 
 
 def test_licence_numbers_retyped_or_through_excel_are_the_same_licences(tmp_path, db):

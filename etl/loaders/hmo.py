@@ -23,7 +23,10 @@ STORED = ["licence_ref", "address", "postcode", "uprn", "lat", "lon", "geocode_s
           "licence_start", "licence_expiry", "source", "load_id", "row_number", "row_hash", "h3_7", "h3_8", "h3_9", "addr_key", "house_no"]
 
 
-def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
+def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None,
+         whole_register: bool = False) -> None:
+    """`whole_register`: the analyst says the file is the source's whole current register, even though loading it
+    ends most of the licences current now (a licensing scheme ended), so the guards against that stand aside."""
     staged = tabular.stage(con, path, "hmo", summary, required=[("licence_ref",), ("address",)],
                            mapping=mapping, sheet=sheet, progress=progress)
     c = staged.column
@@ -50,7 +53,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     ]
     tabular.parse(con, f"""
         SELECT _row AS row_number,
-               {c('licence_ref')} AS licence_ref,
+               {c('licence_ref')} AS licence_ref, licence_key({c('licence_ref')}) AS _licence_key,
                {c('address')} AS address,
                coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
                outward_code({c('postcode')}) AS _outward,
@@ -72,7 +75,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     tabular.record_rejects(con, summary, staged)
     _warn_zeros(con, summary)
     _warn_uprns_in_scientific_notation(con, summary)
-    tabular.accepted_and_geocoded(con, summary, "licence_ref")
+    tabular.accepted_and_geocoded(con, summary, "_licence_key")   # 'FDC/1' and 'fdc/1 ' are one licence
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT *, ? AS source, CAST(? AS BIGINT) AS load_id,
@@ -80,7 +83,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         FROM incoming
     """, [summary.source, summary.load_id])
     _another_sources_register(con, path, summary)
-    _supersede(con, path, summary)
+    _supersede(con, path, summary, whole_register)
 
 
 def _refuse_a_register_of_elsewhere(con, path: Path, summary: LoadSummary) -> None:
@@ -108,15 +111,47 @@ def _refuse_a_register_of_elsewhere(con, path: Path, summary: LoadSummary) -> No
 FEWEST_LICENCES_TO_GUARD = 10
 
 
+def _ends_most_current_licences(con, summary: LoadSummary) -> tuple[int, int] | None:
+    """(ended, current) when this load would end most of a source's current licences, of which it has enough for
+    that to say something about the file."""
+    current = con.execute("SELECT count(*) FROM current_licences").fetchone()[0]
+    ended = summary.rows_ended
+    if current < FEWEST_LICENCES_TO_GUARD or ended * 2 <= current:
+        return None
+    return ended, current
+
+
+WHOLE_REGISTER = ("if it really is the source's whole register now (a licensing scheme ended), load it again with "
+                  "--whole-register")
+
+
+def _refuse_part_of_a_register(con, path: Path, summary: LoadSummary) -> None:
+    """A file with under half as many licences as the source has current, which would end most of them, is part
+    of a register: the month's new licences, one town's, or a filtered export. Each load of a source replaces its
+    whole register, so it would take the rest off the map."""
+    ends = _ends_most_current_licences(con, summary)
+    if not ends:
+        return
+    ended, current = ends
+    total = con.execute("SELECT count(DISTINCT licence_ref) FROM incoming").fetchone()[0]
+    if total * 2 >= current:
+        return
+    raise FileProblem(path, f"it holds {total:,} licence(s), and loading it as {summary.source!r} would end {ended:,} "
+                            f"of the {current:,} current licences of that source: each load of a source replaces its "
+                            "whole register, so a file of the month's new licences, or of one town, takes the rest "
+                            "off the map. Nothing was changed. Load the council's whole register; to keep this file "
+                            f"beside it, load it under a --source of its own; {WHOLE_REGISTER}")
+
+
 def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary, today: dt.date) -> None:
     """A file most of whose licences have expired, which would end most of the source's current ones, is no
     current register: a workbook's "Expired licences" sheet loaded without --sheet, or an old export. Loaded,
     it would take the source's live licences off the map and put expired ones in their place. A register
     that really is mostly expired can still be loaded, as a source of its own or after `etl remove`."""
-    current = con.execute("SELECT count(*) FROM current_licences").fetchone()[0]
-    ended = summary.rows_ended
-    if current < FEWEST_LICENCES_TO_GUARD or ended * 2 <= current:
+    ends = _ends_most_current_licences(con, summary)
+    if not ends:
         return
+    ended, current = ends
     total, expired = con.execute("SELECT count(DISTINCT licence_ref), count(DISTINCT licence_ref) FILTER "
                                  "(WHERE licence_expiry < ?) FROM incoming", [today]).fetchone()
     if not total or expired * 2 <= total:
@@ -125,8 +160,7 @@ def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary
                             f"{summary.source!r} would end {ended:,} of the {current:,} current licences of that "
                             "source: an expired-licences sheet, or an old export? Nothing was changed. Load the "
                             "current register (for a workbook, name its sheet with --sheet); to keep this one all "
-                            f"the same, load it under a --source of its own, or first `python -m etl remove hmo "
-                            f"{summary.source!r}`")
+                            f"the same, load it under a --source of its own; {WHOLE_REGISTER}")
 
 
 def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
@@ -177,7 +211,7 @@ def _warn_uprns_in_scientific_notation(con, summary: LoadSummary) -> None:
                                 "UPRN column formatted as text")
 
 
-def _supersede(con, path: Path, summary: LoadSummary) -> None:
+def _supersede(con, path: Path, summary: LoadSummary, whole_register: bool = False) -> None:
     """Compare the snapshot with the source's current licences: new, changed, unchanged, gone.
 
     A licence whose row this register has but rejected (a typo in its expiry date) is still on the
@@ -210,7 +244,9 @@ def _supersede(con, path: Path, summary: LoadSummary) -> None:
     summary.rows_unchanged = counts.get("unchanged", 0)
     summary.rows_ended = counts.get("ended", 0)
     _refuse_a_register_of_elsewhere(con, path, summary)
-    _refuse_a_register_of_expired_licences(con, path, summary, today)
+    if not whole_register:
+        _refuse_part_of_a_register(con, path, summary)
+        _refuse_a_register_of_expired_licences(con, path, summary, today)
     con.execute("""
         UPDATE hmo_licence_history SET ended_load_id = ?, ended_on = ?
         WHERE rowid IN (SELECT _rid FROM merge_plan WHERE action IN ('updated', 'ended'))
