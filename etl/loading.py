@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import address_keys, address_matches, counts, filter_values, h3cells, indicator_bits, migrate
+from etl import address_keys, address_matches, counts, filter_values, h3cells, indicator_bits, migrate, no_value
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -38,6 +38,7 @@ def define_value_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The value-level rules every loader shares (postcodes, dates, numbers, counts), as SQL macros."""
     con.execute(MACROS.read_text())
     counts.register(con)
+    no_value.register(con)
 
 
 def file_sha256(path: Path) -> str:

@@ -45,6 +45,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.not_a_date(c("opened_on"), "date opened"),
         checks.date_between(c("opened_on"), "date opened", "DATE '1990-01-01'", "current_date + 1"),
         f"""CASE WHEN {c('nrm_referred')} IS NOT NULL AND label_key({c('nrm_referred')}) NOT IN (SELECT alias FROM vocab_boolean)
+                  AND {_first_word(c('nrm_referred'))} NOT IN (SELECT alias FROM vocab_boolean)
             THEN 'NRM referral ' || shown({c('nrm_referred')}) || ' is not yes or no' END""",
         *loc.checks,
     ]
@@ -59,12 +60,14 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('nationality')} AS nationality_text,
                {_age_text(f"coalesce({c('age_group')}, {c('age')})")} AS age_text,
                {c('language_needs')} AS language_text,
-               CAST(b.value AS BOOLEAN) AS nrm_referred,
+               CAST(coalesce(b.value, b1.value) AS BOOLEAN) AS nrm_referred,
                {checks.reasons(validations)} AS reason
         FROM stage LEFT JOIN case_keys k ON k._row = stage._row
         LEFT JOIN vocab_boolean b ON b.alias = label_key({c('nrm_referred')})
+        LEFT JOIN vocab_boolean b1 ON b1.alias = {_first_word(c('nrm_referred'))}
     """, CONTENT)
-    vocabularies.warn_unmapped(con, summary, ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"),
+    vocabularies.warn_unmapped(con, summary, ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",
+                                              "coalesce(exploitation_type_of(exploitation_text), 'unknown')"),
                                ("age_text", "vocab_age_group", "age groups", "unknown"))
     tabular.record_rejects(con, summary, staged, _safe_raw(staged))
     tabular.accepted_and_geocoded(con, summary, "case_key")
@@ -128,9 +131,16 @@ def _age_text(value: str) -> str:
 _LEADING = "trim(regexp_extract({0}, '^[^-–(;,/&:]*'))"
 
 
+def _first_word(cell: str) -> str:
+    """SQL: a cell's first word, as the yes/no vocabulary is keyed: a caseworker's "Y - 03/09" or "No - declined"
+    answers with it, and the rest is a note."""
+    return f"label_key(nullif(regexp_extract({cell}, '^\\s*(\\pL+)', 1), ''))"
+
+
 def _plain(text: str) -> str:
-    """SQL: whether `text` could be a nationality or language we don't list: letters, at most three words."""
-    return (f"(regexp_full_match({text}, '[A-Za-z][A-Za-z ]{{0,29}}')"
+    """SQL: whether `text` could be a nationality or language we don't list: letters (any alphabet's: "Română",
+    "lietuvių"), at most three words."""
+    return (f"(regexp_full_match({text}, '\\pL[\\pL ]{{0,29}}')"
             f" AND length({text}) - length(replace({text}, ' ', '')) < 3)")
 
 
@@ -139,10 +149,11 @@ def _classify(con, summary: LoadSummary) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE case_languages AS
         SELECT row_number, list(language ORDER BY pos) FILTER (WHERE language IS NOT NULL) AS languages,
-               count(*) FILTER (WHERE trim(part) <> '') AS parts
-        FROM (SELECT p.*, coalesce(l.value, CASE WHEN {_plain("trim(p.part)")} THEN trim(p.part) END) AS language
+               count(*) FILTER (WHERE trim(part) <> '' AND given(part) IS NOT NULL) AS parts
+        FROM (SELECT p.*, coalesce(l.value, CASE WHEN given(p.part) IS NOT NULL AND {_plain("trim(p.part)")}
+                                                 THEN trim(p.part) END) AS language
               FROM (SELECT row_number, unnest(s) AS part, generate_subscripts(s, 1) AS pos
-                    FROM (SELECT row_number, regexp_split_to_array(language_text, '\\s*(;|,|/|&|\\band\\b)\\s*') AS s
+                    FROM (SELECT row_number, regexp_split_to_array(without_n_a(language_text), '\\s*(;|,|/|&|\\band\\b)\\s*') AS s
                           FROM incoming WHERE language_text IS NOT NULL)) p
               LEFT JOIN vocab_language_name l ON l.alias = label_key({_LEADING.format("p.part")}))
         GROUP BY row_number
@@ -150,7 +161,7 @@ def _classify(con, summary: LoadSummary) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text),
-               coalesce(ex.value, 'unknown') AS exploitation_type,
+               coalesce(exploitation_type_of(i.exploitation_text), 'unknown') AS exploitation_type,
                coalesce(n.value, lead.value,
                         CASE WHEN {_plain("trim(i.nationality_text)")} THEN trim(i.nationality_text)
                              WHEN nullif(trim(i.nationality_text), '') IS NOT NULL THEN 'other' END) AS nationality,
@@ -160,7 +171,6 @@ def _classify(con, summary: LoadSummary) -> None:
                ? AS source, ? AS load_id
         FROM incoming i
         LEFT JOIN case_languages cl ON cl.row_number = i.row_number
-        LEFT JOIN vocab_exploitation ex ON ex.alias = label_key(i.exploitation_text)
         LEFT JOIN vocab_nationality n ON n.alias = label_key(i.nationality_text)
         LEFT JOIN vocab_nationality lead ON lead.alias = label_key({lead_nat})
         LEFT JOIN vocab_age_group ag ON ag.alias = label_key(i.age_text)

@@ -118,7 +118,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), "
                         f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
         tabular.once_per_value("exploitation_types", {"ex_text": c("exploitation_type")}, {
-            "ex_value": "coalesce((SELECT value FROM vocab_exploitation WHERE alias = label_key(ex_text)), 'unknown')"}),
+            "ex_value": "coalesce(exploitation_type_of(ex_text), 'unknown')"}),
         tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
                                {"in_codes": vocabularies.indicator_codes_sql("in_text")},
                                then=[{"in_bits": "indicator_mask(in_codes)"}]),
@@ -130,11 +130,11 @@ def _lookups(staged) -> list[tuple[str, str]]:
                                  replace(raw_part, {vocabularies.KEPT_AND}, 'and'),
                                  '{NATIONALITY_QUALIFIERS}', '', 'gi'), '{NATIONALITY_QUALIFIERS}', '', 'gi')) AS part
                       FROM (SELECT nt_text, unnest(regexp_split_to_array(
-                                regexp_replace({vocabularies.names_with_and_kept("nt_text")}, '[()]', ';', 'g'),
+                                regexp_replace({vocabularies.names_with_and_kept("without_n_a(nt_text)")}, '[()]', ';', 'g'),
                                 '\\s*(;|,|/|&|\\+|\\band\\b|\\bor\\b)\\s*')) AS raw_part
                             FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage))) p
                 LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
-                WHERE part <> ''
+                WHERE part <> '' AND given(part) IS NOT NULL
                 GROUP BY 1)""",
          f"LEFT JOIN nationality_names ON nationality_names.nt_text = {c('nationalities')}"),
     ]
@@ -234,7 +234,8 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     report_refs.assign(con)
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other",
                                               "source_type"),
-                               ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown"))
+                               ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",
+                                "exploitation_type"))
     guessed = vocabularies.word_matches(con, "source_type_text", "vocab_source_type", "source_type", "source types")
     if guessed:
         summary.warnings.append(guessed)

@@ -13,6 +13,12 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
                            ("age_group", "vocab_age_group"), ("boolean", "vocab_boolean")):
         _alias_table(con, table, vocab.alias_table(section))
     _alias_table(con, "vocab_nationality", vocab.nationality_aliases())
+    # An exploitation type as written, else as written before a note; NULL when neither is in the vocabulary.
+    # Not by words inside the value, as source types are (`by_words`): police.uk's "Violence and sexual
+    # offences" is no sexual exploitation.
+    con.execute("CREATE OR REPLACE TEMP MACRO exploitation_type_of(s) AS coalesce("
+                "(SELECT value FROM vocab_exploitation WHERE alias = label_key(s)), "
+                "(SELECT value FROM vocab_exploitation WHERE alias = label_key(leading_label(s))))")
     _word_table(con, "vocab_source_type_words", "source_type")
     languages = [(nat, langs) for nat, langs in vocab.nationality_languages().items()]
     names = {lang for langs in vocab.nationality_languages().values() for lang in langs}

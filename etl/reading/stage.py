@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
-from etl import vocab
+from etl import no_value, vocab
 from etl.errors import FileProblem
 from etl.summary import REPLACED_BY_SOURCE
 from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, header_score, match_headers, read_mapping
@@ -22,7 +22,8 @@ from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_head
 
 BATCH_ROWS = 5_000
 MAX_RAW_COLUMNS = 200
-STAGE = "stage"
+STAGE = "stage"       # what the loaders read: the rows as read, with a g column beside each no-value field's c
+READ = "stage_read"   # the rows as read: cells c0, c1, … (a table, or on the fast path a view over one)
 
 
 def address_words(cell: str) -> str:
@@ -55,7 +56,8 @@ class StagedFile:
     def column(self, name: str) -> str:
         """SQL for one of our fields: its staged column, or NULL when the file lacks it. A file with its
         address in parts gives the parts joined, as one address; an address typed over several lines of
-        one cell is one line."""
+        one cell is one line. In a field a row may leave blank, "N/A" or "-" is a blank: such a field reads
+        the stage's g column, given(c) computed once per row (etl/no_value.py), not c itself."""
         if name == "address" and self.match.address_parts():
             return self._joined_address()
         i = self.match.columns.get(name)
@@ -64,7 +66,8 @@ class StagedFile:
         again = [j for j in self.match.duplicates.get(name, []) if j in self.staged_columns]
         if name != "address":
             # A second column under the same header fills the first where it is blank ("Postcode", "Postcode").
-            return f"coalesce({', '.join(f'c{j}' for j in [i, *again])})" if again else f"c{i}"
+            cell = "g" if name in no_value.fields() else "c"
+            return f"coalesce({', '.join(f'{cell}{j}' for j in [i, *again])})" if again else f"{cell}{i}"
         sql = _one_line(f"c{i}")
         for j in again:   # "Address", "Address": the street, then the town; a copy of the first adds nothing
             more = _one_line(f"c{j}")
@@ -89,10 +92,18 @@ class StagedFile:
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Free the staged cells once nothing reads them (a big file's are most of a load's memory)."""
+        con.execute(f"DROP VIEW {STAGE}")
         if self.read_by_duckdb:
-            con.execute(f"DROP VIEW {STAGE}; DROP TABLE {fast_csv.cells_of(STAGE)}")
+            con.execute(f"DROP VIEW {READ}; DROP TABLE {fast_csv.cells_of(READ)}")
         else:
-            con.execute(f"DROP TABLE {STAGE}")
+            con.execute(f"DROP TABLE {READ}")
+
+    def no_value_columns(self) -> list[int]:
+        """The staged columns of the fields in which "N/A" or "-" is a blank (etl/vocab/no_value.toml)."""
+        names = no_value.fields()
+        columns = {i for name, i in self.match.columns.items() if name in names}
+        columns |= {j for name, js in self.match.duplicates.items() if name in names for j in js}
+        return sorted(columns & set(self.staged_columns))
 
     def raw_json_sql(self, only: list[int] | None = None) -> tuple[str, list[str]]:
         """SQL (with parameters) that rebuilds a row as {header: value} for the rejects table."""
@@ -148,8 +159,20 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     width = len(match.headers)
     staged.staged_columns = sorted(set(range(min(width, MAX_RAW_COLUMNS))) | set(match.columns.values()))
 
+    _read(con, path, staged, records, head, progress)
+    no_value.register(con)
+    given = ", ".join(f"given(c{i}) AS g{i}" for i in staged.no_value_columns())
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT *{', ' + given if given else ''} FROM {READ}")
+    return staged
+
+
+def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, records: Iterator[Record],
+          head: list[Record], progress: Callable[[int], None] | None) -> None:
+    """The file's data rows into READ: by DuckDB's own reader when the file is clean enough, else row by row."""
+    match = staged.match
+    width = len(match.headers)
     if staged.notes.delimiter and width <= MAX_RAW_COLUMNS and staged.notes.encoding.startswith("utf-8"):
-        fast = fast_csv.stage(con, path, STAGE, match.header_row, width, staged.notes.delimiter,
+        fast = fast_csv.stage(con, path, READ, match.header_row, width, staged.notes.delimiter,
                               [_clean(h) for h in match.headers])
         if fast is not None:
             (staged.rows_read, staged.blank_rows, staged.footer_rows, staged.header_repeats,
@@ -157,7 +180,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
             staged.read_by_duckdb = True
             if progress:
                 progress(staged.rows_read)
-            return staged
+            return
 
     def data_rows() -> Iterator[Record]:
         for number, row in head:
@@ -167,7 +190,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
 
     schema = pa.schema([("_row", pa.int64()), ("_ncells", pa.int32())] +
                        [(f"c{i}", pa.string()) for i in staged.staged_columns])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({', '.join(f'{n} {_sql_type(t)}' for n, t in zip(schema.names, schema.types))})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {READ} ({', '.join(f'{n} {_sql_type(t)}' for n, t in zip(schema.names, schema.types))})")
     footer = _footer_regex()
     header = _trim_trailing([_clean(h) for h in match.headers])
     batch: list[tuple[int, int, list]] = []
@@ -193,7 +216,6 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     _flush(con, schema, staged, batch)
     if progress:
         progress(staged.rows_read)
-    return staged
 
 
 def _sheet_with_headers(path: Path, kind: str, mapping: dict | None, notes: ReadNotes) -> str | None:
@@ -272,7 +294,7 @@ def _flush(con, schema: pa.Schema, staged: StagedFile, batch: list) -> None:
         columns[f"c{i}"] = [b[2][i] if i < len(b[2]) else None for b in batch]
     table = pa.table(columns, schema=schema)
     con.register("_stage_batch", table)
-    con.execute(f"INSERT INTO {STAGE} SELECT * FROM _stage_batch")
+    con.execute(f"INSERT INTO {READ} SELECT * FROM _stage_batch")
     con.unregister("_stage_batch")
     staged.rows_read += len(batch)
     batch.clear()
@@ -281,7 +303,7 @@ def _flush(con, schema: pa.Schema, staged: StagedFile, batch: list) -> None:
 def _clean(cell) -> str | None:
     if cell is None:
         return None
-    text = str(cell).strip()
+    text = str(cell).strip(fast_csv.stripped_characters())
     return text or None
 
 

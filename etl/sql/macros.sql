@@ -14,8 +14,10 @@ CREATE OR REPLACE TEMP MACRO outward_code(s) AS
 CREATE OR REPLACE TEMP MACRO postcode_within(s) AS
     postcode_norm(nullif(regexp_extract(upper(coalesce(s, '')),
         '(^|[^A-Z0-9])([A-Z]{1,2}[0-9][A-Z0-9]? +[0-9][A-Z]{2})([^A-Z0-9]|$)', 2), ''));
--- A postcode in a postcode column: the whole cell, or one written with a note beside it ('CB1 2AD (rear)').
-CREATE OR REPLACE TEMP MACRO postcode_in_cell(s) AS coalesce(postcode_norm(s), postcode_within(s));
+-- A postcode in a postcode column: the whole cell, or one written with a note beside it ('CB1 2AD (rear)'), or
+-- before a note in brackets ('CB12AD (approx)': in a postcode column, no space is needed).
+CREATE OR REPLACE TEMP MACRO postcode_in_cell(s) AS
+    coalesce(postcode_norm(s), postcode_within(s), postcode_norm(regexp_replace(s, '\s*[(\[].*$', '')));
 -- A postcode in an address: at its end ('18 Abbey Road Oxford OX2 0AE', '..., PE13 1AB, UK'), or inside it.
 CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
     coalesce(postcode_norm(nullif(regexp_extract(upper(coalesce(s, '')),
@@ -30,15 +32,17 @@ CREATE OR REPLACE TEMP MACRO licence_key(s) AS
 
 -- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
 -- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
--- ambiguous), Excel serials. A trailing time ("14:22", "14.22", "at 2:22 p.m.", "- 14:22"), a leading weekday
--- ("Tuesday 3 November 2026"), ordinal suffixes and commas are ignored, and so is a full stop after a month's
+-- ambiguous), Excel serials. A trailing time ("14:22", "14.22", "at 2:22 p.m.", "- 14:22", "11pm", ISO's "Z"), a
+-- leading weekday ("Tuesday 3 November 2026"), ordinal suffixes ("5th of September") and commas are ignored, and so is a full stop after a month's
 -- short name ("31 Mar. 2025"); "Sept" is "Sep". A month alone ("2019-08", "Aug-19", "August 2019") is dated
 -- the 1st.
 CREATE OR REPLACE TEMP MACRO date_text(s) AS
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
         regexp_replace(
-            regexp_replace(trim(s), '(\s+(at|@|-))?[ T]\d{1,2}[:.]\d{2}([:.]\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP]\.?[mM]\.?)?(\s*hrs)?$', ''),
-            '(\d)(st|nd|rd|th)\b', '\1', 'g'),
+            regexp_replace(regexp_replace(regexp_replace(trim(s),
+                '\s+(at\s+)?\d{1,2}\s*[aApP]\.?[mM]\.?$', ''), '(\d)[zZ]$', '\1'),
+                '(\s+(at|@|-))?[ T]\d{1,2}[:.]\d{2}([:.]\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP]\.?[mM]\.?)?(\s*hrs)?$', ''),
+            '(\d)(st|nd|rd|th)(\s+of)?\b', '\1', 'g'),
         '^(monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)\.?,?\s+', '', 'i'),
         '\s*,\s*|\s+', ' ', 'g'),
         '\b([Ss]ept)\b', 'Sep'), '\b([A-Za-z]{3})\.', '\1', 'g'), '^\s+|\s+$', '', 'g');
@@ -64,7 +68,7 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
             THEN CAST(try_strptime(date_text(s), '%Y%m') AS DATE)
         WHEN regexp_full_match(date_text(s), '[A-Za-z]+ \d{1,2}')        -- '%b %Y' would make it the year 24
             THEN NULL
-        ELSE CAST(try_strptime(date_text(s), ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d',
+        ELSE CAST(try_strptime(date_text(s), ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d', '%Y.%m.%d',
                                               '%d %b %Y', '%d %B %Y', '%d-%b-%Y', '%d-%B-%Y', '%b %d %Y',
                                               '%B %d %Y', '%Y%m%d', '%Y-%m', '%b %Y', '%B %Y', '%b-%Y', '%B-%Y']) AS DATE)
     END;
@@ -75,7 +79,9 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
 -- 546182.5, never 50, 15, 151 or 5461825). '3, 4' and '3 4' are two numbers, so no number. A count too big for
 -- an integer is no count (NULL), so the row is rejected rather than the whole file. Most values are plain
 -- numbers already: the regular expressions run only on those that are not (tests/test_sql_macros.py).
-CREATE OR REPLACE TEMP MACRO _number_text(s) AS regexp_replace(s, '^\s*£?\s*|\s+$', '', 'g');
+-- A minus sign as word processors write it ('−0.241', U+2212, or an en dash) or spaced from its number ('- 0.119').
+CREATE OR REPLACE TEMP MACRO _minus(s) AS regexp_replace(s, '^\s*[-−–]\s*', '-');
+CREATE OR REPLACE TEMP MACRO _number_text(s) AS regexp_replace(_minus(s), '^\s*£?\s*|\s+$', '', 'g');
 CREATE OR REPLACE TEMP MACRO parse_number(s) AS
     coalesce(try_cast(s AS DOUBLE),
              CASE WHEN regexp_full_match(_number_text(s), '[-+]?[0-9]+,[0-9]+')
@@ -91,7 +97,7 @@ CREATE OR REPLACE TEMP MACRO parse_number(s) AS
 CREATE OR REPLACE TEMP MACRO _deg_sign(s) AS
     CASE WHEN regexp_matches(upper(s), '^\s*[SW]|[SW]\s*$') THEN -1 ELSE 1 END;
 CREATE OR REPLACE TEMP MACRO _deg_body(s) AS
-    regexp_replace(trim(regexp_replace(upper(s), '^\s*[NSEW]\s*|\s*[NSEW]\s*$', '', 'g')), '^(-?\d+),(\d+)$', '\1.\2');
+    regexp_replace(_minus(trim(regexp_replace(upper(s), '^\s*[NSEW]\s*|\s*[NSEW]\s*$', '', 'g'))), '^(-?\d+),(\d+)$', '\1.\2');
 CREATE OR REPLACE TEMP MACRO _dms(s) AS
     regexp_extract(_deg_body(s), '^(-?)(\d{1,3})\s*(?:°|º|\s|:|d)\s*(\d{1,2}(?:\.\d+)?)\s*(?:''|′|m|\s|:)?\s*(?:(\d{1,2}(?:\.\d+)?)\s*(?:"|″|''''|s)?)?$',
                    ['minus', 'd', 'm', 's']);
@@ -135,3 +141,10 @@ CREATE OR REPLACE TEMP MACRO shown(s) AS '''' || left(s, 60) || CASE WHEN length
 
 -- Category matching ignores case, spaces and punctuation, like header matching.
 CREATE OR REPLACE TEMP MACRO label_key(s) AS regexp_replace(replace(lower(coalesce(s, '')), 'license', 'licence'), '[^a-z0-9]+', '', 'g');
+
+-- A category as written before a note: "Criminal (cannabis)", "Criminal Exploitation - County Lines",
+-- "County Lines / CCE" and "Sexual exploitation [adult]" are "Criminal", "Criminal Exploitation", "County Lines"
+-- and "Sexual exploitation". A hyphen inside a word ("Labour-exploitation") is no note.
+CREATE OR REPLACE TEMP MACRO leading_label(s) AS trim(regexp_replace(s, '\s*(\(|\[|/|\s[-–—:]\s).*$', ''));
+-- "N/A" or "N/K" in a list ("Polish / N/A"), taken out before the list is split on its slashes into "N" and "A".
+CREATE OR REPLACE TEMP MACRO without_n_a(s) AS regexp_replace(s, '(?i)(^|[^a-z])n\s*/\s*[ak]($|[^a-z])', '\1\2', 'g');
