@@ -31,6 +31,10 @@ FILES = {
                           "Source: Fenland DC,Page 2,\nPrinted on 30/11/2026,,Page 1 of 3\n",
     "header_again_with_bom": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\n"
                              "\ufeffLicence Number,Address,Max Occupants\nL2,2 A St PE13 1AB,6\n",
+    "notes_under_the_table": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\n"
+                             "* Licence holder names redacted under s.40 FOIA,,\nNote: 2 licences pending,,\n"
+                             "NB - figures as at 1 October,,\n",
+    "ctrl_z_at_the_end": "Licence Number,Address,Max Occupants\r\nL1,1 A St PE13 1AB,5\r\n\x1a",
 }
 
 
@@ -95,6 +99,25 @@ def test_chunk_boundaries_neither_hide_nor_invent_bad_utf8(tmp_path, monkeypatch
         assert not fast_csv.is_clean(_written(tmp_path / "bad.csv", bad)), (chunk, bad)
 
 
+@pytest.mark.parametrize("careful", [False, True])
+def test_a_ctrl_z_on_the_last_line_is_no_row(tmp_path, monkeypatch, careful):
+    """Old DOS tools end a file with Ctrl-Z (0x1A): it was read as a row, and rejected."""
+    if careful:
+        monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
+    s = load_file("hmo", write_text(tmp_path / "f.csv", FILES["ctrl_z_at_the_end"]), db=tmp_path / "w.duckdb")
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (1, 1, 0)
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_a_note_under_the_table_is_no_row(tmp_path, monkeypatch, careful):
+    """"* Licence holder names redacted …" under a council's register was rejected as a licence with no address."""
+    if careful:
+        monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
+    s = load_file("hmo", write_text(tmp_path / "f.csv", FILES["notes_under_the_table"]), db=tmp_path / "w.duckdb")
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (1, 1, 0)
+    assert any(w.startswith("3 row(s) read as a footer or a note") for w in s.warnings)
+
+
 def _written(path, data: bytes):
     path.write_bytes(data)
     return path
@@ -104,7 +127,7 @@ SPACES = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(st.text(alphabet=SPACES + "ab é\u200b,\"", max_size=6), min_size=3, max_size=3),
+@given(rows=st.lists(st.lists(st.text(alphabet=SPACES + "ab é\u200b,\"\x1a", max_size=6), min_size=3, max_size=3),
                      min_size=1, max_size=5))
 def test_both_paths_strip_the_same_whitespace_from_every_cell(tmp_path_factory, rows):
     """Python's str.strip() (the careful reader) strips tabs, line breaks and Unicode spaces; DuckDB's trim()

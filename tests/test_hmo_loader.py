@@ -405,10 +405,11 @@ def test_a_postcode_written_with_a_note_or_inside_the_address_is_found(tmp_path,
     f = write_text(tmp_path / "reg.csv", "Licence No,Address,Postcode\n"
                                          "L1,1 Mill Lane Wisbech,PE13 1AB (rear)\n"
                                          "L2,\"12 Mill Road, PE13 1AB, Wisbech\",\n"
-                                         "L3,Unit AB12CD Mill Road,\n")          # no space: not taken as one
+                                         "L3,Unit AB12CD Mill Road,\n"           # no space: not taken as one
+                                         "L4,4 Mill Lane Wisbech,PE131AB (approx)\n")   # in its column, it is
     load_file("hmo", f, db=db)
     assert query(db, "SELECT licence_ref, postcode FROM hmo_licences ORDER BY 1") == [
-        ("L1", "PE13 1AB"), ("L2", "PE13 1AB"), ("L3", None)]
+        ("L1", "PE13 1AB"), ("L2", "PE13 1AB"), ("L3", None), ("L4", "PE13 1AB")]
 
 
 def test_a_newer_export_under_its_own_file_name_is_refused_as_another_copy_of_a_register(tmp_path, db):

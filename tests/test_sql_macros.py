@@ -41,7 +41,7 @@ def test_a_comma_is_thousands_before_groups_of_three_digits_and_else_a_decimal_c
              "546,182": 546182.0, "1,546,182": 1546182.0, " 546 182 ": 546182.0, "546182,2500": 546182.25,
              "-1234,5": -1234.5, "5,0": 5.0, "1,5": 1.5, "6,00": 6.0, "1,200": 1200.0, "£1,200.50": 1200.5,
              "0,151": 0.151, "0,500": 0.5, "1 200": 1200.0, "3, 4": None, "3 4": None, "2, 3": None,
-             "abc": None, "": None}
+             "abc": None, "": None, "−0.241": -0.241, "- 0.119": -0.119, "– 12": -12.0, "-": None}
     got = dict(con.execute("SELECT v, parse_number(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                            [list(cases)]).fetchall())
     assert got == cases
@@ -101,6 +101,8 @@ def test_dates_as_partners_write_them_and_never_month_first_in_numbers():
              "31 Mar. 2025": d(2025, 3, 31), "201913": None, "March 24": None, "Mar 05": None,
              "05/03/2024 14.22": d(2024, 3, 5), "05/03/2024 - 14:22": d(2024, 3, 5), "5 March 2024 at 14:22": d(2024, 3, 5),
              "05/03/2024 2:22 p.m.": d(2024, 3, 5), "1.3.25": d(2025, 3, 1),
+             "2026.09.05": d(2026, 9, 5), "5th of September 2026": d(2026, 9, 5), "2026-09-05Z": d(2026, 9, 5),
+             "Sat 5/9/26 11pm": d(2026, 9, 5), "05/09/2026 11 p.m.": d(2026, 9, 5),
              "12/31/2024": None, "Wed 31 Feb 2026": None, "Sunny 3 Nov 2026": None, "soon": None}
     got = dict(con.execute("SELECT v, parse_date(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                            [list(cases)]).fetchall())
@@ -108,13 +110,15 @@ def test_dates_as_partners_write_them_and_never_month_first_in_numbers():
 
 
 def test_degrees_as_people_and_devices_write_them():
-    """parse_degrees: hemispheres (S and W negative), degree signs, a decimal comma, degrees-minutes-seconds."""
+    """parse_degrees: hemispheres (S and W negative), degree signs, a decimal comma, degrees-minutes-seconds, and
+    a minus as U+2212 or an en dash, or spaced off its number (these rejected the row as "not a number")."""
     con = duckdb.connect()
     loading.define_value_macros(con)
     cases = {"52.574": 52.574, "-0.241": -0.241, "52.574° N": 52.574, "N52.574": 52.574, "0.241W": -0.241,
              "0.241 W": -0.241, "S 33.9": -33.9, "52,574": 52.574, "-0,241": -0.241,
              "52°34'26.4\"N": 52.574, "52 34 26.4 N": 52.574, "0°14'27.6\"W": -0.241, "52° 34.44' N": 52.574,
-             "abc": None, "": None, "52.5.7": None, "N": None}
+             "abc": None, "": None, "52.5.7": None, "N": None,
+             "−0.241": -0.241, "- 0.119": -0.119, "– 0.119": -0.119}   # a word processor's minus, or one spaced off
     got = dict(con.execute("SELECT v, round(parse_degrees(v), 6) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                            [list(cases)]).fetchall())
     assert got == cases

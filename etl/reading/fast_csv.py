@@ -136,7 +136,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
 
 
 def _trimmed(cell: str) -> str:
-    """SQL: the cell as the careful reader keeps it: stripped of what Python's str.strip() strips, NULL if empty.
+    """SQL: the cell as the careful reader keeps it: stripped of `stripped_characters()`, NULL if empty.
 
     DuckDB's trim() alone strips Unicode spaces but not tabs or line breaks, where the careful reader
     strips both, so `trim(cell, <every whitespace character>)` is exact. It is also slow (on every cell of
@@ -150,10 +150,17 @@ def _trimmed(cell: str) -> str:
 
 
 @functools.cache
+def stripped_characters() -> str:
+    """What a cell is stripped of at either end: every character Python's str.isspace() accepts, and Ctrl-Z, the
+    end-of-file mark old DOS tools leave on a last line of its own. Found once, when first staged: scanning all
+    of Unicode takes 90 ms, too much for every `etl` start."""
+    return "".join(c for c in map(chr, range(0x110000)) if c.isspace()) + "\x1a"
+
+
+@functools.cache
 def _whitespace_sql() -> str:
-    """Every character Python's str.isspace() accepts, as SQL (chr() calls: some are control characters).
-    Found once, when first staged: scanning all of Unicode takes 90 ms, too much for every `etl` start."""
-    return " || ".join(f"chr({ord(c)})" for c in map(chr, range(0x110000)) if c.isspace())
+    """stripped_characters() as SQL (chr() calls: some are control characters)."""
+    return " || ".join(f"chr({ord(c)})" for c in stripped_characters())
 
 
 def cells_of(view: str) -> str:
