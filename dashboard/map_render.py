@@ -218,8 +218,15 @@ def colour_for(count: int, bins: list[Bin]) -> str:
 
 # --- layers --------------------------------------------------------------------------------------------------
 
+# folium writes a marker's tooltip into a JavaScript template literal (`...`), where `${...}` runs as code and a
+# backtick or a backslash ends or bends the string: HTML escaping alone leaves all three. As entities they read
+# the same on the map and mean nothing to JavaScript.
+_TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
 def esc(value: Any) -> str:
-    """Text from the data, safe to insert as HTML."""
+    """Text from the data, safe to insert as HTML, including HTML that folium puts inside a JavaScript template
+    literal (a marker's tooltip)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     try:
@@ -227,7 +234,7 @@ def esc(value: Any) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_TEMPLATE_LITERAL)
 
 
 def _ring(cell: str, boundary: Any) -> list[list[float]]:

@@ -217,3 +217,33 @@ def test_a_hot_spot_without_reports_of_its_own_says_why_it_is_hot():
     tips = [f["properties"]["tip"] for f in map_render.hotspot_features(cells)["features"]]
     assert "no report in this hexagon itself: it is hot because of the reports in the hexagons around it" in tips[0]
     assert "4 reports in the period" in tips[1]
+
+
+TEMPLATE_HOSTILE = "13 High Way ${alert(document.domain)} `x` \\u0060 O'Brien's, Wisbech"
+
+
+def _template_literals(page_html: str) -> list[str]:
+    return re.findall(r"bindTooltip\(\s*`(.*?)`\s*,", page_html, flags=re.S)
+
+
+def test_an_address_cannot_break_out_of_a_markers_tooltip():
+    """folium puts a marker's tooltip inside a JavaScript template literal: '${alert(document.domain)}' in an address
+    ran in the lead's browser on the visit plan's route map and on the main map's visited markers, and a backtick
+    blanked the map."""
+    from dashboard import visit_map
+    from operations.plans import Start
+
+    stops = pd.DataFrame({"address": [TEMPLATE_HOSTILE], "lat": [52.665], "lon": [0.160]})
+    route = visit_map.route_map(Start("Wisbech police station", 52.66, 0.16), stops, None,
+                                map_render.Tiles("none"), "/app/static/vendor/")
+    main = map_render.folium.Map(location=[52.6, 0.1])
+    outcomes = pd.DataFrame({"visited_on": [dt.date.today()], "id": [1], "address_key": ["k"],
+                             "address": [TEMPLATE_HOSTILE], "outcome": ["no_concerns"], "potential_victims": [0],
+                             "lat": [52.665], "lon": [0.160]})
+    assert visit_map.add_visited(main, outcomes) == 1
+    for m in (route, main):
+        literals = _template_literals(m.get_root().render())
+        assert any("13 High Way" in t for t in literals)
+        for text in literals:
+            assert "${" not in text and "\\" not in text, text     # the literal holds no code and no escape
+        assert any("&#36;{alert(document.domain)} &#96;x&#96;" in t for t in literals)
