@@ -110,6 +110,23 @@ def leaflet_assets(base: str) -> tuple[list[tuple[str, str]], list[tuple[str, st
     return js, css
 
 
+class _IconPath(MacroElement):
+    """Where Leaflet finds its default marker images. Left to guess from its stylesheet inside streamlit-folium's
+    frame, it asked for '…/vendor/leafletmarker-icon.png' (a 404 on every map with a marker)."""
+    _template = Template("{% macro script(this, kwargs) %}L.Icon.Default.imagePath = {{ this.path|tojson }};"
+                         "{% endmacro %}")
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+
+def use_local_leaflet(m: folium.Map, base: str) -> None:
+    """Leaflet, jQuery and Leaflet's images from the app's own static files: no CDN, so the map draws offline."""
+    m.default_js, m.default_css = leaflet_assets(base)
+    m.add_child(_IconPath(f"{base}/leaflet/images/"))
+
+
 def cluster_assets(base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     js = [("markerclusterjs", f"{base}/markercluster/leaflet.markercluster.js")]
     css = [("markerclustercss", f"{base}/markercluster/MarkerCluster.css"),
@@ -556,7 +573,7 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor",
     m = folium.Map(location=[52.37, 0.0], zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False)
     # The map's own zoom limits: with no tile layer, Leaflet can't fit bounds without a maxZoom.
     m.options.update(min_zoom=7, max_zoom=19)
-    m.default_js, m.default_css = leaflet_assets(base)
+    use_local_leaflet(m, base)
     m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
     add_tiles(m, tiles)
     # Areas sit below the markers (overlayPane is 400): a marker inside a hexagon stays visible and clickable.

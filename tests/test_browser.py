@@ -54,12 +54,14 @@ def server(tmp_path_factory):
 def page(browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
     page = context.new_page()
-    page.requested = []
+    page.requested, page.missing = [], []
     page.on("request", lambda r: page.requested.append(r.url))
+    page.on("response", lambda r: page.missing.append(r.url) if r.status == 404 and "/app/static/" in r.url else None)
     yield page
     outside = {u for u in page.requested if not u.startswith(LOCAL)}
     context.close()
     assert not outside, f"requested from outside localhost: {sorted(outside)[:5]}"
+    assert not page.missing, f"static files not found: {sorted(set(page.missing))[:5]}"   # Leaflet guessed its icons
 
 
 def _open(page, url: str) -> None:
