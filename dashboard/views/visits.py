@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import pandas as pd
 import streamlit as st
 
 from analysis import spreadsheets as exports
@@ -32,12 +33,14 @@ def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
 
 
 def _readable(plan):
-    """The plan's words, wrapped in a static table: the reasons in full, which the list's cells cut short."""
+    """The plan's words, wrapped in a static table: the reasons in full, which the list's cells cut short.
+    st.table reads every cell as Markdown, so text from the data ("**12** [Mill Lane](http://…)") is escaped."""
     shown = plan[[c for c in ("Rank", "Address", "District", "Language support", "HMO licence", "Why", "Reports")
                   if c in plan.columns]].copy()
-    for text in ("District", "Language support"):
+    for text in ("Address", "District", "Language support", "HMO licence", "Why"):
         if text in shown.columns:
-            shown[text] = shown[text].fillna("")
+            shown[text] = shown[text].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
+                                          else auth.markdown_text(v))
     return shown
 
 
