@@ -179,6 +179,20 @@ def test_a_district_filter_changes_the_counts(server, page, shots):
     assert 0 < _metric(page, "Reports") < everywhere
 
 
+def test_a_table_offers_no_download_of_its_own(server, page):
+    """The grid's toolbar had "Download as CSV": the whole visit list, with reasons, and no line in the audit log
+    (the page's own download buttons write one). client.disableDataExport in .streamlit/config.toml turns it off."""
+    _open(page, server + "/visits")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=60_000)
+    grid.hover()
+    toolbar = page.locator("[data-testid='stElementToolbar']").first
+    toolbar.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    labels = [b.get_attribute("aria-label") or b.inner_text() for b in toolbar.locator("button").all()]
+    assert labels and not any("download" in (label or "").lower() for label in labels), labels
+
+
 def test_a_visit_plan_downloads(server, page, shots, tmp_path):
     _open(page, server + "/visits?district=E06000031")  # Peterborough: the plan page keeps the filters
     grid = page.locator("[data-testid='stDataFrame']").first
