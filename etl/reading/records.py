@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
+from etl import vocab
 from etl.errors import FileProblem
 from etl.reading import sniff
+from etl.reading.headers import HEADER_SEARCH_ROWS
 
 MAX_CELL_CHARS = 1_000_000
 MAX_XLSX_UNCOMPRESSED = 1_000_000_000
@@ -32,6 +36,9 @@ _STRING_TYPE = re.compile(rb'\bt="str"')
 _SCAN_BYTES = 4_000_000
 # A row Excel hides (a filter, or Hide Rows) that holds cells: <row r="10" hidden="1" ...><c ...
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*(?<!/)>\s*<(?:\w+:)?c\b[^>]*\br="[A-Z]+([0-9]+)"')
+# A merged range, in the <mergeCells> after a sheet's rows: <mergeCell ref="B2:C4"/>
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?([0-9]+)(?::\$?([A-Z]{1,3})\$?([0-9]+))?"')
+MAX_MERGED_RANGES = 100_000
 
 
 class SheetHead(NamedTuple):
@@ -64,29 +71,31 @@ def read_records(path: Path, sheet: str | None = None, notes: ReadNotes | None =
     return _csv_records(path, notes)
 
 
-# Bytes Windows-1252 reads as Ð ð Þ þ (Icelandic letters no UK record holds) and Windows-1257, the Baltic code
-# page, as Š š Ž ž: in a line that is not UTF-8, the export of a Lithuanian or Latvian system.
-_BALTIC_TELLS = frozenset(b"\xd0\xf0\xde\xfe")
-_CODE_PAGES = {"cp1252": "Windows-1252", "cp1257": "Windows-1257 (Baltic)"}
+# The code pages a line that is not UTF-8 may be in, as the load summary names them; sniff.single_byte_codec
+# tells them apart by the letters each makes of the file's accented words.
+_CODE_PAGES = {"cp1252": "Windows-1252", "cp1257": "Windows-1257 (Baltic)",
+               "cp1250": "Windows-1250 (Central European)"}
 
 
-def _fallback_codec(path: Path, sample_bytes: int = 4 << 20) -> str:
-    """The code page for the lines that are not UTF-8: Windows-1252, or Windows-1257 when such lines hold Š or
-    Ž as it writes them (read as 1252, "Šeštokų" was "Ðeðtokø")."""
+def _fallback_codec(path: Path, sample_bytes: int = 4 << 20, first_bad: bytes = b"") -> str:
+    """The code page for the lines that are not UTF-8, judged on those in the file's first `sample_bytes`
+    (or on `first_bad`, the line that asked, if none is there): Windows-1252, 1257 (read as 1252, the
+    Lithuanian "Šeštokų" was "Ðeðtokø") or 1250 (read as 1257, the Romanian "plătiţi" was "plćtiži"; as
+    1252, the Polish "śpią" was "œpi¹")."""
     with open(path, "rb") as fh:
         sample = fh.read(sample_bytes)
     lines = sample.splitlines()
+    bad = []
     for raw in lines[:-1] if len(sample) == sample_bytes else lines:   # the last may be cut mid-character
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
-            if _BALTIC_TELLS & set(raw):
-                return "cp1257"
-    return "cp1252"
+            bad.append(raw)
+    return sniff.single_byte_codec(bad or [first_bad])
 
 
 def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:
-    """Decode line by line, so one Windows-1252 (or 1257) line in a UTF-8 file costs one line, not the file."""
+    """Decode line by line, so one Windows-1252 (or 1257, 1250) line in a UTF-8 file costs one line, not the file."""
     with open(path, "rb") as fh:
         head = fh.read(512)
     notes.encoding = sniff.text_encoding(head)
@@ -108,7 +117,7 @@ def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError:
                 notes.lines_recoded += 1
-                codec = codec or _fallback_codec(path)
+                codec = codec or _fallback_codec(path, first_bad=raw)
                 yield raw.decode(codec, errors="replace")
     if notes.lines_recoded:
         name = _CODE_PAGES[codec]
@@ -228,7 +237,8 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
         _note_formulas_without_values(path, ws, notes)
         _note_hidden_rows(path, ws, notes)
         empty = True
-        for number, row in _sheet_rows(ws):
+        merges = _merged_ranges_of(path, ws, notes)
+        for number, row in _filled_from_merged_ranges(_sheet_rows(ws), merges, ws, notes):
             empty = False
             yield number, [_cell_text(v) for v in row]
         if empty:
@@ -259,6 +269,125 @@ def _without_trailing_blanks(row: tuple) -> tuple:
     while end and row[end - 1] is None:
         end -= 1
     return row if end == len(row) else row[:end]
+
+
+class _Merge(NamedTuple):
+    """A merged range of a sheet, as Excel numbers its rows and columns (from 1)."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
+def _merged_ranges_of(path: Path, ws, notes: ReadNotes | None = None) -> list[_Merge]:
+    """The sheet's merged ranges of more than one cell, top first, from the <mergeCells> Excel writes after the
+    rows (openpyxl's read-only sheets do not read it). A scan of the sheet's XML a chunk at a time, like
+    `_formulas_without_values`; past MAX_MERGED_RANGES the rest are not read, and the notes say so."""
+    part = getattr(ws, "_worksheet_path", None)
+    if not part:
+        return []
+    ranges: list[_Merge] = []
+    try:
+        for xml in _whole_rows(path, part):
+            if b"mergeCell" not in xml:
+                continue
+            for m in _MERGE_CELL.finditer(xml):
+                top, left = int(m.group(2)), _column_number(m.group(1))
+                bottom, right = (int(m.group(4)), _column_number(m.group(3))) if m.group(3) else (top, left)
+                if (bottom, right) == (top, left):
+                    continue
+                if len(ranges) >= MAX_MERGED_RANGES:
+                    if notes is not None:
+                        notes.warnings.append(f"sheet {ws.title!r} has more than {MAX_MERGED_RANGES:,} merged ranges: "
+                                              "only the first were filled from their first cell")
+                    return sorted(ranges)
+                ranges.append(_Merge(min(top, bottom), min(left, right), max(top, bottom), max(left, right)))
+    except (KeyError, zipfile.BadZipFile):    # a part stored under another name: read as before
+        return []
+    return sorted(ranges)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+@cache
+def _known_header_labels() -> frozenset[str]:
+    """Every field name and header alias of every kind (etl/vocab/headers.toml), normalised."""
+    labels = set()
+    for fields in vocab.load("headers").values():
+        for name, spec in (fields.items() if isinstance(fields, dict) else ()):
+            if isinstance(spec, dict):
+                labels.update(vocab.normalise_label(a) for a in [name, *spec.get("aliases", [])])
+    return frozenset(labels)
+
+
+def _likely_header_row(head: list[tuple[int, tuple]]) -> int:
+    """The number of the row among the first ones that names most known headers (the first such), or, in a
+    file of headers we don't know, the first row of two or more values (a title is one)."""
+    known = _known_header_labels()
+
+    def score(row: tuple) -> int:
+        return sum(1 for v in row if isinstance(v, str) and vocab.normalise_label(v) in known)
+
+    best = max(head, key=lambda r: (score(r[1]), -r[0]), default=None)
+    if best is not None and score(best[1]):
+        return best[0]
+    return next((n for n, row in head if sum(v is not None for v in row) > 1), head[0][0] if head else 0)
+
+
+def _filled_from_merged_ranges(rows: Iterator[tuple[int, tuple]], merges: list[_Merge], ws,
+                               notes: ReadNotes) -> Iterator[tuple[int, tuple]]:
+    """The rows with each merged range of the body filled with its first (top-left) cell's value, as Excel
+    shows it: a building's address merged over the rows of its flats' licences belongs to each of them.
+
+    Only ranges below the header row are filled: a header merged over several columns keeps its columns
+    without a header (`HeaderMatch.address_continued`), and a title or group row above it stays one value.
+    Nor is a range whose row holds nothing else (a title or section label), a repeated header's, or a cell
+    that holds a value of its own; a row of nothing but merged cells stays blank. Cells past the widest of
+    the first rows are not filled. The notes count the cells filled.
+    """
+    if not merges:
+        yield from rows
+        return
+    head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    header = _likely_header_row(head)
+    header_cells = next((row for number, row in head if number == header), None)
+    width = max((len(row) for _, row in head), default=0)
+    pending = [m for m in merges if m.top > header and m.left <= width]
+    upcoming = 0
+    active: list[tuple[_Merge, object]] = []
+    filled, first, last = 0, 0, 0
+    for number, row in itertools.chain(head, rows):
+        while upcoming < len(pending) and pending[upcoming].top <= number:
+            m = pending[upcoming]
+            upcoming += 1
+            if m.top == number and m.left <= len(row) and row[m.left - 1] is not None and row != header_cells \
+                    and any(v is not None for i, v in enumerate(row) if not m.left <= i + 1 <= m.right):
+                active.append((m, row[m.left - 1]))
+        if active:
+            active = [(m, value) for m, value in active if m.bottom >= number]
+        cells, count = None, 0
+        for m, value in active:
+            right = min(m.right, width)
+            cells = cells or list(row)
+            cells.extend([None] * (right - len(cells)))
+            for i in range(m.left - 1, right):
+                if cells[i] is None:
+                    cells[i] = value
+                    count += 1
+        if count:
+            filled, first, last = filled + count, first or number, number
+            row = tuple(cells)
+        yield number, row
+    if filled:
+        rows_text = f"row {first}" if first == last else f"rows {first}-{last}"
+        notes.warnings.append(f"{filled:,} cell(s) in merged ranges of sheet {ws.title!r} filled from the range's "
+                              f"first cell ({rows_text}), as Excel shows them")
 
 
 def _note_formulas_without_values(path: Path, ws, notes: ReadNotes) -> None:

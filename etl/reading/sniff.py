@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
+from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
 from etl.errors import FileProblem
 
@@ -74,3 +78,97 @@ def delimiter(lines: list[str]) -> str:
         if score > best_score:
             best, best_score = delim, score
     return best
+
+
+# Telling the single-byte code pages apart, for lines that are not UTF-8.
+#
+# Windows-1252 (Western), 1257 (Baltic) and 1250 (Central European) share most bytes but read many of them
+# as different letters: 0xE3 is ã, ć or ă, 0xFE is þ, ž or ţ. So each candidate reads each word, and each
+# word it makes is judged as a whole: are its accented letters all from the alphabet of one language the
+# code page is made for (+1 a letter), or a mix no language writes (-1), or is there a symbol, an unassigned
+# byte or a capital in mid-word, as in "£ódzka", "œpi¹" or "plćtiŽi" (-2)? The best total wins; a tie goes
+# to the reading whose words one language explains most of, then to Windows-1252, then 1257 (the choices
+# before 1250 was known), so a file that tells nothing apart reads as it always did.
+_ALPHABETS = {
+    "cp1252": {
+        "French": "àâæçéèêëîïôœùûüÿ", "German": "äöüß", "Spanish": "áéíñóúü",
+        "Portuguese": "áâãàçéêíóôõú", "Italian": "àèéìíîòóù", "Catalan": "àçèéíïòóúü",
+        "Dutch": "áéíóúèëïöü", "Danish/Norwegian": "æøåéó", "Swedish": "åäöé", "Finnish": "äöåšž",
+        "Irish": "áéíóú", "Welsh": "âêîôûáéíóúàèìòùäëïöü", "Albanian": "çë",
+        # No Icelandic or Faroese (ð þ): read as 1252, the Baltic Š and Ž become Ð and Þ.
+    },
+    "cp1257": {
+        "Lithuanian": "ąčęėįšųūž",
+        "Latvian": "āčēģīķļņšūž",   # modern: ō and ŗ left the alphabet in 1946 (Romanian ş ţ read as ŗ ž)
+        "Estonian": "äöõüšž",
+    },
+    "cp1250": {
+        "Polish": "ąćęłńóśźż", "Czech": "áčďéěíňóřšťúůýž", "Slovak": "áäčďéíĺľňóôŕšťúýž",
+        "Slovene": "čšž", "Croatian": "čćđšž", "Hungarian": "áéíóöőúüű", "Romanian": "ăâîşţșț",
+    },
+}
+SINGLE_BYTE_CODECS = tuple(_ALPHABETS)   # in the order a tie is given
+_LETTER_SETS = {codec: {lang: frozenset(letters) for lang, letters in langs.items()}
+                for codec, langs in _ALPHABETS.items()}
+_WORD_BYTES = re.compile(rb"[A-Za-z\x80-\xff]*[\x80-\xff][A-Za-z\x80-\xff]*")
+_MOST_BYTES, _MOST_WORDS = 1 << 20, 5000   # the most frequent accented words of the first 1 MB of lines
+                                           # are judged: plenty of evidence, and quick on any file
+
+
+def single_byte_codec(lines: list[bytes]) -> str:
+    """The code page, of SINGLE_BYTE_CODECS, that reads the accented words of `lines` most plausibly."""
+    counts: Counter[bytes] = Counter()
+    seen = 0
+    for raw in lines:
+        counts.update(_WORD_BYTES.findall(raw))
+        seen += len(raw)
+        if seen >= _MOST_BYTES:
+            break
+    words = counts.most_common(_MOST_WORDS)
+    best, best_key = SINGLE_BYTE_CODECS[0], None
+    for codec in SINGLE_BYTE_CODECS:
+        alphabets = _LETTER_SETS[codec]
+        total, by_language = 0, dict.fromkeys(alphabets, 0)
+        for raw, n in words:
+            for word in _words(raw.decode(codec, errors="replace")):
+                score, languages = _reading(word, alphabets)
+                total += n * score
+                for lang in languages:
+                    by_language[lang] += n * score
+        key = (total, max(by_language.values()))
+        if best_key is None or key > best_key:
+            best, best_key = codec, key
+    return best
+
+
+def _words(text: str) -> Iterator[str]:
+    """The words of `text` that hold a character beyond ASCII, split at spaces, digits and punctuation
+    (¿ « ’ …), not at symbols (£ ¹ ¸): a symbol inside a word is what a wrong code page leaves. A character
+    alone ("£" in "£50", or "Ł" as 1250 reads it) tells nothing and is left out."""
+    word: list[str] = []
+    for ch in text + " ":
+        if ch.isascii() and not ch.isalpha() or unicodedata.category(ch)[0] in "PZC":
+            if len(word) > 1 and not "".join(word).isascii():
+                yield "".join(word)
+            word = []
+        else:
+            word.append(ch)
+
+
+def _reading(word: str, alphabets: dict[str, frozenset[str]]) -> tuple[int, list[str]]:
+    """How plausible one decoded word is, and the languages whose alphabet holds all its accented letters."""
+    accented = [ch for ch in word if not ch.isascii()]
+    if any(not ch.isalpha() or ch in "ªºµ" for ch in accented):
+        return -2, []                       # a symbol or an unassigned byte (read as U+FFFD) inside a word
+    capitals = sum(c.isupper() for c in word)
+    cased = capitals + sum(c.islower() for c in word)
+    for i, ch in enumerate(word):
+        if ch.isascii() or len(ch.upper()) > 1:
+            continue                        # ß has no capital of its own to agree with its neighbours
+        if ch.isupper() and i and word[i - 1].islower():
+            return -2, []                   # a capital after a small letter: "plćtiŽi"
+        if ch.islower() and capitals >= 2 and capitals == cased - 1:
+            return -2, []                   # a small letter among capitals: "ŠIAULIų"
+    letters = {ch.lower() for ch in accented}
+    languages = [lang for lang, alphabet in alphabets.items() if letters <= alphabet]
+    return (len(accented), languages) if languages else (-1, [])
