@@ -110,11 +110,28 @@ def leaflet_assets(base: str) -> tuple[list[tuple[str, str]], list[tuple[str, st
     return js, css
 
 
-class _IconPath(MacroElement):
-    """Where Leaflet finds its default marker images. Left to guess from its stylesheet inside streamlit-folium's
-    frame, it asked for '…/vendor/leafletmarker-icon.png' (a 404 on every map with a marker)."""
-    _template = Template("{% macro script(this, kwargs) %}L.Icon.Default.imagePath = {{ this.path|tojson }};"
-                         "{% endmacro %}")
+class _LeafletSetup(MacroElement):
+    """Two corrections to Leaflet inside streamlit-folium's frame.
+
+    Its default marker images: left to guess their folder from its stylesheet, it asked for
+    '…/vendor/leafletmarker-icon.png' (a 404 on every map with a marker).
+
+    Its keyboard handler focuses the map on mouse-down, and the browser scrolled the page to the focused
+    frame: on a laptop a first click on a hexagon low on the map moved the page 254 px, the mouse-up
+    landed elsewhere, and only a second click opened the panel. The map is focused without scrolling,
+    so it still takes the arrow keys and + and - once clicked.
+    """
+    _template = Template("""{% macro script(this, kwargs) %}
+        L.Icon.Default.imagePath = {{ this.path|tojson }};
+        (function (keyboard) {
+            if (!keyboard) { return; }
+            keyboard.disable();
+            keyboard._onMouseDown = function () {
+                if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+            };
+            keyboard.enable();
+        })({{ this._parent.get_name() }}.keyboard);
+        {% endmacro %}""")
 
     def __init__(self, path: str):
         super().__init__()
@@ -122,9 +139,10 @@ class _IconPath(MacroElement):
 
 
 def use_local_leaflet(m: folium.Map, base: str) -> None:
-    """Leaflet, jQuery and Leaflet's images from the app's own static files: no CDN, so the map draws offline."""
+    """Leaflet, jQuery and Leaflet's images from the app's own static files (no CDN, so the map draws offline),
+    and Leaflet corrected for its frame (_LeafletSetup)."""
     m.default_js, m.default_css = leaflet_assets(base)
-    m.add_child(_IconPath(f"{base}/leaflet/images/"))
+    m.add_child(_LeafletSetup(f"{base}/leaflet/images/"))
 
 
 def cluster_assets(base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -179,6 +179,34 @@ def test_a_district_filter_changes_the_counts(server, page, shots):
     assert 0 < _metric(page, "Reports") < everywhere
 
 
+def test_one_click_on_a_hexagon_low_on_a_laptops_map_opens_its_panel(server, browser):
+    """Leaflet focused the map on mouse-down and the browser scrolled the page to it: at 1280 x 800 a first click
+    on a hexagon below the middle moved the page 254 px, and only a second click opened the panel."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        _open(page, server + "/")
+        frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000).content_frame()
+        frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=60_000)
+        page.wait_for_timeout(1500)
+        at = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        # The centres (in the frame) of the report hexagons that are topmost there, lowest first.
+        centres = frame.evaluate("""() => Object.values(window.map._layers)
+            .filter(l => l._path && l.feature && l.feature.properties && l.feature.properties.kind === 'hex')
+            .map(l => { const r = l._path.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, l]; })
+            .filter(([x, y, l]) => document.elementFromPoint(x, y) === l._path)
+            .map(([x, y]) => [x, y]).sort((a, b) => b[1] - a[1])""")
+        low = [(at["x"] + x, at["y"] + y) for x, y in centres if 560 < at["y"] + y < 780]
+        assert low, "no report hexagon low in the visible part of the map"
+        scrolled = "() => document.querySelector('[data-testid=stMain]').scrollTop"
+        before = page.evaluate(scrolled)
+        page.mouse.click(*low[0])
+        page.get_by_text("In this hexagon", exact=True).first.wait_for(timeout=30_000)
+        assert page.evaluate(scrolled) == before
+    finally:
+        context.close()
+
+
 def test_a_table_offers_no_download_of_its_own(server, page):
     """The grid's toolbar had "Download as CSV": the whole visit list, with reasons, and no line in the audit log
     (the page's own download buttons write one). client.disableDataExport in .streamlit/config.toml turns it off."""
