@@ -166,16 +166,21 @@ def test_the_map_panel_follows_the_map_before_the_key_and_notes(demo):
 
 
 def test_map_tiles_follow_the_environment_and_the_select(demo, monkeypatch):
-    monkeypatch.setenv("HOTSPOTS_TILES", "none")
+    monkeypatch.setenv("HOTSPOTS_TILES", "none")   # an offline force: OpenStreetMap is not even offered
     at = app("map")
     assert "tile.openstreetmap.org" not in folium_args(at)["script"]
-    at.selectbox(key="map_tiles").set_value("osm").run()
-    assert "tile.openstreetmap.org" in folium_args(at)["script"]
+    assert at.selectbox(key="map_tiles").options == ["No base map"]
 
     monkeypatch.setenv("HOTSPOTS_TILES", "https://tiles.force.example/{z}/{x}/{y}.png")
     at = app("map")
     assert "tiles.force.example" in folium_args(at)["script"]
-    assert at.selectbox(key="map_tiles").options == ["Force tile server", "OpenStreetMap", "No base map"]
+    assert at.selectbox(key="map_tiles").options == ["Force tile server", "No base map"]
+
+    monkeypatch.delenv("HOTSPOTS_TILES")
+    at = app("map")
+    assert "tile.openstreetmap.org" in folium_args(at)["script"]
+    at.selectbox(key="map_tiles").set_value("none").run()
+    assert "tile.openstreetmap.org" not in folium_args(at)["script"]
 
 
 def test_map_hexagon_size_select(demo):

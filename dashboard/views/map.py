@@ -50,9 +50,9 @@ ui.no_reports_in_dates(info, f)
 
 # --- controls ------------------------------------------------------------------------------------------------
 env_tiles, tiles_problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TILES"))
-tile_choices = {"osm": map_render.Tiles("osm"), "none": map_render.Tiles("none")}
-if env_tiles.kind == "url":
-    tile_choices = {"url": env_tiles, **tile_choices}
+# Only the base map HOTSPOTS_TILES names, or none: a force that set 'none' or its own tile server keeps every
+# request for a map tile (which says what area is being looked at) off outside servers.
+tile_choices = {env_tiles.kind: env_tiles, "none": map_render.Tiles("none")}
 left, right, third = st.columns([2, 2, 3])
 resolution = left.selectbox(
     "Hexagon size", list(RESOLUTIONS), index=0, format_func=RESOLUTIONS.get, key="map_resolution",
@@ -62,8 +62,8 @@ resolutions = [7, 8, 9] if resolution == "auto" else [resolution]
 tiles_key = right.selectbox(
     "Base map", list(tile_choices), index=list(tile_choices).index(env_tiles.kind), key="map_tiles",
     format_func=lambda k: tile_choices[k].label,
-    help="The street map under the layers. 'No base map' works without the internet; a force's own tile "
-         "server is offered when HOTSPOTS_TILES names one.")
+    help="The street map under the layers. 'No base map' works without the internet; the other choice is the "
+         "one HOTSPOTS_TILES names (OpenStreetMap unless it names a force's own tile server or 'none').")
 if tiles_problem:
     st.caption(tiles_problem)
 exact_cases = False
