@@ -996,7 +996,7 @@ def spoil(tab: Table, row: dict, i: int, problem: str, rng: np.random.Generator)
         day, month, year = (int(x) for x in str(row[roles["us_date"]]).split("/"))
         return [(roles["us_date"], f"{month:02d}/{max(day, 13 + day % 15):02d}/{year}")]
     if problem == "non-numeric occupancy":
-        return [(roles["occupancy"], "TBC")]
+        return [(roles["occupancy"], "5 or 6")]
     if problem == "blank licence number":
         return [(roles["licence"], None)]
     if problem == "bad grading":
