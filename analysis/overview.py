@@ -71,26 +71,30 @@ def headline(con, f: Filters, today: dt.date) -> list[Metric]:
     return [_hide_few_cases(m) if m.key == "cases" else m for m in out]
 
 
-# The metrics counted from reports: their previous value means something only where a loaded file speaks for it.
+# The metrics counted from events in loaded files: their previous value means something only where a loaded file
+# speaks for it. (Licences have dates of their own.)
 FROM_REPORTS = ("reports", "addresses")
+FROM_CASES = ("cases",)
 
 
 def _no_change_from_unknown(con, f: Filters, metrics: list[Metric]) -> list[Metric]:
-    """No change against a previous period that no loaded file speaks for (`report_coverage`): "+5,252" against
-    the month before the first police.uk download is no rise."""
+    """No change against a previous period that no loaded file speaks for (`report_coverage`, `case_coverage`):
+    "+5,252" against the month before the first police.uk download is no rise, nor "+496" victim cases against
+    the two years before the case file's first case."""
     before = f.previous_period()
-    if any(a <= before.date_to and before.date_from <= b for a, b in report_coverage(con)):
-        return metrics
     said = f" No loaded file speaks for the previous {before.days} days, so there is no change to show."
-    return [dataclasses.replace(m, previous=None, help=m.help + said) if m.key in FROM_REPORTS else m
-            for m in metrics]
+    unknown = set()
+    for keys, spans in ((FROM_REPORTS, report_coverage(con)), (FROM_CASES, case_coverage(con))):
+        if not any(a <= before.date_to and before.date_from <= b for a, b in spans):
+            unknown.update(keys)
+    return [dataclasses.replace(m, previous=None, help=m.help + said) if m.key in unknown else m for m in metrics]
 
 
 def _hide_few_cases(m: Metric) -> Metric:
     """One or two victim cases in a district, a period and a nationality could identify a person: such a count
     is shown as words (`hidden`), and its change is not given."""
     threshold = settings.min_cases()
-    few = [0 < v < threshold for v in (m.value, m.previous)]
+    few = [v is not None and 0 < v < threshold for v in (m.value, m.previous)]
     if not any(few):
         return m
     return dataclasses.replace(m, value=None if few[0] else m.value, previous=None if few[1] else m.previous,
@@ -164,10 +168,19 @@ def report_coverage(con) -> list[tuple[dt.date, dt.date]]:
     Outside them no file was loaded, so a count there is not known, and drawn as zero it reads as "nothing
     happened": a 7-year view of a 2-year archive, the months between two police.uk downloads, the weeks since the
     last load. Inside one, a day without a report is a real zero."""
+    return _coverage(con, "reports", "received_on")
+
+
+def case_coverage(con) -> list[tuple[dt.date, dt.date]]:
+    """The spans of days the loaded victim case files speak for, as `report_coverage` finds the reports'."""
+    return _coverage(con, "cases", "opened_on")
+
+
+def _coverage(con, table: str, date_column: str) -> list[tuple[dt.date, dt.date]]:
     spans: list[tuple[dt.date, dt.date]] = []
-    for first, last, month_dated in con.execute("""
-            SELECT min(received_on), max(received_on), bool_and(day(received_on) = 1)
-            FROM reports GROUP BY load_id ORDER BY 1, 2""").fetchall():
+    for first, last, month_dated in con.execute(f"""
+            SELECT min({date_column}), max({date_column}), bool_and(day({date_column}) = 1)
+            FROM {table} GROUP BY load_id ORDER BY 1, 2""").fetchall():
         if month_dated:
             last = _period_end(last.replace(day=1), "month")
         if spans and first <= spans[-1][1] + dt.timedelta(days=1):

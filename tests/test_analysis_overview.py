@@ -70,6 +70,16 @@ def test_headline_against_the_previous_period(tiny):
     assert all(m.label and m.help for m in metrics.values())
 
 
+def test_no_change_in_victim_cases_against_days_no_case_file_speaks_for(tiny):
+    """Two years of cases against the two years before the case file's first case showed "+5", as reports did
+    before report_coverage."""
+    f = Filters(TODAY - dt.timedelta(days=729), TODAY)
+    got = {m.key: m for m in ov.headline(tiny, f, TODAY)}
+    assert (got["cases"].value, got["cases"].previous) == (5, None)
+    assert "No loaded file speaks for the previous 730 days" in got["cases"].help
+    assert ov.case_coverage(tiny) == [(TODAY - dt.timedelta(days=40), TODAY - dt.timedelta(days=1))]
+
+
 def test_headline_follows_the_district_filter(tiny):
     fenland = dataclasses.replace(F30, districts=("E07000010",))
     got = {m.key: (m.value, m.previous) for m in ov.headline(tiny, fenland, TODAY)}

@@ -29,15 +29,16 @@ with ui.section("The headline numbers"):
     columns = st.columns(max(1, len(metrics)))
     for column, m in zip(columns, metrics):
         value = m.value
-        delta = None
+        delta, arrow = None, "auto"
         if m.previous is not None and value is not None and not pd.isna(m.previous):
-            delta = f"{value - m.previous:+,}"
+            delta = f"{value - m.previous:+,}" if value != m.previous else "no change"
+            arrow = "auto" if value != m.previous else "off"      # not "↑ +0"
         help_text = (m.help or "").strip()
         if m.previous is not None:
             help_text += (f" The change compares {ui.period(f)} with {ui.period(previous)} "
                           f"({m.previous:,} then).")
         column.metric(m.label, (getattr(m, "hidden", None) or "–") if value is None else f"{value:,}", delta=delta,
-                      delta_color="off",
+                      delta_color="off", delta_arrow=arrow,
                       help=help_text.strip() or None)
     st.caption(f"The small figures under each number are the change on the previous {previous.days} days "
                f"({previous.date_from:%d %b %Y} to {previous.date_to:%d %b %Y}).")
