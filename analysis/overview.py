@@ -43,6 +43,34 @@ def reports_around(con, date_from: dt.date, date_to: dt.date) -> tuple[dt.date |
     return before, after
 
 
+def reported_dates(con, before: dt.date | None, after: dt.date | None, days: int) -> list[tuple[dt.date, dt.date]]:
+    """The dates to offer instead of a view of `days` days that holds no report: up to `before`, the newest
+    report before the view, and from `after`, the first one after it; each as many days as the view, and none
+    past the reports (before the first, after the newest).
+
+    A report dated by its month alone (police.uk gives each crime the 1st) stands for its whole month: offered
+    "1 Aug 2019 to 1 Aug 2019", a lead got a page of one day."""
+    first, newest = con.execute("SELECT min(received_on), max(received_on) FROM reports").fetchone()
+    span = dt.timedelta(days=days - 1)
+    out = []
+    if before is not None:
+        end = _through_its_month(con, before)
+        out.append((max(first, end - span), end))
+    if after is not None:
+        out.append((after, min(_through_its_month(con, newest), after + span)))
+    return out
+
+
+def _through_its_month(con, day: dt.date) -> dt.date:
+    """`day`, or its month's last day when the loads that hold reports on `day` date every report by its month."""
+    if day.day != 1:
+        return day
+    monthly = con.execute("""
+        SELECT bool_and(day(received_on) = 1) FROM reports
+        WHERE load_id IN (SELECT DISTINCT load_id FROM reports WHERE received_on = ?)""", [day]).fetchone()[0]
+    return _period_end(day, "month") if monthly else day
+
+
 def headline(con, f: Filters, today: dt.date) -> list[Metric]:
     """Reports, addresses of concern, HMOs licensed / expiring / expired, and victim cases.
 

@@ -69,6 +69,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "breakdown": ("analysis.overview", "breakdown"),
     "nationality_languages": ("analysis.overview", "nationality_languages"),
     "reports_around": ("analysis.overview", "reports_around"),
+    "reported_dates": ("analysis.overview", "reported_dates"),
     "report_coverage": ("analysis.overview", "report_coverage"),
     "source_health": ("analysis.data_health", "source_health"),
     "reject_loads": ("analysis.rejects", "reject_loads"),

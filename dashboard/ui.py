@@ -115,9 +115,7 @@ def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
         before, after = around
         st.info(f"No report was received in these dates: they fall between the files loaded. The nearest reports "
                 f"were received on {before:%d %b %Y} and on {after:%d %b %Y}.")
-    days = dt.timedelta(days=f.days - 1)
-    shown = [(max(first, before - days), before)] if before else []
-    shown += [(after, min(newest, after + days))] if after else []
+    shown = connection.query("reported_dates", before=before, after=after, days=f.days)
     for key, (start, end) in zip(("show_reported_dates", "show_reported_dates_after"), shown):
         st.button(f"Show {start:%d %b %Y} to {end:%d %b %Y} instead", key=key, on_click=state.show_dates,
                   args=(start, end))

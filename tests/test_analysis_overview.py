@@ -262,5 +262,8 @@ def test_a_month_dated_file_speaks_for_its_whole_month(tmp_path):
         assert got["hmos_licensed"].previous == 0                      # licences have their own dates
         # September against 2-31 August, which the August file speaks for: a change is shown, from its 0.
         assert ov.headline(con, Filters(dt.date(2019, 9, 1), dt.date(2019, 9, 30)), TODAY)[0].previous == 0
+        # January to June 2020, between the files: each side offered whole, not "1 Aug 2019 to 1 Aug 2019".
+        assert ov.reported_dates(con, dt.date(2019, 8, 1), dt.date(2021, 1, 1), 182) == [
+            (dt.date(2019, 8, 1), dt.date(2019, 8, 31)), (dt.date(2021, 1, 1), dt.date(2021, 1, 31))]
     finally:
         con.close()
