@@ -230,6 +230,10 @@ def test_overview_headline_numbers_have_deltas_and_help(demo):
         assert m.proto.help, m.label
         assert m.delta  # against the previous period
     assert "change on the previous 90 days" in text(at)
+    # Each bar chart is 28 px a bar, whatever its count: one bar in a fixed height was a hairline.
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    bars = [spec for spec in specs if spec.get("mark", {}).get("type") == "bar"]
+    assert len(bars) == 3 and all(b["height"] == {"step": 28} for b in bars)
     nat = at.dataframe[0].value
     assert list(nat.columns) == ["nationality", "reports", "cases", "languages"]
 

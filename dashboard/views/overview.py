@@ -110,13 +110,14 @@ def bar_chart(by: str, title: str, label_of) -> None:
                        else "No reports in this period.")
             return
         frame = frame.assign(label=frame["label"].map(label_of))
-        height = 28 * len(frame) + 40
+        # 28 px a bar, the axes on top of that: a fixed height for the whole chart left one bar a hairline and
+        # three too little room for their labels, which Vega then hid.
         chart = (alt.Chart(frame).mark_bar()
                  .encode(x=alt.X("reports:Q", title="Reports", axis=alt.Axis(format="d", tickMinStep=1)),
                          y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
                          tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("reports:Q", title="Reports")])
-                 .properties(height=height))
-        st.altair_chart(chart, height=height)
+                 .properties(height=alt.Step(28)))
+        st.altair_chart(chart)
 
 
 bar_chart("indicator", "Signs reported", labels.indicator)
