@@ -144,3 +144,22 @@ def sidebar(options: Options) -> Filters:
     if not f.is_default(t):
         st.button("Reset filters", on_click=reset, help="Back to the last 90 days, with every other filter cleared.")
     return f
+
+
+KEPT = "_kept_"
+
+
+def restore(*keys: str) -> None:
+    """Put back the values a page's own controls had when the lead last left the page. Streamlit drops a widget's
+    state on every run that does not draw it, so going to the Overview and back reset the map's hexagon size
+    and layers. Call before drawing the widgets, and `remember` after."""
+    for key in keys:
+        if key not in st.session_state and KEPT + key in st.session_state:
+            st.session_state[key] = st.session_state[KEPT + key]
+
+
+def remember(*keys: str) -> None:
+    """Keep the values of a page's controls under keys of their own, which no run drops (see `restore`)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[KEPT + key] = st.session_state[key]

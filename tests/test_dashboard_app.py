@@ -183,6 +183,20 @@ def test_map_tiles_follow_the_environment_and_the_select(demo, monkeypatch):
     assert "tile.openstreetmap.org" not in folium_args(at)["script"]
 
 
+def test_the_maps_controls_are_kept_when_the_lead_comes_back_to_it(demo):
+    """Going to the Overview and back reset the hexagon size and the layers ticked (Streamlit drops the state of
+    widgets a run does not draw)."""
+    at = app("map")
+    at.selectbox(key="map_resolution").set_value(9).run()
+    at.checkbox(key="map_points").check().run()
+    at.switch_page(PAGES["overview"]).run()
+    assert_clean(at)
+    at.switch_page(PAGES["map"]).run()
+    assert_clean(at)
+    assert at.selectbox(key="map_resolution").value == 9 and at.checkbox(key="map_points").value is True
+    assert at.checkbox(key="map_kde").value is False
+
+
 def test_map_hexagon_size_select(demo):
     at = app("map")
     auto = folium_args(at)["script"]

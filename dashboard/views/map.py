@@ -53,6 +53,9 @@ env_tiles, tiles_problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TI
 # Only the base map HOTSPOTS_TILES names, or none: a force that set 'none' or its own tile server keeps every
 # request for a map tile (which says what area is being looked at) off outside servers.
 tile_choices = {env_tiles.kind: env_tiles, "none": map_render.Tiles("none")}
+# Kept when the lead leaves the page and comes back; exact victim case locations are not: off each time.
+KEPT_CONTROLS = ("map_resolution", "map_tiles", "map_points", "map_kde")
+state.restore(*KEPT_CONTROLS)
 left, right, third = st.columns([2, 2, 3])
 resolution = left.selectbox(
     "Hexagon size", list(RESOLUTIONS), index=0, format_func=RESOLUTIONS.get, key="map_resolution",
@@ -80,6 +83,7 @@ show_points = extra_points.checkbox(
 show_kde = extra_kde.checkbox(
     "Report density (kernel)", key="map_kde",
     help="A smoother view of the same reports than the hexagons. Sent to your browser only when ticked.")
+state.remember(*KEPT_CONTROLS)
 
 # --- layers --------------------------------------------------------------------------------------------------
 data = map_render.MapData(min_cases=MIN_CASES)
