@@ -134,13 +134,19 @@ def _score(month: str, method: str, mask, train_counts, test_counts) -> dict:
 def _sentence(months: pd.DataFrame, window: int) -> str:
     last = months[months["method"] == "gi_star"].tail(1)
     if last.empty or not months["N"].sum():
-        # One month of police.uk, or a feed that has only just begun: nothing earlier to test against.
-        return ("The months tested hold no reports (only a short span of data is loaded), so the hotspots can't "
-                "be tested against where the next reports came from.")
+        # One month of police.uk, a feed that has only just begun, or dates before the first report: nothing
+        # to test against. Which of those it is, the page's own notes on the dates say.
+        return (f"The {months['month'].nunique() or 'recent'} months tested hold no report that matches these filters, "
+                "so the hotspots can't be tested against where the next reports came from.")
     if not last["N"].iloc[0]:
         return "No reports last month to test the hotspots against."
     row = last.iloc[0]
     span = "last quarter's" if window == 3 else f"the previous {window} months'"
+    if not row["a"]:
+        # Too few reports for any cell to stand out: "captured 0% of this month's reports in 0.0% of the area"
+        # read as a result.
+        return (f"{span.capitalize()} reports made no hotspot, so there was none to test against this month's "
+                f"reports (Gi*, {row['month']}).")
     return (f"{span.capitalize()} hotspots captured {row['hit_rate']:.0%} of this month's reports "
             f"in {row['area_share']:.1%} of the area (Gi*, {row['month']}).")
 

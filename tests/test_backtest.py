@@ -62,4 +62,20 @@ def test_a_short_span_of_data_says_the_hotspots_cant_be_tested(tmp_path):
     db = tmp_path / "w.duckdb"
     load_file("reports", tmp_path / "r.csv", db=db)
     result = backtest.run(Warehouse(db).connect_read_only(), Filters(dt.date(2020, 11, 3), dt.date(2021, 1, 31)))
-    assert result.sentence.startswith("The months tested hold no reports") and result.warning is None
+    assert result.sentence.startswith("The 12 months tested hold no report that matches these filters")
+    assert result.warning is None and "short span" not in result.sentence   # dates before the data read the same
+
+
+def test_months_that_made_no_hotspot_say_so_rather_than_0_percent_in_0_percent(tmp_path):
+    """No report in the three months before the last one tested (police.uk months not yet loaded) makes no Gi*
+    hotspot: "captured 0% of this month's reports in 0.0% of the area" read as a finding."""
+    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    rows = "".join(f"R{i},{last_month.isoformat()},Police,{52.2 + i / 100:.4f},{0.1 + i / 100:.4f}\n"
+                   for i in range(10))
+    (tmp_path / "r.csv").write_text("Reference,Date,Source Type,Latitude,Longitude\n" + rows)
+    db = tmp_path / "w.duckdb"
+    load_file("reports", tmp_path / "r.csv", db=db)
+    result = backtest.run(Warehouse(db).connect_read_only(), Filters.default())
+    last = result.months[result.months["method"] == "gi_star"].tail(1).iloc[0]
+    assert last["N"] > 0 and last["a"] == 0
+    assert "made no hotspot" in result.sentence and "captured 0%" not in result.sentence
