@@ -143,6 +143,12 @@ def test_map_page_draws_every_layer_from_local_assets(demo):
     assert (ROOT / "dashboard" / "static" / "vendor" / "leaflet" / "leaflet.js").is_file()
     assert "reports with a position are counted in the hexagons" in text(at)
     assert "Hotspot classes" in text(at)  # the later layer is only a labelled note
+    assert "getting hotter" in text(at) and "intensifying" not in text(at)    # the tooltips' plain words
+    assert "Reports in a hexagon" in text(at) and "Report density (kernel): where" not in text(at)
+    at.checkbox(key="map_kde").check().run()
+    assert "Report density (kernel): where reports lie close together" in text(at)
+    empty = app("map", query={"nationality": "Martian"})        # no report: no heading over nothing
+    assert "Reports in a hexagon" not in text(empty) and "Hotspot classes" in text(empty)
 
 
 def _in_page_order(node):

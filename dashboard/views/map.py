@@ -242,7 +242,9 @@ if placed_reports or said:
 with st.expander("Key", expanded=True):
     chip = ('<span style="display:inline-block;background:{c};min-width:14px;height:14px;'
             'border:1px solid #7a0177;margin-right:4px;vertical-align:middle"></span>')
-    rows = ['<div style="margin-bottom:4px">Reports in a hexagon, from fewer (light) to more (dark):</div>']
+    rows = []
+    if any(frame is not None and not frame.empty for frame in data.report_hexes.values()):
+        rows.append('<div style="margin-bottom:4px">Reports in a hexagon, from fewer (light) to more (dark):</div>')
     for r, frame in sorted(data.report_hexes.items()):
         if frame is None or frame.empty:
             continue
@@ -267,7 +269,12 @@ with st.expander("Key", expanded=True):
         rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
                     f'inline-block;background:{map_render.CASE_POINT_COLOUR};width:12px;height:12px;border-radius:'
                     f'50%;border:1px solid #222"></span><span>A victim case, at its exact location</span></div>')
+    if show_kde:
+        chips = "".join(chip.format(c=c) for c in map_render.KDE_COLOURS)
+        rows.append(f'<div style="margin:2px 0">{chips}<span>Report density (kernel): where reports lie close '
+                    'together, from less (light) to more (dark)</span></div>')
+    trend = ", ".join(map_render.TREND_WORDS.values())
     rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
-                'after a false-discovery-rate correction; the trend (new, intensifying, persistent, diminishing, '
-                'sporadic) comes from the last 12 four-week periods.</div>')
+                f'after a false-discovery-rate correction; the trend ({map_render.esc(trend)}) comes from the last '
+                '12 four-week periods.</div>')
     st.markdown("".join(rows), unsafe_allow_html=True)  # colours and our own labels only, escaped
