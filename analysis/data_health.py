@@ -18,7 +18,7 @@ from analysis import settings, wording
 from etl import vocab
 from etl.admin import EVENT_DATE
 
-COLUMNS = ["kind", "source", "file_name", "last_load", "newest", "rows", "rejected", "top_reasons", "not_geocoded",
+COLUMNS = ["kind", "source", "file_name", "files", "last_load", "newest", "rows", "rejected", "top_reasons", "not_geocoded",
            "age_days", "stale", "warning", "failed_attempts_since", "notes"]
 # What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb),
 # from the ETL's own table of them ("received_on" is when a report was received).
@@ -31,7 +31,8 @@ _QUOTED = r" ?'(?:[^']|'[A-Za-z])*'"
 def source_health(con, today: dt.date) -> pd.DataFrame:
     """One row per (kind, source) with a successful load, from its latest successful load.
 
-    Columns: kind, source, file_name, last_load (timestamp), rows (rows of this source in
+    Columns: kind, source, file_name (of its latest load), files (its successful loads still in: for reports
+    and cases each adds to the last, so the source holds every one of them), last_load (timestamp), rows (rows of this source in
     its table now), newest (reports and cases: the date of the newest one; HMO registers: the newest
     licence start; else NaT), rejected
     (in its last load), top_reasons (the most common reasons of its last load with counts, quoted
@@ -77,7 +78,9 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
                c.newest, l.message AS notes, coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
                coalesce(c.ng, 0) AS not_geocoded,
                (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
-                  AND x.status = 'failed' AND x.load_id > l.load_id) AS failed_attempts_since
+                  AND x.status = 'failed' AND x.load_id > l.load_id) AS failed_attempts_since,
+               (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
+                  AND x.status = 'loaded') AS files
         FROM latest l
         LEFT JOIN counts c ON c.kind = l.kind AND c.source = l.source
         LEFT JOIN top t ON t.load_id = l.load_id
@@ -93,7 +96,7 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     df["warning"] = [_warning(labels.get(k, k), s, age, age > lim, failed, _newest_words(k, d, n, lim))
                      for k, s, age, lim, failed, d, n in zip(df["kind"], df["source"], df["age_days"], limit,
                                                               df["failed_attempts_since"], df["newest"], newest_age)]
-    for col in ("rows", "rejected", "not_geocoded", "age_days", "failed_attempts_since"):
+    for col in ("files", "rows", "rejected", "not_geocoded", "age_days", "failed_attempts_since"):
         df[col] = df[col].astype("int64")
     df["stale"] = df["stale"].astype(bool)
     return df[COLUMNS]

@@ -137,3 +137,22 @@ def test_a_register_loaded_today_whose_newest_licence_started_long_ago_is_stale(
         finally:
             con.close()
         assert not register["stale"] and register["warning"] is None, name
+
+
+def test_a_source_of_several_files_says_how_many(tmp_path, monkeypatch):
+    """The Data page named only the newest police.uk month: the 2019-08 file loaded before it was nowhere."""
+    from etl.loading import load_file
+    from tests.analysis_fixtures import POSTCODES, build_warehouse
+
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES})
+    for month in ("2019-08", "2021-01"):
+        path = tmp_path / f"{month}.csv"
+        path.write_text("Crime ID,Month,Location,Latitude,Longitude\n"
+                        f"{month}-1,{month},On or near Parking Area,52.6661,0.1588\n", encoding="utf-8")
+        load_file("reports", path, db=db, source="police.uk")
+    con = connect(db)
+    try:
+        row = source_health(con, TODAY).set_index("source").loc["police.uk"]
+    finally:
+        con.close()
+    assert (row["file_name"], row["files"], row["rows"]) == ("2021-01.csv", 2, 2)

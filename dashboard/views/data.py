@@ -77,12 +77,15 @@ with ui.section("The sources"):
             shown["top_reasons"] = shown["top_reasons"].map(
                 lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
                 else ("" if v is None or v != v else v))      # no rejects: blank, not a grey "None"
-        columns = [c for c in ["kind", "source", "file_name", "last_load", "age_days", "newest", "rows", "rejected",
+        columns = [c for c in ["kind", "source", "file_name", "files", "last_load", "age_days", "newest", "rows", "rejected",
                                "top_reasons", "not_geocoded", "failed_attempts_since"] if c in shown.columns]
         st.dataframe(shown[columns], hide_index=True, width="stretch", column_config={
             "kind": st.column_config.TextColumn("What"),
             "source": st.column_config.TextColumn("Source", help="Who the file came from."),
-            "file_name": st.column_config.TextColumn("File", help="The file of the last successful load."),
+            "file_name": st.column_config.TextColumn("Latest file", help="The file of the last successful load."),
+            "files": st.column_config.NumberColumn("Files", help="Files of this source loaded. Each file of reports "
+                                                   "or cases adds to the ones before (a police.uk month each), so "
+                                                   "the source holds them all; a register replaces the one before."),
             "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm"),
             "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
             "newest": st.column_config.TextColumn("Newest record",
