@@ -26,8 +26,13 @@ def fields() -> frozenset[str]:
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Define given(s) on this connection. One regular expression, not lower() and a list: most cells of a big
-    file fail it at their first character."""
-    words = "|".join(re.escape(w) for w in sorted(placeholder_words(), key=len, reverse=True))
-    pattern = f"(?i)\\s*(?:{words})\\s*".replace("'", "''")
-    con.execute(f"CREATE OR REPLACE TEMP MACRO given(s) AS CASE WHEN regexp_full_match(s, '{pattern}') THEN NULL ELSE s END")
+    """Define given(s) on this connection. The first character's code is tested before the regular expression:
+    on the bench's 2,000,000 eastings and postcodes the expression alone took 0.4 s a read of the stage, and
+    most cells (a number, a date) start with a character no word here starts with."""
+    words = placeholder_words()
+    pattern = "(?i)\\s*(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")\\s*"
+    firsts = sorted({ord(c) for w in words for c in (w[0].lower(), w[0].upper())})
+    longest = max(len(w) for w in words) + 4
+    con.execute(f"CREATE OR REPLACE TEMP MACRO given(s) AS CASE WHEN ascii(s) IN ({', '.join(map(str, firsts))}) "
+                f"AND length(s) <= {longest} AND regexp_full_match(s, '{pattern.replace(chr(39), chr(39) * 2)}') "
+                "THEN NULL ELSE s END")
