@@ -482,6 +482,14 @@ def test_part_of_a_register_loaded_over_the_whole_is_refused_unless_it_is_the_wh
     assert load_file("hmo", expired, db=db, source="Fenland", whole_register=True).rows_ended == 12
 
 
+def test_a_licence_for_hundreds_of_occupants_is_loaded_and_named(tmp_path, db):
+    register = "Licence No,Address,Postcode,Max Occupants\nF1,1 Mill Lane,PE13 1AB,500\nF2,2 Mill Lane,PE13 1AB,6\n"
+    s = load_file("hmo", write_text(tmp_path / "r.csv", register), db=db, source="Fenland")
+    assert s.rows_loaded == 2
+    assert "1 licence(s) allow more than 50 occupants (the most: 'F1', 500): loaded as given; check them for a " \
+           "typo" in s.warnings
+
+
 def test_whole_register_is_for_hmo_registers_only(tmp_path, db):
     with pytest.raises(LoadError, match="--whole-register is for HMO registers only"):
         load_file("reports", write_text(tmp_path / "r.csv", "Report Ref\nR1\n"), db=db, whole_register=True)

@@ -74,6 +74,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     """, CONTENT)
     tabular.record_rejects(con, summary, staged)
     _warn_zeros(con, summary)
+    _warn_many_occupants(con, summary)
     _warn_uprns_in_scientific_notation(con, summary)
     tabular.accepted_and_geocoded(con, summary, "_licence_key")   # 'FDC/1' and 'fdc/1 ' are one licence
     con.execute("""
@@ -198,6 +199,16 @@ def _warn_zeros(con, summary: LoadSummary) -> None:
     if n:
         summary.warnings.append(f"{n:,} licence(s) give 0 for maximum occupants, households or storeys: an HMO "
                                 "has people, households and floors, so 0 is stored as not recorded")
+
+
+def _warn_many_occupants(con, summary: LoadSummary) -> None:
+    """A maximum far beyond a house's is loaded as given, but named, so a typo ('500' for '5') is found."""
+    most = int(vocab.load("counts")["hmo_occupants_to_check"])
+    n, example, value = con.execute("SELECT count(*), arg_max(licence_ref, max_occupants), max(max_occupants) "
+                                    "FROM parsed WHERE reason IS NULL AND max_occupants > ?", [most]).fetchone()
+    if n:
+        summary.warnings.append(f"{n:,} licence(s) allow more than {most} occupants (the most: {example!r}, {value}): "
+                                "loaded as given; check them for a typo")
 
 
 def _warn_uprns_in_scientific_notation(con, summary: LoadSummary) -> None:
