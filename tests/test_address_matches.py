@@ -243,8 +243,6 @@ P1,{day(-7)},12 High Street,PE1 9ZZ,,
 """
     db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "hmo": hmo, "reports": reports})
     con = duckdb.connect(str(db))
-    # A version-9 load stored a postcode column's "N/A" as the postcode 'N/A' (today's loads read it as blank).
-    con.execute("UPDATE reports SET postcode = 'N/A' WHERE report_ref = 'W2'")
     # Back to version 9: one id per (words, postcode as stored), matched by the words alone.
     con.execute("ALTER TABLE addresses DROP COLUMN place")
     con.execute("DELETE FROM addresses")
@@ -272,7 +270,7 @@ P1,{day(-7)},12 High Street,PE1 9ZZ,,
 
 
 def test_a_postcode_column_saying_n_a_is_no_postcode(tmp_path):
-    """"N/A" or "unknown" in a postcode column (read as blank: etl/vocab/no_value.toml) is no shared postcode: a report
+    """"N/A" or "unknown" in a postcode column (stored upper-cased as given) is no shared postcode: a report
     at "12 High Street, N/A" does not take the licence of "12 Mill Lane, N/A" by their house number, and
     the same words at one point are one door whatever the postcode column said."""
     from tests.analysis_fixtures import build_warehouse, connect
@@ -294,7 +292,7 @@ R4,{day(-5)},12 High Street,n/a,52.5510,0.0880
         matches = con.execute("SELECT count(*) FROM address_matches").fetchone()[0]
     finally:
         con.close()
-    assert stored["R1"] is None and stored["R2"] is None           # read as blank
+    assert stored["R1"] == "N/A" and stored["R2"] == "UNKNOWN"      # kept as the partner wrote it
     assert ids["R1"] == ids["R2"] == ids["R3"] != ids["R4"]
     assert matches == 0
     kept, fresh = _kept_and_fresh(db)

@@ -291,11 +291,11 @@ def test_a_whole_address_column_wins_over_parts(tmp_path, db):
 def test_the_summary_says_why_rows_were_not_geocoded_and_what_would_place_them(tmp_path, db):
     register = ("Licence Number,Address,Postcode\n"
                 "L1,1 High Street Oxford,OX4 1AX\nL2,2 High Street Oxford,OX4 1AX\n"
-                "L3,3 Mill Lane,12345\nL4,4 Mill Lane,N/A\n")          # 'N/A' is read as blank
+                "L3,3 Mill Lane,N/A\nL4,4 Mill Lane,\n")
     first = load_file("hmo", write_text(tmp_path / "reg.csv", register), db=db, source="Council")
     assert first.rows_ungeocoded == 4
     assert "2 row(s) have no location because no postcodes are loaded" in " ".join(first.warnings)
-    assert "1 row(s) have a postcode that is not a UK postcode ('12345')" in " ".join(first.warnings)
+    assert "1 row(s) have a postcode that is not a UK postcode ('N/A')" in " ".join(first.warnings)
     assert "1 row(s) have neither coordinates (0, 0 counts as none: a device with no fix) nor a postcode" in \
         " ".join(first.warnings)
 

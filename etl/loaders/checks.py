@@ -287,10 +287,16 @@ def _bng_ok(east: str, north: str) -> str:
 
 
 def _pair_checks(a: str, b: str, a_num: str, b_num: str, a_label: str, b_label: str) -> list[str]:
+    """A coordinate of "N/A" or "-" (etl/vocab/no_value.toml) is no coordinate, so the row is placed by its postcode;
+    given() runs only on the few values that are no number."""
+    def none(x: str, num: str) -> str:
+        return f"({x} IS NULL OR ({num} IS NULL AND given({x}) IS NULL))"
     return [
-        f"CASE WHEN {a} IS NOT NULL AND {a_num} IS NULL THEN '{a_label} ' || shown({a}) || ' is not a number' END",
-        f"CASE WHEN {b} IS NOT NULL AND {b_num} IS NULL THEN '{b_label} ' || shown({b}) || ' is not a number' END",
-        f"CASE WHEN ({a} IS NULL) <> ({b} IS NULL) THEN 'only one of {a_label} and {b_label} is given' END",
+        f"CASE WHEN {a} IS NOT NULL AND {a_num} IS NULL AND given({a}) IS NOT NULL "
+        f"THEN '{a_label} ' || shown({a}) || ' is not a number' END",
+        f"CASE WHEN {b} IS NOT NULL AND {b_num} IS NULL AND given({b}) IS NOT NULL "
+        f"THEN '{b_label} ' || shown({b}) || ' is not a number' END",
+        f"CASE WHEN {none(a, a_num)} <> {none(b, b_num)} THEN 'only one of {a_label} and {b_label} is given' END",
     ]
 
 
