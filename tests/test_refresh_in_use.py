@@ -137,8 +137,8 @@ class State:
             return {"headline": metrics == dict(self.headline),
                     "nationalities": bool(rows) and tuple(rows) == self.nationalities[:len(rows)]}
         if page == "Data":
-            # Cells: what, source, file, last load, days old, newest record, rows, rejected, ...
-            rows = [(r[1], _number(r[6]), _number(r[7])) for r in tables[0][1:]] if tables else []
+            # Cells: what, source, latest file, files, last load, days old, newest record, rows, rejected, ...
+            rows = [(r[1], _number(r[7]), _number(r[8])) for r in tables[0][1:]] if tables else []
             return {"sources": bool(rows) and tuple(rows) == self.sources[:len(rows)],
                     "row_counts": metrics == dict(self.row_counts)}
         text = shown["text"]
