@@ -80,8 +80,10 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
     whether all did. KIND visits loads visit outcomes into the operations store beside the
     warehouse instead, where a rebuilt warehouse never reaches them.
     """
-    if whole_register and kind != "hmo":
-        raise LoadError("--whole-register is for HMO registers only")
+    if whole_register and kind == "visits":    # visit outcomes bypass load_file, which checks the other kinds
+        from etl.loading import WHOLE_REGISTER_IS_FOR_HMO
+
+        raise LoadError(WHOLE_REGISTER_IS_FOR_HMO)
     if len(files) > 1 and source and kind in REPLACED_BY_SOURCE:
         raise LoadError(f"each {kind} file replaces what its source loaded before, so several files can't share "
                         "one --source: leave --source out (each file is named after itself) or load them one by one")

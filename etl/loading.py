@@ -49,13 +49,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+WHOLE_REGISTER_IS_FOR_HMO = "--whole-register is for HMO registers only"
+
+
 def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, source: str | None = None,
               mapping: str | Path | None = None, sheet: str | None = None,
               progress: Callable[[int], None] | None = None, whole_register: bool = False) -> LoadSummary:
     if kind not in LOADERS:
         raise LoadError(f"unknown kind {kind!r}; use one of {', '.join(LOADERS)}")
     if whole_register and kind != "hmo":
-        raise LoadError("--whole-register is for HMO registers only")
+        raise LoadError(WHOLE_REGISTER_IS_FOR_HMO)
     path = Path(path)
     if not path.is_file():
         raise FileProblem(path, "no such file" if not path.exists() else "not a file")
