@@ -221,6 +221,30 @@ def test_a_table_offers_no_download_of_its_own(server, page):
     assert labels and not any("download" in (label or "").lower() for label in labels), labels
 
 
+def _tick_rows(page, rows) -> None:
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    box = grid.bounding_box()
+    for row in rows:  # the row-selection column, left of the rank
+        page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
+        page.wait_for_timeout(800)
+
+
+def test_ticks_stay_on_their_addresses_when_the_list_is_shortened(server, page):
+    """The table's frontend starts a new list with the addresses already ticked: a tick added after the
+    list changed length joins them, where row numbers alone would have left one tick."""
+    _open(page, server + "/visits?district=E06000031")
+    _tick_rows(page, (0, 1))
+    page.get_by_text("2 addresses in the plan", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_role("combobox", name="How many addresses").click()
+    page.get_by_role("option", name="25", exact=True).click()
+    page.get_by_text("2 addresses in the plan", exact=False).first.wait_for(timeout=60_000)
+    _tick_rows(page, (2,))
+    page.get_by_text("3 addresses in the plan", exact=False).first.wait_for(timeout=60_000)
+    assert "Traceback" not in page.content()
+
+
 def test_a_visit_plan_downloads(server, page, shots, tmp_path):
     _open(page, server + "/visits?district=E06000031")  # Peterborough: the plan page keeps the filters
     grid = page.locator("[data-testid='stDataFrame']").first

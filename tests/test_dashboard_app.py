@@ -240,6 +240,54 @@ def test_visit_list_plan_and_exports(demo):
     assert len(at.dataframe[0].value) == 25
 
 
+def _tick(at: AppTest, rows: list[int]) -> AppTest:
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_ticks_follow_the_address_when_the_list_changes_length(demo):
+    """A tick is an address, not a row: a shorter list keeps the ticks it holds and names the others,
+    and a longer list ticks them again (row numbers alone would have ticked other doors, or none)."""
+    at = app("visits")
+    full = at.dataframe[0].value
+    _tick(at, [1, 3, 60])
+    assert at.table[0].value["Rank"].tolist() == [2, 4, 61]
+
+    at.selectbox(key="visit_limit").set_value(25).run()
+    assert_clean(at)
+    assert at.table[0].value["Rank"].tolist() == [2, 4]
+    assert at.dataframe[0].proto.selection_default and json.loads(at.dataframe[0].proto.selection_default)[
+        "selection"]["rows"] == [1, 3]
+    from dashboard.auth import markdown_text
+    note = " ".join(c.value for c in at.caption)
+    assert "1 ticked address is not in this list" in note and markdown_text(full["address"].iloc[60]) in note
+
+    _tick(at, [1, 3, 5])          # one more tick in the short list
+    at.selectbox(key="visit_limit").set_value(100).run()
+    assert_clean(at)
+    assert at.table[0].value["Rank"].tolist() == [2, 4, 6, 61]
+    assert "not in this list" not in " ".join(c.value for c in at.caption)
+
+    _tick(at, [1])                # unticking in a list removes the ticks it holds
+    at.selectbox(key="visit_limit").set_value(25).run()
+    assert at.table[0].value["Rank"].tolist() == [2]
+
+    _tick(at, [])
+    at.selectbox(key="visit_limit").set_value(100).run()
+    assert not at.table and any("Tick the rows" in i.value for i in at.info)
+
+
+def test_ticks_outside_the_list_can_be_let_go(demo):
+    at = app("visits")
+    _tick(at, [0, 80])
+    at.selectbox(key="visit_limit").set_value(25).run()
+    next(b for b in at.button if b.label == "Untick them").click().run()
+    assert_clean(at)
+    assert "not in this list" not in " ".join(c.value for c in at.caption)
+    at.selectbox(key="visit_limit").set_value(100).run()
+    assert at.table[0].value["Rank"].tolist() == [1]
+
+
 def test_overview_headline_numbers_have_deltas_and_help(demo):
     at = app("overview")
     assert_clean(at)

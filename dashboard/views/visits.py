@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pandas as pd
 import streamlit as st
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, plan_form, prefetch, records, state, ui
+from dashboard import auth, connection, labels, plan_form, prefetch, records, state, ticks, ui
 from operations import plans, vocabulary
 
 LIMITS = [25, 50, 100, 200]
@@ -30,6 +29,22 @@ def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
                len(stops))
     st.session_state["open_plan"] = plan_id
     st.switch_page("views/plans.py", query_params={**f.to_params(), "plan": str(plan_id)})
+
+
+def _ticked_elsewhere(elsewhere: dict[str, str]) -> None:
+    """Name the ticked addresses this list does not hold: they stay ticked, out of the plan, until a list
+    holds them again or the lead lets them go."""
+    if not elsewhere:
+        return
+    names = "; ".join(auth.markdown_text(a) if a else "(no address)" for a in list(elsewhere.values())[:5])
+    more = f" and {len(elsewhere) - 5:,} more" if len(elsewhere) > 5 else ""
+    st.caption(f"{len(elsewhere):,} ticked address{'es are' if len(elsewhere) != 1 else ' is'} not in this list "
+               f"(ranked lower, or outside these filters), so not in the plan below: {names}{more}. "
+               "They are ticked again in a list that holds them.")
+    if st.button("Untick them", key="untick_elsewhere"):
+        st.session_state[ticks.TICKED] = {k: v for k, v in st.session_state[ticks.TICKED].items()
+                                          if k not in elsewhere}
+        st.rerun()
 
 
 def _readable(plan):
@@ -125,13 +140,18 @@ with ui.section("The visit list"):
                                                help="The number the rank comes from (higher is more urgent). "
                                                     "It adds up the reasons; it is not a probability."),
     }
-    # A new list (other filters or length) starts a new selection: row numbers would point at other addresses.
-    key = "visit_table_" + hashlib.sha1(repr((sorted(f.to_params().items()), limit)).encode()).hexdigest()[:12]
-    event = st.dataframe(shown, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True,
-                         width="stretch", height=520, column_config=config)
+    # Ticks are kept by address: a list of another length or other filters starts with the addresses ticked.
+    ids = ticks.identities(ranked["address_key"], ranked["address"])
+    ticked = st.session_state.get(ticks.TICKED, {})
+    event = st.dataframe(shown, key=ticks.table_key(ids), on_select="rerun", selection_mode="multi-row",
+                         hide_index=True, width="stretch", height=520, column_config=config,
+                         selection_default={"selection": {"rows": ticks.rows_of(ids, ticked), "columns": [],
+                                                          "cells": []}})
+    selected = list(event.selection.rows) if event is not None else []
+    ticked = st.session_state[ticks.TICKED] = ticks.after_selection(ids, list(ranked["address"]), selected, ticked)
+    _ticked_elsewhere(ticks.not_in(ids, ticked))
 
     st.subheader("Visit plan")
-    selected = list(event.selection.rows) if event is not None else []
     if not selected:
         st.info("Tick the rows of the addresses you plan to visit; they are listed here to download.")
     else:
