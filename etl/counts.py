@@ -1,4 +1,5 @@
-"""The SQL macro parse_count(text): a whole number as partners write one (etl/vocab/counts.toml).
+"""The SQL macros parse_count(text), a whole number as partners write one, and parse_storeys(text),
+which also reads floors written as a sum ("G+2"); their words are etl/vocab/counts.toml.
 
 A council register that says "6 persons" or "Six" for a licence's maximum occupants means 6, and
 rejecting the licence for it would leave a real HMO off the map. The words are data; this module
@@ -37,6 +38,22 @@ def parse_count_sql() -> str:
 
 
 @cache
+def parse_storeys_sql() -> str:
+    """SQL body of parse_storeys(s): parse_count(s), else a building's floors written as a sum ("G+2",
+    "B+G+1", "ground + 2 + loft"): the ground floor and the number above it, and one for each extra
+    floor (a basement, a room in the roof)."""
+    table = vocab.load("counts")["storeys"]
+    text = "lower(trim(regexp_replace(s, '\\s+', ' ', 'g')))"
+    extra = f"(?:{_alternation(table['extra'])})"
+    pattern = (f"((?:{extra} ?(?:\\+|&|and) ?)*)(?:{_alternation(table['ground'])}) ?(?:\\+|&|and) ?([0-9]{{1,2}})"
+               f"(?: ?(?:upper )?(?:floors?|storeys?|stories))?((?: ?(?:\\+|&|and) ?{extra})*)")
+    groups = f"regexp_extract({text}, '^{_quoted(pattern)}$', ['below', 'above', 'over'])"
+    return f"""coalesce(parse_count(s), CASE WHEN regexp_full_match({text}, '{_quoted(pattern)}') THEN
+        1 + try_cast({groups}.above AS INTEGER)
+          + len(regexp_extract_all({groups}.below || {groups}.over, '{_quoted(extra)}')) END)"""
+
+
+@cache
 def people_groups_pattern() -> str:
     """A regular expression (lower case) for people seen given as groups: "3 men and 2 women"."""
     group = f"[0-9]{{1,4}} ?(?:{_alternation(vocab.load('counts')['people_groups'])})"
@@ -50,3 +67,4 @@ def _quoted(text: str) -> str:
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Define parse_count(s) on this connection (after etl/sql/macros.sql's parse_number)."""
     con.execute(f"CREATE OR REPLACE TEMP MACRO parse_count(s) AS {parse_count_sql()}")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO parse_storeys(s) AS {parse_storeys_sql()}")

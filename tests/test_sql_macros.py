@@ -81,6 +81,33 @@ def test_an_hmo_register_writing_occupants_in_words_loads_every_licence(tmp_path
     assert "maximum occupants '5 or 6' is not a whole number" in query(db, "SELECT reason FROM rejects")[0][0]
 
 
+def test_storeys_written_as_a_sum_of_floors_are_counted():
+    """parse_storeys: "G+2" on a register is the ground floor and two above, 3 storeys; a basement or a room
+    in the roof adds one. A plain count reads as parse_count does; anything else is still no number."""
+    con = duckdb.connect()
+    loading.define_value_macros(con)
+    cases = {"G+2": 3, "g + 2": 3, "Ground + 1": 2, "Ground floor + 2 floors": 3, "GF+1": 2, "B+G+2": 4,
+             "Basement + Ground + 2": 4, "G+2+attic": 4, "LG + G + 1 + loft": 4, "ground and 2": 3,
+             "3": 3, "3 storeys": 3, "three": 3, "None": 0,
+             "G": None, "2+G": None, "G+": None, "G+2+3": None, "5 or 6": None, "": None}
+    got = dict(con.execute("SELECT v, parse_storeys(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+                           [list(cases)]).fetchall())
+    assert got == cases
+
+
+def test_an_hmo_register_giving_storeys_as_floors_loads_them(tmp_path):
+    from etl.loading import load_file
+    from tests.helpers import query, write_text
+
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "h.csv", "Licence No,Property Address,Postcode,Max Occupants,Storeys\n"
+                   "L1,14 Mill Lane,PE13 1AB,6,G+2\nL2,16 Mill Lane,PE13 1AB,5,B+G+1\nL3,18 Mill Lane,PE13 1AB,5,G+two\n")
+    s = load_file("hmo", f, db=db, source="Fenland")
+    assert (s.rows_loaded, s.rows_rejected) == (2, 1)
+    assert query(db, "SELECT licence_ref, storeys FROM hmo_licences ORDER BY 1") == [("L1", 3), ("L2", 3)]
+    assert "storeys 'G+two' is not a whole number" in query(db, "SELECT reason FROM rejects")[0][0]
+
+
 def test_dates_as_partners_write_them_and_never_month_first_in_numbers():
     """parse_date: a leading weekday, ordinals, commas and a time are ignored; a month's name may come
     first, since it is never ambiguous; a two-digit year after a month's name is this century's; a

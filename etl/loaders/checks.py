@@ -81,13 +81,14 @@ def date_between(expr: str, label: str, earliest: str, latest: str, parsed: str 
                THEN 'in the future' ELSE 'too long ago' END || ')' END"""
 
 
-def not_a_count(expr: str, label: str, maximum: int = 10_000) -> str:
+def not_a_count(expr: str, label: str, maximum: int = 10_000, parser: str = "parse_count") -> str:
     """A count that can't be read, is negative, or is past `maximum` (45292, an Excel date in the wrong
-    column, is a whole number but no household count): each said as what it is."""
+    column, is a whole number but no household count): each said as what it is. `parser` is the macro
+    that reads it (parse_storeys also reads "G+2")."""
     return f"""CASE WHEN {expr} IS NULL THEN NULL
-               WHEN parse_count({expr}) IS NULL THEN '{label} ' || shown({expr}) || ' is not a whole number'
-               WHEN parse_count({expr}) < 0 THEN '{label} ' || shown({expr}) || ' is negative'
-               WHEN parse_count({expr}) > {maximum}
+               WHEN {parser}({expr}) IS NULL THEN '{label} ' || shown({expr}) || ' is not a whole number'
+               WHEN {parser}({expr}) < 0 THEN '{label} ' || shown({expr}) || ' is negative'
+               WHEN {parser}({expr}) > {maximum}
                THEN '{label} ' || shown({expr}) || ' is more than {maximum:,}: not plausible' END"""
 
 
