@@ -304,7 +304,7 @@ def _clean(cell) -> str | None:
     if cell is None:
         return None
     text = str(cell).strip(fast_csv.stripped_characters())
-    return text or None
+    return fast_csv.unwrapped(text) if text.startswith('="') else (text or None)
 
 
 def _trim_trailing(cells: list) -> list:
