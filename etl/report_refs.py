@@ -54,3 +54,37 @@ def assign(con: duckdb.DuckDBPyConnection) -> int:
             WHERE parsed.row_number = a.row_number
         """)
     return int(missing)
+
+
+def match_earlier_forms(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:
+    """Give each reference of the temp table `incoming` that an earlier load of `source` stored in another
+    form that form; return the (as given, as stored) pairs.
+
+    A re-export may write an earlier load's references differently: Excel drops the zeros of '00345', and
+    another system writes 'pr-0001' or 'PR 0001' for 'PR-0001'. Taken as new, each would be a second copy of
+    its report, counted twice on every page. A reference with no exact match among the source's stored
+    reports takes the stored form of the one stored reference that differs from it only so (`ref_key`:
+    case, spaces and punctuation, a number's leading zeros), when that form is not in the file itself and
+    no other reference in the file claims it. Automatic references are exact by design and left alone.
+    """
+    if not con.execute("SELECT count(*) > 0 FROM reports WHERE source = ?", [source]).fetchone()[0]:
+        return []
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ref_forms AS
+        WITH given AS (SELECT DISTINCT report_ref FROM incoming i
+                       WHERE NOT starts_with(report_ref, '{PREFIX}')
+                         AND NOT EXISTS (SELECT 1 FROM reports t WHERE t.source = ? AND t.report_ref = i.report_ref)),
+             stored AS (SELECT DISTINCT report_ref FROM reports t
+                        WHERE t.source = ? AND NOT starts_with(report_ref, '{PREFIX}')
+                          AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.report_ref = t.report_ref)),
+             pairs AS (SELECT g.report_ref AS given, s.report_ref AS stored
+                       FROM given g JOIN stored s ON ref_key(g.report_ref) = ref_key(s.report_ref))
+        SELECT * FROM pairs
+        WHERE given IN (SELECT given FROM pairs GROUP BY 1 HAVING count(*) = 1)
+          AND stored IN (SELECT stored FROM pairs GROUP BY 1 HAVING count(*) = 1)
+    """, [source, source])
+    pairs = con.execute("SELECT given, stored FROM ref_forms ORDER BY given").fetchall()
+    if pairs:
+        con.execute("UPDATE incoming SET report_ref = f.stored FROM ref_forms f WHERE incoming.report_ref = f.given")
+    con.execute("DROP TABLE ref_forms")
+    return pairs

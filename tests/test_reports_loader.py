@@ -80,6 +80,33 @@ def test_a_corrected_re_export_updates_rows_by_reference(tmp_path):
         [("R1", "corrected"), ("R2", "same"), ("R3", "new")]
 
 
+def test_a_re_export_writing_references_another_way_updates_them_rather_than_adding_copies(tmp_path):
+    """Excel drops the zeros of '00345'; another export writes 'pr-0001' or 'PR 0002'. Each is the earlier load's
+    report, updated in place and named in the summary; a form claimed twice is not guessed, and another
+    source's references are never touched."""
+    db = tmp_path / "w.duckdb"
+    first = write_text(tmp_path / "a.csv", HEADER + "PR-0001,2025-10-01,police,1 Rd,PE13 1AB,,,,,,one\n"
+                                                    "PR-0002,2025-10-02,police,2 Rd,PE13 1AB,,,,,,two\n"
+                                                    "00345,2025-10-03,police,3 Rd,PE13 1AB,,,,,,three\n"
+                                                    "AB-1,2025-10-04,police,4 Rd,PE13 1AB,,,,,,four\n")
+    load_file("reports", first, db=db, source="Police")
+    load_file("reports", write_text(tmp_path / "o.csv", HEADER + "pr-0001,2025-10-01,police,9 Rd,PE13 1AB,,,,,,other\n"),
+              db=db, source="Council")
+    second = write_text(tmp_path / "b.csv", HEADER + "pr-0001,2025-10-01,police,1 Rd,PE13 1AB,,,,,,one\n"
+                                                     "PR 0002,2025-10-02,police,2 Rd,PE13 1AB,,,,,,two corrected\n"
+                                                     "345,2025-10-03,police,3 Rd,PE13 1AB,,,,,,three\n"
+                                                     "ab 1,2025-10-04,police,4 Rd,PE13 1AB,,,,,,four a\n"
+                                                     "AB.1,2025-10-04,police,4 Rd,PE13 1AB,,,,,,four b\n")
+    s = load_file("reports", second, db=db, source="Police")
+    assert (s.rows_loaded, s.rows_updated + s.rows_unchanged) == (2, 3)   # 'ab 1' and 'AB.1' both claim AB-1
+    assert query(db, "SELECT report_ref, summary FROM reports WHERE source = 'Police' ORDER BY 1") == [
+        ("00345", "three"), ("AB-1", "four"), ("AB.1", "four b"), ("PR-0001", "one"), ("PR-0002", "two corrected"),
+        ("ab 1", "four a")]
+    assert query(db, "SELECT report_ref FROM reports WHERE source = 'Council'") == [("pr-0001",)]
+    note = next(w for w in s.warnings if "earlier load" in w)
+    assert note.startswith("3 reference(s)") and "'345' as '00345'" in note and "'PR 0002' as 'PR-0002'" in note
+
+
 def test_reports_without_references_get_stable_ones(tmp_path):
     db = tmp_path / "w.duckdb"
     f = write_text(tmp_path / "r.csv", "Date,Location,Description\n2025-10-01,1 Rd PE13 1AB,van early morning\n")

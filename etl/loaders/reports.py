@@ -140,6 +140,14 @@ def _lookups(staged) -> list[tuple[str, str]]:
     ]
 
 
+def _match_earlier_forms(con, summary: LoadSummary) -> None:
+    pairs = report_refs.match_earlier_forms(con, summary.source)
+    if pairs:
+        shown = ", ".join(f"{given!r} as {stored!r}" for given, stored in pairs[:3]) + (" …" if len(pairs) > 3 else "")
+        summary.warnings.append(f"{len(pairs):,} reference(s) match an earlier load's written another way, and "
+                                f"update those reports rather than adding copies: {shown}")
+
+
 def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
     """Reports whose number of people is words alone ("several") keep no count: say so, with the words."""
     rows = con.execute("""
@@ -254,5 +262,6 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         con.execute(f"ALTER TABLE parsed DROP COLUMN {column}")
     tabular.accepted_and_geocoded(con, summary, "report_ref")
     con.execute("DROP TABLE parsed")
+    _match_earlier_forms(con, summary)
     tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED, date_column="received_on",
                                 rows_from=address_ids.assign(con))
