@@ -12,8 +12,11 @@ from dashboard import map_render
 from operations import vocabulary
 from operations.plans import Start
 
-OUTCOME_COLOURS = {"no_concerns": "#1a9850", "concerns_intelligence": "#f39c12", "potential_victims": "#762a83",
-                   "no_access": "#7f7f7f"}
+# A visited address is a square with a sign, never a circle: circles are licences, and their colours (green
+# current, amber expiring, purple possibly unlicensed, grey unknown) must not be read as a visit's outcome.
+OUTCOME_MARKS = {"no_concerns": ("#01665e", "✓"), "concerns_intelligence": ("#8c510a", "!"),
+                 "potential_victims": ("#c51b7d", "V"), "no_access": ("#404040", "–")}
+UNKNOWN_OUTCOME = ("#404040", "?")
 ROUTE_COLOUR = "#b2182b"
 LAYER_NAME = "Visited addresses (last outcome)"
 
@@ -46,7 +49,7 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
 
 
 def add_visited(m: folium.Map, outcomes: pd.DataFrame, show: bool = True) -> int:
-    """One circle per visited address, coloured by its latest outcome; returns how many were drawn."""
+    """One square per visited address, with its latest outcome's colour and sign; returns how many were drawn."""
     if outcomes is None or outcomes.empty:
         return 0
     latest = (outcomes[outcomes["lat"].notna() & outcomes["lon"].notna()]
@@ -58,10 +61,18 @@ def add_visited(m: folium.Map, outcomes: pd.DataFrame, show: bool = True) -> int
         label = vocabulary.outcome_label(r.outcome)
         victims = f", {int(r.potential_victims)} potential victim(s)" if r.potential_victims else ""
         tip = map_render.esc(f"Visited {pd.Timestamp(r.visited_on):%d/%m/%Y}: {label}{victims}")
-        folium.CircleMarker([float(r.lat), float(r.lon)], radius=8, color="#000000", weight=2,
-                            fill=True, fill_color=OUTCOME_COLOURS.get(r.outcome, "#7f7f7f"), fill_opacity=0.9,
-                            tooltip=f"{tip}<br>{map_render.esc(r.address)}").add_to(group)
+        folium.Marker([float(r.lat), float(r.lon)], tooltip=f"{tip}<br>{map_render.esc(r.address)}",
+                      icon=folium.DivIcon(html=outcome_mark(r.outcome), icon_size=(20, 20),
+                                          icon_anchor=(10, 10))).add_to(group)
     return len(latest)
+
+
+def outcome_mark(outcome: str | None, size: int = 20) -> str:
+    """The visited-address marker (also drawn in the map's key): a square in the outcome's colour with its sign."""
+    colour, sign = OUTCOME_MARKS.get(outcome or "", UNKNOWN_OUTCOME)
+    return (f'<div style="background:{colour};color:#fff;border:2px solid #fff;border-radius:3px;width:{size}px;'
+            f'height:{size}px;line-height:{size - 4}px;text-align:center;font:bold {size // 2 + 2}px sans-serif;'
+            f'box-shadow:0 0 0 1px #000;box-sizing:border-box">{map_render.esc(sign)}</div>')
 
 
 def _badge(text: str, colour: str) -> str:

@@ -226,6 +226,29 @@ def _template_literals(page_html: str) -> list[str]:
     return re.findall(r"bindTooltip\(\s*`(.*?)`\s*,", page_html, flags=re.S)
 
 
+def test_a_visited_address_never_looks_like_a_licence():
+    """Licences are circles in green, amber, red, purple or grey; a visit's outcome in the same colours read
+    "no concerns" as "licensed" and "potential victims" as "possibly unlicensed". Visits are squares with a
+    sign, in colours no licence, hotspot or report uses."""
+    from dashboard import visit_map
+
+    taken = {c.lower() for c in [*map_render.STATUS_COLOURS.values(), map_render.UNKNOWN_STATUS_COLOUR,
+                                 *map_render.HOTSPOT_COLOURS.values(), *map_render.HEX_COLOURS,
+                                 map_render.REPORT_COLOUR, map_render.CASE_COLOUR, map_render.CASE_POINT_COLOUR]}
+    colours = [c.lower() for c, _sign in visit_map.OUTCOME_MARKS.values()]
+    assert len(set(colours)) == len(colours) and not set(colours) & taken
+    signs = [sign for _c, sign in visit_map.OUTCOME_MARKS.values()]
+    assert len(set(signs)) == len(signs)
+    main = map_render.folium.Map(location=[52.6, 0.1])
+    outcomes = pd.DataFrame({"visited_on": [dt.date.today()] * 2, "id": [1, 2], "address_key": ["a", "b"],
+                             "address": ["1 A St", "2 B St"], "outcome": ["no_concerns", "potential_victims"],
+                             "potential_victims": [0, 2], "lat": [52.665, 52.667], "lon": [0.160, 0.162]})
+    assert visit_map.add_visited(main, outcomes) == 2
+    html = main.get_root().render()
+    assert "L.circleMarker" not in html and html.count("border-radius:3px") == 2
+    assert "\\u2713" in html and "\\u003eV\\u003c" in html   # the signs, as folium writes the icons (JSON)
+
+
 def test_an_address_cannot_break_out_of_a_markers_tooltip():
     """folium puts a marker's tooltip inside a JavaScript template literal: '${alert(document.domain)}' in an address
     ran in the lead's browser on the visit plan's route map and on the main map's visited markers, and a backtick
