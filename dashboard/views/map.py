@@ -260,11 +260,10 @@ with st.expander("Key", expanded=True):
         rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
                     f'<span style="display:inline-block;{style}"></span><span>{map_render.esc(text)}</span></div>')
     if visited_count:
-        for code, colour in visit_map.OUTCOME_COLOURS.items():
-            rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
-                        f'inline-block;background:{colour};width:12px;height:12px;border-radius:50%;border:2px solid '
-                        f'#000"></span><span>Visited in this period: {map_render.esc(vocabulary.outcome_label(code))}'
-                        f'</span></div>')
+        for code in visit_map.OUTCOME_MARKS:
+            rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+                        f'{visit_map.outcome_mark(code, 16)}<span>Visited in this period: '
+                        f'{map_render.esc(vocabulary.outcome_label(code))}</span></div>')
     if data.case_points is not None and not data.case_points.empty:
         rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
                     f'inline-block;background:{map_render.CASE_POINT_COLOUR};width:12px;height:12px;border-radius:'
