@@ -156,12 +156,15 @@ def test_degrees_as_people_and_devices_write_them():
 def test_os_grid_references_are_the_centre_of_the_square_they_name():
     """TL is the 100 km square at (500 km, 200 km); a 10-figure reference names a 1 m square, a 6-figure one
     a 100 m square, and the point is its centre. Letters outside Great Britain's squares, odd digit counts
-    and a missing square are no reference."""
+    and a missing square are no reference. A note in brackets or "approx" after it is dropped."""
     con = duckdb.connect()
     loading.define_value_macros(con)
     cases = {"TL 45123 58123": (545123.5, 258123.5), "tl4512358123": (545123.5, 258123.5),
              "TF461097": (546150.0, 309750.0), "TL45": (545000.0, 255000.0), "NT 25 73": (325500.0, 673500.0),
-             "SV 9 1": (95000.0, 15000.0), "TL451": None, "XX1234": None, "451234": None, "TI1234": None}
+             "SV 9 1": (95000.0, 15000.0), "TL451": None, "XX1234": None, "451234": None, "TI1234": None,
+             # a note after the reference is no part of it
+             "TL 451 583 (approx)": (545150.0, 258350.0), "TL4558 [field gate]": (545500.0, 258500.0),
+             "TL 451 583 approx.": (545150.0, 258350.0), "TL 451 583 (approx": None}
     got = {v: (None if p is None else (p["easting"], p["northing"])) for v, p in con.execute(
         "SELECT v, grid_ref_point(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)", [list(cases)]).fetchall()}
     assert got == cases

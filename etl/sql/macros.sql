@@ -127,7 +127,10 @@ CREATE OR REPLACE TEMP MACRO coordinate_pair(s) AS
          ELSE _pair_space(s) END;
 -- An OS grid reference, 'TL 45123 58123', 'TL4512358123' or 'TF461097', as (easting, northing) in metres: the
 -- centre of the square it names. Letters: the 500 km and 100 km squares (no I); then equal halves of digits.
-CREATE OR REPLACE TEMP MACRO _gr(s) AS regexp_replace(upper(coalesce(s, '')), '[\s]', '', 'g');
+-- A note after it ('TL 451 583 (approx)', 'TL4558 [field gate]', 'TL 451 583 approx.') is not part of it.
+CREATE OR REPLACE TEMP MACRO _gr(s) AS
+    regexp_replace(upper(regexp_replace(coalesce(s, ''), '\s*(\(.*\)|\[.*\]|\s(approx\.?|approximately|circa))\s*$', '', 'i')),
+                   '[\s]', '', 'g');
 CREATE OR REPLACE TEMP MACRO _gr_index(ch) AS ascii(ch) - 65 - CASE WHEN ascii(ch) > 73 THEN 1 ELSE 0 END;
 CREATE OR REPLACE TEMP MACRO _gr_half(s) AS (length(_gr(s)) - 2) // 2;
 -- How many figures a grid reference has (4: a 1 km square, 2: a 10 km one); NULL when it is not one.
