@@ -270,6 +270,29 @@ def test_points_in_one_column_in_degrees_with_hemispheres_or_as_grid_references(
     assert 52.0 < got["G2"][0] < 52.3 and 0.0 < got["G2"][1] < 0.2     # TL 45 58: Cambridge
 
 
+def test_rounded_coordinates_give_way_to_a_postcode_and_are_warned_about(tmp_path):
+    """'52.6, -0.2' is a point rounded to 0.1°, kilometres from the door, yet stored as coordinates it drew one
+    street's hexagon. Degrees with two decimals or fewer are placed by a known postcode, and otherwise kept as
+    approximate (`grid_square`); three decimals, and minutes and seconds, are a door's point."""
+    db = tmp_path / "w.duckdb"
+    load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE1 1AA,52.5741,-0.2412\n"),
+              db=db)
+    f = write_text(tmp_path / "r.csv", "Ref,Date,Address,Postcode,Latitude,Longitude\n"
+                                       "R1,2026-11-01,1 Mill Lane,PE1 1AA,52.6,-0.2\n"        # the postcode wins
+                                       "R2,2026-11-01,2 Mill Lane,PE1 9ZZ,52.57,-0.24\n"      # unknown postcode: as given
+                                       "R3,2026-11-01,3 Mill Lane,PE1 1AA,52.574,-0.241\n"    # a door's point
+                                       "R4,2026-11-01,4 Mill Lane,PE1 1AA,\"52°34′26″N\",\"0°14′28″W\"\n")
+    s = load_file("reports", f, db=db, source="rounded")
+    assert s.rows_loaded == 4
+    got = {ref: (status, round(lat, 4), round(lon, 4)) for ref, status, lat, lon in
+           query(db, "SELECT report_ref, geocode_status, lat, lon FROM reports")}
+    assert got["R1"] == ("postcode", 52.5741, -0.2412)
+    assert got["R2"] == ("grid_square", 52.57, -0.24)
+    assert got["R3"] == ("coordinates", 52.574, -0.241) and got["R4"][0] == "coordinates"
+    assert any(w.startswith("2 row(s) give latitude and longitude with 2 decimals or fewer ('52.57, -0.24', "
+                            "'52.6, -0.2')") for w in s.warnings), s.warnings
+
+
 def test_a_postcode_places_a_row_better_than_a_coarse_grid_reference(tmp_path):
     """"TL4558" is a 1 km square; a full postcode we know is within about 100 m of the door. The postcode
     wins over the square, never over a precise reference or coordinates; a postcode we don't know leaves
@@ -285,7 +308,7 @@ def test_a_postcode_places_a_row_better_than_a_coarse_grid_reference(tmp_path):
                                           "G5,2026-11-01,5 Mill Lane,CB1 1AB,TL4558,,\n")
     s = load_file("reports", f, db=db, source="grid")
     assert s.rows_loaded == 5
-    assert "2 row(s) with a coarse grid reference were placed by their postcode instead, the more precise of the " \
+    assert "2 row(s) with a coarse grid reference or rounded coordinates were placed by their postcode instead, the more precise of the " \
            "two" in s.warnings
     got = {ref: (status, round(lat, 4), round(lon, 4)) for ref, status, lat, lon in
            query(db, "SELECT report_ref, geocode_status, lat, lon FROM reports")}

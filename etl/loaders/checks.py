@@ -159,11 +159,13 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     has = staged.match.has
     loc = Location()
     wgs: list[tuple[str, str, str]] = []     # (usable, lat, lon) per source, in order of preference
+    rounded: list[str] = []                  # per `wgs` entry: SQL, whether its degrees are rounded to a km or more
     grid: list[tuple[str, str, str]] = []    # (usable, easting, northing)
     coarse: list[str] = []                   # per `grid` entry: SQL, whether its point is a coarse square's centre
     if has("lat") and has("lon"):
         lat, lon = num("lat"), num("lon")
         wgs.append((_degrees_ok(lat, lon), lat, lon))
+        rounded.append(rounded_degrees(col("lat"), col("lon")))
         loc.checks += _pair_checks(col("lat"), col("lon"), lat, lon, "latitude", "longitude")
         loc.checks.append(f"""CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT {_degrees_ok(lat, lon)}
                  AND NOT {_null_island(lat, lon)}
@@ -184,6 +186,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         value = col("coordinates")
         first, second = f"parse_degrees(coordinate_pair({value}).first)", f"parse_degrees(coordinate_pair({value}).second)"
         wgs.append((_degrees_ok(first, second), first, second))
+        rounded.append(rounded_degrees(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"))
         grid.append((_bng_ok(first, second), first, second))
         # A grid reference in a coordinates column is one too.
         grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
@@ -205,6 +208,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         x_deg, y_deg = f"parse_degrees({col('x')})", f"parse_degrees({col('y')})"
         wgs.append((_degrees_ok(y, x), y, x))
         wgs.append((in_great_britain(y_deg, x_deg), y_deg, x_deg))
+        rounded += [rounded_degrees(col("y"), col("x"))] * 2
         grid.append((_bng_ok(x, y), x, y))
         coarse.append("false")
         loc.checks += _pair_checks(col("x"), col("y"), x, y, "X", "Y")
@@ -227,10 +231,10 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         point = bng_point_name or loc.bng_point
         lat_parts.append(f"ST_Y({point})")
         lon_parts.append(f"ST_X({point})")
-        # Coarse only when no WGS84 pair was usable and the grid point taken is a coarse reference's.
-        if any(c != "false" for c in coarse):
-            loc.coarse = (f"coalesce({''.join(f'CASE WHEN {ok} THEN false END, ' for ok, _, _ in wgs)}"
-                          f"CASE {' '.join(f'WHEN {ok} THEN {c}' for (ok, _, _), c in zip(grid, coarse))} END, false)")
+    # Coarse when the point taken is a coarse grid reference's square, or degrees rounded to a km or more.
+    if any(c != "false" for c in [*coarse, *rounded]):
+        taken = [*((ok, c) for (ok, _, _), c in zip(wgs, rounded)), *((ok, c) for (ok, _, _), c in zip(grid, coarse))]
+        loc.coarse = f"coalesce(CASE {' '.join(f'WHEN {ok} THEN {c}' for ok, c in taken)} END, false)"
     if lat_parts:
         loc.lat = f"coalesce({', '.join(lat_parts)})"
         loc.lon = f"coalesce({', '.join(lon_parts)})"
@@ -238,6 +242,42 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
 
 
 FIGURES_THAT_PLACE_A_DOOR = 6     # "TL 451 581" names a 100 m square; "TL 45 58" a 1 km one
+DECIMALS_THAT_PLACE_A_DOOR = 3    # 52.574 is within about 100 m; 52.57 within a km, 52.6 within 10
+
+
+def rounded_degrees(lat_text: str, lon_text: str) -> str:
+    """SQL: whether both degrees, as written, are plain numbers with fewer decimals than place a door
+    ('52.6, -0.2' or '52.57, -0.24'): a point rounded to a kilometre or more, which looks exact on the map.
+    Degrees in minutes and seconds are not rounded so."""
+    plain = (f"'[-+\u2212\u2013]?\\s*[0-9]{{1,3}}([.,][0-9]{{0,{DECIMALS_THAT_PLACE_A_DOOR - 1}}})?'")
+    return (f"coalesce(regexp_full_match(trim({lat_text}), {plain}) "
+            f"AND regexp_full_match(trim({lon_text}), {plain}), false)")
+
+
+def rounded_coordinates(con, staged: StagedFile, show_values: bool) -> str | None:
+    """A warning for degrees rounded to a kilometre or more ('52.6, -0.2'): placed as written they look exact,
+    and fill one street's hexagon with a town's reports. A row with a postcode in the lookup is placed by it
+    instead, as a coarse grid reference's is."""
+    col, has = staged.column, staged.match.has
+    pairs = ([(col("lat"), col("lon"))] if has("lat") and has("lon") else []) \
+        + ([(f"coordinate_pair({col('coordinates')}).first", f"coordinate_pair({col('coordinates')}).second")]
+           if has("coordinates") else []) \
+        + ([(col("y"), col("x"))] if has("x") and has("y") else [])
+    if not pairs:
+        return None
+    n, examples = con.execute(f"""
+        SELECT count(*), list(DISTINCT v ORDER BY v)[1:3]
+        FROM (SELECT coalesce({", ".join(f"CASE WHEN {rounded_degrees(a, b)} THEN {a} || ', ' || {b} END"
+                                         for a, b in pairs)}) AS v
+              FROM stage)
+        WHERE v IS NOT NULL
+    """).fetchone()
+    if not n:
+        return None
+    shown = f" ({', '.join(repr(e) for e in examples)}{' …' if n > len(examples) else ''})" if show_values else ""
+    return (f"{n:,} row(s) give latitude and longitude with {DECIMALS_THAT_PLACE_A_DOOR - 1} decimals or fewer{shown}: "
+            f"each is rounded to a kilometre or more ({DECIMALS_THAT_PLACE_A_DOOR} decimals place a door). A row with "
+            "a postcode we know is placed by the postcode; the others where the rounded point is, approximate")
 
 
 def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:

@@ -33,9 +33,10 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
         rows = ", ".join(map(str, staged.header_repeats[:5])) + (" …" if len(staged.header_repeats) > 5 else "")
         summary.warnings.append(f"{len(staged.header_repeats):,} row(s) repeating the header skipped (row "
                                 f"{rows}): several exports joined into one file?")
-    coarse = checks.coarse_grid_refs(con, staged, show_values=kind != "cases")   # a victim's location: never shown
-    if coarse:
-        summary.warnings.append(coarse)
+    for coarse in (checks.coarse_grid_refs(con, staged, show_values=kind != "cases"),   # a victim's location:
+                   checks.rounded_coordinates(con, staged, show_values=kind != "cases")):  # never shown
+        if coarse:
+            summary.warnings.append(coarse)
     month_first, said = checks.date_order(con, staged, show_values=kind != "cases")
     con.execute(f"SET VARIABLE month_first = {str(month_first).lower()}")    # parse_date reads it (etl/sql/macros.sql)
     if said:
@@ -181,8 +182,8 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
         summary.warnings.append(geocode.placed_approximately(con, "incoming", show_values=show))
     by_postcode = con.execute("SELECT count(*) FROM incoming WHERE _coarse AND geocode_status = 'postcode'").fetchone()[0]
     if by_postcode:
-        summary.warnings.append(f"{by_postcode:,} row(s) with a coarse grid reference were placed by their postcode "
-                                "instead, the more precise of the two")
+        summary.warnings.append(f"{by_postcode:,} row(s) with a coarse grid reference or rounded coordinates were "
+                                "placed by their postcode instead, the more precise of the two")
     far = geocode.far_from_postcode(con, "incoming", show_values=show)
     if far:
         summary.warnings.append(far)
