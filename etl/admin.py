@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import sys
+import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,11 +126,44 @@ def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -
     if out:
         # With a byte-order mark: without one, Excel on Windows reads the file as Windows-1252 and shows
         # 'Šarūnas' and '£50' garbled. The screen gets none; a terminal or a pipe wants plain UTF-8.
-        with open(out, "w", newline="", encoding="utf-8-sig") as fh:
-            _write_rejects_csv(fh, rows)
+        from analysis.spreadsheets import neutralise
+
+        with private_file(out), open(out, "w", newline="", encoding="utf-8-sig") as fh:
+            _write_rejects_csv(fh, ([neutralise(v) for v in row] for row in rows))
     else:
-        _write_rejects_csv(sys.stdout, rows)
+        _write_rejects_csv(sys.stdout, ([on_screen(v) for v in row] for row in rows))
     return len(rows)
+
+
+@contextmanager
+def private_file(path):
+    """A file the command line writes holds warehouse data: readable by its owner only (0600), as `etl audit`
+    writes the audit log. The umask covers a file a library creates itself (a GeoPackage and its journal); a
+    file written over is made private before it is, since writing keeps its old mode."""
+    path = Path(path)
+    if path.exists():
+        path.chmod(0o600)
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+        if path.exists():
+            path.chmod(0o600)
+
+
+# Characters that steer a terminal or reorder the text shown (right-to-left overrides) beside the control ones.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def on_screen(value):
+    """A cell as printed to a terminal: control characters written as escapes (ESC as \\x1b). A rejected row's
+    raw values are a partner's file as it came, and an escape sequence in one would act on the analyst's
+    terminal (move the cursor, retitle the window, hide the lines above) rather than be seen."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS else ch for ch in value)
 
 
 def _require_load(con, load_id: int) -> None:

@@ -164,6 +164,11 @@ def rejects(db: str | None, load_id: int | None, out: str | None) -> None:
     from etl.admin import write_rejects
 
     count = write_rejects(db, load_id, out)
+    if out:   # a file of partners' raw values leaves the warehouse: audited as the dashboard's download is
+        from access.store import Store
+
+        Store(None, db).audit(_cli_actor(), "export", str(out), {"command": "rejects", "load_id": load_id,
+                                                                 "format": "csv"}, rows=count)
     if not count:  # said beside the CSV, not in it: on the screen the CSV alone goes to standard output
         none = f"load {load_id} rejected no rows" if load_id is not None else "no load has rejected rows"
         click.echo(f"{none}; wrote only the header to {out}" if out else none, err=not out)
@@ -253,8 +258,11 @@ def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) ->
         frame = frame_of(con, _filters(*filters))
     finally:
         con.close()
+    from etl.admin import private_file
+
     try:
-        fmt = write(frame, Path(out), formats)
+        with private_file(out):
+            fmt = write(frame, Path(out), formats)
     except ExportError as exc:
         _fail(str(exc))
     date_from, date_to, district, exploitation = filters

@@ -68,7 +68,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('licence_holder')} AS licence_holder,
                parse_date({c('licence_start')}) AS licence_start,
                parse_date({c('licence_expiry')}) AS licence_expiry,
-               coalesce({_not_live(c('licence_status'))}, false) AS _not_live,
+               coalesce({_not_live(c('licence_status'))}, false) AS _not_live, {_as_written(staged, 'licence_status')} AS _status,
                {checks.reasons(validations)} AS reason
         FROM stage
     """, CONTENT)
@@ -76,6 +76,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     _warn_zeros(con, summary)
     _warn_many_occupants(con, summary)
     _warn_uprns_in_scientific_notation(con, summary)
+    _note_live_statuses(con, summary)
+    _note_another_partys_columns(staged, summary)
+    _warn_postcodes_unlike_the_address(con, staged, summary)
     tabular.accepted_and_geocoded(con, summary, "_licence_key")   # 'FDC/1' and 'fdc/1 ' are one licence
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming AS
@@ -187,9 +190,72 @@ def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
 
 
 def _not_live(status: str) -> str:
-    """SQL: the register's status says the row is no live licence (etl/vocab/licence_statuses.toml)."""
-    words = "|".join(re.escape(w).replace("\\ ", "\\s+") for w in vocab.load("licence_statuses")["not_live"])
-    return f"regexp_matches(lower({status}), '\\b({words})\\b')"
+    """SQL: the register's status says the row is no live licence (etl/vocab/licence_statuses.toml).
+
+    A not-live word a negation denies ("Not revoked", "never expired") is taken out first: read as a word
+    alone, it would reject a live licence, and end the one stored under its number."""
+    table = vocab.load("licence_statuses")
+    words, negations = _alternatives(table["not_live"]), _alternatives(table["negations"])
+    said = f"regexp_replace(lower({status}), '\\b({negations})\\s+({words})\\b', ' ', 'g')"
+    return f"regexp_matches({said}, '\\b({words})\\b')"
+
+
+def _as_written(staged, name: str) -> str:
+    """SQL: the field's cell as the file has it, where the column reads "Pending" or "TBC" as blank (etl/no_value.py):
+    the summary names the statuses read as live as the analyst sees them in the register."""
+    i = staged.match.columns.get(name)
+    return "NULL::VARCHAR" if i is None else f"c{i}"
+
+
+def _alternatives(words: list[str]) -> str:
+    """A regular expression matching any of the words, a space in one matching any run of white space."""
+    return "|".join(re.escape(w).replace("\\ ", " ").replace(" ", "\\s+") for w in words)
+
+
+def _note_live_statuses(con, summary: LoadSummary) -> None:
+    """Every status read as a live licence, with its count: any status that is not a not-live word is read so,
+    an application too, so a word the vocabulary lacks ("Deceased", "Pending") is seen, not silently mapped."""
+    rows = con.execute("SELECT trim(_status), count(*) FROM parsed WHERE reason IS NULL AND NOT _not_live "
+                       "AND nullif(trim(_status), '') IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    if not rows:
+        return
+    table = vocab.load("licence_statuses")
+    live, pending = (re.compile(rf"\b({_alternatives(table[k])})\b") for k in ("live", "pending"))
+
+    def shown(value: str, n: int) -> str:
+        what = ("" if live.search(value.lower()) else ", an application" if pending.search(value.lower())
+                else ", not a status etl/vocab/licence_statuses.toml knows")
+        return f"{value!r} ({n:,}{what})"
+
+    listed = ", ".join(shown(v, n) for v, n in rows[:12]) + (f" and {len(rows) - 12} more" if len(rows) > 12 else "")
+    summary.warnings.append(f"licence status read as live (loaded as a current licence): {listed}")
+
+
+def _note_another_partys_columns(staged, summary: LoadSummary) -> None:
+    """Name the columns of an agent's, landlord's or holder's postcode or address that were not read as the
+    property's (etl/vocab/headers.toml `other_party_words`): the analyst who means one names it with --mapping."""
+    kept = staged.match.other_party
+    if kept:
+        shown = ", ".join(f"{h!r} (not read as the {f.replace('_', ' ')})" for h, f in kept.items())
+        summary.warnings.append(f"column(s) naming another party than the property, so not read as its location: "
+                                f"{shown}; if one is the property's, name it with --mapping FILE")
+
+
+def _warn_postcodes_unlike_the_address(con, staged, summary: LoadSummary) -> None:
+    """A postcode column that disagrees with a full postcode written in the same row's address. The column
+    places the licence, as it always has (the address's postcode only stands in for a blank or unreadable
+    one), but one of the two is wrong, or the column is another party's: say how many, with an example."""
+    if "postcode" not in staged.match.columns:
+        return
+    n, ref, given, written = con.execute("""
+        SELECT count(*), arg_min(licence_ref, row_number), arg_min(postcode, row_number),
+               arg_min(postcode_in_text(address), row_number)
+        FROM parsed WHERE reason IS NULL AND postcode_in_text(address) <> postcode""").fetchone()
+    if n:
+        header = staged.match.headers[staged.match.columns["postcode"]]
+        summary.warnings.append(f"{n:,} licence(s) have a postcode in {header!r} unlike the one in their address "
+                                f"(e.g. {ref!r}: {given!r}, but {written!r} in the address): placed by {header!r}; "
+                                "check which is right")
 
 
 def _warn_zeros(con, summary: LoadSummary) -> None:

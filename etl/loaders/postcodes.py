@@ -288,7 +288,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> None:
             CREATE OR REPLACE TEMP TABLE pc_raw AS
             SELECT {row} AS _row, * FROM (
                 SELECT row_number() OVER () AS _rec, {select}, c{layout.width} AS _extra
-                FROM read_csv({_sql_text(str(path))}, header = false, auto_detect = false, all_varchar = true,
+                FROM read_csv({_sql_text(sniff.duckdb_path(path))}, header = false, auto_detect = false, all_varchar = true,
                           delim = {_sql_text(layout.delimiter)}, quote = '"', escape = '"',
                           null_padding = true, strict_mode = false, encoding = {_sql_text(encoding)},
                           columns = {columns_sql})

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import duckdb
 
 from etl import vocab
+from etl.reading import sniff
 
 CHUNK = 1 << 24
 
@@ -117,7 +118,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
                           columns = {spec}, auto_detect = false, null_padding = true, strict_mode = true,
                           store_rejects = true, rejects_table = 'fast_csv_rejects', rejects_scan = 'fast_csv_scans',
                           max_line_size = 20000000)
-        """, [str(path), delimiter])
+        """, [sniff.duckdb_path(path), delimiter])
         rejected = con.execute("SELECT count(*) FROM fast_csv_rejects").fetchone()[0]
     except duckdb.Error:
         rejected = 1

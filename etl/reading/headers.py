@@ -27,6 +27,7 @@ class HeaderMatch:
     duplicates: dict[str, list[int]] = field(default_factory=dict)   # field → later columns with its header
     by_keyword: dict[str, str] = field(default_factory=dict)   # field → the header found by a word in it
     ambiguous: dict[str, list[str]] = field(default_factory=dict)   # field → the headers its words fit equally
+    other_party: dict[str, str] = field(default_factory=dict)   # header → the location field it was kept from
 
     def has(self, name: str) -> bool:
         """Whether the file gives this field; an address may come in parts (`address_parts`)."""
@@ -153,7 +154,8 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     No list of aliases foresees every export ("Date/Time", "No. People", "Intel Grade"). A word in the
     header names the field as well, provided only one header holds such a word and that header names no
     other field: two candidates ("Date Opened" beside "Date of Birth") are left to the analyst, as is
-    a header a word from `keyword_exclusions` ("Email Address") rules out. Of two candidates, one holding
+    a header a word from `keyword_exclusions` ("Email Address") rules out, and so is another party's place
+    ("Agent Postcode": `_another_partys_places`). Of two candidates, one holding
     more of the field's words wins: "Date/Time Received" is the date received, not the "Time" beside it.
     A keyword matches whole words from their start ("expir" is in "Expiry Date", "text" is not in
     "Context"). What was found this way is listed in the load summary (`by_keyword`), so a wrong guess is seen.
@@ -163,6 +165,7 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     claimed = set(match.columns.values())
     words = {i: _words(h) for i, h in enumerate(match.headers) if h and i not in claimed}
     words = {i: w for i, w in words.items() if not any(_holds(w, x) for x in excluded)}
+    words = {i: w for i, w in words.items() if i not in _another_partys_places(kind, match, words, table)}
     found: dict[str, int] = {}
     for name, spec in field_aliases(kind).items():
         keywords = [_words(k) for k in spec.get("keywords", [])]
@@ -180,6 +183,24 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
         if columns.count(i) == 1:
             match.columns[name] = i
             match.by_keyword[name] = match.headers[i]
+
+
+def _another_partys_places(kind: str, match: HeaderMatch, words: dict[int, list[str]], table: dict) -> set[int]:
+    """The unclaimed headers that name another party (`other_party_words`) and hold a location field's keyword:
+    "Agent Postcode" is the agent's office, and read as the property's postcode it would place every licence
+    there. No field takes them by a keyword ("Owner Postcode" is no licence holder either); each is kept in
+    `other_party`, with the location field it fits, so the load summary can say why it was not read."""
+    others = [_words(w) for w in table.get("other_party_words", [])]
+    fields = field_aliases(kind)
+    places = {name: [_words(k) for k in fields[name].get("keywords", [])]
+              for name in table.get("location_fields", []) if name in fields}
+    kept = set()
+    for i, w in words.items():
+        fits = [name for name, keywords in places.items() if any(_holds(w, k) for k in keywords)]
+        if fits and any(_holds(w, o) for o in others):
+            match.other_party[match.headers[i]] = fits[0]
+            kept.add(i)
+    return kept
 
 
 def _words(text: str) -> list[str]:

@@ -200,10 +200,36 @@ def _open_workbook(path: Path):
     import openpyxl
 
     _check_zip_bomb(path)
+    if not misnamed_workbook(path):
+        try:
+            return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for broken workbooks
+            raise FileProblem(path, f"the XLSX can't be opened ({exc.__class__.__name__}: {exc})")
+    # openpyxl refuses a name not ending .xlsx/.xlsm, whatever the file holds, but opens a file object as it is.
+    fh = open(path, "rb")
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for broken workbooks
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - as above
+        fh.close()
         raise FileProblem(path, f"the XLSX can't be opened ({exc.__class__.__name__}: {exc})")
+    close = wb.close
+
+    def close_both() -> None:   # a read-only workbook keeps its file open until closed: close ours with it
+        try:
+            close()
+        finally:
+            fh.close()
+
+    wb.close = close_both
+    return wb
+
+
+def misnamed_workbook(path: Path) -> bool:
+    """Whether the file is an Excel workbook by content under another name ("register.csv"): read as one,
+    and the notes say so, since the analyst may have meant to load another file."""
+    from openpyxl.reader.excel import SUPPORTED_FORMATS
+
+    return Path(path).suffix.lower() not in SUPPORTED_FORMATS
 
 
 def xlsx_sheet_heads(path: Path, rows: int) -> list[SheetHead]:
@@ -231,6 +257,9 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
         else:
             ws = wb.worksheets[0]
         notes.sheet = ws.title
+        if misnamed_workbook(path):
+            notes.warnings.append(f"{path.name} is an Excel workbook despite its name: read as XLSX "
+                                  f"(sheet {ws.title!r})")
         if ws.sheet_state != "visible":
             notes.warnings.append(f"sheet {ws.title!r} is hidden in the workbook (Excel does not show it): "
                                   "check it is the sheet you meant to load")

@@ -172,3 +172,14 @@ def _reading(word: str, alphabets: dict[str, frozenset[str]]) -> tuple[int, list
     letters = {ch.lower() for ch in accented}
     languages = [lang for lang, alphabet in alphabets.items() if letters <= alphabet]
     return (len(accented), languages) if languages else (-1, [])
+
+
+# DuckDB reads a path holding one of these as a glob pattern ("reports[1].csv" would read "reports1.csv").
+_DUCKDB_GLOB = {"[": "[[]", "*": "[*]", "?": "[?]"}
+
+
+def duckdb_path(path) -> str:
+    """The path as DuckDB's read_csv must be given it to read exactly that file: each glob character written as
+    a one-character class matching only itself. A file named "reports[1].csv" beside "reports1.csv" would
+    otherwise load the other file, and the loads table name the wrong one."""
+    return "".join(_DUCKDB_GLOB.get(ch, ch) for ch in str(path))
