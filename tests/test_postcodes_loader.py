@@ -161,6 +161,22 @@ def test_a_file_without_district_column_keeps_stored_districts(tmp_path, db):
     assert query(db, "SELECT lat, district_code FROM postcodes") == [(52.6651, "E07000010")]
 
 
+def test_a_postcode_moved_kilometres_is_warned_about_and_loses_the_old_points_district(tmp_path, db):
+    """A partner's list giving CB4 2HG an Oxford point moved every report there, and the stored district was the
+    old point's. A move of metres (a new release) is said nothing of; a move of kilometres is named, and a
+    district or LSOA the file does not give is no longer kept for it."""
+    load_file("postcodes", write_text(tmp_path / "a.csv", "pcds,lat,long,laua,lsoa11\n"
+                                      "CB4 2HG,52.2255,0.1270,E07000008,E01017950\n"
+                                      "PE13 1AB,52.665,0.16,E07000010,E01018100\n"), db=db)
+    s = load_file("postcodes", write_text(tmp_path / "b.csv", "pcds,lat,long\nCB4 2HG,51.752,-1.2577\n"
+                                          "PE13 1AB,52.6651,0.1601\n"), db=db, source="Partner list")
+    assert s.rows_updated == 2
+    assert any(w.startswith("1 postcode(s) moved more than 1 km from the point the lookup had (CB4 2HG by 108 km)")
+               for w in s.warnings), s.warnings
+    assert query(db, "SELECT postcode, district_code, lsoa_code FROM postcodes ORDER BY 1") == [
+        ("CB4 2HG", None, None), ("PE13 1AB", "E07000010", "E01018100")]
+
+
 def test_duplicate_postcodes_keep_the_last_row(tmp_path, db):
     text = "pcds,lat,long\nPE13 1AB,52.1,0.1\npe131ab,52.665,0.16\n"
     s = load_file("postcodes", write_text(tmp_path / "dup.csv", text), db=db)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import geocode, vocab
+from etl import address_matches, geocode, vocab
 from etl.errors import FileProblem
 from etl.reading.headers import read_mapping
 from etl.reading import sniff
@@ -515,8 +515,10 @@ def _skip_and_collapse(con: duckdb.DuckDBPyConnection, summary: LoadSummary) -> 
 
 def _merge(con: duckdb.DuckDBPyConnection, summary: LoadSummary, layout: Layout) -> None:
     """Upsert by postcode. A file without a district or LSOA column keeps the stored ones."""
-    district = "i.district_code" if layout.has("district_code") else "p.district_code"
-    lsoa = "i.lsoa_code" if layout.has("lsoa_code") else "p.lsoa_code"
+    # A postcode the file moves keeps no district or LSOA the file does not give: they were the old point's.
+    moved = f"{address_matches.metres_sql('p.lat', 'p.lon', 'i.lat', 'i.lon')} > {MOVED_METRES}"
+    district = "i.district_code" if layout.has("district_code") else f"CASE WHEN {moved} THEN NULL ELSE p.district_code END"
+    lsoa = "i.lsoa_code" if layout.has("lsoa_code") else f"CASE WHEN {moved} THEN NULL ELSE p.lsoa_code END"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pc_plan AS
         SELECT i.postcode, i.lat, i.lon, {district} AS district_code, {lsoa} AS lsoa_code,
@@ -524,9 +526,12 @@ def _merge(con: duckdb.DuckDBPyConnection, summary: LoadSummary, layout: Layout)
                     WHEN abs(p.lat - i.lat) < 1e-7 AND abs(p.lon - i.lon) < 1e-7
                          AND p.district_code IS NOT DISTINCT FROM {district}
                          AND p.lsoa_code IS NOT DISTINCT FROM {lsoa} THEN 'unchanged'
-                    ELSE 'updated' END AS action
+                    ELSE 'updated' END AS action,
+               CASE WHEN p.postcode IS NOT NULL THEN {address_matches.metres_sql('p.lat', 'p.lon', 'i.lat', 'i.lon')}
+                    END AS moved_metres
         FROM pc_incoming i LEFT JOIN postcodes p ON p.postcode = i.postcode
     """)
+    _warn_moved(con, summary)
     counts = dict(con.execute("SELECT action, count(*) FROM pc_plan GROUP BY 1").fetchall())
     summary.rows_loaded = counts.get("new", 0)
     summary.rows_updated = counts.get("updated", 0)
@@ -544,6 +549,24 @@ def _merge(con: duckdb.DuckDBPyConnection, summary: LoadSummary, layout: Layout)
     if not layout.has("district_code"):
         summary.warnings.append("the file has no district code column: postcodes get districts only from "
                                 "district boundaries")
+
+
+MOVED_METRES = 1000     # a lookup's new release moves a postcode's point by metres, not kilometres
+
+
+def _warn_moved(con: duckdb.DuckDBPyConnection, summary: LoadSummary) -> None:
+    """Postcodes the file puts more than a kilometre from where the lookup had them. A new release of Code-Point
+    moves a point by metres; a partner's list with a wrong point (another town's, swapped digits) moves every
+    report at that postcode with it, and nothing else would tell. The file's point is used: say so."""
+    n, examples = con.execute(f"""
+        SELECT count(*), list([postcode, round(moved_metres / 1000)::BIGINT::VARCHAR] ORDER BY moved_metres DESC)[1:3]
+        FROM pc_plan WHERE moved_metres > {MOVED_METRES}
+    """).fetchone()
+    if n:
+        listed = "; ".join(f"{pc} by {km} km" for pc, km in examples) + (" …" if n > 3 else "")
+        summary.warnings.append(f"{n:,} postcode(s) moved more than {MOVED_METRES // 1000} km from the point the "
+                                f"lookup had ({listed}): the file's point is used, and reports there move with it; "
+                                "check the file gives these postcodes' own points")
 
 
 def _regeocode(con: duckdb.DuckDBPyConnection, summary: LoadSummary) -> None:
