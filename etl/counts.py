@@ -25,7 +25,7 @@ def parse_count_sql() -> str:
     table = vocab.load("counts")
     words = {str(k): int(v) for k, v in table["words"].items()}
     pattern = (f"(?:(?:{_alternation(table['lead_ins'])}) ?)?([0-9]+|{_alternation(words)})"
-               f"(?: (?:{_alternation(table['units'])}))?(?: ?\\(.*\\))?")
+               f"(?: (?:{_alternation(table['units'])}))?(?: ?\\(.*\\)|{households_clause()})?")
     text = "lower(trim(regexp_replace(s, '\\s+', ' ', 'g')))"
     lookup = " ".join(f"WHEN '{w}' THEN {n}" for w, n in words.items())
     said = f"regexp_extract({text}, '^{_quoted(pattern)}$', 1)"
@@ -35,6 +35,23 @@ def parse_count_sql() -> str:
         WHEN regexp_full_match({text}, '{_quoted(pattern)}') THEN
             coalesce(try_cast({said} AS INTEGER), CASE {said} {lookup} END)
         END"""
+
+
+def households_clause() -> str:
+    """A regular expression (lower case) for the households a register writes after the occupants, outside
+    brackets: " in 4 households", ", 4 households", " / 4 lets"; group 1 is their number."""
+    words = vocab.load("counts")["household_words"]
+    return f" ?(?:in|,|/|over|across|-) ?([0-9]{{1,4}}) ?(?:{_alternation(words)})"
+
+
+@cache
+def households_in_sql() -> str:
+    """SQL body of households_in(s): the households a count of occupants names ("6 (2 households)", "10 persons
+    in 4 households"), or NULL: a register without a households column still says how many there are."""
+    words = vocab.load("counts")["household_words"]
+    text = "lower(trim(regexp_replace(s, '\\s+', ' ', 'g')))"
+    pattern = f"[(,/ -] ?(?:in |over |across )?([0-9]{{1,4}}) ?(?:{_alternation(words)})\\)?$"
+    return f"try_cast(nullif(regexp_extract({text}, '{_quoted(pattern)}', 1), '') AS INTEGER)"
 
 
 @cache
@@ -68,3 +85,4 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     """Define parse_count(s) on this connection (after etl/sql/macros.sql's parse_number)."""
     con.execute(f"CREATE OR REPLACE TEMP MACRO parse_count(s) AS {parse_count_sql()}")
     con.execute(f"CREATE OR REPLACE TEMP MACRO parse_storeys(s) AS {parse_storeys_sql()}")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO households_in(s) AS {households_in_sql()}")

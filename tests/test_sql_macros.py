@@ -58,7 +58,7 @@ def test_a_count_is_read_as_partners_write_it_and_two_numbers_are_not_guessed():
     cases = {"6": 6, " 6 ": 6, "6.0": 6, "1,200": 1200, "6 persons": 6, "6 People": 6, "Six": 6,
              "six persons": 6, "up to 6": 6, "Max: 7": 7, "8 (5 households)": 8, "8(5 households)": 8,
              "3 storeys": 3, "twelve": 12, "approx 4 adults": 4, "approximately 6": 6, "~6": 6, "at least 6 people": 6,
-             "None": 0, "0": 0,
+             "None": 0, "0": 0, "10 persons in 4 households": 10, "8, 3 lets": 8,
              "5 or 6": None, "6-8": None, "6.5": None, "many": None, "6 persons 2 households": None,
              "persons 6": None, "": None, "sixty": None, "-3": -3}
     got = dict(con.execute("SELECT v, parse_count(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
@@ -78,6 +78,13 @@ def test_an_hmo_register_writing_occupants_in_words_loads_every_licence(tmp_path
     assert (s.rows_loaded, s.rows_rejected) == (2, 1)
     assert query(db, "SELECT licence_ref, max_occupants, households FROM hmo_licences ORDER BY 1") == \
         [("L1", 6, 2), ("L2", 6, None)]
+    # Households written after the occupants fill the households a row leaves blank, never one it gives.
+    g = write_text(tmp_path / "g.csv", "Licence No,Property Address,Postcode,Max Occupants,Households\n"
+                   "L4,20 Mill Lane,PE13 1AB,6 (2 households),\nL5,22 Mill Lane,PE13 1AB,10 persons in 4 households,\n"
+                   "L6,24 Mill Lane,PE13 1AB,8 (3 households),2\n")
+    load_file("hmo", g, db=tmp_path / "v.duckdb", source="Fenland")
+    assert query(tmp_path / "v.duckdb", "SELECT licence_ref, max_occupants, households FROM hmo_licences "
+                 "ORDER BY 1") == [("L4", 6, 2), ("L5", 10, 4), ("L6", 8, 2)]
     assert "maximum occupants '5 or 6' is not a whole number" in query(db, "SELECT reason FROM rejects")[0][0]
 
 

@@ -61,7 +61,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {loc.lat} AS lat, {loc.lon} AS lon,
                {loc.lat} AS file_lat, {loc.lon} AS file_lon, {loc.coarse} AS _coarse,
                nullif(parse_count({c('max_occupants')}), 0) AS max_occupants,
-               nullif(parse_count({c('households')}), 0) AS households,
+               nullif(coalesce(parse_count({c('households')}), households_in({c('max_occupants')})), 0) AS households,
                nullif(parse_storeys({c('storeys')}), 0) AS storeys,
                {" + ".join(f"coalesce(parse_count({c(f)}) = 0, false)::INTEGER" for f in ZERO_MEANS_UNRECORDED)} AS _zeros,
                {c('licence_type')} AS licence_type,
