@@ -30,6 +30,22 @@ def load_key() -> bytes:
 
 
 def case_key(reference: str, key: bytes) -> str:
-    """References differing only in case or spacing are the same case."""
+    """References differing only in case or spacing are the same case, and so are a number's with and without
+    its leading zeros ('000123' and the '123' Excel makes of it)."""
     canonical = "".join(reference.split()).upper()
+    if canonical.isdigit():
+        canonical = canonical.lstrip("0") or "0"
+    return _hashed(canonical, key)
+
+
+def zero_padded_case_key(reference: str, key: bytes) -> str | None:
+    """The key a number with leading zeros was stored under before `case_key` dropped them, else None: a
+    reload finds those cases by it and gives them their key of today (etl/loaders/cases.py)."""
+    canonical = "".join(reference.split()).upper()
+    if canonical.isdigit() and canonical.startswith("0") and canonical.strip("0"):
+        return _hashed(canonical, key)
+    return None
+
+
+def _hashed(canonical: str, key: bytes) -> str:
     return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()[:32]

@@ -64,6 +64,38 @@ def test_the_same_key_gives_the_same_case_key_across_loads(tmp_path, key_file):
 def test_case_key_ignores_spacing_and_case():
     key = b"k" * 32
     assert pseudonym.case_key("ms-0001", key) == pseudonym.case_key(" MS-0001 ", key)
+    # A number's leading zeros, which Excel drops, are no part of the case; zeros inside a reference are.
+    assert pseudonym.case_key("000123", key) == pseudonym.case_key("123", key) != pseudonym.case_key("1230", key)
+    assert pseudonym.case_key("MS-0001", key) != pseudonym.case_key("MS-1", key)
+    assert pseudonym.case_key("000", key) == pseudonym.case_key("0", key)
+
+
+ONE_CASE = "Case Reference,Date Opened,Postcode,Nationality\n{ref},2025-10-01,PE13 1AB,Lithuania\n"
+
+
+def test_a_case_number_resaved_without_its_zeros_is_the_same_case(tmp_path, key_file, monkeypatch):
+    """A re-saved export writes '000123' as '123': counted as a new case, every victim count went up by one."""
+    db = tmp_path / "w.duckdb"
+    load_file("cases", write_text(tmp_path / "a.csv", ONE_CASE.format(ref="000123")), db=db, source="Hub")
+    s = load_file("cases", write_text(tmp_path / "b.csv", ONE_CASE.format(ref="123")), db=db, source="Hub")
+    assert (s.rows_loaded, s.rows_unchanged) == (0, 1)
+    assert scalar(db, "SELECT count(*) FROM cases") == 1
+
+
+def test_a_case_stored_under_its_zeros_before_takes_its_key_of_today_on_reload(tmp_path, key_file, monkeypatch):
+    """Warehouses hold keys made with the zeros. A later file that has them moves those cases to today's key,
+    in place, so a re-saved file without zeros finds them too."""
+    db = tmp_path / "w.duckdb"
+    with monkeypatch.context() as old:      # the key as it was made before it dropped the zeros
+        old.setattr(pseudonym, "case_key", lambda ref, key: pseudonym._hashed("".join(ref.split()).upper(), key))
+        load_file("cases", write_text(tmp_path / "a.csv", ONE_CASE.format(ref="000123")), db=db, source="Hub")
+    before = scalar(db, "SELECT case_key FROM cases")
+    newer = ONE_CASE.format(ref="000123") + "000124,2025-10-02,PE13 1AB,Polish\n"     # next month's export
+    s = load_file("cases", write_text(tmp_path / "b.csv", newer), db=db, source="Hub")
+    assert (s.rows_loaded, s.rows_updated) == (1, 1)     # its key is part of what it says
+    assert scalar(db, "SELECT case_key FROM cases") != before
+    s = load_file("cases", write_text(tmp_path / "c.csv", ONE_CASE.format(ref="123")), db=db, source="Hub")
+    assert (s.rows_loaded, s.rows_unchanged) == (0, 1) and scalar(db, "SELECT count(*) FROM cases") == 2
 
 
 def test_a_later_postcode_load_keeps_the_districts_of_cases(tmp_path, key_file):

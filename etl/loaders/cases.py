@@ -72,6 +72,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     tabular.record_rejects(con, summary, staged, _safe_raw(staged))
     tabular.accepted_and_geocoded(con, summary, "case_key")
     _classify(con, summary)
+    _rekey_zero_padded(con, summary.source)
     tabular.upsert_by_reference(con, summary, "cases", "case_key", STORED, date_column="opened_on")
     con.execute("DROP TABLE IF EXISTS case_keys")
 
@@ -87,11 +88,23 @@ def _pseudonymise(con, staged) -> None:
     key = pseudonym.load_key()
     ref = staged.column("case_ref")
     rows = con.execute(f"SELECT _row, {ref} FROM stage WHERE {ref} IS NOT NULL").fetchall()
-    table = pa.table({"_row": [r[0] for r in rows], "case_key": [pseudonym.case_key(r[1], key) for r in rows]},
-                     schema=pa.schema([("_row", pa.int64()), ("case_key", pa.string())]))
+    table = pa.table({"_row": [r[0] for r in rows], "case_key": [pseudonym.case_key(r[1], key) for r in rows],
+                      "padded_key": [pseudonym.zero_padded_case_key(r[1], key) for r in rows]},
+                     schema=pa.schema([("_row", pa.int64()), ("case_key", pa.string()), ("padded_key", pa.string())]))
     con.register("_case_keys", table)
     con.execute("CREATE OR REPLACE TEMP TABLE case_keys AS SELECT * FROM _case_keys")
     con.unregister("_case_keys")
+
+
+def _rekey_zero_padded(con, source: str) -> None:
+    """Cases stored, before keys dropped a number's leading zeros, under '000123' take the key of today, so this
+    load (and a later one where Excel wrote '123') updates them rather than adding each case a second time."""
+    con.execute("""
+        UPDATE cases AS t SET case_key = k.case_key
+        FROM (SELECT DISTINCT case_key, padded_key FROM case_keys WHERE padded_key IS NOT NULL) k
+        WHERE t.source = ? AND t.case_key = k.padded_key
+          AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.source = ? AND c.case_key = k.case_key)
+    """, [source, source])
 
 
 def _safe_raw(staged) -> tuple[str, list]:
