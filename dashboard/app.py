@@ -20,7 +20,7 @@ if str(_ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from analysis import report_index  # noqa: E402
-from dashboard import auth, connection, heap, map_render, prefetch, state, ui  # noqa: E402
+from dashboard import auth, connection, heap, map_render, prefetch, server_options, state, ui  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 log = logging.getLogger("hotspots.dashboard")
@@ -40,6 +40,7 @@ def filter_options(info: connection.WarehouseInfo) -> state.Options:
 
 
 st.set_page_config(page_title="Hotspots", page_icon="🗺️", layout="wide")
+settings_changed = server_options.enforce()   # config.toml's safety settings, whichever folder it started in
 heap.freeze_startup_heap(connection.query_modules())      # once per process: see dashboard/heap.py
 report_index.use(report_index.BACKGROUND)     # the first page after a start or a load does not wait for it
 try:
@@ -85,6 +86,7 @@ with connection.pinned():
         form = auth.sign_in_form if user is None else auth.change_password_form
         st.navigation([st.Page(form, title="Sign in", **where) for path, *_ in PAGES for where in _addresses(path)],
                       position="hidden")
+        server_options.rerun_if(settings_changed)
         form()
         st.stop()
 
@@ -93,6 +95,7 @@ with connection.pinned():
         st.Page(VIEWS / file, title=title, icon=icon, **where)
         for path, file, title, icon in PAGES if auth.allowed(user["role"], path) for where in _addresses(path)
     ])
+    server_options.rerun_if(settings_changed)
 
     with st.sidebar:
         filters = state.sidebar(filter_options(info))

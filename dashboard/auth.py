@@ -116,6 +116,66 @@ def current_user() -> dict[str, Any] | None:
     return user
 
 
+def acting_user(page: str) -> dict[str, Any] | None:
+    """The signed-in user, checked again now, when they may still act on `page`; else None.
+
+    For widget callbacks that change something: Streamlit runs a callback before the script reruns, so
+    before app.py's current_user() and the page's require() have looked at the account again. Without
+    this, an admin re-roled, locked or removed a moment ago, or one whose session went idle, could
+    still change other people's accounts with a page that was already on screen."""
+    user = current_user()
+    if user is None or user.get("must_change") or not allowed(user.get("role"), page):
+        return None
+    return user
+
+
+def refused_reason(name: str | None, page: str, seen: float) -> str | None:
+    """Why `name` may not act on `page` now (None: they may), from the account store and the time of the
+    session's last click (`seen`). For code that runs outside a page run, such as a download's file
+    generator, where the session itself can't be read."""
+    if not name:
+        return "nobody is signed in"
+    if time.time() - float(seen or 0) > idle_seconds():
+        return "the session went idle"
+    try:
+        account = store().get(name)
+    except Exception:  # noqa: BLE001 - an unreadable store must not let anything out
+        log.exception("account store")
+        return "the account store can't be read"
+    if account is None or account.locked or account.role not in ROLES:
+        return "the account was removed or locked"
+    if account.must_change or not allowed(account.role, page):
+        return "the account may not open this page"
+    return None
+
+
+class ExportRefused(RuntimeError):
+    """A download asked for by someone who may no longer have it (the browser shows that it failed)."""
+
+
+def audited_export(make: Any, page: str, detail: dict, target: str, rows: int | None) -> Any:
+    """The `data` of a download button: a callable Streamlit runs only when the button is clicked, which
+    checks the account again, builds the file and writes its audit row, in that order.
+
+    Bytes handed to st.download_button are stored at a /media/ address on every run, and anyone holding
+    that address can fetch them without clicking, so an on_click audit row could be skipped entirely.
+    Built on demand, no file leaves without its row. Streamlit runs the callable in a worker thread
+    with no session, so who is asking, and when they last clicked, are taken now."""
+    user = st.session_state.get(SESSION) or {}
+    name, seen = user.get("name"), float(user.get("seen", 0) or 0)
+
+    def generate() -> bytes:
+        why = refused_reason(name, page, seen)
+        if why:
+            log.warning("export refused for %s: %s", name, why)
+            raise ExportRefused(f"download refused: {why}")
+        data = make()
+        _audit(name, "export", detail, target, rows)
+        return data
+
+    return generate
+
+
 def _forget() -> None:
     st.session_state.pop(SESSION, None)
     st.session_state.pop(LAST_VIEW, None)
@@ -265,8 +325,11 @@ def markdown_text(value: Any) -> str:
 
 
 def _change_password() -> None:
-    """on_click of the new-password form."""
-    user = st.session_state.get(SESSION) or {}
+    """on_click of the new-password form. The account is read again first: the callback runs before the
+    page's own check, and a locked, removed or idle session must not set a password."""
+    user = current_user()
+    if user is None:
+        return
     new, again = (str(st.session_state.get(k) or "") for k in ("new_password", "new_password_again"))
     st.session_state["new_password"] = st.session_state["new_password_again"] = ""
     if new != again:

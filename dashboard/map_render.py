@@ -745,22 +745,59 @@ def render_html(m: folium.Map) -> str:
     return m.get_root().render()
 
 
-def clicked(value: Any) -> dict | None:
-    """What the user clicked, from st_folium's return value: {"kind", "h3"} or {"kind", "lat", "lon"}."""
+# The only hexagon sizes the map draws (ZOOM_RESOLUTIONS; hotspots.toml's resolution is one of them).
+HEX_RESOLUTIONS = frozenset(r for r, *_ in ZOOM_RESOLUTIONS)
+MARKER_KINDS = ("hmo", "report", "case")
+
+
+def drawn_places(data: MapData) -> dict[str, frozenset]:
+    """What a click on this map can name: the cells of each hexagon layer ("hex": reports, hotspots, density;
+    "cases": the victim-case areas) and the kinds of marker drawn ("markers")."""
+    hexes: set[str] = set()
+    for frame in [*data.report_hexes.values(), data.hotspots]:
+        if frame is not None and not frame.empty and "h3" in frame.columns:
+            hexes.update(frame["h3"].astype(str))
+    cases = set() if data.cases is None or data.cases.empty else set(data.cases["h3"].astype(str))
+    markers = {kind for kind, frame in (("hmo", data.hmo), ("report", data.reports), ("case", data.case_points))
+               if frame is not None and not frame.empty}
+    return {"hex": frozenset(hexes), "cases": frozenset(cases), "markers": frozenset(markers)}
+
+
+def clicked(value: Any, drawn: dict[str, frozenset] | None = None) -> dict | None:
+    """What the user clicked, from st_folium's return value: {"kind", "h3"} or {"kind", "lat", "lon"}; None for
+    anything the map could not have sent.
+
+    The value comes from the browser, so a viewer can write any cell into it. A valid cell of a finer
+    resolution (15 is about a square metre) would make the panel count the victim cases at one point:
+    cases placed by postcode share a point, and at 3 or more the panel shows them, down to the door. So
+    only cells at a resolution the map draws are read, and with `drawn` (drawn_places of this map) only
+    cells and marker kinds that are on it. A marker click is looked up in its small cell around the point
+    (marker_detail), the finest the hexagons go anyway."""
     if not isinstance(value, dict):
         return None
     feature = value.get("last_active_drawing")
     if not isinstance(feature, dict):
         return None
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        return None
     kind = props.get("kind")
-    if kind in ("hex", "cases") and isinstance(props.get("h3"), str) and h3.is_valid_cell(props["h3"]):
-        return {"kind": kind, "h3": props["h3"]}
+    if kind in ("hex", "cases"):
+        cell = props.get("h3")
+        if not (isinstance(cell, str) and h3.is_valid_cell(cell) and h3.get_resolution(cell) in HEX_RESOLUTIONS):
+            return None
+        if drawn is not None and cell not in drawn.get(kind, ()):
+            return None
+        return {"kind": kind, "h3": cell}
     geometry = feature.get("geometry") or {}
-    if kind in ("hmo", "report", "case") and geometry.get("type") == "Point":
+    if kind in MARKER_KINDS and isinstance(geometry, dict) and geometry.get("type") == "Point":
+        if drawn is not None and kind not in drawn.get("markers", ()):
+            return None
         try:
             lon, lat = (float(v) for v in geometry["coordinates"][:2])
         except (TypeError, ValueError, KeyError):
+            return None
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
             return None
         return {"kind": kind, "lat": lat, "lon": lon}
     return None

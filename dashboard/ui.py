@@ -38,7 +38,7 @@ def warehouse_message(info: WarehouseInfo) -> bool:
     if info.state == "missing":
         st.info("No warehouse yet: run `make run` or `python -m etl demo` to build the demo, "
                 "or load files with `python -m etl load KIND FILE`.")
-        st.caption(f"Looked for {info.path} (set HOTSPOTS_DB to read another file).")
+        st.caption(f"Looked for {esc_md(info.path)} (set HOTSPOTS_DB to read another file).")
         return True
     if info.state == "refreshing" and not info.readable:
         st.info("The warehouse is being refreshed by a load right now. This page shows the data as soon as "
@@ -46,14 +46,15 @@ def warehouse_message(info: WarehouseInfo) -> bool:
         st.button("Check again", key="check_again")
         return True
     if info.state == "unreadable" or not info.readable:
-        st.error(f"The warehouse at {info.path} can't be read: {info.error or 'it is not a DuckDB warehouse'}. "
+        st.error(f"The warehouse at {esc_md(info.path)} can't be read: "
+                 f"{esc_md(info.error) if info.error else 'it is not a DuckDB warehouse'}. "
                  "Rebuild it (`python -m etl demo` for the demo), or point HOTSPOTS_DB at the right file.")
         return True
     if info.outdated:
         st.warning(f"This warehouse was made by an older version of Hotspots (schema {info.schema}), and the pages "
                    "need what a newer one adds. An analyst upgrades it in place, keeping every row, with "
                    f"`python -m etl init` (`make run` does it too); the dashboard then shows it by itself.")
-        st.caption(f"The warehouse: {info.path}.")
+        st.caption(f"The warehouse: {esc_md(info.path)}.")
         return True
     if info.state == "refreshing":
         st.caption("A load is running: you are seeing the data from before it. The page picks up the new data "
@@ -131,17 +132,17 @@ def section(what: str) -> Iterator[None]:
     try:
         yield
     except NotReady as exc:
-        st.info(f"{what}: not available in this version of the dashboard yet ({exc}).")
+        st.info(f"{what}: not available in this version of the dashboard yet ({esc_md(exc)}).")
     except duckdb.CatalogException as exc:
         match = _MISSING_TABLE.search(str(exc))
         table = f"`{match.group(1)}` table" if match else "table it needs"
         st.warning(f"{what} can't be shown: the warehouse has no {table}: {INIT_HINT}.")
     except WarehouseError as exc:
-        st.error(f"{what} can't be shown: {exc}. If a load is running, wait a moment and reload the page.")
+        st.error(f"{what} can't be shown: {esc_md(exc)}. If a load is running, wait a moment and reload the page.")
     except duckdb.Error as exc:
         log.exception("query failed: %s", what)
         st.error(f"{what} can't be shown: the warehouse could not answer ({type(exc).__name__}: "
-                 f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}).")
+                 f"{esc_md(str(exc).strip().splitlines()[0]) if str(exc).strip() else 'no detail'}).")
     except Exception as exc:  # noqa: BLE001 - an unexpected bug must not print a traceback to the user
         log.exception("section failed: %s", what)
         st.error(f"{what} can't be shown because of an error in the dashboard ({type(exc).__name__}). "
@@ -152,19 +153,26 @@ def period(f: Filters) -> str:
     return f"{f.date_from:%d %b %Y} to {f.date_to:%d %b %Y} ({f.days} days)"
 
 
+def _listed(values, label=str) -> str:
+    """Filter values, named and escaped one by one: they come from the page's address, and a shared link
+    must not put a link, an image to fetch or emphasis into the caption of whoever opens it."""
+    return ", ".join(esc_md(label(v)) for v in values)
+
+
 def filter_summary(f: Filters) -> str:
-    """One line saying what the filters narrow, for captions under page titles."""
+    """One line of markdown saying what the filters narrow, for captions under page titles; every value in
+    it is escaped text (see `_listed`)."""
     parts = [period(f)]
     if f.districts:
-        parts.append(", ".join(labels.district(d) for d in f.districts))
+        parts.append(_listed(f.districts, labels.district))
     if f.exploitation_types:
-        parts.append(", ".join(labels.exploitation(e) for e in f.exploitation_types) + " exploitation")
+        parts.append(_listed(f.exploitation_types, labels.exploitation) + " exploitation")
     if f.indicators:
         parts.append(f"{len(f.indicators)} indicator{'s' if len(f.indicators) > 1 else ''}")
     if f.source_types:
-        parts.append("reported by " + ", ".join(labels.source_type(s) for s in f.source_types))
+        parts.append("reported by " + _listed(f.source_types, labels.source_type))
     if f.nationalities:
-        parts.append(", ".join(f.nationalities))
+        parts.append(_listed(f.nationalities))
     return "Showing " + " · ".join(parts)
 
 

@@ -57,3 +57,24 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """Each download button's data by file name, as the page handed it to Streamlit (AppTest has no media
+    store: a callable is kept here instead, as the server would keep it until the browser asks)."""
+    from streamlit.elements.widgets import button as st_button
+
+    made: dict = {}
+    real = st_button.marshall_file
+
+    def marshall(coordinates, data, proto, mimetype, file_name=None, **kwargs):
+        made[file_name] = data
+        if callable(data):
+            proto.deferred_file_id = f"deferred-{len(made)}"
+            proto.url = ""
+            return None
+        return real(coordinates, data, proto, mimetype, file_name, **kwargs)
+
+    monkeypatch.setattr(st_button, "marshall_file", marshall)
+    return made

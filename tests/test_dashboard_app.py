@@ -233,6 +233,7 @@ def test_visit_list_plan_and_exports(demo):
     assert plan["Address"].tolist() == [markdown_text(table["address"].iloc[i]) for i in (0, 2)]
     assert plan["Why"].tolist() == [markdown_text(table["reasons"].iloc[i]) for i in (0, 2)]
     assert list(plan.columns[:4]) == ["Rank", "Address", "District", "Language support"]
+    assert at.table[0].proto.hide_index    # no index beside the rank, read as a second rank
     assert list(table.columns[:4]) == ["rank", "address", "district", "languages"]   # before the long reasons
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Excel (XLSX)"]
 

@@ -45,12 +45,14 @@ def _rejected_rows() -> None:
         "reasons": st.column_config.TextColumn("Why it was rejected", width="large"),
     })
     everything = connection.query("rejected_rows", load_id=chosen) if load.rejected > SHOWN_ROWS else rows
+    # Built, and audited, only when clicked (auth.audited_export): no file waits at a /media/ address.
     st.download_button(
-        "Download the rejected rows (CSV)", exports.to_csv(everything),
-        file_name=f"rejects-load-{chosen}.csv", mime="text/csv", key="rejects_download",
-        help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.",
-        on_click=auth.audit, args=("export", {"load_id": chosen, "kind": load.kind, "source": load.source,
-                                              "file": load.file_name, "format": "csv"}, "rejects", len(everything)))
+        "Download the rejected rows (CSV)",
+        auth.audited_export(lambda: exports.to_csv(everything), "data",
+                            {"load_id": chosen, "kind": load.kind, "source": load.source, "file": load.file_name,
+                             "format": "csv"}, "rejects", len(everything)),
+        file_name=f"rejects-load-{chosen}.csv", mime="text/csv", key="rejects_download", on_click="ignore",
+        help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.")
 
 
 info = connection.inspect()
@@ -68,7 +70,7 @@ with ui.section("The sources"):
         for row in health.itertuples(index=False):
             warning = getattr(row, "warning", None)
             if isinstance(warning, str) and warning.strip():
-                st.warning(warning)
+                st.warning(ui.esc_md(warning))   # names a source as the analyst typed it: text, not markdown
         shown = health.copy()
         shown["kind"] = shown["kind"].map(labels.kind)
         # Registers, postcodes and boundaries have no events to date: blank, not a grey "None" to misread.
@@ -131,5 +133,5 @@ with ui.section("The warehouse file"):
         st.warning(f"The warehouse has no {', '.join(f'`{t}`' for t in absent)} table: {ui.INIT_HINT}.")
     if info.token:
         changed = dt.datetime.fromtimestamp(info.token[1] / 1e9)
-        st.caption(f"Read-only view of {info.path}, last changed {changed:%d %b %Y %H:%M}. "
+        st.caption(f"Read-only view of {ui.esc_md(info.path)}, last changed {changed:%d %b %Y %H:%M}. "
                    "A finished load shows here by itself on the next click or refresh.")

@@ -33,7 +33,8 @@ def _reliability(hot) -> None:
         if test.warning:
             st.caption(test.warning)
     if hot.incidents or hot.outside_area:    # with no report placed, the warning above says all there is
-        st.caption(f"Study area: every hexagon overlapping {hot.area_note}. {hot.incidents:,} reports counted "
+        # The note names the districts as the boundary file does: text, not markdown.
+        st.caption(f"Study area: every hexagon overlapping {ui.esc_md(hot.area_note)}. {hot.incidents:,} reports counted "
                    "there" + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
 
 
@@ -139,7 +140,7 @@ with map_column:
                        returned_objects=RETURNED)
 
 with panel:
-    chosen = map_render.clicked(result)
+    chosen = map_render.clicked(result, map_render.drawn_places(data))   # only a place this map drew
     if chosen is None:
         st.subheader("What is known here")
         st.info("Click a hexagon or a marker on the map to see the signs reported there, the latest reports, "

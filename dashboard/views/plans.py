@@ -52,7 +52,7 @@ stops = plans.annotate(plan.stops, start)
 done = store.outcomes(plan_id=plan_id)
 
 # --- what the team needs -------------------------------------------------------------------------------------
-st.caption(f"Made by {plan.created_by or 'unknown'} · last saved {plan.updated_at[:16].replace('T', ' ')} UTC")
+st.caption(f"Made by {ui.esc_md(plan.created_by or 'unknown')} · last saved {plan.updated_at[:16].replace('T', ' ')} UTC")
 a, b, c, d = st.columns(4)
 a.metric("Date", f"{plan.planned_for:%d %b %Y}")
 b.metric("Stops", len(stops))
@@ -65,7 +65,8 @@ langs = plans.languages(stops)
 st.markdown("**Language support to bring:** " + (ui.esc_md(", ".join(langs)) if langs else "none identified"))
 partner_rows = plans.partners(stops)
 if partner_rows:
-    st.markdown("**Partners to invite:**\n" + "\n".join(f"- {label}: {n} stop{'s' if n != 1 else ''} ({why})"
+    st.markdown("**Partners to invite:**\n" + "\n".join(f"- {ui.esc_md(label)}: {n} stop{'s' if n != 1 else ''} "
+                                                        f"({ui.esc_md(why)})"
                                                         for label, n, why in partner_rows))
 else:
     st.markdown("**Partners to invite:** none identified")
@@ -140,8 +141,10 @@ downloads = [
      "For a sat-nav or phone: the start and each stop as waypoints and a route."),
 ]
 for column, (label, make, name, mime, fmt, help_text) in zip(cols, downloads):
-    column.download_button(label, make(), file_name=name, mime=mime, help=help_text,
-                           on_click=auth.audit, args=("export", {**audit_args, "format": fmt}, "visit_plan", len(stops)))
+    # Built, and audited, only when clicked (auth.audited_export): no file waits at a /media/ address.
+    column.download_button(label, auth.audited_export(make, "plans", {**audit_args, "format": fmt}, "visit_plan",
+                                                      len(stops)),
+                           file_name=name, mime=mime, help=help_text, on_click="ignore")
 
 # --- outcomes ------------------------------------------------------------------------------------------------
 st.subheader("Record what the visit found")
@@ -187,7 +190,8 @@ if submitted:
         outcome_id = store.record(record, user["name"])
         auth.audit("outcome_recorded", {"plan_id": plan_id, "outcome": outcome, "potential_victims": int(victims),
                                         **{k: bool(v) for k, v in actions.items()}}, f"outcome {outcome_id}", 1)
-        st.session_state[OUTCOME_SAVED] = f"Saved: {kinds[outcome]['label']} at {stop['address']}."
+        # The address is a reporter's text: shown literally, never as markdown (a link, an image to fetch).
+        st.session_state[OUTCOME_SAVED] = f"Saved: {ui.esc_md(kinds[outcome]['label'])} at {ui.esc_md(stop['address'])}."
         st.session_state[OUTCOME_FORM_ROUND] = form_round + 1
         st.rerun()
 

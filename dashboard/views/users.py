@@ -26,8 +26,17 @@ st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role, "signs in with": "si
 
 
 def _change(what, *args) -> None:
+    """Make one account change as the admin signed in now. The buttons below run this as their on_click,
+    which Streamlit calls before the page reruns, so before `auth.require` above has looked at the
+    account again: it is checked here, and an admin re-roled, locked, removed or idle since the page was
+    drawn changes nothing (and nothing is recorded)."""
+    admin = auth.acting_user("users")
+    if admin is None:
+        st.session_state["users_message"] = ("error", "Nothing was changed: you are no longer signed in as an "
+                                                      "administrator.")
+        return
     try:
-        what(*args, actor=me["name"])
+        what(*args, actor=admin["name"])
     except AccountError as exc:
         st.session_state["users_message"] = ("error", str(exc))
     else:
@@ -36,7 +45,7 @@ def _change(what, *args) -> None:
 
 kind, text = st.session_state.pop("users_message", (None, None))
 if text:
-    getattr(st, kind)(text)
+    getattr(st, kind)(auth.markdown_text(text))   # an error may quote a typed user name: text, not markdown
 
 st.subheader("Add a user")
 if sso:

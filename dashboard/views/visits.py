@@ -168,19 +168,22 @@ with ui.section("The visit list"):
             "licence_status": "HMO licence", "languages": "Language support", "lat": "Latitude", "lon": "Longitude"})
         st.caption(f"{len(plan)} address{'es' if len(plan) != 1 else ''} in the plan, each with why it is ranked "
                    "where it is in full; the downloads also hold the dates, postcodes and points.")
-        st.table(_readable(plan))
+        st.table(_readable(plan), hide_index=True)   # an index beside the rank read as a second rank
         stem = f"visit-plan-{today:%Y-%m-%d}"
         left, right, _ = st.columns([1, 1, 3])
         audit_args = {"filters": f.to_params(), "limit": limit, "ranks": [int(r) for r in plan["Rank"]]
                       if "Rank" in plan.columns else []}
-        left.download_button("Download CSV", exports.to_csv(plan), file_name=f"{stem}.csv", mime="text/csv",
-                             help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.",
-                             on_click=auth.audit, args=("export", {**audit_args, "format": "csv"}, "visit_plan",
-                                                         len(plan)))
-        right.download_button("Download Excel (XLSX)", exports.to_xlsx(plan), file_name=f"{stem}.xlsx",
+        # Built, and audited, only when clicked (auth.audited_export): no file waits at a /media/ address.
+        left.download_button("Download CSV", auth.audited_export(lambda: exports.to_csv(plan), "visits",
+                                                                 {**audit_args, "format": "csv"}, "visit_plan",
+                                                                 len(plan)),
+                             file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
+                             help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.")
+        right.download_button("Download Excel (XLSX)", auth.audited_export(lambda: exports.to_xlsx(plan), "visits",
+                                                                           {**audit_args, "format": "xlsx"},
+                                                                           "visit_plan", len(plan)),
+                              file_name=f"{stem}.xlsx", on_click="ignore",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                              help="An Excel workbook with one sheet, the visit plan.",
-                              on_click=auth.audit, args=("export", {**audit_args, "format": "xlsx"}, "visit_plan",
-                                                          len(plan)))
+                              help="An Excel workbook with one sheet, the visit plan.")
 
         _save_plan_form(picked, f, today, user["name"])

@@ -1,0 +1,105 @@
+"""Exports and safety settings in a real browser (Chromium): a server started from another folder than the
+repository (so .streamlit/config.toml is not read), as a service unit or a careless `streamlit run` would.
+
+- No export's file is at a /media/ address before its button is clicked (the websocket frames say which
+  addresses the page was given); the click downloads it and writes exactly one audit row.
+- The tables' own "Download as CSV" stays off: the dashboard sets client.disableDataExport itself.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.app_server import CHROMIUM, ROOT, free_port
+
+USER, PASSWORD = "lead", "browser-test-password"
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from access.store import Store
+    from etl.admin import build_demo
+
+    folder = tmp_path_factory.mktemp("elsewhere")      # the server's working folder: no .streamlit/ in it
+    db = folder / "demo.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "ab" * 32)
+        build_demo(db, seed=3, out=folder / "files")
+    accounts = folder / "accounts.db"
+    Store(accounts).add(USER, "viewer", PASSWORD)
+    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": "ab" * 32, "HOTSPOTS_ACCOUNTS": str(accounts),
+           "HOTSPOTS_OPERATIONS": str(folder / "operations.db"), "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none",
+           "HOTSPOTS_PREFETCH": "0"}
+    port = free_port()
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    proc = subprocess.Popen(
+        [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(4)
+        yield f"http://127.0.0.1:{port}", Store(accounts)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _sign_in(page, url: str) -> None:
+    page.goto(url, timeout=60_000)
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {USER}", exact=False).first.wait_for(timeout=90_000)
+
+
+def test_an_export_leaves_only_when_clicked_with_one_audit_row(server, browser, tmp_path):
+    url, accounts = server
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    media: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: media.extend(
+        re.findall(r"/media/[0-9a-f]+\.[a-z]+", payload.decode("latin-1") if isinstance(payload, bytes)
+                   else payload))))
+    try:
+        _sign_in(page, url + "/visits?district=E06000031")
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        box = grid.bounding_box()
+        for row in (0, 1):
+            page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
+            page.wait_for_timeout(800)
+        button = page.get_by_role("button", name="Download CSV")
+        button.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert media == [], media                                   # nothing to fetch without a click
+        assert accounts.audit_rows(action="export") == []
+        with page.expect_download() as info:
+            button.click()
+        path = tmp_path / "plan.csv"
+        info.value.save_as(path)
+        lines = path.read_text(encoding="utf-8-sig").strip().splitlines()
+        assert lines[0].startswith("Rank,Address,Postcode") and len(lines) == 3
+        page.wait_for_timeout(2000)
+        rows = accounts.audit_rows(action="export")
+        assert len(rows) == 1 and rows[0]["actor"] == USER and rows[0]["rows"] == 2
+
+        # The table's toolbar: no "Download as CSV" of its own, though config.toml was not read.
+        grid.hover()
+        toolbar = page.locator("[data-testid='stElementToolbar']").first
+        toolbar.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        labels = [b.get_attribute("aria-label") or b.inner_text() for b in toolbar.locator("button").all()]
+        assert labels and not any("download" in (label or "").lower() for label in labels), labels
+    finally:
+        context.close()
