@@ -131,5 +131,12 @@ def in_cell(points: pd.DataFrame, cell: str) -> pd.DataFrame:
     return points[cells_for(points["lat"], points["lon"], res) == cell]
 
 
+def disk_reach_km(resolution: int, k: int) -> float:
+    """How far from an address a disk of `k` rings of cells around its own reaches, about: k cells' centre
+    spacing plus half a cell, the words "nearby" needs to mean something to a reader."""
+    spacing = h3.average_hexagon_edge_length(resolution, unit="km") * 3 ** 0.5
+    return (k + 0.5) * spacing
+
+
 def disk(cell: str, k: int) -> list[str]:
     return list(h3.grid_disk(cell, k))

@@ -572,7 +572,7 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
     if r.gi_bin > 0:
         parts.append(f"in a {HOTSPOT_CONFIDENCE[r.gi_bin]} hotspot")
     if r.cases_nearby:
-        parts.append(f"{r.cases_nearby} victim cases nearby in the last {wording.age(r.cases_days)}")
+        parts.append(f"{r.cases_nearby} victim cases within {r.cases_reach} in the last {wording.age(r.cases_days)}")
     if r.feedback:
         parts.append(r.feedback)
     return "; ".join(parts)
@@ -657,6 +657,7 @@ def _with_context(con, f: Filters, today: dt.date, rows: pd.DataFrame) -> pd.Dat
         pd.Series(0, index=rows.index)
     rows["cases_nearby"] = nearby.where(nearby >= settings.min_cases(), 0)
     rows["cases_days"] = lookback
+    rows["cases_reach"] = wording.distance(hexes.disk_reach_km(result.resolution, ring))
     rows["score"] = (rows["score"].astype(float) + rows["gi_bin"].map(hot_bonus)
                      + np.minimum(rows["cases_nearby"] * bonus["per_case_nearby"], bonus["max_cases_bonus"]))
     return rows

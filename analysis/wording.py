@@ -12,6 +12,13 @@ def age(days: int) -> str:
     return plural(days, "day")
 
 
+def distance(km: float) -> str:
+    """A distance as a reader says it: "about 500 m" under a kilometre (to 100 m), else "about 1.4 km"."""
+    if km < 1:
+        return f"about {max(100, round(km * 10) * 100):,} m"
+    return f"about {km:.1f} km" if km < 10 else f"about {km:.0f} km"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 

@@ -120,29 +120,63 @@ class _LeafletSetup(MacroElement):
     frame: on a laptop a first click on a hexagon low on the map moved the page 254 px, the mouse-up
     landed elsewhere, and only a second click opened the panel. The map is focused without scrolling,
     so it still takes the arrow keys and + and - once clicked.
+
+    And for the keyboard: a hexagon or marker reached with Tab opens its panel with Enter or Space, as a
+    click does (Leaflet gives its shapes focus but no key), with a ring showing which one has the focus;
+    the map itself has a name for a screen reader.
     """
     _template = Template("""{% macro script(this, kwargs) %}
         L.Icon.Default.imagePath = {{ this.path|tojson }};
-        (function (keyboard) {
-            if (!keyboard) { return; }
-            keyboard.disable();
-            keyboard._onMouseDown = function () {
-                if (!this._focused) { this._map._container.focus({preventScroll: true}); }
-            };
-            keyboard.enable();
-        })({{ this._parent.get_name() }}.keyboard);
+        (function (map) {
+            var keyboard = map.keyboard;
+            if (keyboard) {
+                keyboard.disable();
+                keyboard._onMouseDown = function () {
+                    if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+                };
+                keyboard.enable();
+            }
+            var box = map.getContainer();
+            box.setAttribute("role", "application");
+            box.setAttribute("aria-label", {{ this.label|tojson }});
+            var style = document.createElement("style");
+            style.textContent = ".leaflet-interactive:focus { outline: 3px solid #1a73e8; outline-offset: 1px; }" +
+                " path.leaflet-interactive:focus { stroke: #1a73e8; stroke-width: 4px; stroke-opacity: 1; }";
+            document.head.appendChild(style);
+            box.addEventListener("keydown", function (e) {
+                if (e.key !== "Enter" && e.key !== " ") { return; }
+                var target = e.target;
+                if (!target || !target.classList || !target.classList.contains("leaflet-interactive")) { return; }
+                var found = null;
+                map.eachLayer(function (layer) {
+                    if (layer._path === target || layer._icon === target) { found = layer; }
+                });
+                if (!found) { return; }
+                e.preventDefault();
+                e.stopPropagation();
+                var at = found.getLatLng ? found.getLatLng() : found.getBounds().getCenter();
+                // As a mouse click: to the shape's layer and on to its group, which streamlit-folium reads.
+                found.fire("click", {latlng: at, layer: found, layerPoint: map.latLngToLayerPoint(at),
+                                     containerPoint: map.latLngToContainerPoint(at), originalEvent: e}, true);
+            });
+        })({{ this._parent.get_name() }});
         {% endmacro %}""")
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, label: str):
         super().__init__()
         self.path = path
+        self.label = label
 
 
-def use_local_leaflet(m: folium.Map, base: str) -> None:
+MAP_LABEL = ("Map of reports, hotspots and HMO licences. Tab reaches each hexagon and marker; Enter opens what "
+             "is known there. Arrow keys move the map, plus and minus zoom.")
+
+
+def use_local_leaflet(m: folium.Map, base: str, label: str = MAP_LABEL) -> None:
     """Leaflet, jQuery and Leaflet's images from the app's own static files (no CDN, so the map draws offline),
     and Leaflet corrected for its frame (_LeafletSetup)."""
     m.default_js, m.default_css = leaflet_assets(base)
-    m.add_child(_LeafletSetup(f"{base}/leaflet/images/"))
+    m.add_child(_LeafletSetup(f"{base}/leaflet/images/", label))
 
 
 def cluster_assets(base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -26,7 +26,8 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
     """The start, the stops numbered in visiting order, and straight lines between them."""
     m = folium.Map(location=[start.lat, start.lon], zoom_start=11, tiles=None, control_scale=True)
     m.options.update(min_zoom=7, max_zoom=19)
-    map_render.use_local_leaflet(m, base)
+    map_render.use_local_leaflet(m, base, "Map of the plan's route: the start and the stops, numbered in visiting "
+                                          "order. Tab reaches each stop.")
     map_render.add_tiles(m, tiles)
     if districts and districts.get("features"):
         folium.GeoJson(districts, style_function=lambda _f: {"color": map_render.DISTRICT_COLOUR, "weight": 1.5,

@@ -74,6 +74,26 @@ def test_reasons_explain_the_rank(visits):
     assert "on no HMO licence register, yet 9 people seen" in reasons["12 Orchard Close, Wisbech"]
 
 
+def test_victim_cases_nearby_say_how_near(tmp_path):
+    """"47 victim cases nearby" left a lead asking how near: the reason gives the reach of the ring of hexagons
+    counted (hotspots.toml's resolution, settings.toml's language_ring), in words."""
+    from analysis import hexes, settings, wording
+
+    cases = CASES + "".join(f"C{i},{day(-i)},PE13 1AA,Lithuanian,Labour\n" for i in range(2, 5))
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "hmo": HMO, "reports": REPORTS, "cases": cases})
+    con = connect(db)
+    try:
+        reasons = visit_list(con, F90, TODAY).set_index("address")["reasons"]
+    finally:
+        con.close()
+    reach = wording.distance(hexes.disk_reach_km(int(settings.method()["aggregation"]["resolution"]),
+                                                 int(settings.section("visits")["language_ring"])))
+    assert f"4 victim cases within {reach} in the last" in reasons["5 Orchard Close, Wisbech"]
+    assert reach == "about 1.4 km"       # resolution 8, one ring
+    assert [wording.distance(k) for k in (0.52, 0.04, 1.38, 12.4)] == ["about 500 m", "about 100 m", "about 1.4 km",
+                                                                      "about 12 km"]
+
+
 def test_reasons_over_a_long_window_give_its_start_not_a_count_of_days(tiny):
     import datetime as dt
 

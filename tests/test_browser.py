@@ -207,6 +207,25 @@ def test_one_click_on_a_hexagon_low_on_a_laptops_map_opens_its_panel(server, bro
         context.close()
 
 
+def test_a_hexagon_reached_by_keyboard_opens_its_panel_with_enter(server, page):
+    """Tab reached the hexagons, but Enter and Space did nothing: a lead without a mouse could never open
+    "In this hexagon". The map has a name, and the focused hexagon a ring."""
+    _open(page, server + "/")
+    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000).content_frame()
+    frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert "Tab reaches each hexagon" in frame.evaluate("() => window.map.getContainer().getAttribute('aria-label')")
+    focused = frame.evaluate("""() => {
+        const hex = Object.values(window.map._layers).find(l => l._path && l.feature && l.feature.properties
+                                                               && l.feature.properties.kind === 'hex');
+        hex._path.focus();
+        return document.activeElement === hex._path && getComputedStyle(hex._path).strokeWidth;
+    }""")
+    assert focused == "4px", focused        # focused, and ringed
+    page.keyboard.press("Enter")
+    page.get_by_text("In this hexagon", exact=True).first.wait_for(timeout=30_000)
+
+
 def test_a_table_offers_no_download_of_its_own(server, page):
     """The grid's toolbar had "Download as CSV": the whole visit list, with reasons, and no line in the audit log
     (the page's own download buttons write one). client.disableDataExport in .streamlit/config.toml turns it off."""
