@@ -12,6 +12,8 @@ from analysis.filters import NO_DISTRICT
 from analysis.settings import UNKNOWN_DISTRICT
 from etl import vocab
 
+# What a table shows for a missing value: Streamlit's own "None" read as "no" (no occupants, no expiry).
+NO_VALUE = "–"
 SOURCE_TYPES = dict(vocab.load("categories")["source_type_labels"])   # stored value → words, in filter order
 
 LICENCE_STATUS = {

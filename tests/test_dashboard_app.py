@@ -234,6 +234,8 @@ def test_visit_list_plan_and_exports(demo):
     assert plan["Why"].tolist() == [markdown_text(table["reasons"].iloc[i]) for i in (0, 2)]
     assert list(plan.columns[:4]) == ["Rank", "Address", "District", "Language support"]
     assert at.table[0].proto.hide_index    # no index beside the rank, read as a second rank
+    grid = at.dataframe[0].proto
+    assert grid.placeholder == "–" and "Shift+Space ticks a row" in grid.alt   # never a grey "None"; named
     assert list(table.columns[:4]) == ["rank", "address", "district", "languages"]   # before the long reasons
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Excel (XLSX)"]
 

@@ -29,7 +29,7 @@ log["detail"] = log["detail"].map(labels.audit_detail)
 log["rows"] = [f"{int(v):,}" if pd.notna(v) else "" for v in log["rows"]]   # a blank, not "None", without rows
 for text in ("actor", "target"):
     log[text] = log[text].fillna("")
-st.dataframe(log, hide_index=True, width="stretch", column_config={
+st.dataframe(log, hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config={
     "id": st.column_config.NumberColumn("No.", width="small"),
     "at": st.column_config.DatetimeColumn("When (UTC)", format="DD/MM/YYYY HH:mm:ss"),
     "actor": st.column_config.TextColumn("User"),

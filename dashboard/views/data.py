@@ -40,7 +40,8 @@ def _rejected_rows() -> None:
                "the file, header included."
                + (f" The first {SHOWN_ROWS:,} of {load.rejected:,} are shown; the download has them all."
                   if load.rejected > SHOWN_ROWS else ""))
-    st.dataframe(rows, hide_index=True, width="stretch", column_config={  # plain text cells: nothing renders
+    st.dataframe(rows, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+                 column_config={  # plain text cells: nothing renders
         "row_number": st.column_config.NumberColumn("Row", width="small"),
         "reasons": st.column_config.TextColumn("Why it was rejected", width="large"),
     })
@@ -81,7 +82,7 @@ with ui.section("The sources"):
                 else ("" if v is None or v != v else v))      # no rejects: blank, not a grey "None"
         columns = [c for c in ["kind", "source", "file_name", "files", "last_load", "age_days", "newest", "rows", "rejected",
                                "top_reasons", "not_geocoded", "failed_attempts_since"] if c in shown.columns]
-        st.dataframe(shown[columns], hide_index=True, width="stretch", column_config={
+        st.dataframe(shown[columns], hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config={
             "kind": st.column_config.TextColumn("What"),
             "source": st.column_config.TextColumn("Source", help="Who the file came from."),
             "file_name": st.column_config.TextColumn("Latest file", help="The file of the last successful load."),

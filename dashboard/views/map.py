@@ -169,7 +169,7 @@ with panel:
                 first = counts.columns[0]
                 counts = pd.DataFrame({"Reports": counts["reports"] if "reports" in counts else counts.iloc[:, 1],
                                        "Sign reported": counts[first].map(labels.indicator)})
-                st.dataframe(counts, hide_index=True, width="stretch",
+                st.dataframe(counts, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
                              column_config={"Reports": st.column_config.NumberColumn(width="small")})
 
             recent = getattr(detail, "recent_reports", None)
@@ -193,7 +193,8 @@ with panel:
                     licences["status"] = licences["status"].map(labels.licence_status)
                 if "licence_ref" in licences.columns:
                     licences["licence_ref"] = licences["licence_ref"].fillna("none on record")
-                st.dataframe(licences, hide_index=True, width="stretch", column_config={
+                st.dataframe(licences, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+                             column_config={
                     "licence_ref": st.column_config.TextColumn("Licence"),
                     "address": st.column_config.TextColumn("Address"),
                     "status": st.column_config.TextColumn("Status"),
@@ -213,7 +214,8 @@ with panel:
                 languages = analysis_settings.languages_to_bring()
                 nationalities["languages"] = [", ".join(languages.get(str(n), [])) or "–"
                                               for n in nationalities.iloc[:, 0]]
-                st.dataframe(nationalities, hide_index=True, width="stretch", column_config={
+                st.dataframe(nationalities, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+                             column_config={
                     "nationality": st.column_config.TextColumn("Nationality"),
                     "reports": st.column_config.NumberColumn("Reports"),
                     "cases": st.column_config.NumberColumn("Victim cases"),

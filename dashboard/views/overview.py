@@ -142,7 +142,7 @@ with ui.section("Nationalities and languages"):
         if "languages" in nat.columns:
             nat["languages"] = nat["languages"].map(
                 lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
-        st.dataframe(nat, hide_index=True, width="stretch", column_config={
+        st.dataframe(nat, hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config={
             "nationality": st.column_config.TextColumn("Nationality"),
             "reports": st.column_config.NumberColumn("Reports", help="Reports that mention this nationality."),
             "cases": st.column_config.TextColumn("Victim cases", help="Potential victims of this nationality in "

@@ -94,7 +94,8 @@ shown = stops.assign(
 with table_column:
     st.dataframe(shown[["stop", "address", "postcode", "licence", "reasons", "languages", "partners", "leg_km",
                         "outcome"]],
-                 hide_index=True, width="stretch", height=min(420, 40 + 35 * len(shown)),
+                 hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+                 height=min(420, 40 + 35 * len(shown)),
                  column_config={"stop": st.column_config.NumberColumn("Stop", width="small"),
                                 "address": "Address", "postcode": "Postcode", "licence": "HMO licence",
                                 "reasons": st.column_config.TextColumn("Why", width="large"),
@@ -200,7 +201,7 @@ if not done.empty:
         outcome=lambda d: d["outcome"].map(vocabulary.outcome_label))
     st.dataframe(recorded[["visited_on", "address", "outcome", "potential_victims", "safeguarding_referral",
                            "nrm_referral", "partner_enforcement", "note", "recorded_by"]],
-                 hide_index=True, width="stretch",
+                 hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
                  column_config={"visited_on": st.column_config.DateColumn("Visited", format="DD/MM/YYYY"),
                                 "address": "Address", "outcome": "Outcome",
                                 "potential_victims": "Potential victims",

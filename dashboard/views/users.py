@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from access.store import MIN_PASSWORD, ROLES, AccountError
-from dashboard import auth
+from dashboard import auth, labels
 
 me = auth.require("users")  # the role is checked on every run, whatever the address
 
@@ -22,7 +22,7 @@ st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role, "signs in with": "si
                             "state": "locked" if u.locked else "active",
                             "failed attempts": u.failed_attempts, "last sign-in": u.last_sign_in or "never",
                             "created": u.created_at} for u in users]),
-             hide_index=True, width="stretch")
+             hide_index=True, width="stretch", placeholder=labels.NO_VALUE)
 
 
 def _change(what, *args) -> None:

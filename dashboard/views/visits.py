@@ -75,7 +75,8 @@ if ui.no_reports_in_dates(info, f):
 
 st.markdown("Addresses ranked for a visit: recent, well-graded reports of serious signs count most, and an expired, "
             "expiring or missing HMO licence adds to the rank. Each row says why it is where it is. "
-            "Tick rows to build a visit plan, then download it.")
+            "Tick rows to build a visit plan, then download it (by keyboard: Tab into the table, arrow keys to a "
+            "row, Shift+Space ticks it).")
 limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMITS.index(prefetch.VISIT_LIMIT), key="visit_limit",
                      help="The top addresses by rank. Addresses further down are less urgent, not cleared.")
 
@@ -144,7 +145,9 @@ with ui.section("The visit list"):
     ids = ticks.identities(ranked["address_key"], ranked["address"])
     ticked = st.session_state.get(ticks.TICKED, {})
     event = st.dataframe(shown, key=ticks.table_key(ids), on_select="rerun", selection_mode="multi-row",
-                         hide_index=True, width="stretch", height=520, column_config=config,
+                         hide_index=True, width="stretch", placeholder=labels.NO_VALUE, height=520,
+                         column_config=config,
+                         alt="The visit list: addresses ranked for a visit, with why. Shift+Space ticks a row.",
                          selection_default={"selection": {"rows": ticks.rows_of(ids, ticked), "columns": [],
                                                           "cells": []}})
     selected = list(event.selection.rows) if event is not None else []
