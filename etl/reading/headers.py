@@ -165,7 +165,8 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     claimed = set(match.columns.values())
     words = {i: _words(h) for i, h in enumerate(match.headers) if h and i not in claimed}
     words = {i: w for i, w in words.items() if not any(_holds(w, x) for x in excluded)}
-    words = {i: w for i, w in words.items() if i not in _another_partys_places(kind, match, words, table)}
+    others = _another_partys_places(kind, match, words, table)
+    words = {i: w for i, w in words.items() if i not in others}
     found: dict[str, int] = {}
     for name, spec in field_aliases(kind).items():
         keywords = [_words(k) for k in spec.get("keywords", [])]
