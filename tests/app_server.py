@@ -50,3 +50,22 @@ def streamlit_app(env: dict, *extra_args: str, port: int | None = None, output=s
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def tick_visit_rows(page, rows) -> None:
+    """Tick visit-list rows with the mouse, in the grid's row-selection column (left of the rank)."""
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    box = grid.bounding_box()
+    for row in rows:
+        page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
+        page.wait_for_timeout(800)
+
+
+def downloaded_lines(page, button, path: Path) -> list[str]:
+    """Click a download button, save what the browser receives at `path`, and return its lines (UTF-8, BOM or not)."""
+    with page.expect_download() as info:
+        button.click()
+    info.value.save_as(path)
+    return path.read_text(encoding="utf-8-sig").strip().splitlines()

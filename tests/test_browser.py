@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM, streamlit_app
+from tests.app_server import CHROMIUM, downloaded_lines, streamlit_app, tick_visit_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
@@ -240,47 +240,27 @@ def test_a_table_offers_no_download_of_its_own(server, page):
     assert labels and not any("download" in (label or "").lower() for label in labels), labels
 
 
-def _tick_rows(page, rows) -> None:
-    grid = page.locator("[data-testid='stDataFrame']").first
-    grid.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
-    box = grid.bounding_box()
-    for row in rows:  # the row-selection column, left of the rank
-        page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
-        page.wait_for_timeout(800)
-
-
 def test_ticks_stay_on_their_addresses_when_the_list_is_shortened(server, page):
     """The table's frontend starts a new list with the addresses already ticked: a tick added after the
     list changed length joins them, where row numbers alone would have left one tick."""
     _open(page, server + "/visits?district=E06000031")
-    _tick_rows(page, (0, 1))
+    tick_visit_rows(page, (0, 1))
     page.get_by_text("2 addresses in the plan", exact=False).first.wait_for(timeout=60_000)
     page.get_by_role("combobox", name="How many addresses").click()
     page.get_by_role("option", name="25", exact=True).click()
     page.get_by_text("2 addresses in the plan", exact=False).first.wait_for(timeout=60_000)
-    _tick_rows(page, (2,))
+    tick_visit_rows(page, (2,))
     page.get_by_text("3 addresses in the plan", exact=False).first.wait_for(timeout=60_000)
     assert "Traceback" not in page.content()
 
 
 def test_a_visit_plan_downloads(server, page, shots, tmp_path):
     _open(page, server + "/visits?district=E06000031")  # Peterborough: the plan page keeps the filters
-    grid = page.locator("[data-testid='stDataFrame']").first
-    grid.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
-    box = grid.bounding_box()
-    for row in (0, 1):  # tick the first two addresses (the row-selection column, left of the rank)
-        page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
-        page.wait_for_timeout(800)
+    tick_visit_rows(page, (0, 1))   # the first two addresses
     download_button = page.get_by_role("button", name="Download CSV")
     download_button.wait_for(timeout=60_000)
     page.screenshot(path=str(shots / "visits.png"), full_page=True)
-    with page.expect_download() as info:
-        download_button.click()
-    path = tmp_path / "plan.csv"
-    info.value.save_as(path)
-    lines = path.read_text(encoding="utf-8-sig").strip().splitlines()
+    lines = downloaded_lines(page, download_button, tmp_path / "plan.csv")
     assert lines[0].startswith("Rank,Address,Postcode") and len(lines) == 3
 
     # Save the two addresses as a plan: the Visit plans page opens on it, with its briefing pack.

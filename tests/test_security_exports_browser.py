@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM, ROOT, free_port
+from tests.app_server import CHROMIUM, ROOT, downloaded_lines, free_port, tick_visit_rows
 
 USER, PASSWORD = "lead", "browser-test-password"
 
@@ -72,30 +72,20 @@ def test_an_export_leaves_only_when_clicked_with_one_audit_row(server, browser, 
                    else payload))))
     try:
         _sign_in(page, url + "/visits?district=E06000031")
-        grid = page.locator("[data-testid='stDataFrame']").first
-        grid.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        box = grid.bounding_box()
-        for row in (0, 1):
-            page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
-            page.wait_for_timeout(800)
+        tick_visit_rows(page, (0, 1))
         button = page.get_by_role("button", name="Download CSV")
         button.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         assert media == [], media                                   # nothing to fetch without a click
         assert accounts.audit_rows(action="export") == []
-        with page.expect_download() as info:
-            button.click()
-        path = tmp_path / "plan.csv"
-        info.value.save_as(path)
-        lines = path.read_text(encoding="utf-8-sig").strip().splitlines()
+        lines = downloaded_lines(page, button, tmp_path / "plan.csv")
         assert lines[0].startswith("Rank,Address,Postcode") and len(lines) == 3
         page.wait_for_timeout(2000)
         rows = accounts.audit_rows(action="export")
         assert len(rows) == 1 and rows[0]["actor"] == USER and rows[0]["rows"] == 2
 
         # The table's toolbar: no "Download as CSV" of its own, though config.toml was not read.
-        grid.hover()
+        page.locator("[data-testid='stDataFrame']").first.hover()
         toolbar = page.locator("[data-testid='stElementToolbar']").first
         toolbar.wait_for(timeout=30_000)
         page.wait_for_timeout(500)

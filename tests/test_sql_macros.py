@@ -53,17 +53,20 @@ def test_a_comma_is_thousands_before_groups_of_three_digits_and_else_a_decimal_c
 def test_a_count_is_read_as_partners_write_it_and_two_numbers_are_not_guessed():
     """parse_count (etl/counts.py, words in etl/vocab/counts.toml): "6 persons" or "Six" on a council
     register is 6; "5 or 6", "6-8" or 6.5 are no whole number, and the row is rejected saying so."""
-    con = duckdb.connect()
-    loading.define_value_macros(con)
     cases = {"6": 6, " 6 ": 6, "6.0": 6, "1,200": 1200, "6 persons": 6, "6 People": 6, "Six": 6,
              "six persons": 6, "up to 6": 6, "Max: 7": 7, "8 (5 households)": 8, "8(5 households)": 8,
              "3 storeys": 3, "twelve": 12, "approx 4 adults": 4, "approximately 6": 6, "~6": 6, "at least 6 people": 6,
              "None": 0, "0": 0, "10 persons in 4 households": 10, "8, 3 lets": 8,
              "5 or 6": None, "6-8": None, "6.5": None, "many": None, "6 persons 2 households": None,
              "persons 6": None, "": None, "sixty": None, "-3": -3}
-    got = dict(con.execute("SELECT v, parse_count(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
-                           [list(cases)]).fetchall())
-    assert got == cases
+    assert _read_by("parse_count", cases) == cases
+
+
+def _read_by(macro: str, cases: dict) -> dict:
+    """Each text of `cases` as the value macro reads it."""
+    con = duckdb.connect()
+    loading.define_value_macros(con)
+    return dict(con.execute(f"SELECT v, {macro}(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)", [list(cases)]).fetchall())
 
 
 def test_an_hmo_register_writing_occupants_in_words_loads_every_licence(tmp_path):
@@ -91,15 +94,11 @@ def test_an_hmo_register_writing_occupants_in_words_loads_every_licence(tmp_path
 def test_storeys_written_as_a_sum_of_floors_are_counted():
     """parse_storeys: "G+2" on a register is the ground floor and two above, 3 storeys; a basement or a room
     in the roof adds one. A plain count reads as parse_count does; anything else is still no number."""
-    con = duckdb.connect()
-    loading.define_value_macros(con)
     cases = {"G+2": 3, "g + 2": 3, "Ground + 1": 2, "Ground floor + 2 floors": 3, "GF+1": 2, "B+G+2": 4,
              "Basement + Ground + 2": 4, "G+2+attic": 4, "LG + G + 1 + loft": 4, "ground and 2": 3,
              "3": 3, "3 storeys": 3, "three": 3, "None": 0,
              "G": None, "2+G": None, "G+": None, "G+2+3": None, "5 or 6": None, "": None}
-    got = dict(con.execute("SELECT v, parse_storeys(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)",
-                           [list(cases)]).fetchall())
-    assert got == cases
+    assert _read_by("parse_storeys", cases) == cases
 
 
 def test_an_hmo_register_giving_storeys_as_floors_loads_them(tmp_path):

@@ -265,16 +265,10 @@ def rounded_coordinates(con, staged: StagedFile, show_values: bool) -> str | Non
         + ([(col("y"), col("x"))] if has("x") and has("y") else [])
     if not pairs:
         return None
-    n, examples = con.execute(f"""
-        SELECT count(*), list(DISTINCT v ORDER BY v)[1:3]
-        FROM (SELECT coalesce({", ".join(f"CASE WHEN {rounded_degrees(a, b)} THEN {a} || ', ' || {b} END"
-                                         for a, b in pairs)}) AS v
-              FROM stage)
-        WHERE v IS NOT NULL
-    """).fetchone()
+    n, shown = _rows_with(con, [f"CASE WHEN {rounded_degrees(a, b)} THEN {a} || ', ' || {b} END" for a, b in pairs],
+                          show_values)
     if not n:
         return None
-    shown = f" ({', '.join(repr(e) for e in examples)}{' …' if n > len(examples) else ''})" if show_values else ""
     return (f"{n:,} row(s) give latitude and longitude with {DECIMALS_THAT_PLACE_A_DOOR - 1} decimals or fewer{shown}: "
             f"each is rounded to a kilometre or more ({DECIMALS_THAT_PLACE_A_DOOR} decimals place a door). A row with "
             "a postcode we know is placed by the postcode; the others where the rounded point is, approximate")
@@ -287,19 +281,25 @@ def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:
     columns = [staged.column(f) for f in ("grid_ref", "coordinates") if staged.match.has(f)]
     if not columns:
         return None
-    n, examples = con.execute(f"""
-        SELECT count(*), list(DISTINCT v ORDER BY v)[1:3]
-        FROM (SELECT coalesce({", ".join(f"CASE WHEN grid_ref_figures({c}) < {FIGURES_THAT_PLACE_A_DOOR} THEN {c} END"
-                                         for c in columns)}) AS v
-              FROM stage)
-        WHERE v IS NOT NULL
-    """).fetchone()
+    n, shown = _rows_with(con, [f"CASE WHEN grid_ref_figures({c}) < {FIGURES_THAT_PLACE_A_DOOR} THEN {c} END"
+                                for c in columns], show_values)
     if not n:
         return None
-    shown = f" ({', '.join(repr(e) for e in examples)}{' …' if n > len(examples) else ''})" if show_values else ""
     return (f"{n:,} row(s) give an OS grid reference of 4 figures or fewer{shown}: each names a square of 1 km "
             "or more (6 figures or more place a door). A row with a postcode we know is placed by the postcode; "
             "the others at the square's centre, approximate")
+
+
+def _rows_with(con, values: list[str], show_values: bool) -> tuple[int, str]:
+    """How many staged rows give one of `values` (SQL, NULL where a row does not), and up to three of them
+    as " ('a', 'b', 'c' …)" for a warning; nothing shown without `show_values` (a victim's location)."""
+    n, examples = con.execute(f"""
+        SELECT count(*), list(DISTINCT v ORDER BY v)[1:3]
+        FROM (SELECT coalesce({", ".join(values)}) AS v FROM stage)
+        WHERE v IS NOT NULL
+    """).fetchone()
+    shown = f" ({', '.join(repr(e) for e in examples)}{' …' if n > len(examples) else ''})" if n and show_values else ""
+    return n, shown
 
 
 def _degrees_ok(lat: str, lon: str) -> str:
