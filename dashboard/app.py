@@ -58,7 +58,8 @@ PAGES = [  # (url_path, view file, title, icon); who may open which: auth.PAGE_R
     ("audit", "audit.py", "Audit log", ":material/policy:"),
 ]
 
-PAGE_PARAMS = {"plans": ("plan",)}   # a page's own URL parameters, kept beside the filters (a link to one plan)
+# A page's own URL parameters, kept beside the filters: a link to one plan, a visit list of the sender's length.
+PAGE_PARAMS = {"plans": ("plan",), "visits": ("limit",)}
 
 
 def _addresses(path: str) -> list[dict]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from etl.warehouse import Warehouse
 
@@ -278,6 +279,24 @@ def test_ticks_follow_the_address_when_the_list_changes_length(demo):
     _tick(at, [])
     at.selectbox(key="visit_limit").set_value(100).run()
     assert not at.table and any("Tick the rows" in i.value for i in at.info)
+
+
+def test_the_list_length_is_in_the_link(demo):
+    """A colleague's link showed 100 addresses whatever the sender chose: the length is in the address."""
+    def opened(limit: str) -> AppTest:      # the link opens the sign-in form at /visits, then that page
+        at = AppTest.from_file(APP, default_timeout=90)
+        at.query_params.update({"limit": limit})
+        at.run()
+        at._page_hash = calc_hash("visits")
+        at.run()
+        return sign_in(at)
+
+    at = opened("25")
+    assert_clean(at)
+    assert at.title[0].value == "Visit list" and len(at.dataframe[0].value) == 25
+    at.selectbox(key="visit_limit").set_value(50).run()
+    assert at.query_params["limit"] in ("50", ["50"])
+    assert len(opened("7").dataframe[0].value) == 100     # not a length the page offers: the default
 
 
 def test_ticks_outside_the_list_can_be_let_go(demo):

@@ -47,6 +47,15 @@ def _ticked_elsewhere(elsewhere: dict[str, str]) -> None:
         st.rerun()
 
 
+def _limit_in_link() -> int:
+    """The list's length the page's address names (`limit`), if it is one of LIMITS; else the default."""
+    try:
+        asked = int(st.query_params.get("limit", ""))
+    except ValueError:
+        return prefetch.VISIT_LIMIT
+    return asked if asked in LIMITS else prefetch.VISIT_LIMIT
+
+
 def _readable(plan):
     """The plan's words, wrapped in a static table: the reasons in full, which the list's cells cut short.
     st.table reads every cell as Markdown, so text from the data ("**12** [Mill Lane](http://…)") is escaped."""
@@ -77,8 +86,13 @@ st.markdown("Addresses ranked for a visit: recent, well-graded reports of seriou
             "expiring or missing HMO licence adds to the rank. Each row says why it is where it is. "
             "Tick rows to build a visit plan, then download it (by keyboard: Tab into the table, arrow keys to a "
             "row, Shift+Space ticks it).")
-limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, index=LIMITS.index(prefetch.VISIT_LIMIT), key="visit_limit",
-                     help="The top addresses by rank. Addresses further down are less urgent, not cleared.")
+if "visit_limit" not in st.session_state:    # a shared link shows the list at the sender's length
+    st.session_state["visit_limit"] = _limit_in_link()
+limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, key="visit_limit",
+                                        help="The top addresses by rank. Addresses further down are less urgent, "
+                                             "not cleared.")
+if st.query_params.get("limit") != str(limit):
+    st.query_params["limit"] = str(limit)
 
 with ui.section("The visit list"):
     ranked = connection.query("visit_list", f, today=today, limit=limit, outcomes=records.outcomes())
