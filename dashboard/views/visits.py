@@ -118,11 +118,12 @@ with ui.section("The visit list"):
     if "last_outcome" in shown.columns:
         shown["last_outcome"] = [vocabulary.outcome_label(o) if isinstance(o, str) else None
                                  for o in shown["last_outcome"]]
-    # The language support before the reasons: a reason runs to 200-300 characters, which no laptop shows in
-    # one cell, and the columns after it were off the right edge. Widths in pixels leave the reasons what a
-    # 1280-pixel screen has left; the ticked rows are shown below with their reasons in full.
-    columns = [c for c in ["rank", "address", "district", "languages", "reasons", "licence_status", "reports",
-                           "last_report", "last_visit", "last_outcome", "postcode", "score"] if c in shown.columns]
+    # The last visit and the language support before the reasons: a reason runs to 200-300 characters, which no
+    # laptop shows in one cell, and the columns after it were off the right edge (even at 1920 px, a door where
+    # potential victims were found yesterday said so only after scrolling sideways). Widths in pixels leave the
+    # reasons what a 1280-pixel screen has left; the ticked rows are shown below with their reasons in full.
+    columns = [c for c in ["rank", "address", "district", "last_visit", "last_outcome", "languages", "reasons",
+                           "licence_status", "reports", "last_report", "postcode", "score"] if c in shown.columns]
     shown = shown[columns]
     for text in ("postcode", "district", "languages", "last_outcome"):  # blank, not a grey "None" to misread
         if text in shown.columns:
@@ -138,7 +139,7 @@ with ui.section("The visit list"):
                                                  help="Reports about this address in the chosen period."),
         "last_report": st.column_config.DateColumn("Last report", format="DD/MM/YYYY",
                                                    help="When the most recent report about it was received."),
-        "last_visit": st.column_config.DateColumn("Last visit", format="DD/MM/YYYY",
+        "last_visit": st.column_config.DateColumn("Last visit", format="DD/MM/YYYY", width="small",
                                                   help="The last recorded visit (Visit plans page, or an outcomes "
                                                        "file an analyst loaded). Empty: no visit is on record."),
         "last_outcome": st.column_config.TextColumn("Last outcome", width="small",
