@@ -237,9 +237,8 @@ def test_visit_list_plan_and_exports(demo):
     assert at.table[0].proto.hide_index    # no index beside the rank, read as a second rank
     grid = at.dataframe[0].proto
     assert grid.placeholder == "–" and "Shift+Space ticks a row" in grid.alt   # never a grey "None"; named
-    # Before the long reasons, on screen: the last visit and what it found, and the language support.
-    assert list(table.columns[:7]) == ["rank", "address", "district", "last_visit", "last_outcome", "languages",
-                                       "reasons"]
+    # Before the long reasons, on screen: the last visit and what it found, in one column, and the languages.
+    assert list(table.columns[:6]) == ["rank", "address", "district", "last_visit", "languages", "reasons"]
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Excel (XLSX)"]
 
     at.selectbox(key="visit_limit").set_value(25).run()

@@ -87,7 +87,7 @@ def test_a_viewer_saves_a_plan_opens_it_and_records_outcomes(env, downloads):
     at.switch_page("views/visits.py").run()
     after = at.dataframe[0].value
     row = after[after["address"] == first["address"]]
-    assert row.empty or (row["last_outcome"].iloc[0] == "No concerns"
+    assert row.empty or (row["last_visit"].iloc[0].endswith(": No concerns")
                          and int(row["rank"].iloc[0]) > int(ranked[ranked["address"] == first["address"]]["rank"].iloc[0]))
 
 

@@ -47,6 +47,14 @@ def _ticked_elsewhere(elsewhere: dict[str, str]) -> None:
         st.rerun()
 
 
+def _last_visit(day, outcome) -> str | None:
+    """A recorded visit in a few words, '12 Nov 2026: No concerns'; None (shown as –) when there is none."""
+    if day is None or pd.isna(day):
+        return None
+    said = vocabulary.outcome_label(outcome) if isinstance(outcome, str) else "outcome not recorded"
+    return f"{pd.Timestamp(day):%d %b %Y}: {said}"
+
+
 def _limit_in_link() -> int:
     """The list's length the page's address names (`limit`), if it is one of LIMITS; else the default."""
     try:
@@ -115,17 +123,17 @@ with ui.section("The visit list"):
     shown = ranked.copy()
     if "licence_status" in shown.columns:
         shown["licence_status"] = shown["licence_status"].map(labels.licence_status)
-    if "last_outcome" in shown.columns:
-        shown["last_outcome"] = [vocabulary.outcome_label(o) if isinstance(o, str) else None
-                                 for o in shown["last_outcome"]]
-    # The last visit and the language support before the reasons: a reason runs to 200-300 characters, which no
-    # laptop shows in one cell, and the columns after it were off the right edge (even at 1920 px, a door where
-    # potential victims were found yesterday said so only after scrolling sideways). Widths in pixels leave the
-    # reasons what a 1280-pixel screen has left; the ticked rows are shown below with their reasons in full.
-    columns = [c for c in ["rank", "address", "district", "last_visit", "last_outcome", "languages", "reasons",
-                           "licence_status", "reports", "last_report", "postcode", "score"] if c in shown.columns]
+    if "last_visit" in shown.columns:
+        shown["last_visit"] = [_last_visit(day, outcome) for day, outcome in
+                               zip(shown["last_visit"], shown.get("last_outcome", [None] * len(shown)))]
+    # The last visit, in one short column, and the language support before the reasons: a reason runs to 200-300
+    # characters, which no laptop shows in one cell, and the columns after it were off the right edge (even at
+    # 1920 px, a door where potential victims were found yesterday said so only after scrolling sideways). Widths
+    # in pixels leave the reasons what the screen has left; the ticked rows are shown below with reasons in full.
+    columns = [c for c in ["rank", "address", "district", "last_visit", "languages", "reasons", "licence_status",
+                           "reports", "last_report", "postcode", "score"] if c in shown.columns]
     shown = shown[columns]
-    for text in ("postcode", "district", "languages", "last_outcome"):  # blank, not a grey "None" to misread
+    for text in ("postcode", "district", "languages"):  # blank, not a grey "None" to misread
         if text in shown.columns:
             shown[text] = shown[text].fillna("")
     config = {
@@ -139,17 +147,16 @@ with ui.section("The visit list"):
                                                  help="Reports about this address in the chosen period."),
         "last_report": st.column_config.DateColumn("Last report", format="DD/MM/YYYY",
                                                    help="When the most recent report about it was received."),
-        "last_visit": st.column_config.DateColumn("Last visit", format="DD/MM/YYYY", width="small",
-                                                  help="The last recorded visit (Visit plans page, or an outcomes "
-                                                       "file an analyst loaded). Empty: no visit is on record."),
-        "last_outcome": st.column_config.TextColumn("Last outcome", width="small",
-                                                    help="What the last visit found. No concerns lowers an address "
-                                                         "for a while; potential victims raise its neighbours."),
+        "last_visit": st.column_config.TextColumn("Last visit", width=150,
+                                                  help="The last recorded visit and what it found (Visit plans page, "
+                                                       "or an outcomes file an analyst loaded); – when none is on "
+                                                       "record. No concerns lowers an address for a while; potential "
+                                                       "victims raise its neighbours."),
         "licence_status": st.column_config.TextColumn("HMO licence", width="medium",
                                                       help="Whether the address holds a current HMO licence, one "
                                                            "that expires within 90 days or has expired, or looks "
                                                            "like an unlicensed HMO."),
-        "languages": st.column_config.TextColumn("Language support", width=240,
+        "languages": st.column_config.TextColumn("Language support", width=200,
                                                  help="Interpreters or Victim Care Coordinators to bring, from the "
                                                       "nationalities reported at and around the address."),
         "score": st.column_config.NumberColumn("Score", format="%.1f", width="small",
