@@ -317,6 +317,7 @@ class Store:
         """The audit log since `since`, oldest first, as CSV (text a spreadsheet could run is made plain)."""
         rows = list(reversed(self.audit_rows(since)))
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)    # a file written over keeps its old mode: the log is readable by its owner only
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["id", "at", "actor", "action", "target", "detail", "rows"])

@@ -129,6 +129,8 @@ def test_audit_export(tmp_path, monkeypatch):
     store.add("alice", "viewer", PASSWORD, actor="cli:root")
     store.audit("alice", "page_view", "map", {"filters": {"district": "=cmd|' /C calc'!A0"}})
     out = tmp_path / "audit.csv"
+    out.write_text("an older export, readable by all\n")
+    out.chmod(0o644)
     r = run("audit", "--since", "2000-01-01", "--out", str(out))
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
