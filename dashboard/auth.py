@@ -104,7 +104,7 @@ def current_user() -> dict[str, Any] | None:
         _forget()
         st.session_state[MESSAGE] = ("error", "The account store can't be read: ask an administrator.")
         return None
-    if account is None or account.locked or account.role not in ROLES or account.sso != bool(user.get("sso")):
+    if not _active(account) or account.sso != bool(user.get("sso")):
         _forget()
         if user.get("sso"):  # still signed in with the provider: the refusal, and a way to sign out
             st.session_state[SSO_NOTE] = {"name": user["name"], "state": "refused"}
@@ -114,6 +114,11 @@ def current_user() -> dict[str, Any] | None:
     user = {**user, "role": account.role, "seen": at, "must_change": account.must_change}
     st.session_state[SESSION] = user
     return user
+
+
+def _active(account) -> bool:
+    """Whether a stored account may be signed in at all: it exists, is not locked and has a known role."""
+    return account is not None and not account.locked and account.role in ROLES
 
 
 def acting_user(page: str) -> dict[str, Any] | None:
@@ -142,7 +147,7 @@ def refused_reason(name: str | None, page: str, seen: float) -> str | None:
     except Exception:  # noqa: BLE001 - an unreadable store must not let anything out
         log.exception("account store")
         return "the account store can't be read"
-    if account is None or account.locked or account.role not in ROLES:
+    if not _active(account):
         return "the account was removed or locked"
     if account.must_change or not allowed(account.role, page):
         return "the account may not open this page"

@@ -7,6 +7,7 @@ config.toml (so the file stays the one place to change them), with the values be
 """
 from __future__ import annotations
 
+import functools
 import logging
 import tomllib
 from pathlib import Path
@@ -29,8 +30,10 @@ START_HINT = ("Start it from the repository folder (`make run`, or `streamlit ru
               "--client.disableDataExport true --client.showErrorDetails none --client.toolbarMode minimal`.")
 
 
+@functools.cache
 def required(path: Path = CONFIG_FILE) -> dict[str, Any]:
-    """The security options with the values config.toml gives them (SECURITY_OPTIONS where it is silent)."""
+    """The security options with the values config.toml gives them (SECURITY_OPTIONS where it is silent).
+    Read once per process: `enforce` runs on every page run, and the file does not change under a server."""
     wanted = dict(SECURITY_OPTIONS)
     try:
         config = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -54,7 +57,7 @@ def enforce(path: Path = CONFIG_FILE) -> bool:
     anything it does not (the usage statistics are the server's setting). True when something was set: the
     browser takes client settings at the start of a run, so the caller reruns once it has chosen the page
     (`rerun_if`; a rerun before st.navigation would lose the page a shared link names)."""
-    off = wrong(required(path))
+    off = wrong(dict(required(path)))
     if not off:
         return False
     settable = {k: v for k, v in off.items() if k.startswith("client.")}

@@ -248,9 +248,10 @@ def _warn_postcodes_unlike_the_address(con, staged, summary: LoadSummary) -> Non
     if "postcode" not in staged.match.columns:
         return
     n, ref, given, written = con.execute("""
-        SELECT count(*), arg_min(licence_ref, row_number), arg_min(postcode, row_number),
-               arg_min(postcode_in_text(address), row_number)
-        FROM parsed WHERE reason IS NULL AND postcode_in_text(address) <> postcode""").fetchone()
+        SELECT count(*), arg_min(licence_ref, row_number), arg_min(postcode, row_number), arg_min(written, row_number)
+        FROM (SELECT licence_ref, row_number, postcode, postcode_in_text(address) AS written
+              FROM parsed WHERE reason IS NULL)
+        WHERE written <> postcode""").fetchone()
     if n:
         header = staged.match.headers[staged.match.columns["postcode"]]
         summary.warnings.append(f"{n:,} licence(s) have a postcode in {header!r} unlike the one in their address "
