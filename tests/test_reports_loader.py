@@ -519,6 +519,52 @@ def test_a_grading_on_the_old_5x5x5_scale_keeps_its_report_weighted_as_ungraded(
     assert "grading 'F9' is not 3x5x2" in scalar(db, "SELECT reason FROM rejects")
 
 
+def test_a_grading_on_a_partners_own_scale_keeps_its_report_and_a_slip_is_rejected(tmp_path):
+    """A partner grading "B" or "High" on its own scale would otherwise reject every row of its file: the report
+    is kept, its grading as given and marked, weighted as ungraded. "1-B" (no handling code) keeps its source
+    evaluation. A value shaped like either scale with a part out of range is a slip, rejected saying so."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Ref,Date,Postcode,Grading\nA,2026-03-01,PE13 1AB,B\nB,2026-03-01,PE13 1AB,High\n"
+                                       "C,2026-03-01,PE13 1AB,1-B\nD,2026-03-01,PE13 1AB,9-Z-Q\nE,2026-03-01,PE13 1AB,F9\n"
+                                       "F,2026-03-01,PE13 1AB,B\n")
+    s = load_file("reports", f, db=db, source="Partner")
+    assert (s.rows_loaded, s.rows_rejected) == (4, 2)
+    assert query(db, "SELECT report_ref, grading, source_evaluation, intelligence_assessment, handling_code "
+                     "FROM reports ORDER BY 1") == [("A", "B (other scale)", None, None, None),
+                                                    ("B", "High (other scale)", None, None, None),
+                                                    ("C", "1-B", 1, "B", None),
+                                                    ("F", "B (other scale)", None, None, None)]
+    assert any(w.startswith("3 report(s) graded on neither 3x5x2 nor 5x5x5 ('B', 'High'): kept with the grading "
+                            "as given, marked (other scale)") for w in s.warnings)
+    assert sorted(r for (r,) in query(db, "SELECT reason FROM rejects")) == [
+        "grading '9-Z-Q' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)",
+        "grading 'F9' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)"]
+    again = write_text(tmp_path / "again.csv", "Ref,Date,Postcode,Grading\nA,2026-03-01,PE13 1AB,B (other scale)\n")
+    assert load_file("reports", again, db=db, source="Partner").rows_unchanged == 1   # the stored form read back is the same grading
+
+
+def test_eastings_and_northings_with_their_axis_letters_or_unit_give_the_plain_point(tmp_path):
+    """GIS tools and forms write 'E 521000', '521000E', 'E: 521000' or '521000 m'. Only a column's own letter is
+    taken off: 'N 298500' in the easting column is no easting, and the row is rejected saying so."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Ref,Date,Easting,Northing\nA,2026-03-01,521000,298500\n"
+                                       "B,2026-03-01,E 521000,N 298500\nC,2026-03-01,521000E,298500N\n"
+                                       "D,2026-03-01,E: 521000,n:298500\nE,2026-03-01,521000 m,298500 m\n"
+                                       "F,2026-03-01,N 298500,E 521000\n")
+    s = load_file("reports", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (5, 1)
+    points = query(db, "SELECT DISTINCT round(lat, 9), round(lon, 9) FROM reports")
+    assert len(points) == 1 and 52.5 < points[0][0] < 52.6
+    assert "easting 'N 298500' is not a number" in scalar(db, "SELECT reason FROM rejects")
+
+
+def test_no_seen_is_the_number_of_people_seen(tmp_path):
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Ref No.,Date,Postcode,No. seen\nA,2026-03-01,PE13 1AB,approx 10\n")
+    load_file("reports", f, db=db)
+    assert scalar(db, "SELECT people_count FROM reports") == 10
+
+
 def test_a_gis_exports_x_and_y_are_degrees_or_metres_by_their_size(tmp_path):
     """ArcGIS writes POINT_X and POINT_Y, QGIS X and Y: in degrees or in metres, as the layer was. Both give the
     point the plain columns give; a pair that is neither is rejected saying so."""

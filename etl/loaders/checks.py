@@ -138,6 +138,10 @@ class Location:
     coarse: str = "false"     # `lat` and `lon` are the centre of a grid reference's square of 1 km or more
 
 
+# How each coordinate field's text becomes a number (etl/sql/macros.sql); any other field: parse_number.
+PARSER = {"lat": "parse_degrees", "lon": "parse_degrees", "easting": "parse_easting", "northing": "parse_northing"}
+
+
 def location(staged: StagedFile, col: Callable[[str], str] | None = None,
              num: Callable[[str], str] | None = None, bng_point_name: str | None = None) -> Location:
     """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
@@ -155,7 +159,7 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     which the caller defines as `bng_point`: the transform then runs once per point, not once per axis.
     """
     col = col or staged.column
-    num = num or (lambda f: f"parse_{'degrees' if f in ('lat', 'lon') else 'number'}({col(f)})")
+    num = num or (lambda f: f"{PARSER.get(f, 'parse_number')}({col(f)})")
     has = staged.match.has
     loc = Location()
     wgs: list[tuple[str, str, str]] = []     # (usable, lat, lon) per source, in order of preference

@@ -22,7 +22,8 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
 # Columns of `parsed` that only its checks and warnings read. Dropped once they have run (at once: DuckDB frees
 # a dropped column without copying the table), so a big file's rows take less memory while they are geocoded and
 # stored: on the bench's 2,000,000-row file, 180 MB of its rows' 1.4 GB, which went past the ETL's memory cap.
-PARSE_ONLY = ("source_type_text", "exploitation_text", "nationalities_text", "_people_words", "_old_grading")
+PARSE_ONLY = ("source_type_text", "exploitation_text", "nationalities_text", "_people_words", "_old_grading",
+              "_other_grading")
 # What reporters add to a nationality, removed before it is looked up (twice, for "Chinese nationals x4"): a
 # count ("x3", "(2)", "x2 Polish"), a question mark, a hedge before it ("possibly"), "nationals" or "men" after
 # it, or alone. A bracket is a part of its own first: "Lithuanian (poss Latvian)" is two nationalities.
@@ -30,10 +31,18 @@ NATIONALITY_QUALIFIERS = (r"^\s*[x×]?\s*\d+\s*$|\s*[x×]\s*\d+\s*$|^\s*[x×]\s*
                           r"|^\s*(possibly|believed|suspected|probably|maybe|poss\.?)(\s+|$)"
                           r"|(^|\s+)(nationals?|males?|females?|men|women|people|persons?)\s*$")
 GRADING_RE = "^([1-3])([A-E])([PC])$"
+# Many forms leave the handling code off ("1-B"): the source evaluation, which weights the report, is there.
+PARTIAL_GRADING_RE = "^([1-3])([A-E])$"
 # The 5x5x5 grading the 3x5x2 replaced in 2016 (source A-E, intelligence 1-5, handling 1-5, often left off):
 # older intelligence still carries it. Its report is kept, the grading shown as given, and weighted as
 # ungraded: the two scales do not map onto each other.
 OLD_GRADING_RE = "^([A-E])([1-5])([1-5]?)$"
+# The shape of either scale with a part out of range ("9-Z-Q", "F9"): a slip worth fixing, so its row is
+# rejected saying so. Any other grading ("B", "High", "Grade 2": a partner's own scale) keeps its report, as
+# given and marked "(other scale)", weighted as ungraded and counted in the summary: rejecting it would
+# reject every row of such a partner's file, and the report matters more than its grade.
+GRADING_SLIP_RE = "^([0-9][A-Z][A-Z0-9]?|[A-Z][0-9]{1,2})$"
+OTHER_SCALE = " (other scale)"
 # A range of people seen ("5-6", "about 5 to 6", "5 or 6 men", "3, 4"): its two ends.
 _PEOPLE_RANGE = r"^\D{0,12}?(\d{1,5}) *(?:-|–|to|or|, ) *(\d{1,5})\D{0,12}$"
 # More people than this seen at one address is a typo or a number from another column (a phone number, an
@@ -44,10 +53,17 @@ MOST_PEOPLE_SEEN = 1000
 def _grading_compact(c) -> str:
     """One 3x5x2 string from a grading column, or from three separate columns."""
     joined = f"concat_ws('', {c('source_evaluation')}, {c('intelligence_assessment')}, {c('handling_code')})"
-    # A note of the scale ("B-2-4 (5x5x5)", as stored, "1-A-P (3x5x2)") is no part of the grading.
-    scale = "regexp_replace(upper(coalesce({g}, {j})), '[(]?\\s*[35]X5X[25]\\s*[)]?', '', 'g')".format(
+    # A note of the scale ("B-2-4 (5x5x5)", "B (other scale)", as stored, "1-A-P (3x5x2)") is no part of it.
+    scale = "regexp_replace(upper(coalesce({g}, {j})), '[(]?\\s*([35]X5X[25]|OTHER SCALE)\\s*[)]?', '', 'g')".format(
         g=c('grading'), j=joined)
     return f"nullif(regexp_replace({scale}, '[^0-9A-Z]', '', 'g'), '')"
+
+
+def _grading_as_given() -> str:
+    """SQL: a grading on another scale as the file gives it, without a note of ours, short enough to show."""
+    given = ("trim(coalesce(gr_grading, concat_ws('-', gr_source_evaluation, gr_intelligence_assessment, "
+             "gr_handling_code)))")
+    return f"left(trim(regexp_replace({given}, '\\s*[(]other scale[)]\\s*$', '', 'i')), 40)"
 
 
 def _people_seen_problem() -> str:
@@ -74,7 +90,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
     c = staged.column
     grading_fields = ("grading", "source_evaluation", "intelligence_assessment", "handling_code")
     compact = _grading_compact(lambda f: f"gr_{f}")
-    numbers = {"lat": "degrees", "lon": "degrees", "easting": "number", "northing": "number", "x": "number", "y": "number"}
+    numbers = ("lat", "lon", "easting", "northing", "x", "y")
     point_fields = (*numbers, "coordinates", "grid_ref")
     point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng")
     return [
@@ -85,7 +101,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "ad_postcode": "postcode_in_text(ad_value)",
             "ad_key": "address_key(ad_value)", "ad_house": "house_number(address_key(ad_value))"}),
         tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
-                               {f"pn_{f}": f"parse_{how}(pv_{f})" for f, how in numbers.items()},
+                               {f"pn_{f}": f"{checks.PARSER.get(f, 'parse_number')}(pv_{f})" for f in numbers},
                                then=[{"pt_bng": point.bng_point},
                                      {"pt_lat": point.lat, "pt_lon": point.lon, "pt_coarse": point.coarse,
                                       "pt_problem": checks.reasons(point.checks)}]),
@@ -109,11 +125,16 @@ def _lookups(staged) -> list[tuple[str, str]]:
         tabular.once_per_value("gradings", {f"gr_{f}": c(f) for f in grading_fields}, {
             "gr_compact": compact,
             "gr_new": f"regexp_full_match({compact}, '{GRADING_RE[1:-1]}')",
-            "gr_old": f"regexp_full_match({compact}, '{OLD_GRADING_RE[1:-1]}')"}, then=[{
-            "gr_ok": "gr_new OR gr_old",
+            "gr_part": f"regexp_full_match({compact}, '{PARTIAL_GRADING_RE[1:-1]}')",
+            "gr_old": f"regexp_full_match({compact}, '{OLD_GRADING_RE[1:-1]}')",
+            "gr_slip": f"regexp_full_match({compact}, '{GRADING_SLIP_RE[1:-1]}')"}, then=[{
+            "gr_ok": "gr_new OR gr_part OR gr_old OR NOT gr_slip",
+            "gr_other": "NOT (gr_new OR gr_part OR gr_old OR gr_slip)",
             "gr_text": f"CASE WHEN gr_new THEN regexp_replace({compact}, '{GRADING_RE}', '\\1-\\2-\\3') "
+                       f"WHEN gr_part THEN regexp_replace({compact}, '{PARTIAL_GRADING_RE}', '\\1-\\2') "
                        f"WHEN gr_old THEN rtrim(regexp_replace({compact}, '{OLD_GRADING_RE}', '\\1-\\2-\\3'), '-')"
-                       " || ' (5x5x5)' END"}]),
+                       " || ' (5x5x5)' "
+                       f"WHEN {compact} IS NOT NULL THEN {_grading_as_given()} || '{OTHER_SCALE}' END"}]),
         tabular.once_per_value("source_types", {"st_text": c("source_type")}, {
             "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), "
                         f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
@@ -175,13 +196,21 @@ def _warn_unknown_nationalities(con, summary: LoadSummary) -> None:
                                 f"but with no language to bring: {shown}")
 
 
-def _warn_old_gradings(con, summary: LoadSummary) -> None:
-    """Reports graded 5x5x5 are kept, weighted as ungraded: say how many, and that the scale is the old one."""
-    n, example = con.execute("SELECT count(*), min(grading) FROM parsed WHERE reason IS NULL AND _old_grading"
-                             ).fetchone()
-    if n:
-        summary.warnings.append(f"{n:,} report(s) graded on the old 5x5x5 scale (e.g. {example!r}): kept with that "
-                                "grading, and weighted as ungraded on the visit list (it does not map onto 3x5x2)")
+def _warn_other_gradings(con, summary: LoadSummary) -> None:
+    """Reports graded 5x5x5 or on a partner's own scale are kept, weighted as ungraded: say how many, and why."""
+    old, old_example, other, others = con.execute(f"""
+        SELECT count(*) FILTER (WHERE _old_grading), min(grading) FILTER (WHERE _old_grading),
+               count(*) FILTER (WHERE _other_grading),
+               list(DISTINCT replace(grading, '{OTHER_SCALE}', '') ORDER BY replace(grading, '{OTHER_SCALE}', ''))
+                   FILTER (WHERE _other_grading)
+        FROM parsed WHERE reason IS NULL""").fetchone()
+    if old:
+        summary.warnings.append(f"{old:,} report(s) graded on the old 5x5x5 scale (e.g. {old_example!r}): kept with "
+                                "that grading, and weighted as ungraded on the visit list (it does not map onto 3x5x2)")
+    if other:
+        shown = ", ".join(repr(g) for g in others[:5]) + (" …" if len(others) > 5 else "")
+        summary.warnings.append(f"{other:,} report(s) graded on neither 3x5x2 nor 5x5x5 ({shown}): kept with the "
+                                f"grading as given, marked{OTHER_SCALE}, and weighted as ungraded on the visit list")
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
@@ -229,10 +258,11 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                in_codes AS indicators,
                in_bits AS indicator_bits,
                coalesce(nt_names, []::VARCHAR[]) AS nationalities,
-               CASE WHEN gr_new THEN CAST(left(gr_text, 1) AS TINYINT) END AS source_evaluation,
-               CASE WHEN gr_new THEN substr(gr_text, 3, 1) END AS intelligence_assessment,
+               CASE WHEN gr_new OR gr_part THEN CAST(left(gr_text, 1) AS TINYINT) END AS source_evaluation,
+               CASE WHEN gr_new OR gr_part THEN substr(gr_text, 3, 1) END AS intelligence_assessment,
                CASE WHEN gr_new THEN substr(gr_text, 5, 1) END AS handling_code,
                gr_old AS _old_grading,
+               gr_other AS _other_grading,
                ad_key AS addr_key, ad_house AS house_no,
                ?::VARCHAR AS source, ?::BIGINT AS load_id,
                {checks.reasons(validations)} AS reason
@@ -248,7 +278,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     if guessed:
         summary.warnings.append(guessed)
     _warn_people_without_a_number(con, summary)
-    _warn_old_gradings(con, summary)
+    _warn_other_gradings(con, summary)
     _warn_unknown_nationalities(con, summary)
     if not staged.match.has("report_ref"):
         summary.warnings.append("the file has no reference column: each report's reference is made from its "

@@ -96,6 +96,13 @@ CREATE OR REPLACE TEMP MACRO parse_number(s) AS
              CASE WHEN regexp_full_match(_number_text(s), '[-+]?[1-9][0-9]{0,2}((,[0-9]{3})+|( [0-9]{3})+)(\.[0-9]+)?')
                   THEN try_cast(regexp_replace(s, '[,\s£]', '', 'g') AS DOUBLE) END,
              try_cast(_number_text(s) AS DOUBLE));
+-- An easting or northing with its axis letter or unit, as GIS tools and forms write them: 'E 521000',
+-- 'E: 521000', '521000E', '298500 N', '521000 m'. Only the column's own letter is taken off: an 'N' in an
+-- easting column is no easting (and 'N/A' stays no number). Plain numbers never reach the expression.
+CREATE OR REPLACE TEMP MACRO parse_easting(s) AS
+    coalesce(try_cast(s AS DOUBLE), parse_number(regexp_replace(s, '^\s*E\s*[:=]?\s*|\s*m?\s*E?\s*$', '', 'gi')));
+CREATE OR REPLACE TEMP MACRO parse_northing(s) AS
+    coalesce(try_cast(s AS DOUBLE), parse_number(regexp_replace(s, '^\s*N\s*[:=]?\s*|\s*m?\s*N?\s*$', '', 'gi')));
 -- Degrees as people and devices write them: '52.574', '52.574° N', 'N52.574', '0.241W' (S and W are negative),
 -- '52,574' (a decimal comma: no latitude or longitude needs a thousands separator), and degrees, minutes and
 -- seconds: 52°34'26.4"N, '52 34 26.4 N'.
