@@ -209,8 +209,8 @@ def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values:
     for cause, n, values, distinct, areas in causes:
         shown = ", ".join(repr(v) for v in values) + (" …" if distinct > len(values) else "")
         if cause == "none":
-            out.append(f"{n:,} row(s) have neither coordinates (0, 0 counts as none: a device with no fix) nor a "
-                       "postcode: stored without a location, "
+            out.append(f"{n:,} row(s) have neither a postcode nor coordinates (0, 0 counts as none): "
+                       "stored without a location, "
                        "so no map or district count includes them")
         elif cause == "not_a_postcode":
             out.append(f"{n:,} row(s) have a postcode that is not a UK postcode"
@@ -219,10 +219,26 @@ def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values:
             out.append(f"{n:,} row(s) have no location because no postcodes are loaded: load a postcode file "
                        "(python -m etl load postcodes FILE) and they are geocoded then")
         else:
-            where = f" ({shown}; postcode areas {', '.join(a for a in areas if a)})" if show_values else ""
-            out.append(f"{n:,} row(s) have postcodes the loaded postcode lookup does not hold{where}: "
-                       "load a postcode file that covers them and they are geocoded then")
+            out.append(_not_in_lookup(con, n, shown, [a for a in areas if a], show_values))
     return out
+
+
+def _not_in_lookup(con: duckdb.DuckDBPyConnection, n: int, shown: str, areas: list[str], show_values: bool) -> str:
+    """Postcodes the lookup lacks. Where none of their areas is in the lookup at all (OX, for a lookup of CB
+    and PE), the likelier cause is a file from another force's area, not a missing lookup: say both."""
+    covered = {a for (a,) in con.execute("SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') FROM postcodes "
+                                         "WHERE regexp_extract(postcode, '^[A-Z]+') IN (SELECT unnest(?))",
+                                         [areas]).fetchall()}
+    where = f" ({shown}; postcode areas {', '.join(areas)})" if show_values else ""
+    if areas and not covered:
+        held = [a for (a,) in con.execute("SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') AS a FROM postcodes "
+                                          "ORDER BY a LIMIT 8").fetchall()]
+        return (f"{n:,} row(s) have postcodes in areas the loaded postcode lookup does not cover at all{where}; "
+                f"it covers {', '.join(held)}: if the file is from outside the force area, it does not belong "
+                "here (`python -m etl remove KIND SOURCE` takes a wrongly loaded source out); if not, load a "
+                "postcode file that covers them and they are geocoded then")
+    return (f"{n:,} row(s) have postcodes the loaded postcode lookup does not hold{where}: "
+            "load a postcode file that covers them and they are geocoded then")
 
 
 def placed_approximately(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True) -> str | None:

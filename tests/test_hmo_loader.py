@@ -296,13 +296,13 @@ def test_the_summary_says_why_rows_were_not_geocoded_and_what_would_place_them(t
     assert first.rows_ungeocoded == 4
     assert "2 row(s) have no location because no postcodes are loaded" in " ".join(first.warnings)
     assert "1 row(s) have a postcode that is not a UK postcode ('N/A')" in " ".join(first.warnings)
-    assert "1 row(s) have neither coordinates (0, 0 counts as none: a device with no fix) nor a postcode" in \
+    assert "1 row(s) have neither a postcode nor coordinates (0, 0 counts as none)" in \
         " ".join(first.warnings)
 
     load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
     again = load_file("hmo", write_text(tmp_path / "reg2.csv", register.replace("L4", "L5")), db=db, source="Council")
     said = " ".join(again.warnings)
-    assert "2 row(s) have postcodes the loaded postcode lookup does not hold ('OX4 1AX'; postcode areas OX)" in said
+    assert "2 row(s) have postcodes in areas the loaded postcode lookup does not cover at all ('OX4 1AX'; postcode areas OX)" in said
     assert "no postcodes are loaded" not in said
 
 

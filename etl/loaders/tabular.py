@@ -12,7 +12,8 @@ from typing import Callable
 import duckdb
 
 from etl import geocode, h3cells, vocab
-from etl.loaders import checks
+from etl.errors import FileProblem
+from etl.loaders import checks, kind_guess
 from etl.reading.headers import require
 from etl.reading.stage import StagedFile, address_words, require_rows, stage_file
 from etl.summary import LoadSummary
@@ -22,7 +23,13 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
           required: list[tuple[str, ...]], mapping: Path | None, sheet: str | None,
           progress: Callable[[int], None] | None) -> StagedFile:
     staged = stage_file(con, path, kind, mapping, sheet, progress)
-    require(path, kind, staged.match, required)
+    try:
+        require(path, kind, staged.match, required)
+    except FileProblem as problem:
+        other = kind_guess.hint(kind, staged.match.headers)
+        if other:
+            raise FileProblem(path, f"{other}. ({problem.problem})") from None
+        raise
     require_rows(staged)
     summary.rows_read = staged.rows_read
     summary.warnings += staged.notes.warnings

@@ -31,6 +31,8 @@ def file_format(path: Path) -> str:
     """'csv' or 'xlsx', by content rather than by name (a renamed XLSX still loads)."""
     with open(path, "rb") as fh:
         head = fh.read(8)
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+            _refuse_json(path, head + fh.read(4096))
     if not head:
         raise FileProblem(path, "the file is empty")
     for magic, what in _MAGIC:
@@ -39,6 +41,15 @@ def file_format(path: Path) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     return "csv"
+
+
+def _refuse_json(path: Path, sample: bytes) -> None:
+    """A JSON file is no table, but a GeoJSON one may be boundaries given to the wrong loader: say which."""
+    if re.search(rb'"type"\s*:\s*"(FeatureCollection|Feature|Polygon|MultiPolygon)"', sample):
+        raise FileProblem(path, "this is GeoJSON, not a table: district or LSOA boundaries load with "
+                                "`python -m etl load boundaries FILE`")
+    if re.match(rb'\s*(\xef\xbb\xbf)?\s*(\{\s*"|\[\s*(\{|\[|"[^"\n]*"\s*[,\]]))', sample):
+        raise FileProblem(path, "this is a JSON file, not a table: ask the sender for CSV or XLSX")
 
 
 def text_encoding(sample: bytes) -> str:
