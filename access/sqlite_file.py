@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 
-def now() -> str:
-    """A timestamp for a record: UTC, to the second, ISO 8601."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+def now(at: dt.datetime | None = None) -> str:
+    """A timestamp for a record: UTC, to the second, ISO 8601 (of `at`, else of this moment). Timestamps written
+    this way sort as text in time order, so SQL compares them as strings."""
+    at = at or dt.datetime.now(dt.timezone.utc)
+    return at.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def append_only(table: str, hint: str = "") -> str:

@@ -17,17 +17,18 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from access import lockout
 from access import sso as sso_names
+from access.lockout import EVERY_CLIENT
 from access.sqlite_file import append_only, now, transaction
 from etl.config import beside_warehouse
 
 ROLES = ("viewer", "analyst", "admin")
-MAX_FAILURES = 5
 MIN_PASSWORD = 12
 FILE_NAME = "hotspots-accounts.db"
 
@@ -39,8 +40,6 @@ CREATE TABLE IF NOT EXISTS users (
     name            TEXT PRIMARY KEY,
     role            TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
     password_hash   TEXT NOT NULL,
-    failed_attempts INTEGER NOT NULL DEFAULT 0,
-    locked_at       TEXT,
     created_at      TEXT NOT NULL,
     last_sign_in    TEXT,
     must_change     INTEGER NOT NULL DEFAULT 0,  -- a one-time password: choose a new one before anything else
@@ -56,6 +55,23 @@ CREATE TABLE IF NOT EXISTS audit_log (
     rows    INTEGER
 );
 CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
+-- Wrong passwords and the locks they made (access/lockout.py), by the user name as typed, whether or not an
+-- account has it: the answer to a sign-in must not say which names exist.
+CREATE TABLE IF NOT EXISTS sign_in_locks (
+    name         TEXT NOT NULL,
+    client       TEXT NOT NULL,               -- an IP address, 'localhost', or '*': every client
+    failures     INTEGER NOT NULL DEFAULT 0,  -- wrong passwords in a row since the last sign-in
+    locks        INTEGER NOT NULL DEFAULT 0,  -- locks since the last sign-in: the next one lasts longer
+    locked_until TEXT,
+    last_failed  TEXT NOT NULL,
+    PRIMARY KEY (name, client)
+);
+-- Every wrong password by client, for the throttle; rows older than its window are deleted.
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    at     TEXT NOT NULL,
+    client TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_failures_client ON sign_in_failures (client, at);
 """ + append_only("audit_log")
 
 
@@ -67,12 +83,26 @@ class AccountError(Exception):
 class User:
     name: str
     role: str
-    failed_attempts: int
-    locked: bool
+    failed_attempts: int          # wrong passwords since the last sign-in, counted toward a lock for every client
+    locked: bool                  # locked for every client now (a password sign-in is refused wherever it comes from)
     created_at: str
     last_sign_in: str | None
     must_change: bool = False
     sso: bool = False
+    locked_until: str | None = None           # when the lock for every client ends
+    clients_locked: int = 0                   # clients locked out of this name now (others may still sign in)
+    clients_locked_until: str | None = None   # when the last of those locks ends
+
+    @property
+    def state(self) -> str:
+        """'active', 'locked until …' or 'active; locked for 2 clients until …', for a listing."""
+        if self.locked:
+            return f"locked until {_shown_time(self.locked_until)}"
+        if self.clients_locked:
+            plural = "s" if self.clients_locked != 1 else ""
+            return (f"active; locked for {self.clients_locked} client{plural} until "
+                    f"{_shown_time(self.clients_locked_until)}")
+        return "active"
 
 
 @dataclass(frozen=True)
@@ -93,30 +123,55 @@ def has_role(role: str | None, needed: str) -> bool:
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike | None = None, db: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, db: str | os.PathLike | None = None, *,
+                 clock: Callable[[], dt.datetime] | None = None, rules: lockout.Rules | None = None):
+        """`clock` (a timezone-aware now) and `rules` (access/lockout.toml) are for tests: locks are timed."""
         self.path = store_path(path, db)
+        self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.rules = rules or lockout.rules()
 
     def connect(self):
         """One short connection; `with store.connect() as con` commits on success, rolls back on error."""
-        return transaction(self.path, SCHEMA, _upgrade)
+        return transaction(self.path, SCHEMA, self._upgrade)
+
+    def _now(self) -> dt.datetime:
+        return self._clock().astimezone(dt.timezone.utc).replace(microsecond=0)
 
     # --- accounts -----------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _user(row) -> User:
-        return User(name=row[0], role=row[1], failed_attempts=row[2], locked=row[3] is not None,
-                    created_at=row[4], last_sign_in=row[5], must_change=bool(row[6]), sso=bool(row[7]))
+    _COLUMNS = "name, role, created_at, last_sign_in, must_change, sso"
 
-    _COLUMNS = "name, role, failed_attempts, locked_at, created_at, last_sign_in, must_change, sso"
+    def _read_users(self, con, name: str | None = None) -> list[User]:
+        """Accounts (all, or the one called `name`) with their locks as they stand now."""
+        where, params = ("WHERE name = ?", [name]) if name is not None else ("", [])
+        rows = con.execute(f"SELECT {self._COLUMNS} FROM users {where} ORDER BY name", params).fetchall()
+        locks: dict[str, list[tuple[str, int, str | None]]] = {}
+        for lock_name, client, failures, until in con.execute(
+                f"SELECT name, client, failures, locked_until FROM sign_in_locks WHERE name IN "
+                f"(SELECT name FROM users {where})", params):
+            locks.setdefault(lock_name, []).append((client, failures, until))
+        at = now(self._now())
+        users = []
+        for user_name, role, created_at, last_sign_in, must_change, sso in rows:
+            held = locks.get(user_name, [])
+            every = [(f, u) for c, f, u in held if c == EVERY_CLIENT]
+            failures, every_until = every[0] if every else (0, None)
+            clients = [u for c, _, u in held if c != EVERY_CLIENT and u and u > at]
+            locked = bool(every_until and every_until > at)
+            users.append(User(name=user_name, role=role, failed_attempts=failures, locked=locked,
+                              created_at=created_at, last_sign_in=last_sign_in, must_change=bool(must_change),
+                              sso=bool(sso), locked_until=every_until if locked else None,
+                              clients_locked=len(clients), clients_locked_until=max(clients, default=None)))
+        return users
 
     def get(self, name: str) -> User | None:
         with self.connect() as con:
-            row = con.execute(f"SELECT {self._COLUMNS} FROM users WHERE name = ?", [name]).fetchone()
-        return self._user(row) if row else None
+            found = self._read_users(con, name)
+        return found[0] if found else None
 
     def users(self) -> list[User]:
         with self.connect() as con:
-            return [self._user(r) for r in con.execute(f"SELECT {self._COLUMNS} FROM users ORDER BY name")]
+            return self._read_users(con)
 
     def count(self) -> int:
         with self.connect() as con:
@@ -138,7 +193,7 @@ class Store:
                            [name, sso_names.normalise(name)]).fetchone():
                 raise AccountError(f"user {name!r} exists already")
             con.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                        [name, role, digest, now()])
+                        [name, role, digest, self._stamp()])
             self._audit(con, actor, "user_add", name, {"role": role})
         return self.get(name)
 
@@ -154,7 +209,7 @@ class Store:
             if con.execute("SELECT 1 FROM users WHERE lower(name) = ?", [name]).fetchone():
                 raise AccountError(f"user {name!r} exists already")
             con.execute("INSERT INTO users (name, role, password_hash, created_at, sso) VALUES (?, ?, '', ?, 1)",
-                        [name, role, now()])
+                        [name, role, self._stamp()])
             self._audit(con, actor, "user_add", name, {"role": role, "sso": True})
         return self.get(name)
 
@@ -166,7 +221,7 @@ class Store:
             if con.execute("SELECT count(*) FROM users").fetchone()[0]:
                 return None
             con.execute("INSERT INTO users (name, role, password_hash, created_at, must_change) "
-                        "VALUES (?, 'admin', ?, ?, 1)", [name, digest, now()])
+                        "VALUES (?, 'admin', ?, ?, 1)", [name, digest, self._stamp()])
             self._audit(con, "system", "user_add", name, {"role": "admin", "why": "demo warehouse bootstrap"})
         return password
 
@@ -209,45 +264,125 @@ class Store:
             self._audit(con, actor, "user_set_password", name, {})
 
     def unlock(self, name: str, *, actor: str | None = None) -> None:
+        """Lift every lock on `name`, for every client, before it ends by itself, and forget its wrong passwords."""
         with self.connect() as con:
             name = self._require(con, name)
-            con.execute("UPDATE users SET failed_attempts = 0, locked_at = NULL WHERE name = ?", [name])
-            self._audit(con, actor, "user_unlock", name, {})
+            active = con.execute("SELECT count(*) FROM sign_in_locks WHERE name = ? AND locked_until > ?",
+                                 [name, self._stamp()]).fetchone()[0]
+            con.execute("DELETE FROM sign_in_locks WHERE name = ?", [name])
+            self._audit(con, actor, "user_unlock", name, {"locks": active})
 
-    def authenticate(self, name: str, password: str) -> SignIn:
-        """Check a password; five failures in a row lock the account until an admin unlocks it."""
-        wrong = SignIn(False, message="Wrong user name or password.")
+    def authenticate(self, name: str, password: str, client: str | None = None) -> SignIn:
+        """Check a password, as asked from `client` (the dashboard gives the browser's IP address, or
+        'localhost'); None: a caller that can't say, whose wrong passwords count toward a lock for every client.
+
+        Refused without a look at the password: a client throttled for wrong passwords under any names, and a
+        user name locked for this client or for every one (access/lockout.toml says when). A name no account
+        has, or a single sign-on account's, is counted and locked exactly like a real one, so no answer says
+        which names exist. A lock is audited when it is made, with when it ends, and each refusal it causes."""
+        at = self._now()
+        client = client[:64] if client is not None else None
+        key = name[:sso_names.MAX_NAME]
+        who = {"client": client} if client is not None else {}
         with self.connect() as con:
-            row = con.execute("SELECT password_hash, locked_at, failed_attempts, sso FROM users WHERE name = ?",
-                              [name]).fetchone()
-            if row is None or row[3]:
-                with contextlib.suppress(VerificationError, InvalidHashError):
-                    _hasher.verify(_DUMMY_HASH, password)
-                why = "unknown user" if row is None else "single sign-on account"  # no password to try, no lockout
-                self._audit(con, name[:64], "sign_in_failed", name[:64], {"why": why})
-                return wrong
-            digest, locked_at, failures, _ = row
-            if locked_at is not None:
-                self._audit(con, name, "sign_in_refused", name, {"why": "locked"})
-                return SignIn(False, message="This account is locked after too many failed attempts: "
-                                             "ask an administrator to unlock it.")
+            self._forget_old_failures(con, at)
+            throttled = self._throttled_until(con, client, at)
+            if throttled:
+                self._audit(con, name[:64], "sign_in_refused", name[:64],
+                            {"why": "too many wrong passwords from this client", "until": now(throttled), **who})
+                return SignIn(False, message="Too many failed sign-ins from this computer: try again "
+                                             f"{lockout.wait_text(throttled, at)}.")
+            lock = self._lock_on(con, key, client, at)
+            if lock:
+                scope, until = lock
+                self._audit(con, name[:64], "sign_in_refused", name[:64],
+                            {"why": "locked", "until": now(until), "for": scope, **who})
+                return SignIn(False, message=_locked_message(until, at))
+            row = con.execute("SELECT password_hash, sso FROM users WHERE name = ?", [name]).fetchone()
+            digest = _DUMMY_HASH if row is None or row[1] else row[0]
             try:
                 _hasher.verify(digest, password)
+                ok = row is not None and not row[1]
             except (VerifyMismatchError, VerificationError, InvalidHashError):
-                failures += 1
-                locked = failures >= MAX_FAILURES
-                con.execute("UPDATE users SET failed_attempts = ?, locked_at = ? WHERE name = ?",
-                            [failures, now() if locked else None, name])
-                self._audit(con, name, "sign_in_failed", name, {"failures": failures, "locked": locked})
-                if locked:
-                    return SignIn(False, message="Wrong password. The account is now locked after "
-                                                 f"{MAX_FAILURES} failed attempts: ask an administrator to unlock it.")
-                return wrong
+                ok = False
+            if not ok:
+                failures, locks = self._count_failure(con, key, client, at)
+                detail: dict[str, Any] = {"failures": failures, "locked": bool(locks), **who}
+                if row is None or row[1]:
+                    detail["why"] = "unknown user" if row is None else "single sign-on account"
+                if locks:
+                    scope, until = max(locks, key=lambda lock: lock[1])
+                    detail.update({"until": now(until), "for": scope})
+                self._audit(con, name[:64], "sign_in_failed", name[:64], detail)
+                if locks:
+                    return SignIn(False, message="Wrong user name or password. " + _locked_message(until, at))
+                return SignIn(False, message="Wrong user name or password.")
             if _hasher.check_needs_rehash(digest):
                 con.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
-            con.execute("UPDATE users SET failed_attempts = 0, last_sign_in = ? WHERE name = ?", [now(), name])
-            self._audit(con, name, "sign_in", name, {})
-        return SignIn(True, self.get(name))
+            con.execute("DELETE FROM sign_in_locks WHERE name = ? AND client IN (?, ?)",
+                        [key, client or EVERY_CLIENT, EVERY_CLIENT])
+            con.execute("UPDATE users SET last_sign_in = ? WHERE name = ?", [now(at), name])
+            self._audit(con, name, "sign_in", name, who)
+            user = self._read_users(con, name)[0]
+        return SignIn(True, user)
+
+    # --- wrong passwords: throttle and locks (access/lockout.py) ----------------------------------------------
+
+    def _forget_old_failures(self, con, at: dt.datetime) -> None:
+        """Drop what no rule looks at any more: throttle rows past its window; wrong passwords and locks older
+        than `forget_hours`, with nothing since (a name no account has is forgotten like any other)."""
+        con.execute("DELETE FROM sign_in_failures WHERE at <= ?", [now(at - self.rules.throttle_window)])
+        con.execute("DELETE FROM sign_in_locks WHERE max(last_failed, coalesce(locked_until, last_failed)) <= ?",
+                    [now(at - self.rules.forget_after)])
+
+    def _throttled_until(self, con, client: str | None, at: dt.datetime) -> dt.datetime | None:
+        """When `client` may try again, if it has had `throttle_attempts` wrong passwords within the window."""
+        if client is None or self.rules.throttle_attempts < 1:
+            return None
+        row = con.execute("SELECT at FROM sign_in_failures WHERE client = ? AND at > ? ORDER BY at DESC "
+                          "LIMIT 1 OFFSET ?", [client, now(at - self.rules.throttle_window),
+                                               self.rules.throttle_attempts - 1]).fetchone()
+        return dt.datetime.fromisoformat(row[0]) + self.rules.throttle_window if row else None
+
+    @staticmethod
+    def _lock_on(con, name: str, client: str | None, at: dt.datetime) -> tuple[str, dt.datetime] | None:
+        """The lock that refuses `name` to `client` now ('this client' or 'every client', and its end), if any."""
+        row = con.execute("SELECT client, max(locked_until) FROM sign_in_locks WHERE name = ? AND client IN (?, ?) "
+                          "AND locked_until > ? GROUP BY client ORDER BY max(locked_until) DESC LIMIT 1",
+                          [name, client or EVERY_CLIENT, EVERY_CLIENT, now(at)]).fetchone()
+        if row is None:
+            return None
+        return ("every client" if row[0] == EVERY_CLIENT else "this client"), dt.datetime.fromisoformat(row[1])
+
+    def _count_failure(self, con, name: str, client: str | None, at: dt.datetime
+                       ) -> tuple[int, list[tuple[str, dt.datetime]]]:
+        """Count a wrong password for `name` from `client`: (wrong passwords in a row from it, the locks it made).
+
+        From a known client it counts for that client, and toward the lock for every client only while that
+        client has not been locked out of the name yet: one machine alone never locks a name for everybody."""
+        rules = self.rules
+        if client is None:
+            counted = [(EVERY_CLIENT, rules.attempts)]
+        else:
+            con.execute("INSERT INTO sign_in_failures (at, client) VALUES (?, ?)", [now(at), client])
+            counted = [(client, rules.attempts)]
+            own = con.execute("SELECT locks FROM sign_in_locks WHERE name = ? AND client = ?", [name, client]).fetchone()
+            if not own or not own[0]:
+                counted.append((EVERY_CLIENT, rules.any_client_attempts))
+        in_a_row, made = 0, []
+        for key, limit in counted:
+            row = con.execute("SELECT failures, locks, locked_until FROM sign_in_locks WHERE name = ? AND client = ?",
+                              [name, key]).fetchone()
+            failures, locks, until = (row[0] + 1, row[1], row[2]) if row else (1, 0, None)
+            if key == counted[0][0]:
+                in_a_row = failures
+            if failures % max(limit, 1) == 0:      # each `limit` in a row since the last sign-in
+                locked_until = at + rules.lock_length(locks)
+                made.append(("every client" if key == EVERY_CLIENT else "this client", locked_until))
+                locks, until = locks + 1, now(locked_until)
+            con.execute("INSERT OR REPLACE INTO sign_in_locks (name, client, failures, locks, locked_until, last_failed) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [name, key, failures, locks, until, now(at)])
+        return in_a_row, made
 
     def sso_sign_in(self, name: str | None, subject: str | None = None) -> SignIn:
         """Sign in an identity the provider has already checked: only an SSO account of that name gets in.
@@ -263,23 +398,40 @@ class Store:
                 self._audit(con, actor, "sign_in_refused", None, {"why": "no usable user name from single sign-on",
                                                                   "method": "sso"})
                 return refuse
-            row = con.execute("SELECT locked_at, sso FROM users WHERE name = ?", [name]).fetchone()
-            why = ("unknown user" if row is None else "not a single sign-on account" if not row[1]
-                   else "locked" if row[0] is not None else None)
+            row = con.execute("SELECT sso FROM users WHERE name = ?", [name]).fetchone()
+            why = "unknown user" if row is None else "not a single sign-on account" if not row[0] else None
             if why:
                 self._audit(con, name, "sign_in_refused", name, {"why": why, "method": "sso"})
                 return refuse
-            con.execute("UPDATE users SET last_sign_in = ? WHERE name = ?", [now(), name])
+            con.execute("UPDATE users SET last_sign_in = ? WHERE name = ?", [self._stamp(), name])
             self._audit(con, name, "sign_in", name, {"method": "sso"})
-        return SignIn(True, self.get(name))
+            user = self._read_users(con, name)[0]
+        return SignIn(True, user)
 
     # --- the audit log --------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _audit(con, actor: str | None, action: str, target: str | None, detail: dict | None,
+    def _stamp(self) -> str:
+        return now(self._now())
+
+    def _upgrade(self, con: sqlite3.Connection) -> None:
+        """Bring a store made by an older version up to SCHEMA (inside the caller's write transaction).
+
+        An older version locked an account until an administrator unlocked it (users.locked_at); such a lock
+        becomes a lock for every client for the first period from now, and the old columns are left unused."""
+        columns = {row[1] for row in con.execute("PRAGMA table_info(users)")}
+        if "sso" not in columns:
+            con.execute("ALTER TABLE users ADD COLUMN sso INTEGER NOT NULL DEFAULT 0")
+        if "locked_at" in columns:
+            at = self._now()
+            con.execute("INSERT OR REPLACE INTO sign_in_locks (name, client, failures, locks, locked_until, last_failed) "
+                        "SELECT name, ?, 0, 1, ?, ? FROM users WHERE locked_at IS NOT NULL",
+                        [EVERY_CLIENT, now(at + self.rules.lock_length(0)), now(at)])
+            con.execute("UPDATE users SET locked_at = NULL, failed_attempts = 0 WHERE locked_at IS NOT NULL")
+
+    def _audit(self, con, actor: str | None, action: str, target: str | None, detail: dict | None,
                rows: int | None = None) -> None:
         con.execute("INSERT INTO audit_log (at, actor, action, target, detail, rows) VALUES (?, ?, ?, ?, ?, ?)",
-                    [now(), actor, action, target, json.dumps(detail or {}, sort_keys=True, default=str), rows])
+                    [self._stamp(), actor, action, target, json.dumps(detail or {}, sort_keys=True, default=str), rows])
 
     def audit(self, actor: str | None, action: str, target: str | None = None, detail: dict | None = None,
               rows: int | None = None) -> None:
@@ -331,11 +483,17 @@ def _check_role(role: str) -> None:
         raise AccountError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
 
 
-def _upgrade(con: sqlite3.Connection) -> None:
-    """Bring a store made by an older version up to SCHEMA (inside the caller's write transaction)."""
-    columns = {row[1] for row in con.execute("PRAGMA table_info(users)")}
-    if "sso" not in columns:
-        con.execute("ALTER TABLE users ADD COLUMN sso INTEGER NOT NULL DEFAULT 0")
+def _locked_message(until: dt.datetime, at: dt.datetime) -> str:
+    """The same words whether or not an account has the name (see Store.authenticate)."""
+    return ("Sign-in as this user name is locked after too many failed attempts: try again "
+            f"{lockout.wait_text(until, at)}, or ask an administrator to unlock it.")
+
+
+def _shown_time(stamp: str | None) -> str:
+    """'2025-06-01 14:32 UTC' from a stored timestamp, for a listing."""
+    if not stamp:
+        return "?"
+    return dt.datetime.fromisoformat(stamp).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _plain(value):

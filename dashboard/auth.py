@@ -4,6 +4,9 @@ Nobody sees a page without signing in. The signed-in user lives in the server-si
 (st.session_state: nothing in the browser can set it); on every run the account is read again, so a
 removed, locked or re-roled account takes effect at the user's next click. A session idle for longer
 than $HOTSPOTS_IDLE_MINUTES (default 30) is signed out. A reload opens a new session: sign in again.
+Wrong passwords are counted by the browser's address (`client`): a lock made from one machine holds
+that machine only, so it never ends the session of the person already signed in elsewhere; only a
+lock for every client does (access/lockout.toml).
 
 Two ways in, never both: with an [auth] section in .streamlit/secrets.toml, single sign-on through
 Streamlit's st.login (OpenID Connect, e.g. Microsoft Entra ID) and the account store's SSO accounts
@@ -58,6 +61,16 @@ def idle_seconds() -> float:
 
 def store() -> Store:
     return Store()
+
+
+def client() -> str:
+    """Where this session's sign-in comes from, as the account store counts wrong passwords: the browser's IP
+    address, or 'localhost' when Streamlit gives none (a browser on the server's own machine, and AppTest)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context: counted as the server's own machine
+        address = None
+    return str(address) if address else "localhost"
 
 
 def allowed(role: str | None, page: str) -> bool:
@@ -117,8 +130,11 @@ def current_user() -> dict[str, Any] | None:
 
 
 def _active(account) -> bool:
-    """Whether a stored account may be signed in at all: it exists, is not locked and has a known role."""
-    return account is not None and not account.locked and account.role in ROLES
+    """Whether a stored account may be signed in at all: it exists, has a known role and, signing in with a
+    password, is not locked for every client. A lock for one client stops that client's sign-ins, not
+    sessions already open elsewhere; a single sign-on account's lockout is the identity provider's."""
+    return (account is not None and account.role in ROLES
+            and not (account.locked and not account.sso))
 
 
 def acting_user(page: str) -> dict[str, Any] | None:
@@ -213,7 +229,7 @@ def _from_sso(user: Any) -> dict[str, Any] | None:
     try:
         if note and note.get("name") == name and note.get("state") == "refused":
             account = store().get(name) if name else None
-            if account is None or not account.sso or account.locked:
+            if account is None or not account.sso:
                 return None  # still no access; the refusal was audited when it happened
         result = store().sso_sign_in(name, str(claims.get("sub") or "") or None)
     except Exception:  # noqa: BLE001 - an unreadable store must not let anybody in
@@ -272,7 +288,7 @@ def _submit() -> None:
     if not name or not password:
         st.session_state[MESSAGE] = ("error", "Enter your user name and password.")
         return
-    result = store().authenticate(name, password)
+    result = store().authenticate(name, password, client())
     if not result.ok:
         st.session_state[MESSAGE] = ("error", result.message)
         return

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from etl.admin import on_screen
 from etl.errors import LoadError
 from etl.summary import REPLACED_BY_SOURCE
 from etl.warehouse import WarehouseError
@@ -14,8 +15,17 @@ from etl.warehouse import WarehouseError
 DB_HELP = "Warehouse file (default: $HOTSPOTS_DB, else data/hotspots.duckdb)."
 
 
+def _echo(message: str = "", err: bool = False) -> None:
+    """Every line these commands print, with control characters shown as escapes (ESC as \\x1b; etl.admin's
+    `on_screen`, as `etl rejects` shows raw values). Summaries, notes and errors quote partners' files (cell
+    values, headers, sheet and file names), and an escape sequence, carriage return or backspace among them
+    would act on the analyst's terminal (clear it, hide a line, fake '0 rejected') rather than be seen. Each
+    message is one line: a line break inside one is file content too, and is shown as \\n."""
+    click.echo(on_screen(message), err=err)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     sys.exit(2)
 
 
@@ -54,9 +64,9 @@ def init(db: str | None) -> None:
 
     path, applied = init_warehouse(db)
     if applied:
-        click.echo(f"{path}: applied migrations {', '.join(applied)}")
+        _echo(f"{path}: applied migrations {', '.join(applied)}")
     else:
-        click.echo(f"{path}: schema is up to date")
+        _echo(f"{path}: schema is up to date")
 
 
 @main.command()
@@ -90,14 +100,14 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
     failed = 0
     for i, file in enumerate(files):
         if i:
-            click.echo()
+            _echo()
         try:
             _load_one(kind, file, db, source, mapping, sheet, whole_register)
         except LoadError as exc:
             if len(files) == 1:
                 raise
             failed += 1
-            click.echo(f"error: {exc}", err=True)
+            _echo(f"error: {exc}", err=True)
     if failed:
         _fail(f"{failed} of {len(files)} files failed to load (each left the warehouse as it was); "
               "the others loaded")
@@ -110,7 +120,7 @@ def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping:
 
     if kind == "visits":
         if source:
-            click.echo("note: --source is not used for visit outcomes: each outcome keeps the file it came from "
+            _echo("note: --source is not used for visit outcomes: each outcome keeps the file it came from "
                        "and who loaded it", err=True)
         _load_visits(file, db, mapping, sheet)
         return
@@ -118,7 +128,7 @@ def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping:
         summary = load_file(kind, file, db=db, source=source, mapping=mapping, sheet=sheet, progress=progress,
                             whole_register=whole_register)
     for line in summary.lines():
-        click.echo(line)
+        _echo(line)
 
 
 def _load_visits(file: str, db: str | None, mapping: str | None, sheet: str | None) -> None:
@@ -130,11 +140,11 @@ def _load_visits(file: str, db: str | None, mapping: str | None, sheet: str | No
     store = OperationsStore(db=db)
     summary = visits.load(file, db=db, store=store, mapping=mapping, sheet=sheet, loaded_by=getpass.getuser())
     for line in summary.lines():
-        click.echo(line)
+        _echo(line)
     if summary.rows_rejected:
-        click.echo("Rejected rows (fix them and load the file again; the rows already loaded are not doubled):")
+        _echo("Rejected rows (fix them and load the file again; the rows already loaded are not doubled):")
         for line in visits.reject_lines(Path(file), store.rejects(summary.load_id).itertuples(index=False)):
-            click.echo(line)
+            _echo(line)
 
 
 @main.command()
@@ -145,14 +155,14 @@ def status(db: str | None) -> None:
 
     rows = status_rows(db)
     if not rows:
-        click.echo("The warehouse is empty: load files with `python -m etl load KIND FILE`, or run `python -m etl demo`.")
+        _echo("The warehouse is empty: load files with `python -m etl load KIND FILE`, or run `python -m etl demo`.")
         return
     header = ["kind", "source", "rows", "last load", "rejected", "not geocoded", "freshness"]
     table = [header] + [[r.kind, r.source, f"{r.rows:,}", r.last_load, f"{r.rejected:,}", f"{r.ungeocoded:,}",
                          r.freshness] for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+        _echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
 
 
 @main.command()
@@ -171,9 +181,9 @@ def rejects(db: str | None, load_id: int | None, out: str | None) -> None:
                                                                  "format": "csv"}, rows=count)
     if not count:  # said beside the CSV, not in it: on the screen the CSV alone goes to standard output
         none = f"load {load_id} rejected no rows" if load_id is not None else "no load has rejected rows"
-        click.echo(f"{none}; wrote only the header to {out}" if out else none, err=not out)
+        _echo(f"{none}; wrote only the header to {out}" if out else none, err=not out)
     elif out:
-        click.echo(f"wrote {count:,} rejected row(s) to {out}")
+        _echo(f"wrote {count:,} rejected row(s) to {out}")
 
 
 class _ScaleParam(click.ParamType):
@@ -205,7 +215,7 @@ def demo(db: str | None, seed: int, scale: int | str, out: str) -> None:
     from etl.admin import build_demo
 
     for line in build_demo(db, seed=seed, scale=scale, out=Path(out)):
-        click.echo(line)
+        _echo(line)
 
 
 def _filter_options(command):
@@ -293,9 +303,9 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
 
     frame, fmt = _export(cells, out, ("CSV", "GeoJSON", "GPKG"), (date_from, date_to, district, exploitation), db)
     hot = int((frame["gi_bin"] > 0).sum())
-    click.echo(f"wrote {len(frame):,} cells ({hot:,} hot at 90% or more) to {out} as {fmt}")
+    _echo(f"wrote {len(frame):,} cells ({hot:,} hot at 90% or more) to {out} as {fmt}")
     for warning in filter(None, warnings):
-        click.echo(f"warning: {warning}")
+        _echo(f"warning: {warning}")
 
 
 @export.command("priorities")
@@ -322,7 +332,7 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
             why = f": {why_no_priorities(con, _filters(date_from, date_to, district, exploitation))}"
         finally:
             con.close()
-    click.echo(f"wrote {len(frame):,} addresses to {out} as {fmt}{why}")
+    _echo(f"wrote {len(frame):,} addresses to {out} as {fmt}{why}")
 
 
 # --- access control: accounts, the audit log, retention ------------------------------------------------------
@@ -380,14 +390,14 @@ def users_add(name, role, password_stdin, sso, accounts, db) -> None:
         if password_stdin:
             _fail("a single sign-on account has no password: leave out --password-stdin")
         user = _accounts(lambda: store.add_sso(name, role, actor=_cli_actor()))
-        click.echo(f"added {user.name} ({role}, single sign-on) to {store.path}")
+        _echo(f"added {user.name} ({role}, single sign-on) to {store.path}")
         return
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     _accounts(lambda: store.add(name, role, password, actor=_cli_actor()))
-    click.echo(f"added {name} ({role}) to {store.path}")
+    _echo(f"added {name} ({role}) to {store.path}")
 
 
 @users.command("remove")
@@ -396,7 +406,7 @@ def users_add(name, role, password_stdin, sso, accounts, db) -> None:
 def users_remove(name, accounts, db) -> None:
     """Remove user NAME."""
     _accounts(lambda: _store(accounts, db).remove(name, actor=_cli_actor()))
-    click.echo(f"removed {name}")
+    _echo(f"removed {name}")
 
 
 @users.command("set-role")
@@ -406,33 +416,33 @@ def users_remove(name, accounts, db) -> None:
 def users_set_role(name, role, accounts, db) -> None:
     """Give user NAME the role ROLE."""
     _accounts(lambda: _store(accounts, db).set_role(name, role, actor=_cli_actor()))
-    click.echo(f"{name} is now {role}")
+    _echo(f"{name} is now {role}")
 
 
 @users.command("unlock")
 @click.argument("name")
 @_account_options
 def users_unlock(name, accounts, db) -> None:
-    """Unlock user NAME after too many failed sign-ins."""
+    """Unlock user NAME now, for every client, after too many failed sign-ins (a lock also ends by itself)."""
     _accounts(lambda: _store(accounts, db).unlock(name, actor=_cli_actor()))
-    click.echo(f"unlocked {name}")
+    _echo(f"unlocked {name}")
 
 
 @users.command("list")
 @_account_options
 def users_list(accounts, db) -> None:
-    """Every account: name, role, locked or not, last sign-in."""
+    """Every account: name, role, lock state, failed sign-ins, last sign-in."""
     rows = _store(accounts, db).users()
     if not rows:
-        click.echo("no accounts yet: add one with `python -m etl users add NAME --role admin`")
+        _echo("no accounts yet: add one with `python -m etl users add NAME --role admin`")
         return
     table = [["name", "role", "signs in with", "state", "failed", "last sign-in"]] + [
-        [u.name, u.role, "single sign-on" if u.sso else "password", "locked" if u.locked else "active",
+        [u.name, u.role, "single sign-on" if u.sso else "password", u.state,
          str(u.failed_attempts), u.last_sign_in or "never"]
         for u in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+        _echo("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
 
 
 @main.command("audit")
@@ -444,7 +454,7 @@ def audit(since, out, accounts, db) -> None:
     store = _store(accounts, db)
     count = store.write_audit_csv(out, since.date() if since else None)
     store.audit(_cli_actor(), "audit_export", out, {"since": since.date().isoformat() if since else None}, rows=count)
-    click.echo(f"wrote {count:,} audit row(s) to {out}")
+    _echo(f"wrote {count:,} audit row(s) to {out}")
 
 
 @main.command("retention")
@@ -458,7 +468,7 @@ def retention(years, db, accounts) -> None:
     from access.retention import apply
 
     counts = apply(years, db=db, accounts=accounts, actor=_cli_actor())
-    click.echo(f"deleted {counts['reports']:,} report(s), {counts['cases']:,} case(s) and {counts['rejects']:,} "
+    _echo(f"deleted {counts['reports']:,} report(s), {counts['cases']:,} case(s) and {counts['rejects']:,} "
                f"rejected row(s) from before {counts['cutoff']}, and {counts['addresses']:,} address(es) only "
                f"those reports named")
 
@@ -480,6 +490,6 @@ def remove(kind, source, yes, accounts, db) -> None:
     _store(accounts, db).audit(_cli_actor(), "remove_source", source,
                                {"kind": kind, "loads": done.loads, "rejects": done.rejects,
                                 "addresses": done.addresses}, rows=done.rows)
-    click.echo(f"removed {done.rows:,} {kind} row(s) of source {source!r}, the {done.rejects:,} rejected row(s) of "
+    _echo(f"removed {done.rows:,} {kind} row(s) of source {source!r}, the {done.rejects:,} rejected row(s) of "
                f"its {done.loads:,} load(s) (now listed as removed)"
                + (f", and {done.addresses:,} address(es) only those reports named" if kind == "reports" else ""))

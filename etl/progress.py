@@ -10,7 +10,9 @@ SHOW_AFTER_ROWS = 5_000
 
 class RowProgress:
     def __init__(self, label: str):
-        self.label = label
+        from etl.admin import on_screen
+
+        self.label = on_screen(label)   # it names the file, and a file's name is the partner's too: no escapes
         self.bar: tqdm | None = None
         self.last = 0
 

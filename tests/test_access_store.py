@@ -9,7 +9,10 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from access.store import MAX_FAILURES, AccountError, Store, has_role, store_path
+from access.lockout import rules
+from access.store import AccountError, Store, has_role, store_path
+
+MAX_FAILURES = rules().attempts
 from etl.cli import main
 
 PASSWORD = "a-long-enough-password"
@@ -41,6 +44,8 @@ def test_the_store_sits_beside_the_warehouse_unless_told(tmp_path, monkeypatch):
 
 
 def test_five_failures_lock_until_an_admin_unlocks(store):
+    """A caller that names no client locks the account for every client (tests/test_security_lockout.py has
+    the timed locks, the locks for one client and the throttle)."""
     store.add("bob", "viewer", PASSWORD)
     for i in range(MAX_FAILURES - 1):
         assert not store.authenticate("bob", "wrong").ok

@@ -19,7 +19,7 @@ sso = auth.sso_enabled()
 
 users = store.users()
 st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role, "signs in with": "single sign-on" if u.sso else "password",
-                            "state": "locked" if u.locked else "active",
+                            "state": u.state,
                             "failed attempts": u.failed_attempts, "last sign-in": u.last_sign_in or "never",
                             "created": u.created_at} for u in users]),
              hide_index=True, width="stretch", placeholder=labels.NO_VALUE)
@@ -72,6 +72,7 @@ if names:
     new_role = left.selectbox("New role", ROLES, key="change_role")
     left.button("Set role", on_click=_change, args=(store.set_role, who, new_role), key="set_role")
     middle.button("Unlock", on_click=_change, args=(store.unlock, who), key="unlock",
-                  help="Clear the failed attempts of a locked account.")
+                  help="Lift this user name's locks now, for every computer, and clear its failed attempts "
+                       "(a lock also ends by itself: see the README's Access control).")
     right.button("Remove", on_click=_change, args=(store.remove, who), key="remove", type="primary",
                  disabled=who == me["name"], help="You can't remove yourself.")
