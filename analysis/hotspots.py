@@ -79,12 +79,22 @@ def compute(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None =
     minimum = cfg["gi_star"]["min_incidents"]
     warning = None
     if incidents == 0:
-        warning = "No report in this view has a place on the map, so there are no hotspots to show."
+        warning = _why_no_incidents(con, f)
     elif incidents < minimum:
         warning = (f"Only {incidents} reports in this view: fewer than {minimum}, so the hotspot statistics are "
                    f"unreliable. Treat the map as a list of places, not a pattern.")
     return HotspotResult(cells=table[COLUMNS], resolution=resolution, area_note=note, incidents=incidents,
                          outside_area=int(g["n"][~inside & g["in_window"]].sum()), warning=warning)
+
+
+def _why_no_incidents(con, f: Filters) -> str:
+    """No report in the filters at all reads differently from reports there without a place: the first is
+    answered by other dates (an export of 2019's police.uk data over the last 90 days), the second by geocoding."""
+    where, params = reports_where(f)
+    if con.execute(f"SELECT count(*) FROM reports r WHERE {where}", params).fetchone()[0]:
+        return "No report in this view has a place on the map, so there are no hotspots to show."
+    return (f"No report falls in these filters ({f.date_from:%d %b %Y} to {f.date_to:%d %b %Y}), so there are no "
+            "hotspots to show.")
 
 
 def _counting_resolution(districts: bool, resolution: int, aggregation: dict) -> int:

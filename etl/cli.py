@@ -97,6 +97,10 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
     if len(files) > 1 and source and kind in REPLACED_BY_SOURCE:
         raise LoadError(f"each {kind} file replaces what its source loaded before, so several files can't share "
                         "one --source: leave --source out (each file is named after itself) or load them one by one")
+    spaced = _path_split_at_spaces(files)
+    if spaced:
+        raise LoadError(f"no file named {files[0]!r}, but there is {spaced!r}: a path with spaces must be in quotes "
+                        f'(python -m etl load {kind} "{spaced}")')
     failed = 0
     for i, file in enumerate(files):
         if i:
@@ -108,9 +112,20 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
                 raise
             failed += 1
             _echo(f"error: {exc}", err=True)
+    if failed == len(files):
+        _fail(f"none of the {len(files)} files loaded (each left the warehouse as it was)")
     if failed:
         _fail(f"{failed} of {len(files)} files failed to load (each left the warehouse as it was); "
               "the others loaded")
+
+
+def _path_split_at_spaces(files: tuple[str, ...]) -> str | None:
+    """The one existing file that FILES name when joined with spaces, if none of them is a file itself: a path
+    with spaces, unquoted, reaches us in pieces, and loading the pieces would fail once per piece."""
+    if len(files) < 2 or any(Path(f).exists() for f in files):
+        return None
+    joined = " ".join(files)
+    return joined if Path(joined).is_file() else None
 
 
 def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping: str | None,

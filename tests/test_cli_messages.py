@@ -124,3 +124,20 @@ def test_rejects_written_to_a_file_keep_accents_and_pounds_in_excel(tmp_path):
     assert "1 Šarūnas Court, rent £50" in data.decode("utf-8-sig")
     screen = run("rejects", "--load", "1", "--db", db).stdout
     assert screen.startswith("load_id,file,") and "Šarūnas" in screen
+
+
+def test_an_unquoted_path_with_spaces_is_named_whole_with_the_quotes_it_needs(tmp_path):
+    folder = tmp_path / "My Documents"
+    folder.mkdir()
+    write_text(folder / "police intel.csv", "Reference,Received,Postcode\nR1,2026-01-01,PE13 1AA\n")
+    r = run("load", "reports", *str(folder / "police intel.csv").split(" "), "--db", str(tmp_path / "w.duckdb"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert f'a path with spaces must be in quotes (python -m etl load reports "{folder}/police intel.csv")' in r.stderr
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_when_every_file_fails_none_is_said_to_have_loaded(tmp_path):
+    r = run("load", "reports", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--db", str(tmp_path / "w.duckdb"))
+    assert r.returncode == 2
+    assert "none of the 2 files loaded (each left the warehouse as it was)" in r.stderr
+    assert "the others loaded" not in r.stderr

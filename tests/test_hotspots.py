@@ -70,6 +70,8 @@ def test_a_view_whose_reports_have_no_place_says_so_not_that_it_has_no_reports(t
     result = hotspots.compute(con, Filters(TODAY - dt.timedelta(days=30), TODAY, districts=(NO_DISTRICT,)))
     assert result.incidents == 0
     assert result.warning == "No report in this view has a place on the map, so there are no hotspots to show."
+    empty = hotspots.compute(con, Filters(dt.date(2019, 8, 1), dt.date(2019, 8, 31)))
+    assert empty.warning == "No report falls in these filters (01 Aug 2019 to 31 Aug 2019), so there are no hotspots to show."
 
 
 def test_finds_every_planted_cluster_and_no_noise(planted):
