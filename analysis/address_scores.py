@@ -73,10 +73,12 @@ def _undecayed(index: ReportIndex, bits: dict[str, int]) -> np.ndarray:
 
 
 def crowded_reports(index: ReportIndex, bits: dict[str, int]) -> np.ndarray:
-    """Every report: does it say its address is crowded (`addresses.crowded_sql`)."""
+    """Every report: does it say its address is crowded, in a district with a register (`addresses.crowded_sql`)."""
     min_people, mask = addresses.crowded_mask(bits)
-    return index.derived(("crowded", min_people, mask), lambda: (np.maximum(index.people, 0) >= min_people)
-                         | ((index.bits & signed(mask)) != 0))
+    codes, unknown = index.registered
+    return index.derived(("crowded", min_people, mask), lambda: (
+        ((np.maximum(index.people, 0) >= min_people) | ((index.bits & signed(mask)) != 0))
+        & index.district.allowed(codes, unknown)[index.district.codes]))
 
 
 def _grouped(index: ReportIndex, rows: np.ndarray, view: np.ndarray | None, weight: np.ndarray,

@@ -60,11 +60,28 @@ def indicator_bits(con) -> dict[str, int]:
     return dict(con.execute("SELECT code, bit FROM indicator_bits").fetchall())
 
 
-def crowded_sql(bits: dict[str, int], alias: str = "ra") -> tuple[str, list]:
-    """SQL: this report says the address is crowded (people seen, or a crowding indicator); `bits` is
-    `indicator_bits(con)`."""
-    return (f"(coalesce({alias}.people_count, 0) >= ? OR ({alias}.indicator_bits & ?) <> 0)",
-            list(crowded_mask(bits)))
+def crowded_sql(bits: dict[str, int], registered: tuple[tuple[str, ...], bool],
+                alias: str = "ra") -> tuple[str, list]:
+    """SQL: this report says the address is crowded (people seen, or a crowding indicator) in a district
+    whose HMO register is loaded (`registered_districts`); `bits` is `indicator_bits(con)`.
+
+    Crowded is what makes an address on no register a possible unlicensed HMO. Where no council's
+    register is loaded, "on no HMO licence register" is true of every address and says nothing, and a
+    lead could brief a council on unlicensed HMOs that no one ever checked."""
+    a = alias
+    codes, unknown = registered
+    return (f"((coalesce({a}.people_count, 0) >= ? OR ({a}.indicator_bits & ?) <> 0) AND CASE WHEN {a}.district_code "
+            f"IS NULL THEN ? ELSE list_contains(?::VARCHAR[], {a}.district_code) END)",
+            [*crowded_mask(bits), unknown, list(codes)])
+
+
+def registered_districts(con) -> tuple[tuple[str, ...], bool]:
+    """The districts of the licences on the latest registers, and whether a report in no district can be
+    checked too: only when registers are loaded but no licence has a district (before any boundaries are).
+    With boundaries, a report in no district is outside them or unplaced, and no register covers it."""
+    rows = con.execute("SELECT DISTINCT district_code FROM hmo_licences").fetchall()
+    codes = tuple(sorted(c for (c,) in rows if c is not None))
+    return codes, bool(rows) and not codes
 
 
 def codes_of_masks(masks: list[int] | None, code_of: dict[int, str]) -> list[str]:
@@ -227,7 +244,7 @@ def unlicensed_ctes(con, f: Filters) -> tuple[str, list]:
     crowded reports alone (a crowded report at a licensed address does not make it unlicensed).
     """
     cte, params = report_addresses(scope(f))
-    crowded, crowded_params = crowded_sql(indicator_bits(con), "c")
+    crowded, crowded_params = crowded_sql(indicator_bits(con), registered_districts(con), "c")
     sql = f"""{cte},
     crowded AS (
         SELECT DISTINCT c.addr_id FROM rep c WHERE {crowded}

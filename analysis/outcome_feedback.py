@@ -1,7 +1,8 @@
 """What past visits do to the visit list: the loop that makes the next list better than the last.
 
 - A recent visit that found no concerns lowers the address (its score is multiplied by a factor
-  for a set number of days), so teams don't knock on the same door again next week.
+  for a set number of days), so teams don't knock on the same door again next week, unless the
+  address was reported again after the visit (`rows` may carry `last_report` for that).
 - Potential victims identified at an address raise the addresses around it, and the addresses
   whose HMO licence has the same holder: exploitation is rarely confined to one house.
 - Every address shows its last visit and outcome; the reasons say what the visit changed.
@@ -68,7 +69,11 @@ def apply(rows: pd.DataFrame, outcomes: pd.DataFrame | None, holders: dict[str, 
         rows.iat[pos, rows.columns.get_loc("last_outcome")] = last["outcome"]
         effect = vocabulary.outcomes().get(last["outcome"], {}).get("effect", "none")
         age = (today - last["visited_on"]).days
-        if effect == "lower" and age < int(cfg["no_concern_days"]):
+        since = _reported_since(r, last["visited_on"])
+        if effect == "lower" and age < int(cfg["no_concern_days"]) and since:
+            notes[pos].append(f"visited {last['visited_on']:%-d %b %Y}, no concerns, but reported again since "
+                              f"(last {since:%-d %b %Y}): not lowered")
+        elif effect == "lower" and age < int(cfg["no_concern_days"]):
             factor[pos] = float(cfg["no_concern_factor"])
             until = last["visited_on"] + dt.timedelta(days=int(cfg["no_concern_days"]))
             notes[pos].append(f"visited {last['visited_on']:%-d %b %Y}, no concerns: lowered until {until:%-d %b %Y}")
@@ -81,6 +86,17 @@ def apply(rows: pd.DataFrame, outcomes: pd.DataFrame | None, holders: dict[str, 
     rows["score"] = rows["score"].astype(float) * factor + bonus
     rows["feedback"] = ["; ".join(n) for n in notes]
     return rows
+
+
+def _reported_since(row, visited_on: dt.date) -> dt.date | None:
+    """The newest report at the address if it came after the visit, else None. A visit that found no concerns
+    answers the reports before it; one received after it is news the visit never saw, so the address is not
+    lowered for it (a door reported again the week after a quiet visit would otherwise sink for 90 days)."""
+    last = getattr(row, "last_report", None)
+    if last is None or pd.isna(last):
+        return None
+    last = pd.Timestamp(last).date()
+    return last if last > visited_on else None
 
 
 def most_raised(outcomes: pd.DataFrame | None, today: dt.date) -> float:

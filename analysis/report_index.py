@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 
+from analysis import addresses
 from analysis.addresses import POSITION_RANK, USABLE_POINT
 from analysis.filters import NO_DISTRICT, Filters
 
@@ -78,7 +79,8 @@ class ReportIndex:
     Per report: `day` received (days since 1970), `addr` (addr_id), `placed` (a usable point), `lat`
     and `lon`, `cell7` (its res-7 H3 cell, 0 when none), the coded `source`, `evaluation`
     (source_evaluation, 0 when NULL), `bits` (indicator_bits), `people` (people_count, NO_PEOPLE when
-    NULL), and the coded district, source type and exploitation type."""
+    NULL), and the coded district, source type and exploitation type. `registered`: the districts whose
+    HMO register is loaded."""
     group: np.ndarray
     day: np.ndarray
     addr: np.ndarray
@@ -94,6 +96,7 @@ class ReportIndex:
     source_type: Coded
     exploitation_type: Coded
     matches: Matches
+    registered: tuple[tuple[str, ...], bool]    # addresses.registered_districts: where a register was loaded
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
     _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -359,7 +362,7 @@ def build(con) -> ReportIndex:
         district=Coded(column("district"), coded["district_code"]),
         source_type=Coded(column("source_type"), coded["source_type"]),
         exploitation_type=Coded(column("exploitation_type"), coded["exploitation_type"]),
-        matches=Matches(group_of, expiry, occupants))
+        matches=Matches(group_of, expiry, occupants), registered=addresses.registered_districts(con))
 
 
 _COLUMNS = {"grp": np.int32, "addr": np.int32, "day": np.int32, "position_rank": np.int8, "lat": np.float64,

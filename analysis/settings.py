@@ -84,7 +84,9 @@ def join_languages(nationality_counts: dict[str, float], limit: int | None = Non
     Each nationality adds its count to its first language, and a share of it
     (`second_language_weight`, then its square, ...) to its later ones: Lithuanians need
     Lithuanian first, Russian as a fallback; where Lithuanians, Latvians and Ukrainians mix,
-    Russian rises to the top because it reaches them all. Ties go alphabetically.
+    Russian rises to the top because it reaches them all. Ties go alphabetically, and a tie at the cut
+    to `limit` is kept whole: Polish kept and Vietnamese dropped for the same four people would be a
+    choice the data never made. The text is only language names: visit plans split it on commas.
     """
     vs = section("visits")
     limit = vs["max_languages"] if limit is None else limit
@@ -97,4 +99,7 @@ def join_languages(nationality_counts: dict[str, float], limit: int | None = Non
             if lang not in skip and n:
                 weight[lang] = weight.get(lang, 0.0) + n * factor ** i
     ranked = sorted(weight, key=lambda lang: (-weight[lang], lang))
-    return ", ".join(ranked[:limit])
+    keep = ranked[:limit]
+    if keep and len(ranked) > limit:
+        keep = [lang for lang in ranked if weight[lang] >= weight[keep[-1]] - 1e-9]
+    return ", ".join(keep)

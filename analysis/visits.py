@@ -188,8 +188,8 @@ def _sure_scores(con, f: Filters, today: dt.date, limit: int | None, outcomes: p
     first = min(len(scores), _first_described(limit, outcomes))
     least = float(np.partition(scores, len(scores) - first)[len(scores) - first]) - margin
     _describe(con, f, today, least)
-    top = con.execute(f"SELECT group_id, group_key AS address_key, address, postcode, lat, lon, licence_ref, score "
-                      f"FROM {_RANKED}").df()
+    top = con.execute(f"SELECT group_id, group_key AS address_key, address, postcode, lat, lon, licence_ref, score, "
+                      f"last_report FROM {_RANKED}").df()
     exact = pd.Series(outcome_feedback.apply(top, outcomes, {}, today)["score"].to_numpy(dtype=float),
                       index=top["group_id"].to_numpy())
     sure = pd.Series(np.asarray(got["group_id"])).map(exact).to_numpy(dtype=float)
@@ -289,7 +289,7 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
         view_sql, view_params = "TRUE", []
     in_view = "" if every else " FILTER (WHERE in_view)"
     status_sql, status_params = addresses.licence_status("g", today)
-    crowded, crowded_params = addresses.crowded_sql(bits, "r")
+    crowded, crowded_params = addresses.crowded_sql(bits, addresses.registered_districts(con), "r")
     sql = f"""
     WITH rep AS (
         SELECT r.addr_id, ({view_sql}) AS in_view, r.people_count,
@@ -544,8 +544,8 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
         since = f"in the last {f.days} days" if f.days <= 180 else f"since {f.date_from:%-d %b %Y}"
         head = f"{wording.plural(int(r.reports), 'report')} {since}"
         recent_days = int(vs["recent_days"])
-        if 0 < r.recent < r.reports and f.days > recent_days:
-            head += f" ({r.recent} in the last {recent_days} days)"
+        if f.days > recent_days:    # said every time: without it, 2 reports yesterday read like 2 in September
+            head += f" ({_recent_part(int(r.recent), int(r.reports), r.last_report, recent_days)})"
     else:
         head = f"{wording.plural(int(r.reports), 'report')} between {f.date_from:%-d %b %Y} and {f.date_to:%-d %b %Y}"
     if r.top_graded:
@@ -579,6 +579,17 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
 
 
 HOTSPOT_CONFIDENCE = {1: "90%", 2: "95%", 3: "99%"}
+
+
+def _recent_part(recent: int, reports: int, last_report, recent_days: int) -> str:
+    """How fresh an address's reports are: a lone report by its date, several by how many are recent."""
+    if reports == 1 and pd.notna(last_report):
+        return f"{pd.Timestamp(last_report):%-d %b %Y}"
+    if recent == 0:
+        return f"none in the last {recent_days} days"
+    if recent == reports:
+        return f"{'both' if reports == 2 else 'all'} in the last {recent_days} days"
+    return f"{recent} in the last {recent_days} days"
 
 
 def _unreported_sql(f: Filters, today: dt.date) -> tuple[str, list]:

@@ -273,3 +273,32 @@ M3,{day(-6)},12 High Street,,52.5510,0.0880,mattresses on floors,8,1-A-P
     assert march["address_key"] == vocabulary.address_key("12 High Street", None, 52.5510, 0.0880)
     assert march["address_key"] != vocabulary.address_key("12 High Street", None, 52.6652, 0.1603)
     assert march["address_key"].startswith("A|12 HIGH STREET||8")
+
+
+def test_a_tie_at_the_cut_of_languages_is_kept_whole():
+    """Polish kept and Vietnamese dropped for the same four people would be a choice the data never made."""
+    from analysis.settings import join_languages
+
+    counts = {"Romanian": 9, "Polish": 4, "Vietnamese": 4, "Czech": 1}
+    assert join_languages(counts, limit=2, skip=[]) == "Romanian, Polish, Vietnamese"
+    assert join_languages(counts, limit=3, skip=[]) == "Romanian, Polish, Vietnamese"
+    assert join_languages({"Romanian": 9, "Polish": 4, "Czech": 1}, limit=2, skip=[]) == "Romanian, Polish"
+
+
+def test_possible_unlicensed_only_where_a_council_register_is_loaded(demo_con):  # noqa: F811
+    """Where no council's register is loaded, "on no HMO licence register" is true of every address: a crowded
+    address there is not called possibly unlicensed, on the visit list or on the map, nor scored as one."""
+    from analysis import addresses, map_layers
+
+    registered, _ = addresses.registered_districts(demo_con)
+    f = dataclasses.replace(F90, date_from=TODAY - pd.Timedelta(days=364))
+    rows = visit_list(demo_con, f, TODAY, limit=None)
+    unlicensed = rows[rows["licence_status"] == "possible_unlicensed"]
+    names = settings.district_names(demo_con)
+    assert len(unlicensed) and set(unlicensed["district"]) <= {names[c] for c in registered}
+    elsewhere = rows[~rows["district"].isin([names[c] for c in registered])]
+    assert len(elsewhere) and (elsewhere["licence_status"] == "not an HMO on record").all()
+    assert not elsewhere["reasons"].str.contains("no HMO licence register").any()
+    markers = map_layers.hmo_markers(demo_con, f, TODAY)
+    drawn = markers[markers["status"] == "possible_unlicensed"]
+    assert len(drawn) and set(drawn["address"]) <= set(unlicensed["address"])

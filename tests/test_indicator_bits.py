@@ -19,30 +19,34 @@ from tests.analysis_fixtures import demo_db  # noqa: F401 - fixture
 def _rows(con):
     bits = addresses.indicator_bits(con)
     severity_sql, severity_params = addresses.severity_sql(bits, "r")
-    crowded_sql, crowded_params = addresses.crowded_sql(bits, "r")
+    registered = addresses.registered_districts(con)
+    crowded_sql, crowded_params = addresses.crowded_sql(bits, registered, "r")
     rows = con.execute(f"""
-        SELECT r.source, r.report_ref, r.indicators, r.indicator_bits, r.people_count, {severity_sql}, {crowded_sql}
+        SELECT r.source, r.report_ref, r.indicators, r.indicator_bits, r.people_count, {severity_sql}, {crowded_sql},
+               r.district_code
         FROM reports r ORDER BY r.source, r.report_ref
     """, [*severity_params, *crowded_params]).fetchall()
-    return bits, rows
+    return bits, rows, registered
 
 
 def test_masks_hold_each_reports_codes_and_the_sql_matches_the_lists(demo_db):  # noqa: F811
     con = Warehouse(demo_db).connect_read_only()
     try:
-        bits, rows = _rows(con)
+        bits, rows, (registered, unknown) = _rows(con)
     finally:
         con.close()
     assert len(set(bits.values())) == len(bits) and set(settings.indicator_severity()) <= set(bits)
+    assert registered and set(registered) < {r[-1] for r in rows}    # the demo leaves districts without a register
     weights = settings.indicator_severity()
     pu = settings.section("possible_unlicensed")
     with_codes = 0
-    for _source, _ref, codes, mask, people, severity, crowded in rows:
+    for _source, _ref, codes, mask, people, severity, crowded, district in rows:
         codes = codes or []
         with_codes += bool(codes)
         assert mask == sum(1 << bits[c] for c in set(codes))
         assert severity == sum(weights.get(c, 0) for c in codes)
-        assert crowded == ((people or 0) >= pu["min_people"] or bool(set(codes) & set(pu["indicators"])))
+        checked = district in registered if district is not None else unknown
+        assert crowded == (checked and ((people or 0) >= pu["min_people"] or bool(set(codes) & set(pu["indicators"]))))
     assert with_codes > 100
 
 
@@ -58,7 +62,7 @@ def test_an_older_warehouse_gets_the_same_masks(demo_db, tmp_path):  # noqa: F81
     assert migrate.upgrade(con) == ["0007_indicator_bits", "0008_reports_unindexed", "0009_addresses_naming_no_place",
                                     "0010_addresses_placed_without_postcode",
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values"]
-    bits, rows = _rows(con)
+    bits, rows, _ = _rows(con)
     con.close()
     assert [r[:3] for r in rows] == before
     assert all(mask == sum(1 << bits[c] for c in (codes or [])) for _, _, codes, mask, *_ in rows)

@@ -54,6 +54,22 @@ def test_a_recent_visit_with_no_concerns_lowers_the_address_for_a_while():
     assert expired["last_outcome"].iloc[0] == "no_concerns"  # ...the visit is still shown
 
 
+def test_a_visit_with_no_concerns_does_not_lower_an_address_reported_again_since():
+    """The visit answered the reports before it; one received after it is news the visit never saw."""
+    visited = TODAY - dt.timedelta(days=10)
+    listed = rows().assign(last_report=[pd.Timestamp(visited + dt.timedelta(days=3)), pd.Timestamp(visited),
+                                        pd.NaT, pd.NaT])
+    visits = pd.DataFrame([outcome(licence_ref="FDC/1", visited_on=visited),
+                           outcome(id=2, address="3 Fen Road, March", postcode="PE15 8AA", visited_on=visited)])
+    out = outcome_feedback.apply(listed, visits, {}, TODAY)
+    assert out["score"].iloc[0] == 10.0
+    assert out["feedback"].iloc[0] == (f"visited {visited:%-d %b %Y}, no concerns, but reported again since (last "
+                                       f"{visited + dt.timedelta(days=3):%-d %b %Y}): not lowered")
+    assert out["last_outcome"].iloc[0] == "no_concerns"
+    assert out["score"].iloc[1] == pytest.approx(8.0 * CFG["no_concern_factor"])   # reported on the day: lowered
+    assert "lowered until" in out["feedback"].iloc[1]
+
+
 def test_a_later_outcome_replaces_an_earlier_one():
     visits = pd.DataFrame([outcome(id=1, licence_ref="FDC/1", visited_on=TODAY - dt.timedelta(days=20)),
                            outcome(id=2, licence_ref="FDC/1", outcome="concerns_intelligence",

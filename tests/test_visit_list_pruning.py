@@ -17,14 +17,21 @@ from tests.analysis_fixtures import TODAY, demo_con, demo_db  # noqa: F401
 
 
 def _outcomes(every: pd.DataFrame) -> pd.DataFrame:
-    """Victims found at the 4th address (raises its neighbours and same-holder licences), no concerns at the top two."""
+    """Victims found at the 4th address (raises its neighbours and same-holder licences), no concerns at the top two,
+    visited no earlier than their newest report (a report after a visit keeps the address up)."""
     rows = []
     for i, (kind, n) in enumerate([("potential_victims", 3), ("no_concerns", 0), ("no_concerns", 0)]):
         r = every.iloc[[3, 0, 1][i]]
-        rows.append({"id": i + 1, "visited_on": TODAY - dt.timedelta(days=5 + i), "address_key": r["address_key"],
+        rows.append({"id": i + 1, "visited_on": _after_reports(r, TODAY - dt.timedelta(days=5 + i)),
+                     "address_key": r["address_key"],
                      "address": r["address"], "postcode": r["postcode"], "lat": r["lat"], "lon": r["lon"],
                      "licence_ref": r["licence_ref"], "outcome": kind, "potential_victims": n})
     return pd.DataFrame(rows)
+
+
+def _after_reports(row, day: dt.date) -> dt.date:
+    last = row["last_report"]
+    return day if pd.isna(last) else max(day, pd.Timestamp(last).date())
 
 
 CASES = {
@@ -134,7 +141,8 @@ def test_a_no_concerns_visit_at_the_top_address_lets_the_next_one_up(demo_con, m
     f = CASES["a year"]
     every = visits.visit_list(demo_con, f, TODAY, limit=None)
     top = every.iloc[0]
-    outcomes = pd.DataFrame([{"id": 1, "visited_on": TODAY - dt.timedelta(days=3), "address_key": top["address_key"],
+    outcomes = pd.DataFrame([{"id": 1, "visited_on": _after_reports(top, TODAY - dt.timedelta(days=3)),
+                              "address_key": top["address_key"],
                               "address": top["address"], "postcode": top["postcode"], "lat": top["lat"],
                               "lon": top["lon"], "licence_ref": top["licence_ref"], "outcome": "no_concerns",
                               "potential_victims": 0}])
