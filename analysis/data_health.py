@@ -15,14 +15,21 @@ import duckdb
 import pandas as pd
 
 from analysis import settings, wording
+from analysis.addresses import USABLE_POINT
 from etl import vocab
 from etl.admin import EVENT_DATE
 
-COLUMNS = ["kind", "source", "file_name", "files", "last_load", "newest", "rows", "rejected", "top_reasons", "not_geocoded",
-           "age_days", "stale", "warning", "failed_attempts_since", "notes"]
+COLUMNS = ["kind", "source", "file_name", "files", "last_load", "newest", "newest_note", "rows", "rejected", "top_reasons",
+           "not_geocoded", "flagged", "age_days", "stale", "warning", "failed_attempts_since", "notes"]
 # What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb),
 # from the ETL's own table of them ("received_on" is when a report was received).
 _EVENTS = {kind: (what, verb) for kind, (what, _, verb) in EVENT_DATE.items()}
+# In place of the newest record's date, when a source of dated records holds rows but none with a date (a register
+# without licence start dates): a blank read as a page that failed.
+NO_DATES = "no dates in the file"
+
+# Placed, but where the ETL found the position wrong (outside the force area, swapped coordinates): no map draws it.
+_FLAGGED = "{a}.lat IS NOT NULL AND {a}.lon IS NOT NULL AND {a}.location_flag IS NOT NULL"
 
 # A quoted value inside a reject reason ('five', 'St Mary's Road'): removed so reasons group.
 _QUOTED = r" ?'(?:[^']|'[A-Za-z])*'"
@@ -34,9 +41,12 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     Columns: kind, source, file_name (of its latest load), files (its successful loads still in: for reports
     and cases each adds to the last, so the source holds every one of them), last_load (timestamp), rows (rows of this source in
     its table now), newest (reports and cases: the date of the newest one; HMO registers: the newest
-    licence start; else NaT), rejected
+    licence start; else NaT), newest_note (`NO_DATES` when such a source holds rows but no date to show,
+    else None), rejected
     (in its last load), top_reasons (the most common reasons of its last load with counts, quoted
-    values removed, "; "-joined), not_geocoded (rows now without a position), age_days (since the
+    values removed, "; "-joined), not_geocoded (rows no map draws, as the map counts them
+    (`analysis.map_layers.reports_off_the_map`): without a position, or placed but flagged as outside the
+    force area or with swapped coordinates), flagged (the part of not_geocoded that is flagged), age_days (since the
     last load), stale (the load, or the newest report, case or licence start, older than etl/vocab/area.toml
     [freshness]), warning (plain English, or None), failed_attempts_since (failed loads after it),
     notes (what its last load's summary noted: values outside a vocabulary, why rows were not geocoded,
@@ -53,15 +63,15 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
             QUALIFY row_number() OVER (PARTITION BY kind, source ORDER BY load_id DESC) = 1
         ),
         counts AS (
-            SELECT 'hmo' AS kind, source, count(*) AS n, count(*) FILTER (WHERE geocode_status = 'not_geocoded') AS ng,
-                   max(licence_start) AS newest
-                FROM hmo_licences GROUP BY source
-            UNION ALL SELECT 'reports', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded'),
-                   max(received_on) FROM reports GROUP BY source
-            UNION ALL SELECT 'cases', source, count(*), count(*) FILTER (WHERE geocode_status = 'not_geocoded'),
-                   max(opened_on) FROM cases GROUP BY source
-            UNION ALL SELECT 'boundaries', source, count(*), 0, NULL FROM boundaries GROUP BY source
-            UNION ALL SELECT 'postcodes', source, count(*), 0, NULL FROM postcodes GROUP BY source
+            SELECT 'hmo' AS kind, source, count(*) AS n, count(*) FILTER (WHERE NOT ({off_h})) AS ng,
+                   count(*) FILTER (WHERE {flagged_h}) AS flagged, max(licence_start) AS newest
+                FROM hmo_licences h GROUP BY source
+            UNION ALL SELECT 'reports', source, count(*), count(*) FILTER (WHERE NOT ({off_r})),
+                   count(*) FILTER (WHERE {flagged_r}), max(received_on) FROM reports r GROUP BY source
+            UNION ALL SELECT 'cases', source, count(*), count(*) FILTER (WHERE NOT ({off_c})),
+                   count(*) FILTER (WHERE {flagged_c}), max(opened_on) FROM cases c GROUP BY source
+            UNION ALL SELECT 'boundaries', source, count(*), 0, 0, NULL FROM boundaries GROUP BY source
+            UNION ALL SELECT 'postcodes', source, count(*), 0, 0, NULL FROM postcodes GROUP BY source
         ),
         reasons AS (
             SELECT r.load_id, trim(part) AS reason, count(*) AS n
@@ -76,7 +86,7 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
         )
         SELECT l.kind, l.source, l.file_name, coalesce(l.finished_at, l.started_at) AS last_load,
                c.newest, l.message AS notes, coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
-               coalesce(c.ng, 0) AS not_geocoded,
+               coalesce(c.ng, 0) AS not_geocoded, coalesce(c.flagged, 0) AS flagged,
                (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
                   AND x.status = 'failed' AND x.load_id > l.load_id) AS failed_attempts_since,
                (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
@@ -85,7 +95,8 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
         LEFT JOIN counts c ON c.kind = l.kind AND c.source = l.source
         LEFT JOIN top t ON t.load_id = l.load_id
         ORDER BY l.kind, l.source
-    """, [_QUOTED, top_n]).df()
+    """.format(**{f"{key}_{a}": sql.format(a=a) for key, sql in (("off", USABLE_POINT), ("flagged", _FLAGGED))
+                 for a in "hrc"}), [_QUOTED, top_n]).df()
     limits = vocab.load("area")["freshness"]
     labels = settings.section("data_health")["kind_labels"]
     df["age_days"] = [(today - pd.Timestamp(ts).date()).days for ts in df["last_load"]]
@@ -96,7 +107,9 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     df["warning"] = [_warning(labels.get(k, k), s, age, age > lim, failed, _newest_words(k, d, n, lim))
                      for k, s, age, lim, failed, d, n in zip(df["kind"], df["source"], df["age_days"], limit,
                                                               df["failed_attempts_since"], df["newest"], newest_age)]
-    for col in ("files", "rows", "rejected", "not_geocoded", "age_days", "failed_attempts_since"):
+    df["newest_note"] = [NO_DATES if kind in _EVENTS and rows and pd.isna(d) else None
+                         for kind, rows, d in zip(df["kind"], df["rows"], df["newest"])]
+    for col in ("files", "rows", "rejected", "not_geocoded", "flagged", "age_days", "failed_attempts_since"):
         df[col] = df[col].astype("int64")
     df["stale"] = df["stale"].astype(bool)
     return df[COLUMNS]

@@ -35,10 +35,17 @@ def hotspot_frame(con, f: Filters, resolution: int | None = None) -> tuple[gpd.G
 
 
 def priority_frame(con, f: Filters, today, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every scored address, best first, with recorded visit outcomes taken into account."""
-    from analysis.visits import visit_list
+    """Every scored address, best first, with recorded visit outcomes taken into account.
 
-    return visit_list(con, f, today, limit=None, outcomes=outcomes)[PRIORITY_COLUMNS]
+    The last outcome is in the words the dashboard and the visit form use ("Potential victims identified"), not
+    its stored code: a briefing reader never sees "potential_victims"."""
+    from analysis.visits import visit_list
+    from operations import vocabulary
+
+    frame = visit_list(con, f, today, limit=None, outcomes=outcomes)[PRIORITY_COLUMNS].copy()
+    frame["last_outcome"] = [vocabulary.outcome_label(o) if isinstance(o, str) else None
+                             for o in frame["last_outcome"]]
+    return frame
 
 
 def why_no_priorities(con, f: Filters) -> str:

@@ -90,7 +90,9 @@ def headline(con, f: Filters, today: dt.date) -> list[Metric]:
                           f"including those about to expire."),
         "hmos_expiring": ("HMOs expiring", f"HMO licences in force on {as_of:%-d %b %Y} that expire within "
                           f"{days} days."),
-        "hmos_expired": ("HMOs expired", "HMO licences that expired during the period."),
+        "hmos_expired": ("HMOs expired in these dates", "HMO licences whose expiry date fell in the chosen dates. "
+                         "Licences that expired before them are not counted here, though the map draws every "
+                         "expired licence still on a register."),
         "cases": ("Victim cases", "Victim cases opened in the period that match the filters (indicator and "
                   "source filters do not apply to cases)."),
     }
@@ -323,10 +325,14 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
 
     Columns: nationality, reports (reports mentioning it), cases, languages (every language
     listed for it in etl/vocab/nationalities.toml). A case count below the privacy threshold
-    (settings.toml) is shown as missing (NA), not as the number, and a nationality known
-    only from such cases is left out: one or two cases of a nationality in a district and
-    period could identify someone. Hidden counts add up to the headline's total less the shown ones,
-    so the next smallest are hidden too until at least two are, adding up to the threshold.
+    (settings.toml) is shown as missing (NA), not as the number: one or two cases of a nationality in a
+    district and period could identify someone. Hidden counts add up to the headline's total less the shown
+    ones, so the next smallest are hidden too until at least two are, adding up to the threshold.
+
+    A nationality known only from such cases is still listed: the lead needs its language on the visit, and
+    its row tells no more than "fewer than 3" beside a nationality that reports mention too (leaving it out
+    left 3 of East Cambridgeshire's 7 cases with no language). Rows are ordered by the counts as shown, so
+    the order does not tell the hidden ones apart either.
     """
     rwhere, rparams = reports_where(f, "r")
     cwhere, cparams = cases_where(f, "c")
@@ -340,7 +346,6 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
         )
         SELECT nationality, coalesce(rep.reports, 0) AS reports, coalesce(cas.cases, 0) AS cases
         FROM rep FULL OUTER JOIN cas USING (nationality)
-        ORDER BY reports + cases DESC, nationality
     """, [*rparams, *cparams]).df()
     threshold = settings.min_cases()
     df["reports"] = df["reports"].astype("int64")
@@ -354,7 +359,8 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
             break
         suppressed |= df.index == shown.idxmin()
     df["cases"] = df["cases"].astype("Int64").mask(suppressed)
-    df = df[~(small & (df["reports"] == 0))].reset_index(drop=True)   # its very presence would tell
+    df = (df.assign(shown=df["reports"] + df["cases"].fillna(0))
+          .sort_values(["shown", "nationality"], ascending=[False, True]).reset_index(drop=True))
     table = settings.languages_to_bring()
     df["languages"] = [", ".join(table.get(n, [])) for n in df["nationality"]]
     return df[["nationality", "reports", "cases", "languages"]]

@@ -238,7 +238,9 @@ def _filter_options(command):
     options = [
         click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 90 days ago)."),
         click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today)."),
-        click.option("--district", multiple=True, help="District code or name; repeat for several (default: all)."),
+        click.option("--district", multiple=True,
+                     help="District code or name, or 'unknown' for rows placed in no district (the dashboard's "
+                          "'Unknown district'); repeat for several (default: all)."),
         click.option("--exploitation", multiple=True,
                      help="Exploitation type (labour, sexual, criminal, domestic servitude, organ harvesting, unknown)."),
         click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP),
@@ -249,17 +251,20 @@ def _filter_options(command):
 
 
 def _filters(date_from, date_to, district, exploitation):
-    from analysis.filters import Filters
+    from analysis.filters import NO_DISTRICT, Filters
+    from analysis.settings import UNKNOWN_DISTRICT
     from etl import vocab
 
     default = Filters.default()
     by_name = {name.lower(): code for code, name in vocab.area_districts().items()}
+    # The dashboard offers the rows placed in no district as a choice of their own: so does the export.
+    by_name.update({NO_DISTRICT: NO_DISTRICT, UNKNOWN_DISTRICT.lower(): NO_DISTRICT})
     codes = []
     for d in district:
         code = d if d in vocab.area_districts() else by_name.get(d.strip().lower())
         if not code:
-            raise click.BadParameter(f"unknown district {d!r}; use one of: {', '.join(vocab.area_districts().values())}",
-                                     param_hint="--district")
+            raise click.BadParameter(f"unknown district {d!r}; use one of: {', '.join(vocab.area_districts().values())}"
+                                     f" or {NO_DISTRICT!r}", param_hint="--district")
         codes.append(code)
     return Filters(date_from=date_from.date() if date_from else default.date_from,
                    date_to=date_to.date() if date_to else default.date_to,
@@ -328,7 +333,8 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
               help="CSV, XLSX or GeoJSON, chosen by the extension (.csv, .xlsx, .geojson).")
 @_filter_options
 def export_priorities(out, date_from, date_to, district, exploitation, db) -> None:
-    """Addresses to visit, best first: rank, address, postcode, lat, lon, score, reasons, languages, last visit."""
+    """Addresses to visit, best first: rank, address, postcode, lat, lon, score, reasons, languages, last visit
+    and its outcome."""
     import datetime as dt
 
     from analysis.export_files import priority_frame

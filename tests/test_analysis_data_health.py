@@ -156,3 +156,46 @@ def test_a_source_of_several_files_says_how_many(tmp_path, monkeypatch):
     finally:
         con.close()
     assert (row["file_name"], row["files"], row["rows"]) == ("2021-01.csv", 2, 2)
+
+
+def test_not_on_the_map_counts_what_the_map_leaves_out(tmp_path):
+    """The Data page said "Not on the map: 0" while the map left out 4 reports flagged as outside the area or with
+    swapped coordinates, and sent the reader to the Data page: both now count the same rows."""
+    from analysis.filters import Filters
+    from analysis.map_layers import reports_off_the_map
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, day
+
+    reports = "Report Ref,Date Received,Address,Postcode\n" + "".join(
+        f"R{i},{day(-i)},{i} Mill Lane,PE13 1AA\n" for i in range(1, 5))
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports})
+    with Warehouse(db).transaction() as con:
+        con.execute("UPDATE reports SET location_flag = 'outside_area' WHERE report_ref = 'R1'")
+        con.execute("UPDATE reports SET location_flag = 'swapped_lat_lon' WHERE report_ref = 'R2'")
+        con.execute("UPDATE reports SET lat = NULL, lon = NULL, geocode_status = 'not_geocoded' "
+                    "WHERE report_ref = 'R3'")
+    con = connect(db)
+    try:
+        feed = source_health(con, TODAY).set_index("kind").loc["reports"]
+        off = reports_off_the_map(con, Filters(TODAY - dt.timedelta(days=30), TODAY))
+    finally:
+        con.close()
+    assert (feed["not_geocoded"], feed["flagged"]) == (3, 2)
+    assert feed["not_geocoded"] == off["no_position"] + off["flagged"]
+
+
+def test_a_source_with_no_dates_says_so_in_place_of_its_newest_record(tmp_path):
+    """Huntingdonshire's register has no licence start dates: its "Newest record" was a blank that read as a
+    failure."""
+    from analysis.data_health import NO_DATES
+    from tests.analysis_fixtures import POSTCODES, build_warehouse, day
+
+    undated = "Licence Number,Address,Postcode\nL1,1 Mill Lane,PE13 1AA\n"
+    reports = f"Report Ref,Date Received,Address,Postcode\nR1,{day(-1)},1 Mill Lane,PE13 1AA\n"
+    con = connect(build_warehouse(tmp_path, {"postcodes": POSTCODES, "hmo": undated, "reports": reports}))
+    try:
+        h = source_health(con, TODAY).set_index("kind")
+    finally:
+        con.close()
+    assert h.loc["hmo", "newest_note"] == NO_DATES == "no dates in the file" and h["newest"].isna().loc["hmo"]
+    assert h["newest_note"].isna().loc["reports"]               # it has a date to show
+    assert h["newest_note"].isna().loc["postcodes"]             # nothing dated to ask for

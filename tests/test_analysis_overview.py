@@ -68,6 +68,8 @@ def test_headline_against_the_previous_period(tiny):
     one = {m.key: m for m in ov.headline(tiny, dataclasses.replace(F30, nationalities=("Vietnamese",)), TODAY)}
     assert (one["cases"].value, one["cases"].hidden) == (None, "fewer than 3")   # one Vietnamese victim case
     assert all(m.label and m.help for m in metrics.values())
+    # counts only the dates' expiries (C H, not E), while the map draws all 3 expired: the label says so
+    assert metrics["hmos_expired"].label == "HMOs expired in these dates"
 
 
 def test_no_change_in_victim_cases_against_days_no_case_file_speaks_for(tiny):
@@ -199,13 +201,36 @@ def test_nationality_languages_hides_small_case_counts(tiny):
     assert nl.loc["Lithuanian", "languages"] == "Lithuanian, Russian"
     assert nl.loc["Vietnamese", "reports"] == 1 and nl.loc["Vietnamese", "cases"] is __import__("pandas").NA
     assert nl.loc["Romanian", "cases"] == 0
-    nobody = ov.nationality_languages(tiny, dataclasses.replace(F30, nationalities=("Vietnamese",),
-                                                                 source_types=("police",)))
-    assert nobody.empty                                       # the single case alone must not show
+    alone = ov.nationality_languages(tiny, dataclasses.replace(F30, nationalities=("Vietnamese",),
+                                                                source_types=("police",)))
+    # no report, one case: listed for its language, its count hidden as the headline's "fewer than 3" is
+    assert alone["nationality"].tolist() == ["Vietnamese"] and alone["cases"].isna().all()
+    assert alone["languages"].tolist() == ["Vietnamese"]
     wide = ov.nationality_languages(tiny, dataclasses.replace(F30, date_from=TODAY - dt.timedelta(days=60)))
     # Vietnamese 1 and Romanian 1 hidden add up to 2, which tells both: Lithuanian's 3 are hidden too.
     hidden = wide.set_index("nationality")["cases"].isna()
     assert hidden[["Lithuanian", "Vietnamese", "Romanian"]].all() and not hidden["Polish"]
+
+
+def test_every_nationality_with_cases_is_listed_with_its_languages(tmp_path):
+    """East Cambridgeshire's Vietnamese (2) and Bulgarian (1) cases, in no report, were left out of the table and
+    of the languages to bring: 3 of its 7 cases, while Lithuanian and Polish showed "fewer than 3"."""
+    reports = (f"Report Ref,Date Received,Postcode,Nationalities\nR1,{day(-1)},PE13 2ZZ,Lithuanian\n"
+               f"R2,{day(-2)},PE13 2ZZ,Polish\n")
+    cases = "Case Reference,Date Opened,Postcode,Nationality\n" + "".join(
+        f"C{i},{day(-i)},PE13 2ZZ,{nat}\n" for i, nat in enumerate(
+            ["Vietnamese", "Vietnamese", "Polish", "Polish", "Bulgarian", "Lithuanian", "Lithuanian"], start=1))
+    con = connect(build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports, "cases": cases}))
+    try:
+        nl = ov.nationality_languages(con, F30)
+    finally:
+        con.close()
+    assert sorted(nl["nationality"]) == ["Bulgarian", "Lithuanian", "Polish", "Vietnamese"]
+    assert nl["cases"].isna().all()                          # every count below 3: none shown
+    got = nl.set_index("nationality")["languages"]
+    assert (got["Vietnamese"], got["Bulgarian"]) == ("Vietnamese", "Bulgarian")
+    # ordered by what is shown: Vietnamese's 2 hidden cases do not put it above Bulgarian's 1
+    assert nl["nationality"].tolist() == ["Lithuanian", "Polish", "Bulgarian", "Vietnamese"]
 
 
 def test_the_trend_leaves_out_the_days_no_file_speaks_for(tmp_path):

@@ -317,7 +317,7 @@ def test_overview_headline_numbers_have_deltas_and_help(demo):
     at = app("overview")
     assert_clean(at)
     labels = [m.label for m in at.metric]
-    assert labels == ["Reports", "Addresses of concern", "HMOs licensed", "HMOs expiring", "HMOs expired",
+    assert labels == ["Reports", "Addresses of concern", "HMOs licensed", "HMOs expiring", "HMOs expired in these dates",
                       "Victim cases"]
     for m in at.metric:
         assert m.proto.help, m.label

@@ -59,7 +59,8 @@ def test_priorities_take_recorded_outcomes_into_account(demo_db, tmp_path):  # n
     after = tmp_path / "after.csv"
     assert export("priorities", "--db", str(demo_db), "--out", str(after)).returncode == 0
     row = pd.read_csv(after, encoding="utf-8-sig").set_index("address").loc[top["address"]]
-    assert row["last_outcome"] == "no_concerns" and row["rank"] > 1
+    # in the dashboard's words, not the stored code "no_concerns"
+    assert row["last_outcome"] == "No concerns" and row["rank"] > 1
 
 
 def test_priority_geojson_and_bad_extension(demo_db, tmp_path):  # noqa: F811
@@ -95,6 +96,23 @@ def test_a_hotspot_export_from_too_few_reports_says_so(tmp_path):
 def test_unknown_district_is_a_clear_error(demo_db, tmp_path):  # noqa: F811
     r = export("hotspots", "--db", str(demo_db), "--out", str(tmp_path / "x.csv"), "--district", "Narnia")
     assert r.returncode == 2 and "unknown district 'Narnia'" in r.stderr
+
+
+def test_the_unknown_district_is_a_district_to_export(tmp_path):
+    """The dashboard offers "Unknown district" (rows placed in no district); `--district unknown` was refused."""
+    reports = ("Report Ref,Date Received,Address,Postcode\n"
+               f"R1,{day(-3)},1 Mill Lane,PE13 1AA\nR2,{day(-4)},2 Nowhere Road,ZZ9 9ZZ\n")
+    db = build_warehouse(tmp_path, {"postcodes": POSTCODES, "reports": reports})
+    for name in ("unknown", "Unknown district"):
+        out = tmp_path / "unknown.csv"
+        r = export("priorities", "--db", str(db), "--out", str(out), "--district", name)
+        assert r.returncode == 0, r.stderr
+        assert pd.read_csv(out, encoding="utf-8-sig")["address"].tolist() == ["2 Nowhere Road"], name
+    everything = tmp_path / "all.csv"
+    assert export("priorities", "--db", str(db), "--out", str(everything)).returncode == 0
+    assert len(pd.read_csv(everything, encoding="utf-8-sig")) == 2
+    helped = export("priorities", "--help")
+    assert "'unknown' for rows placed in no district" in " ".join(helped.stdout.split())
 
 
 def test_an_empty_priority_export_says_why(tmp_path):

@@ -59,6 +59,9 @@ def test_a_messy_file_loads_its_good_rows_and_names_each_bad_one(tmp_path, wareh
     assert got.loc["14 Mill Lane, Wisbech", "lat"] == pytest.approx(52.665)
     assert pd.isna(got.loc['=HYPERLINK("x")', "lat"])  # no postcode, no coordinates: kept, not placed
     assert summary.rows_ungeocoded == 1
+    assert ("1 visit(s) have no point (1 with no postcode, no coordinates and no licence number on a loaded "
+            "register): each still counts for its own address, but potential victims found there raise no address "
+            "nearby") in " ".join(summary.warnings)
     rejects = store.rejects()
     assert rejects["row_number"].tolist() == [5, 6]  # the rows a spreadsheet shows (title row 1, header row 2)
     assert "outcome 'Maybe' is not one of" in rejects["reason"].iloc[0]

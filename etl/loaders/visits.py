@@ -104,6 +104,8 @@ def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = Non
             note=note or "", source_row=row))
     summary.rows_loaded = len(result.outcomes)
     summary.rows_ungeocoded = sum(1 for o in result.outcomes if o.lat is None)
+    if summary.rows_ungeocoded:
+        summary.warnings.append(_why_unplaced(result.outcomes))
     if unnumbered:
         summary.warnings.append(f"{unnumbered} row(s) say potential victims were identified but not how many: "
                                 "counted as 1 each")
@@ -149,6 +151,22 @@ def _parse(con, staged) -> None:
                {checks.reasons(validations)} AS reason
         FROM stage LEFT JOIN vocab_outcome o ON o.alias = label_key({c('outcome')}) {joins}
     """, CONTENT)
+
+
+def _why_unplaced(outcomes: list[Outcome]) -> str:
+    """Why visits have no point, and what that costs: each still marks its own address, matched by its words,
+    but victims found there raise no address nearby (that needs a point)."""
+    unplaced = [o for o in outcomes if o.lat is None]
+    coded = sum(1 for o in unplaced if o.postcode)
+    causes = []
+    if coded:
+        causes.append(f"{coded:,} with a postcode the warehouse's postcode lookup does not hold")
+    if len(unplaced) - coded:
+        causes.append(f"{len(unplaced) - coded:,} with no postcode, no coordinates and no licence number on a "
+                      "loaded register")
+    return (f"{len(unplaced):,} visit(s) have no point ({'; '.join(causes)}): each still counts for its own "
+            "address, but potential victims found there raise no address nearby; a postcode lookup or "
+            "register that holds them places them when the file is loaded again")
 
 
 def _places(db, rows) -> dict[int, tuple[str, float | None, float | None]]:
