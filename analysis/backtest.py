@@ -141,14 +141,16 @@ def _sentence(months: pd.DataFrame, window: int) -> str:
     if not last["N"].iloc[0]:
         return "No reports last month to test the hotspots against."
     row = last.iloc[0]
-    span = "last quarter's" if window == 3 else f"the previous {window} months'"
+    # The month by its name: "this month's reports (2026-10)" read on 30 November as November's.
+    month = pd.Period(str(row["month"])[:7], freq="M").strftime("%B %Y")
+    span = "the previous quarter's" if window == 3 else f"the previous {window} months'"
     if not row["a"]:
-        # Too few reports for any cell to stand out: "captured 0% of this month's reports in 0.0% of the area"
+        # Too few reports for any cell to stand out: "captured 0% of the month's reports in 0.0% of the area"
         # read as a result.
-        return (f"{span.capitalize()} reports made no hotspot, so there was none to test against this month's "
-                f"reports (Gi*, {row['month']}).")
-    return (f"{span.capitalize()} hotspots captured {row['hit_rate']:.0%} of this month's reports "
-            f"in {row['area_share']:.1%} of the area (Gi*, {row['month']}).")
+        return (f"{span[0].upper() + span[1:]} reports made no hotspot, so there was none to test against "
+                f"{month}'s reports (Gi*).")
+    return (f"{span[0].upper() + span[1:]} hotspots captured {row['hit_rate']:.0%} of {month}'s reports "
+            f"in {row['area_share']:.1%} of the area (Gi*).")
 
 
 def _warning(months: pd.DataFrame) -> str | None:

@@ -21,6 +21,7 @@ LICENCE_STATUS = {
     "expiring": "Licence expires within 90 days",
     "expired": "Licence expired",
     "possible_unlicensed": "Possibly unlicensed HMO",
+    "not an HMO on record": "Not an HMO on record",
 }
 
 KINDS = {"hmo": "HMO register", "reports": "Intelligence reports", "cases": "Victim cases",

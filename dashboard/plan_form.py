@@ -34,12 +34,16 @@ def details_form(key: str, *, planned_for: dt.date, name: str = "", team: str = 
         name_in = middle.text_input("Plan name", value=name or f"Visits {planned_for:%d %b %Y}", max_chars=120)
         team_in = right.text_input("Team", value=team, max_chars=200,
                                    placeholder="e.g. 2 officers, VCC (Lithuanian), council HMO officer")
-        choice = left.selectbox("Start from", [*starts, OTHER_START], index=[*starts, OTHER_START].index(current),
-                                format_func=lambda k: starts[k].label if k in starts else "Somewhere else (enter a position)")
-        lat = middle.number_input("Start latitude (somewhere else)", min_value=49.0, max_value=61.0, format="%.5f",
+        # A row of its own, the choice wider than a third of the page: "Parkside Police Station, Cambridge" was
+        # cut short at 1280 px.
+        where, lat_at, lon_at = st.columns([2, 1, 1])
+        choice = where.selectbox("Start from", [*starts, OTHER_START], index=[*starts, OTHER_START].index(current),
+                                 format_func=lambda k: starts[k].label if k in starts else "Somewhere else (latitude "
+                                                                                           "and longitude →)")
+        lat = lat_at.number_input("Start latitude (somewhere else)", min_value=49.0, max_value=61.0, format="%.5f",
                                   value=float(start.lat) if start and current == OTHER_START else 52.2)
-        lon = right.number_input("Start longitude (somewhere else)", min_value=-8.0, max_value=2.0, format="%.5f",
-                                 value=float(start.lon) if start and current == OTHER_START else 0.12)
+        lon = lon_at.number_input("Start longitude (somewhere else)", min_value=-8.0, max_value=2.0, format="%.5f",
+                                  value=float(start.lon) if start and current == OTHER_START else 0.12)
         keep: tuple[int, ...] = ()
         if stops is not None:
             positions = list(range(len(stops)))

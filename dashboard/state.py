@@ -1,7 +1,8 @@
 """The shared filters: Filters ↔ st.session_state (the sidebar widgets) ↔ st.query_params (the URL).
 
 On a session's first run (and whenever the widgets' state is missing) they are seeded from the URL, so a shared link reproduces the
-view. On every run after that the widgets are the truth, and the URL is rewritten from them.
+view. On every run after that the widgets are the truth, and the URL is rewritten from them when it says
+something else (`write_url`).
 The sidebar is drawn by the entry script (app.py) on every run, whatever the page, so the
 filters persist across pages.
 """
@@ -71,11 +72,23 @@ def current() -> Filters:
 
 def write_url(f: Filters, keep: tuple[str, ...] = ()) -> None:
     """Make the URL say what the page shows, so it can be copied and shared; `keep` names the page's own
-    parameters (the Visit plans page's `plan`), which stay as they are."""
+    parameters (the Visit plans page's `plan`), which stay as they are.
+
+    An address that already says it, in fewer words, is left alone: the browser adds a history entry for every
+    rewrite, so a shared `?district=…` link (no dates: the last 90 days) spelled out on its first run took two
+    presses of Back to leave. Once a filter changes, the whole view is written, dates included."""
     have = url_params()
     wanted = {**f.to_params(), **{k: have[k] for k in keep if k in have}}
-    if have != wanted:
+    if have != wanted and not says_the_same(have, wanted):
         st.query_params.from_dict(wanted)
+
+
+def says_the_same(have: dict[str, str], wanted: dict[str, str]) -> bool:
+    """Whether an address's parameters show the view `wanted` spells out: every one it has is as `wanted` writes
+    it, and the ones it leaves out are the default dates."""
+    default = Filters.default(today()).to_params()
+    return (all(wanted.get(key) == value for key, value in have.items())
+            and all(key in ("from", "to") and wanted[key] == default[key] for key in wanted.keys() - have.keys()))
 
 
 def reset() -> None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import logging
 import re
+from pathlib import Path
 from typing import Iterator
 
 import duckdb
@@ -147,6 +149,117 @@ def section(what: str) -> Iterator[None]:
         log.exception("section failed: %s", what)
         st.error(f"{what} can't be shown because of an error in the dashboard ({type(exc).__name__}). "
                  "The details are in the server log.")
+
+
+NARROW_CSS = Path(__file__).resolve().parent / "static" / "narrow.css"
+
+
+def narrow_screen_styles() -> None:
+    """The page's CSS for phones (dashboard/static/narrow.css): which of a table and its cards is shown."""
+    st.html(NARROW_CSS)
+
+
+def doors_html(rows: pd.DataFrame) -> str:
+    """Addresses as cards a phone shows whole, one under the other, with why each is where it is, the language
+    support and the last visit: at 390 px a table shows the rank, the address and part of the district, and
+    the rest is off the right edge. Every value is escaped: addresses and reasons come from reporters' text.
+
+    `rows` has the visit list's own column names (rank, address, district, reasons, languages, last_visit,
+    licence_status, score); the ones it lacks are left out."""
+    def text(row, column) -> str:
+        value = row.get(column)
+        if value is None or (not isinstance(value, str) and pd.isna(value)) or str(value).strip() == "":
+            return ""
+        return html.escape(str(value))
+
+    cards = []
+    for row in rows.to_dict("records"):
+        heading = f"{text(row, 'rank')}. {text(row, 'address') or '(no address)'}"
+        said = [(label, text(row, column) or html.escape(blank)) for label, column, blank in DOOR_FACTS
+                if column in rows.columns]
+        cards.append(f'<article class="hs-door" aria-label="{heading}"><h4>{heading}</h4>'
+                     + "".join(f'<p><span class="hs-what">{label}:</span> {value}</p>'
+                               for label, value in said if value)
+                     + "</article>")
+    return "".join(cards)
+
+
+DOOR_FACTS = [("Why", "reasons", ""), ("Language support", "languages", "none identified"),
+              ("Last visit", "last_visit", "none on record"), ("HMO licence", "licence_status", ""),
+              ("District", "district", "")]   # (label, visit list column, said when blank; "" leaves it out)
+
+
+def _n(count, one: str, many: str | None = None) -> str:
+    return f"{int(count):,} {one if int(count) == 1 else (many or one + 's')}"
+
+
+def trend_in_words(counts: pd.DataFrame, unit: str) -> tuple[str, pd.DataFrame]:
+    """What the Overview's trend chart shows, as a sentence and as a table (a row per week or month, a column per
+    district): Vega gives a screen reader "line chart" and little else, and a lead without the colours can't
+    follow seven lines. `counts` has `period` (dates), `district` (names) and `reports`."""
+    when = "%b %Y" if unit == "month" else "%d %b %Y"
+    per_period = counts.groupby("period")["reports"].sum().sort_index()
+    by_district = counts.groupby("district")["reports"].sum().sort_values(ascending=False, kind="stable")
+    total = int(per_period.sum())
+    busiest = per_period.idxmax()
+    sentence = (f"In words: {_n(total, 'report')} over the {_n(len(per_period), unit)} drawn. The most in one {unit}: "
+                f"{int(per_period.max()):,}, in the {unit} {'of' if unit == 'month' else 'beginning'} "
+                f"{pd.Timestamp(busiest).strftime(when)}.")
+    if len(per_period) >= 4:
+        half = len(per_period) // 2
+        earlier, later = int(per_period.iloc[:half].sum()), int(per_period.iloc[-half:].sum())
+        change = "more than" if later > earlier else "fewer than" if later < earlier else "the same as"
+        sentence += (f" The last {_n(half, unit)} had {later:,}, {change} the {earlier:,} of the first {half}.")
+    sentence += " By district: " + ", ".join(f"{d} {int(n):,}" for d, n in by_district.items()) + "."
+    table = (counts.pivot_table(index="period", columns="district", values="reports", aggfunc="sum", fill_value=0)
+             .reindex(columns=list(by_district.index)).sort_index())
+    table["All districts"] = table.sum(axis=1)
+    table.index = [pd.Timestamp(p).strftime(when) for p in table.index]
+    table = table.astype(int).rename_axis("Month" if unit == "month" else "Week beginning").reset_index()
+    return sentence, table
+
+
+def bars_in_words(frame: pd.DataFrame, title: str, shown: int = 3) -> tuple[str, pd.DataFrame]:
+    """A bar chart of `label` and `reports` as a sentence naming the largest bars, and as a table of them all."""
+    ordered = frame.sort_values("reports", ascending=False, kind="stable")
+    top = "; ".join(f"{label} {int(n):,}" for label, n in zip(ordered["label"].head(shown), ordered["reports"]))
+    rest = len(ordered) - shown
+    sentence = f"In words, the most reports: {top}" + (f"; and {rest:,} more in the table." if rest > 0 else ".")
+    table = ordered[["label", "reports"]].rename(columns={"label": title, "reports": "Reports"})
+    return sentence, table.astype({"Reports": int})
+
+
+def visits_in_words(weekly: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """The Overview's chart of visits (`week`, `outcome`, `visits`) as a sentence and a table, a row per week."""
+    by_outcome = weekly.groupby("outcome")["visits"].sum().sort_values(ascending=False, kind="stable")
+    per_week = weekly.groupby("week")["visits"].sum().sort_index()
+    sentence = (f"In words: {_n(per_week.sum(), 'visit')} in {_n(len(per_week), 'week')}: "
+                + ", ".join(f"{outcome} {int(n):,}" for outcome, n in by_outcome.items())
+                + f". The most in one week: {int(per_week.max()):,}, in the week beginning "
+                  f"{pd.Timestamp(per_week.idxmax()):%d %b %Y}.")
+    table = (weekly.pivot_table(index="week", columns="outcome", values="visits", aggfunc="sum", fill_value=0)
+             .reindex(columns=list(by_outcome.index)).sort_index())
+    table.index = [f"{pd.Timestamp(w):%d %b %Y}" for w in table.index]
+    return sentence, table.astype(int).rename_axis("Week beginning").reset_index()
+
+
+def chart_in_words(sentence: str, table: pd.DataFrame, what: str) -> None:
+    """Under a chart: what it shows in words, and its numbers in a table a screen reader can walk (st.table is
+    HTML; st.dataframe is drawn on a canvas). Names in it are ours or escaped."""
+    st.caption(esc_md(sentence))
+    with st.expander(f"{what}: the numbers"):
+        shown = table.copy()
+        shown.columns = [esc_md(c) for c in shown.columns]
+        for column in shown.columns:
+            if shown[column].dtype == object:
+                shown[column] = shown[column].map(esc_md)
+        st.table(shown, hide_index=True)
+
+
+def metric_row():
+    """A row for st.metric that wraps, each metric as wide as its label: in equal columns six labels on a
+    laptop were cut short ("Addresses of c…"), and a label's help is no place for its name."""
+    return st.container(horizontal=True, gap="medium")
 
 
 def period(f: Filters) -> str:

@@ -60,7 +60,8 @@ def add_visited(m: folium.Map, outcomes: pd.DataFrame, show: bool = True) -> int
     group = folium.FeatureGroup(name=LAYER_NAME, show=show).add_to(m)
     for r in latest.itertuples(index=False):
         label = vocabulary.outcome_label(r.outcome)
-        victims = f", {int(r.potential_victims)} potential victim(s)" if r.potential_victims else ""
+        n = int(r.potential_victims or 0)
+        victims = f", {n} potential victim{'s' if n != 1 else ''}" if n else ""
         tip = map_render.esc(f"Visited {pd.Timestamp(r.visited_on):%d/%m/%Y}: {label}{victims}")
         folium.Marker([float(r.lat), float(r.lon)], tooltip=f"{tip}<br>{map_render.esc(r.address)}",
                       icon=folium.DivIcon(html=outcome_mark(r.outcome), icon_size=(20, 20),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import backtest
@@ -38,8 +39,9 @@ def test_every_method_beats_chance_on_a_persistent_cluster(persistent):
     assert set(result.summary["method"]) == {"counts", "kde", "gi_star"}
     assert (result.summary["pai"] > 3).all()
     assert result.months["month"].nunique() == 12
-    assert result.sentence.startswith("Last quarter's hotspots captured ")
-    assert "% of this month's reports in " in result.sentence and "% of the area" in result.sentence
+    assert result.sentence.startswith("The previous quarter's hotspots captured ")
+    last = result.months["month"].max()
+    assert f"% of {pd.Timestamp(last):%B %Y}'s reports in " in result.sentence and "% of the area" in result.sentence
 
 
 def test_pai_is_hit_share_over_area_share(persistent):
@@ -68,7 +70,7 @@ def test_a_short_span_of_data_says_the_hotspots_cant_be_tested(tmp_path):
 
 def test_months_that_made_no_hotspot_say_so_rather_than_0_percent_in_0_percent(tmp_path):
     """No report in the three months before the last one tested (police.uk months not yet loaded) makes no Gi*
-    hotspot: "captured 0% of this month's reports in 0.0% of the area" read as a finding."""
+    hotspot: "captured 0% of the month's reports in 0.0% of the area" read as a finding."""
     last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
     rows = "".join(f"R{i},{last_month.isoformat()},Police,{52.2 + i / 100:.4f},{0.1 + i / 100:.4f}\n"
                    for i in range(10))

@@ -66,6 +66,6 @@ def test_the_map_shows_visited_addresses_escaped(recorded):
     components = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
     html = json.loads(components[0].proto.json_args)["script"]
     assert "Visited addresses (last outcome)" in html
-    assert "Potential victims identified, 3 potential victim(s)" in html
+    assert "Potential victims identified, 3 potential victims" in html
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "Long ago" not in html  # outside the filter dates

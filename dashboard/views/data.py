@@ -75,7 +75,9 @@ with ui.section("The sources"):
         shown = health.copy()
         shown["kind"] = shown["kind"].map(labels.kind)
         # Registers, postcodes and boundaries have no events to date: blank, not a grey "None" to misread.
-        shown["newest"] = [ui.date_text(d) if pd.notna(d) else "" for d in shown["newest"]]
+        notes = shown["newest_note"] if "newest_note" in shown else [None] * len(shown)
+        shown["newest"] = [ui.date_text(d) if pd.notna(d) else (n if isinstance(n, str) else "")
+                           for d, n in zip(shown["newest"], notes)]
         if "top_reasons" in shown.columns:
             shown["top_reasons"] = shown["top_reasons"].map(
                 lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
@@ -100,7 +102,9 @@ with ui.section("The sources"):
                                                       "and were not loaded (see them under Rejected rows)."),
             "top_reasons": st.column_config.TextColumn("Main reasons for rejects", width="large"),
             "not_geocoded": st.column_config.NumberColumn("Not on the map", help="Rows kept in the warehouse that "
-                                                          "could not be given a position, so no map shows them."),
+                                                          "no map draws: no position could be found, or the position "
+                                                          "is outside the force area or its coordinates look swapped "
+                                                          "(see each load's notes)."),
             "failed_attempts_since": st.column_config.NumberColumn(
                 "Failed loads since", help="Later load attempts that failed and changed nothing."),
         })
@@ -125,10 +129,10 @@ if auth.may("rejects") and "rejects" in info.tables:
 st.subheader("The warehouse")
 with ui.section("The warehouse file"):
     counts = connection.query("row_counts")  # the same version of the file as the table above
-    columns = st.columns(len(counts))
-    for column, (table, count) in zip(columns, counts.items()):
-        column.metric(view.COUNTED_TABLES[table], "missing" if count is None else f"{count:,}",
-                      help=f"Rows in the `{table}` table.")
+    row = ui.metric_row()
+    for table, count in counts.items():
+        row.metric(view.COUNTED_TABLES[table], "missing" if count is None else f"{count:,}",
+                   help=f"Rows in the `{table}` table.", width="content")
     absent = [t for t, c in counts.items() if c is None]
     if absent:
         st.warning(f"The warehouse has no {', '.join(f'`{t}`' for t in absent)} table: {ui.INIT_HINT}.")

@@ -12,11 +12,11 @@ from analysis import visit_outcomes
 from dashboard import auth, connection, labels, map_render, records, state, ui, visit_map
 from operations import vocabulary
 
-RESOLUTIONS = {
-    "auto": "Follows the zoom (smaller as you zoom in)",
-    7: "Large areas (about 5 km² each)",
-    8: "Neighbourhoods (about 0.7 km² each)",
-    9: "Streets (about 0.1 km² each)",
+RESOLUTIONS = {  # short enough for the box on a laptop, where "(smaller as you zoom in)" was cut off
+    "auto": "Follows the zoom",
+    7: "Large areas (5 km²)",
+    8: "Neighbourhoods (0.7 km²)",
+    9: "Streets (0.1 km²)",
 }
 SIZE_NAMES = {7: "Large areas", 8: "Neighbourhoods", 9: "Streets"}
 MIN_CASES = analysis_settings.min_cases()  # victim cases: only areas with at least this many
@@ -61,7 +61,8 @@ left, right, third = st.columns([2, 2, 3])
 resolution = left.selectbox(
     "Hexagon size", list(RESOLUTIONS), index=0, format_func=RESOLUTIONS.get, key="map_resolution",
     help="Reports are counted in hexagons of this size. Smaller hexagons point closer to an address; "
-         "larger ones show the pattern across a district. 'Follows the zoom' switches size as you zoom in.")
+         "larger ones show the pattern across a district. 'Follows the zoom' switches to smaller hexagons as you "
+         "zoom in. The figure in brackets is one hexagon's area, roughly.")
 resolutions = [7, 8, 9] if resolution == "auto" else [resolution]
 tiles_key = right.selectbox(
     "Base map", list(tile_choices), index=list(tile_choices).index(env_tiles.kind), key="map_tiles",
@@ -76,7 +77,7 @@ if auth.may("case_locations"):  # analysts and admins; a viewer gets no switch a
         "Exact victim case locations", value=False, key="map_case_points",
         help=f"Each potential victim's case at its own position, instead of only areas with at least {MIN_CASES} "
              "cases. For analysts and admins; every time it is shown is recorded in the audit log.")
-extra_points, extra_kde = st.columns([2, 5])
+extra_points, extra_kde = st.columns([4, 3])   # at [2, 5] a laptop cut the first label short
 show_points = extra_points.checkbox(
     f"Individual reports (the newest {map_render.MAX_POINTS:,})", key="map_points",
     help="Each report as a point. Off, the hexagons still count every report; the points are only sent to your "
@@ -153,7 +154,7 @@ with panel:
                 total = int(getattr(detail, "reports", 0) or 0)
                 st.subheader("In this hexagon")
                 st.caption(f"{total:,} report{'s' if total != 1 else ''} here, counted with the filters in the "
-                           f"sidebar, as are the cases (H3 cell {chosen['h3']}).")
+                           f"sidebar, as are the cases. Its reference in the hotspot export (`h3`): {chosen['h3']}.")
             else:
                 detail = connection.query("marker_detail", f, lat=chosen["lat"], lon=chosen["lon"], today=today)
                 total = int(getattr(detail, "reports", 0) or 0)

@@ -26,8 +26,8 @@ previous = f.previous_period()
 # --- headline numbers ----------------------------------------------------------------------------------------
 with ui.section("The headline numbers"):
     metrics = connection.query("headline", f, today=today)
-    columns = st.columns(max(1, len(metrics)))
-    for column, m in zip(columns, metrics):
+    row = ui.metric_row()
+    for m in metrics:
         value = m.value
         delta, arrow = None, "auto"
         if m.previous is not None and value is not None and not pd.isna(m.previous):
@@ -37,9 +37,8 @@ with ui.section("The headline numbers"):
         if m.previous is not None:
             help_text += (f" The change compares {ui.period(f)} with {ui.period(previous)} "
                           f"({m.previous:,} then).")
-        column.metric(m.label, (getattr(m, "hidden", None) or "–") if value is None else f"{value:,}", delta=delta,
-                      delta_color="off", delta_arrow=arrow,
-                      help=help_text.strip() or None)
+        row.metric(m.label, (getattr(m, "hidden", None) or "–") if value is None else f"{value:,}", delta=delta,
+                   delta_color="off", delta_arrow=arrow, help=help_text.strip() or None, width="content")
     st.caption(f"The small figures under each number are the change on the previous {previous.days} days "
                f"({previous.date_from:%d %b %Y} to {previous.date_to:%d %b %Y}).")
 
@@ -89,6 +88,7 @@ with ui.section("The trend"):
                     "last weeks hold only the days inside the dates chosen, so they may look low. ")
                    + "Click a district in the legend to pick out its line. Reports with no district (outside "
                      "the force area, or not placed on a map) have a line of their own.")
+        ui.chart_in_words(*ui.trend_in_words(counts, unit), f"Reports each {unit}")
         every = len(range_of_periods(f.date_from, f.date_to, unit))
         if counts["period"].nunique() < every:   # periods no loaded file speaks for are left out
             st.caption(ui.outside_coverage(connection.query("report_coverage") or [], unit))
@@ -118,6 +118,7 @@ def bar_chart(by: str, title: str, label_of) -> None:
                          tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("reports:Q", title="Reports")])
                  .properties(height=alt.Step(28)))
         st.altair_chart(chart)
+        ui.chart_in_words(*ui.bars_in_words(frame, title), title)
 
 
 bar_chart("indicator", "Signs reported", labels.indicator)
@@ -166,8 +167,9 @@ else:
              ("NRM referrals", "nrm_referral", "Visits that led to a National Referral Mechanism referral."),
              ("Safeguarding referrals", "safeguarding_referral", "Visits that led to a safeguarding referral."),
              ("Partner enforcement", "partner_enforcement", "Visits after which a partner took enforcement action.")]
-    for column, (label, key, help_text) in zip(st.columns(len(shown)), shown):
-        column.metric(label, f"{counts[key]:,}", help=help_text)
+    row = ui.metric_row()
+    for label, key, help_text in shown:
+        row.metric(label, f"{counts[key]:,}", help=help_text, width="content")
     weekly_visits = visit_outcomes.weekly(outcomes, f)
     chart = (alt.Chart(weekly_visits).mark_bar()
              .encode(x=alt.X("week:T", title="Week beginning"),
@@ -178,5 +180,7 @@ else:
                               alt.Tooltip("potential_victims:Q", title="Potential victims")])
              .properties(height=220))
     st.altair_chart(chart)
+    if not weekly_visits.empty:
+        ui.chart_in_words(*ui.visits_in_words(weekly_visits), "Visits each week")
     st.caption("Visits in the chosen dates, whatever the district and other filters (a visit has no report "
                "filters of its own).")

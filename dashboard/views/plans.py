@@ -42,7 +42,8 @@ labels_digest = hashlib.sha1("\n".join(names.values()).encode()).hexdigest()[:12
 plan_id = st.selectbox("Plan", ids, index=index, format_func=names.get, key=f"plan_choice_{labels_digest}",
                        help="Every saved plan, the latest visit date first.")
 st.session_state[OPEN_PLAN] = plan_id
-st.query_params["plan"] = str(plan_id)
+if st.query_params.get("plan", str(ids[0])) != str(plan_id):   # a link with no plan opens the latest: no rewrite
+    st.query_params["plan"] = str(plan_id)
 plan = store.plan(plan_id)
 if plan is None:
     st.error("This plan no longer exists.")
@@ -102,6 +103,12 @@ with table_column:
                                 "languages": "Language support", "partners": "Partners",
                                 "leg_km": st.column_config.NumberColumn("km from previous", format="%.1f"),
                                 "outcome": "Outcome recorded"})
+    # A phone has room for the stop and the address: each stop follows as a card (dashboard/static/narrow.css).
+    ui.narrow_screen_styles()
+    with st.container(key="stop_doors"):
+        # The stop number stands where the visit list's rank would: the list's own rank and status make way.
+        st.html(ui.doors_html(shown.drop(columns=["rank", "licence_status"], errors="ignore")
+                              .rename(columns={"stop": "rank", "licence": "licence_status"})))
 
 with st.expander("Change this plan"):
     changed = plan_form.details_form(f"change_plan_{plan_id}", planned_for=plan.planned_for, name=plan.name,

@@ -99,7 +99,7 @@ if "visit_limit" not in st.session_state:    # a shared link shows the list at t
 limit = st.columns([1, 3])[0].selectbox("How many addresses", LIMITS, key="visit_limit",
                                         help="The top addresses by rank. Addresses further down are less urgent, "
                                              "not cleared.")
-if st.query_params.get("limit") != str(limit):
+if st.query_params.get("limit", str(prefetch.VISIT_LIMIT)) != str(limit):   # the default needs no rewrite
     st.query_params["limit"] = str(limit)
 
 with ui.section("The visit list"):
@@ -175,6 +175,12 @@ with ui.section("The visit list"):
     selected = list(event.selection.rows) if event is not None else []
     ticked = st.session_state[ticks.TICKED] = ticks.after_selection(ids, list(ranked["address"]), selected, ticked)
     _ticked_elsewhere(ticks.not_in(ids, ticked))
+    # On a phone (below 640 px, dashboard/static/narrow.css) the table shows the rank and the address alone:
+    # the addresses follow as cards, whole, in a box of their own so the plan below stays in reach.
+    ui.narrow_screen_styles()
+    with st.container(height=640, key="visit_doors"):
+        st.markdown("**Why each address is ranked, and what to bring**")
+        st.html(ui.doors_html(shown))
 
     st.subheader("Visit plan")
     if not selected:
@@ -185,6 +191,9 @@ with ui.section("The visit list"):
         plan_columns = [c for c in ["rank", "address", "postcode", "district", "reasons", "reports", "last_report",
                                     "last_visit", "licence_status", "languages", "lat", "lon"] if c in plan.columns]
         plan = plan[plan_columns]
+        if "last_visit" in plan.columns:    # the date with what it found, as the list says it
+            plan["last_visit"] = [_last_visit(day, outcome) for day, outcome in
+                                  zip(picked["last_visit"], picked["last_outcome"])]
         if "licence_status" in plan.columns:
             plan["licence_status"] = plan["licence_status"].map(labels.licence_status)
         plan = plan.rename(columns={
@@ -193,7 +202,10 @@ with ui.section("The visit list"):
             "licence_status": "HMO licence", "languages": "Language support", "lat": "Latitude", "lon": "Longitude"})
         st.caption(f"{len(plan)} address{'es' if len(plan) != 1 else ''} in the plan, each with why it is ranked "
                    "where it is in full; the downloads also hold the dates, postcodes and points.")
-        st.table(_readable(plan), hide_index=True)   # an index beside the rank read as a second rank
+        with st.container(key="plan_table"):
+            st.table(_readable(plan), hide_index=True)   # an index beside the rank read as a second rank
+        with st.container(key="plan_doors"):    # a phone's view of the same (dashboard/static/narrow.css)
+            st.html(ui.doors_html(shown.iloc[sorted(selected)]))
         stem = f"visit-plan-{today:%Y-%m-%d}"
         left, right, _ = st.columns([1, 1, 3])
         audit_args = {"filters": f.to_params(), "limit": limit, "ranks": [int(r) for r in plan["Rank"]]
