@@ -69,3 +69,27 @@ def test_the_map_shows_visited_addresses_escaped(recorded):
     assert "Potential victims identified, 3 potential victims" in html
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "Long ago" not in html  # outside the filter dates
+
+
+def test_the_visit_plan_download_says_what_the_last_visit_found(demo_db, tmp_path, monkeypatch, downloads):  # noqa: F811
+    """The list says "27 Nov 2026: Concerns, intelligence submitted"; the plan's CSV held only the date."""
+    from analysis.visits import visit_list
+    from etl.warehouse import Warehouse
+    from operations import vocabulary
+
+    dashboard_on(demo_db, tmp_path, monkeypatch)
+    con = Warehouse(demo_db).connect_read_only()
+    try:
+        top = visit_list(con, Filters.default(TODAY), TODAY, limit=1).iloc[0]
+    finally:
+        con.close()
+    visited = TODAY - dt.timedelta(days=3)
+    OperationsStore().record(Outcome(visited_on=visited, address_key=top["address_key"], address=top["address"],
+                                     lat=top["lat"], lon=top["lon"], outcome="concerns_intelligence"), "lead")
+    at = signed_in("views/visits.py")
+    row = list(at.dataframe[0].value["address"]).index(top["address"])
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    csv = downloads[f"visit-plan-{TODAY:%Y-%m-%d}.csv"]().decode("utf-8-sig")
+    said = f"{visited:%d %b %Y}: {vocabulary.outcome_label('concerns_intelligence')}"
+    assert said in csv
