@@ -23,6 +23,13 @@ def write_xlsx(path: Path, rows: list[list], sheet: str = "Register") -> Path:
     return path
 
 
+def load_text(db: Path, kind: str, text: str, *, source: str | None = None, name: str = "f.csv"):
+    """Load `text` as a file of `kind` into `db` (the file beside it); the load's summary."""
+    from etl.loading import load_file
+
+    return load_file(kind, write_text(db.parent / name, text), db=db, source=source)
+
+
 def query(db: Path, sql: str, params=None) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -6,7 +6,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from etl.loading import load_file
-from tests.helpers import query, scalar, write_text, write_xlsx
+from tests.helpers import load_text, query, scalar, write_text, write_xlsx
 
 HEADER = "Report Ref,Date Received,Source Type,Address,Postcode,Indicators,Exploitation Type,Nationalities,People Seen,Grading,Summary\n"
 
@@ -524,10 +524,9 @@ def test_a_grading_on_a_partners_own_scale_keeps_its_report_and_a_slip_is_reject
     is kept, its grading as given and marked, weighted as ungraded. "1-B" (no handling code) keeps its source
     evaluation. A value shaped like either scale with a part out of range is a slip, rejected saying so."""
     db = tmp_path / "w.duckdb"
-    f = write_text(tmp_path / "r.csv", "Ref,Date,Postcode,Grading\nA,2026-03-01,PE13 1AB,B\nB,2026-03-01,PE13 1AB,High\n"
-                                       "C,2026-03-01,PE13 1AB,1-B\nD,2026-03-01,PE13 1AB,9-Z-Q\nE,2026-03-01,PE13 1AB,F9\n"
-                                       "F,2026-03-01,PE13 1AB,B\n")
-    s = load_file("reports", f, db=db, source="Partner")
+    s = load_text(db, "reports", "Ref,Date,Postcode,Grading\nA,2026-03-01,PE13 1AB,B\nB,2026-03-01,PE13 1AB,High\n"
+                                 "C,2026-03-01,PE13 1AB,1-B\nD,2026-03-01,PE13 1AB,9-Z-Q\nE,2026-03-01,PE13 1AB,F9\n"
+                                 "F,2026-03-01,PE13 1AB,B\n", source="Partner")
     assert (s.rows_loaded, s.rows_rejected) == (4, 2)
     assert query(db, "SELECT report_ref, grading, source_evaluation, intelligence_assessment, handling_code "
                      "FROM reports ORDER BY 1") == [("A", "B (other scale)", None, None, None),
@@ -539,19 +538,19 @@ def test_a_grading_on_a_partners_own_scale_keeps_its_report_and_a_slip_is_reject
     assert sorted(r for (r,) in query(db, "SELECT reason FROM rejects")) == [
         "grading '9-Z-Q' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)",
         "grading 'F9' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)"]
-    again = write_text(tmp_path / "again.csv", "Ref,Date,Postcode,Grading\nA,2026-03-01,PE13 1AB,B (other scale)\n")
-    assert load_file("reports", again, db=db, source="Partner").rows_unchanged == 1   # the stored form read back is the same grading
+    again = load_text(db, "reports", "Ref,Date,Postcode,Grading\nA,2026-03-01,PE13 1AB,B (other scale)\n",
+                      source="Partner", name="again.csv")
+    assert again.rows_unchanged == 1   # the stored form read back is the same grading
 
 
 def test_eastings_and_northings_with_their_axis_letters_or_unit_give_the_plain_point(tmp_path):
     """GIS tools and forms write 'E 521000', '521000E', 'E: 521000' or '521000 m'. Only a column's own letter is
     taken off: 'N 298500' in the easting column is no easting, and the row is rejected saying so."""
     db = tmp_path / "w.duckdb"
-    f = write_text(tmp_path / "r.csv", "Ref,Date,Easting,Northing\nA,2026-03-01,521000,298500\n"
-                                       "B,2026-03-01,E 521000,N 298500\nC,2026-03-01,521000E,298500N\n"
-                                       "D,2026-03-01,E: 521000,n:298500\nE,2026-03-01,521000 m,298500 m\n"
-                                       "F,2026-03-01,N 298500,E 521000\n")
-    s = load_file("reports", f, db=db)
+    s = load_text(db, "reports", "Ref,Date,Easting,Northing\nA,2026-03-01,521000,298500\n"
+                                 "B,2026-03-01,E 521000,N 298500\nC,2026-03-01,521000E,298500N\n"
+                                 "D,2026-03-01,E: 521000,n:298500\nE,2026-03-01,521000 m,298500 m\n"
+                                 "F,2026-03-01,N 298500,E 521000\n")
     assert (s.rows_loaded, s.rows_rejected) == (5, 1)
     points = query(db, "SELECT DISTINCT round(lat, 9), round(lon, 9) FROM reports")
     assert len(points) == 1 and 52.5 < points[0][0] < 52.6
@@ -560,8 +559,7 @@ def test_eastings_and_northings_with_their_axis_letters_or_unit_give_the_plain_p
 
 def test_no_seen_is_the_number_of_people_seen(tmp_path):
     db = tmp_path / "w.duckdb"
-    f = write_text(tmp_path / "r.csv", "Ref No.,Date,Postcode,No. seen\nA,2026-03-01,PE13 1AB,approx 10\n")
-    load_file("reports", f, db=db)
+    load_text(db, "reports", "Ref No.,Date,Postcode,No. seen\nA,2026-03-01,PE13 1AB,approx 10\n")
     assert scalar(db, "SELECT people_count FROM reports") == 10
 
 
