@@ -225,12 +225,13 @@ def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values:
 
 def _not_in_lookup(con: duckdb.DuckDBPyConnection, n: int, shown: str, areas: list[str], show_values: bool) -> str:
     """Postcodes the lookup lacks. Where none of their areas is in the lookup at all (OX, for a lookup of CB
-    and PE), the likelier cause is a file from another force's area, not a missing lookup: say both."""
+    and PE), the likelier cause is a file from another force's area, not a missing lookup: say both. Not for
+    victim cases (`show_values` false): where a victim's postcode is not is still about the victim."""
     covered = {a for (a,) in con.execute("SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') FROM postcodes "
                                          "WHERE regexp_extract(postcode, '^[A-Z]+') IN (SELECT unnest(?))",
                                          [areas]).fetchall()}
     where = f" ({shown}; postcode areas {', '.join(areas)})" if show_values else ""
-    if areas and not covered:
+    if areas and not covered and show_values:
         held = [a for (a,) in con.execute("SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') AS a FROM postcodes "
                                           "ORDER BY a LIMIT 8").fetchall()]
         return (f"{n:,} row(s) have postcodes in areas the loaded postcode lookup does not cover at all{where}; "
