@@ -125,11 +125,13 @@ ADULT_AGE = 18
 
 def _age_text(value: str) -> str:
     """SQL: the age group a cell says (`vocab_age_group` maps it): an age in years, or a range of them, is its
-    group, child under 18, adult from 18 (a range across 18 is no group). An age is never kept: a number
+    group, child under 18, adult from 18 (a range across 18 is no group); a group the vocabulary names with a
+    number in it ("Under 18", "18+") is that group, not an age. An age is never kept: a number
     that is no age we can read becomes words without it, so no summary shows it."""
     low, high = (f"TRY_CAST(regexp_extract({value}, '{_AGE}', {i}) AS INTEGER)" for i in (1, 2))
     high = f"coalesce({high}, {low})"
     return f"""CASE WHEN {value} IS NULL THEN NULL
+        WHEN label_key({value}) IN (SELECT alias FROM vocab_age_group) THEN {value}   -- "Under 18", "18+": words
         WHEN regexp_full_match({value}, '{_AGE}') THEN
             CASE WHEN greatest({low}, {high}) < {ADULT_AGE} THEN 'child'
                  WHEN least({low}, {high}) >= {ADULT_AGE} AND greatest({low}, {high}) <= 120 THEN 'adult'

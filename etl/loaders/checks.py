@@ -147,7 +147,8 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
 
     A file gives WGS84 latitude/longitude columns, BNG easting/northing columns, one `coordinates`
-    column holding a pair of either ("52.574, -0.241", "545123 265432": told apart by their size), a GIS
+    column holding a pair of either ("52.574, -0.241", "545123 265432": told apart by their size), a WKT
+    point or a map link (`point_in_text`; in an address column too, `HeaderMatch.points_in_address`), a GIS
     export's `x` and `y` columns holding either (also told apart by size), or an OS `grid_ref`
     ("TL 45123 58123"). Where it gives several, the first usable in that order wins.
     Degrees may carry a hemisphere, a degree sign or minutes and seconds (`parse_degrees`).
@@ -189,14 +190,23 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     if has("coordinates"):
         value = col("coordinates")
         first, second = f"parse_degrees(coordinate_pair({value}).first)", f"parse_degrees(coordinate_pair({value}).second)"
-        wgs.append((_degrees_ok(first, second), first, second))
-        rounded.append(rounded_degrees(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"))
-        grid.append((_bng_ok(first, second), first, second))
+        # A WKT point or a map link (point_in_text): x before y, so a longitude before its latitude.
+        text_x, text_y = f"point_in_text({value}).x", f"point_in_text({value}).y"
+        wgs += [(_degrees_ok(first, second), first, second), (_degrees_ok(text_y, text_x), text_y, text_x)]
+        rounded += [rounded_degrees(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"), "false"]
+        grid += [(_bng_ok(first, second), first, second), (_bng_ok(text_x, text_y), text_x, text_y)]
         # A grid reference in a coordinates column is one too.
         grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
                      f"grid_ref_point({value}).northing"))
-        coarse += ["false", f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"]
+        coarse += ["false", "false", f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"]
         loc.checks.append(f"""CASE WHEN grid_ref_point({value}) IS NOT NULL OR {_null_island(first, second)} THEN NULL
+            WHEN looks_like_point_text({value}) AND ({text_x} IS NULL OR {text_y} IS NULL)
+            THEN 'coordinates ' || shown({value}) || ' hold no point we can read (an empty WKT point, or a short '
+                 || 'map link such as goo.gl/maps/…, which holds none: open it and copy the coordinates, or give the postcode)'
+            WHEN looks_like_point_text({value}) AND NOT {_degrees_ok(text_y, text_x)} AND NOT {_bng_ok(text_x, text_y)}
+            THEN 'coordinates ' || shown({value}) || ' are neither longitude, latitude nor British National Grid '
+                 || 'easting, northing'
+            WHEN looks_like_point_text({value}) OR is_what3words({value}) THEN NULL
             WHEN {value} IS NOT NULL AND ({first} IS NULL OR {second} IS NULL)
             THEN 'coordinates ' || shown({value}) || ' are not two numbers (latitude, longitude; or easting, northing) '
                  || 'nor an OS grid reference'
@@ -292,6 +302,21 @@ def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:
     return (f"{n:,} row(s) give an OS grid reference of 4 figures or fewer{shown}: each names a square of 1 km "
             "or more (6 figures or more place a door). A row with a postcode we know is placed by the postcode; "
             "the others at the square's centre, approximate")
+
+
+def what3words(con, staged: StagedFile, show_values: bool) -> str | None:
+    """A warning for what3words addresses ('///filled.count.soap'): only what3words' own service places them, and
+    we use none, so such a row is placed by its postcode or not at all. Said, so it is not read as a row without
+    any location given."""
+    columns = [staged.column(f) for f in ("address", "coordinates") if staged.match.has(f)]
+    if not columns:
+        return None
+    n, shown = _rows_with(con, [f"CASE WHEN is_what3words({c}) THEN {c} END" for c in columns], show_values)
+    if not n:
+        return None
+    return (f"{n:,} row(s) give a what3words address{shown}: it can't be placed without what3words' own service, "
+            "which is not used here. A row with a postcode is placed by the postcode; the others are stored "
+            "without a location: ask the sender for a postcode or coordinates")
 
 
 def _rows_with(con, values: list[str], show_values: bool) -> tuple[int, str]:

@@ -41,7 +41,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
         summary.warnings.append(f"{len(staged.header_repeats):,} row(s) repeating the header skipped (row "
                                 f"{rows}): several exports joined into one file?")
     for coarse in (checks.coarse_grid_refs(con, staged, show_values=kind != "cases"),   # a victim's location:
-                   checks.rounded_coordinates(con, staged, show_values=kind != "cases")):  # never shown
+                   checks.rounded_coordinates(con, staged, show_values=kind != "cases"),   # never shown
+                   checks.what3words(con, staged, show_values=kind != "cases")):
         if coarse:
             summary.warnings.append(coarse)
     month_first, said = checks.date_order(con, staged, show_values=kind != "cases")

@@ -28,10 +28,15 @@ class HeaderMatch:
     by_keyword: dict[str, str] = field(default_factory=dict)   # field → the header found by a word in it
     ambiguous: dict[str, list[str]] = field(default_factory=dict)   # field → the headers its words fit equally
     other_party: dict[str, str] = field(default_factory=dict)   # header → the location field it was kept from
+    # The address column holds WKT points or map links ("Location": POINT (-0.24 52.57)), read as coordinates
+    # where it does (`StagedFile.column`); set once the rows are read, only for a file without a coordinates column.
+    points_in_address: bool = False
 
     def has(self, name: str) -> bool:
-        """Whether the file gives this field; an address may come in parts (`address_parts`)."""
-        return name in self.columns or (name == "address" and bool(self.address_parts()))
+        """Whether the file gives this field; an address may come in parts (`address_parts`), and coordinates
+        in its address column (`points_in_address`)."""
+        return name in self.columns or (name == "address" and bool(self.address_parts())) \
+            or (name == "coordinates" and self.points_in_address)
 
     def address_continued(self) -> list[int]:
         """The columns without a header right after the address column: a spreadsheet whose "Address" header

@@ -74,14 +74,15 @@ def read_records(path: Path, sheet: str | None = None, notes: ReadNotes | None =
 # The code pages a line that is not UTF-8 may be in, as the load summary names them; sniff.single_byte_codec
 # tells them apart by the letters each makes of the file's accented words.
 _CODE_PAGES = {"cp1252": "Windows-1252", "cp1257": "Windows-1257 (Baltic)",
-               "cp1250": "Windows-1250 (Central European)"}
+               "cp1250": "Windows-1250 (Central European)", "mac_roman": "Mac Roman (\"CSV (Macintosh)\")"}
 
 
 def _fallback_codec(path: Path, sample_bytes: int = 4 << 20, first_bad: bytes = b"") -> str:
     """The code page for the lines that are not UTF-8, judged on those in the file's first `sample_bytes`
     (or on `first_bad`, the line that asked, if none is there): Windows-1252, 1257 (read as 1252, the
     Lithuanian "Šeštokų" was "Ðeðtokø") or 1250 (read as 1257, the Romanian "plătiţi" was "plćtiži"; as
-    1252, the Polish "śpią" was "œpi¹")."""
+    1252, the Polish "śpią" was "œpi¹"), or in a file whose lines end in a CR alone, Mac Roman (read as 1257,
+    "Café" was "Cafˇ")."""
     with open(path, "rb") as fh:
         sample = fh.read(sample_bytes)
     lines = sample.splitlines()
@@ -91,7 +92,7 @@ def _fallback_codec(path: Path, sample_bytes: int = 4 << 20, first_bad: bytes = 
             raw.decode("utf-8")
         except UnicodeDecodeError:
             bad.append(raw)
-    return sniff.single_byte_codec(bad or [first_bad])
+    return sniff.single_byte_codec(bad or [first_bad], mac=b"\r" in sample and b"\n" not in sample)
 
 
 def _decoded_lines(path: Path, notes: ReadNotes) -> Iterator[str]:

@@ -118,7 +118,11 @@ _ALPHABETS = {
         "Slovene": "čšž", "Croatian": "čćđšž", "Hungarian": "áéíóöőúüű", "Romanian": "ăâîşţșț",
     },
 }
-SINGLE_BYTE_CODECS = tuple(_ALPHABETS)   # in the order a tie is given
+# Mac Roman, which Excel for Mac writes as "CSV (Macintosh)", with lines ended by a CR alone: a candidate only in
+# such a file (`mac=True`), and first there. Elsewhere it would read Windows-1252's curly apostrophe (0x92, in
+# "don’t") as the letter í, and win words it has no business with.
+_ALPHABETS["mac_roman"] = _ALPHABETS["cp1252"]
+SINGLE_BYTE_CODECS = ("cp1252", "cp1257", "cp1250")   # in the order a tie is given
 _LETTER_SETS = {codec: {lang: frozenset(letters) for lang, letters in langs.items()}
                 for codec, langs in _ALPHABETS.items()}
 _WORD_BYTES = re.compile(rb"[A-Za-z\x80-\xff]*[\x80-\xff][A-Za-z\x80-\xff]*")
@@ -126,8 +130,9 @@ _MOST_BYTES, _MOST_WORDS = 1 << 20, 5000   # the most frequent accented words of
                                            # are judged: plenty of evidence, and quick on any file
 
 
-def single_byte_codec(lines: list[bytes]) -> str:
-    """The code page, of SINGLE_BYTE_CODECS, that reads the accented words of `lines` most plausibly."""
+def single_byte_codec(lines: list[bytes], mac: bool = False) -> str:
+    """The code page, of SINGLE_BYTE_CODECS (and Mac Roman first, for a file whose lines end in a CR alone:
+    `mac`), that reads the accented words of `lines` most plausibly."""
     counts: Counter[bytes] = Counter()
     seen = 0
     for raw in lines:
@@ -137,7 +142,7 @@ def single_byte_codec(lines: list[bytes]) -> str:
             break
     words = counts.most_common(_MOST_WORDS)
     best, best_key = SINGLE_BYTE_CODECS[0], None
-    for codec in SINGLE_BYTE_CODECS:
+    for codec in (("mac_roman",) if mac else ()) + SINGLE_BYTE_CODECS:
         alphabets = _LETTER_SETS[codec]
         total, by_language = 0, dict.fromkeys(alphabets, 0)
         for raw, n in words:

@@ -26,6 +26,11 @@ STAGE = "stage"       # what the loaders read: the rows as read, with a g column
 READ = "stage_read"   # the rows as read: cells c0, c1, … (a table, or on the fast path a view over one)
 
 
+# References and UPRNs, which a system exporting for Excel may write after an apostrophe to keep their leading
+# zeros ("'00123"): read without it (the macro without_text_mark), so "'00123" and "00123" are one reference.
+TEXT_MARKED_FIELDS = ("report_ref", "licence_ref", "case_ref", "uprn")
+
+
 def address_words(cell: str) -> str:
     """SQL: a cell without a header after the address column, when it reads as part of an address ("Flat A",
     "Wisbech": a word of two letters or more, and no date); NULL for a number, a date or a Y/N flag."""
@@ -60,6 +65,16 @@ class StagedFile:
         the stage's g column, given(c) computed once per row (etl/no_value.py), not c itself."""
         if name == "address" and self.match.address_parts():
             return self._joined_address()
+        if self.match.points_in_address and name in ("address", "coordinates"):
+            point = f"looks_like_point_text(c{self.match.columns['address']})"
+            if name == "coordinates":
+                return f"CASE WHEN {point} THEN c{self.match.columns['address']} END"
+            return f"CASE WHEN {point} THEN NULL ELSE {self._column('address')} END"
+        if name in TEXT_MARKED_FIELDS:
+            return f"without_text_mark({self._column(name)})"
+        return self._column(name)
+
+    def _column(self, name: str) -> str:
         i = self.match.columns.get(name)
         if i is None:
             return "NULL::VARCHAR"
@@ -86,9 +101,16 @@ class StagedFile:
     def _joined_address(self) -> str:
         def col(p: str) -> str:
             return f"c{self.match.columns[p]}" if p in self.match.columns else "NULL::VARCHAR"
-        door = f"nullif(trim(concat_ws(' ', {col('address_house')}, {col('address_street')})), '')"
-        rest = [col(p) for p in self.match.address_parts() if p not in ("address_house", "address_street")]
-        return f"nullif(concat_ws(', ', {', '.join([door, *rest])}), '')"
+        flat, building = col("address_flat"), col("address_building")
+        flat = f"CASE WHEN regexp_full_match({flat}, '[0-9]+[A-Za-z]?|[A-Za-z]') THEN 'Flat ' || {flat} ELSE {flat} END"
+        numbered = f"regexp_full_match({building}, '[0-9]+[A-Za-z]?(\\s*-\\s*[0-9]+[A-Za-z]?)?')"
+        house = f"coalesce({col('address_house')}, CASE WHEN {numbered} THEN {building} END)"
+        building = f"CASE WHEN NOT {numbered} THEN {building} END"
+        door = f"nullif(trim(concat_ws(' ', {house}, {col('address_street')})), '')"
+        rest = [col(p) for p in self.match.address_parts()
+                if p not in ("address_flat", "address_building", "address_house", "address_street")]
+        firsts = [flat] * ("address_flat" in self.match.columns) + [building] * ("address_building" in self.match.columns)
+        return f"nullif(concat_ws(', ', {', '.join([*firsts, door, *rest])}), '')"
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Free the staged cells once nothing reads them (a big file's are most of a load's memory)."""
@@ -160,10 +182,31 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     staged.staged_columns = sorted(set(range(min(width, MAX_RAW_COLUMNS))) | set(match.columns.values()))
 
     _read(con, path, staged, records, head, progress)
+    _find_points_in_address(con, staged, show_values=kind != "cases")
     no_value.register(con)
     given = ", ".join(f"given(c{i}) AS g{i}" for i in staged.no_value_columns())
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT *{', ' + given if given else ''} FROM {READ}")
     return staged
+
+
+def _find_points_in_address(con: duckdb.DuckDBPyConnection, staged: StagedFile, show_values: bool) -> None:
+    """An address column ("Location") holding WKT points or map links, as a force system or a web form exports
+    them: read those cells as coordinates rather than storing "POINT (-0.24 52.57)" as an address, unplaced.
+    Only in a file without a coordinates column; the notes say how many, with an example."""
+    match = staged.match
+    i = match.columns.get("address")
+    if i is None or "coordinates" in match.columns or match.address_parts():
+        return
+    if not con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'looks_like_point_text'").fetchone()[0]:
+        from etl.loading import define_value_macros   # a connection of no load's (tests stage files on their own)
+        define_value_macros(con)
+    n, example = con.execute(f"SELECT count(*), min(c{i}) FROM {READ} WHERE looks_like_point_text(c{i})").fetchone()
+    if not n:
+        return
+    match.points_in_address = True
+    shown = f" (e.g. {example!r})" if show_values else ""
+    staged.notes.warnings.append(f"{n:,} value(s) of the address column {match.headers[i]!r} are WKT points or map "
+                                 f"links{shown}: read as coordinates, not as addresses")
 
 
 def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, records: Iterator[Record],
