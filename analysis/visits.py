@@ -84,7 +84,8 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
                         for c in rows["district_code"]]
     rows["languages"] = _languages(con, f, rows)
-    rows["reasons"] = [_reasons(r, f, today) for r in rows.itertuples(index=False)]
+    registered = addresses.registered_districts(con)
+    rows["reasons"] = [_reasons(r, f, today, registered) for r in rows.itertuples(index=False)]
     rows["rank"] = np.arange(1, len(rows) + 1)
     rows["indicators"] = [sorted(set(c)) if c is not None else [] for c in rows["codes"]]
     rows["over_occupied"] = rows["over_occupied"].fillna(False).astype(bool)
@@ -534,7 +535,7 @@ def _own_nationalities(con, f: Filters, group_ids: list[int]) -> dict[int, list[
     return {int(g): list(n) for g, n in got}
 
 
-def _reasons(r, f: Filters, today: dt.date) -> str:
+def _reasons(r, f: Filters, today: dt.date, registered: tuple[tuple[str, ...], bool] = ((), True)) -> str:
     vs = settings.section("visits")
     labels, severity = settings.indicator_labels(), settings.indicator_severity()
     if not r.reports:
@@ -567,6 +568,10 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
             parts.append(f"on no HMO licence register, yet {int(r.max_people)} people seen")
         else:
             parts.append("on no HMO licence register, yet reported as crowded")
+    elif _crowded_unchecked(r, registered):
+        # Not called unlicensed (no register to check it against), but the crowding is said, not lost.
+        parts.append(f"{int(r.max_people)} people seen; no council HMO register is loaded for {r.district} to "
+                     "check a licence against")
     if r.over_occupied:
         parts.append(f"{int(r.max_people)} people seen, licence allows {int(r.max_occupants)}")
     if r.gi_bin > 0:
@@ -579,6 +584,16 @@ def _reasons(r, f: Filters, today: dt.date) -> str:
 
 
 HOTSPOT_CONFIDENCE = {1: "90%", 2: "95%", 3: "99%"}
+
+
+def _crowded_unchecked(r, registered: tuple[tuple[str, ...], bool]) -> bool:
+    """An address on no licence, with enough people seen to be a possible unlicensed HMO, in a district whose
+    register is not loaded (`addresses.registered_districts`)."""
+    codes, _ = registered
+    district = r.district_code if isinstance(r.district_code, str) else None   # none: outside, or unplaced
+    min_people = int(settings.section("possible_unlicensed")["min_people"])
+    return (r.licence_status == "not an HMO on record" and district is not None and district not in codes
+            and pd.notna(r.max_people) and r.max_people >= min_people)
 
 
 def _recent_part(recent: int, reports: int, last_report, recent_days: int) -> str:

@@ -299,6 +299,9 @@ def test_possible_unlicensed_only_where_a_council_register_is_loaded(demo_con): 
     elsewhere = rows[~rows["district"].isin([names[c] for c in registered])]
     assert len(elsewhere) and (elsewhere["licence_status"] == "not an HMO on record").all()
     assert not elsewhere["reasons"].str.contains("no HMO licence register").any()
+    unchecked = elsewhere[elsewhere["reasons"].str.contains("no council HMO register is loaded for")]
+    assert len(unchecked) and all(f"no council HMO register is loaded for {d} to check" in why
+                                  for d, why in zip(unchecked["district"], unchecked["reasons"]))
     markers = map_layers.hmo_markers(demo_con, f, TODAY)
     drawn = markers[markers["status"] == "possible_unlicensed"]
     assert len(drawn) and set(drawn["address"]) <= set(unlicensed["address"])
