@@ -3,7 +3,7 @@ kept from Excel, "CSV (Macintosh)", addresses split into flat and building colum
 from __future__ import annotations
 
 from etl.loading import load_file
-from tests.helpers import query, scalar, write_text
+from tests.helpers import load_text, query, scalar, write_text
 
 POSTCODES = ("postcode,latitude,longitude\n"
              "PE1 1AB,52.572636,-0.245606\nCB1 2AA,52.192420,0.134495\nPE13 1AL,52.666476,0.160336\n")
@@ -28,7 +28,7 @@ def test_wkt_points_and_map_links_in_a_coordinates_column_are_placed(tmp_path):
     """A GIS or force system exports its geometry as WKT (longitude before latitude, or easting before northing),
     and a caller pastes a map link: each is the point it names. One that names none is rejected, saying why."""
     db = tmp_path / "w.duckdb"
-    text = write_text(tmp_path / "wkt.csv", (
+    s = load_text(db, "reports", (
         "Ref,Date Received,WKT,Summary\n"
         "W1,03/11/2026,POINT (-0.245606 52.572636),lon lat\n"
         "W2,03/11/2026,POINT(546182 257043),bng\n"
@@ -37,8 +37,7 @@ def test_wkt_points_and_map_links_in_a_coordinates_column_are_placed(tmp_path):
         "W5,03/11/2026,https://maps.google.com/?q=52.572636%2C-0.245606,google q\n"
         "W6,03/11/2026,https://www.openstreetmap.org/#map=17/52.192420/0.134495,osm\n"
         "W7,03/11/2026,https://goo.gl/maps/abc123,short link\n"
-        "W8,03/11/2026,POINT EMPTY,empty\n"))
-    s = load_file("reports", text, db=db, source="wkt")
+        "W8,03/11/2026,POINT EMPTY,empty\n"), source="wkt")
     assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (8, 6, 2)
     got = dict(query(db, "SELECT report_ref, [round(lat, 5), round(lon, 5)] FROM reports"))
     assert got["W1"] == got["W5"] == [52.57264, -0.24561]
@@ -56,12 +55,11 @@ def test_points_in_a_location_column_are_read_as_coordinates_not_as_addresses(tm
     addresses."""
     db = tmp_path / "w.duckdb"
     _postcodes(db)
-    text = write_text(tmp_path / "loc.csv", (
+    s = load_text(db, "reports", (
         "Ref,Date Received,Location,Summary\n"
         "L1,03/11/2026,POINT (-0.245606 52.572636),wkt\n"
         "L2,03/11/2026,\"https://www.google.com/maps/@52.192420,0.134495,17z\",link\n"
-        "L3,03/11/2026,\"12 Church Street, Wisbech PE13 1AL\",address\n"))
-    s = load_file("reports", text, db=db, source="loc")
+        "L3,03/11/2026,\"12 Church Street, Wisbech PE13 1AL\",address\n"), source="loc")
     assert (s.rows_loaded, s.rows_rejected, s.rows_ungeocoded) == (3, 0, 0)
     assert ("2 value(s) of the address column 'Location' are WKT points or map links (e.g. "
             "'POINT (-0.245606 52.572636)'): read as coordinates, not as addresses") in s.warnings
@@ -92,10 +90,9 @@ def test_an_apostrophe_kept_before_a_reference_or_a_date_is_not_part_of_it(tmp_p
     """A system exporting for Excel writes "'00123" and "'01/06/2024" to keep them text; a CSV keeps the
     apostrophe that Excel would hide. The date is a date, and "'00123" the reference "00123"."""
     db = tmp_path / "w.duckdb"
-    reports = write_text(tmp_path / "r.csv", "Reference,Date Received,Postcode\n"
-                                             "'00123,'03/11/2026,PE1 1AB\n"
-                                             "'00124,04/11/2026,CB1 2AA\n")
-    s = load_file("reports", reports, db=db, source="r")
+    s = load_text(db, "reports", "Reference,Date Received,Postcode\n"
+                                 "'00123,'03/11/2026,PE1 1AB\n"
+                                 "'00124,04/11/2026,CB1 2AA\n", source="r")
     assert (s.rows_loaded, s.rows_rejected) == (2, 0)
     assert query(db, "SELECT report_ref, received_on::VARCHAR FROM reports ORDER BY 1") == [
         ("00123", "2026-11-03"), ("00124", "2026-11-04")]
