@@ -65,8 +65,9 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
     Outcomes change scores before the cut to `limit` (analysis/outcome_feedback.py). Reports
     without an address are not listed (there is no door to knock on); they still count on the map.
     """
+    registered = addresses.registered_districts(con)    # read once: the scores and the reasons both need it
     try:
-        rows = _candidates(con, f, today, limit, outcomes)
+        rows = _candidates(con, f, today, limit, outcomes, registered)
         if rows.empty:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
         rows = _with_context(con, f, today, rows)
@@ -84,7 +85,6 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
     rows["district"] = [names.get(c, c) if isinstance(c, str) else settings.UNKNOWN_DISTRICT
                         for c in rows["district_code"]]
     rows["languages"] = _languages(con, f, rows)
-    registered = addresses.registered_districts(con)
     rows["reasons"] = [_reasons(r, f, today, registered) for r in rows.itertuples(index=False)]
     rows["rank"] = np.arange(1, len(rows) + 1)
     rows["indicators"] = [sorted(set(c)) if c is not None else [] for c in rows["codes"]]
@@ -121,7 +121,8 @@ def _with_lists(con, rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd.DataFrame | None) -> pd.DataFrame:
+def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd.DataFrame | None,
+                registered: tuple[tuple[str, ...], bool]) -> pd.DataFrame:
     """Every address that could still make the top `limit` once bonuses and outcomes are added.
 
     At national scale the view holds hundreds of thousands of addresses, and describing each one
@@ -135,14 +136,14 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
     include_unreported = settings.section("visits")["context"]["include_unreported_licences"]
     floor, most_added = _lowest_factor(outcomes), _most_added(outcomes, today)
     bonus = settings.section("visits")["bonus"]
-    _score_addresses(con, f, today, keep=(limit, floor, most_added) if limit else None)
+    _score_addresses(con, f, today, keep=(limit, floor, most_added) if limit else None, registered=registered)
     complete = not limit        # whether _SCORES names every licence with reports in the view
 
     def every_licence_scored() -> None:
         """The licences without reports are told from those with: cut scores do not name them all."""
         nonlocal complete
         if not complete:
-            _score_addresses(con, f, today)
+            _score_addresses(con, f, today, registered=registered)
             complete = True
 
     def unreported_counts() -> dict[str, int]:
@@ -245,7 +246,8 @@ def _status_bonus(status: str, bonus: dict) -> float:
     return float(bonus.get(status, 0.0)) if status in ("expired", "expiring") else 0.0
 
 
-def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, float] | None = None) -> None:
+def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, float] | None = None,
+                     registered: tuple[tuple[str, ...], bool] | None = None) -> None:
     """Temp table _SCORES: one row per address with reports in the view (`group_id`, see
     analysis/addresses.py), with its score before context.
 
@@ -290,7 +292,7 @@ def _score_addresses(con, f: Filters, today: dt.date, keep: tuple[int, float, fl
         view_sql, view_params = "TRUE", []
     in_view = "" if every else " FILTER (WHERE in_view)"
     status_sql, status_params = addresses.licence_status("g", today)
-    crowded, crowded_params = addresses.crowded_sql(bits, addresses.registered_districts(con), "r")
+    crowded, crowded_params = addresses.crowded_sql(bits, registered or addresses.registered_districts(con), "r")
     sql = f"""
     WITH rep AS (
         SELECT r.addr_id, ({view_sql}) AS in_view, r.people_count,
@@ -535,7 +537,7 @@ def _own_nationalities(con, f: Filters, group_ids: list[int]) -> dict[int, list[
     return {int(g): list(n) for g, n in got}
 
 
-def _reasons(r, f: Filters, today: dt.date, registered: tuple[tuple[str, ...], bool] = ((), True)) -> str:
+def _reasons(r, f: Filters, today: dt.date, registered: tuple[tuple[str, ...], bool]) -> str:
     vs = settings.section("visits")
     labels, severity = settings.indicator_labels(), settings.indicator_severity()
     if not r.reports:

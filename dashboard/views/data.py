@@ -75,9 +75,8 @@ with ui.section("The sources"):
         shown = health.copy()
         shown["kind"] = shown["kind"].map(labels.kind)
         # Registers, postcodes and boundaries have no events to date: blank, not a grey "None" to misread.
-        notes = shown["newest_note"] if "newest_note" in shown else [None] * len(shown)
         shown["newest"] = [ui.date_text(d) if pd.notna(d) else (n if isinstance(n, str) else "")
-                           for d, n in zip(shown["newest"], notes)]
+                           for d, n in zip(shown["newest"], shown["newest_note"])]
         if "top_reasons" in shown.columns:
             shown["top_reasons"] = shown["top_reasons"].map(
                 lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
