@@ -44,13 +44,14 @@ CREATE OR REPLACE TEMP MACRO without_text_mark(s) AS
 -- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
 -- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
 -- ambiguous), Excel serials. A trailing time ("14:22", "14.22", "at 2:22 p.m.", "- 14:22", "11pm", ISO's "Z"), a
--- time zone's name after the time ("10:15:00 GMT", "10:15 (BST)"), an apostrophe before it ("'01/06/2024"), a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes ("5th of September") and commas are ignored, and so is a full stop after a month's
+-- time zone's name after the time ("10:15:00 GMT", "10:15 (BST)"), ISO's basic form ("20261103T142200Z"), an apostrophe before it ("'01/06/2024"), a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes ("5th of September") and commas are ignored, and so is a full stop after a month's
 -- short name ("31 Mar. 2025"); "Sept" is "Sep". A month alone ("2019-08", "Aug-19", "August 2019") is dated
 -- the 1st.
 CREATE OR REPLACE TEMP MACRO date_text(s) AS
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
         regexp_replace(
-            regexp_replace(regexp_replace(regexp_replace(without_text_mark(trim(s)),
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(without_text_mark(trim(s)),
+                '^(\d{8})T\d{4}(\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?$', '\1'),
                 '\s+(at\s+)?\d{1,2}\s*[aApP]\.?[mM]\.?$', ''), '(\d)[zZ]$', '\1'),
                 '(\s+(at|@|-))?[ T]\d{1,2}[:.]\d{2}([:.]\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP]\.?[mM]\.?)?(\s*hrs)?(\s*\(?(GMT|BST|UTC|CET|CEST)([+-]\d{1,2}(:?\d{2})?)?\)?)?$', ''),
             '(\d)(st|nd|rd|th)(\s+of)?\b', '\1', 'g'),
