@@ -565,15 +565,12 @@ def _reasons(r, f: Filters, today: dt.date, registered: tuple[tuple[str, ...], b
         days = (expiry - today).days
         parts.append("licence expires today" if days == 0 else f"licence expires in {wording.age(days)}")
     elif r.licence_status == "possible_unlicensed":
-        min_people = int(settings.section("possible_unlicensed")["min_people"])
-        if pd.notna(r.max_people) and r.max_people >= min_people:
-            parts.append(f"on no HMO licence register, yet {int(r.max_people)} people seen")
-        else:
-            parts.append("on no HMO licence register, yet reported as crowded")
+        parts.append(f"on no HMO licence register, yet {int(r.max_people)} people seen" if _enough_people(r)
+                     else "on no HMO licence register, yet reported as crowded")
     elif _crowded_unchecked(r, registered):
         # Not called unlicensed (no register to check it against), but the crowding is said, not lost.
-        parts.append(f"{int(r.max_people)} people seen; no council HMO register is loaded for {r.district} to "
-                     "check a licence against")
+        crowded = (f"{int(r.max_people)} people seen" if _enough_people(r) else "reported as crowded")
+        parts.append(f"{crowded}; no council HMO register is loaded for {r.district} to check a licence against")
     if r.over_occupied:
         parts.append(f"{int(r.max_people)} people seen, licence allows {int(r.max_occupants)}")
     if r.gi_bin > 0:
@@ -589,13 +586,21 @@ HOTSPOT_CONFIDENCE = {1: "90%", 2: "95%", 3: "99%"}
 
 
 def _crowded_unchecked(r, registered: tuple[tuple[str, ...], bool]) -> bool:
-    """An address on no licence, with enough people seen to be a possible unlicensed HMO, in a district whose
-    register is not loaded (`addresses.registered_districts`)."""
+    """An address on no licence, crowded as a possible unlicensed HMO is (enough people seen, or a crowding
+    sign such as many mattresses), in a district whose register is not loaded
+    (`addresses.registered_districts`)."""
     codes, _ = registered
     district = r.district_code if isinstance(r.district_code, str) else None   # none: outside, or unplaced
-    min_people = int(settings.section("possible_unlicensed")["min_people"])
+    crowding = set(settings.section("possible_unlicensed")["indicators"])
+    signs = crowding.intersection(r.codes) if r.codes is not None else set()
     return (r.licence_status == "not an HMO on record" and district is not None and district not in codes
-            and pd.notna(r.max_people) and r.max_people >= min_people)
+            and (_enough_people(r) or bool(signs)))
+
+
+def _enough_people(r) -> bool:
+    """As many people seen as make an address on no register a possible unlicensed HMO."""
+    min_people = int(settings.section("possible_unlicensed")["min_people"])
+    return pd.notna(r.max_people) and r.max_people >= min_people
 
 
 def _recent_part(recent: int, reports: int, last_report, recent_days: int) -> str:

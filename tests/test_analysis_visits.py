@@ -302,6 +302,13 @@ def test_possible_unlicensed_only_where_a_council_register_is_loaded(demo_con): 
     unchecked = elsewhere[elsewhere["reasons"].str.contains("no council HMO register is loaded for")]
     assert len(unchecked) and all(f"no council HMO register is loaded for {d} to check" in why
                                   for d, why in zip(unchecked["district"], unchecked["reasons"]))
+    # crowded by its signs alone (mattresses, many occupants) is said too, not only by people counted
+    signs = set(settings.section("possible_unlicensed")["indicators"])
+    placed = elsewhere[elsewhere["district"] != "Unknown district"]     # no district: no register to name
+    by_signs = placed[[bool(signs & set(c)) and "people seen; no council" not in why
+                       for c, why in zip(placed["indicators"], placed["reasons"])]]
+    assert len(by_signs) and by_signs["reasons"].str.contains(
+        "reported as crowded; no council HMO register is loaded for").all()
     markers = map_layers.hmo_markers(demo_con, f, TODAY)
     drawn = markers[markers["status"] == "possible_unlicensed"]
     assert len(drawn) and set(drawn["address"]) <= set(unlicensed["address"])
