@@ -49,6 +49,26 @@ def test_wkt_points_and_map_links_in_a_coordinates_column_are_placed(tmp_path):
     assert reasons[1].startswith("coordinates 'POINT EMPTY' hold no point we can read")
 
 
+def test_a_map_link_from_a_zoomed_out_map_is_rounded_and_gives_way_to_a_postcode(tmp_path):
+    """A link copied from a map zoomed out to a town holds '@52.57,-0.25': a point a kilometre from the door, which
+    drew one street's hexagon as exact as a door's. It is treated as rounded degrees in a column are: placed by a
+    known postcode, else kept as approximate, and warned about."""
+    db = tmp_path / "w.duckdb"
+    _postcodes(db)
+    s = load_text(db, "reports", (
+        "Ref,Date Received,Postcode,Coordinates\n"
+        "M1,03/11/2026,CB1 2AA,\"https://www.google.com/maps/@52.57,-0.25,12z\"\n"
+        "M2,03/11/2026,,POINT (-0.25 52.57)\n"
+        "M3,03/11/2026,,\"https://www.google.com/maps/@52.572636,-0.245606,17z\"\n"), source="links")
+    assert (s.rows_loaded, s.rows_rejected) == (3, 0)
+    got = {r[0]: r[1:] for r in query(db, "SELECT report_ref, geocode_status, round(lat, 5), round(lon, 5) FROM reports")}
+    assert got["M1"] == ("postcode", 52.19242, 0.1345)
+    assert got["M2"] == ("grid_square", 52.57, -0.25)
+    assert got["M3"] == ("coordinates", 52.57264, -0.24561)
+    assert any(w.startswith("2 row(s) give latitude and longitude with 2 decimals or fewer ('52.57, -0.25'")
+               for w in s.warnings), s.warnings
+
+
 def test_points_in_a_location_column_are_read_as_coordinates_not_as_addresses(tmp_path):
     """Police exports name their geometry column "Location", an address header: its WKT points and map links are
     points, not addresses stored unplaced (and made into addresses named "POINT (…)"); its addresses stay

@@ -193,7 +193,8 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         # A WKT point or a map link (point_in_text): x before y, so a longitude before its latitude.
         text_x, text_y = f"point_in_text({value}).x", f"point_in_text({value}).y"
         wgs += [(_degrees_ok(first, second), first, second), (_degrees_ok(text_y, text_x), text_y, text_x)]
-        rounded += [rounded_degrees(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"), "false"]
+        rounded += [rounded_degrees(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"),
+                    rounded_degrees(f"point_text_degrees({value}).lat", f"point_text_degrees({value}).lon")]
         grid += [(_bng_ok(first, second), first, second), (_bng_ok(text_x, text_y), text_x, text_y)]
         # A grid reference in a coordinates column is one too.
         grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
@@ -274,7 +275,8 @@ def rounded_coordinates(con, staged: StagedFile, show_values: bool) -> str | Non
     instead, as a coarse grid reference's is."""
     col, has = staged.column, staged.match.has
     pairs = ([(col("lat"), col("lon"))] if has("lat") and has("lon") else []) \
-        + ([(f"coordinate_pair({col('coordinates')}).first", f"coordinate_pair({col('coordinates')}).second")]
+        + ([(f"coordinate_pair({col('coordinates')}).first", f"coordinate_pair({col('coordinates')}).second"),
+            (f"point_text_degrees({col('coordinates')}).lat", f"point_text_degrees({col('coordinates')}).lon")]
            if has("coordinates") else []) \
         + ([(col("y"), col("x"))] if has("x") and has("y") else [])
     if not pairs:

@@ -166,6 +166,13 @@ CREATE OR REPLACE TEMP MACRO point_in_text(s) AS
              THEN struct_pack(x := try_cast(_wkt_point(s).x AS DOUBLE), y := try_cast(_wkt_point(s).y AS DOUBLE))
              ELSE struct_pack(x := try_cast(_link_lat_lon(s).lon AS DOUBLE), y := try_cast(_link_lat_lon(s).lat AS DOUBLE))
         END END;
+-- The latitude and longitude of a WKT point or a map link as written, text, to tell one rounded to a km or more
+-- (etl/loaders/checks.py rounded_degrees): a link copied from a zoomed-out map can hold '@52.57,-0.24'.
+CREATE OR REPLACE TEMP MACRO point_text_degrees(s) AS
+    CASE WHEN looks_like_point_text(s) THEN
+        CASE WHEN regexp_matches(s, '^\s*(SRID=\d+\s*;\s*)?POINT\b', 'i')
+             THEN struct_pack(lat := _wkt_point(s).y, lon := _wkt_point(s).x)
+             ELSE struct_pack(lat := _link_lat_lon(s).lat, lon := _link_lat_lon(s).lon) END END;
 -- A what3words address ('///filled.count.soap', 'w3w: filled.count.soap'): three words no lookup of ours can place.
 -- (A CASE, not AND: in a SELECT list DuckDB evaluates both sides of an AND on every row, and the expression on
 -- every address of a big file cost a second a 500,000 rows.)
