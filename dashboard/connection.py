@@ -78,6 +78,7 @@ QUERIES: dict[str, tuple[str, str]] = {
     "stop_reports": ("analysis.briefing", "stop_reports"),
     "district_outlines": ("analysis.briefing", "district_outlines"),
     "row_counts": ("dashboard.warehouse_view", "counts"),
+    "districts_of": ("analysis.visit_outcomes", "districts_of"),
 }
 
 # The tables that tell a usable warehouse from an empty or half-made one.

@@ -61,6 +61,32 @@ def test_the_overview_counts_visits_and_people_supported(recorded):
     assert metrics["NRM referrals"] == "1"
 
 
+def test_a_visit_is_placed_in_a_district_by_its_point_else_its_postcode(demo_db):  # noqa: F811
+    """A visit stores a point and a postcode, no district: it is placed as a report would be."""
+    from etl.warehouse import Warehouse
+
+    con = Warehouse(demo_db).connect_read_only()
+    try:
+        postcode, code = con.execute("SELECT postcode, district_code FROM postcodes WHERE district_code = 'E07000011' "
+                                     "ORDER BY postcode LIMIT 1").fetchone()
+        got = visit_outcomes.districts_of(con, ((52.57, -0.24, None), (52.55, 0.09, "CB1 2AA"), (None, None, postcode),
+                                                (None, None, None), (51.5, -0.1, None)))
+    finally:
+        con.close()
+    assert got == ["E06000031", "E07000010", code, None, None]
+
+
+def test_the_overview_counts_the_visits_in_the_chosen_districts(recorded):
+    """Fenland chosen, the overview counted the whole force's visits beside Fenland's reports."""
+    at = signed_in("views/overview.py")
+    at.multiselect(key="f_districts").set_value(["E07000010"]).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Addresses visited"] == "1" and metrics["Potential victims identified"] == "0"
+    at.multiselect(key="f_districts").set_value(["E07000011"]).run()
+    assert not any(m.label == "Addresses visited" for m in at.metric)
+    assert any("No visit outcome recorded in the chosen districts" in i.value for i in at.info)
+
+
 def test_the_map_shows_visited_addresses_escaped(recorded):
     at = signed_in("views/map.py")
     components = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]

@@ -156,9 +156,13 @@ with ui.section("Nationalities and languages"):
 # --- visits and what they found ------------------------------------------------------------------------------
 st.subheader("Visits and what they found")
 outcomes = records.outcomes()
+if f.districts and not outcomes.empty:
+    codes = connection.query("districts_of", points=visit_outcomes.points(outcomes))
+    outcomes = visit_outcomes.in_districts(outcomes, codes, f)
 counts = visit_outcomes.totals(outcomes, f)
 if not counts["visits"]:
-    st.info(f"No visit outcome recorded between {f.date_from:%d %b %Y} and {f.date_to:%d %b %Y}. Outcomes are "
+    st.info(f"No visit outcome recorded {'in the chosen districts ' if f.districts else ''}"
+            f"between {f.date_from:%d %b %Y} and {f.date_to:%d %b %Y}. Outcomes are "
             "recorded on the Visit plans page, or loaded from a file by an analyst.")
 else:
     shown = [("Addresses visited", "visits", "One per address and visit day, whatever was found."),
@@ -182,5 +186,5 @@ else:
     st.altair_chart(chart)
     if not weekly_visits.empty:
         ui.chart_in_words(*ui.visits_in_words(weekly_visits), "Visits each week")
-    st.caption("Visits in the chosen dates, whatever the district and other filters (a visit has no report "
-               "filters of its own).")
+    st.caption("Visits in the chosen dates and districts, whatever the other filters (a visit has no "
+               "exploitation type, sign or source of its own).")
