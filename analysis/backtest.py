@@ -107,7 +107,7 @@ def _monthly_density(centres: np.ndarray, pts: dict, month: np.ndarray, inside: 
 
 def _flags(train_counts, w, density, cfg) -> dict[str, np.ndarray]:
     top = max(1, int(round(cfg["backtest"]["top_share"] * len(train_counts))))
-    result = gi_star(train_counts, w, cfg["gi_star"]["alpha"])
+    result = gi_star(train_counts, w)
     return {"counts": _top(train_counts, top), "kde": _top(density, top), "gi_star": result.gi_bin >= 2}
 
 

@@ -32,7 +32,6 @@ class GiStarResult:
     z: np.ndarray            # z-score per cell
     p: np.ndarray            # two-sided p-value per cell
     gi_bin: np.ndarray       # -3..3 after FDR correction
-    significant: np.ndarray  # BH-rejected at the chosen alpha
 
 
 def neighbour_weights(cells: list[str] | np.ndarray, k: int = 1,
@@ -109,7 +108,9 @@ def gi_bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     return (bins * np.sign(z)).astype(int)
 
 
-def gi_star(y: np.ndarray, w: sparse.csr_matrix, alpha: float = 0.05) -> GiStarResult:
+def gi_star(y: np.ndarray, w: sparse.csr_matrix) -> GiStarResult:
+    """Gi* z and p per cell and ArcGIS's bins: the map and the visit list name a hotspot by its confidence level
+    (90, 95 or 99%), so the bins are fixed levels, each FDR-corrected, not one chosen alpha."""
     z = gi_star_z(y, w)
     p = 2 * stats.norm.sf(np.abs(z))
-    return GiStarResult(z=z, p=p, gi_bin=gi_bins(z, p), significant=benjamini_hochberg(p, alpha))
+    return GiStarResult(z=z, p=p, gi_bin=gi_bins(z, p))

@@ -149,7 +149,7 @@ def _statistics(table: pd.DataFrame, counts: np.ndarray, matrix: np.ndarray | No
         return
     w = neighbour_weights(table["h3"].to_numpy(), cfg["gi_star"]["rings"],
                           latlng=table[["lat", "lon"]].to_numpy())
-    result = gi_star(counts, w, cfg["gi_star"]["alpha"])
+    result = gi_star(counts, w)
     table["gi_z"], table["gi_p"], table["gi_bin"] = result.z, result.p, result.gi_bin
     table["trend"] = None if matrix is None else trends.classify(
         matrix, w, cfg["gi_star"]["alpha"], cfg["trend"]["persistent_share"], cfg["trend"]["mk_alpha"])
