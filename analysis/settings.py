@@ -13,6 +13,7 @@ from etl import vocab
 
 SETTINGS_FILE = Path(__file__).with_name("settings.toml")
 METHOD_FILE = Path(__file__).with_name("hotspots.toml")
+STATUS_FILE = Path(__file__).with_name("licence_statuses.toml")
 
 
 @cache
@@ -26,6 +27,26 @@ def method() -> dict:
     """The hotspot method's settings (hotspots.toml): resolution, Gi*, KDE, trends, backtest."""
     with open(METHOD_FILE, "rb") as fh:
         return tomllib.load(fh)
+
+
+@cache
+def licence_statuses() -> dict[str, dict]:
+    """Licence status → {label, colour, priority} (licence_statuses.toml), in the order the map's key lists them:
+    the map, its key and the tables name and colour a status alike."""
+    with open(STATUS_FILE, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def marker_priority() -> list[str]:
+    """The statuses drawn as markers, most urgent first: the order in which the map keeps them when it caps its
+    markers."""
+    drawn = {code: spec["priority"] for code, spec in licence_statuses().items() if "priority" in spec}
+    return sorted(drawn, key=drawn.__getitem__)
+
+
+def kind_labels() -> dict[str, str]:
+    """Source kind → the words for it ("hmo" → "HMO register"): the Data page's table and its warnings say the same."""
+    return dict(section("data_health")["kind_labels"])
 
 
 def section(name: str) -> dict:
@@ -88,8 +109,44 @@ def join_languages(nationality_counts: dict[str, float], limit: int | None = Non
     to `limit` is kept whole: Polish kept and Vietnamese dropped for the same four people would be a
     choice the data never made. The text is only language names: visit plans split it on commas.
     """
+    return ", ".join(_ranked_languages(nationality_counts, limit, skip))
+
+
+def languages_at_and_around(own: dict[str, float], around: dict[str, float], limit: int | None = None,
+                            skip: list[str] | None = None) -> str:
+    """`join_languages` for an address: the languages of the nationalities reported at the address itself
+    first, then those of its area, to `limit` in all (ties kept whole, as there).
+
+    The area's counts are many and the address's few: ranked together, a nationality reported at the door
+    (Latvian, once) fell below the area's four and the team went without its language."""
     vs = section("visits")
     limit = vs["max_languages"] if limit is None else limit
+    first = _ranked_languages(own, limit, skip)
+    rest = [lang for lang in _ranked_languages(around, None, skip, cut=False) if lang not in first]
+    if len(first) >= limit or not rest:
+        return ", ".join(first)
+    weights = _language_weights(around, skip)
+    room = limit - len(first)
+    kept = rest[:room]
+    kept = [lang for lang in rest if weights[lang] >= weights[kept[-1]] - 1e-9]
+    return ", ".join(first + kept)
+
+
+def _ranked_languages(nationality_counts: dict[str, float], limit: int | None, skip: list[str] | None,
+                      cut: bool = True) -> list[str]:
+    limit = section("visits")["max_languages"] if limit is None else limit
+    weight = _language_weights(nationality_counts, skip)
+    ranked = sorted(weight, key=lambda lang: (-weight[lang], lang))
+    if not cut:
+        return ranked
+    keep = ranked[:limit]
+    if keep and len(ranked) > limit:
+        keep = [lang for lang in ranked if weight[lang] >= weight[keep[-1]] - 1e-9]
+    return keep
+
+
+def _language_weights(nationality_counts: dict[str, float], skip: list[str] | None) -> dict[str, float]:
+    vs = section("visits")
     skip = set(vs["skip_languages"] if skip is None else skip)
     factor = float(vs["second_language_weight"])
     table = nationality_languages()
@@ -98,8 +155,4 @@ def join_languages(nationality_counts: dict[str, float], limit: int | None = Non
         for i, lang in enumerate(table.get(nat, [])):
             if lang not in skip and n:
                 weight[lang] = weight.get(lang, 0.0) + n * factor ** i
-    ranked = sorted(weight, key=lambda lang: (-weight[lang], lang))
-    keep = ranked[:limit]
-    if keep and len(ranked) > limit:
-        keep = [lang for lang in ranked if weight[lang] >= weight[keep[-1]] - 1e-9]
-    return ", ".join(keep)
+    return weight

@@ -471,11 +471,11 @@ def _add_report_facts(con, f: Filters) -> None:
 
 
 def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
-    """Languages from nationalities in reports and cases in each address's H3 cell and its neighbours.
+    """Languages from the nationalities in the address's own reports first, then from reports and cases in its
+    H3 cell and its neighbours (`settings.languages_at_and_around`).
 
-    Counted per cell in DuckDB (only the cells around the listed addresses), then summed over each
-    address's disk. An address with no usable point, or none around it, falls back to its own reports'
-    nationalities.
+    The area's are counted per cell in DuckDB (only the cells around the listed addresses), then summed over
+    each address's disk.
     """
     vs = settings.section("visits")
     res, ring = int(vs["language_resolution"]), int(vs["language_ring"])
@@ -508,14 +508,10 @@ def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
         for cell in disks[centre] if centre else ():
             counts.update(per_cell.get(cell, {}))
         around.append(counts)
-    alone = [g for g, counts in zip(rows["group_id"], around) if not counts and pd.notna(g)]
-    own = _own_nationalities(con, f, [int(g) for g in alone]) if alone else {}
-    out = []
-    for group_id, counts in zip(rows["group_id"], around):
-        if not counts and pd.notna(group_id):
-            counts.update(own.get(int(group_id), []))
-        out.append(settings.join_languages(counts))
-    return out
+    groups = [int(g) for g in rows["group_id"] if pd.notna(g)]
+    own = _own_nationalities(con, f, groups) if groups else {}
+    return [settings.languages_at_and_around(Counter(own.get(int(g), []) if pd.notna(g) else []), counts)
+            for g, counts in zip(rows["group_id"], around)]
 
 
 def _own_nationalities(con, f: Filters, group_ids: list[int]) -> dict[int, list[str]]:

@@ -312,3 +312,20 @@ def test_possible_unlicensed_only_where_a_council_register_is_loaded(demo_con): 
     markers = map_layers.hmo_markers(demo_con, f, TODAY)
     drawn = markers[markers["status"] == "possible_unlicensed"]
     assert len(drawn) and set(drawn["address"]) <= set(unlicensed["address"])
+
+
+def test_the_languages_of_the_nationalities_reported_at_the_door_come_first():
+    """The area's many counts outranked the address's own: a Latvian reported at the door fell below the area's
+    four languages, and the team went without Latvian."""
+    from analysis.settings import languages_at_and_around
+
+    around = {"Lithuanian": 9, "Russian": 5, "Albanian": 4, "Vietnamese": 3, "Latvian": 1}
+    assert languages_at_and_around({}, around) == "Russian, Lithuanian, Albanian, Vietnamese"
+    assert languages_at_and_around({"Albanian": 1, "Latvian": 1}, around) == "Albanian, Latvian, Russian, Lithuanian"
+    # the area fills what room is left, a tie at the cut kept whole
+    assert languages_at_and_around({"Polish": 1}, {"Romanian": 9, "Vietnamese": 4, "Czech": 4},
+                                   limit=3) == "Polish, Romanian, Czech, Vietnamese"
+    # an address whose own nationalities need more languages than the limit keeps them all, and no area's
+    many = {"Albanian": 1, "Latvian": 1, "Vietnamese": 1, "Romanian": 1, "Polish": 1}
+    assert languages_at_and_around(many, around, limit=4).split(", ")[:5] == [
+        "Albanian", "Latvian", "Polish", "Romanian", "Vietnamese"]
