@@ -123,6 +123,13 @@ def has_role(role: str | None, needed: str) -> bool:
 
 
 class Store:
+    """The accounts, their sign-in locks and the audit log, for the dashboard and the CLI alike.
+
+    Each call is one short transaction of its own, so several processes can share the file, and a change
+    is audited in the same transaction as it is made: none is stored without its audit row, nor audited
+    without being stored. A change an admin can't make (a taken name, a short password, no such user)
+    raises AccountError, worded to be shown as it is; a sign-in never raises, it returns a SignIn."""
+
     def __init__(self, path: str | os.PathLike | None = None, db: str | os.PathLike | None = None, *,
                  clock: Callable[[], dt.datetime] | None = None, rules: lockout.Rules | None = None):
         """`clock` (a timezone-aware now) and `rules` (access/lockout.toml) are for tests: locks are timed."""
@@ -273,13 +280,16 @@ class Store:
             self._audit(con, actor, "user_unlock", name, {"locks": active})
 
     def authenticate(self, name: str, password: str, client: str | None = None) -> SignIn:
-        """Check a password, as asked from `client` (the dashboard gives the browser's IP address, or
-        'localhost'); None: a caller that can't say, whose wrong passwords count toward a lock for every client.
+        """Whether `name` may sign in with `password`, built against password guessing: every answer teaches a
+        guesser as little as it can, and each refusal a SignIn with a message fit to show, never an exception.
 
-        Refused without a look at the password: a client throttled for wrong passwords under any names, and a
-        user name locked for this client or for every one (access/lockout.toml says when). A name no account
-        has, or a single sign-on account's, is counted and locked exactly like a real one, so no answer says
-        which names exist. A lock is audited when it is made, with when it ends, and each refusal it causes."""
+        A name no account has, or a single sign-on account's, is checked against a dummy hash, counted and locked
+        exactly like a real one, so neither the answer nor its time says which names exist. A client throttled
+        for wrong passwords under any names, or a name locked (access/lockout.toml says when), is refused without
+        a look at the password, so guessing on can't find the password behind a lock. Locks are kept per `client`
+        (the dashboard gives the browser's IP address, or 'localhost') so that a guesser elsewhere doesn't lock
+        the real user out; None, from a caller that can't say, counts toward a lock for every client. Locks and
+        refusals are audited, with when a lock ends, so an admin can see the attack."""
         at = self._now()
         client = client[:64] if client is not None else None
         key = name[:sso_names.MAX_NAME]

@@ -3,9 +3,10 @@
 Partners type the same door many ways ("14 Mill Lane, Wisbech", "14, MILL LANE WISBECH PE13 1AB",
 "Flat 2, 14 Mill Lane"). Addresses are compared on a normalised key: upper case, a trailing
 postcode dropped, every run of punctuation and spaces collapsed to one space. A report is at a
-licensed HMO when its postcode and key match a licence, or its postcode and house number do
+licensed HMO when its postcode and key match a licence, or its postcode, house number and street do
 (when either side has no full postcode, the key alone must match, and the two points, where both are
-known, be within etl/vocab/addresses.toml's `key_only_match_within_metres`). Without a full postcode
+known, be within etl/vocab/addresses.toml's `key_only_match_within_metres`; or the house number and
+street, both points within `door_match_within_metres`: etl/address_matches.py). Without a full postcode
 ("N/A" is none), an address is also its place, the res-7 H3 cell of its point (etl/address_ids.py):
 the same words in two towns are two doors.
 

@@ -25,9 +25,6 @@ from analysis import hexes, hotspots, kde, settings, study_area
 from analysis.filters import Filters, reports_where
 from analysis.gistar import gi_star, neighbour_weights
 
-METHODS = ("counts", "kde", "gi_star")
-
-
 @dataclass
 class Backtest:
     months: pd.DataFrame      # one row per month and method: month, method, N, n, a, A, pai, rri
@@ -37,6 +34,10 @@ class Backtest:
 
 
 def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> Backtest:
+    """The backtest for these filters, over the whole months before `f.date_to`'s, whatever `f.date_from` says:
+    each month tested needs its training window before it. Read-only. Too little data is no error: the
+    Backtest's sentence and warning then say why it can't tell (its tables empty when no report is placed),
+    so a page shows the reason. `resolution`: the H3 cell size hotspots are drawn at (default: configured)."""
     cfg = settings.method()
     bt = cfg["backtest"]
     resolution = int(resolution or cfg["aggregation"]["resolution"])

@@ -52,6 +52,10 @@ def _points_in_cell(con, table: str, alias: str, where: str, params: list, cell:
 
 
 def cell_detail(con, f: Filters, cell: str, today: dt.date, markers: Callable) -> CellDetail:
+    """The panel for `cell` under the page's filters: it counts what the clicked hexagon counted, so the two
+    always agree. Victim cases are counted only when the cell holds at least the privacy threshold, so a panel
+    can't identify a person. `cell` may come from a URL: ValueError when it is no H3 cell, before any query.
+    `markers(con, f, today, bbox=…)` gives the licence markers (the map's own, so its statuses are the map's)."""
     hexes.check_cell(cell)
     box = hexes.cell_bbox(cell)
     labels = settings.indicator_labels()

@@ -7,8 +7,6 @@ A tactical lead weighs every map and list by this page: an HMO register a year o
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import os
 from pathlib import Path
 
 import duckdb
@@ -18,6 +16,7 @@ from analysis import settings, wording
 from analysis.addresses import USABLE_POINT
 from etl import vocab
 from etl.admin import EVENT_DATE
+from etl.warehouse import Warehouse
 
 COLUMNS = ["kind", "source", "file_name", "files", "last_load", "newest", "newest_note", "rows", "rejected", "top_reasons",
            "not_geocoded", "flagged", "age_days", "stale", "warning", "failed_attempts_since", "notes"]
@@ -138,15 +137,12 @@ def _warning(label: str, source: str, age: int, stale: bool, failed: int, old_re
 def warehouse_state(path) -> str:
     """'missing', 'refreshing', 'ok' or 'unreadable', for the banner above every page.
 
-    'refreshing': a writer holds `<db>.lock` (an exclusive flock; probed here with a shared,
-    non-blocking one) and its private copy `<db>.next-*` exists, or a demo is being built
-    beside it (`<db>.demo-build.lock` held, `<db>.demo-build[.next-*]` present). A copy more
-    than `refreshing_tolerance_seconds` older than the warehouse does not count: it is a
-    killed writer's leftover from before the last swap. The page keeps showing the
-    old data meanwhile; this only says new data is on its way. Never creates a file.
+    'refreshing': a writer, or a demo build, is making new data (`Warehouse.writer_busy`, which owns
+    the ETL's lock and copy files). The page keeps showing the old data meanwhile; this only says new
+    data is on its way. Never creates a file.
     """
     db = Path(path)
-    if _writer_busy(db):
+    if Warehouse(db).writer_busy(float(settings.section("data_health")["refreshing_tolerance_seconds"])):
         return "refreshing"
     if not db.exists():
         return "missing"
@@ -156,46 +152,3 @@ def warehouse_state(path) -> str:
     except Exception:  # not a DuckDB file, a corrupt one, a schema we don't know, a legacy writer
         return "unreadable"
     return "ok"
-
-
-def _writer_busy(db: Path) -> bool:
-    tolerance = float(settings.section("data_health")["refreshing_tolerance_seconds"])
-    try:
-        db_mtime = db.stat().st_mtime
-    except FileNotFoundError:
-        db_mtime = 0.0  # the very first build: any copy in progress counts
-    candidates = [(db.with_name(db.name + ".lock"), list(db.parent.glob(db.name + ".next-*"))),
-                  (db.with_name(db.name + ".demo-build.lock"),
-                   [db.with_name(db.name + ".demo-build"), *db.parent.glob(db.name + ".demo-build.next-*")])]
-    for lock, copies in candidates:
-        fresh = [c for c in copies if _mtime(c) is not None and _mtime(c) >= db_mtime - tolerance
-                 and not c.name.endswith(".wal")]
-        if fresh and _locked(lock):
-            return True
-    return False
-
-
-def _mtime(p: Path) -> float | None:
-    try:
-        return p.stat().st_mtime
-    except FileNotFoundError:
-        return None
-
-
-def _locked(lock: Path) -> bool:
-    """True when another process holds the writers' lock; False when it is free or absent."""
-    try:
-        fd = os.open(lock, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)

@@ -39,10 +39,12 @@ def priority_frame(con, f: Filters, today, outcomes: pd.DataFrame | None = None)
 
     The last outcome is in the words the dashboard and the visit form use ("Potential victims identified"), not
     its stored code: a briefing reader never sees "potential_victims"."""
+    from analysis.spreadsheets import rounded_positions
     from analysis.visits import visit_list
     from operations import vocabulary
 
     frame = visit_list(con, f, today, limit=None, outcomes=outcomes)[PRIORITY_COLUMNS].copy()
+    frame = rounded_positions(frame)    # every format, GeoJSON and GeoPackage points too
     frame["last_outcome"] = [vocabulary.outcome_label(o) if isinstance(o, str) else None
                              for o in frame["last_outcome"]]
     return frame

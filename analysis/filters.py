@@ -21,6 +21,10 @@ _LIST_PARAMS = {"district": "districts", "exploitation": "exploitation_types", "
 
 @dataclass(frozen=True)
 class Filters:
+    """What a page shows, as one value: frozen, so it keys cached queries, and equal filters give the same
+    answers. Dates are inclusive at both ends; an empty tuple does not filter. `to_params` writes it as a
+    link's query that `from_params` reads back (its lists sorted), so a shared link reproduces the view."""
+
     date_from: dt.date
     date_to: dt.date
     districts: tuple[str, ...] = ()            # ONS codes; empty means all
@@ -89,13 +93,13 @@ def _where(alias: str, date_column: str, date_from: dt.date, date_to: dt.date,
     params: list = [date_from, date_to]
     for function, column, values in conditions:
         if values:
-            clauses.append(f"{function}(?, {_district(alias, column, values)})" if function == "list_contains"
+            clauses.append(f"{function}(?, {_filtered_column(alias, column, values)})" if function == "list_contains"
                            else f"{function}({alias}.{column}, ?)")
             params.append(list(values))
     return " AND ".join(clauses), params
 
 
-def _district(alias: str, column: str, values: tuple[str, ...]) -> str:
+def _filtered_column(alias: str, column: str, values: tuple[str, ...]) -> str:
     """The column a filter's values are looked up in: a district filter that chose NO_DISTRICT also takes the
     rows without one (only then, so the usual filter stays a plain lookup of the stored codes)."""
     if column == "district_code" and NO_DISTRICT in values:
@@ -127,5 +131,5 @@ def licences_where(f: Filters, alias: str = "h") -> tuple[str, list]:
     """Licences are a register, not events: only the district filter narrows them."""
     if not f.districts:
         return "TRUE", []
-    return f"list_contains(?, {_district(alias, 'district_code', f.districts)})", [list(f.districts)]
+    return f"list_contains(?, {_filtered_column(alias, 'district_code', f.districts)})", [list(f.districts)]
 

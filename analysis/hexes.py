@@ -95,20 +95,6 @@ def cell_geometry(cells) -> pd.DataFrame:
     })
 
 
-def count_by_cell(points: pd.DataFrame, resolution: int, count_col: str) -> pd.DataFrame:
-    """Sum `count_col` of distinct points (columns lat, lon, count_col) per H3 cell."""
-    if points.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in HEX_COLUMNS}
-                            | {count_col: pd.Series(dtype="int64")})[["h3", count_col, "lat", "lon", "boundary"]]
-    cells = cells_for(points["lat"], points["lon"], resolution)
-    sums = (pd.DataFrame({"h3": cells, count_col: points[count_col].to_numpy(dtype="int64")})
-            .groupby("h3", sort=True, as_index=False)[count_col].sum())
-    geo = cell_geometry(sums["h3"])
-    out = sums.merge(geo, on="h3")
-    out[count_col] = out[count_col].astype("int64")
-    return out[["h3", count_col, "lat", "lon", "boundary"]]
-
-
 def check_cell(cell: str) -> int:
     """The resolution of a valid cell; ValueError for anything else (it may come from a URL)."""
     if not isinstance(cell, str) or not h3.is_valid_cell(cell):

@@ -32,8 +32,9 @@ CASE_POINT_COLUMNS = ["lat", "lon", "opened_on", "exploitation_type"]
 __all__ = ["CellDetail", "MarkerLayer", "report_hexes", "report_hexes_by_resolution", "reports_off_the_map", "hmo_markers",
            "hmo_marker_layer",
            "report_points", "case_hexes", "case_points", "district_geojson", "cell_detail", "marker_detail"]
-# When markers are capped, the most urgent are kept: possibly unlicensed, expired, expiring, current.
-MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]
+# When markers are capped, the most urgent are kept: possibly unlicensed, expired, expiring, current
+# (each status's `priority` in licence_statuses.toml).
+MARKER_PRIORITY = settings.marker_priority()
 # Within a status: licences by source and reference; possible unlicensed HMOs newest report first
 # (the address id breaks ties, so the choice is the same on every run).
 UNLICENSED_ORDER = "{a}.last_report DESC, {a}.addr_id"

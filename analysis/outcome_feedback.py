@@ -21,10 +21,6 @@ import pandas as pd
 from analysis import settings, wording
 from operations import vocabulary
 
-EMPTY_OUTCOMES = ["visited_on", "address_key", "address", "postcode", "lat", "lon", "licence_ref", "outcome",
-                  "potential_victims"]
-
-
 def licence_holders(con, refs) -> dict[str, str]:
     """licence_ref → the holder's name folded for comparison ('' when the register gives none), for the
     licences `refs` (those of the listed addresses and of the visits: folding all 500,000 of a national

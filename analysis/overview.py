@@ -87,7 +87,7 @@ def headline(con, f: Filters, today: dt.date) -> list[Metric]:
                       "Differently typed addresses of one licensed HMO count once; reports without an "
                       "address are not counted."),
         "hmos_licensed": ("HMOs licensed", f"HMO licences in force on {as_of:%-d %b %Y} in the selected districts, "
-                          f"including those about to expire."),
+                          f"including those about to expire.{OUTSIDE_LICENCES if not f.districts else ''}"),
         "hmos_expiring": ("HMOs expiring", f"HMO licences in force on {as_of:%-d %b %Y} that expire within "
                           f"{days} days."),
         "hmos_expired": ("HMOs expired in these dates", "HMO licences whose expiry date fell in the chosen dates. "
@@ -144,9 +144,16 @@ def _metrics(con, f: Filters, today: dt.date) -> dict[str, int]:
     return {"reports": n_reports, "addresses": n_addresses, **_licence_counts(con, f, today), "cases": n_cases}
 
 
+OUTSIDE_LICENCES = (" Licences placed in no district (not geocoded, or outside the force area, such as another "
+                    "council's register) are counted only when \"Unknown district\" is chosen.")
+
+
 def _licence_counts(con, f: Filters, today: dt.date) -> dict[str, int]:
+    """Licensed, expiring and expired HMOs. With no district chosen, only those in the force area: a register
+    from outside it (Oxford's, loaded by mistake or for comparison) is not the force's, and would otherwise be
+    most of the count. In the area means in a district, or drawn on the map (which draws only placed licences)."""
     as_of = min(today, f.date_to)
-    lwhere, lparams = licences_where(f, "h")
+    lwhere, lparams = licences_where(f, "h") if f.districts else ("(h.district_code IS NOT NULL OR h.placed)", [])
     in_force = ("(h.licence_start IS NULL OR h.licence_start <= ?) AND (h.licence_expiry IS NULL OR h.licence_expiry >= ?)"
                 " AND (h.ended_on IS NULL OR h.ended_on > ?)")
     row = con.execute(f"""
@@ -155,7 +162,8 @@ def _licence_counts(con, f: Filters, today: dt.date) -> dict[str, int]:
                    min(licence_start) AS licence_start,
                    arg_max(licence_expiry, load_id) AS licence_expiry,
                    arg_max(ended_on, load_id) AS ended_on,
-                   arg_max(district_code, load_id) AS district_code
+                   arg_max(district_code, load_id) AS district_code,
+                   arg_max({addresses.USABLE_POINT.format(a="hmo_licence_history")}, load_id) AS placed
             FROM hmo_licence_history GROUP BY source, licence_ref
         )
         SELECT count(*) FILTER (WHERE {in_force}),

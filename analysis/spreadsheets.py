@@ -3,13 +3,20 @@
 A cell that begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which some
 spreadsheets strip before looking) would be run as a formula by Excel or LibreOffice: an address
 typed as `=HYPERLINK("http://…")` in a partner's file must arrive as text. Such a cell is
-prefixed with a single quote, the spreadsheet convention for "this is text".
+prefixed with a single quote, the spreadsheet convention for "this is text". Their full-width and
+small look-alikes (`＝`, `＋`, `－`, `＠`, `﹦`…) count too: a spreadsheet set up for East Asian input,
+or a later tidy-up of the text, can turn them into the ASCII sign.
+
+Excel refuses a sheet name with `[ ] : * ? /` or a backslash, longer than 31 characters, or beginning or ending
+with an apostrophe; a workbook named after its file gets a cleaned name rather than failing.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
 import math
+import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -18,13 +25,30 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31
+# Positions are written to 6 decimals (about 10 cm): the 17 digits of a float claim a precision no geocode
+# has, and make a postcode area's centre look like a surveyed door.
+POSITION_COLUMNS = frozenset({"lat", "lon", "latitude", "longitude"})
+POSITION_DECIMALS = 6
 
 
 def neutralise(value: Any) -> Any:
-    """The value, with text that a spreadsheet would treat as a formula made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """The value, with text that a spreadsheet would treat as a formula made inert.
+
+    The first character is compared in its compatibility form (NFKC), which folds full-width and small
+    forms (`＝` U+FF1D, `﹢` U+FE62…) onto their ASCII sign."""
+    if isinstance(value, str) and value and unicodedata.normalize("NFKC", value[0]).startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def sheet_title(name: str, fallback: str = "Sheet1") -> str:
+    """`name` as Excel accepts a sheet name: forbidden and control characters become spaces, at most 31
+    characters, no apostrophe at either end, not Excel's reserved "History"; `fallback` when nothing is left."""
+    text = "".join(ch if ch.isprintable() else " " for ch in SHEET_NAME_FORBIDDEN.sub(" ", str(name)))
+    title = " ".join(text.split())[:SHEET_NAME_MAX].strip().strip("'").strip()
+    return fallback if not title or title.casefold() == "history" else title
 
 
 def _cell(value: Any) -> Any:
@@ -54,8 +78,22 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def rounded_positions(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its latitude and longitude columns (by name, `POSITION_COLUMNS`) rounded to
+    `POSITION_DECIMALS`; other columns as they are."""
+    cols = [c for c in frame.columns if str(c).strip().casefold() in POSITION_COLUMNS]
+    if not cols:
+        return frame
+    frame = frame.copy()
+    for col in cols:
+        numbers = pd.to_numeric(frame[col], errors="coerce")
+        frame[col] = numbers.round(POSITION_DECIMALS).where(numbers.notna(), frame[col])   # text stays as written
+    return frame
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` with every cell made spreadsheet-safe (and column names too)."""
+    """A copy of `frame` with every cell made spreadsheet-safe (and column names too), positions rounded."""
+    frame = rounded_positions(frame)
     out = pd.DataFrame({neutralise(str(col)): [_cell(v) for v in frame[col].tolist()] for col in frame.columns},
                        columns=[neutralise(str(col)) for col in frame.columns])
     return out.astype(object)
@@ -71,7 +109,7 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Visit plan") -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.title = sheet[:31]
+    ws.title = sheet_title(sheet, fallback="Sheet1")
     safe = safe_frame(frame)
     ws.append([str(c) for c in safe.columns])
     for row in safe.itertuples(index=False, name=None):

@@ -161,6 +161,3 @@ def _buffered_hull(lat: np.ndarray, lon: np.ndarray, buffer_m: float):
     hull = shapely.MultiPoint(xy).convex_hull.buffer(buffer_m)
     return shapely.transform(hull, lambda xy: np.column_stack(_FROM_BNG.transform(xy[:, 0], xy[:, 1])))
 
-
-def to_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
-    return hexes.cells_for(lat, lon, resolution)

@@ -393,8 +393,10 @@ def _report_facts_sql(cell: str | None) -> str:
     """SQL aggregates over a group's reports (`rm`: report rows with their group_id and group_key, as in
     `addresses.report_addresses`): what describes an address that no licence does."""
     newest = addresses.newest_first("rm", "NOT in_view")
+    # best_cell gives a column of the report whose point best_position picks: here how that point was placed.
     return (f"any_value(rm.group_key) AS group_key, arg_min_null(rm.address, {newest}) AS address, "
-            f"arg_min_null(rm.postcode, {newest}) AS postcode, {addresses.best_position('rm', cell)} AS pos")
+            f"arg_min_null(rm.postcode, {newest}) AS postcode, {addresses.best_position('rm', cell)} AS pos, "
+            f"{addresses.best_cell('rm', 'geocode_status')} AS pos_status")
 
 
 def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
@@ -405,7 +407,8 @@ def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
     view_sql, view_params = reports_where(f, "r")
     scope_sql, scope_params = reports_where(addresses.scope(f), "r")
     facts = _report_facts_sql(cell) if from_reports else \
-        "NULL AS group_key, NULL AS address, NULL AS postcode, NULL::STRUCT(lat DOUBLE, lon DOUBLE, cell UBIGINT) AS pos"
+        ("NULL AS group_key, NULL AS address, NULL AS postcode, "
+         "NULL::STRUCT(lat DOUBLE, lon DOUBLE, cell UBIGINT) AS pos, NULL::VARCHAR AS pos_status")
     # The candidates' own table, not address_matches, says which licence each address is on: a join to
     # address_matches would read its text columns for every matched address in the country.
     sql = f"""
@@ -430,13 +433,15 @@ def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
         SELECT d.group_id, h.address, h.postcode, h.district_code,
                CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lat END AS lat,
                CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.lon END AS lon,
-               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN {_cell_sql("h")} END AS cell
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN {_cell_sql("h")} END AS cell,
+               CASE WHEN h.location_flag IS NULL AND h.lat IS NOT NULL THEN h.geocode_status END AS geocode_status
         FROM d JOIN hmo_licences h ON h.source = d.licence_source AND h.licence_ref = d.licence_ref
     )
     SELECT d.group_id, coalesce({addresses.licence_key("d")}, d.group_key) AS group_key,
            coalesce(lic.address, d.address) AS address, coalesce(lic.postcode, d.postcode) AS postcode,
            coalesce(lic.district_code, d.report_district) AS district_code,
            coalesce(lic.lat, d.pos.lat) AS lat, coalesce(lic.lon, d.pos.lon) AS lon,
+           CASE WHEN lic.lat IS NOT NULL THEN lic.geocode_status ELSE d.pos_status END AS geocode_status,
            {"CASE WHEN lic.lat IS NOT NULL THEN lic.cell ELSE d.pos.cell END" if cell else "NULL::UBIGINT"} AS _cell,
            s.reports, d.recent, d.top_graded, d.last_report, s.status AS licence_status, s.over_occupied,
            s.max_people, s.max_occupants, s.licence_expiry, d.licence_ref, d.code_masks, s.score
@@ -464,6 +469,7 @@ def _add_report_facts(con, f: Filters) -> None:
             group_key = coalesce(k.group_key, d.group_key), address = coalesce(k.address, d.address),
             postcode = coalesce(k.postcode, d.postcode),
             lat = coalesce(k.lat, d.pos.lat), lon = coalesce(k.lon, d.pos.lon),
+            geocode_status = CASE WHEN k.lat IS NOT NULL THEN k.geocode_status ELSE d.pos_status END,
             _cell = {"CASE WHEN k.lat IS NOT NULL THEN k._cell ELSE d.pos.cell END" if cell else "k._cell"}
         FROM (WITH {cte} SELECT group_id, {_report_facts_sql(cell)} FROM rep_matched rm GROUP BY group_id) d
         WHERE k.group_id = d.group_id
@@ -575,10 +581,15 @@ def _reasons(r, f: Filters, today: dt.date, registered: tuple[tuple[str, ...], b
         parts.append(f"{r.cases_nearby} victim cases within {r.cases_reach} in the last {wording.age(r.cases_days)}")
     if r.feedback:
         parts.append(r.feedback)
+    if r.geocode_status in APPROXIMATE_POSITION and pd.notna(r.lat):
+        # Said, not just stored: a map pin and six decimals look exact, and a team would knock on the wrong door.
+        parts.append(APPROXIMATE_POSITION[r.geocode_status])
     return "; ".join(parts)
 
 
 HOTSPOT_CONFIDENCE = {1: "90%", 2: "95%", 3: "99%"}
+APPROXIMATE_POSITION = {"postcode_district": "position approximate (postcode area centre): find the door on arrival",
+                        "grid_square": "position approximate (grid square centre): find the door on arrival"}
 
 
 def _crowded_unchecked(r, registered: tuple[tuple[str, ...], bool]) -> bool:
@@ -636,14 +647,15 @@ def _unreported_licences(con, f: Filters, today: dt.date, statuses: list[str]) -
     bonus = settings.section("visits")["bonus"]
     sql, params = _unreported_sql(f, today)
     licences = con.execute(f"""
-        SELECT licence_ref, source, address, postcode, district_code, lat, lon, status, licence_expiry,
+        SELECT licence_ref, source, address, postcode, district_code, lat, lon, geocode_status, status, licence_expiry,
                max_occupants, {_cell_sql("u")} AS _cell
         FROM ({sql}) u WHERE status IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY source, licence_ref
     """, [*params, list(statuses)]).df()
     return pd.DataFrame({
         "address": licences["address"], "postcode": licences["postcode"], "district_code": licences["district_code"],
-        "lat": licences["lat"], "lon": licences["lon"], "_cell": licences["_cell"], "reports": 0, "recent": 0,
+        "lat": licences["lat"], "lon": licences["lon"], "geocode_status": licences["geocode_status"],
+        "_cell": licences["_cell"], "reports": 0, "recent": 0,
         "top_graded": 0, "last_report": pd.NaT, "licence_status": licences["status"], "over_occupied": False,
         "max_people": np.nan, "max_occupants": licences["max_occupants"].astype("Int64"),
         "licence_expiry": pd.to_datetime(licences["licence_expiry"]),

@@ -25,6 +25,7 @@ import streamlit as st
 
 from access import sso
 from access.store import MIN_PASSWORD, ROLES, AccountError, Store, has_role
+from dashboard.escape import markdown_text
 
 log = logging.getLogger("hotspots.dashboard")
 
@@ -338,11 +339,6 @@ def _sso_sign_in() -> None:
         except Exception:  # noqa: BLE001 - a misconfigured [auth] section: say so, the log has the details
             log.exception("st.login")
             st.error("Single sign-on is not set up correctly: ask an administrator.")
-
-
-def markdown_text(value: Any) -> str:
-    """`value` as literal text inside Streamlit markdown: no emphasis, link, HTML or LaTeX can come of it."""
-    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~$:'\"&" else c for c in str(value))
 
 
 def _change_password() -> None:

@@ -47,7 +47,9 @@ CATALOG = "wh"
 log = logging.getLogger("hotspots.dashboard")
 
 # Name → (module, function) of every analysis function the pages call. Names, not objects, make the
-# cache key; a function the analysis package does not have yet raises NotReady, not an ImportError.
+# cache key (st.cache_data hashes its arguments, and a name is cheap and stable). A name missing here, a
+# module that does not import or a function it lacks is a bug in the dashboard: `_resolve` raises, and
+# tests/test_dashboard_connection.py resolves every entry, so a misspelt one fails the tests.
 QUERIES: dict[str, tuple[str, str]] = {
     "report_hexes": ("analysis.map_layers", "report_hexes"),
     "report_hexes_by_resolution": ("analysis.map_layers", "report_hexes_by_resolution"),
@@ -90,10 +92,6 @@ KNOWN_TABLES = ("meta", "loads", "rejects", "reports", "cases", "hmo_licences", 
 def query_modules() -> list[str]:
     """The modules the pages' queries live in (QUERIES), for importing them once at start-up."""
     return sorted({module for module, _ in QUERIES.values()})
-
-
-class NotReady(Exception):
-    """A query the analysis package does not provide (yet)."""
 
 
 @dataclass(frozen=True)
@@ -398,19 +396,14 @@ def _inspect_snapshot(snap: Snapshot) -> WarehouseInfo:
 
 
 def _resolve(name: str) -> Callable[..., Any]:
-    if name not in QUERIES:
-        raise NotReady(f"unknown query {name!r}")
-    module_name, attr = QUERIES[name]
+    """The function behind query `name`. Strict: a name, module or function that is not there raises (KeyError,
+    ImportError, AttributeError), and the page's section reports it as an error in the dashboard, logged with
+    its traceback; it is never taken for a feature still to come."""
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            raise NotReady(f"{module_name} is not installed yet") from exc
-        raise
-    func = getattr(module, attr, None)
-    if func is None:
-        raise NotReady(f"{module_name}.{attr} is not available yet")
-    return func
+        module_name, attr = QUERIES[name]
+    except KeyError:
+        raise KeyError(f"no query named {name!r} in dashboard/connection.py's QUERIES") from None
+    return getattr(importlib.import_module(module_name), attr)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=512)
@@ -431,14 +424,6 @@ def query(name: str, f: Filters | None = None, **kwargs: Any) -> Any:
             raise WarehouseError(f"no warehouse at {snap.path}")
         filters = tuple(sorted(f.to_params().items())) if f is not None else None
         return _cached(name, str(snap.path), snap.token, filters, tuple(sorted(kwargs.items())), _source=snap.source)
-
-
-def available(name: str) -> bool:
-    try:
-        _resolve(name)
-    except (NotReady, ImportError):
-        return False
-    return True
 
 
 def _first_line(exc: BaseException) -> str:

@@ -21,7 +21,7 @@ def freeze_startup_heap(modules) -> None:
     """Import `modules` (those the pages' queries live in), collect once, and freeze what is left.
 
     Once per process: Streamlit reruns the app script, not its imports. A module that does not import
-    is left for its query to report (dashboard/connection.py raises NotReady for it)."""
+    is left for its query to report (dashboard/connection.py raises its ImportError when a page asks)."""
     global _frozen
     if _frozen:
         return

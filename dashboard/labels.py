@@ -1,31 +1,32 @@
 """Plain words for the codes the warehouse stores: what a tactical lead reads instead of `E07000010`.
 
-The names come from the ETL's vocabularies (etl/vocab/*.toml), so a new district or indicator
-needs no dashboard change. No Streamlit here.
+The names come from the ETL's vocabularies (etl/vocab/*.toml), the analysis's (licence statuses, source kinds)
+and this package's labels.toml, so a new district, indicator or audit action needs no code change. No Streamlit
+here.
 """
 from __future__ import annotations
 
 import json
+import tomllib
 from functools import cache
+from pathlib import Path
 
+from analysis import settings
 from analysis.filters import NO_DISTRICT
 from analysis.settings import UNKNOWN_DISTRICT
 from etl import vocab
+
+with open(Path(__file__).with_name("labels.toml"), "rb") as _fh:
+    _WORDS = tomllib.load(_fh)
 
 # What a table shows for a missing value: Streamlit's own "None" read as "no" (no occupants, no expiry).
 NO_VALUE = "–"
 SOURCE_TYPES = dict(vocab.load("categories")["source_type_labels"])   # stored value → words, in filter order
 
-LICENCE_STATUS = {
-    "current": "Licensed (current)",
-    "expiring": "Licence expires within 90 days",
-    "expired": "Licence expired",
-    "possible_unlicensed": "Possibly unlicensed HMO",
-    "not an HMO on record": "Not an HMO on record",
-}
-
-KINDS = {"hmo": "HMO register", "reports": "Intelligence reports", "cases": "Victim cases",
-         "boundaries": "Boundaries", "postcodes": "Postcodes"}
+LICENCE_STATUS = {code: spec["label"] for code, spec in settings.licence_statuses().items()}
+KINDS = settings.kind_labels()
+TRENDS = dict(_WORDS["trends"])                # an emerging hot spot's trend → words
+AUDIT_ACTIONS = dict(_WORDS["audit_actions"])  # in the order the Audit page's filter lists them
 
 
 @cache
@@ -73,18 +74,6 @@ def licence_status(value: object) -> str:
 
 def kind(value: object) -> str:
     return KINDS.get(str(value), str(value))
-
-
-AUDIT_ACTIONS = {
-    "sign_in": "Signed in", "sign_in_failed": "Sign-in failed (wrong password)", "sign_in_refused": "Sign-in refused",
-    "sign_out": "Signed out", "page_view": "Opened a page", "export": "Downloaded an export",
-    "view_case_locations": "Saw exact victim-case locations", "user_add": "Added a user", "user_remove": "Removed a user",
-    "user_set_role": "Changed a user's role", "user_unlock": "Unlocked a user", "user_set_password": "Set a password",
-    "audit_export": "Exported the audit log", "retention": "Deleted data past its retention period",
-    "remove_source": "Removed a source's data (etl remove)",
-    "plan_saved": "Saved a visit plan", "plan_changed": "Changed a visit plan",
-    "outcome_recorded": "Recorded a visit outcome",
-}
 
 
 def audit_action(action: object) -> str:

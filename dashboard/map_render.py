@@ -7,12 +7,11 @@
 - Bounded: hexagons are aggregated in DuckDB (one feature per cell, not per report); points are
   drawn by one JavaScript loop over a compact array inside a marker-cluster layer, never one folium
   object per row; the page caps them at MAX_POINTS and says so.
-- Escaped: every string from the data is passed through html.escape before it reaches a tooltip,
+- Escaped: every string from the data goes through dashboard/escape.py's html_text before it reaches a tooltip,
   because Leaflet tooltips and folium's GeoJsonTooltip insert their text as HTML.
 """
 from __future__ import annotations
 
-import html
 import math
 import os
 import shutil
@@ -28,7 +27,9 @@ from folium.plugins import MarkerCluster
 from branca.element import MacroElement
 from folium.template import Template
 
+from analysis import settings
 from dashboard import labels
+from dashboard.escape import html_text
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
@@ -38,9 +39,9 @@ SMALL_LAYER = 1000   # a layer hidden on opening is sent anyway when it has at m
 AREA_BOUNDS = [[52.00, -0.50], [52.74, 0.52]]
 
 HEX_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]   # few → many reports
-STATUS_ORDER = ["current", "expiring", "expired", "possible_unlicensed"]
-STATUS_COLOURS = {"current": "#1a9850", "expiring": "#f39c12", "expired": "#d73027",
-                  "possible_unlicensed": "#7b3294"}
+# HMO markers by licence status (analysis/licence_statuses.toml): the statuses with a colour, in the key's order.
+STATUS_COLOURS = {code: spec["colour"] for code, spec in settings.licence_statuses().items() if "colour" in spec}
+STATUS_ORDER = list(STATUS_COLOURS)
 UNKNOWN_STATUS_COLOUR = "#7f7f7f"
 REPORT_COLOUR = "#2c7bb6"
 CASE_COLOUR = "#542788"
@@ -49,8 +50,7 @@ DISTRICT_COLOUR = "#333333"
 HOTSPOT_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
 HOTSPOT_NAMES = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence", 1: "Hot spot, 90% confidence",
                  -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence", -3: "Cold spot, 99% confidence"}
-TREND_WORDS = {"new": "new this period", "intensifying": "getting hotter", "persistent": "hot most of the year",
-               "diminishing": "cooling down", "sporadic": "on and off"}
+TREND_WORDS = labels.TRENDS
 KDE_COLOURS = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 MAX_KDE_CELLS = 3000
 HEX_PANE = "hexes"
@@ -287,24 +287,6 @@ def colour_for(count: int, bins: list[Bin]) -> str:
 
 # --- layers --------------------------------------------------------------------------------------------------
 
-# folium writes a marker's tooltip into a JavaScript template literal (`...`), where `${...}` runs as code and a
-# backtick or a backslash ends or bends the string: HTML escaping alone leaves all three. As entities they read
-# the same on the map and mean nothing to JavaScript.
-_TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
-
-
-def esc(value: Any) -> str:
-    """Text from the data, safe to insert as HTML, including HTML that folium puts inside a JavaScript template
-    literal (a marker's tooltip)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return html.escape(str(value), quote=True).translate(_TEMPLATE_LITERAL)
-
 
 def _ring(cell: str, boundary: Any) -> list[list[float]]:
     """A closed GeoJSON ring ([lon, lat] pairs) from [[lat, lon], ...], or from the cell itself."""
@@ -329,7 +311,8 @@ def hex_features(frame: pd.DataFrame, count_column: str, kind: str, bins: list[B
     for row in frame.itertuples(index=False):
         cell = str(getattr(row, "h3"))
         n = int(getattr(row, count_column))
-        props = {"kind": kind, "h3": cell, "count": n, "tip": esc(tip.format(n=f"{n:,}", s="" if n == 1 else "s"))}
+        props = {"kind": kind, "h3": cell, "count": n,
+                 "tip": html_text(tip.format(n=f"{n:,}", s="" if n == 1 else "s"))}
         if bins is not None:
             props["colour"] = colour_for(n, bins)
         features.append({"type": "Feature", "id": f"{kind}-{cell}", "properties": props,
@@ -433,7 +416,7 @@ COORDINATE_DECIMALS = 5   # ~1 m: enough for a marker or a hexagon's corner, and
 
 def hmo_tips() -> list[str]:
     """The status line of an HMO marker's tooltip, by colour index (STATUS_ORDER, then unknown), escaped."""
-    return [esc(labels.licence_status(s)) for s in STATUS_ORDER] + [esc("HMO")]
+    return [html_text(labels.licence_status(s)) for s in STATUS_ORDER] + [html_text("HMO")]
 
 
 def hmo_rows(frame: pd.DataFrame) -> list[list]:
@@ -444,8 +427,8 @@ def hmo_rows(frame: pd.DataFrame) -> list[list]:
         status = str(getattr(r, "status", "") or "")
         index = STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
         ref = getattr(r, "licence_ref", None)
-        rows.append([round(float(r.lat), d), round(float(r.lon), d), index, esc(getattr(r, "address", "")),
-                     esc(ref) if ref is not None else ""])
+        rows.append([round(float(r.lat), d), round(float(r.lon), d), index,
+                     html_text(getattr(r, "address", "")), html_text(ref) if ref is not None else ""])
     return rows
 
 
@@ -454,8 +437,8 @@ def report_rows(frame: pd.DataFrame) -> list[list]:
     for r in frame.itertuples(index=False):
         received = getattr(r, "received_on", None)
         when = pd.Timestamp(received).strftime("%d %b %Y") if received is not None and not pd.isna(received) else ""
-        grading = esc(getattr(r, "grading", ""))
-        tip = f"<b>{esc(getattr(r, 'address', '') or 'Report')}</b><br>Received {esc(when)}"
+        grading = html_text(getattr(r, "grading", ""))
+        tip = f"<b>{html_text(getattr(r, 'address', '') or 'Report')}</b><br>Received {html_text(when)}"
         if grading:
             tip += f" · graded {grading}"
         rows.append([round(float(r.lat), COORDINATE_DECIMALS), round(float(r.lon), COORDINATE_DECIMALS), 0, tip])
@@ -468,8 +451,8 @@ def case_rows(frame: pd.DataFrame) -> list[list]:
     for r in frame.itertuples(index=False):
         opened = getattr(r, "opened_on", None)
         when = pd.Timestamp(opened).strftime("%d %b %Y") if opened is not None and not pd.isna(opened) else "no date"
-        tip = (f"<b>Potential victim</b><br>Case opened {esc(when)}<br>"
-               f"Exploitation: {esc(labels.exploitation(getattr(r, 'exploitation_type', '')))}")
+        tip = (f"<b>Potential victim</b><br>Case opened {html_text(when)}<br>"
+               f"Exploitation: {html_text(labels.exploitation(getattr(r, 'exploitation_type', '')))}")
         rows.append([round(float(r.lat), 6), round(float(r.lon), 6), 0, tip])
     return rows
 
@@ -491,7 +474,7 @@ def cap(frame: pd.DataFrame | None, limit: int = MAX_POINTS, order_by: str | Non
 ZOOM_RESOLUTIONS = [(7, 0, 10), (8, 11, 12), (9, 13, 99)]
 
 
-MARKER_PRIORITY = ["possible_unlicensed", "expired", "expiring", "current"]  # kept first when markers are capped
+MARKER_PRIORITY = settings.marker_priority()  # kept first when markers are capped (licence_statuses.toml)
 
 
 def cap_licences(frame: pd.DataFrame | None, limit: int = MAX_POINTS) -> tuple[pd.DataFrame, int]:
@@ -722,7 +705,7 @@ def hotspot_features(cells: pd.DataFrame) -> dict:
         else:
             words += "; no report in the period."
         features.append({"type": "Feature", "id": f"hot-{row.h3}",
-                         "properties": {"kind": "hex", "h3": row.h3, "tip": esc(words),
+                         "properties": {"kind": "hex", "h3": row.h3, "tip": html_text(words),
                                         "colour": HOTSPOT_COLOURS[int(row.gi_bin)]},
                          "geometry": {"type": "Polygon", "coordinates": [_ring(row.h3, None)]}})
     return {"type": "FeatureCollection", "features": features}
@@ -739,8 +722,8 @@ def kde_features(cells: pd.DataFrame) -> dict:
         level = int(np.searchsorted(edges, row.kde, side="right"))
         features.append({"type": "Feature", "id": f"kde-{row.h3}",
                          "properties": {"kind": "hex", "h3": row.h3, "colour": KDE_COLOURS[level],
-                                        "tip": esc(f"About {row.kde:.1f} reports per km² nearby (kernel density). "
-                                                   "Click for details.")},
+                                        "tip": html_text(f"About {row.kde:.1f} reports per km² nearby "
+                                                         "(kernel density). Click for details.")},
                          "geometry": {"type": "Polygon", "coordinates": [_ring(row.h3, None)]}})
     return {"type": "FeatureCollection", "features": features}
 
@@ -852,15 +835,15 @@ def reports_html(frame: pd.DataFrame, source_label=str) -> str:
     for row in frame.to_dict("records"):
         received = row.get("received_on")
         when = pd.Timestamp(received).strftime("%d %b %Y") if received is not None and not pd.isna(received) else "no date"
-        bits = [f"<b>{esc(when)}</b>"]
-        if esc(row.get("grading")):
-            bits.append(f"graded {esc(row['grading'])}")
-        if esc(row.get("source_type")):
-            bits.append(esc(source_label(row["source_type"])))
-        if esc(row.get("address")):
-            bits.append(esc(row["address"]))
+        bits = [f"<b>{html_text(when)}</b>"]
+        if html_text(row.get("grading")):
+            bits.append(f"graded {html_text(row['grading'])}")
+        if html_text(row.get("source_type")):
+            bits.append(html_text(source_label(row["source_type"])))
+        if html_text(row.get("address")):
+            bits.append(html_text(row["address"]))
         items.append(f'<div style="margin:0 0 0.8rem 0">{" · ".join(bits)}'
-                     f'<div style="margin-top:0.2rem">{esc(row.get("summary"))}</div></div>')
+                     f'<div style="margin-top:0.2rem">{html_text(row.get("summary"))}</div></div>')
     return "".join(items)
 
 

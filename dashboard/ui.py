@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import logging
 import re
 from pathlib import Path
@@ -16,7 +15,8 @@ import streamlit as st
 from analysis import wording
 from analysis.filters import Filters
 from dashboard import connection, labels, state
-from dashboard.connection import NotReady, WarehouseInfo
+from dashboard.connection import WarehouseInfo
+from dashboard.escape import html_text, markdown_text
 from etl.warehouse import WarehouseError
 
 log = logging.getLogger("hotspots.dashboard")
@@ -40,7 +40,7 @@ def warehouse_message(info: WarehouseInfo) -> bool:
     if info.state == "missing":
         st.info("No warehouse yet: run `make run` or `python -m etl demo` to build the demo, "
                 "or load files with `python -m etl load KIND FILE`.")
-        st.caption(f"Looked for {esc_md(info.path)} (set HOTSPOTS_DB to read another file).")
+        st.caption(f"Looked for {markdown_text(info.path)} (set HOTSPOTS_DB to read another file).")
         return True
     if info.state == "refreshing" and not info.readable:
         st.info("The warehouse is being refreshed by a load right now. This page shows the data as soon as "
@@ -48,15 +48,15 @@ def warehouse_message(info: WarehouseInfo) -> bool:
         st.button("Check again", key="check_again")
         return True
     if info.state == "unreadable" or not info.readable:
-        st.error(f"The warehouse at {esc_md(info.path)} can't be read: "
-                 f"{esc_md(info.error) if info.error else 'it is not a DuckDB warehouse'}. "
+        st.error(f"The warehouse at {markdown_text(info.path)} can't be read: "
+                 f"{markdown_text(info.error) if info.error else 'it is not a DuckDB warehouse'}. "
                  "Rebuild it (`python -m etl demo` for the demo), or point HOTSPOTS_DB at the right file.")
         return True
     if info.outdated:
         st.warning(f"This warehouse was made by an older version of Hotspots (schema {info.schema}), and the pages "
                    "need what a newer one adds. An analyst upgrades it in place, keeping every row, with "
                    f"`python -m etl init` (`make run` does it too); the dashboard then shows it by itself.")
-        st.caption(f"The warehouse: {esc_md(info.path)}.")
+        st.caption(f"The warehouse: {markdown_text(info.path)}.")
         return True
     if info.state == "refreshing":
         st.caption("A load is running: you are seeing the data from before it. The page picks up the new data "
@@ -133,18 +133,17 @@ def section(what: str) -> Iterator[None]:
     """Run one part of a page; a failure becomes a plain message under `what`, never a traceback."""
     try:
         yield
-    except NotReady as exc:
-        st.info(f"{what}: not available in this version of the dashboard yet ({esc_md(exc)}).")
     except duckdb.CatalogException as exc:
         match = _MISSING_TABLE.search(str(exc))
         table = f"`{match.group(1)}` table" if match else "table it needs"
         st.warning(f"{what} can't be shown: the warehouse has no {table}: {INIT_HINT}.")
     except WarehouseError as exc:
-        st.error(f"{what} can't be shown: {esc_md(exc)}. If a load is running, wait a moment and reload the page.")
+        st.error(f"{what} can't be shown: {markdown_text(exc)}. If a load is running, wait a moment and reload "
+                 "the page.")
     except duckdb.Error as exc:
         log.exception("query failed: %s", what)
         st.error(f"{what} can't be shown: the warehouse could not answer ({type(exc).__name__}: "
-                 f"{esc_md(str(exc).strip().splitlines()[0]) if str(exc).strip() else 'no detail'}).")
+                 f"{markdown_text(str(exc).strip().splitlines()[0]) if str(exc).strip() else 'no detail'}).")
     except Exception as exc:  # noqa: BLE001 - an unexpected bug must not print a traceback to the user
         log.exception("section failed: %s", what)
         st.error(f"{what} can't be shown because of an error in the dashboard ({type(exc).__name__}). "
@@ -170,12 +169,12 @@ def doors_html(rows: pd.DataFrame) -> str:
         value = row.get(column)
         if value is None or (not isinstance(value, str) and pd.isna(value)) or str(value).strip() == "":
             return ""
-        return html.escape(str(value))
+        return html_text(value)
 
     cards = []
     for row in rows.to_dict("records"):
         heading = f"{text(row, 'rank')}. {text(row, 'address') or '(no address)'}"
-        said = [(label, text(row, column) or html.escape(blank)) for label, column, blank in DOOR_FACTS
+        said = [(label, text(row, column) or html_text(blank)) for label, column, blank in DOOR_FACTS
                 if column in rows.columns]
         cards.append(f'<article class="hs-door" aria-label="{heading}"><h4>{heading}</h4>'
                      + "".join(f'<p><span class="hs-what">{label}:</span> {value}</p>'
@@ -246,13 +245,13 @@ def visits_in_words(weekly: pd.DataFrame) -> tuple[str, pd.DataFrame]:
 def chart_in_words(sentence: str, table: pd.DataFrame, what: str) -> None:
     """Under a chart: what it shows in words, and its numbers in a table a screen reader can walk (st.table is
     HTML; st.dataframe is drawn on a canvas). Names in it are ours or escaped."""
-    st.caption(esc_md(sentence))
+    st.caption(markdown_text(sentence))
     with st.expander(f"{what}: the numbers"):
         shown = table.copy()
-        shown.columns = [esc_md(c) for c in shown.columns]
+        shown.columns = [markdown_text(c) for c in shown.columns]
         for column in shown.columns:
             if shown[column].dtype == object:
-                shown[column] = shown[column].map(esc_md)
+                shown[column] = shown[column].map(markdown_text)
         st.table(shown, hide_index=True)
 
 
@@ -269,7 +268,7 @@ def period(f: Filters) -> str:
 def _listed(values, label=str) -> str:
     """Filter values, named and escaped one by one: they come from the page's address, and a shared link
     must not put a link, an image to fetch or emphasis into the caption of whoever opens it."""
-    return ", ".join(esc_md(label(v)) for v in values)
+    return ", ".join(markdown_text(label(v)) for v in values)
 
 
 def filter_summary(f: Filters) -> str:
@@ -300,12 +299,3 @@ def date_text(value) -> str:
     if isinstance(value, (dt.date, pd.Timestamp)):
         return f"{pd.Timestamp(value):%d %b %Y}"
     return str(value)
-
-
-
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
-
-
-def esc_md(text) -> str:
-    """Text from a record, shown literally in st.markdown: no links, images, emphasis or maths from data."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text or "")).replace("\n", " ")

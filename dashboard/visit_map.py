@@ -9,13 +9,14 @@ import folium
 import pandas as pd
 
 from dashboard import map_render
+from dashboard.escape import html_text
 from operations import vocabulary
 from operations.plans import Start
 
 # A visited address is a square with a sign, never a circle: circles are licences, and their colours (green
 # current, amber expiring, purple possibly unlicensed, grey unknown) must not be read as a visit's outcome.
-OUTCOME_MARKS = {"no_concerns": ("#01665e", "✓"), "concerns_intelligence": ("#8c510a", "!"),
-                 "potential_victims": ("#c51b7d", "V"), "no_access": ("#404040", "–")}
+# Each outcome's colour and sign are in operations/vocab/outcomes.toml.
+OUTCOME_MARKS = vocabulary.outcome_marks()
 UNKNOWN_OUTCOME = ("#404040", "?")
 ROUTE_COLOUR = "#b2182b"
 LAYER_NAME = "Visited addresses (last outcome)"
@@ -36,12 +37,12 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
     path = [[start.lat, start.lon]] + [[float(r.lat), float(r.lon)] for r in placed.itertuples(index=False)]
     if len(path) > 1:
         folium.PolyLine(path, color=ROUTE_COLOUR, weight=3, opacity=0.8).add_to(m)
-    folium.Marker([start.lat, start.lon], tooltip=map_render.esc(f"Start: {start.label}"),
+    folium.Marker([start.lat, start.lon], tooltip=html_text(f"Start: {start.label}"),
                   icon=folium.DivIcon(html=_badge("S", "#000000"), icon_size=(24, 24), icon_anchor=(12, 12))).add_to(m)
     for number, r in enumerate(stops.itertuples(index=False), start=1):
         if pd.isna(r.lat) or pd.isna(r.lon):
             continue
-        folium.Marker([float(r.lat), float(r.lon)], tooltip=map_render.esc(f"{number}. {r.address}"),
+        folium.Marker([float(r.lat), float(r.lon)], tooltip=html_text(f"{number}. {r.address}"),
                       icon=folium.DivIcon(html=_badge(str(number), ROUTE_COLOUR), icon_size=(24, 24),
                                           icon_anchor=(12, 12))).add_to(m)
     lats, lons = [p[0] for p in path], [p[1] for p in path]
@@ -62,8 +63,8 @@ def add_visited(m: folium.Map, outcomes: pd.DataFrame, show: bool = True) -> int
         label = vocabulary.outcome_label(r.outcome)
         n = int(r.potential_victims or 0)
         victims = f", {n} potential victim{'s' if n != 1 else ''}" if n else ""
-        tip = map_render.esc(f"Visited {pd.Timestamp(r.visited_on):%d/%m/%Y}: {label}{victims}")
-        folium.Marker([float(r.lat), float(r.lon)], tooltip=f"{tip}<br>{map_render.esc(r.address)}",
+        tip = html_text(f"Visited {pd.Timestamp(r.visited_on):%d/%m/%Y}: {label}{victims}")
+        folium.Marker([float(r.lat), float(r.lon)], tooltip=f"{tip}<br>{html_text(r.address)}",
                       icon=folium.DivIcon(html=outcome_mark(r.outcome), icon_size=(20, 20),
                                           icon_anchor=(10, 10))).add_to(group)
     return len(latest)
@@ -74,10 +75,10 @@ def outcome_mark(outcome: str | None, size: int = 20) -> str:
     colour, sign = OUTCOME_MARKS.get(outcome or "", UNKNOWN_OUTCOME)
     return (f'<div style="background:{colour};color:#fff;border:2px solid #fff;border-radius:3px;width:{size}px;'
             f'height:{size}px;line-height:{size - 4}px;text-align:center;font:bold {size // 2 + 2}px sans-serif;'
-            f'box-shadow:0 0 0 1px #000;box-sizing:border-box">{map_render.esc(sign)}</div>')
+            f'box-shadow:0 0 0 1px #000;box-sizing:border-box">{html_text(sign)}</div>')
 
 
 def _badge(text: str, colour: str) -> str:
     return (f'<div style="background:{colour};color:#fff;border:2px solid #fff;border-radius:12px;width:24px;'
             f'height:24px;line-height:20px;text-align:center;font:bold 12px sans-serif;'
-            f'box-shadow:0 0 2px #000">{map_render.esc(text)}</div>')
+            f'box-shadow:0 0 2px #000">{html_text(text)}</div>')

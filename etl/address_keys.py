@@ -22,14 +22,40 @@ _FULL_POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 @cache
 def not_an_address() -> str:
     """A regular expression matching the whole of a normalised address that names no door
-    (etl/vocab/addresses.toml: "NO LOCATION", "UNKNOWN", "N A" ..., or a street-level "ON OR NEAR ...")."""
+    (etl/vocab/addresses.toml: "NO LOCATION", "UNKNOWN", "N A" ..., a street-level "ON OR NEAR ...", or a
+    street alone, "MILL ROAD CAMBRIDGE").
+
+    One expression, valid in DuckDB (RE2) and in Python alike: the dashboard keys recorded visits with
+    it (operations/vocabulary.py), so a street is no door there either."""
     table = vocab.load("addresses")
     words = sorted(table["not_addresses"], key=len, reverse=True)
     prefixes = sorted(table.get("street_level_prefixes", []), key=len, reverse=True)
     whole = "|".join(re.escape(w) for w in words)
     if prefixes:
         whole += "|(" + "|".join(re.escape(p) for p in prefixes) + ")( .*)?"
-    return "^(" + whole + ")$"
+    return "^(" + whole + "|" + _street_alone() + ")$"
+
+
+def _street_alone() -> str:
+    """A regular expression for a normalised address that is only a street, then perhaps a locality, a town
+    and an outward code: no number, and a street name of one word, or of two after a `street_name_prefixes`
+    word ("GREAT NORTH ROAD", "ST MARY S STREET"), before a kind of street. "THE OLD RECTORY MILL ROAD" is
+    a house; so is "ROSE COTTAGE" (no kind of street)."""
+    table = vocab.load("addresses")
+    name_prefixes = "|".join(re.escape(w) for w in sorted(table["street_name_prefixes"], key=len, reverse=True))
+    word = "[^ 0-9]+"
+    after = f"(?: (?:{word}|[A-Z]{{1,2}}[0-9][A-Z0-9]?))*"        # locality, town, outward code
+    return f"(?:(?:{name_prefixes}) )?{word}(?: S)? (?:{_kinds_pattern()}){after}"
+
+
+def _kinds_pattern() -> str:
+    """The alternation of every kind of street and its abbreviations (etl/vocab/addresses.toml)."""
+    names = {w for kind, short in _street_types().items() for w in (kind, *short)}
+    return "|".join(re.escape(w) for w in sorted(names, key=len, reverse=True))
+
+
+def _street_types() -> dict[str, list[str]]:
+    return dict(vocab.load("addresses")["street_types"])
 
 
 def _not_an_address_sql() -> str:
@@ -58,18 +84,58 @@ def full_postcode(col: str) -> str:
 
 
 def house_number(key_sql: str) -> str:
-    """SQL: the house number in a normalised address: the number before a street word, else the first one.
+    """SQL: the house number in a normalised address: the last number before a word, else the last one.
 
-    "FLAT 2 14 MILL LANE" gives 14; "12A MILL LANE" gives 12A; "MILL FARM" gives NULL.
+    "FLAT 2 14 MILL LANE" gives 14; "ROOM 1 ABOVE SHOP 40 COMMON VIEW" gives 40 (a number earlier on
+    is a flat's, a room's, a unit's); "12A MILL LANE" gives 12A; "COMMON VIEW 1" gives 1; "MILL FARM"
+    gives NULL.
     """
-    return (f"coalesce(nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?) \\pL', 1), ''),"
-            f" nullif(regexp_extract({key_sql}, '\\b([0-9]+[A-Z]?)\\b', 1), ''))")
+    return (f"coalesce(nullif(regexp_extract({key_sql}, '^.*\\b([0-9]+[A-Z]?) \\pL', 1), ''),"
+            f" nullif(regexp_extract({key_sql}, '^.*\\b([0-9]+[A-Z]?)\\b', 1), ''))")
+
+
+def street_words(key_sql: str) -> str:
+    """SQL: the words of a normalised address from its street on, kinds of street written in full ("RD" is
+    "ROAD"): those after its house number, or, with the number last ("COMMON VIEW 1"), those before it;
+    '' when there are none. A flat or a room before the number is not the street: "FLAT 2 1 COMMON VIEW
+    PETERBOROUGH" gives "COMMON VIEW PETERBOROUGH"."""
+    words = (f"CASE WHEN regexp_matches({key_sql}, '\\b[0-9]+[A-Z]? \\pL') "
+             f"THEN regexp_extract({key_sql}, '^.*\\b[0-9]+[A-Z]? (\\pL.*)$', 1) "
+             f"ELSE regexp_extract({key_sql}, '^([^0-9]*[^0-9 ]) [0-9]', 1) END")
+    # A CASE, not a MAP literal: DuckDB builds the literal again for every row, 12 times slower.
+    full = " ".join(f"WHEN {_literal(short)} THEN {_literal(kind)}" for kind, shorts in _street_types().items()
+                    for short in shorts)
+    return (f"array_to_string(list_transform(string_split({words}, ' '), "
+            f"lambda w: CASE w {full} ELSE w END), ' ')")
+
+
+def street_of(words_sql: str) -> str:
+    """SQL: the street in `street_words`: up to the first kind of street that follows a name ("MILL ROAD"
+    of "MILL ROAD PETERBOROUGH"; "ST JOHNS ROAD", whose "ST" is a saint), else all the words."""
+    kinds = "|".join(re.escape(k) for k in sorted(_street_types(), key=len, reverse=True))
+    street = f"regexp_extract({words_sql}, '^([^ ]+(?: [^ ]+)*? (?:{kinds}))(?: |$)', 1)"
+    return f"coalesce(nullif({street}, ''), {words_sql})"
+
+
+def same_street(words_a: str, words_b: str) -> str:
+    """SQL: whether two addresses' `street_words` name one street: the street of either starts the words
+    of the other, so a town or a locality on one side only does not part them ("COMMON VIEW" and
+    "COMMON VIEW PETERBOROUGH"), and "MILL ROAD" is never "COMMON VIEW"."""
+    return (f"({words_a} <> '' AND {words_b} <> '' AND "
+            f"(starts_with({words_b} || ' ', {street_of(words_a)} || ' ') OR "
+            f"starts_with({words_a} || ' ', {street_of(words_b)} || ' ')))")
+
+
+def _literal(text: str) -> str:
+    """An SQL string literal of a vocabulary word."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Macros address_key(address), house_number(key), names_no_place(key) and full_postcode(postcode), for
-    migrations and loaders."""
+    """Macros address_key(address), house_number(key), names_no_place(key), full_postcode(postcode) and
+    street_words(key), for migrations and loaders."""
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_key(s) AS {address_key('s')}")
     con.execute(f"CREATE OR REPLACE TEMP MACRO house_number(k) AS {house_number('k')}")
     con.execute(f"CREATE OR REPLACE TEMP MACRO names_no_place(k) AS regexp_full_match(k, {_not_an_address_sql()})")
     con.execute(f"CREATE OR REPLACE TEMP MACRO full_postcode(p) AS {full_postcode('p')}")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO street_words(k) AS {street_words('k')}")

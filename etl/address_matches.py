@@ -26,13 +26,17 @@ import duckdb
 
 from etl import address_keys, vocab
 
-# Best licence per reported address: same full postcode and key, else same full postcode and house
-# number, else the key alone when either side has no full postcode, provided their points (where both have one)
-# are near: without that, a postcode-less "12 High Street" in one town would take the licence of
-# "12 High Street" in another. Ties go to the latest expiry, then the source and reference, so the
-# answer is the same on every run. An address's point is any one of its reports' usable points: one
-# without a full postcode is placed within one H3 cell (etl/address_ids.py), a postcoded one within
-# its postcode.
+# Best licence per reported address: same full postcode and key; else same full postcode, house number
+# and street (etl/address_keys.same_street: "FLAT 2 1 COMMON VIEW" is "1 COMMON VIEW", "1 MILL ROAD" is
+# not, though both are number 1 at PE1 0QU); else the key alone when either side has no full postcode,
+# provided their points (where both have one) are near: without that, a postcode-less "12 High Street"
+# in one town would take the licence of "12 High Street" in another; else, one side without a full
+# postcode, the same house number and street with both points very near ("14 LINCOLN ROAD" at the point
+# of "14 LINCOLN ROAD PETERBOROUGH", PE1 3JF: the town is what one of them left out). Ties go to the
+# latest expiry, then the source and reference, so the answer is the same on every run. An address's
+# point is any one of its reports' usable points for the key-only match, and the nearest for the
+# number-and-street one: one without a full postcode is placed within one H3 cell (etl/address_ids.py),
+# a postcoded one within its postcode.
 _MATCH_ROWS = """
     WITH keys AS (          -- pc: the full postcode ("N/A" on both sides is no shared postcode)
         SELECT *, {pc} AS pc FROM (
@@ -56,16 +60,33 @@ _MATCH_ROWS = """
               AND location_flag IS NULL
         GROUP BY addr_id
     ),
+    lic_doors AS (          -- placed licences with a house number an address without a postcode has too
+        SELECT *, {lic_words} AS words FROM lic
+        WHERE house_no IN (SELECT house_no FROM keys WHERE pc IS NULL) AND lat IS NOT NULL AND lon IS NOT NULL
+    ),
+    by_door AS (            -- the same house number and street, the report's address without a full postcode
+        SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants,
+               l.lat, l.lon
+        FROM (SELECT *, {key_words} AS words FROM keys WHERE pc IS NULL AND house_no IS NOT NULL) k
+        JOIN lic_doors l ON k.house_no = l.house_no AND split_part(k.words, ' ', 1) = split_part(l.words, ' ', 1)
+        WHERE {door_street}
+    ),
     candidates AS (
         SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 1 AS how
             FROM keys k JOIN lic l ON k.pc = l.pc AND k.addr_key = l.addr_key
         UNION ALL
         SELECT k.addr_id, k.addr_key, k.postcode, l.source, l.licence_ref, l.licence_expiry, l.max_occupants, 2 AS how
             FROM keys k JOIN lic l ON k.pc = l.pc AND k.house_no = l.house_no
+            WHERE k.addr_key = l.addr_key OR {same_street}     -- the same key: no street words to work out
         UNION ALL
         SELECT b.addr_id, b.addr_key, b.postcode, b.source, b.licence_ref, b.licence_expiry, b.max_occupants, 3 AS how
             FROM by_key b LEFT JOIN by_key_points k USING (addr_id)
             WHERE k.pt IS NULL OR b.lat IS NULL OR b.lon IS NULL OR {metres} <= {within}
+        UNION ALL
+        SELECT DISTINCT d.addr_id, d.addr_key, d.postcode, d.source, d.licence_ref, d.licence_expiry,
+                        d.max_occupants, 4 AS how
+            FROM by_door d JOIN reports r ON r.addr_id = d.addr_id
+            WHERE r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NULL AND {door_metres} <= {door_within}
     ),
     best AS (
         SELECT addr_id, any_value(addr_key) AS addr_key, any_value(postcode) AS postcode,
@@ -83,9 +104,16 @@ _MATCH_ROWS = """
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """The table macro address_match_rows(load_filter): matches for every reported address (NULL), or for
     the addresses of one load's reports (whose group_id is then the smallest among those alone)."""
+    table = vocab.load("addresses")
+    words = address_keys.street_words
     rows = _MATCH_ROWS.format(pc=address_keys.full_postcode("postcode"),
                               metres=metres_sql("k.pt.lat", "k.pt.lon", "b.lat", "b.lon"),
-                              within=float(vocab.load("addresses")["key_only_match_within_metres"]))
+                              within=float(table["key_only_match_within_metres"]),
+                              same_street=address_keys.same_street(words("k.addr_key"), words("l.addr_key")),
+                              lic_words=words("addr_key"), key_words=words("addr_key"),
+                              door_street=address_keys.same_street("k.words", "l.words"),
+                              door_metres=metres_sql("r.lat", "r.lon", "d.lat", "d.lon"),
+                              door_within=float(table["door_match_within_metres"]))
     con.execute(f"CREATE OR REPLACE TEMP MACRO address_match_rows(load_filter) AS TABLE {rows}")
 
 

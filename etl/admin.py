@@ -203,7 +203,7 @@ def build_demo(db=None, *, seed: int = 42, scale=1, out: Path = Path("data/demo"
     if target.exists() and not is_synthetic(target):
         raise WarehouseError(f"{target.path} is not a demo warehouse (it may hold real data); give the demo its own file with --db")
     files = generate(Path(out), seed=seed, scale=sizes)
-    building = target.path.with_name(target.path.name + ".demo-build")
+    building = target.demo_build_path
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
     lines = [f"wrote {len(files)} synthetic input files to {out}"]

@@ -323,7 +323,7 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
 
     frame, fmt = _export(cells, out, ("CSV", "GeoJSON", "GPKG"), (date_from, date_to, district, exploitation), db)
     hot = int((frame["gi_bin"] > 0).sum())
-    _echo(f"wrote {len(frame):,} cells ({hot:,} hot at 90% or more) to {out} as {fmt}")
+    _echo(f"wrote {len(frame):,} cell{'' if len(frame) == 1 else 's'} ({hot:,} hot at 90% or more) to {out} as {fmt}")
     for warning in filter(None, warnings):
         _echo(f"warning: {warning}")
 
@@ -353,7 +353,8 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
             why = f": {why_no_priorities(con, _filters(date_from, date_to, district, exploitation))}"
         finally:
             con.close()
-    _echo(f"wrote {len(frame):,} addresses to {out} as {fmt}{why}")
+    addresses = "address" if len(frame) == 1 else "addresses"   # wording.plural only adds an "s"
+    _echo(f"wrote {len(frame):,} {addresses} to {out} as {fmt}{why}")
 
 
 # --- access control: accounts, the audit log, retention ------------------------------------------------------

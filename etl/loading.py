@@ -55,6 +55,15 @@ WHOLE_REGISTER_IS_FOR_HMO = "--whole-register is for HMO registers only"
 def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, source: str | None = None,
               mapping: str | Path | None = None, sheet: str | None = None,
               progress: Callable[[int], None] | None = None, whole_register: bool = False) -> LoadSummary:
+    """The one way a file reaches the warehouse, for the CLI, the demo and tests alike: all or nothing.
+
+    The load lands completely or leaves the warehouse as it was, and every attempt is in `loads`,
+    a failed one included. Returns the summary an analyst reads: rows loaded and rejected, warnings,
+    or status 'already_loaded' (nothing changed) when this content is in already. Raises LoadError
+    for a wrong kind or option and FileProblem for a file that can't be read or loaded, each worded
+    for the analyst; a failure is recorded before it is raised. `source` defaults to the file's
+    name without its extension.
+    """
     if kind not in LOADERS:
         raise LoadError(f"unknown kind {kind!r}; use one of {', '.join(LOADERS)}")
     if whole_register and kind != "hmo":

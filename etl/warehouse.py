@@ -51,6 +51,12 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{spatial_extension_path()}'")
 
 
+# `etl demo` (etl/admin.py build_demo) builds a new demo warehouse under this name beside the live one, as a
+# warehouse of its own (its own lock and copies), and renames it over the live one when it is complete.
+DEMO_BUILD_SUFFIX = ".demo-build"
+_COPY_SUFFIX = ".next-"   # a writer's private copy: `<warehouse>.next-<pid>`
+
+
 class Warehouse:
     """The warehouse at `path`: read-only connections for readers, copy-and-swap transactions for writers."""
 
@@ -59,10 +65,36 @@ class Warehouse:
 
     @property
     def lock_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".lock")
+        return _lock_of(self.path)
+
+    @property
+    def demo_build_path(self) -> Path:
+        return self.path.with_name(self.path.name + DEMO_BUILD_SUFFIX)
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    def writer_busy(self, tolerance_seconds: float) -> bool:
+        """Whether new data for this warehouse is on its way, so a reader can say so while it keeps showing
+        the old: a writer holds the lock while its private copy exists, or a demo is being built beside it
+        (`demo_build_path`, the build file itself or its copies, and its lock held).
+
+        A copy more than `tolerance_seconds` older than the warehouse does not count: it is a killed writer's
+        leftover from before the last swap. The lock is probed with a shared, non-blocking flock, so the
+        caller never waits for a writer, and no file is ever created: a reader may run without write access.
+        """
+        try:
+            live_mtime = self.path.stat().st_mtime
+        except FileNotFoundError:
+            live_mtime = 0.0  # the very first build: any copy in progress counts
+        building = self.demo_build_path
+        for lock, copies in ((self.lock_path, _copies_of(self.path)),
+                             (_lock_of(building), [building, *_copies_of(building)])):
+            fresh = [c for c in copies if _mtime(c) is not None and _mtime(c) >= live_mtime - tolerance_seconds
+                     and not c.name.endswith(".wal")]
+            if fresh and _held(lock):
+                return True
+        return False
 
     def version_token(self) -> tuple[int, int] | None:
         """Changes whenever a writer swaps in a new file; readers reopen when it does."""
@@ -108,7 +140,7 @@ class Warehouse:
         """Yield a connection to a private copy; swap it in only if the block succeeds, else delete it."""
         with self.writer_lock():
             self._remove_stale_copies()
-            staged = self.path.with_name(f"{self.path.name}.next-{os.getpid()}")
+            staged = self.path.with_name(f"{self.path.name}{_COPY_SUFFIX}{os.getpid()}")
             if self.path.exists():
                 shutil.copyfile(self.path, staged)
             try:
@@ -139,8 +171,43 @@ class Warehouse:
 
     def _remove_stale_copies(self) -> None:
         """Copies left by a killed writer are never swapped in; they are only garbage."""
-        for leftover in self.path.parent.glob(self.path.name + ".next-*"):
+        for leftover in _copies_of(self.path):
             _remove_quietly(leftover)
+
+
+def _lock_of(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _copies_of(path: Path) -> list[Path]:
+    """Writers' private copies of the warehouse at `path`, and what DuckDB keeps beside them (`.wal`, `.tmp/`)."""
+    return list(path.parent.glob(path.name + _COPY_SUFFIX + "*"))
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def _held(lock: Path) -> bool:
+    """True when another process holds the writers' lock; False when it is free or absent."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 def _remove_quietly(path: Path) -> None:

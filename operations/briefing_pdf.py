@@ -128,21 +128,22 @@ def _stop(pdf: FPDF, number: int, stop, reports: pd.DataFrame) -> None:
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
     pdf.ln(1)
     pdf.set_font(FONT, "B", 12)
-    where = str(stop.address or "")
+    where = _text(stop.address) or "address not recorded"
     if isinstance(stop.postcode, str) and stop.postcode and stop.postcode.replace(" ", "") not in where.upper().replace(" ", ""):
         where = f"{where}, {stop.postcode}"
     pdf.multi_cell(0, 6, f"Stop {number}. {where}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
     leg = getattr(stop, "leg_km", float("nan"))
-    facts = [("District", getattr(stop, "district", None)),
-             ("HMO licence", _licence_words(getattr(stop, "licence_status", None), getattr(stop, "licence_ref", None))),
-             ("Why", getattr(stop, "reasons", None)),
-             ("Languages", getattr(stop, "languages", None) or "none identified"),
-             ("Partners", getattr(stop, "partners", None) or "none identified"),
+    facts = [("District", _text(getattr(stop, "district", None))),
+             ("HMO licence", _licence_words(_text(getattr(stop, "licence_status", None)),
+                                            _text(getattr(stop, "licence_ref", None)))),
+             ("Why", _text(getattr(stop, "reasons", None))),
+             ("Languages", _text(getattr(stop, "languages", None)) or "none identified"),
+             ("Partners", _text(getattr(stop, "partners", None)) or "none identified"),
              ("Distance", f"{leg:.1f} km from the previous stop" if isinstance(leg, float) and not math.isnan(leg)
               else "no map position: find it on arrival")]
     for label, value in facts:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if not value:
             continue
         pdf.set_font(FONT, "B", 9)
         pdf.cell(26, 4.5, label)
@@ -154,13 +155,23 @@ def _stop(pdf: FPDF, number: int, stop, reports: pd.DataFrame) -> None:
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 8.5)
     for r in mine.itertuples(index=False):
-        grading = r.grading if isinstance(r.grading, str) and r.grading else "ungraded"
+        grading = _text(r.grading) or "ungraded"
         when = pd.Timestamp(r.received_on).strftime("%d/%m/%Y") if pd.notna(r.received_on) else "date unknown"
-        summary = str(r.summary or "").strip().replace("\r", " ").replace("\n", " ")
+        source = _text(r.source_type)
+        who = vocab.source_type_label(source) if source else "source unknown"
+        summary = " ".join(_text(r.summary).split())
         if len(summary) > 400:
             summary = summary[:399] + "…"
-        pdf.multi_cell(0, 4, f"  {when} · {grading} · {vocab.source_type_label(r.source_type) if r.source_type else 'source unknown'}: {summary or '(no text)'}",
+        pdf.multi_cell(0, 4, f"  {when} · {grading} · {who}: {summary or '(no text)'}",
                        new_x="LMARGIN", new_y="NEXT")
+
+
+def _text(value: object) -> str:
+    """A printable value, or '' for a missing one: pandas hands a missing cell over as NaN, which is truthy
+    and would print as the word "nan"."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    return str(value).strip()
 
 
 def _licence_words(status: str | None, ref: str | None) -> str | None:

@@ -144,6 +144,13 @@ class Outcome:
 
 
 class OperationsStore:
+    """Visit plans and visit outcomes, for the dashboard and the CLI alike.
+
+    Each call is one short transaction of its own, so a plan with its stops, or an outcome file with its
+    rejects, is stored whole or not at all, and several processes can share the file. Outcomes are only ever
+    added (the file itself refuses UPDATE and DELETE), so what a team recorded can't be rewritten: a correction
+    is a newer record, and the newest per address counts."""
+
     def __init__(self, path: str | os.PathLike | None = None, db: str | os.PathLike | None = None):
         self.path = store_path(path, db)
 

@@ -23,8 +23,13 @@ def _load(name: str) -> dict:
 
 
 def outcomes() -> dict[str, dict]:
-    """code → {label, effect, aliases}, in the order a form lists them."""
+    """code → {label, effect, aliases, colour, sign}, in the order a form lists them."""
     return {code: spec for code, spec in _load("outcomes").items() if code != "actions"}
+
+
+def outcome_marks() -> dict[str, tuple[str, str]]:
+    """code → (colour, sign) of a visited address's square on the maps, in the order a form lists the outcomes."""
+    return {code: (spec["colour"], spec["sign"]) for code, spec in outcomes().items()}
 
 
 def outcome_label(code: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,7 @@ ROLE_PAGES = {"viewer": {"map", "visits", "plans", "overview"},
               "admin": set(PAGES)}
 PASSWORD = "the-right-password"
 XSS = "<img src=x onerror=alert(1)>"
+TEMPLATE = "`${alert(2)}`\\"    # ends or runs code in the JavaScript template literal folium writes a tooltip into
 
 
 @pytest.fixture
@@ -293,6 +295,76 @@ def test_hostile_text_renders_as_text_on_every_page_of_every_role(small_db, acco
         for md in at.markdown:  # markdown that allows HTML never carries the payload unescaped
             if md.proto.allow_html:
                 assert XSS not in md.value, (role, page)
+
+
+def _as_javascript_reads(text: str) -> str:
+    """A script as the browser's JavaScript reads its string literals (Jinja's tojson writes `<` as \\u003c)."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text).replace('\\"', '"')
+
+
+def _assert_shown_as_text(markup: str, where: str) -> None:
+    """The payloads are there, as entities, and neither as HTML nor as code."""
+    assert XSS not in markup and "<img" not in markup, where
+    assert "`${alert(2)}`" not in markup and "${alert(2)}" not in markup, where
+    assert "&lt;img src=x onerror=alert(1)&gt;" in markup, where
+    assert "&#96;&#36;{alert(2)}&#96;&#92;" in markup, where
+
+
+@pytest.fixture
+def hostile_db(tmp_path, monkeypatch, accounts) -> Path:
+    """A report and a licence at the same address, which holds both payloads, as does the report's summary."""
+    db = tmp_path / "hostile.duckdb"
+    day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    reports = tmp_path / "reports.csv"
+    reports.write_text(
+        "Report Ref,Date Received,Source Type,Address,Postcode,Latitude,Longitude,Indicators,Exploitation Type,"
+        "Nationalities,People Seen,Grading,Summary\n"
+        f'X-1,{day},Member of public,"{XSS} {TEMPLATE}",PE13 2ZZ,52.6641,0.1597,many people coming and going,'
+        f'Labour,Romanian,9,2-B-P,"Seen {XSS} {TEMPLATE}"\n', encoding="utf-8")
+    hmo = tmp_path / "hmo.csv"
+    hmo.write_text(
+        "Licence Number,Address,Postcode,Latitude,Longitude,Maximum Occupants,Licence Start Date,Licence Expiry Date\n"
+        f'"L-1","{XSS} {TEMPLATE}",PE13 2ZZ,52.6643,0.1599,5,01/04/2024,31/03/2029\n', encoding="utf-8")
+    monkeypatch.setenv("HOTSPOTS_PSEUDONYM_KEY", "ab" * 32)
+    load_file("reports", reports, db=db, source="Test reports")
+    load_file("hmo", hmo, db=db, source="Test council")
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    monkeypatch.setenv("HOTSPOTS_TILES", "none")
+    return db
+
+
+@pytest.mark.slow
+def test_hostile_text_is_escaped_in_raw_html_and_in_the_map(hostile_db, accounts, monkeypatch):
+    """st.html (the map's side panel, the visit list's cards) and the folium map take HTML as it comes: an address
+    or a summary reaches them as entities, including the characters of a JavaScript template literal."""
+    import h3
+    import streamlit_folium
+
+    at = sign_in(start("map"), "viewer1")
+    assert at.title[0].value == "Map" and not at.exception
+    folium_args = [json.loads(c.proto.json_args) for c in at.get("component_instance")
+                   if c.proto.component_name.endswith("st_folium")]
+    assert folium_args
+    _assert_shown_as_text(_as_javascript_reads(folium_args[0]["script"]), "the map's script")
+    assert XSS not in _as_javascript_reads(json.dumps(folium_args)), "the map's arguments"
+
+    clicked = {"last_active_drawing": {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []},
+                                       "properties": {"kind": "hex", "h3": h3.latlng_to_cell(52.6641, 0.1597, 8)}}}
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: clicked)   # the browser sends a click
+    at.run()
+    assert "In this hexagon" in [s.value for s in at.subheader] and not at.exception
+    panel = "".join(h.value for h in at.html)
+    _assert_shown_as_text(panel, "the map's side panel")
+    assert "Seen &lt;img" in panel       # the summary, as well as the address
+
+    at.switch_page(PAGES["visits"]).run()
+    assert not at.exception
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    cards = [h.value for h in at.html if h.value.startswith('<article class="hs-door"')]
+    assert len(cards) == 2        # the list's cards, and the plan's
+    for body in cards:
+        _assert_shown_as_text(body, "the visit list's cards")
 
 
 @pytest.mark.slow

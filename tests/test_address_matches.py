@@ -124,7 +124,8 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
     con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     assert migrate.upgrade(con) == ["0006_address_ids", "0007_indicator_bits", "0008_reports_unindexed",
                                     "0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode",
-                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values"]
+                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
+                                    "0013_streets_name_no_door_and_match_by_street"]
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before
@@ -185,7 +186,8 @@ def test_a_warehouse_with_addresses_naming_no_place_is_upgraded(demo_db, tmp_pat
     con.execute("UPDATE address_matches SET addr_key = 'NO LOCATION' WHERE addr_id = ?", [ids[0]])
     others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
     assert migrate.upgrade(con) == ["0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode",
-                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values"]
+                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
+                                    "0013_streets_name_no_door_and_match_by_street"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'No location'").fetchone()
     assert n > 0 and with_id == with_key == 0
@@ -257,7 +259,8 @@ P1,{day(-7)},12 High Street,PE1 9ZZ,,
     assert old["W1"] == old["M1"] == old["N1"] != old["W2"]
     con.execute("DELETE FROM schema_migrations WHERE version >= 10")
     assert migrate.upgrade(con) == ["0010_addresses_placed_without_postcode",
-                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values"]
+                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
+                                    "0013_streets_name_no_door_and_match_by_street"]
     ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
     matched = {i for (i,) in con.execute("SELECT addr_id FROM address_matches WHERE licence_ref = 'L7'").fetchall()}
     con.close()
@@ -318,7 +321,8 @@ def test_a_warehouse_with_street_level_locations_is_upgraded(demo_db, tmp_path):
     con.execute("UPDATE reports SET address = 'On or near Parking Area', addr_key = 'ON OR NEAR PARKING AREA' "
                 "WHERE addr_id = ?", [ids[0]])
     others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
-    assert migrate.upgrade(con) == ["0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values"]
+    assert migrate.upgrade(con) == ["0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
+                                    "0013_streets_name_no_door_and_match_by_street"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'On or near Parking Area'").fetchone()
     assert n > 0 and with_id == with_key == 0

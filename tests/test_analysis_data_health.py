@@ -92,6 +92,17 @@ def test_warehouse_state_during_a_demo_build(tmp_path, demo_db):
     assert warehouse_state(db) == "ok"
 
 
+def test_a_demo_build_is_seen_where_etl_demo_builds_it(tmp_path, demo_db):
+    """`etl demo` loads into `Warehouse.demo_build_path` through that warehouse's own transactions; the banner
+    must look there, and under that warehouse's lock, not at a file name of its own."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_db, db)
+    building = Warehouse(Warehouse(db).demo_build_path)
+    with building.transaction():                  # as each of build_demo's loads holds it
+        assert warehouse_state(db) == "refreshing"
+    assert building.exists() and warehouse_state(db) == "ok"
+
+
 
 def test_a_feed_loaded_today_whose_newest_report_is_old_is_stale(tmp_path):
     """police.uk's archive, loaded this morning, is no picture of today: the newest record's date counts."""

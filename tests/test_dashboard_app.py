@@ -232,7 +232,7 @@ def test_visit_list_plan_and_exports(demo):
     at.run()
     assert_clean(at)
     plan = at.table[0].value      # a static table: the reasons in full, wrapped
-    from dashboard.auth import markdown_text   # st.table reads Markdown: the data's text is escaped, shown as typed
+    from dashboard.escape import markdown_text   # st.table reads Markdown: the data's text is escaped, shown as typed
     assert plan["Address"].tolist() == [markdown_text(table["address"].iloc[i]) for i in (0, 2)]
     assert plan["Why"].tolist() == [markdown_text(table["reasons"].iloc[i]) for i in (0, 2)]
     assert list(plan.columns[:4]) == ["Rank", "Address", "District", "Language support"]
@@ -265,7 +265,7 @@ def test_ticks_follow_the_address_when_the_list_changes_length(demo):
     assert at.table[0].value["Rank"].tolist() == [2, 4]
     assert at.dataframe[0].proto.selection_default and json.loads(at.dataframe[0].proto.selection_default)[
         "selection"]["rows"] == [1, 3]
-    from dashboard.auth import markdown_text
+    from dashboard.escape import markdown_text
     note = " ".join(c.value for c in at.caption)
     assert "1 ticked address is not in this list" in note and markdown_text(full["address"].iloc[60]) in note
 
@@ -346,13 +346,14 @@ def test_data_page_lists_every_source(demo):
     at = app("data")
     assert_clean(at)
     sources = at.dataframe[0].value
-    assert {"HMO register", "Intelligence reports", "Victim cases", "Postcodes"} <= set(sources["kind"])
+    # The table names a source as its warnings do ("Report data from … is 14 months old"): one set of words.
+    assert {"HMO register", "Report data", "Victim case data", "Postcode lookup"} <= set(sources["kind"])
     assert (sources["rejected"] > 0).any()
     assert sources["top_reasons"].notna().any()
     assert "newest" in sources.columns and (sources["newest"] != "").any()
     # What each load noted, one note a line: for the cases, that references are only stored as keyed hashes.
     assert any(e.label.startswith("What the last load of each source noted") for e in at.expander)
-    notes = [m.value for m in at.markdown if m.value.startswith("**Victim cases from")]
+    notes = [m.value for m in at.markdown if m.value.startswith("**Victim case data from")]
     assert notes and "- case references are stored only as keyed hashes \\(case\\_key\\)" in notes[0]
 
 

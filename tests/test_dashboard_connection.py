@@ -2,9 +2,15 @@
 queries, and a page run pinned to the version it started with even if a load swaps a new file in."""
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import shutil
+from pathlib import Path
 
-from dashboard import connection
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import connection, prefetch
 from etl.warehouse import Warehouse
 from tests.analysis_fixtures import demo_db  # noqa: F401 - fixture
 
@@ -96,3 +102,54 @@ def test_page_runs_use_the_reports_copy_of_their_own_version(demo_db, tmp_path, 
     assert second is not first and len(second.day) == after < before
     assert all(index is not first for index in report_index._INDEXES.values())
     connection._READERS.close_all()
+
+
+# --- QUERIES: a name the pages ask for is a function, or a bug that fails loudly ----------------------------------
+
+def _names_asked_for() -> set[str]:
+    """Every query name the dashboard's code passes to `connection.query`, and the prefetch's."""
+    names = {name for name, _, _ in prefetch.default_view(dt.date(2026, 1, 1), boundaries=True)}
+    for path in (Path(__file__).resolve().parent.parent / "dashboard").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "query"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                names.add(node.args[0].value)
+    return names
+
+
+def test_every_query_the_pages_ask_for_is_a_function():
+    asked = _names_asked_for()
+    assert "visit_list" in asked and "row_counts" in asked    # the scan finds the pages' calls
+    assert asked <= set(connection.QUERIES), asked - set(connection.QUERIES)
+    for name in connection.QUERIES:
+        assert callable(connection._resolve(name)), name
+
+
+@pytest.mark.parametrize("entry, error", [
+    (None, KeyError),                                               # a name QUERIES lacks
+    (("analysis.visits", "visit_lsit"), AttributeError),            # a misspelt function
+    (("analysis.no_such_module", "visit_list"), ImportError),       # a misspelt module
+])
+def test_a_query_that_is_not_there_raises(monkeypatch, entry, error):
+    if entry is not None:
+        monkeypatch.setitem(connection.QUERIES, "misspelt", entry)
+    with pytest.raises(error):
+        connection._resolve("misspelt")
+
+
+def test_a_page_shows_a_query_that_is_not_there_as_an_error_not_as_a_feature_to_come():
+    """Through ui.section, as a page runs it: a bug in the dashboard, logged, never "not available yet"."""
+    def page():
+        from dashboard import connection, ui
+
+        connection.QUERIES["misspelt"] = ("analysis.visits", "visit_lsit")
+        try:
+            with ui.section("The visit list"):
+                connection._resolve("misspelt")
+        finally:
+            del connection.QUERIES["misspelt"]
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    assert [e.value for e in at.error] == ["The visit list can't be shown because of an error in the dashboard "
+                                           "(AttributeError). The details are in the server log."]
+    assert not at.info

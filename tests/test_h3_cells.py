@@ -142,7 +142,8 @@ def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path
     assert applied == ["0002_h3_cells", "0003_address_keys", "0004_address_matches", "0005_filter_values",
                        "0006_address_ids", "0007_indicator_bits", "0008_reports_unindexed",
                        "0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode",
-                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values"]
+                                    "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
+                                    "0013_streets_name_no_door_and_match_by_street"]
     assert con.execute("SELECT count(*) FROM address_matches").fetchone()[0] > 0
     assert con.execute("SELECT count(*) FROM reports WHERE (addr_id IS NULL) <> (addr_key = '')").fetchone()[0] == 0
     assert con.execute("SELECT count(DISTINCT kind) FROM filter_values").fetchone()[0] == 5

@@ -254,3 +254,13 @@ def test_headers_with_units_and_values_as_spreadsheets_write_them(tmp_path, db):
     assert rows["CB1 0AG"][0] == pytest.approx(52.192254, abs=2e-6)
     assert rows["PE13 1AB"] == (pytest.approx(52.665), pytest.approx(0.16))
     assert rows["PE1 1AA"] == (pytest.approx(52.57), pytest.approx(-0.24))
+
+
+def test_a_file_name_with_a_quote_and_glob_characters_is_read_as_that_file(tmp_path, db):
+    """The path reaches read_csv as a parameter, not spliced into the SQL: a quote in a file name can't end the
+    statement's string, and "[1]" names this file, not "postcodes1.csv" beside it."""
+    write_text(tmp_path / "postcodes1.csv", "Postcode,Easting,Northing\nPE1 1AA,519000,298700\n")
+    f = write_text(tmp_path / "O'Brien's postcodes [1].csv", "Postcode,Easting,Northing\nCB1 0AG,546182,257043\n")
+    s = load_file("postcodes", f, db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (1, 0)
+    assert query(db, "SELECT postcode FROM postcodes") == [("CB1 0AG",)]

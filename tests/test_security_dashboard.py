@@ -198,8 +198,8 @@ def test_source_and_boundary_names_are_shown_as_text(monkeypatch):
     """data.py shows data_health's warnings, map.py the study area note: both name things as loaded."""
     source = Path(__file__).resolve().parent.parent / "dashboard" / "views"
     data_page, map_page = (source / "data.py").read_text(), (source / "map.py").read_text()
-    assert "st.warning(ui.esc_md(warning))" in data_page
-    assert "{ui.esc_md(hot.area_note)}" in map_page
+    assert "st.warning(escape.markdown_text(warning))" in data_page
+    assert "{escape.markdown_text(hot.area_note)}" in map_page
 
 
 # --- 6. exports: built and audited when fetched ---------------------------------------------------------------

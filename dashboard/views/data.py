@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, state, ui
+from dashboard import auth, connection, escape, labels, state, ui
 from dashboard import warehouse_view as view
 
 auth.require("data")  # the role is checked on every run, whatever the address (viewers never get here)
@@ -71,7 +71,7 @@ with ui.section("The sources"):
         for row in health.itertuples(index=False):
             warning = getattr(row, "warning", None)
             if isinstance(warning, str) and warning.strip():
-                st.warning(ui.esc_md(warning))   # names a source as the analyst typed it: text, not markdown
+                st.warning(escape.markdown_text(warning))   # names a source as the analyst typed it: not markdown
         shown = health.copy()
         shown["kind"] = shown["kind"].map(labels.kind)
         # Registers, postcodes and boundaries have no events to date: blank, not a grey "None" to misread.
@@ -112,8 +112,9 @@ with ui.section("The sources"):
         if noted:
             with st.expander(f"What the last load of each source noted ({len(noted)})"):
                 for kind, source, notes in noted:
-                    st.markdown(f"**{ui.esc_md(labels.kind(kind))} from {ui.esc_md(source)}**\n\n"
-                                + "\n".join(f"- {ui.esc_md(n)}" for n in notes.splitlines() if n.strip()))
+                    st.markdown(f"**{escape.markdown_text(labels.kind(kind))} from "
+                                f"{escape.markdown_text(source)}**\n\n"
+                                + "\n".join(f"- {escape.markdown_text(n)}" for n in notes.splitlines() if n.strip()))
         st.caption("Rejected rows are not in the warehouse: see them under Rejected rows below (or with "
                    "`python -m etl rejects`), fix them in the original file and load it again. Rows not on the "
                    "map still count in the totals.")
@@ -137,5 +138,5 @@ with ui.section("The warehouse file"):
         st.warning(f"The warehouse has no {', '.join(f'`{t}`' for t in absent)} table: {ui.INIT_HINT}.")
     if info.token:
         changed = dt.datetime.fromtimestamp(info.token[1] / 1e9)
-        st.caption(f"Read-only view of {ui.esc_md(info.path)}, last changed {changed:%d %b %Y %H:%M}. "
+        st.caption(f"Read-only view of {escape.markdown_text(info.path)}, last changed {changed:%d %b %Y %H:%M}. "
                    "A finished load shows here by itself on the next click or refresh.")

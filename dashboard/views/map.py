@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 from analysis import settings as analysis_settings
 from analysis import visit_outcomes
-from dashboard import auth, connection, labels, map_render, records, state, ui, visit_map
+from dashboard import auth, connection, escape, labels, map_render, records, state, ui, visit_map
 from operations import vocabulary
 
 RESOLUTIONS = {  # short enough for the box on a laptop, where "(smaller as you zoom in)" was cut off
@@ -34,8 +34,9 @@ def _reliability(hot) -> None:
             st.caption(test.warning)
     if hot.incidents or hot.outside_area:    # with no report placed, the warning above says all there is
         # The note names the districts as the boundary file does: text, not markdown.
-        st.caption(f"Study area: every hexagon overlapping {ui.esc_md(hot.area_note)}. {hot.incidents:,} reports counted "
-                   "there" + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
+        st.caption(f"Study area: every hexagon overlapping {escape.markdown_text(hot.area_note)}. "
+                   f"{hot.incidents:,} reports counted there"
+                   + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
 
 
 auth.require("map")  # the role is checked on every run, whatever the address
@@ -252,22 +253,22 @@ with st.expander("Key", expanded=True):
     for r, frame in sorted(data.report_hexes.items()):
         if frame is None or frame.empty:
             continue
-        chips = " ".join(f'{chip.format(c=b.colour)}<span style="margin-right:10px">{map_render.esc(b.label)}</span>'
-                         for b in map_render.colour_bins(frame["reports"]))
+        chips = " ".join(f'{chip.format(c=b.colour)}<span style="margin-right:10px">'
+                         f'{escape.html_text(b.label)}</span>' for b in map_render.colour_bins(frame["reports"]))
         name = f"{SIZE_NAMES[r]}: " if len(data.report_hexes) > 1 else ""
-        rows.append(f'<div style="margin:2px 0">{map_render.esc(name)}{chips}</div>')
+        rows.append(f'<div style="margin:2px 0">{escape.html_text(name)}{chips}</div>')
     for shape, colour, text in map_render.legend():
         style = {"circle": f"background:{colour};width:12px;height:12px;border-radius:50%;border:1px solid #222",
                  "dashed": f"width:14px;height:14px;border:2px dashed {colour};background:{colour}33",
                  "line": f"width:18px;height:0;border-top:2px solid {colour}",
                  "square": f"background:{colour};width:14px;height:14px;border:1px solid #444"}[shape]
         rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
-                    f'<span style="display:inline-block;{style}"></span><span>{map_render.esc(text)}</span></div>')
+                    f'<span style="display:inline-block;{style}"></span><span>{escape.html_text(text)}</span></div>')
     if visited_count:
         for code in visit_map.OUTCOME_MARKS:
             rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
                         f'{visit_map.outcome_mark(code, 16)}<span>Visited in this period: '
-                        f'{map_render.esc(vocabulary.outcome_label(code))}</span></div>')
+                        f'{escape.html_text(vocabulary.outcome_label(code))}</span></div>')
     if data.case_points is not None and not data.case_points.empty:
         rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0"><span style="display:'
                     f'inline-block;background:{map_render.CASE_POINT_COLOUR};width:12px;height:12px;border-radius:'
@@ -278,6 +279,6 @@ with st.expander("Key", expanded=True):
                     'together, from less (light) to more (dark)</span></div>')
     trend = ", ".join(map_render.TREND_WORDS.values())
     rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
-                f'after a false-discovery-rate correction; the trend ({map_render.esc(trend)}) comes from the last '
+                f'after a false-discovery-rate correction; the trend ({escape.html_text(trend)}) comes from the last '
                 '12 four-week periods.</div>')
     st.markdown("".join(rows), unsafe_allow_html=True)  # colours and our own labels only, escaped

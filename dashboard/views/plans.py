@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, map_render, plan_form, records, state, ui, visit_map
+from dashboard import auth, connection, escape, labels, map_render, plan_form, records, state, ui, visit_map
 from operations import briefing_pdf, gpx, plans, vocabulary
 from operations.store import Outcome
 
@@ -53,22 +53,24 @@ stops = plans.annotate(plan.stops, start)
 done = store.outcomes(plan_id=plan_id)
 
 # --- what the team needs -------------------------------------------------------------------------------------
-st.caption(f"Made by {ui.esc_md(plan.created_by or 'unknown')} · last saved {plan.updated_at[:16].replace('T', ' ')} UTC")
+st.caption(f"Made by {escape.markdown_text(plan.created_by or 'unknown')} · "
+           f"last saved {plan.updated_at[:16].replace('T', ' ')} UTC")
 a, b, c, d = st.columns(4)
 a.metric("Date", f"{plan.planned_for:%d %b %Y}")
 b.metric("Stops", len(stops))
 c.metric("Route", f"{plans.total_km(stops):.1f} km", help="Straight lines from the start through every stop, "
          "in the order below (nearest neighbour, then 2-opt). Roads add to it.")
 d.metric("Outcomes recorded", f"{done['address_key'].nunique()} of {len(stops)}")
-st.markdown(f"**Team:** {ui.esc_md(plan.team) if plan.team else 'not set'}  \n"
-            f"**Start:** {ui.esc_md(start.label)}")
+st.markdown(f"**Team:** {escape.markdown_text(plan.team) if plan.team else 'not set'}  \n"
+            f"**Start:** {escape.markdown_text(start.label)}")
 langs = plans.languages(stops)
-st.markdown("**Language support to bring:** " + (ui.esc_md(", ".join(langs)) if langs else "none identified"))
+st.markdown("**Language support to bring:** "
+            + (escape.markdown_text(", ".join(langs)) if langs else "none identified"))
 partner_rows = plans.partners(stops)
 if partner_rows:
-    st.markdown("**Partners to invite:**\n" + "\n".join(f"- {ui.esc_md(label)}: {n} stop{'s' if n != 1 else ''} "
-                                                        f"({ui.esc_md(why)})"
-                                                        for label, n, why in partner_rows))
+    st.markdown("**Partners to invite:**\n"
+                + "\n".join(f"- {escape.markdown_text(label)}: {n} stop{'s' if n != 1 else ''} "
+                            f"({escape.markdown_text(why)})" for label, n, why in partner_rows))
 else:
     st.markdown("**Partners to invite:** none identified")
 
@@ -199,7 +201,8 @@ if submitted:
         auth.audit("outcome_recorded", {"plan_id": plan_id, "outcome": outcome, "potential_victims": int(victims),
                                         **{k: bool(v) for k, v in actions.items()}}, f"outcome {outcome_id}", 1)
         # The address is a reporter's text: shown literally, never as markdown (a link, an image to fetch).
-        st.session_state[OUTCOME_SAVED] = f"Saved: {ui.esc_md(kinds[outcome]['label'])} at {ui.esc_md(stop['address'])}."
+        st.session_state[OUTCOME_SAVED] = (f"Saved: {escape.markdown_text(kinds[outcome]['label'])} at "
+                                           f"{escape.markdown_text(stop['address'])}.")
         st.session_state[OUTCOME_FORM_ROUND] = form_round + 1
         st.rerun()
 

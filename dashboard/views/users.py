@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from access.store import MIN_PASSWORD, ROLES, AccountError
-from dashboard import auth, labels
+from dashboard import auth, escape, labels
 
 me = auth.require("users")  # the role is checked on every run, whatever the address
 
@@ -45,7 +45,7 @@ def _change(what, *args) -> None:
 
 kind, text = st.session_state.pop("users_message", (None, None))
 if text:
-    getattr(st, kind)(auth.markdown_text(text))   # an error may quote a typed user name: text, not markdown
+    getattr(st, kind)(escape.markdown_text(text))   # an error may quote a typed user name: text, not markdown
 
 st.subheader("Add a user")
 if sso:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, labels, plan_form, prefetch, records, state, ticks, ui
+from dashboard import auth, connection, escape, labels, plan_form, prefetch, records, state, ticks, ui
 from operations import plans, vocabulary
 
 LIMITS = [25, 50, 100, 200]
@@ -36,7 +36,7 @@ def _ticked_elsewhere(elsewhere: dict[str, str]) -> None:
     holds them again or the lead lets them go."""
     if not elsewhere:
         return
-    names = "; ".join(auth.markdown_text(a) if a else "(no address)" for a in list(elsewhere.values())[:5])
+    names = "; ".join(escape.markdown_text(a) if a else "(no address)" for a in list(elsewhere.values())[:5])
     more = f" and {len(elsewhere) - 5:,} more" if len(elsewhere) > 5 else ""
     st.caption(f"{len(elsewhere):,} ticked address{'es are' if len(elsewhere) != 1 else ' is'} not in this list "
                f"(ranked lower, or outside these filters), so not in the plan below: {names}{more}. "
@@ -71,8 +71,7 @@ def _readable(plan):
                   if c in plan.columns]].copy()
     for text in ("Address", "District", "Language support", "HMO licence", "Why"):
         if text in shown.columns:
-            shown[text] = shown[text].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
-                                          else auth.markdown_text(v))
+            shown[text] = shown[text].map(escape.markdown_text)   # a blank cell (None, NaN) stays blank
     return shown
 
 

@@ -41,7 +41,7 @@ CODE_PREFIXES = {
 SPATIAL_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".gml", ".kml", ".tab", ".mif")
 POLYGONAL = {"Polygon", "MultiPolygon"}
 LEVEL_NAMES = {"district": "district", "lsoa": "LSOA", "msoa": "MSOA"}
-AREA = "Cambridgeshire & Peterborough"
+AREA = vocab.load("area")["name"]   # the force area, as the messages name it
 BNG_BOUNDS = (0, 0, 700_000, 1_300_000)
 
 
@@ -55,6 +55,12 @@ class Fields:
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, summary: LoadSummary, *, mapping=None, sheet=None,
          progress=None) -> None:
+    """Replace the stored boundaries of the file's level, for `etl.loading.load_file`, inside its transaction.
+
+    A file that can't be read, has no polygons, or has none near the force area raises FileProblem, and
+    nothing is replaced. A broken feature goes to `rejects` and keeps its stored boundary, as does a force-area
+    district the file lacks: a map never loses a district to a bad file. Stored rows are re-geocoded
+    against the new polygons; `summary` says what was read, skipped, repaired and kept."""
     import pyogrio
 
     source, layer = _open(path, sheet)

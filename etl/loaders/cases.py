@@ -27,6 +27,12 @@ STORED = ["case_key", "opened_on", "lat", "lon", "geocode_status", "location_fla
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
+    """Add the file's cases to the source's, for `etl.loading.load_file`, inside its transaction: a FileProblem
+    (a required column missing, no data rows) is raised before anything is stored, and the copy is then dropped.
+
+    Whatever else happens, no case reference and no column beyond those we store reaches the warehouse, rejects
+    included: references are keyed hashes from the start, so one loaded before updates its case. A bad row goes
+    to `rejects` with its reasons and the others still load; `summary` names the columns dropped."""
     staged = tabular.stage(con, path, "cases", summary,
                            required=[("case_ref",), ("opened_on",),
                                      ("postcode", "address", "lat", "easting", "coordinates", "x", "grid_ref")],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from etl.reading.stage import StagedFile
 
@@ -142,6 +142,16 @@ class Location:
 PARSER = {"lat": "parse_degrees", "lon": "parse_degrees", "easting": "parse_easting", "northing": "parse_northing"}
 
 
+class _Parts(NamedTuple):
+    """What one coordinate source adds to a Location, each list in its order of preference."""
+
+    wgs: list[tuple[str, str, str]]    # (usable, lat, lon)
+    rounded: list[str]                 # per `wgs` entry: SQL, whether its degrees are rounded to a km or more
+    grid: list[tuple[str, str, str]]   # (usable, easting, northing)
+    coarse: list[str]                  # per `grid` entry: SQL, whether its point is a coarse square's centre
+    checks: list[str]
+
+
 def location(staged: StagedFile, col: Callable[[str], str] | None = None,
              num: Callable[[str], str] | None = None, bng_point_name: str | None = None) -> Location:
     """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
@@ -161,83 +171,12 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     """
     col = col or staged.column
     num = num or (lambda f: f"{PARSER.get(f, 'parse_number')}({col(f)})")
-    has = staged.match.has
-    loc = Location()
-    wgs: list[tuple[str, str, str]] = []     # (usable, lat, lon) per source, in order of preference
-    rounded: list[str] = []                  # per `wgs` entry: SQL, whether its degrees are rounded to a km or more
-    grid: list[tuple[str, str, str]] = []    # (usable, easting, northing)
-    coarse: list[str] = []                   # per `grid` entry: SQL, whether its point is a coarse square's centre
-    if has("lat") and has("lon"):
-        lat, lon = num("lat"), num("lon")
-        wgs.append((_degrees_ok(lat, lon), lat, lon))
-        rounded.append(rounded_degrees(col("lat"), col("lon")))
-        loc.checks += _pair_checks(col("lat"), col("lon"), lat, lon, "latitude", "longitude")
-        loc.checks.append(f"""CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT {_degrees_ok(lat, lon)}
-                 AND NOT {_null_island(lat, lon)}
-            THEN 'latitude ' || shown({col('lat')}) || ' / longitude ' || shown({col('lon')}) ||
-                 ' are out of range; if they are eastings and northings, name the columns Easting and Northing' END""")
-    if has("easting") and has("northing"):
-        east, north = num("easting"), num("northing")
-        grid.append((_bng_ok(east, north), east, north))
-        coarse.append("false")
-        loc.checks += _pair_checks(col("easting"), col("northing"), east, north, "easting", "northing")
-        loc.checks.append(f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {_looks_like_degrees(east, north)}
-            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
-                 ' look like degrees, not metres; if they are latitude and longitude, name the columns Latitude and Longitude'
-            WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {_bng_ok(east, north)}
-            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
-                 ' are not British National Grid coordinates' END""")
-    if has("coordinates"):
-        value = col("coordinates")
-        first, second = f"parse_degrees(coordinate_pair({value}).first)", f"parse_degrees(coordinate_pair({value}).second)"
-        # A WKT point or a map link (point_in_text): x before y, so a longitude before its latitude.
-        text_x, text_y = f"point_in_text({value}).x", f"point_in_text({value}).y"
-        wgs += [(_degrees_ok(first, second), first, second), (_degrees_ok(text_y, text_x), text_y, text_x)]
-        rounded += [rounded_degrees(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"),
-                    rounded_degrees(f"point_text_degrees({value}).lat", f"point_text_degrees({value}).lon")]
-        grid += [(_bng_ok(first, second), first, second), (_bng_ok(text_x, text_y), text_x, text_y)]
-        # A grid reference in a coordinates column is one too.
-        grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
-                     f"grid_ref_point({value}).northing"))
-        coarse += ["false", "false", f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"]
-        loc.checks.append(f"""CASE WHEN grid_ref_point({value}) IS NOT NULL OR {_null_island(first, second)} THEN NULL
-            WHEN looks_like_point_text({value}) AND ({text_x} IS NULL OR {text_y} IS NULL)
-            THEN 'coordinates ' || shown({value}) || ' hold no point we can read (an empty WKT point, or a short '
-                 || 'map link such as goo.gl/maps/…, which holds none: open it and copy the coordinates, or give the postcode)'
-            WHEN looks_like_point_text({value}) AND NOT {_degrees_ok(text_y, text_x)} AND NOT {_bng_ok(text_x, text_y)}
-            THEN 'coordinates ' || shown({value}) || ' are neither longitude, latitude nor British National Grid '
-                 || 'easting, northing'
-            WHEN looks_like_point_text({value}) OR is_what3words({value}) THEN NULL
-            WHEN {value} IS NOT NULL AND ({first} IS NULL OR {second} IS NULL)
-            THEN 'coordinates ' || shown({value}) || ' are not two numbers (latitude, longitude; or easting, northing) '
-                 || 'nor an OS grid reference'
-            WHEN {value} IS NOT NULL AND NOT {_degrees_ok(first, second)} AND NOT {_bng_ok(first, second)}
-            THEN 'coordinates ' || shown({value}) || ' are neither latitude, longitude nor British National Grid '
-                 || 'easting, northing' END""")
-    if has("x") and has("y"):
-        # A GIS export's X and Y (ArcGIS's POINT_X, POINT_Y): longitude and latitude, or easting and northing,
-        # told apart by their size as a coordinates column's pair is.
-        # A decimal comma with three decimals ("52,665") reads as thousands, and no one value says which it is;
-        # the pair does: read as degrees it is in Great Britain, read as metres in the sea off the Scillies.
-        x, y = num("x"), num("y")
-        x_deg, y_deg = f"parse_degrees({col('x')})", f"parse_degrees({col('y')})"
-        wgs.append((_degrees_ok(y, x), y, x))
-        wgs.append((in_great_britain(y_deg, x_deg), y_deg, x_deg))
-        rounded += [rounded_degrees(col("y"), col("x"))] * 2
-        grid.append((_bng_ok(x, y), x, y))
-        coarse.append("false")
-        loc.checks += _pair_checks(col("x"), col("y"), x, y, "X", "Y")
-        loc.checks.append(f"""CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL AND NOT {_degrees_ok(y, x)}
-                 AND NOT {in_great_britain(y_deg, x_deg)} AND NOT {_bng_ok(x, y)} AND NOT {_null_island(y, x)}
-            THEN 'X ' || shown({col('x')}) || ' / Y ' || shown({col('y')}) ||
-                 ' are neither longitude, latitude nor British National Grid easting, northing' END""")
-    if has("grid_ref"):
-        value = col("grid_ref")
-        grid.append((f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
-                     f"grid_ref_point({value}).northing"))
-        coarse.append(f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}")
-        loc.checks.append(f"""CASE WHEN {value} IS NOT NULL AND grid_ref_point({value}) IS NULL
-            THEN 'grid reference ' || shown({value}) || ' is not an OS grid reference (e.g. TL 45123 58123)' END""")
+    parts = [source(col, num) for fields, source in _SOURCES if all(staged.match.has(f) for f in fields)]
+    wgs = [w for p in parts for w in p.wgs]
+    rounded = [r for p in parts for r in p.rounded]
+    grid = [g for p in parts for g in p.grid]
+    coarse = [c for p in parts for c in p.coarse]
+    loc = Location(checks=[c for p in parts for c in p.checks])
     lat_parts = [f"CASE WHEN {ok} THEN {lat} END" for ok, lat, _ in wgs]
     lon_parts = [f"CASE WHEN {ok} THEN {lon} END" for ok, _, lon in wgs]
     if grid:
@@ -254,6 +193,100 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         loc.lat = f"coalesce({', '.join(lat_parts)})"
         loc.lon = f"coalesce({', '.join(lon_parts)})"
     return loc
+
+
+def _lat_lon(col: Callable[[str], str], num: Callable[[str], str]) -> _Parts:
+    lat, lon = num("lat"), num("lon")
+    return _Parts(
+        wgs=[(_degrees_ok(lat, lon), lat, lon)], rounded=[rounded_degrees(col("lat"), col("lon"))], grid=[], coarse=[],
+        checks=[*_pair_checks(col("lat"), col("lon"), lat, lon, "latitude", "longitude"),
+                f"""CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT {_degrees_ok(lat, lon)}
+                 AND NOT {_null_island(lat, lon)}
+            THEN 'latitude ' || shown({col('lat')}) || ' / longitude ' || shown({col('lon')}) ||
+                 ' are out of range; if they are eastings and northings, name the columns Easting and Northing' END"""])
+
+
+def _easting_northing(col: Callable[[str], str], num: Callable[[str], str]) -> _Parts:
+    east, north = num("easting"), num("northing")
+    return _Parts(
+        wgs=[], rounded=[], grid=[(_bng_ok(east, north), east, north)], coarse=["false"],
+        checks=[*_pair_checks(col("easting"), col("northing"), east, north, "easting", "northing"),
+                f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {_looks_like_degrees(east, north)}
+            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
+                 ' look like degrees, not metres; if they are latitude and longitude, name the columns Latitude and Longitude'
+            WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND NOT {_bng_ok(east, north)}
+            THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
+                 ' are not British National Grid coordinates' END"""])
+
+
+def _coordinates(col: Callable[[str], str], num: Callable[[str], str]) -> _Parts:
+    """A pair of numbers, degrees or metres; a WKT point or a map link; or a grid reference, in one column."""
+    value = col("coordinates")
+    first, second = f"parse_degrees(coordinate_pair({value}).first)", f"parse_degrees(coordinate_pair({value}).second)"
+    # A WKT point or a map link (point_in_text): x before y, so a longitude before its latitude.
+    text_x, text_y = f"point_in_text({value}).x", f"point_in_text({value}).y"
+    return _Parts(
+        wgs=[(_degrees_ok(first, second), first, second), (_degrees_ok(text_y, text_x), text_y, text_x)],
+        rounded=[rounded_degrees(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"),
+                 rounded_degrees(f"point_text_degrees({value}).lat", f"point_text_degrees({value}).lon")],
+        grid=[(_bng_ok(first, second), first, second), (_bng_ok(text_x, text_y), text_x, text_y),
+              # A grid reference in a coordinates column is one too.
+              (f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
+               f"grid_ref_point({value}).northing")],
+        coarse=["false", "false", f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"],
+        checks=[f"""CASE WHEN grid_ref_point({value}) IS NOT NULL OR {_null_island(first, second)} THEN NULL
+            WHEN looks_like_point_text({value}) AND ({text_x} IS NULL OR {text_y} IS NULL)
+            THEN 'coordinates ' || shown({value}) || ' hold no point we can read (an empty WKT point, or a short '
+                 || 'map link such as goo.gl/maps/…, which holds none: open it and copy the coordinates, or give the postcode)'
+            WHEN looks_like_point_text({value}) AND NOT {_degrees_ok(text_y, text_x)} AND NOT {_bng_ok(text_x, text_y)}
+            THEN 'coordinates ' || shown({value}) || ' are neither longitude, latitude nor British National Grid '
+                 || 'easting, northing'
+            WHEN looks_like_point_text({value}) OR is_what3words({value}) THEN NULL
+            WHEN {value} IS NOT NULL AND ({first} IS NULL OR {second} IS NULL)
+            THEN 'coordinates ' || shown({value}) || ' are not two numbers (latitude, longitude; or easting, northing) '
+                 || 'nor an OS grid reference'
+            WHEN {value} IS NOT NULL AND NOT {_degrees_ok(first, second)} AND NOT {_bng_ok(first, second)}
+            THEN 'coordinates ' || shown({value}) || ' are neither latitude, longitude nor British National Grid '
+                 || 'easting, northing' END"""])
+
+
+def _x_y(col: Callable[[str], str], num: Callable[[str], str]) -> _Parts:
+    """A GIS export's X and Y (ArcGIS's POINT_X, POINT_Y): longitude and latitude, or easting and northing,
+    told apart by their size as a coordinates column's pair is.
+    A decimal comma with three decimals ("52,665") reads as thousands, and no one value says which it is;
+    the pair does: read as degrees it is in Great Britain, read as metres in the sea off the Scillies."""
+    x, y = num("x"), num("y")
+    x_deg, y_deg = f"parse_degrees({col('x')})", f"parse_degrees({col('y')})"
+    return _Parts(
+        wgs=[(_degrees_ok(y, x), y, x), (in_great_britain(y_deg, x_deg), y_deg, x_deg)],
+        rounded=[rounded_degrees(col("y"), col("x"))] * 2,
+        grid=[(_bng_ok(x, y), x, y)], coarse=["false"],
+        checks=[*_pair_checks(col("x"), col("y"), x, y, "X", "Y"),
+                f"""CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL AND NOT {_degrees_ok(y, x)}
+                 AND NOT {in_great_britain(y_deg, x_deg)} AND NOT {_bng_ok(x, y)} AND NOT {_null_island(y, x)}
+            THEN 'X ' || shown({col('x')}) || ' / Y ' || shown({col('y')}) ||
+                 ' are neither longitude, latitude nor British National Grid easting, northing' END"""])
+
+
+def _grid_ref(col: Callable[[str], str], num: Callable[[str], str]) -> _Parts:
+    value = col("grid_ref")
+    return _Parts(
+        wgs=[], rounded=[],
+        grid=[(f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
+               f"grid_ref_point({value}).northing")],
+        coarse=[f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"],
+        checks=[f"""CASE WHEN {value} IS NOT NULL AND grid_ref_point({value}) IS NULL
+            THEN 'grid reference ' || shown({value}) || ' is not an OS grid reference (e.g. TL 45123 58123)' END"""])
+
+
+# The coordinate sources, in order of preference: the fields a file must give for each, and its parts.
+_SOURCES = (
+    (("lat", "lon"), _lat_lon),
+    (("easting", "northing"), _easting_northing),
+    (("coordinates",), _coordinates),
+    (("x", "y"), _x_y),
+    (("grid_ref",), _grid_ref),
+)
 
 
 FIGURES_THAT_PLACE_A_DOOR = 6     # "TL 451 581" names a 100 m square; "TL 45 58" a 1 km one

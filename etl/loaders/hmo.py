@@ -25,7 +25,13 @@ STORED = ["licence_ref", "address", "postcode", "uprn", "lat", "lon", "geocode_s
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None,
          whole_register: bool = False) -> None:
-    """`whole_register`: the analyst says the file is the source's whole current register, even though loading it
+    """Make the file the source's register, for `etl.loading.load_file`, inside its transaction: licences it lacks
+    are ended (their history kept), changed ones get a new version. A bad row goes to `rejects` and the others load.
+
+    A file that looks like another council's register, part of this one (it would end most current licences), or
+    a newer export of another source's register under the file's own name raises FileProblem and so changes
+    nothing: loaded, it would take live licences off the map, or put each on it twice.
+    `whole_register`: the analyst says the file is the source's whole current register, even though loading it
     ends most of the licences current now (a licensing scheme ended), so the guards against that stand aside."""
     staged = tabular.stage(con, path, "hmo", summary, required=[("licence_ref",), ("address",)],
                            mapping=mapping, sheet=sheet, progress=progress)

@@ -288,13 +288,13 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> None:
             CREATE OR REPLACE TEMP TABLE pc_raw AS
             SELECT {row} AS _row, * FROM (
                 SELECT row_number() OVER () AS _rec, {select}, c{layout.width} AS _extra
-                FROM read_csv({_sql_text(sniff.duckdb_path(path))}, header = false, auto_detect = false, all_varchar = true,
-                          delim = {_sql_text(layout.delimiter)}, quote = '"', escape = '"',
-                          null_padding = true, strict_mode = false, encoding = {_sql_text(encoding)},
+                FROM read_csv(?, header = false, auto_detect = false, all_varchar = true,
+                          delim = ?, quote = '"', escape = '"',
+                          null_padding = true, strict_mode = false, encoding = ?,
                           columns = {columns_sql})
             ) r
             WHERE _rec > {layout.header_records}
-        """)
+        """, [sniff.duckdb_path(path), layout.delimiter, encoding])
 
     try:
         read(layout.encoding)
@@ -349,10 +349,6 @@ def _blank_line_offsets(path: Path) -> list[tuple[int, int]]:
             else:
                 records += 1
     return sorted(offsets.items())
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _first_line(exc: Exception) -> str:
