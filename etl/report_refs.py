@@ -11,6 +11,11 @@ only when it has no postcode: the postcode then says where it is, and a point fr
 way to the postcode's (a coarse grid reference does), which the stored row could not tell apart.
 
 The same macro rewrote the references stored before it existed (migration 0012), from stored columns.
+
+A reference of the file's own may name several addresses: police systems export one row per address of a
+report, each with the report's reference. Each address is kept, as a part of its report numbered in file
+order: the first under the reference itself, the others as 'INT-77 (address 2)', … (`number_addresses`).
+Rows of one reference at one address are versions of one row, and collapse into the last as before.
 """
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ IDENTITY = ("received_on", "address", "postcode", "point_lat", "point_lon", "ind
             "grading", "summary")
 
 PREFIX = "auto-"
+# A part of a report after its first address: the reference, then this with the part's number.
+PART = " (address {})"
+PART_RE = r"^(.*) \(address ([0-9]+)\)$"
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
@@ -88,3 +96,86 @@ def match_earlier_forms(con: duckdb.DuckDBPyConnection, source: str) -> list[tup
         con.execute("UPDATE incoming SET report_ref = f.stored FROM ref_forms f WHERE incoming.report_ref = f.given")
     con.execute("DROP TABLE ref_forms")
     return pairs
+
+
+def _place(table: str) -> str:
+    """SQL: where a row of `table` (parsed) says the report is, as compared between its rows: the address as
+    `address_key` spells it ('12 Mill Rd' and '12 MILL ROAD.' are one), with its postcode ('12 Mill Road' of
+    Cambridge and of Huntingdon are two), and the file's point only when both are missing."""
+    return (f"concat_ws('|', nullif({table}.addr_key, ''), {table}.postcode, CASE WHEN nullif({table}.addr_key, '') "
+            f"IS NULL AND {table}.postcode IS NULL THEN concat_ws(',', {table}.lat, {table}.lon) END)")
+
+
+def register_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Define ref_base(ref) and ref_part(ref): a part's reference split into its report's and its number (1 for
+    any other reference). The LIKE first: almost no reference is a part, and it is cheaper than the expression."""
+    con.execute(f"CREATE OR REPLACE TEMP MACRO ref_base(r) AS CASE WHEN r LIKE '% (address %)' "
+                f"THEN coalesce(nullif(regexp_extract(r, '{PART_RE}', 1), ''), r) ELSE r END")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO ref_part(r) AS CASE WHEN r LIKE '% (address %)' "
+                f"THEN coalesce(TRY_CAST(nullif(regexp_extract(r, '{PART_RE}', 2), '') AS INTEGER), 1) ELSE 1 END")
+
+
+def number_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int, list[str]]:
+    """Give each address after the first of a reference of the temp table `parsed` its part's reference,
+    numbered in file order, and record in its `_ref_parts` column how many addresses the file gives that
+    reference (NULL: one), which `drop_stale_parts` reads. Return how many such parts the valid rows make, of
+    how many reports, and the references of the first such report (an example for the summary).
+
+    Rejected rows are numbered too: a row rejected now keeps its part's number, so the valid rows' parts keep
+    theirs, and the part an earlier load stored for it stays until the row is fixed. Only repeated references
+    are looked at, found by a narrow GROUP BY: a big file's references are almost all single."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ref_parts AS
+        WITH repeated AS (SELECT report_ref FROM parsed WHERE report_ref IS NOT NULL GROUP BY 1 HAVING count(*) > 1),
+             places AS (SELECT report_ref, {_place('p')} AS place, min(row_number) AS first_row
+                        FROM parsed p SEMI JOIN repeated USING (report_ref) GROUP BY 1, 2)
+        SELECT * FROM (SELECT report_ref, place, row_number() OVER (PARTITION BY report_ref ORDER BY first_row) AS part,
+                              count(*) OVER (PARTITION BY report_ref) AS parts FROM places)
+        WHERE parts > 1
+    """)
+    if not con.execute("SELECT count(*) FROM ref_parts").fetchone()[0]:
+        con.execute("DROP TABLE ref_parts")
+        return 0, 0, []
+    con.execute(f"""
+        UPDATE parsed SET _ref_parts = r.parts,
+               report_ref = CASE WHEN r.part = 1 THEN parsed.report_ref
+                                 ELSE parsed.report_ref || format('{PART}', r.part) END
+        FROM ref_parts r
+        WHERE parsed.report_ref = r.report_ref AND {_place('parsed')} = r.place
+    """)
+    con.execute("DROP TABLE ref_parts")
+    register_parts(con)
+    parts, reports = con.execute("SELECT count(DISTINCT report_ref), count(DISTINCT ref_base(report_ref)) FROM parsed "
+                                 "WHERE reason IS NULL AND _ref_parts IS NOT NULL").fetchone()
+    example = [r for (r,) in con.execute("""
+        SELECT DISTINCT report_ref FROM parsed WHERE reason IS NULL AND ref_base(report_ref) = (
+            SELECT ref_base(report_ref) FROM parsed WHERE reason IS NULL AND _ref_parts IS NOT NULL
+            ORDER BY row_number LIMIT 1)
+        ORDER BY ref_part(report_ref)""").fetchall()] if parts else []
+    return int(parts), int(reports), example
+
+
+def drop_stale_parts(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, list[str]]:
+    """Delete the stored parts of the source's reports to which the temp table `incoming` gives fewer addresses
+    now; return how many, and a few of their references.
+
+    A reference in a file is its report as it stands: a later file giving 'INT-77' one address corrects the
+    report, and its addresses 2 and 3 stored before would otherwise stay on the map as if still reported.
+    Run after `match_earlier_forms`, so that the references compared are in their stored form."""
+    register_parts(con)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE stale_parts AS
+        WITH stored AS (SELECT report_ref, ref_base(report_ref) AS base, ref_part(report_ref) AS part FROM reports
+                        WHERE source = ? AND report_ref LIKE '% (address %)'),
+             given AS (SELECT ref_base(report_ref) AS base, coalesce(max(_ref_parts), 1) AS parts FROM incoming
+                       WHERE NOT starts_with(report_ref, '{PREFIX}') AND ref_base(report_ref) IN (SELECT base FROM stored)
+                       GROUP BY 1)
+        SELECT s.report_ref FROM stored s JOIN given g ON g.base = s.base WHERE s.part > g.parts
+    """, [source])
+    n = con.execute("SELECT count(*) FROM stale_parts").fetchone()[0]
+    refs = [r for (r,) in con.execute("SELECT report_ref FROM stale_parts ORDER BY 1 LIMIT 4").fetchall()]
+    if n:
+        con.execute("DELETE FROM reports WHERE source = ? AND report_ref IN (SELECT report_ref FROM stale_parts)",
+                    [source])
+    con.execute("DROP TABLE stale_parts")
+    return int(n), refs

@@ -42,7 +42,8 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     summary.warnings.append("case references are stored only as keyed hashes (case_key)")
     _pseudonymise(con, staged)
     c = staged.column
-    loc = checks.location(staged)
+    once: dict[str, str] = {}
+    loc = checks.location(staged, once=checks.computed_once(once))
     validations = [
         checks.too_many_cells(staged),
         checks.rows_inside_a_cell(staged),
@@ -68,7 +69,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('language_needs')} AS language_text,
                CAST(coalesce(b.value, b1.value) AS BOOLEAN) AS nrm_referred,
                {checks.reasons(validations)} AS reason
-        FROM stage LEFT JOIN case_keys k ON k._row = stage._row
+        FROM {checks.stage_with(once)} LEFT JOIN case_keys k ON k._row = stage._row
         LEFT JOIN vocab_boolean b ON b.alias = label_key({c('nrm_referred')})
         LEFT JOIN vocab_boolean b1 ON b1.alias = {_first_word(c('nrm_referred'))}
     """, CONTENT)

@@ -36,7 +36,8 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     staged = tabular.stage(con, path, "hmo", summary, required=[("licence_ref",), ("address",)],
                            mapping=mapping, sheet=sheet, progress=progress)
     c = staged.column
-    loc = checks.location(staged)
+    once: dict[str, str] = {}
+    loc = checks.location(staged, once=checks.computed_once(once))
     earliest, latest = "DATE '1980-01-01'", "current_date + INTERVAL 30 YEAR"
     validations = [
         checks.too_many_cells(staged),
@@ -76,7 +77,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                parse_date({c('licence_expiry')}) AS licence_expiry,
                coalesce({_not_live(c('licence_status'))}, false) AS _not_live, {_as_written(staged, 'licence_status')} AS _status,
                {checks.reasons(validations)} AS reason
-        FROM stage
+        FROM {checks.stage_with(once)}
     """, CONTENT)
     tabular.record_rejects(con, summary, staged)
     _warn_zeros(con, summary)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl import address_ids, counts, report_refs
-from etl.loaders import checks, tabular, vocabularies
+from etl.loaders import checks, report_checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
 # The file's own point is `lat`, `lon` while parsing (geocoding fills them only later, in `incoming`).
@@ -23,7 +23,7 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
 # a dropped column without copying the table), so a big file's rows take less memory while they are geocoded and
 # stored: on the bench's 2,000,000-row file, 180 MB of its rows' 1.4 GB, which went past the ETL's memory cap.
 PARSE_ONLY = ("source_type_text", "exploitation_text", "nationalities_text", "_people_words", "_old_grading",
-              "_other_grading")
+              "_other_grading", "_address_postcode")
 # What reporters add to a nationality, removed before it is looked up (twice, for "Chinese nationals x4"): a
 # count ("x3", "(2)", "x2 Polish"), a question mark, a hedge before it ("possibly"), "nationals" or "men" after
 # it, or alone. A bracket is a part of its own first: "Lithuanian (poss Latvian)" is two nationalities.
@@ -92,7 +92,9 @@ def _lookups(staged) -> list[tuple[str, str]]:
     compact = _grading_compact(lambda f: f"gr_{f}")
     numbers = ("lat", "lon", "easting", "northing", "x", "y")
     point_fields = (*numbers, "coordinates", "grid_ref")
-    point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng")
+    parsed_once: dict[str, str] = {}     # values the point's expressions read many times, computed beforehand
+    point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng",
+                            once=checks.computed_once(parsed_once))
     return [
         tabular.once_per_value("dates", {"dt_value": c("received_on")}, {"dt_date": "parse_date(dt_value)"}),
         tabular.once_per_value("postcodes_given", {"pc_value": c("postcode")}, {
@@ -101,7 +103,8 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "ad_postcode": "postcode_in_text(ad_value)",
             "ad_key": "address_key(ad_value)", "ad_house": "house_number(address_key(ad_value))"}),
         tabular.once_per_value("points", {f"pv_{f}": c(f) for f in point_fields},
-                               {f"pn_{f}": f"{checks.PARSER.get(f, 'parse_number')}(pv_{f})" for f in numbers},
+                               {**{f"pn_{f}": f"{checks.PARSER.get(f, 'parse_number')}(pv_{f})" for f in numbers},
+                                **parsed_once},
                                then=[{"pt_bng": point.bng_point},
                                      {"pt_lat": point.lat, "pt_lon": point.lon, "pt_coarse": point.coarse,
                                       "pt_problem": checks.reasons(point.checks)}]),
@@ -169,6 +172,24 @@ def _match_earlier_forms(con, summary: LoadSummary) -> None:
                                 f"update those reports rather than adding copies: {shown}")
 
 
+def _number_addresses(con, summary: LoadSummary) -> None:
+    """Rows of one reference at different addresses are each kept, as parts of the report (etl/report_refs.py):
+    say how many, and how they are stored, so the parts are found on the map and the visit list."""
+    parts, reports, example = report_refs.number_addresses(con)
+    if parts:
+        shown = ", ".join(map(repr, example[:4])) + (" …" if len(example) > 4 else "")
+        summary.warnings.append(f"{parts:,} row(s) kept as separate addresses of {reports:,} report(s), each report's "
+                                f"rows sharing its reference but naming different addresses: stored as {shown}")
+
+
+def _drop_stale_parts(con, summary: LoadSummary) -> None:
+    removed, refs = report_refs.drop_stale_parts(con, summary.source)
+    if removed:
+        shown = ", ".join(map(repr, refs[:3])) + (" …" if removed > 3 else "")
+        summary.warnings.append(f"{removed:,} address(es) of reports stored before removed: this file gives those "
+                                f"reports fewer addresses, and so corrects them: {shown}")
+
+
 def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
     """Reports whose number of people is words alone ("several") keep no count: say so, with the words."""
     rows = con.execute("""
@@ -214,9 +235,18 @@ def _warn_other_gradings(con, summary: LoadSummary) -> None:
 
 
 def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, progress=None) -> None:
+    """Add the file's reports to the source's, for `etl.loading.load_file`, inside its transaction: a FileProblem
+    (no date or location column, no data rows) is raised before anything is stored, and the copy is then dropped.
+
+    Judged row by row: a bad row goes to `rejects` with its reasons and the others still load. A reference loaded
+    before from this source updates its report rather than adding it twice. `summary` gets the counts and
+    the warnings for the analyst (unmapped vocabulary, people counted in words, no reference column)."""
     staged = tabular.stage(con, path, "reports", summary,
                            required=[("received_on",), ("address", "postcode", "lat", "easting", "coordinates", "x", "grid_ref")],
                            mapping=mapping, sheet=sheet, progress=progress)
+    swapped = report_checks.swap_address_and_postcode(con, staged, path)
+    if swapped:
+        summary.warnings.append(swapped)
     vocabularies.register(con)
     c = staged.column
     ctes, joins = zip(*_lookups(staged))
@@ -240,11 +270,13 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         WITH {', '.join(ctes)}
         SELECT _row AS row_number,
                {c('report_ref')} AS report_ref,   -- NULL: given one after parsing (etl/report_refs.py)
+               NULL::INTEGER AS _ref_parts,   -- how many addresses the file gives the reference, when more than one
                dt_date AS received_on,
                {c('source_type')} AS source_type_text,
                {c('address')} AS address,
                coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
                pc_outward AS _outward,
+               ad_postcode AS _address_postcode,
                pt_lat AS lat, pt_lon AS lon, pt_coarse AS _coarse,
                {c('indicators_text')} AS indicators_text,
                {c('exploitation_type')} AS exploitation_text,
@@ -269,7 +301,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         FROM stage
         {' '.join(joins)}
     """, CONTENT, [summary.source, summary.load_id])
+    _number_addresses(con, summary)
     report_refs.assign(con)
+    report_checks.postcodes_unlike_the_address(con, staged, summary)
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other",
                                               "source_type"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",
@@ -293,5 +327,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     tabular.accepted_and_geocoded(con, summary, "report_ref")
     con.execute("DROP TABLE parsed")
     _match_earlier_forms(con, summary)
+    report_checks.another_sources_reports(con, summary)
+    _drop_stale_parts(con, summary)
     tabular.upsert_by_reference(con, summary, "reports", "report_ref", STORED, date_column="received_on",
                                 rows_from=address_ids.assign(con))

@@ -114,7 +114,8 @@ def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = Non
 
 def _parse(con, staged) -> None:
     c = staged.column
-    loc = checks.location(staged)
+    once: dict[str, str] = {}
+    loc = checks.location(staged, once=checks.computed_once(once))
     bools = [(a, f"b_{a}") for a in ACTIONS]
     validations = [
         checks.too_many_cells(staged),
@@ -149,7 +150,7 @@ def _parse(con, staged) -> None:
                {', '.join(f"coalesce(CAST({alias}.value AS BOOLEAN), false) AS {a}" for a, alias in bools)},
                {c('note')} AS note,
                {checks.reasons(validations)} AS reason
-        FROM stage LEFT JOIN vocab_outcome o ON o.alias = label_key({c('outcome')}) {joins}
+        FROM {checks.stage_with(once)} LEFT JOIN vocab_outcome o ON o.alias = label_key({c('outcome')}) {joins}
     """, CONTENT)
 
 
