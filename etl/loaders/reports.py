@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl import address_ids, counts, report_refs
+from etl import address_ids, counts, report_refs, vocab
 from etl.loaders import checks, report_checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
@@ -84,6 +84,30 @@ def _people_seen_problem() -> str:
         WHEN np_count IS NULL AND regexp_matches(np_value, '[0-9]') THEN {said}' is not a number' END"""
 
 
+def police_uk_download(staged) -> bool:
+    """Whether the file is police.uk's street-level crime download (etl/vocab/police_uk.toml), by its headers."""
+    table = vocab.load("police_uk")
+    given = {vocab.normalise_label(h) for h in staged.match.headers if h}
+    return sum(vocab.normalise_label(h) in given for h in table["headers"]) >= int(table["min_headers"])
+
+
+def _source_type_text(staged) -> str:
+    """SQL: who reported, as written; police.uk's download says the force ("Cambridgeshire Constabulary"), which
+    would make every street crime a police report."""
+    if police_uk_download(staged):
+        return "'" + vocab.load("police_uk")["source_type"].replace("'", "''") + "'"
+    return staged.column("source_type")
+
+
+def _summary_text(staged) -> str:
+    """SQL: the report's text; police.uk's has none, and its crime type, kept nowhere else, becomes it."""
+    c = staged.column
+    if police_uk_download(staged) and not staged.match.has("summary"):
+        prefix = vocab.load("police_uk")["summary_prefix"].replace("'", "''")
+        return f"CASE WHEN {c('exploitation_type')} IS NOT NULL THEN '{prefix}' || {c('exploitation_type')} END"
+    return c("summary")
+
+
 def _lookups(staged) -> list[tuple[str, str]]:
     """The per-value parsing and mapping of a reports file, each run once per distinct value
     (`tabular.once_per_value`): a big file repeats the same dates, postcodes, categories and texts."""
@@ -138,7 +162,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
                        f"WHEN gr_old THEN rtrim(regexp_replace({compact}, '{OLD_GRADING_RE}', '\\1-\\2-\\3'), '-')"
                        " || ' (5x5x5)' "
                        f"WHEN {compact} IS NOT NULL THEN {_grading_as_given()} || '{OTHER_SCALE}' END"}]),
-        tabular.once_per_value("source_types", {"st_text": c("source_type")}, {
+        tabular.once_per_value("source_types", {"st_text": _source_type_text(staged)}, {
             "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), "
                         f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
         tabular.once_per_value("exploitation_types", {"ex_text": c("exploitation_type")}, {
@@ -272,7 +296,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('report_ref')} AS report_ref,   -- NULL: given one after parsing (etl/report_refs.py)
                NULL::INTEGER AS _ref_parts,   -- how many addresses the file gives the reference, when more than one
                dt_date AS received_on,
-               {c('source_type')} AS source_type_text,
+               {_source_type_text(staged)} AS source_type_text,
                {c('address')} AS address,
                coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
                pc_outward AS _outward,
@@ -284,7 +308,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                np_count AS people_count,
                CASE WHEN np_vague THEN np_value END AS _people_words,
                gr_text AS grading,
-               {c('summary')} AS summary,
+               {_summary_text(staged)} AS summary,
                st_value AS source_type,
                ex_value AS exploitation_type,
                in_codes AS indicators,
@@ -318,7 +342,12 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         summary.warnings.append("the file has no reference column: each report's reference is made from its "
                                 "content, so a corrected copy loaded later adds its changed rows as new reports "
                                 "instead of updating them; name the reference column with --mapping if it has one")
-    if not staged.match.has("source_type"):
+    if police_uk_download(staged):
+        summary.warnings.append("this is police.uk's street-level crime download: its rows are stored as "
+                                "'police.uk street crime (public data)', not as police intelligence, so the "
+                                "dashboard's \"Who reported\" filter can leave them out; each crime type is kept "
+                                "as the report's text")
+    elif not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)
     staged.drop(con)  # nothing reads the raw cells from here on
