@@ -6,8 +6,9 @@ headers say what it is; the error says which command loads it instead.
 """
 from __future__ import annotations
 
+from etl import vocab
 from etl.loaders import postcodes
-from etl.reading.headers import header_score
+from etl.reading.headers import header_score, holds_any
 
 TABULAR = ("hmo", "reports", "cases", "visits")
 WHAT = {"hmo": "an HMO licence register", "reports": "a file of reports", "cases": "a victim case file",
@@ -33,8 +34,17 @@ def _postcode_lookup(row: list[str]) -> bool:
     return "postcode" in columns and ({"lat", "lon"} <= columns.keys() or {"easting", "northing"} <= columns.keys())
 
 
+def place_name_list(headers: list) -> bool:
+    """Whether the headers are a gazetteer's (two of `place_name_list_headers`, etl/vocab/headers.toml)."""
+    markers = vocab.load("headers").get("place_name_list_headers", [])
+    return sum(holds_any(h, markers) for h in headers if h not in (None, "")) >= 2
+
+
 def hint(kind: str, headers: list) -> str | None:
     """The sentence that says what the file looks like and how to load it, if it looks like another kind."""
+    if place_name_list(headers):
+        return (f"this looks like a place-name list (a gazetteer), not {WHAT.get(kind, kind)}: no loader takes one "
+                "(reports, licences and cases are placed by their own postcodes and coordinates)")
     other = likelier_kind(kind, headers)
     if other is None:
         return None

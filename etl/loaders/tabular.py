@@ -11,11 +11,11 @@ from typing import Callable
 
 import duckdb
 
-from etl import geocode, h3cells, vocab
+from etl import geocode, h3cells, no_value, vocab
 from etl.errors import FileProblem
 from etl.loaders import checks, kind_guess
-from etl.reading.headers import require
-from etl.reading.stage import StagedFile, address_words, require_rows, stage_file
+from etl.reading.headers import field_words, require
+from etl.reading.stage import StagedFile, address_words, column_label, require_rows, stage_file
 from etl.summary import LoadSummary
 
 
@@ -30,6 +30,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
         if other:
             raise FileProblem(path, f"{other}. ({problem.problem})") from None
         raise
+    _refuse_another_kind(path, kind, staged, required, mapping)
     require_rows(staged)
     summary.rows_read = staged.rows_read
     summary.warnings += staged.notes.warnings
@@ -45,6 +46,10 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
                    checks.what3words(con, staged, show_values=kind != "cases")):
         if coarse:
             summary.warnings.append(coarse)
+    # parse() rejects the row the file ends inside a quoted cell of (etl/reading/records.py): it is cut short
+    con.execute("SET VARIABLE open_quote_row = ?", [staged.notes.open_quote_at_end])
+    epoch = "1904-01-01" if staged.notes.dates_from_1904 else "1899-12-30"
+    con.execute(f"SET VARIABLE excel_epoch = DATE '{epoch}'")    # parse_date reads it for Excel serials
     month_first, said = checks.date_order(con, staged, show_values=kind != "cases")
     con.execute(f"SET VARIABLE month_first = {str(month_first).lower()}")    # parse_date reads it (etl/sql/macros.sql)
     if said:
@@ -61,21 +66,74 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
         summary.warnings.append("second column(s) with a field's header (" + ", ".join(
             repr(h) for h in staged.match.ignored_duplicates) + "): an address's is joined to the first, any "
             "other fills the first where it is blank")
+        summary.warnings += _duplicates_disagreeing(con, staged, kind)
     unread = _unread_columns(staged, continued) if kind != "cases" else None   # cases list theirs as not stored
     if unread:
         summary.warnings.append(unread)
     return staged
 
 
+def _refuse_another_kind(path: Path, kind: str, staged: StagedFile, required: list[tuple[str, ...]],
+                         mapping: Path | None) -> None:
+    """A file of another kind whose required columns were found only by a word in their headers: refused,
+    naming what it looks like, as when a required column is missing.
+
+    A keyword finds a date in almost any file: an HMO register's "Licence Expiry Date" became every report's
+    date received (and most were rejected as in the future), a gazetteer's "modification_date" loaded its
+    places as reports. A file whose required columns match by their own headers is never refused here, so a
+    file of reports with licence columns besides still loads; nor is one whose columns --mapping names."""
+    if mapping is not None:
+        return
+    match = staged.match
+    by_keyword = [g for g in required if not any(f in match.columns and f not in match.by_keyword for f in g)
+                  and any(f in match.by_keyword for f in g)]
+    if not by_keyword:
+        return
+    other = kind_guess.hint(kind, match.headers)
+    if other:
+        found = " and ".join(f"the {field_words(kind, f)} would have been {match.by_keyword[f]!r}"
+                             for g in by_keyword for f in g if f in match.by_keyword)
+        raise FileProblem(path, f"{other}. ({found}, found only by a word in its header)")
+
+
+def _duplicates_disagreeing(con: duckdb.DuckDBPyConnection, staged: StagedFile, kind: str) -> list[str]:
+    """For each second column under a field's header, how many rows give it a value other than the first's.
+
+    Two "Date" columns (the incident, then the day it was reported) are two different things: the second only
+    fills the first where it is blank, so a row with both is stored with the first. Said with the count, the
+    analyst can tell a copy (no disagreement) from another field. Dates are compared as dates, other values
+    without case, spaces or punctuation ("CB1 2AB" is "cb12ab")."""
+    def value(cell: str) -> str:
+        return f"coalesce(parse_date({cell})::VARCHAR, regexp_replace(lower({cell}), '[^a-z0-9]', '', 'g'))"
+
+    match, sheet, said = staged.match, staged.notes.sheet, []
+    for name, again in match.duplicates.items():
+        if name == "address":
+            continue   # joined to the first, not filling it
+        cell = "g" if name in no_value.fields() else "c"
+        i = match.columns[name]
+        for j in (j for j in again if j in staged.staged_columns):
+            both, differ = con.execute(f"""
+                SELECT count(*), count(*) FILTER (WHERE {value(f'{cell}{i}')} IS DISTINCT FROM {value(f'{cell}{j}')})
+                FROM stage WHERE {cell}{i} IS NOT NULL AND {cell}{j} IS NOT NULL""").fetchone()
+            if differ:
+                first, second = (f"{column_label(k, sheet)} {match.headers[k]!r}" for k in (i, j))
+                said.append(f"{first} and {second} disagree on {differ:,} of the {both:,} row(s) giving both: "
+                            f"{column_label(i, sheet)} was read as the {field_words(kind, name)}, and "
+                            f"{column_label(j, sheet)} only where it is blank. If they are different things, "
+                            "rename the header of the one not meant and load again")
+    return said
+
+
 def _unread_columns(staged: StagedFile, continued: list[int]) -> str | None:
     """The named columns no field of ours took. A misspelt header ("Indicaters") or one we have no alias for
     ("Licence Status") otherwise loses its column without a word."""
-    used = set(staged.match.columns.values()) | set(continued or ())
-    names = [h for i, h in enumerate(staged.match.headers)
+    used = set(staged.match.columns.values()) | set(continued or ()) | set(staged.match.passed_over)
+    names = [repr(h) + " (hidden in Excel)" * (i in staged.match.hidden) for i, h in enumerate(staged.match.headers)
              if h and i not in used and h not in staged.match.ignored_duplicates]
     if not names:
         return None
-    shown = ", ".join(repr(h) for h in names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
     return (f"column(s) not read (no field of ours by that name; if one should be, name it with --mapping FILE): "
             f"{shown}")
 
@@ -118,6 +176,14 @@ def parse(con: duckdb.DuckDBPyConnection, select_sql: str, content: list[str], p
     with _without_optimizer(con, "common_subexpressions"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT *, {checks.row_hash(content)} AS row_hash "
                     f"FROM ({select_sql})", params or [])
+    con.execute("UPDATE parsed SET reason = coalesce(reason || ? , ?) WHERE row_number = getvariable('open_quote_row')",
+                [OPEN_QUOTE_AT_END_TOO, OPEN_QUOTE_AT_END])
+
+
+# The reason of the row a file ends inside a quoted cell of; after a reason of its own, the clause said too.
+OPEN_QUOTE_AT_END = ("the file ends inside a quoted cell opened on this row, so the row is incomplete: the file may "
+                     "have been cut short (truncated?). Check it is complete, or close the quote, and load it again")
+OPEN_QUOTE_AT_END_TOO = " (and the file ends inside this row's quoted cell: it may have been cut short)"
 
 
 def once_per_value(name: str, inputs: dict[str, str], outputs: dict[str, str],

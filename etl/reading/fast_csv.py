@@ -3,7 +3,7 @@
 Only a file that the careful reader (`records.py`) would read the same way takes this path:
 valid UTF-8, no NUL bytes, no blank lines (DuckDB skips them, which would shift row numbers),
 a header row that ends where its line ends, and no row that DuckDB's strict mode rejects
-(too many values, a broken quote). Anything else returns False with nothing staged, and the
+(too many values, a broken quote). Anything else returns None with nothing staged, and the
 careful reader takes over.
 """
 from __future__ import annotations
@@ -97,9 +97,12 @@ def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bo
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: int, width: int,
           delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int], bool] | None:
-    """Create `table` like the careful reader would; return (rows, blank rows, footer rows, the rows that
-    repeat the header row, whether some cell holds a line break) or None. `headers`: the header row's
-    cells as the careful reader cleans them.
+    """Only a shortcut: `table` must hold what the careful reader would stage (the same rows, row numbers and
+    cells), so a load's rows, rejects and row numbers never depend on which reader ran. Returns what the careful
+    reader counts: (rows, blank rows, footer rows, the rows that repeat the header row, whether some cell holds
+    a line break). None, with nothing staged, whenever this reader might read the file otherwise: the caller
+    then reads it row by row, so a doubt costs time, never a wrong row. `headers`: the header row's cells as
+    the careful reader cleans them, to know a repeated header row.
 
     A cell holds a line break exactly when the file has more lines than records: counting them costs
     nothing more than the check that the file is clean, where looking into every cell would cost a scan."""

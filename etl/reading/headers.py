@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from etl import vocab
 from etl.errors import FileProblem
@@ -28,6 +29,8 @@ class HeaderMatch:
     by_keyword: dict[str, str] = field(default_factory=dict)   # field → the header found by a word in it
     ambiguous: dict[str, list[str]] = field(default_factory=dict)   # field → the headers its words fit equally
     other_party: dict[str, str] = field(default_factory=dict)   # header → the location field it was kept from
+    hidden: list[int] = field(default_factory=list)   # the columns Excel hides (`ReadNotes.column_hidden`)
+    passed_over: dict[int, int] = field(default_factory=dict)   # hidden column → the visible one read for its field
     # The address column holds WKT points or map links ("Location": POINT (-0.24 52.57)), read as coordinates
     # where it does (`StagedFile.column`); set once the rows are read, only for a file without a coordinates column.
     points_in_address: bool = False
@@ -69,6 +72,12 @@ def field_aliases(kind: str) -> dict[str, dict]:
     if "address" in fields:
         fields.update(vocab.load("headers")["address_parts"])
     return fields
+
+
+def field_words(kind: str, name: str) -> str:
+    """A field as a summary names it: its first alias ("date received", not received_on)."""
+    spec = field_aliases(kind).get(name)
+    return spec["aliases"][0] if spec and spec.get("aliases") else name.replace("_", " ")
 
 
 def _alias_index(kind: str) -> dict[str, str]:
@@ -119,8 +128,14 @@ def header_score(kind: str, candidates: list[tuple[int, list]], mapping: dict[st
 
 
 def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
-                  mapping: dict[str, str] | None = None) -> HeaderMatch:
-    """Pick the header row among the first records and map its columns to fields."""
+                  mapping: dict[str, str] | None = None,
+                  column_hidden: Callable[[int], bool] | None = None) -> HeaderMatch:
+    """Pick the header row among the first records and map its columns to fields.
+
+    Of several columns with a field's header, the first visible one is read (`column_hidden`: Excel hides
+    it): a hidden "Postcode" before the visible one is usually a stale copy kept for reference, and read
+    first it placed every report at an old postcode. A hidden column is read only when no visible one has
+    the header."""
     mapping = mapping or {}
     index = _index(kind, mapping)
     best = _best_row(index, candidates)
@@ -137,14 +152,22 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
                                 "header row is further down, delete the rows above it")
     _, header_row, row = best
     headers = ["" if c is None else str(c).strip() for c in row]
-    match = HeaderMatch(header_row=header_row, headers=headers, columns={})
+    match = HeaderMatch(header_row=header_row, headers=headers, columns={},
+                        hidden=[i for i in range(len(headers)) if column_hidden and column_hidden(i)])
+    under: dict[str, list[int]] = {}
     for i, header in enumerate(headers):
         name = index.get(vocab.normalise_label(header))
-        if name and name not in match.columns:
-            match.columns[name] = i
-        elif name:
-            match.ignored_duplicates.append(header)
-            match.duplicates.setdefault(name, []).append(i)
+        if name:
+            under.setdefault(name, []).append(i)
+    for name, columns in under.items():
+        shown = [i for i in columns if i not in match.hidden]
+        if shown and len(shown) < len(columns):
+            match.passed_over.update({i: shown[0] for i in columns if i in match.hidden})
+            columns = shown
+        match.columns[name] = columns[0]
+        if columns[1:]:
+            match.ignored_duplicates += [headers[i] for i in columns[1:]]
+            match.duplicates[name] = columns[1:]
     _match_by_keywords(kind, match, set(mapping))
     for ours, theirs in mapping.items():
         if ours not in match.columns:
@@ -167,7 +190,7 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     """
     table = vocab.load("headers")
     excluded = [_words(w) for w in table.get("keyword_exclusions", [])]
-    claimed = set(match.columns.values())
+    claimed = set(match.columns.values()) | set(match.passed_over)
     words = {i: _words(h) for i, h in enumerate(match.headers) if h and i not in claimed}
     words = {i: w for i, w in words.items() if not any(_holds(w, x) for x in excluded)}
     others = _another_partys_places(kind, match, words, table)
@@ -207,6 +230,12 @@ def _another_partys_places(kind: str, match: HeaderMatch, words: dict[int, list[
             match.other_party[match.headers[i]] = fits[0]
             kept.add(i)
     return kept
+
+
+def holds_any(header, phrases: list[str]) -> bool:
+    """Whether the header holds one of `phrases` as whole words from their start, as keywords match."""
+    words = _words(header)
+    return any(_holds(words, _words(p)) for p in phrases)
 
 
 def _words(text: str) -> list[str]:

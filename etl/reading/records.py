@@ -36,6 +36,10 @@ _STRING_TYPE = re.compile(rb'\bt="str"')
 _SCAN_BYTES = 4_000_000
 # A row Excel hides (a filter, or Hide Rows) that holds cells: <row r="10" hidden="1" ...><c ...
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*(?<!/)>\s*<(?:\w+:)?c\b[^>]*\br="[A-Z]+([0-9]+)"')
+# A column Excel hides (Hide Columns, or a width of 0), in the <cols> before a sheet's rows:
+# <col min="4" max="4" hidden="1"/>
+_COLUMN_SPEC = re.compile(rb'<(?:\w+:)?col\b([^>]*)>')
+_ATTRIBUTE = re.compile(rb'\b(min|max|hidden|width)="([^"]*)"')
 # A merged range, in the <mergeCells> after a sheet's rows: <mergeCell ref="B2:C4"/>
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?([0-9]+)(?::\$?([A-Z]{1,3})\$?([0-9]+))?"')
 MAX_MERGED_RANGES = 100_000
@@ -60,6 +64,12 @@ class ReadNotes:
     nul_bytes_removed: int = 0
     lone_returns: int = 0
     warnings: list[str] = field(default_factory=list)
+    open_quote_at_end: int | None = None   # the row whose quoted cell the file ends inside (`_csv_records`)
+    dates_from_1904: bool = False   # the workbook's serial numbers count days from 1904 (`_xlsx_records`)
+    hidden_columns: list[range] = field(default_factory=list)   # columns (from 0) Excel hides in the sheet read
+
+    def column_hidden(self, i: int) -> bool:
+        return any(i in r for r in self.hidden_columns)
 
 
 def read_records(path: Path, sheet: str | None = None, notes: ReadNotes | None = None) -> Iterator[Record]:
@@ -167,19 +177,43 @@ def _csv_records(path: Path, notes: ReadNotes) -> Iterator[Record]:
         raise FileProblem(path, "the file has no rows (it is empty or only a byte-order mark)")
     notes.delimiter = sniff.delimiter(sample)
 
+    consumed: list[str] = []   # the lines of the record being read
+
     def all_lines() -> Iterator[str]:
-        yield from sample
-        yield from lines
+        for line in itertools.chain(sample, lines):
+            consumed.append(line)
+            yield line
 
     csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(all_lines(), delimiter=notes.delimiter)
-    number = 0
+    number, held = 0, None
     try:
         for row in reader:
             number += 1
-            yield number, row
+            if held:
+                yield held
+            held, last_lines = (number, row), consumed[:]
+            consumed.clear()
     except csv.Error as exc:
         raise FileProblem(path, f"the CSV can't be parsed ({exc}); check the quotes on this row", row=number + 1)
+    if held and _ends_inside_a_quote(last_lines, notes.delimiter):
+        notes.open_quote_at_end = held[0]
+        notes.warnings.append(f"the file ends inside a quoted cell opened on row {held[0]}: it may have been cut short "
+                              "(truncated?); that row is rejected. Check the file is complete")
+    if held:
+        yield held
+
+
+def _ends_inside_a_quote(lines: list[str], delimiter: str) -> bool:
+    """Whether the last record's quote is never closed: the file ends inside it, as a file cut short in a copy or
+    a download does ("…,\"34"). A lenient reader closes the cell at the end of the file, and the half row would
+    load ("34" as an address)."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _check_zip_bomb(path: Path) -> None:
@@ -258,6 +292,9 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
         else:
             ws = wb.worksheets[0]
         notes.sheet = ws.title
+        # A date cell comes already read by openpyxl, which knows the epoch; a date typed as a plain number (General
+        # format) is a serial parse_date reads, and in a workbook of the 1904 date system it counts from 1904.
+        notes.dates_from_1904 = getattr(wb, "epoch", None) is not None and wb.epoch.year == 1904
         if misnamed_workbook(path):
             notes.warnings.append(f"{path.name} is an Excel workbook despite its name: read as XLSX "
                                   f"(sheet {ws.title!r})")
@@ -266,6 +303,7 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
                                   "check it is the sheet you meant to load")
         _note_formulas_without_values(path, ws, notes)
         _note_hidden_rows(path, ws, notes)
+        notes.hidden_columns = _hidden_columns(path, ws)
         empty = True
         merges = _merged_ranges_of(path, ws, notes)
         for number, row in _filled_from_merged_ranges(_sheet_rows(ws), merges, ws, notes):
@@ -452,6 +490,35 @@ def _note_hidden_rows(path: Path, ws, notes: ReadNotes) -> None:
         shown = ", ".join(map(str, rows[:8])) + (" …" if len(rows) > 8 else "")
         notes.warnings.append(f"{len(rows):,} row(s) of sheet {ws.title!r} are hidden in Excel (row {shown}): loaded "
                               "like the others. A filtered export often hides withdrawn or refused entries: check them")
+
+
+def _hidden_columns(path: Path, ws) -> list[range]:
+    """The columns Excel hides in the sheet, from 0. They are read like the others, but a hidden column is
+    often a stale copy kept for reference (last year's "Postcode" beside this year's): `match_headers` prefers
+    a visible column with the same header, and the summary names the hidden ones. Only the XML before the
+    rows is scanned: Excel writes <cols> there."""
+    part = getattr(ws, "_worksheet_path", None)
+    if not part:
+        return []
+    head = b""
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(part) as xml:
+            while b"<sheetData" not in head and b":sheetData" not in head and len(head) < _SCAN_BYTES:
+                chunk = xml.read(1 << 16)
+                if not chunk:
+                    break
+                head += chunk
+    except (KeyError, zipfile.BadZipFile):
+        return []
+    hidden = []
+    for spec in _COLUMN_SPEC.finditer(head.split(b"sheetData", 1)[0]):
+        attributes = dict(_ATTRIBUTE.findall(spec.group(1)))
+        try:
+            if attributes.get(b"hidden") in (b"1", b"true") or float(attributes.get(b"width", 1)) == 0:
+                hidden.append(range(int(attributes[b"min"]) - 1, int(attributes.get(b"max", attributes[b"min"]))))
+        except (KeyError, ValueError):
+            continue
+    return hidden
 
 
 def _formulas_without_values(path: Path, part: str) -> tuple[int, str | None]:

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Iterator
@@ -22,6 +23,26 @@ _MAGIC = [
     (b"\x1f\x8b", "a gzip archive: unpack it first"),
     (b"Rar!", "a RAR archive: unpack it first"),
     (b"7z\xbc\xaf", "a 7-Zip archive: unpack it first"),
+]
+
+_SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or CSV"
+# Files named and opened as Excel ones that are not XLSX: told by what the zip holds, or by the text they start
+# with. Read as a CSV, a web page's first line was "the first row" of headers, and the advice was --mapping.
+_ZIP_MEMBERS = [
+    ("xl/workbook.bin", "an Excel binary workbook (.xlsb), which is not read: open it in Excel and save it as "
+                        "an Excel Workbook (.xlsx) or CSV"),
+    ("word/document.xml", "a Word document, not a table: ask the sender for CSV or XLSX"),
+    ("ppt/presentation.xml", "a PowerPoint presentation, not a table: ask the sender for CSV or XLSX"),
+]
+_OPENDOCUMENT = (b"application/vnd.oasis.opendocument.spreadsheet",
+                 "an OpenDocument spreadsheet (.ods, from LibreOffice or OpenOffice), which is not read: "
+                 "open it and save it as .xlsx or CSV")
+_MARKUP = [
+    (re.compile(r"<\?mso-application\s+progid=\"Excel\.Sheet\"|urn:schemas-microsoft-com:office:spreadsheet"),
+     f"an Excel 2003 XML spreadsheet (SpreadsheetML), which is not read: {_SAVE_AS}"),
+    (re.compile(r"^(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|table|meta)\b", re.I | re.S),
+     f"a web page (an HTML table, as some systems export to \"Excel\"), which is not read: {_SAVE_AS}"),
+    (re.compile(r"^<\?xml\b"), "an XML file, not a table: ask the sender for CSV or XLSX"),
 ]
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -39,8 +60,43 @@ def file_format(path: Path) -> str:
         if head.startswith(magic):
             raise FileProblem(path, f"this is {what}")
     if head.startswith(b"PK\x03\x04"):
+        _refuse_other_zips(path)
         return "xlsx"
+    _refuse_markup(path)
     return "csv"
+
+
+def _refuse_other_zips(path: Path) -> None:
+    """An OpenDocument spreadsheet, an .xlsb or a Word file is a zip too: say which, and what to do."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            mimetype = b""
+            if "mimetype" in names:
+                with zf.open("mimetype") as fh:
+                    mimetype = fh.read(200)
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return   # damaged: the workbook reader says so
+    if mimetype.startswith(_OPENDOCUMENT[0]):
+        raise FileProblem(path, f"this is {_OPENDOCUMENT[1]}")
+    if any(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names):
+        return
+    for member, what in _ZIP_MEMBERS:
+        if member in names:
+            raise FileProblem(path, f"this is {what}")
+
+
+def _refuse_markup(path: Path) -> None:
+    """A web page or an Excel 2003 XML file saved with an .xls name (as some systems export "Excel") is text,
+    and read as a CSV its markup was taken for a header row."""
+    with open(path, "rb") as fh:
+        sample = fh.read(4096)
+    text = sample.decode(text_encoding(sample), errors="replace").lstrip("\ufeff \t\r\n")
+    if not text.startswith("<"):
+        return
+    for pattern, what in _MARKUP:
+        if pattern.search(text):
+            raise FileProblem(path, f"this is {what}")
 
 
 def _refuse_json(path: Path, sample: bytes) -> None:

@@ -16,7 +16,8 @@ import pyarrow as pa
 from etl import no_value, vocab
 from etl.errors import FileProblem
 from etl.summary import REPLACED_BY_SOURCE
-from etl.reading.headers import HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, header_score, match_headers, read_mapping
+from etl.reading.headers import (HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, field_words, header_score,
+                                 match_headers, read_mapping)
 from etl.reading import fast_csv, sniff
 from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_heads
 
@@ -169,7 +170,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
         head.append(record)
         if len(head) >= HEADER_SEARCH_ROWS:
             break
-    match = match_headers(path, kind, head, mapping)
+    match = match_headers(path, kind, head, mapping, notes.column_hidden)
+    notes.warnings += _hidden_columns_note(kind, match, notes.sheet)
     if match.by_keyword:
         notes.warnings.append("columns found by a word in their header (check them; add the header to "
                               "etl/vocab/headers.toml or --mapping to be sure): " +
@@ -187,6 +189,34 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     given = ", ".join(f"given(c{i}) AS g{i}" for i in staged.no_value_columns())
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT *{', ' + given if given else ''} FROM {READ}")
     return staged
+
+
+def column_label(i: int, sheet: str | None) -> str:
+    """A column as the analyst finds it: by its letter in a workbook (`sheet` read), by its number in a CSV."""
+    if sheet is None:
+        return f"column {i + 1}"
+    from openpyxl.utils import get_column_letter
+    return f"column {get_column_letter(i + 1)}"
+
+
+def _hidden_columns_note(kind: str, match: HeaderMatch, sheet: str | None) -> list[str]:
+    """Name the hidden columns with a field's header: those passed over for a visible one, and those read
+    (no visible column has their header). The analyst never saw either in Excel."""
+    def named(i: int) -> str:
+        return f"{column_label(i, sheet)} {match.headers[i]!r}"
+
+    notes = []
+    if match.passed_over:
+        notes.append(f"hidden column(s) of sheet {sheet!r} not read, a visible column with the same header read "
+                     "instead: " + ", ".join(f"{named(i)} ({column_label(j, sheet)} read)"
+                                             for i, j in match.passed_over.items()))
+    read = {i: name for name, i in match.columns.items() if i in match.hidden}
+    read.update({j: name for name, js in match.duplicates.items() for j in js if j in match.hidden})
+    if read:
+        notes.append(f"hidden column(s) of sheet {sheet!r} read, as no visible column has their header: " +
+                     ", ".join(f"{named(i)} as {field_words(kind, name)}" for i, name in sorted(read.items())) +
+                     ". Excel does not show them: check they hold what you meant to load")
+    return notes
 
 
 def _find_points_in_address(con: duckdb.DuckDBPyConnection, staged: StagedFile, show_values: bool) -> None:

@@ -46,7 +46,8 @@ CREATE OR REPLACE TEMP MACRO without_text_mark(s) AS
 -- ambiguous), Excel serials. A trailing time ("14:22", "14.22", "at 2:22 p.m.", "- 14:22", "11pm", ISO's "Z"), a
 -- time zone's name after the time ("10:15:00 GMT", "10:15 (BST)"), ISO's basic form ("20261103T142200Z"), an apostrophe before it ("'01/06/2024"), a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes ("5th of September") and commas are ignored, and so is a full stop after a month's
 -- short name ("31 Mar. 2025"); "Sept" is "Sep". A month alone ("2019-08", "Aug-19", "August 2019") is dated
--- the 1st.
+-- the 1st. An Excel serial counts days from 30 December 1899, or in a workbook saved with the 1904 date system
+-- (Excel for Mac's) from 1 January 1904: the variable excel_epoch, set per load by etl/loaders/tabular.py stage.
 CREATE OR REPLACE TEMP MACRO date_text(s) AS
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
         regexp_replace(
@@ -62,7 +63,7 @@ CREATE OR REPLACE TEMP MACRO parse_date(s) AS
     CASE
         WHEN s IS NULL THEN NULL
         WHEN regexp_full_match(trim(s), '[0-9]{5}(\.[0-9]+)?')
-            THEN DATE '1899-12-30' + CAST(floor(CAST(trim(s) AS DOUBLE)) AS INTEGER)
+            THEN coalesce(getvariable('excel_epoch'), DATE '1899-12-30') + CAST(floor(CAST(trim(s) AS DOUBLE)) AS INTEGER)
         WHEN coalesce(getvariable('month_first'), false) AND regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}')
             THEN CAST(try_strptime(date_text(s), ['%m/%d/%Y', '%m-%d-%Y', '%m.%d.%Y']) AS DATE)
         WHEN coalesce(getvariable('month_first'), false) AND regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}')
