@@ -189,19 +189,21 @@ class Store:
         if not name or len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
             raise AccountError("a user name is 1 to 64 letters, digits or . _ - @")
         _check_role(role)
-        if password is not None and len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+        if password is not None:
+            _check_password(password)
 
-    def add(self, name: str, role: str, password: str, *, actor: str | None = None) -> User:
+    def add(self, name: str, role: str, password: str, *, actor: str | None = None, one_time: bool = False) -> User:
+        """A new password account. `one_time`: the password was chosen by someone else (an admin, on the Users page
+        or with `etl users add`), who knows it, so its user must choose their own at their first sign-in."""
         self._check(name, role, password)
         digest = _hasher.hash(password)
         with self.connect() as con:
             if con.execute("SELECT 1 FROM users WHERE name = ? OR (sso = 1 AND name = ?)",
                            [name, sso_names.normalise(name)]).fetchone():
                 raise AccountError(f"user {name!r} exists already")
-            con.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                        [name, role, digest, self._stamp()])
-            self._audit(con, actor, "user_add", name, {"role": role})
+            con.execute("INSERT INTO users (name, role, password_hash, created_at, must_change) VALUES (?, ?, ?, ?, ?)",
+                        [name, role, digest, self._stamp(), int(one_time)])
+            self._audit(con, actor, "user_add", name, {"role": role, **({"one_time": True} if one_time else {})})
         return self.get(name)
 
     def add_sso(self, name: str, role: str, *, actor: str | None = None) -> User:
@@ -242,9 +244,21 @@ class Store:
             raise AccountError(f"no user {name!r}")
         return row[0]
 
+    @staticmethod
+    def _keep_an_admin(con, name: str, change: str) -> None:
+        """Refuse a change (`change`: "remove 'boss'") that would leave the store without an admin: nobody could
+        then add, unlock or re-role anyone from the dashboard. Checked inside the change's own transaction, so two
+        admins demoting each other at once can't both succeed."""
+        (role,) = con.execute("SELECT role FROM users WHERE name = ?", [name]).fetchone()
+        others = con.execute("SELECT count(*) FROM users WHERE role = 'admin' AND name <> ?", [name]).fetchone()[0]
+        if role == "admin" and not others:
+            raise AccountError(f"can't {change}: {name!r} is the only admin, and nobody could then manage accounts; "
+                               "make another user an admin first")
+
     def remove(self, name: str, *, actor: str | None = None) -> None:
         with self.connect() as con:
             name = self._require(con, name)
+            self._keep_an_admin(con, name, f"remove {name!r}")
             con.execute("DELETE FROM users WHERE name = ?", [name])
             self._audit(con, actor, "user_remove", name, {})
 
@@ -252,23 +266,51 @@ class Store:
         _check_role(role)
         with self.connect() as con:
             name = self._require(con, name)
+            if role != "admin":
+                self._keep_an_admin(con, name, f"make {name!r} {role_with_article(role)}")
             con.execute("UPDATE users SET role = ? WHERE name = ?", [role, name])
             self._audit(con, actor, "user_set_role", name, {"role": role})
 
-    def set_password(self, name: str, password: str, *, actor: str | None = None) -> None:
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+    def _password_account(self, con, name: str) -> tuple[str, str]:
+        """(stored name, password hash) of the password account `name`; AccountError for none or an SSO one."""
+        name = self._require(con, name)
+        (digest, sso) = con.execute("SELECT password_hash, sso FROM users WHERE name = ?", [name]).fetchone()
+        if sso:
+            raise AccountError(f"{name!r} signs in with single sign-on and has no password")
+        return name, digest
+
+    def set_password(self, name: str, password: str, *, actor: str | None = None, one_time: bool = False) -> None:
+        """Give `name` a new password. `one_time`: an admin chose it (Users page, `etl users set-password`) and
+        knows it, so its user must choose their own at their next sign-in; else (the user choosing their own
+        in place of a one-time one) that obligation ends."""
+        _check_password(password)
         digest = _hasher.hash(password)
         with self.connect() as con:
-            name = self._require(con, name)
-            (old, sso) = con.execute("SELECT password_hash, sso FROM users WHERE name = ?", [name]).fetchone()
-            if sso:
-                raise AccountError(f"{name!r} signs in with single sign-on and has no password")
-            with contextlib.suppress(VerificationError, InvalidHashError):
-                if _hasher.verify(old, password):
-                    raise AccountError("choose a password different from the old one")
-            con.execute("UPDATE users SET password_hash = ?, must_change = 0 WHERE name = ?", [digest, name])
-            self._audit(con, actor, "user_set_password", name, {})
+            name, old = self._password_account(con, name)
+            _refuse_the_old_password(old, password)
+            con.execute("UPDATE users SET password_hash = ?, must_change = ? WHERE name = ?",
+                        [digest, int(one_time), name])
+            self._audit(con, actor, "user_set_password", name, {"one_time": True} if one_time else {})
+
+    def change_password(self, name: str, current: str, new: str, client: str | None = None) -> None:
+        """A signed-in user choosing a new password for themselves, with their current one.
+
+        The current password is checked like a sign-in's (throttle, locks, a wrong one counted toward a lock
+        for `client`): an unattended session must not become a way to guess it, or to change it without
+        knowing it. Audited as a password set by the user themselves."""
+        _check_password(new)
+        digest = _hasher.hash(new)
+        at = self._now()
+        with self.connect() as con:
+            name, old = self._password_account(con, name)
+            checked = self._verify(con, name, current, client, at, wrong="The current password is wrong.",
+                                   during="password change")
+            if checked.ok:
+                _refuse_the_old_password(old, new)
+                con.execute("UPDATE users SET password_hash = ?, must_change = 0 WHERE name = ?", [digest, name])
+                self._audit(con, name, "user_set_password", name, {"by": "self"})
+        if not checked.ok:   # raised after the commit: the wrong password stays counted
+            raise AccountError(checked.message)
 
     def unlock(self, name: str, *, actor: str | None = None) -> None:
         """Lift every lock on `name`, for every client, before it ends by itself, and forget its wrong passwords."""
@@ -293,48 +335,62 @@ class Store:
         at = self._now()
         client = client[:64] if client is not None else None
         key = name[:sso_names.MAX_NAME]
-        who = {"client": client} if client is not None else {}
         with self.connect() as con:
-            self._forget_old_failures(con, at)
-            throttled = self._throttled_until(con, client, at)
-            if throttled:
-                self._audit(con, name[:64], "sign_in_refused", name[:64],
-                            {"why": "too many wrong passwords from this client", "until": now(throttled), **who})
-                return SignIn(False, message="Too many failed sign-ins from this computer: try again "
-                                             f"{lockout.wait_text(throttled, at)}.")
-            lock = self._lock_on(con, key, client, at)
-            if lock:
-                scope, until = lock
-                self._audit(con, name[:64], "sign_in_refused", name[:64],
-                            {"why": "locked", "until": now(until), "for": scope, **who})
-                return SignIn(False, message=_locked_message(until, at))
-            row = con.execute("SELECT password_hash, sso FROM users WHERE name = ?", [name]).fetchone()
-            digest = _DUMMY_HASH if row is None or row[1] else row[0]
-            try:
-                _hasher.verify(digest, password)
-                ok = row is not None and not row[1]
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                ok = False
-            if not ok:
-                failures, locks = self._count_failure(con, key, client, at)
-                detail: dict[str, Any] = {"failures": failures, "locked": bool(locks), **who}
-                if row is None or row[1]:
-                    detail["why"] = "unknown user" if row is None else "single sign-on account"
-                if locks:
-                    scope, until = max(locks, key=lambda lock: lock[1])
-                    detail.update({"until": now(until), "for": scope})
-                self._audit(con, name[:64], "sign_in_failed", name[:64], detail)
-                if locks:
-                    return SignIn(False, message="Wrong user name or password. " + _locked_message(until, at))
-                return SignIn(False, message="Wrong user name or password.")
+            checked = self._verify(con, name, password, client, at)
+            if not checked.ok:
+                return checked
+            digest = con.execute("SELECT password_hash FROM users WHERE name = ?", [name]).fetchone()[0]
             if _hasher.check_needs_rehash(digest):
                 con.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
             con.execute("DELETE FROM sign_in_locks WHERE name = ? AND client IN (?, ?)",
                         [key, client or EVERY_CLIENT, EVERY_CLIENT])
             con.execute("UPDATE users SET last_sign_in = ? WHERE name = ?", [now(at), name])
-            self._audit(con, name, "sign_in", name, who)
+            self._audit(con, name, "sign_in", name, {"client": client} if client is not None else {})
             user = self._read_users(con, name)[0]
         return SignIn(True, user)
+
+    def _verify(self, con, name: str, password: str, client: str | None, at: dt.datetime, *,
+                wrong: str = "Wrong user name or password.", during: str | None = None) -> SignIn:
+        """Whether `password` is `name`'s, as authenticate() explains: the throttle and the locks first, a wrong
+        password counted, and every refusal audited (`during`: what it was for, when not a sign-in) and worded to
+        be shown (`wrong`: for a wrong password). A right one changes nothing: that is the caller's to do."""
+        key = name[:sso_names.MAX_NAME]
+        who = {"client": client} if client is not None else {}
+        if during:
+            who["during"] = during
+        self._forget_old_failures(con, at)
+        throttled = self._throttled_until(con, client, at)
+        if throttled:
+            self._audit(con, name[:64], "sign_in_refused", name[:64],
+                        {"why": "too many wrong passwords from this client", "until": now(throttled), **who})
+            return SignIn(False, message="Too many failed sign-ins from this computer: try again "
+                                         f"{lockout.wait_text(throttled, at)}.")
+        lock = self._lock_on(con, key, client, at)
+        if lock:
+            scope, until = lock
+            self._audit(con, name[:64], "sign_in_refused", name[:64],
+                        {"why": "locked", "until": now(until), "for": scope, **who})
+            return SignIn(False, message=_locked_message(until, at))
+        row = con.execute("SELECT password_hash, sso FROM users WHERE name = ?", [name]).fetchone()
+        digest = _DUMMY_HASH if row is None or row[1] else row[0]
+        try:
+            _hasher.verify(digest, password)
+            ok = row is not None and not row[1]
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if ok:
+            return SignIn(True)
+        failures, locks = self._count_failure(con, key, client, at)
+        detail: dict[str, Any] = {"failures": failures, "locked": bool(locks), **who}
+        if row is None or row[1]:
+            detail["why"] = "unknown user" if row is None else "single sign-on account"
+        if locks:
+            scope, until = max(locks, key=lambda lock: lock[1])
+            detail.update({"until": now(until), "for": scope})
+        self._audit(con, name[:64], "sign_in_failed", name[:64], detail)
+        if locks:
+            return SignIn(False, message=f"{wrong} " + _locked_message(until, at))
+        return SignIn(False, message=wrong)
 
     # --- wrong passwords: throttle and locks (access/lockout.py) ----------------------------------------------
 
@@ -486,6 +542,24 @@ class Store:
             for r in rows:
                 writer.writerow([_plain(r[c]) for c in ("id", "at", "actor", "action", "target", "detail", "rows")])
         return len(rows)
+
+
+def _check_password(password: str) -> None:
+    """The rule every password meets, whoever sets it (`users add`, `users set-password`, the dashboard)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+
+
+def _refuse_the_old_password(digest: str, password: str) -> None:
+    """A new password must be new: one a user is told to change isn't changed by choosing it again."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        if _hasher.verify(digest, password):
+            raise AccountError("choose a password different from the old one")
+
+
+def role_with_article(role: str) -> str:
+    """'a viewer', 'an analyst', 'an admin': for messages that name a role."""
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
 
 
 def _check_role(role: str) -> None:

@@ -31,6 +31,7 @@ log = logging.getLogger("hotspots.dashboard")
 
 SESSION = "hs_user"            # {"name", "role", "since", "seen", "must_change", "sso"}
 MESSAGE = "hs_signin_message"
+ACCOUNT_MESSAGE = "hs_account_message"   # (kind, text): how the sidebar's password change went
 SSO_NOTE = "hs_sso_note"       # {"name", "state": "refused" | "expired"}: an SSO identity not let in (audited once)
 LAST_VIEW = "hs_last_view"
 DEMO_ADMIN = "demo-admin"
@@ -124,6 +125,14 @@ def current_user() -> dict[str, Any] | None:
             st.session_state[SSO_NOTE] = {"name": user["name"], "state": "refused"}
         else:
             st.session_state[MESSAGE] = ("warning", "Your account was removed or locked: ask an administrator.")
+        return None
+    if account.must_change and not user.get("must_change"):
+        # An admin set a new password since this session signed in (perhaps because someone else knew the old
+        # one): the session ends, or it could choose the next password without knowing the admin's.
+        _audit(user["name"], "sign_out", {"why": "password set by an administrator"})
+        _forget()
+        st.session_state[MESSAGE] = ("warning", "An administrator set a new password for your account: sign in "
+                                                "with it, then choose your own.")
         return None
     user = {**user, "role": account.role, "seen": at, "must_change": account.must_change}
     st.session_state[SESSION] = user
@@ -355,17 +364,23 @@ def _change_password() -> None:
     try:
         store().set_password(user["name"], new, actor=user["name"])
     except AccountError as exc:
-        st.session_state[MESSAGE] = ("error", f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        st.session_state[MESSAGE] = ("error", _sentence(str(exc)))
         return
     st.session_state[SESSION] = {**user, "must_change": False}
     st.session_state[MESSAGE] = ("success", "Password changed.")
 
 
+def _sentence(text: str) -> str:
+    """An AccountError ("the password is too short: …", worded for the command line) as a sentence to show."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def change_password_form() -> None:
-    """A one-time password (the demo admin's) is good for one thing: choosing a new one."""
+    """A one-time password (the demo admin's, or one an admin chose) is good for one thing: choosing a new one."""
     st.title("Choose a new password")
-    st.caption(f"You signed in with a one-time password. Choose your own (at least {MIN_PASSWORD} characters) "
-               "before you carry on.")
+    st.caption("You signed in with a one-time password, or one an administrator set for you. Choose your own "
+               f"(at least {MIN_PASSWORD} characters) before you carry on.")
     kind, text = st.session_state.pop(MESSAGE, None) or (None, None)
     if text:
         getattr(st, kind)(text)
@@ -401,7 +416,45 @@ def sign_out() -> None:
 def sidebar(user: dict[str, Any]) -> None:
     st.caption(f"Signed in as **{markdown_text(user['name'])}** ({user['role']})")
     st.button("Sign out", key="sign_out", on_click=sign_out, icon=":material/logout:")
+    if not user.get("sso"):   # a single sign-on password is changed with the identity provider
+        _own_password_form()
     _idle_watch()
+
+
+def _own_password_form() -> None:
+    """Change your own password: the current one, and the new one twice."""
+    kind, text = st.session_state.pop(ACCOUNT_MESSAGE, None) or (None, None)
+    with st.expander("Change password", icon=":material/key:", expanded=bool(text)):
+        if text:
+            getattr(st, kind)(markdown_text(text))
+        with st.form("own_password_form", clear_on_submit=False, enter_to_submit=True):
+            st.text_input("Current password", key="own_password", type="password", autocomplete="current-password")
+            st.text_input(f"New password (at least {MIN_PASSWORD} characters)", key="own_new_password",
+                          type="password", autocomplete="new-password")
+            st.text_input("The new password again", key="own_new_password_again", type="password",
+                          autocomplete="new-password")
+            st.form_submit_button("Change password", on_click=_change_own_password)
+
+
+def _change_own_password() -> None:
+    """on_click of the sidebar's password form. The account is read again first (the callback runs before the
+    page's own check): an idle, locked or removed session changes nothing."""
+    user = current_user()
+    if user is None or user.get("sso"):
+        return
+    keys = ("own_password", "own_new_password", "own_new_password_again")
+    current, new, again = (str(st.session_state.get(k) or "") for k in keys)
+    for k in keys:
+        st.session_state[k] = ""
+    if new != again:
+        st.session_state[ACCOUNT_MESSAGE] = ("error", "The two new passwords differ: nothing was changed.")
+        return
+    try:
+        store().change_password(user["name"], current, new, client())
+    except AccountError as exc:
+        st.session_state[ACCOUNT_MESSAGE] = ("error", _sentence(str(exc)))
+        return
+    st.session_state[ACCOUNT_MESSAGE] = ("success", "Your password is changed.")
 
 
 @st.fragment(run_every=60)

@@ -395,7 +395,7 @@ def _accounts(call):
 
 @main.group()
 def users() -> None:
-    """Dashboard accounts: add, remove, set-role, unlock, list."""
+    """Dashboard accounts: add, remove, set-role, set-password, unlock, list."""
 
 
 @users.command("add")
@@ -404,9 +404,14 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @click.option("--sso", is_flag=True, help="NAME signs in through single sign-on ([auth] in .streamlit/secrets.toml): "
                                           "their e-mail address or user principal name; no password.")
+@click.option("--one-time", is_flag=True, help="NAME must choose their own password at their first sign-in: for an "
+                                               "account you set up for someone else, who should not keep yours.")
 @_account_options
-def users_add(name, role, password_stdin, sso, accounts, db) -> None:
-    """Add user NAME with ROLE (viewer, analyst or admin)."""
+def users_add(name, role, password_stdin, sso, one_time, accounts, db) -> None:
+    """Add user NAME with ROLE (viewer, analyst or admin).
+
+    The password is kept unless --one-time: the first admin is usually set up here by the person who will use
+    it, and the Users page makes every password an admin chooses for someone else one-time."""
     store = _store(accounts, db)
     if sso:
         if password_stdin:
@@ -414,12 +419,17 @@ def users_add(name, role, password_stdin, sso, accounts, db) -> None:
         user = _accounts(lambda: store.add_sso(name, role, actor=_cli_actor()))
         _echo(f"added {user.name} ({role}, single sign-on) to {store.path}")
         return
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _accounts(lambda: store.add(name, role, password, actor=_cli_actor()))
-    _echo(f"added {name} ({role}) to {store.path}")
+    password = _read_password(password_stdin)
+    _accounts(lambda: store.add(name, role, password, actor=_cli_actor(), one_time=one_time))
+    _echo(f"added {name} ({role}) to {store.path}" +
+          (f"; {name} chooses their own password at their first sign-in" if one_time else ""))
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A password someone sets for a user: the first line of standard input, or typed twice, unseen."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @users.command("remove")
@@ -437,8 +447,22 @@ def users_remove(name, accounts, db) -> None:
 @_account_options
 def users_set_role(name, role, accounts, db) -> None:
     """Give user NAME the role ROLE."""
+    from access.store import role_with_article
+
     _accounts(lambda: _store(accounts, db).set_role(name, role, actor=_cli_actor()))
-    _echo(f"{name} is now {role}")
+    _echo(f"{name} is now {role_with_article(role)}")
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@_account_options
+def users_set_password(name, password_stdin, accounts, db) -> None:
+    """Give user NAME a new password, which they must change at their next sign-in (a forgotten password, or
+    one somebody else may know). Single sign-on accounts have no password."""
+    password = _read_password(password_stdin)
+    _accounts(lambda: _store(accounts, db).set_password(name, password, actor=_cli_actor(), one_time=True))
+    _echo(f"set a new password for {name}: they must choose their own at their next sign-in")
 
 
 @users.command("unlock")

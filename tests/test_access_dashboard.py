@@ -164,6 +164,7 @@ def test_a_removed_or_demoted_account_loses_access_at_the_next_click(accounts):
     at = sign_in(start(), "admin1")
     at.switch_page(PAGES["users"]).run()
     assert at.title[0].value == "Users"
+    accounts.add("admin2", "admin", PASSWORD)   # the only admin can't be demoted or removed
     accounts.set_role("admin1", "viewer")
     at.run()
     assert at.title[0].value == "Map"
@@ -184,6 +185,7 @@ def test_admin_pages_manage_users_and_show_the_audit_log(accounts):
     assert not at.exception
     assert accounts.get("newbie").role == "analyst"
     at.selectbox(key="change_user").set_value("newbie").run()
+    at.checkbox(key="confirm_remove").check().run()
     at.button(key="remove").click().run()
     assert accounts.get("newbie") is None
     at.switch_page(PAGES["audit"]).run()

@@ -73,10 +73,11 @@ def test_account_rules(store):
         store.add("<script>", "viewer", PASSWORD)
     with pytest.raises(AccountError, match="no user"):
         store.remove("nobody")
+    store.add("erin", "admin", PASSWORD)     # carol is not the only admin (tests/test_admin_safety.py)
     store.set_role("carol", "viewer")
     assert store.get("carol").role == "viewer"
     store.remove("carol")
-    assert store.users() == []
+    assert [u.name for u in store.users()] == ["erin"]
     assert has_role("admin", "analyst") and has_role("analyst", "viewer") and not has_role("viewer", "analyst")
     assert not has_role(None, "viewer") and not has_role("root", "viewer")
 
@@ -107,6 +108,7 @@ def run(*args, input=None):
 
 def test_users_commands_and_exit_codes(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "acc.db"))
+    assert "no accounts yet" in run("users", "list").output
     r = run("users", "add", "alice", "--role", "analyst", "--password-stdin", input=PASSWORD + "\n")
     assert r.exit_code == 0, r.output
     assert "added alice (analyst)" in r.output
@@ -123,9 +125,12 @@ def test_users_commands_and_exit_codes(tmp_path, monkeypatch):
     assert listing.exit_code == 0 and "alice" in listing.output and "locked" in listing.output
     assert run("users", "unlock", "alice").exit_code == 0 and not Store().get("alice").locked
     assert run("users", "unlock", "nobody").exit_code == 2
+    r = run("users", "remove", "alice")
+    assert r.exit_code == 2 and "only admin" in r.output      # tests/test_admin_safety.py
+    Store().add("root", "admin", PASSWORD)
     assert run("users", "remove", "alice").exit_code == 0
     assert run("users", "remove", "alice").exit_code == 2
-    assert "no accounts yet" in run("users", "list").output
+    assert [u.name for u in Store().users()] == ["root"]
 
 
 def test_audit_export(tmp_path, monkeypatch):
