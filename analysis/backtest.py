@@ -143,7 +143,7 @@ def _sentence(months: pd.DataFrame, window: int) -> str:
         return "No reports last month to test the hotspots against."
     row = last.iloc[0]
     # The month by its name: "this month's reports (2026-10)" read on 30 November as November's.
-    month = pd.Period(str(row["month"])[:7], freq="M").strftime("%B %Y")
+    month = _month_name(row["month"])
     span = "the previous quarter's" if window == 3 else f"the previous {window} months'"
     if not row["a"]:
         # Too few reports for any cell to stand out: "captured 0% of the month's reports in 0.0% of the area"
@@ -155,11 +155,23 @@ def _sentence(months: pd.DataFrame, window: int) -> str:
 
 
 def _warning(months: pd.DataFrame) -> str | None:
-    few = months[(months["method"] == "gi_star") & (months["N"] < 30)]
+    """Said under the sentence: "11 of 12 months … unreliable" alone left the reader to guess whether the
+    confident figure just above was one of those scores, so the warning names the backtest, and the month
+    of the sentence when it is one of them."""
+    scored = months[months["method"] == "gi_star"]
+    few = scored[scored["N"] < 30]
     if few.empty or not months["N"].sum():   # no reports at all: the sentence says so
         return None
-    return (f"{len(few)} of {months['month'].nunique()} months had fewer than 30 reports: "
-            f"their scores are unreliable.")
+    text = (f"The backtest scores the hotspots month by month: {len(few)} of the {months['month'].nunique()} "
+            "months it tested had fewer than 30 reports, so its scores for those months are unreliable")
+    last = scored.tail(1).iloc[0]
+    if 0 < last["N"] < 30 and last["a"]:    # the sentence above gives that month's score
+        text += f", {_month_name(last['month'])}'s above included"
+    return text + "."
+
+
+def _month_name(month) -> str:
+    return pd.Period(str(month)[:7], freq="M").strftime("%B %Y")
 
 
 def _month_number(day: dt.date) -> int:

@@ -231,12 +231,64 @@ def valid_tile_url(text: str) -> bool:
 
 
 def add_tiles(m: folium.Map, tiles: Tiles) -> None:
-    """The base map under the layers: OpenStreetMap, the force's own tile server, or none."""
+    """The base map under the layers: OpenStreetMap, the force's own tile server, or none; with a notice on
+    the map when its tiles can't be fetched."""
     if tiles.kind == "osm":
-        folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False).add_to(m)
+        layer = folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False)
     elif tiles.kind == "url" and tiles.url:
-        folium.TileLayer(tiles.url, attr="Force tile server", name="Force tile server", max_zoom=20,
-                         control=False).add_to(m)
+        layer = folium.TileLayer(tiles.url, attr="Force tile server", name="Force tile server", max_zoom=20,
+                                 control=False)
+    else:
+        return
+    layer.add_to(m)
+    TileNotice(m, layer, TILE_NOTICES[tiles.kind]).add_to(m)
+
+
+TILE_NOTICES = {
+    "osm": "Base map unavailable (no internet?): boundaries and data are still drawn.",
+    "url": "Base map unavailable (the force tile server did not answer): boundaries and data are still drawn.",
+}
+TILE_WAIT_MS = 10_000   # no tile after this long: a network that drops requests rather than refusing them
+
+
+class TileNotice(MacroElement):
+    """A line on the map when its base map can't be fetched. Offline, every tile fails and the map was a grey
+    field with only the tile server's credit, which read as a broken page rather than a missing street map.
+
+    Shown while tiles fail and none has loaded since the last one failed (a pan that fetches new tiles starts
+    the count again), or when none has loaded after TILE_WAIT_MS; hidden as soon as one loads."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        (function (map, tiles) {
+            var box = null, loaded = 0, ever = false;
+            function show() {
+                if (box) { return; }
+                box = L.control({position: "bottomleft"});
+                box.onAdd = function () {
+                    var div = L.DomUtil.create("div", "hs-tile-notice");
+                    div.setAttribute("role", "status");
+                    div.style.cssText = "background:rgba(255,255,255,0.92);padding:3px 8px;border-radius:4px;" +
+                        "border:1px solid #999;font:12px/1.4 sans-serif;color:#222;max-width:320px";
+                    div.textContent = {{ this.text|tojson }};
+                    return div;
+                };
+                box.addTo(map);
+            }
+            function hide() {
+                if (box) { map.removeControl(box); box = null; }
+            }
+            tiles.on("loading", function () { loaded = 0; });
+            tiles.on("tileerror", function () { if (!loaded) { show(); } });
+            tiles.on("tileload", function () { loaded += 1; ever = true; hide(); });
+            setTimeout(function () { if (!ever && map.hasLayer(tiles)) { show(); } }, {{ this.wait }});
+        })({{ this.map.get_name() }}, {{ this.layer.get_name() }});
+        {% endmacro %}""")
+
+    def __init__(self, m: folium.Map, layer: folium.TileLayer, text: str, wait_ms: int | None = None):
+        super().__init__()
+        self._name = "TileNotice"
+        self.map, self.layer, self.text = m, layer, text
+        self.wait = int(TILE_WAIT_MS if wait_ms is None else wait_ms)
 
 
 # --- colours -------------------------------------------------------------------------------------------------
@@ -394,8 +446,7 @@ class RestCounts(folium.map.Layer):
                         radius: Math.min(6 + Math.sqrt(n) / 2, 22), color: '#555555', weight: 1,
                         fillColor: '#bbbbbb', fillOpacity: 0.55, interactive: true, bubblingMouseEvents: false})
                      .bindTooltip(n.toLocaleString() + ' more HMO' + (n === 1 ? '' : 's') +
-                                  ' (licensed or possibly unlicensed) in this area, not drawn: ' +
-                                  'choose a district to see them')
+                                  ' (licensed or possibly unlicensed) in this area, not drawn: ' + {{ this.hint|tojson }})
                      .addTo(group);
                 }
                 return group;  // folium adds it to the map when the layer is shown on opening
@@ -403,9 +454,10 @@ class RestCounts(folium.map.Layer):
         {% endmacro %}"""
     )
 
-    def __init__(self, frame: pd.DataFrame, name: str, show: bool = True):
+    def __init__(self, frame: pd.DataFrame, name: str, show: bool = True, districts_chosen: int = 0):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "RestCounts"
+        self.hint = rest_hint(districts_chosen)
         d = COORDINATE_DECIMALS
         self.data = [[round(float(r.lat), d), round(float(r.lon), d), int(r.markers)]
                      for r in frame.itertuples(index=False)]
@@ -500,6 +552,7 @@ class MapData:
     kde: bool = True                       # draw the kernel density layer (the page sends it only when asked)
     min_cases: int = 3
     visible: dict[str, bool] = field(default_factory=dict)
+    districts_chosen: int = 0              # how many districts the filters name (0: the whole force area)
 
 
 LAYER_NAMES = {
@@ -672,7 +725,8 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor",
                      show=show["hmo"], tips=hmo_tips()).add_to(m)
 
     if data.hmo_rest is not None and not data.hmo_rest.empty:
-        RestCounts(data.hmo_rest, name=LAYER_NAMES["hmo_rest"], show=show.get("hmo_rest", True)).add_to(m)
+        RestCounts(data.hmo_rest, name=LAYER_NAMES["hmo_rest"], show=show.get("hmo_rest", True),
+                   districts_chosen=data.districts_chosen).add_to(m)
 
     if data.reports is not None and not data.reports.empty:
         PointCluster(report_rows(data.reports), [REPORT_COLOUR], "report", base=base,
@@ -847,12 +901,28 @@ def reports_html(frame: pd.DataFrame, source_label=str) -> str:
     return "".join(items)
 
 
-def legend() -> list[tuple[str, str, str]]:
-    """(shape, colour, label) rows for the legend drawn beside the map (the hexagon colours come apart)."""
+def rest_hint(districts_chosen: int = 0) -> str:
+    """How to see the HMO markers beyond the cap. Only the district filter narrows the licences, so with a
+    district chosen "choose a district" was advice already followed: there the panel lists them instead."""
+    if not districts_chosen:
+        return "choose a district to see them"
+    where = "the chosen district" if districts_chosen == 1 else "the chosen districts"
+    return f"too many to draw even in {where}; click a hexagon next to the circle to list its licences"
+
+
+def legend(*, rest: bool = True, districts_chosen: int = 0) -> list[tuple[str, str, str]]:
+    """(shape, colour, label) rows for the legend drawn beside the map (the hexagon colours come apart).
+    `rest`: grey circles count HMOs not drawn (there are more than the map draws)."""
     rows = [("square", HOTSPOT_COLOURS[b], HOTSPOT_NAMES[b]) for b in (3, 2, 1, -1, -2, -3)]
     rows += [("circle", STATUS_COLOURS[s], labels.licence_status(s)) for s in STATUS_ORDER]
-    rows += [("circle", "#bbbbbb", "HMO licences not drawn, counted per area (choose a district to see them)"),
-             ("circle", REPORT_COLOUR, "A report (tick “Individual reports” above the map)"),
+    # The marker-cluster groups drawn for HMOs (the hs-cluster-hmo style in _CSS): read as "22 reports" or
+    # a hotspot's score when the key left them out.
+    rows += [("cluster", "rgba(60, 60, 60, 0.7)", "A number in a dark circle: that many HMO markers close "
+                                                  "together; zoom in or click to spread them")]
+    if rest:
+        rows += [("circle", "#bbbbbb", f"HMO licences not drawn, counted per area ({rest_hint(districts_chosen)})")]
+    rows += [("circle", REPORT_COLOUR, "A report (tick “Individual reports” above the map); a number in a blue "
+                                       "circle: that many reports close together"),
              ("dashed", CASE_COLOUR, "Victim cases: areas only, never addresses"),
              ("line", DISTRICT_COLOUR, "District boundary")]
     return rows

@@ -89,7 +89,7 @@ show_kde = extra_kde.checkbox(
 state.remember(*KEPT_CONTROLS)
 
 # --- layers --------------------------------------------------------------------------------------------------
-data = map_render.MapData(min_cases=MIN_CASES)
+data = map_render.MapData(min_cases=MIN_CASES, districts_chosen=len(f.districts))
 notes: list[str] = []
 with ui.section("Hexagons of reports"):
     data.report_hexes = connection.query("report_hexes_by_resolution", f, resolutions=tuple(resolutions))
@@ -99,7 +99,8 @@ with ui.section("HMO licences"):
     data.hmo, data.hmo_rest, hmo_total = layer.markers, layer.rest, layer.total
     if hmo_total > len(data.hmo):
         notes.append(f"Showing {len(data.hmo):,} of {hmo_total:,} HMO licences (possibly unlicensed and expired ones "
-                     "first); the grey circles count the rest in each area: choose a district to see them.")
+                     "first); the grey circles count the rest in each area: "
+                     f"{map_render.rest_hint(data.districts_chosen)}.")
 placed_reports = next((int(h["reports"].sum()) for h in data.report_hexes.values() if h is not None and not h.empty), 0)
 if show_points or 0 < placed_reports <= map_render.SMALL_LAYER:
     # A hidden layer is only sent when it is small; a large one when asked for, capped in the warehouse.
@@ -155,7 +156,9 @@ with panel:
                 total = int(getattr(detail, "reports", 0) or 0)
                 st.subheader("In this hexagon")
                 st.caption(f"{total:,} report{'s' if total != 1 else ''} here, counted with the filters in the "
-                           f"sidebar, as are the cases. Its reference in the hotspot export (`h3`): {chosen['h3']}.")
+                           f"sidebar, as are the cases. Cell reference (for analysts): {chosen['h3']}.",
+                           help="The same hexagon's row in the hotspot export (its `h3` column), for an analyst "
+                                "who needs to find it.")
             else:
                 detail = connection.query("marker_detail", f, lat=chosen["lat"], lon=chosen["lon"], today=today)
                 total = int(getattr(detail, "reports", 0) or 0)
@@ -257,13 +260,18 @@ with st.expander("Key", expanded=True):
                          f'{escape.html_text(b.label)}</span>' for b in map_render.colour_bins(frame["reports"]))
         name = f"{SIZE_NAMES[r]}: " if len(data.report_hexes) > 1 else ""
         rows.append(f'<div style="margin:2px 0">{escape.html_text(name)}{chips}</div>')
-    for shape, colour, text in map_render.legend():
+    rest_drawn = data.hmo_rest is not None and not data.hmo_rest.empty
+    for shape, colour, text in map_render.legend(rest=rest_drawn, districts_chosen=data.districts_chosen):
         style = {"circle": f"background:{colour};width:12px;height:12px;border-radius:50%;border:1px solid #222",
+                 "cluster": f"background:{colour};width:20px;height:20px;border-radius:50%;color:#fff;"
+                            "font:bold 10px/20px sans-serif;text-align:center",
                  "dashed": f"width:14px;height:14px;border:2px dashed {colour};background:{colour}33",
                  "line": f"width:18px;height:0;border-top:2px solid {colour}",
                  "square": f"background:{colour};width:14px;height:14px;border:1px solid #444"}[shape]
+        inside = "22" if shape == "cluster" else ""   # as the map draws a group of 22 markers
         rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
-                    f'<span style="display:inline-block;{style}"></span><span>{escape.html_text(text)}</span></div>')
+                    f'<span style="display:inline-block;{style}">{inside}</span>'
+                    f'<span>{escape.html_text(text)}</span></div>')
     if visited_count:
         for code in visit_map.OUTCOME_MARKS:
             rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
@@ -278,7 +286,9 @@ with st.expander("Key", expanded=True):
         rows.append(f'<div style="margin:2px 0">{chips}<span>Report density (kernel): where reports lie close '
                     'together, from less (light) to more (dark)</span></div>')
     trend = ", ".join(map_render.TREND_WORDS.values())
-    rows.append('<div style="margin-top:6px;color:#555">Hotspot classes: Getis-Ord Gi* on the hexagons, '
-                f'after a false-discovery-rate correction; the trend ({escape.html_text(trend)}) comes from the last '
-                '12 four-week periods.</div>')
+    rows.append('<div style="margin-top:6px;color:#555">Hot spot: more reports in a hexagon and the hexagons '
+                'around it than chance would give; cold spot: fewer. The confidence says how sure that it is not '
+                'chance (Getis-Ord Gi* on the hexagons, after a false-discovery-rate correction for testing many '
+                f'hexagons at once). The trend ({escape.html_text(trend)}) comes from the last 12 four-week '
+                'periods.</div>')
     st.markdown("".join(rows), unsafe_allow_html=True)  # colours and our own labels only, escaped
