@@ -10,7 +10,8 @@ Every number in a score can be explained from the reasons column:
             + a bonus if its cell is a Gi* hot spot (99%, 95% or 90%, after FDR)
             + a bonus per victim case in its cell and neighbours (only from 3 cases up, for privacy)
 
-Licensed HMOs with no reports in the view are ranked too, on their licence, hotspot and cases.
+Licensed HMOs with no reports in the view are ranked too, on their licence, hotspot and cases,
+unless a filter only reports can match is chosen (`lists_unreported_licences`).
 Recorded visit outcomes then change the score (analysis/outcome_feedback.py): a recent visit with
 no concerns lowers it for a while; potential victims found raise the addresses nearby and those
 with the same licence holder.
@@ -50,6 +51,16 @@ def reports_without_a_door(con, f: Filters) -> int:
     on police.uk data alone) says why with this number."""
     where, params = reports_where(f)
     return int(con.execute(f"SELECT count(*) FROM reports r WHERE {where} AND r.addr_id IS NULL", params).fetchone()[0])
+
+
+def lists_unreported_licences(f: Filters) -> bool:
+    """Whether licensed HMOs with no report in the view are listed, on their licence alone.
+
+    Not when a filter only reports can match (exploitation type, signs, who reported, nationality): such a
+    licence matches none of it, and a nationality filter listed licensed HMOs nobody reported above
+    addresses with reports of those nationalities, their languages taken from the area's reports."""
+    narrowed = f.exploitation_types or f.indicators or f.source_types or f.nationalities
+    return bool(settings.section("visits")["context"]["include_unreported_licences"]) and not narrowed
 
 
 def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -133,7 +144,7 @@ def _candidates(con, f: Filters, today: dt.date, limit: int | None, outcomes: pd
     to keep cannot make the list, and is never described. The list is the same as ranking all
     (tests/test_visit_list_pruning.py), as long as the bonuses in settings.toml are not negative.
     """
-    include_unreported = settings.section("visits")["context"]["include_unreported_licences"]
+    include_unreported = lists_unreported_licences(f)
     floor, most_added = _lowest_factor(outcomes), _most_added(outcomes, today)
     bonus = settings.section("visits")["bonus"]
     _score_addresses(con, f, today, keep=(limit, floor, most_added) if limit else None, registered=registered)

@@ -46,3 +46,10 @@ def not_in(ids: Sequence[str], ticked: dict[str, str]) -> dict[str, str]:
     """The ticked addresses this list does not hold (ranked lower, or outside the filters)."""
     shown = set(ids)
     return {identity: address for identity, address in ticked.items() if identity not in shown}
+
+
+def saved(ticked: dict[str, str], ids: Sequence[str]) -> dict[str, str]:
+    """The ticked addresses once those in a saved plan (`ids`) are let go: ticks kept after a save left the
+    save button ready, one click from an identical second plan."""
+    done = set(ids)
+    return {identity: address for identity, address in ticked.items() if identity not in done}

@@ -284,7 +284,9 @@ def test_a_visit_plan_downloads(server, page, shots, tmp_path):
     for address in addresses:
         assert address.split(",")[0] in text
 
-    # Record an outcome for the first stop; the page counts it.
+    # Record an outcome for the first stop (none is chosen for the lead); the page counts it.
+    page.get_by_role("combobox", name="Outcome").click()
+    page.get_by_role("option", name="No concerns", exact=True).click()
     page.get_by_role("button", name="Save the outcome").click()
     page.get_by_text("Saved: No concerns", exact=False).or_(
         page.locator("[data-testid='stMetric']", has_text="1 of 2")).first.wait_for(timeout=60_000)

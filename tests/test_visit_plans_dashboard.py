@@ -108,7 +108,7 @@ def test_an_outcome_with_victims_needs_a_number(env):
     widget(at.number_input, "Potential victims identified").set_value(0)
     next(b for b in at.button if b.label == "Save the outcome").click().run()
     assert len(OperationsStore().outcomes()) == 1
-    assert any(m.value.startswith("Saved: No concerns at ") for m in at.success)
+    assert any(m.value.startswith("Saved: No concerns on ") for m in at.success)
     assert widget(at.text_area, "Note").value == ""
 
 

@@ -1,6 +1,7 @@
 """Visit plans: the route and team needs of a saved plan, its briefing pack, and the outcomes of its visits."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 
@@ -16,6 +17,8 @@ from operations.store import Outcome
 OPEN_PLAN = "open_plan"
 OUTCOME_SAVED = "outcome_saved"         # what the last save recorded, said once after the rerun
 OUTCOME_FORM_ROUND = "outcome_form_round"   # bumped by each save: a new, empty outcome form
+OUTCOME_NEXT_STOP = "outcome_next_stop"     # the stop to choose after a save: the next one without an outcome
+OUTCOME_DAYS_BACK = 365                     # how long before the plan's date a visit may be recorded
 
 user = auth.require("plans")  # the role is checked on every run, whatever the address
 st.title("Visit plans")
@@ -163,9 +166,22 @@ st.caption("One record per address visited. A correction is a newer record: the 
            "no concerns lowers an address for a while; potential victims raise the addresses nearby and those "
            "with the same licence holder.")
 kinds = vocabulary.outcomes()
+next_stop = st.session_state.pop(OUTCOME_NEXT_STOP, None)
+if next_stop is not None and 0 <= next_stop < len(stops):
+    st.session_state[f"outcome_stop_{plan_id}"] = next_stop   # set before the box is drawn, as Streamlit requires
 choice = st.selectbox("Address", list(range(len(stops))), key=f"outcome_stop_{plan_id}",
                       format_func=lambda i: f"{i + 1}. {stops.iloc[i]['address']}")
 stop = stops.iloc[int(choice)]
+# The date sits outside the form, so the line by the button says which date a save takes. A date typed outside
+# the range is refused by the box, which keeps the date it had ("Date set outside allowed range"): a save then
+# took that date, and only the line by the button shows it. The range is in the label for the same reason.
+latest_day = state.today()
+earliest_day = min(plan.planned_for, latest_day) - dt.timedelta(days=OUTCOME_DAYS_BACK)
+visited_on = st.date_input(f"Visit date (from {earliest_day:%d/%m/%Y} to today, {latest_day:%d/%m/%Y})",
+                           value=min(plan.planned_for, latest_day), min_value=earliest_day, max_value=latest_day,
+                           format="DD/MM/YYYY", key=f"outcome_date_{plan_id}",
+                           help="The day of the visit. A date outside this range is not taken: the box keeps its "
+                                "last date, which the line above the Save button names.")
 # The form keeps what was typed when a check fails; after a save it starts empty (a new key) and the page,
 # rerun so the counts above include the outcome, says what was saved.
 saved_note = st.session_state.pop(OUTCOME_SAVED, None)
@@ -174,17 +190,22 @@ if saved_note:
 form_round = st.session_state.get(OUTCOME_FORM_ROUND, 0)
 with st.form(f"outcome_{plan_id}_{form_round}", clear_on_submit=False):
     left, right = st.columns(2)
-    visited_on = left.date_input("Visit date", value=min(plan.planned_for, state.today()), max_value=state.today(),
-                                 format="DD/MM/YYYY")
-    outcome = right.selectbox("Outcome", list(kinds), format_func=lambda k: kinds[k]["label"])
+    # No outcome is chosen for the lead: "No concerns" chosen by default lowered an address for 90 days when
+    # a save was made in haste.
+    outcome = left.selectbox("Outcome", list(kinds), index=None, format_func=lambda k: kinds[k]["label"],
+                             placeholder="Choose what the visit found")
     victims = left.number_input("Potential victims identified", min_value=0, max_value=500, value=0, step=1,
                                 help="People the team treated as potential victims of modern slavery.")
     actions = {col: right.checkbox(text) for col, text in vocabulary.actions().items()}
     note = st.text_area("Note", max_chars=2000, help="What was found and done. No names: this is an operational "
                         "record, seen by everyone with access to plans.")
+    door = escape.markdown_text(f"{int(choice) + 1}. {stop['address']}")
+    st.caption(f"Saves a visit on **{visited_on:%a %d %b %Y}** at **{door}**.")
     submitted = st.form_submit_button("Save the outcome", type="primary")
 if submitted:
-    if victims and outcome != "potential_victims":
+    if outcome is None:
+        st.error("Choose an outcome: what did the visit find? Nothing was saved.")
+    elif victims and outcome != "potential_victims":
         st.error("Potential victims were counted, but the outcome is not 'Potential victims identified'. "
                  "Choose that outcome, or set the number to 0.")
     elif outcome == "potential_victims" and not victims:
@@ -201,8 +222,13 @@ if submitted:
         auth.audit("outcome_recorded", {"plan_id": plan_id, "outcome": outcome, "potential_victims": int(victims),
                                         **{k: bool(v) for k, v in actions.items()}}, f"outcome {outcome_id}", 1)
         # The address is a reporter's text: shown literally, never as markdown (a link, an image to fetch).
-        st.session_state[OUTCOME_SAVED] = (f"Saved: {escape.markdown_text(kinds[outcome]['label'])} at "
-                                           f"{escape.markdown_text(stop['address'])}.")
+        st.session_state[OUTCOME_SAVED] = (f"Saved: {escape.markdown_text(kinds[outcome]['label'])} on "
+                                           f"{visited_on:%a %d %b %Y} at {escape.markdown_text(stop['address'])}.")
+        # The next stop without an outcome is chosen, so a second save does not land on the same door unasked.
+        recorded_keys = set(done["address_key"]) | {stop["address_key"]}
+        st.session_state[OUTCOME_NEXT_STOP] = next(
+            (i for i in [*range(int(choice) + 1, len(stops)), *range(int(choice))]
+             if stops.iloc[i]["address_key"] not in recorded_keys), int(choice))
         st.session_state[OUTCOME_FORM_ROUND] = form_round + 1
         st.rerun()
 

@@ -27,6 +27,8 @@ def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
                                         stops=stops, created_by=user_name, filters=f.to_params())
     auth.audit("plan_saved", {"plan_id": plan_id, "stops": len(stops), "filters": f.to_params()}, f"plan {plan_id}",
                len(stops))
+    st.session_state[ticks.TICKED] = ticks.saved(st.session_state.get(ticks.TICKED, {}),
+                                                 ticks.identities(picked["address_key"], picked["address"]))
     st.session_state["open_plan"] = plan_id
     st.switch_page("views/plans.py", query_params={**f.to_params(), "plan": str(plan_id)})
 
