@@ -20,6 +20,7 @@ def test_a_police_uk_download_is_its_own_source_type_and_keeps_its_crime_type(tm
     s = load_file("reports", write_text(tmp_path / "2021-01-cambridgeshire-street.csv", text), db=db, source="police.uk")
     assert (s.rows_loaded, s.rows_rejected) == (2, 0)
     assert any("police.uk's street-level crime download" in w for w in s.warnings)
+    assert not any("exploitation types not in the vocabulary" in w for w in s.warnings)   # crime types are none
     got = sorted(query(db, "SELECT source_type, summary, exploitation_type FROM reports"))
     assert got == [("police_uk", "police.uk crime type: Anti-social behaviour", "unknown"),
                    ("police_uk", "police.uk crime type: Bicycle theft", "unknown")]

@@ -108,6 +108,12 @@ def _summary_text(staged) -> str:
     return c("summary")
 
 
+def _exploitation_text(staged) -> str:
+    """SQL: the exploitation type as written; none for police.uk, whose crime type ("Violence and sexual offences")
+    is no exploitation type and was listed, all 14 of them, as types missing from the vocabulary."""
+    return "NULL::VARCHAR" if police_uk_download(staged) else staged.column("exploitation_type")
+
+
 def _lookups(staged) -> list[tuple[str, str]]:
     """The per-value parsing and mapping of a reports file, each run once per distinct value
     (`tabular.once_per_value`): a big file repeats the same dates, postcodes, categories and texts."""
@@ -165,7 +171,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
         tabular.once_per_value("source_types", {"st_text": _source_type_text(staged)}, {
             "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), "
                         f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
-        tabular.once_per_value("exploitation_types", {"ex_text": c("exploitation_type")}, {
+        tabular.once_per_value("exploitation_types", {"ex_text": _exploitation_text(staged)}, {
             "ex_value": "coalesce(exploitation_type_of(ex_text), 'unknown')"}),
         tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
                                {"in_codes": vocabularies.indicator_codes_sql("in_text")},
@@ -303,7 +309,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                ad_postcode AS _address_postcode,
                pt_lat AS lat, pt_lon AS lon, pt_coarse AS _coarse,
                {c('indicators_text')} AS indicators_text,
-               {c('exploitation_type')} AS exploitation_text,
+               {_exploitation_text(staged)} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,
                np_count AS people_count,
                CASE WHEN np_vague THEN np_value END AS _people_words,
