@@ -8,7 +8,7 @@
 - Every address shows its last visit and outcome; the reasons say what the visit changed.
 
 Outcomes come from the operations store (operations/store.py), not the warehouse; the caller
-passes them in. An outcome belongs to a listed address when it shares the visit list's address
+passes them in; a withdrawn one (operations.store.counted) never counts. An outcome belongs to a listed address when it shares the visit list's address
 key, the HMO licence, or the folded address and postcode. All numbers are in analysis/settings.toml.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis import settings, wording
 from operations import vocabulary
+from operations.store import counted
 
 def licence_holders(con, refs) -> dict[str, str]:
     """licence_ref → the holder's name folded for comparison ('' when the register gives none), for the
@@ -41,6 +42,7 @@ def apply(rows: pd.DataFrame, outcomes: pd.DataFrame | None, holders: dict[str, 
     rows["last_visit"] = pd.Series([pd.NaT] * len(rows), dtype="datetime64[us]", index=rows.index)
     rows["last_outcome"] = pd.Series([None] * len(rows), dtype=object, index=rows.index)
     rows["feedback"] = ""
+    outcomes = counted(outcomes)
     if outcomes is None or outcomes.empty or rows.empty:
         return rows
     cfg = settings.section("visits")["outcomes"]
@@ -84,6 +86,48 @@ def apply(rows: pd.DataFrame, outcomes: pd.DataFrame | None, holders: dict[str, 
     return rows
 
 
+def without_withdrawn(stops: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """`stops` (a saved plan's) with what their reasons said about visits since withdrawn taken out.
+
+    A plan keeps each stop's reasons as the visit list wrote them when it was saved, this module's notes
+    included ("visited 3 Nov 2026, no concerns: lowered until ..."): without this, an outcome withdrawn as a
+    mistake still spoke in the briefing pack and the stops download. `outcomes` is read with its withdrawn
+    rows (include_withdrawn=True). A note is kept while a visit that counts could have written it (the
+    same address, or for a nearby find any find, on the same day)."""
+    if stops.empty or outcomes is None or "withdrawn_at" not in outcomes.columns:
+        return stops
+    gone = outcomes[outcomes["withdrawn_at"].notna()]
+    if gone.empty:
+        return stops
+    live = outcomes[outcomes["withdrawn_at"].isna()]
+    live_keys = [(o.visited_on, _outcome_keys(o)) for o in live.itertuples(index=False)]
+    live_finds = {o.visited_on for o in live.itertuples(index=False) if _effect(o.outcome) == "victims"}
+    out = stops.copy()
+    cleaned = []
+    for stop in out.itertuples(index=False):
+        reasons = getattr(stop, "reasons", None)
+        if not isinstance(reasons, str) or not reasons:
+            cleaned.append(reasons)
+            continue
+        keys, drop = _row_keys(stop), set()
+        for o in gone.itertuples(index=False):
+            day = f"{o.visited_on:%-d %b %Y}"
+            if keys & _outcome_keys(o) and not any(d == o.visited_on and keys & k for d, k in live_keys):
+                drop |= {p for p in reasons.split("; ") if p.startswith(f"visited {day}")
+                         or p == f"potential victims identified here on {day}"}
+            if _effect(o.outcome) == "victims" and o.visited_on not in live_finds:
+                drop |= {p for p in reasons.split("; ")
+                         if (p.startswith("potential victims identified within ") and p.endswith(f" m on {day}"))
+                         or p == f"same licence holder as {o.address}, where potential victims were identified on {day}"}
+        cleaned.append("; ".join(p for p in reasons.split("; ") if p not in drop))
+    out["reasons"] = cleaned
+    return out
+
+
+def _effect(outcome: str) -> str:
+    return vocabulary.outcomes().get(outcome, {}).get("effect", "none")
+
+
 def _reported_since(row, visited_on: dt.date) -> dt.date | None:
     """The newest report at the address if it came after the visit, else None. A visit that found no concerns
     answers the reports before it; one received after it is news the visit never saw, so the address is not
@@ -97,6 +141,7 @@ def _reported_since(row, visited_on: dt.date) -> dt.date | None:
 
 def most_raised(outcomes: pd.DataFrame | None, today: dt.date) -> float:
     """The most `apply` can add to any one address's score (the visit list prunes with it)."""
+    outcomes = counted(outcomes)
     if outcomes is None or outcomes.empty:
         return 0.0
     cfg = settings.section("visits")["outcomes"]

@@ -6,12 +6,15 @@ import pandas as pd
 
 from analysis.filters import NO_DISTRICT, Filters
 from operations import vocabulary
+from operations.store import counted
 
 ACTION_COLUMNS = ["safeguarding_referral", "nrm_referral", "partner_enforcement"]
 
 
 def in_period(outcomes: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Outcomes whose visit date is inside the filter dates (visits have no district code of their own)."""
+    """Outcomes that count (none withdrawn) whose visit date is inside the filter dates (visits have no district
+    code of their own)."""
+    outcomes = counted(outcomes)
     if outcomes is None or outcomes.empty:
         return pd.DataFrame(columns=list(outcomes.columns) if outcomes is not None else [])
     dates = pd.to_datetime(outcomes["visited_on"]).dt.date
@@ -58,10 +61,10 @@ def in_districts(outcomes: pd.DataFrame, codes: list[str | None], f: Filters) ->
     """The outcomes in the filter's districts, given each one's district (`districts_of`); "Unknown district"
     takes the visits placed in none."""
     if not f.districts:
-        return outcomes
+        return counted(outcomes)
     wanted = set(f.districts)
     keep = [(code in wanted) if code is not None else (NO_DISTRICT in wanted) for code in codes]
-    return outcomes[keep]
+    return counted(outcomes[keep])
 
 
 def totals(outcomes: pd.DataFrame, f: Filters) -> dict[str, int]:

@@ -5,7 +5,11 @@ replaces hotspots.duckdb, and must never take a team's recorded outcomes with it
 `hotspots-operations.db` beside the warehouse (or at $HOTSPOTS_OPERATIONS), created owner-only.
 
 Outcomes are append-only (triggers refuse UPDATE and DELETE): a correction is a newer record for
-the same address, and the newest one counts. Nothing here imports Streamlit.
+the same address, and the newest one counts. One saved by mistake (the wrong door, the wrong outcome) is
+withdrawn rather than deleted: a row in outcome_withdrawals, itself append-only, says who withdrew it,
+when and why. The record stays for the audit; the readers leave it out unless asked, so it counts
+nowhere (the visit list, the overview, the maps, plan progress, exports). A file from before withdrawals
+existed gains the table when it is next opened (CREATE TABLE IF NOT EXISTS). Nothing here imports Streamlit.
 """
 from __future__ import annotations
 
@@ -93,7 +97,19 @@ CREATE TABLE IF NOT EXISTS outcomes (
     source_row            INTEGER
 );
 CREATE INDEX IF NOT EXISTS outcomes_visited_on ON outcomes (visited_on);
-""" + append_only("outcomes", "record a newer outcome instead")
+CREATE TABLE IF NOT EXISTS outcome_withdrawals (
+    outcome_id   INTEGER PRIMARY KEY REFERENCES outcomes (id),
+    withdrawn_by TEXT NOT NULL,
+    withdrawn_at TEXT NOT NULL,
+    reason       TEXT NOT NULL CHECK (length(trim(reason)) > 0)
+);
+""" + append_only("outcomes", "record a newer outcome instead") + "\n" + append_only(
+    "outcome_withdrawals", "a withdrawal stands; record the outcome again instead")
+
+# Outcomes that count: not withdrawn (SQL, for the outcomes table aliased `o`).
+COUNTED = "o.id NOT IN (SELECT outcome_id FROM outcome_withdrawals)"
+WITHDRAWAL_COLUMNS = ["withdrawn_by", "withdrawn_at", "withdrawn_reason"]
+REASON_MAX = 200    # a withdrawal's reason: a line ("wrong door: it was number 14"), not a second note
 
 OUTCOME_COLUMNS = ["id", "visited_on", "address_key", "address", "postcode", "lat", "lon", "licence_ref", "outcome",
                    "potential_victims", "safeguarding_referral", "nrm_referral", "partner_enforcement", "note",
@@ -149,7 +165,7 @@ class OperationsStore:
     Each call is one short transaction of its own, so a plan with its stops, or an outcome file with its
     rejects, is stored whole or not at all, and several processes can share the file. Outcomes are only ever
     added (the file itself refuses UPDATE and DELETE), so what a team recorded can't be rewritten: a correction
-    is a newer record, and the newest per address counts."""
+    is a newer record, and the newest per address counts; one saved by mistake is withdrawn (`withdraw`)."""
 
     def __init__(self, path: str | os.PathLike | None = None, db: str | os.PathLike | None = None):
         self.path = store_path(path, db)
@@ -191,12 +207,15 @@ class OperationsStore:
         return int(plan_id)
 
     def plans(self) -> pd.DataFrame:
-        """Every plan, newest visit date first, with its number of stops and recorded outcomes."""
+        """Every plan, newest visit date first, with its number of stops and of stops with an outcome that
+        counts (a stop dropped after its visit, or a withdrawn outcome, is not progress)."""
         with self._tx() as con:
             rows = con.execute("""
                 SELECT p.id, p.name, p.planned_for, p.team, p.start_label, p.created_by, p.updated_at,
                        (SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id) AS stops,
-                       (SELECT count(DISTINCT o.address_key) FROM outcomes o WHERE o.plan_id = p.id) AS outcomes
+                       (SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id AND EXISTS (
+                            SELECT 1 FROM outcomes o WHERE o.plan_id = p.id AND o.address_key = s.address_key
+                            AND """ + COUNTED + """)) AS outcomes
                 FROM plans p ORDER BY p.planned_for DESC, p.id DESC""").fetchall()
         cols = ["id", "name", "planned_for", "team", "start_label", "created_by", "updated_at", "stops", "outcomes"]
         frame = pd.DataFrame(rows, columns=cols)
@@ -217,6 +236,35 @@ class OperationsStore:
         return Plan(id=row[0], name=row[1], planned_for=dt.date.fromisoformat(row[2]), team=row[3],
                     start_label=row[4], start_lat=row[5], start_lon=row[6], created_by=row[7], created_at=row[8],
                     updated_at=row[9], filters=json.loads(row[10] or "{}"), stops=frame)
+
+    def delete_plan(self, plan_id: int) -> int:
+        """Delete a plan and its stops; returns how many outcomes recorded on its visits are kept.
+
+        Outcomes are facts about visits, not part of the plan: they keep their plan_id and go on counting
+        everywhere, and `outcomes(deleted_plans=True)` still finds them (to read, or to withdraw). Plan ids are
+        never used again (AUTOINCREMENT), so a new plan can't take over a deleted one's outcomes."""
+        with self._tx() as con:
+            if con.execute("DELETE FROM plans WHERE id = ?", [int(plan_id)]).rowcount == 0:
+                raise KeyError(f"no visit plan {plan_id}")   # its stops go with it (ON DELETE CASCADE)
+            return int(con.execute("SELECT count(*) FROM outcomes WHERE plan_id = ?", [int(plan_id)]).fetchone()[0])
+
+    def remove_stop(self, plan_id: int, seq: int, address_key: str) -> None:
+        """Take stop `seq` out of a plan, the others keeping their order (and numbered on from 1).
+
+        `address_key` is the stop the user saw: if another session changed the plan since, the stop at `seq`
+        may be another door, and nothing is removed. The last stop can't go: a plan is deleted instead."""
+        with self._tx() as con:
+            row = con.execute("SELECT address_key FROM plan_stops WHERE plan_id = ? AND seq = ?",
+                              [int(plan_id), int(seq)]).fetchone()
+            if row is None or row[0] != address_key:
+                raise KeyError(f"visit plan {plan_id} has no stop {seq} at that address (changed since?)")
+            if con.execute("SELECT count(*) FROM plan_stops WHERE plan_id = ?", [int(plan_id)]).fetchone()[0] == 1:
+                raise ValueError("a plan needs at least one stop: delete the plan instead")
+            con.execute("DELETE FROM plan_stops WHERE plan_id = ? AND seq = ?", [int(plan_id), int(seq)])
+            # Two steps: moving each later stop down one at once could collide with its neighbour's number.
+            con.execute("UPDATE plan_stops SET seq = -seq WHERE plan_id = ? AND seq > ?", [int(plan_id), int(seq)])
+            con.execute("UPDATE plan_stops SET seq = -seq - 1 WHERE plan_id = ? AND seq < 0", [int(plan_id)])
+            con.execute("UPDATE plans SET updated_at = ? WHERE id = ?", [now(), int(plan_id)])
 
     # --- outcomes -------------------------------------------------------------------------------------------
 
@@ -251,7 +299,8 @@ class OperationsStore:
 
     @staticmethod
     def _recorded(con, o: Outcome) -> bool:
-        """The same visit, address, outcome and note is already on record (a corrected file loaded again)."""
+        """The same visit, address, outcome and note is already on record (a corrected file loaded again).
+        A withdrawn one is on record too: loading its file again must not bring it back unseen."""
         return con.execute("SELECT 1 FROM outcomes WHERE visited_on = ? AND address_key = ? AND outcome = ?"
                            " AND potential_victims = ? AND note = ? LIMIT 1",
                            [o.visited_on.isoformat(), o.address_key, o.outcome, int(o.potential_victims),
@@ -284,26 +333,73 @@ class OperationsStore:
              int(bool(o.partner_enforcement)), o.note or "", o.plan_id, recorded_by, now(), load_id, o.source_row])
         return int(cur.lastrowid)
 
-    def outcomes(self, since: dt.date | None = None, plan_id: int | None = None) -> pd.DataFrame:
-        """Recorded outcomes, oldest first (the newest per address is the one that counts)."""
-        sql, params = f"SELECT {', '.join(OUTCOME_COLUMNS)} FROM outcomes WHERE 1 = 1", []
+    def withdraw(self, outcome_id: int, *, by: str, reason: str, admin: bool = False) -> dict[str, Any]:
+        """Mark an outcome withdrawn (kept, counted nowhere); returns the outcome as it was recorded.
+
+        Only whoever recorded it (for a loaded file, whoever loaded it) or an admin (`admin`) may, with a short
+        reason. A withdrawal is final: an outcome withdrawn by mistake is recorded again."""
+        why = " ".join(str(reason or "").split())
+        if not why:
+            raise ValueError("say why the outcome is withdrawn (a short reason, no names)")
+        if len(why) > REASON_MAX:
+            raise ValueError(f"the reason is {len(why)} characters long: keep it to {REASON_MAX}")
+        with self._tx() as con:
+            row = con.execute(f"SELECT {', '.join(OUTCOME_COLUMNS)} FROM outcomes WHERE id = ?",
+                              [int(outcome_id)]).fetchone()
+            if row is None:
+                raise KeyError(f"no outcome {outcome_id}")
+            record = dict(zip(OUTCOME_COLUMNS, row))
+            if not admin and (not by or record["recorded_by"] != by):
+                raise PermissionError(f"outcome {outcome_id} was recorded by {record['recorded_by'] or 'nobody named'}:"
+                                      " only they or an admin may withdraw it")
+            done = con.execute("SELECT withdrawn_by, withdrawn_at FROM outcome_withdrawals WHERE outcome_id = ?",
+                               [int(outcome_id)]).fetchone()
+            if done is not None:
+                raise ValueError(f"outcome {outcome_id} was already withdrawn by {done[0]} at {done[1]}")
+            con.execute("INSERT INTO outcome_withdrawals (outcome_id, withdrawn_by, withdrawn_at, reason)"
+                        " VALUES (?, ?, ?, ?)", [int(outcome_id), by, now(), why])
+        return record
+
+    def outcomes(self, since: dt.date | None = None, plan_id: int | None = None, *,
+                 include_withdrawn: bool = False, deleted_plans: bool = False) -> pd.DataFrame:
+        """Recorded outcomes that count, oldest first (the newest per address is the one that counts).
+
+        `include_withdrawn` adds the withdrawn ones, with withdrawn_by, withdrawn_at and withdrawn_reason
+        (empty for the rest), for a page that shows the record whole. `deleted_plans`: only those recorded on
+        a plan since deleted."""
+        columns = OUTCOME_COLUMNS + (WITHDRAWAL_COLUMNS if include_withdrawn else [])
+        sql = (f"SELECT {', '.join('o.' + c for c in OUTCOME_COLUMNS)}"
+               + (", w.withdrawn_by, w.withdrawn_at, w.reason" if include_withdrawn else "")
+               + " FROM outcomes o LEFT JOIN outcome_withdrawals w ON w.outcome_id = o.id WHERE 1 = 1")
+        params: list[Any] = []
+        if not include_withdrawn:
+            sql += " AND w.outcome_id IS NULL"
         if since is not None:
-            sql += " AND visited_on >= ?"
+            sql += " AND o.visited_on >= ?"
             params.append(since.isoformat())
         if plan_id is not None:
-            sql += " AND plan_id = ?"
+            sql += " AND o.plan_id = ?"
             params.append(int(plan_id))
+        if deleted_plans:
+            sql += " AND o.plan_id IS NOT NULL AND o.plan_id NOT IN (SELECT id FROM plans)"
         if not self.path.exists():
             rows = []
         else:
             with self._tx() as con:
-                rows = con.execute(sql + " ORDER BY visited_on, id", params).fetchall()
-        frame = pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+                rows = con.execute(sql + " ORDER BY o.visited_on, o.id", params).fetchall()
+        frame = pd.DataFrame(rows, columns=columns)
         frame["visited_on"] = pd.to_datetime(frame["visited_on"]).dt.date
         for c in ("safeguarding_referral", "nrm_referral", "partner_enforcement"):
             frame[c] = frame[c].astype(bool)
         return frame
 
+
+def counted(outcomes: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The outcomes that count: a frame read with include_withdrawn=True less its withdrawn rows (any other
+    frame as it is). The analysis takes frames from callers, so it makes sure for itself."""
+    if outcomes is None or "withdrawn_at" not in outcomes.columns:
+        return outcomes
+    return outcomes[outcomes["withdrawn_at"].isna()]
 
 def _stop_value(column: str, value: Any) -> Any:
     if column == "indicators":

@@ -1,4 +1,8 @@
-"""Visit plans: the route and team needs of a saved plan, its briefing pack, and the outcomes of its visits."""
+"""Visit plans: the route and team needs of a saved plan, its briefing pack, and the outcomes of its visits.
+
+A plan's creator or an admin may change it, remove a stop or delete it; an outcome saved by mistake is
+withdrawn (kept, counted nowhere) by whoever recorded it or an admin. Deleting a plan keeps its outcomes:
+they are facts about visits, go on counting, and are listed at the foot of this page."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,25 +13,109 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from access.store import has_role
+from analysis import outcome_feedback, wording
 from analysis import spreadsheets as exports
 from dashboard import auth, connection, escape, labels, map_render, plan_form, records, state, ui, visit_map
 from operations import briefing_pdf, gpx, plans, vocabulary
-from operations.store import Outcome
+from operations.store import REASON_MAX, Outcome, counted
 
 OPEN_PLAN = "open_plan"
 OUTCOME_SAVED = "outcome_saved"         # what the last save recorded, said once after the rerun
 OUTCOME_FORM_ROUND = "outcome_form_round"   # bumped by each save: a new, empty outcome form
 OUTCOME_NEXT_STOP = "outcome_next_stop"     # the stop to choose after a save: the next one without an outcome
 OUTCOME_DAYS_BACK = 365                     # how long before the plan's date a visit may be recorded
+PLAN_NOTICE = "plan_notice"                 # what a delete, a removal or a withdrawal did, said once after the rerun
+NO_NAMES = ("No names or personal details of the people met: this record is seen by everyone with access to "
+            "plans.")
 
 user = auth.require("plans")  # the role is checked on every run, whatever the address
+is_admin = has_role(user.get("role"), "admin")
 st.title("Visit plans")
 store = records.store()
+
+
+def outcome_records(frame: pd.DataFrame, key: str) -> None:
+    """The outcomes in `frame` (read with their withdrawn ones): those that count, those withdrawn, and the
+    form to withdraw one saved by mistake, offered to whoever recorded it and to admins."""
+    live, gone = counted(frame), frame[frame["withdrawn_at"].notna()]
+    columns = {"visited_on": st.column_config.DateColumn("Visited", format="DD/MM/YYYY"), "address": "Address",
+               "outcome": "Outcome", "potential_victims": "Potential victims",
+               **{k: st.column_config.CheckboxColumn(v) for k, v in vocabulary.actions().items()},
+               "note": "Note", "recorded_by": "Recorded by", "withdrawn_by": "Withdrawn by",
+               "withdrawn_at": "Withdrawn at (UTC)", "withdrawn_reason": "Why withdrawn"}
+    shown = frame.sort_values(["visited_on", "id"], ascending=False).assign(
+        outcome=lambda d: d["outcome"].map(vocabulary.outcome_label),
+        withdrawn_at=lambda d: d["withdrawn_at"].str[:16].str.replace("T", " "))
+    if not live.empty:
+        st.dataframe(shown[shown["id"].isin(live["id"])][
+                         ["visited_on", "address", "outcome", "potential_victims", "safeguarding_referral",
+                          "nrm_referral", "partner_enforcement", "note", "recorded_by"]],
+                     hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config=columns)
+    if not gone.empty:
+        st.markdown(f"**Withdrawn** ({len(gone)}): kept for the record, counted nowhere.")
+        st.dataframe(shown[shown["id"].isin(gone["id"])][
+                         ["visited_on", "address", "outcome", "potential_victims", "recorded_by", "withdrawn_by",
+                          "withdrawn_at", "withdrawn_reason"]],
+                     hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config=columns)
+    if live.empty:
+        return
+    mine = live if is_admin else live[live["recorded_by"] == user["name"]]
+    with st.expander("Withdraw an outcome saved by mistake"):
+        st.caption("A withdrawn outcome is kept, with who withdrew it, when and why, but no longer counts on the "
+                   "Visit list, the Overview, the maps, the plan's progress or the downloads. Only whoever "
+                   "recorded it, or an admin, can withdraw it. Withdrawing can't be undone: record the visit again.")
+        if mine.empty:
+            st.caption("None of these outcomes was recorded by you.")
+            return
+        chosen = mine.sort_values(["visited_on", "id"], ascending=False)
+        lines = {int(r.id): f"{r.visited_on:%d/%m/%Y} · {r.address} · {vocabulary.outcome_label(r.outcome)} · "
+                            f"recorded by {r.recorded_by or 'unknown'}" for r in chosen.itertuples(index=False)}
+        with st.form(f"withdraw_{key}"):
+            which = st.selectbox("Outcome to withdraw", list(lines), index=None, format_func=lines.get,
+                                 placeholder="Choose the outcome saved by mistake")
+            why = st.text_input("Why it is withdrawn", max_chars=REASON_MAX,
+                                placeholder="e.g. wrong door: the visit was at number 14")
+            st.caption("Required, one line. " + NO_NAMES)
+            go = st.form_submit_button("Withdraw the outcome")
+        if not go:
+            return
+        if which is None or not why.strip():
+            st.error("Choose the outcome and say why it is withdrawn. Nothing was withdrawn.")
+            return
+        try:
+            was = store.withdraw(which, by=user["name"], reason=why, admin=is_admin)
+        except (KeyError, ValueError, PermissionError) as problem:
+            st.error(f"Not withdrawn: {escape.markdown_text(str(problem))}.")
+            return
+        auth.audit("outcome_withdrawn", {"plan_id": was["plan_id"], "outcome": was["outcome"],
+                                         "recorded_by": was["recorded_by"]}, f"outcome {which}", 1)
+        st.session_state[PLAN_NOTICE] = (f"Withdrawn: {escape.markdown_text(vocabulary.outcome_label(was['outcome']))}"
+                                         f" on {dt.date.fromisoformat(was['visited_on']):%a %d %b %Y} at "
+                                         f"{escape.markdown_text(was['address'])}. It no longer counts.")
+        st.rerun()
+
+
+def deleted_plans_outcomes() -> None:
+    """Outcomes whose plan was deleted: still counted everywhere, and here to read and, if need be, withdraw."""
+    orphans = store.outcomes(deleted_plans=True, include_withdrawn=True)
+    if orphans.empty:
+        return
+    st.subheader("Outcomes of deleted plans")
+    st.caption("Kept when their plan was deleted: they are facts about visits, and still count on the Visit list, "
+               "the Overview and the map.")
+    outcome_records(orphans, "deleted_plans")
+
+
+notice = st.session_state.pop(PLAN_NOTICE, None)
+if notice:
+    st.success(notice)
 saved = store.plans()
 if saved.empty:
     st.info("No visit plans yet. On the Visit list, tick the addresses to visit and save them as a plan.")
     st.page_link("views/visits.py", label="Go to the Visit list", icon=":material/checklist:",
                  query_params=state.current().to_params())  # a link clears the address's filters otherwise
+    deleted_plans_outcomes()
     st.stop()
 
 # --- which plan ----------------------------------------------------------------------------------------------
@@ -52,8 +140,12 @@ if plan is None:
     st.error("This plan no longer exists.")
     st.stop()
 start = plans.Start(plan.start_label, plan.start_lat, plan.start_lon)
-stops = plans.annotate(plan.stops, start)
-done = store.outcomes(plan_id=plan_id)
+# The reasons are as the visit list wrote them when the plan was saved: a visit withdrawn since is taken out.
+stops = outcome_feedback.without_withdrawn(plans.annotate(plan.stops, start), store.outcomes(include_withdrawn=True))
+recorded_all = store.outcomes(plan_id=plan_id, include_withdrawn=True)
+done = counted(recorded_all)
+# Progress counts the stops with an outcome: one at a stop since removed is kept, but is not this plan's progress.
+with_outcome = int(stops["address_key"].isin(set(done["address_key"])).sum())
 
 # --- what the team needs -------------------------------------------------------------------------------------
 st.caption(f"Made by {escape.markdown_text(plan.created_by or 'unknown')} · "
@@ -63,7 +155,7 @@ a.metric("Date", f"{plan.planned_for:%d %b %Y}")
 b.metric("Stops", len(stops))
 c.metric("Route", f"{plans.total_km(stops):.1f} km", help="Straight lines from the start through every stop, "
          "in the order below (nearest neighbour, then 2-opt). Roads add to it.")
-d.metric("Outcomes recorded", f"{done['address_key'].nunique()} of {len(stops)}")
+d.metric("Outcomes recorded", f"{with_outcome} of {len(stops)}")
 st.markdown(f"**Team:** {escape.markdown_text(plan.team) if plan.team else 'not set'}  \n"
             f"**Start:** {escape.markdown_text(start.label)}")
 langs = plans.languages(stops)
@@ -115,18 +207,68 @@ with table_column:
         st.html(ui.doors_html(shown.drop(columns=["rank", "licence_status"], errors="ignore")
                               .rename(columns={"stop": "rank", "licence": "licence_status"})))
 
-with st.expander("Change this plan"):
-    changed = plan_form.details_form(f"change_plan_{plan_id}", planned_for=plan.planned_for, name=plan.name,
-                                     team=plan.team, start=start, stops=plan.stops, submit="Save the changes")
-    if changed is not None:
-        if not changed.keep:
-            st.error("A plan needs at least one stop. Keep one, or make a new plan from the Visit list.")
+editable = is_admin or (bool(plan.created_by) and plan.created_by == user["name"])
+if not editable:
+    st.caption(f"Only {escape.markdown_text(plan.created_by or 'whoever made this plan')} or an admin can change "
+               "this plan, remove a stop or delete it.")
+else:
+    with st.expander("Change this plan"):
+        changed = plan_form.details_form(f"change_plan_{plan_id}", planned_for=plan.planned_for, name=plan.name,
+                                         team=plan.team, start=start, stops=plan.stops, submit="Save the changes")
+        if changed is not None:
+            if not changed.keep:
+                st.error("A plan needs at least one stop. Keep one, or make a new plan from the Visit list.")
+            else:
+                kept = plans.ordered(plan.stops.iloc[list(changed.keep)], changed.start)
+                store.save_plan(name=changed.name, planned_for=changed.planned_for, team=changed.team,
+                                start_label=changed.start.label, start=(changed.start.lat, changed.start.lon),
+                                stops=kept, created_by=plan.created_by, filters=plan.filters, plan_id=plan_id)
+                auth.audit("plan_changed", {"plan_id": plan_id, "stops": len(kept)}, f"plan {plan_id}", len(kept))
+                st.rerun()
+    with st.expander("Remove a stop or delete this plan"):
+        st.markdown("**Remove a stop**")
+        if len(stops) == 1:
+            st.caption("This is the plan's only stop: delete the plan instead.")
         else:
-            kept = plans.ordered(plan.stops.iloc[list(changed.keep)], changed.start)
-            store.save_plan(name=changed.name, planned_for=changed.planned_for, team=changed.team,
-                            start_label=changed.start.label, start=(changed.start.lat, changed.start.lon),
-                            stops=kept, created_by=plan.created_by, filters=plan.filters, plan_id=plan_id)
-            auth.audit("plan_changed", {"plan_id": plan_id, "stops": len(kept)}, f"plan {plan_id}", len(kept))
+            drop_keys = (f"remove_stop_{plan_id}", f"remove_stop_sure_{plan_id}")
+            drop = st.selectbox("Stop to remove", list(range(len(stops))), index=None, key=drop_keys[0],
+                                format_func=lambda i: f"{i + 1}. {stops.iloc[i]['address']}",
+                                placeholder="Choose a stop")
+            st.caption("The other stops keep their order. An outcome recorded at this stop is kept and still "
+                       "counts.")
+            sure = st.checkbox("Yes, remove this stop from the plan", key=drop_keys[1])
+            if st.button("Remove the stop", disabled=drop is None or not sure, key=f"remove_stop_go_{plan_id}"):
+                gone_stop = stops.iloc[int(drop)]
+                try:
+                    store.remove_stop(plan_id, int(gone_stop["seq"]), gone_stop["address_key"])
+                except (KeyError, ValueError) as problem:
+                    st.error(f"Not removed: {escape.markdown_text(str(problem))}.")
+                else:
+                    auth.audit("plan_stop_removed", {"plan_id": plan_id, "stop": int(drop) + 1,
+                                                     "stops": len(stops) - 1}, f"plan {plan_id}", 1)
+                    for k in (*drop_keys, f"outcome_stop_{plan_id}"):   # no tick, nor stop number, outlives it
+                        st.session_state.pop(k, None)
+                    st.session_state[PLAN_NOTICE] = (f"Removed stop {int(drop) + 1}, "
+                                                     f"{escape.markdown_text(gone_stop['address'])}, from the plan.")
+                    st.rerun()
+        st.markdown("**Delete this plan**")
+        st.caption(f"Deletes the plan, its route and its {len(stops)} stop{'s' if len(stops) != 1 else ''}. The "
+                   "outcomes recorded on its visits are kept: they are facts about the visits, still count on the "
+                   "Visit list, the Overview and the map, and are listed under \"Outcomes of deleted plans\" on "
+                   "this page.")
+        sure_delete = st.checkbox("Yes, delete this plan", key=f"delete_plan_sure_{plan_id}")
+        if st.button("Delete this plan", disabled=not sure_delete, key=f"delete_plan_go_{plan_id}"):
+            outcomes_kept = store.delete_plan(plan_id)
+            auth.audit("plan_deleted", {"plan_id": plan_id, "planned_for": plan.planned_for.isoformat(),
+                                        "stops": len(stops), "outcomes_kept": outcomes_kept}, f"plan {plan_id}",
+                       len(stops))
+            st.session_state.pop(OPEN_PLAN, None)
+            st.session_state.pop(f"delete_plan_sure_{plan_id}", None)
+            st.query_params.pop("plan", None)
+            st.session_state[PLAN_NOTICE] = (
+                f"Deleted the plan {escape.markdown_text(plan.name)}."
+                + (f" Its {wording.plural(outcomes_kept, 'outcome')} {'is' if outcomes_kept == 1 else 'are'} kept, "
+                   "still counted, and listed under \"Outcomes of deleted plans\"." if outcomes_kept else ""))
             st.rerun()
 
 # --- the briefing pack and the other downloads ---------------------------------------------------------------
@@ -161,7 +303,8 @@ for column, (label, make, name, mime, fmt, help_text) in zip(cols, downloads):
 
 # --- outcomes ------------------------------------------------------------------------------------------------
 st.subheader("Record what the visit found")
-st.caption("One record per address visited. A correction is a newer record: the latest one counts. Outcomes are "
+st.caption("One record per address visited. A correction is a newer record: the latest one counts; one saved by "
+           "mistake (the wrong door, the wrong outcome) is withdrawn below the list of outcomes. Outcomes are "
            "kept apart from the warehouse, so a data refresh never loses them, and they move the Visit list: "
            "no concerns lowers an address for a while; potential victims raise the addresses nearby and those "
            "with the same licence holder.")
@@ -197,8 +340,8 @@ with st.form(f"outcome_{plan_id}_{form_round}", clear_on_submit=False):
     victims = left.number_input("Potential victims identified", min_value=0, max_value=500, value=0, step=1,
                                 help="People the team treated as potential victims of modern slavery.")
     actions = {col: right.checkbox(text) for col, text in vocabulary.actions().items()}
-    note = st.text_area("Note", max_chars=2000, help="What was found and done. No names: this is an operational "
-                        "record, seen by everyone with access to plans.")
+    note = st.text_area("Note", max_chars=2000, help="What was found and done.")
+    st.caption(NO_NAMES)
     door = escape.markdown_text(f"{int(choice) + 1}. {stop['address']}")
     st.caption(f"Saves a visit on **{visited_on:%a %d %b %Y}** at **{door}**.")
     submitted = st.form_submit_button("Save the outcome", type="primary")
@@ -232,14 +375,5 @@ if submitted:
         st.session_state[OUTCOME_FORM_ROUND] = form_round + 1
         st.rerun()
 
-if not done.empty:
-    recorded = done.sort_values(["visited_on", "id"], ascending=False).assign(
-        outcome=lambda d: d["outcome"].map(vocabulary.outcome_label))
-    st.dataframe(recorded[["visited_on", "address", "outcome", "potential_victims", "safeguarding_referral",
-                           "nrm_referral", "partner_enforcement", "note", "recorded_by"]],
-                 hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
-                 column_config={"visited_on": st.column_config.DateColumn("Visited", format="DD/MM/YYYY"),
-                                "address": "Address", "outcome": "Outcome",
-                                "potential_victims": "Potential victims",
-                                **{k: st.column_config.CheckboxColumn(v) for k, v in vocabulary.actions().items()},
-                                "note": "Note", "recorded_by": "Recorded by"})
+outcome_records(recorded_all, f"plan_{plan_id}")
+deleted_plans_outcomes()
