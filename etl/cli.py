@@ -520,18 +520,21 @@ def retention(years, db, accounts) -> None:
 
 
 @main.command("remove")
-@click.argument("kind", type=click.Choice(["hmo", "reports", "cases"]))
+@click.argument("kind", type=click.Choice(["hmo", "reports", "cases", "boundaries", "postcodes"]))
 @click.argument("source")
 @click.option("--yes", is_flag=True, help="Do not ask before removing.")
 @_account_options
 def remove(kind, source, yes, accounts, db) -> None:
     """Remove every row of one SOURCE of KIND: a file loaded under the wrong --source, or into the wrong
-    warehouse. Loading again cannot undo that. The source's loads stay listed as removed; audited."""
+    warehouse. Loading again cannot undo that. The source's loads stay listed as removed; audited. Removing
+    boundaries or postcodes places the stored reports, licences and cases again without them."""
     from etl import removal
 
     rows, loads = removal.held(kind, source, db)
     if not yes:
-        click.confirm(f"remove {rows:,} {kind} row(s) of source {source!r}, from {loads:,} load(s)?", abort=True)
+        again = "; the stored rows are then placed again without them" if kind in removal.REFERENCE else ""
+        click.confirm(f"remove {rows:,} {kind} row(s) of source {source!r}, from {loads:,} load(s){again}?",
+                      abort=True)
     done = removal.remove(kind, source, db)
     _store(accounts, db).audit(_cli_actor(), "remove_source", source,
                                {"kind": kind, "loads": done.loads, "rejects": done.rejects,
@@ -539,3 +542,5 @@ def remove(kind, source, yes, accounts, db) -> None:
     _echo(f"removed {done.rows:,} {kind} row(s) of source {source!r}, the {done.rejects:,} rejected row(s) of "
                f"its {done.loads:,} load(s) (now listed as removed)"
                + (f", and {done.addresses:,} address(es) only those reports named" if kind == "reports" else ""))
+    for note in done.notes:
+        _echo(f"  note: {note}")

@@ -1,7 +1,8 @@
 """Set-wise geocoding and district assignment, in DuckDB.
 
 Order: coordinates in the file, then the full postcode, then the centroid of the
-postcode's outward code (approximate), else not geocoded. A coarse grid reference's square
+postcode's outward code (approximate: of its loaded full postcodes, else the centre a list of
+postcode districts gave), else not geocoded. A coarse grid reference's square
 gives way to the row's full postcode, whenever a lookup has it. A point outside the six
 districts, or one whose latitude and longitude look swapped, is flagged and never gets a
 district; it is never moved.
@@ -31,6 +32,17 @@ def has_boundaries(con: duckdb.DuckDBPyConnection, level: str) -> bool:
     return con.execute("SELECT count(*) > 0 FROM boundaries WHERE level = ?", [level]).fetchone()[0]
 
 
+# An outward code's centre: the mean of its loaded full postcodes, else the centre a list of postcode districts gave
+# (a row of `postcodes` keyed by the outward code alone, 'CB1'). Full postcodes win: they are the lookup an analyst
+# keeps current, and a district list is the fallback for districts it lacks.
+DISTRICT_CENTRES = """
+    SELECT outward, lat, lon FROM (
+        SELECT split_part(postcode, ' ', 1) AS outward, contains(postcode, ' ') AS is_full,
+               avg(lat) AS lat, avg(lon) AS lon
+        FROM postcodes GROUP BY ALL)
+    QUALIFY row_number() OVER (PARTITION BY outward ORDER BY is_full DESC) = 1"""
+
+
 def lookup_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Fill lat/lon for rows without file coordinates, by postcode then outward code. A row at a coarse grid
     square's centre takes its full postcode's point too, the more precise of the two, but never an outward
@@ -42,8 +54,7 @@ def lookup_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """)
     con.execute(f"""
         UPDATE {table} AS t SET lat = o.lat, lon = o.lon, geocode_status = 'postcode_district'
-        FROM (SELECT split_part(postcode, ' ', 1) AS outward, avg(lat) AS lat, avg(lon) AS lon
-              FROM postcodes GROUP BY 1) o
+        FROM ({DISTRICT_CENTRES}) o
         WHERE t.geocode_status IS NULL AND outward_code(coalesce(t.postcode, t._outward)) = o.outward
     """)
     con.execute(f"UPDATE {table} SET geocode_status = 'not_geocoded', lat = NULL, lon = NULL "

@@ -3,8 +3,11 @@ warehouse, or from a partner whose data may no longer be held.
 
 Loading again cannot undo such a load. Reports and cases are added to by each load, so a wrong file's
 rows stay; a register is replaced only under its own source name, so one loaded under a misspelt name
-stays beside the right one. Boundaries and postcodes are not removed this way: without them nothing is
-placed, and loading the right file replaces them.
+stays beside the right one. A postcode lookup is upserted by postcode, so a wrong file's postcodes (or a
+list of postcode districts loaded by mistake) stay beside the right ones; a boundaries load replaces only
+its own level. So those sources are removable too, and what the stored rows took from them is worked out
+again as a load of them does: points, districts and LSOAs (`geocode.regeocode_stored`), the licence
+matches (which compare points) and the filter values (districts).
 
 Everything goes in one copy-and-swap transaction (`Warehouse.transaction`), with what depends on the
 rows: the addresses only they named, the licence matches, the filter values, and the raw rejected
@@ -17,13 +20,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from etl import address_ids, address_matches, filter_values
+from etl import address_ids, address_matches, filter_values, geocode
 from etl.errors import LoadError
+from etl.loaders.postcodes import regeocode_note
 from etl.loading import prepare
 from etl.warehouse import Warehouse
 
 # kind → the table its rows are stored in.
-REMOVABLE = {"reports": "reports", "cases": "cases", "hmo": "hmo_licence_history"}
+REMOVABLE = {"reports": "reports", "cases": "cases", "hmo": "hmo_licence_history", "boundaries": "boundaries",
+             "postcodes": "postcodes"}
+# Kinds the stored rows are placed by: removing one places them again.
+REFERENCE = ("boundaries", "postcodes")
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Removal:
     loads: int           # loads marked removed
     rejects: int         # rejected rows of those loads removed
     addresses: int       # addresses only the removed reports named
+    notes: tuple[str, ...] = ()   # what placing the stored rows again changed ('re-geocoded: 12 reports')
 
 
 def held(kind: str, source: str, db: str | os.PathLike | None = None) -> tuple[int, int]:
@@ -64,19 +72,35 @@ def remove(kind: str, source: str, db: str | os.PathLike | None = None) -> Remov
         con.execute(f"DELETE FROM rejects WHERE load_id IN ({load_ids})", [kind, source])
         con.execute("UPDATE loads SET status = 'removed' WHERE kind = ? AND source = ? AND status IN "
                     "('loaded', 'already_loaded')", [kind, source])
-        addresses = 0
+        addresses, notes = 0, []
         if kind == "reports":
             addresses = address_ids.forget_unused(con)   # rebuilds the licence matches too
         elif kind == "hmo":
             address_matches.rebuild(con)
+        elif kind in REFERENCE:
+            notes = _place_again(con)
         filter_values.rebuild(con)
-    return Removal(kind, source, int(rows), int(loads), int(rejects), int(addresses))
+    return Removal(kind, source, int(rows), int(loads), int(rejects), int(addresses), tuple(notes))
+
+
+def _place_again(con) -> list[str]:
+    """Re-geocode the stored rows without the removed lookup or boundaries, as a load of them would, and rebuild
+    the licence matches, which compare points. A case keeps no postcode, so with no district boundaries left it
+    cannot be placed again: it keeps its district, and the note says so."""
+    notes = regeocode_note(con)
+    address_matches.rebuild(con)
+    if not geocode.has_boundaries(con, "district"):
+        kept = con.execute("SELECT count(*) FROM cases WHERE district_code IS NOT NULL").fetchone()[0]
+        if kept:
+            notes.append(f"{kept:,} case(s) keep the district they were given: a case keeps no postcode to be "
+                         "placed by, and no district boundaries are loaded now; load district boundaries and they "
+                         "are placed again")
+    return notes
 
 
 def _table(kind: str) -> str:
     if kind not in REMOVABLE:
-        raise LoadError(f"{kind} cannot be removed by source (use one of {', '.join(REMOVABLE)}); "
-                        "load the right boundaries or postcodes file instead: it replaces what is there")
+        raise LoadError(f"{kind} cannot be removed by source (use one of {', '.join(REMOVABLE)})")
     return REMOVABLE[kind]
 
 

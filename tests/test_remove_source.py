@@ -82,7 +82,7 @@ def test_an_unknown_source_names_the_sources_there_and_changes_nothing(db):
         removal.held("reports", "Police Intelligence", db)
     with pytest.raises(LoadError, match="no cases source 'x': the warehouse holds no cases at all"):
         removal.remove("cases", "x", db)
-    with pytest.raises(LoadError, match="boundaries cannot be removed by source"):
+    with pytest.raises(LoadError, match="no boundaries source 'ONS': the warehouse holds no boundaries at all"):
         removal.remove("boundaries", "ONS", db)
     assert os.stat(db).st_mtime_ns == before
     assert scalar(db, "SELECT count(*) FROM reports") == 4
@@ -110,4 +110,5 @@ def test_the_command_asks_first_says_what_it_removed_and_is_audited(db):
     assert row["target"] == "Polce intelligence" and row["rows"] == 2 and json.loads(row["detail"])["kind"] == "reports"
     r = run("remove", "reports", "Polce intelligence", "--yes")
     assert r.exit_code == 2 and "no reports source 'Polce intelligence'" in r.output
-    assert run("remove", "postcodes", "x", "--yes").exit_code == 2   # not a choice: click says which are
+    r = run("remove", "postcodes", "x", "--yes")
+    assert r.exit_code == 2 and "no postcodes source 'x'" in r.output

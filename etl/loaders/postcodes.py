@@ -1,6 +1,12 @@
 """Postcode centroids: ONSPD / NSPL, OS Code-Point Open (with or without a header row), or any
 CSV with a postcode column and either latitude/longitude or eastings/northings.
 
+A file whose postcode cells are mostly outward codes ('CB1', 'PE13': postcode districts with their
+centres) is a list of district centres. Its rows are stored in the same table, keyed by the outward
+code, and geocoding uses such a centre only for a district no full postcode of which is loaded: it
+places a row approximately (`postcode_district`), never at a door. Stored there, a district file has
+its own source like any lookup, so status, the data health page and `etl remove` treat it as one.
+
 These files are big (ONSPD is 2.7 million rows), so DuckDB reads the CSV itself, every value
 as text, and all the checking is set-wise SQL; Python only looks at the first lines to tell
 the layout and to match headers (`vocab/postcode_headers.toml`).
@@ -42,9 +48,18 @@ UK_LAT = (49.0, 61.0)
 UK_LON = (-9.0, 2.0)
 FIELD_LABELS = {"postcode": "postcode", "lat": "latitude", "lon": "longitude", "easting": "easting",
                 "northing": "northing", "district_code": "district code", "lsoa_code": "LSOA code",
-                "terminated": "date of termination"}
+                "terminated": "date of termination", "outward_code": "outward code"}
 CANONICAL_POSTCODE = "[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 _POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+_OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+OUTWARD_SQL = "[A-Z]{1,2}[0-9][A-Z0-9]?"
+DISTRICTS_NAME = "a list of postcode districts (outward codes with their centres)"
+DISTRICTS_NOTE = ("the postcode cells are outward codes (postcode districts such as {example}), not full postcodes: "
+                  "each district's centre is stored, and places a report, licence or case whose full postcode no "
+                  "loaded lookup holds approximately (geocode status postcode_district), only where no full postcode "
+                  "of that district is loaded; for positions at the door load a full postcode lookup (ONSPD, NSPL or "
+                  "OS Code-Point Open)")
+SHOWN_REJECTS = 3       # rejected rows a load that stores nothing names in its error
 _REGEO_NAMES = {"hmo_licence_history": "licences", "reports": "reports", "cases": "cases"}
 
 
@@ -60,6 +75,7 @@ class Layout:
     encoding: str = "utf-8"
     lsoa_candidates: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    districts: bool = False                # the postcode column holds outward codes: district centres
 
     @property
     def width(self) -> int:
@@ -82,11 +98,11 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, summary: LoadSummary, *, ma
         progress(summary.rows_read)
     if summary.rows_read == 0:
         raise FileProblem(path, "the file has no data rows" + (" after its header" if layout.header_records else ""))
-    summary.warnings.append(f"read as {layout.name}; columns used: " + ", ".join(
-        f"{FIELD_LABELS[f]} = {layout.headers[i]!r}" for f, i in layout.columns.items()))
+    summary.warnings.append(f"read as {layout.name}; columns used: " + _columns_used(layout))
     summary.warnings += layout.notes
     _record_rejects(con, summary, layout)
     _skip_and_collapse(con, summary)
+    _refuse_when_nothing_stored(con, path, summary, layout)
     _merge(con, summary, layout)
     _regeocode(con, summary)
     for table in ("pc_raw", "pc_parsed", "pc_incoming", "pc_plan", "pc_offsets"):
@@ -138,12 +154,25 @@ def detect_layout(path: Path, mapping: dict[str, str] | None = None) -> Layout:
         if absent:
             raise FileProblem(path, f"--mapping names column(s) the file doesn't have: {', '.join(absent)}; "
                                     f"headers found: {_show(headers)}")
+    data = [r for n, r in numbered if n > records]
+    notes: list[str] = []
+    outward = columns.pop("outward_code", None)
+    if "postcode" not in columns and outward is None:
+        outward = _outward_column(data, set(columns.values()))
+        if outward is not None:
+            notes.append(f"column {headers[outward]!r} is read as outward codes: every value in the first rows is one")
+    if "postcode" not in columns and outward is not None:
+        columns = {"postcode": outward, **columns}
+    districts = "postcode" in columns and _mostly_outward(data, columns["postcode"])
     has_wgs = "lat" in columns and "lon" in columns
     has_bng = "easting" in columns and "northing" in columns
     if "postcode" not in columns or not (has_wgs or has_bng):
         missing = (["postcode"] if "postcode" not in columns else []) + \
                   ([] if has_wgs or has_bng else ["latitude + longitude, or easting + northing"])
-        raise FileProblem(path, f"required column(s) missing: {'; '.join(missing)}. Headers found (row "
+        what = (" (its postcode column holds outward codes such as " + repr(_first_outward(data, columns["postcode"]))
+                + ": a list of postcode districts, which needs a header naming each district's latitude and "
+                "longitude, or easting and northing)") if districts else ""
+        raise FileProblem(path, f"required column(s) missing: {'; '.join(missing)}{what}. Headers found (row "
                                 f"{_physical_row(rows, records)}): {_show(headers)}. Rename them, add an alias to "
                                 f"etl/vocab/postcode_headers.toml, or pass --mapping FILE")
     for a, b in (("lat", "lon"), ("easting", "northing")):
@@ -151,14 +180,50 @@ def detect_layout(path: Path, mapping: dict[str, str] | None = None) -> Layout:
             columns.pop(a, None)
             columns.pop(b, None)
     labels = {normalise(h) for h in headers}
-    if labels & {"pcds", "pcd", "pcd7", "pcd8"}:
+    if districts:
+        name = DISTRICTS_NAME
+        notes.append(DISTRICTS_NOTE.format(example=repr(_first_outward(data, columns["postcode"]))))
+    elif labels & {"pcds", "pcd", "pcd7", "pcd8"}:
         name = "an ONS postcode directory (ONSPD/NSPL)"
     elif labels & {"admindistrictcode", "positionalqualityindicator"} or {"pc", "ea", "no"} <= labels:
         name = "OS Code-Point Open (with headers)"
     else:
         name = "a postcode CSV with headers"
     return Layout(name, headers, columns, header_records=records, delimiter=delimiter, encoding=encoding,
-                  lsoa_candidates=lsoa)
+                  lsoa_candidates=lsoa, notes=notes, districts=districts)
+
+
+def _compact(cell: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", cell.upper())
+
+
+def _is_outward(cell: str) -> bool:
+    return bool(_OUTWARD.fullmatch(_compact(cell)))
+
+
+def _mostly_outward(data: list[list[str]], column: int, *, every: bool = False) -> bool:
+    """Do most (or all) of the column's filled cells in the sampled rows hold an outward code alone ('CB1')? The
+    values decide, not the header: a column headed "Postcode" in a list of districts holds districts all the same."""
+    cells = [row[column] for row in data if column < len(row) and row[column].strip()]
+    outward = sum(_is_outward(c) for c in cells)
+    return outward == len(cells) >= 2 if every else bool(cells) and 2 * outward > len(cells)
+
+
+def _outward_column(data: list[list[str]], taken: set[int]) -> int | None:
+    """With no postcode column by its header, the first column whose sampled values are all outward codes (all, not
+    most: a column of another name is taken only when nothing else it could be fits)."""
+    width = max((len(row) for row in data), default=0)
+    return next((i for i in range(width) if i not in taken and _mostly_outward(data, i, every=True)), None)
+
+
+def _first_outward(data: list[list[str]], column: int) -> str:
+    return next((_compact(row[column]) for row in data if column < len(row) and _is_outward(row[column])), "CB1")
+
+
+def _columns_used(layout: Layout) -> str:
+    def label(f: str) -> str:
+        return FIELD_LABELS["outward_code" if f == "postcode" and layout.districts else f]
+    return ", ".join(f"{label(f)} = {layout.headers[i]!r}" for f, i in layout.columns.items())
 
 
 def normalise(text: str) -> str:
@@ -387,10 +452,21 @@ def _parse(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
 
     wgs = layout.has("lat") and layout.has("lon")
     bng = layout.has("easting") and layout.has("northing")
+    if layout.districts:
+        key = f"CASE WHEN regexp_full_match(pc_compact(pc), '{OUTWARD_SQL}') THEN pc_compact(pc) END"
+        bad_key = ("'outward code ' || shown(pc) || CASE WHEN postcode_norm(pc) IS NOT NULL THEN ' is a full postcode, "
+                   "in a list of postcode districts: load full postcodes in a file of their own' "
+                   "ELSE ' is not a postcode district (an outward code such as ''CB1'')' END")
+    else:
+        # ONSPD's pcds is already 'PE13 1AB': only other spellings need the full macro.
+        key = (f"CASE WHEN regexp_full_match(pc, '{CANONICAL_POSTCODE}') THEN pc ELSE postcode_norm(pc) END")
+        bad_key = ("'postcode ' || shown(pc) || CASE WHEN outward_code(pc) IS NOT NULL "
+                   "THEN ' is only an outward code (a postcode district), not a full postcode' "
+                   "ELSE ' is not a valid UK postcode' END")
     checks = [
         "CASE WHEN _extra IS NOT NULL THEN 'the row has more values than the header has columns' END",
         "CASE WHEN pc IS NULL THEN 'postcode is blank' END",
-        "CASE WHEN pc IS NOT NULL AND postcode IS NULL THEN 'postcode ' || shown(pc) || ' is not a valid UK postcode' END",
+        f"CASE WHEN pc IS NOT NULL AND postcode IS NULL THEN {bad_key} END",
     ]
     if wgs:
         checks += _pair_checks(("lat_t", "lat_n", "latitude"), ("lon_t", "lon_n", "longitude"), "NOT wgs_none")
@@ -419,12 +495,9 @@ def _parse(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     not_blank = f"CASE WHEN {col('postcode')} IS NOT NULL THEN TRUE ELSE NOT ({blank}) END"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pc_parsed AS
-        WITH v AS (
+        WITH v0 AS (
             SELECT _row, _extra,
                    {col('postcode')} AS pc,
-                   -- ONSPD's pcds is already 'PE13 1AB': only other spellings need the full macro.
-                   CASE WHEN regexp_full_match({col('postcode')}, '{CANONICAL_POSTCODE}') THEN {col('postcode')}
-                        ELSE postcode_norm({col('postcode')}) END AS postcode,
                    {col('lat')} AS lat_t, {col('lon')} AS lon_t,
                    {col('easting')} AS east_t, {col('northing')} AS north_t,
                    {code.format(col('district_code'))} AS district_code,
@@ -432,6 +505,8 @@ def _parse(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
                    {col('terminated')} AS terminated
             FROM pc_raw
             WHERE {not_blank}       -- rows of empty cells are not data (and keep their numbers)
+        ), v AS (
+            SELECT *, {key} AS postcode FROM v0
         ), n AS (
             SELECT *, {number('lat_t')} AS lat_n, {number('lon_t')} AS lon_n,
                    {number('east_t')} AS east_n, {number('north_t')} AS north_n
@@ -507,6 +582,30 @@ def _skip_and_collapse(con: duckdb.DuckDBPyConnection, summary: LoadSummary) -> 
     summary.rows_collapsed = located - con.execute("SELECT count(*) FROM pc_incoming").fetchone()[0]
 
 
+def _refuse_when_nothing_stored(con: duckdb.DuckDBPyConnection, path: Path, summary: LoadSummary,
+                                layout: Layout) -> None:
+    """A load none of whose rows has a usable location fails as a whole. Loaded, it would list a source of no
+    postcodes that seems to be the lookup and places nothing (a wrong column or a wrong file, nearly always); failed,
+    nothing changes, `loads` records why, and the error names the first rejected rows and the columns read, which
+    is what the analyst fixes."""
+    if con.execute("SELECT count(*) FROM pc_incoming").fetchone()[0]:
+        return
+    if not summary.rows_rejected:
+        raise FileProblem(path, f"none of its {summary.rows_read:,} row(s) has a location (ONSPD latitude "
+                                "99.999999, a 0/0 grid reference or blank coordinates), so nothing was loaded; "
+                                f"columns used: {_columns_used(layout)}")
+    first = con.execute(f"SELECT row_number, reason FROM pc_parsed WHERE reason IS NOT NULL ORDER BY row_number "
+                        f"LIMIT {SHOWN_REJECTS}").fetchall()
+    shown = "; ".join(f"row {row}: {reason}" for row, reason in first)
+    more = summary.rows_rejected - len(first)
+    rest = summary.rows_read - summary.rows_rejected
+    what = (f"all {summary.rows_rejected:,} row(s) were rejected" if not rest else
+            f"{summary.rows_rejected:,} of its {summary.rows_read:,} row(s) were rejected and the other {rest:,} "
+            "have no location")
+    raise FileProblem(path, f"{what}, so nothing was loaded ({shown}" + (f"; and {more:,} more" if more > 0 else "")
+                            + f"); columns used: {_columns_used(layout)}")
+
+
 # --- storing -----------------------------------------------------------------------------------
 
 def _merge(con: duckdb.DuckDBPyConnection, summary: LoadSummary, layout: Layout) -> None:
@@ -542,7 +641,7 @@ def _merge(con: duckdb.DuckDBPyConnection, summary: LoadSummary, layout: Layout)
         INSERT INTO postcodes (postcode, lat, lon, district_code, lsoa_code, source, load_id)
         SELECT postcode, lat, lon, district_code, lsoa_code, ?, ? FROM pc_plan WHERE action = 'new'
     """, [summary.source, summary.load_id])
-    if not layout.has("district_code"):
+    if not layout.has("district_code") and not layout.districts:
         summary.warnings.append("the file has no district code column: postcodes get districts only from "
                                 "district boundaries")
 
