@@ -6,11 +6,12 @@ don't need are never stored, not even in the rejects table.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
 
-from etl import pseudonym
+from etl import pseudonym, vocab
 from etl.loaders import checks, tabular, vocabularies
 from etl.summary import LoadSummary
 
@@ -166,20 +167,51 @@ def _plain(text: str) -> str:
             f" AND length({text}) - length(replace({text}, ' ', '')) < 3)")
 
 
+def _words_re(words) -> str:
+    """A regular expression (RE2) for any of `words`, longest first, their spaces any run of spaces."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(w) for w in word.split()) for word in ordered).replace("'", "''")
+
+
+def _language_answers(cell: str) -> tuple[str, str]:
+    """SQL: (the languages a language cell names, with a caseworker's answer to "interpreter needed?" taken off;
+    whether it says one is needed without naming the language). etl/vocab/interpreter_answers.toml has the
+    words: "Yes - Romanian", "Yes (Lithuanian)" and "Required: Polish" name their language, "No - speaks
+    English" names none (NULL), and "Yes" alone is a need whose language the file does not give."""
+    answers = vocab.load("interpreter_answers")
+    needed, not_needed = _words_re(answers["needed"]), _words_re(answers["not_needed"])
+    no = f"regexp_matches({cell}, '(?i)^\\s*(?:{not_needed})\\s*(?:$|[-–—:(,;/.])')"
+    bracketed = f"regexp_replace({cell}, '(?i)^\\s*(?:{needed})\\s*[(\\[](.*)[)\\]]\\s*$', '\\1')"
+    named = f"regexp_replace({bracketed}, '(?i)^\\s*(?:{needed})(?:\\s*[-–—:,;.]\\s*|\\s+|$)', '')"
+    return (f"CASE WHEN {no} THEN NULL ELSE {named} END",
+            f"(NOT {no} AND regexp_full_match({cell}, '(?i)\\s*(?:{needed})\\s*[-–—:,;.]?\\s*'))")
+
+
+def _without_after_words(text: str) -> str:
+    """SQL: `text` without the words after a language that are no part of it ("Romanian interpreter")."""
+    after = _words_re(vocab.load("interpreter_answers")["after_language"])
+    return f"trim(regexp_replace({text}, '(?i)\\s+(?:{after})\\s*$', ''))"
+
+
 def _classify(con, summary: LoadSummary) -> None:
     lead_nat = _LEADING.format("i.nationality_text")
+    languages, unnamed = _language_answers("language_text")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE case_languages AS
         SELECT row_number, list(language ORDER BY pos) FILTER (WHERE language IS NOT NULL) AS languages,
                count(*) FILTER (WHERE trim(part) <> '' AND given(part) IS NOT NULL) AS parts
-        FROM (SELECT p.*, coalesce(l.value, CASE WHEN given(p.part) IS NOT NULL AND {_plain("trim(p.part)")}
-                                                 THEN trim(p.part) END) AS language
-              FROM (SELECT row_number, unnest(s) AS part, generate_subscripts(s, 1) AS pos
-                    FROM (SELECT row_number, regexp_split_to_array(without_n_a(language_text), '\\s*(;|,|/|&|\\band\\b)\\s*') AS s
-                          FROM incoming WHERE language_text IS NOT NULL)) p
-              LEFT JOIN vocab_language_name l ON l.alias = label_key({_LEADING.format("p.part")}))
+        FROM (SELECT p.*, coalesce(l.value, CASE WHEN given(p.part) IS NOT NULL AND {_plain("p.name")}
+                                                 THEN p.name END) AS language
+              FROM (SELECT *, {_without_after_words("trim(part)")} AS name
+                    FROM (SELECT row_number, unnest(s) AS part, generate_subscripts(s, 1) AS pos
+                          FROM (SELECT row_number, regexp_split_to_array(without_n_a({languages}),
+                                                                         '\\s*(;|,|/|&|\\band\\b)\\s*') AS s
+                                FROM incoming WHERE language_text IS NOT NULL))) p
+              LEFT JOIN vocab_language_name l
+                     ON l.alias = label_key({_without_after_words(_LEADING.format("p.part"))}))
         GROUP BY row_number
     """)
+    needs_unnamed = con.execute(f"SELECT count(*) FILTER (WHERE {unnamed}) FROM incoming").fetchone()[0]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text),
@@ -208,3 +240,6 @@ def _classify(con, summary: LoadSummary) -> None:
     if dropped:
         summary.warnings.append(f"{int(dropped):,} language entr(y/ies) that name no language we know were not "
                                 "stored (the words are not shown or kept)")
+    if needs_unnamed:
+        summary.warnings.append(f"{needs_unnamed:,} case(s) say an interpreter is needed without naming the "
+                                "language: stored with no language")

@@ -75,6 +75,8 @@ def _people_seen_problem() -> str:
     """
     said = "'number of people ' || shown(np_value) || "
     return f"""CASE WHEN np_value IS NULL THEN NULL
+        WHEN letter_for_digit(np_value)
+        THEN {said}' has a letter where a digit may be meant (O for 0, I or l for 1): not read as a number'
         WHEN np_number IS NOT NULL AND regexp_matches(np_value, '[eE]')
         THEN {said}' is in scientific notation, not a whole number of people'
         WHEN np_number <> floor(np_number) THEN {said}' is not a whole number'

@@ -69,14 +69,9 @@ def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = Non
         load_spatial(con)
         loading.define_value_macros(con)
         vocabularies.register(con)
-        con.execute("CREATE TEMP TABLE vocab_outcome (alias VARCHAR PRIMARY KEY, value VARCHAR)")
-        con.executemany("INSERT INTO vocab_outcome VALUES (?, ?)", list(vocabulary.outcome_aliases().items()))
+        _register_outcomes(con)
         staged = tabular.stage(con, path, "visits", summary, required=[("visited_on",), ("address",), ("outcome",)],
                                mapping=mapping, sheet=sheet, progress=progress)
-        unused = [h for i, h in enumerate(staged.match.headers) if h and i not in staged.match.columns.values()]
-        if unused:
-            summary.warnings.append("columns not used (no field of ours; --mapping FILE can name them): "
-                                    + ", ".join(repr(h) for h in unused))
         _parse(con, staged)
         result = VisitsFile(summary=summary)
         raw_expr, params = staged.raw_json_sql()
@@ -116,6 +111,7 @@ def _parse(con, staged) -> None:
     c = staged.column
     once: dict[str, str] = {}
     loc = checks.location(staged, once=checks.computed_once(once))
+    outcome = "coalesce(o.value, o_lead.value)"
     bools = [(a, f"b_{a}") for a in ACTIONS]
     validations = [
         checks.too_many_cells(staged),
@@ -126,10 +122,14 @@ def _parse(con, staged) -> None:
         checks.blank(c("address"), "address"),
         checks.too_long(c("address"), "address", 500),
         checks.blank(c("outcome"), "outcome"),
-        f"""CASE WHEN {c('outcome')} IS NOT NULL AND o.value IS NULL THEN 'outcome ' || shown({c('outcome')}) ||
-            ' is not one of: {"; ".join(s["label"] for s in vocabulary.outcomes().values())}' END""",
-        checks.not_a_count(c("potential_victims"), "potential victims", 1000),
-        f"""CASE WHEN parse_count({c('potential_victims')}) > 0 AND o.value IS DISTINCT FROM 'potential_victims'
+        f"""CASE WHEN {c('outcome')} IS NOT NULL AND {outcome} IS NULL THEN 'outcome ' || shown({c('outcome')}) ||
+            ' is not one of: {_accepted()}' END""",
+        f"""CASE WHEN letter_for_digit({c('potential_victims')}) THEN 'potential victims ' ||
+            shown({c('potential_victims')}) || ' has a letter where a digit may be meant (O for 0, I or l for 1):'
+            || ' not read as a number' END""",
+        checks.not_a_count(f"CASE WHEN NOT letter_for_digit({c('potential_victims')}) THEN {c('potential_victims')} END",
+                           "potential victims", 1000),
+        f"""CASE WHEN parse_count({c('potential_victims')}) > 0 AND {outcome} IS DISTINCT FROM 'potential_victims'
             THEN 'potential victims is ' || shown({c('potential_victims')}) || ' but the outcome is '
                  || shown({c('outcome')}) END""",
         *[f"""CASE WHEN {c(a)} IS NOT NULL AND {alias}.value IS NULL
@@ -145,13 +145,50 @@ def _parse(con, staged) -> None:
                coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
                nullif(trim({c('licence_ref')}), '') AS licence_ref,
                {loc.lat} AS lat, {loc.lon} AS lon,
-               o.value AS outcome,
+               {outcome} AS outcome,
                parse_count({c('potential_victims')}) AS potential_victims,
                {', '.join(f"coalesce(CAST({alias}.value AS BOOLEAN), false) AS {a}" for a, alias in bools)},
-               {c('note')} AS note,
+               {_note(c('outcome'), c('note'))} AS note,
                {checks.reasons(validations)} AS reason
-        FROM {checks.stage_with(once)} LEFT JOIN vocab_outcome o ON o.alias = label_key({c('outcome')}) {joins}
+        FROM {checks.stage_with(once)} LEFT JOIN vocab_outcome o ON o.alias = label_key({c('outcome')})
+        LEFT JOIN vocab_outcome o_lead ON o.value IS NULL AND o_lead.alias = label_key({_lead(c('outcome'))}) {joins}
     """, CONTENT)
+
+
+def _register_outcomes(con) -> None:
+    """`vocab_outcome`: every word a file may use for an outcome (operations/vocab/outcomes.toml), and whether it
+    says more than the outcome it is read as (`told_apart`: "Refused entry" is no access, but not nobody in)."""
+    rows = {alias: (code, False) for alias, code in vocabulary.outcome_aliases().items()}
+    rows.update({vocabulary.label_key(t): (code, True) for code, spec in vocabulary.outcomes().items()
+                 for t in spec.get("told_apart", [])})
+    con.execute("CREATE TEMP TABLE vocab_outcome (alias VARCHAR PRIMARY KEY, value VARCHAR, told_apart BOOLEAN)")
+    con.executemany("INSERT INTO vocab_outcome VALUES (?, ?, ?)", [(a, v, t) for a, (v, t) in rows.items()])
+
+
+# Where a note starts after the outcome, as teams write one: "No reply - card left", "No access (card left)",
+# "No concerns, tenants spoke freely", "Concerns: intel submitted", "No access / refused". A hyphen inside a word
+# ("No-one in") is no note, as etl/sql/macros.sql leading_label has it.
+_NOTE_AFTER = r"\s*([(\[/,;:]|\s[-–—]|[-–—]\s).*$"
+
+
+def _lead(cell: str) -> str:
+    """SQL: the outcome as written before a note."""
+    return f"trim(regexp_replace({cell}, '{_NOTE_AFTER}', ''))"
+
+
+def _note(outcome_cell: str, note_cell: str) -> str:
+    """SQL: the row's note, led by the outcome as the file wrote it when that says more than the stored outcome
+    (a note after it, or words `told_apart`): the team's "card left" or "refused entry" is not lost."""
+    given = f"'outcome given as ''' || left(trim({outcome_cell}), 200) || ''''"
+    return f"""CASE WHEN (o.value IS NULL AND o_lead.value IS NOT NULL) OR o.told_apart
+                    THEN concat_ws('; ', {given}, nullif(trim({note_cell}), '')) ELSE {note_cell} END"""
+
+
+def _accepted() -> str:
+    """The outcomes a file may give, for a reject's reason (quotes doubled: it goes inside a SQL string)."""
+    labels = "; ".join(s["label"] for s in vocabulary.outcomes().values())
+    return (f"{labels}. An outcome says what the visit found (what was done, such as a warrant executed, goes "
+            "in the notes); a note may follow it after ' - ' or in brackets").replace("'", "''")
 
 
 def _why_unplaced(outcomes: list[Outcome]) -> str:

@@ -202,7 +202,10 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
             continue
         held = {i: sum(_holds(w, k) for k in keywords) for i, w in words.items()}
         hits = [i for i, n in held.items() if n]
-        best = [i for i in hits if held[i] == max(held.values())]
+        # A time without a date ("Time", "Time reported") is a date's column only when no other header could be:
+        # beside "Incident Date" or "Reported" it is the time of day, not the day.
+        hits = [i for i in hits if not (_holds(words[i], ["time"]) and not _holds(words[i], ["date"]))] or hits
+        best = [i for i in hits if held[i] == max(held[j] for j in hits)]
         if len(best) == 1:
             found[name] = best[0]
         elif hits:

@@ -199,6 +199,12 @@ CREATE OR REPLACE TEMP MACRO grid_ref_point(s) AS
         northing := ((19 - _gr_index(_gr(s)[1]) // 5 * 5) - _gr_index(_gr(s)[2]) // 5) * 100000
                    + (CAST(substr(_gr(s), 3 + _gr_half(s)) AS BIGINT) + 0.5) * pow(10, 5 - _gr_half(s))) END;
 -- parse_count(s), a whole number as partners write one ("6 persons", "Six"), is defined by etl/counts.py.
+-- A count typed with a letter for a digit: 'O' or 'o' for 0, 'I' or 'l' for 1, touching a digit in a run of
+-- digits and such letters ('1O', 'l0', '2O people', '1,O00'). '1O' is most likely 10: no rule may read it as 1 (a
+-- number found among words) nor guess 10, so a count column's check rejects the row naming the value. A run
+-- inside a word ('2lads') is not one.
+CREATE OR REPLACE TEMP MACRO letter_for_digit(s) AS
+    regexp_matches(s, '(^|[^A-Za-z])[0-9OoIl]*([0-9][OoIl]|[OoIl][0-9])[0-9OoIl]*($|[^A-Za-z])');
 
 -- A value quoted for a reject reason, cut short so one huge cell can't flood the message.
 CREATE OR REPLACE TEMP MACRO shown(s) AS '''' || left(s, 60) || CASE WHEN length(s) > 60 THEN '…' ELSE '' END || '''';
