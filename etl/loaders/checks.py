@@ -6,10 +6,13 @@ never from a file, so composing them into SQL is safe; values stay in the tables
 """
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
+from etl import vocab
 from etl.reading.stage import StagedFile
 
 DATE_HINT = "use dd/mm/yyyy or yyyy-mm-dd"
@@ -35,18 +38,28 @@ def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, str | 
     date up to the 12th of a month reads as another date, silently. A file is month first when some date
     puts a number past 12 second and none puts one first; every numeric date in it is then read month
     first; one such date alone may be a typo, so it only earns a warning. A file with both is read day
-    first, and said to be mixed. Judged on distinct values, so a big file's repeated dates cost one look
-    each."""
-    columns = [staged.column(f) for f in DATE_FIELDS if staged.match.has(f)]
+    first, and said to be mixed. A file whose every such date could be either (03/04/2026) is read day first,
+    and said to be, as nothing in it tells. Judged on distinct values, so a big file's repeated dates cost one
+    look each."""
+    columns = {f: staged.column(f) for f in DATE_FIELDS if staged.match.has(f)}
     if not columns:
         return False, None
-    values = " UNION ".join(f"SELECT {c} AS v FROM stage" for c in columns)
-    day, month, day_example, month_example = con.execute(f"""
-        SELECT count(*) FILTER (WHERE a > 12 AND b <= 12), count(*) FILTER (WHERE b > 12 AND a <= 12),
-               min(v) FILTER (WHERE a > 12 AND b <= 12), min(v) FILTER (WHERE b > 12 AND a <= 12)
-        FROM (SELECT v, try_cast(n.a AS INTEGER) AS a, try_cast(n.b AS INTEGER) AS b
-              FROM (SELECT v, regexp_extract(v, ?, ['a', 'b']) AS n FROM ({values}) WHERE v IS NOT NULL))
+    values = " UNION ".join(f"SELECT '{f}' AS f, {c} AS v FROM stage" for f, c in columns.items())
+    either = "a BETWEEN 1 AND 12 AND b BETWEEN 1 AND 12 AND a <> b"   # 03/04: 3 April or 4 March
+    # Which columns hold such dates: with one date column (a big file's usual), that one, without asking. With
+    # several, a value is counted once however many columns give it.
+    either_in = f"list(DISTINCT f) FILTER (WHERE {either})" if len(columns) > 1 else "NULL"
+    count = "count(DISTINCT v)" if len(columns) > 1 else "count(*)"
+    day, month, day_example, month_example, either_example, either_fields = con.execute(f"""
+        SELECT {count} FILTER (WHERE a > 12 AND b <= 12), {count} FILTER (WHERE b > 12 AND a <= 12),
+               min(v) FILTER (WHERE a > 12 AND b <= 12), min(v) FILTER (WHERE b > 12 AND a <= 12),
+               min(v) FILTER (WHERE {either}), {either_in}
+        FROM (SELECT f, v, try_cast(n.a AS INTEGER) AS a, try_cast(n.b AS INTEGER) AS b
+              FROM (SELECT f, v, regexp_extract(v, ?, ['a', 'b']) AS n FROM ({values}) WHERE v IS NOT NULL))
     """, [_NUMERIC_DATE]).fetchone()
+    if not month and not day and either_example:
+        fields = sorted(either_fields or columns, key=DATE_FIELDS.index)
+        return False, _either_order(staged, fields, either_example, show_values)
     if not month:
         return False, None
     said = (lambda v: f" ({v!r})") if show_values else (lambda v: "")
@@ -60,6 +73,22 @@ def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, str | 
     return False, (f"dates are written both day first{said(day_example)} and month first{said(month_example)}: "
                    "read day first, so the month-first ones are rejected and a date with both numbers 12 or under "
                    "may be wrong; ask the sender for one format (yyyy-mm-dd is safest)")
+
+
+def _either_order(staged: StagedFile, fields: list[str], example: str, show_values: bool) -> str:
+    """The warning for a file whose numeric dates all read as well month first as day first: read day first
+    (partners are in the UK), but a US-set system's file would then have every date's day and month swapped,
+    without a date past the 12th to show it. `etl load` has no option to read a file month first."""
+    names = " and ".join(repr(staged.match.headers[staged.match.columns[f]]) for f in fields)
+    day, month, year = re.match(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}(?:\d{2})?)", example).groups()
+    if len(year) == 2:
+        year = str(dt.datetime.strptime(year, "%y").year)
+    read, other = (f"{int(a)} {calendar.month_name[int(b)]} {year}" for a, b in ((day, month), (month, day)))
+    said = f" ({example.strip()})" if show_values else ""
+    example_read = f"{read}, not {other}" if show_values else "03/04 as 3 April, not 4 March"
+    return (f"every date in {names} could be read day-first or month-first{said}: read day first ({example_read}); "
+            "if the file is month-first (US), its dates were read with day and month swapped: write them as "
+            "yyyy-mm-dd (or dd/mm/yyyy) and load the file again")
 
 
 def blank(expr: str, label: str) -> str:
@@ -150,6 +179,8 @@ class _Parts(NamedTuple):
     grid: list[tuple[str, str, str]]   # (usable, easting, northing)
     coarse: list[str]                  # per `grid` entry: SQL, whether its point is a coarse square's centre
     checks: list[str]
+    named: str = "NULL"                # SQL: the position as the file writes it, for a reason
+    spread: tuple[str, ...] = ()       # per `wgs` then `grid` entry: SQL, the metres its rounding may put it off
 
 
 def location(staged: StagedFile, col: Callable[[str], str] | None = None,
@@ -177,12 +208,14 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     col = col or staged.column
     num = num or (lambda f: f"{PARSER.get(f, 'parse_number')}({col(f)})")
     once = once or (lambda name, sql: sql)
-    parts = [source(col, num, once) for fields, source in _SOURCES if all(staged.match.has(f) for f in fields)]
+    given = [(fields[0], source(col, num, once)) for fields, source in _SOURCES
+             if all(staged.match.has(f) for f in fields)]
+    parts = [p for _, p in given]
     wgs = [w for p in parts for w in p.wgs]
     rounded = [r for p in parts for r in p.rounded]
     grid = [g for p in parts for g in p.grid]
     coarse = [c for p in parts for c in p.coarse]
-    loc = Location(checks=[c for p in parts for c in p.checks])
+    loc = Location(checks=[c for p in parts for c in p.checks] + disagreeing_positions(given))
     lat_parts = [f"CASE WHEN {ok} THEN {lat} END" for ok, lat, _ in wgs]
     lon_parts = [f"CASE WHEN {ok} THEN {lon} END" for ok, _, lon in wgs]
     if grid:
@@ -220,6 +253,7 @@ def _lat_lon(col: Callable[[str], str], num: Callable[[str], str], once: Callabl
     lat, lon = num("lat"), num("lon")
     return _Parts(
         wgs=[(_degrees_ok(lat, lon), lat, lon)], rounded=[rounded_degrees(col("lat"), col("lon"))], grid=[], coarse=[],
+        named=_named("lat", col("lat"), col("lon")), spread=(_degrees_spread(col("lat"), col("lon")),),
         checks=[*_pair_checks(col("lat"), col("lon"), lat, lon, "latitude", "longitude"),
                 f"""CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT {_degrees_ok(lat, lon)}
                  AND NOT {_null_island(lat, lon)}
@@ -231,6 +265,8 @@ def _easting_northing(col: Callable[[str], str], num: Callable[[str], str], once
     east, north = num("easting"), num("northing")
     return _Parts(
         wgs=[], rounded=[], grid=[(_bng_ok(east, north), east, north)], coarse=["false"],
+        named=_named("easting", col("easting"), col("northing")),
+        spread=(_metres_spread(col("easting"), col("northing")),),
         checks=[*_pair_checks(col("easting"), col("northing"), east, north, "easting", "northing"),
                 f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {_looks_like_degrees(east, north)}
             THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
@@ -257,6 +293,11 @@ def _coordinates(col: Callable[[str], str], num: Callable[[str], str], once: Cal
               (f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
                f"grid_ref_point({value}).northing")],
         coarse=["false", "false", f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"],
+        named=_named("coordinates", value),
+        spread=(_degrees_spread(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"),
+                _degrees_spread(f"point_text_degrees({value}).lat", f"point_text_degrees({value}).lon"),
+                _metres_spread(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"), "0",
+                _grid_ref_spread(value)),
         checks=[f"""CASE WHEN grid_ref_point({value}) IS NOT NULL OR {_null_island(first, second)} THEN NULL
             WHEN looks_like_point_text({value}) AND ({text_x} IS NULL OR {text_y} IS NULL)
             THEN 'coordinates ' || shown({value}) || ' hold no point we can read (an empty WKT point, or a short '
@@ -284,6 +325,8 @@ def _x_y(col: Callable[[str], str], num: Callable[[str], str], once: Callable[[s
         wgs=[(_degrees_ok(y, x), y, x), (in_great_britain(y_deg, x_deg), y_deg, x_deg)],
         rounded=[rounded_degrees(col("y"), col("x"))] * 2,
         grid=[(_bng_ok(x, y), x, y)], coarse=["false"],
+        named=_named("x", col("x"), col("y")),
+        spread=(*[_degrees_spread(col("y"), col("x"))] * 2, _metres_spread(col("x"), col("y"))),
         checks=[*_pair_checks(col("x"), col("y"), x, y, "X", "Y"),
                 f"""CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL AND NOT {_degrees_ok(y, x)}
                  AND NOT {in_great_britain(y_deg, x_deg)} AND NOT {_bng_ok(x, y)} AND NOT {_null_island(y, x)}
@@ -298,6 +341,7 @@ def _grid_ref(col: Callable[[str], str], num: Callable[[str], str], once: Callab
         grid=[(f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
                f"grid_ref_point({value}).northing")],
         coarse=[f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"],
+        named=_named("grid_ref", value), spread=(_grid_ref_spread(value),),
         checks=[f"""CASE WHEN {value} IS NOT NULL AND grid_ref_point({value}) IS NULL
             THEN 'grid reference ' || shown({value}) || ' is not an OS grid reference (e.g. TL 45123 58123)' END"""])
 
@@ -310,6 +354,107 @@ _SOURCES = (
     (("x", "y"), _x_y),
     (("grid_ref",), _grid_ref),
 )
+
+
+# Each coordinate source's words, in a reason or a note: by the first of its fields in `_SOURCES`.
+_WORDS = {"lat": "latitude/longitude", "easting": "easting/northing", "coordinates": "coordinates", "x": "X/Y",
+          "grid_ref": "grid reference"}
+# How a reason for two positions of one row too far apart ends, for `positions_apart` to count them by.
+APART = "apart: check which is right"
+_HALF_DIAGONAL = 0.7071          # of a square, in its sides: the furthest a point in it is from its centre
+_METRES_PER_DEGREE = 111_320     # of latitude; a degree of longitude is no longer, in Great Britain much shorter
+
+
+def disagreeing_positions(given: list[tuple[str, _Parts]]) -> list[str]:
+    """The check that rejects a row whose positions, given twice (latitude/longitude and easting/northing),
+    are further apart than etl/vocab/locations.toml allows. Taken one and silently stored, a row placed in
+    Peterborough by one and in Cambridge by the other lands in the wrong town half the time.
+
+    Each source's position is its point as `location` would take it (its first usable entry), in WGS84
+    (lat, lon), with the metres its rounding may put it off (`spread`), so a 4-figure grid reference's square or
+    degrees to 2 decimals are not called wrong for their coarseness. The positions are computed once, into a
+    lambda's argument that the comparisons read: written out at each use, each expanded its macros again, and a
+    two-row file took twice as long to plan. A file that gives one kind of location (almost all; the bench's
+    2,000,000 rows) gets no check at all."""
+    if len(given) < 2:
+        return []
+    allowed = float(vocab.load("locations")["positions_apart"]["metres"])
+    at = []
+    for name, part in given:
+        # Degrees also as if swapped: a row whose latitude and longitude are the wrong way round loads flagged
+        # swapped_lat_lon (etl/geocode.py), and its other position is compared with them the right way round.
+        points = [(ok, f"ST_Point({lat}, {lon})", f"ST_Point({lon}, {lat})") for ok, lat, lon in part.wgs] + [
+            (ok, f"ST_FlipCoordinates(ST_Transform(ST_Point({e}, {n}), 'EPSG:27700', 'EPSG:4326', always_xy := true))",
+             None) for ok, e, n in part.grid]
+        whens = " ".join(f"WHEN {ok} THEN struct_pack(point := {point}, swapped := {swapped or point}, "
+                         f"spread := ({spread})::DOUBLE)"
+                         for (ok, point, swapped), spread in zip(points, part.spread, strict=True))
+        at.append((name, f"CASE {whens} END", part.named))
+    pairs = []
+    for i, (a, _, a_named) in enumerate(at):
+        for b, _, b_named in at[i + 1:]:
+            apart = (f"least(ST_Distance_Sphere(_at.{a}.point, _at.{b}.point), "
+                     f"ST_Distance_Sphere(_at.{a}.swapped, _at.{b}.point), "
+                     f"ST_Distance_Sphere(_at.{a}.point, _at.{b}.swapped))")
+            pairs.append(f"""CASE WHEN {apart} > {allowed} + _at.{a}.spread + _at.{b}.spread
+                THEN {a_named} || ' and ' || {b_named} || ' are ' || {_distance_words(apart)} || ' {APART}' END""")
+    positions = ", ".join(f"{name} := {sql}" for name, sql, _ in at)
+    return [f"list_transform([struct_pack({positions})], lambda _at: {reasons(pairs)})[1]"]
+
+
+def positions_apart(con, staged: StagedFile) -> str | None:
+    """A note counting the rows rejected by `disagreeing_positions`; None, without a look, for a file giving one
+    kind of location."""
+    kinds = [_WORDS[fields[0]] for fields, _ in _SOURCES if all(staged.match.has(f) for f in fields)]
+    if len(kinds) < 2:
+        return None
+    n = con.execute("SELECT count(*) FROM parsed WHERE reason IS NOT NULL AND contains(reason, ?)",
+                    [APART]).fetchone()[0]
+    if not n:
+        return None
+    allowed = vocab.load("locations")["positions_apart"]["metres"]
+    return (f"{n:,} row(s) rejected for giving two locations (of {', '.join(kinds[:-1])} and {kinds[-1]}) more than "
+            f"{allowed:,} m apart, beyond their rounding: either could be the wrong one, so the row was not loaded. "
+            "Each rejected row names both: correct or blank the wrong one and load the file again")
+
+
+def _named(source: str, *texts: str) -> str:
+    """SQL: a position as the file writes it, in a reason ('latitude/longitude '52.57, -0.24'')."""
+    written = " || ', ' || ".join(texts)
+    return f"'{_WORDS[source]} ' || shown({written})"
+
+
+def _distance_words(metres: str) -> str:
+    return (f"CASE WHEN {metres} >= 10000 THEN round({metres} / 1000)::BIGINT || ' km' "
+            f"WHEN {metres} >= 1000 THEN round({metres} / 1000, 1) || ' km' "
+            f"ELSE round({metres}, -1)::BIGINT || ' m' END")
+
+
+def _degrees_spread(lat_text: str, lon_text: str) -> str:
+    """SQL: how far, in metres, degrees as written may be from the point meant: half their last decimal place
+    on each axis ('52.57, -0.24': about 790 m). Degrees in minutes and seconds: etl/vocab/locations.toml."""
+    plain = "'^[-+\u2212\u2013]?\\s*[0-9]{1,3}(?:[.,]([0-9]*))?$'"
+    other = float(vocab.load("locations")["positions_apart"]["degrees_not_decimal_metres"])
+    # A lambda, so each text (a macro's expansion, often) is written once.
+    return (f"list_max(list_transform([{lat_text}, {lon_text}], lambda _deg: "
+            f"CASE WHEN regexp_matches(trim(_deg), {plain}) THEN {_HALF_DIAGONAL * _METRES_PER_DEGREE} "
+            f"* pow(10, -length(regexp_extract(trim(_deg), {plain}, 1))) ELSE {other} END))")
+
+
+def _metres_spread(east_text: str, north_text: str) -> str:
+    """SQL: how far, in metres, an easting and northing as written may be from the point meant: whole metres
+    ending in zeros are rounded to that many ('545000, 258000': to the kilometre, so about 710 m)."""
+    whole = "'^([0-9]+)(?:\\.0*)?$'"
+    digits = f"regexp_extract(trim(_m), {whole}, 1)"
+    return (f"list_min(list_transform([{east_text}, {north_text}], lambda _m: "
+            f"{_HALF_DIAGONAL} * pow(10, length({digits}) - length(rtrim({digits}, '0')))))")
+
+
+def _grid_ref_spread(value: str) -> str:
+    """SQL: how far, in metres, a grid reference's point (its square's centre) may be from the place meant: a whole
+    square's diagonal, not half. By the OS's rule a reference is cut short (the place is in its square), but
+    some writers round it instead (TL 4558 for TL 4496 5787), which puts the place up to half a square outside."""
+    return f"coalesce({2 * _HALF_DIAGONAL} * pow(10, 5 - grid_ref_figures({value}) / 2), 0)"
 
 
 FIGURES_THAT_PLACE_A_DOOR = 6     # "TL 451 581" names a 100 m square; "TL 45 58" a 1 km one

@@ -14,7 +14,7 @@ import duckdb
 from etl import geocode, h3cells, no_value, vocab
 from etl.errors import FileProblem
 from etl.loaders import checks, kind_guess
-from etl.reading.headers import field_words, require
+from etl.reading.headers import field_words, holds_any, require
 from etl.reading.stage import StagedFile, address_words, column_label, require_rows, stage_file
 from etl.summary import LoadSummary
 
@@ -129,13 +129,20 @@ def _unread_columns(staged: StagedFile, continued: list[int]) -> str | None:
     """The named columns no field of ours took. A misspelt header ("Indicaters") or one we have no alias for
     ("Licence Status") otherwise loses its column without a word."""
     used = set(staged.match.columns.values()) | set(continued or ()) | set(staged.match.passed_over)
-    names = [repr(h) + " (hidden in Excel)" * (i in staged.match.hidden) for i, h in enumerate(staged.match.headers)
-             if h and i not in used and h not in staged.match.ignored_duplicates]
-    if not names:
-        return None
-    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-    return (f"column(s) not read (no field of ours by that name; if one should be, name it with --mapping FILE): "
-            f"{shown}")
+    unread = [(i, h) for i, h in enumerate(staged.match.headers)
+              if h and i not in used and h not in staged.match.ignored_duplicates]
+    # A time beside the date ("Date", "Time"; "Date reported", "Time reported") is expected: the day is what is
+    # read, and no --mapping could name the time as a field of ours.
+    times = [h for _, h in unread if holds_any(h, ["time"]) and not holds_any(h, ["date"])]
+    names = [repr(h) + " (hidden in Excel)" * (i in staged.match.hidden) for i, h in unread if h not in times]
+    said = []
+    if times:
+        said.append(", ".join(map(repr, times)) + ": a time beside the date, not read (the day is what is kept)")
+    if names:
+        shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+        said.append(f"column(s) not read (no field of ours by that name; if one should be, name it with --mapping "
+                    f"FILE): {shown}")
+    return "; ".join(said) or None
 
 
 def _xy_not_coordinates(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> str | None:
@@ -210,6 +217,9 @@ def record_rejects(con: duckdb.DuckDBPyConnection, summary: LoadSummary, staged:
     summary.rows_rejected = con.execute("SELECT count(*) FROM parsed WHERE reason IS NOT NULL").fetchone()[0]
     if not summary.rows_rejected:
         return  # the join below reads every staged cell, even when no row was rejected
+    apart = checks.positions_apart(con, staged)
+    if apart:
+        summary.warnings.append(apart)
     raw_expr, params = raw_sql or staged.raw_json_sql()
     con.execute(f"""
         INSERT INTO rejects (load_id, row_number, reason, raw)
