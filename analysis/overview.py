@@ -328,6 +328,11 @@ def breakdown(con, f: Filters, by: str) -> pd.DataFrame:
     return df.sort_values(["reports", "label"], ascending=[False, True])[["label", "reports"]].reset_index(drop=True)
 
 
+# What etl/vocab/nationalities.toml stores for "not stated", "unknown", "n/k" and the like, and what a case with no
+# nationality is counted as (a report's is left out: its list is empty).
+NOT_STATED = "Unknown"
+
+
 def nationality_languages(con, f: Filters) -> pd.DataFrame:
     """Nationalities in reports and victim cases, with the languages a visit would bring.
 
@@ -340,7 +345,7 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
     A nationality known only from such cases is still listed: the lead needs its language on the visit, and
     its row tells no more than "fewer than 3" beside a nationality that reports mention too (leaving it out
     left 3 of East Cambridgeshire's 7 cases with no language). Rows are ordered by the counts as shown, so
-    the order does not tell the hidden ones apart either.
+    the order does not tell the hidden ones apart either; ties by name, and "Unknown" last.
     """
     rwhere, rparams = reports_where(f, "r")
     cwhere, cparams = cases_where(f, "c")
@@ -349,12 +354,12 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
             SELECT nationality, count(*) AS reports
             FROM (SELECT unnest(r.nationalities) AS nationality FROM reports r WHERE {rwhere}) GROUP BY 1
         ), cas AS (
-            SELECT coalesce(c.nationality, 'Unknown') AS nationality, count(*) AS cases
+            SELECT coalesce(nullif(trim(c.nationality), ''), ?) AS nationality, count(*) AS cases
             FROM cases c WHERE {cwhere} GROUP BY 1
         )
         SELECT nationality, coalesce(rep.reports, 0) AS reports, coalesce(cas.cases, 0) AS cases
         FROM rep FULL OUTER JOIN cas USING (nationality)
-    """, [*rparams, *cparams]).df()
+    """, [*rparams, NOT_STATED, *cparams]).df()
     threshold = settings.min_cases()
     df["reports"] = df["reports"].astype("int64")
     small = (df["cases"] > 0) & (df["cases"] < threshold)
@@ -367,8 +372,12 @@ def nationality_languages(con, f: Filters) -> pd.DataFrame:
             break
         suppressed |= df.index == shown.idxmin()
     df["cases"] = df["cases"].astype("Int64").mask(suppressed)
-    df = (df.assign(shown=df["reports"] + df["cases"].fillna(0))
-          .sort_values(["shown", "nationality"], ascending=[False, True]).reset_index(drop=True))
+    # Largest first, ties by name; "Unknown" last whatever its count: it names no language to bring, and at the
+    # top (partner files often leave nationality blank) it pushed the nationalities a visit needs down the table.
+    df = (df.assign(shown=df["reports"] + df["cases"].fillna(0), unstated=df["nationality"].eq(NOT_STATED),
+                    name=df["nationality"].str.casefold())
+          .sort_values(["unstated", "shown", "name"], ascending=[True, False, True], kind="stable")
+          .reset_index(drop=True))
     table = settings.languages_to_bring()
     df["languages"] = [", ".join(table.get(n, [])) for n in df["nationality"]]
     return df[["nationality", "reports", "cases", "languages"]]

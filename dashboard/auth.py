@@ -25,6 +25,7 @@ import streamlit as st
 
 from access import sso
 from access.store import MIN_PASSWORD, ROLES, AccountError, Store, has_role
+from dashboard import downloads
 from dashboard.escape import markdown_text
 
 log = logging.getLogger("hotspots.dashboard")
@@ -191,9 +192,11 @@ def audited_export(make: Any, page: str, detail: dict, target: str, rows: int | 
     Bytes handed to st.download_button are stored at a /media/ address on every run, and anyone holding
     that address can fetch them without clicking, so an on_click audit row could be skipped entirely.
     Built on demand, no file leaves without its row. Streamlit runs the callable in a worker thread
-    with no session, so who is asking, and when they last clicked, are taken now."""
+    with no session, so who is asking, and when they last clicked, are taken now; so is whether the warehouse
+    is the demo's, whose files are marked as synthetic by `detail["format"]` (dashboard/downloads.py)."""
     user = st.session_state.get(SESSION) or {}
     name, seen = user.get("name"), float(user.get("seen", 0) or 0)
+    make = downloads.marked(make, detail.get("format"))   # from a demo warehouse, the file says so
 
     def generate() -> bytes:
         why = refused_reason(name, page, seen)

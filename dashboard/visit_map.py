@@ -20,6 +20,8 @@ OUTCOME_MARKS = vocabulary.outcome_marks()
 UNKNOWN_OUTCOME = ("#404040", "?")
 ROUTE_COLOUR = "#b2182b"
 LAYER_NAME = "Visited addresses (last outcome)"
+POINT_DECIMALS = 6     # about 10 cm: visits closer than that share one square
+MAX_LISTED = 10        # visits named in one square's tooltip; the rest are counted
 
 
 def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: map_render.Tiles,
@@ -51,23 +53,47 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
 
 
 def add_visited(m: folium.Map, outcomes: pd.DataFrame, show: bool = True) -> int:
-    """One square per visited address, with its latest outcome's colour and sign; returns how many were drawn."""
+    """One square per visited point, in the colour and sign of the newest visit there; returns how many were drawn.
+
+    Flats in one building, or addresses placed at their postcode's point, share a position: a square each drew
+    them exactly on top of one another, and only the last drawn could be seen or hovered. One square holds
+    them all, and its tooltip lists every visit there, newest first."""
     if outcomes is None or outcomes.empty:
         return 0
-    latest = (outcomes[outcomes["lat"].notna() & outcomes["lon"].notna()]
-              .sort_values(["visited_on", "id"]).groupby("address_key", as_index=False).tail(1))
-    if latest.empty:
+    placed = outcomes[outcomes["lat"].notna() & outcomes["lon"].notna()]
+    # One line per visit: an address's later record for the same day is a correction, and replaces the earlier.
+    visits = (placed.sort_values(["visited_on", "id"]).groupby(["address_key", "visited_on"], as_index=False).tail(1)
+              .sort_values(["visited_on", "id"], ascending=False))
+    if visits.empty:
         return 0
     group = folium.FeatureGroup(name=LAYER_NAME, show=show).add_to(m)
-    for r in latest.itertuples(index=False):
-        label = vocabulary.outcome_label(r.outcome)
-        n = int(r.potential_victims or 0)
-        victims = f", {n} potential victim{'s' if n != 1 else ''}" if n else ""
-        tip = html_text(f"Visited {pd.Timestamp(r.visited_on):%d/%m/%Y}: {label}{victims}")
-        folium.Marker([float(r.lat), float(r.lon)], tooltip=f"{tip}<br>{html_text(r.address)}",
-                      icon=folium.DivIcon(html=outcome_mark(r.outcome), icon_size=(20, 20),
+    points = visits.assign(_lat=visits["lat"].astype(float).round(POINT_DECIMALS),
+                           _lon=visits["lon"].astype(float).round(POINT_DECIMALS))
+    drawn = 0
+    for _point, here in points.groupby(["_lat", "_lon"], sort=False):
+        newest = here.iloc[0]
+        folium.Marker([float(newest.lat), float(newest.lon)], tooltip=visits_tooltip(here),
+                      icon=folium.DivIcon(html=outcome_mark(newest.outcome), icon_size=(20, 20),
                                           icon_anchor=(10, 10))).add_to(group)
-    return len(latest)
+        drawn += 1
+    return drawn
+
+
+def visits_tooltip(here: pd.DataFrame) -> str:
+    """The visits at one point, newest first, each with its address; every word from a record escaped."""
+    def said(r) -> str:
+        n = 0 if pd.isna(r.potential_victims) else int(r.potential_victims or 0)
+        victims = f", {n} potential victim{'s' if n != 1 else ''}" if n else ""
+        return f"{pd.Timestamp(r.visited_on):%d/%m/%Y}: {vocabulary.outcome_label(r.outcome)}{victims}"
+
+    rows = list(here.head(MAX_LISTED).itertuples(index=False))
+    if len(here) == 1:
+        return f"{html_text('Visited ' + said(rows[0]))}<br>{html_text(rows[0].address)}"
+    lines = [html_text(f"{len(here)} visits here, newest first:")]
+    lines += [html_text(f"{said(r)} · {r.address}") for r in rows]
+    if len(here) > MAX_LISTED:
+        lines.append(html_text(f"and {len(here) - MAX_LISTED:,} more"))
+    return "<br>".join(lines)
 
 
 def outcome_mark(outcome: str | None, size: int = 20) -> str:

@@ -9,6 +9,8 @@ as written (the PDF core fonts only know Latin-1).
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import math
 import tomllib
@@ -27,6 +29,20 @@ FONT = "Roboto"
 MAP_W, MAP_H = 180.0, 95.0     # mm
 ROUTE_COLOUR = (178, 24, 43)
 OUTLINE_COLOUR = (120, 120, 120)
+BANNER_COLOUR = (183, 28, 28)  # the dashboard's synthetic-data banner red
+# Set while a pack is built from a demo warehouse (dashboard/downloads.py): the words printed across the top of
+# every page, so a printed or forwarded demo pack is never taken for a real operation.
+_BANNER: contextvars.ContextVar[str] = contextvars.ContextVar("briefing_banner", default="")
+
+
+@contextlib.contextmanager
+def demo_banner(text: str):
+    """Packs rendered inside this block carry `text` as a banner line on every page."""
+    token = _BANNER.set(text)
+    try:
+        yield
+    finally:
+        _BANNER.reset(token)
 
 
 @dataclass(frozen=True)
@@ -49,11 +65,18 @@ def _words() -> dict:
 
 class _Document(FPDF):
     marking = ""
+    banner = ""
 
     def header(self) -> None:
         self.set_font(FONT, "B", 8)
         self.set_text_color(150, 0, 0)
         self.cell(0, 4, self.marking, align="C", new_x="LMARGIN", new_y="NEXT")
+        if self.banner:
+            self.set_font(FONT, "B", 11)
+            self.set_fill_color(*BANNER_COLOUR)
+            self.set_text_color(255, 255, 255)
+            self.cell(0, 7, self.banner, align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
+            self.set_fill_color(255, 255, 255)
         self.set_text_color(0, 0, 0)
         self.ln(1)
 
@@ -65,10 +88,14 @@ class _Document(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def render(pack: Pack) -> bytes:
+def render(pack: Pack, banner: str | None = None) -> bytes:
+    """The pack as PDF bytes; `banner` (else the one `demo_banner` set) across the top of every page."""
     words = _words()
     pdf = _Document(format="A4")
     pdf.marking = words["marking"]
+    pdf.banner = _BANNER.get() if banner is None else banner
+    if pdf.banner:
+        pdf.set_subject(pdf.banner)
     pdf.set_title(f"{words['title']}: {pack.name}")
     pdf.set_author(pack.prepared_by or "Hotspots")
     pdf.add_font(FONT, "", str(FONT_DIR / "Roboto-Regular.ttf"))

@@ -52,6 +52,15 @@ def streamlit_app(env: dict, *extra_args: str, port: int | None = None, output=s
             proc.kill()
 
 
+VISIT_ROW_HEIGHT = 112   # the visit list's row_height (dashboard/views/visits.py; tests/test_dashboard_app.py checks)
+GRID_HEADER_HEIGHT = 35
+
+
+def visit_row_y(box: dict, row: int) -> float:
+    """The middle of visit-list row `row` (from 0), in a grid whose bounding box is `box`."""
+    return box["y"] + GRID_HEADER_HEIGHT + VISIT_ROW_HEIGHT / 2 + row * VISIT_ROW_HEIGHT
+
+
 def tick_visit_rows(page, rows) -> None:
     """Tick visit-list rows with the mouse, in the grid's row-selection column (left of the rank)."""
     grid = page.locator("[data-testid='stDataFrame']").first
@@ -59,7 +68,7 @@ def tick_visit_rows(page, rows) -> None:
     page.wait_for_timeout(1500)
     box = grid.bounding_box()
     for row in rows:
-        page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + row * 35)
+        page.mouse.click(box["x"] + 14, visit_row_y(box, row))
         page.wait_for_timeout(800)
 
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from etl.warehouse import Warehouse
+from tests.app_server import VISIT_ROW_HEIGHT
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -145,13 +146,13 @@ def test_map_page_draws_every_layer_from_local_assets(demo):
     assert "bootstrap" not in everything.lower() and "font-awesome" not in everything.lower()
     assert (ROOT / "dashboard" / "static" / "vendor" / "leaflet" / "leaflet.js").is_file()
     assert "reports with a position are counted in the hexagons" in text(at)
-    assert "Hotspot classes" in text(at)  # the later layer is only a labelled note
+    assert "Hot spot: more reports" in text(at)  # the later layer is only a labelled note
     assert "getting hotter" in text(at) and "intensifying" not in text(at)    # the tooltips' plain words
     assert "Reports in a hexagon" in text(at) and "Report density (kernel): where" not in text(at)
     at.checkbox(key="map_kde").check().run()
     assert "Report density (kernel): where reports lie close together" in text(at)
     empty = app("map", query={"nationality": "Martian"})        # no report: no heading over nothing
-    assert "Reports in a hexagon" not in text(empty) and "Hotspot classes" in text(empty)
+    assert "Reports in a hexagon" not in text(empty) and "Hot spot: more reports" in text(empty)
 
 
 def _in_page_order(node):
@@ -239,8 +240,10 @@ def test_visit_list_plan_and_exports(demo):
     assert at.table[0].proto.hide_index    # no index beside the rank, read as a second rank
     grid = at.dataframe[0].proto
     assert grid.placeholder == "–" and "Shift+Space ticks a row" in grid.alt   # never a grey "None"; named
-    # Before the long reasons, on screen: the last visit and what it found, in one column, and the languages.
-    assert list(table.columns[:6]) == ["rank", "address", "district", "last_visit", "languages", "reasons"]
+    # In view on a laptop: the last visit and what it found, the reasons wrapped in rows tall enough for five
+    # lines (Streamlit wraps a cell's text only in rows taller than 64 px), then the languages.
+    assert list(table.columns[:5]) == ["rank", "address", "last_visit", "reasons", "languages"]
+    assert grid.row_height > 64 and grid.row_height == VISIT_ROW_HEIGHT    # where the browser tests click
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Excel (XLSX)"]
 
     at.selectbox(key="visit_limit").set_value(25).run()

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.app_server import CHROMIUM, streamlit_app
+from tests.app_server import CHROMIUM, streamlit_app, visit_row_y
 
 USER, PASSWORD = "lead", "layout-test-password"
 PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
@@ -164,7 +164,7 @@ def test_a_phone_reads_why_the_first_address_is_ranked_and_the_languages_to_brin
         page.wait_for_timeout(800)
         at = grid.bounding_box()
         for row in (0, 1):
-            page.mouse.click(at["x"] + 14, at["y"] + 35 + 17 + row * 35)
+            page.mouse.click(at["x"] + 14, visit_row_y(at, row))
             page.wait_for_timeout(1200)
         page.get_by_text("2 addresses in the plan", exact=False).first.wait_for(timeout=60_000)
         _settled(page, 500)

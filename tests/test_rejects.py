@@ -126,7 +126,7 @@ def test_an_analyst_sees_and_downloads_the_rejected_rows(app_env, downloads):
     assert not at.exception and at.title[0].value == "Data"
     assert "Rejected rows" in [s.value for s in at.subheader]
     choice = at.selectbox(key="rejects_load")
-    assert choice.options[0].startswith("Victim cases from Test cases · cases.csv")  # the newest load first
+    assert choice.options[0].startswith("Victim case data from Test cases · cases.csv")  # the newest load first
     assert " · 1 rejected (load " in choice.options[0]
     assert at.dataframe[-1].value["Date Opened"].tolist() == ["never"]
     reports_load = next(o for o in choice.options if "reports.csv" in o)

@@ -116,8 +116,9 @@ def test_the_visit_plan_download_says_what_the_last_visit_found(demo_db, tmp_pat
     row = list(at.dataframe[0].value["address"]).index(top["address"])
     at.session_state[at.dataframe[0].key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
-    # The page names the file by its own today, which is not TODAY when a run crosses midnight.
-    [name] = [n for n in downloads if n.startswith("visit-plan-") and n.endswith(".csv")]
+    # The page names the file by its own today, which is not TODAY when a run crosses midnight; DEMO- first, as
+    # every download from the demo (tests/test_demo_downloads_marked.py).
+    [name] = [n for n in downloads if n.startswith("DEMO-visit-plan-") and n.endswith(".csv")]
     csv = downloads[name]().decode("utf-8-sig")
     said = f"{visited:%d %b %Y}: {vocabulary.outcome_label('concerns_intelligence')}"
     assert said in csv

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, escape, labels, state, ui
+from dashboard import auth, connection, downloads, escape, labels, state, ui
 from dashboard import warehouse_view as view
 
 auth.require("data")  # the role is checked on every run, whatever the address (viewers never get here)
@@ -52,7 +52,7 @@ def _rejected_rows() -> None:
         auth.audited_export(lambda: exports.to_csv(everything), "data",
                             {"load_id": chosen, "kind": load.kind, "source": load.source, "file": load.file_name,
                              "format": "csv"}, "rejects", len(everything)),
-        file_name=f"rejects-load-{chosen}.csv", mime="text/csv", key="rejects_download", on_click="ignore",
+        file_name=downloads.file_name(f"rejects-load-{chosen}.csv"), mime="text/csv", key="rejects_download", on_click="ignore",
         help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.")
 
 

@@ -20,6 +20,12 @@ RESOLUTIONS = {  # short enough for the box on a laptop, where "(smaller as you 
 }
 SIZE_NAMES = {7: "Large areas", 8: "Neighbourhoods", 9: "Streets"}
 MIN_CASES = analysis_settings.min_cases()  # victim cases: only areas with at least this many
+AFTER_MAP = "hs-after-map"   # where "Skip the map" takes the focus: the panel beside the map (under it on a phone)
+SKIP_LINK = (
+    "<style>.hs-skip-map{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}"
+    ".hs-skip-map:focus{position:static;width:auto;height:auto;display:inline-block;padding:4px 10px;"
+    "background:#fff;color:#0b3d91;border:2px solid #0b3d91;border-radius:4px;font-weight:600}</style>"
+    f'<a class="hs-skip-map" href="#{AFTER_MAP}">Skip the map</a>')
 RETURNED = ["last_object_clicked", "last_active_drawing"]  # clicks only: panning and zooming never rerun the page
 
 def _reliability(hot) -> None:
@@ -131,6 +137,8 @@ with ui.section("Hotspot statistics"):
 # --- the map and the side panel ------------------------------------------------------------------------------
 if hot is not None and hot.warning:   # too few reports to trust any hotspot: said before the map is read
     st.warning(hot.warning)
+# Tab stops at every hexagon and marker in the map: a keyboard user needs a way round it. Hidden until focused.
+st.markdown(SKIP_LINK, unsafe_allow_html=True)   # constant HTML, nothing from the data
 map_column, panel = st.columns([4, 3], gap="medium")
 with map_column:
     base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
@@ -143,6 +151,8 @@ with map_column:
                        returned_objects=RETURNED)
 
 with panel:
+    st.markdown(f'<div id="{AFTER_MAP}" tabindex="-1" aria-label="After the map: what is known here"></div>',
+                unsafe_allow_html=True)
     chosen = map_render.clicked(result, map_render.drawn_places(data))   # only a place this map drew
     if chosen is None:
         st.subheader("What is known here")

@@ -16,7 +16,8 @@ from streamlit_folium import st_folium
 from access.store import has_role
 from analysis import outcome_feedback, wording
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, escape, labels, map_render, plan_form, records, state, ui, visit_map
+from dashboard import (auth, connection, downloads, escape, labels, map_render, plan_form, records, state, ui,
+                       visit_map)
 from operations import briefing_pdf, gpx, plans, vocabulary
 from operations.store import REASON_MAX, Outcome, counted
 
@@ -285,7 +286,7 @@ pack = briefing_pdf.Pack(name=plan.name, planned_for=plan.planned_for, team=plan
                          districts=districts, prepared_by=user["name"])
 table = plans.stops_table(stops, labels.licence_status)
 cols = st.columns(4)
-downloads = [
+files = [
     ("Briefing pack (PDF)", lambda: briefing_pdf.render(pack), f"{stem}.pdf", "application/pdf", "pdf",
      "For the briefing room: a map of the route, what each stop needs, recent reports and the victim-first reminder."),
     ("Stops (CSV)", lambda: exports.to_csv(table), f"{stem}.csv", "text/csv", "csv",
@@ -295,11 +296,11 @@ downloads = [
     ("Route (GPX)", lambda: gpx.render(plan.name, start, stops), f"{stem}.gpx", "application/gpx+xml", "gpx",
      "For a sat-nav or phone: the start and each stop as waypoints and a route."),
 ]
-for column, (label, make, name, mime, fmt, help_text) in zip(cols, downloads):
+for column, (label, make, name, mime, fmt, help_text) in zip(cols, files):
     # Built, and audited, only when clicked (auth.audited_export): no file waits at a /media/ address.
     column.download_button(label, auth.audited_export(make, "plans", {**audit_args, "format": fmt}, "visit_plan",
                                                       len(stops)),
-                           file_name=name, mime=mime, help=help_text, on_click="ignore")
+                           file_name=downloads.file_name(name), mime=mime, help=help_text, on_click="ignore")
 
 # --- outcomes ------------------------------------------------------------------------------------------------
 st.subheader("Record what the visit found")

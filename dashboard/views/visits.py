@@ -7,10 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from analysis import spreadsheets as exports
-from dashboard import auth, connection, escape, labels, plan_form, prefetch, records, state, ticks, ui
+from dashboard import auth, connection, downloads, escape, labels, plan_form, prefetch, records, state, ticks, ui
 from operations import plans, vocabulary
 
 LIMITS = [25, 50, 100, 200]
+# The list's grid, in pixels. A row taller than 64 px wraps its text: ROW_HEIGHT holds five lines of a reason
+# (about 300 characters at REASONS_WIDTH). The widths up to the languages fit a 1366 px laptop, sidebar open.
+ROW_HEIGHT, TABLE_HEIGHT = 112, 600
+ADDRESS_WIDTH, LAST_VISIT_WIDTH, REASONS_WIDTH, LANGUAGES_WIDTH = 170, 104, 400, 140
 
 
 def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
@@ -127,11 +131,12 @@ with ui.section("The visit list"):
     if "last_visit" in shown.columns:
         shown["last_visit"] = [_last_visit(day, outcome) for day, outcome in
                                zip(shown["last_visit"], shown.get("last_outcome", [None] * len(shown)))]
-    # The last visit, in one short column, and the language support before the reasons: a reason runs to 200-300
-    # characters, which no laptop shows in one cell, and the columns after it were off the right edge (even at
-    # 1920 px, a door where potential victims were found yesterday said so only after scrolling sideways). Widths
-    # in pixels leave the reasons what the screen has left; the ticked rows are shown below with reasons in full.
-    columns = [c for c in ["rank", "address", "district", "last_visit", "languages", "reasons", "licence_status",
+    # The reasons run to 200-300 characters. At 400 px on one line a laptop (1366 px, sidebar open) showed the
+    # first 15 of them at the right edge. Now the cells wrap (rows taller than 64 px let Streamlit's grid wrap
+    # text), the reasons come right after the address and the last visit, and the language support after them:
+    # on that laptop the rank, address, last visit, reasons and languages are all in view without scrolling
+    # sideways (checked in Chromium at 1366x768). The ticked rows are shown below with their reasons in full.
+    columns = [c for c in ["rank", "address", "last_visit", "reasons", "languages", "district", "licence_status",
                            "reports", "last_report", "postcode", "score"] if c in shown.columns]
     shown = shown[columns]
     for text in ("postcode", "district", "languages"):  # blank, not a grey "None" to misread
@@ -139,16 +144,16 @@ with ui.section("The visit list"):
             shown[text] = shown[text].fillna("")
     config = {
         "rank": st.column_config.NumberColumn("Rank", help="1 is the address to visit first.", width=50),
-        "address": st.column_config.TextColumn("Address", width=220),
+        "address": st.column_config.TextColumn("Address", width=ADDRESS_WIDTH),
         "postcode": st.column_config.TextColumn("Postcode", width="small"),
-        "district": st.column_config.TextColumn("District", width=140),
-        "reasons": st.column_config.TextColumn("Why it is ranked here", width="large",
+        "district": st.column_config.TextColumn("District", width=120),
+        "reasons": st.column_config.TextColumn("Why it is ranked here", width=REASONS_WIDTH,
                                                help="The reports, signs and licence facts behind the rank."),
         "reports": st.column_config.NumberColumn("Reports", width="small",
                                                  help="Reports about this address in the chosen period."),
         "last_report": st.column_config.DateColumn("Last report", format="DD/MM/YYYY",
                                                    help="When the most recent report about it was received."),
-        "last_visit": st.column_config.TextColumn("Last visit", width=150,
+        "last_visit": st.column_config.TextColumn("Last visit", width=LAST_VISIT_WIDTH,
                                                   help="The last recorded visit and what it found (Visit plans page, "
                                                        "or an outcomes file an analyst loaded); – when none is on "
                                                        "record. No concerns lowers an address for a while; potential "
@@ -157,7 +162,7 @@ with ui.section("The visit list"):
                                                       help="Whether the address holds a current HMO licence, one "
                                                            "that expires within 90 days or has expired, or looks "
                                                            "like an unlicensed HMO."),
-        "languages": st.column_config.TextColumn("Language support", width=200,
+        "languages": st.column_config.TextColumn("Language support", width=LANGUAGES_WIDTH,
                                                  help="Interpreters or Victim Care Coordinators to bring, from the "
                                                       "nationalities reported at and around the address."),
         "score": st.column_config.NumberColumn("Score", format="%.1f", width="small",
@@ -168,7 +173,8 @@ with ui.section("The visit list"):
     ids = ticks.identities(ranked["address_key"], ranked["address"])
     ticked = st.session_state.get(ticks.TICKED, {})
     event = st.dataframe(shown, key=ticks.table_key(ids), on_select="rerun", selection_mode="multi-row",
-                         hide_index=True, width="stretch", placeholder=labels.NO_VALUE, height=520,
+                         hide_index=True, width="stretch", placeholder=labels.NO_VALUE, height=TABLE_HEIGHT,
+                         row_height=ROW_HEIGHT,
                          column_config=config,
                          alt="The visit list: addresses ranked for a visit, with why. Shift+Space ticks a row.",
                          selection_default={"selection": {"rows": ticks.rows_of(ids, ticked), "columns": [],
@@ -215,12 +221,12 @@ with ui.section("The visit list"):
         left.download_button("Download CSV", auth.audited_export(lambda: exports.to_csv(plan), "visits",
                                                                  {**audit_args, "format": "csv"}, "visit_plan",
                                                                  len(plan)),
-                             file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
+                             file_name=downloads.file_name(f"{stem}.csv"), mime="text/csv", on_click="ignore",
                              help="Opens in Excel. Text that a spreadsheet could run as a formula is made plain.")
         right.download_button("Download Excel (XLSX)", auth.audited_export(lambda: exports.to_xlsx(plan), "visits",
                                                                            {**audit_args, "format": "xlsx"},
                                                                            "visit_plan", len(plan)),
-                              file_name=f"{stem}.xlsx", on_click="ignore",
+                              file_name=downloads.file_name(f"{stem}.xlsx"), on_click="ignore",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               help="An Excel workbook with one sheet, the visit plan.")
 
