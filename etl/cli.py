@@ -13,6 +13,13 @@ from etl.summary import REPLACED_BY_SOURCE
 from etl.warehouse import WarehouseError
 
 DB_HELP = "Warehouse file (default: $HOTSPOTS_DB, else data/hotspots.duckdb)."
+ACCOUNTS_HELP = "Account store (default: $HOTSPOTS_ACCOUNTS, else hotspots-accounts.db beside the warehouse)."
+
+
+def _account_options(command):
+    """--accounts and --db: which account store (by default the one beside the warehouse)."""
+    command = click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)(command)
+    return click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)(command)
 
 
 def _echo(message: str = "", err: bool = False) -> None:
@@ -72,7 +79,6 @@ def init(db: str | None) -> None:
 @main.command()
 @click.argument("kind", type=click.Choice(["hmo", "reports", "cases", "boundaries", "postcodes", "visits"]))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="FILE...")
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--source", help="Who the file is from, e.g. 'Fenland District Council' (default: the file's name). "
                                 "With several files, every one is from this source.")
 @click.option("--mapping", type=click.Path(dir_okay=False),
@@ -81,15 +87,19 @@ def init(db: str | None) -> None:
 @click.option("--whole-register", is_flag=True,
               help="HMO only: this file is the source's whole current register, even though loading it ends most of "
                    "the licences current now (a licensing scheme ended). Without it, such a load is refused.")
-def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, mapping: str | None,
-         sheet: str | None, whole_register: bool) -> None:
+@_account_options
+def load(kind: str, files: tuple[str, ...], source: str | None, mapping: str | None, sheet: str | None,
+         whole_register: bool, accounts: str | None, db: str | None) -> None:
     """Load each FILE of KIND (hmo, reports, cases, boundaries, postcodes) into the warehouse.
 
     Several files (a folder of monthly police.uk downloads: `reports *.csv`) load one after another,
     each on its own: one that fails changes nothing and the rest still load; the exit code says
     whether all did. KIND visits loads visit outcomes into the operations store beside the
-    warehouse instead, where a rebuilt warehouse never reaches them.
+    warehouse instead, where a rebuilt warehouse never reaches them. Each file loaded or refused is
+    audited.
     """
+    import datetime as dt
+
     if whole_register and kind == "visits":    # visit outcomes bypass load_file, which checks the other kinds
         from etl.loading import WHOLE_REGISTER_IS_FOR_HMO
 
@@ -105,13 +115,19 @@ def load(kind: str, files: tuple[str, ...], db: str | None, source: str | None, 
     for i, file in enumerate(files):
         if i:
             _echo()
+        started = dt.datetime.now()    # the clock `loads.started_at` is stamped with
         try:
-            _load_one(kind, file, db, source, mapping, sheet, whole_register)
-        except LoadError as exc:
-            if len(files) == 1:
+            summary = _load_one(kind, file, db, source, mapping, sheet, whole_register)
+        except Exception as exc:
+            _audit_loads(accounts, db, [_refused_load(kind, file, source, db, started)])
+            if len(files) == 1 or not isinstance(exc, LoadError):
                 raise
             failed += 1
             _echo(f"error: {exc}", err=True)
+        else:
+            _audit_loads(accounts, db, [{"kind": summary.kind, "file": summary.file_name, "source": summary.source,
+                                         "load_id": summary.load_id, "rows_loaded": summary.rows_loaded,
+                                         "rows_rejected": summary.rows_rejected, "status": summary.status}])
     if failed == len(files):
         _fail(f"none of the {len(files)} files loaded (each left the warehouse as it was)")
     if failed:
@@ -129,7 +145,7 @@ def _path_split_at_spaces(files: tuple[str, ...]) -> str | None:
 
 
 def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping: str | None,
-              sheet: str | None, whole_register: bool = False) -> None:
+              sheet: str | None, whole_register: bool = False):
     from etl.loading import load_file
     from etl.progress import RowProgress
 
@@ -137,16 +153,16 @@ def _load_one(kind: str, file: str, db: str | None, source: str | None, mapping:
         if source:
             _echo("note: --source is not used for visit outcomes: each outcome keeps the file it came from "
                        "and who loaded it", err=True)
-        _load_visits(file, db, mapping, sheet)
-        return
+        return _load_visits(file, db, mapping, sheet)
     with RowProgress(f"reading {Path(file).name}") as progress:
         summary = load_file(kind, file, db=db, source=source, mapping=mapping, sheet=sheet, progress=progress,
                             whole_register=whole_register)
     for line in summary.lines():
         _echo(line)
+    return summary
 
 
-def _load_visits(file: str, db: str | None, mapping: str | None, sheet: str | None) -> None:
+def _load_visits(file: str, db: str | None, mapping: str | None, sheet: str | None):
     import getpass
 
     from etl.loaders import visits
@@ -160,6 +176,59 @@ def _load_visits(file: str, db: str | None, mapping: str | None, sheet: str | No
         _echo("Rejected rows (fix them and load the file again; the rows already loaded are not doubled):")
         for line in visits.reject_lines(Path(file), store.rejects(summary.load_id).itertuples(index=False)):
             _echo(line)
+    return summary
+
+
+def _refused_load(kind: str, file: str, source: str | None, db: str | None, started) -> dict:
+    """A refused file's audit entry; its load id is the one `loads` gave the failure, if it got that far (a
+    missing file, a wrong option or a visits file never does). The source defaults as load_file's does."""
+    source = source or Path(file).stem
+    ids = [r["load_id"] for r in (_loads_since(db, started) or []) if r["status"] == "failed" and r["kind"] == kind
+           and r["source"] == source and r["file"] == Path(file).name] if kind != "visits" else []
+    return {"kind": kind, "file": Path(file).name, "source": source, "load_id": max(ids, default=None),
+            "rows_loaded": 0, "rows_rejected": 0, "status": "failed"}
+
+
+def _loads_since(db, started) -> list[dict] | None:
+    """The warehouse's `loads` rows begun at or after `started`, as audit entries ([] without a warehouse);
+    None if it can't be read, for the caller to say what that leaves out of the audit log."""
+    from etl.warehouse import Warehouse
+
+    wh = Warehouse(db)
+    if not wh.exists():
+        return []
+    try:
+        con = wh.connect_read_only()
+        try:
+            rows = con.execute("SELECT kind, file_name, source, load_id, rows_loaded, rows_rejected, status FROM loads "
+                               "WHERE started_at >= ? ORDER BY load_id", [started]).fetchall()
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - the load's own outcome is already said, and stands
+        return None
+    keys = ("kind", "file", "source", "load_id", "rows_loaded", "rows_rejected", "status")
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def _audit_loads(accounts: str | None, db: str | None, entries: list[dict]) -> None:
+    """One audit row per file loaded ("load") or refused ("load_failed"), target its source, the file by name
+    only (a path can hold a person's name). The data is in (or refused) before it is audited, so a store that
+    can't be written fails no load, unlike `remove` or `rejects --out`: the load stands and standard error says
+    which files the audit log misses. The first failure ends the writing: the rest would fail the same way."""
+    from access.store import store_path
+
+    for done, entry in enumerate(entries):
+        detail = {k: entry[k] for k in ("kind", "file", "load_id", "rows_loaded", "rows_rejected", "status")}
+        try:
+            _store(accounts, db).audit(_cli_actor(), "load_failed" if entry["status"] == "failed" else "load",
+                                       entry["source"], detail, rows=entry["rows_loaded"])
+        except Exception as exc:  # noqa: BLE001 - said on standard error below
+            reason = f"{exc.filename}: {exc.strerror or exc}" if isinstance(exc, OSError) and exc.filename \
+                else f"{exc.__class__.__name__}: {exc}"
+            missed = ", ".join(e["file"] for e in entries[done:])
+            _echo(f"warning: the audit log {store_path(accounts, db)} could not be written ({reason}): it has no "
+                  f"row for {missed} (the loads themselves are as said above)", err=True)
+            return
 
 
 @main.command()
@@ -218,19 +287,37 @@ class _ScaleParam(click.ParamType):
 
 
 @main.command()
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same data.")
 @click.option("--scale", type=_ScaleParam(), default="1", show_default=True,
               help="Multiply the volumes: a whole number, or 'national' (500k licences, 5M reports, 100k cases; "
                    "a few GB, so give it its own --out and --db, e.g. under data/bench/).")
 @click.option("--out", type=click.Path(file_okay=False), default="data/demo", show_default=True,
               help="Where the synthetic input files are written.")
-def demo(db: str | None, seed: int, scale: int | str, out: str) -> None:
-    """Write synthetic input files and load them through the real loaders into a fresh warehouse."""
-    from etl.admin import build_demo
+@_account_options
+def demo(seed: int, scale: int | str, out: str, accounts: str | None, db: str | None) -> None:
+    """Write synthetic input files and load them through the real loaders into a fresh warehouse; each file's
+    load is audited."""
+    import datetime as dt
 
-    for line in build_demo(db, seed=seed, scale=scale, out=Path(out)):
+    from etl.admin import build_demo
+    from etl.warehouse import Warehouse
+
+    started = dt.datetime.now()    # the clock `loads.started_at` is stamped with
+    try:
+        lines = build_demo(db, seed=seed, scale=scale, out=Path(out))
+    except Exception:  # the new warehouse is dropped: only the file that failed is audited (its load id is the build's)
+        _audit_loads(accounts, db, [r for r in _loads_since(Warehouse(db).demo_build_path, started) or []
+                                    if r["status"] == "failed"])
+        raise
+    for line in lines:
         _echo(line)
+    loads = _loads_since(db, started)
+    if loads is None:
+        _echo(f"warning: the demo's loads could not be read back from {Warehouse(db).path}: the audit log has no "
+              "row for them; the demo warehouse is ready", err=True)
+        return
+    written = {p.name for p in Path(out).iterdir()}   # not a load someone ran on the new warehouse since
+    _audit_loads(accounts, db, [r for r in loads if r["file"] in written])
 
 
 def _filter_options(command):
@@ -358,14 +445,6 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
 
 
 # --- access control: accounts, the audit log, retention ------------------------------------------------------
-
-ACCOUNTS_HELP = "Account store (default: $HOTSPOTS_ACCOUNTS, else hotspots-accounts.db beside the warehouse)."
-
-
-def _account_options(command):
-    """--accounts and --db: which account store (by default the one beside the warehouse)."""
-    command = click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)(command)
-    return click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP)(command)
 
 
 def _cli_actor() -> str:
