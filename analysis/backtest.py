@@ -33,15 +33,17 @@ class Backtest:
     warning: str | None
 
 
-def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None) -> Backtest:
-    """The backtest for these filters, over the whole months before `f.date_to`'s, whatever `f.date_from` says:
-    each month tested needs its training window before it. Read-only. Too little data is no error: the
-    Backtest's sentence and warning then say why it can't tell (its tables empty when no report is placed),
-    so a page shows the reason. `resolution`: the H3 cell size hotspots are drawn at (default: configured)."""
+def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None,
+        today: dt.date | None = None) -> Backtest:
+    """The backtest for these filters, over the whole months up to the end of the chosen dates, whatever
+    `f.date_from` says: each month tested needs its training window before it (see `_tested_before`). Read-only.
+    Too little data is no error: the Backtest's sentence and warning then say why it can't tell (its tables
+    empty when no report is placed), so a page shows the reason. `resolution`: the H3 cell size hotspots are
+    drawn at (default: configured). `today`: the day the dates are judged against (default: the real today)."""
     cfg = settings.method()
     bt = cfg["backtest"]
     resolution = int(resolution or cfg["aggregation"]["resolution"])
-    end = _month_start(f.date_to)
+    end = _tested_before(f.date_to, today or dt.date.today())
     first = _add_months(end, -(bt["months"] + bt["window_months"]))
     where, params = reports_where(replace(f, date_from=first, date_to=f.date_to), "r")
     placed = f"{where} AND r.lat IS NOT NULL AND r.location_flag IS NULL"
@@ -129,7 +131,7 @@ def _score(month: str, method: str, mask, train_counts, test_counts) -> dict:
     pai = hit / area if a and N else np.nan
     rri = (n / n_prev) / (N / N_prev) if n_prev and N and N_prev else np.nan
     return {"month": month, "method": method, "N": int(N), "n": int(n), "a": int(a), "A": int(A),
-            "hit_rate": hit, "area_share": area, "pai": pai, "rri": rri}
+            "N_prev": int(N_prev), "hit_rate": hit, "area_share": area, "pai": pai, "rri": rri}
 
 
 def _sentence(months: pd.DataFrame, window: int) -> str:
@@ -139,18 +141,24 @@ def _sentence(months: pd.DataFrame, window: int) -> str:
         # to test against. Which of those it is, the page's own notes on the dates say.
         return (f"The {months['month'].nunique() or 'recent'} months tested hold no report that matches these filters, "
                 "so the hotspots can't be tested against where the next reports came from.")
-    if not last["N"].iloc[0]:
-        return "No reports last month to test the hotspots against."
     row = last.iloc[0]
-    # The month by its name: "this month's reports (2026-10)" read on 30 November as November's.
+    # The month by its name: "this month's reports (2026-10)" read on 30 November as November's, and "last
+    # month" read wrong on dates that end in the past (an archive).
     month = _month_name(row["month"])
-    span = "the previous quarter's" if window == 3 else f"the previous {window} months'"
+    if not row["N"]:
+        return f"No reports in {month} to test the hotspots against."
+    noun = "quarter" if window == 3 else f"{window} months"
+    if not row["N_prev"]:
+        # An archive of one month, or the first month of a new feed: "the previous quarter's reports made no
+        # hotspot" hid that there were none to make one from.
+        return (f"No reports in the {noun} before {month} to draw hotspots from, so they can't be tested "
+                f"against {month}'s reports.")
+    span = f"The previous {noun}'" + ("s" if window == 3 else "")
     if not row["a"]:
         # Too few reports for any cell to stand out: "captured 0% of the month's reports in 0.0% of the area"
         # read as a result.
-        return (f"{span[0].upper() + span[1:]} reports made no hotspot, so there was none to test against "
-                f"{month}'s reports (Gi*).")
-    return (f"{span[0].upper() + span[1:]} hotspots captured {row['hit_rate']:.0%} of {month}'s reports "
+        return f"{span} reports made no hotspot, so there was none to test against {month}'s reports (Gi*)."
+    return (f"{span} hotspots captured {row['hit_rate']:.0%} of {month}'s reports "
             f"in {row['area_share']:.1%} of the area (Gi*).")
 
 
@@ -160,7 +168,9 @@ def _warning(months: pd.DataFrame) -> str | None:
     of the sentence when it is one of them."""
     scored = months[months["method"] == "gi_star"]
     few = scored[scored["N"] < 30]
-    if few.empty or not months["N"].sum():   # no reports at all: the sentence says so
+    if few.empty or not ((scored["N"] > 0) & (scored["N_prev"] > 0)).any():
+        # Not one month had reports both to draw hotspots from and to test them on: the sentence says why,
+        # and "11 of 12 months … unreliable" would call scores unreliable that were never made.
         return None
     text = (f"The backtest scores the hotspots month by month: {len(few)} of the {months['month'].nunique()} "
             "months it tested had fewer than 30 reports, so its scores for those months are unreliable")
@@ -172,6 +182,17 @@ def _warning(months: pd.DataFrame) -> str | None:
 
 def _month_name(month) -> str:
     return pd.Period(str(month)[:7], freq="M").strftime("%B %Y")
+
+
+def _tested_before(date_to: dt.date, today: dt.date) -> dt.date:
+    """The first day of the month after the last one tested: the last whole month that ends on or before the
+    chosen dates' end. Dates ending on a month's last day (what the page offers an archive such as a police.uk
+    January: "Show 3 Nov 2020 to 31 Jan 2021 instead") test that month; before, January's reports were left
+    out and the sentence said there was nothing to test. Dates ending today (the default), or later, test the
+    month before this one as always: this month, its last day included, is still coming in."""
+    if date_to < today and (date_to + dt.timedelta(days=1)).day == 1:
+        return _add_months(_month_start(date_to), 1)
+    return _month_start(min(date_to, today))
 
 
 def _month_number(day: dt.date) -> int:

@@ -38,7 +38,12 @@ SMALL_LAYER = 1000   # a layer hidden on opening is sent anyway when it has at m
 # The force area (etl/vocab/area.toml's bbox): the map opens on it.
 AREA_BOUNDS = [[52.00, -0.50], [52.74, 0.52]]
 
-HEX_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]   # few → many reports
+# Few → many reports, in greys: yellow to dark red shared the hot spots' hues (the busiest hexagon and a 99% hot
+# spot differed by ΔE 8, by 3 to a protanope), so a busy hexagon read as a hot spot. Greys stay apart from red
+# and blue in every kind of colour vision, and from the victim cases' purple (tests/test_map_colours.py).
+HEX_COLOURS = ["#bdbdbd", "#9c9c9c", "#7c7c7c", "#5f5f5f", "#454545"]
+# Their outline: dark grey like the hot spots', never the victim cases' purple.
+HEX_OUTLINE = "#444444"
 # HMO markers by licence status (analysis/licence_statuses.toml): the statuses with a colour, in the key's order.
 STATUS_COLOURS = {code: spec["colour"] for code, spec in settings.licence_statuses().items() if "colour" in spec}
 STATUS_ORDER = list(STATUS_COLOURS)
@@ -704,7 +709,7 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor",
         fc = hex_features(frame, "reports", "hex", bins, "{n} report{s} in this area. Click for details.")
         hex_layers[resolution] = folium.GeoJson(
             fc, name=f"{LAYER_NAMES['hexes']} ({resolution})", control=False,
-            style_function=lambda f: {"color": "#7a0177", "weight": 0.6, "fillColor": f["properties"]["colour"],
+            style_function=lambda f: {"color": HEX_OUTLINE, "weight": 0.6, "fillColor": f["properties"]["colour"],
                                       "fillOpacity": 0.65},
             highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False), pane=HEX_PANE,

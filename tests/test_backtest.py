@@ -57,20 +57,22 @@ def test_few_incidents_are_warned_about(persistent):
 
 
 def test_a_short_span_of_data_says_the_hotspots_cant_be_tested(tmp_path):
-    """One month of police.uk: the months tested hold nothing, and the page says so rather than
-    "12 of 12 months had fewer than 30 reports"."""
+    """One month of police.uk viewed with dates ending before it is over: the months tested hold nothing, and
+    the page says so rather than "12 of 12 months had fewer than 30 reports". (Dates up to its last day test
+    that month: tests/test_backtest_anchor.py.)"""
     rows = "".join(f"C{i},2021-01,On or near X,{52.2 + i / 1000:.4f},0.12\n" for i in range(40))
     (tmp_path / "r.csv").write_text("Crime ID,Month,Location,Latitude,Longitude\n" + rows)
     db = tmp_path / "w.duckdb"
     load_file("reports", tmp_path / "r.csv", db=db)
-    result = backtest.run(Warehouse(db).connect_read_only(), Filters(dt.date(2020, 11, 3), dt.date(2021, 1, 31)))
+    result = backtest.run(Warehouse(db).connect_read_only(), Filters(dt.date(2020, 10, 18), dt.date(2021, 1, 15)))
     assert result.sentence.startswith("The 12 months tested hold no report that matches these filters")
-    assert result.warning is None and "short span" not in result.sentence   # dates before the data read the same
+    assert result.warning is None and "short span" not in result.sentence
 
 
 def test_months_that_made_no_hotspot_say_so_rather_than_0_percent_in_0_percent(tmp_path):
-    """No report in the three months before the last one tested (police.uk months not yet loaded) makes no Gi*
-    hotspot: "captured 0% of the month's reports in 0.0% of the area" read as a finding."""
+    """Too few reports in the three months before the last one tested make no Gi* hotspot: "captured 0% of the
+    month's reports in 0.0% of the area" read as a finding. With none at all there (police.uk months not yet
+    loaded), the sentence says there was nothing to draw hotspots from."""
     last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
     rows = "".join(f"R{i},{last_month.isoformat()},Police,{52.2 + i / 100:.4f},{0.1 + i / 100:.4f}\n"
                    for i in range(10))
@@ -79,5 +81,12 @@ def test_months_that_made_no_hotspot_say_so_rather_than_0_percent_in_0_percent(t
     load_file("reports", tmp_path / "r.csv", db=db)
     result = backtest.run(Warehouse(db).connect_read_only(), Filters.default())
     last = result.months[result.months["method"] == "gi_star"].tail(1).iloc[0]
-    assert last["N"] > 0 and last["a"] == 0
-    assert "made no hotspot" in result.sentence and "captured 0%" not in result.sentence
+    assert last["N"] > 0 and last["a"] == 0 and last["N_prev"] == 0
+    assert result.sentence.startswith("No reports in the quarter before ") and "captured 0%" not in result.sentence
+
+    # Reports before it, spread so evenly that no hexagon stands out (Gi* flags none): said as such.
+    months = pd.DataFrame([{"month": "2026-10", "method": "gi_star", "N": 12, "n": 0, "a": 0, "A": 40, "N_prev": 40,
+                            "hit_rate": 0.0, "area_share": 0.0, "pai": np.nan, "rri": np.nan}])
+    sentence = backtest._sentence(months, 3)
+    assert sentence == ("The previous quarter's reports made no hotspot, so there was none to test against "
+                        "October 2026's reports (Gi*).")

@@ -33,7 +33,7 @@ def _reliability(hot) -> None:
     trust any is said above the map)."""
     test = None
     with ui.section("How reliable the hotspots are"):
-        test = connection.query("backtest", f)
+        test = connection.query("backtest", f, today=today)   # dates ending before today test their own last month
     if test is not None:
         st.info(f"{test.sentence} A hotspot map is only useful if it predicts where the next reports come from.")
         if test.warning:
@@ -259,7 +259,7 @@ if placed_reports or said:
                + (f" Not on the map: {'; '.join(said)}. They still count on the Overview page." if said else ""))
 with st.expander("Key", expanded=True):
     chip = ('<span style="display:inline-block;background:{c};min-width:14px;height:14px;'
-            'border:1px solid #7a0177;margin-right:4px;vertical-align:middle"></span>')
+            'border:1px solid ' + map_render.HEX_OUTLINE + ';margin-right:4px;vertical-align:middle"></span>')
     rows = []
     if any(frame is not None and not frame.empty for frame in data.report_hexes.values()):
         rows.append('<div style="margin-bottom:4px">Reports in a hexagon, from fewer (light) to more (dark):</div>')
