@@ -78,3 +78,22 @@ def downloaded_lines(page, button, path: Path) -> list[str]:
         button.click()
     info.value.save_as(path)
     return path.read_text(encoding="utf-8-sig").strip().splitlines()
+
+
+def choose_option(page, box: str, option: str, attempts: int = 4) -> None:
+    """Open the select box labelled `box` and pick `option` (its exact text). A rerun of the page (a fragment, a
+    widget settling) can close the list just opened, which left the option never shown: open it again."""
+    combobox = page.get_by_role("combobox", name=box)
+    combobox.wait_for(timeout=60_000)
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(attempts):
+        combobox.click()
+        try:
+            choice.wait_for(timeout=10_000)
+            break
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+    choice.click()
+

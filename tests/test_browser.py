@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM, downloaded_lines, streamlit_app, tick_visit_rows
+from tests.app_server import CHROMIUM, choose_option, downloaded_lines, streamlit_app, tick_visit_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
@@ -285,8 +285,7 @@ def test_a_visit_plan_downloads(server, page, shots, tmp_path):
         assert address.split(",")[0] in text
 
     # Record an outcome for the first stop (none is chosen for the lead); the page counts it.
-    page.get_by_role("combobox", name="Outcome").click()
-    page.get_by_role("option", name="No concerns", exact=True).click()
+    choose_option(page, "Outcome", "No concerns")
     page.get_by_role("button", name="Save the outcome").click()
     page.get_by_text("Saved: No concerns", exact=False).or_(
         page.locator("[data-testid='stMetric']", has_text="1 of 2")).first.wait_for(timeout=60_000)
