@@ -5,6 +5,7 @@ are matched against a fixed vocabulary and the original text is kept beside them
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from etl import address_ids, counts, report_refs, vocab
@@ -86,9 +87,15 @@ def _people_seen_problem() -> str:
         WHEN np_count IS NULL AND regexp_matches(np_value, '[0-9]') THEN {said}' is not a number' END"""
 
 
+@functools.cache
+def _police_uk() -> dict:
+    """etl/vocab/police_uk.toml, read once: a reports load asks about it several times."""
+    return vocab.load("police_uk")
+
+
 def police_uk_download(staged) -> bool:
     """Whether the file is police.uk's street-level crime download (etl/vocab/police_uk.toml), by its headers."""
-    table = vocab.load("police_uk")
+    table = _police_uk()
     given = {vocab.normalise_label(h) for h in staged.match.headers if h}
     return sum(vocab.normalise_label(h) in given for h in table["headers"]) >= int(table["min_headers"])
 
@@ -97,7 +104,7 @@ def _source_type_text(staged) -> str:
     """SQL: who reported, as written; police.uk's download says the force ("Cambridgeshire Constabulary"), which
     would make every street crime a police report."""
     if police_uk_download(staged):
-        return "'" + vocab.load("police_uk")["source_type"].replace("'", "''") + "'"
+        return "'" + _police_uk()["source_type"].replace("'", "''") + "'"
     return staged.column("source_type")
 
 
@@ -105,7 +112,7 @@ def _summary_text(staged) -> str:
     """SQL: the report's text; police.uk's has none, and its crime type, kept nowhere else, becomes it."""
     c = staged.column
     if police_uk_download(staged) and not staged.match.has("summary"):
-        prefix = vocab.load("police_uk")["summary_prefix"].replace("'", "''")
+        prefix = _police_uk()["summary_prefix"].replace("'", "''")
         return f"CASE WHEN {c('exploitation_type')} IS NOT NULL THEN '{prefix}' || {c('exploitation_type')} END"
     return c("summary")
 
