@@ -48,3 +48,36 @@ def test_cell_lookup_agrees_with_point_in_polygon(monkeypatch):
     interior = con.execute("SELECT count(*) FROM interior_district").fetchone()[0]
     assert interior > 100                    # most points were placed by the lookup
     assert sum(v is not None for v in got.values()) > n * 0.8
+
+
+def _square_boundaries(con, code: str, size: float, load_id: int = 1) -> None:
+    ring = [(0.0, 52.2), (size, 52.2), (size, 52.2 + size), (0.0, 52.2 + size), (0.0, 52.2)]
+    con.execute("DELETE FROM boundaries")
+    con.execute("INSERT INTO boundaries VALUES ('district', ?, ?, ST_GeomFromGeoJSON(?), 'test', ?)",
+                [code, code, json.dumps({"type": "Polygon", "coordinates": [ring]}), load_id])
+
+
+def test_interior_cells_are_kept_in_the_warehouse_and_remade_when_the_boundaries_change(monkeypatch, tmp_path):
+    """Each `etl load` is a new process: the cells inside the boundaries are read from the warehouse, not made
+    again (3 of a 7 s load with the real LSOAs), and a boundary that changed makes them afresh."""
+    code = list(vocab.area_districts())[0]
+    monkeypatch.setattr(geocode, "_six_districts", lambda: [code])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_spatial(con)
+    con.execute("CREATE TABLE boundaries (level VARCHAR, code VARCHAR, name VARCHAR, geometry GEOMETRY, "
+                "source VARCHAR, load_id BIGINT)")
+    _square_boundaries(con, code, 0.05)
+    made = []
+    real = geocode._cells_inside
+    monkeypatch.setattr(geocode, "_cells_inside", lambda *a: made.append(1) or real(*a))
+
+    first = con.execute(f"SELECT * FROM {geocode._interior_cells(con, 'district', [code])}").fetchall()
+    geocode._INTERIOR.clear()                                    # as a new process starts
+    again = con.execute(f"SELECT * FROM {geocode._interior_cells(con, 'district', [code])}").fetchall()
+    assert len(made) == 1 and sorted(again) == sorted(first) and len(first) > 50
+
+    _square_boundaries(con, code, 0.02, load_id=2)               # a boundaries load replaced it
+    geocode._INTERIOR.clear()
+    smaller = con.execute(f"SELECT * FROM {geocode._interior_cells(con, 'district', [code])}").fetchall()
+    assert len(made) == 2 and 0 < len(smaller) < len(first)
+    assert con.execute(f"SELECT count(DISTINCT identity) FROM {geocode.CELLS_TABLE}").fetchone()[0] == 1

@@ -138,6 +138,19 @@ def test_a_few_postcodes_in_the_address_column_swap_nothing(tmp_path):
     assert not any("look swapped" in w for w in s.warnings)
 
 
+def test_a_file_whose_first_rows_are_clearly_the_right_way_round_is_not_read_whole_for_a_swap(tmp_path, monkeypatch):
+    """The first rows decide a file is clearly not swapped (reading both columns of every row cost 1.6 s of a
+    2,000,000-row load); first rows that are not clear are counted with the rest."""
+    from etl.loaders import report_checks
+    monkeypatch.setattr(report_checks, "SAMPLE_ROWS", 2)
+    right = [[f"R-{i}", "2025-05-29", f"{i} Park Avenue, Ely", "CB6 5JU", ""] for i in (1, 2)]
+    swapped = [[f"S-{i}", "2025-05-16", "CB7 5FL", f"{i} Station Road, Ely", ""] for i in range(3, 9)]
+    s = load_file("reports", _csv(tmp_path / "a.csv", right + swapped), db=tmp_path / "a.duckdb", source="intel")
+    assert not any("look swapped" in w for w in s.warnings)
+    s = load_file("reports", _csv(tmp_path / "b.csv", swapped + right), db=tmp_path / "b.duckdb", source="intel")
+    assert any("6 of the 8 values of 'Address' are postcodes" in w and "look swapped" in w for w in s.warnings)
+
+
 @pytest.mark.parametrize("header", ["Call ID", "Occurrence Number", "OEL Number", "CAD Number", "Referral ID"])
 def test_police_systems_reference_headers_are_read_as_the_reference(tmp_path, header):
     db = tmp_path / "w.duckdb"

@@ -28,11 +28,10 @@ def swap_address_and_postcode(con: duckdb.DuckDBPyConnection, staged: StagedFile
     if "address" not in columns or "postcode" not in columns:
         return None
     address, postcode = f"c{columns['address']}", f"c{columns['postcode']}"
-    addresses, postcodes_there, postcodes, addresses_there = con.execute(f"""
-        SELECT count({address}), count(*) FILTER (WHERE postcode_norm({address}) IS NOT NULL),
-               count({postcode}), count(*) FILTER (WHERE postcode_norm({postcode}) IS NULL
-                                                  AND address_key({postcode}) <> '' AND regexp_matches({postcode}, '[A-Za-z]{{3}}'))
-        FROM stage""").fetchone()
+    first = _kinds_of_values(con, address, postcode, SAMPLE_ROWS)
+    if first[1] * 4 <= first[0] or first[3] * 4 <= first[2]:
+        return None     # clearly not swapped in the file's first rows: not worth reading every row's two columns
+    addresses, postcodes_there, postcodes, addresses_there = _kinds_of_values(con, address, postcode)
     if not (postcodes_there * 2 > addresses and addresses_there * 2 > postcodes):
         return None
     headers = staged.match.headers
@@ -47,6 +46,23 @@ def swap_address_and_postcode(con: duckdb.DuckDBPyConnection, staged: StagedFile
     columns["address"], columns["postcode"] = columns["postcode"], columns["address"]
     return (f"{said}: the two columns look swapped, so {p!r} was read as the address and {a!r} as the postcode; "
             "if that is wrong, name the columns with --mapping FILE")
+
+
+# How many of a file's first rows decide that its address and postcode columns are clearly the right way round.
+# Most files are; reading both columns of every row cost 1.6 s of a 31 s load of 2,000,000 rows. A file whose
+# first rows are not clearly right (a quarter of either column the other's kind) is counted whole.
+SAMPLE_ROWS = 20_000
+
+
+def _kinds_of_values(con: duckdb.DuckDBPyConnection, address: str, postcode: str,
+                     first_rows: int | None = None) -> tuple[int, int, int, int]:
+    """(addresses, of them postcodes, postcodes, of them addresses), over the first rows or all."""
+    rows = "stage" if first_rows is None else f"(SELECT * FROM stage ORDER BY _row LIMIT {int(first_rows)})"
+    return con.execute(f"""
+        SELECT count({address}), count(*) FILTER (WHERE postcode_norm({address}) IS NOT NULL),
+               count({postcode}), count(*) FILTER (WHERE postcode_norm({postcode}) IS NULL
+                                                  AND address_key({postcode}) <> '' AND regexp_matches({postcode}, '[A-Za-z]{{3}}'))
+        FROM {rows}""").fetchone()
 
 
 def postcodes_unlike_the_address(con: duckdb.DuckDBPyConnection, staged: StagedFile, summary: LoadSummary) -> None:
