@@ -45,13 +45,14 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     c = staged.column
     once: dict[str, str] = {}
     loc = checks.location(staged, once=checks.computed_once(once))
+    opened = checks.computed_once(once)("opened_on", f"parse_date({c('opened_on')})")   # once per row: see hmo.py
     validations = [
         checks.too_many_cells(staged),
         checks.rows_inside_a_cell(staged),
         checks.blank(c("case_ref"), "case reference"),
         checks.blank(c("opened_on"), "date opened"),
-        checks.not_a_date(c("opened_on"), "date opened"),
-        checks.date_between(c("opened_on"), "date opened", "DATE '1990-01-01'", "current_date + 1"),
+        checks.not_a_date(c("opened_on"), "date opened", parsed=opened),
+        checks.date_between(c("opened_on"), "date opened", "DATE '1990-01-01'", "current_date + 1", parsed=opened),
         f"""CASE WHEN {c('nrm_referred')} IS NOT NULL AND label_key({c('nrm_referred')}) NOT IN (SELECT alias FROM vocab_boolean)
                   AND {_first_word(c('nrm_referred'))} NOT IN (SELECT alias FROM vocab_boolean)
             THEN 'NRM referral ' || shown({c('nrm_referred')}) || ' is not yes or no' END""",
@@ -59,7 +60,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     ]
     tabular.parse(con, f"""
         SELECT stage._row AS row_number, k.case_key,
-               parse_date({c('opened_on')}) AS opened_on,
+               {opened} AS opened_on,
                coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
                outward_code({c('postcode')}) AS _outward,
                {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
