@@ -2,12 +2,16 @@
 
 The whole load changes a private copy of the warehouse, swapped in only when it succeeds
 (`Warehouse.transaction`): it lands completely or not at all. Failed attempts are
-recorded afterwards by a write of their own, so `loads` lists every attempt.
+recorded afterwards by a write of their own, so `loads` lists every attempt, with the rows it
+rejected (`KeptRejects`).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +21,7 @@ from etl import address_keys, address_matches, counts, filter_values, h3cells, i
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
-from etl.warehouse import Warehouse
+from etl.warehouse import REJECTS_SUFFIX, Warehouse
 
 LOADERS = {"hmo": hmo, "reports": reports, "cases": cases, "boundaries": boundaries, "postcodes": postcodes}
 MACROS = Path(__file__).parent / "sql" / "macros.sql"
@@ -58,7 +62,8 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
     """The one way a file reaches the warehouse, for the CLI, the demo and tests alike: all or nothing.
 
     The load lands completely or leaves the warehouse as it was, and every attempt is in `loads`,
-    a failed one included. Returns the summary an analyst reads: rows loaded and rejected, warnings,
+    a failed one included, with its rejected rows. A file of which every row is rejected fails: nothing of it
+    could be loaded. Returns the summary an analyst reads: rows loaded and rejected, warnings,
     or status 'already_loaded' (nothing changed) when this content is in already. Raises LoadError
     for a wrong kind or option and FileProblem for a file that can't be read or loaded, each worded
     for the analyst; a failure is recorded before it is raised. `source` defaults to the file's
@@ -82,6 +87,7 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
     wh = Warehouse(db)
     summary = LoadSummary(kind=kind, source=source, file_name=path.name, source_given=source_given)
     started = dt.datetime.now()
+    kept = KeptRejects(wh.path)
     try:
         with wh.transaction() as con:
             prepare(con)
@@ -91,18 +97,112 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
                 summary.status = "already_loaded"
                 summary.message = f"same content as load {earlier[0]}, source {earlier[1]!r}"
             else:
-                LOADERS[kind].load(con, path, summary, mapping=Path(mapping) if mapping else None,
-                                   sheet=sheet, progress=progress, **({"whole_register": True} if whole_register else {}))
+                _load_or_refuse(con, kind, path, summary, kept, mapping=Path(mapping) if mapping else None,
+                                sheet=sheet, progress=progress, **({"whole_register": True} if whole_register else {}))
                 address_matches.refresh(con, kind, summary.load_id)
                 filter_values.refresh(con, kind, summary.load_id)
             _record(con, summary, sha, options, started)
     except duckdb.Error as exc:
-        _record_failure(wh, summary, sha, options, started, str(exc))
-        raise FileProblem(path, f"the warehouse refused the data: {exc}") from exc
+        see = _record_failure(wh, summary, sha, options, started, str(exc), kept)
+        raise FileProblem(path, f"the warehouse refused the data: {exc}{see}") from exc
+    except FileProblem as exc:
+        see = _record_failure(wh, summary, sha, options, started, f"{exc.__class__.__name__}: {exc}", kept)
+        if not see:
+            raise
+        raise FileProblem(exc.path, exc.problem + see, exc.row) from exc
     except Exception as exc:
-        _record_failure(wh, summary, sha, options, started, f"{exc.__class__.__name__}: {exc}")
+        _record_failure(wh, summary, sha, options, started, f"{exc.__class__.__name__}: {exc}", kept)
         raise
+    finally:
+        kept.discard()
     return summary
+
+
+# Kinds read by etl/loaders/tabular.py, whose loaders carry on when every row is rejected (a register would
+# then end every licence of its source). A postcodes or boundaries load that stores nothing refuses itself,
+# naming its first rejects.
+ROW_BY_ROW = ("hmo", "reports", "cases")
+
+
+def _load_or_refuse(con, kind: str, path: Path, summary: LoadSummary, kept: KeptRejects, **options) -> None:
+    """Run the kind's loader; a file of which no row could be loaded fails as a whole. Either way a failure's
+    rejected rows are saved first (`kept`), for the record of the failed attempt.
+
+    Loaded, such a file would leave a source of no rows in every list of sources, and a register would end
+    every licence of its source. The rejects say why each row was refused, which is what the analyst fixes,
+    so the failure says where to read them. A refusal of the loader's own (a register that would end most
+    of its source's licences) is then reworded: its rejects are the thing to fix first."""
+    try:
+        LOADERS[kind].load(con, path, summary, **options)
+    except Exception as exc:
+        kept.save(con, summary.load_id)
+        if isinstance(exc, LoadError) and _every_row_rejected(kind, summary):
+            raise _nothing_loaded(con, path, summary) from exc
+        raise
+    if _every_row_rejected(kind, summary):
+        kept.save(con, summary.load_id)
+        raise _nothing_loaded(con, path, summary)
+
+
+def _every_row_rejected(kind: str, s: LoadSummary) -> bool:
+    return kind in ROW_BY_ROW and s.rows_read > 0 and s.rows_rejected >= s.rows_read
+
+
+def _nothing_loaded(con, path: Path, s: LoadSummary) -> FileProblem:
+    """The first reason is shown, except a victim case's (a case's values stay out of messages, as out of
+    load summaries)."""
+    rows = "its only row was" if s.rows_rejected == 1 else f"all {s.rows_rejected:,} rows were"
+    first = con.execute("SELECT row_number, reason FROM rejects WHERE load_id = ? ORDER BY row_number LIMIT 1",
+                        [s.load_id]).fetchone()
+    more = "; …" if s.rows_rejected > 1 else ""
+    shown = f" (row {first[0]}: {first[1]}{more})" if first and s.kind != "cases" else ""
+    return FileProblem(path, f"{rows} rejected{shown}: nothing was loaded")
+
+
+class KeptRejects:
+    """The rejected rows of a failed attempt, saved from its private copy before the copy is thrown away, so
+    the second write that records the failure keeps them too: the analyst reads why each row was refused
+    (`etl rejects --load N`, the Data page), as for a load that succeeded.
+
+    Saved as a Parquet file in a private folder beside the warehouse, which holds the same data: a file of
+    millions of rejected rows never passes through Python."""
+
+    def __init__(self, warehouse: Path):
+        self.warehouse = warehouse
+        self.folder: Path | None = None
+        self.rows = 0
+
+    @property
+    def file(self) -> Path | None:
+        return self.folder / "rejects.parquet" if self.folder else None
+
+    def save(self, con, load_id: int | None) -> None:
+        if load_id is None or self.folder:
+            return
+        try:
+            rows = con.execute("SELECT count(*) FROM rejects WHERE load_id = ?", [load_id]).fetchone()[0]
+            if not rows:
+                return
+            self.folder = Path(tempfile.mkdtemp(prefix=f"{self.warehouse.name}{REJECTS_SUFFIX}{os.getpid()}-",
+                                                dir=self.warehouse.parent))
+            con.execute(f"COPY (SELECT row_number, reason, raw FROM rejects WHERE load_id = {int(load_id)} "
+                        f"ORDER BY row_number) TO {_sql_text(self.file)} (FORMAT parquet)")
+            self.rows = int(rows)
+        except Exception:  # keeping them must never hide the failure itself
+            self.discard()
+
+    def insert(self, con, load_id: int) -> None:
+        con.execute(f"INSERT INTO rejects (load_id, row_number, reason, raw) SELECT ?, row_number, reason, raw "
+                    f"FROM read_parquet({_sql_text(self.file)})", [load_id])
+
+    def discard(self) -> None:
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder, self.rows = None, 0
+
+
+def _sql_text(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 # Kinds whose loads add rows (kept by reference); the others replace what is stored: a council's register by
@@ -116,17 +216,19 @@ def _already_loaded(con, kind: str, source: str, sha: str, options: str | None) 
     Reports and cases are added to by each load: a file loaded before, under any source, is in. A register,
     boundaries or postcodes are replaced by each load, so a file is "in" only while its load is the latest of
     its source (its kind): after a wrong file replaced it, or under another --source, loading it again is the
-    way back and must not be refused."""
+    way back and must not be refused. So it is too after a later load was removed (`etl remove`): removing a
+    wrong lookup or boundaries file takes out what it overwrote of this file's, which loading this file puts
+    back."""
     if kind in ADDED_TO:
         return con.execute(
             "SELECT load_id, source FROM loads WHERE kind = ? AND file_sha256 = ? AND status = 'loaded' "
             "AND load_options IS NOT DISTINCT FROM ? ORDER BY load_id DESC LIMIT 1", [kind, sha, options]).fetchone()
     by_source = kind == "hmo"
     latest = con.execute(
-        f"SELECT load_id, source, file_sha256, load_options FROM loads WHERE kind = ? AND status = 'loaded' "
-        f"{'AND source = ?' if by_source else ''} ORDER BY load_id DESC LIMIT 1",
+        f"SELECT load_id, source, file_sha256, load_options, status FROM loads WHERE kind = ? "
+        f"AND status IN ('loaded', 'removed') {'AND source = ?' if by_source else ''} ORDER BY load_id DESC LIMIT 1",
         [kind, source] if by_source else [kind]).fetchone()
-    if latest and latest[2] == sha and latest[3] == options and latest[1] == source:
+    if latest and latest[4] == "loaded" and latest[2] == sha and latest[3] == options and latest[1] == source:
         return latest[:2]
     return None
 
@@ -152,13 +254,22 @@ def _record(con, s: LoadSummary, sha: str | None, options: str | None, started: 
 
 
 def _record_failure(wh: Warehouse, s: LoadSummary, sha: str | None, options: str | None, started: dt.datetime,
-                    message: str) -> None:
-    """A failed attempt leaves the data as it was, but `loads` still says it happened."""
-    failed = LoadSummary(kind=s.kind, source=s.source, file_name=s.file_name, status="failed", message=message)
-    try:
-        with wh.transaction() as con:
-            prepare(con)
-            failed.load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
-            _record(con, failed, sha, options, started)
-    except Exception:  # recording the failure must never hide the failure itself
-        pass
+                    message: str, kept: KeptRejects) -> str:
+    """A failed attempt leaves the data as it was, but `loads` still says it happened, and keeps its rejected rows
+    under its own load id. Returns what the error adds to say where they are ("" when none were kept)."""
+    for with_rejects in ((True, False) if kept.rows else (False,)):   # without them if they can't be kept
+        failed = LoadSummary(kind=s.kind, source=s.source, file_name=s.file_name, status="failed", message=message)
+        try:
+            with wh.transaction() as con:
+                prepare(con)
+                failed.load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
+                see = f"; see the rejected rows: python -m etl rejects --load {failed.load_id}" if with_rejects else ""
+                if with_rejects:
+                    kept.insert(con, failed.load_id)
+                    failed.rows_read, failed.rows_rejected = s.rows_read, kept.rows
+                    failed.message = message + see
+                _record(con, failed, sha, options, started)
+            return see
+        except Exception:  # recording the failure must never hide the failure itself
+            continue
+    return ""

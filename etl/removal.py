@@ -4,10 +4,12 @@ warehouse, or from a partner whose data may no longer be held.
 Loading again cannot undo such a load. Reports and cases are added to by each load, so a wrong file's
 rows stay; a register is replaced only under its own source name, so one loaded under a misspelt name
 stays beside the right one. A postcode lookup is upserted by postcode, so a wrong file's postcodes (or a
-list of postcode districts loaded by mistake) stay beside the right ones; a boundaries load replaces only
-its own level. So those sources are removable too, and what the stored rows took from them is worked out
-again as a load of them does: points, districts and LSOAs (`geocode.regeocode_stored`), the licence
-matches (which compare points) and the filter values (districts).
+list of postcode districts loaded by mistake) stay beside the right ones, each the source's that gave it last
+(removing an old lookup keeps what a newer one gave too; removing a newer one takes what it gave, and the
+earlier lookups are named, to load again); a boundaries load replaces only its own level. So those
+sources are removable too, and what the stored rows took from them is worked out again as a load of
+them does: points, districts and LSOAs (`geocode.regeocode_stored`), the licence matches (which compare
+points) and the filter values (districts).
 
 Everything goes in one copy-and-swap transaction (`Warehouse.transaction`), with what depends on the
 rows: the addresses only they named, the licence matches, the filter values, and the raw rejected
@@ -78,7 +80,7 @@ def remove(kind: str, source: str, db: str | os.PathLike | None = None) -> Remov
         elif kind == "hmo":
             address_matches.rebuild(con)
         elif kind in REFERENCE:
-            notes = _place_again(con)
+            notes = _place_again(con) + (_lookups_to_load_again(con, source) if kind == "postcodes" and rows else [])
         filter_values.rebuild(con)
     return Removal(kind, source, int(rows), int(loads), int(rejects), int(addresses), tuple(notes))
 
@@ -96,6 +98,21 @@ def _place_again(con) -> list[str]:
                          "placed by, and no district boundaries are loaded now; load district boundaries and they "
                          "are placed again")
     return notes
+
+
+def _lookups_to_load_again(con, source: str) -> list[str]:
+    """A postcode belongs to the lookup that last gave it (etl/loaders/postcodes.py), so what the removed one gave
+    that an earlier lookup gave too, and what it changed of theirs, went with it. The earlier lookups are named,
+    to load again: each then loads afresh (etl/loading.py _already_loaded) and puts its postcodes back."""
+    earlier = [r[0] for r in con.execute("""
+        SELECT source FROM loads WHERE kind = 'postcodes' AND status = 'loaded' AND source <> ?
+          AND load_id < (SELECT max(load_id) FROM loads WHERE kind = 'postcodes' AND source = ?)
+        GROUP BY source ORDER BY max(load_id) DESC LIMIT 6""", [source, source]).fetchall()]
+    if not earlier:
+        return []
+    named = ", ".join(repr(e) for e in earlier[:5]) + (" …" if len(earlier) > 5 else "")
+    return [f"postcodes that earlier lookups ({named}) gave too, or gave other values, were this source's and are "
+            "removed with it: load those lookups again to put them back"]
 
 
 def _table(kind: str) -> str:

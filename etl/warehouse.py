@@ -55,6 +55,7 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
 # warehouse of its own (its own lock and copies), and renames it over the live one when it is complete.
 DEMO_BUILD_SUFFIX = ".demo-build"
 _COPY_SUFFIX = ".next-"   # a writer's private copy: `<warehouse>.next-<pid>`
+REJECTS_SUFFIX = ".rejects-"   # a failed load's rejects, kept for its record: `<warehouse>.rejects-<pid>-…/`
 
 
 class Warehouse:
@@ -170,9 +171,15 @@ class Warehouse:
                 raise
 
     def _remove_stale_copies(self) -> None:
-        """Copies left by a killed writer are never swapped in; they are only garbage."""
+        """Copies left by a killed writer are never swapped in; they are only garbage. So are the rejects another
+        writer saved for the record of its failed load (etl/loading.py KeptRejects) and never recorded: killed,
+        or overtaken. They hold a file's raw rows, which no folder should keep unseen."""
         for leftover in _copies_of(self.path):
             _remove_quietly(leftover)
+        ours = f"{self.path.name}{REJECTS_SUFFIX}{os.getpid()}-"
+        for leftover in self.path.parent.glob(self.path.name + REJECTS_SUFFIX + "*"):
+            if not leftover.name.startswith(ours) and leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _lock_of(path: Path) -> Path:

@@ -56,7 +56,7 @@ CASES = {
     "empty": (b"", "error"),
     "pdf": (b"%PDF-1.4 junk", "error"),
     "year_1900_and_2100": (b"Licence Number,Address,Licence Expiry Date\nL1,1 A St,01/01/1900\nL2,2 A St,01/01/2100\n",
-                           "ok"),
+                           "error"),
     "empty_sheet": (_xlsx_bytes([]), "error"),
     "header_only": (b"Licence Number,Address\n", "error"),
 }
@@ -79,8 +79,9 @@ def test_broken_file(tmp_path, db, name):
 
 def test_year_1900_and_2100_are_rejected_not_loaded(tmp_path, db):
     f = write_text(tmp_path / "dates.csv", "Licence Number,Address,Licence Expiry Date\nL1,1 A St,01/01/1900\nL2,2 A St,01/01/2100\n")
-    s = load_file("hmo", f, db=db)
-    assert s.rows_rejected == 2
+    with pytest.raises(LoadError, match="all 2 rows were rejected"):
+        load_file("hmo", f, db=db)
+    assert query(db, "SELECT row_number FROM rejects ORDER BY 1") == [(2,), (3,)]
 
 
 def test_xlsx_zip_bomb_is_refused(tmp_path, db):

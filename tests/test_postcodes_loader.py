@@ -151,7 +151,7 @@ def test_newer_file_updates_by_postcode_and_counts_loaded_updated_unchanged(tmp_
     s = load_file("postcodes", write_text(tmp_path / "v2.csv", second), db=db, source="v2")
     assert (s.rows_loaded, s.rows_updated, s.rows_unchanged) == (1, 1, 1)
     assert query(db, "SELECT postcode, lat, source FROM postcodes ORDER BY 1") == [
-        ("PE13 1AB", 52.665, "v1"), ("PE13 2AB", 52.667, "v2"), ("PE13 3AB", 52.668, "v2")]
+        ("PE13 1AB", 52.665, "v2"), ("PE13 2AB", 52.667, "v2"), ("PE13 3AB", 52.668, "v2")]
 
 
 def test_a_file_without_district_column_keeps_stored_districts(tmp_path, db):

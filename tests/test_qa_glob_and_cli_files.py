@@ -42,7 +42,8 @@ def run(*args):
 def _rejected_row(tmp_path):
     db = tmp_path / "w.duckdb"
     f = write_text(tmp_path / "r.csv", "Licence Number,Address,Max Occupants\n"
-                   "L1,=HYPERLINK(\"http://evil\"),lots\nL2,2 A St,\x1b]0;owned\x07\x1b[2J many\n")
+                   "L1,=HYPERLINK(\"http://evil\"),lots\nL2,2 A St,\x1b]0;owned\x07\x1b[2J many\n"
+                   "L3,3 A St,4\n")   # a file of rejects alone fails whole
     assert run("load", "hmo", str(f), "--db", str(db), "--source", "=1+1 Fenland").returncode == 0
     return db
 

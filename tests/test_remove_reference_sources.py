@@ -60,13 +60,15 @@ def test_removing_a_postcodes_source_places_the_stored_rows_again_without_it(db,
 
 
 def test_a_postcodes_source_that_holds_no_row_but_a_load_can_be_removed(db, tmp_path):
-    # The same lookup under another name: its postcodes stay the first source's, and this one lists 0 rows.
+    # The same lookup under another name takes its postcodes (a postcode is the lookup's that gave it last): the
+    # first source lists 0 rows, and its load can still be removed.
     load_file("postcodes", tmp_path / "lookup.csv", db=db, source="Lookup again")
-    assert ("Lookup again", 0) in [(r.source, r.rows) for r in status_rows(db)]
-    assert removal.held("postcodes", "Lookup again", db) == (0, 1)
-    done = removal.remove("postcodes", "Lookup again", db)
+    assert ("Lookup", 0) in [(r.source, r.rows) for r in status_rows(db)]
+    assert removal.held("postcodes", "Lookup", db) == (0, 1)
+    done = removal.remove("postcodes", "Lookup", db)
     assert (done.rows, done.loads, done.notes) == (0, 1, ())
-    assert "Lookup again" not in [r.source for r in status_rows(db)]
+    assert "Lookup" not in [r.source for r in status_rows(db)]
+    assert query(db, "SELECT postcode, source FROM postcodes WHERE source LIKE 'Lookup%'") == [("CB1 2AB", "Lookup again")]
 
 
 def write_districts(path, features):

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from etl.errors import FileProblem
 from etl.loading import load_file
 from tests.helpers import load_text, query, scalar, write_text, write_xlsx
 
@@ -43,8 +45,8 @@ def test_bad_grading_future_dates_and_bad_coordinates_are_rejected(tmp_path):
     f = write_text(tmp_path / "r.csv", "Reference,Received,Latitude,Longitude,Grading\n"
                    f"A,2025-01-01,52.6,0.1,9-Z-Q\nB,{future},52.6,0.1,\nC,2025-01-01,52.6x,0.1,\nD,2025-01-01,52.6,,\n"
                    "E,2025-01-01,546182,257043,\n")
-    s = load_file("reports", f, db=db)
-    assert s.rows_rejected == 5
+    with pytest.raises(FileProblem, match="all 5 rows were rejected"):   # and kept, under the failed load
+        load_file("reports", f, db=db)
     reasons = dict(query(db, "SELECT row_number, reason FROM rejects"))
     assert "grading '9-Z-Q' is not 3x5x2" in reasons[2]
     assert "in the future" in reasons[3]

@@ -11,9 +11,10 @@ These files are big (ONSPD is 2.7 million rows), so DuckDB reads the CSV itself,
 as text, and all the checking is set-wise SQL; Python only looks at the first lines to tell
 the layout and to match headers (`vocab/postcode_headers.toml`).
 
-A load upserts by postcode: a newer file replaces a postcode's values. Postcodes with no
-location (ONSPD's latitude 99.999999, Code-Point's 0/0 grid reference, blank coordinates)
-are skipped and counted; bad postcodes and unreadable coordinates are rejected row by row.
+A load upserts by postcode: a newer file replaces a postcode's values, and the postcode becomes its
+source's (removing the older lookup then keeps it). Postcodes with no location (ONSPD's latitude
+99.999999, Code-Point's 0/0 grid reference, blank coordinates) are skipped and counted; bad
+postcodes and unreadable coordinates are rejected row by row.
 """
 from __future__ import annotations
 
@@ -586,8 +587,8 @@ def _refuse_when_nothing_stored(con: duckdb.DuckDBPyConnection, path: Path, summ
                                 layout: Layout) -> None:
     """A load none of whose rows has a usable location fails as a whole. Loaded, it would list a source of no
     postcodes that seems to be the lookup and places nothing (a wrong column or a wrong file, nearly always); failed,
-    nothing changes, `loads` records why, and the error names the first rejected rows and the columns read, which
-    is what the analyst fixes."""
+    nothing changes, `loads` records why and keeps the rejected rows (etl/loading.py), and the error names the
+    first rejected rows and the columns read, which is what the analyst fixes."""
     if con.execute("SELECT count(*) FROM pc_incoming").fetchone()[0]:
         return
     if not summary.rows_rejected:
@@ -631,12 +632,16 @@ def _merge(con: duckdb.DuckDBPyConnection, summary: LoadSummary, layout: Layout)
     summary.rows_loaded = counts.get("new", 0)
     summary.rows_updated = counts.get("updated", 0)
     summary.rows_unchanged = counts.get("unchanged", 0)
-    if summary.rows_updated:
-        con.execute("""
-            UPDATE postcodes AS p SET lat = u.lat, lon = u.lon, district_code = u.district_code,
-                   lsoa_code = u.lsoa_code, source = ?, load_id = ?
-            FROM pc_plan u WHERE u.action = 'updated' AND p.postcode = u.postcode
-        """, [summary.source, summary.load_id])
+    # A postcode another lookup gave too becomes this one's, unchanged or not: `etl remove postcodes` of the
+    # older lookup must keep what this file gives, and take out only what the older one alone gave. The same
+    # lookup's next release leaves its unchanged postcodes be (millions of rows, nothing to say): a row's
+    # load_id is the load that last changed it or gave it a new source.
+    con.execute("""
+        UPDATE postcodes AS p SET lat = u.lat, lon = u.lon, district_code = u.district_code,
+               lsoa_code = u.lsoa_code, source = ?, load_id = ?
+        FROM pc_plan u WHERE p.postcode = u.postcode
+                         AND (u.action = 'updated' OR (u.action = 'unchanged' AND p.source IS DISTINCT FROM ?))
+    """, [summary.source, summary.load_id, summary.source])
     con.execute("""
         INSERT INTO postcodes (postcode, lat, lon, district_code, lsoa_code, source, load_id)
         SELECT postcode, lat, lon, district_code, lsoa_code, ?, ? FROM pc_plan WHERE action = 'new'
