@@ -53,7 +53,7 @@ def test_a_hyphen_inside_a_word_is_no_note(tmp_path):
 def test_every_outcome_word_in_the_vocabulary_is_read_as_its_outcome(tmp_path):
     words = [(t, code) for code, spec in vocabulary.outcomes().items()
              for t in [spec["label"], *spec.get("aliases", []), *spec.get("told_apart", [])]]
-    got = _read(tmp_path, "".join(f"{D},{i} Mill Lane,PE13 1AB,{t},\n" for i, (t, _) in enumerate(words)))
+    got = _read(tmp_path, "".join(f'{D},{i} Mill Lane,PE13 1AB,"{t}",\n' for i, (t, _) in enumerate(words)))
     assert not got.rejects
     assert [(o.outcome) for o in got.outcomes] == [code for _, code in words]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 from etl import vocab
+from etl.reading import row_fields
 from etl.reading.stage import StagedFile
 
 DATE_HINT = "use dd/mm/yyyy or yyyy-mm-dd"
@@ -126,9 +127,18 @@ def too_long(expr: str, label: str, limit: int) -> str:
 
 
 def too_many_cells(staged: StagedFile) -> str:
+    """A row with values past the header's last column, or (a CSV) more or fewer fields than the file's rows have:
+    its values are in the wrong columns, so it is rejected, not repaired (etl/reading/row_fields.py says why)."""
     width = len(staged.match.headers)
-    return f"""CASE WHEN _ncells > {width} THEN 'the row has ' || _ncells || ' values but the header has {width}: ' ||
-               'is there an unquoted comma in an address?' END"""
+    delimiter = staged.notes.delimiter
+    word = row_fields.DELIMITER_WORDS.get(delimiter, repr(delimiter))
+    why = (f"an unquoted {word} in a value (an address?) moves the values after it {row_fields.MARK}. Put that value "
+           f"in quotes, or take the {word} out, and load the file again" if delimiter
+           else "is there an unquoted comma in an address?")
+    values = f"CASE WHEN _ncells > {width} THEN 'the row has ' || _ncells || ' values but the header has {width}: ' || " \
+             f"'{why.replace(chr(39), chr(39) * 2)}' END"
+    fields = row_fields.wrong_fields(staged.field_counts, width, delimiter, staged.notes.open_quote_at_end)
+    return f"coalesce({values}, {fields})"
 
 
 def rows_inside_a_cell(staged: StagedFile) -> str:
@@ -231,7 +241,29 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     if lat_parts:
         loc.lat = f"coalesce({', '.join(lat_parts)})"
         loc.lon = f"coalesce({', '.join(lon_parts)})"
+    grid_first = _grid_more_precise(parts) if len(given) > 1 and wgs and grid else None
+    if grid_first:
+        grid_coarse = f"coalesce(CASE {' '.join(f'WHEN {ok} THEN {c}' for (ok, _, _), c in zip(grid, coarse))} END, false)"
+        loc.lat = f"CASE WHEN {grid_first} THEN ST_Y({point}) ELSE {loc.lat} END"
+        loc.lon = f"CASE WHEN {grid_first} THEN ST_X({point}) ELSE {loc.lon} END"
+        loc.coarse = f"CASE WHEN {grid_first} THEN {grid_coarse} ELSE {loc.coarse} END"
     return loc
+
+
+def _grid_more_precise(parts: list[_Parts]) -> str:
+    """SQL: whether a row giving its position both in degrees and on the grid is placed by the grid's point, as the
+    more precise of the two: degrees rounded to 52.2, 0.12 (about 8 km) beside an easting and northing to the metre.
+    Each is as precise as its rounding (`spread`, from the decimals or the round metres written). Positions a door
+    apart or less (etl/vocab/locations.toml) are as good as each other, and the degrees are taken, as before. Two
+    positions further apart than their rounding allows are rejected (`disagreeing_positions`), so the one taken
+    here is always within the other's rounding."""
+    door = float(vocab.load("locations")["more_precise"]["same_door_metres"])
+    wgs = [(ok, spread) for p in parts for (ok, _, _), spread in zip(p.wgs, p.spread[:len(p.wgs)], strict=True)]
+    grid = [(ok, spread) for p in parts for (ok, _, _), spread in zip(p.grid, p.spread[len(p.wgs):], strict=True)]
+
+    def spread(entries: list[tuple[str, str]]) -> str:
+        return f"greatest(CASE {' '.join(f'WHEN {ok} THEN ({s})::DOUBLE' for ok, s in entries)} END, {door})"
+    return f"coalesce({spread(grid)} < {spread(wgs)}, false)"
 
 
 def computed_once(values: dict[str, str]) -> Callable[[str, str], str]:

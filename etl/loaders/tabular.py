@@ -14,6 +14,7 @@ import duckdb
 from etl import geocode, h3cells, no_value, vocab
 from etl.errors import FileProblem
 from etl.loaders import checks, kind_guess
+from etl.reading import row_fields
 from etl.reading.headers import field_words, holds_any, require
 from etl.reading.stage import StagedFile, address_words, column_label, require_rows, stage_file
 from etl.summary import LoadSummary
@@ -37,6 +38,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     if staged.footer_rows:
         summary.warnings.append(f"{staged.footer_rows:,} row(s) read as a footer or a note (a total, a page number, "
                                 "'printed on …') and skipped: etl/vocab/rows.toml says which rows are not data")
+    short_read = row_fields.short_rows_note(staged.field_counts, len(staged.match.headers))
+    if short_read:
+        summary.warnings.append(short_read)
     if staged.header_repeats:
         rows = ", ".join(map(str, staged.header_repeats[:5])) + (" …" if len(staged.header_repeats) > 5 else "")
         summary.warnings.append(f"{len(staged.header_repeats):,} row(s) repeating the header skipped (row "
@@ -220,6 +224,9 @@ def record_rejects(con: duckdb.DuckDBPyConnection, summary: LoadSummary, staged:
     apart = checks.positions_apart(con, staged)
     if apart:
         summary.warnings.append(apart)
+    shifted = row_fields.rejected_note(con, "parsed")
+    if shifted:
+        summary.warnings.append(shifted)
     raw_expr, params = raw_sql or staged.raw_json_sql()
     con.execute(f"""
         INSERT INTO rejects (load_id, row_number, reason, raw)

@@ -2,8 +2,8 @@
 
 Only a file that the careful reader (`records.py`) would read the same way takes this path:
 valid UTF-8, no NUL bytes, no blank lines (DuckDB skips them, which would shift row numbers),
-a header row that ends where its line ends, and no row that DuckDB's strict mode rejects
-(too many values, a broken quote). Anything else returns None with nothing staged, and the
+a header row that ends where its line ends, no row that DuckDB's strict mode rejects
+(a broken quote) and no row with a value past the header's columns. Anything else returns None with nothing staged, and the
 careful reader takes over.
 """
 from __future__ import annotations
@@ -22,6 +22,10 @@ from etl import vocab
 from etl.reading import sniff
 
 CHUNK = 1 << 24
+# What DuckDB reads as NULL: a character no text file holds (a file holding it takes the careful reader), so that
+# an empty field reads as '' and only a field missing from a short row, padded, as NULL: a row's fields are
+# counted so (`_fields`), as the careful reader counts them.
+NO_VALUE = "\x01"
 
 
 def is_clean(path: Path) -> bool:
@@ -34,8 +38,8 @@ class Scan(NamedTuple):
 
 
 def _scan(path: Path) -> Scan | None:
-    """The number of lines of a file DuckDB may read, or None: valid UTF-8 with no NUL, no blank line and no
-    carriage return but before a line feed; read in chunks, never the whole file at once.
+    """The number of lines of a file DuckDB may read, or None: valid UTF-8 with no NUL, no `NO_VALUE`, no blank
+    line and no carriage return but before a line feed; read in chunks, never the whole file at once.
 
     A blank line may straddle two chunks, so the end of each chunk after its last newline is carried
     into the next search, but only while it could still begin a blank line (spaces, tabs, a CR). A
@@ -48,7 +52,8 @@ def _scan(path: Path) -> Scan | None:
     lines, last, excel_text = 0, b"\n", False
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
-            if b"\x00" in chunk or (b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n")):
+            if b"\x00" in chunk or NO_VALUE.encode() in chunk or \
+                    (b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n")):
                 return None
             if not _valid_utf8(decoder, chunk):
                 return None
@@ -96,11 +101,11 @@ def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bo
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: int, width: int,
-          delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int], bool] | None:
+          delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int], bool, dict] | None:
     """Only a shortcut: `table` must hold what the careful reader would stage (the same rows, row numbers and
     cells), so a load's rows, rejects and row numbers never depend on which reader ran. Returns what the careful
     reader counts: (rows, blank rows, footer rows, the rows that repeat the header row, whether some cell holds
-    a line break). None, with nothing staged, whenever this reader might read the file otherwise: the caller
+    a line break, the rows by their number of fields). None, with nothing staged, whenever this reader might read the file otherwise: the caller
     then reads it row by row, so a doubt costs time, never a wrong row. `headers`: the header row's cells as
     the careful reader cleans them, to know a repeated header row.
 
@@ -110,18 +115,21 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
     if scan is None or not _header_lines_are_records(path, header_row, delimiter):
         return None
     columns = list(range(width))
-    spec = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width)) + "}"
-    cells = ", ".join(f"{_trimmed(f'column{i}', scan.excel_text)} AS c{i}" for i in columns)
+    # Two columns more than the header's: DuckDB drops a row's empty fields past its last column unseen (`…,labour,,`
+    # read as `…,labour`), so a row is known to have its fields only with fewer than all the columns read.
+    spec = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width + 2)) + "}"
+    cells = ", ".join([*(f"{_trimmed(f'column{i}', scan.excel_text)} AS c{i}" for i in columns),
+                       f"{_fields(width)} AS _nfields", f"{_past_header(width)} AS _past_header"])
     cells_table = cells_of(table)
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE {cells_table} AS
             SELECT {cells}
             FROM read_csv(?, header = false, skip = {header_row}, delim = ?, quote = '"', escape = '"',
-                          columns = {spec}, auto_detect = false, null_padding = true, strict_mode = true,
+                          columns = {spec}, auto_detect = false, null_padding = true, strict_mode = true, nullstr = ?,
                           store_rejects = true, rejects_table = 'fast_csv_rejects', rejects_scan = 'fast_csv_scans',
                           max_line_size = 20000000)
-        """, [sniff.duckdb_path(path), delimiter])
+        """, [sniff.duckdb_path(path), delimiter, NO_VALUE])
         rejected = con.execute("SELECT count(*) FROM fast_csv_rejects").fetchone()[0]
     except duckdb.Error:
         rejected = 1
@@ -143,7 +151,25 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
     rows, blank, footers, repeats = _drop_non_data(con, cells_table, columns, headers or [],
                                                    f"rowid - {int(first)} + {header_row + 1}")
     records = header_row + rows + blank + footers + len(repeats)
-    return rows, blank, footers, repeats, scan.lines > records
+    counted = con.execute(f"SELECT _nfields, count(*), bool_or(_past_header) FROM {cells_table} GROUP BY 1").fetchall()
+    if any(past for _, _, past in counted):
+        con.execute(f"DROP VIEW {table}; DROP TABLE {cells_table}")
+        return None
+    return rows, blank, footers, repeats, scan.lines > records, {n: count for n, count, _ in counted}
+
+
+def _past_header(width: int) -> str:
+    """SQL: whether a row has a value past the header's columns, or may have fields DuckDB dropped (it has all the
+    columns read): the careful reader then reads the file, counting its values and fields as they are."""
+    return f"(column{width} IS NOT NULL AND (column{width} <> '' OR column{width + 1} IS NOT NULL))"
+
+
+def _fields(width: int) -> str:
+    """SQL: a row's number of fields as written (of the header's `width`, and the two columns read past it). DuckDB
+    pads a short row's missing fields with NULL; with `NO_VALUE` as its NULL, an empty field is ''. Only a row
+    without the header's number of fields (all but a few) is counted field by field."""
+    count = " + ".join(f"(column{i} IS NOT NULL)::INTEGER" for i in range(width + 2))
+    return f"CASE WHEN column{width - 1} IS NOT NULL AND column{width} IS NULL THEN {width} ELSE {count} END::INTEGER"
 
 
 def _trimmed(cell: str, excel_text: bool) -> str:

@@ -6,6 +6,7 @@ every per-value rule (postcodes, dates, coordinates) is SQL over the staged tabl
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -58,6 +59,9 @@ class StagedFile:
     staged_columns: list[int] = field(default_factory=list)
     read_by_duckdb: bool = False   # the fast path: `stage` is then a view over its cells table
     line_breaks_in_cells: bool = False   # a quoted cell runs over lines (checks.rows_inside_a_cell looks only then)
+    # A CSV's data rows by their number of fields, delimited as written ({5: 211, 6: 1}; empty for a workbook):
+    # a row with more or fewer than the others has its values in the wrong columns (etl/reading/row_fields.py).
+    field_counts: dict[int, int] = field(default_factory=dict)
 
     def column(self, name: str) -> str:
         """SQL for one of our fields: its staged column, or NULL when the file lacks it. A file with its
@@ -249,7 +253,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, record
                               [_clean(h) for h in match.headers])
         if fast is not None:
             (staged.rows_read, staged.blank_rows, staged.footer_rows, staged.header_repeats,
-             staged.line_breaks_in_cells) = fast
+             staged.line_breaks_in_cells, staged.field_counts) = fast
             staged.read_by_duckdb = True
             if progress:
                 progress(staged.rows_read)
@@ -261,12 +265,14 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, record
                 yield number, row
         yield from records
 
-    schema = pa.schema([("_row", pa.int64()), ("_ncells", pa.int32())] +
+    schema = pa.schema([("_row", pa.int64()), ("_ncells", pa.int32()), ("_nfields", pa.int32())] +
                        [(f"c{i}", pa.string()) for i in staged.staged_columns])
     con.execute(f"CREATE OR REPLACE TEMP TABLE {READ} ({', '.join(f'{n} {_sql_type(t)}' for n, t in zip(schema.names, schema.types))})")
     footer = _footer_regex()
     header = _trim_trailing([_clean(h) for h in match.headers])
-    batch: list[tuple[int, int, list]] = []
+    batch: list[tuple[int, int, int | None, list]] = []
+    fields: Counter[int] = Counter()
+    delimited = bool(staged.notes.delimiter)
     for number, row in data_rows():
         cells = [_clean(c) for c in row]
         filled = [c for c in cells if c is not None]
@@ -281,12 +287,15 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, record
             continue
         if not staged.line_breaks_in_cells and staged.notes.delimiter:
             staged.line_breaks_in_cells = any("\n" in c or "\r" in c for c in filled)
-        batch.append((number, len(_trim_trailing(cells)), cells))
+        if delimited:
+            fields[len(row)] += 1
+        batch.append((number, len(_trim_trailing(cells)), len(row) if delimited else None, cells))
         if len(batch) >= BATCH_ROWS:
             _flush(con, schema, staged, batch)
             if progress:
                 progress(staged.rows_read)
     _flush(con, schema, staged, batch)
+    staged.field_counts = dict(fields)
     if progress:
         progress(staged.rows_read)
 
@@ -362,9 +371,9 @@ def _other_sheets_note(kind: str, read: str, others: list[str]) -> list[str]:
 def _flush(con, schema: pa.Schema, staged: StagedFile, batch: list) -> None:
     if not batch:
         return
-    columns = {"_row": [b[0] for b in batch], "_ncells": [b[1] for b in batch]}
+    columns = {"_row": [b[0] for b in batch], "_ncells": [b[1] for b in batch], "_nfields": [b[2] for b in batch]}
     for i in staged.staged_columns:
-        columns[f"c{i}"] = [b[2][i] if i < len(b[2]) else None for b in batch]
+        columns[f"c{i}"] = [b[3][i] if i < len(b[3]) else None for b in batch]
     table = pa.table(columns, schema=schema)
     con.register("_stage_batch", table)
     con.execute(f"INSERT INTO {READ} SELECT * FROM _stage_batch")

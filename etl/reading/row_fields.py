@@ -1,0 +1,90 @@
+"""A CSV row with more or fewer fields than the file's other rows: its values sit in the wrong columns.
+
+An unquoted comma in an address ("12 Mill Road, Cambridge") splits it in two, and every value after it moves one
+column right: the town is stored as the postcode, the postcode as the source. A missing field moves them left.
+Read as written, such a row loads with its values in the wrong columns, often without a single check failing
+(a source type or an exploitation type outside the vocabulary is stored as "other"). So the row is rejected,
+saying how many fields it has and how many it should have.
+
+It is not repaired, even when joining the address's two halves would make the values fit (a date where the date
+goes, a postcode where the postcode goes): only the typed columns can be checked to fit, and a comma in another
+free-text column ("Polish, Romanian" in a nationality beside the address) fits as well once joined to the
+address, storing a wrong address and a wrong nationality without a word. A rejected row is seen and fixed;
+a wrong repair is not seen.
+
+The row's own fields are compared with the file's: the header's, or more when most rows carry more (a file
+whose rows all end in a delimiter the header lacks, `…,labour,`). A file whose rows mostly have fewer fields
+than the header was written by a program that leaves off a row's empty last fields (Excel has done so): there a
+short row can't be told from a row with blank last cells, so it is read as one, and the summary says so.
+Workbooks have no delimiters, and are not judged.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# The delimiter as a reason names it.
+DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "'|'"}
+# How a reason for a row's fields ends, for `rejected_note` to find them by.
+MARK = "into the wrong columns"
+
+
+class Expected(NamedTuple):
+    fields: int          # the fields a row must have
+    short_allowed: bool  # a row with fewer than the header's is read as leaving its last cells blank
+
+
+def expected(field_counts: dict[int, int], width: int) -> Expected | None:
+    """The fields a data row of a CSV must have, from its rows' (`StagedFile.field_counts`); None for a workbook.
+
+    The usual count is the commonest (on a tie, the header's, else the larger), but never fewer than the
+    header's: rows with fewer are allowed only when they are the commonest."""
+    if not field_counts:
+        return None
+    usual = max(field_counts, key=lambda n: (field_counts[n], n == width, n))
+    return Expected(max(usual, width), usual < width)
+
+
+def wrong_fields(field_counts: dict[int, int], width: int, delimiter: str | None, skip_row: int | None) -> str:
+    """SQL over the stage: the reason a row's fields are not the file's (`_nfields`, as written); NULL when they
+    are. `skip_row`: the row the file ends inside a quoted cell of, cut short and rejected for that already."""
+    want = expected(field_counts, width)
+    if want is None or not delimiter:
+        return "NULL"
+    of = "the header has" if want.fields == width else "the file's other rows have"
+    word = DELIMITER_WORDS.get(delimiter, repr(delimiter))
+    more = (f" fields where {of} {want.fields}: an unquoted {word} in a value (an address?) moves the values after "
+            f"it {MARK}. Put that value in quotes, or take the {word} out, and load the file again")
+    fewer = (f" fields where {of} {want.fields}: a missing value moves the values after it {MARK}. If only its last "
+             "cells are blank, add their delimiters (or open the file in Excel, save it as .xlsx and load that)")
+    whens = [f"WHEN _nfields > {want.fields} THEN 'the row has ' || _nfields || {_sql(more)}"]
+    if not want.short_allowed:
+        whens.append(f"WHEN _nfields < {want.fields} THEN 'the row has ' || _nfields || {_sql(fewer)}")
+    skip = f" AND _row <> {int(skip_row)}" if skip_row is not None else ""
+    return f"CASE WHEN _nfields IS NOT NULL{skip} THEN CASE {' '.join(whens)} END END"
+
+
+def _sql(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def rejected_note(con, reasons_table: str) -> str | None:
+    """For the summary: the rows rejected by `wrong_fields` (or a value past the header), counted and named."""
+    n, rows = con.execute(f"SELECT count(*), list(row_number ORDER BY row_number)[1:5] FROM {reasons_table} "
+                          "WHERE contains(reason, ?)", [MARK]).fetchone()
+    if not n:
+        return None
+    shown = ", ".join(map(str, rows)) + (" …" if n > len(rows) else "")
+    return (f"{n:,} row(s) rejected for having more or fewer fields than the file's rows have (row {shown}): an "
+            "unquoted comma in a value, or a value missing, moves the values after it into the wrong columns, so "
+            "they were not loaded. Each says how many fields it has: quote or fix it and load the file again")
+
+
+def short_rows_note(field_counts: dict[int, int], width: int) -> str | None:
+    """For the summary: the rows with fewer fields than the header read as leaving their last cells blank, counted."""
+    want = expected(field_counts, width)
+    short = sum(n for fields, n in field_counts.items() if fields < width) if want and want.short_allowed else 0
+    if not short:
+        return None
+    return (f"{short:,} row(s) have fewer fields than the header's {width}, as most rows of this file do: read as "
+            "leaving their last cells blank (the program that wrote the file leaves off empty last fields). A row "
+            "missing a value in the middle can't be told from one so: check them, or load the file saved as .xlsx")
