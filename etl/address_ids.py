@@ -11,6 +11,10 @@ its `place`: the res-7 H3 cell (about 5 km²) of the report's point. Reports of 
 an id, since they are placed alike; the same words in two towns do not. Without a point either, the
 text is all there is.
 
+A street is no door, and has no id. "Cherry Hinton Road" may be a street or a house name and a street;
+once a stored report or licence gives a house number on it, it is a street (`learn_streets`), and the
+reports of it stored earlier lose their ids at that load (they keep their `addr_key`, the words).
+
 Ids come from a sequence, so an id is never given twice. An address no report uses any more keeps
 its id (a report that names it again gets the same one) until retention deletes the last report
 naming it: then the address goes too (`forget_unused`), since its text came from those reports.
@@ -42,13 +46,18 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
     and its rerun could swap two), and ids never repeat. The ids no new address took are skipped;
     they are only numbers.
     """
+    # The file's numbered addresses may show stored ones to be streets; its own candidates are compared with
+    # every stored address too, which is read only then (0.6 s a million addresses).
+    known = ["addresses", "hmo_licences"] if _has_candidates(con, "incoming") else []
+    learn_streets(con, ["incoming", "addresses"], ["incoming", *known])
     low, high = con.execute("SELECT min(row_number), max(row_number) FROM incoming WHERE addr_key <> ''").fetchone()
     if low is not None:
         con.execute(f"""
             INSERT INTO addresses
             SELECT ? + n.first_row - ?, n.addr_key, n.pc, n.place
             FROM (SELECT addr_key, {identity("incoming")}, min(row_number) AS first_row
-                  FROM incoming WHERE addr_key <> '' GROUP BY ALL) n
+                  FROM incoming WHERE addr_key <> '' AND addr_key NOT IN (SELECT addr_key FROM {STREETS})
+                  GROUP BY ALL) n
             ANTI JOIN addresses a ON {_same_address("a", "n")}
         """, [_take_ids(con, high - low + 1), low])
     con.execute(f"""
@@ -58,6 +67,72 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
         LEFT JOIN addresses a ON {_same_address("a", "i")}
     """)
     return INCOMING
+
+
+# The keys `learn_streets` found to be streets (a temp table, addr_key).
+STREETS = "learnt_streets"
+
+
+def learn_streets(con: duckdb.DuckDBPyConnection, candidates: list[str], evidence: list[str]) -> int:
+    """Find the addresses of `candidates` that the addresses of `evidence` show to be streets, or that are
+    streets already, and make the stored ones no door; return how many keys were found (they are in the temp
+    table `STREETS`, so that `assign` gives them no id).
+
+    "CHERRY HINTON ROAD" may be a street, or a house named Cherry on Hinton Road (address_keys.named_street).
+    It is a street when some address puts a house number before the same street, "34 CHERRY HINTON RD"
+    (address_keys.numbered_street). Then its stored reports lose their id (and so leave the visit list),
+    and its address and licence matches go: a later load can teach what an earlier one could not. They
+    keep their `addr_key`, the address's words as normalised: a report with a key and no id is at a
+    street learnt so, and later reports of it are a street too, whatever then remains of the evidence.
+    Both lists name tables or views with an addr_key column (`incoming`, `addresses`, `hmo_licences`).
+
+    Set-wise, and cheap: a candidate has no digit; evidence is found by the two words after any of its
+    numbers ("34 CHERRY HINTON"), a hash join with the candidates' first two words, and only those few
+    addresses are read exactly."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE street_candidates AS
+        SELECT addr_key, street, array_to_string(string_split(street, ' ')[1:2], ' ') AS pair
+        FROM (SELECT DISTINCT addr_key, {address_keys.named_street("addr_key")} AS street
+              FROM ({_keys_of(candidates)}) WHERE addr_key <> '' AND NOT regexp_matches(addr_key, '[0-9]'))
+        WHERE street <> ''
+    """)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STREETS} (addr_key VARCHAR)")
+    if con.execute("SELECT EXISTS (SELECT 1 FROM street_candidates)").fetchone()[0]:   # else no evidence is read
+        con.execute(f"""
+            INSERT INTO {STREETS}
+            WITH evidence AS (
+                SELECT DISTINCT addr_key FROM (
+                    SELECT addr_key, unnest(regexp_extract_all(addr_key, '\\b[0-9]+[A-Z]? ([^ 0-9]+ [^ 0-9]+)\\b', 1)) AS pair
+                    FROM ({_keys_of(evidence)}) WHERE regexp_matches(addr_key, '[0-9]'))
+                WHERE pair IN (SELECT pair FROM street_candidates)
+            )
+            SELECT c.addr_key FROM street_candidates c
+            JOIN (SELECT {address_keys.numbered_street("addr_key")} AS street FROM evidence) e USING (street)
+            UNION
+            SELECT addr_key FROM street_candidates
+            WHERE addr_key IN (SELECT addr_key FROM reports WHERE addr_id IS NULL AND addr_key <> '')
+        """)
+    con.execute("DROP TABLE street_candidates")
+    count = con.execute(f"SELECT count(*) FROM {STREETS}").fetchone()[0]
+    if count:
+        gone = f"SELECT addr_id FROM addresses WHERE addr_key IN (SELECT addr_key FROM {STREETS})"
+        con.execute(f"UPDATE reports SET addr_id = NULL WHERE addr_id IN ({gone})")
+        # A licence such a street matched has its words, no number: every address it matched goes, so no
+        # licence is left with a group id none of its addresses has.
+        con.execute(f"DELETE FROM address_matches WHERE addr_id IN ({gone})")
+        con.execute(f"DELETE FROM addresses WHERE addr_key IN (SELECT addr_key FROM {STREETS})")
+    return int(count)
+
+
+def _keys_of(tables: list[str]) -> str:
+    """SQL: the addr_key of every row of some tables."""
+    return " UNION ALL ".join(f"SELECT addr_key FROM {t}" for t in tables)
+
+
+def _has_candidates(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `table` holds an address `learn_streets` may find to be a street."""
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE addr_key <> '' AND NOT regexp_matches("
+                            f"addr_key, '[0-9]') AND {address_keys.named_street('addr_key')} <> '')").fetchone()[0])
 
 
 def place(report: str) -> str:

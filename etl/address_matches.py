@@ -14,7 +14,8 @@ group_id the licence already has.
 
 - A reports load adds the matches of the addresses it brought (older addresses cannot have
   changed: the register did not).
-- An HMO register load rebuilds the table, since any licence may have started or ended.
+- An HMO register load rebuilds the table, since any licence may have started or ended; so do postcodes
+  and boundaries loads, which place stored reports and licences again (the rules compare points).
 - An address that a corrected report no longer uses keeps its row until then: no report joins it.
 
 SQL text only; the matching rules live in the table macro `address_match_rows`, which migration
@@ -124,8 +125,13 @@ def metres_sql(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
-    """Bring `address_matches` up to date after a load of `kind` (on the load's private copy)."""
-    if kind == "hmo":
+    """Bring `address_matches` up to date after a load of `kind` (on the load's private copy).
+
+    A postcodes or boundaries load places the stored reports and licences again (etl/geocode.py
+    regeocode_stored): a moved point, or one now flagged outside the force area, changes the matches that
+    compare points. It rebuilds the table, as an HMO load does: such loads are rare, and a rebuild costs
+    what an HMO load's does, no more than telling which points moved."""
+    if kind in ("hmo", "postcodes", "boundaries"):
         rebuild(con)
     elif kind == "reports":
         con.execute("""
@@ -141,6 +147,10 @@ def refresh(con: duckdb.DuckDBPyConnection, kind: str, load_id: int) -> None:
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Match every reported address afresh: after an HMO load (any licence may have started or ended), or
-    after retention removed reports."""
+    after retention removed reports. First, a new licence "34 Cherry Hinton Road" shows the stored "Cherry
+    Hinton Road" to be a street, no door (etl/address_ids.learn_streets)."""
+    from etl import address_ids     # here: address_ids uses this module
+
+    address_ids.learn_streets(con, ["addresses"], ["hmo_licences"])
     con.execute("DELETE FROM address_matches")
     con.execute("INSERT INTO address_matches SELECT * FROM address_match_rows(NULL)")

@@ -76,6 +76,7 @@ def _functions() -> dict:
 
     return {"h3_latlng_to_cell": h3cells.register, "address_key": address_keys.register,
             "names_no_place": address_keys.register, "full_postcode": address_keys.register,
+            "house_number": address_keys.register, "named_street": address_keys.register,
             "address_match_rows": address_matches.register, "filter_value_rows": filter_values.register,
             "indicator_mask": indicator_bits.register, "report_identity": report_refs.register}
 

@@ -54,16 +54,18 @@ def _kept_and_fresh(db):
 
 
 def _check_ids(con):
-    """Every report with an address has the id of its (addr_key, full postcode, place); ids are unique; a licence's
+    """Every report with an address has the id of its (addr_key, full postcode, place), but a street learnt to be no
+    door (etl/address_ids.learn_streets) has none; ids are unique; a licence's
     addresses share one group id, which is one of their own ids (so no unmatched address has it)."""
     from etl import address_ids
     from etl.address_keys import full_postcode
 
     assert con.execute(f"""
         SELECT count(*) FROM reports r LEFT JOIN addresses a ON a.addr_id = r.addr_id
-        WHERE (r.addr_key <> '') AND (a.addr_id IS NULL OR a.addr_key <> r.addr_key
-                                      OR a.postcode IS DISTINCT FROM {full_postcode("r.postcode")}
-                                      OR a.place IS DISTINCT FROM {address_ids.place("r")})
+        WHERE (r.addr_id IS NOT NULL) AND (a.addr_id IS NULL OR a.addr_key <> r.addr_key
+                                           OR a.postcode IS DISTINCT FROM {full_postcode("r.postcode")}
+                                           OR a.place IS DISTINCT FROM {address_ids.place("r")})
+           OR (r.addr_key <> '' AND r.addr_id IS NULL AND r.addr_key IN (SELECT addr_key FROM addresses))
            OR (r.addr_key = '' AND r.addr_id IS NOT NULL)""").fetchone()[0] == 0
     assert con.execute("SELECT count(*) = count(DISTINCT addr_id), count(*) = count(DISTINCT (addr_key, postcode, place)) "
                        "FROM addresses").fetchone() == (True, True)
@@ -125,7 +127,8 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
     assert migrate.upgrade(con) == ["0006_address_ids", "0007_indicator_bits", "0008_reports_unindexed",
                                     "0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode",
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
-                                    "0013_streets_name_no_door_and_match_by_street"]
+                                    "0013_streets_name_no_door_and_match_by_street",
+                                    "0014_house_numbers_before_the_street_and_known_streets"]
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before
@@ -187,7 +190,8 @@ def test_a_warehouse_with_addresses_naming_no_place_is_upgraded(demo_db, tmp_pat
     others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
     assert migrate.upgrade(con) == ["0009_addresses_naming_no_place", "0010_addresses_placed_without_postcode",
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
-                                    "0013_streets_name_no_door_and_match_by_street"]
+                                    "0013_streets_name_no_door_and_match_by_street",
+                                    "0014_house_numbers_before_the_street_and_known_streets"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'No location'").fetchone()
     assert n > 0 and with_id == with_key == 0
@@ -260,7 +264,8 @@ P1,{day(-7)},12 High Street,PE1 9ZZ,,
     con.execute("DELETE FROM schema_migrations WHERE version >= 10")
     assert migrate.upgrade(con) == ["0010_addresses_placed_without_postcode",
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
-                                    "0013_streets_name_no_door_and_match_by_street"]
+                                    "0013_streets_name_no_door_and_match_by_street",
+                                    "0014_house_numbers_before_the_street_and_known_streets"]
     ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
     matched = {i for (i,) in con.execute("SELECT addr_id FROM address_matches WHERE licence_ref = 'L7'").fetchall()}
     con.close()
@@ -322,7 +327,8 @@ def test_a_warehouse_with_street_level_locations_is_upgraded(demo_db, tmp_path):
                 "WHERE addr_id = ?", [ids[0]])
     others = con.execute("SELECT count(*) FROM reports WHERE addr_id IS NOT NULL AND addr_id <> ?", [ids[0]]).fetchone()
     assert migrate.upgrade(con) == ["0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
-                                    "0013_streets_name_no_door_and_match_by_street"]
+                                    "0013_streets_name_no_door_and_match_by_street",
+                                    "0014_house_numbers_before_the_street_and_known_streets"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'On or near Parking Area'").fetchone()
     assert n > 0 and with_id == with_key == 0
