@@ -1,5 +1,9 @@
 """The account store: local accounts (argon2 hashes) and the append-only audit log, in one SQLite file.
 
+The audit log records who did what and when, from the dashboard and the command line alike: sign-ins and
+refusals, page views, exports and downloads, account changes, withdrawn visit outcomes, and every file
+loaded or refused, source removed and retention run (`python -m etl`).
+
 Accounts and the audit trail are operational records, not data: they must survive `etl demo` replacing
 the warehouse, and the dashboard writes to them (failed attempts, audit rows) while the CLI may write
 too. So they live in their own small SQLite file beside the warehouse (`hotspots-accounts.db`), or at
@@ -77,6 +81,26 @@ CREATE INDEX IF NOT EXISTS sign_in_failures_client ON sign_in_failures (client, 
 
 class AccountError(Exception):
     """A problem an admin can act on (unknown user, bad role, weak password); the CLI prints it as one line."""
+
+
+class AuditNotWritten(Exception):
+    """A change was made (rows deleted, an outcome withdrawn) but its audit row could not be written after it.
+
+    The change stands, so the message must say so, never "nothing was changed": `done` says what was done,
+    in words to be shown as they are; `path` is the store that refused the row."""
+
+    def __init__(self, done: str, path: str | os.PathLike, cause: BaseException):
+        self.done, self.path, self.cause = done, Path(path), cause
+        super().__init__(f"{done}, but its audit record could not be written to the audit log {self.path} "
+                         f"({failure_reason(cause)}): the change stands; tell whoever keeps the audit log what "
+                         "was done, and when")
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a store could not be written, in one line: 'PATH: Permission denied', else the error's type and text."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from etl.warehouse import WarehouseError
 
 DB_HELP = "Warehouse file (default: $HOTSPOTS_DB, else data/hotspots.duckdb)."
 ACCOUNTS_HELP = "Account store (default: $HOTSPOTS_ACCOUNTS, else hotspots-accounts.db beside the warehouse)."
+REASON_MAX = 300    # a refused load's reason in its audit row: one line, not a file's worth of quoted cells
 
 
 def _account_options(command):
@@ -47,6 +48,10 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:  # an analyst gets one line; a developer sets HOTSPOTS_DEBUG=1 for the traceback
+            from access.store import AuditNotWritten
+
+            if isinstance(exc, AuditNotWritten):    # the change stands: never "nothing was changed"
+                _fail(str(exc))
             if os.environ.get("HOTSPOTS_DEBUG"):
                 raise
             if isinstance(exc, OSError) and exc.filename:      # an --out folder that isn't there, a read-only file
@@ -100,17 +105,7 @@ def load(kind: str, files: tuple[str, ...], source: str | None, mapping: str | N
     """
     import datetime as dt
 
-    if whole_register and kind == "visits":    # visit outcomes bypass load_file, which checks the other kinds
-        from etl.loading import WHOLE_REGISTER_IS_FOR_HMO
-
-        raise LoadError(WHOLE_REGISTER_IS_FOR_HMO)
-    if len(files) > 1 and source and kind in REPLACED_BY_SOURCE:
-        raise LoadError(f"each {kind} file replaces what its source loaded before, so several files can't share "
-                        "one --source: leave --source out (each file is named after itself) or load them one by one")
-    spaced = _path_split_at_spaces(files)
-    if spaced:
-        raise LoadError(f"no file named {files[0]!r}, but there is {spaced!r}: a path with spaces must be in quotes "
-                        f'(python -m etl load {kind} "{spaced}")')
+    _refuse_before_reading(kind, files, source, whole_register, accounts, db)
     failed = 0
     for i, file in enumerate(files):
         if i:
@@ -119,7 +114,7 @@ def load(kind: str, files: tuple[str, ...], source: str | None, mapping: str | N
         try:
             summary = _load_one(kind, file, db, source, mapping, sheet, whole_register)
         except Exception as exc:
-            _audit_loads(accounts, db, [_refused_load(kind, file, source, db, started)])
+            _audit_loads(accounts, db, [_refused_load(kind, file, source, db, started, exc, mapping)])
             if len(files) == 1 or not isinstance(exc, LoadError):
                 raise
             failed += 1
@@ -133,6 +128,31 @@ def load(kind: str, files: tuple[str, ...], source: str | None, mapping: str | N
     if failed:
         _fail(f"{failed} of {len(files)} files failed to load (each left the warehouse as it was); "
               "the others loaded")
+
+
+def _refuse_before_reading(kind: str, files: tuple[str, ...], source: str | None, whole_register: bool,
+                           accounts: str | None, db: str | None) -> None:
+    """Refuse a load the options alone rule out, before any file is read: audited as load_failed, one row per
+    file named, with the reason, as every other refused load is."""
+    from etl.loading import WHOLE_REGISTER_IS_FOR_HMO
+
+    names, why, shown = files, None, None
+    if whole_register and kind == "visits":    # visit outcomes bypass load_file, which checks the other kinds
+        why = WHOLE_REGISTER_IS_FOR_HMO
+    elif len(files) > 1 and source and kind in REPLACED_BY_SOURCE:
+        why = (f"each {kind} file replaces what its source loaded before, so several files can't share "
+               "one --source: leave --source out (each file is named after itself) or load them one by one")
+    elif spaced := _path_split_at_spaces(files):
+        names = (spaced,)    # one file, given in pieces; the audit keeps its name, never the folders
+        why = "a path with spaces was not in quotes"
+        shown = (f"no file named {files[0]!r}, but there is {spaced!r}: a path with spaces must be in quotes "
+                 f'(python -m etl load {kind} "{spaced}")')
+    if why is None:
+        return
+    _audit_loads(accounts, db, [{"kind": kind, "file": Path(f).name, "source": source or Path(f).stem,
+                                 "load_id": None, "rows_loaded": 0, "rows_rejected": 0, "status": "failed",
+                                 "reason": why} for f in names])
+    raise LoadError(shown or why)
 
 
 def _path_split_at_spaces(files: tuple[str, ...]) -> str | None:
@@ -179,14 +199,25 @@ def _load_visits(file: str, db: str | None, mapping: str | None, sheet: str | No
     return summary
 
 
-def _refused_load(kind: str, file: str, source: str | None, db: str | None, started) -> dict:
+def _refused_load(kind: str, file: str, source: str | None, db: str | None, started, exc: BaseException,
+                  mapping: str | None = None) -> dict:
     """A refused file's audit entry; its load id is the one `loads` gave the failure, if it got that far (a
-    missing file, a wrong option or a visits file never does). The source defaults as load_file's does."""
+    missing file, a wrong option or a visits file never does). The source defaults as load_file's does.
+
+    A load with an id has its reason in `loads.message`; one without has no record but this, so the reason goes
+    into the audit row, with the folders of the paths given taken out (a path can hold a person's name)."""
     source = source or Path(file).stem
     ids = [r["load_id"] for r in (_loads_since(db, started) or []) if r["status"] == "failed" and r["kind"] == kind
            and r["source"] == source and r["file"] == Path(file).name] if kind != "visits" else []
-    return {"kind": kind, "file": Path(file).name, "source": source, "load_id": max(ids, default=None),
-            "rows_loaded": 0, "rows_rejected": 0, "status": "failed"}
+    entry = {"kind": kind, "file": Path(file).name, "source": source, "load_id": max(ids, default=None),
+             "rows_loaded": 0, "rows_rejected": 0, "status": "failed"}
+    if entry["load_id"] is None:
+        reason = str(exc) if isinstance(exc, LoadError) else f"{exc.__class__.__name__}: {exc}"
+        for given in filter(None, (file, mapping)):
+            for form in {str(Path(given).resolve()), str(Path(given))}:
+                reason = reason.replace(form, Path(given).name)
+        entry["reason"] = " ".join(reason.split())[:REASON_MAX]
+    return entry
 
 
 def _loads_since(db, started) -> list[dict] | None:
@@ -215,16 +246,16 @@ def _audit_loads(accounts: str | None, db: str | None, entries: list[dict]) -> N
     only (a path can hold a person's name). The data is in (or refused) before it is audited, so a store that
     can't be written fails no load, unlike `remove` or `rejects --out`: the load stands and standard error says
     which files the audit log misses. The first failure ends the writing: the rest would fail the same way."""
-    from access.store import store_path
+    from access.store import failure_reason, store_path
 
     for done, entry in enumerate(entries):
-        detail = {k: entry[k] for k in ("kind", "file", "load_id", "rows_loaded", "rows_rejected", "status")}
+        detail = {k: entry[k] for k in ("kind", "file", "load_id", "rows_loaded", "rows_rejected", "status", "reason")
+                  if k in entry}
         try:
             _store(accounts, db).audit(_cli_actor(), "load_failed" if entry["status"] == "failed" else "load",
                                        entry["source"], detail, rows=entry["rows_loaded"])
         except Exception as exc:  # noqa: BLE001 - said on standard error below
-            reason = f"{exc.filename}: {exc.strerror or exc}" if isinstance(exc, OSError) and exc.filename \
-                else f"{exc.__class__.__name__}: {exc}"
+            reason = failure_reason(exc)
             missed = ", ".join(e["file"] for e in entries[done:])
             _echo(f"warning: the audit log {store_path(accounts, db)} could not be written ({reason}): it has no "
                   f"row for {missed} (the loads themselves are as said above)", err=True)
@@ -250,19 +281,20 @@ def status(db: str | None) -> None:
 
 
 @main.command()
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--load", "load_id", type=int, help="Only this load (default: every load).")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write CSV here (default: print to the screen).")
-def rejects(db: str | None, load_id: int | None, out: str | None) -> None:
-    """The rejected rows, with file, row number, reason and raw values, as CSV for fixing."""
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write CSV here, readable only by you, audited as an export (default: print to the screen).")
+@_account_options
+def rejects(load_id: int | None, out: str | None, accounts: str | None, db: str | None) -> None:
+    """The rejected rows, with file, row number, reason and raw values, as CSV for fixing. A file written with
+    --out is recorded in the audit log as an export: raw values may name people."""
     from etl.admin import write_rejects
 
-    count = write_rejects(db, load_id, out)
     if out:   # a file of partners' raw values leaves the warehouse: audited as the dashboard's download is
-        from access.store import Store
-
-        Store(None, db).audit(_cli_actor(), "export", str(out), {"command": "rejects", "load_id": load_id,
-                                                                 "format": "csv"}, rows=count)
+        _audit_log_ready(accounts, db, f"nothing was written to {out}")
+    count = write_rejects(db, load_id, out)
+    if out:
+        _audit_written_file(out, accounts, db, {"command": "rejects", "load_id": load_id, "format": "csv"}, count)
     if not count:  # said beside the CSV, not in it: on the screen the CSV alone goes to standard output
         none = f"load {load_id} rejected no rows" if load_id is not None else "no load has rejected rows"
         _echo(f"{none}; wrote only the header to {out}" if out else none, err=not out)
@@ -331,6 +363,7 @@ def _filter_options(command):
         click.option("--exploitation", multiple=True,
                      help="Exploitation type (labour, sexual, criminal, domestic servitude, organ harvesting, unknown)."),
         click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP),
+        click.option("--accounts", type=click.Path(dir_okay=False), help=ACCOUNTS_HELP + " Each export is audited."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -363,10 +396,9 @@ def export() -> None:
     """Export hotspots or visit priorities, filtered as on the dashboard."""
 
 
-def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) -> tuple:
+def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db, accounts=None) -> tuple:
     """Read-only: build the frame for the filters, write it in the format the extension names, and audit
     it: who, when, which filters, how many rows."""
-    from access.store import Store
     from analysis.export_files import ExportError, write
     from etl.warehouse import Warehouse
 
@@ -377,6 +409,7 @@ def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) ->
         con.close()
     from etl.admin import private_file
 
+    _audit_log_ready(accounts, db, f"nothing was written to {out}")
     try:
         with private_file(out):
             fmt = write(frame, Path(out), formats)
@@ -384,12 +417,53 @@ def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) ->
         _fail(str(exc))
     date_from, date_to, district, exploitation = filters
     ctx = click.get_current_context(silent=True)
-    Store(None, db).audit(_cli_actor(), "export", str(out), {
+    _audit_written_file(out, accounts, db, {
         "command": f"export {ctx.info_name}" if ctx else "export", "format": fmt,
         "filters": {"from": date_from.date().isoformat() if date_from else None,
                     "to": date_to.date().isoformat() if date_to else None,
-                    "district": list(district), "exploitation": list(exploitation)}}, rows=len(frame))
+                    "district": list(district), "exploitation": list(exploitation)}}, len(frame))
     return frame, fmt
+
+
+def _audit_log_ready(accounts: str | None, db: str | None, nothing_done: str) -> None:
+    """Refuse a change or a file that is audited before making it, if the audit log can't be written now:
+    then the refusal's "nothing was done" is true. (One that fails after all is said by `_audit_done`.)"""
+    from access.store import failure_reason
+
+    store = _store(accounts, db)
+    try:
+        with store.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - said in the one line below
+        _fail(f"the audit log {store.path} can't be written ({failure_reason(exc)}), and this is audited: "
+              f"{nothing_done}")
+
+
+def _audit_done(accounts: str | None, db: str | None, done: str, action: str, target: str, detail: dict,
+                rows: int | None) -> None:
+    """Audit a change already made. If the row can't be written, the change still stands: AuditNotWritten says
+    `done` and that the audit misses it, and the command exits non-zero."""
+    store = _store(accounts, db)
+    try:
+        store.audit(_cli_actor(), action, target, detail, rows=rows)
+    except Exception as exc:
+        from access.store import AuditNotWritten
+
+        raise AuditNotWritten(done, store.path, exc) from exc
+
+
+def _audit_written_file(out: str, accounts: str | None, db: str | None, detail: dict, rows: int) -> None:
+    """Audit a file written as an export; one whose audit row can't be written is deleted again, as no file
+    leaves without its row (the dashboard's downloads hold to the same)."""
+    from access.store import failure_reason
+
+    store = _store(accounts, db)
+    try:
+        store.audit(_cli_actor(), "export", str(out), detail, rows=rows)
+    except Exception as exc:  # noqa: BLE001 - said in the one line below
+        Path(out).unlink(missing_ok=True)
+        _fail(f"the audit log {store.path} could not be written ({failure_reason(exc)}), so {out} was deleted "
+              "again: nothing was exported")
 
 
 @export.command("hotspots")
@@ -397,7 +471,7 @@ def _export(frame_of, out: str, formats: tuple[str, ...], filters: tuple, db) ->
               help="CSV, GeoJSON or GeoPackage, chosen by the extension (.csv, .geojson, .gpkg).")
 @click.option("--resolution", type=click.IntRange(7, 9), help="H3 resolution (default: analysis/hotspots.toml).")
 @_filter_options
-def export_hotspots(out, resolution, date_from, date_to, district, exploitation, db) -> None:
+def export_hotspots(out, resolution, date_from, date_to, district, exploitation, db, accounts) -> None:
     """One row per cell of the study area: h3, reports, gi_z, gi_p, gi_bin, trend."""
     from analysis.export_files import hotspot_frame
 
@@ -408,7 +482,8 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
         warnings.append(warning)
         return frame
 
-    frame, fmt = _export(cells, out, ("CSV", "GeoJSON", "GPKG"), (date_from, date_to, district, exploitation), db)
+    frame, fmt = _export(cells, out, ("CSV", "GeoJSON", "GPKG"), (date_from, date_to, district, exploitation), db,
+                         accounts)
     hot = int((frame["gi_bin"] > 0).sum())
     _echo(f"wrote {len(frame):,} cell{'' if len(frame) == 1 else 's'} ({hot:,} hot at 90% or more) to {out} as {fmt}")
     for warning in filter(None, warnings):
@@ -419,7 +494,7 @@ def export_hotspots(out, resolution, date_from, date_to, district, exploitation,
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="CSV, XLSX or GeoJSON, chosen by the extension (.csv, .xlsx, .geojson).")
 @_filter_options
-def export_priorities(out, date_from, date_to, district, exploitation, db) -> None:
+def export_priorities(out, date_from, date_to, district, exploitation, db, accounts) -> None:
     """Addresses to visit, best first: rank, address, postcode, lat, lon, score, reasons, languages, last visit
     and its outcome."""
     import datetime as dt
@@ -429,7 +504,7 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
 
     outcomes = OperationsStore(db=db).outcomes()
     frame, fmt = _export(lambda con, f: priority_frame(con, f, dt.date.today(), outcomes), out, ("CSV", "XLSX", "GeoJSON"),
-                         (date_from, date_to, district, exploitation), db)
+                         (date_from, date_to, district, exploitation), db, accounts)
     why = ""
     if frame.empty:
         from analysis.export_files import why_no_priorities
@@ -442,6 +517,93 @@ def export_priorities(out, date_from, date_to, district, exploitation, db) -> No
             con.close()
     addresses = "address" if len(frame) == 1 else "addresses"   # wording.plural only adds an "s"
     _echo(f"wrote {len(frame):,} {addresses} to {out} as {fmt}{why}")
+
+
+# --- visit outcomes: the ones loaded from files have no plan page to be withdrawn on ----------------------------
+
+
+@main.group()
+def outcomes() -> None:
+    """Visit outcomes in the operations store: list, withdraw (one loaded from a file with `load visits`, which no
+    plan's page shows)."""
+
+
+@outcomes.command("list")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="First visit date to list (default: 90 days ago).")
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def outcomes_list(since, db) -> None:
+    """Recorded outcomes, oldest visit first: id, visit date, address, outcome, the file (and row) it was loaded
+    from or the plan it was recorded on, who recorded it, and whether it was withdrawn."""
+    import datetime as dt
+
+    from operations import vocabulary
+    from operations.store import OperationsStore
+
+    store = OperationsStore(db=db)
+    first = since.date() if since else dt.date.today() - dt.timedelta(days=90)
+    frame = store.outcomes(first, include_withdrawn=True)
+    if frame.empty:
+        _echo(f"no outcome of a visit on or after {first:%d %b %Y} in {store.path}")
+        return
+    files = store.load_files()
+    table = [["id", "visited", "address", "outcome", "from", "recorded by", "withdrawn"]] + [
+        [str(r.id), f"{r.visited_on:%d %b %Y}", r.address, vocabulary.outcome_label(r.outcome),
+         _outcome_origin(r, files), r.recorded_by or "", _withdrawn(r)] for r in frame.itertuples(index=False)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        _echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def _outcome_origin(r, files: dict[int, str]) -> str:
+    """Where an outcome came from: 'visits_nov.csv row 4', 'plan 3' or 'the dashboard'."""
+    if r.load_id is not None and r.load_id == r.load_id:     # NaN in a frame whose other rows have one
+        row = f" row {int(r.source_row)}" if r.source_row is not None and r.source_row == r.source_row else ""
+        return f"{files.get(int(r.load_id), f'outcome load {int(r.load_id)}')}{row}"
+    if r.plan_id is not None and r.plan_id == r.plan_id:
+        return f"plan {int(r.plan_id)}"
+    return "the dashboard"
+
+
+def _withdrawn(r) -> str:
+    return f"{r.withdrawn_at[:10]} by {r.withdrawn_by}" if isinstance(r.withdrawn_at, str) else ""
+
+
+@outcomes.command("withdraw")
+@click.argument("outcome_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why it is withdrawn: one short line, no names "
+                                                "(e.g. 'date corrected in visits_nov.csv').")
+@_account_options
+def outcomes_withdraw(outcome_id, reason, accounts, db) -> None:
+    """Withdraw outcome ID, saved by mistake: it is kept, with who withdrew it, when and why, and counts nowhere
+    (the visit list, the maps, the Overview, plan progress, exports). Final: an outcome withdrawn by mistake is
+    recorded again. Audited. `python -m etl outcomes list` shows the ids."""
+    import datetime as dt
+
+    from operations import vocabulary
+    from operations.store import OperationsStore
+
+    store = OperationsStore(db=db)
+    if not store.path.exists():
+        _fail(f"no outcome {outcome_id}: no outcome has been recorded yet ({store.path} does not exist)")
+    _audit_log_ready(accounts, db, "nothing was withdrawn")
+    try:   # the command line is the administrator's, as `users` is: any outcome, whoever recorded it
+        was = store.withdraw(outcome_id, by=_cli_actor(), reason=reason, admin=True)
+    except KeyError:
+        _fail(f"no outcome {outcome_id} in {store.path}: `python -m etl outcomes list --since DATE` shows the ids")
+    except ValueError as exc:       # no reason, a reason too long, or withdrawn already
+        _fail(f"not withdrawn: {exc}")
+    files = store.load_files()
+    load_id = was["load_id"]
+    origin = f"from {files.get(load_id, f'outcome load {load_id}')}" if load_id is not None else \
+        f"on plan {was['plan_id']}" if was["plan_id"] is not None else "on the dashboard"
+    _echo(f"withdrew outcome {outcome_id} ({vocabulary.outcome_label(was['outcome'])} on "
+          f"{dt.date.fromisoformat(was['visited_on']):%d %b %Y} at {was['address']}, {origin}): it is kept, with "
+          "who withdrew it, when and why, and counts nowhere")
+    _audit_done(accounts, db, f"outcome {outcome_id} was withdrawn", "outcome_withdrawn", f"outcome {outcome_id}",
+                {"command": "outcomes withdraw", "plan_id": was["plan_id"], "outcome": was["outcome"],
+                 "recorded_by": was["recorded_by"], "load_id": was["load_id"], "file": files.get(was["load_id"])},
+                1)
 
 
 # --- access control: accounts, the audit log, retention ------------------------------------------------------
@@ -575,7 +737,8 @@ def users_list(accounts, db) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
 @_account_options
 def audit(since, out, accounts, db) -> None:
-    """Export the audit log (sign-ins, page views, exports, account changes) as CSV."""
+    """Export the audit log as CSV: sign-ins, page views, exports and downloads, account changes, withdrawn visit
+    outcomes, and every file loaded or refused (etl load, etl demo), source removed and retention run."""
     store = _store(accounts, db)
     count = store.write_audit_csv(out, since.date() if since else None)
     store.audit(_cli_actor(), "audit_export", out, {"since": since.date().isoformat() if since else None}, rows=count)
@@ -590,12 +753,10 @@ def audit(since, out, accounts, db) -> None:
 def retention(years, db, accounts) -> None:
     """Delete reports and cases past the retention period (and old loads' rejected rows, and addresses only
     deleted reports named); audited."""
-    from access.retention import apply
+    from access.retention import apply, deleted
 
-    counts = apply(years, db=db, accounts=accounts, actor=_cli_actor())
-    _echo(f"deleted {counts['reports']:,} report(s), {counts['cases']:,} case(s) and {counts['rejects']:,} "
-               f"rejected row(s) from before {counts['cutoff']}, and {counts['addresses']:,} address(es) only "
-               f"those reports named")
+    _audit_log_ready(accounts, db, "nothing was deleted")
+    _echo(deleted(apply(years, db=db, accounts=accounts, actor=_cli_actor())))
 
 
 @main.command("remove")
@@ -614,12 +775,12 @@ def remove(kind, source, yes, accounts, db) -> None:
         again = "; the stored rows are then placed again without them" if kind in removal.REFERENCE else ""
         click.confirm(f"remove {rows:,} {kind} row(s) of source {source!r}, from {loads:,} load(s){again}?",
                       abort=True)
+    _audit_log_ready(accounts, db, "nothing was removed")
     done = removal.remove(kind, source, db)
-    _store(accounts, db).audit(_cli_actor(), "remove_source", source,
-                               {"kind": kind, "loads": done.loads, "rejects": done.rejects,
-                                "addresses": done.addresses}, rows=done.rows)
     _echo(f"removed {done.rows:,} {kind} row(s) of source {source!r}, the {done.rejects:,} rejected row(s) of "
                f"its {done.loads:,} load(s) (now listed as removed)"
                + (f", and {done.addresses:,} address(es) only those reports named" if kind == "reports" else ""))
     for note in done.notes:
         _echo(f"  note: {note}")
+    _audit_done(accounts, db, f"the {kind} rows of source {source!r} were removed", "remove_source", source,
+                {"kind": kind, "loads": done.loads, "rejects": done.rejects, "addresses": done.addresses}, done.rows)

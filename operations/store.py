@@ -266,6 +266,53 @@ class OperationsStore:
             con.execute("UPDATE plan_stops SET seq = -seq - 1 WHERE plan_id = ? AND seq < 0", [int(plan_id)])
             con.execute("UPDATE plans SET updated_at = ? WHERE id = ?", [now(), int(plan_id)])
 
+    def add_stops(self, plan_id: int, stops: pd.DataFrame, *, by: str | None, today: dt.date,
+                  admin: bool = False) -> tuple[list[str], list[str]]:
+        """Add visit-list rows (`stops`, with the STOP_COLUMNS other than seq) to a saved plan, and put all its
+        stops in a new visiting order from its start, as a new plan's are (operations/plans.py `ordered`).
+        Returns the addresses (added, already in the plan): an address already in it is not added twice.
+
+        A lead who finds one more door for the day had to make a whole new plan. Only the plan's creator or an
+        admin (`admin`) may add, as only they may remove a stop, and only to a plan dated `today` or later: a
+        past plan is the record of what was planned that day. One transaction, so a stop removed meanwhile in
+        another session is not brought back, nor one added twice."""
+        from operations import plans   # the route order; operations.plans never imports the store
+
+        with self._tx() as con:
+            row = con.execute("SELECT planned_for, created_by, start_label, start_lat, start_lon FROM plans"
+                              " WHERE id = ?", [int(plan_id)]).fetchone()
+            if row is None:
+                raise KeyError(f"no visit plan {plan_id}")
+            planned_for, created_by, start_label, start_lat, start_lon = row
+            if not admin and (not by or created_by != by):
+                raise PermissionError(f"visit plan {plan_id} was made by {created_by or 'nobody named'}: only they "
+                                      "or an admin may add to it")
+            if dt.date.fromisoformat(planned_for) < today:
+                raise ValueError(f"visit plan {plan_id} was for {dt.date.fromisoformat(planned_for):%d %b %Y}, "
+                                 "which is past: make a new plan instead")
+            held = pd.DataFrame(con.execute(f"SELECT {', '.join(STOP_COLUMNS)} FROM plan_stops WHERE plan_id = ?"
+                                            " ORDER BY seq", [int(plan_id)]).fetchall(), columns=STOP_COLUMNS)
+            held["indicators"] = [json.loads(v) for v in held["indicators"]]
+            asked = stops.drop_duplicates("address_key")
+            inside = asked["address_key"].isin(set(held["address_key"]))
+            already = [str(a) for a in asked.loc[inside, "address"]]
+            new = asked[~inside].copy()
+            if new.empty:
+                return [], already
+            for column in STOP_COLUMNS[1:]:
+                if column not in new.columns:
+                    new[column] = None
+            both = pd.concat([held.drop(columns="seq"), new[STOP_COLUMNS[1:]]], ignore_index=True)
+            both["indicators"] = [[] if isinstance(v, float) and pd.isna(v) else v for v in both["indicators"]]
+            route = plans.ordered(both, plans.Start(start_label, float(start_lat), float(start_lon)))
+            con.execute("DELETE FROM plan_stops WHERE plan_id = ?", [int(plan_id)])
+            con.executemany(
+                f"INSERT INTO plan_stops (plan_id, {', '.join(STOP_COLUMNS)}) VALUES (?, {', '.join('?' * len(STOP_COLUMNS))})",
+                [[int(plan_id), seq, *(_stop_value(c, r.get(c)) for c in STOP_COLUMNS[1:])]
+                 for seq, r in enumerate(route.to_dict("records"), start=1)])
+            con.execute("UPDATE plans SET updated_at = ? WHERE id = ?", [now(), int(plan_id)])
+        return [str(a) for a in new["address"]], already
+
     # --- outcomes -------------------------------------------------------------------------------------------
 
     def record(self, outcome: Outcome, recorded_by: str | None) -> int:
@@ -306,6 +353,25 @@ class OperationsStore:
                            [o.visited_on.isoformat(), o.address_key, o.outcome, int(o.potential_victims),
                             o.note or ""]).fetchone() is not None
 
+    def nearby_dates(self, load_id: int, within_days: int) -> list[dict[str, Any]]:
+        """Outcomes load `load_id` added that an earlier file's outcome (not withdrawn) gives with the same address,
+        outcome and note on another date at most `within_days` away: maybe one visit, its date corrected since.
+        One dict per pair (row, visited_on, id; earlier_id, earlier_on, earlier_file, earlier_row), nearest
+        earlier date first for each row."""
+        with self._tx() as con:
+            rows = con.execute("""
+                SELECT n.source_row, n.visited_on, n.id, e.id, e.visited_on, l.file_name, e.source_row
+                FROM outcomes n
+                JOIN outcomes e ON e.address_key = n.address_key AND e.outcome = n.outcome AND e.note = n.note
+                     AND e.visited_on <> n.visited_on AND e.load_id < n.load_id
+                     AND abs(julianday(e.visited_on) - julianday(n.visited_on)) <= ?
+                JOIN outcome_loads l ON l.id = e.load_id
+                WHERE n.load_id = ? AND e.id NOT IN (SELECT outcome_id FROM outcome_withdrawals)
+                ORDER BY n.source_row, abs(julianday(e.visited_on) - julianday(n.visited_on)), e.id""",
+                               [int(within_days), int(load_id)]).fetchall()
+        keys = ["row", "visited_on", "id", "earlier_id", "earlier_on", "earlier_file", "earlier_row"]
+        return [dict(zip(keys, r)) for r in rows]
+
     def rejects(self, load_id: int | None = None) -> pd.DataFrame:
         """Rejected rows of outcome files, with their raw values (analysts only: notes may name people)."""
         sql = ("SELECT r.load_id, l.file_name, r.row_number, r.reason, r.raw FROM outcome_rejects r"
@@ -323,6 +389,13 @@ class OperationsStore:
             row = con.execute("SELECT id, file_name, loaded_at, rows_loaded, rows_rejected FROM outcome_loads"
                               " WHERE sha256 = ?", [sha256]).fetchone()
         return dict(zip(["id", "file_name", "loaded_at", "rows_loaded", "rows_rejected"], row)) if row else None
+
+    def load_files(self) -> dict[int, str]:
+        """Outcome load id → the name of the file it loaded, to say where a loaded outcome came from."""
+        if not self.path.exists():
+            return {}
+        with self._tx() as con:
+            return {int(i): name for i, name in con.execute("SELECT id, file_name FROM outcome_loads")}
 
     @staticmethod
     def _insert(con, o: Outcome, recorded_by: str | None, load_id: int | None) -> int:

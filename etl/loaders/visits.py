@@ -7,9 +7,17 @@ transaction, rejects included, so that rebuilding the warehouse never loses it.
 
 Positions: the file's own coordinates, else the HMO licence it names, else its postcode in the
 warehouse's postcode lookup. A row with none of these still counts for its own address.
+
+A file corrected and loaded again adds only rows not already on record. A row whose date alone was corrected
+is not on record, and can't be told from a second visit to the same door: it is kept, and the summary names
+it beside the earlier file's outcome, with the command that withdraws the wrong one
+(operations/vocab/visit_files.toml says how near the dates must be).
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -43,6 +51,8 @@ def load(path: str | Path, *, db: str | Path | None = None, store: OperationsSto
     path = Path(path)
     if not path.is_file():
         raise FileProblem(path, "no such file" if not path.exists() else "not a file")
+    if mapping and not Path(mapping).is_file():    # said as load_file says it, before anything is read
+        raise FileProblem(Path(mapping), "the mapping file does not exist")
     store = store or OperationsStore(db=db)
     sha = loading.file_sha256(path)
     earlier = store.loaded(sha)
@@ -57,7 +67,49 @@ def load(path: str | Path, *, db: str | Path | None = None, store: OperationsSto
     parsed.summary.rows_loaded -= skipped
     parsed.summary.rows_unchanged = skipped
     parsed.summary.warnings.append(f"saved in the operations store {store.path}, not the warehouse")
+    parsed.summary.warnings += _date_corrections(store, load_id, parsed.outcomes)
     return parsed.summary
+
+
+@functools.cache
+def _settings() -> dict:
+    with open(vocabulary.VOCAB / "visit_files.toml", "rb") as fh:
+        return tomllib.load(fh)["date_corrections"]
+
+
+def _date_corrections(store: OperationsStore, load_id: int, outcomes: list[Outcome]) -> list[str]:
+    """One warning per row added that may be an earlier file's visit with its date corrected: the same address,
+    outcome and note on a date a few days away, which this file no longer gives (a file that still gives
+    that date as well holds two visits, not a correction). Both are kept and both count, so the warning
+    names both outcomes and how to withdraw the wrong one."""
+    settings = _settings()
+    given = {(o.address_key, o.outcome, o.note or "", o.visited_on.isoformat()) for o in outcomes}
+    by_row = {o.source_row: o for o in outcomes}
+    found: dict[int, dict] = {}
+    for pair in store.nearby_dates(load_id, settings["within_days"]):
+        row = by_row.get(pair["row"])
+        if row is None or pair["row"] in found or \
+                (row.address_key, row.outcome, row.note or "", pair["earlier_on"]) in given:
+            continue
+        found[pair["row"]] = pair
+    lines = []
+    for pair in list(found.values())[:settings["shown"]]:
+        o = by_row[pair["row"]]
+        earlier_row = f" row {pair['earlier_row']}" if pair["earlier_row"] is not None else ""
+        lines.append(
+            f"possible date correction: row {pair['row']} ({o.address}, {vocabulary.outcome_label(o.outcome)}) is "
+            f"dated {_day(pair['visited_on'])}; outcome {pair['earlier_id']}, loaded from {pair['earlier_file']}"
+            f"{earlier_row}, is the same on {_day(pair['earlier_on'])}. Both are kept and both count (this row is "
+            f"outcome {pair['id']}); if one date is wrong, withdraw that outcome: python -m etl outcomes withdraw "
+            f"{pair['earlier_id']} --reason \"date corrected\"")
+    if len(found) > settings["shown"]:
+        lines.append(f"{len(found) - settings['shown']} more row(s) may be earlier visits with their date corrected: "
+                     "python -m etl outcomes list shows every outcome with its id, date and file")
+    return lines
+
+
+def _day(iso: str) -> str:
+    return f"{dt.date.fromisoformat(iso):%d %b %Y}"
 
 
 def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = None, sheet: str | None = None,
