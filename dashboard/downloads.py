@@ -9,6 +9,8 @@ writes it, and `connection.inspect` reads it for the page banner).
   would stop the file reading back as a table (pandas, Excel's filters, the partner's import); every row keeps
   the mark when the rows are filtered, sorted or copied elsewhere. The workbook's title property says it too.
 - The briefing pack: a banner line at the top of every page (operations/briefing_pdf.py).
+- The GPX route: loaded into a sat-nav it has no file name beside it, so its own name starts DEMO and its
+  description and every point's description say NOTE (operations/gpx.py `marked`).
 
 The marks are added in `auth.audited_export`, which every download button's data goes through, so a page
 cannot forget them; each page names its files with `file_name`.
@@ -22,10 +24,12 @@ from typing import Callable
 from openpyxl import load_workbook
 
 from dashboard import connection
+from operations import gpx
 
 NOTE = "SYNTHETIC DEMO DATA – not real people or places"
 COLUMN, VALUE = "data", "synthetic demo"
 PREFIX = "DEMO-"
+TAG = "DEMO"    # the start of a GPX route's name, as a sat-nav lists it
 
 
 def synthetic() -> bool:
@@ -56,6 +60,8 @@ def marked(make: Callable[[], bytes], fmt: str | None, demo: bool | None = None)
             with briefing_pdf.demo_banner(NOTE):
                 return make()
         return pdf
+    if fmt == "gpx":
+        return lambda: gpx.marked(make(), NOTE, TAG)
     return make
 
 

@@ -56,7 +56,11 @@ HOTSPOT_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: 
 HOTSPOT_NAMES = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence", 1: "Hot spot, 90% confidence",
                  -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence", -3: "Cold spot, 99% confidence"}
 TREND_WORDS = labels.TRENDS
-KDE_COLOURS = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+# The kernel density, less → more, in greens: it was in oranges, the hot spots' hues, so a dense area read as a
+# hot spot. Greens are the one hue family no other area on the map uses: the hot spots run red to blue, the
+# report counts grey, the victim cases purple (a purple density, darkest at #54278f, was the cases' own
+# colour). Each class stays apart from all of those to each kind of colour vision (tests/test_kde_colours.py).
+KDE_COLOURS = ["#b9f9a2", "#92dd9a", "#6eab27", "#4f7c54", "#27551b"]
 MAX_KDE_CELLS = 3000
 HEX_PANE = "hexes"
 CASES_PANE = "cases"

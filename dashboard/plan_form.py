@@ -1,4 +1,7 @@
-"""The form that names a visit plan: its date, name, team and start point. New plans and changed ones share it."""
+"""The form that names a visit plan: its date, name, team and start point. New plans and changed ones share it.
+
+And what the Visit list needs to add its ticked addresses to a saved plan: which plans a user may add to, and
+the words saying what was added, shown on the plan's page."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +10,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from dashboard.escape import markdown_text
 from operations import plans
 
 OTHER_START = "other"
+NOTICE = "plan_notice"    # what a change to a plan did, said once on the Visit plans page after it opens
+NAMED = 5                 # addresses named in a notice; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -61,3 +67,32 @@ def details_form(key: str, *, planned_for: dt.date, name: str = "", team: str = 
         chosen = plans.Start("Chosen start point", float(lat), float(lon))
     return PlanDetails(planned_for=day, name=name_in.strip() or f"Visits {day:%d %b %Y}", team=team_in.strip(),
                        start=chosen, keep=keep)
+
+
+def open_plans(saved: pd.DataFrame, user_name: str | None, admin: bool, today: dt.date) -> pd.DataFrame:
+    """The saved plans (`OperationsStore.plans()`) this user may add stops to: their own, or any for an admin
+    (as for removing a stop), dated today or later (a past plan is the record of that day), soonest first."""
+    mine = saved["created_by"].eq(user_name) if user_name else pd.Series(False, index=saved.index)
+    return saved[(mine | admin) & (saved["planned_for"] >= today)].sort_values(["planned_for", "id"])
+
+
+def stop_choice_keys(plan_id: int) -> tuple[str, ...]:
+    """The Visit plans page's boxes that hold a stop by its number: after stops are added or removed the same
+    number is another door, so the choice must not outlive the change."""
+    return f"outcome_stop_{plan_id}", f"remove_stop_{plan_id}", f"remove_stop_sure_{plan_id}"
+
+
+def added_notice(plan_name: str, added: list[str], already: list[str], stops: int) -> str:
+    """What adding to a plan did, in Markdown with every address and the name escaped (a reporter's text)."""
+    def listed(addresses: list[str]) -> str:
+        more = len(addresses) - NAMED
+        return "; ".join(markdown_text(a) for a in addresses[:NAMED]) + (f" and {more:,} more" if more > 0 else "")
+
+    said = ""
+    if added:
+        said = (f"Added {len(added)} stop{'s' if len(added) != 1 else ''} to the plan {markdown_text(plan_name)}: "
+                f"{listed(added)}. Its {stops} stops are in a new visiting order.")
+    if already:
+        verb = "was" if len(already) == 1 else "were"
+        said += (f"{' ' if said else ''}{listed(already)} {verb} already in the plan, so not added again.")
+    return said

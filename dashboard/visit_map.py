@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import folium
 import pandas as pd
+from branca.element import MacroElement
+from folium.plugins import MarkerCluster
+from folium.template import Template
 
 from dashboard import map_render
 from dashboard.escape import html_text
@@ -22,6 +25,28 @@ ROUTE_COLOUR = "#b2182b"
 LAYER_NAME = "Visited addresses (last outcome)"
 POINT_DECIMALS = 6     # about 10 cm: visits closer than that share one square
 MAX_LISTED = 10        # visits named in one square's tooltip; the rest are counted
+BADGE = 24             # a stop number's badge, in pixels
+# Stops whose badges would touch at the map's zoom share one badge listing their numbers ("3, 4, 7"; a run of
+# flats "3–6"): drawn one on another, the numbers of close stops (one street, one building) could not be read.
+# Zooming in parts them; stops at one point stay together, and a click spreads them out.
+STOP_GROUP_ICON = """function (group) {
+    var numbers = group.getAllChildMarkers().map(function (m) { return m.options.stop; })
+        .sort(function (a, b) { return a - b; });
+    var parts = [];
+    for (var i = 0; i < numbers.length; i++) {
+        var j = i;
+        while (j + 1 < numbers.length && numbers[j + 1] === numbers[j] + 1) { j++; }
+        parts.push(j - i >= 2 ? numbers[i] + "\u2013" + numbers[j] : numbers.slice(i, j + 1).join(", "));
+        i = j;
+    }
+    var text = parts.join(", ");
+    var width = Math.max(%(badge)d, 12 + 7 * text.length);
+    return L.divIcon({html: '<div class="hs-stop-group" style="background:%(colour)s;color:#fff;border:2px solid #fff;'
+                            + 'border-radius:12px;height:%(badge)dpx;line-height:20px;padding:0 6px;text-align:center;'
+                            + 'white-space:nowrap;box-sizing:border-box;font:bold 12px sans-serif;box-shadow:0 0 2px #000">'
+                            + text + '</div>',
+                      className: "", iconSize: [width, %(badge)d], iconAnchor: [width / 2, %(badge)d / 2]});
+}"""
 
 
 def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: map_render.Tiles,
@@ -41,15 +66,44 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
         folium.PolyLine(path, color=ROUTE_COLOUR, weight=3, opacity=0.8).add_to(m)
     folium.Marker([start.lat, start.lon], tooltip=html_text(f"Start: {start.label}"),
                   icon=folium.DivIcon(html=_badge("S", "#000000"), icon_size=(24, 24), icon_anchor=(12, 12))).add_to(m)
+    group = _StopGroup(base).add_to(m)
     for number, r in enumerate(stops.itertuples(index=False), start=1):
         if pd.isna(r.lat) or pd.isna(r.lon):
             continue
-        folium.Marker([float(r.lat), float(r.lon)], tooltip=html_text(f"{number}. {r.address}"),
-                      icon=folium.DivIcon(html=_badge(str(number), ROUTE_COLOUR), icon_size=(24, 24),
-                                          icon_anchor=(12, 12))).add_to(m)
+        folium.Marker([float(r.lat), float(r.lon)], tooltip=html_text(f"{number}. {r.address}"), stop=number,
+                      icon=folium.DivIcon(html=_badge(str(number), ROUTE_COLOUR), icon_size=(BADGE, BADGE),
+                                          icon_anchor=(BADGE // 2, BADGE // 2))).add_to(group)
     lats, lons = [p[0] for p in path], [p[1] for p in path]
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
     return m
+
+
+class _StopGroup(MarkerCluster):
+    """The stops' badges, those that would overlap at the zoom shown drawn as one (STOP_GROUP_ICON), with the
+    stops it holds named on hover. From the app's own copy of Leaflet.markercluster, as the main map's."""
+
+    def __init__(self, base: str):
+        super().__init__(control=False, icon_create_function=STOP_GROUP_ICON % {"badge": BADGE, "colour": ROUTE_COLOUR},
+                         max_cluster_radius=BADGE, spiderfy_on_max_zoom=True, show_coverage_on_hover=False)
+        self.default_js, self.default_css = map_render.cluster_assets(base)
+        self.add_child(_GroupTooltips(self))
+
+
+class _GroupTooltips(MacroElement):
+    """On hover, a shared badge lists its stops, each line as the stop's own (escaped) tooltip says it: folium
+    writes a tooltip as one <div>, so the lines stack as they are."""
+    _template = Template("""{% macro script(this, kwargs) %}
+        {{ this.group.get_name() }}.on("clustermouseover", function (e) {
+            var lines = e.layer.getAllChildMarkers()
+                .sort(function (a, b) { return a.options.stop - b.options.stop; })
+                .map(function (m) { var t = m.getTooltip(); return t ? t.getContent() : String(m.options.stop); });
+            e.layer.bindTooltip(lines.join("")).openTooltip();   // each line is a <div> of its own
+        });
+        {% endmacro %}""")
+
+    def __init__(self, group: MarkerCluster):
+        super().__init__()
+        self.group = group
 
 
 def add_visited(m: folium.Map, outcomes: pd.DataFrame, show: bool = True) -> int:

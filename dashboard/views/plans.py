@@ -1,8 +1,9 @@
 """Visit plans: the route and team needs of a saved plan, its briefing pack, and the outcomes of its visits.
 
-A plan's creator or an admin may change it, remove a stop or delete it; an outcome saved by mistake is
-withdrawn (kept, counted nowhere) by whoever recorded it or an admin. Deleting a plan keeps its outcomes:
-they are facts about visits, go on counting, and are listed at the foot of this page."""
+A plan's creator or an admin may change it, add stops to it (from the Visit list), remove a stop or delete
+it; an outcome saved by mistake is withdrawn (kept, counted nowhere) by whoever recorded it or an admin.
+Deleting a plan keeps its outcomes: they are facts about visits, go on counting, and are listed at the foot
+of this page."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,8 @@ OUTCOME_SAVED = "outcome_saved"         # what the last save recorded, said once
 OUTCOME_FORM_ROUND = "outcome_form_round"   # bumped by each save: a new, empty outcome form
 OUTCOME_NEXT_STOP = "outcome_next_stop"     # the stop to choose after a save: the next one without an outcome
 OUTCOME_DAYS_BACK = 365                     # how long before the plan's date a visit may be recorded
-PLAN_NOTICE = "plan_notice"                 # what a delete, a removal or a withdrawal did, said once after the rerun
+PLAN_NOTICE = plan_form.NOTICE              # what a delete, a removal, an addition (from the Visit list) or a
+                                            # withdrawal did, said once after the rerun
 NO_NAMES = ("No names or personal details of the people met: this record is seen by everyone with access to "
             "plans.")
 
@@ -214,6 +216,9 @@ if not editable:
                "this plan, remove a stop or delete it.")
 else:
     with st.expander("Change this plan"):
+        if plan.planned_for >= state.today():
+            st.caption("To add stops, tick their addresses on the Visit list and choose this plan under \"Or add "
+                       "them to a plan already made\": the stops are then put in a new visiting order.")
         changed = plan_form.details_form(f"change_plan_{plan_id}", planned_for=plan.planned_for, name=plan.name,
                                          team=plan.team, start=start, stops=plan.stops, submit="Save the changes")
         if changed is not None:
@@ -247,7 +252,7 @@ else:
                 else:
                     auth.audit("plan_stop_removed", {"plan_id": plan_id, "stop": int(drop) + 1,
                                                      "stops": len(stops) - 1}, f"plan {plan_id}", 1)
-                    for k in (*drop_keys, f"outcome_stop_{plan_id}"):   # no tick, nor stop number, outlives it
+                    for k in plan_form.stop_choice_keys(plan_id):   # no tick, nor stop number, outlives it
                         st.session_state.pop(k, None)
                     st.session_state[PLAN_NOTICE] = (f"Removed stop {int(drop) + 1}, "
                                                      f"{escape.markdown_text(gone_stop['address'])}, from the plan.")

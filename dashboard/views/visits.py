@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from access.store import has_role
 from analysis import spreadsheets as exports
 from dashboard import auth, connection, downloads, escape, labels, plan_form, prefetch, records, state, ticks, ui
 from operations import plans, vocabulary
@@ -35,6 +36,51 @@ def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
                                                  ticks.identities(picked["address_key"], picked["address"]))
     st.session_state["open_plan"] = plan_id
     st.switch_page("views/plans.py", query_params={**f.to_params(), "plan": str(plan_id)})
+
+
+def _add_to_plan_form(picked, f, today: dt.date, user: dict) -> None:
+    """Add the ticked addresses to a plan the user made (an admin: any plan) dated today or later, in a new
+    route order, then open it: one more door found for the day needed a whole new plan."""
+    store = records.store()
+    mine = plan_form.open_plans(store.plans(), user["name"], has_role(user.get("role"), "admin"), today)
+    st.markdown("**Or add them to a plan already made**, for today or later: the plan's stops are put in a new "
+                "visiting order; an address already in it is not added twice.")
+    if mine.empty:
+        st.caption("You have no visit plan dated today or later to add to (only a plan's maker or an admin can).")
+        return
+    names = {int(r.id): f"{r.planned_for:%a %d %b %Y} · {r.name} ({r.stops} stop{'s' if r.stops != 1 else ''}"
+                        f"{'' if r.created_by == user['name'] else ', made by ' + str(r.created_by or 'unknown')})"
+             for r in mine.itertuples(index=False)}
+    with st.form("add_to_plan"):
+        chosen = st.selectbox("Add to plan", list(names), index=None, format_func=names.get,
+                              placeholder="Choose a plan")
+        go = st.form_submit_button("Add to the plan and open it")
+    if not go:
+        return
+    if chosen is None:
+        st.error("Choose the plan to add these addresses to. Nothing was added.")
+        return
+    try:
+        added, already = store.add_stops(chosen, picked, by=user["name"], today=today,
+                                         admin=has_role(user.get("role"), "admin"))
+    except (KeyError, ValueError, PermissionError) as problem:
+        st.error(f"Nothing was added: {escape.markdown_text(str(problem))}.")
+        return
+    if not added:
+        st.warning(plan_form.added_notice("", added, already, 0) + " Nothing was added.")
+        return
+    plan = store.plan(chosen)
+    stops = len(plan.stops) if plan is not None else len(added)
+    auth.audit("plan_stops_added", {"plan_id": chosen, "added": len(added), "already": len(already), "stops": stops,
+                                    "filters": f.to_params()}, f"plan {chosen}", len(added))
+    st.session_state[ticks.TICKED] = ticks.saved(st.session_state.get(ticks.TICKED, {}),
+                                                 ticks.identities(picked["address_key"], picked["address"]))
+    for key in plan_form.stop_choice_keys(chosen):   # stop numbers chosen on the plan's page: now other stops
+        st.session_state.pop(key, None)
+    st.session_state[plan_form.NOTICE] = plan_form.added_notice(plan.name if plan is not None else "", added,
+                                                                already, stops)
+    st.session_state["open_plan"] = chosen
+    st.switch_page("views/plans.py", query_params={**f.to_params(), "plan": str(chosen)})
 
 
 def _ticked_elsewhere(elsewhere: dict[str, str]) -> None:
@@ -231,3 +277,4 @@ with ui.section("The visit list"):
                               help="An Excel workbook with one sheet, the visit plan.")
 
         _save_plan_form(picked, f, today, user["name"])
+        _add_to_plan_form(picked, f, today, user)

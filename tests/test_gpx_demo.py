@@ -1,0 +1,80 @@
+"""A GPX route from a demo warehouse says it is made up inside the file, not only in its DEMO- name.
+
+Loaded into a sat-nav or a phone, the file name is gone: the route read "1. 12 Mill Road", like any real
+plan. The file's and the route's names now start DEMO, and their description and every point's say that the
+data is synthetic. A real warehouse's GPX is unchanged, and a marked one is still the same route."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+
+from dashboard import downloads as marks
+from operations import gpx
+from operations.plans import Start
+from tests.test_access_dashboard import PAGES, accounts, sign_in, small_db, start  # noqa: F401
+from tests.test_demo_downloads_marked import _as_demo, _fetch
+
+NOTE = "SYNTHETIC DEMO DATA – not real people or places"
+NS = {"g": gpx.NS}
+STOPS = pd.DataFrame({"address": ["12 Mill Road & Co <flat 2>", "3 Fen Lane", "No position"],
+                      "postcode": ["PE1 1AA", None, "PE1 9ZZ"], "lat": [52.57, 52.58, None],
+                      "lon": [-0.24, -0.25, None]})
+
+
+def _plain() -> bytes:
+    return gpx.render("Visits 12 Mar", Start("Thorpe Wood", 52.56, -0.27), STOPS)
+
+
+def _points(root: ET.Element) -> list[tuple[str, str, str, str | None]]:
+    return [(p.get("lat"), p.get("lon"), p.findtext("g:name", namespaces=NS), p.findtext("g:desc", namespaces=NS))
+            for p in root.iter() if p.tag in (f"{{{gpx.NS}}}wpt", f"{{{gpx.NS}}}rtept")]
+
+
+def test_a_demo_gpx_says_so_in_its_names_and_every_point():
+    plain = _plain()
+    marked = marks.marked(lambda: plain, "gpx", demo=True)()
+    root = ET.fromstring(marked)
+    assert root.findtext("g:metadata/g:name", namespaces=NS) == "DEMO – Visits 12 Mar"
+    assert root.findtext("g:metadata/g:desc", namespaces=NS) == NOTE
+    assert root.findtext("g:rte/g:name", namespaces=NS) == "DEMO – Visits 12 Mar"
+    assert root.findtext("g:rte/g:desc", namespaces=NS) == NOTE
+    points = _points(root)
+    assert len(points) == 6 and all(desc.startswith(NOTE) for *_, desc in points)   # start + 2 stops, twice
+    assert "12 Mill Road & Co <flat 2>" in [name.split(". ", 1)[-1] for _, _, name, _ in points]   # text, not markup
+    assert f"{NOTE} · PE1 1AA" in [desc for *_, desc in points]                   # the postcode is kept
+    # The same route: positions, names and order as the plain file, and GPX 1.1's order inside each element.
+    before = _points(ET.fromstring(plain))
+    assert [p[:3] for p in points] == [p[:3] for p in before]
+    for el in root.iter():
+        tags = [c.tag.split("}")[1] for c in el]
+        if "desc" in tags and "name" in tags:
+            assert tags.index("desc") == tags.index("name") + 1
+    rte = [c.tag.split("}")[1] for c in root.find("g:rte", NS)]
+    assert rte[:2] == ["name", "desc"] and set(rte[2:]) == {"rtept"}
+
+
+def test_a_real_warehouses_gpx_is_unchanged():
+    plain = _plain()
+    assert marks.marked(lambda: plain, "gpx", demo=False)() == plain
+    assert NOTE.encode() not in plain and b"DEMO" not in plain
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_the_plan_pages_gpx_is_marked_only_from_a_demo_warehouse(small_db, accounts, downloads,  # noqa: F811
+                                                                demo):
+    if demo:
+        _as_demo(small_db)
+    at = sign_in(start("visits"), "admin1")
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    next(b for b in at.button if b.label == "Save the plan and open it").click().run()
+    downloads.clear()
+    at.switch_page(PAGES["plans"]).run()
+    assert not at.exception
+    [route] = [v for n, v in _fetch(downloads).items() if n.endswith(".gpx")]
+    root = ET.fromstring(route)
+    points = _points(root)
+    assert points and all((desc or "").startswith(NOTE) == demo for *_, desc in points)
+    assert root.findtext("g:metadata/g:name", namespaces=NS).startswith("DEMO – ") == demo
