@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import duckdb
@@ -15,11 +16,12 @@ from pypdf import PdfReader
 
 from analysis import spreadsheets
 from dashboard import downloads as marks
-from operations import briefing_pdf, plans
+from operations import briefing_pdf, gpx, plans
 from operations.plans import Start
 from tests.test_access_dashboard import PAGES, accounts, sign_in, small_db, start  # noqa: F401
 
 NOTE = "SYNTHETIC DEMO DATA – not real people or places"
+GPX_NS = {"g": gpx.NS}
 TRICKY = pd.DataFrame({"Rank": [1, 2, 3], "Address": ['1 "Mill" Lane, Wisbech', "Flat 2\r\nHigh St", "Łódź Road"],
                        "Why": ["=HYPERLINK(\"http://evil\")", "", None], "Reports": [3, 0, 12],
                        "Last report": [dt.date(2026, 11, 1), None, dt.date(2026, 10, 2)]})
@@ -134,6 +136,11 @@ def test_the_visit_list_and_plan_downloads_say_demo_only_from_a_demo_warehouse(s
         read = pd.read_csv if name.endswith(".csv") else pd.read_excel
         table = read(io.BytesIO(files[name]), **({"encoding": "utf-8-sig"} if name.endswith(".csv") else {}))
         assert ("data" in table.columns) == demo, name
+    route = ET.fromstring(next(v for n, v in files.items() if n.endswith(".gpx")))    # a sat-nav shows no file name
+    points = [p.findtext("g:desc", namespaces=GPX_NS) or "" for p in route.iter()
+              if p.tag in (f"{{{gpx.NS}}}wpt", f"{{{gpx.NS}}}rtept")]
+    assert points and all(desc.startswith(NOTE) == demo for desc in points)
+    assert route.findtext("g:metadata/g:name", namespaces=GPX_NS).startswith("DEMO – ") == demo
 
 
 @pytest.mark.parametrize("demo", [True, False])

@@ -2,19 +2,17 @@
 
 Loaded into a sat-nav or a phone, the file name is gone: the route read "1. 12 Mill Road", like any real
 plan. The file's and the route's names now start DEMO, and their description and every point's say that the
-data is synthetic. A real warehouse's GPX is unchanged, and a marked one is still the same route."""
+data is synthetic. A real warehouse's GPX is unchanged, and a marked one is still the same route. The plan
+page's own GPX download is checked in tests/test_demo_downloads_marked.py."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
 import pandas as pd
-import pytest
 
 from dashboard import downloads as marks
 from operations import gpx
 from operations.plans import Start
-from tests.test_access_dashboard import PAGES, accounts, sign_in, small_db, start  # noqa: F401
-from tests.test_demo_downloads_marked import _as_demo, _fetch
 
 NOTE = "SYNTHETIC DEMO DATA – not real people or places"
 NS = {"g": gpx.NS}
@@ -59,22 +57,3 @@ def test_a_real_warehouses_gpx_is_unchanged():
     plain = _plain()
     assert marks.marked(lambda: plain, "gpx", demo=False)() == plain
     assert NOTE.encode() not in plain and b"DEMO" not in plain
-
-
-@pytest.mark.parametrize("demo", [True, False])
-def test_the_plan_pages_gpx_is_marked_only_from_a_demo_warehouse(small_db, accounts, downloads,  # noqa: F811
-                                                                demo):
-    if demo:
-        _as_demo(small_db)
-    at = sign_in(start("visits"), "admin1")
-    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
-    at.run()
-    next(b for b in at.button if b.label == "Save the plan and open it").click().run()
-    downloads.clear()
-    at.switch_page(PAGES["plans"]).run()
-    assert not at.exception
-    [route] = [v for n, v in _fetch(downloads).items() if n.endswith(".gpx")]
-    root = ET.fromstring(route)
-    points = _points(root)
-    assert points and all((desc or "").startswith(NOTE) == demo for *_, desc in points)
-    assert root.findtext("g:metadata/g:name", namespaces=NS).startswith("DEMO – ") == demo
