@@ -24,7 +24,7 @@ FILES = {
     "semicolon": "Licence Number;Address;Max Occupants\nL1;1 A St PE13 1AB;5\n",
     "blank_line": "Licence Number,Address\nL1,1 A St PE13 1AB\n\nL2,2 A St PE13 1AB\n",
     "too_many": "Licence Number,Address\nL1,1 A St, Wisbech PE13 1AB\nL2,2 A St PE13 1AB\n",
-    "broken_quote": "Licence Number,Address\nL1,\"1 A St PE13 1AB\nL2,2 A St PE13 1AB\n",
+    "broken_quote": "Licence Number,Address\nL0,0 A St PE13 1AB\nL1,\"1 A St PE13 1AB\nL2,2 A St PE13 1AB\n",
     "stray_quote": "Licence Number,Address,Max Occupants\nL1,\"1 A St,5\nL2,2 A St,6\nL3,3\" A St,7\nL4,4 A St,8\n",
     "footer_with_counts": "Licence Number,Address,Max Occupants\nL1,1 A St PE13 1AB,5\nTotal Lets,2 A St PE13 1AB,6\n"
                           "Total-02,12 Broadway,6\n,,\nTotal,2 licences,11\nTotal licences:,2,\n"
