@@ -50,4 +50,5 @@ def test_reports_with_a_date_found_by_a_word_still_load(tmp_path, db, text):
 def test_a_mapping_names_the_columns_and_is_not_second_guessed(tmp_path, db):
     f = write_text(tmp_path / "register.csv", REGISTER)
     mapping = write_text(tmp_path / "m.toml", 'received_on = "Licence Expiry Date"\n')
-    assert load_file("reports", f, db=db, mapping=mapping).rows_read == 1   # not refused: the 2029 date is rejected
+    with pytest.raises(FileProblem, match=r"its only row was rejected \(row 2: date received '31/03/2029'"):
+        load_file("reports", f, db=db, mapping=mapping)   # read as mapped, not refused as a register: its row judged
