@@ -70,6 +70,8 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
 
 
 # The keys `learn_streets` found to be streets (a temp table, addr_key).
+# An address that may be a street alone: it has words and no number (`learn_streets`, `_has_candidates`).
+NO_NUMBER = "addr_key <> '' AND NOT regexp_matches(addr_key, '[0-9]')"
 STREETS = "learnt_streets"
 
 
@@ -93,7 +95,7 @@ def learn_streets(con: duckdb.DuckDBPyConnection, candidates: list[str], evidenc
         CREATE OR REPLACE TEMP TABLE street_candidates AS
         SELECT addr_key, street, array_to_string(string_split(street, ' ')[1:2], ' ') AS pair
         FROM (SELECT DISTINCT addr_key, {address_keys.named_street("addr_key")} AS street
-              FROM ({_keys_of(candidates)}) WHERE addr_key <> '' AND NOT regexp_matches(addr_key, '[0-9]'))
+              FROM ({_keys_of(candidates)}) WHERE {NO_NUMBER})
         WHERE street <> ''
     """)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STREETS} (addr_key VARCHAR)")
@@ -131,8 +133,8 @@ def _keys_of(tables: list[str]) -> str:
 
 def _has_candidates(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether `table` holds an address `learn_streets` may find to be a street."""
-    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE addr_key <> '' AND NOT regexp_matches("
-                            f"addr_key, '[0-9]') AND {address_keys.named_street('addr_key')} <> '')").fetchone()[0])
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {NO_NUMBER} "
+                            f"AND {address_keys.named_street('addr_key')} <> '')").fetchone()[0])
 
 
 def place(report: str) -> str:

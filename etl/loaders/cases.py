@@ -44,8 +44,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     _pseudonymise(con, staged)
     c = staged.column
     once: dict[str, str] = {}
-    loc = checks.location(staged, once=checks.computed_once(once))
-    opened = checks.computed_once(once)("opened_on", f"parse_date({c('opened_on')})")   # once per row: see hmo.py
+    per_row = checks.computed_once(once)
+    loc = checks.location(staged, once=per_row)
+    opened = per_row("opened_on", f"parse_date({c('opened_on')})")   # once per row: see hmo.py
     validations = [
         checks.too_many_cells(staged),
         checks.rows_inside_a_cell(staged),

@@ -37,11 +37,12 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                            mapping=mapping, sheet=sheet, progress=progress)
     c = staged.column
     once: dict[str, str] = {}
-    loc = checks.location(staged, once=checks.computed_once(once))
+    per_row = checks.computed_once(once)
+    loc = checks.location(staged, once=per_row)
     # Each date is parsed once per row, beside the cells (`checks.stage_with`): written out in each of the
     # checks that read it, the parse_date macro made the statement take DuckDB longer to plan than to run
     # on a council's register.
-    start, expiry = (checks.computed_once(once)(f"date_{f}", f"parse_date({c(f)})")
+    start, expiry = (per_row(f"date_{f}", f"parse_date({c(f)})")
                      for f in ("licence_start", "licence_expiry"))
     earliest, latest = "DATE '1980-01-01'", "current_date + INTERVAL 30 YEAR"
     validations = [
