@@ -111,14 +111,17 @@ def date_between(expr: str, label: str, earliest: str, latest: str, parsed: str 
                THEN 'in the future' ELSE 'too long ago' END || ')' END"""
 
 
-def not_a_count(expr: str, label: str, maximum: int = 10_000, parser: str = "parse_count") -> str:
+def not_a_count(expr: str, label: str, maximum: int = 10_000, parser: str = "parse_count",
+                parsed: str | None = None) -> str:
     """A count that can't be read, is negative, or is past `maximum` (45292, an Excel date in the wrong
     column, is a whole number but no household count): each said as what it is. `parser` is the macro
-    that reads it (parse_storeys also reads "G+2")."""
+    that reads it (parse_storeys also reads "G+2"); `parsed`, SQL for its value if the loader computed it
+    already (`computed_once`): the macro written out in each branch makes DuckDB plan it each time."""
+    count = parsed or f"{parser}({expr})"
     return f"""CASE WHEN {expr} IS NULL THEN NULL
-               WHEN {parser}({expr}) IS NULL THEN '{label} ' || shown({expr}) || ' is not a whole number'
-               WHEN {parser}({expr}) < 0 THEN '{label} ' || shown({expr}) || ' is negative'
-               WHEN {parser}({expr}) > {maximum}
+               WHEN {count} IS NULL THEN '{label} ' || shown({expr}) || ' is not a whole number'
+               WHEN {count} < 0 THEN '{label} ' || shown({expr}) || ' is negative'
+               WHEN {count} > {maximum}
                THEN '{label} ' || shown({expr}) || ' is more than {maximum:,}: not plausible' END"""
 
 

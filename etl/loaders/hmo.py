@@ -44,6 +44,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     # on a council's register.
     start, expiry = (per_row(f"date_{f}", f"parse_date({c(f)})")
                      for f in ("licence_start", "licence_expiry"))
+    # So is each count, read by its check, its column and the zeros' warning.
+    # (parse_storeys is 0 only where parse_count is: its "G+2" readings are at least 1.)
+    count = {f: per_row(f"count_{f}", f"{'parse_storeys' if f == 'storeys' else 'parse_count'}({c(f)})")
+             for f in ZERO_MEANS_UNRECORDED}
     earliest, latest = "DATE '1980-01-01'", "current_date + INTERVAL 30 YEAR"
     validations = [
         checks.too_many_cells(staged),
@@ -51,9 +55,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.blank(c("licence_ref"), "licence number"),
         f"CASE WHEN {c('address')} IS NULL AND {loc.lat} IS NULL THEN 'address is blank' END",
         checks.too_long(c("address"), "address", 500),
-        checks.not_a_count(c("max_occupants"), "maximum occupants"),
-        checks.not_a_count(c("households"), "households"),
-        checks.not_a_count(c("storeys"), "storeys", 100, parser="parse_storeys"),
+        checks.not_a_count(c("max_occupants"), "maximum occupants", parsed=count["max_occupants"]),
+        checks.not_a_count(c("households"), "households", parsed=count["households"]),
+        checks.not_a_count(c("storeys"), "storeys", 100, parsed=count["storeys"]),
         checks.not_a_date(c("licence_start"), "licence start", parsed=start),
         checks.not_a_date(c("licence_expiry"), "licence expiry", parsed=expiry),
         checks.date_between(c("licence_start"), "licence start", earliest, "current_date + INTERVAL 1 YEAR", parsed=start),
@@ -73,10 +77,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('uprn')} AS uprn,
                {loc.lat} AS lat, {loc.lon} AS lon,
                {loc.lat} AS file_lat, {loc.lon} AS file_lon, {loc.coarse} AS _coarse,
-               nullif(parse_count({c('max_occupants')}), 0) AS max_occupants,
-               nullif(coalesce(parse_count({c('households')}), households_in({c('max_occupants')})), 0) AS households,
-               nullif(parse_storeys({c('storeys')}), 0) AS storeys,
-               {" + ".join(f"coalesce(parse_count({c(f)}) = 0, false)::INTEGER" for f in ZERO_MEANS_UNRECORDED)} AS _zeros,
+               nullif({count['max_occupants']}, 0) AS max_occupants,
+               nullif(coalesce({count['households']}, households_in({c('max_occupants')})), 0) AS households,
+               nullif({count['storeys']}, 0) AS storeys,
+               {" + ".join(f"coalesce({count[f]} = 0, false)::INTEGER" for f in ZERO_MEANS_UNRECORDED)} AS _zeros,
                {c('licence_type')} AS licence_type,
                {c('licence_holder')} AS licence_holder,
                {start} AS licence_start,
