@@ -26,12 +26,18 @@ LAYER_NAME = "Visited addresses (last outcome)"
 POINT_DECIMALS = 6     # about 10 cm: visits closer than that share one square
 MAX_LISTED = 10        # visits named in one square's tooltip; the rest are counted
 BADGE = 24             # a stop number's badge, in pixels
+START_PART = 18        # the black "S" a shared badge begins with when it holds the start, in pixels
 # Stops whose badges would touch at the map's zoom share one badge listing their numbers ("3, 4, 7"; a run of
 # flats "3–6"): drawn one on another, the numbers of close stops (one street, one building) could not be read.
 # Zooming in parts them; stops at one point stay together, and a click spreads them out.
+# The start's "S" joins them the same way (marker option stop 0): a team starting at, or next door to, its first
+# door saw stop 1's badge drawn over the S (or the S over it), and read one place where there were two. A shared
+# badge holding the start begins with a black "S", as the start's own badge is black: "S | 1, 2". Shifting the
+# S aside was the other way, but it would then mark a place the team does not start from.
 STOP_GROUP_ICON = """function (group) {
-    var numbers = group.getAllChildMarkers().map(function (m) { return m.options.stop; })
-        .sort(function (a, b) { return a - b; });
+    var stops = group.getAllChildMarkers().map(function (m) { return m.options.stop; });
+    var start = stops.indexOf(0) >= 0;
+    var numbers = stops.filter(function (n) { return n > 0; }).sort(function (a, b) { return a - b; });
     var parts = [];
     for (var i = 0; i < numbers.length; i++) {
         var j = i;
@@ -40,13 +46,16 @@ STOP_GROUP_ICON = """function (group) {
         i = j;
     }
     var text = parts.join(", ");
-    var width = Math.max(%(badge)d, 12 + 7 * text.length);
+    var width = Math.max(%(badge)d, 12 + 7 * text.length) + (start ? %(start_part)d : 0);
+    var mark = start ? '<span class="hs-stop-group-start" style="display:inline-block;background:#000000;'
+                       + 'margin:0 4px 0 -6px;padding:0 5px 0 6px;border-radius:10px 0 0 10px">S</span>' : '';
     return L.divIcon({html: '<div class="hs-stop-group" style="background:%(colour)s;color:#fff;border:2px solid #fff;'
-                            + 'border-radius:12px;height:%(badge)dpx;line-height:20px;padding:0 6px;text-align:center;'
-                            + 'white-space:nowrap;box-sizing:border-box;font:bold 12px sans-serif;box-shadow:0 0 2px #000">'
-                            + text + '</div>',
+                            + 'border-radius:12px;height:%(badge)dpx;padding:0 6px;text-align:center;overflow:hidden;'
+                            + 'white-space:nowrap;box-sizing:border-box;font:bold 12px/20px sans-serif;'
+                            + 'box-shadow:0 0 2px #000">' + mark + text + '</div>',
                       className: "", iconSize: [width, %(badge)d], iconAnchor: [width / 2, %(badge)d / 2]});
 }"""
+START_STOP = 0         # the start's number among the stops' (STOP_GROUP_ICON's 0): it is listed first on hover
 
 
 def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: map_render.Tiles,
@@ -64,9 +73,10 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
     path = [[start.lat, start.lon]] + [[float(r.lat), float(r.lon)] for r in placed.itertuples(index=False)]
     if len(path) > 1:
         folium.PolyLine(path, color=ROUTE_COLOUR, weight=3, opacity=0.8).add_to(m)
-    folium.Marker([start.lat, start.lon], tooltip=html_text(f"Start: {start.label}"),
-                  icon=folium.DivIcon(html=_badge("S", "#000000"), icon_size=(24, 24), icon_anchor=(12, 12))).add_to(m)
     group = _StopGroup(base).add_to(m)
+    folium.Marker([start.lat, start.lon], tooltip=html_text(f"Start: {start.label}"), stop=START_STOP,
+                  icon=folium.DivIcon(html=_badge("S", "#000000"), icon_size=(BADGE, BADGE),
+                                      icon_anchor=(BADGE // 2, BADGE // 2))).add_to(group)
     for number, r in enumerate(stops.itertuples(index=False), start=1):
         if pd.isna(r.lat) or pd.isna(r.lon):
             continue
@@ -79,11 +89,13 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
 
 
 class _StopGroup(MarkerCluster):
-    """The stops' badges, those that would overlap at the zoom shown drawn as one (STOP_GROUP_ICON), with the
-    stops it holds named on hover. From the app's own copy of Leaflet.markercluster, as the main map's."""
+    """The start's and the stops' badges, those that would overlap at the zoom shown drawn as one
+    (STOP_GROUP_ICON), with the places it holds named on hover. From the app's own copy of
+    Leaflet.markercluster, as the main map's."""
 
     def __init__(self, base: str):
-        super().__init__(control=False, icon_create_function=STOP_GROUP_ICON % {"badge": BADGE, "colour": ROUTE_COLOUR},
+        icon = STOP_GROUP_ICON % {"badge": BADGE, "colour": ROUTE_COLOUR, "start_part": START_PART}
+        super().__init__(control=False, icon_create_function=icon,
                          max_cluster_radius=BADGE, spiderfy_on_max_zoom=True, show_coverage_on_hover=False)
         self.default_js, self.default_css = map_render.cluster_assets(base)
         self.add_child(_GroupTooltips(self))
@@ -160,5 +172,5 @@ def outcome_mark(outcome: str | None, size: int = 20) -> str:
 
 def _badge(text: str, colour: str) -> str:
     return (f'<div style="background:{colour};color:#fff;border:2px solid #fff;border-radius:12px;width:24px;'
-            f'height:24px;line-height:20px;text-align:center;font:bold 12px sans-serif;'
+            f'height:24px;text-align:center;font:bold 12px/20px sans-serif;box-sizing:border-box;'
             f'box-shadow:0 0 2px #000">{html_text(text)}</div>')

@@ -103,7 +103,7 @@ def render(pack: Pack, banner: str | None = None) -> bytes:
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
     _cover(pdf, pack, words)
-    _map(pdf, pack)
+    _map(pdf, pack, words)
     _reminder(pdf, words)
     for number, stop in enumerate(pack.stops.itertuples(index=False), start=1):
         _stop(pdf, number, stop, pack.reports)
@@ -213,9 +213,74 @@ def _licence_words(status: str | None, ref: str | None) -> str | None:
 
 # --- the static map ----------------------------------------------------------------------------------------
 
-def _map(pdf: FPDF, pack: Pack) -> None:
-    placed = pack.stops[pack.stops["lat"].notna() & pack.stops["lon"].notna()]
-    points = [(pack.start.lat, pack.start.lon)] + list(zip(placed["lat"].astype(float), placed["lon"].astype(float)))
+LABEL_H = 4.8                  # a stop's circle (and a shared label's height), mm
+LABEL_GAP = 0.4                # the least white between two labels, mm
+LABEL_FONT = 7                 # pt, bold
+LABEL_PAD = 2.4                # the white around a label's words, both sides together, mm
+START_WORD = "Start"
+
+
+@dataclass(frozen=True)
+class MapLabel:
+    """One label on the pack's map: the places it names (0 the start, then stop numbers), drawn centred on
+    (x, y), w by h mm. Stops in one building, or a start at the first door, share one label ("Start | 1–3, 5"):
+    drawn each on its own, their circles lay one on another, and only the top number could be read."""
+    places: tuple[int, ...]
+    x: float
+    y: float
+    w: float
+    h: float = LABEL_H
+
+    @property
+    def start(self) -> bool:
+        return 0 in self.places
+
+    @property
+    def numbers(self) -> str:
+        """The stop numbers as read ("1–3, 5"): a run of three or more as its ends, as on the dashboard."""
+        stops = sorted(p for p in self.places if p > 0)
+        parts, i = [], 0
+        while i < len(stops):
+            j = i
+            while j + 1 < len(stops) and stops[j + 1] == stops[j] + 1:
+                j += 1
+            parts += [f"{stops[i]}–{stops[j]}"] if j - i >= 2 else [str(n) for n in stops[i:j + 1]]
+            i = j + 1
+        return ", ".join(parts)
+
+    def touches(self, other: "MapLabel") -> bool:
+        return (abs(self.x - other.x) < (self.w + other.w) / 2 + LABEL_GAP
+                and abs(self.y - other.y) < (self.h + other.h) / 2 + LABEL_GAP)
+
+
+def map_labels(places: dict[int, tuple[float, float]], width_of) -> list[MapLabel]:
+    """Labels for `places` (0 the start, then each placed stop's number → its point on the page, mm), none
+    touching another: any two that would touch become one, centred among the points it names, until none do.
+    `width_of(text)` is the text's width in the label font."""
+    labels = [_label((n,), places, width_of) for n in sorted(places)]
+    while True:
+        pair = next(((a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if a.touches(b)), None)
+        if pair is None:
+            return labels
+        a, b = pair
+        labels = [x for x in labels if x is not a and x is not b] + [_label(a.places + b.places, places, width_of)]
+
+
+def _label(members: tuple[int, ...], places: dict[int, tuple[float, float]], width_of) -> MapLabel:
+    members = tuple(sorted(members))
+    x = sum(places[n][0] for n in members) / len(members)
+    y = sum(places[n][1] for n in members) / len(members)
+    probe = MapLabel(members, x, y, 0)
+    w = ((width_of(START_WORD) + LABEL_PAD if probe.start else 0)
+         + (width_of(probe.numbers) + LABEL_PAD if probe.numbers else 0))
+    return MapLabel(members, x, y, max(LABEL_H, w))
+
+
+def _map(pdf: FPDF, pack: Pack, words: dict) -> None:
+    where = {number: (float(r.lat), float(r.lon))
+             for number, r in enumerate(pack.stops.itertuples(index=False), start=1)
+             if pd.notna(r.lat) and pd.notna(r.lon)}
+    points = [(pack.start.lat, pack.start.lon)] + list(where.values())
     x0, y0 = pdf.l_margin + (pdf.w - pdf.l_margin - pdf.r_margin - MAP_W) / 2, pdf.get_y()
     project = _projection(points, x0, y0)
     pdf.set_draw_color(*OUTLINE_COLOUR)
@@ -228,22 +293,45 @@ def _map(pdf: FPDF, pack: Pack) -> None:
         if len(path) > 1:
             pdf.polyline(path)
         pdf.set_line_width(0.2)
-        sx, sy = path[0]
-        pdf.set_fill_color(0, 0, 0)
-        pdf.rect(sx - 1.6, sy - 1.6, 3.2, 3.2, style="F")
-        pdf.set_font(FONT, "B", 7)
-        pdf.set_text_color(0, 0, 0)
-        pdf.text(sx + 2.2, sy - 1.5, "Start")
-        for number, (x, y) in enumerate(path[1:], start=1):
-            pdf.set_fill_color(255, 255, 255)
-            pdf.set_draw_color(*ROUTE_COLOUR)
-            pdf.circle(x, y, 2.4, style="FD")
-            label = str(number)
-            pdf.text(x - pdf.get_string_width(label) / 2, y + 1.0, label)
+        pdf.set_font(FONT, "B", LABEL_FONT)
+        places = {0: path[0], **{n: project(lat, lon) for n, (lat, lon) in where.items()}}
+        for label in map_labels(places, pdf.get_string_width):
+            _draw_label(pdf, label)
+    pdf.set_text_color(0, 0, 0)
     pdf.set_y(y0 + MAP_H + 1)
     pdf.set_font(FONT, "", 7)
-    pdf.cell(0, 3.5, "Straight lines between stops in visiting order; grey lines are district boundaries.",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 3.5, words["map_caption"], new_x="LMARGIN", new_y="NEXT")
+
+
+def _draw_label(pdf: FPDF, label: MapLabel) -> None:
+    """A lone stop is a white circle with its number; the start, and any shared label, a rounded box whose
+    black part says Start and whose white part lists the stops."""
+    left, top, r = label.x - label.w / 2, label.y - label.h / 2, label.h / 2
+    round_r = r - 0.05     # fpdf2 takes a radius of half the height or more as a fraction of it
+    baseline = label.y + 1.0
+    pdf.set_draw_color(*ROUTE_COLOUR)
+    if not label.start and len(label.places) == 1:
+        pdf.set_fill_color(255, 255, 255)
+        pdf.circle(label.x, label.y, r, style="FD")
+        pdf.set_text_color(0, 0, 0)
+        pdf.text(label.x - pdf.get_string_width(label.numbers) / 2, baseline, label.numbers)
+        return
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(left, top, label.w, label.h, style="FD", round_corners=True, corner_radius=round_r)
+    if label.start:
+        black = pdf.get_string_width(START_WORD) + LABEL_PAD if label.numbers else label.w
+        pdf.set_fill_color(0, 0, 0)
+        pdf.set_draw_color(0, 0, 0)
+        pdf.rect(left, top, black, label.h, style="FD", round_corners=True, corner_radius=round_r)
+        if label.numbers:   # square where the stops' part begins
+            pdf.rect(left + r, top, black - r, label.h, style="FD")
+        pdf.set_text_color(255, 255, 255)
+        pdf.text(left + (black - pdf.get_string_width(START_WORD)) / 2, baseline, START_WORD)
+        left += black
+    if label.numbers:
+        pdf.set_text_color(0, 0, 0)
+        rest = label.x + label.w / 2 - left
+        pdf.text(left + (rest - pdf.get_string_width(label.numbers)) / 2, baseline, label.numbers)
 
 
 def _projection(points: list[tuple[float, float]], x0: float, y0: float):

@@ -476,7 +476,7 @@ def counted(outcomes: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def _stop_value(column: str, value: Any) -> Any:
     if column == "indicators":
-        return json.dumps(sorted({str(v) for v in value}) if value is not None and len(value) else [])
+        return json.dumps(_indicator_codes(value))
     if column == "over_occupied":
         return int(bool(value)) if value is not None and not pd.isna(value) else 0
     if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
@@ -486,3 +486,15 @@ def _stop_value(column: str, value: Any) -> Any:
     if column == "rank":
         return int(value)
     return str(value)
+
+
+def _indicator_codes(value: Any) -> list[str]:
+    """A stop's indicator codes, sorted, each once. A stop with none recorded may bring None, NaN (pandas' missing
+    cell: `len(nan)` failed the whole plan's save), an empty string, or a list holding missing values: each is no
+    indicator, and the stop is saved without it. One code given as text is that code, not its letters."""
+    if isinstance(value, str):
+        value = [value]
+    elif not pd.api.types.is_list_like(value):     # None, NaN, pd.NA
+        return []
+    return sorted({str(v).strip() for v in value
+                   if not (v is None or (pd.api.types.is_scalar(v) and pd.isna(v))) and str(v).strip()})
