@@ -140,6 +140,24 @@ def test_a_failed_load_with_a_load_id_keeps_its_reason_in_the_warehouse_not_the_
     assert "no recognised reports headers" in scalar(db, "SELECT message FROM loads")
 
 
+
+def test_a_file_whose_every_row_is_rejected_is_audited_with_its_load_id_and_rejected_rows(tmp_path):
+    """It fails whole, but its rejects are kept under the failed load's id: the audit row counts them."""
+    header, _, _, bad_row = REPORTS.splitlines(keepends=True)
+    bad = write_text(tmp_path / "bad.csv", header + bad_row + bad_row.replace("R-3", "R-4"))
+    good = write_text(tmp_path / "good.csv", REPORTS)
+    accounts, db = tmp_path / "acc.db", tmp_path / "w.duckdb"
+    r = run("load", "reports", str(good), str(bad), "--db", str(db), "--accounts", str(accounts))
+    assert r.exit_code == 2 and "bad.csv: all 2 rows were rejected" in r.stderr
+    loaded, failed = log(accounts)
+    failed_id = scalar(db, "SELECT load_id FROM loads WHERE status = 'failed'")
+    assert failed["action"] == "load_failed" and failed["detail"]["file"] == "bad.csv" and failed["rows"] == 0
+    assert failed["detail"]["load_id"] == failed_id and "reason" not in failed["detail"]
+    assert failed["detail"]["rows_rejected"] == 2 == scalar(db, "SELECT count(*) FROM rejects WHERE load_id = ?",
+                                                            [failed_id])
+    assert loaded["action"] == "load" and loaded["detail"]["rows_rejected"] == 1     # the other file's, as before
+
+
 # --- 5. the audit's words, and rejects --out -----------------------------------------------------------------
 
 def test_the_audit_command_and_the_store_say_that_loads_are_audited():

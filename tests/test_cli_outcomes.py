@@ -3,6 +3,7 @@ page offers to withdraw it; and a file loaded again with a visit's date correcte
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import sqlite3
 from pathlib import Path
@@ -132,6 +133,35 @@ def test_a_broken_audit_log_refuses_the_withdrawal_before_it_is_made(tmp_path, p
     r = run(paths, "outcomes", "withdraw", str(only), "--reason", "wrong door", "--accounts", str(broken))
     assert r.exit_code == 2 and "can't be written" in r.stderr and "nothing was withdrawn" in r.stderr
     assert OperationsStore(paths["ops"]).outcomes()["id"].tolist() == [only]
+
+
+
+def test_an_outcome_loaded_from_a_file_is_recorded_by_the_command_line_as_its_other_actions_are(tmp_path, paths,
+                                                                                                 monkeypatch):
+    monkeypatch.setattr(getpass, "getuser", lambda: "jsmith")
+    load(paths, write_text(tmp_path / "oct.csv", HEADER + row(10)))
+    store = OperationsStore(paths["ops"])
+    (only,) = store.outcomes()["id"].tolist()
+    assert store.outcomes()["recorded_by"].tolist() == ["cli:jsmith"]       # never a dashboard account's name
+    (audit,) = Store(paths["accounts"]).audit_rows(action="load")
+    assert audit["actor"] == "cli:jsmith"                                   # the name its load is audited under
+    listed = run(paths, "outcomes", "list").stdout.splitlines()
+    assert next(line for line in listed if line.split()[0] == str(only)).split()[-1] == "cli:jsmith"
+    store.withdraw(only, by="cli:jsmith", reason="wrong door")              # whoever loaded it may, not only an admin
+    assert store.outcomes().empty
+
+
+def test_an_outcome_loaded_under_the_bare_login_before_is_still_withdrawn_from_the_command_line(tmp_path, paths,
+                                                                                                 monkeypatch):
+    monkeypatch.setattr(getpass, "getuser", lambda: "jsmith")
+    store = OperationsStore(paths["ops"])
+    old = Outcome(visited_on=day(30), address_key="A|1|", address="1 Old Road", outcome="no_access", source_row=2)
+    store.load_outcomes([old], file_name="sep.csv", sha256="a", rejects=[], loaded_by="jsmith")
+    (only,) = store.outcomes()["id"].tolist()
+    r = run(paths, "outcomes", "withdraw", str(only), "--reason", "wrong door", "--accounts", str(paths["accounts"]))
+    assert r.exit_code == 0, r.output
+    withdrawn = store.outcomes(include_withdrawn=True).set_index("id")
+    assert withdrawn.at[only, "recorded_by"] == "jsmith" and withdrawn.at[only, "withdrawn_by"] == "cli:jsmith"
 
 
 # --- a date corrected in a file loaded again -----------------------------------------------------------------

@@ -111,10 +111,11 @@ def test_the_demo_audits_each_file_it_loads(tmp_path):
 
 
 def test_a_demo_whose_loads_cannot_be_read_back_says_the_audit_log_misses_them(tmp_path, monkeypatch):
-    from etl import admin, cli
+    from etl import admin
+    from etl.cli import load_audit
 
     monkeypatch.setattr(admin, "build_demo", lambda db, **kw: ["demo warehouse ready"])
-    monkeypatch.setattr(cli, "_loads_since", lambda db, started: None)
+    monkeypatch.setattr(load_audit, "loads_since", lambda db, started: None)
     accounts = tmp_path / "acc.db"
     r = run("demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(tmp_path / "files"), "--accounts", str(accounts))
     assert r.exit_code == 0 and "demo warehouse ready" in r.stdout
