@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from analysis.filters import Filters
+from analysis.filters import NO_DISTRICT, Filters
 from dashboard import labels
+from dashboard.escape import markdown_text
 
 LAST_DATES = "_filters_last_dates"
 KEYS = {  # Filters field → widget key
@@ -55,6 +56,25 @@ def _seed_from_url() -> None:
     st.session_state[LAST_DATES] = (f.date_from, f.date_to)
     for field, key in KEYS.items():
         st.session_state[key] = list(getattr(f, field))
+    st.session_state[KEYS["districts"]] = district_codes(f.districts)
+
+
+def district_codes(values: tuple[str, ...]) -> list[str]:
+    """A link written by hand may name a district as people do ("Fenland", "Unknown district") where the sidebar
+    writes its code: each is read as its code, so the link shows that district instead of nothing at all."""
+    by_name = {name.casefold(): code for code, name in labels.districts().items()}
+    by_name[labels.UNKNOWN_DISTRICT.casefold()] = NO_DISTRICT
+    return sorted({by_name.get(v.strip().casefold(), v) for v in values})
+
+
+def not_offered(options: Options) -> list[str]:
+    """The chosen filter values this warehouse has no rows for (a link's typo, or a value since removed), as a
+    tactical lead reads them: a filter on one of them matches nothing, and the page's zeros would say
+    "none here" when the link is what is wrong."""
+    shown = {"districts": labels.district, "exploitation_types": labels.exploitation, "indicators": labels.indicator,
+             "source_types": labels.source_type, "nationalities": str}
+    return [shown[field](v) for field, key in KEYS.items()
+            for v in st.session_state.get(key) or [] if v not in getattr(options, field)]
 
 
 def current() -> Filters:
@@ -153,6 +173,10 @@ def sidebar(options: Options) -> Filters:
     st.multiselect("Nationalities", _with_selected(options.nationalities, KEYS["nationalities"]),
                    key=KEYS["nationalities"], placeholder="All nationalities",
                    help="Reports that mention at least one of these nationalities, and cases of these nationalities.")
+    unknown = not_offered(options)
+    if unknown:
+        st.warning("No row in this warehouse has " + ", ".join(f"“{markdown_text(v)}”" for v in unknown)
+                   + ": filtering on it matches nothing. Remove it from the filters above to see the rows.")
     f = current()
     if not f.is_default(t):
         st.button("Reset filters", on_click=reset, help="Back to the last 90 days, with every other filter cleared.")

@@ -659,3 +659,22 @@ def test_a_new_load_shows_without_a_restart(demo_db, tmp_path, monkeypatch):
     assert as_int(metrics(at)["Reports"]) < before
 
 # The dashboard in a real browser: tests/test_browser.py
+
+
+def test_a_link_naming_a_district_as_people_do_shows_that_district(demo):
+    """`?district=Fenland` or `?district=Unknown district`, typed by hand, read as the codes the sidebar writes:
+    before, each matched nothing and every count on the page was 0."""
+    at = app("overview", query={"district": "fenland,Unknown district", "from": "2000-01-01"})
+    assert_clean(at)
+    assert at.multiselect(key="f_districts").value == ["E07000010", "unknown"]
+    assert as_int(metrics(at)["Reports"]) > 0
+    assert not at.warning
+
+
+def test_a_link_naming_what_the_warehouse_lacks_says_so(demo):
+    """A filter value with no row (a typo in a link) is named, escaped, instead of the page's zeros saying
+    "none here"."""
+    at = app("overview", query={"district": "Atlantis", "nationality": "*Martian*"})
+    assert_clean(at)
+    said = [w.value for w in at.warning if "No row in this warehouse has" in w.value]
+    assert said and "“Atlantis”" in said[0] and "“\\*Martian\\*”" in said[0]
