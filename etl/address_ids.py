@@ -13,7 +13,8 @@ text is all there is.
 
 A street is no door, and has no id. "Cherry Hinton Road" may be a street or a house name and a street;
 once a stored report or licence gives a house number on it, it is a street (`learn_streets`), and the
-reports of it stored earlier lose their ids at that load (they keep their `addr_key`, the words).
+reports of it stored earlier lose their ids at that load (they keep their `addr_key`, the words). Removing
+the source whose rows alone showed that makes it a door again (`unlearn_streets`).
 
 Ids come from a sequence, so an id is never given twice. An address no report uses any more keeps
 its id (a report that names it again gets the same one) until retention deletes the last report
@@ -48,8 +49,7 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
     """
     # The file's numbered addresses may show stored ones to be streets; its own candidates are compared with
     # every stored address too, which is read only then (0.6 s a million addresses).
-    known = ["addresses", "hmo_licences"] if _has_candidates(con, "incoming") else []
-    learn_streets(con, ["incoming", "addresses"], ["incoming", *known])
+    learn_streets(con, ["incoming", "addresses"], ["incoming"], known=["addresses", "hmo_licences"])
     low, high = con.execute("SELECT min(row_number), max(row_number) FROM incoming WHERE addr_key <> ''").fetchone()
     if low is not None:
         con.execute(f"""
@@ -69,50 +69,41 @@ def assign(con: duckdb.DuckDBPyConnection) -> str:
     return INCOMING
 
 
-# The keys `learn_streets` found to be streets (a temp table, addr_key).
-# An address that may be a street alone: it has words and no number (`learn_streets`, `_has_candidates`).
+# An address that may be a street alone: it has words and no number (`learn_streets`).
 NO_NUMBER = "addr_key <> '' AND NOT regexp_matches(addr_key, '[0-9]')"
+# The keys `learn_streets` found to be streets (a temp table, addr_key).
 STREETS = "learnt_streets"
 
 
-def learn_streets(con: duckdb.DuckDBPyConnection, candidates: list[str], evidence: list[str]) -> int:
+def learn_streets(con: duckdb.DuckDBPyConnection, candidates: list[str], evidence: list[str],
+                  known: list[str] | tuple[str, ...] = ()) -> int:
     """Find the addresses of `candidates` that the addresses of `evidence` show to be streets, or that are
     streets already, and make the stored ones no door; return how many keys were found (they are in the temp
-    table `STREETS`, so that `assign` gives them no id).
+    table `STREETS`, so that `assign` gives them no id). The tables of `known` (the stored addresses and
+    licences, long) are evidence too, read only when the first of `candidates` (a load's rows) holds one: a
+    stored candidate was compared with them when it came. The candidates are read once, for both.
 
     "CHERRY HINTON ROAD" may be a street, or a house named Cherry on Hinton Road (address_keys.named_street).
     It is a street when some address puts a house number before the same street, "34 CHERRY HINTON RD"
     (address_keys.numbered_street). Then its stored reports lose their id (and so leave the visit list),
     and its address and licence matches go: a later load can teach what an earlier one could not. They
     keep their `addr_key`, the address's words as normalised: a report with a key and no id is at a
-    street learnt so, and later reports of it are a street too, whatever then remains of the evidence.
-    Both lists name tables or views with an addr_key column (`incoming`, `addresses`, `hmo_licences`).
+    street learnt so, and later reports of it are a street too, whatever retention leaves of the evidence
+    (a removal of the rows that taught it makes it a door again, `unlearn_streets`).
+    Each list names tables or views with an addr_key column (`incoming`, `addresses`, `hmo_licences`).
 
     Set-wise, and cheap: a candidate has no digit; evidence is found by the two words after any of its
     numbers ("34 CHERRY HINTON"), a hash join with the candidates' first two words, and only those few
     addresses are read exactly."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE street_candidates AS
-        SELECT addr_key, street, array_to_string(string_split(street, ' ')[1:2], ' ') AS pair
-        FROM (SELECT DISTINCT addr_key, {address_keys.named_street("addr_key")} AS street
-              FROM ({_keys_of(candidates)}) WHERE {NO_NUMBER})
-        WHERE street <> ''
-    """)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STREETS} (addr_key VARCHAR)")
-    if con.execute("SELECT EXISTS (SELECT 1 FROM street_candidates)").fetchone()[0]:   # else no evidence is read
+    any_candidate, in_first = _street_candidates(con, candidates)
+    if any_candidate:                                                                 # else no evidence is read
+        evidence = [*evidence, *known] if in_first else evidence
         con.execute(f"""
             INSERT INTO {STREETS}
-            WITH evidence AS (
-                SELECT DISTINCT addr_key FROM (
-                    SELECT addr_key, unnest(regexp_extract_all(addr_key, '\\b[0-9]+[A-Z]? ([^ 0-9]+ [^ 0-9]+)\\b', 1)) AS pair
-                    FROM ({_keys_of(evidence)}) WHERE regexp_matches(addr_key, '[0-9]'))
-                WHERE pair IN (SELECT pair FROM street_candidates)
-            )
-            SELECT c.addr_key FROM street_candidates c
-            JOIN (SELECT {address_keys.numbered_street("addr_key")} AS street FROM evidence) e USING (street)
+            {_shown(evidence)}
             UNION
-            SELECT addr_key FROM street_candidates
-            WHERE addr_key IN (SELECT addr_key FROM reports WHERE addr_id IS NULL AND addr_key <> '')
+            SELECT addr_key FROM street_candidates WHERE addr_key IN (SELECT addr_key FROM {_LEARNT})
         """)
     con.execute("DROP TABLE street_candidates")
     count = con.execute(f"SELECT count(*) FROM {STREETS}").fetchone()[0]
@@ -126,15 +117,90 @@ def learn_streets(con: duckdb.DuckDBPyConnection, candidates: list[str], evidenc
     return int(count)
 
 
+# The keys of the streets learnt and stored: a report with words and no id is at one.
+_LEARNT = "(SELECT addr_key FROM reports WHERE addr_id IS NULL AND addr_key <> '')"
+
+
+def _street_candidates(con: duckdb.DuckDBPyConnection, candidates: list[str]) -> tuple[bool, bool]:
+    """Fill the temp table street_candidates (addr_key, street, pair) with the addresses of `candidates` that
+    may be a street; return whether there is one, and whether one is in the first table."""
+    first = " UNION ALL ".join(f"SELECT addr_key, {i == 0} AS first FROM {t}" for i, t in enumerate(candidates))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE street_candidates AS
+        SELECT addr_key, street, array_to_string(string_split(street, ' ')[1:2], ' ') AS pair, first
+        FROM (SELECT addr_key, {address_keys.named_street("addr_key")} AS street, bool_or(first) AS first
+              FROM ({first}) WHERE {NO_NUMBER} GROUP BY addr_key)
+        WHERE street <> ''
+    """)
+    any_candidate, in_first = con.execute("SELECT count(*) > 0, coalesce(bool_or(first), false) "
+                                          "FROM street_candidates").fetchone()
+    return bool(any_candidate), bool(in_first)
+
+
+def _shown(evidence: list[str]) -> str:
+    """SQL: the keys of street_candidates that an address of `evidence` puts a house number before: the few
+    addresses whose two words after a number are a candidate's first two are read exactly."""
+    return f"""
+        WITH evidence AS (
+            SELECT DISTINCT addr_key FROM (
+                SELECT addr_key, unnest(regexp_extract_all(addr_key, '\\b[0-9]+[A-Z]? ([^ 0-9]+ [^ 0-9]+)\\b', 1)) AS pair
+                FROM ({_keys_of(evidence)}) WHERE regexp_matches(addr_key, '[0-9]'))
+            WHERE pair IN (SELECT pair FROM street_candidates)
+        )
+        SELECT c.addr_key FROM street_candidates c
+        JOIN (SELECT {address_keys.numbered_street("addr_key")} AS street FROM evidence) e USING (street)"""
+
+
+# The learnt streets the rows being removed show to be streets (`note_taught_streets`, `unlearn_streets`).
+TAUGHT = "streets_taught"
+
+
+def note_taught_streets(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
+    """Before the rows of `source` in `table` (reports, hmo_licence_history) are removed: keep in the temp table
+    `TAUGHT` the learnt streets they put a house number before, for `unlearn_streets` to look at again."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE removed_keys AS SELECT addr_key FROM {table} WHERE source = ?", [source])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TAUGHT} (addr_key VARCHAR)")
+    if _street_candidates(con, [_LEARNT])[0]:
+        con.execute(f"INSERT INTO {TAUGHT} {_shown(['removed_keys'])}")
+    con.execute("DROP TABLE street_candidates")
+    con.execute("DROP TABLE removed_keys")
+
+
+def unlearn_streets(con: duckdb.DuckDBPyConnection) -> int:
+    """Once rows are removed (`note_taught_streets` before), make a door again of each street they taught that no
+    stored address or licence shows to be one any more; return how many addresses got an id. The caller
+    rebuilds the licence matches.
+
+    A removal takes out a load that should not have been made (etl/removal.py), and what it taught goes with
+    it: a wrong file's "2 Woodlands Church Lane" made the house "Woodlands Church Lane" a street, and off the
+    visit list. Only the streets the removed rows showed are looked at: one learnt from a report retention has
+    since deleted stays a street (the street is no less one), as `learn_streets` keeps it at every load."""
+    con.execute(f"DELETE FROM {TAUGHT} WHERE addr_key NOT IN (SELECT addr_key FROM {_LEARNT})")
+    if _street_candidates(con, [TAUGHT])[0]:
+        con.execute(f"DELETE FROM {TAUGHT} WHERE addr_key IN (SELECT addr_key FROM ({_shown(['addresses', 'hmo_licences'])}))")
+    con.execute("DROP TABLE street_candidates")
+    doors = f"SELECT DISTINCT r.addr_key, {identity('r')} FROM reports r " \
+            f"WHERE r.addr_id IS NULL AND r.addr_key IN (SELECT addr_key FROM {TAUGHT})"
+    count = con.execute(f"SELECT count(*) FROM ({doors})").fetchone()[0]
+    if count:
+        con.execute(f"""
+            INSERT INTO addresses
+            SELECT ? + row_number() OVER (ORDER BY addr_key, pc NULLS FIRST, place NULLS FIRST) - 1, addr_key, pc, place
+            FROM ({doors})
+        """, [_take_ids(con, count)])
+        con.execute(f"""
+            UPDATE reports SET addr_id = a.addr_id FROM addresses a
+            WHERE reports.addr_id IS NULL AND reports.addr_key IN (SELECT addr_key FROM {TAUGHT})
+              AND a.addr_key = reports.addr_key AND a.postcode IS NOT DISTINCT FROM {address_keys.full_postcode("reports.postcode")}
+              AND a.place IS NOT DISTINCT FROM {place("reports")}
+        """)
+    con.execute(f"DROP TABLE {TAUGHT}")
+    return int(count)
+
+
 def _keys_of(tables: list[str]) -> str:
     """SQL: the addr_key of every row of some tables."""
     return " UNION ALL ".join(f"SELECT addr_key FROM {t}" for t in tables)
-
-
-def _has_candidates(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether `table` holds an address `learn_streets` may find to be a street."""
-    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {NO_NUMBER} "
-                            f"AND {address_keys.named_street('addr_key')} <> '')").fetchone()[0])
 
 
 def place(report: str) -> str:

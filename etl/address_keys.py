@@ -65,12 +65,16 @@ def numbered_street(key_sql: str) -> str:
     """SQL: the street, in full, that a normalised address puts its house number before ("CHERRY HINTON
     ROAD" of "34 CHERRY HINTON RD CAMBRIDGE"); '' with none, or when that number is a flat's, a room's
     (`flat_words`: "FLAT 2 WOODLANDS CHURCH LANE" is a flat of the house Woodlands)."""
-    flats = "|".join(re.escape(w) for w in sorted(vocab.load("addresses")["flat_words"], key=len, reverse=True))
     pattern = f"^(?:|(.*?) ){_NUMBER} ((?:{_NAME} )*?{_NAME} (?:{_kinds_pattern()}))(?: .*)?$"
     parts = f"regexp_extract({key_sql}, {_literal(pattern)}, ['before', 'street'])"
     # A list of one, so the address is matched once for both parts.
     return (f"list_transform([{parts}], lambda p: CASE WHEN regexp_matches(p.before, "
-            f"{_literal(f'(?:^| )(?:{flats})$')}) THEN '' ELSE {_in_full('p.street')} END)[1]")
+            f"{_literal(f'(?:^| )(?:{_flats()})$')}) THEN '' ELSE {_in_full('p.street')} END)[1]")
+
+
+def _flats() -> str:
+    """The alternation of `flat_words` (etl/vocab/addresses.toml): a number after one is a flat's, a room's."""
+    return "|".join(re.escape(w) for w in sorted(vocab.load("addresses")["flat_words"], key=len, reverse=True))
 
 
 def _kinds_pattern() -> str:
@@ -109,19 +113,70 @@ def full_postcode(col: str) -> str:
 
 
 def house_number(key_sql: str) -> str:
-    """SQL: the house number in a normalised address: the number before its street (the words up to the
-    first kind of street, `_numbered()`), so a property's details after the street are no house number:
-    "12 HIGH STREET 3 BED" and "12 HIGH ST HMO 6 ROOMS" give 12, "FLAT 2 14 MILL LANE" gives 14 and
-    "ROOM 1 ABOVE SHOP 40 COMMON VIEW" gives 40 (a number earlier on is a flat's, a room's). With no number
+    """SQL: the house number in a normalised address, read without its property details
+    (`_without_details`: "12 THE PADDOCKS 3 BED" is read as "12 THE PADDOCKS"): the number before its street
+    (the words up to the first kind of street, `_numbered()`), so a property's details after the street are no
+    house number: "12 HIGH STREET 3 BED" and "12 HIGH ST HMO 6 ROOMS" give 12, "FLAT 2 14 MILL LANE" gives 14
+    and "ROOM 1 ABOVE SHOP 40 COMMON VIEW" gives 40 (a number earlier on is a flat's, a room's). With no number
     before its street, one that ends the address ("COMMON VIEW 1" gives 1), never one in the words after it
-    ("HIGH STREET 3 BED" has none). With no kind of street, the last number before a word, else the last one:
-    "UNIT 1 FENGATE INDUSTRIAL ESTATE" gives 1, "12A MILL FARM" 12A, "MILL FARM" NULL.
+    ("HIGH STREET 3 BED" has none). With no street named by a kind ("THE PADDOCKS", "WESTGATE", "BROADWAY" with
+    no name before it), `_unnamed_street_number`: "12 THE PADDOCKS 3 BED" 12, "UNIT 3 BROADWAY 14" 14,
+    "UNIT 1 FENGATE INDUSTRIAL ESTATE" 1, "12A MILL FARM" 12A, "MILL FARM" NULL.
     """
-    return (f"coalesce(nullif(regexp_extract({key_sql}, {_literal(_numbered())}, 1), ''), "
-            f"CASE WHEN regexp_matches({key_sql}, {_literal(_a_street())}) "
-            f"THEN nullif(regexp_extract({key_sql}, {_literal(_street_then_number())}, 1), '') "
-            f"ELSE coalesce(nullif(regexp_extract({key_sql}, '^.*\\b([0-9]+[A-Z]?) \\pL', 1), ''),"
-            f" nullif(regexp_extract({key_sql}, '^.*\\b([0-9]+[A-Z]?)\\b', 1), '')) END)")
+    # Written out, not bound by a lambda (list_transform([...], lambda k: ...)[1]): that ran three times slower.
+    k = _without_details(key_sql)
+    return (f"coalesce(nullif(regexp_extract({k}, {_literal(_numbered())}, 1), ''), "
+            f"CASE WHEN regexp_matches({k}, {_literal(_a_street())}) "
+            f"THEN nullif(regexp_extract({k}, {_literal(_street_then_number())}, 1), '') "
+            f"ELSE {_unnamed_street_number(k)} END)")
+
+
+def _unnamed_street_number(key_sql: str) -> str:
+    """SQL: the house number of an address naming no kind of street: the last number followed by a word
+    ("3 BED HOUSE AT 12 THE PADDOCKS" 12: details before the address are common, and "CAR WASH 1 BAY 7
+    WESTGATE" is 7), else the last one ("WESTGATE 14"), a flat's or a unit's number (`flat_words`) counting
+    only when there is no other: "UNIT 3 BROADWAY 14" is 14, the unit's 3 being no house number, but "UNIT 1
+    FENGATE INDUSTRIAL ESTATE" is 1, all it has. Details after the address are gone already
+    (`_without_details`), which the last number would otherwise take ("12 THE PADDOCKS 3 BED")."""
+    before_word, at_all = _literal(f"^.*\\b({_NUMBER}) \\pL"), _literal(f"^.*\\b({_NUMBER})\\b")
+
+    def last(text: str) -> str:
+        return (f"coalesce(nullif(regexp_extract({text}, {before_word}, 1), ''), "
+                f"nullif(regexp_extract({text}, {at_all}, 1), ''))")
+    # The flats' numbers are taken out only where there are some (a cheap test): few addresses have them.
+    return (f"CASE WHEN regexp_matches({key_sql}, {_literal(_FLAT_NUMBER.format(flats=_flats()))}) "
+            f"THEN coalesce({last(_without_flat_numbers(key_sql))}, {last(key_sql)}) ELSE {last(key_sql)} END")
+
+
+# A flat's, a room's, a unit's number, after one of `flat_words` ("FLAT 2", "UNIT 3A").
+_FLAT_NUMBER = "\\b({flats}) [0-9]+[A-Z]?\\b"
+
+
+def _without_flat_numbers(key_sql: str) -> str:
+    """SQL: a normalised address without the numbers of flats, rooms, units (`flat_words`, etl/vocab/addresses.toml):
+    "UNIT 3 BROADWAY 14" is "UNIT BROADWAY 14"."""
+    return f"regexp_replace({key_sql}, {_literal(_FLAT_NUMBER.format(flats=_flats()))}, '\\1', 'g')"
+
+
+def _without_details(key_sql: str) -> str:
+    """SQL: a normalised address without the property's details that end it: a number, a `detail_words` word
+    (etl/vocab/addresses.toml) and any words after it, once or more ("12 THE PADDOCKS 3 BED HMO", "12 WESTGATE
+    HMO 6 ROOMS", "12 HIGH STREET 3 BED 2 BATH" lose "3 BED HMO", "6 ROOMS", "3 BED 2 BATH").
+
+    Why: a street named by no kind of street ("The Paddocks", "Westgate", "Broadway") shows no end, so the
+    house number is the last number before a word, and a partner's "3 bed" after the address took it (12 The
+    Paddocks was number 3). The detail words say which numbers count things rather than name doors, so the
+    rule holds whatever the street is called; and a detail before the address ("3 bed house at 12 The
+    Paddocks") is followed by the door's own number anyway. Taken off only when a number that is not a flat's
+    is left before them, so a street named by such a word stays whole ("FLAT 2 12 PEOPLE S PARK ROAD" is 12
+    People's Park Road), and "COMMON VIEW 1 3 BED" keeps its 1. So a number-less "THE PADDOCKS 3 BED" keeps
+    its details, and is number 3 of a street "BED", which no licence's street agrees with."""
+    details = "|".join(re.escape(w) for w in sorted(vocab.load("addresses")["detail_words"], key=len, reverse=True))
+    pattern = f"^(.*?)(?: [0-9]+ (?:{details})(?: {_NAME})*)+$"
+    before = f"regexp_extract({key_sql}, {_literal(pattern)}, 1)"
+    # Most addresses have no details: a cheap test first, the extraction only for the few that may.
+    return (f"CASE WHEN regexp_matches({key_sql}, {_literal(f' [0-9]+ (?:{details})(?: |$)')}) "
+            f"AND regexp_matches({_without_flat_numbers(before)}, '[0-9]') THEN {before} ELSE {key_sql} END")
 
 
 # A house number ("12", "12A"), and a word that can name a street: any but a number ("5TH" can).
@@ -149,16 +204,20 @@ def _street_then_number() -> str:
 
 def street_words(key_sql: str) -> str:
     """SQL: the words of a normalised address from its street on, kinds of street written in full ("RD" is
-    "ROAD"): those after its house number (`house_number`), or, with the number last ("COMMON VIEW 1"),
-    those before it; '' when there are none. A flat or a room before the number is not the street: "FLAT 2
-    1 COMMON VIEW PETERBOROUGH" gives "COMMON VIEW PETERBOROUGH", "12 HIGH STREET 3 BED" "HIGH STREET 3 BED"
-    (whose street, `street_of`, is "HIGH STREET")."""
-    words = (f"CASE WHEN regexp_matches({key_sql}, {_literal(_numbered())}) "
-             f"THEN regexp_extract({key_sql}, {_literal(_numbered())}, 2) "
-             f"WHEN regexp_matches({key_sql}, '\\b[0-9]+[A-Z]? \\pL') "
-             f"THEN regexp_extract({key_sql}, '^.*\\b[0-9]+[A-Z]? (\\pL.*)$', 1) "
-             f"ELSE regexp_extract({key_sql}, '^([^0-9]*[^0-9 ]) [0-9]', 1) END")
-    return _in_full(words)
+    "ROAD"), its details left out as `house_number` leaves them (`_without_details`): those after its house
+    number, or, with the number last ("COMMON VIEW 1"), those before it; '' when there are none. A flat or a
+    room before the number is not the street: "FLAT 2 1 COMMON VIEW PETERBOROUGH" gives "COMMON VIEW
+    PETERBOROUGH", "12 HIGH STREET 3 BED" "HIGH STREET" and "12 THE PADDOCKS 3 BED" "THE PADDOCKS" (whose
+    street, `street_of`, is all of it: no kind of street ends it)."""
+    k = "street_key"     # the lambda's name for the address without its details
+    words = (f"CASE WHEN regexp_matches({k}, {_literal(_numbered())}) "
+             f"THEN regexp_extract({k}, {_literal(_numbered())}, 2) "
+             f"WHEN regexp_matches({k}, '\\b[0-9]+[A-Z]? \\pL') "
+             f"THEN regexp_extract({k}, '^.*\\b[0-9]+[A-Z]? (\\pL.*)$', 1) "
+             f"ELSE regexp_extract({k}, '^([^0-9]*[^0-9 ]) [0-9]', 1) END")
+    # Bound by a lambda, not written out as in `house_number`: the licence match repeats these words, and
+    # written out they took DuckDB ten times as long to plan.
+    return _in_full(f"list_transform([{_without_details(key_sql)}], lambda {k}: {words})[1]")
 
 
 def _in_full(words_sql: str) -> str:

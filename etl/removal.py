@@ -12,10 +12,11 @@ them does: points, districts and LSOAs (`geocode.regeocode_stored`), the licence
 points) and the filter values (districts).
 
 Everything goes in one copy-and-swap transaction (`Warehouse.transaction`), with what depends on the
-rows: the addresses only they named, the licence matches, the filter values, and the raw rejected
-rows of the source's loads (a wrong file's cells are as unwanted as its stored rows). The source's
-loads stay listed, marked `removed`, so the history still says what was loaded and what was undone;
-loading the same file again then loads it afresh.
+rows: the addresses only they named, the licence matches, the filter values, the raw rejected rows of
+the source's loads (a wrong file's cells are as unwanted as its stored rows), and what their house numbers
+taught: a number-less address they alone showed to be a street is a door again (etl/address_ids.py
+`unlearn_streets`). The source's loads stay listed, marked `removed`, so the history still says what was
+loaded and what was undone; loading the same file again then loads it afresh.
 """
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def remove(kind: str, source: str, db: str | os.PathLike | None = None) -> Remov
         rows, loads = _held(con, table, kind, source)
         if not rows and not loads:
             raise LoadError(_unknown_source(con, table, kind, source))
+        if kind in ("reports", "hmo"):
+            address_ids.note_taught_streets(con, table, source)
         con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
         load_ids = "SELECT load_id FROM loads WHERE kind = ? AND source = ?"
         rejects = con.execute(f"SELECT count(*) FROM rejects WHERE load_id IN ({load_ids})", [kind, source]).fetchone()[0]
@@ -77,12 +80,24 @@ def remove(kind: str, source: str, db: str | os.PathLike | None = None) -> Remov
         addresses, notes = 0, []
         if kind == "reports":
             addresses = address_ids.forget_unused(con)   # rebuilds the licence matches too
+            notes = _doors_again(con, rebuilt=True)
         elif kind == "hmo":
-            address_matches.rebuild(con)
+            notes = _doors_again(con, rebuilt=False)
         elif kind in REFERENCE:
             notes = _place_again(con) + (_lookups_to_load_again(con, source) if kind == "postcodes" and rows else [])
         filter_values.rebuild(con)
     return Removal(kind, source, int(rows), int(loads), int(rejects), int(addresses), tuple(notes))
+
+
+def _doors_again(con, rebuilt: bool) -> list[str]:
+    """Make a door again of each address the removed rows alone showed to be a street (etl/address_ids.py
+    `unlearn_streets`), and match the licences afresh (unless `rebuilt` already, and no address came back)."""
+    doors = address_ids.unlearn_streets(con)
+    if doors or not rebuilt:
+        address_matches.rebuild(con)
+    if not doors:
+        return []
+    return [f"{doors:,} address(es) that only the removed rows showed to be a street, no door, are doors again"]
 
 
 def _place_again(con) -> list[str]:

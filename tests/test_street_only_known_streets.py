@@ -5,7 +5,8 @@ house name and a street. Taken as a door, such a street went on the visit list, 
 piled on one "house". Once any stored report or licence gives a house number on exactly that street
 ("34 Cherry Hinton Road"), the number-less address is the street: it counts on the map, never on the visit
 list, whichever load (reports or a register, earlier or later) brought the number. "Woodlands Church Lane"
-stays a door, and a flat's number ("Flat 2, Woodlands, Church Lane") shows nothing.
+stays a door, and a flat's number ("Flat 2, Woodlands, Church Lane") shows nothing. Removing the source whose
+rows alone showed a street makes it a door again.
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ S7,{day(-5)},"3 Church Lane",CB1 1AA,,
 SECOND = f"""Report Ref,Date Received,Address,Postcode,Latitude,Longitude
 T1,{day(-3)},"34 Cherry Hinton Rd, Cambridge",CB1 1AA,,
 T2,{day(-3)},"Cherry Hinton Road",CB1 1AA,52.2001,0.1301
+T3,{day(-3)},"5 Mill Park Road",CB1 1AA,,
 """
 HMO = f"""Licence Number,Address,Postcode,Maximum Occupants,Licence Expiry Date,Latitude,Longitude
 W7,"7 Woodlands Park Road",CB1 1AA,6,{day(300)},,
@@ -106,8 +108,9 @@ def _listed(db) -> set[str]:
 
 @pytest.fixture(scope="module")
 def loads(tmp_path_factory):
-    """The warehouse after each load: reports, more reports, a register, reports again, then reports once the
-    source that taught "Cherry Hinton Road" has been removed."""
+    """The warehouse after each load: reports, more reports, a register, reports again; then once the source
+    that taught "Cherry Hinton Road" has been removed, reports after that, and once the register that taught
+    "Woodlands Park Road" has been removed."""
     folder = tmp_path_factory.mktemp("streets")
     db = build_warehouse(folder, {"postcodes": POSTCODES})
     seen = []
@@ -119,7 +122,12 @@ def loads(tmp_path_factory):
             seen.append((_doors(db), _listed(db)))
         mp.setenv("HOTSPOTS_PSEUDONYM_KEY", KEY)
         removal.remove("reports", "public", db=db)
+        _check_whole(db)
+        seen.append((_doors(db), _listed(db)))
         _load(db, "reports", LAST, folder, "later", mp)
+        _check_whole(db)
+        seen.append((_doors(db), _listed(db)))
+        removal.remove("hmo", "Fenland", db=db)             # every register here loads as Fenland
         _check_whole(db)
         seen.append((_doors(db), _listed(db)))
     return db, seen
@@ -145,12 +153,28 @@ def test_a_later_load_makes_the_stored_street_no_door(loads):
     assert doors["U1"] == (False, "WOODLANDS PARK ROAD", True)  # the licence, stored, teaches the next load
 
 
-def test_a_street_learnt_stays_one_when_what_taught_it_is_removed(loads):
-    _, seen = loads
+def test_a_street_is_a_door_again_when_the_rows_that_taught_it_are_removed(loads):
+    """Removing a source undoes what it taught: "Cherry Hinton Road" was a street only by the removed "34 Cherry
+    Hinton Rd", so it is a door again, and a later report of it is that door; "Mill Park Road" stays a street,
+    which a report kept shows too. A register removed gives back the doors its licence made streets."""
+    db, seen = loads
     doors, listed = seen[4]
     assert "T1" not in doors
-    assert doors["S1"] == doors["V1"] == (False, "CHERRY HINTON ROAD", True)
-    assert "Cherry Hinton Road" not in listed
+    assert doors["S1"] == (True, "CHERRY HINTON ROAD", True) and "Cherry Hinton Road" in listed
+    assert doors["S4"] == (False, "MILL PARK ROAD", True) and "Mill Park Road" not in listed
+    assert doors["S3"] == (False, "WOODLANDS PARK ROAD CAMBRIDGE", True)   # the register still shows it
+    doors, listed = seen[5]
+    assert doors["V1"] == (True, "CHERRY HINTON ROAD", True)
+    doors, listed = seen[6]
+    assert doors["S3"] == (True, "WOODLANDS PARK ROAD CAMBRIDGE", True) and doors["U1"][0]
+    assert {"Woodlands Park Road, Cambridge", "Woodlands Park Road"} <= listed
+    assert doors["S4"][0] is False
+    con = connect(db)
+    try:
+        ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
+    finally:
+        con.close()
+    assert ids["S1"] == ids["V1"]                       # one door, at one postcode
 
 
 def test_a_house_name_and_street_stays_a_door(loads):
@@ -163,5 +187,5 @@ def test_a_house_name_and_street_stays_a_door(loads):
         left = {a for (a,) in con.execute("SELECT addr_key FROM addresses").fetchall()}
     finally:
         con.close()
-    assert not {"CHERRY HINTON ROAD", "WOODLANDS PARK ROAD", "WOODLANDS PARK ROAD CAMBRIDGE", "MILL PARK ROAD"} & left
-    assert "WOODLANDS CHURCH LANE" in left
+    assert "MILL PARK ROAD" not in left
+    assert {"WOODLANDS CHURCH LANE", "CHERRY HINTON ROAD", "WOODLANDS PARK ROAD", "WOODLANDS PARK ROAD CAMBRIDGE"} <= left
