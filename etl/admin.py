@@ -53,7 +53,7 @@ class SourceStatus:
     source: str
     rows: int
     last_load: str
-    rejected: int
+    rejected: int      # by the source's last load (earlier loads' outstanding ones: `listed_rejects`)
     ungeocoded: int
     freshness: str
     age_days: int
@@ -105,24 +105,49 @@ def _counts(con, kind: str, source: str) -> tuple[int, int]:
                        f"FROM {table} WHERE source = ?", [source]).fetchone()
 
 
-def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -> int:
-    """Write the rejected rows (of one load, or of every load) as CSV to `out` or the screen; return how many.
+def write_rejects(db=None, load_id: int | None = None, out: str | None = None, every: bool = False) -> int:
+    """Write the rejected rows `listed_rejects` picks as CSV to `out` or the screen; return how many."""
+    rows, _ = listed_rejects(db, load_id, every)
+    write_rejects_csv(rows, out)
+    return len(rows)
 
-    A load id that names no load is an error rather than an empty CSV, which a mistyped id would
+
+def listed_rejects(db=None, load_id: int | None = None, every: bool = False) -> tuple[list[tuple], dict[str, int]]:
+    """The rejected rows `etl rejects` lists, each with its state last ("outstanding", "since loaded (load 7)",
+    "superseded by load 9": analysis.rejects.reject_states), and how many it left out, by state.
+
+    One load's (`load_id`) are all listed, whatever their state, so what --load shows is the load's whole
+    record. Without it, only the outstanding ones, unless `every`: a row a later load of its source stored, or
+    of a register a later one replaced, needs no fixing, and listing it beside the others offered it to fix
+    again. A load id that names no load is an error rather than an empty CSV, which a mistyped id would
     otherwise pass for: a load that rejected nothing.
     """
+    from analysis.rejects import OUTSTANDING, reject_states, state_sql
+
     con = Warehouse(db).connect_read_only()
     try:
         if load_id is not None:
             _require_load(con, load_id)
+        states, params = reject_states(con)
+        everything = every or load_id is not None
         rows = con.execute(f"""
-            SELECT r.load_id, l.file_name, l.source, r.row_number, r.reason, {raw_as_shown("r.raw")}
-            FROM rejects r JOIN loads l USING (load_id)
-            WHERE ? IS NULL OR r.load_id = ?
+            WITH states AS ({states})
+            SELECT r.load_id, l.file_name, l.source, r.row_number, r.reason, {raw_as_shown("r.raw")}, {state_sql()}
+            FROM rejects r JOIN loads l USING (load_id) JOIN states s ON s.rid = r.rowid
+            WHERE (? IS NULL OR r.load_id = ?) AND (? OR s.state = ?)
             ORDER BY r.load_id, r.row_number
-        """, [load_id, load_id]).fetchall()
+        """, [*params, load_id, load_id, everything, OUTSTANDING]).fetchall()
+        left_out = dict(con.execute(f"""
+            WITH states AS ({states})
+            SELECT state, count(*) FROM states WHERE NOT ? AND state <> ? GROUP BY 1
+        """, [*params, everything, OUTSTANDING]).fetchall())
     finally:
         con.close()
+    return rows, left_out
+
+
+def write_rejects_csv(rows: list[tuple], out: str | None = None) -> None:
+    """`listed_rejects`'s rows as CSV, to the file `out` (private, formula-safe, for Excel) or the screen."""
     if out:
         # With a byte-order mark: without one, Excel on Windows reads the file as Windows-1252 and shows
         # 'Šarūnas' and '£50' garbled. The screen gets none; a terminal or a pipe wants plain UTF-8.
@@ -132,7 +157,6 @@ def write_rejects(db=None, load_id: int | None = None, out: str | None = None) -
             _write_rejects_csv(fh, ([neutralise(v) for v in row] for row in rows))
     else:
         _write_rejects_csv(sys.stdout, ([on_screen(v) for v in row] for row in rows))
-    return len(rows)
 
 
 @contextmanager
@@ -174,12 +198,17 @@ def _require_load(con, load_id: int) -> None:
     if newest is None:
         raise WarehouseError(f"no load {load_id} in the warehouse: nothing has been loaded into it yet")
     raise WarehouseError(f"no load {load_id} in the warehouse (the newest is load {newest}); "
-                         "`python -m etl rejects` without --load lists every load's rejected rows with their load ids")
+                         "`python -m etl rejects --all` lists every load's rejected rows with their load ids")
+
+
+# `status` last, after the columns scripts may read by position: outstanding, since loaded (load N) or
+# superseded by load N.
+REJECTS_CSV_HEADER = ["load_id", "file", "source", "row", "reason", "raw", "status"]
 
 
 def _write_rejects_csv(fh, rows) -> None:
     writer = csv.writer(fh)
-    writer.writerow(["load_id", "file", "source", "row", "reason", "raw"])
+    writer.writerow(REJECTS_CSV_HEADER)
     writer.writerows(rows)
 
 

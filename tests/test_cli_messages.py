@@ -103,11 +103,11 @@ def test_rejects_of_a_load_that_does_not_exist_is_an_error_saying_what_to_run(tm
     out = tmp_path / "rejects.csv"
     r = run("rejects", "--load", "999", "--out", str(out), "--db", db)
     assert r.returncode == 2 and r.stdout == "" and not out.exists()
-    assert r.stderr.strip() == ("error: no load 999 in the warehouse (the newest is load 2); `python -m etl rejects` "
-                                "without --load lists every load's rejected rows with their load ids")
+    assert r.stderr.strip() == ("error: no load 999 in the warehouse (the newest is load 2); `python -m etl rejects "
+                                "--all` lists every load's rejected rows with their load ids")
     r = run("rejects", "--load", "2", "--db", db)
     assert r.returncode == 0
-    assert r.stdout.splitlines() == ["load_id,file,source,row,reason,raw"]
+    assert r.stdout.splitlines() == ["load_id,file,source,row,reason,raw,status"]
     assert r.stderr.strip() == "load 2 rejected no rows"
 
 

@@ -62,7 +62,7 @@ def test_init_then_status_and_rejects_on_a_new_warehouse(db):
 
     rejects = etl("rejects", "--db", str(db))
     assert rejects.returncode == 0, rejects.stderr
-    assert rejects.stdout.splitlines() == ["load_id,file,source,row,reason,raw"]
+    assert rejects.stdout.splitlines() == ["load_id,file,source,row,reason,raw,status"]
 
 
 def test_status_honours_hotspots_db(db):

@@ -55,8 +55,9 @@ def test_loads_with_rejects_newest_first(con):
 def test_rejected_rows_keep_the_raw_values_in_file_order(con):
     reports_load = int(rejects.reject_loads(con).set_index("kind").loc["reports", "load_id"])
     rows = rejects.rejected_rows(con, reports_load)
-    assert list(rows.columns)[:2] == ["row_number", "reasons"]
-    assert list(rows.columns)[2:] == ["Report Ref", "Date Received", "Address", "Postcode", "Latitude", "Longitude",
+    assert list(rows.columns)[:3] == ["row_number", "reasons", "now"]    # now: outstanding, since loaded, …
+    assert rows["now"].tolist() == ["outstanding", "outstanding"]        # no later load of the source
+    assert list(rows.columns)[3:] == ["Report Ref", "Date Received", "Address", "Postcode", "Latitude", "Longitude",
                                       "Summary"]
     assert rows["row_number"].tolist() == [3, 5]       # the header is row 1
     bad = rows.iloc[0]

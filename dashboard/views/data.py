@@ -22,28 +22,58 @@ def _load_label(load) -> str:
     when = load.loaded_at.strftime("%d %b %Y %H:%M") if hasattr(load.loaded_at, "strftime") else str(load.loaded_at)
     failed = ", the whole file refused" if load.status == "failed" else ""
     return (f"{labels.kind(load.kind)} from {load.source} · {load.file_name} · {when} · "
-            f"{load.rejected:,} rejected{failed} (load {load.load_id})")
+            f"{load.rejected:,} rejected{failed}{_since(load)} (load {load.load_id})")
+
+
+def _since(load) -> str:
+    """What later loads did about a load's rejects: '' when all are still to fix, else e.g. ', 2 outstanding,
+    9 since loaded' or ', superseded by load 9'."""
+    if load.outstanding == load.rejected:
+        return ""
+    parts = [f"{load.outstanding:,} outstanding"] if load.outstanding else ["none outstanding"]
+    if load.since_loaded:
+        parts.append(f"{load.since_loaded:,} since loaded")
+    if load.superseded:
+        parts.append(f"{'the others ' if load.since_loaded else ''}superseded by load {int(load.superseded_by)}")
+    return ", " + ", ".join(parts)
 
 
 def _rejected_rows() -> None:
-    """One load's rejected rows with the raw values from the file, and a CSV of them (audited)."""
+    """One load's rejected rows with the raw values from the file, and a CSV of them (audited). The loads listed
+    are those with rows still to fix; the rest (every row since loaded by a later load of the source, or of a
+    register a later one superseded) on request."""
     loads = connection.query("reject_loads")
     if loads is None or loads.empty:
         st.success("No load has rejected rows.")
         return
+    done = loads[loads["outstanding"] == 0]
+    if len(done):
+        every = st.toggle(f"Also the {len(done):,} load(s) with nothing left to fix", key="rejects_all_loads",
+                          help="Loads every rejected row of which a later load of the same source has since "
+                               "loaded (a corrected file), or whose HMO register a later one superseded.")
+        if not every:
+            loads = loads[loads["outstanding"] > 0]
+    if loads.empty:
+        st.success(f"No rejected row is left to fix: later loads of their sources loaded or superseded all "
+                   f"{int(done['rejected'].sum()):,}.")
+        return
     by_id = {int(load.load_id): load for load in loads.itertuples(index=False)}
     chosen = st.selectbox("Load", list(by_id), format_func=lambda i: _load_label(by_id[i]), key="rejects_load",
-                          help="Every load that rejected rows, newest first.")
+                          help="Every load with rejected rows still to fix, newest first.")
     load = by_id[chosen]
     rows = connection.query("rejected_rows", load_id=chosen, limit=SHOWN_ROWS)
-    st.caption("Each row as it was in the file, with why it was rejected. Row numbers count from the top of "
-               "the file, header included."
+    st.caption("Each row as it was in the file, with why it was rejected, and whether it is still to fix "
+               "(outstanding), or a later load of the same source has since loaded it or superseded the register. "
+               "Row numbers count from the top of the file, header included."
                + (f" The first {SHOWN_ROWS:,} of {load.rejected:,} are shown; the download has them all."
                   if load.rejected > SHOWN_ROWS else ""))
     st.dataframe(rows, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
                  column_config={  # plain text cells: nothing renders
         "row_number": st.column_config.NumberColumn("Row", width="small"),
         "reasons": st.column_config.TextColumn("Why it was rejected", width="large"),
+        "now": st.column_config.TextColumn("Now", help="outstanding: still to fix. since loaded (load N): load N, "
+                                                       "of the same source, stored its reference. superseded by "
+                                                       "load N: a later register of the source replaced this one."),
     })
     everything = connection.query("rejected_rows", load_id=chosen) if load.rejected > SHOWN_ROWS else rows
     # Built, and audited, only when clicked (auth.audited_export): no file waits at a /media/ address.

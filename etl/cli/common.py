@@ -27,8 +27,47 @@ def echo(message: str = "", err: bool = False) -> None:
     `on_screen`, as `etl rejects` shows raw values). Summaries, notes and errors quote partners' files (cell
     values, headers, sheet and file names), and an escape sequence, carriage return or backspace among them
     would act on the analyst's terminal (clear it, hide a line, fake '0 rejected') rather than be seen. Each
-    message is one line: a line break inside one is file content too, and is shown as \\n."""
-    click.echo(on_screen(message), err=err)
+    message is one line: a line break inside one is file content too, and is shown as \\n.
+
+    A reader that has gone (`| head`) stops the printing, not the command: a change already made is still
+    audited (`remove` prints before it audits), and the command then ends as a closed pipe ends it."""
+    try:
+        click.echo(on_screen(message), err=err)
+    except BrokenPipeError:
+        _reader_gone(err)
+
+
+# The exit status when the reader of the output went away (`etl rejects | head -1`): 128 + SIGPIPE, what the shell
+# reports for any program a closed pipe stops (cat, grep), so `set -o pipefail` scripts see the same as from
+# them. Not 0, which would say that everything was printed; not 2, the status of an error to act on.
+CLOSED_PIPE_EXIT = 141
+_GONE: set[str] = set()   # the streams whose reader went away in this run: "stdout", "stderr"
+
+
+def _reader_gone(err: bool = False) -> None:
+    """Send the rest of the stream whose reader went away to /dev/null: Python's own advice, so that neither a
+    later line nor the interpreter's flush at exit raises BrokenPipeError again (or prints "Exception ignored")."""
+    stream = sys.stderr if err else sys.stdout
+    _GONE.add("stderr" if err else "stdout")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError):   # no file descriptor (a test's capture): nothing left to flush to
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _flush_output() -> None:
+    """Flush what is printed before the command ends, so a reader gone is found here, not at the interpreter's
+    exit (where it is an "Exception ignored" message and exit status 120)."""
+    for err, stream in ((False, sys.stdout), (True, sys.stderr)):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            _reader_gone(err)
+        except (OSError, ValueError):
+            pass
 
 
 def fail(message: str) -> None:
@@ -40,8 +79,13 @@ class _Group(click.Group):
     """Turn the errors an analyst can act on into one line and a non-zero exit, never a traceback."""
 
     def invoke(self, ctx):
+        _GONE.clear()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _flush_output()
+        except BrokenPipeError:   # a long listing (`etl rejects | head`): the reader has what it wanted
+            _reader_gone()
+            sys.exit(CLOSED_PIPE_EXIT)
         except (LoadError, WarehouseError) as exc:
             fail(str(exc))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
@@ -60,6 +104,9 @@ class _Group(click.Group):
                 fail(f"{where}: {exc.strerror or exc} (nothing was changed)")
             fail(f"unexpected {exc.__class__.__name__}: {exc} (nothing was changed; "
                  f"set HOTSPOTS_DEBUG=1 to see the details)")
+        if _GONE:   # a reader went away: whatever the command did stands, but not all it printed was read
+            sys.exit(CLOSED_PIPE_EXIT)
+        return result
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

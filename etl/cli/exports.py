@@ -11,25 +11,52 @@ from etl.cli.common import (ACCOUNTS_HELP, DB_HELP, account_options, account_sto
 
 
 @main.command()
-@click.option("--load", "load_id", type=int, help="Only this load (default: every load).")
+@click.option("--load", "load_id", type=int, help="Only this load, every rejected row of it (default: every load's "
+                                                  "outstanding ones).")
+@click.option("--all", "every", is_flag=True,
+              help="Also the rows a later load of the same source has since loaded, and those of a register a "
+                   "later one superseded.")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write CSV here, readable only by you, audited as an export (default: print to the screen).")
 @account_options
-def rejects(load_id: int | None, out: str | None, accounts: str | None, db: str | None) -> None:
-    """The rejected rows, with file, row number, reason and raw values, as CSV for fixing. A file written with
-    --out is recorded in the audit log as an export: raw values may name people."""
-    from etl.admin import write_rejects
+def rejects(load_id: int | None, every: bool, out: str | None, accounts: str | None, db: str | None) -> None:
+    """The rejected rows still to fix, with file, row number, reason, raw values and status, as CSV for fixing:
+    by default the outstanding ones of every load, not those a later load of the same source has since loaded
+    (status "since loaded (load N)") nor those of an HMO register a later one replaced ("superseded by load
+    N"); --all lists them too, and --load N all of one load's. A file written with --out is recorded in the
+    audit log as an export: raw values may name people."""
+    from etl.admin import listed_rejects, write_rejects_csv
 
     if out:   # a file of partners' raw values leaves the warehouse: audited as the dashboard's download is
         audit_log_ready(accounts, db, f"nothing was written to {out}")
-    count = write_rejects(db, load_id, out)
+    rows, left_out = listed_rejects(db, load_id, every)
+    write_rejects_csv(rows, out)
+    count = len(rows)
     if out:
-        _audit_written_file(out, accounts, db, {"command": "rejects", "load_id": load_id, "format": "csv"}, count)
-    if not count:  # said beside the CSV, not in it: on the screen the CSV alone goes to standard output
-        none = f"load {load_id} rejected no rows" if load_id is not None else "no load has rejected rows"
+        _audit_written_file(out, accounts, db, {"command": "rejects", "load_id": load_id, "all": every,
+                                                "format": "csv"}, count)
+    # Said beside the CSV, not in it: on the screen the CSV alone goes to standard output.
+    if not count:
+        none = f"load {load_id} rejected no rows" if load_id is not None else \
+            "no rejected row is outstanding" if left_out else "no load has rejected rows"
         echo(f"{none}; wrote only the header to {out}" if out else none, err=not out)
     elif out:
         echo(f"wrote {count:,} rejected row(s) to {out}")
+    if left_out:
+        echo(_left_out(left_out), err=not out)
+
+
+def _left_out(left_out: dict[str, int]) -> str:
+    """What the default listing left out, and how to see it: "not listed: 9 since loaded by a later load of
+    their source, 3 of HMO registers a later one superseded (--all lists them too)"."""
+    from analysis.rejects import SINCE_LOADED, SUPERSEDED
+
+    parts = []
+    if left_out.get(SINCE_LOADED):
+        parts.append(f"{left_out[SINCE_LOADED]:,} since loaded by a later load of their source")
+    if left_out.get(SUPERSEDED):
+        parts.append(f"{left_out[SUPERSEDED]:,} of HMO registers a later one of the same source superseded")
+    return f"not listed, as no longer to fix: {', '.join(parts)} (--all lists them too)"
 
 
 def _filter_options(command):
