@@ -2,7 +2,8 @@
 
 Order: coordinates in the file, then the full postcode, then the centroid of the
 postcode's outward code (approximate: of its loaded full postcodes, else the centre a list of
-postcode districts gave), else not geocoded. A coarse grid reference's square
+postcode districts gave), else not geocoded. A coarse position (a grid reference's square,
+or degrees, easting and northing rounded to a km or more: etl/vocab/locations.toml [coarse])
 gives way to the row's full postcode, whenever a lookup has it. A point outside the six
 districts, or one whose latitude and longitude look swapped, is flagged and never gets a
 district; it is never moved.
@@ -22,7 +23,8 @@ from etl import address_matches, h3cells, vocab
 
 # Statuses that came from a lookup, and so may improve when a better lookup is loaded.
 LOOKUP_STATUSES = ("postcode", "postcode_district", "not_geocoded")
-# A coarse grid reference's square (1 km or more): its centre until the row's full postcode is in the lookup.
+# A coarse position (a grid reference's square of 1 km or more, or degrees or metres rounded as much): kept as
+# written until the row's full postcode is in the lookup.
 GRID_SQUARE = "grid_square"
 
 

@@ -6,9 +6,11 @@ same month of police.uk saved from Excel as XLSX, or exported with its columns i
 other cells but the same reports. Columns we do not store ("Falls within", "LSOA name") take no part.
 
 Identical reports may be separate incidents (police.uk publishes many such rows), so each copy is
-numbered in file order: 'auto-<12 hex digits>-<copy>'. A file's point is part of a report's identity
-only when it has no postcode: the postcode then says where it is, and a point from the file can give
-way to the postcode's (a coarse grid reference does), which the stored row could not tell apart.
+numbered in file order: 'auto-<12 hex digits>-<copy>'. The load summary counts the copies and names
+their rows beside the first (`repeated_rows`): a block pasted twice into a file reads the same way.
+A file's point is part of a report's identity only when it has no postcode: the postcode then says where
+it is, and a point from the file can give way to the postcode's (a coarse grid reference does), which the
+stored row could not tell apart.
 
 The same macro rewrote the references stored before it existed (migration 0012), from stored columns.
 
@@ -62,6 +64,30 @@ def assign(con: duckdb.DuckDBPyConnection) -> int:
             WHERE parsed.row_number = a.row_number
         """)
     return int(missing)
+
+
+def repeated_rows(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Say which valid rows of the temp table `parsed` without a reference of their own are identical to an
+    earlier row of the file (`assign` numbered them its second copy and on), or None.
+
+    They are kept: two sightings can read alike, and police.uk publishes such rows as separate crimes. But a
+    block of a file pasted twice reads the same way, and doubles those reports on every count without a word:
+    counted and named, the analyst can tell. Set-wise: only the copies are joined to their first row."""
+    first = f"left(report_ref, {len(PREFIX) + 12}) || '-1'"
+    copies = f"starts_with(report_ref, '{PREFIX}') AND NOT suffix(report_ref, '-1') AND reason IS NULL"
+    n = con.execute(f"SELECT count(*) FROM parsed WHERE {copies}").fetchone()[0]
+    if not n:
+        return None
+    pairs = con.execute(f"""
+        SELECT c.row_number, o.row_number FROM (SELECT row_number, {first} AS first FROM parsed WHERE {copies}) c
+        JOIN parsed o ON o.report_ref = c.first
+        ORDER BY c.row_number LIMIT 7""").fetchall()
+    more = " …" if n > 6 else ""
+    rows, earlier = (", ".join(str(p[i]) for p in pairs[:6]) for i in (0, 1))
+    return (f"{n:,} row(s) identical to an earlier row of the file (the same date, place, indicators, people seen, "
+            f"grading and text), with no reference to tell them apart: row(s) {rows}{more} repeat row(s) "
+            f"{earlier}{more}; kept as separate reports, as two sightings can read alike. If a block of the file "
+            "was pasted twice, remove the copy and load the file again")
 
 
 def match_earlier_forms(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:

@@ -93,15 +93,19 @@ def test_per_place_geocoding_gives_each_row_the_per_row_answer(tmp_path):
     """).fetchall()
     assert differ == []
     assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == con.execute("SELECT count(*) FROM t").fetchone()[0]
-    # The file's own coordinates, transformed row by row, are what the rows keep.
-    moved = con.execute("""
-        SELECT count(*) FROM reports r JOIN read_csv(?, all_varchar = true) f ON f."Report Ref" = r.report_ref
-        WHERE r.lat IS DISTINCT FROM ST_Y(ST_Transform(ST_Point(f.Easting::DOUBLE, f.Northing::DOUBLE),
-                                                       'EPSG:27700', 'EPSG:4326', always_xy := true))
-           OR r.lon IS DISTINCT FROM ST_X(ST_Transform(ST_Point(f.Easting::DOUBLE, f.Northing::DOUBLE),
-                                                       'EPSG:27700', 'EPSG:4326', always_xy := true))
-    """, [str(bng)]).fetchone()[0]
-    assert moved == 0
+    # The file's own coordinates, transformed row by row, are what the rows keep; but 520000, 300000, rounded to
+    # the km, gives way to the row's postcode (all of this file's are in the lookup), as rounded degrees do.
+    moved, rounded, by_postcode = con.execute("""
+        SELECT count(*) FILTER (WHERE NOT rounded AND (
+                   r.lat IS DISTINCT FROM ST_Y(ST_Transform(ST_Point(f.Easting::DOUBLE, f.Northing::DOUBLE),
+                                                            'EPSG:27700', 'EPSG:4326', always_xy := true))
+                   OR r.lon IS DISTINCT FROM ST_X(ST_Transform(ST_Point(f.Easting::DOUBLE, f.Northing::DOUBLE),
+                                                               'EPSG:27700', 'EPSG:4326', always_xy := true)))),
+               count(*) FILTER (WHERE rounded), count(*) FILTER (WHERE rounded AND r.geocode_status = 'postcode')
+        FROM reports r JOIN (SELECT *, Easting::DOUBLE % 1000 = 0 AND Northing::DOUBLE % 1000 = 0 AS rounded
+                             FROM read_csv(?, all_varchar = true)) f ON f."Report Ref" = r.report_ref
+    """, [str(bng)]).fetchone()
+    assert moved == 0 and rounded > 0 and by_postcode == rounded
     # ... and each stored cell is h3-py's for the stored point.
     for lat, lon, c7, c9 in con.execute("SELECT lat, lon, h3_7, h3_9 FROM reports").fetchall():
         if lat is None:

@@ -176,8 +176,10 @@ class Location:
     lat: str = "NULL::DOUBLE"
     lon: str = "NULL::DOUBLE"
     checks: list[str] = field(default_factory=list)
-    bng_point: str = "NULL"   # the BNG point in WGS84, or NULL: what `lat` and `lon` read when named
-    coarse: str = "false"     # `lat` and `lon` are the centre of a grid reference's square of 1 km or more
+    bng_point: str = "NULL"   # the BNG point in WGS84, or NULL (with several kinds of location, a struct of the
+                              # position taken and that point: `_placed_by_the_most_precise`): what `lat` and
+                              # `lon` read when named
+    coarse: str = "false"     # `lat` and `lon` are rounded to a km or more (`coarse_step_metres`): approximate
 
 
 # How each coordinate field's text becomes a number (etl/sql/macros.sql); any other field: parse_number.
@@ -190,7 +192,7 @@ class _Parts(NamedTuple):
     wgs: list[tuple[str, str, str]]    # (usable, lat, lon)
     rounded: list[str]                 # per `wgs` entry: SQL, whether its degrees are rounded to a km or more
     grid: list[tuple[str, str, str]]   # (usable, easting, northing)
-    coarse: list[str]                  # per `grid` entry: SQL, whether its point is a coarse square's centre
+    coarse: list[str]                  # per `grid` entry: SQL, whether it is rounded to a km or more (a square's centre)
     checks: list[str]
     named: str = "NULL"                # SQL: the position as the file writes it, for a reason
     spread: tuple[str, ...] = ()       # per `wgs` then `grid` entry: SQL, the metres its rounding may put it off
@@ -205,7 +207,8 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     column holding a pair of either ("52.574, -0.241", "545123 265432": told apart by their size), a WKT
     point or a map link (`point_in_text`; in an address column too, `HeaderMatch.points_in_address`), a GIS
     export's `x` and `y` columns holding either (also told apart by size), or an OS `grid_ref`
-    ("TL 45123 58123"). Where it gives several, the first usable in that order wins.
+    ("TL 45123 58123"). Where it gives one of these, its first usable position is taken; where it gives several,
+    the most precise usable one (`_most_precise`).
     Degrees may carry a hemisphere, a degree sign or minutes and seconds (`parse_degrees`).
 
     `col` names the SQL for a field (default: its staged column), so the same expressions can run
@@ -229,6 +232,8 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     grid = [g for p in parts for g in p.grid]
     coarse = [c for p in parts for c in p.coarse]
     loc = Location(checks=[c for p in parts for c in p.checks] + disagreeing_positions(given))
+    if len(given) > 1:
+        return _placed_by_the_most_precise(loc, parts, wgs, grid, [*rounded, *coarse], bng_point_name, once)
     lat_parts = [f"CASE WHEN {ok} THEN {lat} END" for ok, lat, _ in wgs]
     lon_parts = [f"CASE WHEN {ok} THEN {lon} END" for ok, _, lon in wgs]
     if grid:
@@ -237,36 +242,60 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
         point = bng_point_name or loc.bng_point
         lat_parts.append(f"ST_Y({point})")
         lon_parts.append(f"ST_X({point})")
-    # Coarse when the point taken is a coarse grid reference's square, or degrees rounded to a km or more.
+    # Coarse when the point taken is rounded to a km or more: a grid reference's square, degrees or metres.
     if any(c != "false" for c in [*coarse, *rounded]):
         taken = [*((ok, c) for (ok, _, _), c in zip(wgs, rounded)), *((ok, c) for (ok, _, _), c in zip(grid, coarse))]
         loc.coarse = f"coalesce(CASE {' '.join(f'WHEN {ok} THEN {c}' for ok, c in taken)} END, false)"
     if lat_parts:
         loc.lat = f"coalesce({', '.join(lat_parts)})"
         loc.lon = f"coalesce({', '.join(lon_parts)})"
-    grid_first = _grid_more_precise(parts) if len(given) > 1 and wgs and grid else None
-    if grid_first:
-        grid_coarse = f"coalesce(CASE {' '.join(f'WHEN {ok} THEN {c}' for (ok, _, _), c in zip(grid, coarse))} END, false)"
-        loc.lat = f"CASE WHEN {grid_first} THEN ST_Y({point}) ELSE {loc.lat} END"
-        loc.lon = f"CASE WHEN {grid_first} THEN ST_X({point}) ELSE {loc.lon} END"
-        loc.coarse = f"CASE WHEN {grid_first} THEN {grid_coarse} ELSE {loc.coarse} END"
     return loc
 
 
-def _grid_more_precise(parts: list[_Parts]) -> str:
-    """SQL: whether a row giving its position both in degrees and on the grid is placed by the grid's point, as the
-    more precise of the two: degrees rounded to 52.2, 0.12 (about 8 km) beside an easting and northing to the metre.
-    Each is as precise as its rounding (`spread`, from the decimals or the round metres written). Positions a door
-    apart or less (etl/vocab/locations.toml) are as good as each other, and the degrees are taken, as before. Two
+def _placed_by_the_most_precise(loc: Location, parts: list[_Parts], wgs: list[tuple[str, str, str]],
+                                grid: list[tuple[str, str, str]], coarse: list[str], bng_point_name: str | None,
+                                once: Callable[[str, str], str]) -> Location:
+    """`loc` placed by the most precise usable position of a file that gives several kinds (`_most_precise`).
+
+    Which position that is, and the grid's point when it is the grid's, are one value (`bng_point`, a struct of
+    the position's number `n` and the `point`), computed once: by the caller as `bng_point_name`, else by `once`.
+    Written into each of `lat`, `lon` and `coarse`, and an HMO register reads `lat` three times, the choice and its
+    transform made a 4-row file of five kinds of location take minutes to plan. The grid's point is transformed
+    only for a row placed by it."""
+    cases = " ".join(f"WHEN {i} THEN ST_Point({e}, {n})" for i, (_, e, n) in enumerate(grid, len(wgs) + 1))
+    point = (f"ST_Transform(CASE _n {cases} END, 'EPSG:27700', 'EPSG:4326', always_xy := true)" if grid
+             else "NULL::GEOMETRY")
+    loc.bng_point = f"list_transform([{_most_precise(parts)}], lambda _n: struct_pack(n := _n, point := {point}))[1]"
+    taken = bng_point_name or once("position", loc.bng_point)
+    lats = " ".join(f"WHEN {i} THEN {lat}" for i, (_, lat, _) in enumerate(wgs, 1))
+    lons = " ".join(f"WHEN {i} THEN {lon}" for i, (_, _, lon) in enumerate(wgs, 1))
+    loc.lat = f"CASE {taken}.n {lats} ELSE ST_Y({taken}.point) END"
+    loc.lon = f"CASE {taken}.n {lons} ELSE ST_X({taken}.point) END"
+    if any(c != "false" for c in coarse):
+        loc.coarse = f"coalesce(CASE {taken}.n {' '.join(f'WHEN {i} THEN {c}' for i, c in enumerate(coarse, 1))} END, false)"
+    return loc
+
+
+def _most_precise(parts: list[_Parts]) -> str:
+    """SQL: the number of the position a row giving several is placed by (its degrees' positions numbered first,
+    in the order of `_SOURCES`, then its grid's), or NULL when none is usable: the most precise usable one.
+
+    Rounded degrees (52.2, 0.12: about 8 km) give way to an easting and northing to the metre, a round easting and
+    northing (to the km) to degrees to 4 decimals, and latitude/longitude columns rounded so to a coordinates
+    column's precise degrees, or the other way round: taken by column order, the rounded point was stored while a
+    precise one stood in the same row. Each is as precise as its rounding (`spread`, from the decimals, the round
+    metres or the grid reference's figures written). Positions a door apart or less (etl/vocab/locations.toml) are
+    as good as each other, and the first is taken: degrees before the grid, as before. A position that is not
+    usable (a blank easting beside rounded degrees) is never taken: it once placed such a row nowhere. Two
     positions further apart than their rounding allows are rejected (`disagreeing_positions`), so the one taken
     here is always within the other's rounding."""
     door = float(vocab.load("locations")["more_precise"]["same_door_metres"])
-    wgs = [(ok, spread) for p in parts for (ok, _, _), spread in zip(p.wgs, p.spread[:len(p.wgs)], strict=True)]
-    grid = [(ok, spread) for p in parts for (ok, _, _), spread in zip(p.grid, p.spread[len(p.wgs):], strict=True)]
-
-    def spread(entries: list[tuple[str, str]]) -> str:
-        return f"greatest(CASE {' '.join(f'WHEN {ok} THEN ({s})::DOUBLE' for ok, s in entries)} END, {door})"
-    return f"coalesce({spread(grid)} < {spread(wgs)}, false)"
+    entries = [(ok, spread) for p in parts for (ok, _, _), spread in zip(p.wgs, p.spread[:len(p.wgs)], strict=True)]
+    entries += [(ok, spread) for p in parts for (ok, _, _), spread in zip(p.grid, p.spread[len(p.wgs):], strict=True)]
+    # A struct list's least is by its first field, then its second: the most precise, the first of equals.
+    keys = ", ".join(f"CASE WHEN {ok} THEN struct_pack(metres := greatest(coalesce(({spread})::DOUBLE, 0), {door}), "
+                     f"n := {i}) END" for i, (ok, spread) in enumerate(entries, 1))
+    return f"list_min([{keys}]).n"
 
 
 def computed_once(values: dict[str, str]) -> Callable[[str, str], str]:
@@ -278,10 +307,19 @@ def computed_once(values: dict[str, str]) -> Callable[[str, str], str]:
 
 
 def stage_with(values: dict[str, str]) -> str:
-    """The stage as a FROM clause, with `values` (from `computed_once`) computed once per row beside its cells."""
+    """The stage as a FROM clause, with `values` (from `computed_once`) computed once per row beside its cells.
+    A value that reads another (the position a row is placed by reads its coordinates' parsed pair) is computed
+    in a level after it."""
     if not values:
         return "stage"
-    return f"(SELECT *, {', '.join(f'{sql} AS {name}' for name, sql in values.items())} FROM stage) stage"
+    level: dict[str, int] = {}
+    for name, sql in values.items():
+        level[name] = 1 + max((level[n] for n in re.findall(r"\bpo_\w+", sql) if n in level), default=-1)
+    body = "stage"
+    for depth in range(max(level.values()) + 1):
+        named = ", ".join(f"{values[name]} AS {name}" for name in values if level[name] == depth)
+        body = f"(SELECT *, {named} FROM {body}) stage"
+    return body
 
 
 def _lat_lon(col: Callable[[str], str], num: Callable[[str], str], once: Callable[[str, str], str]) -> _Parts:
@@ -299,7 +337,7 @@ def _lat_lon(col: Callable[[str], str], num: Callable[[str], str], once: Callabl
 def _easting_northing(col: Callable[[str], str], num: Callable[[str], str], once: Callable[[str, str], str]) -> _Parts:
     east, north = num("easting"), num("northing")
     return _Parts(
-        wgs=[], rounded=[], grid=[(_bng_ok(east, north), east, north)], coarse=["false"],
+        wgs=[], rounded=[], grid=[(_bng_ok(east, north), east, north)], coarse=[rounded_metres(east, north)],
         named=_named("easting", col("easting"), col("northing")),
         spread=(_metres_spread(col("easting"), col("northing")),),
         checks=[*_pair_checks(col("easting"), col("northing"), east, north, "easting", "northing"),
@@ -327,11 +365,13 @@ def _coordinates(col: Callable[[str], str], num: Callable[[str], str], once: Cal
               # A grid reference in a coordinates column is one too.
               (f"grid_ref_point({value}) IS NOT NULL", f"grid_ref_point({value}).easting",
                f"grid_ref_point({value}).northing")],
-        coarse=["false", "false", f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"],
+        coarse=[rounded_metres(first, second), rounded_metres(text_x, text_y),
+                f"grid_ref_figures({value}) < {FIGURES_THAT_PLACE_A_DOOR}"],
         named=_named("coordinates", value),
         spread=(_degrees_spread(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"),
                 _degrees_spread(f"point_text_degrees({value}).lat", f"point_text_degrees({value}).lon"),
-                _metres_spread(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"), "0",
+                _metres_spread(f"coordinate_pair({value}).first", f"coordinate_pair({value}).second"),
+                _metres_spread(_whole_metres(text_x), _whole_metres(text_y)),
                 _grid_ref_spread(value)),
         checks=[f"""CASE WHEN grid_ref_point({value}) IS NOT NULL OR {_null_island(first, second)} THEN NULL
             WHEN looks_like_point_text({value}) AND ({text_x} IS NULL OR {text_y} IS NULL)
@@ -359,7 +399,7 @@ def _x_y(col: Callable[[str], str], num: Callable[[str], str], once: Callable[[s
     return _Parts(
         wgs=[(_degrees_ok(y, x), y, x), (in_great_britain(y_deg, x_deg), y_deg, x_deg)],
         rounded=[rounded_degrees(col("y"), col("x"))] * 2,
-        grid=[(_bng_ok(x, y), x, y)], coarse=["false"],
+        grid=[(_bng_ok(x, y), x, y)], coarse=[rounded_metres(x, y)],
         named=_named("x", col("x"), col("y")),
         spread=(*[_degrees_spread(col("y"), col("x"))] * 2, _metres_spread(col("x"), col("y"))),
         checks=[*_pair_checks(col("x"), col("y"), x, y, "X", "Y"),
@@ -485,6 +525,11 @@ def _metres_spread(east_text: str, north_text: str) -> str:
             f"{_HALF_DIAGONAL} * pow(10, length({digits}) - length(rtrim({digits}, '0')))))")
 
 
+def _whole_metres(number: str) -> str:
+    """SQL: a number of metres as `_metres_spread` reads it, its text: a WKT point's are numbers already."""
+    return f"CASE WHEN {number} = round({number}) THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) END"
+
+
 def _grid_ref_spread(value: str) -> str:
     """SQL: how far, in metres, a grid reference's point (its square's centre) may be from the place meant: a whole
     square's diagonal, not half. By the OS's rule a reference is cut short (the place is in its square), but
@@ -492,8 +537,16 @@ def _grid_ref_spread(value: str) -> str:
     return f"coalesce({2 * _HALF_DIAGONAL} * pow(10, 5 - grid_ref_figures({value}) / 2), 0)"
 
 
-FIGURES_THAT_PLACE_A_DOOR = 6     # "TL 451 581" names a 100 m square; "TL 45 58" a 1 km one
-DECIMALS_THAT_PLACE_A_DOOR = 3    # 52.574 is within about 100 m; 52.57 within a km, 52.6 within 10
+def coarse_step_metres() -> float:
+    """A position rounded to this many metres or more is coarse, however it is written (etl/vocab/locations.toml):
+    one ground precision, so 523000, 261000 is as approximate as 52.2, 0.12 or TL 23 61, and placed the same way."""
+    return float(vocab.load("locations")["coarse"]["step_metres"])
+
+
+# The fewest figures and decimals finer than the coarse step (1 km): "TL 451 581" names a 100 m square, "TL 45 58"
+# a 1 km one; 52.574 is within about 100 m, 52.57 within a km, 52.6 within 10.
+FIGURES_THAT_PLACE_A_DOOR = next(f for f in range(0, 12, 2) if 10 ** (5 - f // 2) < coarse_step_metres())
+DECIMALS_THAT_PLACE_A_DOOR = next(d for d in range(10) if _METRES_PER_DEGREE * 10 ** -d < coarse_step_metres())
 
 
 def rounded_degrees(lat_text: str, lon_text: str) -> str:
@@ -503,6 +556,18 @@ def rounded_degrees(lat_text: str, lon_text: str) -> str:
     plain = (f"'[-+\u2212\u2013]?\\s*[0-9]{{1,3}}([.,][0-9]{{0,{DECIMALS_THAT_PLACE_A_DOOR - 1}}})?'")
     return (f"coalesce(regexp_full_match(trim({lat_text}), {plain}) "
             f"AND regexp_full_match(trim({lon_text}), {plain}), false)")
+
+
+def rounded_metres(east: str, north: str) -> str:
+    """SQL: whether an easting and northing (numbers) are both multiples of the coarse step (523000, 261000: to
+    the km), and so approximate as rounded degrees of the same ground precision are.
+
+    Both, as `rounded_degrees` asks of both degrees: a reference to the metre ends in 000 by chance once in a
+    thousand, so one round axis says little, and both at once happen by chance once in a million. Round hundreds
+    (523100, 261400) are a 100 m square, as a 6-figure grid reference or 3 decimals of degrees are: a door, not
+    coarse. A fraction of a metre (523000.4) is no rounding."""
+    step = coarse_step_metres()
+    return f"coalesce({east} % {step} = 0 AND {north} % {step} = 0, false)"
 
 
 def rounded_coordinates(con, staged: StagedFile, show_values: bool) -> str | None:
@@ -540,6 +605,38 @@ def coarse_grid_refs(con, staged: StagedFile, show_values: bool) -> str | None:
     return (f"{n:,} row(s) give an OS grid reference of 4 figures or fewer{shown}: each names a square of 1 km "
             "or more (6 figures or more place a door). A row with a postcode we know is placed by the postcode; "
             "the others at the square's centre, approximate")
+
+
+def rounded_grid_positions(con, staged: StagedFile, show_values: bool) -> str | None:
+    """A warning for eastings and northings both rounded to the coarse step ('523000, 261000': to the km): placed
+    as written they look exact, as rounded degrees do, and a row with a postcode in the lookup is placed by it
+    instead (`rounded_metres` says why both, and why not round hundreds)."""
+    col, has = staged.column, staged.match.has
+    pairs = ([(f"parse_easting({col('easting')})", f"parse_northing({col('northing')})", col("easting"), col("northing"))]
+             if has("easting") and has("northing") else []) \
+        + ([(f"parse_degrees(coordinate_pair({col('coordinates')}).first)",
+             f"parse_degrees(coordinate_pair({col('coordinates')}).second)",
+             f"coordinate_pair({col('coordinates')}).first", f"coordinate_pair({col('coordinates')}).second")]
+           if has("coordinates") else []) \
+        + ([(f"parse_number({col('x')})", f"parse_number({col('y')})", col("x"), col("y"))]
+           if has("x") and has("y") else [])
+    if not pairs:
+        return None
+    # Each pair parsed once, into a lambda's argument: written out at each of its uses, a coordinates column's
+    # macros were expanded again each time, and planning the count for a 3-row file ran out of memory. Only values
+    # ending in 0 are parsed at all: a file's exact positions (nearly all of a big one) cost a text test each.
+    n, shown = _rows_with(con, [f"CASE WHEN {a} LIKE '%0' AND {b} LIKE '%0' THEN list_transform("
+                                f"[struct_pack(e := {e}, n := {n}, a := {a}, b := {b})], lambda _p: "
+                                f"CASE WHEN {_bng_ok('_p.e', '_p.n')} AND {rounded_metres('_p.e', '_p.n')} "
+                                "THEN trim(_p.a) || ', ' || trim(_p.b) END)[1] END"
+                                for e, n, a, b in pairs], show_values)
+    if not n:
+        return None
+    step = coarse_step_metres()
+    return (f"{n:,} row(s) give an easting and northing both multiples of {step:,.0f} m{shown}: each is rounded as "
+            f"much as latitude and longitude with {DECIMALS_THAT_PLACE_A_DOOR - 1} decimals are (a finer rounding "
+            "places a door). A row with a postcode we know is placed by the postcode; the others where the rounded "
+            "point is, approximate")
 
 
 def what3words(con, staged: StagedFile, show_values: bool) -> str | None:

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from etl import vocab
+from etl import address_keys, report_refs, vocab
 from etl.errors import FileProblem
 from etl.loaders import checks, tabular
 from etl.summary import LoadSummary
@@ -96,6 +96,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     _note_live_statuses(con, summary)
     _note_another_partys_columns(staged, summary)
     _warn_postcodes_unlike_the_address(con, staged, summary)
+    _number_addresses(con, summary)
     tabular.accepted_and_geocoded(con, summary, "_licence_key")   # 'FDC/1' and 'fdc/1 ' are one licence
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming AS
@@ -105,6 +106,86 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     """, [summary.source, summary.load_id])
     _another_sources_register(con, path, summary)
     _supersede(con, path, summary, whole_register)
+
+
+def _door(table: str) -> str:
+    """SQL: the address a row of `table` (parsed) licenses, as its licence's rows are compared: the address as
+    `address_key` spells it with each kind of street in full ('3 Kappa Rd' and '3 KAPPA ROAD.' are one), else
+    its postcode, else the file's point. A town on one row only ('3 Kappa Road, Cambourne' and '3 Kappa Road')
+    makes two addresses: both are kept, so nothing is lost, and the summary names them."""
+    key = address_keys._in_full(f"address_key({table}.address)")
+    return (f"coalesce(nullif({key}, ''), {table}.postcode, "
+            f"nullif(concat_ws(',', {table}.file_lat, {table}.file_lon), ''))")
+
+
+def _number_addresses(con, summary: LoadSummary) -> None:
+    """Give each address after the first of a licence number in the register its part's reference, as reports
+    are (etl/report_refs.py: 'SC/3', 'SC/3 (address 2)', …), and name them in the summary.
+
+    A register's rows of one licence number at different addresses were collapsed into the last, and the other
+    address lost its licence: a report there then counted as at a possible unlicensed HMO. Such rows are read
+    as the council wrote them, each address licensed: a licence may cover several doors (a block, flats 1-4 of
+    one house), and where the number is a typo ('SC/3' for 'SC/4') both addresses are still licensed, the
+    number alone being wrong. Rejecting both rows would take two licensed addresses off the map each month
+    the council's export stays so, and the analyst cannot correct the council's register. The summary names
+    the rows and addresses, so a typo can be taken to the council.
+
+    Each part is a licence of its own in `hmo_licence_history` (one row per source and reference, as the
+    visit list and the licence match expect). Parts are numbered in the order of their addresses (`_door`),
+    not of the file, so a later export sorted otherwise reloads unchanged; one whose licence gives fewer
+    addresses ends the parts it no longer has, as any licence gone from the register. Rows of one licence at
+    one address are versions of one row, and collapse into the last as before. Rejected rows are numbered
+    too: a part whose row is rejected now is kept as it was (`_supersede`)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE licence_parts AS
+        WITH repeated AS (SELECT _licence_key FROM parsed WHERE _licence_key IS NOT NULL
+                          GROUP BY 1 HAVING count(*) > 1),
+             rows_ AS (SELECT p.row_number, p._licence_key, {_door('p')} AS door
+                       FROM parsed p SEMI JOIN repeated USING (_licence_key)),
+             doors AS (SELECT _licence_key, door, row_number() OVER (PARTITION BY _licence_key ORDER BY door) AS part,
+                              count(*) OVER (PARTITION BY _licence_key) AS parts
+                       FROM (SELECT DISTINCT _licence_key, door FROM rows_ WHERE door IS NOT NULL))
+        SELECT r.row_number, r._licence_key, d.part FROM rows_ r JOIN doors d USING (_licence_key, door)
+        WHERE d.parts > 1
+    """)
+    said = _addresses_of_one_licence(con)
+    con.execute(f"""
+        UPDATE parsed SET licence_ref = parsed.licence_ref || format('{report_refs.PART}', l.part),
+                          _licence_key = licence_key(parsed.licence_ref || format('{report_refs.PART}', l.part))
+        FROM licence_parts l WHERE parsed.row_number = l.row_number AND l.part > 1
+    """)
+    con.execute("DROP TABLE licence_parts")
+    if said:
+        summary.warnings.append(said)
+
+
+def _addresses_of_one_licence(con) -> str | None:
+    """The licence numbers the temp table `licence_parts` gives several addresses, with their rows, each row's
+    address and the reference it is stored under: so the analyst can find them in the register."""
+    licences = con.execute("""
+        SELECT list(struct_pack(row_number := p.row_number, ref := p.licence_ref, address := p.address, part := l.part,
+                                rejected := p.reason IS NOT NULL) ORDER BY l.part, p.row_number)
+        FROM parsed p JOIN licence_parts l USING (row_number)
+        GROUP BY l._licence_key ORDER BY min(p.row_number)
+    """).fetchall()
+    if not licences:
+        return None
+
+    def stored(row: dict) -> str:
+        return row["ref"] if row["part"] == 1 else row["ref"] + report_refs.PART.format(row["part"])
+
+    def shown(rows: list[dict]) -> str:
+        listed = ", ".join(f"row {r['row_number']} {r['address']!r}" + (" (rejected)" if r["rejected"] else "")
+                           for r in rows[:6]) + (" …" if len(rows) > 6 else "")
+        names = list({r["part"]: stored(r) for r in rows if not r["rejected"]}.values())   # each part's last row
+        return (f"{rows[0]['ref']!r}: {listed} (stored as " + ", ".join(map(repr, names[:4]))
+                + (" …" if len(names) > 4 else "") + ")")
+
+    rows = sum(len(r) for (r,) in licences)
+    return (f"{len(licences):,} licence number(s) given to different addresses ({rows:,} rows): each address kept as "
+            "licensed, as a part of its licence (a licence covering several doors, or a typo in a licence number: "
+            "check with the council): " + "; ".join(shown(r) for (r,) in licences[:3])
+            + (" …" if len(licences) > 3 else ""))
 
 
 def _refuse_a_register_of_elsewhere(con, path: Path, summary: LoadSummary) -> None:

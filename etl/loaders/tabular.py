@@ -11,7 +11,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import geocode, h3cells, no_value, vocab
+from etl import geocode, h3cells, no_value, report_refs, vocab
 from etl.errors import FileProblem
 from etl.loaders import checks, kind_guess
 from etl.reading import row_fields
@@ -47,6 +47,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
                                 f"{rows}): several exports joined into one file?")
     for coarse in (checks.coarse_grid_refs(con, staged, show_values=kind != "cases"),   # a victim's location:
                    checks.rounded_coordinates(con, staged, show_values=kind != "cases"),   # never shown
+                   checks.rounded_grid_positions(con, staged, show_values=kind != "cases"),
                    checks.what3words(con, staged, show_values=kind != "cases")):
         if coarse:
             summary.warnings.append(coarse)
@@ -242,9 +243,13 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
 
     One pass over `parsed` builds `incoming`: the geocoding comes from a table of distinct places
     (`_geocode_places`), and only references that occur more than once are collapsed, found by a
-    narrow GROUP BY rather than a window holding every row of the file.
+    narrow GROUP BY rather than a window holding every row of the file. Before the collapse, the valid rows'
+    repeats (reports without a reference, `report_refs.repeated_rows`) and stray dates (`_stray_dates`) are
+    named for the summary: both load, but either can skew every count.
     """
     accepted = con.execute("SELECT count(*) FROM parsed WHERE reason IS NULL").fetchone()[0]
+    alike = report_refs.repeated_rows(con) if summary.kind == "reports" else None
+    stray = _stray_dates(con, DATE_JUDGED[summary.kind]) if summary.kind in DATE_JUDGED else None
     _geocode_places(con)
     same = " AND ".join(f"p._k{c} IS NOT DISTINCT FROM i.{c}" for c in PLACE)
     with _hash_tables_on_the_narrow_side(con):
@@ -263,6 +268,7 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
     summary.rows_collapsed = accepted - con.execute("SELECT count(*) FROM incoming").fetchone()[0]
     if summary.rows_collapsed:
         summary.warnings.append(_collapsed_rows(con, key, show_key=summary.kind != "cases"))
+    summary.warnings += [said for said in (alike, stray) if said]
     summary.rows_ungeocoded, approximate = con.execute(
         "SELECT count(*) FILTER (WHERE geocode_status = 'not_geocoded'), "
         "count(*) FILTER (WHERE geocode_status = 'postcode_district') FROM incoming").fetchone()
@@ -299,6 +305,41 @@ def _collapsed_rows(con: duckdb.DuckDBPyConnection, key: str, show_key: bool) ->
     shown = "; ".join((f"{ref!r} " if show_key else "") + f"rows {', '.join(map(str, rows[:6]))}"
                       + (" …" if len(rows) > 6 else "") + f" (row {rows[-1]} kept)" for ref, rows in groups[:3])
     return f"rows with the same reference, the last one kept: {shown}" + (" …" if len(groups) > 3 else "")
+
+
+# The date of each kind whose rows far from the rest of their file are named (`_stray_dates`): a report's
+# received date is what the dashboard's dates and trends read.
+DATE_JUDGED = {"reports": "received_on"}
+
+
+def _stray_dates(con: duckdb.DuckDBPyConnection, column: str) -> str | None:
+    """Name the valid rows of `parsed` dated far outside the file's central range (etl/vocab/dates.toml), or None.
+
+    One stray date (an Excel serial among October's rows read as March 2023) loaded without a word, and the
+    dashboard then said the files cover 2023-2026. The row still loads: an old report can be sent late. The
+    quartiles come from the counts of each distinct date, not a sort of every row (a big file has a few
+    thousand dates in two million rows)."""
+    rule = vocab.load("dates")["stray_dates"]
+    q1, q3, total = con.execute(f"""
+        WITH days AS (SELECT {column} AS d, count(*) AS n FROM parsed WHERE reason IS NULL AND {column} IS NOT NULL
+                      GROUP BY 1),
+             upto AS (SELECT d, sum(n) OVER (ORDER BY d) AS upto, sum(n) OVER () AS total FROM days)
+        SELECT min(d) FILTER (WHERE upto >= total * 0.25), min(d) FILTER (WHERE upto >= total * 0.75), max(total)
+        FROM upto""").fetchone()
+    if not total or total < int(rule["fewest_rows"]):
+        return None
+    margin = max(int(rule["days"]), int(float(rule["spreads"]) * (q3 - q1).days))
+    n, rows = con.execute(f"""
+        SELECT count(*), list(struct_pack(r := row_number, d := {column}) ORDER BY row_number)[1:6] FROM parsed
+        WHERE reason IS NULL AND ({column} < ?::DATE - ?::INTEGER OR {column} > ?::DATE + ?::INTEGER)""",
+                          [q1, margin, q3, margin]).fetchone()
+    if not n:
+        return None
+    day = lambda d: f"{d.day} {d:%b %Y}"   # noqa: E731
+    shown = ", ".join(f"row {r['r']} ({day(r['d'])})" for r in rows) + (" …" if n > 6 else "")
+    return (f"{n:,} row(s) dated far from the rest of the file, whose middle half runs from {day(q1)} to "
+            f"{day(q3)}: {shown}. Loaded as given, but the dates the dashboard covers stretch to them: check "
+            "each for a typo in the year, or a number from another column read as an Excel date")
 
 
 @contextlib.contextmanager

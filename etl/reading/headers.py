@@ -34,6 +34,14 @@ class HeaderMatch:
     # The address column holds WKT points or map links ("Location": POINT (-0.24 52.57)), read as coordinates
     # where it does (`StagedFile.column`); set once the rows are read, only for a file without a coordinates column.
     points_in_address: bool = False
+    # A header written over two rows (`_two_row_header`): the row of group names above the names row
+    # (`header_row`), and each column's group ("Coordinates" over "Lat" and "Long").
+    group_row: int | None = None
+    groups: dict[int, str] = field(default_factory=dict)
+
+    def rows(self) -> str:
+        """The header's row, or rows, as a message names them ("row 1", "rows 3-4")."""
+        return f"rows {self.group_row}-{self.header_row}" if self.group_row else f"row {self.header_row}"
 
     def has(self, name: str) -> bool:
         """Whether the file gives this field; an address may come in parts (`address_parts`), and coordinates
@@ -115,16 +123,111 @@ def _index(kind: str, mapping: dict[str, str]) -> dict[str, str]:
 
 def _best_row(index: dict[str, str], candidates: list[tuple[int, list]]) -> tuple[int, int, list]:
     """(how many headers it names, row number, row) of the likeliest header row."""
-    def score(row: list) -> int:
-        return sum(1 for c in row if c not in (None, "") and vocab.normalise_label(c) in index)
-
-    scored = [(score(row), number, row) for number, row in candidates[:HEADER_SEARCH_ROWS]]
+    scored = [(_score(index, row), number, row) for number, row in candidates[:HEADER_SEARCH_ROWS]]
     return max(scored, key=lambda s: (s[0], -s[1]), default=(0, 0, []))
+
+
+def _score(index: dict[str, str], row: list, groups: dict[int, str] | None = None) -> int:
+    """How many of the row's cells name a field, by themselves or under their group (`_field_of`)."""
+    return sum(1 for i, c in enumerate(row) if _field_of(index, c, (groups or {}).get(i))[0])
+
+
+def _field_of(index: dict[str, str], header, group: str | None = None) -> tuple[str | None, str]:
+    """The field a header names, and the header as it is shown: under a group it is read with the group's
+    name before it when it names nothing by itself ("Number" under "Licence" is the "Licence Number")."""
+    if header in (None, ""):
+        return None, ""
+    text = str(header).strip()
+    name = index.get(vocab.normalise_label(text))
+    if name or not group:
+        return name, text
+    joined = f"{group} {text}"
+    name = index.get(vocab.normalise_label(joined))
+    return (name, joined) if name else (None, text)
+
+
+@dataclass
+class _Header:
+    """The header found among a file's first rows: its cells, and for a header written over two rows the row
+    of group names above them."""
+
+    score: int
+    number: int
+    cells: list
+    group_row: int | None = None
+    groups: dict[int, str] = field(default_factory=dict)
+    unread: str | None = None   # two rows that look like one header but could not be read as one: why
+
+
+def _find_header(index: dict[str, str], candidates: list[tuple[int, list]]) -> _Header:
+    """The likeliest header row, read with the row above or below it when the two are one header.
+
+    A spreadsheet's header is often two rows: group names merged over several columns ("Location" over
+    "Address", "Town", "Postcode"; "Coordinates" over "Lat", "Long"), and the names below them, with a name
+    that has no group merged down over both rows ("Ref"). Read alone, the group row named the address and the
+    coordinates, the names row was rejected as data, and every "Lat" was read as a whole coordinates pair.
+    So a row is read with the one below it when together they name more fields than it does alone, and with
+    the one above it for the groups' names. Two rows that look like one header yet can't be read as one are
+    kept in `unread`, for `match_headers` to refuse rather than reject the names row as data."""
+    score, number, row = _best_row(index, candidates)
+    rows = dict(candidates[:HEADER_SEARCH_ROWS])
+    if not score:
+        return _Header(score, number, row)
+    below = rows.get(number + 1)
+    if below is not None:
+        pair = _two_row_header(index, row, below)
+        if pair and _score(index, *pair) > score:
+            return _Header(_score(index, *pair), number + 1, pair[0], number, pair[1])
+        named = [c for i, c in enumerate(below) if _field_of(index, c)[0] and _blank(_cell(row, i))]
+        if len(named) >= 2:
+            return _Header(score, number, row, unread=f"rows {number} and {number + 1} look like one header written "
+                                                      f"over two rows ({_show(row)} above {_show(below)})")
+    above = rows.get(number - 1)
+    pair = _two_row_header(index, above, row) if above is not None else None
+    if pair:
+        return _Header(_score(index, *pair), number, pair[0], number - 1, pair[1])
+    return _Header(score, number, row)
+
+
+def _two_row_header(index: dict[str, str], upper: list, lower: list) -> tuple[list, dict[int, str]] | None:
+    """The cells and groups of a header written over two rows, `upper` above `lower`; None if they are not one.
+
+    Each cell of `upper` is a group, over the columns up to its next cell ("Location", merged over three
+    columns, or in a CSV followed by two empty cells), or, over an empty cell of `lower`, a name of its own
+    merged down over both rows ("Ref"). A cell of `lower` under a name of `upper` with a group of one column
+    must name a field itself: under a header, a data row's values name none. A title (one cell, in the first
+    column) is no row of groups."""
+    filled = [i for i in range(len(upper)) if not _blank(upper[i])]
+    if not filled or filled == [0] or not any(not _blank(c) for c in lower):
+        return None
+    width = max(len(upper), len(lower))
+    cells, groups = [], {}
+    for start, end in zip(filled, [*filled[1:], width]):
+        group = str(upper[start]).strip()
+        for i in range(start, end):
+            if end - start > 1:
+                groups[i] = group
+            elif not _blank(_cell(lower, i)) and not _field_of(index, _cell(lower, i))[0]:
+                return None
+    for i in range(width):
+        name = _cell(lower, i)
+        if _blank(name):
+            name = _cell(upper, i) if i not in groups else None
+        cells.append(name)
+    return cells, groups
+
+
+def _cell(row: list, i: int):
+    return row[i] if i < len(row) else None
+
+
+def _blank(cell) -> bool:
+    return cell is None or not str(cell).strip()
 
 
 def header_score(kind: str, candidates: list[tuple[int, list]], mapping: dict[str, str] | None = None) -> int:
     """How many of this kind's headers the likeliest header row among `candidates` names (0: none)."""
-    return _best_row(_index(kind, mapping or {}), candidates)[0]
+    return _find_header(_index(kind, mapping or {}), candidates).score
 
 
 def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
@@ -138,25 +241,27 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
     the header."""
     mapping = mapping or {}
     index = _index(kind, mapping)
-    best = _best_row(index, candidates)
+    best = _find_header(index, candidates)
     first = next((row for _, row in candidates if any(c not in (None, "") for c in row)), [])
     if kind in VICTIM_FREE_KINDS:
-        refuse_victim_file(path, kind, best[2] if best[0] else first)
-    if best[0] == 0 and mapping:
+        refuse_victim_file(path, kind, best.cells if best.score else first)
+    if best.unread:
+        raise FileProblem(path, f"{best.unread}, and they can't be read as one. Make it one header row (a name for "
+                                "each column), or name the columns with --mapping FILE")
+    if best.score == 0 and mapping:
         raise FileProblem(path, f"none of the first {HEADER_SEARCH_ROWS} rows holds a header --mapping names "
                                 f"({', '.join(repr(h) for h in mapping.values())}), nor one we know; the first row "
                                 f"is {_show(first)}. If the header row is further down, delete the rows above it")
-    if best[0] == 0:
+    if best.score == 0:
         raise FileProblem(path, f"no recognised {kind} headers in the first {HEADER_SEARCH_ROWS} rows; "
                                 f"the first row is {_show(first)}. Add --mapping FILE to name them, or if the "
                                 "header row is further down, delete the rows above it")
-    _, header_row, row = best
-    headers = ["" if c is None else str(c).strip() for c in row]
-    match = HeaderMatch(header_row=header_row, headers=headers, columns={},
-                        hidden=[i for i in range(len(headers)) if column_hidden and column_hidden(i)])
+    headers = ["" if c is None else str(c).strip() for c in best.cells]
+    match = HeaderMatch(header_row=best.number, headers=headers, columns={}, group_row=best.group_row,
+                        groups=best.groups, hidden=[i for i in range(len(headers)) if column_hidden and column_hidden(i)])
     under: dict[str, list[int]] = {}
     for i, header in enumerate(headers):
-        name = index.get(vocab.normalise_label(header))
+        name, headers[i] = _field_of(index, header, best.groups.get(i))
         if name:
             under.setdefault(name, []).append(i)
     for name, columns in under.items():
@@ -169,11 +274,28 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
             match.ignored_duplicates += [headers[i] for i in columns[1:]]
             match.duplicates[name] = columns[1:]
     _match_by_keywords(kind, match, set(mapping))
+    _address_with_its_group(kind, match)
     for ours, theirs in mapping.items():
         if ours not in match.columns:
             raise FileProblem(path, f"--mapping says {ours} = {theirs!r}, but there is no such column; "
                                     f"headers found: {_show(headers)}")
     return match
+
+
+def _address_with_its_group(kind: str, match: HeaderMatch) -> None:
+    """Read the address column with the address parts beside it under one group that names a place
+    ("Location" over "Address", "Town", "Postcode"): the address is then "14 Cromwell Road, Wisbech", as a
+    person reads the group, not "14 Cromwell Road" without its town. The address column becomes the first line
+    of the parts joined (`address_parts`), which the load summary names."""
+    i = match.columns.get("address")
+    group = match.groups.get(i)
+    if group is None or "address_line1" in match.columns:
+        return
+    words = [_words(w) for w in field_aliases(kind)["address"].get("keywords", [])]
+    if _alias_index(kind).get(vocab.normalise_label(group)) != "address" and not any(_holds(_words(group), w) for w in words):
+        return
+    if any(match.groups.get(match.columns.get(p)) == group for p in ADDRESS_PARTS):
+        match.columns["address_line1"] = match.columns.pop("address")
 
 
 def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
@@ -276,7 +398,7 @@ def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, .
         unsure = [f"{' and '.join(repr(h) for h in match.ambiguous[f])} could each be the {fields[f]['aliases'][0]}"
                   for g in missing for f in g if f in match.ambiguous]
         raise FileProblem(path, f"required column(s) missing: {named}. "
-                                f"Headers found (row {match.header_row}): {_show(match.headers)}. "
+                                f"Headers found ({match.rows()}): {_show(match.headers)}. "
                                 + (f"{'; '.join(unsure)}: say which with --mapping FILE" if unsure else
                                    "Rename them, or pass --mapping FILE"))
 
