@@ -72,7 +72,7 @@ def test_a_full_postcode_in_a_district_list_and_a_district_in_a_full_lookup_are_
     s = load(tmp_path, db, "full.csv", "postcode,lat,lon\nCB1 2AB,52.2,0.13\nCB4,52.22,0.13\nCB4 1AA,52.23,0.13\n")
     assert (s.rows_loaded, s.rows_rejected) == (2, 1)
     assert scalar(db, "SELECT reason FROM rejects WHERE load_id = ?", [s.load_id]) == (
-        "postcode 'CB4' is only an outward code (a postcode district), not a full postcode")
+        "postcode 'CB4' is only part of a postcode (a postcode district or sector), not a full postcode")
 
 
 def test_district_centres_place_rows_until_full_postcodes_of_the_district_are_loaded(tmp_path, db):

@@ -462,7 +462,7 @@ def _parse(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
         # ONSPD's pcds is already 'PE13 1AB': only other spellings need the full macro.
         key = (f"CASE WHEN regexp_full_match(pc, '{CANONICAL_POSTCODE}') THEN pc ELSE postcode_norm(pc) END")
         bad_key = ("'postcode ' || shown(pc) || CASE WHEN outward_code(pc) IS NOT NULL "
-                   "THEN ' is only an outward code (a postcode district), not a full postcode' "
+                   "THEN ' is only part of a postcode (a postcode district or sector), not a full postcode' "
                    "ELSE ' is not a valid UK postcode' END")
     checks = [
         "CASE WHEN _extra IS NOT NULL THEN 'the row has more values than the header has columns' END",
