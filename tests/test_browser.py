@@ -321,3 +321,9 @@ def test_data_page(server, page, shots):
     page.locator("td", has_text="Peterborough City Council").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(shots / "data.png"), full_page=True)
+    # At 1500 px, neither table of sources scrolls sideways: in one table of twelve columns, the rejects'
+    # columns were out of sight.
+    widths = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stDataFrame'] .dvn-scroller")]
+                                      .slice(0, 2).map(s => [s.scrollWidth, s.clientWidth])""")
+    assert len(widths) == 2 and all(scroll <= client + 1 for scroll, client in widths), widths
+    page.get_by_text("Rows not loaded, or not on the map").first.wait_for(timeout=10_000)

@@ -173,7 +173,7 @@ def test_rejects_out_takes_accounts_and_is_audited_there_as_an_export(db, tmp_pa
     assert r.exit_code == 0, r.output
     (entry,) = log(accounts, "export")
     assert entry["target"] == str(out) and entry["rows"] == 1 and entry["actor"].startswith("cli")
-    assert entry["detail"] == {"command": "rejects", "load_id": None, "format": "csv"}
+    assert entry["detail"] == {"command": "rejects", "load_id": None, "all": False, "format": "csv"}
     assert not (tmp_path / "hotspots-accounts.db").exists()     # not the store beside the warehouse
     assert "--accounts" in run("rejects", "--help").stdout
 

@@ -38,6 +38,44 @@ def _since(load) -> str:
     return ", " + ", ".join(parts)
 
 
+LOADED = ["kind", "source", "file_name", "files", "last_load", "age_days", "newest", "rows"]
+QUALITY = ["kind", "source", "rejected", "not_geocoded", "failed_attempts_since", "top_reasons"]
+
+
+def _present(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    return [c for c in columns if c in frame.columns]
+
+
+_LOADED_COLUMNS = {
+    "kind": st.column_config.TextColumn("What"),
+    "source": st.column_config.TextColumn("Source", help="Who the file came from."),
+    "file_name": st.column_config.TextColumn("Latest file", help="The file of the last successful load."),
+    "files": st.column_config.NumberColumn("Files", help="Files of this source loaded. Each file of reports "
+                                           "or cases adds to the ones before (a police.uk month each), so "
+                                           "the source holds them all; a register replaces the one before."),
+    "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm"),
+    "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
+    "newest": st.column_config.TextColumn("Newest record",
+                                          help="Reports: the newest one's date received. Cases: the newest "
+                                               "one's date opened. HMO registers: the newest licence's "
+                                               "start. A source is only as fresh as this."),
+    "rows": st.column_config.NumberColumn("Rows", help="Rows this source holds in the warehouse now."),
+}
+_QUALITY_COLUMNS = {
+    "kind": _LOADED_COLUMNS["kind"],
+    "source": _LOADED_COLUMNS["source"],
+    "rejected": st.column_config.NumberColumn("Rejected", help="Rows of the last load that failed a check "
+                                              "and were not loaded (see them under Rejected rows)."),
+    "not_geocoded": st.column_config.NumberColumn("Not on the map", help="Rows kept in the warehouse that "
+                                                  "no map draws: no position could be found, or the position "
+                                                  "is outside the force area or its coordinates look swapped "
+                                                  "(see each load's notes)."),
+    "failed_attempts_since": st.column_config.NumberColumn(
+        "Failed loads since", help="Later load attempts that failed and changed nothing."),
+    "top_reasons": st.column_config.TextColumn("Main reasons for rejects", width=360),
+}
+
+
 def _rejected_rows() -> None:
     """One load's rejected rows with the raw values from the file, and a CSV of them (audited). The loads listed
     are those with rows still to fix; the rest (every row since loaded by a later load of the source, or of a
@@ -111,32 +149,13 @@ with ui.section("The sources"):
             shown["top_reasons"] = shown["top_reasons"].map(
                 lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
                 else ("" if v is None or v != v else v))      # no rejects: blank, not a grey "None"
-        columns = [c for c in ["kind", "source", "file_name", "files", "last_load", "age_days", "newest", "rows", "rejected",
-                               "top_reasons", "not_geocoded", "failed_attempts_since"] if c in shown.columns]
-        st.dataframe(shown[columns], hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config={
-            "kind": st.column_config.TextColumn("What"),
-            "source": st.column_config.TextColumn("Source", help="Who the file came from."),
-            "file_name": st.column_config.TextColumn("Latest file", help="The file of the last successful load."),
-            "files": st.column_config.NumberColumn("Files", help="Files of this source loaded. Each file of reports "
-                                                   "or cases adds to the ones before (a police.uk month each), so "
-                                                   "the source holds them all; a register replaces the one before."),
-            "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm"),
-            "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
-            "newest": st.column_config.TextColumn("Newest record",
-                                                  help="Reports: the newest one's date received. Cases: the newest "
-                                                       "one's date opened. HMO registers: the newest licence's "
-                                                       "start. A source is only as fresh as this."),
-            "rows": st.column_config.NumberColumn("Rows", help="Rows this source holds in the warehouse now."),
-            "rejected": st.column_config.NumberColumn("Rejected", help="Rows of the last load that failed a check "
-                                                      "and were not loaded (see them under Rejected rows)."),
-            "top_reasons": st.column_config.TextColumn("Main reasons for rejects", width="large"),
-            "not_geocoded": st.column_config.NumberColumn("Not on the map", help="Rows kept in the warehouse that "
-                                                          "no map draws: no position could be found, or the position "
-                                                          "is outside the force area or its coordinates look swapped "
-                                                          "(see each load's notes)."),
-            "failed_attempts_since": st.column_config.NumberColumn(
-                "Failed loads since", help="Later load attempts that failed and changed nothing."),
-        })
+        # Two tables, not one of twelve columns: one wide enough for every question scrolled sideways on a
+        # laptop, and the rejects' columns, what an analyst looks for first, were the ones out of sight.
+        st.dataframe(shown[_present(shown, LOADED)], hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+                     column_config=_LOADED_COLUMNS)
+        st.markdown("**Rows not loaded, or not on the map**")
+        st.dataframe(shown[_present(shown, QUALITY)], hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+                     column_config=_QUALITY_COLUMNS)
         noted = [(r.kind, r.source, r.notes) for r in health.itertuples(index=False)
                  if isinstance(getattr(r, "notes", None), str) and r.notes.strip()]
         if noted:
