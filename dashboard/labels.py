@@ -69,6 +69,10 @@ def source_type(value: object) -> str:
 
 @cache
 def licence_status(value: object) -> str:
+    """A stop or an address with no licence status (a stop added by hand, a plan saved before the status was
+    kept) shows the table's dash, not Python's "None" or "nan" read as a status."""
+    if value is None or value != value or str(value).strip() == "":
+        return NO_VALUE
     return LICENCE_STATUS.get(str(value), str(value))
 
 
