@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shlex
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Callable
 
 import duckdb
 
-from etl import address_keys, address_matches, counts, filter_values, h3cells, indicator_bits, migrate, no_value
+from etl import (address_keys, address_matches, counts, filter_values, h3cells, indicator_bits, indicator_rematch,
+                 migrate, no_value)
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -95,10 +97,16 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
             summary.load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
             if earlier:
                 summary.status = "already_loaded"
-                summary.message = f"same content as load {earlier[0]}, source {earlier[1]!r}"
+                summary.message = (f"same content as load {earlier[0]}, source {earlier[1]!r}; if that source was "
+                                   f"loaded wrongly, `python -m etl remove {kind} {shlex.quote(earlier[1])}` "
+                                   "takes it out")
             else:
+                # Stored reports' signs follow a changed indicator vocabulary, in this write: all or nothing with it.
+                vocabulary_note = indicator_rematch.follow_vocabulary(con)
                 _load_or_refuse(con, kind, path, summary, kept, mapping=Path(mapping) if mapping else None,
                                 sheet=sheet, progress=progress, **({"whole_register": True} if whole_register else {}))
+                if vocabulary_note:
+                    summary.warnings.append(vocabulary_note)
                 address_matches.refresh(con, kind, summary.load_id)
                 filter_values.refresh(con, kind, summary.load_id)
             _record(con, summary, sha, options, started)

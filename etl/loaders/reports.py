@@ -182,9 +182,9 @@ def _lookups(staged) -> list[tuple[str, str]]:
                         f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
         tabular.once_per_value("exploitation_types", {"ex_text": _exploitation_text(staged)}, {
             "ex_value": "coalesce(exploitation_type_of(ex_text), 'unknown')"}),
-        tabular.once_per_value("indicator_texts", {"in_text": f"coalesce({c('indicators_text')}, {c('summary')})"},
-                               {"in_codes": vocabularies.indicator_codes_sql("in_text")},
-                               then=[{"in_bits": "indicator_mask(in_codes)"}]),
+        # Signs are read from both the indicators and the summary as stored (`vocabularies.SIGNS`), each text
+        # matched once per value, as a changed vocabulary re-reads the stored reports' (etl/indicator_rematch.py).
+        *vocabularies.sign_lookups(c('indicators_text'), _summary_text(staged)),
         # Each name of a list ("Romanian; Bulgarian"), without what a reporter adds to it ("Vietnamese
         # (believed)", "possibly Romanian", "Polish x3", "Romanian nationals", "Albanian?").
         (f"""nationality_names AS (
@@ -326,8 +326,8 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {_summary_text(staged)} AS summary,
                st_value AS source_type,
                ex_value AS exploitation_type,
-               in_codes AS indicators,
-               in_bits AS indicator_bits,
+               {vocabularies.SIGNS} AS indicators,
+               {vocabularies.SIGN_BITS} AS indicator_bits,
                coalesce(nt_names, []::VARCHAR[]) AS nationalities,
                CASE WHEN gr_new OR gr_part THEN CAST(left(gr_text, 1) AS TINYINT) END AS source_evaluation,
                CASE WHEN gr_new OR gr_part THEN substr(gr_text, 3, 1) END AS intelligence_assessment,
@@ -347,6 +347,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                                               "source_type"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",
                                 "exploitation_type"))
+    unmatched = vocabularies.unmatched_indicators(con)
+    if unmatched:
+        summary.warnings.append(unmatched)
     guessed = vocabularies.word_matches(con, "source_type_text", "vocab_source_type", "source_type", "source types")
     if guessed:
         summary.warnings.append(guessed)

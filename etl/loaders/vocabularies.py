@@ -120,6 +120,37 @@ def indicator_codes_sql(text_expr: str) -> str:
     return f"coalesce(list_filter([{', '.join(checks)}], x -> x IS NOT NULL), []::VARCHAR[])"
 
 
+# A report's signs: those of its indicators text and of its summary, each code once, sorted; SQL over the columns
+# `sign_lookups` brings. The two texts are matched apart, once per distinct value: a partner writes "no ID documents"
+# as the indicator and "nail bar staff living on site" in the details, and a big file's summaries repeat far less
+# than its indicators, so matching each pair would repeat the indicators' patterns on almost every row. The union is
+# an OR of the two masks; the lists are joined only when each text adds a code the other lacks (`indicator_codes`).
+SIGNS = ("CASE WHEN in_bits | is_bits = in_bits THEN in_codes WHEN in_bits | is_bits = is_bits THEN is_codes "
+         "ELSE indicator_codes(in_bits | is_bits) END")
+SIGN_BITS = "in_bits | is_bits"
+
+
+def sign_lookups(indicators_text: str, summary: str, rows: str = "stage") -> list[tuple[str, str]]:
+    """(CTE, LEFT JOIN) pairs matching each distinct indicators text and each distinct summary of the table `rows`
+    against the vocabulary once, and bringing `in_codes`, `in_bits`, `is_codes`, `is_bits` back to every row, for
+    `SIGNS` and `SIGN_BITS`. `indicators_text` and `summary` are SQL over `rows`; indicator_mask must be defined
+    (etl/indicator_bits.py).
+
+    The one matching of a report's text: a load reads its file's cells (`rows` = the staged file), and a changed
+    vocabulary re-reads the stored reports' (etl/indicator_rematch.py), so a text gets the same signs whenever it
+    was loaded. NULL matches NULL, as in `tabular.once_per_value`, whose shape this is."""
+    return [_matched_once("indicator_texts", "in", indicators_text, rows),
+            _matched_once("summary_signs", "is", summary, rows)]
+
+
+def _matched_once(name: str, prefix: str, text_sql: str, rows: str) -> tuple[str, str]:
+    text, codes = f"{prefix}_text", f"{prefix}_codes"
+    cte = (f"{name} AS (SELECT *, indicator_mask({codes}) AS {prefix}_bits FROM ("
+           f"SELECT *, {indicator_codes_sql(text)} AS {codes} FROM ("
+           f"SELECT DISTINCT {text_sql} AS {text} FROM {rows})))")
+    return cte, f"LEFT JOIN {name} ON {name}.{text} IS NOT DISTINCT FROM {text_sql}"
+
+
 def word_matches(con, column: str, vocab_table: str, stored: str, what: str) -> str | None:
     """Values matched by a word in them (`by_words`), with the category each was stored as: a guess to check."""
     rows = con.execute(f"""
@@ -133,3 +164,39 @@ def word_matches(con, column: str, vocab_table: str, stored: str, what: str) -> 
         return None
     shown = ", ".join(f"{v!r} as {c!r} ({n})" for v, c, n in rows[:5]) + (" …" if len(rows) > 5 else "")
     return f"{what} read by a word in them (add them to etl/vocab/categories.toml to be sure): {shown}"
+
+
+# How a cell of indicators is cut into items for `unmatched_indicators`: partners list signs with semicolons,
+# commas, bars or one to a line, some with bullets. Not on "and" or "/": "coming and going" is one sign, and
+# "24/7" no list. The codes are matched against the whole text all the same (`indicator_codes_sql`).
+INDICATOR_ITEMS = r"\s*[;,|\n\r•]+\s*"
+INDICATOR_ITEM_EDGES = r"^[\s\-*•·]+|[\s.]+$"
+
+
+def unmatched_indicators(con) -> str | None:
+    """Items of the indicators cells that match no pattern in etl/vocab/indicators.toml, with how many reports
+    give each: kept in `indicators_text`, but no sign to the visit list, its filter or its reasons.
+
+    Without this, "forced begging" or "cuckooing" vanished silently. Counted per distinct cell, then per
+    distinct item, so a big file's indicators (which repeat) cost little; a cell saying no value ("N/A",
+    "none": `given`) is no item."""
+    rows = con.execute(f"""
+        WITH cells AS (SELECT indicators_text AS cell, count(*) AS n FROM parsed
+                       WHERE reason IS NULL AND indicators_text IS NOT NULL GROUP BY 1),
+        items AS (SELECT cell, any_value(n) AS n, lower(item) AS key, min(item) AS item FROM (
+                      SELECT cell, n, trim(regexp_replace(part, '{INDICATOR_ITEM_EDGES}', '', 'g')) AS item
+                      FROM (SELECT cell, n, unnest(regexp_split_to_array(cell, '{INDICATOR_ITEMS}')) AS part FROM cells))
+                  WHERE item <> '' AND given(item) IS NOT NULL
+                  GROUP BY cell, key),
+        unmatched AS (SELECT key FROM (SELECT DISTINCT key FROM items)
+                      WHERE len({indicator_codes_sql('key')}) = 0)
+        SELECT min(item) AS shown, sum(n) AS n, count(*) OVER () AS kinds
+        FROM items WHERE key IN (SELECT key FROM unmatched)
+        GROUP BY key ORDER BY n DESC, shown LIMIT 6""").fetchall()
+    if not rows:
+        return None
+    shown = ", ".join(f"{v!r} ({int(n)})" for v, n, _ in rows[:5])
+    more = f" … ({rows[0][2]} different in all)" if len(rows) > 5 else ""
+    return ("indicator text matching no sign in the vocabulary (etl/vocab/indicators.toml), kept as written but "
+            "not counted as a sign (visit list ranking, reasons, \"Indicators seen\" filter): "
+            f"{shown}{more}; add a pattern to the vocabulary if it is one")
