@@ -13,12 +13,15 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def write_xlsx(path: Path, rows: list[list], sheet: str = "Register") -> Path:
+def write_xlsx(path: Path, rows: list[list], sheet: str = "Register", merges: tuple[str, ...] = ()) -> Path:
+    """A one-sheet workbook of `rows`, with the cell ranges `merges` ("C1:E1") merged as Excel merges them."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet
     for row in rows:
         ws.append(row)
+    for cells in merges:
+        ws.merge_cells(cells)
     wb.save(path)
     return path
 

@@ -3,36 +3,24 @@
 both rows ("Ref"). Read as one row, the names row was rejected as data and "Lat" read as a whole pair."""
 from __future__ import annotations
 
-import openpyxl
 import pytest
 
 from etl.errors import LoadError
 from etl.loading import load_file
-from tests.helpers import query, write_text
+from tests.helpers import query, write_text, write_xlsx
 
 POSTCODES = "postcode,latitude,longitude\nPE13 1AA,52.6651,0.1601\n"
-
-
-def _xlsx(path, rows, merges=()):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    for cells in merges:
-        ws.merge_cells(cells)
-    wb.save(path)
-    return path
 
 
 def test_merged_group_names_over_the_names_row_read_as_one_header(tmp_path):
     db = tmp_path / "w.duckdb"
     load_file("postcodes", write_text(tmp_path / "pc.csv", POSTCODES), db=db)
-    path = _xlsx(tmp_path / "reports.xlsx", [
+    path = write_xlsx(tmp_path / "reports.xlsx", [
         ["Ref", "Date Received", "Location", None, None, "Coordinates", None, "Indicators"],
         [None, None, "Address", "Town", "Postcode", "Lat", "Long", None],
         ["R1", "03/11/2026", "14 Cromwell Road", "Wisbech", "PE13 1AA", 52.6651, 0.1601, "mattresses on floor"],
         ["R2", "04/11/2026", "2 High Street", "March", "PE15 8AA", 52.5512, 0.0893, "fear of authorities"],
-    ], merges=["A1:A2", "B1:B2", "C1:E1", "F1:G1", "H1:H2"])
+    ], merges=("A1:A2", "B1:B2", "C1:E1", "F1:G1", "H1:H2"))
     s = load_file("reports", path, db=db, source="two rows")
     assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (2, 2, 0), s.lines()
     got = query(db, "SELECT report_ref, received_on::VARCHAR, address, postcode, lat, lon, indicators FROM reports "
@@ -44,11 +32,11 @@ def test_merged_group_names_over_the_names_row_read_as_one_header(tmp_path):
 def test_a_name_read_under_its_group_when_it_names_nothing_alone(tmp_path):
     """"Number" under "Licence" is the licence number; "Expiry" under it the licence's expiry."""
     db = tmp_path / "w.duckdb"
-    path = _xlsx(tmp_path / "hmo.xlsx", [
+    path = write_xlsx(tmp_path / "hmo.xlsx", [
         ["Licence", None, None, "Property", None],
         ["Number", "Start", "Expiry", "Address", "Postcode"],
         ["L1", "01/01/2025", "01/01/2030", "3 Kappa Road", "PE13 1AA"],
-    ], merges=["A1:C1", "D1:E1"])
+    ], merges=("A1:C1", "D1:E1"))
     s = load_file("hmo", path, db=db, source="h")
     assert (s.rows_loaded, s.rows_rejected) == (1, 0), s.lines()
     assert query(db, "SELECT licence_ref, address, postcode, licence_expiry::VARCHAR FROM hmo_licences") == [
@@ -57,7 +45,7 @@ def test_a_name_read_under_its_group_when_it_names_nothing_alone(tmp_path):
 
 def test_a_title_above_a_one_row_header_is_no_group_row(tmp_path):
     db = tmp_path / "w.duckdb"
-    path = _xlsx(tmp_path / "hmo.xlsx", [
+    path = write_xlsx(tmp_path / "hmo.xlsx", [
         ["Fenland HMO register, November 2026"],
         ["Licence Number", "Address", "Postcode"],
         ["L1", "3 Kappa Road", "PE13 1AA"],
@@ -72,7 +60,7 @@ def test_two_header_rows_that_cannot_be_read_as_one_are_refused_not_rejected_as_
     reading of the two as one header holds, and loading the names row as a report would reject it with a
     misleading reason."""
     db = tmp_path / "w.duckdb"
-    path = _xlsx(tmp_path / "reports.xlsx", [
+    path = write_xlsx(tmp_path / "reports.xlsx", [
         ["Ref", "Date Received", "Address", "Postcode", None, None],
         ["Remarks", None, None, None, "Latitude", "Longitude"],
         ["R1", "03/11/2026", "14 Cromwell Road", "PE13 1AA", 52.6651, 0.1601],

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 
 from etl.loading import load_file
-from tests.helpers import query
+from tests.helpers import query, write_xlsx
 
 HEADERS = ["Licence Number", "Address", "Postcode", "Maximum Occupants", "Households"]
-
-
-def _save(path: Path, rows: list[list], merges: list[str]) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Register"
-    for row in rows:
-        ws.append(row)
-    for cells in merges:
-        ws.merge_cells(cells)
-    wb.save(path)
-    return path
 
 
 def _licences(db: Path) -> list[tuple]:
@@ -30,12 +17,12 @@ def _licences(db: Path) -> list[tuple]:
 
 def test_an_address_merged_over_a_buildings_rows_is_each_licences_address(tmp_path, db):
     """One building, three flats licensed apart: the address and postcode cells merged over their three rows."""
-    f = _save(tmp_path / "reg.xlsx", [HEADERS,
+    f = write_xlsx(tmp_path / "reg.xlsx", [HEADERS,
                                       ["T/1", "10 Test Street, Wisbech", "PE13 1AA", 4, 2],
                                       ["T/2", None, None, 5, 3],
                                       ["T/3", None, None, 6, 3],
                                       ["T/4", "11 Test Street, Wisbech", "PE13 1AB", 3, 1]],
-              ["B2:B4", "C2:C4"])
+              merges=("B2:B4", "C2:C4"))
     s = load_file("hmo", f, db=db, source="Fenland")
     assert (s.rows_loaded, s.rows_rejected) == (4, 0)
     assert _licences(db) == [("T/1", "10 Test Street, Wisbech", "PE13 1AA", 4, 2),
@@ -48,12 +35,12 @@ def test_an_address_merged_over_a_buildings_rows_is_each_licences_address(tmp_pa
 
 def test_a_range_merged_across_columns_in_body_rows_fills_each_cell(tmp_path, db):
     """Occupants and households merged into one cell on a row, and over two rows and two columns at once."""
-    f = _save(tmp_path / "reg.xlsx", [HEADERS,
+    f = write_xlsx(tmp_path / "reg.xlsx", [HEADERS,
                                       ["T/1", "1 Test Street, March", "PE15 9AA", 5],
                                       ["T/2", "2 Test Street, March", "PE15 9AA", 6],
                                       ["T/3", "3 Test Street, March", "PE15 9AA"],
                                       ["T/4", "4 Test Street, March", "PE15 9AA", 4, 2]],
-              ["D2:E2", "D3:E4"])
+              merges=("D2:E2", "D3:E4"))
     s = load_file("hmo", f, db=db, source="Fenland")
     assert [(r[0], r[3], r[4]) for r in _licences(db)] == [("T/1", 5, 5), ("T/2", 6, 6), ("T/3", 6, 6),
                                                           ("T/4", 4, 2)]
@@ -65,7 +52,7 @@ def test_merged_titles_and_headers_are_read_as_before_while_the_body_is_filled(t
     """A title merged over the sheet's width, a row of group headers merged in pairs, and a "Property Address"
     header merged over three columns (the flat and the town in the two without a header) stay as they were: no
     title becomes data, no header is repeated. A section label merged over a body row stays one value."""
-    f = _save(tmp_path / "reg.xlsx", [
+    f = write_xlsx(tmp_path / "reg.xlsx", [
         ["Fenland District Council: register of licensed HMOs"],
         ["Licence", None, "Premises", None, None, None],
         ["Licence Number", "Property Address", None, None, "Postcode", "Maximum Occupants"],
@@ -73,7 +60,7 @@ def test_merged_titles_and_headers_are_read_as_before_while_the_body_is_filled(t
         ["T/2", None, "Flat B", None, None, 5],
         ["Chatteris"],
         ["T/3", "2 Test Street", None, "Chatteris", "PE16 6AA", 3],
-    ], ["A1:F1", "A2:B2", "C2:F2", "B3:D3", "B4:B5", "D4:D5", "E4:E5", "A6:F6"])
+    ], merges=("A1:F1", "A2:B2", "C2:F2", "B3:D3", "B4:B5", "D4:D5", "E4:E5", "A6:F6"))
     s = load_file("hmo", f, db=db, source="Fenland")
     assert [r[:3] for r in _licences(db)] == [("T/1", "1 Test Street, Flat A, Wisbech", "PE13 1AA"),
                                              ("T/2", "1 Test Street, Flat B, Wisbech", "PE13 1AA"),
