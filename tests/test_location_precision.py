@@ -114,3 +114,22 @@ def test_what_is_coarse_is_one_ground_precision_from_the_vocabulary(monkeypatch)
     assert coarse() == [True, False, False, False, False]
     monkeypatch.setattr(checks, "coarse_step_metres", lambda: 100.0)
     assert coarse() == [True, True, False, False, False]
+
+
+@pytest.mark.parametrize("kind, header, extra, table, ref", [
+    ("reports", "Ref,Date Received,Easting,Northing,Grid Reference\n", "03/11/2026,", "reports", "report_ref"),
+    ("hmo", "Licence No,Address,Easting,Northing,Grid Ref\n", "1 Mill Road,", "hmo_licences", "licence_ref"),
+    ("cases", "Case Reference,Date Opened,Easting,Northing,OS Grid Ref\n", "03/11/2026,", "cases", None),
+])
+def test_an_easting_and_northing_beside_a_grid_reference_place_the_row_by_the_more_precise(tmp_path, kind, header,
+                                                                                          extra, table, ref):
+    """A file giving only grid positions (no degrees) and two kinds of them was refused with DuckDB's syntax
+    error. Beside an easting and northing to the metre, an 8-figure grid reference (a 10 m square) places the
+    same door, and a blank one leaves them alone; a 10-figure one alone places the row."""
+    db = tmp_path / "w.duckdb"
+    s = load_text(db, kind, header + f"G1,{extra}546182,257043,TL 4618 5704\n"
+                                     f"G2,{extra}546182,257043,\n"
+                                     f"G3,{extra},,TL 46182 57043\n", source="g")
+    assert (s.rows_loaded, s.rows_rejected) == (3, 0), s.lines()
+    points = sorted(query(db, f"SELECT geocode_status, round(lat, 4), round(lon, 4) FROM {table}"))
+    assert points == [("coordinates", 52.1923, 0.1372)] * 3, points

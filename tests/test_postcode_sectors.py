@@ -24,3 +24,19 @@ def test_a_postcode_sector_is_placed_at_its_outward_codes_centre(tmp_path):
                    "S5": ("postcode", 52.56, 0.1)}
     assert any(w.startswith("3 row(s) placed approximately, at the centre of their postcode's outward code")
                for w in s.warnings), s.warnings
+
+
+def test_a_sector_keeps_its_space_and_cyrillic_lookalikes_read_as_latin(tmp_path):
+    """'PE1 2' is PE1's sector, not the outward code PE12 (Spalding, outside the area); 'CB2 1' is not CB21
+    (Linton); 'PE1 2АА' typed with Cyrillic А is the postcode PE1 2AA."""
+    db = tmp_path / "w.duckdb"
+    load_text(db, "postcodes", "postcode,latitude,longitude\nPE1 2AA,52.5700,-0.2400\nPE12 6AA,52.7900,-0.1500\n"
+                               "CB2 1AA,52.2000,0.1200\nCB21 4AA,52.0900,0.2800\n", source="pc", name="pc.csv")
+    load_text(db, "reports", "Ref,Date Received,Address,Postcode\n"
+                             "T1,03/11/2026,1 Any Road,PE1 2\n"
+                             "T2,03/11/2026,2 Any Road,CB2 1\n"
+                             "T3,03/11/2026,3 Any Road,PE1 2АА\n"
+                             "T4,03/11/2026,4 Any Road,PE12\n", source="r")
+    got = {r[0]: r[1:] for r in query(db, "SELECT report_ref, geocode_status, postcode, round(lat, 2) FROM reports")}
+    assert got == {"T1": ("postcode_district", "PE1 2", 52.57), "T2": ("postcode_district", "CB2 1", 52.2),
+                   "T3": ("postcode", "PE1 2AA", 52.57), "T4": ("postcode_district", "PE12", 52.79)}

@@ -269,8 +269,9 @@ def _placed_by_the_most_precise(loc: Location, parts: list[_Parts], wgs: list[tu
     taken = bng_point_name or once("position", loc.bng_point)
     lats = " ".join(f"WHEN {i} THEN {lat}" for i, (_, lat, _) in enumerate(wgs, 1))
     lons = " ".join(f"WHEN {i} THEN {lon}" for i, (_, _, lon) in enumerate(wgs, 1))
-    loc.lat = f"CASE {taken}.n {lats} ELSE ST_Y({taken}.point) END"
-    loc.lon = f"CASE {taken}.n {lons} ELSE ST_X({taken}.point) END"
+    # Only grid positions (an easting and northing beside a grid reference): no degrees to choose, only points.
+    loc.lat = f"CASE {taken}.n {lats} ELSE ST_Y({taken}.point) END" if wgs else f"ST_Y({taken}.point)"
+    loc.lon = f"CASE {taken}.n {lons} ELSE ST_X({taken}.point) END" if wgs else f"ST_X({taken}.point)"
     if any(c != "false" for c in coarse):
         loc.coarse = f"coalesce(CASE {taken}.n {' '.join(f'WHEN {i} THEN {c}' for i, c in enumerate(coarse, 1))} END, false)"
     return loc

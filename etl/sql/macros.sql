@@ -1,18 +1,23 @@
 -- Value-level rules shared by every loader, as DuckDB macros so they run set-wise.
 
--- Postcodes: 'pe131ab', 'PE13  1AB' and 'Pe13-1ab' are all 'PE13 1AB'.
-CREATE OR REPLACE TEMP MACRO pc_compact(s) AS regexp_replace(upper(coalesce(s, '')), '[^A-Z0-9]', '', 'g');
+-- Postcodes: 'pe131ab', 'PE13  1AB' and 'Pe13-1ab' are all 'PE13 1AB'. Cyrillic letters that look Latin (typed
+-- on a Russian or Ukrainian keyboard, or pasted from such a document: 'PE1 2АА') are read as the Latin ones; dropped
+-- as punctuation, they made 'PE1 2АА' the outward code PE12, in Lincolnshire.
+CREATE OR REPLACE TEMP MACRO pc_latin(s) AS translate(upper(coalesce(s, '')), 'АВЕКМНОРСТХ', 'ABEKMHOPCTX');
+CREATE OR REPLACE TEMP MACRO pc_compact(s) AS regexp_replace(pc_latin(s), '[^A-Z0-9]', '', 'g');
 CREATE OR REPLACE TEMP MACRO postcode_norm(s) AS
     CASE WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}')
          THEN left(pc_compact(s), length(pc_compact(s)) - 3) || ' ' || right(pc_compact(s), 3) END;
 -- The outward code of a full postcode, or of a value that is only an outward code ('PE13') or a postcode sector
 -- ('PE15 8', 'PE15 8A': a partner's half-remembered or redacted postcode), which names no more than its outward
 -- code's area to a lookup of full postcodes. A sector needs its space: 'PE158' could be 'PE1 58'.
+-- The sector is tried before the outward code alone, which reads the value without its spaces: 'PE1 2' is PE1's
+-- sector 2, never PE12 (Spalding), and 'CB2 1' never CB21.
 CREATE OR REPLACE TEMP MACRO outward_code(s) AS
     CASE WHEN postcode_norm(s) IS NOT NULL THEN split_part(postcode_norm(s), ' ', 1)
-         WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?') THEN pc_compact(s)
-         WHEN regexp_full_match(upper(trim(s)), '[A-Z]{1,2}[0-9][A-Z0-9]? +[0-9][A-Z]?')
-         THEN regexp_extract(upper(trim(s)), '^[A-Z]{1,2}[0-9][A-Z0-9]?') END;
+         WHEN regexp_full_match(trim(pc_latin(s)), '[A-Z]{1,2}[0-9][A-Z0-9]?\s+[0-9][A-Z]?')
+         THEN regexp_extract(trim(pc_latin(s)), '^[A-Z]{1,2}[0-9][A-Z0-9]?')
+         WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?') THEN pc_compact(s) END;
 -- A postcode written inside other text: the first one standing alone, with a space in it ('CB1 2AD (rear)',
 -- '12 Mill Road, CB1 2AD, Cambridge'); without the space, 'AB12CD' inside words is too often something else.
 CREATE OR REPLACE TEMP MACRO postcode_within(s) AS
