@@ -301,7 +301,9 @@ def test_the_summary_says_why_rows_were_not_geocoded_and_what_would_place_them(t
         " ".join(first.warnings)
 
     load_file("postcodes", write_text(tmp_path / "pc.csv", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n"), db=db)
-    again = load_file("hmo", write_text(tmp_path / "reg2.csv", register.replace("L4", "L5")), db=db, source="Council")
+    # One licence the lookup places: a register none of whose licences is here is refused as another council's.
+    again = load_file("hmo", write_text(tmp_path / "reg2.csv", register.replace("L4", "L5") + "L6,6 Mill Lane,PE13 1AB\n"),
+                      db=db, source="Council")
     said = " ".join(again.warnings)
     assert "2 row(s) have postcodes in areas the loaded postcode lookup does not cover at all ('OX4 1AX'; postcode areas OX)" in said
     assert "no postcodes are loaded" not in said
@@ -435,7 +437,7 @@ def test_another_councils_register_loaded_as_this_ones_is_refused(tmp_path, db):
     oxford = write_text(tmp_path / "oxford.csv", "Licence No,Address,Postcode,Latitude,Longitude\n"
                                                  "X1,1 High St,OX1 1AA,51.75,-1.26\nX2,2 High St,OX1 1AB,,\n")
     load_file("hmo", fenland, db=db, source="Fenland")
-    with pytest.raises(FileProblem, match="none of its 2 licences is placed in the force area .* would end the 1 "
+    with pytest.raises(FileProblem, match="none of its 2 licences is in the six districts .* would end the 1 "
                                           "licence\\(s\\) of that source on the map now: another council's register"):
         load_file("hmo", oxford, db=db, source="Fenland")
     assert query(db, "SELECT licence_ref FROM hmo_licences") == [("F1",)]

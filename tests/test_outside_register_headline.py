@@ -9,6 +9,7 @@ import pytest
 
 from analysis import overview as ov
 from analysis.filters import NO_DISTRICT, Filters
+from etl.loaders import hmo
 from tests.analysis_fixtures import KEY, POSTCODES, TODAY, build_warehouse, connect, day
 
 F30 = Filters(TODAY - dt.timedelta(days=29), TODAY)
@@ -36,6 +37,9 @@ def con(tmp_path_factory):
     db = build_warehouse(folder, {"postcodes": POSTCODES, "hmo": HOME})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOTSPOTS_PSEUDONYM_KEY", KEY)
+        # Such registers are refused now (etl/loaders/hmo.py), but one loaded before a postcode lookup could
+        # judge it, or before the guard, is in a warehouse all the same: the Overview still leaves it out.
+        mp.setattr(hmo, "_refuse_a_register_of_elsewhere", lambda *args: None)
         for name, text, source in (("oxford.csv", OXFORD, "Oxford City Council"), ("far.csv", FAR, "Cherwell")):
             (folder / name).write_text(text, encoding="utf-8")
             load_file("hmo", folder / name, db=db, source=source)

@@ -58,9 +58,12 @@ def test_other_json_is_refused_and_bracketed_csv_headers_are_not_json(tmp_path):
 def test_a_register_from_outside_the_force_area_is_said_to_be_one(tmp_path):
     db = tmp_path / "w.duckdb"
     load_file("postcodes", write_text(tmp_path / "pc.csv", LOOKUP), db=db)
-    oxford = write_text(tmp_path / "ox.csv", "Licence Number,Property Address,Postcode\n"
-                                             "L1,18 Abbey Road Oxford,OX2 0AE\nL2,20 Abbey Road Oxford,OX2 0AE\n")
-    warnings = " ".join(load_file("hmo", oxford, db=db, source="Oxford").warnings)
+    oxford = ("Licence Number,Property Address,Postcode\n"
+              "L1,18 Abbey Road Oxford,OX2 0AE\nL2,20 Abbey Road Oxford,OX2 0AE\n")
+    with pytest.raises(FileProblem, match="none of its 2 licences is in the six districts .*postcode areas OX"):
+        load_file("hmo", write_text(tmp_path / "ox.csv", oxford), db=db, source="Oxford")   # none of it is here
+    mixed = write_text(tmp_path / "mixed.csv", oxford + "L0,1 Mill Lane Wisbech,PE13 1AA\n")
+    warnings = " ".join(load_file("hmo", mixed, db=db, source="Oxford").warnings)
     assert ("2 row(s) have postcodes in areas the loaded postcode lookup does not cover at all ('OX2 0AE'; "
             "postcode areas OX); it covers PE: if the file is from outside the force area") in warnings
     assert "`python -m etl remove KIND SOURCE`" in warnings

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 from pathlib import Path
 
 from etl import address_keys, report_refs, vocab
@@ -189,24 +190,76 @@ def _addresses_of_one_licence(con) -> str | None:
 
 
 def _refuse_a_register_of_elsewhere(con, path: Path, summary: LoadSummary) -> None:
-    """A register none of whose licences is placed in the force area (another council's, loaded under this
-    council's --source) would take this source's licences off the map and put none back."""
+    """A register none of whose licences is placed in the six districts, some being placed elsewhere (a point
+    outside them, or a postcode of an area the loaded postcode lookup does not cover at all), is another
+    council's: refused on any load, the first of its source too. Refused only where it would end licences on
+    the map, Oxford's register went in as a new source without a word, and the same file was refused the next
+    time: loaded, its licences stand in no district, and the wrong source has to be taken out (`etl remove`).
+
+    Where nothing can be judged yet (no postcode lookup loaded, and no coordinates) nothing is refused: its
+    licences are unplaced for want of a lookup, not found elsewhere. Nor are postcodes of an area the lookup
+    covers but lacks (a partial lookup): a register of this area, whose summary says what would place it."""
+    total, placed = con.execute("SELECT count(*), count(*) FILTER (WHERE lat IS NOT NULL AND location_flag IS NULL) "
+                                "FROM incoming").fetchone()
+    if not total or placed:
+        return
+    found, remedy = _found_elsewhere(con)
+    if not found:
+        return
     on_the_map = con.execute("""
         SELECT count(*) FROM merge_plan m JOIN hmo_licence_history h ON h.rowid = m._rid
         WHERE m.action = 'ended' AND h.lat IS NOT NULL AND h.location_flag IS NULL""").fetchone()[0]
-    if not on_the_map:
-        return
-    total, placed, elsewhere = con.execute("""
-        SELECT count(*), count(*) FILTER (WHERE lat IS NOT NULL AND location_flag IS NULL),
-               count(*) FILTER (WHERE location_flag IS NOT NULL
-                                OR (geocode_status = 'not_geocoded' AND full_postcode(postcode) IS NOT NULL
-                                    AND EXISTS (SELECT 1 FROM postcodes)))
-        FROM incoming""").fetchone()
-    if total and not placed and elsewhere:   # with no postcode lookup loaded yet, nothing can be placed
-        raise FileProblem(path, f"none of its {total:,} licences is placed in the force area (no postcode we know, "
-                                f"or a point outside it), and loading it as {summary.source!r} would end the "
-                                f"{on_the_map:,} licence(s) of that source on the map now: another council's register? "
-                                "Nothing was changed")
+    ending = (f", and loading it as {summary.source!r} would end the {on_the_map:,} licence(s) of that source on "
+              "the map now" if on_the_map else "")
+    none = "its only licence is not" if total == 1 else f"none of its {total:,} licences is"
+    raise FileProblem(path, f"{none} in the six districts ({found}){ending}: another "
+                            f"council's register? Nothing was changed. If it is this area's, {remedy}, then load it "
+                            "again" + _loaded_already(con, total))
+
+
+def _found_elsewhere(con) -> tuple[str | None, str]:
+    """What places the licences of `incoming` outside the force area, in words ('3,181 with postcodes in areas
+    the loaded postcode lookup does not cover: postcode areas OX; it covers CB, PE'), or None; and what would
+    place them here, were they this area's. A point flagged swapped is no sign of elsewhere: read the other way
+    round, it is here."""
+    outside = con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area'").fetchone()[0]
+    areas = con.execute("""
+        WITH lookup AS (SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') AS area FROM postcodes)
+        SELECT area, count(*) AS n FROM (
+            SELECT regexp_extract(postcode, '^[A-Z]+') AS area FROM incoming
+            WHERE geocode_status = 'not_geocoded' AND full_postcode(postcode) IS NOT NULL)
+        WHERE EXISTS (SELECT 1 FROM lookup) AND area NOT IN (SELECT area FROM lookup)
+        GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
+    said, remedy = [], []
+    if areas:
+        held = [a for (a,) in con.execute("SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') AS a FROM postcodes "
+                                          "ORDER BY a LIMIT 8").fetchall()]
+        shown = ", ".join(a for a, _ in areas[:6]) + (" …" if len(areas) > 6 else "")
+        said.append(f"{sum(n for _, n in areas):,} with postcodes in areas the loaded postcode lookup does not "
+                    f"cover: postcode areas {shown}; it covers {', '.join(held)}")
+        remedy.append("load a postcode lookup that covers its postcodes (python -m etl load postcodes FILE)")
+    if outside:
+        said.append(f"{outside:,} with a point outside the six districts")
+        remedy.append("correct its points")
+    return "; ".join(said) or None, ", or ".join(remedy)
+
+
+def _loaded_already(con, total: int) -> str:
+    """The source holding most of these licences already, loaded before they could be judged (before a postcode
+    lookup was), with the command that takes it out: that register is as wrong as this file."""
+    row = con.execute("""
+        SELECT source, count(DISTINCT licence_key(licence_ref)) FROM hmo_licence_history
+        WHERE ended_load_id IS NULL AND licence_key(licence_ref) IN (SELECT licence_key(licence_ref) FROM incoming)
+        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""").fetchone()
+    if not row or row[1] * 2 < total:
+        return ""
+    return (f". {row[1]:,} of these licences are on the register loaded as {row[0]!r}: if that is this register, "
+            f"loaded wrongly, `{_remove(row[0])}` takes that source out")
+
+
+def _remove(source: str) -> str:
+    """The command that takes a wrongly loaded register out, as the analyst types it."""
+    return f"python -m etl remove hmo {shlex.quote(source)}"
 
 
 # A source with fewer current licences than this is a new or small register: its ending most of them says little.
@@ -249,13 +302,13 @@ def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary
     """A file most of whose licences have expired, which would end most of the source's current ones, is no
     current register: a workbook's "Expired licences" sheet loaded without --sheet, or an old export. Loaded,
     it would take the source's live licences off the map and put expired ones in their place. A register
-    that really is mostly expired can still be loaded, as a source of its own or after `etl remove`."""
+    that really is mostly expired can still be loaded, as a source of its own or after `etl remove`. A first load
+    ends nothing, so is never refused for it: its summary says so (`_warn_expired_licences`)."""
     ends = _ends_most_current_licences(con, summary)
     if not ends:
         return
     ended, current = ends
-    total, expired = con.execute("SELECT count(DISTINCT licence_ref), count(DISTINCT licence_ref) FILTER "
-                                 "(WHERE licence_expiry < ?) FROM incoming", [today]).fetchone()
+    total, expired, _ = _expired_licences(con, today)
     if not total or expired * 2 <= total:
         return
     raise FileProblem(path, f"{expired:,} of its {total:,} licences expired before today, and loading it as "
@@ -263,6 +316,25 @@ def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary
                             "source: an expired-licences sheet, or an old export? Nothing was changed. Load the "
                             "current register (for a workbook, name its sheet with --sheet); to keep this one all "
                             f"the same, load it under a --source of its own; {WHOLE_REGISTER}")
+
+
+def _expired_licences(con, today: dt.date) -> tuple[int, int, dt.date | None]:
+    """(licences, of which expired before `today`, the newest expiry) of the register being loaded."""
+    return con.execute("SELECT count(DISTINCT licence_ref), count(DISTINCT licence_ref) FILTER "
+                       "(WHERE licence_expiry < ?), max(licence_expiry) FROM incoming", [today]).fetchone()
+
+
+def _warn_expired_licences(con, summary: LoadSummary, today: dt.date) -> None:
+    """A register most of whose licences have expired, loaded (a first load, which ends nothing, is never refused
+    for it; nor one `--whole-register` lets through): said plainly, as an old export loads without a word
+    otherwise, and every address of it then counts on the dashboard as having an expired licence."""
+    total, expired, newest = _expired_licences(con, today)
+    if not total or expired * 2 <= total:
+        return
+    said = (f"all {total:,} licences expired before today (the newest expiry {newest:%d %b %Y})" if expired == total
+            else f"{expired:,} of the {total:,} licences expired before today")
+    summary.warnings.append(f"{said}: an old export? the dashboard counts expired licences as a licence issue at "
+                            "each address")
 
 
 def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
@@ -284,7 +356,13 @@ def _another_sources_register(con, path: Path, summary: LoadSummary) -> None:
         raise FileProblem(path, f"{said}: a newer export of that register? Load it with --source {other!r} so it "
                                 "replaces it. To keep it as a register of its own beside that one, name its "
                                 "source with --source")
-    summary.warnings.append(f"{said} too: each of those licences now stands on both registers")
+    earlier = con.execute("SELECT count(*) FROM hmo_licence_history WHERE source = ? AND ended_load_id IS NULL",
+                          [summary.source]).fetchone()[0]
+    held = (f", with the {earlier:,} licence(s) {summary.source!r} held before it (load its register again after "
+            "it)" if earlier else "")
+    summary.warnings.append(f"{said} too: each of those licences now stands on both registers. If this is a newer "
+                            f"export of {other!r} loaded under the wrong --source, `{_remove(summary.source)}` takes "
+                            f"this load out{held}; load the file with --source {shlex.quote(other)}")
 
 
 def _not_live(status: str) -> str:
@@ -423,6 +501,7 @@ def _supersede(con, path: Path, summary: LoadSummary, whole_register: bool = Fal
     if not whole_register:
         _refuse_part_of_a_register(con, path, summary)
         _refuse_a_register_of_expired_licences(con, path, summary, today)
+    _warn_expired_licences(con, summary, today)
     con.execute("""
         UPDATE hmo_licence_history SET ended_load_id = ?, ended_on = ?
         WHERE rowid IN (SELECT _rid FROM merge_plan WHERE action IN ('updated', 'ended'))
