@@ -23,7 +23,8 @@ FINGERPRINT_KEY = "indicator_vocabulary"
 
 
 def fingerprint() -> str:
-    """The sha256 of the matching as SQL: every code and pattern, and how a report's two texts' signs are joined.
+    """The sha256 of the matching as SQL: every code and pattern, the negation rules (etl/vocab/negation.toml,
+    written into the SQL by `vocabularies.negation_sql`), and how a report's two texts' signs are joined.
 
     Of what is matched, not of the file's bytes: a reworded label or a changed severity (applied when the
     visit list runs) re-reads nothing, and a change to how the loader matches re-reads as a new pattern does."""

@@ -108,7 +108,8 @@ def unmapped_warning(con, column: str, vocab_table: str, what: str, fallback: st
 
 
 def indicator_codes_sql(text_expr: str) -> str:
-    """The sorted indicator codes whose patterns match `text_expr`.
+    """The sorted indicator codes whose patterns match `text_expr`, as given: a report's text is first read with
+    its negations set aside (`negation_sql`, as `sign_lookups` does).
 
     Patterns are written into the SQL as constants so DuckDB compiles each regex once, not
     once per row; they come from our own vocabulary file, quoted as SQL strings.
@@ -118,6 +119,49 @@ def indicator_codes_sql(text_expr: str) -> str:
         pattern = ("(?i)" + "|".join(spec["patterns"])).replace("'", "''")
         checks.append(f"CASE WHEN regexp_matches({text_expr}, '{pattern}') THEN '{code}' END")
     return f"coalesce(list_filter([{', '.join(checks)}], x -> x IS NOT NULL), []::VARCHAR[])"
+
+
+def negation_sql(text_expr: str) -> str:
+    """SQL: `text_expr` as read for signs, each negated span set aside (etl/vocab/negation.toml), its cue kept.
+
+    A welfare check's "no signs of abuse, not overcrowded" gave signs_of_abuse and overcrowding, and a reassuring
+    visit pushed its address up the visit list. One regexp_replace, left to right: at each place a sign phrase
+    (indicators.toml) or a phrase that only looks like a negation is kept as written, else a negation cue keeps
+    itself and drops the rest of its clause. So "no pay" and "not allowed to leave" stay signs, and "no signs of
+    abuse but bruising" keeps "but bruising". The cue stays so that "curtains not drawn" is not read as the bare
+    item "curtains". Text with no cue (most of a big file's) is only tested for one, a cheap match without
+    groups: the replacement, which keeps every sign phrase it passes, costs about what matching the codes does.
+    The patterns are constants of the SQL, so the fingerprint of the matching (etl/indicator_rematch.py)
+    changes with the negation rules."""
+    rules = vocab.load("negation")
+    kept = [*rules["not_negations"], *(p for _, spec in sorted(vocab.load("indicators").items())
+                                        for p in spec["patterns"])]
+    cues = "|".join(_non_capturing(c) for c in rules["cues"])
+    ends = "|".join([*(_non_capturing(e) for e in rules["clause_ends"]),
+                     "\\s+(?:" + "|".join(_non_capturing(w) for w in rules["reopeners"]) + ")\\b"])
+    pattern = (f"(?i)({'|'.join(_non_capturing(p) for p in kept)})"
+               f"|\\b({cues})\\b.*?({ends}|$)").replace("'", "''")
+    any_cue = f"(?i)\\b({cues})\\b".replace("'", "''")
+    return (f"CASE WHEN regexp_matches({text_expr}, '{any_cue}') "
+            f"THEN regexp_replace({text_expr}, '{pattern}', '\\1\\2\\3', 'g') ELSE {text_expr} END")
+
+
+def _non_capturing(pattern: str) -> str:
+    """`pattern` in a group of its own whose groups capture nothing, so `negation_sql` can refer to its own three."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append("(?:" if ch == "(" and not in_class and pattern[i + 1:i + 2] != "?" else ch)
+        i += 1
+    return "(?:" + "".join(out) + ")"
 
 
 # A report's signs: those of its indicators text and of its summary, each code once, sorted; SQL over the columns
@@ -134,7 +178,8 @@ def sign_lookups(indicators_text: str, summary: str, rows: str = "stage") -> lis
     """(CTE, LEFT JOIN) pairs matching each distinct indicators text and each distinct summary of the table `rows`
     against the vocabulary once, and bringing `in_codes`, `in_bits`, `is_codes`, `is_bits` back to every row, for
     `SIGNS` and `SIGN_BITS`. `indicators_text` and `summary` are SQL over `rows`; indicator_mask must be defined
-    (etl/indicator_bits.py).
+    (etl/indicator_bits.py). Each text is read without what it says was not seen (`negation_sql`) before it is
+    matched: "no signs of abuse" is no sign of abuse.
 
     The one matching of a report's text: a load reads its file's cells (`rows` = the staged file), and a changed
     vocabulary re-reads the stored reports' (etl/indicator_rematch.py), so a text gets the same signs whenever it
@@ -144,10 +189,11 @@ def sign_lookups(indicators_text: str, summary: str, rows: str = "stage") -> lis
 
 
 def _matched_once(name: str, prefix: str, text_sql: str, rows: str) -> tuple[str, str]:
-    text, codes = f"{prefix}_text", f"{prefix}_codes"
+    text, read, codes = f"{prefix}_text", f"{prefix}_read", f"{prefix}_codes"
     cte = (f"{name} AS (SELECT *, indicator_mask({codes}) AS {prefix}_bits FROM ("
-           f"SELECT *, {indicator_codes_sql(text)} AS {codes} FROM ("
-           f"SELECT DISTINCT {text_sql} AS {text} FROM {rows})))")
+           f"SELECT *, {indicator_codes_sql(read)} AS {codes} FROM ("
+           f"SELECT *, {negation_sql(text)} AS {read} FROM ("
+           f"SELECT DISTINCT {text_sql} AS {text} FROM {rows}))))")
     return cte, f"LEFT JOIN {name} ON {name}.{text} IS NOT DISTINCT FROM {text_sql}"
 
 
@@ -179,7 +225,8 @@ def unmatched_indicators(con) -> str | None:
 
     Without this, "forced begging" or "cuckooing" vanished silently. Counted per distinct cell, then per
     distinct item, so a big file's indicators (which repeat) cost little; a cell saying no value ("N/A",
-    "none": `given`) is no item."""
+    "none": `given`) is no item, nor one saying what was not seen ("None seen", "no concerns", "nothing seen",
+    "no bars on windows": `negation_sql` sets some of it aside), which is no unknown sign."""
     rows = con.execute(f"""
         WITH cells AS (SELECT indicators_text AS cell, count(*) AS n FROM parsed
                        WHERE reason IS NULL AND indicators_text IS NOT NULL GROUP BY 1),
@@ -189,7 +236,7 @@ def unmatched_indicators(con) -> str | None:
                   WHERE item <> '' AND given(item) IS NOT NULL
                   GROUP BY cell, key),
         unmatched AS (SELECT key FROM (SELECT DISTINCT key FROM items)
-                      WHERE len({indicator_codes_sql('key')}) = 0)
+                      WHERE {negation_sql('key')} = key AND len({indicator_codes_sql('key')}) = 0)
         SELECT min(item) AS shown, sum(n) AS n, count(*) OVER () AS kinds
         FROM items WHERE key IN (SELECT key FROM unmatched)
         GROUP BY key ORDER BY n DESC, shown LIMIT 6""").fetchall()
