@@ -72,9 +72,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
             repr(h) for h in staged.match.ignored_duplicates) + "): an address's is joined to the first, any "
             "other fills the first where it is blank")
         summary.warnings += _duplicates_disagreeing(con, staged, kind)
-    unread = _unread_columns(staged, continued) if kind != "cases" else None   # cases list theirs as not stored
-    if unread:
-        summary.warnings.append(unread)
+    if kind != "cases":   # cases list theirs as not stored, and keep only what they store in their rejects
+        summary.warnings += [n for n in (_unread_columns(staged, continued), _personal_columns_note(staged)) if n]
     return staged
 
 
@@ -134,6 +133,7 @@ def _unread_columns(staged: StagedFile, continued: list[int]) -> str | None:
     """The named columns no field of ours took. A misspelt header ("Indicaters") or one we have no alias for
     ("Licence Status") otherwise loses its column without a word."""
     used = set(staged.match.columns.values()) | set(continued or ()) | set(staged.match.passed_over)
+    used |= set(staged.personal_columns())   # named once, by `_personal_columns_note`
     unread = [(i, h) for i, h in enumerate(staged.match.headers)
               if h and i not in used and h not in staged.match.ignored_duplicates]
     # A time beside the date ("Date", "Time"; "Date reported", "Time reported") is expected: the day is what is
@@ -148,6 +148,18 @@ def _unread_columns(staged: StagedFile, continued: list[int]) -> str | None:
         said.append(f"column(s) not read (no field of ours by that name; if one should be, name it with --mapping "
                     f"FILE): {shown}")
     return "; ".join(said) or None
+
+
+def _personal_columns_note(staged: StagedFile) -> str | None:
+    """Name, once and whether or not a row is rejected, the columns left out of the rejected rows' raw values
+    (`StagedFile.personal_columns`): they are not read either, so nothing of them is stored, and an analyst
+    looking for them among a rejected row's values knows why they are not there."""
+    names = [staged.match.headers[i] for i in staged.personal_columns()]
+    if not names:
+        return None
+    shown = ", ".join(map(repr, names[:12])) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    return (f"column(s) naming a person's contact details or identity, not read and not kept with the rejected "
+            f"rows: {shown}")
 
 
 def _xy_not_coordinates(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> str | None:

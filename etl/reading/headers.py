@@ -363,6 +363,31 @@ def holds_any(header, phrases: list[str]) -> bool:
     return any(_holds(words, _words(p)) for p in phrases)
 
 
+def names_a_person(header) -> bool:
+    """Whether a header names a person's contact details or identity (headers.toml `personal_words`: "Caller
+    Phone"), or a person's home (one of `personal_parties` with one of `personal_places`: "Licence Holder
+    Address"). Such a column, when no field reads it, is left out of a rejected row's raw values
+    (`StagedFile.personal_columns`). A place's name ("Premises Name", `place_names`) names no person: its words
+    are taken out first, so "Premises Name" is no one's name while "Premises Contact Phone" is still a phone."""
+    table = vocab.load("headers")
+    words = _words(header)
+    for phrase in table.get("place_names", []):
+        words = _without(words, _words(phrase))
+    if any(_holds(words, _words(w)) for w in table.get("personal_words", [])):
+        return True
+    return any(_holds(words, _words(w)) for w in table.get("personal_parties", [])) and \
+        any(_holds(words, _words(w)) for w in table.get("personal_places", []))
+
+
+def _without(words: list[str], phrase: list[str]) -> list[str]:
+    """The header's words with each run of them that holds `phrase` blanked out ("" starts no keyword word)."""
+    n, out = len(phrase), list(words)
+    for i in range(len(out) - n + 1):
+        if all(out[i + j].startswith(phrase[j]) for j in range(n)):
+            out[i:i + n] = [""] * n
+    return out
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", str(text).lower().replace("license", "licence"))
 

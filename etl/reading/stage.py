@@ -18,7 +18,7 @@ from etl import no_value, vocab
 from etl.errors import FileProblem
 from etl.summary import REPLACED_BY_SOURCE
 from etl.reading.headers import (HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, field_words, header_score,
-                                 match_headers, read_mapping)
+                                 match_headers, names_a_person, read_mapping)
 from etl.reading import fast_csv, sniff
 from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_heads
 
@@ -132,9 +132,25 @@ class StagedFile:
         columns |= {j for name, js in self.match.duplicates.items() if name in names for j in js}
         return sorted(columns & set(self.staged_columns))
 
+    def personal_columns(self) -> list[int]:
+        """The staged columns no field reads whose header names a person's contact details or identity
+        (`names_a_person`: "Licence Holder Telephone", "Caller Name"). A rejected row's raw values are kept so
+        the analyst can fix the row; a column that is not read fixes nothing, and kept there a private person's
+        phone, email or home address would be shown on the Data page and written by `etl rejects --out`. Read
+        columns are never among them, so a row's reference is always kept (analysis/rejects.py finds it by its
+        header). A header under a group ("Phone" under "Licence Holder") is judged with its group."""
+        read = set(self.match.columns.values()) | set(self.address_continued()) | set(self.match.passed_over)
+        read |= {j for js in self.match.duplicates.values() for j in js}
+        return [i for i in self.staged_columns if i not in read and i < len(self.match.headers)
+                and names_a_person(" ".join(filter(None, [self.match.groups.get(i), self.match.headers[i]])))]
+
     def raw_json_sql(self, only: list[int] | None = None) -> tuple[str, list[str]]:
-        """SQL (with parameters) that rebuilds a row as {header: value} for the rejects table."""
-        columns = only if only is not None else self.staged_columns[:MAX_RAW_COLUMNS]
+        """SQL (with parameters) that rebuilds a row as {header: value} for the rejects table: by default every
+        staged column but the `personal_columns`, whose values are not the rejects table's to keep."""
+        if only is None:
+            personal = set(self.personal_columns())
+            only = [i for i in self.staged_columns if i not in personal]
+        columns = only
         parts, params = [], []
         for i in columns:
             header = self.match.headers[i] if i < len(self.match.headers) else ""
