@@ -153,6 +153,8 @@ def _age_text(value: str) -> str:
 # A caseworker's free text in a nationality or language cell ("Afghan - brother Reza Karimi also in care",
 # "Vietnamese (via Nguyen Thi Hoa, aunt)") can name a relative: only its leading words are read, and what is
 # no nationality or language is not stored. A plain unknown one ("Ethiopian", "Amharic") is kept as written.
+# A nationality is read as a report's is (`vocabularies.nationality_parts`): "Lithuanian national", "LITH" and
+# "Lietuva" are Lithuanian, so the dashboard counts every Lithuanian victim as one.
 _LEADING = "trim(regexp_extract({0}, '^[^-–(;,/&:]*'))"
 
 
@@ -195,8 +197,14 @@ def _without_after_words(text: str) -> str:
     return f"trim(regexp_replace({text}, '(?i)\\s+(?:{after})\\s*$', ''))"
 
 
+def _nationality_names() -> tuple[str, str]:
+    """SQL over `incoming`: (the whole nationality cell as a name, its first name before a caseworker's note)."""
+    return ("nationality_name(trim(nationality_text))",
+            f"{vocabularies.nationality_parts(_LEADING.format('nationality_text'))}[1]")
+
+
 def _classify(con, summary: LoadSummary) -> None:
-    lead_nat = _LEADING.format("i.nationality_text")
+    whole, lead = _nationality_names()
     languages, unnamed = _language_answers("language_text")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE case_languages AS
@@ -216,19 +224,19 @@ def _classify(con, summary: LoadSummary) -> None:
     needs_unnamed = con.execute(f"SELECT count(*) FILTER (WHERE {unnamed}) FROM incoming").fetchone()[0]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text),
+        SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text, _whole_nat, _lead_nat),
                coalesce(exploitation_type_of(i.exploitation_text), 'unknown') AS exploitation_type,
                coalesce(n.value, lead.value,
-                        CASE WHEN {_plain("trim(i.nationality_text)")} THEN trim(i.nationality_text)
+                        CASE WHEN {_plain("i._whole_nat")} THEN i._whole_nat
                              WHEN nullif(trim(i.nationality_text), '') IS NOT NULL THEN 'other' END) AS nationality,
                coalesce(ag.value, 'unknown') AS age_group,
                coalesce(cl.languages, []::VARCHAR[]) AS language_needs,
                coalesce(cl.parts, 0) AS _language_parts,
                ? AS source, ? AS load_id
-        FROM incoming i
+        FROM (SELECT *, {whole} AS _whole_nat, {lead} AS _lead_nat FROM incoming) i
         LEFT JOIN case_languages cl ON cl.row_number = i.row_number
-        LEFT JOIN vocab_nationality n ON n.alias = label_key(i.nationality_text)
-        LEFT JOIN vocab_nationality lead ON lead.alias = label_key({lead_nat})
+        LEFT JOIN vocab_nationality n ON n.alias = label_key(i._whole_nat)
+        LEFT JOIN vocab_nationality lead ON lead.alias = label_key(i._lead_nat)
         LEFT JOIN vocab_age_group ag ON ag.alias = label_key(i.age_text)
     """, [summary.source, summary.load_id])
     con.execute("DROP TABLE case_languages")
@@ -239,6 +247,12 @@ def _classify(con, summary: LoadSummary) -> None:
     if other:
         summary.warnings.append(f"{other:,} case(s) give a nationality that is no nationality we know, in words that "
                                 "may name someone: stored as 'other' (the words are not shown or kept)")
+    # Only the plain names kept as written are listed, as a report's are: the dashboard shows them anyway, and
+    # words that may name someone are 'other', counted above and never shown.
+    unknown = vocabularies.unknown_nationalities(con, "[nationality]", "incoming", "nationality <> 'other'",
+                                                 show_values=False)
+    if unknown:
+        summary.warnings.append(unknown)
     if dropped:
         summary.warnings.append(f"{int(dropped):,} language entr(y/ies) that name no language we know were not "
                                 "stored (the words are not shown or kept)")

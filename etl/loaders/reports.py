@@ -25,12 +25,6 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
 # stored: on the bench's 2,000,000-row file, 180 MB of its rows' 1.4 GB, which went past the ETL's memory cap.
 PARSE_ONLY = ("source_type_text", "exploitation_text", "nationalities_text", "_people_words", "_old_grading",
               "_other_grading", "_address_postcode")
-# What reporters add to a nationality, removed before it is looked up (twice, for "Chinese nationals x4"): a
-# count ("x3", "(2)", "x2 Polish"), a question mark, a hedge before it ("possibly"), "nationals" or "men" after
-# it, or alone. A bracket is a part of its own first: "Lithuanian (poss Latvian)" is two nationalities.
-NATIONALITY_QUALIFIERS = (r"^\s*[x×]?\s*\d+\s*$|\s*[x×]\s*\d+\s*$|^\s*[x×]\s*\d+\s+|\?"
-                          r"|^\s*(possibly|believed|suspected|probably|maybe|poss\.?)(\s+|$)"
-                          r"|(^|\s+)(nationals?|males?|females?|men|women|people|persons?)\s*$")
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 # Many forms leave the handling code off ("1-B"): the source evaluation, which weights the report, is there.
 PARTIAL_GRADING_RE = "^([1-3])([A-E])$"
@@ -186,20 +180,8 @@ def _lookups(staged) -> list[tuple[str, str]]:
         # matched once per value, as a changed vocabulary re-reads the stored reports' (etl/indicator_rematch.py).
         *vocabularies.sign_lookups(c('indicators_text'), _summary_text(staged)),
         # Each name of a list ("Romanian; Bulgarian"), without what a reporter adds to it ("Vietnamese
-        # (believed)", "possibly Romanian", "Polish x3", "Romanian nationals", "Albanian?").
-        (f"""nationality_names AS (
-                SELECT nt_text, list(DISTINCT coalesce(n.value, part) ORDER BY coalesce(n.value, part)) AS nt_names
-                FROM (SELECT nt_text, trim(regexp_replace(regexp_replace(
-                                 replace(raw_part, {vocabularies.KEPT_AND}, 'and'),
-                                 '{NATIONALITY_QUALIFIERS}', '', 'gi'), '{NATIONALITY_QUALIFIERS}', '', 'gi')) AS part
-                      FROM (SELECT nt_text, unnest(regexp_split_to_array(
-                                regexp_replace({vocabularies.names_with_and_kept("without_n_a(nt_text)")}, '[()]', ';', 'g'),
-                                '\\s*(;|,|/|&|\\+|\\band\\b|\\bor\\b)\\s*')) AS raw_part
-                            FROM (SELECT DISTINCT {c('nationalities')} AS nt_text FROM stage))) p
-                LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
-                WHERE part <> '' AND given(part) IS NOT NULL
-                GROUP BY 1)""",
-         f"LEFT JOIN nationality_names ON nationality_names.nt_text = {c('nationalities')}"),
+        # (believed)", "possibly Romanian", "Polish x3", "Romanian nationals", "Albanian?"), read as a case's is.
+        vocabularies.nationality_lists(c('nationalities')),
     ]
 
 
@@ -244,16 +226,9 @@ def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
 def _warn_unknown_nationalities(con, summary: LoadSummary) -> None:
     """Nationalities outside the vocabulary are kept as written, but get no language: say which, so a misspelling
     ("Ukranian") or a region ("Eastern European") can be fixed in the file or added to the vocabulary."""
-    rows = con.execute("""
-        SELECT name, sum(n) AS n FROM (SELECT unnest(nationalities) AS name, n
-                                       FROM (SELECT nationalities, count(*) AS n FROM parsed
-                                             WHERE reason IS NULL GROUP BY 1))
-        WHERE name NOT IN (SELECT value FROM vocab_nationality)
-        GROUP BY 1 ORDER BY n DESC, name LIMIT 6""").fetchall()
-    if rows:
-        shown = ", ".join(f"{v!r} ({int(n)})" for v, n in rows[:5]) + (" …" if len(rows) > 5 else "")
-        summary.warnings.append("nationalities not in the vocabulary (etl/vocab/nationalities.toml), kept as written "
-                                f"but with no language to bring: {shown}")
+    warning = vocabularies.unknown_nationalities(con, "nationalities", "parsed", "reason IS NULL")
+    if warning:
+        summary.warnings.append(warning)
 
 
 def _warn_other_gradings(con, summary: LoadSummary) -> None:

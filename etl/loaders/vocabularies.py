@@ -13,6 +13,9 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
                            ("age_group", "vocab_age_group"), ("boolean", "vocab_boolean")):
         _alias_table(con, table, vocab.alias_table(section))
     _alias_table(con, "vocab_nationality", vocab.nationality_aliases())
+    # One name of a nationality cell without what a writer adds to it (NATIONALITY_QUALIFIERS), as it is looked up.
+    con.execute(f"CREATE OR REPLACE TEMP MACRO nationality_name(s) AS trim(regexp_replace(regexp_replace("
+                f"s, '{NATIONALITY_QUALIFIERS}', '', 'gi'), '{NATIONALITY_QUALIFIERS}', '', 'gi'))")
     # An exploitation type as written, else as written before a note; NULL when neither is in the vocabulary.
     # Not by words inside the value, as source types are (`by_words`): police.uk's "Violence and sexual
     # offences" is no sexual exploitation.
@@ -40,6 +43,65 @@ def names_with_and_kept(text_expr: str) -> str:
         pattern = f"(?i)\\b({left})\\s+and\\s+({right})\\b".replace("'", "''")
         sql = f"regexp_replace({sql}, '{pattern}', '\\1 ' || {KEPT_AND} || ' \\2', 'g')"
     return sql
+
+
+# What writers add to a nationality, removed before it is looked up (twice, for "Chinese nationals x4"): a count
+# ("x3", "(2)", "x2 Polish"), a question mark, a hedge before it ("possibly"), "nationals" or "men" after it, or
+# alone. Reports and victim cases read a nationality alike (`nationality_name`, `nationality_parts`): a case's
+# "Lithuanian national" is Lithuanian, as a report's is.
+NATIONALITY_QUALIFIERS = (r"^\s*[x×]?\s*\d+\s*$|\s*[x×]\s*\d+\s*$|^\s*[x×]\s*\d+\s+|\?"
+                          r"|^\s*(possibly|believed|suspected|probably|maybe|poss\.?)(\s+|$)"
+                          r"|(^|\s+)(nationals?|males?|females?|men|women|people|persons?)\s*$")
+
+
+def nationality_parts(text_sql: str) -> str:
+    """SQL: the names a nationality cell gives, in order, each as `nationality_name` reads it; a bracket is a part
+    of its own ("Lithuanian (poss Latvian)" is two), "Trinidad and Tobago" one, and no-value words ("N/A") none.
+    The one reading of a nationality cell: a report keeps every name (`nationality_lists`), a victim case its
+    first (etl/loaders/cases.py)."""
+    raw = (f"regexp_split_to_array(regexp_replace({names_with_and_kept(f'without_n_a({text_sql})')}, '[()]', ';', 'g'), "
+           "'\\s*(;|,|/|&|\\+|\\band\\b|\\bor\\b)\\s*')")
+    return (f"list_filter(list_transform({raw}, nt_part -> nationality_name(replace(nt_part, {KEPT_AND}, 'and'))), "
+            "nt_part -> nt_part <> '' AND given(nt_part) IS NOT NULL)")
+
+
+def nationality_lists(cell: str, rows: str = "stage") -> tuple[str, str]:
+    """(CTE, LEFT JOIN) bringing `nt_names`, the sorted nationalities of the cell `cell` (SQL over `rows`), read once
+    per distinct cell: each name in the vocabulary as it stores it, any other as written (`nationality_parts`)."""
+    return (f"""nationality_names AS (
+                SELECT nt_text, list(DISTINCT coalesce(n.value, part) ORDER BY coalesce(n.value, part)) AS nt_names
+                FROM (SELECT nt_text, unnest({nationality_parts("nt_text")}) AS part
+                      FROM (SELECT DISTINCT {cell} AS nt_text FROM {rows})) p
+                LEFT JOIN vocab_nationality n ON n.alias = label_key(p.part)
+                GROUP BY 1)""",
+            f"LEFT JOIN nationality_names ON nationality_names.nt_text = {cell}")
+
+
+def unknown_nationalities(con, names: str, table: str, where: str = "TRUE", show_values: bool = True) -> str | None:
+    """The warning naming the nationalities outside the vocabulary, with how many rows give each: kept as written,
+    they bring no language, and a misspelling ("Ukranian") or a region ("Eastern European") can then be fixed in
+    the file or added to etl/vocab/nationalities.toml. `names` is SQL for a row's list of them, over the rows of
+    `table` that `where` keeps. Victim cases pass `show_values=False`: a rare nationality with its count, or a
+    name written where the nationality goes, could point at one person, so only how many is said."""
+    found = con.execute(f"""
+        SELECT name, sum(n) AS n FROM (SELECT unnest(names) AS name, n
+                                       FROM (SELECT {names} AS names, count(*) AS n FROM {table}
+                                             WHERE {where} GROUP BY 1))
+        WHERE name NOT IN (SELECT value FROM vocab_nationality)
+        GROUP BY 1 ORDER BY n DESC, name LIMIT 6""").fetchall()
+    if not found:
+        return None
+    if not show_values:
+        rows = con.execute(f"""
+            SELECT count(*) FROM (SELECT {names} AS names FROM {table} WHERE {where}) t
+            WHERE EXISTS (SELECT 1 FROM (SELECT unnest(t.names) AS name) u
+                          WHERE u.name NOT IN (SELECT value FROM vocab_nationality))""").fetchone()[0]
+        return (f"{rows:,} row(s) give a nationality not in the vocabulary (etl/vocab/nationalities.toml), kept as "
+                "written but with no language to bring; not shown here, as a victim's values never are: find them "
+                "in the file, and add a misspelling or another language's name to the vocabulary")
+    shown = ", ".join(f"{v!r} ({int(n)})" for v, n in found[:5]) + (" …" if len(found) > 5 else "")
+    return ("nationalities not in the vocabulary (etl/vocab/nationalities.toml), kept as written but with no "
+            f"language to bring: {shown}")
 
 
 def _alias_table(con, table: str, aliases: dict[str, str]) -> None:

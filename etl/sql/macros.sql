@@ -52,8 +52,9 @@ CREATE OR REPLACE TEMP MACRO without_text_mark(s) AS
 
 -- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
 -- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
--- ambiguous), Excel serials. A trailing time ("14:22", "14.22", "at 2:22 p.m.", "- 14:22", "11pm", ISO's "Z"), a
--- time zone's name after the time ("10:15:00 GMT", "10:15 (BST)"), ISO's basic form ("20261103T142200Z"), an apostrophe before it ("'01/06/2024"), a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes ("5th of September") and commas are ignored, and so is a full stop after a month's
+-- ambiguous), Excel serials. A trailing time ("14:22", "14.22", "at 2:22 p.m.", "- 14:22", "11pm"), a
+-- time zone's name after the time ("10:15:00 GMT", "10:15 (BST)"), ISO's basic form ("20261103T142200"; a time
+-- with its offset from UTC, "Z" or "+01:00", dates its moment in the UK instead: _uk_date_of_moment), an apostrophe before it ("'01/06/2024"), a leading weekday ("Tuesday 3 November 2026"), ordinal suffixes ("5th of September") and commas are ignored, and so is a full stop after a month's
 -- short name ("31 Mar. 2025"); "Sept" is "Sep". A month alone ("2019-08", "Aug-19", "August 2019") is dated
 -- the 1st. An Excel serial counts days from 30 December 1899, or in a workbook saved with the 1904 date system
 -- (Excel for Mac's) from 1 January 1904: the variable excel_epoch, set per load by etl/loaders/tabular.py stage.
@@ -68,9 +69,25 @@ CREATE OR REPLACE TEMP MACRO date_text(s) AS
         '^(monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)\.?,?\s+', '', 'i'),
         '\s*,\s*|\s+', ' ', 'g'),
         '\b([Ss]ept)\b', 'Sep'), '\b([A-Za-z]{3})\.', '\1', 'g'), '^\s+|\s+$', '', 'g');
+-- A date-time with its offset from UTC ("2026-07-15T23:30:00Z", "2026-07-16T00:30:00+01:00", "…+0100", ISO's basic
+-- "20260715T233000Z") names a moment: its date is the UK's at that moment (Europe/London, BST in summer), so 23:30
+-- UTC on 15 July is 16 July. A numeric offset is read after a "T" or after seconds only: "14:00-16:00" after a date
+-- is a time range, not 14:00 at UTC-16. Seconds are dropped (an offset is whole minutes, so they never change the
+-- day), and an offset no zone has (past 14 hours, an impossible date) falls to the rules below. A time without an offset, or with a zone's name ("10:15
+-- GMT": often written for UK time whatever the season), is the UK's already: its date is as written (date_text).
+CREATE OR REPLACE TEMP MACRO _zoned_time(t) AS
+    regexp_full_match(t, '\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}([.,]\d+)?)?\s*([zZ]|[+-](0\d|1[0-4])(:?\d{2})?)'
+                         '|[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?\s*[zZ]|[T ]\d{2}:\d{2}:\d{2}([.,]\d+)?\s*[+-](0\d|1[0-4])(:?\d{2})?)'
+                         '|\d{8}T\d{4}(\d{2}([.,]\d+)?)?([zZ]|[+-](0\d|1[0-4])(:?\d{2})?)');
+CREATE OR REPLACE TEMP MACRO _uk_date_of_moment(t) AS
+    CAST(timezone('Europe/London', try_cast(regexp_replace(upper(t),
+        '^(\d{4})-?(\d{2})-?(\d{2})[T ](\d{2}):?(\d{2})(:?\d{2}([.,]\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$',
+        '\1-\2-\3 \4:\5:00\8') AS TIMESTAMPTZ)) AS DATE);
 CREATE OR REPLACE TEMP MACRO parse_date(s) AS
     CASE
         WHEN s IS NULL THEN NULL
+        WHEN _zoned_time(without_text_mark(trim(s))) AND _uk_date_of_moment(without_text_mark(trim(s))) IS NOT NULL
+            THEN _uk_date_of_moment(without_text_mark(trim(s)))
         WHEN regexp_full_match(trim(s), '[0-9]{5}(\.[0-9]+)?')
             THEN coalesce(getvariable('excel_epoch'), DATE '1899-12-30') + CAST(floor(CAST(trim(s) AS DOUBLE)) AS INTEGER)
         WHEN coalesce(getvariable('month_first'), false) AND regexp_full_match(date_text(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}')
