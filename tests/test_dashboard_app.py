@@ -348,12 +348,13 @@ def test_the_trend_says_when_it_leaves_out_periods_no_file_speaks_for(demo):
 def test_data_page_lists_every_source(demo):
     at = app("data")
     assert_clean(at)
-    sources = at.dataframe[0].value
+    sources, quality = at.dataframe[0].value, at.dataframe[1].value
     # The table names a source as its warnings do ("Report data from … is 14 months old"): one set of words.
     assert {"HMO register", "Report data", "Victim case data", "Postcode lookup"} <= set(sources["kind"])
-    assert (sources["rejected"] > 0).any()
-    assert sources["top_reasons"].notna().any()
     assert "newest" in sources.columns and (sources["newest"] != "").any()
+    # The second table, the same sources in the same order, says what did not load or is not on the map.
+    assert list(quality["source"]) == list(sources["source"])
+    assert (quality["rejected"] > 0).any() and quality["top_reasons"].notna().any()
     # What each load noted, one note a line: for the cases, that references are only stored as keyed hashes.
     assert any(e.label.startswith("What the last load of each source noted") for e in at.expander)
     notes = [m.value for m in at.markdown if m.value.startswith("**Victim case data from")]
