@@ -219,7 +219,8 @@ def _flag_swapped_easting_northing(con: duckdb.DuckDBPyConnection, table: str, b
     """, [*box, *box])
 
 
-def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True) -> list[str]:
+def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True,
+                     remove: str = "python -m etl remove KIND SOURCE") -> list[str]:
     """Why a load's rows have no location, one sentence per cause, each saying what would place them.
 
     "3,208 not geocoded" alone leaves an analyst guessing: a register from outside the postcode file's
@@ -253,11 +254,12 @@ def why_not_geocoded(con: duckdb.DuckDBPyConnection, table: str, *, show_values:
             out.append(f"{n:,} row(s) have no location because no postcodes are loaded: load a postcode file "
                        "(python -m etl load postcodes FILE) and they are geocoded then")
         else:
-            out.append(_not_in_lookup(con, n, shown, [a for a in areas if a], show_values))
+            out.append(_not_in_lookup(con, n, shown, [a for a in areas if a], show_values, remove))
     return out
 
 
-def _not_in_lookup(con: duckdb.DuckDBPyConnection, n: int, shown: str, areas: list[str], show_values: bool) -> str:
+def _not_in_lookup(con: duckdb.DuckDBPyConnection, n: int, shown: str, areas: list[str], show_values: bool,
+                   remove: str) -> str:
     """Postcodes the lookup lacks. Where none of their areas is in the lookup at all (OX, for a lookup of CB
     and PE), the likelier cause is a file from another force's area, not a missing lookup: say both. Not for
     victim cases (`show_values` false): where a victim's postcode is not is still about the victim."""
@@ -270,7 +272,7 @@ def _not_in_lookup(con: duckdb.DuckDBPyConnection, n: int, shown: str, areas: li
                                           "ORDER BY a LIMIT 8").fetchall()]
         return (f"{n:,} row(s) have postcodes in areas the loaded postcode lookup does not cover at all{where}; "
                 f"it covers {', '.join(held)}: if the file is from outside the force area, it does not belong "
-                "here (`python -m etl remove KIND SOURCE` takes a wrongly loaded source out); if not, load a "
+                f"here (`{remove}` takes a wrongly loaded source out); if not, load a "
                 "postcode file that covers them and they are geocoded then")
     return (f"{n:,} row(s) have postcodes the loaded postcode lookup does not hold{where}: "
             "load a postcode file that covers them and they are geocoded then")

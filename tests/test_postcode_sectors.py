@@ -40,3 +40,12 @@ def test_a_sector_keeps_its_space_and_cyrillic_lookalikes_read_as_latin(tmp_path
     got = {r[0]: r[1:] for r in query(db, "SELECT report_ref, geocode_status, postcode, round(lat, 2) FROM reports")}
     assert got == {"T1": ("postcode_district", "PE1 2", 52.57), "T2": ("postcode_district", "CB2 1", 52.2),
                    "T3": ("postcode", "PE1 2AA", 52.57), "T4": ("postcode_district", "PE12", 52.79)}
+
+
+def test_a_file_from_outside_the_lookups_areas_names_the_command_that_removes_its_source(tmp_path):
+    db = tmp_path / "w.duckdb"
+    load_text(db, "postcodes", POSTCODES, source="pc", name="pc.csv")
+    s = load_text(db, "reports", "Ref,Date Received,Address,Postcode\nO1,03/11/2026,1 High Street,OX1 1AA\n",
+                  source="Oxford reports")
+    assert any("does not cover at all" in w and "`python -m etl remove reports 'Oxford reports'` takes a wrongly "
+               "loaded source out" in w for w in s.warnings), s.warnings

@@ -6,6 +6,7 @@ geocode → collapse duplicates → the kind's own merge into its table.
 from __future__ import annotations
 
 import contextlib
+import shlex
 from pathlib import Path
 from typing import Callable
 
@@ -286,7 +287,8 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
         "count(*) FILTER (WHERE geocode_status = 'postcode_district') FROM incoming").fetchone()
     show = summary.kind != "cases"   # a victim's postcode never reaches a load summary
     if summary.rows_ungeocoded:
-        summary.warnings += geocode.why_not_geocoded(con, "incoming", show_values=show)
+        summary.warnings += geocode.why_not_geocoded(
+            con, "incoming", show_values=show, remove=f"python -m etl remove {summary.kind} {shlex.quote(summary.source)}")
     if approximate:
         summary.warnings.append(geocode.placed_approximately(con, "incoming", show_values=show))
     by_postcode = con.execute("SELECT count(*) FROM incoming WHERE _coarse AND geocode_status = 'postcode'").fetchone()[0]
