@@ -49,3 +49,16 @@ def test_a_file_from_outside_the_lookups_areas_names_the_command_that_removes_it
                   source="Oxford reports")
     assert any("does not cover at all" in w and "`python -m etl remove reports 'Oxford reports'` takes a wrongly "
                "loaded source out" in w for w in s.warnings), s.warnings
+
+
+def test_a_postcode_cell_with_two_postcodes_is_placed_by_the_first_and_said_so(tmp_path):
+    db = tmp_path / "w.duckdb"
+    load_text(db, "postcodes", POSTCODES, source="pc", name="pc.csv")
+    s = load_text(db, "reports", "Ref,Date Received,Address,Postcode\n"
+                                 "P1,03/11/2026,1 High Street,PE15 8AB / PE15 8AA\n"
+                                 "P2,03/11/2026,2 High Street,PE15 8AA (rear)\n"
+                                 "P3,03/11/2026,3 High Street,PE15 8AA or PE15 8AA\n", source="r")
+    assert query(db, "SELECT report_ref, postcode FROM reports ORDER BY 1") == [
+        ("P1", "PE15 8AB"), ("P2", "PE15 8AA"), ("P3", "PE15 8AA")]
+    assert ("1 row(s) give more than one postcode in the postcode column ('PE15 8AB / PE15 8AA'): each is placed by "
+            "the first; check which is the property's, and give one postcode a row") in s.warnings, s.warnings

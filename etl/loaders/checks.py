@@ -655,6 +655,22 @@ def what3words(con, staged: StagedFile, show_values: bool) -> str | None:
             "without a location: ask the sender for a postcode or coordinates")
 
 
+def several_postcodes(con, staged: StagedFile, show_values: bool) -> str | None:
+    """A warning for postcode cells that give two postcodes or more ('PE13 1AA / PE13 1AE': a corner plot, or a
+    correction typed beside the old one): the first is read, as a postcode written with a note is, and said so,
+    since either may be the door's. A cell no longer than one postcode with a note is never searched."""
+    if not staged.match.has("postcode"):
+        return None
+    c = staged.column("postcode")
+    found = f"regexp_extract_all(pc_latin({c}), '[A-Z]{{1,2}}[0-9][A-Z0-9]? *[0-9][A-Z]{{2}}')"
+    n, shown = _rows_with(con, [f"CASE WHEN length({c}) > 12 AND len(list_distinct(list_transform({found}, "
+                                f"pc -> postcode_norm(pc)))) > 1 THEN trim({c}) END"], show_values)
+    if not n:
+        return None
+    return (f"{n:,} row(s) give more than one postcode in the postcode column{shown}: each is placed by the first; "
+            "check which is the property's, and give one postcode a row")
+
+
 def _rows_with(con, values: list[str], show_values: bool) -> tuple[int, str]:
     """How many staged rows give one of `values` (SQL, NULL where a row does not), and up to three of them
     as " ('a', 'b', 'c' …)" for a warning; nothing shown without `show_values` (a victim's location)."""

@@ -49,7 +49,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     for coarse in (checks.coarse_grid_refs(con, staged, show_values=kind != "cases"),   # a victim's location:
                    checks.rounded_coordinates(con, staged, show_values=kind != "cases"),   # never shown
                    checks.rounded_grid_positions(con, staged, show_values=kind != "cases"),
-                   checks.what3words(con, staged, show_values=kind != "cases")):
+                   checks.what3words(con, staged, show_values=kind != "cases"),
+                   checks.several_postcodes(con, staged, show_values=kind != "cases")):
         if coarse:
             summary.warnings.append(coarse)
     # parse() rejects the row the file ends inside a quoted cell of (etl/reading/records.py): it is cut short
