@@ -300,13 +300,15 @@ FAR_FROM_POSTCODE_KM = 5   # a file's point this far from its own postcode's: on
 def far_from_postcode(con: duckdb.DuckDBPyConnection, table: str, *, show_values: bool = True) -> str | None:
     """Rows whose coordinates lie far from their own postcode's point, said so: a Wisbech postcode with a
     Cambridge point lands in the wrong district, and nothing else would tell. The point is kept (it may be
-    the better of the two: a postcode is often the landlord's or the caller's)."""
+    the better of the two: a postcode is often the landlord's or the caller's). A point flagged swapped is left
+    out: its own warning says what is wrong, and "7,635 km from its postcode" only hid it."""
     n, examples = con.execute(f"""
         SELECT count(*), list([row_number::VARCHAR, postcode, round(km)::BIGINT::VARCHAR] ORDER BY row_number)[1:3]
         FROM (SELECT t.row_number, t.postcode,
                      {address_matches.metres_sql("t.lat", "t.lon", "p.lat", "p.lon")} / 1000 AS km
               FROM {table} t JOIN postcodes p ON p.postcode = t.postcode
-              WHERE t.geocode_status = 'coordinates')
+              WHERE t.geocode_status = 'coordinates'
+                AND coalesce(t.location_flag, '') NOT IN ('swapped_lat_lon', 'swapped_easting_northing'))
         WHERE km > ?
     """, [FAR_FROM_POSTCODE_KM]).fetchone()
     if not n:

@@ -662,7 +662,8 @@ def test_a_point_far_from_its_own_postcode_is_said(tmp_path):
               db=db)
     f = write_text(tmp_path / "r.csv", "Ref,Date,Postcode,Latitude,Longitude\n"
                                        "K1,2025-10-01,PE13 1AB,52.2050,0.1210\n"      # Cambridge: 51 km off
-                                       "K2,2025-10-01,PE13 1AB,52.6660,0.1610\n")     # next door
+                                       "K2,2025-10-01,PE13 1AB,52.6660,0.1610\n"     # next door
+                                       "K3,2025-10-01,PE13 1AB,0.1600,52.6650\n")    # swapped: said as such
     s = load_file("reports", f, db=db)
     assert "1 row(s) give a point more than 5 km from their own postcode's (row 2: 'PE13 1AB', 51 km): one of " \
-           "the two is wrong; the point is used" in s.warnings
+           "the two is wrong; the point is used" in s.warnings, s.warnings
