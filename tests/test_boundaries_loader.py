@@ -173,6 +173,21 @@ def test_a_file_with_nothing_near_the_area_is_refused(tmp_path, db):
         load_file("boundaries", f, db=db)
 
 
+def test_a_file_written_latitude_first_is_refused_saying_so(tmp_path, db):
+    """GeoJSON is longitude first; a hand-made file written [lat, lon] lands in the sea off Somalia. The error
+    says the axes look swapped, not only that nothing is near the area. Leeds is far away either way round."""
+    swapped = [{"LAD24CD": r["LAD24CD"], "geometry": square(WISBECH[1], WISBECH[0]) if r["LAD24CD"] == "E07000010"
+                else square(CAMBRIDGE[1], CAMBRIDGE[0])} for r in TWO_DISTRICTS]
+    f = write_geo(tmp_path / "swapped.geojson", swapped)
+    with pytest.raises(FileProblem, match="none of the 2 features is in or near .*; its coordinates look swapped: read "
+                                          "latitude first, 2 of them lie in the area"):
+        load_file("boundaries", f, db=db)
+    f = write_geo(tmp_path / "leeds.geojson", [{"LAD24CD": "E08000035", "geometry": square(*LEEDS)}])
+    with pytest.raises(FileProblem) as err:
+        load_file("boundaries", f, db=db)
+    assert "swapped" not in str(err.value)
+
+
 def test_a_load_replaces_every_boundary_of_its_level(tmp_path, db):
     """A file is a snapshot of its level, except that a district of the force area it lacks, or brings broken,
     keeps its stored boundary: one partial or broken file must not flag every report there outside the area."""

@@ -105,7 +105,8 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, summary: LoadSummary, *, ma
     if not keep:
         raise FileProblem(path, f"none of the {len(gdf):,} features is in or near {AREA}"
                                 + (f" ({len(rejects):,} rejected)" if rejects else "")
-                                + "; is this the right file, and is its coordinate system right?")
+                                + (_swapped_axes(geoms, box) or "; is this the right file, and is its coordinate "
+                                                                "system right?"))
     rows = _collapse(keep, codes, names, geoms, summary)
     incoming = {code for code, _, _ in rows}
     held = _kept_codes(level, incoming, {codes[i] for i in rejects if codes[i]})
@@ -113,6 +114,21 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, summary: LoadSummary, *, ma
     if level == "district":
         _check_six_districts(con, summary, incoming)
     summary.warnings.extend(regeocode_note(con))
+
+
+def _swapped_axes(geoms, box) -> str | None:
+    """Why no feature is in the area when the file wrote latitude before longitude (GeoJSON is longitude first,
+    and a hand-made or converted file often is not): read the other way round, its features lie in the area."""
+    shapes = [g for g in geoms if g is not None and not shapely.is_empty(g)]
+    if not shapes:
+        return None
+    swapped = shapely.transform(np.asarray(shapes, dtype=object), lambda xy: xy[:, ::-1])
+    inside = int(np.count_nonzero(shapely.intersects(swapped, box)))
+    if not inside:
+        return None
+    return (f"; its coordinates look swapped: read latitude first, {inside:,} of them lie in the area. Write each "
+            "position longitude first, as GeoJSON requires (or swap the columns in the GIS that wrote it), and load "
+            "it again")
 
 
 # --- reading -----------------------------------------------------------------------------------
