@@ -66,7 +66,7 @@ def test_a_register_from_outside_the_force_area_is_said_to_be_one(tmp_path):
     warnings = " ".join(load_file("hmo", mixed, db=db, source="Oxford").warnings)
     assert ("2 row(s) have postcodes in areas the loaded postcode lookup does not cover at all ('OX2 0AE'; "
             "postcode areas OX); it covers PE: if the file is from outside the force area") in warnings
-    assert "`python -m etl remove KIND SOURCE`" in warnings
+    assert "`python -m etl remove hmo Oxford`" in warnings
     fenland = write_text(tmp_path / "fen.csv", "Licence Number,Property Address,Postcode\nL3,1 Mill Lane,PE99 9ZZ\n")
     warnings = " ".join(load_file("hmo", fenland, db=db, source="Fenland").warnings)
     assert "1 row(s) have postcodes the loaded postcode lookup does not hold ('PE99 9ZZ'; postcode areas PE)" in warnings
