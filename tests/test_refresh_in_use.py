@@ -42,7 +42,7 @@ VIEWPORT = {"width": 1600, "height": 1000}
 
 # One atomic look at the page: whether the run has finished, and everything we compare.
 READ = """(title) => {
-  const GRIDS = {Overview: 1, Data: 1};  // tables each page draws (the grid draws a moment after the run)
+  const GRIDS = {Overview: 1, Data: 2};  // tables each page draws (the grid draws a moment after the run)
   const app = document.querySelector("[data-testid='stApp']");
   const main = document.querySelector("[data-testid='stMain']");
   const h1 = main && main.querySelector("h1");
@@ -137,8 +137,10 @@ class State:
             return {"headline": metrics == dict(self.headline),
                     "nationalities": bool(rows) and tuple(rows) == self.nationalities[:len(rows)]}
         if page == "Data":
-            # Cells: what, source, latest file, files, last load, days old, newest record, rows, rejected, ...
-            rows = [(r[1], _number(r[7]), _number(r[8])) for r in tables[0][1:]] if tables else []
+            # Sources loaded: what, source, latest file, files, last load, days old, newest record, rows; then
+            # rows not loaded or not on the map: what, source, rejected, ...
+            loaded, quality = (tables[0][1:], tables[1][1:]) if len(tables) > 1 else ([], [])
+            rows = [(a[1], _number(a[7]), _number(b[2])) for a, b in zip(loaded, quality)]
             return {"sources": bool(rows) and tuple(rows) == self.sources[:len(rows)],
                     "row_counts": metrics == dict(self.row_counts)}
         text = shown["text"]

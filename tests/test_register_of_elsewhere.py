@@ -125,3 +125,19 @@ def test_another_sources_register_under_a_named_source_names_the_command_that_ta
     assert any("each of those licences now stands on both registers. If this is a newer export of 'Fenland' loaded "
                "under the wrong --source, `python -m etl remove hmo 'Fenland DC'` takes this load out; load the file "
                "with --source Fenland" in w for w in s.warnings)
+
+
+def test_a_register_outside_the_loaded_districts_but_inside_the_area_loads(db):
+    """With boundaries loaded for Fenland alone (a sample, a partial file), a Cambridge register's points lie in
+    no loaded district and are flagged outside it; yet they are in the force area's box, unlike Oxford's, so
+    the register loads (the crash-safety fixture, with the sample boundaries, met this)."""
+    square = "[[0.10, 52.60], [0.22, 52.60], [0.22, 52.72], [0.10, 52.72], [0.10, 52.60]]"
+    load_file("boundaries", _file(db, "fenland.geojson", '{"type": "FeatureCollection", "features": [{"type": '
+              '"Feature", "properties": {"LAD24CD": "E07000010", "LAD24NM": "Fenland"}, "geometry": {"type": '
+              f'"Polygon", "coordinates": [{square}]}}}}]}}'), db=db)
+    s = load_file("hmo", _file(db, "cambridge.csv", "Licence Number,Address,Latitude,Longitude\n"
+                                                     "C1,1 Mill Road Cambridge,52.20,0.13\n"), db=db, source="Cambridge")
+    assert s.rows_loaded == 1
+    assert query(db, "SELECT location_flag FROM hmo_licences") == [("outside_area",)]
+    oxford = "Licence Number,Address,Latitude,Longitude\nX1,1 Cowley Road Oxford,51.75,-1.24\n"
+    assert COUNCILS in _refused(db, "oxford.csv", oxford, "Oxford")

@@ -222,7 +222,13 @@ def _found_elsewhere(con) -> tuple[str | None, str]:
     the loaded postcode lookup does not cover: postcode areas OX; it covers CB, PE'), or None; and what would
     place them here, were they this area's. A point flagged swapped is no sign of elsewhere: read the other way
     round, it is here."""
-    outside = con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area'").fetchone()[0]
+    # Outside the force area's box, not only outside the loaded districts: with boundaries loaded for some of the
+    # six districts (a sample, or a partial file), a Cambridge register's points are in no loaded district, yet
+    # here. Oxford is outside the box.
+    box = vocab.load("area")["bbox"]
+    outside = con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area' "
+                          "AND NOT (lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)",
+                          [box["min_lon"], box["max_lon"], box["min_lat"], box["max_lat"]]).fetchone()[0]
     areas = con.execute("""
         WITH lookup AS (SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') AS area FROM postcodes)
         SELECT area, count(*) AS n FROM (
