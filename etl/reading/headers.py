@@ -422,8 +422,9 @@ def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, .
         named = "; ".join(" or ".join(f"{fields[f]['aliases'][0]} ({f})" for f in g) for g in missing)
         unsure = [f"{' and '.join(repr(h) for h in match.ambiguous[f])} could each be the {fields[f]['aliases'][0]}"
                   for g in missing for f in g if f in match.ambiguous]
-        areas = [h for h in match.headers if h and holds_any(h, vocab.load("headers").get("area_only_words", []))]
-        if areas and any(set(g) & set(vocab.load("headers").get("location_fields", [])) for g in missing):
+        table = vocab.load("headers")
+        areas = [h for h in match.headers if h and holds_any(h, table.get("area_only_words", []))]
+        if areas and any(set(g) & set(table.get("location_fields", [])) for g in missing):
             hint = (f"{' and '.join(repr(h) for h in areas[:3])} name{'s' if len(areas) == 1 else ''} an area, not a "
                     "place in it: a row needs an address, a postcode or coordinates (its area is worked out from "
                     "them). Add one, or pass --mapping FILE if the file has it under another name")
