@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import reference_keys
 from etl.admin import raw_as_shown
 
 LOAD_COLUMNS = ["load_id", "kind", "source", "file_name", "loaded_at", "status", "rejected", "outstanding",
@@ -83,7 +84,9 @@ def reject_states(con) -> tuple[str, list]:
     A row a later load found unchanged keeps its earlier load id, so a reject fixed back to what was stored
     before stays outstanding until it is listed by a newer load of its own: it errs towards "fix it".
     The newest load of a source has no later one: its rejects are always outstanding.
+    The SQL calls the loaders' own `ref_key` and `licence_key`, defined here on `con`: run it on `con`.
     """
+    reference_keys.register(con)
     headers = reference_headers(con)
     pointers = ["/" + h.replace("~", "~0").replace("/", "~1") for h in headers.values()]
     replaced = ", ".join(f"'{k}'" for k in REPLACED_BY_EACH_LOAD)
@@ -96,10 +99,10 @@ def reject_states(con) -> tuple[str, list]:
             FROM rejects r JOIN loads l USING (load_id) LEFT JOIN pointers p USING (load_id)),
         firsts AS (SELECT kind, source, min(load_id) AS load_id FROM rejected WHERE ref IS NOT NULL GROUP BY ALL),
         stored AS (
-            SELECT 'reports' AS kind, t.source, {_ref_key("t.report_ref")} AS k, t.load_id
+            SELECT 'reports' AS kind, t.source, ref_key(t.report_ref) AS k, t.load_id
             FROM reports t JOIN firsts f ON f.kind = 'reports' AND f.source = t.source AND t.load_id > f.load_id
             UNION ALL
-            SELECT 'hmo', t.source, {_licence_key("t.licence_ref")}, t.load_id
+            SELECT 'hmo', t.source, licence_key(t.licence_ref), t.load_id
             FROM hmo_licence_history t JOIN firsts f ON f.kind = 'hmo' AND f.source = t.source AND t.load_id > f.load_id
             UNION ALL
             SELECT 'cases', t.source, t.case_key, t.load_id
@@ -107,7 +110,7 @@ def reject_states(con) -> tuple[str, list]:
         loaded AS (
             SELECT x.rid, min(s.load_id) AS by_load
             FROM rejected x JOIN stored s ON s.kind = x.kind AND s.source = x.source AND s.load_id > x.load_id
-             AND s.k = CASE x.kind WHEN 'reports' THEN {_ref_key("x.ref")} WHEN 'hmo' THEN {_licence_key("x.ref")}
+             AND s.k = CASE x.kind WHEN 'reports' THEN ref_key(x.ref) WHEN 'hmo' THEN licence_key(x.ref)
                             ELSE x.ref END
             GROUP BY ALL),
         replaced AS (
@@ -153,18 +156,6 @@ def reference_headers(con) -> dict[int, str]:
         if column is not None:
             found[int(load_id)] = headers[column]
     return found
-
-
-# How the loaders compare references (etl/sql/macros.sql's ref_key and licence_key, which are defined only on a
-# loader's connection); tests/test_rejects_outstanding.py holds the two to the same answers.
-def _ref_key(s: str) -> str:
-    return (f"CASE WHEN regexp_full_match(trim({s}), '[0-9]+') THEN ltrim(trim({s}), '0') "
-            f"ELSE upper(regexp_replace({s}, '[^A-Za-z0-9]', '', 'g')) END")
-
-
-def _licence_key(s: str) -> str:
-    return (f"CASE WHEN regexp_full_match(trim({s}), '[0-9]+') THEN ltrim(trim({s}), '0') "
-            f"ELSE regexp_replace(upper({s}), '\\s+', '', 'g') END")
 
 
 def rejected_rows(con, load_id: int, limit: int | None = None) -> pd.DataFrame:

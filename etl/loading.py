@@ -19,7 +19,7 @@ from typing import Callable
 import duckdb
 
 from etl import (address_keys, address_matches, counts, filter_values, h3cells, indicator_bits, indicator_rematch,
-                 migrate, no_value)
+                 migrate, no_value, reference_keys)
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary
@@ -43,6 +43,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 def define_value_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The value-level rules every loader shares (postcodes, dates, numbers, counts), as SQL macros."""
     con.execute(MACROS.read_text())
+    reference_keys.register(con)
     counts.register(con)
     no_value.register(con)
 

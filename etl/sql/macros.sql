@@ -33,17 +33,6 @@ CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
         '([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})[^A-Z0-9]*((UK|UNITED KINGDOM|ENGLAND)[^A-Z0-9]*)?$', 1), '')),
              postcode_within(s));
 
--- A licence number as a register is compared with its earlier export: 'fdc/hmo/0002' and 'FDC / HMO / 0002' are
--- one licence, and so are '000123' and the '123' Excel makes of it.
--- A report's reference as two exports of one system may write it: 'PR-0001', 'pr 0001' and 'PR/0001' are one,
--- and so are '00345' and '345' (Excel drops a number's leading zeros). Used only to find an earlier load's form.
-CREATE OR REPLACE TEMP MACRO ref_key(s) AS
-    CASE WHEN regexp_full_match(trim(s), '[0-9]+') THEN ltrim(trim(s), '0')
-         ELSE upper(regexp_replace(s, '[^A-Za-z0-9]', '', 'g')) END;
-CREATE OR REPLACE TEMP MACRO licence_key(s) AS
-    CASE WHEN regexp_full_match(trim(s), '[0-9]+') THEN ltrim(trim(s), '0')
-         ELSE regexp_replace(upper(s), '\s+', '', 'g') END;
-
 -- A cell without the apostrophe a system or a typist puts before a number, a code or a date to keep a spreadsheet
 -- from reading it as one ("'00123", "'01/06/2024"): Excel shows no apostrophe, but a CSV written by another
 -- program keeps it. Only the first character is tested on most cells.
