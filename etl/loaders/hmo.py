@@ -198,7 +198,9 @@ def _refuse_a_register_of_elsewhere(con, path: Path, summary: LoadSummary) -> No
 
     Where nothing can be judged yet (no postcode lookup loaded, and no coordinates) nothing is refused: its
     licences are unplaced for want of a lookup, not found elsewhere. Nor are postcodes of an area the lookup
-    covers but lacks (a partial lookup): a register of this area, whose summary says what would place it."""
+    covers but lacks (a partial lookup): a register of this area, whose summary says what would place it. Nor is
+    a register too small for its postcodes alone to say elsewhere (`_found_elsewhere`): one licence whose postcode
+    has a typo ('PF13' for 'PE13') would otherwise be refused each time, and could never be loaded."""
     total, placed = con.execute("SELECT count(*), count(*) FILTER (WHERE lat IS NOT NULL AND location_flag IS NULL) "
                                 "FROM incoming").fetchone()
     if not total or placed:
@@ -221,7 +223,9 @@ def _found_elsewhere(con) -> tuple[str | None, str]:
     """What places the licences of `incoming` outside the force area, in words ('3,181 with postcodes in areas
     the loaded postcode lookup does not cover: postcode areas OX; it covers CB, PE'), or None; and what would
     place them here, were they this area's. A point flagged swapped is no sign of elsewhere: read the other way
-    round, it is here."""
+    round, it is here. Postcodes of areas the lookup does not cover say so only of as many licences as
+    etl/vocab/counts.toml `hmo_licences_to_judge_by_postcode_area`: fewer, and they may be typos. A point outside
+    the box says so of any number, with the postcodes beside it."""
     # Outside the force area's box, not only outside the loaded districts: with boundaries loaded for some of the
     # six districts (a sample, or a partial file), a Cambridge register's points are in no loaded district, yet
     # here. Oxford is outside the box.
@@ -236,6 +240,9 @@ def _found_elsewhere(con) -> tuple[str | None, str]:
             WHERE geocode_status = 'not_geocoded' AND full_postcode(postcode) IS NOT NULL)
         WHERE EXISTS (SELECT 1 FROM lookup) AND area NOT IN (SELECT area FROM lookup)
         GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
+    fewest = int(vocab.load("counts")["hmo_licences_to_judge_by_postcode_area"])
+    if not outside and sum(n for _, n in areas) < fewest:
+        return None, ""   # a typo'd postcode, not another council's register
     said, remedy = [], []
     if areas:
         held = [a for (a,) in con.execute("SELECT DISTINCT regexp_extract(postcode, '^[A-Z]+') AS a FROM postcodes "
@@ -304,7 +311,11 @@ def _refuse_part_of_a_register(con, path: Path, summary: LoadSummary) -> None:
                             f"beside it, load it under a --source of its own; {WHOLE_REGISTER}")
 
 
-def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary, today: dt.date) -> None:
+# (licences, of which expired before today, the newest expiry) of the register being loaded.
+Expired = tuple[int, int, dt.date | None]
+
+
+def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary, expired_licences: Expired) -> None:
     """A file most of whose licences have expired, which would end most of the source's current ones, is no
     current register: a workbook's "Expired licences" sheet loaded without --sheet, or an old export. Loaded,
     it would take the source's live licences off the map and put expired ones in their place. A register
@@ -314,7 +325,7 @@ def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary
     if not ends:
         return
     ended, current = ends
-    total, expired, _ = _expired_licences(con, today)
+    total, expired, _ = expired_licences
     if not total or expired * 2 <= total:
         return
     raise FileProblem(path, f"{expired:,} of its {total:,} licences expired before today, and loading it as "
@@ -324,17 +335,18 @@ def _refuse_a_register_of_expired_licences(con, path: Path, summary: LoadSummary
                             f"the same, load it under a --source of its own; {WHOLE_REGISTER}")
 
 
-def _expired_licences(con, today: dt.date) -> tuple[int, int, dt.date | None]:
-    """(licences, of which expired before `today`, the newest expiry) of the register being loaded."""
+def _expired_licences(con, today: dt.date) -> Expired:
+    """(licences, of which expired before `today`, the newest expiry) of the register being loaded: counted once
+    per load (`_supersede`), for the guard and the warning both."""
     return con.execute("SELECT count(DISTINCT licence_ref), count(DISTINCT licence_ref) FILTER "
                        "(WHERE licence_expiry < ?), max(licence_expiry) FROM incoming", [today]).fetchone()
 
 
-def _warn_expired_licences(con, summary: LoadSummary, today: dt.date) -> None:
+def _warn_expired_licences(summary: LoadSummary, expired_licences: Expired) -> None:
     """A register most of whose licences have expired, loaded (a first load, which ends nothing, is never refused
     for it; nor one `--whole-register` lets through): said plainly, as an old export loads without a word
     otherwise, and every address of it then counts on the dashboard as having an expired licence."""
-    total, expired, newest = _expired_licences(con, today)
+    total, expired, newest = expired_licences
     if not total or expired * 2 <= total:
         return
     said = (f"all {total:,} licences expired before today (the newest expiry {newest:%d %b %Y})" if expired == total
@@ -504,10 +516,11 @@ def _supersede(con, path: Path, summary: LoadSummary, whole_register: bool = Fal
     summary.rows_unchanged = counts.get("unchanged", 0)
     summary.rows_ended = counts.get("ended", 0)
     _refuse_a_register_of_elsewhere(con, path, summary)
+    expired = _expired_licences(con, today)
     if not whole_register:
         _refuse_part_of_a_register(con, path, summary)
-        _refuse_a_register_of_expired_licences(con, path, summary, today)
-    _warn_expired_licences(con, summary, today)
+        _refuse_a_register_of_expired_licences(con, path, summary, expired)
+    _warn_expired_licences(summary, expired)
     con.execute("""
         UPDATE hmo_licence_history SET ended_load_id = ?, ended_on = ?
         WHERE rowid IN (SELECT _rid FROM merge_plan WHERE action IN ('updated', 'ended'))
