@@ -275,16 +275,12 @@ def _remove(source: str) -> str:
     return f"python -m etl remove hmo {shlex.quote(source)}"
 
 
-# A source with fewer current licences than this is a new or small register: its ending most of them says little.
-FEWEST_LICENCES_TO_GUARD = 10
-
-
 def _ends_most_current_licences(con, summary: LoadSummary) -> tuple[int, int] | None:
     """(ended, current) when this load would end most of a source's current licences, of which it has enough for
     that to say something about the file."""
     current = con.execute("SELECT count(*) FROM current_licences").fetchone()[0]
     ended = summary.rows_ended
-    if current < FEWEST_LICENCES_TO_GUARD or ended * 2 <= current:
+    if current < int(vocab.load("counts")["hmo_licences_to_guard"]) or ended * 2 <= current:
         return None
     return ended, current
 
