@@ -188,24 +188,76 @@ def negation_sql(text_expr: str) -> str:
 
     A welfare check's "no signs of abuse, not overcrowded" gave signs_of_abuse and overcrowding, and a reassuring
     visit pushed its address up the visit list. One regexp_replace, left to right: at each place a sign phrase
-    (indicators.toml) or a phrase that only looks like a negation is kept as written, else a negation cue keeps
-    itself and drops the rest of its clause. So "no pay" and "not allowed to leave" stay signs, and "no signs of
-    abuse but bruising" keeps "but bruising". The cue stays so that "curtains not drawn" is not read as the bare
-    item "curtains". Text with no cue (most of a big file's) is only tested for one, a cheap match without
-    groups: the replacement, which keeps every sign phrase it passes, costs about what matching the codes does.
-    The patterns are constants of the SQL, so the fingerprint of the matching (etl/indicator_rematch.py)
-    changes with the negation rules."""
+    (indicators.toml) that its clause goes on to negate ("mattresses not seen", "signs of abuse - none") is set
+    aside up to that cue; else a sign phrase or a phrase that only looks like a negation is kept as written, else
+    a negation cue keeps itself and drops the rest of its clause. So "no pay" and "not allowed to leave" stay
+    signs, and "no signs of abuse but bruising" keeps "but bruising". The cue stays so that "curtains not drawn"
+    is not read as the bare item "curtains". Text with no cue (most of a big file's) is only tested for one, a
+    cheap match without groups: the replacement, which keeps every sign phrase it passes, costs about what
+    matching the codes does. The patterns are constants of the SQL, so the fingerprint of the matching
+    (etl/indicator_rematch.py) changes with the negation rules."""
     rules = vocab.load("negation")
-    kept = [*rules["not_negations"], *(p for _, spec in sorted(vocab.load("indicators").items())
-                                        for p in spec["patterns"])]
-    cues = "|".join(_non_capturing(c) for c in rules["cues"])
-    ends = "|".join([*(_non_capturing(e) for e in rules["clause_ends"]),
-                     "\\s+(?:" + "|".join(_non_capturing(w) for w in rules["reopeners"]) + ")\\b"])
-    pattern = (f"(?i)({'|'.join(_non_capturing(p) for p in kept)})"
-               f"|\\b({cues})\\b.*?({ends}|$)").replace("'", "''")
-    any_cue = f"(?i)\\b({cues})\\b".replace("'", "''")
+    signs = [p for _, spec in sorted(vocab.load("indicators").items()) for p in spec["patterns"]]
+    kept = _alternatives([*rules["not_negations"], *signs])
+    cues = _alternatives(rules["cues"])
+    ends = _alternatives([*rules["clause_ends"],
+                          f"\\s+{_alternatives(rules['reopeners'])}\\b",
+                          f"\\s+{_alternatives(rules['joins'])}\\s+{_alternatives(rules['new_things'])}\\b"])
+    plain = [p for p in signs if not _worded_as_negation(p, rules["cues"])]
+    pattern = (f"(?i){_negated_after(rules, _alternatives(plain), ends)}"
+               f"|({kept})|\\b({cues})\\b.*?({ends}|$)").replace("'", "''")
+    any_cue = (f"(?i)\\b{_alternatives([*rules['cues'], *rules['after_cues'], *rules['answers']])}"
+               ).replace("'", "''")
     return (f"CASE WHEN regexp_matches({text_expr}, '{any_cue}') "
-            f"THEN regexp_replace({text_expr}, '{pattern}', '\\1\\2\\3', 'g') ELSE {text_expr} END")
+            f"THEN regexp_replace({text_expr}, '{pattern}', '\\1\\2\\3\\4\\5', 'g') ELSE {text_expr} END")
+
+
+def _negated_after(rules: dict, signs: str, ends: str) -> str:
+    """A sign phrase and the words after it in its clause up to an after cue, the cue captured (group 1), or up to
+    a checklist's lone answer, captured with the clause's end (group 2): "bruising was ruled out" is read "ruled
+    out", "signs of abuse - none." "signs of none.". The phrase must end a word (so a phrase ending in its list's
+    ";" reaches no further), and each word between is one the cue may reach back over (`_other_word`): not "seen"
+    ("van seen at 5am and mattresses not found" keeps the van), nor a reopener ("bruising but mattresses not seen")."""
+    stops = [*rules["seen_words"], *(r.split()[0] for r in rules["reopeners"])]
+    after = _alternatives(rules["after_cues"])
+    answer = _alternatives([*rules["answers"], *rules["after_cues"]])
+    return (f"{signs}\\w*\\b(?:[ \\t]+{_other_word(stops)})*?"
+            f"(?:[ \\t]+({after})|[ \\t]*{_alternatives(rules['answer_marks'])}[ \\t]*({answer}[ \\t]*(?:{ends}|$)))")
+
+
+def _worded_as_negation(pattern: str, cues: list[str]) -> bool:
+    """Whether a sign phrase says what is missing or not allowed ("no pay", "not allowed out", "can['’]t leave"), as
+    its pattern is written: such a phrase is a sign whatever follows it, so an after cue does not set it aside
+    ("not allowed out and bruising ruled out" is still restricted movement)."""
+    words = re.sub(r"\\[bBwWsSdD]|[\[\]()?*+|^$]", " ", pattern.replace("['’]", "'"))
+    return any(re.search(rf"(?i)\b(?:{cue})\b", words) for cue in cues)
+
+
+def _alternatives(patterns: list[str]) -> str:
+    return "(?:" + "|".join(_non_capturing(p) for p in patterns) + ")"
+
+
+def _other_word(words: list[str]) -> str:
+    """A regex for one word (a letter or digit, then letters, digits, apostrophes, hyphens or slashes) that is none
+    of `words`, any case. RE2 has no lookahead, so the words are spelled out as a tree: at each letter, either
+    another letter (then anything), or the word ends short of one of `words`, or it goes on along one of them."""
+    tree: dict = {}
+    for word in words:
+        if not re.fullmatch(r"[a-z]+", word.lower()):
+            raise ValueError(f"negation.toml: {word!r} must be a plain word")
+        node = tree
+        for ch in word.lower():
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def rest(node: dict, first: bool) -> str:
+        letters = "".join(sorted(k for k in node if k))
+        other = f"[^\\W{letters}]" if first else f"(?:[^\\W{letters}]|['’/-])"
+        alts = [f"{other}[\\w'’/-]*"] + [f"{ch}{rest(node[ch], False)}" for ch in sorted(k for k in node if k)]
+        if not first and "" not in node:
+            alts.append("")                     # the word ends before it becomes one of `words`
+        return "(?:" + "|".join(alts) + ")"
+    return rest(tree, True)
 
 
 def _non_capturing(pattern: str) -> str:
