@@ -122,6 +122,37 @@ def test_formulas_saved_without_their_values_are_reported(tmp_path, db):
             "save it, and load it again") in s.warnings
 
 
+def test_formulas_only_in_a_banner_and_a_totals_row_are_not_reported(tmp_path, db):
+    """A title's =TODAY() above the header and the totals row's =SUM under the table are skipped, not data:
+    telling the analyst to open and save the workbook for them would change nothing."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["HMO licence register", "=TODAY()"])
+    ws.append(HEADERS)
+    ws.append(["F/1", "1 Mill Lane, March", "PE15 9AA", 4])
+    ws.append(["F/2", "2 Mill Lane, March", "PE15 9AA", 5])
+    ws.append(["Total", "2 licences", None, "=SUM(D3:D4)"])
+    wb.save(tmp_path / "register.xlsx")
+    s = load_file("hmo", tmp_path / "register.xlsx", db=db)
+    assert (s.rows_loaded, s.rows_rejected) == (2, 0)
+    assert not [w for w in s.warnings if "formula" in w], s.warnings
+
+
+def test_a_data_row_of_unsaved_formulas_is_still_reported_beside_a_totals_row(tmp_path, db):
+    """Only the skipped rows' formulas are left out: a data row's, even one that reads as blank, are said."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    ws.append(["F/1", "1 Mill Lane, March", "PE15 9AA", 4])
+    ws.append(['=CONCAT("F/","2")', '=CONCAT("2 Mill", " Lane")', '=UPPER("pe15 9aa")', "=2+2"])
+    ws.append(["Total", "2 licences", None, "=SUM(D2:D3)"])
+    wb.save(tmp_path / "register.xlsx")
+    s = load_file("hmo", tmp_path / "register.xlsx", db=db)
+    assert ("4 formula cells in sheet 'Sheet' have no saved value and were read as blank (the first is A3): the "
+            "workbook was saved by a program that does not calculate formulas. Open it in Excel or LibreOffice, "
+            "save it, and load it again") in s.warnings
+
+
 def test_formulas_with_saved_values_are_read_without_a_warning(tmp_path, db):
     """As Excel saves them: each formula with its last value, and "" as an empty <v> of a string formula."""
     f = _formula_register(tmp_path / "register.xlsx")

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from etl import vocab
 from etl.errors import FileProblem
@@ -67,6 +67,9 @@ class ReadNotes:
     open_quote_at_end: int | None = None   # the row whose quoted cell the file ends inside (`_csv_records`)
     dates_from_1904: bool = False   # the workbook's serial numbers count days from 1904 (`_xlsx_records`)
     hidden_columns: list[range] = field(default_factory=list)   # columns (from 0) Excel hides in the sheet read
+    # row → (formula cells without a saved value, the first one's reference) of the sheet read: said by
+    # `unsaved_formulas_warning` once the rows that are data are known (a totals row's =SUM is no loss)
+    unsaved_formulas: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def column_hidden(self, i: int) -> bool:
         return any(i in r for r in self.hidden_columns)
@@ -459,21 +462,30 @@ def _filled_from_merged_ranges(rows: Iterator[tuple[int, tuple]], merges: list[_
 
 
 def _note_formulas_without_values(path: Path, ws, notes: ReadNotes) -> None:
-    """Warn when formulas have no saved value, as in a workbook written by a script and never opened in
-    Excel: openpyxl reads them as blank, and a blank licence number rejects a row for no visible reason."""
+    """Find the formulas with no saved value, as in a workbook written by a script and never opened in Excel:
+    openpyxl reads them as blank, and a blank licence number rejects a row for no visible reason. Kept by row,
+    for `unsaved_formulas_warning`."""
     part = getattr(ws, "_worksheet_path", None)    # openpyxl's own name for the sheet's XML in the zip
     try:
-        count, first = _formulas_without_values(path, part) if part else (0, None)
+        notes.unsaved_formulas = _formulas_without_values(path, part) if part else {}
     except (KeyError, zipfile.BadZipFile):    # a part stored under another name: no warning rather than no load
-        return
-    if not count:
-        return
+        notes.unsaved_formulas = {}
+
+
+def unsaved_formulas_warning(notes: ReadNotes, is_data: Callable[[int], bool]) -> str | None:
+    """The warning for the formulas without a saved value in rows `is_data` says were read as data. A banner's
+    =TODAY() above the header, or a totals row's =SUM the reader skipped, lost nothing: telling the analyst to
+    open and save the workbook for those sends them on an errand that changes nothing."""
+    rows = sorted((r for r in notes.unsaved_formulas if r == 0 or is_data(r)), key=lambda r: (r == 0, r))
+    if not rows:
+        return None
+    count = sum(notes.unsaved_formulas[r][0] for r in rows)
+    first = notes.unsaved_formulas[rows[0]][1]
     cells = "1 formula cell" if count == 1 else f"{count:,} formula cells"
     verb = "has no saved value and was" if count == 1 else "have no saved value and were"
-    notes.warnings.append(
-        f"{cells} in sheet {ws.title!r} {verb} read as blank (the first is {first or 'unknown'}): the workbook "
-        "was saved by a program that does not calculate formulas. Open it in Excel or LibreOffice, save it, "
-        "and load it again")
+    return (f"{cells} in sheet {notes.sheet!r} {verb} read as blank (the first is {first}): the workbook "
+            "was saved by a program that does not calculate formulas. Open it in Excel or LibreOffice, save it, "
+            "and load it again")
 
 
 def _note_hidden_rows(path: Path, ws, notes: ReadNotes) -> None:
@@ -521,17 +533,17 @@ def _hidden_columns(path: Path, ws) -> list[range]:
     return hidden
 
 
-def _formulas_without_values(path: Path, part: str) -> tuple[int, str | None]:
-    """How many formula cells of one worksheet part have no saved value, and the first one's reference.
+def _formulas_without_values(path: Path, part: str) -> dict[int, tuple[int, str]]:
+    """Row → (how many formula cells of one worksheet part have no saved value, the first one's reference).
 
     A scan of the sheet's XML, a chunk at a time, rather than a second opening of the workbook with formulas:
     the reader's own values view can't tell such a cell from an empty one, and reading the sheet twice would
     double the load of a big register. A string formula whose saved value is "" is not counted.
     """
-    count, first = 0, None
+    found: dict[int, tuple[int, str]] = {}
     for xml in _whole_rows(path, part):
-        count, first = _count_unsaved(xml, count, first)
-    return count, first
+        _add_unsaved(xml, found)
+    return found
 
 
 def _whole_rows(path: Path, part: str) -> Iterator[bytes]:
@@ -548,20 +560,21 @@ def _whole_rows(path: Path, part: str) -> Iterator[bytes]:
     yield pending
 
 
-def _count_unsaved(xml: bytes, count: int, first: str | None) -> tuple[int, str | None]:
-    """Add one stretch of sheet XML to the count. Excel saves a string formula's "" as an empty <v>, so
-    only a typed string cell's empty <v> counts as a saved value."""
+def _add_unsaved(xml: bytes, found: dict[int, tuple[int, str]]) -> None:
+    """Add one stretch of sheet XML's unsaved formulas to `found`, by row. Excel saves a string formula's "" as an
+    empty <v>, so only a typed string cell's empty <v> counts as a saved value. A cell without its reference
+    (`r` is optional in the format) is counted in row 0: of no known row, so always said."""
     if b"<f" not in xml and b":f" not in xml:   # no formula (a prefixed <x:f> too): skip the slower regex
-        return count, first
+        return
     for cell in _FORMULA_CELL.finditer(xml):
         saved = cell.group(3)
         if saved or (cell.group(2) and _STRING_TYPE.search(cell.group(1))):
             continue
-        count += 1
-        if first is None:
-            ref = _CELL_REF.search(cell.group(1))
-            first = ref.group(1).decode() if ref else None
-    return count, first
+        ref = _CELL_REF.search(cell.group(1))
+        name = ref.group(1).decode() if ref else "unknown"
+        row = int(re.sub(r"^[A-Z]+", "", name)) if ref else 0
+        count, first = found.get(row, (0, name))
+        found[row] = (count + 1, first)
 
 
 def _cell_text(value) -> str | None:

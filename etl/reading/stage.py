@@ -20,7 +20,7 @@ from etl.summary import REPLACED_BY_SOURCE
 from etl.reading.headers import (HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, field_words, header_score,
                                  match_headers, names_a_person, read_mapping)
 from etl.reading import fast_csv, sniff
-from etl.reading.records import ReadNotes, Record, read_records, xlsx_sheet_heads
+from etl.reading.records import ReadNotes, Record, read_records, unsaved_formulas_warning, xlsx_sheet_heads
 
 BATCH_ROWS = 5_000
 MAX_RAW_COLUMNS = 200
@@ -58,6 +58,7 @@ class StagedFile:
     header_repeats: list[int] = field(default_factory=list)   # rows that repeat the header (exports joined together)
     staged_columns: list[int] = field(default_factory=list)
     read_by_duckdb: bool = False   # the fast path: `stage` is then a view over its cells table
+    skipped_rows: set[int] = field(default_factory=set)   # footer and repeated header rows (row by row)
     line_breaks_in_cells: bool = False   # a quoted cell runs over lines (checks.rows_inside_a_cell looks only then)
     # A CSV's data rows by their number of fields, delimited as written ({5: 211, 6: 1}; empty for a workbook):
     # a row with more or fewer than the others has its values in the wrong columns (etl/reading/row_fields.py).
@@ -204,11 +205,21 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     staged.staged_columns = sorted(set(range(min(width, MAX_RAW_COLUMNS))) | set(match.columns.values()))
 
     _read(con, path, staged, records, head, progress)
+    _say_unsaved_formulas(staged)
     _find_points_in_address(con, staged, show_values=kind != "cases")
     no_value.register(con)
     given = ", ".join(f"given(c{i}) AS g{i}" for i in staged.no_value_columns())
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT *{', ' + given if given else ''} FROM {READ}")
     return staged
+
+
+def _say_unsaved_formulas(staged: StagedFile) -> None:
+    """Formulas without a saved value are said only of the rows below the header that are not a footer or a
+    repeated header. A blank row counts: its cells may be such formulas, read as blank."""
+    skipped, header_row = staged.skipped_rows, staged.match.header_row
+    warning = unsaved_formulas_warning(staged.notes, lambda row: row > header_row and row not in skipped)
+    if warning:
+        staged.notes.warnings.append(warning)
 
 
 def column_label(i: int, sheet: str | None) -> str:
@@ -293,13 +304,15 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, record
         cells = [_clean(c) for c in row]
         filled = [c for c in cells if c is not None]
         if not filled:
-            staged.blank_rows += 1
+            staged.blank_rows += 1     # not skipped_rows: blank may be all unsaved formulas, values lost
             continue
         if _is_footer(filled, footer):
             staged.footer_rows += 1
+            staged.skipped_rows.add(number)
             continue
         if _trim_trailing(_without_bom(cells)) == header:
             staged.header_repeats.append(number)
+            staged.skipped_rows.add(number)
             continue
         if not staged.line_breaks_in_cells and staged.notes.delimiter:
             staged.line_breaks_in_cells = any("\n" in c or "\r" in c for c in filled)
