@@ -58,7 +58,7 @@ def load(path: str | Path, *, db: str | Path | None = None, store: OperationsSto
     earlier = store.loaded(sha)
     if earlier:
         summary = LoadSummary(kind="visits", source=path.stem, file_name=path.name, status="already_loaded")
-        summary.message = f"same content as outcome load {earlier['id']} ({earlier['file_name']})"
+        summary.message = _loaded_already(store, earlier)
         return summary
     parsed = read(path, db=db, mapping=Path(mapping) if mapping else None, sheet=sheet, progress=progress)
     load_id, skipped = store.load_outcomes(parsed.outcomes, file_name=path.name, sha256=sha,
@@ -69,6 +69,22 @@ def load(path: str | Path, *, db: str | Path | None = None, store: OperationsSto
     parsed.summary.warnings.append(f"saved in the operations store {store.path}, not the warehouse")
     parsed.summary.warnings += _date_corrections(store, load_id, parsed.outcomes)
     return parsed.summary
+
+
+def _loaded_already(store: OperationsStore, earlier: dict) -> str:
+    """What a file loaded before holds, and how to take out its outcomes if it was loaded wrongly. Other loads'
+    message names `python -m etl remove KIND SOURCE`, which takes out no visit outcomes: each is withdrawn,
+    kept with who withdrew it and why (`etl outcomes withdraw`). `etl outcomes list` shows only the last 90 days
+    unless told a date, so the message gives the first visit date of the load's outcomes that still count."""
+    said = f"same content as outcome load {earlier['id']} ({earlier['file_name']})"
+    counting = store.outcomes()
+    dates = counting.loc[counting["load_id"] == earlier["id"], "visited_on"]
+    if dates.empty:
+        return f"{said}; none of its outcomes counts now (withdrawn, or on record before it from another file)"
+    return (f"{said}; if that file was loaded wrongly, withdraw each of its {len(dates):,} outcome(s): "
+            f"`python -m etl outcomes list --since {min(dates):%Y-%m-%d}` shows their ids beside the file's name, "
+            "and `python -m etl outcomes withdraw ID --reason \"loaded wrongly\"` withdraws one "
+            "(`python -m etl remove` takes out no visit outcomes)")
 
 
 @functools.cache

@@ -8,6 +8,7 @@ covers the rest.
 from __future__ import annotations
 
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -411,6 +412,35 @@ def refuse_victim_file(path: Path, kind: str, headers: list) -> None:
         raise FileProblem(path, f"this looks like a victim case file, not {kind}: it has {_show(found)}. Load victim "
                                 "cases with `python -m etl load cases FILE`, which keeps no names, dates of birth or "
                                 "addresses; if it is not one, remove those columns and load it again")
+    signals = case_file_signals(headers) if kind in CASE_SIGNAL_KINDS else []
+    if signals:
+        raise FileProblem(path, f"this looks like a victim case file, not {kind}: it has a case's columns "
+                                f"({_show(signals)}). Load it with `python -m etl load cases {shlex.quote(str(path))}`, "
+                                "which keeps no names, dates of birth or addresses; if it is a file of reports, "
+                                "rename or remove those columns and load it again")
+
+
+# The kinds judged by `case_file_signals` as well: a register's "Age" or "Case Number" is its building's or licence's.
+CASE_SIGNAL_KINDS = ("reports",)
+
+
+def case_file_signals(headers: list) -> list[str]:
+    """The headers that together make a file a victim case file though it names no victim (headers.toml
+    `case_only_headers`, `case_reference_headers`): two of a case's own columns, or one with a case's reference
+    ("Age" beside "Case Number"); none when they do not add up to one.
+
+    A case export stripped of names and dates of birth, with a plain "Age", loaded as reports: its victims'
+    postcodes went on the reports map. One signal alone proves nothing (a partner's "Case Ref", a report's
+    "Age"), so no single one refuses a file; whole headers are compared, so "Caller age" is no victim's."""
+    table = vocab.load("headers")
+    own_labels = {vocab.normalise_label(h) for h in table.get("case_only_headers", [])}
+    ref_labels = {vocab.normalise_label(h) for h in table.get("case_reference_headers", [])}
+    labels = [(str(h).strip(), vocab.normalise_label(h)) for h in headers if h not in (None, "")]
+    own = {label for _, label in labels if label in own_labels}
+    refs = {label for _, label in labels if label in ref_labels}
+    if len(own) >= 2 or (own and refs):
+        return [h for h, label in labels if label in own | refs]
+    return []
 
 
 def require(path: Path, kind: str, match: HeaderMatch, groups: list[tuple[str, ...]]) -> None:
