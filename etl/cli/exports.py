@@ -44,6 +44,17 @@ def rejects(load_id: int | None, every: bool, out: str | None, accounts: str | N
         echo(f"wrote {count:,} rejected row(s) to {out}")
     if left_out:
         echo(_left_out(left_out), err=not out)
+    if load_id is None and (visit_rejects := _visit_file_rejects(db)):
+        echo(f"{visit_rejects:,} rejected row(s) of visits files are kept with the outcomes, apart from the "
+             "warehouse: python -m etl outcomes rejects lists them", err=not out)
+
+
+def _visit_file_rejects(db: str | None) -> int:
+    """How many rows of visits files were rejected (the operations store's, which this listing does not read)."""
+    from operations.store import OperationsStore
+
+    store = OperationsStore(db=db)
+    return len(store.rejects()) if store.path.exists() else 0
 
 
 def _left_out(left_out: dict[str, int]) -> str:

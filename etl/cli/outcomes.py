@@ -2,6 +2,8 @@
 plan page to be withdrawn on."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from etl.cli.common import DB_HELP, account_options, audit_done, audit_log_ready, cli_actor, echo, fail, main
@@ -10,7 +12,7 @@ from etl.cli.common import DB_HELP, account_options, audit_done, audit_log_ready
 @main.group()
 def outcomes() -> None:
     """Visit outcomes in the operations store: list, withdraw (one loaded from a file with `load visits`, which no
-    plan's page shows)."""
+    plan's page shows), and the rows of visits files that were rejected."""
 
 
 @outcomes.command("list")
@@ -52,6 +54,28 @@ def _outcome_origin(r, files: dict[int, str]) -> str:
 
 def _withdrawn(r) -> str:
     return f"{r.withdrawn_at[:10]} by {r.withdrawn_by}" if isinstance(r.withdrawn_at, str) else ""
+
+
+@outcomes.command("rejects")
+@click.option("--load", "load_id", type=int, help="Only this outcome load (the load number a visits load prints).")
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+def outcomes_rejects(load_id, db) -> None:
+    """The rows of visits files that were rejected, file by file: row number and reason, as `load visits` printed
+    them. Kept in the operations store, not the warehouse, so `python -m etl rejects` does not list them; fix the
+    rows and load the file again (rows already loaded are not doubled)."""
+    from etl.loaders import visits
+    from operations.store import OperationsStore
+
+    store = OperationsStore(db=db)
+    frame = store.rejects(load_id) if store.path.exists() else None
+    if frame is None or frame.empty:
+        what = f"outcome load {load_id}" if load_id is not None else "no visits file"
+        echo(f"{what} rejected no rows" if load_id is not None else f"{what} has had rows rejected ({store.path})")
+        return
+    for (number, file_name), rows in frame.groupby(["load_id", "file_name"], sort=True):
+        echo(f"outcome load {int(number)} ({file_name}): {len(rows)} rejected row(s)")
+        for line in visits.reject_lines(Path(file_name), rows.itertuples(index=False)):
+            echo(line)
 
 
 @outcomes.command("withdraw")

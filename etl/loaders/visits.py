@@ -147,6 +147,10 @@ def read(path: Path, *, db: str | Path | None = None, mapping: Path | None = Non
             SELECT p.row_number, p.reason, {raw_expr} FROM parsed p JOIN stage ON stage._row = p.row_number
             WHERE p.reason IS NOT NULL ORDER BY p.row_number""", params).fetchall()
         summary.rows_rejected = len(result.rejects)
+        upgraded = con.execute("SELECT count(*) FROM parsed WHERE reason IS NULL AND concerns_with_victims").fetchone()[0]
+        if upgraded:
+            summary.warnings.append(f"{upgraded} row(s) give concerns and a number of potential victims: stored "
+                                    "as potential victims identified, the outcome as written kept in the note")
         rows = con.execute("""
             SELECT row_number, visited_on, address, postcode, licence_ref, lat, lon, outcome,
                    potential_victims, safeguarding_referral, nrm_referral, partner_enforcement, note
@@ -179,7 +183,11 @@ def _parse(con, staged) -> None:
     c = staged.column
     once: dict[str, str] = {}
     loc = checks.location(staged, once=checks.computed_once(once))
-    outcome = "coalesce(o.value, o_lead.value)"
+    given = "coalesce(o.value, o_lead.value)"
+    # Concerns with a number of potential victims found is that outcome: the count is the more exact of the two
+    # ("Safeguarding concerns - referred to VCT", 2). Kept, not rejected for a contradiction it is not.
+    victims_found = f"(coalesce(parse_count({c('potential_victims')}), 0) > 0 AND {given} = 'concerns_intelligence')"
+    outcome = f"CASE WHEN {victims_found} THEN 'potential_victims' ELSE {given} END"
     bools = [(a, f"b_{a}") for a in ACTIONS]
     validations = [
         checks.too_many_cells(staged),
@@ -216,7 +224,8 @@ def _parse(con, staged) -> None:
                {outcome} AS outcome,
                parse_count({c('potential_victims')}) AS potential_victims,
                {', '.join(f"coalesce(CAST({alias}.value AS BOOLEAN), false) AS {a}" for a, alias in bools)},
-               {_note(c('outcome'), c('note'))} AS note,
+               {_note(c('outcome'), c('note'), victims_found)} AS note,
+               {victims_found} AS concerns_with_victims,
                {checks.reasons(validations)} AS reason
         FROM {checks.stage_with(once)} LEFT JOIN vocab_outcome o ON o.alias = label_key({c('outcome')})
         LEFT JOIN vocab_outcome o_lead ON o.value IS NULL AND o_lead.alias = label_key({_lead(c('outcome'))}) {joins}
@@ -244,11 +253,12 @@ def _lead(cell: str) -> str:
     return f"trim(regexp_replace({cell}, '{_NOTE_AFTER}', ''))"
 
 
-def _note(outcome_cell: str, note_cell: str) -> str:
+def _note(outcome_cell: str, note_cell: str, read_otherwise: str) -> str:
     """SQL: the row's note, led by the outcome as the file wrote it when that says more than the stored outcome
-    (a note after it, or words `told_apart`): the team's "card left" or "refused entry" is not lost."""
+    (a note after it, words `told_apart`, or concerns read as the potential victims counted beside them: SQL
+    `read_otherwise`): the team's "card left" or "refused entry" is not lost."""
     given = f"'outcome given as ''' || left(trim({outcome_cell}), 200) || ''''"
-    return f"""CASE WHEN (o.value IS NULL AND o_lead.value IS NOT NULL) OR o.told_apart
+    return f"""CASE WHEN (o.value IS NULL AND o_lead.value IS NOT NULL) OR o.told_apart OR {read_otherwise}
                     THEN concat_ws('; ', {given}, nullif(trim({note_cell}), '')) ELSE {note_cell} END"""
 
 
