@@ -15,7 +15,7 @@ from tests.helpers import query, scalar, write_text
 CASES = ("Case Reference,Date Opened,Postcode,Exploitation Type,Nationality,Adult/Child,NRM Referral,Language,"
          "Victim Name,Date of Birth,Address\n"
          "MS-0001,2025-10-01,PE13 1AB,Labour,Lithuania,Adult,Yes,Lithuanian,Person Alpha,1990-01-01,1 Secret Rd PE13 1AB\n"
-         "MS-0002,2025-10-05,PE1 1AA,sexual,RO,Child,maybe,Romanian,Person Bravo,2008-02-02,2 Secret Rd PE1 1AA\n")
+         "MS-0002,someday,PE1 1AA,sexual,RO,Child,maybe,Romanian,Person Bravo,2008-02-02,2 Secret Rd PE1 1AA\n")
 
 
 @pytest.fixture

@@ -70,10 +70,11 @@ def test_a_case_file_answers_nrm_with_a_note_pending_or_unknown(tmp_path, db):
              f"C4,{day(-9)},PE13 1AA,Unknown,Labour,Polish,Polish\n"
              f"C5,{day(-9)},PE13 1AA,03/09,Labour,Polish,Polish\n")
     s = load_file("cases", write_text(tmp_path / "cases.csv", cases), db=db, source="Hub")
-    assert (s.rows_loaded, s.rows_rejected) == (4, 1)
-    assert query(db, "SELECT reason FROM rejects") == [("NRM referral '03/09' is not yes or no",)]
+    assert (s.rows_loaded, s.rows_rejected) == (5, 0)     # an NRM answer never rejects a case: '03/09' is unknown
+    assert any(w.startswith("NRM referral answers that are not yes or no") and "03/09" not in w for w in s.warnings)
     rows = query(db, "SELECT row_number, nrm_referred, exploitation_type, nationality, language_needs FROM cases "
                      "ORDER BY row_number")
     # "Română" is Romanian in its own language (etl/vocab/nationalities.toml); "lietuvių" is kept as written
     assert rows == [(2, True, "criminal", "Romanian", ["lietuvių"]), (3, False, "criminal", None, []),
-                    (4, None, "labour", "Polish", ["Polish"]), (5, None, "labour", "Polish", ["Polish"])]
+                    (4, None, "labour", "Polish", ["Polish"]), (5, None, "labour", "Polish", ["Polish"]),
+                    (6, None, "labour", "Polish", ["Polish"])]

@@ -54,12 +54,12 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.blank(c("opened_on"), "date opened"),
         checks.not_a_date(c("opened_on"), "date opened", parsed=opened),
         checks.date_between(c("opened_on"), "date opened", "DATE '1990-01-01'", "current_date + 1", parsed=opened),
-        f"""CASE WHEN {c('nrm_referred')} IS NOT NULL AND label_key({c('nrm_referred')}) NOT IN (SELECT alias FROM vocab_boolean)
-                  AND {_first_word(c('nrm_referred'))} NOT IN (SELECT alias FROM vocab_boolean)
-            THEN 'NRM referral ' || shown({c('nrm_referred')}) || ' is not yes or no' END""",
         *loc.checks,
     ]
+    nrm_cte, nrm_join = tabular.once_per_value("nrm_readings", {"nrm_cell": c("nrm_referred")},
+                                               {"nrm_value": _nrm_reading("nrm_cell")})
     tabular.parse(con, f"""
+        WITH {nrm_cte}
         SELECT stage._row AS row_number, k.case_key,
                {opened} AS opened_on,
                coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')})) AS postcode,
@@ -68,17 +68,18 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {loc.coarse} AS _coarse,
                {c('exploitation_type')} AS exploitation_text,
                {c('nationality')} AS nationality_text,
-               {_age_text(f"coalesce({c('age_group')}, {c('age')})")} AS age_text,
+               {_age_group_text(c('age_group'), c('age'))} AS age_text,
                {c('language_needs')} AS language_text,
-               CAST(coalesce(b.value, b1.value) AS BOOLEAN) AS nrm_referred,
+               CASE nrm_value WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END AS nrm_referred,
+               nrm_cell AS nrm_text, nrm_value AS _nrm_value,
                {checks.reasons(validations)} AS reason
         FROM {checks.stage_with(once)} LEFT JOIN case_keys k ON k._row = stage._row
-        LEFT JOIN vocab_boolean b ON b.alias = label_key({c('nrm_referred')})
-        LEFT JOIN vocab_boolean b1 ON b1.alias = {_first_word(c('nrm_referred'))}
+        {nrm_join}
     """, CONTENT)
     vocabularies.warn_unmapped(con, summary, ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",
                                               "coalesce(exploitation_type_of(exploitation_text), 'unknown')"),
                                ("age_text", "vocab_age_group", "age groups", "unknown"))
+    summary.warnings.extend(_nrm_notes(con))
     tabular.record_rejects(con, summary, staged, _safe_raw(staged))
     tabular.accepted_and_geocoded(con, summary, "case_key")
     _classify(con, summary)
@@ -159,9 +160,53 @@ _LEADING = "trim(regexp_extract({0}, '^[^-–(;,/&:]*'))"
 
 
 def _first_word(cell: str) -> str:
-    """SQL: a cell's first word, as the yes/no vocabulary is keyed: a caseworker's "Y - 03/09" or "No - declined"
+    """SQL: a cell's first word, as the yes/no vocabulary is keyed: a caseworker's "Y - 03/09" or "Yes 03/09"
     answers with it, and the rest is a note."""
     return f"label_key(nullif(regexp_extract({cell}, '^\\s*(\\pL+)', 1), ''))"
+
+
+def _nrm_reading(cell: str) -> str:
+    """SQL: what an NRM referral cell answers ('true', 'false', 'pending'; NULL when we can't tell), read with
+    categories.toml's [boolean] and [nrm_referred]: the whole cell, else the phrase in it with the most words
+    ("No - declined", "Adult declined NRM", "Y - positive RG"; NULL when the best disagree), else the cell
+    before its note, else its first word. An optional column never rejects a case: a victim is counted anyway."""
+    lookup = "(SELECT value FROM vocab_nrm_referred WHERE alias = {})"
+    return (f"coalesce({lookup.format(f'label_key({cell})')}, "
+            f"{vocabularies.by_words(cell, 'vocab_nrm_referred_words')}, "
+            f"{lookup.format(f'label_key(leading_label({cell}))')}, {lookup.format(_first_word(cell))})")
+
+
+def _nrm_notes(con) -> list[str]:
+    """The summary's word on NRM answers stored as unknown: those not referred yet (a referral may follow), and
+    those we could not read, named so a word can be added to categories.toml [nrm_referred]. An answer with a
+    digit in it (a date, an NRM reference) is counted, never shown: it could point at one person."""
+    pending, hidden = con.execute("""
+        SELECT count(*) FILTER (WHERE _nrm_value = 'pending'),
+               count(*) FILTER (WHERE _nrm_value IS NULL AND nrm_text IS NOT NULL AND regexp_matches(nrm_text, '[0-9]'))
+        FROM parsed WHERE reason IS NULL""").fetchone()
+    unread = con.execute("""
+        SELECT nrm_text, count(*) AS n FROM parsed
+        WHERE reason IS NULL AND _nrm_value IS NULL AND nrm_text IS NOT NULL AND NOT regexp_matches(nrm_text, '[0-9]')
+        GROUP BY 1 ORDER BY n DESC, nrm_text""").fetchall()
+    notes = []
+    if pending:
+        notes.append(f"{pending:,} case(s) say the NRM referral is not made yet (awaiting consent, not yet): "
+                     "stored as unknown, not as not referred")
+    if unread or hidden:
+        shown = [f"{v[:60]!r} ({n:,})" for v, n in unread[:5]] + (["…"] if len(unread) > 5 else [])
+        shown += [f"{hidden:,} with a date or number in it (not shown)"] if hidden else []
+        notes.append("NRM referral answers that are not yes or no nor a word in etl/vocab/categories.toml "
+                     f"[nrm_referred], stored as unknown (the case is kept): {', '.join(shown)}")
+    return notes
+
+
+def _age_group_text(group: str, age: str) -> str:
+    """SQL: the age group the file gives, else the one its age in years gives, as `_age_text` reads each: an
+    "Unknown" or blank group with an Age of 17 is a child. A group the vocabulary knows ("Age disputed" is a
+    child) wins over the age beside it; with neither read, the group as written, for the summary to name."""
+    g, a = _age_text(group), _age_text(age)
+    known = "label_key({}) IN (SELECT alias FROM vocab_age_group WHERE value IN ('adult', 'child'))"
+    return f"CASE WHEN {known.format(g)} THEN {g} WHEN {known.format(a)} THEN {a} ELSE coalesce({g}, {a}) END"
 
 
 def _plain(text: str) -> str:
@@ -203,7 +248,25 @@ def _nationality_names() -> tuple[str, str]:
             f"{vocabularies.nationality_parts(_LEADING.format('nationality_text'))}[1]")
 
 
+def _more_than_one_nationality(con) -> str | None:
+    """The note that cases name more than one nationality we know ("Romanian / Moldovan"): a case stores one,
+    the first, where a report keeps them all. Counted only, as a victim's values never are shown."""
+    n = con.execute(f"""
+        SELECT count(*) FROM (
+            SELECT row_number FROM (SELECT row_number, unnest({vocabularies.nationality_parts("nationality_text")}) AS part
+                                    FROM incoming WHERE nationality_text IS NOT NULL) p
+            JOIN vocab_nationality v ON v.alias = label_key(p.part)
+            GROUP BY row_number HAVING count(DISTINCT v.value) > 1)""").fetchone()[0]
+    if n:
+        return (f"{n:,} case(s) give more than one nationality: the first is stored (a case has one), the others "
+                "are not kept")
+    return None
+
+
 def _classify(con, summary: LoadSummary) -> None:
+    several = _more_than_one_nationality(con)
+    if several:
+        summary.warnings.append(several)
     whole, lead = _nationality_names()
     languages, unnamed = _language_answers("language_text")
     con.execute(f"""
@@ -224,7 +287,8 @@ def _classify(con, summary: LoadSummary) -> None:
     needs_unnamed = con.execute(f"SELECT count(*) FILTER (WHERE {unnamed}) FROM incoming").fetchone()[0]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text, _whole_nat, _lead_nat),
+        SELECT i.* EXCLUDE (exploitation_text, nationality_text, age_text, language_text, _whole_nat, _lead_nat,
+                            nrm_text, _nrm_value),
                coalesce(exploitation_type_of(i.exploitation_text), 'unknown') AS exploitation_type,
                coalesce(n.value, lead.value,
                         CASE WHEN {_plain("i._whole_nat")} THEN i._whole_nat

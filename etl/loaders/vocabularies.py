@@ -16,18 +16,55 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     # One name of a nationality cell without what a writer adds to it (NATIONALITY_QUALIFIERS), as it is looked up.
     con.execute(f"CREATE OR REPLACE TEMP MACRO nationality_name(s) AS trim(regexp_replace(regexp_replace("
                 f"s, '{NATIONALITY_QUALIFIERS}', '', 'gi'), '{NATIONALITY_QUALIFIERS}', '', 'gi'))")
-    # An exploitation type as written, else as written before a note; NULL when neither is in the vocabulary.
+    # An exploitation type as written, else the first type of a list ("Labour, Criminal", "Labour/Sexual": see
+    # `several_exploitation_types`), else as written before a note; NULL when none is in the vocabulary.
     # Not by words inside the value, as source types are (`by_words`): police.uk's "Violence and sexual
     # offences" is no sexual exploitation.
+    con.execute(f"CREATE OR REPLACE TEMP MACRO exploitation_types_in(s) AS {_exploitation_types_in()}")
     con.execute("CREATE OR REPLACE TEMP MACRO exploitation_type_of(s) AS coalesce("
-                "(SELECT value FROM vocab_exploitation WHERE alias = label_key(s)), "
+                "(SELECT value FROM vocab_exploitation WHERE alias = label_key(s)), exploitation_types_in(s)[1], "
                 "(SELECT value FROM vocab_exploitation WHERE alias = label_key(leading_label(s))))")
     _word_table(con, "vocab_source_type_words", "source_type")
+    # A case's NRM referral: the yes/no words and caseworkers' own (declined, DtN, positive RG: categories.toml).
+    _alias_table(con, "vocab_nrm_referred", {**vocab.alias_table("boolean"), **vocab.alias_table("nrm_referred")})
+    _word_table(con, "vocab_nrm_referred_words", "boolean", "nrm_referred")
     languages = [(nat, langs) for nat, langs in vocab.nationality_languages().items()]
     names = {lang for langs in vocab.nationality_languages().values() for lang in langs}
     _alias_table(con, "vocab_language_name", {vocab.normalise_label(n): n for n in sorted(names)})
     con.execute("CREATE OR REPLACE TEMP TABLE vocab_languages (nationality VARCHAR, languages VARCHAR[])")
     con.executemany("INSERT INTO vocab_languages VALUES (?, ?)", languages)
+
+
+# How a cell lists exploitation types: "Labour, Criminal", "Labour/Sexual", "Sexual & criminal", "Labour and
+# sexual". Not a spaced dash: "Criminal - county lines" is a type and its note (`leading_label`).
+EXPLOITATION_LIST = r"(?i)\s*(?:,|;|/|&|\+|\||\band\b)\s*"
+
+
+def _exploitation_types_in(cell: str = "s") -> str:
+    """SQL: the exploitation types `cell` lists, in order, each part read before its note, 'unknown' and parts
+    in no vocabulary left out. The aliases are a constant map: DuckDB runs no subquery inside a lambda."""
+    pairs = ", ".join(f"'{k}': '{v}'" for k, v in vocab.alias_table("exploitation_type").items())
+    return (f"list_filter(list_transform(regexp_split_to_array({cell}, '{EXPLOITATION_LIST}'), "
+            f"ex_part -> (MAP {{{pairs}}})[label_key(leading_label(ex_part))]), "
+            "ex_type -> ex_type IS NOT NULL AND ex_type <> 'unknown')")
+
+
+def several_exploitation_types(con, column: str) -> str | None:
+    """The note that rows of `parsed` name more than one exploitation type, with how many name each set: the
+    first is stored (a row has one type), so the dashboard counts such a victim or report under it only. Only
+    the vocabulary's names are shown, never the cell, which may carry a caseworker's note."""
+    rows = con.execute(f"""
+        SELECT array_to_string(types, ' + ') AS shown, count(*) AS n
+        FROM (SELECT list_filter(t, (x, i) -> list_position(t, x) = i) AS types
+              FROM (SELECT exploitation_types_in({column}) AS t FROM parsed
+                    WHERE reason IS NULL AND {column} IS NOT NULL
+                      AND label_key({column}) NOT IN (SELECT alias FROM vocab_exploitation)))
+        WHERE len(types) > 1 GROUP BY 1 ORDER BY n DESC, shown""").fetchall()
+    if not rows:
+        return None
+    shown = ", ".join(f"{v} ({n:,})" for v, n in rows[:5]) + (" …" if len(rows) > 5 else "")
+    return (f"{sum(n for _, n in rows):,} row(s) name more than one exploitation type, stored as the first named "
+            f"(counted under that type only): {shown}")
 
 
 # What stands for the "and" of a name kept whole while a list is split (the ASCII unit separator: never typed).
@@ -114,10 +151,10 @@ def _alias_table(con, table: str, aliases: dict[str, str]) -> None:
 MIN_WORD_ALIAS = 3
 
 
-def _word_table(con, table: str, section: str) -> None:
-    """(words, n, value) per alias of a categories.toml section, for `by_words`."""
+def _word_table(con, table: str, *sections: str) -> None:
+    """(words, n, value) per alias of categories.toml sections, for `by_words`."""
     rows = []
-    for value, aliases in vocab.load("categories")[section].items():
+    for value, aliases in (item for section in sections for item in vocab.load("categories")[section].items()):
         for alias in {value, *aliases}:
             words = re.findall(r"[a-z0-9]+", alias.lower())
             if words and len("".join(words)) >= MIN_WORD_ALIAS:
@@ -148,6 +185,10 @@ def warn_unmapped(con, summary, *columns: tuple) -> None:
         warning = unmapped_warning(con, column, vocab_table, what, fallback, *stored)
         if warning:
             summary.warnings.append(warning)
+        # A list of types is read as its first (`exploitation_type_of`), for reports and cases alike: say so.
+        several = several_exploitation_types(con, column) if vocab_table == "vocab_exploitation" else None
+        if several:
+            summary.warnings.append(several)
 
 
 def unmapped_warning(con, column: str, vocab_table: str, what: str, fallback: str,
