@@ -102,6 +102,25 @@ def _source_type_text(staged) -> str:
     return staged.column("source_type")
 
 
+def _source_type_of(text: str) -> str:
+    """SQL: the source type `text` (SQL) names, by an alias, else by a word in it (`vocabularies.by_words`:
+    "Fenland District Council" is a council); NULL when it names none."""
+    return (f"coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key({text})), "
+            f"{vocabularies.by_words(text, 'vocab_source_type_words')})")
+
+
+def _type_from_source_name(con, staged, summary: LoadSummary) -> str | None:
+    """The source type of a file with no source type column, read from the --source name as a column's value would
+    be ("Modern Slavery Helpline" is helpline), once: every row of the file is from that source. None, so the rows
+    stay 'other', when the file has such a column (or is police.uk's download), when no --source was given (a file
+    name, "export_2024_helpline_check", is no word on who reported), or when the name gives no type but 'other'."""
+    if police_uk_download(staged) or staged.match.has("source_type") or not summary.source_given:
+        return None
+    named = con.execute(f"SELECT {_source_type_of('sn_name')} FROM (SELECT ?::VARCHAR AS sn_name)",
+                        [summary.source]).fetchone()[0]
+    return None if named == "other" else named
+
+
 def _summary_text(staged) -> str:
     """SQL: the report's text; police.uk's has none, and its crime type, kept nowhere else, becomes it."""
     c = staged.column
@@ -172,8 +191,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
                        " || ' (5x5x5)' "
                        f"WHEN {compact} IS NOT NULL THEN {_grading_as_given()} || '{OTHER_SCALE}' END"}]),
         tabular.once_per_value("source_types", {"st_text": _source_type_text(staged)}, {
-            "st_value": "coalesce((SELECT value FROM vocab_source_type WHERE alias = label_key(st_text)), "
-                        f"{vocabularies.by_words('st_text', 'vocab_source_type_words')}, 'other')"}),
+            "st_value": f"coalesce({_source_type_of('st_text')}, 'other')"}),
         tabular.once_per_value("exploitation_types", {"ex_text": _exploitation_text(staged)}, {
             "ex_value": "coalesce(exploitation_type_of(ex_text), 'unknown')"}),
         # Signs are read from both the indicators and the summary as stored (`vocabularies.SIGNS`), each text
@@ -262,6 +280,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     if swapped:
         summary.warnings.append(swapped)
     vocabularies.register(con)
+    named_type = _type_from_source_name(con, staged, summary)
     c = staged.column
     ctes, joins = zip(*_lookups(staged))
     grading = "gr_compact"
@@ -299,7 +318,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                CASE WHEN np_vague THEN np_value END AS _people_words,
                gr_text AS grading,
                {_summary_text(staged)} AS summary,
-               st_value AS source_type,
+               coalesce(?::VARCHAR, st_value) AS source_type,   -- the type the source's name gives, with no column
                ex_value AS exploitation_type,
                {vocabularies.SIGNS} AS indicators,
                {vocabularies.SIGN_BITS} AS indicator_bits,
@@ -314,7 +333,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {checks.reasons(validations)} AS reason
         FROM stage
         {' '.join(joins)}
-    """, CONTENT, [summary.source, summary.load_id])
+    """, CONTENT, [named_type, summary.source, summary.load_id])
     _number_addresses(con, summary)
     report_refs.assign(con)
     report_checks.postcodes_unlike_the_address(con, staged, summary)
@@ -340,6 +359,9 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                                 "'police.uk street crime (public data)', not as police intelligence, so the "
                                 "dashboard's \"Who reported\" filter can leave them out; each crime type is kept "
                                 "as the report's text")
+    elif named_type:
+        summary.warnings.append(f"the file has no source type column: its reports are stored as {named_type!r}, "
+                                f"from the source name {summary.source!r}")
     elif not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
     tabular.record_rejects(con, summary, staged)
