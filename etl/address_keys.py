@@ -13,8 +13,6 @@ import duckdb
 
 from etl import vocab
 
-# A UK postcode at the very end of an address, with what separates it from the rest.
-_TRAILING_POSTCODE = r"(^|[^\pL\pN])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[^\pL\pN]*$"
 _NOT_ALNUM = r"[^\pL\pN]+"
 _FULL_POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 
@@ -66,7 +64,7 @@ def numbered_street(key_sql: str) -> str:
     ROAD" of "34 CHERRY HINTON RD CAMBRIDGE"); '' with none, or when that number is a flat's, a room's
     (`flat_words`: "FLAT 2 WOODLANDS CHURCH LANE" is a flat of the house Woodlands)."""
     pattern = f"^(?:|(.*?) ){_NUMBER} ((?:{_NAME} )*?{_NAME} (?:{_kinds_pattern()}))(?: .*)?$"
-    parts = f"regexp_extract({key_sql}, {_literal(pattern)}, ['before', 'street'])"
+    parts = f"regexp_extract({_without_flat_before_number(key_sql)}, {_literal(pattern)}, ['before', 'street'])"
     # A list of one, so the address is matched once for both parts.
     return (f"list_transform([{parts}], lambda p: CASE WHEN regexp_matches(p.before, "
             f"{_literal(f'(?:^| )(?:{_flats()})$')}) THEN '' ELSE {_in_full('p.street')} END)[1]")
@@ -87,6 +85,25 @@ def _street_types() -> dict[str, list[str]]:
     return dict(vocab.load("addresses")["street_types"])
 
 
+@cache
+def trailing_postcode() -> str:
+    """A regular expression for the UK postcode that ends an address, with what separates it from the rest and
+    what may follow it yet end the address: a country (`countries_after_postcode`, etl/vocab/addresses.toml:
+    "PE1 2NX, UK", "PE1 2NX U.K.") or a note in brackets ("PE1 2NX (rear)", "PE1 2NX [approx]"), in any order,
+    with punctuation between. Why: the postcode is the report's postcode already (the loaders read it from the
+    address), and left in the words it made "27 Lincoln Road Peterborough PE1 2NX, UK" and "27 Lincoln Road,
+    Peterborough" two doors at one postcode, each with its own line on the visit list. Other words after the
+    postcode may be the town ("PE1 2NX Peterborough"): the postcode is kept then, as it always was."""
+    countries = sorted(vocab.load("addresses")["countries_after_postcode"], key=len, reverse=True)
+    country = "|".join(_NOT_ALNUM.join(re.escape(w) for w in c.split()) for c in countries)
+    after = f"(?:[^\\pL\\pN]|\\([^()]*\\)?|\\[[^\\[\\]]*\\]?|(?:{country})(?:[^\\pL\\pN]|$))*"
+    return f"(^|[^\\pL\\pN]){_POSTCODE_SPACED}{after}$"
+
+
+# A UK postcode, its space optional: "PE1 2NX", "PE12NX".
+_POSTCODE_SPACED = "[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}"
+
+
 def _not_an_address_sql() -> str:
     """`not_an_address()` as an SQL string literal."""
     return "'" + not_an_address().replace("'", "''") + "'"
@@ -98,7 +115,7 @@ def address_key(col: str) -> str:
     # NFC first: a Mac or a web form may save "Š" as S plus a combining caron, which the punctuation rule
     # below would turn into "S " and a second door.
     return (f"regexp_replace(trim(regexp_replace(regexp_replace(upper(nfc_normalize(coalesce({col}, ''))), "
-            f"'{_TRAILING_POSTCODE}', ''),"
+            f"{_literal(trailing_postcode())}, ''),"
             f" '{_NOT_ALNUM}', ' ', 'g')), {_not_an_address_sql()}, '')")
 
 
@@ -125,7 +142,7 @@ def house_number(key_sql: str) -> str:
     """
     # Written out, not bound by a lambda (list_transform([...], lambda k: ...)[1]): that ran three times slower.
     k = _without_details(key_sql)
-    return (f"coalesce(nullif(regexp_extract({k}, {_literal(_numbered())}, 1), ''), "
+    return (f"coalesce(nullif(regexp_extract({_without_flat_before_number(k)}, {_literal(_numbered())}, 1), ''), "
             f"CASE WHEN regexp_matches({k}, {_literal(_a_street())}) "
             f"THEN nullif(regexp_extract({k}, {_literal(_street_then_number())}, 1), '') "
             f"ELSE {_unnamed_street_number(k)} END)")
@@ -156,6 +173,20 @@ def _without_flat_numbers(key_sql: str) -> str:
     """SQL: a normalised address without the numbers of flats, rooms, units (`flat_words`, etl/vocab/addresses.toml):
     "UNIT 3 BROADWAY 14" is "UNIT BROADWAY 14"."""
     return f"regexp_replace({key_sql}, {_literal(_FLAT_NUMBER.format(flats=_flats()))}, '\\1', 'g')"
+
+
+def _without_flat_before_number(key_sql: str) -> str:
+    """SQL: a normalised address without the number of a flat, a room, a unit (`flat_words`) that another number
+    follows: "FLAT 2 FORE HILL HOUSE 12 FORE HILL ELY" is "FLAT FORE HILL HOUSE 12 FORE HILL ELY", so its house
+    number is 12. Why: the house number is the first number before a street, and a building named with a kind of
+    street ("Fore Hill House": HILL) put a street after the flat's number, which was taken for the house's; "Flat 2,
+    Mill House, 12 Church Street" was 12 only because MILL HOUSE names no street. A flat's number with no other
+    after it stays ("FLAT 2 WOODLANDS CHURCH LANE", "UNIT 1 FENGATE INDUSTRIAL ESTATE"): it is all there is.
+    Only for the number before a street (`_numbered`): an address with none keeps its rules, which know flats
+    already ("UNIT 3 BROADWAY 14" is 14 of BROADWAY). One expression, no CASE: the first such flat's number only,
+    and only where a digit follows it."""
+    pattern = f"\\b({_flats()}) [0-9]+[A-Z]?( .*[0-9])"
+    return f"regexp_replace({key_sql}, {_literal(pattern)}, '\\1\\2')"
 
 
 def _without_details(key_sql: str) -> str:
@@ -210,8 +241,9 @@ def street_words(key_sql: str) -> str:
     PETERBOROUGH", "12 HIGH STREET 3 BED" "HIGH STREET" and "12 THE PADDOCKS 3 BED" "THE PADDOCKS" (whose
     street, `street_of`, is all of it: no kind of street ends it)."""
     k = "street_key"     # the lambda's name for the address without its details
-    words = (f"CASE WHEN regexp_matches({k}, {_literal(_numbered())}) "
-             f"THEN regexp_extract({k}, {_literal(_numbered())}, 2) "
+    door = _without_flat_before_number(k)
+    words = (f"CASE WHEN regexp_matches({door}, {_literal(_numbered())}) "
+             f"THEN regexp_extract({door}, {_literal(_numbered())}, 2) "
              f"WHEN regexp_matches({k}, '\\b[0-9]+[A-Z]? \\pL') "
              f"THEN regexp_extract({k}, '^.*\\b[0-9]+[A-Z]? (\\pL.*)$', 1) "
              f"ELSE regexp_extract({k}, '^([^0-9]*[^0-9 ]) [0-9]', 1) END")

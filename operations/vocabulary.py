@@ -63,7 +63,11 @@ def start_points() -> dict[str, dict]:
     return dict(_load("start_points"))
 
 
-_TRAILING_POSTCODE = re.compile(r"(^|[\W_])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}[\W_]*$")
+@functools.cache
+def _trailing_postcode() -> re.Pattern:
+    """The ETL's rule for the postcode that ends an address (with a country or a bracketed note after it), in
+    Python's dialect: RE2's "not a letter or digit" is Python's [\\W_]. One rule, so a visit's key is the door's."""
+    return re.compile(address_keys.trailing_postcode().replace("[^\\pL\\pN]", "[\\W_]"))
 
 
 def address_norm(address: str | None) -> str:
@@ -73,7 +77,7 @@ def address_norm(address: str | None) -> str:
     "14, Mill Lane, Wisbech PE13 1AB" and "14 MILL LANE WISBECH" give the same text.
     """
     text = unicodedata.normalize("NFC", str(address or "")).upper()     # as etl/address_keys.py: one "Š"
-    text = _TRAILING_POSTCODE.sub("", text)
+    text = _trailing_postcode().sub("", text)
     text = re.sub(r"[\W_]+", " ", text).strip()
     return "" if re.fullmatch(address_keys.not_an_address(), text) else text
 

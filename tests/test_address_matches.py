@@ -129,7 +129,8 @@ def test_a_warehouse_from_before_address_ids_is_upgraded(demo_db, tmp_path):  # 
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
                                     "0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     con.close()
     kept, fresh = _kept_and_fresh(db)
     assert kept == fresh and set(kept) == before and before
@@ -193,7 +194,8 @@ def test_a_warehouse_with_addresses_naming_no_place_is_upgraded(demo_db, tmp_pat
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
                                     "0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'No location'").fetchone()
     assert n > 0 and with_id == with_key == 0
@@ -268,7 +270,8 @@ P1,{day(-7)},12 High Street,PE1 9ZZ,,
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
                                     "0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     ids = dict(con.execute("SELECT report_ref, addr_id FROM reports").fetchall())
     matched = {i for (i,) in con.execute("SELECT addr_id FROM address_matches WHERE licence_ref = 'L7'").fetchall()}
     con.close()
@@ -332,7 +335,8 @@ def test_a_warehouse_with_street_level_locations_is_upgraded(demo_db, tmp_path):
     assert migrate.upgrade(con) == ["0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
                                     "0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     n, with_id, with_key = con.execute("SELECT count(*), count(addr_id), count(*) FILTER (addr_key <> '') "
                                        "FROM reports WHERE address = 'On or near Parking Area'").fetchone()
     assert n > 0 and with_id == with_key == 0

@@ -131,7 +131,8 @@ def test_a_warehouse_from_before_the_street_rules_is_upgraded(db, tmp_path):
                    FROM reports WHERE addr_id IS NOT NULL AND (postcode = 'PE1 9ZZ' OR report_ref = 'F3')""")
     assert migrate.upgrade(con) == ["0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     assert con.execute("SELECT house_no FROM reports WHERE report_ref = 'M3'").fetchone() == ("40",)
     assert con.execute("SELECT addr_key, addr_id FROM reports WHERE report_ref = 'F3'").fetchone() == ("", None)
     assert con.execute("SELECT count(*) FROM addresses WHERE addr_id = ?", [street_id]).fetchone() == (0,)

@@ -127,7 +127,8 @@ def test_a_warehouse_from_before_the_details_rule_is_upgraded(db, tmp_path):
     con.execute("UPDATE reports SET house_no = '5' WHERE report_ref = 'R3'")
     con.execute("DELETE FROM address_matches WHERE addr_id IN "
                 "(SELECT addr_id FROM reports WHERE report_ref IN ('R1', 'R2', 'R3', 'R4'))")
-    assert migrate.upgrade(con) == ["0015_house_numbers_without_property_details"]
+    assert migrate.upgrade(con) == ["0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     con.close()
     assert _rows(old) == _rows(db)
     kept, fresh = _kept_and_fresh(old)

@@ -145,7 +145,8 @@ def test_migration_backfills_a_warehouse_made_before_the_cells(demo_db, tmp_path
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
                                     "0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     assert con.execute("SELECT count(*) FROM address_matches").fetchone()[0] > 0
     assert con.execute("SELECT count(*) FROM reports WHERE (addr_key = '' AND addr_id IS NOT NULL) OR (addr_key <> '' "
                        "AND addr_id IS NULL AND addr_key IN (SELECT addr_key FROM addresses))").fetchone()[0] == 0

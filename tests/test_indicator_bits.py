@@ -64,7 +64,8 @@ def test_an_older_warehouse_gets_the_same_masks(demo_db, tmp_path):  # noqa: F81
                                     "0011_street_level_locations_are_no_door", "0012_report_refs_from_stored_values",
                                     "0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     bits, rows, _ = _rows(con)
     con.close()
     assert [r[:3] for r in rows] == before

@@ -73,7 +73,8 @@ def test_references_stored_before_the_rule_are_rewritten_to_it(tmp_path):
     assert migrate.upgrade(con) == ["0012_report_refs_from_stored_values",
                                     "0013_streets_name_no_door_and_match_by_street",
                                     "0014_house_numbers_before_the_street_and_known_streets",
-                                    "0015_house_numbers_without_property_details"]
+                                    "0015_house_numbers_without_property_details",
+                                    "0016_postcode_ends_the_address_and_flat_numbers"]
     con.close()
     assert _refs(db) == refs
     s = load_file("reports", _csv(tmp_path / "jan2.csv", HEADER, [*ROWS[::-1], ROWS[1]]), db=db, source="police.uk")

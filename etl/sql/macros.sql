@@ -5,9 +5,22 @@
 -- as punctuation, they made 'PE1 2АА' the outward code PE12, in Lincolnshire.
 CREATE OR REPLACE TEMP MACRO pc_latin(s) AS translate(upper(coalesce(s, '')), 'АВЕКМНОРСТХ', 'ABEKMHOPCTX');
 CREATE OR REPLACE TEMP MACRO pc_compact(s) AS regexp_replace(pc_latin(s), '[^A-Z0-9]', '', 'g');
+-- A letter typed for a digit where the format needs a digit ('PEl 5AJ', 'CB2 OAB': the outward code's digit after its
+-- one or two letters, and the first of the inward code) is that digit: l or I is 1, O is 0. Only those positions, only
+-- when the value has a real digit too ('POLICE' is no PO1 1CE) and is otherwise a postcode's shape; so 'OX1 1AA' and
+-- 'OL9 6AB' keep their letters, and a letter where a letter may stand ('SW1A', 'PE1O') is never read as a digit. Where
+-- two readings fit, two letters then a digit is taken ('BLO 1AB' is BL0 1AB). Tried only on a value that is not a
+-- postcode already: national lookups and most cells never reach it.
+CREATE OR REPLACE TEMP MACRO _pc_mistyped(c) AS
+    regexp_extract(c, '^([A-Z][A-Z]?)([0-9LIO])([A-Z0-9]?)([0-9LIO])([A-Z]{2})$', ['area', 'digit', 'third', 'sector', 'unit']);
+CREATE OR REPLACE TEMP MACRO _pc_repaired(c) AS
+    CASE WHEN length(c) BETWEEN 5 AND 7 AND regexp_matches(c, '[0-9]') AND _pc_mistyped(c).area <> ''
+         THEN _pc_mistyped(c).area || translate(_pc_mistyped(c).digit, 'LIO', '110') || _pc_mistyped(c).third
+              || translate(_pc_mistyped(c).sector, 'LIO', '110') || _pc_mistyped(c).unit END;
+CREATE OR REPLACE TEMP MACRO _pc_spaced(c) AS left(c, length(c) - 3) || ' ' || right(c, 3);
 CREATE OR REPLACE TEMP MACRO postcode_norm(s) AS
-    CASE WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}')
-         THEN left(pc_compact(s), length(pc_compact(s)) - 3) || ' ' || right(pc_compact(s), 3) END;
+    CASE WHEN regexp_full_match(pc_compact(s), '[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}') THEN _pc_spaced(pc_compact(s))
+         ELSE _pc_spaced(_pc_repaired(pc_compact(s))) END;
 -- The outward code of a full postcode, or of a value that is only an outward code ('PE13') or a postcode sector
 -- ('PE15 8', 'PE15 8A': a partner's half-remembered or redacted postcode), which names no more than its outward
 -- code's area to a lookup of full postcodes. A sector needs its space: 'PE158' could be 'PE1 58'.
