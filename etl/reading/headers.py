@@ -276,6 +276,7 @@ def match_headers(path: Path, kind: str, candidates: list[tuple[int, list]],
             match.duplicates[name] = columns[1:]
     _match_by_keywords(kind, match, set(mapping))
     _address_with_its_group(kind, match)
+    _address_before_its_second_line(match)
     for ours, theirs in mapping.items():
         if ours not in match.columns:
             raise FileProblem(path, f"--mapping says {ours} = {theirs!r}, but there is no such column; "
@@ -299,6 +300,14 @@ def _address_with_its_group(kind: str, match: HeaderMatch) -> None:
         match.columns["address_line1"] = match.columns.pop("address")
 
 
+def _address_before_its_second_line(match: HeaderMatch) -> None:
+    """Read an address column followed by a second address line and no first ("Address", "Address 2", "Town": a
+    common council layout) as the first line of the parts joined (`address_parts`). Read as the whole address,
+    it stored "Flat 3" alone, and "Address 2" and "Town", claimed as parts, were not even named as not read."""
+    if "address" in match.columns and "address_line2" in match.columns and "address_line1" not in match.columns:
+        match.columns["address_line1"] = match.columns.pop("address")
+
+
 def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     """Give each field no alias matched the one unclaimed header holding one of its `keywords`.
 
@@ -316,6 +325,7 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     claimed = set(match.columns.values()) | set(match.passed_over)
     words = {i: _words(h) for i, h in enumerate(match.headers) if h and i not in claimed}
     words = {i: w for i, w in words.items() if not any(_holds(w, x) for x in excluded)}
+    words = {i: w for i, w in words.items() if not _numbered_address_line(match.headers[i])}
     others = _another_partys_places(kind, match, words, table)
     words = {i: w for i, w in words.items() if i not in others}
     found: dict[str, int] = {}
@@ -338,6 +348,21 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
         if columns.count(i) == 1:
             match.columns[name] = i
             match.by_keyword[name] = match.headers[i]
+
+
+def _numbered_address_line(header: str) -> bool:
+    """Whether a header is an address line by its number ("Address Line 7", "Addr 9"), as the address-line
+    aliases are with another number. Such a column is one line of the address, never the whole of it: an
+    unknown "Address Line 4" taken by its word "address" was read as the address, and lines 1-3 were dropped
+    (a licence stored as "Witchford"). So no keyword takes it; the load summary lists it as not read."""
+    def numbered(text: str) -> str:
+        return re.sub(r"[0-9]+", "#", vocab.normalise_label(text))
+    label = numbered(header)
+    if "#" not in label:
+        return False
+    parts = vocab.load("headers")["address_parts"]
+    return any(label == numbered(a) for name, spec in parts.items() if name.startswith("address_line")
+               for a in spec["aliases"])
 
 
 def _another_partys_places(kind: str, match: HeaderMatch, words: dict[int, list[str]], table: dict) -> set[int]:
@@ -404,10 +429,14 @@ VICTIM_FREE_KINDS = ("reports", "hmo")
 
 
 def refuse_victim_file(path: Path, kind: str, headers: list) -> None:
-    """A reports or HMO file with a potential victim's name or date of birth (`victim_file_headers`) is a
-    victim case file given the wrong kind: refuse it, before anything of it is stored."""
-    markers = [_words(w) for w in vocab.load("headers").get("victim_file_headers", [])]
-    found = [str(h) for h in headers if h not in (None, "") and any(_holds(_words(h), m) for m in markers)]
+    """A reports or HMO file with a potential victim's name or date of birth (`victim_file_headers`), or a column
+    headed as a victim and nothing more ("Victim", "PV": `victim_whole_headers`), is a victim case file given the
+    wrong kind: refuse it, before anything of it is stored."""
+    table = vocab.load("headers")
+    markers = [_words(w) for w in table.get("victim_file_headers", [])]
+    whole = {tuple(_words(w)) for w in table.get("victim_whole_headers", [])}
+    found = [str(h) for h in headers if h not in (None, "")
+             and (tuple(_words(h)) in whole or any(_holds(_words(h), m) for m in markers))]
     if found:
         raise FileProblem(path, f"this looks like a victim case file, not {kind}: it has {_show(found)}. Load victim "
                                 "cases with `python -m etl load cases FILE`, which keeps no names, dates of birth or "
