@@ -75,7 +75,7 @@ def _addresses(path: str) -> list[dict]:
 with connection.pinned():
     info = connection.inspect()
     if info.synthetic:
-        ui.synthetic_banner()
+        ui.synthetic_banner(info.mixed)
 
     auth.bootstrap_demo_admin(info.synthetic)
     user = auth.current_user()

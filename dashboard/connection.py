@@ -99,7 +99,8 @@ class WarehouseInfo:
     path: Path
     state: str                      # missing | ok | refreshing | unreadable
     token: tuple[int, int] | None = None
-    synthetic: bool = False
+    synthetic: bool = False         # the demo's made-up data, alone or with files loaded since
+    mixed: bool = False             # the demo with files loaded into it since (meta synthetic = 'mixed')
     tables: frozenset[str] = frozenset()
     rows: dict[str, int] = field(default_factory=dict)   # rows in each of DATA_TABLES that exists
     error: str | None = None
@@ -345,10 +346,10 @@ def _inspect(path: str, token: tuple[int, int], retries: int = 40, _source: str 
         tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
             "AND list_contains(?, table_name)", [list(KNOWN_TABLES)]).fetchall()}
-        synthetic = False
+        mark = None
         if "meta" in tables:
             row = con.execute("SELECT value FROM meta WHERE key = ?", ["synthetic"]).fetchone()
-            synthetic = row is not None and str(row[0]).strip().lower() == "true"
+            mark = str(row[0]).strip().lower() if row is not None else None
         schema = 0
         if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
                        ).fetchone()[0]:
@@ -360,7 +361,8 @@ def _inspect(path: str, token: tuple[int, int], retries: int = 40, _source: str 
         span = None
         if rows.get("reports"):
             span = con.execute("SELECT min(received_on), max(received_on) FROM reports").fetchone()
-    return {"tables": frozenset(tables), "synthetic": synthetic, "rows": rows, "schema": schema,
+    return {"tables": frozenset(tables), "synthetic": mark in ("true", "mixed"), "mixed": mark == "mixed",
+            "rows": rows, "schema": schema,
             "reports_span": tuple(span) if span and span[1] is not None else None}
 
 
@@ -391,8 +393,9 @@ def _inspect_snapshot(snap: Snapshot) -> WarehouseInfo:
                              error=_first_line(exc))
     if state in ("unreadable", "missing"):
         state = "ok"
-    return WarehouseInfo(path, state, token, synthetic=seen["synthetic"], tables=seen["tables"], rows=seen["rows"],
-                         schema=seen.get("schema", 0), reports_span=seen.get("reports_span"))
+    return WarehouseInfo(path, state, token, synthetic=seen["synthetic"], mixed=seen.get("mixed", False),
+                         tables=seen["tables"], rows=seen["rows"], schema=seen.get("schema", 0),
+                         reports_span=seen.get("reports_span"))
 
 
 def _resolve(name: str) -> Callable[..., Any]:

@@ -23,14 +23,19 @@ log = logging.getLogger("hotspots.dashboard")
 
 BANNER = ("SYNTHETIC DEMO DATA: every report, case and licence in this dashboard is made up. "
           "No real person or address is shown, and nothing here can be used for operational decisions.")
+MIXED_BANNER = ("SYNTHETIC DEMO DATA MIXED WITH LOADED FILES: this is the demo warehouse, and files have been "
+                "loaded into it since. Its made-up reports, cases and licences sit beside what those files hold, so "
+                "nothing here can be used for operational decisions. Load real files into a warehouse of their own.")
 INIT_HINT = "run `python -m etl init` to bring it up to date"
 
 
-def synthetic_banner() -> None:
+def synthetic_banner(mixed: bool = False) -> None:
+    """The demo's banner on every page; once files were loaded into the demo (`mixed`), it no longer says that no
+    real person or address is shown."""
     st.markdown(
         '<div role="alert" data-testid="synthetic-banner" style="background:#b71c1c;color:#fff;'
         'border-left:12px solid #ffb300;padding:0.6rem 1rem;border-radius:4px;font-weight:600;margin-bottom:0.5rem;">'
-        f"{BANNER}</div>",  # a constant: nothing from the data goes into this HTML
+        f"{MIXED_BANNER if mixed else BANNER}</div>",  # constants: nothing from the data goes into this HTML
         unsafe_allow_html=True,
     )
 

@@ -230,7 +230,11 @@ def build_demo(db=None, *, seed: int = 42, scale=1, out: Path = Path("data/demo"
     scale_name = scale.strip().lower() if isinstance(scale, str) and not scale.strip().isdigit() else str(sizes)
     target = Warehouse(db)
     if target.exists() and not is_synthetic(target):
-        raise WarehouseError(f"{target.path} is not a demo warehouse (it may hold real data); give the demo its own file with --db")
+        mixed = demo_mark(target) == "mixed"
+        raise WarehouseError(f"{target.path} is " + ("the demo with files loaded into it since" if mixed else
+                                                     "not a demo warehouse") +
+                             " (it may hold real data); give the demo its own file with --db" +
+                             (", or delete that file to build the demo there again" if mixed else ""))
     files = generate(Path(out), seed=seed, scale=sizes)
     building = target.demo_build_path
     for leftover in (building, building.with_name(building.name + ".wal")):
@@ -255,10 +259,17 @@ _DEMO_ORDER = ["boundaries", "postcodes", "hmo", "reports", "cases"]
 
 
 def is_synthetic(wh: Warehouse) -> bool:
+    """Whether the warehouse holds the demo's made-up data only (not 'mixed' with files loaded since)."""
+    return demo_mark(wh) == "true"
+
+
+def demo_mark(wh: Warehouse) -> str | None:
+    """meta `synthetic`: 'true' for the demo, 'mixed' once a file was loaded into it (etl/loading.py), else None."""
     con = wh.connect_read_only()
     try:
-        return con.execute("SELECT count(*) FROM meta WHERE key = 'synthetic' AND value = 'true'").fetchone()[0] > 0
+        row = con.execute("SELECT value FROM meta WHERE key = 'synthetic'").fetchone()
+        return row[0] if row else None
     except Exception:
-        return False
+        return None
     finally:
         con.close()

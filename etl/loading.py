@@ -110,6 +110,7 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
                     summary.warnings.append(vocabulary_note)
                 address_matches.refresh(con, kind, summary.load_id)
                 filter_values.refresh(con, kind, summary.load_id)
+                _mark_a_demo_mixed(con, summary)
             _record(con, summary, sha, options, started)
     except duckdb.Error as exc:
         see = _record_failure(wh, summary, sha, options, started, str(exc), kept)
@@ -125,6 +126,22 @@ def load_file(kind: str, path: str | Path, *, db: str | Path | None = None, sour
     finally:
         kept.discard()
     return summary
+
+
+DEMO_MIXED_NOTE = ("this is the synthetic demo warehouse: the file is loaded beside its made-up data, and the "
+                   "dashboard now says the two are mixed. For operational use, load real files into a warehouse of "
+                   "their own (--db, or HOTSPOTS_DB)")
+
+
+def _mark_a_demo_mixed(con, summary: LoadSummary) -> None:
+    """A file loaded into the demo warehouse (by an analyst trying a real export) makes it demo data mixed with
+    that file's: meta `synthetic` 'true' becomes 'mixed'. The dashboard's banner said "No real person or address
+    is shown", which was no longer so; it now says what the warehouse holds. The demo's own build loads into a
+    warehouse not yet marked, so it never takes this path."""
+    marked = con.execute("SELECT value FROM meta WHERE key = 'synthetic'").fetchone()
+    if marked and marked[0] in ("true", "mixed"):
+        con.execute("UPDATE meta SET value = 'mixed' WHERE key = 'synthetic'")
+        summary.warnings.append(DEMO_MIXED_NOTE)
 
 
 # Kinds read by etl/loaders/tabular.py, whose loaders carry on when every row is rejected (a register would
