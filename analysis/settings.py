@@ -112,30 +112,10 @@ def join_languages(nationality_counts: dict[str, float], limit: int | None = Non
     return ", ".join(_ranked_languages(nationality_counts, limit, skip))
 
 
-def languages_at_and_around(own: dict[str, float], around: dict[str, float], limit: int | None = None,
-                            skip: list[str] | None = None) -> str:
-    """`join_languages` for an address: the languages of the nationalities reported at the address itself
-    first, then those of its area, to `limit` in all (ties kept whole, as there).
-
-    The area's counts are many and the address's few: ranked together, a nationality reported at the door
-    (Latvian, once) fell below the area's four and the team went without its language."""
-    vs = section("visits")
-    limit = vs["max_languages"] if limit is None else limit
-    first = _ranked_languages(own, limit, skip)
-    rest = [lang for lang in _ranked_languages(around, None, skip, cut=False) if lang not in first]
-    if len(first) >= limit or not rest:
-        return ", ".join(first)
-    weights = _language_weights(around, skip)
-    room = limit - len(first)
-    kept = rest[:room]
-    kept = [lang for lang in rest if weights[lang] >= weights[kept[-1]] - 1e-9]
-    return ", ".join(first + kept)
-
-
 def _ranked_languages(nationality_counts: dict[str, float], limit: int | None, skip: list[str] | None,
                       cut: bool = True) -> list[str]:
     limit = section("visits")["max_languages"] if limit is None else limit
-    weight = _language_weights(nationality_counts, skip)
+    weight = language_weights(nationality_counts, skip)
     ranked = sorted(weight, key=lambda lang: (-weight[lang], lang))
     if not cut:
         return ranked
@@ -145,7 +125,9 @@ def _ranked_languages(nationality_counts: dict[str, float], limit: int | None, s
     return keep
 
 
-def _language_weights(nationality_counts: dict[str, float], skip: list[str] | None) -> dict[str, float]:
+def language_weights(nationality_counts: dict[str, float], skip: list[str] | None) -> dict[str, float]:
+    """Language → how much it is needed: each nationality's count to its first language, a share to its
+    later ones (`second_language_weight`); `skip` (default `skip_languages`) left out."""
     vs = section("visits")
     skip = set(vs["skip_languages"] if skip is None else skip)
     factor = float(vs["second_language_weight"])

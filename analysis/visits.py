@@ -69,8 +69,9 @@ def visit_list(con, f: Filters, today: dt.date, limit: int = 100, outcomes: pd.D
     Columns: rank, address, postcode, district (name), lat, lon, reports (in the filters),
     last_report, last_visit and last_outcome (from `outcomes`, the operations store's recorded
     visits), licence_status ('current', 'expiring', 'expired', 'possible_unlicensed', 'not an HMO on
-    record'), reasons (plain English), languages (comma-separated, from the nationalities in reports
-    and cases around the address), score, and for visit plans: address_key (stable between runs),
+    record'), reasons (plain English), languages (comma-separated, from the nationalities in the
+    address's own reports, each "(at the address)", then those only reported around it, each "(nearby)";
+    see `language_support`), score, and for visit plans: address_key (stable between runs),
     licence_ref, indicators (distinct codes reported in the view) and over_occupied.
 
     Outcomes change scores before the cut to `limit` (analysis/outcome_feedback.py). Reports
@@ -489,7 +490,7 @@ def _add_report_facts(con, f: Filters) -> None:
 
 def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
     """Languages from the nationalities in the address's own reports first, then from reports and cases in its
-    H3 cell and its neighbours (`settings.languages_at_and_around`).
+    H3 cell and its neighbours, each tagged with which (`language_support`).
 
     The area's are counted per cell in DuckDB (only the cells around the listed addresses), then summed over
     each address's disk.
@@ -527,8 +528,47 @@ def _languages(con, f: Filters, rows: pd.DataFrame) -> list[str]:
         around.append(counts)
     groups = [int(g) for g in rows["group_id"] if pd.notna(g)]
     own = _own_nationalities(con, f, groups) if groups else {}
-    return [settings.languages_at_and_around(Counter(own.get(int(g), []) if pd.notna(g) else []), counts)
+    return [language_support(Counter(own.get(int(g), []) if pd.notna(g) else []), counts)
             for g, counts in zip(rows["group_id"], around)]
+
+
+def language_support(own: Counter, around: Counter) -> str:
+    """The languages to bring to one door, each tagged with where its need was seen.
+
+    The nationalities reported at the address come first, tagged "(at the address)"; the area's (its reports
+    and victim cases, often many more) only fill the room left, tagged "(nearby)". Untagged, the area's read as
+    the door's: 12 reports naming Lithuanians at 13 High Way showed "Lithuanian, Russian, Albanian, Vietnamese",
+    and a team could book an Albanian interpreter for a Lithuanian house. A door's language is never listed as
+    nearby. Languages tied at the cut (`max_languages`) are neither dropped unsaid nor listed past the limit:
+    "+2 more (nearby)" says how many more are needed as much as the last one listed. Each comma-separated item
+    is one language with its tag, so a visit plan that splits the text on commas gets one language per item.
+    """
+    vs = settings.section("visits")
+    limit = int(vs["max_languages"])
+    door = _by_need(settings.language_weights(own, None))
+    area = [(lang, w) for lang, w in _by_need(settings.language_weights(around, None)) if lang not in dict(door)]
+    door_shown, door_more = _cut_at(door, limit)
+    area_shown, area_more = _cut_at(area, limit - len(door_shown)) if not door_more else ([], 0)
+    return ", ".join(_tagged(door_shown, door_more, vs["language_at_address"])
+                     + _tagged(area_shown, area_more, vs["language_nearby"]))
+
+
+def _by_need(weights: dict[str, float]) -> list[tuple[str, float]]:
+    """Most needed first; equally needed by name, so the same data lists the same languages."""
+    return sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _cut_at(ranked: list[tuple[str, float]], room: int) -> tuple[list[str], int]:
+    """The first `room` languages, and how many more are needed as much as the last of them (a tie at the cut)."""
+    kept = ranked[:max(room, 0)]
+    if not kept:
+        return [], 0
+    last = kept[-1][1]
+    return [lang for lang, _ in kept], sum(1 for _, w in ranked[len(kept):] if w >= last - 1e-9)
+
+
+def _tagged(languages: list[str], more: int, tag: str) -> list[str]:
+    return [f"{lang} ({tag})" for lang in languages] + ([f"+{more} more ({tag})"] if more else [])
 
 
 def _own_nationalities(con, f: Filters, group_ids: list[int]) -> dict[int, list[str]]:

@@ -123,10 +123,9 @@ def _cover(pdf: FPDF, pack: Pack, words: dict) -> None:
         lines.append(f"{unplaced} stop(s) have no map position and are listed last")
     for line in lines:
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
-    langs = plans.languages(pack.stops)
     pdf.ln(1)
     pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(0, 5, "Language support to bring: " + (", ".join(langs) if langs else "none identified"),
+    pdf.multi_cell(0, 5, "Language support to bring: " + _languages_to_bring(pack.stops),
                    new_x="LMARGIN", new_y="NEXT")
     partners = plans.partners(pack.stops)
     pdf.multi_cell(0, 5, "Partners: " + ("none identified" if not partners else ""), new_x="LMARGIN", new_y="NEXT")
@@ -134,6 +133,15 @@ def _cover(pdf: FPDF, pack: Pack, words: dict) -> None:
     for label, n, why in partners:
         pdf.multi_cell(0, 5, f"  • {label}: {n} stop{'s' if n != 1 else ''} ({why})", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
+
+
+def _languages_to_bring(stops: pd.DataFrame) -> str:
+    """The plan's languages, each once with where it was seen ("Lithuanian (at the address)", "Albanian
+    (nearby)": `plans.languages`). A stop's "+2 more (nearby)" is a count for that stop alone, not a language:
+    the cover points to the stops instead."""
+    named = plans.languages(stops)
+    text = ", ".join(named) if named else "none identified"
+    return text + (" (and more at some stops: see each stop)" if plans.more_languages_at_some_stops(stops) else "")
 
 
 def _reminder(pdf: FPDF, words: dict) -> None:

@@ -7,6 +7,7 @@ nationalities reported around each address.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -91,11 +92,60 @@ def total_km(stops: pd.DataFrame) -> float:
 
 
 def languages(stops: pd.DataFrame) -> list[str]:
-    """Every language any stop may need, most often needed first."""
-    counts: Counter = Counter()
-    for text in stops.get("languages", pd.Series(dtype=object)).dropna():
-        counts.update(x.strip() for x in str(text).split(",") if x.strip())
+    """Every language any stop may need, once each: those seen at some stop's own address first, tagged so
+    ("Lithuanian (at the address)"), then those only reported near the stops ("Albanian (nearby)"), each group
+    most often needed first. A stop's "+2 more (nearby)" is a count for that stop, not a language: left out
+    (`more_languages_at_some_stops`). A plan saved before the tags lists its languages as they were."""
+    door_tag, near_tag = _language_tags()
+    buckets: dict[str | None, Counter] = {door_tag: Counter(), None: Counter(), near_tag: Counter()}
+    for lang, tag in _language_items(stops):
+        buckets[tag if tag in (door_tag, near_tag) else None][lang] += 1
+    listed, seen = [], set()
+    for tag in (door_tag, None, near_tag):            # a language at one stop's door is not "nearby" for the plan
+        for lang in _most_first(buckets[tag]):
+            if lang not in seen:
+                seen.add(lang)
+                listed.append(f"{lang} ({tag})" if tag else lang)
+    return listed
+
+
+def more_languages_at_some_stops(stops: pd.DataFrame) -> bool:
+    """Whether a stop needs more languages than its list names ("+2 more (nearby)": see that stop)."""
+    return any(x.startswith("+") for text in _language_cells(stops) for x in _split(text))
+
+
+def _language_items(stops: pd.DataFrame):
+    """(language, tag or None) of every stop's language list: "Albanian (nearby)" is ("Albanian", "nearby")."""
+    for text in _language_cells(stops):
+        for item in _split(text):
+            if item.startswith("+"):
+                continue
+            name, tag = _TAGGED.match(item).groups()
+            yield (name.strip(), tag)
+
+
+def _language_cells(stops: pd.DataFrame):
+    return stops.get("languages", pd.Series(dtype=object)).dropna()
+
+
+def _split(text) -> list[str]:
+    return [x.strip() for x in str(text).split(",") if x.strip()]
+
+
+def _most_first(counts: Counter) -> list[str]:
     return [lang for lang, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# A language as the visit list tags it: "Lithuanian (at the address)"; an untagged one (an older plan) has none.
+_TAGGED = re.compile(r"^(.*?)(?:\s*\(([^()]*)\))?$")
+
+
+def _language_tags() -> tuple[str, str]:
+    """The visit list's words for where a language's need was seen (analysis/settings.toml [visits])."""
+    from analysis import settings
+
+    vs = settings.section("visits")
+    return vs["language_at_address"], vs["language_nearby"]
 
 
 def partners(stops: pd.DataFrame) -> list[tuple[str, int, str]]:

@@ -56,7 +56,7 @@ def test_planted_hotspot_ranks_first_with_its_languages(visits):
         1, "5 Orchard Close, Wisbech", "PE13 1AA", "Fenland")
     assert top["reports"] == 4                       # four spellings of one licensed door
     assert top["licence_status"] == "expired"
-    assert top["languages"] == "Lithuanian, Russian"
+    assert top["languages"] == "Lithuanian (at the address), Russian (at the address)"
     assert pd.Timestamp(top["last_report"]).date() == TODAY - pd.Timedelta(days=2)
     assert visits["last_visit"].isna().all()
     assert visits["rank"].tolist() == list(range(1, len(visits) + 1))
@@ -165,7 +165,8 @@ X3,{day(-200)},"7 Nowhere Row, Wisbech",ZZ9 9ZZ,mattresses on floors,Polish,9,1-
     finally:
         con.close()
     assert pd.isna(row["lat"]) and row["reports"] == 2
-    assert row["languages"] == "Romanian, Lithuanian, Russian"     # not Polish: that report is out of the view
+    # not Polish: that report is out of the view
+    assert row["languages"] == "Romanian (at the address), Lithuanian (at the address), Russian (at the address)"
     assert row["indicators"] == ["mattresses", "van_pickups"]
 
 
@@ -320,15 +321,20 @@ def test_possible_unlicensed_only_where_a_council_register_is_loaded(demo_con): 
 def test_the_languages_of_the_nationalities_reported_at_the_door_come_first():
     """The area's many counts outranked the address's own: a Latvian reported at the door fell below the area's
     four languages, and the team went without Latvian."""
-    from analysis.settings import languages_at_and_around
+    from collections import Counter
 
-    around = {"Lithuanian": 9, "Russian": 5, "Albanian": 4, "Vietnamese": 3, "Latvian": 1}
-    assert languages_at_and_around({}, around) == "Russian, Lithuanian, Albanian, Vietnamese"
-    assert languages_at_and_around({"Albanian": 1, "Latvian": 1}, around) == "Albanian, Latvian, Russian, Lithuanian"
-    # the area fills what room is left, a tie at the cut kept whole
-    assert languages_at_and_around({"Polish": 1}, {"Romanian": 9, "Vietnamese": 4, "Czech": 4},
-                                   limit=3) == "Polish, Romanian, Czech, Vietnamese"
-    # an address whose own nationalities need more languages than the limit keeps them all, and no area's
-    many = {"Albanian": 1, "Latvian": 1, "Vietnamese": 1, "Romanian": 1, "Polish": 1}
-    assert languages_at_and_around(many, around, limit=4).split(", ")[:5] == [
-        "Albanian", "Latvian", "Polish", "Romanian", "Vietnamese"]
+    from analysis.visits import language_support
+
+    around = Counter({"Lithuanian": 9, "Russian": 5, "Albanian": 4, "Vietnamese": 3, "Latvian": 1})
+    assert language_support(Counter(), around) == ("Russian (nearby), Lithuanian (nearby), Albanian (nearby), "
+                                                   "Vietnamese (nearby)")
+    assert language_support(Counter({"Albanian": 1, "Latvian": 1}), around) == (
+        "Albanian (at the address), Latvian (at the address), Russian (at the address), Lithuanian (nearby)")
+    # the area fills what room is left
+    assert language_support(Counter({"Polish": 1}), Counter({"Romanian": 9, "Vietnamese": 4, "Czech": 4})) == (
+        "Polish (at the address), Romanian (nearby), Czech (nearby), Vietnamese (nearby)")
+    # an address whose own nationalities need more languages than the limit lists none of the area's
+    many = Counter({"Albanian": 1, "Latvian": 1, "Vietnamese": 1, "Romanian": 1, "Polish": 1})
+    assert language_support(many, around) == ("Albanian (at the address), Latvian (at the address), "
+                                               "Polish (at the address), Romanian (at the address), "
+                                               "+1 more (at the address)")

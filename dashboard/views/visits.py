@@ -209,8 +209,11 @@ with ui.section("The visit list"):
                                                            "that expires within 90 days or has expired, or looks "
                                                            "like an unlicensed HMO."),
         "languages": st.column_config.TextColumn("Language support", width=LANGUAGES_WIDTH,
-                                                 help="Interpreters or Victim Care Coordinators to bring, from the "
-                                                      "nationalities reported at and around the address."),
+                                                 help="Interpreters or Victim Care Coordinators to bring. "
+                                                      "\"At the address\": from the nationalities in its own "
+                                                      "reports. \"Nearby\": only from reports and victim cases "
+                                                      "around it, not at this door. \"+2 more\": as many more "
+                                                      "languages, needed as much as the last one listed."),
         "score": st.column_config.NumberColumn("Score", format="%.1f", width="small",
                                                help="The number the rank comes from (higher is more urgent). "
                                                     "It adds up the reasons; it is not a probability."),
