@@ -25,12 +25,18 @@ from analysis import hexes, hotspots, kde, settings, study_area
 from analysis.filters import Filters, reports_where
 from analysis.gistar import gi_star, neighbour_weights
 
+# A month with fewer reports than this gives a score that one report more or less would swing.
+MIN_REPORTS = 30
+
+
 @dataclass
 class Backtest:
     months: pd.DataFrame      # one row per month and method: month, method, N, n, a, A, pai, rri
     summary: pd.DataFrame     # per method: mean hit rate, mean area share, mean PAI, mean RRI
     sentence: str             # the plain statement the dashboard shows
     warning: str | None
+    reliable: bool = True     # False when the sentence's score rests on too few reports (see _caveat): a page
+                              # shows it as weaker than a score to act on
 
 
 def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = None,
@@ -87,7 +93,10 @@ def run(con: duckdb.DuckDBPyConnection, f: Filters, resolution: int | None = Non
     summary = months.groupby("method", sort=False).agg(hit_rate=("hit_rate", "mean"), area_share=("area_share", "mean"),
                                                        pai=("pai", "mean"), rri=("rri", "mean"),
                                                        reports=("N", "sum")).reset_index()
-    return Backtest(months, summary, _sentence(months, bt["window_months"]), _warning(months))
+    sentence, caveat = _sentence(months, bt["window_months"]), _caveat(months)
+    if caveat:
+        sentence = sentence.removesuffix(".") + f" — {caveat}."
+    return Backtest(months, summary, sentence, _warning(months), reliable=caveat is None)
 
 
 def _monthly_density(centres: np.ndarray, pts: dict, month: np.ndarray, inside: np.ndarray,
@@ -162,20 +171,46 @@ def _sentence(months: pd.DataFrame, window: int) -> str:
             f"in {row['area_share']:.1%} of the area (Gi*).")
 
 
+def _caveat(months: pd.DataFrame) -> str | None:
+    """What the sentence's score must carry when it rests on too few reports: its own month's under
+    MIN_REPORTS, or most months tested under it. The warning said so on the next line, but the sentence above
+    it read as a result to act on ("captured 95% … in 1.6% of the area"), the caveat easy to miss.
+    None when the sentence gives no score, or a score to rely on."""
+    gi = months[months["method"] == "gi_star"] if not months.empty else months
+    if gi.empty:
+        return None
+    last = gi.tail(1).iloc[0]
+    if not (last["N"] and last["N_prev"] and last["a"]):   # no score: the sentence says why
+        return None
+    # Only months with a score count: those before an archive's first report were tested on nothing.
+    scored = gi[(gi["N"] > 0) & (gi["N_prev"] > 0) & (gi["a"] > 0)]
+    few = int((scored["N"] < MIN_REPORTS).sum())
+    parts = []
+    if last["N"] < MIN_REPORTS:
+        parts.append(f"{_month_name(last['month'])} had {int(last['N'])}")
+    if few * 2 > len(scored):
+        parts.append(f"{few} of the {len(scored)} months tested had fewer than {MIN_REPORTS}")
+    if not parts:
+        return None
+    if len(parts) == 1 and last["N"] < MIN_REPORTS:
+        parts[0] += f", fewer than {MIN_REPORTS}"
+    return "too few reports to rely on: " + ", and ".join(parts)
+
+
 def _warning(months: pd.DataFrame) -> str | None:
     """Said under the sentence: "11 of 12 months … unreliable" alone left the reader to guess whether the
     confident figure just above was one of those scores, so the warning names the backtest, and the month
     of the sentence when it is one of them."""
     scored = months[months["method"] == "gi_star"]
-    few = scored[scored["N"] < 30]
+    few = scored[scored["N"] < MIN_REPORTS]
     if few.empty or not ((scored["N"] > 0) & (scored["N_prev"] > 0)).any():
         # Not one month had reports both to draw hotspots from and to test them on: the sentence says why,
         # and "11 of 12 months … unreliable" would call scores unreliable that were never made.
         return None
     text = (f"The backtest scores the hotspots month by month: {len(few)} of the {months['month'].nunique()} "
-            "months it tested had fewer than 30 reports, so its scores for those months are unreliable")
+            f"months it tested had fewer than {MIN_REPORTS} reports, so its scores for those months are unreliable")
     last = scored.tail(1).iloc[0]
-    if 0 < last["N"] < 30 and last["a"]:    # the sentence above gives that month's score
+    if 0 < last["N"] < MIN_REPORTS and last["a"]:    # the sentence above gives that month's score
         text += f", {_month_name(last['month'])}'s above included"
     return text + "."
 

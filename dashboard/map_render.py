@@ -34,6 +34,7 @@ from dashboard.escape import html_text
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 MAX_POINTS = 5000
+MAP_MARGIN = (10, 10)   # pixels (across, down) kept between what is drawn and the map's controls when the tile notice comes
 SMALL_LAYER = 1000   # a layer hidden on opening is sent anyway when it has at most this many points
 # The force area (etl/vocab/area.toml's bbox): the map opens on it.
 AREA_BOUNDS = [[52.00, -0.50], [52.74, 0.52]]
@@ -239,9 +240,9 @@ def valid_tile_url(text: str) -> bool:
             and not any(c in text for c in "<>\"'` \n"))
 
 
-def add_tiles(m: folium.Map, tiles: Tiles) -> None:
+def add_tiles(m: folium.Map, tiles: Tiles, notice_at: str = "bottomleft") -> None:
     """The base map under the layers: OpenStreetMap, the force's own tile server, or none; with a notice on
-    the map when its tiles can't be fetched."""
+    the map, in the corner `notice_at`, when its tiles can't be fetched."""
     if tiles.kind == "osm":
         layer = folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False)
     elif tiles.kind == "url" and tiles.url:
@@ -250,7 +251,7 @@ def add_tiles(m: folium.Map, tiles: Tiles) -> None:
     else:
         return
     layer.add_to(m)
-    TileNotice(m, layer, TILE_NOTICES[tiles.kind]).add_to(m)
+    TileNotice(m, layer, TILE_NOTICES[tiles.kind], position=notice_at).add_to(m)
 
 
 TILE_NOTICES = {
@@ -265,26 +266,31 @@ class TileNotice(MacroElement):
     field with only the tile server's credit, which read as a broken page rather than a missing street map.
 
     Shown while tiles fail and none has loaded since the last one failed (a pan that fetches new tiles starts
-    the count again), or when none has loaded after TILE_WAIT_MS; hidden as soon as one loads."""
+    the count again), or when none has loaded after TILE_WAIT_MS; hidden as soon as one loads. Showing or hiding
+    it fires "hs:controls" on the map, so KeepClear moves the data out from under it."""
 
     _template = Template("""{% macro script(this, kwargs) %}
         (function (map, tiles) {
             var box = null, loaded = 0, ever = false;
             function show() {
                 if (box) { return; }
-                box = L.control({position: "bottomleft"});
+                box = L.control({position: {{ this.position|tojson }}});
                 box.onAdd = function () {
                     var div = L.DomUtil.create("div", "hs-tile-notice");
                     div.setAttribute("role", "status");
+                    // Never wider than the map leaves beside the zoom buttons (a phone, a narrow column).
+                    var room = Math.max(160, map.getSize().x - 66);
                     div.style.cssText = "background:rgba(255,255,255,0.92);padding:3px 8px;border-radius:4px;" +
-                        "border:1px solid #999;font:12px/1.4 sans-serif;color:#222;max-width:320px";
+                        "border:1px solid #999;font:12px/1.4 sans-serif;color:#222;box-sizing:border-box;max-width:" +
+                        Math.min(320, room) + "px";
                     div.textContent = {{ this.text|tojson }};
                     return div;
                 };
                 box.addTo(map);
+                map.fire("hs:controls");
             }
             function hide() {
-                if (box) { map.removeControl(box); box = null; }
+                if (box) { map.removeControl(box); box = null; map.fire("hs:controls"); }
             }
             tiles.on("loading", function () { loaded = 0; });
             tiles.on("tileerror", function () { if (!loaded) { show(); } });
@@ -293,11 +299,63 @@ class TileNotice(MacroElement):
         })({{ this.map.get_name() }}, {{ this.layer.get_name() }});
         {% endmacro %}""")
 
-    def __init__(self, m: folium.Map, layer: folium.TileLayer, text: str, wait_ms: int | None = None):
+    def __init__(self, m: folium.Map, layer: folium.TileLayer, text: str, wait_ms: int | None = None,
+                 position: str = "bottomleft"):
         super().__init__()
         self._name = "TileNotice"
-        self.map, self.layer, self.text = m, layer, text
+        self.map, self.layer, self.text, self.position = m, layer, text, position
         self.wait = int(TILE_WAIT_MS if wait_ms is None else wait_ms)
+
+
+class KeepClear(MacroElement):
+    """Fits the map to `bounds` inside what its controls leave clear: the zoom buttons and the tile notice
+    above, the scale bar, the notice and the credit below, with `margin` pixels (across, down) to spare. Leaflet's own fitBounds
+    knows nothing of them: offline, the notice sat on a plan's first stop and the scale bar on its last.
+
+    `at_start`: fit so when the map opens (the route map); otherwise only when the controls change (the notice
+    comes or goes), as the main map's opening view is left as it was online. Refits only until the user
+    moves the map: a view they chose is theirs. An open layer list is left out of the count (it folds away on
+    a map too narrow for it, LayerListFits)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        (function (map, bounds, mx, my) {
+            var box = map.getContainer(), touched = false, tries = 0, wanted;
+            ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (type) {
+                box.addEventListener(type, function () { touched = true; }, {capture: true, passive: true});
+            });
+            function clearance() {   // pixels taken from the top and from the bottom of the map by its controls
+                var outer = box.getBoundingClientRect(), top = 0, bottom = 0;
+                box.querySelectorAll(".leaflet-control").forEach(function (control) {
+                    if (control.classList.contains("leaflet-control-layers-expanded")) { return; }
+                    var r = control.getBoundingClientRect();
+                    if (!r.width || !r.height) { return; }
+                    if (control.closest(".leaflet-top")) { top = Math.max(top, r.bottom - outer.top); }
+                    else { bottom = Math.max(bottom, outer.bottom - r.top); }
+                });
+                return [top, bottom];
+            }
+            function fit() {
+                if (touched || !wanted) { return; }
+                var size = map.getSize(), c = clearance();
+                if (size.x <= 2 * mx || size.y <= c[0] + c[1] + 2 * my) {   // the frame not laid out yet
+                    if (tries++ < 50) { setTimeout(fit, 100); }
+                    return;
+                }
+                map.fitBounds(bounds, {paddingTopLeft: [mx, c[0] + my], paddingBottomRight: [mx, c[1] + my],
+                                       animate: false});
+            }
+            wanted = {{ "true" if this.at_start else "false" }};
+            map.on("hs:controls", function () { wanted = true; fit(); });
+            map.on("resize", fit);   // the frame sized after the first fit: fit again
+            fit();
+        })({{ this.map.get_name() }}, {{ this.bounds|tojson }}, {{ this.margin[0] }}, {{ this.margin[1] }});
+        {% endmacro %}""")
+
+    def __init__(self, m: folium.Map, bounds: list[list[float]], margin: tuple[int, int], at_start: bool = True):
+        super().__init__()
+        self._name = "KeepClear"
+        self.map, self.bounds, self.at_start = m, bounds, at_start
+        self.margin = (int(margin[0]), int(margin[1]))
 
 
 # --- colours -------------------------------------------------------------------------------------------------
@@ -749,7 +807,9 @@ def build_map(data: MapData, tiles: Tiles, base: str = "/app/static/vendor",
         more_layers(m)
     control = folium.LayerControl(collapsed=True).add_to(m)
     LayerListFits(m, control).add_to(m)
-    m.fit_bounds(data_bounds(data))
+    bounds = data_bounds(data)
+    m.fit_bounds(bounds)
+    KeepClear(m, bounds, margin=MAP_MARGIN, at_start=False).add_to(m)   # offline: off the notice's line
     return m
 
 

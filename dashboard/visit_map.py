@@ -26,6 +26,9 @@ LAYER_NAME = "Visited addresses (last outcome)"
 POINT_DECIMALS = 6     # about 10 cm: visits closer than that share one square
 MAX_LISTED = 10        # visits named in one square's tooltip; the rest are counted
 BADGE = 24             # a stop number's badge, in pixels
+# Pixels (across, down) from a stop's point to the map's edge or a control: half a badge and a gap; across, half
+# a shared badge ("S | 1, 2" is about 60 px wide).
+STOP_MARGIN = (36, BADGE // 2 + 8)
 START_PART = 18        # the black "S" a shared badge begins with when it holds the start, in pixels
 # Stops whose badges would touch at the map's zoom share one badge listing their numbers ("3, 4, 7"; a run of
 # flats "3–6"): drawn one on another, the numbers of close stops (one street, one building) could not be read.
@@ -65,7 +68,8 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
     m.options.update(min_zoom=7, max_zoom=19)
     map_render.use_local_leaflet(m, base, "Map of the plan's route: the start and the stops, numbered in visiting "
                                           "order. Tab reaches each stop.")
-    map_render.add_tiles(m, tiles)
+    # The notice top right, by the zoom buttons: the stops are kept clear of both (KeepClear).
+    map_render.add_tiles(m, tiles, notice_at="topright")
     if districts and districts.get("features"):
         folium.GeoJson(districts, style_function=lambda _f: {"color": map_render.DISTRICT_COLOUR, "weight": 1.5,
                                                              "fill": False}, interactive=False).add_to(m)
@@ -84,7 +88,9 @@ def route_map(start: Start, stops: pd.DataFrame, districts: dict | None, tiles: 
                       icon=folium.DivIcon(html=_badge(str(number), ROUTE_COLOUR), icon_size=(BADGE, BADGE),
                                           icon_anchor=(BADGE // 2, BADGE // 2))).add_to(group)
     lats, lons = [p[0] for p in path], [p[1] for p in path]
-    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+    bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
+    m.fit_bounds(bounds, padding=STOP_MARGIN)   # until the frame is laid out
+    map_render.KeepClear(m, bounds, margin=STOP_MARGIN).add_to(m)
     return m
 
 

@@ -35,7 +35,9 @@ def _reliability(hot) -> None:
     with ui.section("How reliable the hotspots are"):
         test = connection.query("backtest", f, today=today)   # dates ending before today test their own last month
     if test is not None:
-        st.info(f"{test.sentence} A hotspot map is only useful if it predicts where the next reports come from.")
+        # A score on too few reports is said in the caption's weaker type, not the box a score to act on gets.
+        say = st.info if test.reliable else st.caption
+        say(f"{test.sentence} A hotspot map is only useful if it predicts where the next reports come from.")
         if test.warning:
             st.caption(test.warning)
     if hot.incidents or hot.outside_area:    # with no report placed, the warning above says all there is

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +30,7 @@ OUTCOME_NEXT_STOP = "outcome_next_stop"     # the stop to choose after a save: t
 OUTCOME_DAYS_BACK = 365                     # how long before the plan's date a visit may be recorded
 PLAN_NOTICE = plan_form.NOTICE              # what a delete, a removal, an addition (from the Visit list) or a
                                             # withdrawal did, said once after the rerun
+UK_TIME = ZoneInfo("Europe/London")
 NO_NAMES = ("No names or personal details of the people met: this record is seen by everyone with access to "
             "plans.")
 
@@ -99,6 +101,16 @@ def outcome_records(frame: pd.DataFrame, key: str) -> None:
         st.rerun()
 
 
+def saved_at(stamp: str) -> str:
+    """'02 Dec 2026 07:36' from a stored UTC stamp, in UK time: the page said '2026-12-02 07:36 UTC', a machine's
+    date in the middle of '03 Dec 2026's, and an hour behind the team's clocks all summer. As the Data page
+    gives its load times (day, month's name, year, hours and minutes)."""
+    at = dt.datetime.fromisoformat(stamp)
+    if at.tzinfo is None:   # written as UTC (access/sqlite_file.py's now), whatever says so or not
+        at = at.replace(tzinfo=dt.timezone.utc)
+    return f"{at.astimezone(UK_TIME):%d %b %Y %H:%M}"
+
+
 def deleted_plans_outcomes() -> None:
     """Outcomes whose plan was deleted: still counted everywhere, and here to read and, if need be, withdraw."""
     orphans = store.outcomes(deleted_plans=True, include_withdrawn=True)
@@ -152,7 +164,7 @@ with_outcome = int(stops["address_key"].isin(set(done["address_key"])).sum())
 
 # --- what the team needs -------------------------------------------------------------------------------------
 st.caption(f"Made by {escape.markdown_text(plan.created_by or 'unknown')} · "
-           f"last saved {plan.updated_at[:16].replace('T', ' ')} UTC")
+           f"last saved {saved_at(plan.updated_at)}")
 a, b, c, d = st.columns(4)
 a.metric("Date", f"{plan.planned_for:%d %b %Y}")
 b.metric("Stops", len(stops))
@@ -163,7 +175,8 @@ st.markdown(f"**Team:** {escape.markdown_text(plan.team) if plan.team else 'not 
             f"**Start:** {escape.markdown_text(start.label)}")
 langs = plans.languages(stops)
 st.markdown("**Language support to bring:** "
-            + (escape.markdown_text(", ".join(langs)) if langs else "none identified"))
+            + (escape.markdown_text(", ".join(langs)) if langs else "none identified")
+            + (" (and more at some stops: see each stop)" if plans.more_languages_at_some_stops(stops) else ""))
 partner_rows = plans.partners(stops)
 if partner_rows:
     st.markdown("**Partners to invite:**\n"
