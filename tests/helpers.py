@@ -71,3 +71,20 @@ def dashboard_on(db: Path, tmp_path: Path, monkeypatch, viewer: str = "lead", pa
     accounts = Store()
     accounts.add(viewer, "viewer", password)
     return accounts
+
+
+
+def signs_of(texts: list[str]) -> list[list[str]]:
+    """Each text's sign codes, read as the loader reads a report's text: negations set aside, then matched."""
+    from etl.loaders import vocabularies
+
+    con = duckdb.connect()
+    return [c for (c,) in con.execute(
+        f"SELECT {vocabularies.indicator_codes_sql('r')} FROM ("
+        f"SELECT {vocabularies.negation_sql('t')} AS r, i FROM unnest(?::VARCHAR[]) WITH ORDINALITY u(t, i)) ORDER BY i",
+        [texts]).fetchall()]
+
+
+def signs_read(texts: dict[str, list[str]]) -> dict[str, list[str]]:
+    """`signs_of` keyed by the text, to compare with a {text: codes it should give} table."""
+    return dict(zip(texts, signs_of(list(texts))))

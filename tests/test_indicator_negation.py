@@ -12,7 +12,7 @@ import duckdb
 
 from etl import indicator_rematch, vocab
 from etl.loaders import vocabularies
-from tests.helpers import load_text, query
+from tests.helpers import load_text, query, signs_of
 
 HEADER = "Reference,Date Received,Address,Postcode,Indicators,Summary\n"
 WELFARE_CHECK = ("Welfare check: no signs of abuse, passports seen and held by each tenant, not overcrowded, "
@@ -20,13 +20,7 @@ WELFARE_CHECK = ("Welfare check: no signs of abuse, passports seen and held by e
 UNKNOWN = "indicator text matching no sign"
 
 
-def _signs(texts: list[str]) -> list[list[str]]:
-    """Each text's codes, read as the loader reads a report's text: negations set aside, then matched."""
-    con = duckdb.connect()
-    return [c for (c,) in con.execute(
-        f"SELECT {vocabularies.indicator_codes_sql('r')} FROM ("
-        f"SELECT {vocabularies.negation_sql('t')} AS r, i FROM unnest(?::VARCHAR[]) WITH ORDINALITY u(t, i)) ORDER BY i",
-        [texts]).fetchall()]
+_signs = signs_of
 
 
 def _read(texts: dict[str, list[str]]) -> dict[str, list[str]]:

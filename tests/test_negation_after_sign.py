@@ -10,23 +10,14 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import duckdb
 
 import etl.demo
-from etl.loaders import vocabularies
-from tests.helpers import load_text, query
+from tests.helpers import load_text, query, signs_read
 
 HEADER = "Reference,Date Received,Address,Postcode,Indicators,Summary\n"
 
 
-def _read(texts: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each text's codes, read as the loader reads a report's text: negations set aside, then matched."""
-    con = duckdb.connect()
-    codes = [c for (c,) in con.execute(
-        f"SELECT {vocabularies.indicator_codes_sql('r')} FROM ("
-        f"SELECT {vocabularies.negation_sql('t')} AS r, i FROM unnest(?::VARCHAR[]) WITH ORDINALITY u(t, i)) ORDER BY i",
-        [list(texts)]).fetchall()]
-    return dict(zip(texts, codes))
+_read = signs_read
 
 
 def test_a_sign_its_clause_says_was_not_seen_does_not_count():

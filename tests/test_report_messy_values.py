@@ -7,23 +7,14 @@ stored "HK" as a second nationality (etl/vocab/nationalities.toml).
 """
 from __future__ import annotations
 
-import duckdb
 
-from etl.loaders import vocabularies
-from tests.helpers import load_text, query
+from tests.helpers import load_text, query, signs_read
 
 HEADER = "Reference,Date Received,Address,Postcode,Indicators\n"
 ROWS = "A1,03/11/2025,20 Lincoln Road,PE13 1AA,Mattresses\nA2,04/11/2025,3 High Street,PE13 2ZZ,\n"
 
 
-def _read(texts: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each text's codes, read as the loader reads a report's text: negations set aside, then matched."""
-    con = duckdb.connect()
-    codes = [c for (c,) in con.execute(
-        f"SELECT {vocabularies.indicator_codes_sql('r')} FROM ("
-        f"SELECT {vocabularies.negation_sql('t')} AS r, i FROM unnest(?::VARCHAR[]) WITH ORDINALITY u(t, i)) ORDER BY i",
-        [list(texts)]).fetchall()]
-    return dict(zip(texts, codes))
+_read = signs_read
 
 
 def test_documents_in_quotes_are_still_held():
