@@ -53,13 +53,20 @@ def several_exploitation_types(con, column: str) -> str | None:
     """The note that rows of `parsed` name more than one exploitation type, with how many name each set: the
     first is stored (a row has one type), so the dashboard counts such a victim or report under it only. Only
     the vocabulary's names are shown, never the cell, which may carry a caseworker's note."""
-    rows = con.execute(f"""
-        SELECT array_to_string(types, ' + ') AS shown, count(*) AS n
-        FROM (SELECT list_filter(t, (x, i) -> list_position(t, x) = i) AS types
-              FROM (SELECT exploitation_types_in({column}) AS t FROM parsed
-                    WHERE reason IS NULL AND {column} IS NOT NULL
-                      AND label_key({column}) NOT IN (SELECT alias FROM vocab_exploitation)))
+    # Per distinct value, then weighted by its rows: a national file has millions of rows and a handful of values.
+    # The distinct values are gathered first, in a table of their own: written as one statement, DuckDB ran the
+    # list macro on every row (a minute on 2,000,000 rows).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE exploitation_given AS
+        SELECT {column} AS v, count(*) AS rows_ FROM parsed WHERE reason IS NULL AND {column} IS NOT NULL
+        GROUP BY 1""")
+    rows = con.execute("""
+        WITH lists AS (SELECT exploitation_types_in(v) AS t, rows_ FROM exploitation_given
+                       WHERE label_key(v) NOT IN (SELECT alias FROM vocab_exploitation))
+        SELECT array_to_string(types, ' + ') AS shown, sum(rows_)::BIGINT AS n
+        FROM (SELECT list_filter(t, (x, i) -> list_position(t, x) = i) AS types, rows_ FROM lists)
         WHERE len(types) > 1 GROUP BY 1 ORDER BY n DESC, shown""").fetchall()
+    con.execute("DROP TABLE exploitation_given")
     if not rows:
         return None
     shown = ", ".join(f"{v} ({n:,})" for v, n in rows[:5]) + (" …" if len(rows) > 5 else "")
