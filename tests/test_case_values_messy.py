@@ -36,8 +36,12 @@ def test_an_nrm_answer_that_is_no_yes_or_no_never_rejects_the_case(tmp_path):
     assert dict(zip(NRM, _by_row(db, "nrm_referred"), strict=True)) == NRM
     said = " ".join(s.warnings)
     assert "2 case(s) say the NRM referral is not made yet (awaiting consent, not yet): stored as unknown" in said
-    assert "'Perhaps' (1)" in said and "1 with a date or number in it (not shown)" in said
+    assert "'Perhaps' (1)" in said and "1 with a date, a number or a note in it (not shown)" in said
     assert "03/09" not in said
+    notes = load_text(tmp_path / "n.duckdb", "cases", _cases("NRM Referral", ["Spoke to Anna", "Not sure"]))
+    said = " ".join(notes.warnings)
+    assert "'Not sure' (1)" in said and "1 with a date, a number or a note in it (not shown)" in said
+    assert "Anna" not in said
 
 
 def test_a_disputed_age_is_a_child_and_an_unknown_group_is_read_from_the_age(tmp_path):

@@ -178,15 +178,17 @@ def _nrm_reading(cell: str) -> str:
 
 def _nrm_notes(con) -> list[str]:
     """The summary's word on NRM answers stored as unknown: those not referred yet (a referral may follow), and
-    those we could not read, named so a word can be added to categories.toml [nrm_referred]. An answer with a
-    digit in it (a date, an NRM reference) is counted, never shown: it could point at one person."""
-    pending, hidden = con.execute("""
+    those we could not read, named so a word can be added to categories.toml [nrm_referred]. Only an answer of one
+    or two plain words is named; one with a digit (a date, an NRM reference) or a caseworker's longer note
+    ("Spoke to Anna") is counted, never shown: it could point at one person."""
+    plain = "regexp_full_match(nrm_text, '\\pL+( \\pL+)?')"      # one or two words of letters: 'Perhaps', 'Not sure'
+    pending, hidden = con.execute(f"""
         SELECT count(*) FILTER (WHERE _nrm_value = 'pending'),
-               count(*) FILTER (WHERE _nrm_value IS NULL AND nrm_text IS NOT NULL AND regexp_matches(nrm_text, '[0-9]'))
+               count(*) FILTER (WHERE _nrm_value IS NULL AND nrm_text IS NOT NULL AND NOT {plain})
         FROM parsed WHERE reason IS NULL""").fetchone()
-    unread = con.execute("""
+    unread = con.execute(f"""
         SELECT nrm_text, count(*) AS n FROM parsed
-        WHERE reason IS NULL AND _nrm_value IS NULL AND nrm_text IS NOT NULL AND NOT regexp_matches(nrm_text, '[0-9]')
+        WHERE reason IS NULL AND _nrm_value IS NULL AND nrm_text IS NOT NULL AND {plain}
         GROUP BY 1 ORDER BY n DESC, nrm_text""").fetchall()
     notes = []
     if pending:
@@ -194,7 +196,7 @@ def _nrm_notes(con) -> list[str]:
                      "stored as unknown, not as not referred")
     if unread or hidden:
         shown = [f"{v[:60]!r} ({n:,})" for v, n in unread[:5]] + (["…"] if len(unread) > 5 else [])
-        shown += [f"{hidden:,} with a date or number in it (not shown)"] if hidden else []
+        shown += [f"{hidden:,} with a date, a number or a note in it (not shown)"] if hidden else []
         notes.append("NRM referral answers that are not yes or no nor a word in etl/vocab/categories.toml "
                      f"[nrm_referred], stored as unknown (the case is kept): {', '.join(shown)}")
     return notes
