@@ -162,6 +162,7 @@ def app(tmp_path):
     from access.store import Store
     from etl.admin import build_demo
     from etl.loading import load_file
+    from etl.warehouse import Warehouse
 
     db = tmp_path / "hotspots.duckdb"
     with pytest.MonkeyPatch.context() as mp:
@@ -169,6 +170,10 @@ def app(tmp_path):
         build_demo(db, seed=3, out=tmp_path / "old-files")
         load_file("boundaries", ROOT / "data" / "samples" / "boundaries_sample.geojson", db=db, source="ONS sample")
         load_file("reports", ROOT / "data" / "samples" / "reports_sample.csv", db=db, source="Sample reports")
+    # Loading the samples marked the demo 'mixed', and `etl demo` rightly refuses to overwrite a demo that may
+    # hold an analyst's real rows. These samples are synthetic too: say so, so the reload below may replace them.
+    with Warehouse(db).transaction() as con:
+        con.execute("UPDATE meta SET value = 'true' WHERE key = 'synthetic'")
     shutil.copyfile(db, tmp_path / "old.duckdb")
     accounts = tmp_path / "accounts.db"
     Store(accounts).add(USER, "analyst", PASSWORD)
