@@ -42,8 +42,9 @@ run: venv demo
 	$(PY) -m etl init --db "$(DB)"
 	HOTSPOTS_DB="$(DB)" $(VENV)/bin/streamlit run dashboard/app.py --server.port $${PORT:-8501} --server.headless true
 
+# --durations lists the slowest tests at the end, so a CI log says where the suite's time goes.
 test: venv
-	$(PY) -m pytest -m ""
+	$(PY) -m pytest -m "" --durations=40
 
 test-fast: venv
 	$(PY) -m pytest -m "not browser and not slow"

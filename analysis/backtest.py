@@ -25,8 +25,11 @@ from analysis import hexes, hotspots, kde, settings, study_area
 from analysis.filters import Filters, reports_where
 from analysis.gistar import gi_star, neighbour_weights
 
-# A month with fewer reports than this gives a score that one report more or less would swing.
-MIN_REPORTS = 30
+
+
+def min_reports() -> int:
+    """Fewer reports in a month than this give a score that one report more or less would swing (hotspots.toml)."""
+    return int(settings.method()["backtest"]["min_reports"])
 
 
 @dataclass
@@ -173,7 +176,7 @@ def _sentence(months: pd.DataFrame, window: int) -> str:
 
 def _caveat(months: pd.DataFrame) -> str | None:
     """What the sentence's score must carry when it rests on too few reports: its own month's under
-    MIN_REPORTS, or most months tested under it. The warning said so on the next line, but the sentence above
+    `min_reports`, or most months tested under it. The warning said so on the next line, but the sentence above
     it read as a result to act on ("captured 95% … in 1.6% of the area"), the caveat easy to miss.
     None when the sentence gives no score, or a score to rely on."""
     gi = months[months["method"] == "gi_star"] if not months.empty else months
@@ -184,16 +187,17 @@ def _caveat(months: pd.DataFrame) -> str | None:
         return None
     # Only months with a score count: those before an archive's first report were tested on nothing.
     scored = gi[(gi["N"] > 0) & (gi["N_prev"] > 0) & (gi["a"] > 0)]
-    few = int((scored["N"] < MIN_REPORTS).sum())
+    floor = min_reports()
+    few = int((scored["N"] < floor).sum())
     parts = []
-    if last["N"] < MIN_REPORTS:
+    if last["N"] < floor:
         parts.append(f"{_month_name(last['month'])} had {int(last['N'])}")
     if few * 2 > len(scored):
-        parts.append(f"{few} of the {len(scored)} months tested had fewer than {MIN_REPORTS}")
+        parts.append(f"{few} of the {len(scored)} months tested had fewer than {floor}")
     if not parts:
         return None
-    if len(parts) == 1 and last["N"] < MIN_REPORTS:
-        parts[0] += f", fewer than {MIN_REPORTS}"
+    if len(parts) == 1 and last["N"] < floor:
+        parts[0] += f", fewer than {floor}"
     return "too few reports to rely on: " + ", and ".join(parts)
 
 
@@ -202,15 +206,16 @@ def _warning(months: pd.DataFrame) -> str | None:
     confident figure just above was one of those scores, so the warning names the backtest, and the month
     of the sentence when it is one of them."""
     scored = months[months["method"] == "gi_star"]
-    few = scored[scored["N"] < MIN_REPORTS]
+    floor = min_reports()
+    few = scored[scored["N"] < floor]
     if few.empty or not ((scored["N"] > 0) & (scored["N_prev"] > 0)).any():
         # Not one month had reports both to draw hotspots from and to test them on: the sentence says why,
         # and "11 of 12 months … unreliable" would call scores unreliable that were never made.
         return None
     text = (f"The backtest scores the hotspots month by month: {len(few)} of the {months['month'].nunique()} "
-            f"months it tested had fewer than {MIN_REPORTS} reports, so its scores for those months are unreliable")
+            f"months it tested had fewer than {floor} reports, so its scores for those months are unreliable")
     last = scored.tail(1).iloc[0]
-    if 0 < last["N"] < MIN_REPORTS and last["a"]:    # the sentence above gives that month's score
+    if 0 < last["N"] < floor and last["a"]:    # the sentence above gives that month's score
         text += f", {_month_name(last['month'])}'s above included"
     return text + "."
 

@@ -141,7 +141,9 @@ _TAGGED = re.compile(r"^(.*?)(?:\s*\(([^()]*)\))?$")
 
 
 def _language_tags() -> tuple[str, str]:
-    """The visit list's words for where a language's need was seen (analysis/settings.toml [visits])."""
+    """The visit list's words for where a language's need was seen (analysis/settings.toml [visits]): a plan's
+    stops carry the visit list's text, so they are read with its words. Imported here, not at the top: analysis
+    imports operations' outcome vocabulary, and a top-level import each way would be a cycle."""
     from analysis import settings
 
     vs = settings.section("visits")

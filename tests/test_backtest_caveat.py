@@ -46,6 +46,14 @@ def test_a_score_when_most_months_tested_had_too_few_says_so():
     assert both == "too few reports to rely on: November 2026 had 5, and 12 of the 12 months tested had fewer than 30"
 
 
+def test_the_floor_of_reports_is_a_setting_in_hotspots_toml(monkeypatch):
+    from analysis import settings
+    tuned = {**settings.method(), "backtest": {**settings.method()["backtest"], "min_reports": 10}}
+    monkeypatch.setattr(settings, "method", lambda: tuned)
+    assert backtest._caveat(_months([80] * 11 + [12])) is None
+    assert backtest._caveat(_months([80] * 11 + [8])) == "too few reports to rely on: November 2026 had 8, fewer than 10"
+
+
 def test_a_score_on_enough_reports_carries_no_caveat():
     assert backtest._caveat(_months([80] * 12)) is None
     assert backtest._caveat(_months([10] * 6 + [80] * 6)) is None     # half the months thin, its own month not

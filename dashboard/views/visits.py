@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from access.store import has_role
+from analysis import settings
 from analysis import spreadsheets as exports
 from dashboard import auth, connection, downloads, escape, labels, plan_form, prefetch, records, state, ticks, ui
 from operations import plans, vocabulary
@@ -16,6 +17,12 @@ LIMITS = [25, 50, 100, 200]
 # (about 300 characters at REASONS_WIDTH). The widths up to the languages fit a 1366 px laptop, sidebar open.
 ROW_HEIGHT, TABLE_HEIGHT = 112, 600
 ADDRESS_WIDTH, LAST_VISIT_WIDTH, REASONS_WIDTH, LANGUAGES_WIDTH = 170, 104, 400, 140
+# Says the tags in the visit list's own words (analysis/settings.toml [visits]), so a change there changes both.
+_AT, _NEAR = (settings.section("visits")[k].capitalize() for k in ("language_at_address", "language_nearby"))
+_LANGUAGE_HELP = (f"Interpreters or Victim Care Coordinators to bring. \"{_AT}\": "
+                  f"from the nationalities in its own reports. \"{_NEAR}\": only "
+                  f"from reports and victim cases around it, not at this door. \"+2 more\": as many more languages, "
+                  f"needed as much as the last one listed.")
 
 
 def _save_plan_form(picked, f, today: dt.date, user_name: str) -> None:
@@ -209,11 +216,7 @@ with ui.section("The visit list"):
                                                            "that expires within 90 days or has expired, or looks "
                                                            "like an unlicensed HMO."),
         "languages": st.column_config.TextColumn("Language support", width=LANGUAGES_WIDTH,
-                                                 help="Interpreters or Victim Care Coordinators to bring. "
-                                                      "\"At the address\": from the nationalities in its own "
-                                                      "reports. \"Nearby\": only from reports and victim cases "
-                                                      "around it, not at this door. \"+2 more\": as many more "
-                                                      "languages, needed as much as the last one listed."),
+                                                 help=_LANGUAGE_HELP),
         "score": st.column_config.NumberColumn("Score", format="%.1f", width="small",
                                                help="The number the rank comes from (higher is more urgent). "
                                                     "It adds up the reasons; it is not a probability."),
