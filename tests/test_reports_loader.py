@@ -197,6 +197,22 @@ def test_people_seen_is_read_as_the_public_writes_it(tmp_path):
                and "'Several' (1)" in w for w in s.warnings)
 
 
+def test_names_in_a_victims_column_are_counted_in_the_summary_never_shown(tmp_path):
+    """A "Victims" column read as the number of people may hold names: the load's notes are kept and shown on
+    the Data page, so only plain words ("unknown female") are named there."""
+    db = tmp_path / "w.duckdb"
+    f = write_text(tmp_path / "r.csv", "Reference,Received,Address,Victims\n"
+                   "A,2025-01-01,1 A Rd,\"Ana P., Ion M.\"\nB,2025-01-01,2 B Rd,Maria Popescu\n"
+                   "C,2025-01-01,3 C Rd,unknown female\nD,2025-01-01,4 D Rd,3\n")
+    s = load_file("reports", f, db=db)
+    assert s.rows_loaded == 4
+    [note] = [w for w in s.warnings if "number of people in words" in w]
+    assert note.startswith("3 report(s)") and "'unknown female' (1)" in note
+    assert "2 with names or other text (not shown)" in note
+    assert "Ana" not in note and "Popescu" not in note
+    assert "Ana" not in " ".join(s.lines()) and "Popescu" not in " ".join(s.lines())
+
+
 def test_headers_no_alias_foresaw_are_found_by_a_word_in_them_and_listed(tmp_path):
     db = tmp_path / "w.duckdb"
     f = write_text(tmp_path / "partner.csv",

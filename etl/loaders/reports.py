@@ -230,15 +230,22 @@ def _drop_stale_parts(con, summary: LoadSummary) -> None:
 
 
 def _warn_people_without_a_number(con, summary: LoadSummary) -> None:
-    """Reports whose number of people is words alone ("several") keep no count: say so, with the words."""
-    rows = con.execute("""
-        SELECT _people_words, count(*) AS n, sum(count(*)) OVER () AS total FROM parsed
-        WHERE reason IS NULL AND _people_words IS NOT NULL
-        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 6""").fetchall()
-    if rows:
-        shown = ", ".join(f"{v!r} ({n})" for v, n, _ in rows[:5]) + (" …" if len(rows) > 5 else "")
-        summary.warnings.append(f"{int(rows[0][2])} report(s) give the number of people in words without a "
-                                f"number, stored without a count: {shown}")
+    """Reports whose number of people is words alone ("several") keep no count: say so, with the words, so a
+    phrase can be added to etl/vocab/counts.toml. Only a phrase of up to three plain words, lowercase after the
+    first, is named: a "Victims" column may hold names ("Ana P., Ion M."), and a load's notes are kept and shown
+    on the Data page, so anything else is counted, never shown."""
+    plain = "regexp_full_match(_people_words, '\\pL+( \\p{Ll}+){0,2}')"
+    rows = con.execute(f"""
+        SELECT CASE WHEN {plain} THEN _people_words END AS words, count(*) AS n, sum(count(*)) OVER () AS total
+        FROM parsed WHERE reason IS NULL AND _people_words IS NOT NULL
+        GROUP BY 1 ORDER BY words IS NULL, n DESC, 1""").fetchall()
+    if not rows:
+        return
+    named = [(v, n) for v, n, _ in rows if v is not None]
+    shown = [f"{v!r} ({n})" for v, n in named[:5]] + (["…"] if len(named) > 5 else [])
+    shown += [f"{n} with names or other text (not shown)" for v, n, _ in rows if v is None]
+    summary.warnings.append(f"{int(rows[0][2])} report(s) give the number of people in words without a "
+                            f"number, stored without a count: {', '.join(shown)}")
 
 
 def _warn_unknown_nationalities(con, summary: LoadSummary) -> None:
