@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -19,7 +20,14 @@ from etl.admin import EVENT_DATE
 from etl.warehouse import Warehouse
 
 COLUMNS = ["kind", "source", "file_name", "files", "last_load", "newest", "newest_note", "rows", "rejected", "top_reasons",
-           "not_geocoded", "flagged", "age_days", "stale", "warning", "failed_attempts_since", "notes"]
+           "not_geocoded", "flagged", "age_days", "stale", "warning", "failed_attempts_since", "notes", "replaced_by",
+           "replaced_on"]
+# The team's clocks, BST in summer: the pages give every time in UK time (the Visit plans page's saved times too).
+UK_TIME = ZoneInfo("Europe/London")
+# Kinds a load of which takes the rows it gives from whichever source held them (boundaries by level and code,
+# postcodes by postcode), so an older source can be left holding none. A register replaces only its own source's,
+# and reports and cases only add or update their own source's.
+TAKEN_BY_LATER_LOADS = ("boundaries", "postcodes")
 # What a source's newest record is, for the kinds whose records are events: (what one is, its date's verb),
 # from the ETL's own table of them ("received_on" is when a report was received).
 _EVENTS = {kind: (what, verb) for kind, (what, _, verb) in EVENT_DATE.items()}
@@ -38,18 +46,20 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     """One row per (kind, source) with a successful load, from its latest successful load.
 
     Columns: kind, source, file_name (of its latest load), files (its successful loads still in: for reports
-    and cases each adds to the last, so the source holds every one of them), last_load (timestamp), rows (rows of this source in
-    its table now), newest (reports and cases: the date of the newest one; HMO registers: the newest
-    licence start; else NaT), newest_note (`NO_DATES` when such a source holds rows but no date to show,
-    else None), rejected
-    (in its last load), top_reasons (the most common reasons of its last load with counts, quoted
-    values removed, "; "-joined), not_geocoded (rows no map draws, as the map counts them
+    and cases each adds to the last, so the source holds every one of them), last_load (in UK time: `uk_time`),
+    rows (rows of this source in its table now), newest (reports and cases: the date of the newest one; HMO
+    registers: the newest licence start; else NaT), newest_note (`NO_DATES` when such a source holds rows but no
+    date to show, else None), rejected (in its last load), top_reasons (the most common reasons of its last load
+    with counts, quoted values removed, "; "-joined), not_geocoded (rows no map draws, as the map counts them
     (`analysis.map_layers.reports_off_the_map`): without a position, or placed but flagged as outside the
     force area or with swapped coordinates), flagged (the part of not_geocoded that is flagged), age_days (since the
     last load), stale (the load, or the newest report, case or licence start, older than etl/vocab/area.toml
     [freshness]), warning (plain English, or None), failed_attempts_since (failed loads after it),
     notes (what its last load's summary noted: values outside a vocabulary, why rows were not geocoded,
-    columns found by a word in their header; "; "-joined, or None).
+    columns found by a word in their header; "; "-joined, or None), replaced_by and replaced_on (UK time): for a
+    boundaries or postcodes source a later load of another source left holding no rows (TAKEN_BY_LATER_LOADS),
+    the first such later source that holds rows now and when it was loaded, else None/NaT. Such a source is not
+    stale and has no warning; it stays in the frame, and in `loads`, so the page can say what replaced it.
 
     A feed loaded yesterday whose newest report is from 2021 is as stale as one not loaded since:
     for reports and cases the newest record's date counts too, and for an HMO register its newest
@@ -82,6 +92,16 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
         top AS (
             SELECT load_id, string_agg(reason || ' (' || n || ')', '; ' ORDER BY n DESC, reason) AS top_reasons
             FROM reasons GROUP BY load_id
+        ),
+        replaced AS (   -- a source left holding no rows, and the first later load of another source that holds some
+            SELECT l.kind, l.source, arg_min(x.source, x.load_id) AS replaced_by,
+                   arg_min(coalesce(x.finished_at, x.started_at), x.load_id) AS replaced_at
+            FROM latest l
+            JOIN loads x ON x.kind = l.kind AND x.status = 'loaded' AND x.load_id > l.load_id AND x.source <> l.source
+            JOIN counts held ON held.kind = x.kind AND held.source = x.source AND held.n > 0
+            WHERE list_contains(?::VARCHAR[], l.kind)
+              AND NOT EXISTS (SELECT 1 FROM counts c WHERE c.kind = l.kind AND c.source = l.source AND c.n > 0)
+            GROUP BY l.kind, l.source
         )
         SELECT l.kind, l.source, l.file_name, coalesce(l.finished_at, l.started_at) AS last_load,
                c.newest, l.message AS notes, coalesce(c.n, 0) AS rows, coalesce(l.rows_rejected, 0) AS rejected, t.top_reasons,
@@ -89,13 +109,15 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
                (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
                   AND x.status = 'failed' AND x.load_id > l.load_id) AS failed_attempts_since,
                (SELECT count(*) FROM loads x WHERE x.kind = l.kind AND x.source = l.source
-                  AND x.status = 'loaded') AS files
+                  AND x.status = 'loaded') AS files,
+               r.replaced_by, r.replaced_at
         FROM latest l
         LEFT JOIN counts c ON c.kind = l.kind AND c.source = l.source
         LEFT JOIN top t ON t.load_id = l.load_id
+        LEFT JOIN replaced r ON r.kind = l.kind AND r.source = l.source
         ORDER BY l.kind, l.source
     """.format(**{f"{key}_{a}": sql.format(a=a) for key, sql in (("off", USABLE_POINT), ("flagged", _FLAGGED))
-                 for a in "hrc"}), [_QUOTED, top_n]).df()
+                 for a in "hrc"}), [_QUOTED, top_n, list(TAKEN_BY_LATER_LOADS)]).df()
     limits = vocab.load("area")["freshness"]
     labels = settings.section("data_health")["kind_labels"]
     df["age_days"] = [(today - pd.Timestamp(ts).date()).days for ts in df["last_load"]]
@@ -111,7 +133,32 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     for col in ("files", "rows", "rejected", "not_geocoded", "flagged", "age_days", "failed_attempts_since"):
         df[col] = df[col].astype("int64")
     df["stale"] = df["stale"].astype(bool)
+    replaced = df["replaced_by"].notna()
+    # A source nothing is read from any more is not stale: "Boundary data from X is 11 years old" would send
+    # someone to refresh what a later file already replaced.
+    df.loc[replaced, "stale"] = False
+    df["warning"] = df["warning"].where(~replaced, None)
+    df["last_load"] = uk_times(df["last_load"])      # after the days: `today` is the machine's date, as the stamps
+    df["replaced_on"] = uk_times(df["replaced_at"])
     return df[COLUMNS]
+
+
+def uk_time(stamp) -> pd.Timestamp:
+    """A load's time as the team's clocks read it (BST in summer), without a zone, so a table shows it as it is.
+
+    The ETL stamps a load with the clock of the machine it runs on, zone unsaid (etl/loading.py: Python's now()
+    and DuckDB's now()::TIMESTAMP are both that machine's local time), so a server kept on UTC showed a July load
+    an hour before the team's clocks. The pages run on the machine the ETL writes from: the stamp is read as its
+    local time (Python's astimezone of a naive time), then given in UK time; a machine on UK time changes nothing.
+    """
+    if stamp is None or pd.isna(stamp):
+        return pd.NaT
+    return pd.Timestamp(pd.Timestamp(stamp).to_pydatetime().astimezone(UK_TIME).replace(tzinfo=None))
+
+
+def uk_times(stamps) -> pd.Series:
+    """`uk_time` of each stamp, as a datetime column (NaT where there is none)."""
+    return pd.Series([uk_time(s) for s in stamps], index=getattr(stamps, "index", None), dtype="datetime64[ns]")
 
 
 def _newest_words(kind: str, newest, age: int | None, limit: int) -> str | None:

@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 
-from analysis.data_health import COLUMNS, source_health, warehouse_state
+from analysis.data_health import COLUMNS, source_health, uk_time, warehouse_state
 from etl.warehouse import Warehouse
 from tests.analysis_fixtures import TODAY, connect, demo_con, demo_db  # noqa: F401
 
@@ -50,7 +50,7 @@ def test_old_register_and_failed_attempts_are_warned(tmp_path, demo_db):
     assert fen["age_days"] == 430 and fen["stale"] and fen["failed_attempts_since"] == 1
     assert fen["warning"].startswith("HMO register from Fenland District Council is 14 months old")
     assert "1 later load attempt from Fenland District Council failed" in fen["warning"]
-    assert fen["last_load"].to_pydatetime() == long_ago
+    assert fen["last_load"].to_pydatetime() == uk_time(long_ago)    # stamped by the machine's clock, given in UK time
     assert not h.loc["Cambridge City Council", "stale"]
 
 

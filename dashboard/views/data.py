@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analysis import data_health
 from analysis import spreadsheets as exports
 from dashboard import auth, connection, downloads, escape, labels, state, ui
 from dashboard import warehouse_view as view
@@ -19,7 +20,8 @@ SHOWN_ROWS = 2000  # on screen; the download has every rejected row of the load
 
 
 def _load_label(load) -> str:
-    when = load.loaded_at.strftime("%d %b %Y %H:%M") if hasattr(load.loaded_at, "strftime") else str(load.loaded_at)
+    when = data_health.uk_time(load.loaded_at)
+    when = f"{when:%d %b %Y %H:%M}" if pd.notna(when) else str(load.loaded_at)
     failed = ", the whole file refused" if load.status == "failed" else ""
     return (f"{labels.kind(load.kind)} from {load.source} · {load.file_name} · {when} · "
             f"{load.rejected:,} rejected{failed}{_since(load)} (load {load.load_id})")
@@ -53,7 +55,9 @@ _LOADED_COLUMNS = {
     "files": st.column_config.NumberColumn("Files", help="Files of this source loaded. Each file of reports "
                                            "or cases adds to the ones before (a police.uk month each), so "
                                            "the source holds them all; a register replaces the one before."),
-    "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm"),
+    "last_load": st.column_config.DatetimeColumn("Last load", format="DD/MM/YYYY HH:mm",
+                                                 help="When the last successful load finished, in UK time (BST "
+                                                      "in summer)."),
     "age_days": st.column_config.NumberColumn("Days old", help="Days since the last successful load."),
     "newest": st.column_config.TextColumn("Newest record",
                                           help="Reports: the newest one's date received. Cases: the newest "
@@ -74,6 +78,16 @@ _QUALITY_COLUMNS = {
         "Failed loads since", help="Later load attempts that failed and changed nothing."),
     "top_reasons": st.column_config.TextColumn("Main reasons for rejects", width=360),
 }
+
+
+def _replaced_note(replaced: pd.DataFrame) -> str:
+    """Why a source is not in the table: listed with 0 rows, one a later file replaced read as a load that failed
+    or came empty. Named, not hidden; `etl status` lists it with its loads still."""
+    named = "; ".join(f"{escape.markdown_text(labels.kind(r.kind))} from {escape.markdown_text(r.source)}, replaced "
+                      f"by {escape.markdown_text(r.replaced_by)} on {ui.date_text(r.replaced_on)}"
+                      for r in replaced.itertuples(index=False))
+    return (f"Not listed, as a later file of another source replaced every row they held: {named}. "
+            "`python -m etl status` still lists them, with their loads.")
 
 
 def _rejected_rows() -> None:
@@ -136,6 +150,8 @@ with ui.section("The sources"):
         st.info("Nothing has been loaded yet: load files with `python -m etl load KIND FILE`, "
                 "or build the demo with `python -m etl demo`.")
     else:
+        replaced = health[health["replaced_by"].notna()]
+        health = health[health["replaced_by"].isna()]
         for row in health.itertuples(index=False):
             warning = getattr(row, "warning", None)
             if isinstance(warning, str) and warning.strip():
@@ -153,6 +169,8 @@ with ui.section("The sources"):
         # laptop, and the rejects' columns, what an analyst looks for first, were the ones out of sight.
         st.dataframe(shown[_present(shown, LOADED)], hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
                      column_config=_LOADED_COLUMNS)
+        if len(replaced):
+            st.caption(_replaced_note(replaced))
         st.markdown("**Rows not loaded, or not on the map**")
         st.dataframe(shown[_present(shown, QUALITY)], hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
                      column_config=_QUALITY_COLUMNS)
@@ -186,6 +204,6 @@ with ui.section("The warehouse file"):
     if absent:
         st.warning(f"The warehouse has no {', '.join(f'`{t}`' for t in absent)} table: {ui.INIT_HINT}.")
     if info.token:
-        changed = dt.datetime.fromtimestamp(info.token[1] / 1e9)
+        changed = dt.datetime.fromtimestamp(info.token[1] / 1e9, tz=data_health.UK_TIME)   # as the loads' times
         st.caption(f"Read-only view of {escape.markdown_text(info.path)}, last changed {changed:%d %b %Y %H:%M}. "
                    "A finished load shows here by itself on the next click or refresh.")
