@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import shutil
 import socket
 import subprocess
@@ -10,9 +12,12 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
+DEMO_BANNER = "SYNTHETIC DEMO DATA"
 
 
 def free_port() -> int:
@@ -23,18 +28,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_app(env: dict, *extra_args: str, port: int | None = None, output=subprocess.PIPE,
-                  wait: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+                  wait: float = 60, cwd: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
     """`streamlit run dashboard/app.py` with `env`; yields (base URL, process) once the port answers.
 
     A real server prefetches the default view as in production (dashboard/prefetch.py), unless `env` says
-    HOTSPOTS_SERVER_PREFETCH=0; in-process tests run with it off (tests/conftest.py)."""
+    HOTSPOTS_SERVER_PREFETCH=0; in-process tests run with it off (tests/conftest.py). `cwd` other than the
+    repository starts it as a service unit might, without .streamlit/config.toml."""
     port = port or free_port()
     env = {**env, "HOTSPOTS_PREFETCH": env.get("HOTSPOTS_SERVER_PREFETCH", "1")}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     proc = subprocess.Popen(
         [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false", *extra_args],
-        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
@@ -50,6 +56,76 @@ def streamlit_app(env: dict, *extra_args: str, port: int | None = None, output=s
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def demo_warehouse(tmp_path_factory, name: str, *, seed: int, key: str) -> Path:
+    """A copy of the demo warehouse of `seed`, built with pseudonymisation `key`, in a new folder `name`.
+
+    A build takes 15-30 s, so each seed and key is built once per session (under pytest's base temp folder, as
+    tests/analysis_fixtures.py's demo_db) and every module gets a copy of its own: a module may load into its
+    warehouse, and writes accounts and visits beside it. Give the server the same `key` (dashboard_env): the
+    warehouse's pseudonyms were made with it."""
+    built = _built_demo(tmp_path_factory, seed, key)
+    db = tmp_path_factory.mktemp(name) / built.name
+    shutil.copyfile(built, db)
+    return db
+
+
+def _built_demo(tmp_path_factory, seed: int, key: str) -> Path:
+    """The session's one build of this seed and key: only ever copied, never served, so no module's writes reach
+    it. build_demo swaps the file in whole, so a build that failed halfway leaves none to be taken as done."""
+    from etl.admin import build_demo
+
+    tag = hashlib.sha256(key.encode()).hexdigest()[:8]     # two keys never share a build
+    folder = tmp_path_factory.getbasetemp() / f"browser-demo-{seed}-{tag}"
+    db = folder / "demo.duckdb"
+    if not db.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("HOTSPOTS_PSEUDONYM_KEY", key)
+            mp.setenv("HOTSPOTS_KEY_FILE", str(folder / "never-written.key"))
+            build_demo(db, seed=seed, out=folder / "files")
+    return db
+
+
+def dashboard_env(db: Path, key: str, account: tuple[str, str, str] | None = None, **settings: str | None) -> dict:
+    """The server's environment: warehouse `db` and its `key`, with the accounts, visit records and key file beside
+    it, so no test reaches the developer's own; no base map tiles unless `settings` say so (a setting of None
+    takes the variable away). `account` (name, role, password) is added to the accounts file the server reads,
+    as every page sits behind the sign-in form."""
+    folder = db.parent
+    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": key, "HOTSPOTS_DB": str(db),
+           "HOTSPOTS_ACCOUNTS": str(folder / "accounts.db"), "HOTSPOTS_OPERATIONS": str(folder / "operations.db"),
+           "HOTSPOTS_KEY_FILE": str(folder / "pseudonym.key"), "HOTSPOTS_TILES": "none"}
+    for name, value in settings.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    if account:
+        from access.store import Store
+
+        Store(env["HOTSPOTS_ACCOUNTS"]).add(*account)
+    return env
+
+
+def sign_in(page, url: str, user: str, password: str, *, banner: str | None = DEMO_BANNER,
+            state: str = "attached") -> None:
+    """Open `url` and sign in: the sign-in form comes first at every address (under the demo's banner, on a demo
+    warehouse), then the page the address names."""
+    page.goto(url, timeout=60_000)
+    if banner:
+        page.get_by_text(banner, exact=False).first.wait_for(timeout=60_000)
+    submit_sign_in(page, user, password, state=state)
+
+
+def submit_sign_in(page, user: str, password: str, *, state: str = "attached") -> None:
+    """Fill in the sign-in form on the page and wait until it says who is signed in. That line is in the sidebar,
+    folded away on a phone: `state="visible"` only where the sidebar shows."""
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {user}", exact=False).first.wait_for(state=state, timeout=90_000)
 
 
 VISIT_ROW_HEIGHT = 112   # the visit list's row_height (dashboard/views/visits.py; tests/test_dashboard_app.py checks)

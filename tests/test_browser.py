@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM, choose_option, downloaded_lines, streamlit_app, tick_visit_rows
+from tests.app_server import (CHROMIUM, DEMO_BANNER, choose_option, dashboard_env, demo_warehouse, downloaded_lines,
+                              streamlit_app, submit_sign_in, tick_visit_rows)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
 USER, PASSWORD = "lead", "browser-test-password"
+DEMO_KEY = "ab" * 32    # the seed-3 demo's, as tests/test_security_exports_browser.py's: one build serves both
 OPERATIONS: dict[str, str] = {}     # the server's operations store, for a test that records a visit itself
 
 pytestmark = [pytest.mark.browser,
@@ -32,21 +34,10 @@ def shots(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from etl.admin import build_demo
-
-    folder = tmp_path_factory.mktemp("browser")
-    db = folder / "demo.duckdb"
-    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": "ab" * 32}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "ab" * 32)
-        build_demo(db, seed=3, out=folder / "files")
-    from access.store import Store
-
-    accounts = folder / "accounts.db"
-    Store(accounts).add(USER, "analyst", PASSWORD)  # every page sits behind the sign-in form
-    env["HOTSPOTS_ACCOUNTS"] = str(accounts)
-    env["HOTSPOTS_OPERATIONS"] = OPERATIONS["path"] = str(folder / "operations.db")
-    with streamlit_app({**env, "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none"}) as (url, _proc):
+    db = demo_warehouse(tmp_path_factory, "browser", seed=3, key=DEMO_KEY)
+    env = dashboard_env(db, DEMO_KEY, account=(USER, "analyst", PASSWORD))
+    OPERATIONS["path"] = env["HOTSPOTS_OPERATIONS"]
+    with streamlit_app(env) as (url, _proc):
         yield url
 
 
@@ -67,18 +58,11 @@ def page(browser):
 def _open(page, url: str) -> None:
     """Open `url` in a new session: the sign-in form first, then the page the address names."""
     page.goto(url, timeout=60_000)
-    page.get_by_text("SYNTHETIC DEMO DATA", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_text(DEMO_BANNER, exact=False).first.wait_for(timeout=60_000)
     form = page.get_by_role("button", name="Sign in")
     form.or_(page.get_by_text(f"Signed in as {USER}", exact=False)).first.wait_for(timeout=60_000)
     if form.count():
-        _sign_in(page)
-
-
-def _sign_in(page) -> None:
-    page.get_by_label("User name").fill(USER)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {USER}", exact=False).first.wait_for(timeout=60_000)
+        submit_sign_in(page, USER, PASSWORD, state="visible")
 
 
 def _metric(page, label: str) -> int:

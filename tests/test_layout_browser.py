@@ -13,9 +13,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.app_server import CHROMIUM, streamlit_app, visit_row_y
+from tests.app_server import CHROMIUM, dashboard_env, demo_warehouse, sign_in, streamlit_app, visit_row_y
 
 USER, PASSWORD = "lead", "layout-test-password"
+DEMO_KEY = "cd" * 32    # the seed-5 demo's, as tests/test_route_map_notice.py's: one build serves both
 PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
 needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                     reason=f"{CHROMIUM} missing: apt-get install chromium")
@@ -86,17 +87,11 @@ def test_a_card_shows_text_from_a_report_as_text():
 def warehouse(tmp_path_factory) -> dict:
     """A demo warehouse, an analyst's account, and one saved plan with an outcome (the Visit plans page and the
     Overview's visit numbers have something to show)."""
-    from access.store import Store
-    from etl.admin import build_demo
     from operations.store import OperationsStore, Outcome
 
-    folder = tmp_path_factory.mktemp("layout")
-    db = folder / "demo.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "cd" * 32)
-        build_demo(db, seed=5, out=folder / "files")
-    Store(str(folder / "accounts.db")).add(USER, "analyst", PASSWORD)
-    store = OperationsStore(str(folder / "operations.db"))
+    db = demo_warehouse(tmp_path_factory, "layout", seed=5, key=DEMO_KEY)
+    env = dashboard_env(db, DEMO_KEY, account=(USER, "analyst", PASSWORD))
+    store = OperationsStore(env["HOTSPOTS_OPERATIONS"])
     stops = pd.DataFrame({"address_key": ["A|1 LAYOUT ST|PE13 1AA", "A|2 LAYOUT ST|PE13 1AA"],
                           "address": ["1 Layout St, Wisbech", "2 Layout St, Wisbech"], "lat": [52.665, 52.667],
                           "lon": [0.16, 0.162]})
@@ -104,32 +99,18 @@ def warehouse(tmp_path_factory) -> dict:
                     start=(52.66, 0.16), stops=stops, created_by=USER)
     store.record(Outcome(visited_on=dt.date.today(), address_key="A|1 LAYOUT ST|PE13 1AA", address="1 Layout St",
                          outcome="no_concerns", lat=52.665, lon=0.16), recorded_by=USER)
-    return {"db": db, "folder": folder}
+    return {"db": db, "env": env}
 
 
 @pytest.fixture(scope="module")
 def server(warehouse):
-    folder = warehouse["folder"]
-    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": "cd" * 32, "HOTSPOTS_DB": str(warehouse["db"]),
-           "HOTSPOTS_ACCOUNTS": str(folder / "accounts.db"), "HOTSPOTS_OPERATIONS": str(folder / "operations.db"),
-           "HOTSPOTS_TILES": "none", "HOTSPOTS_KEY_FILE": str(folder / "pseudonym.key")}
-    with streamlit_app(env) as (url, _proc):
+    with streamlit_app(warehouse["env"]) as (url, _proc):
         yield url
 
 
 def _page(browser, viewport, **kwargs):
     context = browser.new_context(viewport=viewport, **kwargs)
     return context, context.new_page()
-
-
-def _open(page, url: str) -> None:
-    """Open `url` and sign in: the sign-in form comes first at every address, then the page it names."""
-    page.goto(url, timeout=60_000)
-    page.get_by_text("SYNTHETIC DEMO DATA", exact=False).first.wait_for(timeout=60_000)
-    page.get_by_label("User name").fill(USER)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {USER}", exact=False).first.wait_for(state="attached", timeout=60_000)
 
 
 def _settled(page, extra_ms: int = 1500) -> None:
@@ -144,7 +125,7 @@ def test_a_phone_reads_why_the_first_address_is_ranked_and_the_languages_to_brin
     """At 390 px the table showed Rank, Address and District; why and the language support were off the edge."""
     context, page = _page(browser, PHONE, is_mobile=True, has_touch=True)
     try:
-        _open(page, server + "/visits")
+        sign_in(page, server + "/visits", USER, PASSWORD)
         page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=90_000)
         _settled(page)
         first = page.locator(".hs-door").first
@@ -180,7 +161,7 @@ def test_a_phone_reads_why_the_first_address_is_ranked_and_the_languages_to_brin
 def test_a_laptop_shows_the_table_alone_not_the_phone_cards(server, browser):
     context, page = _page(browser, LAPTOP)
     try:
-        _open(page, server + "/visits")
+        sign_in(page, server + "/visits", USER, PASSWORD)
         page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=90_000)
         _settled(page)
         assert page.locator(".hs-door").count() > 0 and not page.locator(".hs-door").first.is_visible()
@@ -215,7 +196,7 @@ def test_no_label_is_cut_short_on_a_laptop(server, browser, path, ready):
     (the newe…" and "Follows the zoom (smaller as y…"."""
     context, page = _page(browser, LAPTOP)
     try:
-        _open(page, server + path)
+        sign_in(page, server + path, USER, PASSWORD)
         page.get_by_text(ready, exact=True).first.wait_for(timeout=90_000)
         _settled(page, 3000)
         assert page.evaluate(CUT_SHORT, PLAN_FORM_STARTS) == []
@@ -239,7 +220,7 @@ def test_one_back_press_leaves_a_shared_link(server, browser, link):
     context, page = _page(browser, LAPTOP)
     try:
         page.goto("about:blank")
-        _open(page, server + link)
+        sign_in(page, server + link, USER, PASSWORD)
         _settled(page, 3000)
         assert page.evaluate("() => history.length") == 2, page.url
         page.go_back()
@@ -255,7 +236,7 @@ def test_a_filter_chosen_after_a_shared_link_is_written_whole(server, browser):
     dates included, so the address can be passed on."""
     context, page = _page(browser, LAPTOP)
     try:
-        _open(page, server + "/overview?district=E07000010")
+        sign_in(page, server + "/overview?district=E07000010", USER, PASSWORD)
         _settled(page)
         entries = page.evaluate("() => history.length")
         page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
@@ -293,7 +274,7 @@ def test_the_overview_charts_say_their_numbers_in_words(server, browser, warehou
         con.close()
     context, page = _page(browser, LAPTOP)
     try:
-        _open(page, server + "/overview")
+        sign_in(page, server + "/overview", USER, PASSWORD)
         page.get_by_text("Visits each week: the numbers", exact=True).wait_for(timeout=90_000)
         _settled(page)
         captions = [c for c in page.locator("[data-testid='stCaptionContainer']").all_inner_texts()
@@ -322,7 +303,7 @@ def test_a_phone_reads_each_stop_of_a_saved_plan_whole(server, browser):
     the licence were off the edge."""
     context, page = _page(browser, PHONE, is_mobile=True, has_touch=True)
     try:
-        _open(page, server + "/plans")
+        sign_in(page, server + "/plans", USER, PASSWORD)
         first = page.locator(".st-key-stop_doors .hs-door").first
         first.wait_for(timeout=90_000)
         _settled(page)

@@ -21,10 +21,11 @@ import pytest
 from dashboard import map_render, visit_map
 from operations.plans import Start
 from tests import analysis_fixtures
-from tests.app_server import CHROMIUM, streamlit_app
+from tests.app_server import CHROMIUM, dashboard_env, demo_warehouse, sign_in, streamlit_app
 
 demo_db = analysis_fixtures.demo_db   # fixture
 USER, PASSWORD = "lead", "route-notice-password"
+DEMO_KEY = "cd" * 32    # the seed-5 demo's, as tests/test_layout_browser.py's: one build serves both
 NOTICE = "Base map unavailable"
 # The probe's plan: a start in Wisbech, its first door by it and the second 5 km south.
 START = Start("Wisbech", 52.66, 0.17)
@@ -123,23 +124,14 @@ def test_offline_the_main_maps_markers_move_clear_of_the_notice(browser, tmp_pat
 def server(tmp_path_factory):
     """A demo warehouse, a lead's account and the probe's plan; the dashboard on them, with OpenStreetMap as the
     base map (which the browser below can't reach)."""
-    from access.store import Store
-    from etl.admin import build_demo
     from operations.store import OperationsStore
 
-    folder = tmp_path_factory.mktemp("route-notice")
-    db = folder / "demo.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "cd" * 32)
-        build_demo(db, seed=5, out=folder / "files")
-    Store(str(folder / "accounts.db")).add(USER, "analyst", PASSWORD)
-    OperationsStore(str(folder / "operations.db")).save_plan(
+    db = demo_warehouse(tmp_path_factory, "route-notice", seed=5, key=DEMO_KEY)
+    env = dashboard_env(db, DEMO_KEY, account=(USER, "analyst", PASSWORD), HOTSPOTS_TILES=None,
+                        HOTSPOTS_SERVER_PREFETCH="0")
+    OperationsStore(env["HOTSPOTS_OPERATIONS"]).save_plan(
         name="Route notice", planned_for=dt.date.today(), team="PC 1", start_label=START.label,
         start=(START.lat, START.lon), stops=STOPS, created_by=USER)
-    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": "cd" * 32, "HOTSPOTS_DB": str(db),
-           "HOTSPOTS_ACCOUNTS": str(folder / "accounts.db"), "HOTSPOTS_OPERATIONS": str(folder / "operations.db"),
-           "HOTSPOTS_KEY_FILE": str(folder / "pseudonym.key"), "HOTSPOTS_SERVER_PREFETCH": "0"}
-    env.pop("HOTSPOTS_TILES", None)
     with streamlit_app(env) as (url, _proc):
         yield url
 
@@ -153,10 +145,7 @@ def test_offline_a_plans_route_map_keeps_every_stop_clear_of_the_notice(server, 
     _offline(context)
     page = context.new_page()
     try:
-        page.goto(server + "/plans", timeout=60_000)
-        page.get_by_label("User name").fill(USER)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, server + "/plans", USER, PASSWORD)
         holder = page.locator("iframe[title='streamlit_folium.st_folium']").first
         holder.wait_for(timeout=90_000)
         holder.scroll_into_view_if_needed()

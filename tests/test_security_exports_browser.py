@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM, ROOT, downloaded_lines, free_port, tick_visit_rows
+from tests.app_server import (CHROMIUM, dashboard_env, demo_warehouse, downloaded_lines, sign_in, streamlit_app,
+                              tick_visit_rows)
 
 USER, PASSWORD = "lead", "browser-test-password"
+DEMO_KEY = "ab" * 32    # the seed-3 demo's, as tests/test_browser.py's: one build serves both
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
@@ -28,38 +26,12 @@ pytestmark = [pytest.mark.browser,
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from access.store import Store
-    from etl.admin import build_demo
 
-    folder = tmp_path_factory.mktemp("elsewhere")      # the server's working folder: no .streamlit/ in it
-    db = folder / "demo.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "ab" * 32)
-        build_demo(db, seed=3, out=folder / "files")
-    accounts = folder / "accounts.db"
-    Store(accounts).add(USER, "viewer", PASSWORD)
-    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": "ab" * 32, "HOTSPOTS_ACCOUNTS": str(accounts),
-           "HOTSPOTS_OPERATIONS": str(folder / "operations.db"), "HOTSPOTS_DB": str(db), "HOTSPOTS_TILES": "none",
-           "HOTSPOTS_PREFETCH": "0"}
-    port = free_port()
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    proc = subprocess.Popen(
-        [streamlit, "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        time.sleep(4)
-        yield f"http://127.0.0.1:{port}", Store(accounts)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _sign_in(page, url: str) -> None:
-    page.goto(url, timeout=60_000)
-    page.get_by_label("User name").fill(USER)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {USER}", exact=False).first.wait_for(timeout=90_000)
+    db = demo_warehouse(tmp_path_factory, "elsewhere", seed=3, key=DEMO_KEY)
+    env = dashboard_env(db, DEMO_KEY, account=(USER, "viewer", PASSWORD), HOTSPOTS_SERVER_PREFETCH="0")
+    # The server's working folder is the warehouse's: no .streamlit/ in it.
+    with streamlit_app(env, cwd=db.parent, output=subprocess.DEVNULL) as (url, _proc):
+        yield url, Store(env["HOTSPOTS_ACCOUNTS"])
 
 
 def test_an_export_leaves_only_when_clicked_with_one_audit_row(server, browser, tmp_path):
@@ -71,7 +43,7 @@ def test_an_export_leaves_only_when_clicked_with_one_audit_row(server, browser, 
         re.findall(r"/media/[0-9a-f]+\.[a-z]+", payload.decode("latin-1") if isinstance(payload, bytes)
                    else payload))))
     try:
-        _sign_in(page, url + "/visits?district=E06000031")
+        sign_in(page, url + "/visits?district=E06000031", USER, PASSWORD, state="visible")
         tick_visit_rows(page, (0, 1))
         button = page.get_by_role("button", name="Download CSV")
         button.wait_for(timeout=60_000)

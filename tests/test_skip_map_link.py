@@ -8,9 +8,10 @@ import os
 
 import pytest
 
-from tests.app_server import CHROMIUM, streamlit_app
+from tests.app_server import CHROMIUM, dashboard_env, demo_warehouse, sign_in, streamlit_app
 
 USER, PASSWORD = "lead", "skip-map-test-password"
+DEMO_KEY = "ef" * 32
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install chromium")]
 ACTIVE = "() => { const a = document.activeElement; return {tag: a.tagName, id: a.id, text: a.innerText || '', " \
@@ -20,19 +21,8 @@ ACTIVE = "() => { const a = document.activeElement; return {tag: a.tagName, id: 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from access.store import Store
-    from etl.admin import build_demo
-
-    folder = tmp_path_factory.mktemp("skipmap")
-    db = folder / "demo.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOTSPOTS_PSEUDONYM_KEY", "ef" * 32)
-        build_demo(db, seed=7, out=folder / "files")
-    Store(str(folder / "accounts.db")).add(USER, "viewer", PASSWORD)
-    env = {**os.environ, "HOTSPOTS_PSEUDONYM_KEY": "ef" * 32, "HOTSPOTS_DB": str(db),
-           "HOTSPOTS_ACCOUNTS": str(folder / "accounts.db"), "HOTSPOTS_OPERATIONS": str(folder / "operations.db"),
-           "HOTSPOTS_TILES": "none", "HOTSPOTS_KEY_FILE": str(folder / "pseudonym.key")}
-    with streamlit_app(env) as (url, _proc):
+    db = demo_warehouse(tmp_path_factory, "skipmap", seed=7, key=DEMO_KEY)
+    with streamlit_app(dashboard_env(db, DEMO_KEY, account=(USER, "viewer", PASSWORD))) as (url, _proc):
         yield url
 
 
@@ -41,10 +31,7 @@ def test_skip_the_map_is_the_tab_stop_before_it_and_lands_after_it(server, brows
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     try:
-        page.goto(server + "/", timeout=60_000)
-        page.get_by_label("User name").fill(USER)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, server + "/", USER, PASSWORD)
         page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=90_000)
         page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=90_000)
         page.wait_for_timeout(1500)
