@@ -237,7 +237,9 @@ def visits_in_words(weekly: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     """The Overview's chart of visits (`week`, `outcome`, `visits`) as a sentence and a table, a row per week."""
     by_outcome = weekly.groupby("outcome")["visits"].sum().sort_values(ascending=False, kind="stable")
     per_week = weekly.groupby("week")["visits"].sum().sort_index()
-    sentence = (f"In words: {_n(per_week.sum(), 'visit')} in {_n(len(per_week), 'week')}: "
+    # "by what each found": the counts are visits, not people ("Potential victims identified 1" sat under a
+    # headline of 2, the people found on that one visit).
+    sentence = (f"In words: {_n(per_week.sum(), 'visit')} in {_n(len(per_week), 'week')}, by what each found: "
                 + ", ".join(f"{outcome} {int(n):,}" for outcome, n in by_outcome.items())
                 + f". The most in one week: {int(per_week.max()):,}, in the week beginning "
                   f"{pd.Timestamp(per_week.idxmax()):%d %b %Y}.")

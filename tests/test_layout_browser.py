@@ -67,8 +67,8 @@ def test_bars_and_visits_in_words_name_their_numbers():
     weekly = pd.DataFrame({"week": pd.to_datetime(["2026-11-02", "2026-11-09", "2026-11-09"]),
                            "outcome": ["No concerns", "No concerns", "No access"], "visits": [1, 2, 1]})
     sentence, table = ui.visits_in_words(weekly)
-    assert sentence == ("In words: 4 visits in 2 weeks: No concerns 3, No access 1. The most in one week: 3, in the "
-                        "week beginning 09 Nov 2026.")
+    assert sentence == ("In words: 4 visits in 2 weeks, by what each found: No concerns 3, No access 1. The most in "
+                        "one week: 3, in the week beginning 09 Nov 2026.")
     assert table.to_dict("list") == {"Week beginning": ["02 Nov 2026", "09 Nov 2026"], "No concerns": [1, 2],
                                      "No access": [0, 1]}
 
@@ -283,7 +283,7 @@ def test_the_overview_charts_say_their_numbers_in_words(server, browser, warehou
         trend = _said(captions[0])
         assert trend["total"] == total and trend["Peterborough"] == peterborough
         assert f"{types[0].capitalize()} {types[1]:,}" in captions[2]
-        assert "1 visit in 1 week: No concerns 1" in captions[4]
+        assert "1 visit in 1 week, by what each found: No concerns 1" in captions[4]
         # ...and the table under the trend, opened from the keyboard, adds up to the same.
         page.locator("[data-testid='stExpander'] summary", has_text="Reports each week: the numbers").focus()
         page.keyboard.press("Enter")

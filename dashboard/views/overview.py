@@ -8,7 +8,7 @@ import streamlit as st
 from analysis import settings as analysis_settings
 from analysis import visit_outcomes
 from analysis.overview import period_start, range_of_periods, runs
-from dashboard import auth, connection, labels, records, state, ui
+from dashboard import auth, connection, labels, records, state, ui, visit_chart
 
 auth.require("overview")  # the role is checked on every run, whatever the address
 st.title("Overview")
@@ -175,15 +175,8 @@ else:
     for label, key, help_text in shown:
         row.metric(label, f"{counts[key]:,}", help=help_text, width="content")
     weekly_visits = visit_outcomes.weekly(outcomes, f)
-    chart = (alt.Chart(weekly_visits).mark_bar()
-             .encode(x=alt.X("week:T", title="Week beginning"),
-                     y=alt.Y("visits:Q", title="Visits", axis=alt.Axis(format="d", tickMinStep=1)),
-                     color=alt.Color("outcome:N", title="Outcome"),
-                     tooltip=[alt.Tooltip("week:T", title="Week beginning", format="%d %b %Y"),
-                              alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("visits:Q", title="Visits"),
-                              alt.Tooltip("potential_victims:Q", title="Potential victims")])
-             .properties(height=220))
-    st.altair_chart(chart)
+    chart = visit_chart.weekly_visits(weekly_visits, f.date_from, f.date_to)
+    st.altair_chart(chart, width="stretch", height=visit_chart.HEIGHT)   # the legend's rows below the plot
     if not weekly_visits.empty:
         ui.chart_in_words(*ui.visits_in_words(weekly_visits), "Visits each week")
     st.caption("Visits in the chosen dates and districts, whatever the other filters (a visit has no "

@@ -329,6 +329,10 @@ st.caption("One record per address visited. A correction is a newer record: the 
            "with the same licence holder.")
 kinds = vocabulary.outcomes()
 next_stop = st.session_state.pop(OUTCOME_NEXT_STOP, None)
+if next_stop is None and f"outcome_stop_{plan_id}" not in st.session_state:
+    # A plan opened again starts at its first door without an outcome: stop 1, already recorded, was offered
+    # first, and a save in haste landed a second record on it.
+    next_stop = next((i for i, key in enumerate(stops["address_key"]) if key not in set(done["address_key"])), 0)
 if next_stop is not None and 0 <= next_stop < len(stops):
     st.session_state[f"outcome_stop_{plan_id}"] = next_stop   # set before the box is drawn, as Streamlit requires
 choice = st.selectbox("Address", list(range(len(stops))), key=f"outcome_stop_{plan_id}",
