@@ -9,7 +9,7 @@ import functools
 from pathlib import Path
 
 from etl import address_ids, counts, report_refs, vocab
-from etl.loaders import checks, report_checks, tabular, vocabularies
+from etl.loaders import checks, report_checks, sign_flags, tabular, vocabularies
 from etl.summary import LoadSummary
 
 # The file's own point is `lat`, `lon` while parsing (geocoding fills them only later, in `incoming`).
@@ -196,7 +196,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
             "ex_value": "coalesce(exploitation_type_of(ex_text), 'unknown')"}),
         # Signs are read from both the indicators and the summary as stored (`vocabularies.SIGNS`), each text
         # matched once per value, as a changed vocabulary re-reads the stored reports' (etl/indicator_rematch.py).
-        *vocabularies.sign_lookups(c('indicators_text'), _summary_text(staged)),
+        *vocabularies.sign_lookups(sign_flags.indicators_text(staged), _summary_text(staged)),
         # Each name of a list ("Romanian; Bulgarian"), without what a reporter adds to it ("Vietnamese
         # (believed)", "possibly Romanian", "Polish x3", "Romanian nationals", "Albanian?"), read as a case's is.
         vocabularies.nationality_lists(c('nationalities')),
@@ -318,7 +318,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                pc_outward AS _outward,
                ad_postcode AS _address_postcode,
                pt_lat AS lat, pt_lon AS lon, pt_coarse AS _coarse,
-               {c('indicators_text')} AS indicators_text,
+               {sign_flags.indicators_text(staged)} AS indicators_text,
                {_exploitation_text(staged)} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,
                np_count AS people_count,

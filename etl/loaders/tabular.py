@@ -14,7 +14,7 @@ import duckdb
 
 from etl import geocode, h3cells, no_value, report_refs, vocab
 from etl.errors import FileProblem
-from etl.loaders import checks, kind_guess
+from etl.loaders import checks, kind_guess, sign_flags
 from etl.reading import row_fields
 from etl.reading.headers import field_words, holds_any, require
 from etl.reading.stage import StagedFile, address_words, column_label, require_rows, stage_file
@@ -74,6 +74,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
             repr(h) for h in staged.match.ignored_duplicates) + "): an address's is joined to the first, any "
             "other fills the first where it is blank")
         summary.warnings += _duplicates_disagreeing(con, staged, kind)
+    if kind == "reports":
+        taken = set(continued) | set(staged.match.passed_over) | set(staged.personal_columns())
+        staged.match.sign_flags = sign_flags.find(con, staged, taken)
+        summary.warnings += [n for n in (sign_flags.note(staged),) if n]
+    summary.warnings += _fields_left_ambiguous(staged, kind)
     if kind != "cases":   # cases list theirs as not stored, and keep only what they store in their rejects
         summary.warnings += [n for n in (_unread_columns(staged, continued), _personal_columns_note(staged)) if n]
     return staged
@@ -131,11 +136,22 @@ def _duplicates_disagreeing(con: duckdb.DuckDBPyConnection, staged: StagedFile, 
     return said
 
 
+def _fields_left_ambiguous(staged: StagedFile, kind: str) -> list[str]:
+    """A field two headers' words fit equally ("Number of people seen" and "Workers collected by van" both name
+    people) is read from neither: a missing required one refuses the file saying so, but an optional one was
+    only listed among the columns not read, and its column lost with no word of why."""
+    match = staged.match
+    return [f"{' and '.join(repr(h) for h in headers)} could each be the {field_words(kind, name)}, so neither was "
+            f"read as it: name the right one with --mapping FILE ({name} = \"its header\")"
+            for name, headers in match.ambiguous.items() if name not in match.columns]
+
+
 def _unread_columns(staged: StagedFile, continued: list[int]) -> str | None:
     """The named columns no field of ours took. A misspelt header ("Indicaters") or one we have no alias for
     ("Licence Status") otherwise loses its column without a word."""
     used = set(staged.match.columns.values()) | set(continued or ()) | set(staged.match.passed_over)
     used |= set(staged.personal_columns())   # named once, by `_personal_columns_note`
+    used |= set(staged.match.sign_flags)   # named as tick boxes (etl/loaders/sign_flags.py)
     unread = [(i, h) for i, h in enumerate(staged.match.headers)
               if h and i not in used and h not in staged.match.ignored_duplicates]
     # A time beside the date ("Date", "Time"; "Date reported", "Time reported") is expected: the day is what is

@@ -39,6 +39,9 @@ class HeaderMatch:
     # (`header_row`), and each column's group ("Coordinates" over "Lat" and "Long").
     group_row: int | None = None
     groups: dict[int, str] = field(default_factory=dict)
+    # Reports only: the unclaimed columns that are a sign's tick box ("Mattresses on floor Y/N") → the sign's words
+    # ("Mattresses on floor"), added to a row's indicators where it answers yes (etl/loaders/sign_flags.py).
+    sign_flags: dict[int, str] = field(default_factory=dict)
 
     def rows(self) -> str:
         """The header's row, or rows, as a message names them ("row 1", "rows 3-4")."""
@@ -326,6 +329,7 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
     words = {i: _words(h) for i, h in enumerate(match.headers) if h and i not in claimed}
     words = {i: w for i, w in words.items() if not any(_holds(w, x) for x in excluded)}
     words = {i: w for i, w in words.items() if not _numbered_address_line(match.headers[i])}
+    words = {i: w for i, w in words.items() if not yes_no_header(match.headers[i])}
     others = _another_partys_places(kind, match, words, table)
     words = {i: w for i, w in words.items() if i not in others}
     found: dict[str, int] = {}
@@ -348,6 +352,24 @@ def _match_by_keywords(kind: str, match: HeaderMatch, mapped: set[str]) -> None:
         if columns.count(i) == 1:
             match.columns[name] = i
             match.by_keyword[name] = match.headers[i]
+
+
+def yes_no_header(header) -> bool:
+    """Whether the header asks a yes/no question (`yes_no_markers`: "Curtains drawn Y/N"): its column holds
+    answers, never the count, date or place a keyword in it would make it."""
+    words = _words(header)
+    return any(words[-len(m):] == m for m in map(_words, vocab.load("headers").get("yes_no_markers", [])) if m)
+
+
+def yes_no_question(header) -> str:
+    """The header without its yes/no marker: "Multiple occupants (Y/N)" is "Multiple occupants"."""
+    text = str(header or "").strip()
+    for marker in sorted(vocab.load("headers").get("yes_no_markers", []), key=len, reverse=True):
+        pattern = r"[\s(\[:?-]*" + r"[\s/]*".join(map(re.escape, _words(marker))) + r"\s*[)\]?]*\s*$"
+        cut = re.sub(pattern, "", text, flags=re.I) if yes_no_header(text) else text
+        if cut != text:
+            return cut.strip() or text
+    return text
 
 
 def _numbered_address_line(header: str) -> bool:
