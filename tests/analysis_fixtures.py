@@ -58,17 +58,10 @@ def demo_db(tmp_path_factory) -> Path:
     Built once per test session (~6 s) under pytest's base temp folder and reused by every
     module that asks for it, so the analysis tests stay fast.
     """
-    from etl.admin import build_demo
+    from tests.app_server import built_demo
 
-    folder = tmp_path_factory.getbasetemp() / "analysis-demo"
-    db = folder / "demo.duckdb"
-    if not db.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("HOTSPOTS_PSEUDONYM_KEY", KEY)
-            mp.setenv("HOTSPOTS_KEY_FILE", str(folder / "never-written.key"))
-            build_demo(db, seed=1, out=folder / "files")
-        assert not (folder / "never-written.key").exists()
+    db = built_demo(tmp_path_factory, 1, KEY)
+    assert not (db.parent / "never-written.key").exists()
     return db
 
 

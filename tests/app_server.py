@@ -65,15 +65,15 @@ def demo_warehouse(tmp_path_factory, name: str, *, seed: int, key: str) -> Path:
     tests/analysis_fixtures.py's demo_db) and every module gets a copy of its own: a module may load into its
     warehouse, and writes accounts and visits beside it. Give the server the same `key` (dashboard_env): the
     warehouse's pseudonyms were made with it."""
-    built = _built_demo(tmp_path_factory, seed, key)
+    built = built_demo(tmp_path_factory, seed, key)
     db = tmp_path_factory.mktemp(name) / built.name
     shutil.copyfile(built, db)
     return db
 
 
-def _built_demo(tmp_path_factory, seed: int, key: str) -> Path:
-    """The session's one build of this seed and key: only ever copied, never served, so no module's writes reach
-    it. build_demo swaps the file in whole, so a build that failed halfway leaves none to be taken as done."""
+def built_demo(tmp_path_factory, seed: int, key: str) -> Path:
+    """The session's one build of this seed and key: only ever copied, or read (tests/analysis_fixtures.py's
+    demo_db), never served, so no module's writes reach it. build_demo swaps the file in whole, so a build that failed halfway leaves none to be taken as done."""
     from etl.admin import build_demo
 
     tag = hashlib.sha256(key.encode()).hexdigest()[:8]     # two keys never share a build

@@ -364,9 +364,11 @@ def yes_no_header(header) -> bool:
 def yes_no_question(header) -> str:
     """The header without its yes/no marker: "Multiple occupants (Y/N)" is "Multiple occupants"."""
     text = str(header or "").strip()
+    if not yes_no_header(text):
+        return text
     for marker in sorted(vocab.load("headers").get("yes_no_markers", []), key=len, reverse=True):
         pattern = r"[\s(\[:?-]*" + r"[\s/]*".join(map(re.escape, _words(marker))) + r"\s*[)\]?]*\s*$"
-        cut = re.sub(pattern, "", text, flags=re.I) if yes_no_header(text) else text
+        cut = re.sub(pattern, "", text, flags=re.I)
         if cut != text:
             return cut.strip() or text
     return text
