@@ -142,8 +142,7 @@ class Warehouse:
         with self.writer_lock():
             self._remove_stale_copies()
             staged = self.path.with_name(f"{self.path.name}{_COPY_SUFFIX}{os.getpid()}")
-            if self.path.exists():
-                shutil.copyfile(self.path, staged)
+            self._start_copy(staged)
             try:
                 con = duckdb.connect(str(staged))
             except duckdb.Error as exc:   # said of the warehouse, not of our private copy, which goes
@@ -169,6 +168,13 @@ class Warehouse:
                     con.close()
                 _remove_quietly(staged)
                 raise
+
+    def _start_copy(self, staged: Path) -> None:
+        """What a write starts from: a copy of the warehouse, or nothing when there is none yet (the write's
+        `etl.loading.prepare` makes the schema). One seam, so the tests can start new warehouses from one migrated
+        once (tests/conftest.py)."""
+        if self.path.exists():
+            shutil.copyfile(self.path, staged)
 
     def _remove_stale_copies(self) -> None:
         """Copies left by a killed writer are never swapped in; they are only garbage. So are the rejects another
