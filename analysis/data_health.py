@@ -17,6 +17,7 @@ from analysis import settings, wording
 from analysis.addresses import USABLE_POINT
 from etl import vocab
 from etl.admin import EVENT_DATE
+from etl.loaders.boundaries import LEVEL_NOTE_PATTERN
 from etl.warehouse import Warehouse
 
 COLUMNS = ["kind", "source", "file_name", "files", "last_load", "newest", "newest_note", "rows", "rejected", "top_reasons",
@@ -58,7 +59,8 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
     notes (what its last load's summary noted: values outside a vocabulary, why rows were not geocoded,
     columns found by a word in their header; "; "-joined, or None), replaced_by and replaced_on (UK time): for a
     boundaries or postcodes source a later load of another source left holding no rows (TAKEN_BY_LATER_LOADS),
-    the first such later source that holds rows now and when it was loaded, else None/NaT. Such a source is not
+    the first such later source that holds rows now (for boundaries, of the same level: district, LSOA)
+    and when it was loaded, else None/NaT. Such a source is not
     stale and has no warning; it stays in the frame, and in `loads`, so the page can say what replaced it.
 
     A feed loaded yesterday whose newest report is from 2021 is as stale as one not loaded since:
@@ -100,6 +102,9 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
             JOIN loads x ON x.kind = l.kind AND x.status = 'loaded' AND x.load_id > l.load_id AND x.source <> l.source
             JOIN counts held ON held.kind = x.kind AND held.source = x.source AND held.n > 0
             WHERE list_contains(?::VARCHAR[], l.kind)
+              -- district and LSOA files replace only their own level: the level is in each load's note
+              AND (l.kind <> 'boundaries' OR regexp_extract(coalesce(x.message, ''), ?, 1)
+                                             = regexp_extract(coalesce(l.message, ''), ?, 1))
               AND NOT EXISTS (SELECT 1 FROM counts c WHERE c.kind = l.kind AND c.source = l.source AND c.n > 0)
             GROUP BY l.kind, l.source
         )
@@ -117,7 +122,8 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
         LEFT JOIN replaced r ON r.kind = l.kind AND r.source = l.source
         ORDER BY l.kind, l.source
     """.format(**{f"{key}_{a}": sql.format(a=a) for key, sql in (("off", USABLE_POINT), ("flagged", _FLAGGED))
-                 for a in "hrc"}), [_QUOTED, top_n, list(TAKEN_BY_LATER_LOADS)]).df()
+                 for a in "hrc"}), [_QUOTED, top_n, list(TAKEN_BY_LATER_LOADS),
+                                             LEVEL_NOTE_PATTERN, LEVEL_NOTE_PATTERN]).df()
     limits = vocab.load("area")["freshness"]
     labels = settings.section("data_health")["kind_labels"]
     df["age_days"] = [(today - pd.Timestamp(ts).date()).days for ts in df["last_load"]]

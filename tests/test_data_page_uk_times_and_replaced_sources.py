@@ -124,6 +124,24 @@ def test_a_source_a_later_file_replaced_is_named_with_what_replaced_it_and_when(
     assert health.loc[["Boundaries B", "Boundaries C", "Lookup B", "Police", "Partner"], "replaced_by"].isna().all()
 
 
+def test_a_district_source_is_named_replaced_by_the_later_district_file_not_an_lsoa_file_between(tmp_path):
+    """District and LSOA files replace only their own level: an LSOA file loaded between two district files held
+    rows first, but did not replace the first district file."""
+    lsoa = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"LSOA21CD": "E01018100", "LSOA21NM": "Fenland 005A"},
+        "geometry": {"type": "Polygon", "coordinates": [[[0.15, 52.66], [0.17, 52.66], [0.17, 52.67],
+                                                         [0.15, 52.67], [0.15, 52.66]]]}}]}
+    db = tmp_path / "w.duckdb"
+    for path, source in [(BOUNDARIES, "Districts A"),
+                         (write_text(tmp_path / "lsoa.geojson", json.dumps(lsoa)), "LSOAs"),
+                         (BOUNDARIES, "Districts B")]:
+        load_file("boundaries", path, db=db, source=source)
+    health = _health(db)
+    assert health.loc["Districts A", "rows"] == 0
+    assert health.loc["Districts A", "replaced_by"] == "Districts B"
+    assert pd.isna(health.loc["LSOAs", "replaced_by"]) and health.loc["LSOAs", "rows"] == 1
+
+
 def test_a_reports_source_left_empty_is_not_called_replaced(warehouse, tmp_path):
     """Reports only add to their own source: one holding none (past retention, say) was replaced by nothing."""
     copy = tmp_path / "w.duckdb"

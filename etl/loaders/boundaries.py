@@ -41,6 +41,9 @@ CODE_PREFIXES = {
 SPATIAL_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".gml", ".kml", ".tab", ".mif")
 POLYGONAL = {"Polygon", "MultiPolygon"}
 LEVEL_NAMES = {"district": "district", "lsoa": "LSOA", "msoa": "MSOA"}
+# The load's note that names its level; the Data page reads the level back from it (a load's rows may all be gone).
+LEVEL_NOTE = "read as {level} boundaries"
+LEVEL_NOTE_PATTERN = r"read as (\w+) boundaries"
 AREA = vocab.load("area")["name"]   # the force area, as the messages name it
 BNG_BOUNDS = (0, 0, 700_000, 1_300_000)
 
@@ -86,7 +89,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, summary: LoadSummary, *, ma
     codes = [_text(v) for v in gdf[fields.code]]
     names = [_text(v) for v in gdf[fields.name]] if fields.name else [None] * len(gdf)
     level = fields.level or _level_from_codes(path, fields, codes)
-    summary.warnings.append(f"read as {LEVEL_NAMES[level]} boundaries ({fields.how})")
+    summary.warnings.append(f"{LEVEL_NOTE.format(level=LEVEL_NAMES[level])} ({fields.how})")
     rejects: dict[int, str] = {}
     _check_geometry_types(path, geoms, rejects)
     geoms = _to_wgs84(path, gdf, geoms, rejects, summary)
