@@ -29,11 +29,13 @@ def reasons(checks: list[str]) -> str:
 
 DATE_FIELDS = ("received_on", "opened_on", "licence_start", "licence_expiry", "visited_on")
 MONTH_FIRST_EVIDENCE = 2     # distinct month-first dates (none day first) that make a file month first
+MONTHS_ALONE_SHOWN = 6        # rows named in the note on dates giving a month alone
 _NUMERIC_DATE = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2}(?:\d{2})?\b"     # groups: the first and second number
 
 
-def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, str | None]:
-    """Whether the file writes its dates month first (01/13/2024), and a warning to say so, or None.
+def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, list[str]]:
+    """Whether the file writes its dates month first (01/13/2024), and the notes to say so and to name its
+    dates that give a month alone (`_months_alone`): one look at the date columns for both.
 
     Partners' dates are day first, but a system set up for the US writes them month first, and then every
     date up to the 12th of a month reads as another date, silently. A file is month first when some date
@@ -44,36 +46,74 @@ def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, str | 
     look each."""
     columns = {f: staged.column(f) for f in DATE_FIELDS if staged.match.has(f)}
     if not columns:
-        return False, None
-    values = " UNION ".join(f"SELECT '{f}' AS f, {c} AS v FROM stage" for f, c in columns.items())
+        return False, []
+    values = " UNION ALL ".join(f"SELECT '{f}' AS f, {c} AS v, _row AS r FROM stage" for f, c in columns.items())
     either = "a BETWEEN 1 AND 12 AND b BETWEEN 1 AND 12 AND a <> b"   # 03/04: 3 April or 4 March
     # Which columns hold such dates: with one date column (a big file's usual), that one, without asking. With
     # several, a value is counted once however many columns give it.
     either_in = f"list(DISTINCT f) FILTER (WHERE {either})" if len(columns) > 1 else "NULL"
     count = "count(DISTINCT v)" if len(columns) > 1 else "count(*)"
-    day, month, day_example, month_example, either_example, either_fields = con.execute(f"""
+    # A month alone never has a day and month to order: the regular expression above finds none in it. Its rows
+    # are counted once each, and the first ones taken as the least, not by sorting them (a police.uk download's
+    # every date is a month).
+    alone = "CASE WHEN n.a = '' THEN month_alone(v) ELSE false END"
+    rows = "count(DISTINCT r)" if len(columns) > 1 else "count(*)"
+    (day, month, day_example, month_example, either_example, either_fields,
+     *months_alone) = con.execute(f"""
         SELECT {count} FILTER (WHERE a > 12 AND b <= 12), {count} FILTER (WHERE b > 12 AND a <= 12),
                min(v) FILTER (WHERE a > 12 AND b <= 12), min(v) FILTER (WHERE b > 12 AND a <= 12),
-               min(v) FILTER (WHERE {either}), {either_in}
-        FROM (SELECT f, v, try_cast(n.a AS INTEGER) AS a, try_cast(n.b AS INTEGER) AS b
-              FROM (SELECT f, v, regexp_extract(v, ?, ['a', 'b']) AS n FROM ({values}) WHERE v IS NOT NULL))
+               min(v) FILTER (WHERE {either}), {either_in},
+               {rows} FILTER (WHERE alone), list(DISTINCT f) FILTER (WHERE alone),
+               arg_min(v, r) FILTER (WHERE alone), min(r, {2 * MONTHS_ALONE_SHOWN}) FILTER (WHERE alone),
+               count(*) FILTER (WHERE NOT alone) = 0
+        FROM (SELECT f, v, r, try_cast(n.a AS INTEGER) AS a, try_cast(n.b AS INTEGER) AS b, {alone} AS alone
+              FROM (SELECT f, v, r, regexp_extract(v, ?, ['a', 'b']) AS n FROM ({values}) WHERE v IS NOT NULL))
     """, [_NUMERIC_DATE]).fetchone()
+    month_first, said = _order(staged, columns, show_values, day, month, day_example, month_example,
+                               either_example, either_fields)
+    return month_first, said + ([_months_alone(staged, *months_alone, show_values)] if months_alone[0] else [])
+
+
+def _order(staged: StagedFile, columns: dict[str, str], show_values: bool, day: int, month: int,
+           day_example: str | None, month_example: str | None, either_example: str | None,
+           either_fields: list[str] | None) -> tuple[bool, list[str]]:
+    """`date_order`'s reading of the file's numeric dates: month first or not, and the note that says why."""
     if not month and not day and either_example:
         fields = sorted(either_fields or columns, key=DATE_FIELDS.index)
-        return False, _either_order(staged, fields, either_example, show_values)
+        return False, [_either_order(staged, fields, either_example, show_values)]
     if not month:
-        return False, None
+        return False, []
     said = (lambda v: f" ({v!r})") if show_values else (lambda v: "")
     if not day and month >= MONTH_FIRST_EVIDENCE:
-        return True, (f"dates read month first (mm/dd/yyyy): {month:,} date(s) put a number past 12 second"
-                      f"{said(month_example)}, and none puts one first")
+        return True, [f"dates read month first (mm/dd/yyyy): {month:,} date(s) put a number past 12 second"
+                      f"{said(month_example)}, and none puts one first"]
     if not day:
-        return False, (f"1 date puts a number past 12 second{said(month_example)}: rejected, as no month is past "
+        return False, [f"1 date puts a number past 12 second{said(month_example)}: rejected, as no month is past "
                        "12. If the file writes its dates month first (mm/dd/yyyy), the others were read wrongly: "
-                       "check them")
-    return False, (f"dates are written both day first{said(day_example)} and month first{said(month_example)}: "
+                       "check them"]
+    return False, [f"dates are written both day first{said(day_example)} and month first{said(month_example)}: "
                    "read day first, so the month-first ones are rejected and a date with both numbers 12 or under "
-                   "may be wrong; ask the sender for one format (yyyy-mm-dd is safest)")
+                   "may be wrong; ask the sender for one format (yyyy-mm-dd is safest)"]
+
+
+def _months_alone(staged: StagedFile, rows: int, fields: list[str], example: str, first: list[int],
+                  every_date: bool, show_values: bool) -> str:
+    """The note for dates that give a month alone ("Nov-26", "2026-11"), each stored as the 1st of its month.
+
+    Stored without a word, a month's rows stood on its 1st in every count by day or week, and a licence that
+    expires "Nov-26" expired on 1 November: the analyst is told how many rows, where, and which. A file whose
+    every date is a month (police.uk's download publishes no days) is said to be so, with nothing to ask for."""
+    names = " and ".join(repr(staged.match.headers[staged.match.columns[f]])
+                         for f in sorted(fields, key=DATE_FIELDS.index))
+    said = f" ({example.strip()!r})" if show_values else ""
+    if every_date:
+        return (f"every date in {names} gives a month only, no day{said}: each of the {rows:,} row(s) is stored as "
+                "the 1st of its month, so counts by day or week put them all on the 1st")
+    shown = sorted(set(first))[:MONTHS_ALONE_SHOWN]
+    listed = ", ".join(map(str, shown)) + (" …" if rows > len(shown) else "")
+    return (f"{rows:,} row(s) give a month only, no day, in {names}{said}: stored as the 1st of that month "
+            f"(row{'s' if rows > 1 else ''} {listed}). Counts by day or week put them all on the 1st; "
+            "ask the sender for the full dates if the day matters")
 
 
 def _either_order(staged: StagedFile, fields: list[str], example: str, show_values: bool) -> str:

@@ -59,8 +59,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     con.execute(f"SET VARIABLE excel_epoch = DATE '{epoch}'")    # parse_date reads it for Excel serials
     month_first, said = checks.date_order(con, staged, show_values=kind != "cases")
     con.execute(f"SET VARIABLE month_first = {str(month_first).lower()}")    # parse_date reads it (etl/sql/macros.sql)
-    if said:
-        summary.warnings.append(said)
+    summary.warnings += said
     unused = _xy_not_coordinates(con, staged)
     if unused:
         summary.warnings.append(unused)

@@ -458,7 +458,7 @@ def refuse_victim_file(path: Path, kind: str, headers: list) -> None:
     wrong kind: refuse it, before anything of it is stored."""
     table = vocab.load("headers")
     markers = [_words(w) for w in table.get("victim_file_headers", [])]
-    whole = {tuple(_words(w)) for w in table.get("victim_whole_headers", [])}
+    whole = {tuple(_words(w)) for w in table.get("victim_whole_headers", [])} - _register_headers(kind, headers)
     found = [str(h) for h in headers if h not in (None, "")
              and (tuple(_words(h)) in whole or any(_holds(_words(h), m) for m in markers))]
     if found:
@@ -471,6 +471,20 @@ def refuse_victim_file(path: Path, kind: str, headers: list) -> None:
                                 f"({_show(signals)}). Load it with `python -m etl load cases {shlex.quote(str(path))}`, "
                                 "which keeps no names, dates of birth or addresses; if it is a file of reports, "
                                 "rename or remove those columns and load it again")
+
+
+def _register_headers(kind: str, headers: list) -> set[tuple[str, ...]]:
+    """The whole headers that name a building's feature, not a victim, in this file (`register_whole_headers`):
+    an HMO register's "PV" is its solar panels, and refused as a victim case file, a council's register with
+    them did not load. Only in a file given as a register whose headers clearly make it one: the guess that
+    names a file's likelier kind (kind_guess) must find it a register rather than a case file."""
+    if kind != "hmo":
+        return set()
+    from etl.loaders import kind_guess   # it reads this module's header scores: imported when first needed
+
+    if kind_guess.likelier_kind("cases", headers) != "hmo":
+        return set()
+    return {tuple(_words(w)) for w in vocab.load("headers").get("register_whole_headers", [])}
 
 
 # The kinds judged by `case_file_signals` as well: a register's "Age" or "Case Number" is its building's or licence's.
