@@ -53,6 +53,18 @@ def indicator(code: object) -> str:
     return indicators().get(str(code), str(code).replace("_", " "))
 
 
+INDICATORS_SHORT = dict(_WORDS["indicator_short"])   # indicator code → the name a chart's axis has room for
+
+
+def indicator_short(value: object) -> str:
+    """The name on a chart's axis: a short one where labels.toml has it (the axis cut the sentence short), else
+    the full label. Given the stored code or its full label: the Overview's breakdown (analysis/overview.py)
+    hands the page labels already, so the short name is found through the label's code."""
+    text = str(value)
+    code = next((c for c, label in indicators().items() if label == text), text)
+    return INDICATORS_SHORT.get(code) or indicator(value)
+
+
 @cache
 def exploitation_types() -> list[str]:
     return list(vocab.load("categories")["exploitation_type"])
@@ -65,6 +77,17 @@ def exploitation(value: object) -> str:
 
 def source_type(value: object) -> str:
     return vocab.source_type_label(value)
+
+
+SOURCE_TYPES_SHORT = dict(_WORDS["source_type_short"])   # stored value → the name a chart's axis has room for
+
+
+def source_type_short(value: object) -> str:
+    """The name on a chart's axis: a short one where labels.toml has it (an axis cut the full one short),
+    else the full name. Matched without case, as the full names are."""
+    text = str(value)
+    return next((short for code, short in SOURCE_TYPES_SHORT.items() if code.lower() == text.lower()),
+                source_type(value))
 
 
 @cache

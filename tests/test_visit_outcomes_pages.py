@@ -58,7 +58,7 @@ def test_the_overview_counts_visits_and_people_supported(recorded):
     at = signed_in("views/overview.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Addresses visited"] == "2" and metrics["Potential victims identified"] == "3"
-    assert metrics["NRM referrals"] == "1"
+    assert metrics["NRM referral"] == "1"
 
 
 def test_a_visit_is_placed_in_a_district_by_its_point_else_its_postcode(demo_db):  # noqa: F811

@@ -9,6 +9,7 @@ from analysis import settings as analysis_settings
 from analysis import visit_outcomes
 from analysis.overview import period_start, range_of_periods, runs
 from dashboard import auth, connection, labels, records, state, ui, visit_chart
+from operations import vocabulary
 
 auth.require("overview")  # the role is checked on every run, whatever the address
 st.title("Overview")
@@ -100,7 +101,9 @@ BREAKDOWNS = {"indicator": ("Signs reported", labels.indicator),
 st.subheader("What the reports say")
 
 
-def bar_chart(by: str, title: str, label_of) -> None:
+def bar_chart(by: str, title: str, label_of, axis_label_of=None) -> None:
+    """`axis_label_of`: a shorter name for the axis than `label_of`'s, which the tooltip and the table keep:
+    a half-width chart cut "GLAA (Gangmasters and Labour Abuse Authority)" to "GLAA (Gangmasters and Labour …"."""
     with ui.section(title):
         frame = connection.query("breakdown", f, by=by)
         st.markdown(f"**{title}**")
@@ -109,25 +112,25 @@ def bar_chart(by: str, title: str, label_of) -> None:
             st.caption("No signs recorded in the reports of this period." if by == "indicator"
                        else "No reports in this period.")
             return
-        frame = frame.assign(label=frame["label"].map(label_of))
+        frame = frame.assign(axis=frame["label"].map(axis_label_of or label_of), label=frame["label"].map(label_of))
         # 28 px a bar, the axes on top of that: a fixed height for the whole chart left one bar a hairline and
         # three too little room for their labels, which Vega then hid.
         chart = (alt.Chart(frame).mark_bar()
                  .encode(x=alt.X("reports:Q", title="Reports", axis=alt.Axis(format="d", tickMinStep=1)),
-                         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
+                         y=alt.Y("axis:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
                          tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("reports:Q", title="Reports")])
                  .properties(height=alt.Step(28)))
         st.altair_chart(chart)
         ui.chart_in_words(*ui.bars_in_words(frame, title), title)
 
 
-bar_chart("indicator", "Signs reported", labels.indicator)
+bar_chart("indicator", "Signs reported", labels.indicator, labels.indicator_short)
 st.caption("A report can mention several signs, so the signs add up to more than the reports.")
 left, right = st.columns(2)
 with left:
     bar_chart("exploitation_type", "Type of exploitation", labels.exploitation)
 with right:
-    bar_chart("source_type", "Who reported", labels.source_type)
+    bar_chart("source_type", "Who reported", labels.source_type, labels.source_type_short)
 
 # --- nationalities and languages -----------------------------------------------------------------------------
 st.subheader("Nationalities and the languages to bring")
@@ -165,12 +168,17 @@ if not counts["visits"]:
             f"between {f.date_from:%d %b %Y} and {f.date_to:%d %b %Y}. Outcomes are "
             "recorded on the Visit plans page, or loaded from a file by an analyst.")
 else:
+    # The follow-up actions in the words the Visit plans page records them with (operations/vocab/outcomes.toml
+    # [actions]): this page said "Partner enforcement" where that one said "Enforcement by a partner".
+    action = vocabulary.actions()
     shown = [("Addresses visited", "visits", "One per address and visit day, whatever was found."),
              ("Potential victims identified", "potential_victims", "People the teams treated as potential victims "
                                                                    "and offered support."),
-             ("NRM referrals", "nrm_referral", "Visits that led to a National Referral Mechanism referral."),
-             ("Safeguarding referrals", "safeguarding_referral", "Visits that led to a safeguarding referral."),
-             ("Partner enforcement", "partner_enforcement", "Visits after which a partner took enforcement action.")]
+             (action["nrm_referral"], "nrm_referral", "Visits that led to a National Referral Mechanism referral."),
+             (action["safeguarding_referral"], "safeguarding_referral", "Visits that led to a safeguarding "
+                                                                        "referral."),
+             (action["partner_enforcement"], "partner_enforcement", "Visits after which a partner took enforcement "
+                                                                    "action.")]
     row = ui.metric_row()
     for label, key, help_text in shown:
         row.metric(label, f"{counts[key]:,}", help=help_text, width="content")

@@ -18,8 +18,8 @@ from streamlit_folium import st_folium
 from access.store import has_role
 from analysis import outcome_feedback, wording
 from analysis import spreadsheets as exports
-from dashboard import (auth, connection, downloads, escape, labels, map_render, plan_form, records, state, ui,
-                       visit_map)
+from dashboard import (auth, connection, downloads, escape, labels, map_render, plan_form, records, state,
+                       stops_grid, ui, visit_map)
 from operations import briefing_pdf, gpx, plans, vocabulary
 from operations.store import REASON_MAX, Outcome, counted
 
@@ -186,42 +186,34 @@ else:
     st.markdown("**Partners to invite:** none identified")
 
 # --- the route -----------------------------------------------------------------------------------------------
-map_column, table_column = st.columns([3, 4], gap="medium")
+# The map, then the stops under it at the page's width: beside the map the table showed a laptop the stop, the
+# address and the postcode, and why, the languages and the outcome needed a sideways scroll (stops_grid.py).
 districts = None
 info = connection.inspect()
 if info.readable and "boundaries" in info.tables:
     with ui.section("District boundaries"):
         districts = connection.query("district_outlines")
-with map_column:
-    tiles, _problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TILES"))
-    base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
-    st_folium(visit_map.route_map(start, stops, districts, tiles, base), key=f"route_{plan_id}", height=420,
-              use_container_width=True, returned_objects=[])
-    unplaced = int(stops["lat"].isna().sum())
-    if unplaced:
-        st.caption(f"{unplaced} stop(s) have no map position; they are listed last.")
+tiles, _problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TILES"))
+base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
+st_folium(visit_map.route_map(start, stops, districts, tiles, base), key=f"route_{plan_id}", height=420,
+          use_container_width=True, returned_objects=[])
+unplaced = int(stops["lat"].isna().sum())
+if unplaced:
+    st.caption(f"{unplaced} stop(s) have no map position; they are listed last.")
 latest = done.sort_values(["visited_on", "id"]).groupby("address_key").tail(1).set_index("address_key")
 shown = stops.assign(
     stop=range(1, len(stops) + 1),
     licence=stops["licence_status"].map(labels.licence_status),
     outcome=[vocabulary.outcome_label(latest.at[k, "outcome"]) if k in latest.index else "" for k in stops["address_key"]])
-with table_column:
-    st.dataframe(shown[["stop", "address", "postcode", "licence", "reasons", "languages", "partners", "leg_km",
-                        "outcome"]],
-                 hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
-                 height=min(420, 40 + 35 * len(shown)),
-                 column_config={"stop": st.column_config.NumberColumn("Stop", width="small"),
-                                "address": "Address", "postcode": "Postcode", "licence": "HMO licence",
-                                "reasons": st.column_config.TextColumn("Why", width="large"),
-                                "languages": "Language support", "partners": "Partners",
-                                "leg_km": st.column_config.NumberColumn("km from previous", format="%.1f"),
-                                "outcome": "Outcome recorded"})
-    # A phone has room for the stop and the address: each stop follows as a card (dashboard/static/narrow.css).
-    ui.narrow_screen_styles()
-    with st.container(key="stop_doors"):
-        # The stop number stands where the visit list's rank would: the list's own rank and status make way.
-        st.html(ui.doors_html(shown.drop(columns=["rank", "licence_status"], errors="ignore")
-                              .rename(columns={"stop": "rank", "licence": "licence_status"})))
+st.dataframe(stops_grid.shown(shown), hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+             height=stops_grid.height(len(shown)), row_height=stops_grid.ROW_HEIGHT,
+             column_config=stops_grid.column_config())
+# A phone has room for the stop and the address: each stop follows as a card (dashboard/static/narrow.css).
+ui.narrow_screen_styles()
+with st.container(key="stop_doors"):
+    # The stop number stands where the visit list's rank would: the list's own rank and status make way.
+    st.html(ui.doors_html(shown.drop(columns=["rank", "licence_status"], errors="ignore")
+                          .rename(columns={"stop": "rank", "licence": "licence_status"})))
 
 editable = is_admin or (bool(plan.created_by) and plan.created_by == user["name"])
 if not editable:
