@@ -73,6 +73,21 @@ def dashboard_on(db: Path, tmp_path: Path, monkeypatch, viewer: str = "lead", pa
     return accounts
 
 
+def app_signed_in(page: str, name: str = "lead", password: str = "viewer-password-1"):
+    """dashboard/app.py in process (streamlit's AppTest), signed in as `name` (`dashboard_on`'s viewer by
+    default) and switched to `page`, with no exception on the way."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=120)
+    at.run()
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    at.button[0].click().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 
 def signs_of(texts: list[str]) -> list[list[str]]:
     """Each text's sign codes, read as the loader reads a report's text: negations set aside, then matched."""

@@ -19,7 +19,7 @@ from operations import vocabulary
 from operations.store import OperationsStore, Outcome
 from tests.analysis_fixtures import demo_db  # noqa: F401 (fixture)
 from tests.app_server import CHROMIUM, dashboard_env, demo_warehouse, sign_in, streamlit_app
-from tests.helpers import dashboard_on
+from tests.helpers import app_signed_in, dashboard_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -49,14 +49,7 @@ def _save_plan(store: OperationsStore, user: str = "lead") -> int:
 
 
 def _signed_in(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.text_input(key="signin_name").input("lead")
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.button[0].click().run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return app_signed_in(page, password=PASSWORD)
 
 
 @pytest.fixture

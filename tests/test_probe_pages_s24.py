@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from operations import vocabulary
 from operations.store import OperationsStore, Outcome
 from tests import analysis_fixtures
-from tests.helpers import dashboard_on
+from tests.helpers import app_signed_in, dashboard_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -60,14 +60,7 @@ def env(demo_db, tmp_path, monkeypatch):
 
 
 def signed_in(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.text_input(key="signin_name").input("lead")
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.button[0].click().run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return app_signed_in(page, password=PASSWORD)
 
 
 def _plan_with_first_stop_visited(store: OperationsStore) -> int:

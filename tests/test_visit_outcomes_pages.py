@@ -12,7 +12,7 @@ from tests.analysis_fixtures import demo_db  # noqa: F401 (fixture)
 from analysis import visit_outcomes
 from analysis.filters import Filters
 from operations.store import OperationsStore, Outcome
-from tests.helpers import dashboard_on
+from tests.helpers import app_signed_in, dashboard_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -35,14 +35,7 @@ def recorded(demo_db,  # noqa: F811
 
 
 def signed_in(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.text_input(key="signin_name").input("lead")
-    at.text_input(key="signin_password").input("viewer-password-1")
-    at.button[0].click().run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return app_signed_in(page)
 
 
 def test_totals_and_weeks_count_the_period_only(recorded):

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from access.store import Store
 from tests.analysis_fixtures import demo_db  # noqa: F401 (fixture)
 from operations.store import OperationsStore
-from tests.helpers import dashboard_on
+from tests.helpers import app_signed_in, dashboard_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -24,14 +24,7 @@ def env(demo_db,  # noqa: F811
 
 
 def signed_in(page: str = "views/visits.py") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.text_input(key="signin_name").input("lead")
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.button[0].click().run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return app_signed_in(page, password=PASSWORD)
 
 
 def widget(widgets, label: str):
