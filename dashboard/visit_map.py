@@ -25,6 +25,9 @@ ROUTE_COLOUR = "#b2182b"
 LAYER_NAME = "Visited addresses (last outcome)"
 POINT_DECIMALS = 6     # about 10 cm: visits closer than that share one square
 MAX_LISTED = 10        # visits named in one square's tooltip; the rest are counted
+# Leaflet stacks markers by how far down the screen they are: a visited square just north of an HMO cluster's badge
+# was drawn under it (seen on a phone, where the badges cover more of the map). Lifted above every badge.
+VISITED_ABOVE = 1000
 BADGE = 24             # a stop number's badge, in pixels
 # Pixels (across, down) from a stop's point to the map's edge or a control: half a badge and a gap; across, half
 # a shared badge ("S | 1, 2" is about 60 px wide).
@@ -146,7 +149,7 @@ def add_visited(m: folium.Map, outcomes: pd.DataFrame, show: bool = True) -> int
         newest = here.iloc[0]
         folium.Marker([float(newest.lat), float(newest.lon)], tooltip=visits_tooltip(here),
                       icon=folium.DivIcon(html=outcome_mark(newest.outcome), icon_size=(20, 20),
-                                          icon_anchor=(10, 10))).add_to(group)
+                                          icon_anchor=(10, 10)), z_index_offset=VISITED_ABOVE).add_to(group)
         drawn += 1
     return drawn
 

@@ -77,3 +77,12 @@ def test_a_long_history_at_one_point_is_counted_past_the_first_ten():
     lines = _tooltip(_markers(m)[0]).split("<br>")
     assert lines[0] == "14 visits here, newest first:" and lines[-1] == "and 4 more"
     assert len(lines) == 1 + visit_map.MAX_LISTED + 1 and lines[1].endswith("Flat 0")
+
+
+def test_a_visited_square_is_drawn_above_the_licence_clusters_badges():
+    """Leaflet stacks markers by their place down the screen: a square just north of a cluster's badge was drawn
+    under it. Every visited square is lifted above the badges, which carry no offset."""
+    m = folium.Map(location=[52.6, 0.1])
+    assert visit_map.add_visited(m, _outcomes()) == 2
+    assert visit_map.VISITED_ABOVE >= 1000
+    assert re.findall(r'"zIndexOffset": (\d+)', m.get_root().render()) == [str(visit_map.VISITED_ABOVE)] * 2
