@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
 from analysis import settings, wording
 from analysis.addresses import USABLE_POINT
+from etl import uk_time as uk_clock
 from etl import vocab
 from etl.admin import EVENT_DATE
 from etl.loaders.boundaries import LEVEL_NOTE_PATTERN
@@ -23,8 +23,9 @@ from etl.warehouse import Warehouse
 COLUMNS = ["kind", "source", "file_name", "files", "last_load", "newest", "newest_note", "rows", "rejected", "top_reasons",
            "not_geocoded", "flagged", "age_days", "stale", "warning", "failed_attempts_since", "notes", "replaced_by",
            "replaced_on"]
-# The team's clocks, BST in summer: the pages give every time in UK time (the Visit plans page's saved times too).
-UK_TIME = ZoneInfo("Europe/London")
+# The team's clocks, BST in summer: the pages give every time in UK time (the Visit plans page's saved times too),
+# as `etl status` and the Audit page do; the zone and conversions are etl.uk_time's, shared with them.
+UK_TIME = uk_clock.UK_TIME
 # Kinds a load of which takes the rows it gives from whichever source held them (boundaries by level and code,
 # postcodes by postcode), so an older source can be left holding none. A register replaces only its own source's,
 # and reports and cases only add or update their own source's.
@@ -152,14 +153,13 @@ def source_health(con, today: dt.date) -> pd.DataFrame:
 def uk_time(stamp) -> pd.Timestamp:
     """A load's time as the team's clocks read it (BST in summer), without a zone, so a table shows it as it is.
 
-    The ETL stamps a load with the clock of the machine it runs on, zone unsaid (etl/loading.py: Python's now()
-    and DuckDB's now()::TIMESTAMP are both that machine's local time), so a server kept on UTC showed a July load
-    an hour before the team's clocks. The pages run on the machine the ETL writes from: the stamp is read as its
-    local time (Python's astimezone of a naive time), then given in UK time; a machine on UK time changes nothing.
+    The ETL stamps a load with the clock of the machine it runs on, zone unsaid, so a server kept on UTC showed a
+    July load an hour before the team's clocks. The conversion is etl.uk_time's `local_to_uk`, shared with
+    `etl status`; this gives it as a pandas time, NaT where there is no stamp.
     """
     if stamp is None or pd.isna(stamp):
         return pd.NaT
-    return pd.Timestamp(pd.Timestamp(stamp).to_pydatetime().astimezone(UK_TIME).replace(tzinfo=None))
+    return pd.Timestamp(uk_clock.local_to_uk(pd.Timestamp(stamp).to_pydatetime()))
 
 
 def uk_times(stamps) -> pd.Series:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl import migrate, vocab
+from etl.uk_time import local_to_uk
 from etl.warehouse import Warehouse, WarehouseError
 
 TABLE_OF_KIND = {"hmo": "hmo_licences", "reports": "reports", "cases": "cases", "boundaries": "boundaries",
@@ -52,7 +53,7 @@ class SourceStatus:
     kind: str
     source: str
     rows: int
-    last_load: str
+    last_load: str     # UK time (BST in summer), as the Data page gives it: the stamp is the machine's clock
     rejected: int      # by the source's last load (earlier loads' outstanding ones: `listed_rejects`)
     ungeocoded: int
     freshness: str
@@ -79,7 +80,7 @@ def status_rows(db=None, today: dt.date | None = None) -> list[SourceStatus]:
             limit = limits.get(kind, 365)
             fresh = f"{age} days old" + (f" (older than {limit} days: refresh it)" if age > limit else "")
             fresh += _newest_record(con, kind, source, today, limit)
-            out.append(SourceStatus(kind, source, rows, last_at.strftime("%Y-%m-%d %H:%M"), rejected or 0,
+            out.append(SourceStatus(kind, source, rows, f"{local_to_uk(last_at):%Y-%m-%d %H:%M}", rejected or 0,
                                     ungeocoded, fresh, age))
         return out
     finally:

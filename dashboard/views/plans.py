@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +19,7 @@ from analysis import outcome_feedback, wording
 from analysis import spreadsheets as exports
 from dashboard import (auth, connection, downloads, escape, labels, map_render, plan_form, records, state,
                        stops_grid, ui, visit_map)
+from etl.uk_time import utc_to_uk
 from operations import briefing_pdf, gpx, plans, vocabulary
 from operations.store import REASON_MAX, Outcome, counted
 
@@ -30,7 +30,6 @@ OUTCOME_NEXT_STOP = "outcome_next_stop"     # the stop to choose after a save: t
 OUTCOME_DAYS_BACK = 365                     # how long before the plan's date a visit may be recorded
 PLAN_NOTICE = plan_form.NOTICE              # what a delete, a removal, an addition (from the Visit list) or a
                                             # withdrawal did, said once after the rerun
-UK_TIME = ZoneInfo("Europe/London")
 NO_NAMES = ("No names or personal details of the people met: this record is seen by everyone with access to "
             "plans.")
 
@@ -105,10 +104,7 @@ def saved_at(stamp: str) -> str:
     """'02 Dec 2026 07:36' from a stored UTC stamp, in UK time: the page said '2026-12-02 07:36 UTC', a machine's
     date in the middle of '03 Dec 2026's, and an hour behind the team's clocks all summer. As the Data page
     gives its load times (day, month's name, year, hours and minutes)."""
-    at = dt.datetime.fromisoformat(stamp)
-    if at.tzinfo is None:   # written as UTC (access/sqlite_file.py's now), whatever says so or not
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return f"{at.astimezone(UK_TIME):%d %b %Y %H:%M}"
+    return f"{utc_to_uk(stamp):%d %b %Y %H:%M}"   # written as UTC (access/sqlite_file.py's now), said or not
 
 
 def deleted_plans_outcomes() -> None:

@@ -25,17 +25,20 @@ def status(db: str | None) -> None:
     """Per source: row counts, last load, the rows that last load rejected, and freshness. Rows earlier loads
     rejected that are still to fix: `python -m etl rejects`."""
     from etl.admin import status_rows
+    from etl.uk_time import LABEL
 
     rows = status_rows(db)
     if not rows:
         echo("The warehouse is empty: load files with `python -m etl load KIND FILE`, or run `python -m etl demo`.")
         return
-    header = ["kind", "source", "rows", "last load", "rejected (last load)", "not geocoded", "freshness"]
+    header = ["kind", "source", "rows", f"last load ({LABEL})", "rejected (last load)", "not geocoded", "freshness"]
     table = [header] + [[r.kind, r.source, f"{r.rows:,}", r.last_load, f"{r.rejected:,}", f"{r.ungeocoded:,}",
                          r.freshness] for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    echo(f"last load: in {LABEL} (BST in summer), as the dashboard's Data page gives it, whatever this machine's "
+         "clock is set to")
     echo("rejected (last load): the rows the last load of each source rejected; `python -m etl rejects` lists "
          "every load's rejected rows still to fix")
 
