@@ -1,6 +1,9 @@
 """Fixtures shared by every test: a private warehouse path, pseudonymisation key and operations store."""
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 
@@ -106,3 +109,20 @@ def downloads(monkeypatch) -> dict:
 
     monkeypatch.setattr(st_button, "marshall_file", marshall)
     return made
+
+
+@pytest.fixture
+def machine_on():
+    """Sets the machine's zone (TZ) for one test, as a server's clock would be set, and puts it back."""
+    was = os.environ.get("TZ")
+
+    def set_zone(zone: str) -> None:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+    yield set_zone
+    if was is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = was
+    time.tzset()

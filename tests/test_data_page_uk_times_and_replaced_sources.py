@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -34,23 +32,6 @@ PARTNER = "Report Ref,Date Received,Address,Postcode\nP1,01/03/2025,3 Mill Lane,
 SUMMER = dt.datetime(2026, 7, 15, 12, 0)      # the machine's clock (UTC): 13:00 BST
 WINTER = dt.datetime(2026, 1, 15, 12, 0)      # 12:00 GMT
 LATE = dt.datetime(2026, 8, 31, 23, 30)       # UTC: 00:30 BST on 1 September
-
-
-@pytest.fixture
-def machine_on(request):
-    """Sets the machine's zone (TZ) for one test, as a server's clock would be set, and puts it back."""
-    was = os.environ.get("TZ")
-
-    def set_zone(zone: str) -> None:
-        os.environ["TZ"] = zone
-        time.tzset()
-
-    yield set_zone
-    if was is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = was
-    time.tzset()
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ is listed from 1 September, as its shown time says.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -26,23 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 SUMMER = dt.datetime(2026, 7, 15, 12, 0)    # a load stamped by a machine on UTC: 13:00 BST
 PASSWORD = "admin-password-1"
-
-
-@pytest.fixture
-def machine_on():
-    """Sets the machine's zone (TZ) for one test, as a server's clock would be set, and puts it back."""
-    was = os.environ.get("TZ")
-
-    def set_zone(zone: str) -> None:
-        os.environ["TZ"] = zone
-        time.tzset()
-
-    yield set_zone
-    if was is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = was
-    time.tzset()
 
 
 @pytest.fixture
