@@ -47,7 +47,9 @@ def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, list[s
     columns = {f: staged.column(f) for f in DATE_FIELDS if staged.match.has(f)}
     if not columns:
         return False, []
-    values = " UNION ALL ".join(f"SELECT '{f}' AS f, {c} AS v, _row AS r FROM stage" for f, c in columns.items())
+    # o orders a row's dates as the file's columns do, so the example shown is the same on every run
+    values = " UNION ALL ".join(f"SELECT '{f}' AS f, {c} AS v, _row AS r, {DATE_FIELDS.index(f)} AS o FROM stage"
+                                for f, c in columns.items())
     either = "a BETWEEN 1 AND 12 AND b BETWEEN 1 AND 12 AND a <> b"   # 03/04: 3 April or 4 March
     # Which columns hold such dates: with one date column (a big file's usual), that one, without asking. With
     # several, a value is counted once however many columns give it.
@@ -64,10 +66,10 @@ def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, list[s
                min(v) FILTER (WHERE a > 12 AND b <= 12), min(v) FILTER (WHERE b > 12 AND a <= 12),
                min(v) FILTER (WHERE {either}), {either_in},
                {rows} FILTER (WHERE alone), list(DISTINCT f) FILTER (WHERE alone),
-               arg_min(v, r) FILTER (WHERE alone), min(r, {2 * MONTHS_ALONE_SHOWN}) FILTER (WHERE alone),
+               arg_min(v, (r, o)) FILTER (WHERE alone), min(r, {2 * MONTHS_ALONE_SHOWN}) FILTER (WHERE alone),
                count(*) FILTER (WHERE NOT alone) = 0
-        FROM (SELECT f, v, r, try_cast(n.a AS INTEGER) AS a, try_cast(n.b AS INTEGER) AS b, {alone} AS alone
-              FROM (SELECT f, v, r, regexp_extract(v, ?, ['a', 'b']) AS n FROM ({values}) WHERE v IS NOT NULL))
+        FROM (SELECT f, v, r, o, try_cast(n.a AS INTEGER) AS a, try_cast(n.b AS INTEGER) AS b, {alone} AS alone
+              FROM (SELECT f, v, r, o, regexp_extract(v, ?, ['a', 'b']) AS n FROM ({values}) WHERE v IS NOT NULL))
     """, [_NUMERIC_DATE]).fetchone()
     month_first, said = _order(staged, columns, show_values, day, month, day_example, month_example,
                                either_example, either_fields)
