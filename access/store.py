@@ -555,8 +555,9 @@ class Store:
             cols = ["id", "at", "actor", "action", "target", "detail", "rows"]
             return [dict(zip(cols, r)) for r in con.execute(sql, params)]
 
-    def write_audit_csv(self, out: str | os.PathLike, since: dt.date | None = None) -> int:
-        """The audit log since `since`, oldest first, as CSV (text a spreadsheet could run is made plain)."""
+    def write_audit_csv(self, out: str | os.PathLike, since: dt.date | dt.datetime | None = None) -> int:
+        """The audit log since `since` (a date is from midnight UTC, as `audit_rows` reads it), oldest first, as
+        CSV (text a spreadsheet could run is made plain). Its times stay UTC with their offset: unambiguous."""
         rows = list(reversed(self.audit_rows(since)))
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)    # a file written over keeps its old mode: the log is readable by its owner only

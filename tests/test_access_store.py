@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import sqlite3
 import stat
@@ -149,3 +150,14 @@ def test_audit_export(tmp_path, monkeypatch):
     assert run("audit", "--since", "2999-01-01", "--out", str(out)).output.startswith("wrote 0 audit row(s)")
     assert store.audit_rows(limit=1)[0]["action"] == "audit_export"  # exporting the log is itself recorded
     assert run("audit", "--since", "yesterday", "--out", str(out)).exit_code == 2
+
+
+def test_audit_since_counts_from_midnight_on_uk_clocks(tmp_path, monkeypatch):
+    """The Audit page's Since date counts from UK midnight; `etl audit --since` gives the same rows, so a row
+    written at 00:30 BST on 15 July (23:30 UTC on the 14th) is in an export from the 15th, and 23:30 BST is not."""
+    monkeypatch.setenv("HOTSPOTS_ACCOUNTS", str(tmp_path / "acc.db"))
+    for at, page in (("2026-07-14T22:30:00+00:00", "before"), ("2026-07-14T23:30:00+00:00", "after")):
+        Store(clock=lambda at=at: dt.datetime.fromisoformat(at)).audit("alice", "page_view", page)
+    out = tmp_path / "audit.csv"
+    assert run("audit", "--since", "2026-07-15", "--out", str(out)).exit_code == 0
+    assert [row["target"] for row in csv.DictReader(out.open(encoding="utf-8"))] == ["after"]

@@ -6,6 +6,7 @@ import sys
 import click
 
 from etl.cli.common import account_options, account_store, cli_actor, echo, fail, main
+from etl.uk_time import uk_day_start
 
 
 def _accounts(call):
@@ -117,13 +118,13 @@ def users_list(accounts, db) -> None:
 
 
 @main.command("audit")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC) to include (default: everything).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day to include, from midnight UK time as the Audit page counts it (default: everything).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
 @account_options
 def audit(since, out, accounts, db) -> None:
     """Export the audit log as CSV: sign-ins, page views, exports and downloads, account changes, withdrawn visit
     outcomes, and every file loaded or refused (etl load, etl demo), source removed and retention run."""
     store = account_store(accounts, db)
-    count = store.write_audit_csv(out, since.date() if since else None)
+    count = store.write_audit_csv(out, uk_day_start(since.date()) if since else None)
     store.audit(cli_actor(), "audit_export", out, {"since": since.date().isoformat() if since else None}, rows=count)
     echo(f"wrote {count:,} audit row(s) to {out}")
