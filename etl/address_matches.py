@@ -35,7 +35,7 @@ from etl import address_keys, vocab
 # postcode, the same house number and street with both points very near ("14 LINCOLN ROAD" at the point
 # of "14 LINCOLN ROAD PETERBOROUGH", PE1 3JF: the town is what one of them left out). Ties go to the
 # latest expiry, then the source and reference, so the answer is the same on every run. An address's
-# point is any one of its reports' usable points for the key-only match, and the nearest for the
+# point is one of its reports' usable points (the least) for the key-only match, and the nearest for the
 # number-and-street one: one without a full postcode is placed within one H3 cell (etl/address_ids.py),
 # a postcoded one within its postcode.
 _MATCH_ROWS = """
@@ -55,8 +55,8 @@ _MATCH_ROWS = """
         FROM keys k JOIN lic l ON k.addr_key = l.addr_key
         WHERE k.pc IS NULL OR l.pc IS NULL
     ),
-    by_key_points AS (      -- any one usable point of each such address (few: read for those alone)
-        SELECT addr_id, any_value(struct_pack(lat, lon)) AS pt FROM reports
+    by_key_points AS (      -- one usable point of each such address, the same each run (few: read for those alone)
+        SELECT addr_id, min(struct_pack(lat, lon)) AS pt FROM reports
         WHERE addr_id IN (SELECT addr_id FROM by_key) AND lat IS NOT NULL AND lon IS NOT NULL
               AND location_flag IS NULL
         GROUP BY addr_id
@@ -90,7 +90,7 @@ _MATCH_ROWS = """
             WHERE r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NULL AND {door_metres} <= {door_within}
     ),
     best AS (
-        SELECT addr_id, any_value(addr_key) AS addr_key, any_value(postcode) AS postcode,
+        SELECT addr_id, min(addr_key) AS addr_key, min(postcode) AS postcode,
                arg_min(struct_pack(source, licence_ref, licence_expiry, max_occupants),
                        (how, -coalesce(epoch(licence_expiry), -1e12), source, licence_ref)) AS l
         FROM candidates
