@@ -25,6 +25,15 @@ _MAGIC = [
     (b"7z\xbc\xaf", "a 7-Zip archive: unpack it first"),
 ]
 
+_OLE = b"\xd0\xcf\x11\xe0"
+# A workbook saved with a password ("Encrypt with Password", as partners send case and referral files) is no zip but
+# an Office 97 container holding the encrypted .xlsx as a stream of this name (MS-OFFCRYPTO). Called an old .xls,
+# the analyst was told to save as .xlsx the .xlsx they had.
+_ENCRYPTED = ("EncryptedPackage".encode("utf-16-le"),
+              "a password-protected Excel workbook, which can't be read: open it in Excel with its password, "
+              "clear the password (File > Info > Protect Workbook > Encrypt with Password), save the copy as .xlsx, "
+              "load that copy, then delete it")
+
 _SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or CSV"
 # Files named and opened as Excel ones that are not XLSX: told by what the zip holds, or by the text they start
 # with. Read as a CSV, a web page's first line was "the first row" of headers, and the advice was --mapping.
@@ -56,6 +65,8 @@ def file_format(path: Path) -> str:
             _refuse_json(path, head + fh.read(4096))
     if not head:
         raise FileProblem(path, "the file is empty")
+    if head.startswith(_OLE) and _encrypted_workbook(path):
+        raise FileProblem(path, f"this is {_ENCRYPTED[1]}")
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise FileProblem(path, f"this is {what}")
@@ -64,6 +75,12 @@ def file_format(path: Path) -> str:
         return "xlsx"
     _refuse_markup(path)
     return "csv"
+
+
+def _encrypted_workbook(path: Path) -> bool:
+    """Whether an Office 97 container names the stream an encrypted workbook is kept in. Its directory may sit
+    anywhere in the file, so the whole file is searched."""
+    return _ENCRYPTED[0] in path.read_bytes()
 
 
 def _refuse_other_zips(path: Path) -> None:
