@@ -68,3 +68,17 @@ def test_an_old_xls_is_still_called_one(tmp_path):
     f.write_bytes(_office97_container("Root Entry", "Workbook"))
     with pytest.raises(FileProblem, match="old Excel .xls"):
         load_file("hmo", f, db=tmp_path / "w.duckdb")
+
+
+def test_excels_no_value_in_the_coordinates_leaves_the_row_to_its_postcode(tmp_path):
+    """An analyst's VLOOKUP of coordinates by postcode writes #N/A where it found none: the report is placed by its
+    postcode, as with "N/A", not rejected as "not a number"; #N/A occupants on a register is no number given."""
+    db = tmp_path / "w.duckdb"
+    load_text(db, "postcodes", "postcode,latitude,longitude\nPE13 1AB,52.66,0.16\n")
+    s = load_text(db, "reports", "Ref,Date,Address,Postcode,Latitude,Longitude\n"
+                                 "R1,2026-11-01,1 Mill Lane,PE13 1AB,#N/A,#N/A\n")
+    assert s.rows_rejected == 0
+    assert query(db, "SELECT report_ref, round(lat, 2), round(lon, 2), geocode_status FROM reports") == [
+        ("R1", 52.66, 0.16, "postcode")]
+    h = load_text(db, "hmo", "Licence No,Address,Postcode,Max Occupants\nL1,2 Mill Lane,PE13 1AB,#N/A\n")
+    assert h.rows_rejected == 0 and query(db, "SELECT max_occupants FROM hmo_licences") == [(None,)]
