@@ -49,8 +49,8 @@ def test_a_postcode_column_unlike_the_addresss_postcode_is_reported(tmp_path, db
 
 NOT_LIVE = ["Expired", "Temporary Exemption Notice", "TEN granted", "Suspended", "Not renewed", "Licence not required",
             "Exempt", "Licence ended", "Terminated", "Superseded", "Deceased licence holder",
-            "Sold - new application required", "Revoked"]
-LIVE = ["Granted", "Not revoked", "Not expired", "Licence granted", "Pending", "Varied"]
+            "Sold - new application required", "Revoked", "Invalid"]
+LIVE = ["Granted", "Not revoked", "Not expired", "Licence granted", "Pending", "Varied", "Under review", "Valid"]
 
 
 def test_status_words_for_no_live_licence_reject_the_row_and_a_negation_does_not(tmp_path, db):
@@ -64,6 +64,7 @@ def test_status_words_for_no_live_licence_reject_the_row_and_a_negation_does_not
     for status in LIVE:
         assert repr(status) in note
     assert "'Pending' (1, an application)" in note and "'Granted' (1)" in note
+    assert "'Under review' (1, an application)" in note and "'Valid' (1)" in note
 
 
 def test_a_status_the_vocabulary_lacks_is_named_with_its_count(tmp_path, db):
