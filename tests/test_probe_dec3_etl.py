@@ -82,3 +82,15 @@ def test_excels_no_value_in_the_coordinates_leaves_the_row_to_its_postcode(tmp_p
         ("R1", 52.66, 0.16, "postcode")]
     h = load_text(db, "hmo", "Licence No,Address,Postcode,Max Occupants\nL1,2 Mill Lane,PE13 1AB,#N/A\n")
     assert h.rows_rejected == 0 and query(db, "SELECT max_occupants FROM hmo_licences") == [(None,)]
+
+
+def test_partners_named_as_they_sign_their_referrals_are_their_source_types(tmp_path):
+    db = tmp_path / "w.duckdb"
+    said = {"Neighbourhood Policing Team": "police", "NPT": "police", "Fire & Rescue": "other",
+            "Salvation Army": "other", "British Red Cross": "other",
+            "Modern Slavery and Exploitation Helpline": "helpline"}
+    rows = "".join(f"R{i},2026-11-01,{i} Mill Lane,PE13 1AB,{who}\n" for i, who in enumerate(said))
+    s = load_text(db, "reports", "Ref,Date,Address,Postcode,Source Type\n" + rows)
+    assert s.rows_loaded == len(said)
+    got = dict(query(db, "SELECT report_ref, source_type FROM reports"))
+    assert got == {f"R{i}": kind for i, kind in enumerate(said.values())}
