@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -136,6 +137,9 @@ def _with_selected(options: tuple[str, ...], key: str) -> list[str]:
     return out
 
 
+SIDEBAR_CSS = Path(__file__).resolve().parent / "static" / "sidebar.css"   # chosen values wrap, never cut off
+
+
 def sidebar(options: Options) -> Filters:
     """Draw the filter widgets (call inside `with st.sidebar:`) and return the filters they give."""
     if DATES not in st.session_state:  # first run, or the sidebar was hidden last run (its state was dropped)
@@ -143,6 +147,7 @@ def sidebar(options: Options) -> Filters:
     t = today()
     chosen = st.session_state.get(DATES)
     chosen = tuple(d for d in chosen if isinstance(d, dt.date)) if isinstance(chosen, (tuple, list)) else ()
+    st.html(SIDEBAR_CSS)
     st.header("Filters")
     st.caption("Every page uses these filters. The page's address (URL) keeps them, so you can share the view.")
     dates = st.date_input(
@@ -164,9 +169,10 @@ def sidebar(options: Options) -> Filters:
                    key=KEYS["exploitation_types"], format_func=labels.exploitation, placeholder="All types",
                    help="The kind of exploitation a report or case describes. Empty means all.")
     st.multiselect("Indicators seen", _with_selected(options.indicators, KEYS["indicators"]),
-                   key=KEYS["indicators"], format_func=labels.indicator, placeholder="Any indicator",
-                   help="Reports that mention at least one of these signs. Cases have no indicators, "
-                        "so this filter does not narrow them.")
+                   key=KEYS["indicators"], format_func=labels.indicator_short, placeholder="Any indicator",
+                   help="Reports that mention at least one of these signs, by the short names the Overview's "
+                        "\"Signs reported\" chart uses (the sidebar cut the full ones off). Cases have no "
+                        "indicators, so this filter does not narrow them.")
     st.multiselect("Who reported", _with_selected(options.source_types, KEYS["source_types"]),
                    key=KEYS["source_types"], format_func=labels.source_type, placeholder="All report sources",
                    help="The kind of organisation or person a report came from. Cases are not narrowed by it.")
