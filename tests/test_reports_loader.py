@@ -388,17 +388,17 @@ def test_a_keyword_matches_whole_words_from_their_start(tmp_path):
 def test_who_reported_is_read_by_a_word_in_it_when_no_alias_matches(tmp_path):
     """"Cambridgeshire Constabulary" (police.uk's "Reported by") is police, "Fenland District Council" a council;
     the alias with the most words wins ("Council Housing Officer" is a council, not an officer of police), and
-    words naming two kinds equally ("GLAA intelligence") or none ("Red Cross") are 'other', listed."""
+    words naming two kinds equally ("GLAA intelligence") or none ("Rotary Club") are 'other', listed."""
     db = tmp_path / "w.duckdb"
     f = write_text(tmp_path / "r.csv", "Ref,Date,Address,Reported By\n" + "".join(
         f"R{i},2026-11-01,{i} Mill Lane,{who}\n" for i, who in enumerate(
             ["Cambridgeshire Constabulary", "Fenland District Council", "Member of the public",
-             "Council Housing Officer", "GLAA intelligence", "Police", "Red Cross"])))
+             "Council Housing Officer", "GLAA intelligence", "Police", "Rotary Club"])))
     s = load_file("reports", f, db=db)
     assert [r[0] for r in query(db, "SELECT source_type FROM reports ORDER BY report_ref")] == [
         "police", "council", "public", "council", "other", "police", "other"]
     said = " | ".join(s.warnings)
-    assert "source types not in the vocabulary, stored as 'other': 'GLAA intelligence' (1), 'Red Cross' (1)" in said
+    assert "source types not in the vocabulary, stored as 'other': 'GLAA intelligence' (1), 'Rotary Club' (1)" in said
     assert "'Cambridgeshire Constabulary' as 'police' (1)" in said and "'Police'" not in said
 
 
