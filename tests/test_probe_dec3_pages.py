@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 
@@ -24,21 +23,20 @@ needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 # --- in a browser ------------------------------------------------------------------------------------------------
 
-def _port() -> int:
-    """A free port among the ones the project's servers may use (8600-8699)."""
-    for port in range(8699, 8599, -1):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    pytest.skip("no free port in 8600-8699")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = demo_warehouse(tmp_path_factory, "dec3-pages", seed=5, key=DEMO_KEY)
     env = dashboard_env(db, DEMO_KEY, account=(USER, "viewer", PASSWORD))
-    with streamlit_app(env, port=_port()) as (url, _proc):
+    with streamlit_app(env) as (url, _proc):
         yield url
+
+
+@pytest.fixture
+def laptop(browser):
+    """A page in a laptop-sized window of its own."""
+    context = browser.new_context(viewport=LAPTOP)
+    yield context.new_page()
+    context.close()
 
 
 def _settled(page, extra_ms: int = 2000) -> None:
@@ -71,44 +69,36 @@ CLIPPED_TAGS = """() => [...document.querySelectorAll('.st-key-f_indicators [dat
 
 @needs_chromium
 @pytest.mark.browser
-def test_a_laptop_reads_every_sign_in_the_indicators_filter_whole(server, browser):
-    context = browser.new_context(viewport=LAPTOP)
-    page = context.new_page()
-    try:
-        sign_in(page, server + "/", USER, PASSWORD)
-        _settled(page)
-        box = page.get_by_role("combobox", name="Indicators seen")
-        box.scroll_into_view_if_needed()
-        box.click()
-        page.locator("[role=option]").nth(1).wait_for(timeout=30_000)
-        seen, cut = page.evaluate(CLIPPED_OPTIONS)
-        assert seen > 10 and cut == []
-        for nth in (1, 2):    # the two longest signs, first in the list
-            page.locator("[role=option]").nth(1).click()
-            _settled(page, 1000)
-            if nth == 1:
-                box.click()
-                page.locator("[role=option]").nth(1).wait_for(timeout=30_000)
-        page.keyboard.press("Escape")
-        _settled(page)
-        assert page.locator(".st-key-f_indicators [data-tag]").count() == 2
-        assert page.evaluate(CLIPPED_TAGS) == []
-    finally:
-        context.close()
+def test_a_laptop_reads_every_sign_in_the_indicators_filter_whole(server, laptop):
+    page = laptop
+    sign_in(page, server + "/", USER, PASSWORD)
+    _settled(page)
+    box = page.get_by_role("combobox", name="Indicators seen")
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.locator("[role=option]").nth(1).wait_for(timeout=30_000)
+    seen, cut = page.evaluate(CLIPPED_OPTIONS)
+    assert seen > 10 and cut == []
+    for nth in (1, 2):    # the two longest signs, first in the list
+        page.locator("[role=option]").nth(1).click()
+        _settled(page, 1000)
+        if nth == 1:
+            box.click()
+            page.locator("[role=option]").nth(1).wait_for(timeout=30_000)
+    page.keyboard.press("Escape")
+    _settled(page)
+    assert page.locator(".st-key-f_indicators [data-tag]").count() == 2
+    assert page.evaluate(CLIPPED_TAGS) == []
 
 
 @needs_chromium
 @pytest.mark.browser
-def test_a_laptop_has_the_visit_plan_right_under_the_visit_list(server, browser):
-    context = browser.new_context(viewport=LAPTOP)
-    page = context.new_page()
-    try:
-        sign_in(page, server + "/visits", USER, PASSWORD)
-        grid = page.locator("[data-testid='stDataFrame']").first
-        grid.wait_for(timeout=90_000)
-        _settled(page)
-        table = grid.bounding_box()
-        plan = page.get_by_role("heading", name="Visit plan").first.bounding_box()
-        assert plan["y"] - (table["y"] + table["height"]) < 100, (table, plan)
-    finally:
-        context.close()
+def test_a_laptop_has_the_visit_plan_right_under_the_visit_list(server, laptop):
+    page = laptop
+    sign_in(page, server + "/visits", USER, PASSWORD)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=90_000)
+    _settled(page)
+    table = grid.bounding_box()
+    plan = page.get_by_role("heading", name="Visit plan").first.bounding_box()
+    assert plan["y"] - (table["y"] + table["height"]) < 100, (table, plan)
