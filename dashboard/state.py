@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
 from analysis.filters import NO_DISTRICT, Filters
-from dashboard import labels
+from dashboard import labels, styles
 from dashboard.escape import markdown_text
 
 LAST_DATES = "_filters_last_dates"
@@ -137,9 +136,6 @@ def _with_selected(options: tuple[str, ...], key: str) -> list[str]:
     return out
 
 
-SIDEBAR_CSS = Path(__file__).resolve().parent / "static" / "sidebar.css"   # chosen values wrap, never cut off
-
-
 def sidebar(options: Options) -> Filters:
     """Draw the filter widgets (call inside `with st.sidebar:`) and return the filters they give."""
     if DATES not in st.session_state:  # first run, or the sidebar was hidden last run (its state was dropped)
@@ -147,7 +143,7 @@ def sidebar(options: Options) -> Filters:
     t = today()
     chosen = st.session_state.get(DATES)
     chosen = tuple(d for d in chosen if isinstance(d, dt.date)) if isinstance(chosen, (tuple, list)) else ()
-    st.html(SIDEBAR_CSS)
+    styles.add("sidebar.css")     # a chosen value wraps, never cut off
     st.header("Filters")
     st.caption("Every page uses these filters. The page's address (URL) keeps them, so you can share the view.")
     dates = st.date_input(

@@ -5,7 +5,6 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from pathlib import Path
 from typing import Iterator
 
 import duckdb
@@ -14,7 +13,7 @@ import streamlit as st
 
 from analysis import wording
 from analysis.filters import Filters
-from dashboard import connection, labels, state
+from dashboard import connection, labels, state, styles
 from dashboard.connection import WarehouseInfo
 from dashboard.escape import html_text, markdown_text
 from etl.warehouse import WarehouseError
@@ -155,12 +154,9 @@ def section(what: str) -> Iterator[None]:
                  "The details are in the server log.")
 
 
-NARROW_CSS = Path(__file__).resolve().parent / "static" / "narrow.css"
-
-
 def narrow_screen_styles() -> None:
     """The page's CSS for phones (dashboard/static/narrow.css): which of a table and its cards is shown."""
-    st.html(NARROW_CSS)
+    styles.add("narrow.css")
 
 
 def doors_html(rows: pd.DataFrame) -> str:

@@ -11,6 +11,7 @@ import re
 import shlex
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Callable
 
@@ -142,12 +143,27 @@ def _field_of(index: dict[str, str], header, group: str | None = None) -> tuple[
     if header in (None, ""):
         return None, ""
     text = str(header).strip()
-    name = index.get(vocab.normalise_label(text))
+    name = _lookup(index, text)
     if name or not group:
         return name, text
     joined = f"{group} {text}"
-    name = index.get(vocab.normalise_label(joined))
+    name = _lookup(index, joined)
     return (name, joined) if name else (None, text)
+
+
+def _lookup(index: dict[str, str], header: str) -> str | None:
+    """The field a header's name gives, with a datum or unit after it (`header_qualifiers`) taken off when the
+    whole names none: "Lat (WGS84)" is "Lat" in any kind of file, without an alias for each name and datum."""
+    label = vocab.normalise_label(header)
+    if label in index or not label.endswith(_qualifiers()):    # one test for most cells of a wide file's rows
+        return index.get(label)
+    return next((index[label[:-len(q)]] for q in _qualifiers() if label.endswith(q) and label[:-len(q)] in index),
+                None)
+
+
+@cache
+def _qualifiers() -> tuple[str, ...]:
+    return tuple(vocab.normalise_label(q) for q in vocab.load("headers").get("header_qualifiers", []))
 
 
 @dataclass

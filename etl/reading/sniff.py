@@ -29,8 +29,8 @@ _OLE = b"\xd0\xcf\x11\xe0"
 # A workbook saved with a password ("Encrypt with Password", as partners send case and referral files) is no zip but
 # an Office 97 container holding the encrypted .xlsx as a stream of this name (MS-OFFCRYPTO). Called an old .xls,
 # the analyst was told to save as .xlsx the .xlsx they had.
-_ENCRYPTED = ("EncryptedPackage".encode("utf-16-le"),
-              "a password-protected Excel workbook, which can't be read: open it in Excel with its password, "
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_ENCRYPTED = ("a password-protected Excel workbook, which can't be read: open it in Excel with its password, "
               "clear the password (File > Info > Protect Workbook > Encrypt with Password), save the copy as .xlsx, "
               "load that copy, then delete it")
 
@@ -66,7 +66,7 @@ def file_format(path: Path) -> str:
     if not head:
         raise FileProblem(path, "the file is empty")
     if head.startswith(_OLE) and _encrypted_workbook(path):
-        raise FileProblem(path, f"this is {_ENCRYPTED[1]}")
+        raise FileProblem(path, f"this is {_ENCRYPTED}")
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise FileProblem(path, f"this is {what}")
@@ -80,7 +80,7 @@ def file_format(path: Path) -> str:
 def _encrypted_workbook(path: Path) -> bool:
     """Whether an Office 97 container names the stream an encrypted workbook is kept in. Its directory may sit
     anywhere in the file, so the whole file is searched."""
-    return _ENCRYPTED[0] in path.read_bytes()
+    return _ENCRYPTED_STREAM in path.read_bytes()
 
 
 def _refuse_other_zips(path: Path) -> None:
