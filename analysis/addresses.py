@@ -163,6 +163,14 @@ def best_cell(alias: str, cell: str) -> str:
     return _best(alias, f"{alias}.{cell}")
 
 
+def most_common(column: str) -> str:
+    """SQL aggregate: the commonest non-NULL value of `column`, ties to the least. DuckDB's `mode` breaks
+    a tie by whichever value its hash table met first, so a group of reports split evenly across a
+    district line could change district from one rebuild (or thread schedule) to the next."""
+    return (f"list_sort(list_transform(map_entries(histogram({column})), "
+            f"e -> struct_pack(n := -e.value, v := e.key)))[1].v")
+
+
 def _best(a: str, value: str) -> str:
     return (f"arg_min_null({value}, {newest_first(a, POSITION_RANK.format(a=a))}) "
             f"FILTER (WHERE {USABLE_POINT.format(a=a)})")
@@ -289,7 +297,7 @@ def possible_unlicensed(con, f: Filters) -> tuple[str, list]:
     g AS (
         SELECT ra.addr_id, any_value(ra.addr_key) AS addr_key, any_value(ra.{address_ids.PLACE_COLUMN}) AS {address_ids.PLACE_COLUMN}, {_marker_words('ra')},
                {best_position('ra', 'h3_7')} AS pos,
-               mode(ra.district_code) AS district_code,
+               {most_common('ra.district_code')} AS district_code,
                count(*) AS reports, max(ra.people_count) AS max_people,
                max(ra.received_on) AS last_report
         FROM rep ra SEMI JOIN unlicensed u ON ra.addr_id = u.addr_id

@@ -437,7 +437,7 @@ def _counted(con, f: Filters, today: dt.date, from_reports: bool) -> None:
                count(*) FILTER (WHERE in_view AND source_evaluation = 1 AND intelligence_assessment IN ('A', 'B'))
                  AS top_graded,
                max(received_on) FILTER (WHERE in_view) AS last_report,
-               mode(district_code) FILTER (WHERE district_code IS NOT NULL) AS report_district,
+               {addresses.most_common('district_code')} AS report_district,
                {facts}
         FROM rm GROUP BY group_id
     ),

@@ -338,3 +338,18 @@ def test_the_languages_of_the_nationalities_reported_at_the_door_come_first():
     assert language_support(many, around) == ("Albanian (at the address), Latvian (at the address), "
                                                "Polish (at the address), Romanian (at the address), "
                                                "+1 more (at the address)")
+
+
+def test_a_district_tie_goes_to_the_least_code_on_every_run():
+    """A group of reports split evenly across a district line keeps one district between rebuilds: DuckDB's
+    `mode` gave whichever code its hash table met first (here the later-sorting one)."""
+    import duckdb
+
+    from analysis.addresses import most_common
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    rows = [(1, "E07000010"), (1, "E06000031"), (2, None), (3, "E07000011"), (3, "E07000008"), (3, "E07000008"),
+            (4, "E07000012"), (4, None)]
+    got = con.execute(f"SELECT g, {most_common('d')} FROM (VALUES {', '.join('(?, ?)' for _ in rows)}) t(g, d) "
+                      "GROUP BY g ORDER BY g", [v for r in rows for v in r]).fetchall()
+    assert got == [(1, "E06000031"), (2, None), (3, "E07000008"), (4, "E07000012")]
