@@ -18,7 +18,7 @@ from typing import Callable
 
 import duckdb
 
-from etl import (address_keys, address_matches, counts, filter_values, h3cells, indicator_bits, indicator_rematch,
+from etl import (address_keys, address_matches, counts, date_spans, filter_values, h3cells, indicator_bits, indicator_rematch,
                  migrate, no_value, reference_keys)
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
@@ -43,6 +43,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 def define_value_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The value-level rules every loader shares (postcodes, dates, numbers, counts), as SQL macros."""
     con.execute(MACROS.read_text())
+    date_spans.register(con)
     reference_keys.register(con)
     counts.register(con)
     no_value.register(con)

@@ -30,6 +30,9 @@ def reasons(checks: list[str]) -> str:
 DATE_FIELDS = ("received_on", "opened_on", "licence_start", "licence_expiry", "visited_on")
 MONTH_FIRST_EVIDENCE = 2     # distinct month-first dates (none day first) that make a file month first
 MONTHS_ALONE_SHOWN = 6        # rows named in the note on dates giving a month alone
+# A date cell that may give a span or words before its date (etl/date_spans.py): a letter, a spaced dash, or a dash
+# after a dd/mm/yyyy date. Plain dates, most of a file's, are not looked at again.
+_SPAN_HINT = r"[A-Za-z&]|\s[-–—]\s|\d[/.]\d{1,2}[/.]\d{2,4}\s*[-–—]"
 _NUMERIC_DATE = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2}(?:\d{2})?\b"     # groups: the first and second number
 
 
@@ -73,7 +76,26 @@ def date_order(con, staged: StagedFile, show_values: bool) -> tuple[bool, list[s
     """, [_NUMERIC_DATE]).fetchone()
     month_first, said = _order(staged, columns, show_values, day, month, day_example, month_example,
                                either_example, either_fields)
-    return month_first, said + ([_months_alone(staged, *months_alone, show_values)] if months_alone[0] else [])
+    spans = _spans(con, staged, values, show_values)
+    return month_first, said + ([_months_alone(staged, *months_alone, show_values)] if months_alone[0] else []) + spans
+
+
+def _spans(con, staged: StagedFile, values: str, show_values: bool) -> list[str]:
+    """The note for dates given as a span or with a word before them ("01/02/2026 - 03/02/2026", "approx
+    01/02/2026"), each stored as its first date (etl/date_spans.py): the rows are counted and named, so a date
+    read so is never taken for one the sender wrote. Only values that could be such a date are parsed: a CASE,
+    as DuckDB may reorder an AND to parse every date in the file first (3 s of a 300,000-row load)."""
+    rows, fields, example, first = con.execute(f"""
+        SELECT count(DISTINCT r), list(DISTINCT f), arg_min(v, (r, o)), list(DISTINCT r ORDER BY r)[:{MONTHS_ALONE_SHOWN}]
+        FROM ({values})
+        WHERE CASE WHEN regexp_matches(v, ?) THEN date_in_span(v) ELSE false END""", [_SPAN_HINT]).fetchone()
+    if not rows:
+        return []
+    names = " and ".join(repr(staged.match.headers[staged.match.columns[f]]) for f in sorted(fields, key=DATE_FIELDS.index))
+    said = f" ({example.strip()!r})" if show_values else ""
+    listed = ", ".join(map(str, first)) + (" …" if rows > len(first) else "")
+    return [f"{rows:,} row(s) give a span of dates or a date with words before it in {names}{said}: stored as "
+            f"its first date (row{'s' if rows > 1 else ''} {listed}); check them if the day matters"]
 
 
 def _order(staged: StagedFile, columns: dict[str, str], show_values: bool, day: int, month: int,

@@ -85,7 +85,8 @@ CREATE OR REPLACE TEMP MACRO _uk_date_of_moment(t) AS
     CAST(timezone('Europe/London', try_cast(regexp_replace(upper(t),
         '^(\d{4})-?(\d{2})-?(\d{2})[T ](\d{2}):?(\d{2})(:?\d{2}([.,]\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$',
         '\1-\2-\3 \4:\5:00\8') AS TIMESTAMPTZ)) AS DATE);
-CREATE OR REPLACE TEMP MACRO parse_date(s) AS
+-- One date as written; parse_date (etl/date_spans.py) also reads the first date of a span ("01/02/2026 - 03/02/2026").
+CREATE OR REPLACE TEMP MACRO one_date(s) AS
     CASE
         WHEN s IS NULL THEN NULL
         WHEN _zoned_time(without_text_mark(trim(s))) AND _uk_date_of_moment(without_text_mark(trim(s))) IS NOT NULL
