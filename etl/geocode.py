@@ -20,6 +20,7 @@ import duckdb
 import h3
 
 from etl import address_matches, h3cells, vocab
+from etl.ordered_update import update_from
 
 # Statuses that came from a lookup, and so may improve when a better lookup is loaded.
 LOOKUP_STATUSES = ("postcode", "postcode_district", "not_geocoded")
@@ -51,16 +52,11 @@ def lookup_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Fill lat/lon for rows without file coordinates, by postcode then outward code. A row at a coarse grid
     square's centre takes its full postcode's point too, the more precise of the two, but never an outward
     code's: the square is the better guess."""
-    con.execute(f"""
-        UPDATE {table} AS t SET lat = p.lat, lon = p.lon, geocode_status = 'postcode'
-        FROM postcodes p
-        WHERE (t.geocode_status IS NULL OR t.geocode_status = '{GRID_SQUARE}') AND t.postcode = p.postcode
-    """)
-    con.execute(f"""
-        UPDATE {table} AS t SET lat = o.lat, lon = o.lon, geocode_status = 'postcode_district'
-        FROM ({DISTRICT_CENTRES}) o
-        WHERE t.geocode_status IS NULL AND outward_code(coalesce(t.postcode, t._outward)) = o.outward
-    """)
+    update_from(con, table, {"lat": "p.lat", "lon": "p.lon", "geocode_status": "'postcode'"}, "postcodes p",
+                f"(t.geocode_status IS NULL OR t.geocode_status = '{GRID_SQUARE}') AND t.postcode = p.postcode")
+    update_from(con, table, {"lat": "o.lat", "lon": "o.lon", "geocode_status": "'postcode_district'"},
+                f"({DISTRICT_CENTRES}) o",
+                "t.geocode_status IS NULL AND outward_code(coalesce(t.postcode, t._outward)) = o.outward")
     con.execute(f"UPDATE {table} SET geocode_status = 'not_geocoded', lat = NULL, lon = NULL "
                 f"WHERE geocode_status IS NULL")
 
@@ -148,18 +144,12 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
     _flag_swapped_easting_northing(con, table, bbox)
     if has_boundaries(con, "district"):
         interior = _interior_cells(con, "district", six)
-        con.execute(f"""
-            UPDATE {table} AS t SET district_code = d.code
-            FROM {interior} d
-            WHERE t.h3_9 = d.h3_9 AND t.lat IS NOT NULL AND t.location_flag IS NULL
-        """)
-        con.execute(f"""
-            UPDATE {table} AS t SET district_code = b.code
-            FROM boundaries b
-            WHERE b.level = 'district' AND list_contains(?, b.code)
-              AND t.lat IS NOT NULL AND t.location_flag IS NULL AND t.district_code IS NULL
-              AND ST_Contains(b.geometry, ST_Point(t.lon, t.lat))
-        """, [six])
+        update_from(con, table, {"district_code": "d.code"}, f"{interior} d",
+                    "t.h3_9 = d.h3_9 AND t.lat IS NOT NULL AND t.location_flag IS NULL")
+        update_from(con, table, {"district_code": "b.code"}, "boundaries b",
+                    """b.level = 'district' AND list_contains(?, b.code)
+                       AND t.lat IS NOT NULL AND t.location_flag IS NULL AND t.district_code IS NULL
+                       AND ST_Contains(b.geometry, ST_Point(t.lon, t.lat))""", [six])
         con.execute(f"""
             UPDATE {table} SET location_flag = 'outside_area'
             WHERE lat IS NOT NULL AND location_flag IS NULL AND district_code IS NULL
@@ -170,30 +160,19 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
             WHERE lat IS NOT NULL AND location_flag IS NULL
               AND NOT (lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)
         """, [bbox["min_lon"], bbox["max_lon"], bbox["min_lat"], bbox["max_lat"]])
-        con.execute(f"""
-            UPDATE {table} AS t SET district_code = p.district_code
-            FROM postcodes p
-            WHERE t.postcode = p.postcode AND t.location_flag IS NULL AND list_contains(?, p.district_code)
-        """, [six])
+        update_from(con, table, {"district_code": "p.district_code"}, "postcodes p",
+                    "t.postcode = p.postcode AND t.location_flag IS NULL AND list_contains(?, p.district_code)",
+                    [six])
     if has_boundaries(con, "lsoa"):
         interior = _interior_cells(con, "lsoa", None)
-        con.execute(f"""
-            UPDATE {table} AS t SET lsoa_code = d.code
-            FROM {interior} d
-            WHERE t.h3_9 = d.h3_9 AND t.district_code IS NOT NULL
-        """)
-        con.execute(f"""
-            UPDATE {table} AS t SET lsoa_code = b.code
-            FROM boundaries b
-            WHERE b.level = 'lsoa' AND t.district_code IS NOT NULL AND t.lsoa_code IS NULL
-              AND ST_Contains(b.geometry, ST_Point(t.lon, t.lat))
-        """)
+        update_from(con, table, {"lsoa_code": "d.code"}, f"{interior} d",
+                    "t.h3_9 = d.h3_9 AND t.district_code IS NOT NULL")
+        update_from(con, table, {"lsoa_code": "b.code"}, "boundaries b",
+                    """b.level = 'lsoa' AND t.district_code IS NOT NULL AND t.lsoa_code IS NULL
+                       AND ST_Contains(b.geometry, ST_Point(t.lon, t.lat))""")
     else:
-        con.execute(f"""
-            UPDATE {table} AS t SET lsoa_code = p.lsoa_code
-            FROM postcodes p
-            WHERE t.postcode = p.postcode AND t.district_code IS NOT NULL AND t.geocode_status = 'postcode'
-        """)
+        update_from(con, table, {"lsoa_code": "p.lsoa_code"}, "postcodes p",
+                    "t.postcode = p.postcode AND t.district_code IS NOT NULL AND t.geocode_status = 'postcode'")
 
 
 def _flag_swapped_easting_northing(con: duckdb.DuckDBPyConnection, table: str, bbox: dict) -> None:
