@@ -43,6 +43,12 @@ def district(code: object) -> str:
     return districts().get(str(code), str(code))
 
 
+def district_short(code: object) -> str:
+    """The name in the sidebar's district filter: the open list cut "Unknown district (not placed, or flagged)"
+    to "Unknown district (not placed, or flagg" at 1366 px and on a phone; the filter's help says what it holds."""
+    return UNKNOWN_DISTRICT if code == NO_DISTRICT else district(code)
+
+
 @cache
 def indicators() -> dict[str, str]:
     """Indicator code → the sentence a tactical lead reads."""

@@ -157,7 +157,7 @@ def sidebar(options: Options) -> Filters:
         st.caption("Pick the end date too; until then the previous range is used.")
 
     st.multiselect("Districts", _with_selected(options.districts, KEYS["districts"]), key=KEYS["districts"],
-                   format_func=labels.district, placeholder="All districts",
+                   format_func=labels.district_short, placeholder="All districts",
                    help="Only reports, cases and HMO licences in these districts. Empty means all: the six "
                         "districts and the rows in none. \"Unknown district\" picks those: rows not placed (no "
                         "usable location) or flagged (outside the area, or coordinates that look swapped).")
@@ -170,8 +170,10 @@ def sidebar(options: Options) -> Filters:
                         "\"Signs reported\" chart uses (the sidebar cut the full ones off). Cases have no "
                         "indicators, so this filter does not narrow them.")
     st.multiselect("Who reported", _with_selected(options.source_types, KEYS["source_types"]),
-                   key=KEYS["source_types"], format_func=labels.source_type, placeholder="All report sources",
-                   help="The kind of organisation or person a report came from. Cases are not narrowed by it.")
+                   key=KEYS["source_types"], format_func=labels.source_type_short, placeholder="All report sources",
+                   help="The kind of organisation or person a report came from, by the short names the Overview's "
+                        "\"Who reported\" chart uses (GLAA: the Gangmasters and Labour Abuse Authority; NCA: the "
+                        "National Crime Agency). Cases are not narrowed by it.")
     st.multiselect("Nationalities", _with_selected(options.nationalities, KEYS["nationalities"]),
                    key=KEYS["nationalities"], placeholder="All nationalities",
                    help="Reports that mention at least one of these nationalities, and cases of these nationalities.")

@@ -184,6 +184,34 @@ def doors_html(rows: pd.DataFrame) -> str:
     return "".join(cards)
 
 
+# The Overview's and the Map panel's nationality tables: column → heading, in the grid and in a phone's table.
+NATIONALITY_COLUMNS = {"nationality": "Nationality", "reports": "Reports", "cases": "Victim cases",
+                       "languages": "Languages to bring"}
+
+
+@contextlib.contextmanager
+def phone_or_grid(rows: pd.DataFrame, columns: dict[str, str], caption: str, name: str) -> Iterator[None]:
+    """`rows` as a table whose cells wrap on a phone (`phone_table_html`), and as the grid drawn inside the `with`
+    on a wider screen: narrow.css shows one of the two, at the width where Streamlit stacks its columns."""
+    narrow_screen_styles()
+    with st.container(key=f"phone_view_{name}"):
+        st.html(phone_table_html(rows, columns, caption))
+    with st.container(key=f"wide_view_{name}"):
+        yield
+
+
+def phone_table_html(rows: pd.DataFrame, columns: dict[str, str], caption: str) -> str:
+    """`rows`' `columns` (column → heading) as an HTML table whose cells wrap, for a phone: Streamlit's grid keeps
+    each cell on one line and runs the last columns off a 390 px screen. Every value is escaped (nationalities
+    come from reporters' text); a missing one is shown as nothing."""
+    shown = [c for c in columns if c in rows.columns]
+    head = "".join(f'<th scope="col">{html_text(columns[c])}</th>' for c in shown)
+    body = "".join("<tr>" + "".join(f"<td>{html_text(row.get(c))}</td>" for c in shown) + "</tr>"
+                   for row in rows.to_dict("records"))
+    return (f'<table class="hs-table"><caption>{html_text(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
 DOOR_FACTS = [("Why", "reasons", ""), ("Language support", "languages", "none identified"),
               ("Last visit", "last_visit", "none on record"), ("HMO licence", "licence_status", ""),
               ("District", "district", "")]   # (label, visit list column, said when blank; "" leaves it out)

@@ -184,8 +184,10 @@ with panel:
                 st.caption("No signs recorded in the reports here.")
             else:
                 first = counts.columns[0]
+                # The short names of the sidebar's filter and the Overview's chart: the panel's grid cut "Identity
+                # documents held by someone else or missing" mid-word, on a laptop and on a phone.
                 counts = pd.DataFrame({"Reports": counts["reports"] if "reports" in counts else counts.iloc[:, 1],
-                                       "Sign reported": counts[first].map(labels.indicator)})
+                                       "Sign reported": counts[first].map(labels.indicator_short)})
                 st.dataframe(counts, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
                              column_config={"Reports": st.column_config.NumberColumn(width="small")})
 
@@ -231,13 +233,12 @@ with panel:
                 languages = analysis_settings.languages_to_bring()
                 nationalities["languages"] = [", ".join(languages.get(str(n), [])) or "–"
                                               for n in nationalities.iloc[:, 0]]
-                st.dataframe(nationalities, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
-                             column_config={
-                    "nationality": st.column_config.TextColumn("Nationality"),
-                    "reports": st.column_config.NumberColumn("Reports"),
-                    "cases": st.column_config.NumberColumn("Victim cases"),
-                    "languages": st.column_config.TextColumn("Languages to bring"),
-                })
+                with ui.phone_or_grid(nationalities, ui.NATIONALITY_COLUMNS, "Nationalities seen here",
+                                      "cell_nationalities"):
+                    st.dataframe(nationalities, hide_index=True, width="stretch", placeholder=labels.NO_VALUE,
+                                 column_config={c: (st.column_config.NumberColumn if c in ("reports", "cases")
+                                                    else st.column_config.TextColumn)(name)
+                                                for c, name in ui.NATIONALITY_COLUMNS.items()})
             cases = getattr(detail, "cases", 0)
             if not getattr(detail, "cases_by_nationality", False):
                 st.caption((f"{cases:,} victim cases here, not counted by nationality: some nationality has fewer "

@@ -133,6 +133,14 @@ with right:
     bar_chart("source_type", "Who reported", labels.source_type, labels.source_type_short)
 
 # --- nationalities and languages -----------------------------------------------------------------------------
+def languages_text(value) -> str:
+    """A nationality's languages as one line; none known (British) is "–", as the Map's panel says it, where this
+    table left a blank cell."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        return ", ".join(map(str, value)) or labels.NO_VALUE
+    return labels.NO_VALUE if value is None or value == "" else value
+
+
 st.subheader("Nationalities and the languages to bring")
 with ui.section("Nationalities and languages"):
     nat = connection.query("nationality_languages", f)
@@ -144,17 +152,22 @@ with ui.section("Nationalities and languages"):
         if "cases" in nat.columns:  # a count below the privacy threshold comes as NA: say so, not "None"
             nat["cases"] = [f"{int(v):,}" if not pd.isna(v) else f"fewer than {threshold}" for v in nat["cases"]]
         if "languages" in nat.columns:
-            nat["languages"] = nat["languages"].map(
-                lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
-        st.dataframe(nat, hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config={
-            "nationality": st.column_config.TextColumn("Nationality"),
-            "reports": st.column_config.NumberColumn("Reports", help="Reports that mention this nationality."),
-            "cases": st.column_config.TextColumn("Victim cases", help="Potential victims of this nationality in "
-                                                 f"victim cases opened in the period. Fewer than {threshold} is not "
-                                                 "shown as a number: it could identify a person."),
-            "languages": st.column_config.TextColumn("Languages to bring", help="Interpreter or Victim Care "
-                                                     "Coordinator languages for this nationality."),
-        })
+            nat["languages"] = nat["languages"].map(languages_text)
+        # A phone's table wraps each cell: at 390 px the grid ran "Languages to bring" off its right edge, the
+        # languages a lead reads it for.
+        with ui.phone_or_grid(nat, ui.NATIONALITY_COLUMNS, "Nationalities and the languages to bring",
+                              "nationalities"):
+            heads = ui.NATIONALITY_COLUMNS
+            st.dataframe(nat, hide_index=True, width="stretch", placeholder=labels.NO_VALUE, column_config={
+                "nationality": st.column_config.TextColumn(heads["nationality"]),
+                "reports": st.column_config.NumberColumn(heads["reports"],
+                                                         help="Reports that mention this nationality."),
+                "cases": st.column_config.TextColumn(heads["cases"], help="Potential victims of this nationality in "
+                                                     f"victim cases opened in the period. Fewer than {threshold} is not "
+                                                     "shown as a number: it could identify a person."),
+                "languages": st.column_config.TextColumn(heads["languages"], help="Interpreter or Victim Care "
+                                                         "Coordinator languages for this nationality."),
+            })
 
 # --- visits and what they found ------------------------------------------------------------------------------
 st.subheader("Visits and what they found")
