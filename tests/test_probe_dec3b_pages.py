@@ -98,6 +98,12 @@ def _settled(page, extra_ms: int = 2000) -> None:
     page.wait_for_timeout(extra_ms)
 
 
+def _open_overview(page, server: str) -> None:
+    sign_in(page, server + "/overview", USER, PASSWORD)
+    page.get_by_text("Nationalities and the languages to bring").first.wait_for(timeout=90_000)
+    _settled(page, 3000)
+
+
 NATIONALITY_TABLE = """() => {
     // The nationality table a lead can see: its headings, whether it fits the window, cells wider than they are.
     const t = [...document.querySelectorAll('table')].find(t => t.offsetParent
@@ -114,9 +120,7 @@ NATIONALITY_TABLE = """() => {
 @pytest.mark.browser
 def test_a_phone_reads_the_languages_to_bring_without_scrolling_sideways(server, phone):
     page = phone
-    sign_in(page, server + "/overview", USER, PASSWORD)
-    page.get_by_text("Nationalities and the languages to bring").first.wait_for(timeout=90_000)
-    _settled(page, 3000)
+    _open_overview(page, server)
     table = page.evaluate(NATIONALITY_TABLE)
     assert table is not None, "no nationality table a phone shows whole"
     assert table["right"] <= table["width"] and table["cut"] == [], table
@@ -132,9 +136,7 @@ def test_a_phone_reads_the_languages_to_bring_without_scrolling_sideways(server,
 @pytest.mark.browser
 def test_a_laptop_keeps_the_nationality_grid_and_no_second_table(server, laptop):
     page = laptop
-    sign_in(page, server + "/overview", USER, PASSWORD)
-    page.get_by_text("Nationalities and the languages to bring").first.wait_for(timeout=90_000)
-    _settled(page, 3000)
+    _open_overview(page, server)
     assert page.evaluate(NATIONALITY_TABLE) is None      # the phone's table is hidden
     assert page.locator(".st-key-wide_view_nationalities [data-testid='stDataFrame']").is_visible()
     assert page.dialogs == []
