@@ -27,6 +27,9 @@ class LoadSummary:
     warnings: list[str] = field(default_factory=list)
     message: str | None = None
     source_given: bool = True      # False: the source is the file's name, as no --source said otherwise
+    # The notes on rounded positions (a 4-figure grid reference, 52.6, -0.2), said before the rows are placed: among
+    # `warnings`, and taken out of them where every placed row is outside the area (`tabular`), which says more.
+    rounding_notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         if self.status == "already_loaded":

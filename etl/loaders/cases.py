@@ -45,7 +45,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     c = staged.column
     once: dict[str, str] = {}
     per_row = checks.computed_once(once)
-    loc = checks.location(staged, once=per_row)
+    loc = checks.location(staged, once=per_row, half_pairs_set_aside=True)
     opened = per_row("opened_on", f"parse_date({c('opened_on')})")   # once per row: see hmo.py
     validations = [
         checks.too_many_cells(staged),
@@ -55,6 +55,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.not_a_date(c("opened_on"), "date opened", parsed=opened),
         checks.date_between(c("opened_on"), "date opened", "DATE '1990-01-01'", "current_date + 1", parsed=opened),
         *loc.checks,
+        checks.half_pair(loc.half, checks.placed_without_coordinates(staged, loc)),
     ]
     nrm_cte, nrm_join = tabular.once_per_value("nrm_readings", {"nrm_cell": c("nrm_referred")},
                                                {"nrm_value": _nrm_reading("nrm_cell")})
@@ -66,6 +67,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                outward_code({c('postcode')}) AS _outward,
                {loc.lat} AS lat, {loc.lon} AS lon, {loc.lat} AS file_lat, {loc.lon} AS file_lon,
                {loc.coarse} AS _coarse,
+               {loc.half} AS _half, NULL::VARCHAR AS _half_given,   -- a victim's location is never shown
                {c('exploitation_type')} AS exploitation_text,
                {c('nationality')} AS nationality_text,
                {_age_group_text(c('age_group'), c('age'))} AS age_text,
@@ -80,6 +82,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                                               "coalesce(exploitation_type_of(exploitation_text), 'unknown')"),
                                ("age_text", "vocab_age_group", "age groups", "unknown"))
     summary.warnings.extend(_nrm_notes(con))
+    summary.warnings += checks.half_pairs_set_aside(con, staged, show_values=False)
     tabular.record_rejects(con, summary, staged, _safe_raw(staged))
     tabular.accepted_and_geocoded(con, summary, "case_key")
     _classify(con, summary)

@@ -244,6 +244,8 @@ class Location:
                               # position taken and that point: `_placed_by_the_most_precise`): what `lat` and
                               # `lon` read when named
     coarse: str = "false"     # `lat` and `lon` are rounded to a km or more (`coarse_step_metres`): approximate
+    half: str = "NULL::VARCHAR"         # the pair a row gives one half of ('latitude and longitude'), or NULL
+    half_given: str = "NULL::VARCHAR"   # that half, as written ("latitude '52.66' without a longitude"), or NULL
 
 
 # How each coordinate field's text becomes a number (etl/sql/macros.sql); any other field: parse_number.
@@ -259,12 +261,13 @@ class _Parts(NamedTuple):
     coarse: list[str]                  # per `grid` entry: SQL, whether it is rounded to a km or more (a square's centre)
     checks: list[str]
     named: str = "NULL"                # SQL: the position as the file writes it, for a reason
+    half: tuple[str, str] | None = None   # SQL: the pair's words and the half given, where a row gives one half only
     spread: tuple[str, ...] = ()       # per `wgs` then `grid` entry: SQL, the metres its rounding may put it off
 
 
 def location(staged: StagedFile, col: Callable[[str], str] | None = None,
              num: Callable[[str], str] | None = None, bng_point_name: str | None = None,
-             once: Callable[[str, str], str] | None = None) -> Location:
+             once: Callable[[str, str], str] | None = None, half_pairs_set_aside: bool = False) -> Location:
     """Coordinates from the file, told apart by their headers; BNG is transformed in DuckDB.
 
     A file gives WGS84 latitude/longitude columns, BNG easting/northing columns, one `coordinates`
@@ -284,6 +287,9 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     pair, parsed): a caller that computes `sql` beforehand as `name` returns the name. Written out in full,
     each of a coordinates column's hundred uses expanded its macros again, and DuckDB took 20 seconds to
     plan a file of 8 rows.
+    With `half_pairs_set_aside`, a row giving one half of a pair only (a latitude without its longitude) is not
+    rejected by `checks`: the caller decides, with `half_pair`, from `half` and what else can place the row (its
+    postcode), which the expressions here may not see (they can run over a table of coordinate values alone).
     """
     col = col or staged.column
     num = num or (lambda f: f"{PARSER.get(f, 'parse_number')}({col(f)})")
@@ -296,6 +302,12 @@ def location(staged: StagedFile, col: Callable[[str], str] | None = None,
     grid = [g for p in parts for g in p.grid]
     coarse = [c for p in parts for c in p.coarse]
     loc = Location(checks=[c for p in parts for c in p.checks] + disagreeing_positions(given))
+    halves = [p.half for p in parts if p.half]
+    if halves:
+        loc.half = f"coalesce({', '.join(words for words, _ in halves)})"
+        loc.half_given = f"coalesce({', '.join(given for _, given in halves)})"
+        if not half_pairs_set_aside:
+            loc.checks.append(half_pair(loc.half))
     if len(given) > 1:
         return _placed_by_the_most_precise(loc, parts, wgs, grid, [*rounded, *coarse], bng_point_name, once)
     lat_parts = [f"CASE WHEN {ok} THEN {lat} END" for ok, lat, _ in wgs]
@@ -392,6 +404,7 @@ def _lat_lon(col: Callable[[str], str], num: Callable[[str], str], once: Callabl
     return _Parts(
         wgs=[(_degrees_ok(lat, lon), lat, lon)], rounded=[rounded_degrees(col("lat"), col("lon"))], grid=[], coarse=[],
         named=_named("lat", col("lat"), col("lon")), spread=(_degrees_spread(col("lat"), col("lon")),),
+        half=_half_pair(col("lat"), col("lon"), lat, lon, "latitude", "longitude"),
         checks=[*_pair_checks(col("lat"), col("lon"), lat, lon, "latitude", "longitude"),
                 f"""CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT {_degrees_ok(lat, lon)}
                  AND NOT {_null_island(lat, lon)}
@@ -405,6 +418,7 @@ def _easting_northing(col: Callable[[str], str], num: Callable[[str], str], once
         wgs=[], rounded=[], grid=[(_bng_ok(east, north), east, north)], coarse=[rounded_metres(east, north)],
         named=_named("easting", col("easting"), col("northing")),
         spread=(_metres_spread(col("easting"), col("northing")),),
+        half=_half_pair(col("easting"), col("northing"), east, north, "easting", "northing"),
         checks=[*_pair_checks(col("easting"), col("northing"), east, north, "easting", "northing"),
                 f"""CASE WHEN {east} IS NOT NULL AND {north} IS NOT NULL AND {_looks_like_degrees(east, north)}
             THEN 'easting ' || shown({col('easting')}) || ' / northing ' || shown({col('northing')}) ||
@@ -467,6 +481,7 @@ def _x_y(col: Callable[[str], str], num: Callable[[str], str], once: Callable[[s
         grid=[(_bng_ok(x, y), x, y)], coarse=[rounded_metres(x, y)],
         named=_named("x", col("x"), col("y")),
         spread=(*[_degrees_spread(col("y"), col("x"))] * 2, _metres_spread(col("x"), col("y"))),
+        half=_half_pair(col("x"), col("y"), x, y, "X", "Y"),
         checks=[*_pair_checks(col("x"), col("y"), x, y, "X", "Y"),
                 f"""CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL AND NOT {_degrees_ok(y, x)}
                  AND NOT {in_great_britain(y_deg, x_deg)} AND NOT {_bng_ok(x, y)} AND NOT {_null_island(y, x)}
@@ -773,17 +788,84 @@ def _bng_ok(east: str, north: str) -> str:
 
 
 def _pair_checks(a: str, b: str, a_num: str, b_num: str, a_label: str, b_label: str) -> list[str]:
-    """A coordinate of "N/A" or "-" (etl/vocab/no_value.toml) is no coordinate, so the row is placed by its postcode;
-    given() runs only on the few values that are no number."""
-    def none(x: str, num: str) -> str:
-        return f"({x} IS NULL OR ({num} IS NULL AND given({x}) IS NULL))"
+    """A coordinate that is no number is rejected, saying so; "N/A" or "-" is none (`_no_coordinate`), so the row
+    is placed by its postcode. given() runs only on the few values that are no number."""
     return [
         f"CASE WHEN {a} IS NOT NULL AND {a_num} IS NULL AND given({a}) IS NOT NULL "
         f"THEN '{a_label} ' || shown({a}) || ' is not a number' END",
         f"CASE WHEN {b} IS NOT NULL AND {b_num} IS NULL AND given({b}) IS NOT NULL "
         f"THEN '{b_label} ' || shown({b}) || ' is not a number' END",
-        f"CASE WHEN {none(a, a_num)} <> {none(b, b_num)} THEN 'only one of {a_label} and {b_label} is given' END",
     ]
+
+
+def _no_coordinate(x: str, num: str) -> str:
+    """SQL: a blank coordinate, or one of "N/A" or "-" (etl/vocab/no_value.toml); given() runs only on the few
+    values that are no number."""
+    return f"({x} IS NULL OR ({num} IS NULL AND given({x}) IS NULL))"
+
+
+def _half_pair(a: str, b: str, a_num: str, b_num: str, a_label: str, b_label: str) -> tuple[str, str]:
+    """SQL: the pair's words where a row gives one of `a` and `b` only, and that half as written, for a reason and
+    a note; NULL where it gives both or neither."""
+    a_none, b_none = _no_coordinate(a, a_num), _no_coordinate(b, b_num)
+    words = f"CASE WHEN {a_none} <> {b_none} THEN '{a_label} and {b_label}' END"
+    given = (f"CASE WHEN {a_none} <> {b_none} THEN CASE WHEN {b_none} "
+             f"THEN '{a_label} ' || shown({a}) || ' without a {b_label}' "
+             f"ELSE '{b_label} ' || shown({b}) || ' without a {a_label}' END END")
+    return words, given
+
+
+# Why a row giving half a pair is rejected where nothing else places it (`half_pair`).
+NOTHING_ELSE_PLACES_IT = ", and no postcode to place the row by instead"
+
+
+def half_pair(half: str, placed: str | None = None) -> str:
+    """The check that rejects a row giving one half of a pair of coordinates (`Location.half`, SQL), where
+    `placed` (SQL) says nothing else places it: with a postcode (or another position), only the half is lost,
+    and the row is placed as one without coordinates is (`half_pairs_set_aside` counts those). Without
+    `placed`, such a row is always rejected."""
+    if half == Location.half:
+        return "NULL::VARCHAR"   # the file gives no pair
+    if placed is None:
+        return f"CASE WHEN {half} IS NOT NULL THEN 'only one of ' || {half} || ' is given' END"
+    return (f"CASE WHEN {half} IS NOT NULL AND NOT coalesce({placed}, false) "
+            f"THEN 'only one of ' || {half} || ' is given{NOTHING_ELSE_PLACES_IT}' END")
+
+
+def placed_without_coordinates(staged: StagedFile, loc: Location) -> str:
+    """SQL, per staged row: whether something besides a half pair places the row, for `half_pair`: a postcode in
+    its column or its address (an outward code alone, 'PE13', places it approximately), or another position."""
+    c = staged.column
+    return (f"coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')}), "
+            f"outward_code({c('postcode')})) IS NOT NULL OR {loc.lat} IS NOT NULL")
+
+
+HALF_PAIR_ROWS_SHOWN = 5
+# Each pair's words in `_half_pair`, and its fields: for a note naming the file's columns.
+_PAIR_FIELDS = {"latitude and longitude": ("lat", "lon"), "easting and northing": ("easting", "northing"),
+                "X and Y": ("x", "y")}
+
+
+def half_pairs_set_aside(con, staged: StagedFile, show_values: bool) -> list[str]:
+    """Notes counting the loaded rows that gave one half of a pair of coordinates, set aside (`half_pair`), with
+    the columns, an example and the first rows: the half is lost, and one of the two columns may be misread or
+    cut off in the export. Reads `parsed`'s `_half` (NULL on nearly every row) and `_half_given`; a victim's
+    location is never shown."""
+    rows = con.execute(f"""
+        SELECT _half, count(*), list(row_number ORDER BY row_number)[1:{HALF_PAIR_ROWS_SHOWN}],
+               arg_min(_half_given, row_number), min(row_number)
+        FROM parsed WHERE _half IS NOT NULL AND reason IS NULL GROUP BY 1 ORDER BY 1""").fetchall()
+    others = sum(all(staged.match.has(f) for f in fields) for fields, _ in _SOURCES) > 1
+    notes = []
+    for words, n, first, given, row in rows:
+        columns = " and ".join(repr(staged.match.headers[staged.match.columns[f]]) for f in _PAIR_FIELDS[words])
+        example = f"e.g. row {row}: {given}; " if show_values else ""
+        listed = ("row " if n == 1 else "rows ") + ", ".join(map(str, first)) + (" …" if n > len(first) else "")
+        placed = "its postcode (or its other coordinates, where it gives them)" if others else "its postcode"
+        notes.append(f"{n:,} row(s) give only one of {words} (columns {columns}; {example}{listed}): the half "
+                     f"coordinate was set aside, and each row placed by {placed}, as a row without coordinates is. "
+                     "Give both, or neither")
+    return notes
 
 
 def row_hash(columns: list[str]) -> str:

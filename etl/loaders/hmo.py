@@ -39,7 +39,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     c = staged.column
     once: dict[str, str] = {}
     per_row = checks.computed_once(once)
-    loc = checks.location(staged, once=per_row)
+    loc = checks.location(staged, once=per_row, half_pairs_set_aside=True)
     # Each date is parsed once per row, beside the cells (`checks.stage_with`): written out in each of the
     # checks that read it, the parse_date macro made the statement take DuckDB longer to plan than to run
     # on a council's register.
@@ -68,6 +68,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         f"""CASE WHEN {expiry} < {start}
             THEN 'licence expiry ' || shown({c('licence_expiry')}) || ' is before its start ' || shown({c('licence_start')}) END""",
         *loc.checks,
+        checks.half_pair(loc.half, checks.placed_without_coordinates(staged, loc)),
     ]
     tabular.parse(con, f"""
         SELECT _row AS row_number,
@@ -78,6 +79,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('uprn')} AS uprn,
                {loc.lat} AS lat, {loc.lon} AS lon,
                {loc.lat} AS file_lat, {loc.lon} AS file_lon, {loc.coarse} AS _coarse,
+               {loc.half} AS _half, {loc.half_given} AS _half_given,
                nullif({count['max_occupants']}, 0) AS max_occupants,
                nullif(coalesce({count['households']}, households_in({c('max_occupants')})), 0) AS households,
                nullif({count['storeys']}, 0) AS storeys,
@@ -91,6 +93,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         FROM {checks.stage_with(once)}
     """, CONTENT)
     tabular.record_rejects(con, summary, staged)
+    summary.warnings += checks.half_pairs_set_aside(con, staged, show_values=True)
     _warn_zeros(con, summary)
     _warn_many_occupants(con, summary)
     _warn_uprns_in_scientific_notation(con, summary)

@@ -24,7 +24,7 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
 # a dropped column without copying the table), so a big file's rows take less memory while they are geocoded and
 # stored: on the bench's 2,000,000-row file, 180 MB of its rows' 1.4 GB, which went past the ETL's memory cap.
 PARSE_ONLY = ("source_type_text", "exploitation_text", "nationalities_text", "_people_words", "_old_grading",
-              "_other_grading", "_address_postcode")
+              "_other_grading", "_address_postcode", "_half", "_half_given")
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 # Many forms leave the handling code off ("1-B"): the source evaluation, which weights the report, is there.
 PARTIAL_GRADING_RE = "^([1-3])([A-E])$"
@@ -146,7 +146,7 @@ def _lookups(staged) -> list[tuple[str, str]]:
     point_fields = (*numbers, "coordinates", "grid_ref")
     parsed_once: dict[str, str] = {}     # values the point's expressions read many times, computed beforehand
     point = checks.location(staged, col=lambda f: f"pv_{f}", num=lambda f: f"pn_{f}", bng_point_name="pt_bng",
-                            once=checks.computed_once(parsed_once))
+                            once=checks.computed_once(parsed_once), half_pairs_set_aside=True)
     return [
         tabular.once_per_value("dates", {"dt_value": c("received_on")}, {"dt_date": "parse_date(dt_value)"}),
         tabular.once_per_value("postcodes_given", {"pc_value": c("postcode")}, {
@@ -159,7 +159,8 @@ def _lookups(staged) -> list[tuple[str, str]]:
                                 **parsed_once},
                                then=[{"pt_bng": point.bng_point},
                                      {"pt_lat": point.lat, "pt_lon": point.lon, "pt_coarse": point.coarse,
-                                      "pt_problem": checks.reasons(point.checks)}]),
+                                      "pt_problem": checks.reasons(point.checks),
+                                      "pt_half": point.half, "pt_half_given": point.half_given}]),
         # People seen, as the public writes it: "about 8" and "8 men" are 8, "ten" is 10, a range "5-6"
         # its lower end (those surely seen), groups "3 men and 2 women" their sum. Words without a number
         # ("several") keep the report without a count, and the summary says so; text with numbers that
@@ -303,6 +304,10 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         f"""CASE WHEN {grading} IS NOT NULL AND NOT gr_ok
             THEN 'grading ' || shown(coalesce({c('grading')}, {grading})) || ' is not 3x5x2 (e.g. 1-B-P: source 1-3, intelligence A-E, handling P or C)' END""",
         "pt_problem",   # the location checks, made once per distinct point (`_lookups`)
+        # Half a pair of coordinates (a latitude without its longitude) is set aside where the row's postcode, in
+        # its column or its address, or another position places it: nothing else of the report is wrong.
+        checks.half_pair("pt_half", "pc_norm IS NOT NULL OR ad_postcode IS NOT NULL OR pc_outward IS NOT NULL "
+                                    "OR pt_lat IS NOT NULL"),
     ]
     # One pass from the staged cells to the rows as stored (less the geocoding): the free text is mapped
     # onto the vocabularies here too, so no later step re-reads the wide columns (summary) to do it.
@@ -317,7 +322,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
                pc_outward AS _outward,
                ad_postcode AS _address_postcode,
-               pt_lat AS lat, pt_lon AS lon, pt_coarse AS _coarse,
+               pt_lat AS lat, pt_lon AS lon, pt_coarse AS _coarse, pt_half AS _half, pt_half_given AS _half_given,
                {sign_flags.indicators_text(staged)} AS indicators_text,
                {_exploitation_text(staged)} AS exploitation_text,
                {c('nationalities')} AS nationalities_text,
@@ -344,6 +349,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     _number_addresses(con, summary)
     report_refs.assign(con)
     report_checks.postcodes_unlike_the_address(con, staged, summary)
+    summary.warnings += checks.half_pairs_set_aside(con, staged, show_values=True)
     vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other",
                                               "source_type"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",

@@ -46,13 +46,14 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
         rows = ", ".join(map(str, staged.header_repeats[:5])) + (" …" if len(staged.header_repeats) > 5 else "")
         summary.warnings.append(f"{len(staged.header_repeats):,} row(s) repeating the header skipped (row "
                                 f"{rows}): several exports joined into one file?")
-    for coarse in (checks.coarse_grid_refs(con, staged, show_values=kind != "cases"),   # a victim's location:
-                   checks.rounded_coordinates(con, staged, show_values=kind != "cases"),   # never shown
-                   checks.rounded_grid_positions(con, staged, show_values=kind != "cases"),
-                   checks.what3words(con, staged, show_values=kind != "cases"),
-                   checks.several_postcodes(con, staged, show_values=kind != "cases")):
-        if coarse:
-            summary.warnings.append(coarse)
+    show = kind != "cases"   # a victim's location: never shown
+    summary.rounding_notes = [n for n in (checks.coarse_grid_refs(con, staged, show_values=show),
+                                          checks.rounded_coordinates(con, staged, show_values=show),
+                                          checks.rounded_grid_positions(con, staged, show_values=show)) if n]
+    summary.warnings += summary.rounding_notes
+    for said in (checks.what3words(con, staged, show_values=show), checks.several_postcodes(con, staged, show_values=show)):
+        if said:
+            summary.warnings.append(said)
     # parse() rejects the row the file ends inside a quoted cell of (etl/reading/records.py): it is cut short
     con.execute("SET VARIABLE open_quote_row = ?", [staged.notes.open_quote_at_end])
     epoch = "1904-01-01" if staged.notes.dates_from_1904 else "1899-12-30"
@@ -314,12 +315,51 @@ def accepted_and_geocoded(con: duckdb.DuckDBPyConnection, summary: LoadSummary, 
     far = geocode.far_from_postcode(con, "incoming", show_values=show)
     if far:
         summary.warnings.append(far)
+    flagged = _flagged(con, summary, placed=accepted - summary.rows_collapsed - summary.rows_ungeocoded)
+    summary.warnings += flagged
+
+
+# Kinds whose file, placed wholly outside the area, is said to be perhaps another force's (`_all_elsewhere`); an HMO
+# register is refused so instead (etl/loaders/hmo.py), and visits are no file of a force's.
+ANOTHER_FORCES = ("reports", "cases")
+
+
+def _flagged(con: duckdb.DuckDBPyConnection, summary: LoadSummary, placed: int) -> list[str]:
+    """The notes on the rows of `incoming` flagged outside the area or swapped, by flag; or, where all `placed` rows
+    (those with a position) are outside the area, one note saying so (`_all_elsewhere`)."""
     flagged = con.execute("SELECT location_flag, count(*) FROM incoming WHERE location_flag IS NOT NULL "
                           "GROUP BY 1 ORDER BY 1").fetchall()
+    if dict(flagged).get("outside_area") == placed and summary.kind in ANOTHER_FORCES:
+        elsewhere = _all_elsewhere(con, summary, placed)
+        if elsewhere:
+            return [elsewhere]
     words = vocab.load("area")["location_flags"]
-    for flag, n in flagged:
-        summary.warnings.append(f"{n} row(s) flagged {flag} ({words.get(flag, 'see the README')}): loaded "
-                                "without a district; check their coordinates")
+    return [f"{n} row(s) flagged {flag} ({words.get(flag, 'see the README')}): loaded without a district; check "
+            "their coordinates" for flag, n in flagged]
+
+
+def _all_elsewhere(con: duckdb.DuckDBPyConnection, summary: LoadSummary, placed: int) -> str | None:
+    """A note for a file whose every placed row is outside the force area's box (etl/vocab/area.toml), as an HMO
+    register's refusal says it, and how to take it out: "N row(s) flagged outside_area" read as a few bad points, and
+    the file, perhaps another force's, stayed in. Not refused: a reports or cases load adds to its source's rows and
+    ends none, and a report from over the border may be shared on purpose. Inside the box, outside the districts
+    loaded (boundaries for some of the six only), a row may be here: None, and the flags are said as ever.
+
+    The notes on rounded positions are taken out of the summary: they say how approximately a row is placed in the
+    area, and none is, so they are no help, and they stood first, as though the rounding were the file's problem."""
+    box = vocab.load("area")["bbox"]
+    outside_box = con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area' "
+                              "AND NOT (lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)",
+                              [box["min_lon"], box["max_lon"], box["min_lat"], box["max_lat"]]).fetchone()[0]
+    if outside_box < placed:
+        return None
+    summary.warnings[:] = [w for w in summary.warnings if w not in summary.rounding_notes]
+    rows, them = (("its only row with a position is", "it") if placed == 1
+                  else (f"all {placed:,} rows with a position are", "them"))
+    remove = f"python -m etl remove {summary.kind} {shlex.quote(summary.source)}"
+    return (f"{rows} outside the six districts (flagged outside_area): another force's file? Loaded without a "
+            f"district, so no map or count of the area shows {them}. If the file does not belong here, `{remove}` "
+            "takes it out; if it does, check its coordinates")
 
 
 PLACE = ("postcode", "_outward", "lat", "lon", "_coarse")
