@@ -12,6 +12,7 @@ from functools import cache
 import duckdb
 
 from etl import vocab
+from etl.sql_text import literal
 
 _NOT_ALNUM = r"[^\pL\pN]+"
 _FULL_POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
@@ -56,7 +57,7 @@ def named_street(key_sql: str) -> str:
     (etl/address_ids.py `learn_streets`): it is a street when a stored address puts a house number before
     the same street (`numbered_street`)."""
     pattern = f"^({_WORD} {_WORD} (?:{_kinds_pattern()})){_AFTER_STREET}$"
-    return _in_full(f"regexp_extract({key_sql}, {_literal(pattern)}, 1)")
+    return _in_full(f"regexp_extract({key_sql}, {literal(pattern)}, 1)")
 
 
 def numbered_street(key_sql: str) -> str:
@@ -64,10 +65,10 @@ def numbered_street(key_sql: str) -> str:
     ROAD" of "34 CHERRY HINTON RD CAMBRIDGE"); '' with none, or when that number is a flat's, a room's
     (`flat_words`: "FLAT 2 WOODLANDS CHURCH LANE" is a flat of the house Woodlands)."""
     pattern = f"^(?:|(.*?) ){_NUMBER} ((?:{_NAME} )*?{_NAME} (?:{_kinds_pattern()}))(?: .*)?$"
-    parts = f"regexp_extract({_without_flat_before_number(key_sql)}, {_literal(pattern)}, ['before', 'street'])"
+    parts = f"regexp_extract({_without_flat_before_number(key_sql)}, {literal(pattern)}, ['before', 'street'])"
     # A list of one, so the address is matched once for both parts.
     return (f"list_transform([{parts}], lambda p: CASE WHEN regexp_matches(p.before, "
-            f"{_literal(f'(?:^| )(?:{_flats()})$')}) THEN '' ELSE {_in_full('p.street')} END)[1]")
+            f"{literal(f'(?:^| )(?:{_flats()})$')}) THEN '' ELSE {_in_full('p.street')} END)[1]")
 
 
 def _flats() -> str:
@@ -115,7 +116,7 @@ def address_key(col: str) -> str:
     # NFC first: a Mac or a web form may save "Š" as S plus a combining caron, which the punctuation rule
     # below would turn into "S " and a second door.
     return (f"regexp_replace(trim(regexp_replace(regexp_replace(upper(nfc_normalize(coalesce({col}, ''))), "
-            f"{_literal(trailing_postcode())}, ''),"
+            f"{literal(trailing_postcode())}, ''),"
             f" '{_NOT_ALNUM}', ' ', 'g')), {_not_an_address_sql()}, '')")
 
 
@@ -142,9 +143,9 @@ def house_number(key_sql: str) -> str:
     """
     # Written out, not bound by a lambda (list_transform([...], lambda k: ...)[1]): that ran three times slower.
     k = _without_details(key_sql)
-    return (f"coalesce(nullif(regexp_extract({_without_flat_before_number(k)}, {_literal(_numbered())}, 1), ''), "
-            f"CASE WHEN regexp_matches({k}, {_literal(_a_street())}) "
-            f"THEN nullif(regexp_extract({k}, {_literal(_street_then_number())}, 1), '') "
+    return (f"coalesce(nullif(regexp_extract({_without_flat_before_number(k)}, {literal(_numbered())}, 1), ''), "
+            f"CASE WHEN regexp_matches({k}, {literal(_a_street())}) "
+            f"THEN nullif(regexp_extract({k}, {literal(_street_then_number())}, 1), '') "
             f"ELSE {_unnamed_street_number(k)} END)")
 
 
@@ -155,13 +156,13 @@ def _unnamed_street_number(key_sql: str) -> str:
     only when there is no other: "UNIT 3 BROADWAY 14" is 14, the unit's 3 being no house number, but "UNIT 1
     FENGATE INDUSTRIAL ESTATE" is 1, all it has. Details after the address are gone already
     (`_without_details`), which the last number would otherwise take ("12 THE PADDOCKS 3 BED")."""
-    before_word, at_all = _literal(f"^.*\\b({_NUMBER}) \\pL"), _literal(f"^.*\\b({_NUMBER})\\b")
+    before_word, at_all = literal(f"^.*\\b({_NUMBER}) \\pL"), literal(f"^.*\\b({_NUMBER})\\b")
 
     def last(text: str) -> str:
         return (f"coalesce(nullif(regexp_extract({text}, {before_word}, 1), ''), "
                 f"nullif(regexp_extract({text}, {at_all}, 1), ''))")
     # The flats' numbers are taken out only where there are some (a cheap test): few addresses have them.
-    return (f"CASE WHEN regexp_matches({key_sql}, {_literal(_FLAT_NUMBER.format(flats=_flats()))}) "
+    return (f"CASE WHEN regexp_matches({key_sql}, {literal(_FLAT_NUMBER.format(flats=_flats()))}) "
             f"THEN coalesce({last(_without_flat_numbers(key_sql))}, {last(key_sql)}) ELSE {last(key_sql)} END")
 
 
@@ -172,7 +173,7 @@ _FLAT_NUMBER = "\\b({flats}) [0-9]+[A-Z]?\\b"
 def _without_flat_numbers(key_sql: str) -> str:
     """SQL: a normalised address without the numbers of flats, rooms, units (`flat_words`, etl/vocab/addresses.toml):
     "UNIT 3 BROADWAY 14" is "UNIT BROADWAY 14"."""
-    return f"regexp_replace({key_sql}, {_literal(_FLAT_NUMBER.format(flats=_flats()))}, '\\1', 'g')"
+    return f"regexp_replace({key_sql}, {literal(_FLAT_NUMBER.format(flats=_flats()))}, '\\1', 'g')"
 
 
 def _without_flat_before_number(key_sql: str) -> str:
@@ -186,7 +187,7 @@ def _without_flat_before_number(key_sql: str) -> str:
     already ("UNIT 3 BROADWAY 14" is 14 of BROADWAY). One expression, no CASE: the first such flat's number only,
     and only where a digit follows it."""
     pattern = f"\\b({_flats()}) [0-9]+[A-Z]?( .*[0-9])"
-    return f"regexp_replace({key_sql}, {_literal(pattern)}, '\\1\\2')"
+    return f"regexp_replace({key_sql}, {literal(pattern)}, '\\1\\2')"
 
 
 def _without_details(key_sql: str) -> str:
@@ -204,9 +205,9 @@ def _without_details(key_sql: str) -> str:
     its details, and is number 3 of a street "BED", which no licence's street agrees with."""
     details = "|".join(re.escape(w) for w in sorted(vocab.load("addresses")["detail_words"], key=len, reverse=True))
     pattern = f"^(.*?)(?: [0-9]+ (?:{details})(?: {_NAME})*)+$"
-    before = f"regexp_extract({key_sql}, {_literal(pattern)}, 1)"
+    before = f"regexp_extract({key_sql}, {literal(pattern)}, 1)"
     # Most addresses have no details: a cheap test first, the extraction only for the few that may.
-    return (f"CASE WHEN regexp_matches({key_sql}, {_literal(f' [0-9]+ (?:{details})(?: |$)')}) "
+    return (f"CASE WHEN regexp_matches({key_sql}, {literal(f' [0-9]+ (?:{details})(?: |$)')}) "
             f"AND regexp_matches({_without_flat_numbers(before)}, '[0-9]') THEN {before} ELSE {key_sql} END")
 
 
@@ -242,8 +243,8 @@ def street_words(key_sql: str) -> str:
     street, `street_of`, is all of it: no kind of street ends it)."""
     k = "street_key"     # the lambda's name for the address without its details
     door = _without_flat_before_number(k)
-    words = (f"CASE WHEN regexp_matches({door}, {_literal(_numbered())}) "
-             f"THEN regexp_extract({door}, {_literal(_numbered())}, 2) "
+    words = (f"CASE WHEN regexp_matches({door}, {literal(_numbered())}) "
+             f"THEN regexp_extract({door}, {literal(_numbered())}, 2) "
              f"WHEN regexp_matches({k}, '\\b[0-9]+[A-Z]? \\pL') "
              f"THEN regexp_extract({k}, '^.*\\b[0-9]+[A-Z]? (\\pL.*)$', 1) "
              f"ELSE regexp_extract({k}, '^([^0-9]*[^0-9 ]) [0-9]', 1) END")
@@ -255,7 +256,7 @@ def street_words(key_sql: str) -> str:
 def _in_full(words_sql: str) -> str:
     """SQL: words with each kind of street written in full ("MILL RD" is "MILL ROAD")."""
     # A CASE, not a MAP literal: DuckDB builds the literal again for every row, 12 times slower.
-    full = " ".join(f"WHEN {_literal(short)} THEN {_literal(kind)}" for kind, shorts in _street_types().items()
+    full = " ".join(f"WHEN {literal(short)} THEN {literal(kind)}" for kind, shorts in _street_types().items()
                     for short in shorts)
     return (f"array_to_string(list_transform(string_split({words_sql}, ' '), "
             f"lambda w: CASE w {full} ELSE w END), ' ')")
@@ -276,11 +277,6 @@ def same_street(words_a: str, words_b: str) -> str:
     return (f"({words_a} <> '' AND {words_b} <> '' AND "
             f"(starts_with({words_b} || ' ', {street_of(words_a)} || ' ') OR "
             f"starts_with({words_a} || ' ', {street_of(words_b)} || ' ')))")
-
-
-def _literal(text: str) -> str:
-    """An SQL string literal of a vocabulary word."""
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,6 +13,7 @@ from functools import cache
 import duckdb
 
 from etl import vocab
+from etl.sql_text import literal
 
 
 def _alternation(words) -> str:
@@ -28,11 +29,11 @@ def parse_count_sql() -> str:
                f"(?: (?:{_alternation(table['units'])}))?(?: ?\\(.*\\)|{households_clause()})?")
     text = "lower(trim(regexp_replace(s, '\\s+', ' ', 'g')))"
     lookup = " ".join(f"WHEN '{w}' THEN {n}" for w, n in words.items())
-    said = f"regexp_extract({text}, '^{_quoted(pattern)}$', 1)"
+    said = f"regexp_extract({text}, {literal('^' + pattern + '$')}, 1)"
     return f"""CASE
         WHEN parse_number(s) IS NOT NULL THEN
             CASE WHEN parse_number(s) = floor(parse_number(s)) THEN try_cast(parse_number(s) AS INTEGER) END
-        WHEN regexp_full_match({text}, '{_quoted(pattern)}') THEN
+        WHEN regexp_full_match({text}, {literal(pattern)}) THEN
             coalesce(try_cast({said} AS INTEGER), CASE {said} {lookup} END)
         END"""
 
@@ -51,7 +52,7 @@ def households_in_sql() -> str:
     words = vocab.load("counts")["household_words"]
     text = "lower(trim(regexp_replace(s, '\\s+', ' ', 'g')))"
     pattern = f"[(,/ -] ?(?:in |over |across )?([0-9]{{1,4}}) ?(?:{_alternation(words)})\\)?$"
-    return f"try_cast(nullif(regexp_extract({text}, '{_quoted(pattern)}', 1), '') AS INTEGER)"
+    return f"try_cast(nullif(regexp_extract({text}, {literal(pattern)}, 1), '') AS INTEGER)"
 
 
 @cache
@@ -64,10 +65,10 @@ def parse_storeys_sql() -> str:
     extra = f"(?:{_alternation(table['extra'])})"
     pattern = (f"((?:{extra} ?(?:\\+|&|and) ?)*)(?:{_alternation(table['ground'])}) ?(?:\\+|&|and) ?([0-9]{{1,2}})"
                f"(?: ?(?:upper )?(?:floors?|storeys?|stories))?((?: ?(?:\\+|&|and) ?{extra})*)")
-    groups = f"regexp_extract({text}, '^{_quoted(pattern)}$', ['below', 'above', 'over'])"
-    return f"""coalesce(parse_count(s), CASE WHEN regexp_full_match({text}, '{_quoted(pattern)}') THEN
+    groups = f"regexp_extract({text}, {literal('^' + pattern + '$')}, ['below', 'above', 'over'])"
+    return f"""coalesce(parse_count(s), CASE WHEN regexp_full_match({text}, {literal(pattern)}) THEN
         1 + try_cast({groups}.above AS INTEGER)
-          + len(regexp_extract_all({groups}.below || {groups}.over, '{_quoted(extra)}')) END)"""
+          + len(regexp_extract_all({groups}.below || {groups}.over, {literal(extra)})) END)"""
 
 
 @cache
@@ -77,8 +78,6 @@ def people_groups_pattern() -> str:
     return f"{group}(?: ?(?:,|and|&|\\+)? ?{group})+"
 
 
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,7 @@ import re
 import duckdb
 
 from etl import vocab
+from etl.sql_text import literal
 
 _ORDINAL = r"(?:st|nd|rd|th)?"
 # Spans written without spaces round the dash: two dd/mm dates (the first may leave out its year), two days of one
@@ -21,10 +22,6 @@ _ORDINAL = r"(?:st|nd|rd|th)?"
 _UNSPACED = (r"^(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)\s*[-–—]\s*(\d{1,2}[/.]\d{1,2}[/.]\d{2,4})$",
              rf"^(\d{{1,2}}{_ORDINAL})\s*[-–—&]\s*(\d{{1,2}}{_ORDINAL}\s+[A-Za-z].*)$",
              r"^([A-Za-z]{3,9}\.?)\s*[-–—/&]\s*([A-Za-z]{3,9}\.?,?\s+\d{4})$")
-
-
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def _words(words: list[str]) -> str:
@@ -56,8 +53,8 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     """Define date_span(s) ([first, last] date texts of a span, the date after a leading word as both, or NULL)
     and parse_date(s) (etl/sql/macros.sql one_date, else the span's first date) on this connection."""
     before, spans = _patterns()
-    rest = f"regexp_replace(trim(s), '{_quoted(before)}', '')"
-    cases = " ".join(f"WHEN regexp_matches(r, '{_quoted(p)}') THEN regexp_extract(r, '{_quoted(p)}', ['a', 'b'])"
+    rest = f"regexp_replace(trim(s), {literal(before)}, '')"
+    cases = " ".join(f"WHEN regexp_matches(r, {literal(p)}) THEN regexp_extract(r, {literal(p)}, ['a', 'b'])"
                      for p in spans)
     con.execute(f"CREATE OR REPLACE TEMP MACRO _span_parts(r) AS CASE {cases} END")
     # Bound by lambdas, not written out: one_date is long, and a macro's argument is copied into each of its uses,

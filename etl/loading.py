@@ -18,8 +18,8 @@ from typing import Callable
 
 import duckdb
 
-from etl import (address_keys, address_matches, counts, date_spans, filter_values, h3cells, indicator_bits, indicator_rematch,
-                 migrate, no_value, reference_keys)
+from etl import (address_keys, address_matches, counts, date_spans, filter_values, h3cells, indicator_bits,
+                 indicator_rematch, migrate, no_value, reference_keys)
 from etl.errors import FileProblem, LoadError
 from etl.loaders import boundaries, cases, hmo, postcodes, reports
 from etl.summary import LoadSummary

@@ -19,6 +19,7 @@ warehouse with a reports file of hostile text loaded into it (3 December, second
   text; the new phone table is checked the same way."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -71,26 +72,29 @@ def server(tmp_path_factory):
         yield url
 
 
+@contextlib.contextmanager
 def _page(browser, viewport):
+    """A page in a fresh browser context of that size, recording any dialog a script opens."""
     context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    return context, page
+    try:
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def phone(browser):
-    context, page = _page(browser, PHONE)
-    yield page
-    context.close()
+    with _page(browser, PHONE) as page:
+        yield page
 
 
 @pytest.fixture
 def laptop(browser):
-    context, page = _page(browser, LAPTOP)
-    yield page
-    context.close()
+    with _page(browser, LAPTOP) as page:
+        yield page
 
 
 def _settled(page, extra_ms: int = 2000) -> None:
@@ -146,8 +150,7 @@ def test_a_laptop_keeps_the_nationality_grid_and_no_second_table(server, laptop)
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_the_district_and_reporter_filters_show_every_option_whole(server, browser, viewport):
-    context, page = _page(browser, viewport)
-    try:
+    with _page(browser, viewport) as page:
         sign_in(page, server + "/", USER, PASSWORD)
         _settled(page)
         if viewport is PHONE:
@@ -164,8 +167,6 @@ def test_the_district_and_reporter_filters_show_every_option_whole(server, brows
             page.keyboard.press("Escape")
             page.wait_for_timeout(800)
         assert page.dialogs == []
-    finally:
-        context.close()
 
 
 BUSIEST_HEXAGON = """() => {
@@ -191,8 +192,7 @@ SIGNS_GRID = """() => {
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_the_map_panel_shows_the_signs_and_the_languages_whole(server, browser, viewport):
-    context, page = _page(browser, viewport)
-    try:
+    with _page(browser, viewport) as page:
         sign_in(page, server + "/", USER, PASSWORD)
         frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=90_000).content_frame()
         frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=60_000)
@@ -213,8 +213,6 @@ def test_the_map_panel_shows_the_signs_and_the_languages_whole(server, browser, 
             assert table is None and page.locator(
                 ".st-key-wide_view_cell_nationalities [data-testid='stDataFrame']").is_visible()
         assert page.dialogs == []
-    finally:
-        context.close()
 
 
 # --- in process ---------------------------------------------------------------------------------------------------

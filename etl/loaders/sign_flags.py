@@ -17,15 +17,12 @@ from etl import vocab
 from etl.loaders import vocabularies
 from etl.reading.headers import yes_no_header, yes_no_question
 from etl.reading.stage import StagedFile
-
-
-def _quoted(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
+from etl.sql_text import literal
 
 
 def _answers(name: str) -> str:
     """SQL list of the answers `sign_flag_yes` or `sign_flag_no`, lowercase, compared with a cell's."""
-    return "[" + ", ".join(_quoted(w.lower()) for w in vocab.load("headers").get(name, [])) + "]"
+    return "[" + ", ".join(literal(w.lower()) for w in vocab.load("headers").get(name, [])) + "]"
 
 
 def _answer(cell: str) -> str:
@@ -70,7 +67,7 @@ def indicators_text(staged: StagedFile) -> str:
     given = staged.column("indicators_text")
     if not staged.match.sign_flags:
         return given
-    ticked = [f"CASE WHEN list_contains({_answers('sign_flag_yes')}, {_answer(f'c{i}')}) THEN {_quoted(words)} END"
+    ticked = [f"CASE WHEN list_contains({_answers('sign_flag_yes')}, {_answer(f'c{i}')}) THEN {literal(words)} END"
               for i, words in sorted(staged.match.sign_flags.items())]
     return f"nullif(concat_ws('; ', {given}, {', '.join(ticked)}), '')"
 

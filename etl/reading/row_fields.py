@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from etl.sql_text import literal
+
 # The delimiter as a reason names it.
 DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "'|'"}
 # How a reason for a row's fields ends, for `rejected_note` to find them by.
@@ -56,15 +58,11 @@ def wrong_fields(field_counts: dict[int, int], width: int, delimiter: str | None
             f"it {MARK}. Put that value in quotes, or take the {word} out, and load the file again")
     fewer = (f" fields where {of} {want.fields}: a missing value moves the values after it {MARK}. If only its last "
              "cells are blank, add their delimiters (or open the file in Excel, save it as .xlsx and load that)")
-    whens = [f"WHEN _nfields > {want.fields} THEN 'the row has ' || _nfields || {_sql(more)}"]
+    whens = [f"WHEN _nfields > {want.fields} THEN 'the row has ' || _nfields || {literal(more)}"]
     if not want.short_allowed:
-        whens.append(f"WHEN _nfields < {want.fields} THEN 'the row has ' || _nfields || {_sql(fewer)}")
+        whens.append(f"WHEN _nfields < {want.fields} THEN 'the row has ' || _nfields || {literal(fewer)}")
     skip = f" AND _row <> {int(skip_row)}" if skip_row is not None else ""
     return f"CASE WHEN _nfields IS NOT NULL{skip} THEN CASE {' '.join(whens)} END END"
-
-
-def _sql(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def rejected_note(con, reasons_table: str) -> str | None:
