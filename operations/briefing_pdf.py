@@ -14,6 +14,7 @@ import contextvars
 import datetime as dt
 import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,9 +64,33 @@ def _words() -> dict:
         return tomllib.load(fh)
 
 
+# What stands for characters the font cannot draw: Roboto has it, and a reader knows something was there.
+UNPRINTABLE = "\ufffd"
+# Invisible characters (zero-width spaces, joiners, controls): nothing to draw, so nothing to stand in for.
+_INVISIBLE = ("Cc", "Cf")
+
+
 class _Document(FPDF):
     marking = ""
     banner = ""
+    marked_unprintable = False   # whether any text so far had characters shown as UNPRINTABLE
+
+    def normalize_text(self, text: str) -> str:
+        """Text with each run of characters the font has no glyph for (an emoji, Chinese or Arabic in a report)
+        as one UNPRINTABLE mark: fpdf2 would leave them out without a trace, and a reader would take a shortened
+        address or report for the whole of it. The pack's end says what the mark means."""
+        text = super().normalize_text(text)
+        cmap = getattr(self.current_font, "cmap", None)
+        if not cmap or all(ord(ch) in cmap or ch in "\n\r\t" for ch in text):
+            return text
+        marked: list[str] = []
+        for ch in text:
+            invisible = unicodedata.category(ch) in _INVISIBLE and ch not in "\n\r\t"
+            if marked and marked[-1] == UNPRINTABLE and (invisible or ord(ch) not in cmap):
+                continue    # the rest of one emoji (its joiners and variation selectors) or of one word
+            marked.append(ch if ord(ch) in cmap or ch in "\n\r\t" else "" if invisible else UNPRINTABLE)
+            self.marked_unprintable |= marked[-1] == UNPRINTABLE and ord(ch) not in cmap
+        return "".join(marked)
 
     def header(self) -> None:
         self.set_font(FONT, "B", 8)
@@ -107,6 +132,10 @@ def render(pack: Pack, banner: str | None = None) -> bytes:
     _reminder(pdf, words)
     for number, stop in enumerate(pack.stops.itertuples(index=False), start=1):
         _stop(pdf, number, stop, pack.reports)
+    if pdf.marked_unprintable:
+        pdf.ln(3)
+        pdf.set_font(FONT, "", 8)
+        pdf.multi_cell(0, 4, words["unprintable"].format(mark=UNPRINTABLE), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

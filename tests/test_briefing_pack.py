@@ -118,3 +118,18 @@ def test_a_stops_licence_is_said_once_under_its_label():
     """The pack prints "HMO licence" as the label: the words after it must not say "licence" again."""
     assert briefing_pdf._licence_words("expiring", "L1") == "expiring soon (L1)"
     assert briefing_pdf._licence_words("expired", None) == "expired"
+
+
+def test_characters_the_font_cannot_print_are_marked_not_dropped():
+    """fpdf2 leaves a glyph the font lacks out without a trace: "Seen 👩‍👧 at the door" printed as
+    "Seen  at the door", and an Arabic or Chinese name vanished from a report. Each run prints as one mark,
+    the joiners inside an emoji with it, and the pack says what the mark means."""
+    hostile = reports().assign(summary=["Seen 👩\u200d👧 at the door; note 中文 here; name مرحبا",
+                                        "Curtains drawn \U0001F3E0\ufe0f"])
+    text = " ".join(pdf_text(briefing_pdf.render(pack(reports=hostile))).split())
+    mark = briefing_pdf.UNPRINTABLE
+    assert f"Seen {mark} at the door; note {mark} here; name {mark}" in text
+    assert f"Curtains drawn {mark}" in text
+    assert "marks characters this PDF cannot print" in text
+    plain = " ".join(pdf_text(briefing_pdf.render(pack())).split())
+    assert mark not in plain and "cannot print" not in plain
