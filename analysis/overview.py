@@ -299,8 +299,7 @@ def runs(periods: list[dt.date], unit: str) -> list[int]:
 def _held_periods(con, periods, unit: str) -> list[dt.date]:
     """The periods (their first days) that overlap a span the loaded files speak for."""
     spans = report_coverage(con)
-    if not spans:
-        return list(periods)
+    # No report loaded: no file speaks for any period, and zeros drawn for all of them read as "nothing happened".
     return [p for p in periods if any(first <= _period_end(p, unit) and p <= last for first, last in spans)]
 
 

@@ -81,6 +81,12 @@ def allowed(role: str | None, page: str) -> bool:
     return needed is not None and has_role(role, needed)
 
 
+def may_open(page: str) -> bool:
+    """Whether the signed-in user's role may open `page` (PAGE_ROLES): for a message that points at that page."""
+    user = st.session_state.get(SESSION)
+    return isinstance(user, dict) and allowed(user.get("role"), page)
+
+
 def may(feature: str) -> bool:
     """Whether the signed-in user's role may see `feature` (FEATURE_ROLES); unknown features: nobody."""
     user = st.session_state.get(SESSION)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from analysis import wording
 from analysis.filters import Filters
-from dashboard import connection, labels, state, styles
+from dashboard import auth, connection, labels, state, styles
 from dashboard.connection import WarehouseInfo
 from dashboard.escape import html_text, markdown_text
 from etl.warehouse import WarehouseError
@@ -80,9 +80,14 @@ def needs_tables(info: WarehouseInfo, *tables: str) -> bool:
 
 
 def empty_message(info: WarehouseInfo) -> bool:
+    """Say that no report, case or licence is loaded, and who can change that. A viewer was told to run
+    `python -m etl load` and "see the Data page": a tactical lead has neither. And boundaries or postcodes may be
+    loaded already, so "nothing has been loaded" was not so."""
     if info.empty:
-        st.info("The warehouse is empty: nothing has been loaded yet. Load files with "
-                "`python -m etl load KIND FILE` (see the Data page), or build the demo with `python -m etl demo`.")
+        how = ("Load files with `python -m etl load KIND FILE` (the Data page then shows what each load did), or "
+               "build the demo with `python -m etl demo`." if auth.may_open("data") else
+               "An analyst loads the files; the pages show them by themselves once loaded.")
+        st.info(f"The warehouse is empty: no report, victim case or HMO licence has been loaded yet. {how}")
         return True
     return False
 
@@ -95,6 +100,30 @@ def outside_coverage(spans: list[tuple[dt.date, dt.date]], unit: str) -> str:
             "after them no file has been loaded, so the count is not known rather than zero, and no line is drawn.")
 
 
+# What a warehouse without reports may hold instead, in the words the pages use (DATA_TABLES' other two).
+_HELD_INSTEAD = (("hmo_licences", "HMO licences"), ("cases", "victim cases"))
+
+
+def reports_loaded(info: WarehouseInfo) -> bool:
+    """Whether any report file is loaded: without one, "no report in these filters" is true of every date."""
+    return bool(info.rows.get("reports"))
+
+
+def no_reports_loaded(info: WarehouseInfo) -> bool:
+    """Say so when the warehouse holds licences or cases but no report at all (a force's first days: the
+    council registers loaded before the intelligence). The pages said "no report falls in these filters" and
+    "widen the dates", which sent a lead through every date for reports that were never loaded. Returns
+    whether it said so."""
+    if not info.readable or info.empty or reports_loaded(info):
+        return False
+    held = [words for table, words in _HELD_INSTEAD if info.rows.get(table)]
+    st.info(f"No intelligence report has been loaded yet: the warehouse holds {' and '.join(held)} only. "
+            "Hotspots, the visit list and the report charts start from reports, so other dates or filters "
+            "will not fill them. An analyst loads reports with `python -m etl load reports FILE`; the pages "
+            "show them by themselves once loaded.")
+    return True
+
+
 def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
     """Say so when the dates hold no report at all but the warehouse has reports outside them, and offer
     the same number of days up to the newest report before them, or from the first one after them.
@@ -104,6 +133,8 @@ def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
     is recent"; dates in a gap between two files read the same. The dates are not moved by themselves:
     an empty recent window is news a lead must see. Returns whether it said so.
     """
+    if no_reports_loaded(info):
+        return True
     if info.reports_span is None:
         return False
     first, newest = info.reports_span

@@ -137,7 +137,9 @@ with ui.section("Hotspot statistics"):
     data.hotspots = hot.cells if hot is not None else None
 
 # --- the map and the side panel ------------------------------------------------------------------------------
-if hot is not None and hot.warning:   # too few reports to trust any hotspot: said before the map is read
+# Too few reports to trust any hotspot: said before the map is read. With no report loaded at all, the line
+# above the controls has said why, and "no report falls in these dates" would send the lead to other dates.
+if hot is not None and hot.warning and ui.reports_loaded(info):
     st.warning(hot.warning)
 # Tab stops at every hexagon and marker in the map: a keyboard user needs a way round it. Hidden until focused.
 st.markdown(SKIP_LINK, unsafe_allow_html=True)   # constant HTML, nothing from the data
@@ -250,7 +252,7 @@ with panel:
 # after the notes and the open key, about 2,200 pixels below the map.
 for note in notes:
     st.caption(note)
-if hot is not None:
+if hot is not None and ui.reports_loaded(info):    # no report loaded: nothing to test the hotspots on
     _reliability(hot)
 off = connection.query("reports_off_the_map", f) or {"no_position": 0, "flagged": 0}
 said = [f"{n:,} {what}" for n, what in ((off["no_position"], "with no usable location"),

@@ -107,6 +107,28 @@ def saved_at(stamp: str) -> str:
     return f"{utc_to_uk(stamp):%d %b %Y %H:%M}"   # written as UTC (access/sqlite_file.py's now), said or not
 
 
+def route_help(placed: int, unplaced: int) -> str:
+    """The Route figure's help. A plan whose stops have no map position (reports with no postcode match or
+    coordinates) showed "0.0 km", which reads as every door being at the start."""
+    if not placed:
+        return "No stop has a map position, so there is no route to measure: find each stop by its address."
+    left_out = (f" The {wording.plural(unplaced, 'stop')} with no map position {'is' if unplaced == 1 else 'are'} "
+                "not in it." if unplaced else "")
+    return ("Straight lines from the start through every stop, in the order below (nearest neighbour, then "
+            f"2-opt). Roads add to it.{left_out}")
+
+
+def gpx_note(placed: int, unplaced: int) -> str:
+    """Why the GPX route lacks some stops, or is not offered: a sat-nav can't take a stop without a position,
+    and the file left them out without a word, so a team could drive the route and miss those doors."""
+    if not placed:
+        return ("No route (GPX) to download: no stop has a map position. The briefing pack and the stops' files "
+                "list every address.")
+    return (f"The route (GPX) holds {wording.plural(placed, 'stop')}: the {wording.plural(unplaced, 'stop')} "
+            f"with no map position {'is' if unplaced == 1 else 'are'} left out of it (a sat-nav can't use "
+            f"{'it' if unplaced == 1 else 'them'}); the briefing pack and the stops' files list every address.")
+
+
 def deleted_plans_outcomes() -> None:
     """Outcomes whose plan was deleted: still counted everywhere, and here to read and, if need be, withdraw."""
     orphans = store.outcomes(deleted_plans=True, include_withdrawn=True)
@@ -164,8 +186,9 @@ st.caption(f"Made by {escape.markdown_text(plan.created_by or 'unknown')} · "
 a, b, c, d = st.columns(4)
 a.metric("Date", f"{plan.planned_for:%d %b %Y}")
 b.metric("Stops", len(stops))
-c.metric("Route", f"{plans.total_km(stops):.1f} km", help="Straight lines from the start through every stop, "
-         "in the order below (nearest neighbour, then 2-opt). Roads add to it.")
+placed = int((stops["lat"].notna() & stops["lon"].notna()).sum())
+unplaced = len(stops) - placed
+c.metric("Route", f"{plans.total_km(stops):.1f} km" if placed else "–", help=route_help(placed, unplaced))
 d.metric("Outcomes recorded", f"{with_outcome} of {len(stops)}")
 st.markdown(f"**Team:** {escape.markdown_text(plan.team) if plan.team else 'not set'}  \n"
             f"**Start:** {escape.markdown_text(start.label)}")
@@ -193,7 +216,6 @@ tiles, _problem = map_render.tiles_from_env(os.environ.get("HOTSPOTS_TILES"))
 base = map_render.asset_base(st.get_option("server.baseUrlPath") or "")
 st_folium(visit_map.route_map(start, stops, districts, tiles, base), key=f"route_{plan_id}", height=420,
           use_container_width=True, returned_objects=[])
-unplaced = int(stops["lat"].isna().sum())
 if unplaced:
     st.caption(f"{unplaced} stop(s) have no map position; they are listed last.")
 latest = done.sort_values(["visited_on", "id"]).groupby("address_key").tail(1).set_index("address_key")
@@ -306,7 +328,10 @@ for column, (label, make, name, mime, fmt, help_text) in zip(cols, files):
     # Built, and audited, only when clicked (auth.audited_export): no file waits at a /media/ address.
     column.download_button(label, auth.audited_export(make, "plans", {**audit_args, "format": fmt}, "visit_plan",
                                                       len(stops)),
-                           file_name=downloads.file_name(name), mime=mime, help=help_text, on_click="ignore")
+                           file_name=downloads.file_name(name), mime=mime, help=help_text, on_click="ignore",
+                           disabled=fmt == "gpx" and not placed)   # the start alone: nothing to drive to
+if unplaced:
+    st.caption(gpx_note(placed, unplaced))
 
 # --- outcomes ------------------------------------------------------------------------------------------------
 st.subheader("Record what the visit found")
