@@ -146,10 +146,13 @@ def _cover(pdf: FPDF, pack: Pack, words: dict) -> None:
     km = plans.total_km(pack.stops)
     lines = [f"Date: {pack.planned_for:%A %-d %B %Y}", f"Team: {pack.team or 'not set'}",
              f"Start: {pack.start.label}",
-             f"{len(pack.stops)} stop{'s' if len(pack.stops) != 1 else ''}, about {km:.1f} km in straight lines"]
-    unplaced = int(pack.stops["lat"].isna().sum()) if "lat" in pack.stops else 0
-    if unplaced:
-        lines.append(f"{unplaced} stop(s) have no map position and are listed last")
+             f"{len(pack.stops)} stop{'s' if len(pack.stops) != 1 else ''}"]
+    unplaced = int(pack.stops["lat"].isna().sum()) if "lat" in pack.stops else len(pack.stops)
+    if unplaced < len(pack.stops):
+        lines[-1] += f", about {km:.1f} km in straight lines"
+    if unplaced:   # "about 0.0 km" for a plan with no stop placed read as every door being at the start
+        lines.append(f"{unplaced} stop(s) have no map position and are listed last" if unplaced < len(pack.stops)
+                     else "No stop has a map position, so there is no route to measure: find each by its address")
     for line in lines:
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)

@@ -21,6 +21,11 @@ def render(name: str, start: Start, stops: pd.DataFrame) -> bytes:
     ET.SubElement(meta, f"{{{NS}}}name").text = name
     placed = [(n, s) for n, s in enumerate(stops.itertuples(index=False), start=1)
               if pd.notna(s.lat) and pd.notna(s.lon)]
+    left_out = len(stops) - len(placed)
+    if left_out:   # said in the file, or a team driving the route would miss those doors
+        ET.SubElement(meta, f"{{{NS}}}desc").text = (
+            f"{left_out} stop(s) of this plan have no map position and are not in this file: find them by their "
+            "address (the briefing pack lists every stop)")
     _point(gpx, "wpt", start.lat, start.lon, f"Start: {start.label}")
     for n, s in placed:
         _point(gpx, "wpt", s.lat, s.lon, f"{n}. {s.address}", s.postcode)
@@ -48,7 +53,8 @@ def marked(data: bytes, note: str, tag: str) -> bytes:
             name = ET.Element(_q("name"))
             holder.insert(0, name)
         name.text = f"{tag} – {name.text}" if name.text else tag
-        _describe(holder, note)
+        desc = holder.find(_q("desc"))
+        _describe(holder, f"{note} · {desc.text}" if desc is not None and desc.text else note)
     for point in (*root.iter(_q("wpt")), *root.iter(_q("rtept"))):
         desc = point.find(_q("desc"))
         _describe(point, f"{note} · {desc.text}" if desc is not None and desc.text else note)

@@ -133,3 +133,16 @@ def test_characters_the_font_cannot_print_are_marked_not_dropped():
     assert "marks characters this PDF cannot print" in text
     plain = " ".join(pdf_text(briefing_pdf.render(pack())).split())
     assert mark not in plain and "cannot print" not in plain
+
+
+def test_stops_without_a_map_position_are_said_in_the_gpx_and_the_pack():
+    """The GPX left unplaced stops out without a word, and a plan with none placed printed "about 0.0 km", as if
+    every door were at the start."""
+    root = ET.fromstring(gpx.render("Op", START, stops()))
+    assert "1 stop(s) of this plan have no map position" in root.find(f"{{{gpx.NS}}}metadata/{{{gpx.NS}}}desc").text
+    marked = ET.fromstring(gpx.marked(gpx.render("Op", START, stops()), "SYNTHETIC DEMO DATA", "DEMO"))
+    assert "have no map position" in marked.find(f"{{{gpx.NS}}}metadata/{{{gpx.NS}}}desc").text  # kept beside the note
+    unplaced = stops().assign(lat=None, lon=None)
+    text = " ".join(pdf_text(briefing_pdf.render(pack(stops=unplaced))).split())
+    assert "No stop has a map position, so there is no route to measure" in text and "0.0 km" not in text
+    assert "about" in " ".join(pdf_text(briefing_pdf.render(pack())).split())
