@@ -76,7 +76,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('address')} AS address,
                coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
                outward_code({c('postcode')}) AS _outward,
-               {c('uprn')} AS uprn,
+               {_uprn(c('uprn'))} AS uprn,
                {loc.lat} AS lat, {loc.lon} AS lon,
                {loc.lat} AS file_lat, {loc.lon} AS file_lon, {loc.coarse} AS _coarse,
                {loc.half} AS _half, {loc.half_given} AS _half_given,
@@ -469,6 +469,13 @@ def _warn_many_occupants(con, summary: LoadSummary) -> None:
     if n:
         summary.warnings.append(f"{n:,} licence(s) allow more than {most} occupants (the most: {example!r}, {value}): "
                                 "loaded as given; check them for a typo")
+
+
+def _uprn(cell: str) -> str:
+    """SQL: a UPRN as its digits: `100090123457.0` is 100090123457. A register passed through a script (pandas
+    writes a whole-number column with a blank in it as decimals) gives every UPRN so, and stored as written
+    each would differ from the next plain export's: every licence then reads as changed, a new version each."""
+    return f"regexp_replace({cell}, '^([0-9]+)\\.0+$', '\\1')"
 
 
 def _warn_uprns_in_scientific_notation(con, summary: LoadSummary) -> None:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import duckdb
 
 from etl import vocab
-from etl.reading import sniff
+from etl.reading import row_fields, sniff
 
 CHUNK = 1 << 24
 # What DuckDB reads as NULL: a character no text file holds (a file holding it takes the careful reader), so that
@@ -148,14 +148,16 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
         SELECT CAST(rowid - {int(first)} + {header_row + 1} AS BIGINT) AS _row, CAST({width} AS INTEGER) AS _ncells, *
         FROM {cells_table}
     """)
-    rows, blank, footers, repeats = _drop_non_data(con, cells_table, columns, headers or [],
-                                                   f"rowid - {int(first)} + {header_row + 1}")
+    row = f"rowid - {int(first)} + {header_row + 1}"
+    rows, blank, footers, repeats = _drop_non_data(con, cells_table, columns, headers or [], row)
     records = header_row + rows + blank + footers + len(repeats)
     counted = con.execute(f"SELECT _nfields, count(*), bool_or(_past_header) FROM {cells_table} GROUP BY 1").fetchall()
     if any(past for _, _, past in counted):
         con.execute(f"DROP VIEW {table}; DROP TABLE {cells_table}")
         return None
-    return rows, blank, footers, repeats, scan.lines > records, {n: count for n, count, _ in counted}
+    field_counts = {n: count for n, count, _ in counted}
+    notes = len(row_fields.skip_notes(con, cells_table, columns, field_counts, width, row))
+    return rows - notes, blank, footers + notes, repeats, scan.lines > records, field_counts
 
 
 def _past_header(width: int) -> str:
@@ -208,10 +210,18 @@ def unwrapped(text: str) -> str | None:
 
 @functools.cache
 def stripped_characters() -> str:
-    """What a cell is stripped of at either end: every character Python's str.isspace() accepts, and Ctrl-Z, the
-    end-of-file mark old DOS tools leave on a last line of its own. Found once, when first staged: scanning all
-    of Unicode takes 90 ms, too much for every `etl` start."""
-    return "".join(c for c in map(chr, range(0x110000)) if c.isspace()) + "\x1a"
+    """What a cell is stripped of at either end: every character Python's str.isspace() accepts, Ctrl-Z, the
+    end-of-file mark old DOS tools leave on a last line of its own, and the characters that show as nothing
+    (`INVISIBLE`). Found once, when first staged: scanning all of Unicode takes 90 ms, too much for every `etl`
+    start."""
+    return "".join(c for c in map(chr, range(0x110000)) if c.isspace()) + "\x1a" + INVISIBLE
+
+
+# Characters no spreadsheet shows, which a value copied from a web page, an email or Teams brings along
+# ("R1\u200b"), and the byte-order mark a file pasted onto another without its header leaves on the first cell
+# of its first row ("\ufeffR2"): kept, the reference is another report's, which no duplicate check finds and no
+# search for "R1" does. Zero-width space, non-joiner and joiner, word joiner, byte-order mark.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 @functools.cache

@@ -17,11 +17,16 @@ whose rows all end in a delimiter the header lacks, `…,labour,`). A file whose
 than the header was written by a program that leaves off a row's empty last fields (Excel has done so): there a
 short row can't be told from a row with blank last cells, so it is read as one, and the summary says so.
 Workbooks have no delimiters, and are not judged.
+
+A note under the table or between its rows ("Source: Cambridge City Council, public register, November 2026") has
+as many fields as it has commas, so its fields rarely fit either: when its first cell says it is a note, it is
+skipped as a footer is (`skip_notes`), not rejected as a row with its values in the wrong columns.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from etl import vocab
 from etl.sql_text import literal
 
 # The delimiter as a reason names it.
@@ -63,6 +68,50 @@ def wrong_fields(field_counts: dict[int, int], width: int, delimiter: str | None
         whens.append(f"WHEN _nfields < {want.fields} THEN 'the row has ' || _nfields || {literal(fewer)}")
     skip = f" AND _row <> {int(skip_row)}" if skip_row is not None else ""
     return f"CASE WHEN _nfields IS NOT NULL{skip} THEN CASE {' '.join(whens)} END END"
+
+
+def skip_notes(con, table: str, columns: list[int], field_counts: dict[int, int], width: int, row: str) -> list[int]:
+    """Delete from `table` the rows whose fields don't fit the file's but which are notes, and take them out of
+    `field_counts`; returns their row numbers, for the caller to count as footers. `row`: SQL for a row's number.
+
+    A note's commas split it into fields like an unquoted comma splits an address, so the count of fields can't
+    tell them apart; its first cell can (etl/vocab/rows.toml). One matching `ragged_note_patterns` ("Source: …",
+    "Note: …", "* …") is a note wherever it is; one matching `ragged_footer_patterns` ("Total, …") is when it comes
+    after the last row of data, with only notes after it. A data row whose fields don't fit is still rejected:
+    its first cell is a reference. Only files with a row whose fields don't fit pay for the look."""
+    want = expected(field_counts, width)
+    if want is None or set(field_counts) == {want.fields}:
+        return []
+    rules = vocab.load("rows")
+    footer = "(?i)" + "|".join(rules["ragged_footer_patterns"] + rules["ragged_note_patterns"])
+    note = "(?i)" + "|".join(rules["ragged_note_patterns"])
+    first = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
+    candidates = con.execute(f"""
+        SELECT r, n, regexp_matches(first, ?) FROM (SELECT {row} AS r, _nfields AS n, {first} AS first FROM {table}
+                                                   WHERE _nfields <> {int(want.fields)})
+        WHERE regexp_matches(first, ?) ORDER BY r""", [note, footer]).fetchall()
+    if not candidates:
+        return []
+    trailing = _trailing(con, table, row, {r for r, _, _ in candidates})
+    notes = [(r, n) for r, n, anywhere in candidates if anywhere or r in trailing]
+    if notes:
+        con.execute(f"DELETE FROM {table} WHERE {row} IN (SELECT unnest(?))", [[r for r, _ in notes]])
+        for _, n in notes:
+            field_counts[n] -= 1
+            if not field_counts[n]:
+                del field_counts[n]
+    return [r for r, _ in notes]
+
+
+def _trailing(con, table: str, row: str, candidates: set[int]) -> set[int]:
+    """Of `candidates`, the rows after the file's last row that is not one: its last rows, read from the end."""
+    last = con.execute(f"SELECT {row} AS r FROM {table} ORDER BY r DESC LIMIT ?", [len(candidates) + 1]).fetchall()
+    trailing = set()
+    for (r,) in last:
+        if r not in candidates:
+            break
+        trailing.add(r)
+    return trailing
 
 
 def rejected_note(con, reasons_table: str) -> str | None:

@@ -19,7 +19,7 @@ from etl.errors import FileProblem
 from etl.summary import REPLACED_BY_SOURCE
 from etl.reading.headers import (HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, field_words, header_score,
                                  match_headers, names_a_person, read_mapping)
-from etl.reading import fast_csv, sniff
+from etl.reading import fast_csv, row_fields, sniff
 from etl.reading.records import ReadNotes, Record, read_records, unsaved_formulas_warning, xlsx_sheet_heads
 
 BATCH_ROWS = 5_000
@@ -325,6 +325,10 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, record
                 progress(staged.rows_read)
     _flush(con, schema, staged, batch)
     staged.field_counts = dict(fields)
+    notes = row_fields.skip_notes(con, READ, staged.staged_columns, staged.field_counts, width, "_row")
+    staged.rows_read -= len(notes)
+    staged.footer_rows += len(notes)
+    staged.skipped_rows.update(notes)
     if progress:
         progress(staged.rows_read)
 
