@@ -75,14 +75,16 @@ def report_hexes_by_resolution(con, f: Filters, resolutions: tuple[int, ...] = (
 def reports_off_the_map(con, f: Filters) -> dict[str, int]:
     """The reports in the filters that no map layer draws: `no_position` (nothing placed them) and `flagged`
     (placed, but outside the force area or with coordinates that look swapped: the Data page lists them).
-    With the hexagons' count they make the Overview's count of reports."""
+    With the hexagons' count they make the Overview's count of reports. `with_postcode`: the part of `no_position`
+    that has a postcode, which a postcode lookup would place (the map says so when none is loaded)."""
     where, params = reports_where(f, "r")
-    no_position, flagged = con.execute(f"""
+    no_position, flagged, with_postcode = con.execute(f"""
         SELECT count(*) FILTER (WHERE r.lat IS NULL OR r.lon IS NULL),
-               count(*) FILTER (WHERE r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NOT NULL)
+               count(*) FILTER (WHERE r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_flag IS NOT NULL),
+               count(*) FILTER (WHERE (r.lat IS NULL OR r.lon IS NULL) AND nullif(trim(r.postcode), '') IS NOT NULL)
         FROM reports r WHERE {where}
     """, params).fetchone()
-    return {"no_position": int(no_position), "flagged": int(flagged)}
+    return {"no_position": int(no_position), "flagged": int(flagged), "with_postcode": int(with_postcode)}
 
 
 def case_hexes(con, f: Filters, resolution: int = 7, min_cases: int = 3) -> pd.DataFrame:

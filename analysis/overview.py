@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import addresses, settings
+from analysis import addresses, placing, settings
 from analysis.filters import NO_DISTRICT, Filters, cases_where, licences_where, reports_where
 
 BREAKDOWNS = {"indicator": None, "exploitation_type": "exploitation_type", "source_type": "source_type"}
@@ -237,7 +237,8 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     holds a good part of the view's reports (`MONTH_DATED_SHARE`): by week, its reports are one spike a month
     and empty weeks between, which reads as a pattern that isn't there. The districts are the filtered ones (all six force-area districts when
     none is chosen), plus any other that has reports, e.g. 'Unknown district' for reports without
-    one. The first and last periods may be part periods: they cover only the days inside the view.
+    one; when no district can be known (`placing.Reference.districts_known`), only those that have reports.
+    The first and last periods may be part periods: they cover only the days inside the view.
     """
     where, params = reports_where(f, "r")
     # One scan, by day (a few hundred rows per district): the unit is read from the days, then they are binned.
@@ -254,7 +255,10 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
         counts["period"] = days.dt.to_period("M").dt.start_time.dt.date
     periods = _held_periods(con, range_of_periods(f.date_from, f.date_to, unit), unit)
     names = settings.district_names(con)
-    base = [d for d in f.districts if d != NO_DISTRICT] if f.districts else list(settings.district_names(None))
+    # With no boundary and no postcode lookup naming districts, no report can be in one: a zero line for each would
+    # read as six quiet districts, so only the districts the reports are in (Unknown district) are drawn.
+    base = ([] if not placing.reference(con).districts_known
+            else [d for d in f.districts if d != NO_DISTRICT] if f.districts else list(settings.district_names(None)))
     codes = list(dict.fromkeys([*base, *(c for c in counts["district_code"] if isinstance(c, str))]))
     labels = [names.get(c, c) for c in codes]
     if counts["district_code"].isna().any():

@@ -39,6 +39,15 @@ def filter_options(info: connection.WarehouseInfo) -> state.Options:
                          indicators=tuple(labels.indicators()), source_types=tuple(labels.SOURCE_TYPES))
 
 
+def _districts_note(info: connection.WarehouseInfo) -> str | None:
+    """Why the District filter offers no district, if so; a failure leaves the sidebar as it is (the pages say it)."""
+    try:
+        return ui.no_districts(info)
+    except Exception:  # noqa: BLE001 - the pages explain a broken warehouse; the sidebar still works
+        log.exception("districts note")
+        return None
+
+
 st.set_page_config(page_title="Hotspots", page_icon="🗺️", layout="wide")
 settings_changed = server_options.enforce()   # config.toml's safety settings, whichever folder it started in
 heap.freeze_startup_heap(connection.query_modules())      # once per process: see dashboard/heap.py
@@ -99,7 +108,7 @@ with connection.pinned():
     server_options.rerun_if(settings_changed)
 
     with st.sidebar:
-        filters = state.sidebar(filter_options(info))
+        filters = state.sidebar(filter_options(info), districts_note=_districts_note(info))
         st.divider()
         auth.sidebar(user)
     state.write_url(filters, keep=PAGE_PARAMS.get(page.url_path, ()))

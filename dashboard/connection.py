@@ -81,6 +81,8 @@ QUERIES: dict[str, tuple[str, str]] = {
     "district_outlines": ("analysis.briefing", "district_outlines"),
     "row_counts": ("dashboard.warehouse_view", "counts"),
     "districts_of": ("analysis.visit_outcomes", "districts_of"),
+    "reference": ("analysis.placing", "reference"),
+    "districts_without_reports": ("analysis.placing", "districts_without_reports"),
 }
 
 # The tables that tell a usable warehouse from an empty or half-made one.

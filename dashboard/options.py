@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import duckdb
 
+from analysis import placing
 from analysis.filters import NO_DISTRICT
 from dashboard import labels
 
@@ -34,9 +35,12 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]
         for kind, value in con.execute("SELECT kind, value FROM filter_values ORDER BY kind, value").fetchall():
             if kind in held and value is not None and str(value).strip():
                 held[kind].append(str(value))
+    # With no district boundary and no postcode lookup naming districts, no row can be in one of the six: offered,
+    # each would show nothing, as if quiet. Only the districts rows are in, and the rows in none, are offered then.
+    six = list(labels.districts()) if placing.reference(con).districts_known else []
     return {
         # Last, the choice of rows in no district (not geocoded, or flagged): the Data page counts them.
-        "districts": (*_merge(list(labels.districts()), held["district"]), NO_DISTRICT),
+        "districts": (*_merge(six, held["district"]), NO_DISTRICT),
         "exploitation_types": _merge(labels.exploitation_types(), held["exploitation"]),
         "indicators": _merge(list(labels.indicators()), held["indicator"]),
         "source_types": _merge(list(labels.SOURCE_TYPES), held["source_type"]),

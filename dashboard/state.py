@@ -136,8 +136,9 @@ def _with_selected(options: tuple[str, ...], key: str) -> list[str]:
     return out
 
 
-def sidebar(options: Options) -> Filters:
-    """Draw the filter widgets (call inside `with st.sidebar:`) and return the filters they give."""
+def sidebar(options: Options, districts_note: str | None = None) -> Filters:
+    """Draw the filter widgets (call inside `with st.sidebar:`) and return the filters they give. `districts_note`
+    says under the District filter why it offers no district (none can be known: `ui.no_districts`)."""
     if DATES not in st.session_state:  # first run, or the sidebar was hidden last run (its state was dropped)
         _seed_from_url()
     t = today()
@@ -161,6 +162,8 @@ def sidebar(options: Options) -> Filters:
                    help="Only reports, cases and HMO licences in these districts. Empty means all: the six "
                         "districts and the rows in none. \"Unknown district\" picks those: rows not placed (no "
                         "usable location) or flagged (outside the area, or coordinates that look swapped).")
+    if districts_note:
+        st.caption(districts_note)
     st.multiselect("Exploitation types", _with_selected(options.exploitation_types, KEYS["exploitation_types"]),
                    key=KEYS["exploitation_types"], format_func=labels.exploitation, placeholder="All types",
                    help="The kind of exploitation a report or case describes. Empty means all.")

@@ -160,6 +160,64 @@ def no_reports_in_dates(info: WarehouseInfo, f: Filters) -> bool:
     return True
 
 
+def _an_analyst_loads(what: str, command: str) -> str:
+    """Who can place the reports, in words the reader can act on: an analyst gets the command, a viewer (who has
+    no shell and no Data page) is told that an analyst loads it. Loading it places the reports already loaded."""
+    if auth.may_open("data"):
+        return f"Load {what} with `{command}`: the reports already loaded are placed by it."
+    return f"An analyst loads {what}; the pages then place the reports already loaded by themselves."
+
+
+def reference(info: WarehouseInfo):
+    """The boundaries and postcode lookup loaded (`analysis.placing.reference`), or None where there is nothing to
+    say them about: no readable warehouse, or no report loaded."""
+    if not info.readable or not reports_loaded(info):
+        return None
+    return connection.query("reference")
+
+
+def no_districts(info: WarehouseInfo) -> str | None:
+    """Why every report is in "Unknown district", when no district boundary is loaded and no postcode lookup names
+    districts: beside it, "Cambridge 0" read as a count of reports when no report could be in Cambridge."""
+    ref = reference(info)
+    if ref is None or ref.districts_known:
+        return None
+    return ("No district boundaries are loaded (nor a postcode lookup that names districts), so no report can be "
+            "placed in a district: every report counts under Unknown district, and no district's own count is "
+            "known. " + _an_analyst_loads("the district boundaries", "python -m etl load boundaries FILE"))
+
+
+def no_postcode_lookup(info: WarehouseInfo, with_postcode: int) -> str | None:
+    """Why reports with a postcode are off the map, when no postcode lookup is loaded to give them a position."""
+    ref = reference(info)
+    if ref is None or ref.postcodes or not with_postcode:
+        return None
+    return (f"No postcode lookup is loaded, so {'the report' if with_postcode == 1 else f'the {with_postcode:,} reports'}"
+            f" with only a postcode {'has' if with_postcode == 1 else 'have'} no position. "
+            + _an_analyst_loads("a postcode lookup", "python -m etl load postcodes FILE"))
+
+
+def _and_listed(names: tuple[str, ...]) -> str:
+    """"A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def hotspot_area_note(info: WarehouseInfo, f: Filters) -> str | None:
+    """Where the hotspot statistics judge the districts with reports against districts no report file covers
+    (`analysis.placing.districts_without_reports`): their hexagons count as zero reports, which makes the others look
+    hotter. Said only when the District filter takes such a district in; the method is not changed."""
+    if not info.readable or not reports_loaded(info) or "boundaries" not in info.tables:
+        return None
+    cover = connection.query("districts_without_reports", districts=f.districts)
+    if cover is None or not cover.uneven:
+        return None
+    empty, held = _and_listed(cover.without_reports), _and_listed(cover.with_reports)
+    return (f"No loaded report is placed in {markdown_text(empty)}, yet {'its' if len(cover.without_reports) == 1 else 'their'}"
+            f" hexagons count as zero reports in the hotspot statistics, so hot spots in {markdown_text(held)} are "
+            f"judged partly against areas no report file covers. To compare within the districts with reports, choose "
+            f"{markdown_text(held)} under District.")
+
+
 _MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist", re.IGNORECASE)
 
 

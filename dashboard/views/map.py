@@ -43,7 +43,7 @@ def _reliability(hot) -> None:
     if hot.incidents or hot.outside_area:    # with no report placed, the warning above says all there is
         # The note names the districts as the boundary file does: text, not markdown.
         st.caption(f"Study area: every hexagon overlapping {escape.markdown_text(hot.area_note)}. "
-                   f"{hot.incidents:,} reports counted there"
+                   f"{hot.incidents:,} report{'' if hot.incidents == 1 else 's'} counted there"
                    + (f", {hot.outside_area:,} outside it." if hot.outside_area else "."))
 
 
@@ -141,6 +141,12 @@ with ui.section("Hotspot statistics"):
 # above the controls has said why, and "no report falls in these dates" would send the lead to other dates.
 if hot is not None and hot.warning and ui.reports_loaded(info):
     st.warning(hot.warning)
+if hot is not None and hot.incidents:
+    # Districts whose boundary is loaded but no report file covers count as empty hexagons in Gi*: said beside it.
+    with ui.section("Which districts the hotspots compare"):
+        area_note = ui.hotspot_area_note(info, f)
+        if area_note:
+            st.warning(area_note)
 # Tab stops at every hexagon and marker in the map: a keyboard user needs a way round it. Hidden until focused.
 st.markdown(SKIP_LINK, unsafe_allow_html=True)   # constant HTML, nothing from the data
 map_column, panel = st.columns([4, 3], gap="medium")
@@ -254,14 +260,20 @@ for note in notes:
     st.caption(note)
 if hot is not None and ui.reports_loaded(info):    # no report loaded: nothing to test the hotspots on
     _reliability(hot)
-off = connection.query("reports_off_the_map", f) or {"no_position": 0, "flagged": 0}
+off = connection.query("reports_off_the_map", f) or {"no_position": 0, "flagged": 0, "with_postcode": 0}
 said = [f"{n:,} {what}" for n, what in ((off["no_position"], "with no usable location"),
                                         (off["flagged"], "flagged as outside the force area or with "
                                                          "coordinates that look swapped (each load's notes on the Data page count them)"))
         if n]
 if placed_reports or said:
-    st.caption(f"{placed_reports:,} reports with a position are counted in the hexagons."
+    st.caption(f"{placed_reports:,} {'report with a position is' if placed_reports == 1 else 'reports with a position are'}"
+               " counted in the hexagons."
                + (f" Not on the map: {'; '.join(said)}. They still count on the Overview page." if said else ""))
+# Why so many are off the map, or in no district, when the reference files that place them are not loaded (the Data
+# page lists the loads, but a lead reads the map).
+for missing in (ui.no_postcode_lookup(info, off.get("with_postcode", 0)), ui.no_districts(info)):
+    if missing:
+        st.caption(missing)
 with st.expander("Key", expanded=True):
     chip = ('<span style="display:inline-block;background:{c};min-width:14px;height:14px;'
             'border:1px solid ' + map_render.HEX_OUTLINE + ';margin-right:4px;vertical-align:middle"></span>')

@@ -48,6 +48,9 @@ with ui.section("The trend"):
     trend = connection.query("report_trend", f)
     unit, counts = trend if trend is not None else ("week", None)
     st.subheader(f"Reports each {unit}, by district")
+    no_districts = ui.no_districts(info)   # every report in Unknown district: no zero per district to read
+    if no_districts:
+        st.info(no_districts)
     if counts is None or counts.empty:
         st.info("No reports in this period.")
     else:

@@ -177,6 +177,11 @@ with ui.section("The visit list"):
         st.stop()
     if said:
         st.caption(said)
+    # A rank raised "in a hotspot" was judged against districts no report file covers, when some are in view.
+    if ranked["reasons"].astype(str).str.contains("hotspot").any():
+        area_note = ui.hotspot_area_note(info, f)
+        if area_note:
+            st.caption(area_note)
 
     shown = ranked.copy()
     if "licence_status" in shown.columns:
