@@ -54,7 +54,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.too_many_cells(staged),
         checks.rows_inside_a_cell(staged),
         checks.blank(c("licence_ref"), "licence number"),
-        f"CASE WHEN {c('address')} IS NULL AND {loc.lat} IS NULL THEN 'address is blank' END",
+        f"CASE WHEN {c('address')} IS NULL AND {loc.lat} IS NULL THEN {_no_address_said(staged)} END",
         checks.too_long(c("address"), "address", 500),
         checks.not_a_count(c("max_occupants"), "maximum occupants", parsed=count["max_occupants"]),
         checks.not_a_count(c("households"), "households", parsed=count["households"]),
@@ -76,7 +76,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('address')} AS address,
                coalesce(postcode_in_cell({c('postcode')}), postcode_in_text({c('address')}), upper({c('postcode')})) AS postcode,
                outward_code({c('postcode')}) AS _outward,
-               {_uprn(c('uprn'))} AS uprn,
+               {c('uprn')} AS uprn,   -- a script's decimal UPRN read as its digits (stage.TEXT_MARKED_FIELDS)
                {loc.lat} AS lat, {loc.lon} AS lon,
                {loc.lat} AS file_lat, {loc.lon} AS file_lon, {loc.coarse} AS _coarse,
                {loc.half} AS _half, {loc.half_given} AS _half_given,
@@ -110,6 +110,14 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     """, [summary.source, summary.load_id])
     _another_sources_register(con, path, summary)
     _supersede(con, path, summary, whole_register)
+
+
+def _no_address_said(staged) -> str:
+    """SQL: why a row without coordinates has no address: its cell is blank, or says there is none ("N/A", "Not
+    known": etl/no_value.py), named as the analyst sees it in the register."""
+    i = staged.match.columns.get("address")
+    said = "" if i is None else f"' || shown(c{i}) || ' says there is none"
+    return f"coalesce('address {said}', 'address is blank')" if said else "'address is blank'"
 
 
 def _door(table: str) -> str:
@@ -469,13 +477,6 @@ def _warn_many_occupants(con, summary: LoadSummary) -> None:
     if n:
         summary.warnings.append(f"{n:,} licence(s) allow more than {most} occupants (the most: {example!r}, {value}): "
                                 "loaded as given; check them for a typo")
-
-
-def _uprn(cell: str) -> str:
-    """SQL: a UPRN as its digits: `100090123457.0` is 100090123457. A register passed through a script (pandas
-    writes a whole-number column with a blank in it as decimals) gives every UPRN so, and stored as written
-    each would differ from the next plain export's: every licence then reads as changed, a new version each."""
-    return f"regexp_replace({cell}, '^([0-9]+)\\.0+$', '\\1')"
 
 
 def _warn_uprns_in_scientific_notation(con, summary: LoadSummary) -> None:

@@ -23,7 +23,7 @@ STORED = ["report_ref", "received_on", "source_type", "address", "postcode", "la
 # Columns of `parsed` that only its checks and warnings read. Dropped once they have run (at once: DuckDB frees
 # a dropped column without copying the table), so a big file's rows take less memory while they are geocoded and
 # stored: on the bench's 2,000,000-row file, 180 MB of its rows' 1.4 GB, which went past the ETL's memory cap.
-PARSE_ONLY = ("source_type_text", "exploitation_text", "nationalities_text", "_people_words", "_old_grading",
+PARSE_ONLY = ("source_type_text", "_source_type_given", "exploitation_text", "nationalities_text", "_people_words", "_old_grading",
               "_other_grading", "_address_postcode", "_half", "_half_given")
 GRADING_RE = "^([1-3])([A-E])([PC])$"
 # Many forms leave the handling code off ("1-B"): the source evaluation, which weights the report, is there.
@@ -191,8 +191,9 @@ def _lookups(staged) -> list[tuple[str, str]]:
                        f"WHEN gr_old THEN rtrim(regexp_replace({compact}, '{OLD_GRADING_RE}', '\\1-\\2-\\3'), '-')"
                        " || ' (5x5x5)' "
                        f"WHEN {compact} IS NOT NULL THEN {_grading_as_given()} || '{OTHER_SCALE}' END"}]),
-        tabular.once_per_value("source_types", {"st_text": _source_type_text(staged)}, {
-            "st_value": f"coalesce({_source_type_of('st_text')}, 'other')"}),
+        # "N/A", "NULL", "Unknown" are no source type (`given`, etl/vocab/no_value.toml), stored as a blank is.
+        tabular.once_per_value("source_types", {"st_text": _source_type_text(staged)}, {"st_given": "given(st_text)"},
+                               then=[{"st_value": f"coalesce({_source_type_of('st_given')}, 'other')"}]),
         tabular.once_per_value("exploitation_types", {"ex_text": _exploitation_text(staged)}, {
             "ex_value": "coalesce(exploitation_type_of(ex_text), 'unknown')"}),
         # Signs are read from both the indicators and the summary as stored (`vocabularies.SIGNS`), each text
@@ -257,6 +258,18 @@ def _warn_unknown_nationalities(con, summary: LoadSummary) -> None:
         summary.warnings.append(warning)
 
 
+def _note_no_source_type(con, summary: LoadSummary) -> None:
+    """Reports whose source type cell is blank or says there is none ("N/A", "NULL", "Unknown") are stored as
+    'other', as a file with no such column is: said once, with the words, so they are not mistaken for the
+    partners the 'Other' filter means, and are not listed as words the vocabulary lacks."""
+    n, words = con.execute("""
+        SELECT count(*), list(DISTINCT coalesce(trim(source_type_text), '') ORDER BY coalesce(trim(source_type_text), ''))
+        FROM parsed WHERE reason IS NULL AND _source_type_given IS NULL""").fetchone()
+    if n:
+        shown = ", ".join("blank" if w == "" else repr(w) for w in words[:5]) + (" …" if len(words) > 5 else "")
+        summary.warnings.append(f"{n:,} report(s) give no source type ({shown}): stored as 'other'")
+
+
 def _warn_other_gradings(con, summary: LoadSummary) -> None:
     """Reports graded 5x5x5 or on a partner's own scale are kept, weighted as ungraded: say how many, and why."""
     old, old_example, other, others = con.execute(f"""
@@ -317,7 +330,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                {c('report_ref')} AS report_ref,   -- NULL: given one after parsing (etl/report_refs.py)
                NULL::INTEGER AS _ref_parts,   -- how many addresses the file gives the reference, when more than one
                dt_date AS received_on,
-               {_source_type_text(staged)} AS source_type_text,
+               {_source_type_text(staged)} AS source_type_text, st_given AS _source_type_given,
                {c('address')} AS address,
                coalesce(pc_norm, ad_postcode, pc_upper) AS postcode,
                pc_outward AS _outward,
@@ -350,14 +363,14 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     report_refs.assign(con)
     report_checks.postcodes_unlike_the_address(con, staged, summary)
     summary.warnings += checks.half_pairs_set_aside(con, staged, show_values=True)
-    vocabularies.warn_unmapped(con, summary, ("source_type_text", "vocab_source_type", "source types", "other",
+    vocabularies.warn_unmapped(con, summary, ("_source_type_given", "vocab_source_type", "source types", "other",
                                               "source_type"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",
                                 "exploitation_type"))
     unmatched = vocabularies.unmatched_indicators(con)
     if unmatched:
         summary.warnings.append(unmatched)
-    guessed = vocabularies.word_matches(con, "source_type_text", "vocab_source_type", "source_type", "source types")
+    guessed = vocabularies.word_matches(con, "_source_type_given", "vocab_source_type", "source_type", "source types")
     if guessed:
         summary.warnings.append(guessed)
     _warn_people_without_a_number(con, summary)
@@ -377,6 +390,8 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                                 f"from the source name {summary.source!r}")
     elif not staged.match.has("source_type"):
         summary.warnings.append("the file has no source type column: reports stored with source type 'other'")
+    else:
+        _note_no_source_type(con, summary)
     tabular.record_rejects(con, summary, staged)
     staged.drop(con)  # nothing reads the raw cells from here on
     for column in PARSE_ONLY:   # nor these: the rows keep the vocabularies' values

@@ -29,7 +29,8 @@ READ = "stage_read"   # the rows as read: cells c0, c1, … (a table, or on the 
 
 
 # References and UPRNs, which a system exporting for Excel may write after an apostrophe to keep their leading
-# zeros ("'00123"): read without it (the macro without_text_mark), so "'00123" and "00123" are one reference.
+# zeros ("'00123"), and a script as decimals ("1001.0"): read as the issuing system wrote them (the macro
+# reference_text, etl/sql/macros.sql), so "'00123" and "00123", "1001.0" and "1001" are one reference.
 TEXT_MARKED_FIELDS = ("report_ref", "licence_ref", "case_ref", "uprn")
 
 
@@ -77,7 +78,7 @@ class StagedFile:
                 return f"CASE WHEN {point} THEN c{self.match.columns['address']} END"
             return f"CASE WHEN {point} THEN NULL ELSE {self._column('address')} END"
         if name in TEXT_MARKED_FIELDS:
-            return f"without_text_mark({self._column(name)})"
+            return f"reference_text({self._column(name)})"
         return self._column(name)
 
     def _column(self, name: str) -> str:
@@ -85,13 +86,13 @@ class StagedFile:
         if i is None:
             return "NULL::VARCHAR"
         again = [j for j in self.match.duplicates.get(name, []) if j in self.staged_columns]
+        cell = "g" if name in no_value.fields() else "c"
         if name != "address":
             # A second column under the same header fills the first where it is blank ("Postcode", "Postcode").
-            cell = "g" if name in no_value.fields() else "c"
             return f"coalesce({', '.join(f'{cell}{j}' for j in [i, *again])})" if again else f"{cell}{i}"
-        sql = _one_line(f"c{i}")
+        sql = _one_line(f"{cell}{i}")   # an address of "N/A" or "Not known" is none, as a blank one
         for j in again:   # "Address", "Address": the street, then the town; a copy of the first adds nothing
-            more = _one_line(f"c{j}")
+            more = _one_line(f"{cell}{j}")
             sql = (f"CASE WHEN {more} IS NULL OR contains(lower(coalesce({sql}, '')), lower({more})) THEN {sql} "
                    f"ELSE nullif(concat_ws(', ', {sql}, {more}), '') END")
         continued = self.address_continued()

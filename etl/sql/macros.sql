@@ -51,6 +51,14 @@ CREATE OR REPLACE TEMP MACRO postcode_in_text(s) AS
 -- program keeps it. Only the first character is tested on most cells.
 CREATE OR REPLACE TEMP MACRO without_text_mark(s) AS
     CASE WHEN starts_with(s, '''') AND NOT contains(substr(s, 2), '''') THEN nullif(trim(substr(s, 2)), '') ELSE s END;
+-- A whole number a script wrote as a decimal ("1001.0", "1001.00": pandas writes a column of whole numbers with a
+-- blank in it so) as its digits. Read as written, a reference would be another report than the plain export's
+-- "1001", counted twice. Only a cell with a full stop meets the regular expression.
+CREATE OR REPLACE TEMP MACRO whole_number_text(s) AS
+    CASE WHEN contains(s, '.') AND regexp_full_match(s, '[0-9]+\.0+') THEN split_part(s, '.', 1) ELSE s END;
+-- A reference, a licence number or a UPRN as the system that issued it wrote it (etl/reading/stage.py
+-- TEXT_MARKED_FIELDS): without a text mark, and a whole number as its digits.
+CREATE OR REPLACE TEMP MACRO reference_text(s) AS whole_number_text(without_text_mark(s));
 
 -- Dates: ISO, dd/mm/yyyy (mm/dd only in a file whose dates are all month-first: the variable month_first,
 -- set per load by etl/loaders/checks.py date_order), d Mon yyyy (or Mon d, yyyy: a month's name is never
