@@ -241,7 +241,7 @@ def _drop_non_data(con, table: str, columns: list[int], headers: list, row: str)
     rules = vocab.load("rows")
     filled = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in columns)
     first = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
-    pattern = "(?i)" + "|".join(rules["footer_patterns"])
+    pattern = "(?i)" + "|".join(rules["footer_patterns"] + rules["note_patterns"])
     words = " + ".join(f"(c{i} IS NOT NULL AND NOT regexp_matches(c{i}, ?) AND NOT regexp_matches(c{i}, ?))::INTEGER"
                        for i in columns)
     # A footer (stage._is_footer): its first cell matches, and the others are counts or match too. The regular

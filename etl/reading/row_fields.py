@@ -75,7 +75,7 @@ def skip_notes(con, table: str, columns: list[int], field_counts: dict[int, int]
     `field_counts`; returns their row numbers, for the caller to count as footers. `row`: SQL for a row's number.
 
     A note's commas split it into fields like an unquoted comma splits an address, so the count of fields can't
-    tell them apart; its first cell can (etl/vocab/rows.toml). One matching `ragged_note_patterns` ("Source: …",
+    tell them apart; its first cell can (etl/vocab/rows.toml). One matching `note_patterns` ("Source: …",
     "Note: …", "* …") is a note wherever it is; one matching `ragged_footer_patterns` ("Total, …") is when it comes
     after the last row of data, with only notes after it. A data row whose fields don't fit is still rejected:
     its first cell is a reference. Only files with a row whose fields don't fit pay for the look."""
@@ -83,8 +83,8 @@ def skip_notes(con, table: str, columns: list[int], field_counts: dict[int, int]
     if want is None or set(field_counts) == {want.fields}:
         return []
     rules = vocab.load("rows")
-    footer = "(?i)" + "|".join(rules["ragged_footer_patterns"] + rules["ragged_note_patterns"])
-    note = "(?i)" + "|".join(rules["ragged_note_patterns"])
+    footer = "(?i)" + "|".join(rules["ragged_footer_patterns"] + rules["note_patterns"])
+    note = "(?i)" + "|".join(rules["note_patterns"])
     first = "coalesce(" + ", ".join(f"c{i}" for i in columns) + ")"
     candidates = con.execute(f"""
         SELECT r, n, regexp_matches(first, ?) FROM (SELECT {row} AS r, _nfields AS n, {first} AS first FROM {table}

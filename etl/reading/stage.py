@@ -164,7 +164,8 @@ class StagedFile:
 
 
 def _footer_regex() -> re.Pattern:
-    return re.compile("|".join(vocab.load("rows")["footer_patterns"]), re.IGNORECASE)
+    rules = vocab.load("rows")
+    return re.compile("|".join(rules["footer_patterns"] + rules["note_patterns"]), re.IGNORECASE)
 
 
 def _without_bom(cells: list[str | None]) -> list[str | None]:
