@@ -116,8 +116,9 @@ def _no_address_said(staged) -> str:
     """SQL: why a row without coordinates has no address: its cell is blank, or says there is none ("N/A", "Not
     known": etl/no_value.py), named as the analyst sees it in the register."""
     i = staged.match.columns.get("address")
-    said = "" if i is None else f"' || shown(c{i}) || ' says there is none"
-    return f"coalesce('address {said}', 'address is blank')" if said else "'address is blank'"
+    if i is None:
+        return "'address is blank'"
+    return f"coalesce('address ' || shown(c{i}) || ' says there is none', 'address is blank')"
 
 
 def _door(table: str) -> str:
