@@ -44,6 +44,7 @@ def swap_address_and_postcode(con: duckdb.DuckDBPyConnection, staged: StagedFile
                                 "postcode columns with --mapping FILE, or swap their headers in the file")
     a, p = headers[columns["address"]], headers[columns["postcode"]]
     columns["address"], columns["postcode"] = columns["postcode"], columns["address"]
+    staged.define_view(con)    # the address's no-value column (g) is now the other column's
     return (f"{said}: the two columns look swapped, so {p!r} was read as the address and {a!r} as the postcode; "
             "if that is wrong, name the columns with --mapping FILE")
 

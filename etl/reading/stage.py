@@ -127,6 +127,12 @@ class StagedFile:
         else:
             con.execute(f"DROP TABLE {READ}")
 
+    def define_view(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The stage view: the cells as read, and beside each of a no-value field's its g column. Defined again
+        when a field moves to another column (report_checks.swap_address_and_postcode), which may need another."""
+        given = ", ".join(f"given(c{i}) AS g{i}" for i in self.no_value_columns())
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT *{', ' + given if given else ''} FROM {READ}")
+
     def no_value_columns(self) -> list[int]:
         """The staged columns of the fields in which "N/A" or "-" is a blank (etl/vocab/no_value.toml)."""
         names = no_value.fields()
@@ -210,8 +216,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
     _say_unsaved_formulas(staged)
     _find_points_in_address(con, staged, show_values=kind != "cases")
     no_value.register(con)
-    given = ", ".join(f"given(c{i}) AS g{i}" for i in staged.no_value_columns())
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT *{', ' + given if given else ''} FROM {READ}")
+    staged.define_view(con)
     return staged
 
 
