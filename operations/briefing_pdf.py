@@ -147,7 +147,7 @@ def _cover(pdf: FPDF, pack: Pack, words: dict) -> None:
     lines = [f"Date: {pack.planned_for:%A %-d %B %Y}", f"Team: {pack.team or 'not set'}",
              f"Start: {pack.start.label}",
              f"{len(pack.stops)} stop{'s' if len(pack.stops) != 1 else ''}"]
-    unplaced = int(pack.stops["lat"].isna().sum()) if "lat" in pack.stops else len(pack.stops)
+    unplaced = int((~plans.has_position(pack.stops)).sum())
     if unplaced < len(pack.stops):
         lines[-1] += f", about {km:.1f} km in straight lines"
     if unplaced:   # "about 0.0 km" for a plan with no stop placed read as every door being at the start

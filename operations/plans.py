@@ -39,14 +39,21 @@ def partners_for(stop) -> list[str]:
     return out
 
 
+def has_position(stops: pd.DataFrame) -> pd.Series:
+    """Which stops have a map position: only they are on the route, in its distance and in the GPX."""
+    if "lat" not in stops or "lon" not in stops:
+        return pd.Series(False, index=stops.index)
+    return stops["lat"].notna() & stops["lon"].notna()
+
+
 def ordered(stops: pd.DataFrame, start: Start) -> pd.DataFrame:
     """`stops` in a short visiting order (operations/route.py), annotated.
 
     Stops without a position can't be placed on a route: they go last, in the given order, and
     the plan says so.
     """
-    placed = stops[stops["lat"].notna() & stops["lon"].notna()].reset_index(drop=True)
-    unplaced = stops[stops["lat"].isna() | stops["lon"].isna()].reset_index(drop=True)
+    where = has_position(stops)
+    placed, unplaced = stops[where].reset_index(drop=True), stops[~where].reset_index(drop=True)
     points = list(zip(placed["lat"].astype(float), placed["lon"].astype(float)))
     order = route.order((start.lat, start.lon), points)
     return annotate(pd.concat([placed.iloc[order], unplaced], ignore_index=True), start)

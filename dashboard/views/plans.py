@@ -186,7 +186,7 @@ st.caption(f"Made by {escape.markdown_text(plan.created_by or 'unknown')} · "
 a, b, c, d = st.columns(4)
 a.metric("Date", f"{plan.planned_for:%d %b %Y}")
 b.metric("Stops", len(stops))
-placed = int((stops["lat"].notna() & stops["lon"].notna()).sum())
+placed = int(plans.has_position(stops).sum())
 unplaced = len(stops) - placed
 c.metric("Route", f"{plans.total_km(stops):.1f} km" if placed else "–", help=route_help(placed, unplaced))
 d.metric("Outcomes recorded", f"{with_outcome} of {len(stops)}")
