@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import addresses, placing, settings
-from analysis.filters import NO_DISTRICT, Filters, cases_where, licences_where, reports_where
+from analysis.filters import Filters, cases_where, licences_where, reports_where
 
 BREAKDOWNS = {"indicator": None, "exploitation_type": "exploitation_type", "source_type": "source_type"}
 
@@ -236,8 +236,8 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
     Months when a source dated by its month alone (police.uk's "Month" column gives each crime the 1st)
     holds a good part of the view's reports (`MONTH_DATED_SHARE`): by week, its reports are one spike a month
     and empty weeks between, which reads as a pattern that isn't there. The districts are the filtered ones (all six force-area districts when
-    none is chosen), plus any other that has reports, e.g. 'Unknown district' for reports without
-    one; when no district can be known (`placing.Reference.districts_known`), only those that have reports.
+    none is chosen) that a report can be placed in (`placing.Reference.districts`: a boundary loaded for it), plus any
+    other that has reports, e.g. 'Unknown district' for reports without one.
     The first and last periods may be part periods: they cover only the days inside the view.
     """
     where, params = reports_where(f, "r")
@@ -255,10 +255,10 @@ def report_trend(con, f: Filters) -> tuple[str, pd.DataFrame]:
         counts["period"] = days.dt.to_period("M").dt.start_time.dt.date
     periods = _held_periods(con, range_of_periods(f.date_from, f.date_to, unit), unit)
     names = settings.district_names(con)
-    # With no boundary and no postcode lookup naming districts, no report can be in one: a zero line for each would
-    # read as six quiet districts, so only the districts the reports are in (Unknown district) are drawn.
-    base = ([] if not placing.reference(con).districts_known
-            else [d for d in f.districts if d != NO_DISTRICT] if f.districts else list(settings.district_names(None)))
+    # A district no report can be placed in (no boundary loaded for it, nor, without boundaries, a postcode lookup
+    # naming it) gets no zero line: it would read as a quiet district. Only the districts the reports are in are.
+    placeable = placing.reference(con).districts
+    base = [d for d in (f.districts or placeable) if d in placeable]
     codes = list(dict.fromkeys([*base, *(c for c in counts["district_code"] if isinstance(c, str))]))
     labels = [names.get(c, c) for c in codes]
     if counts["district_code"].isna().any():

@@ -3,7 +3,9 @@
 The ETL puts a report in a district by the district boundaries, or, with none loaded, by the district the postcode
 lookup gives its postcode; a report with a postcode and no coordinates takes its position from the lookup alone
 (etl/geocode.py). Without boundaries and without a lookup that names districts, every report is in "Unknown
-district", and a page that lists the six districts beside it reads as six counts of zero. Without a lookup, every
+district", and a page that lists the six districts beside it reads as six counts of zero. With the boundaries of some
+districts only (a file holding Cambridge and Peterborough), a report in any other district is in none of them: the
+load flags it as outside the area, and a zero for that district is not a count either (`Reference.districts`). Without a lookup, every
 report with only a postcode is off the map, and the map's "no usable location" does not say why.
 
 The hotspot statistics (analysis/hotspots.py) take the study area from the boundaries of the districts in view,
@@ -29,26 +31,40 @@ class Reference:
     district_boundaries: int     # force-area districts with a boundary loaded
     postcodes: int               # postcodes in the lookup
     postcode_districts: int      # of them, those the lookup gives a force-area district
+    districts: tuple[str, ...] = ()   # the force-area districts (codes) a report can be placed in (`reference`)
 
     @property
     def districts_known(self) -> bool:
         """Whether any report can be put in a district: false means "Unknown district" holds them all,
         and a zero for a district is not a count."""
-        return bool(self.district_boundaries or self.postcode_districts)
+        return bool(self.districts)
+
+    @property
+    def districts_missing(self) -> tuple[str, ...]:
+        """The force-area districts (codes, in the vocabulary's order) no report can be placed in while others can:
+        a zero for one of them is not a count. Empty when every district, or none, can hold reports."""
+        if not self.districts:
+            return ()
+        return tuple(code for code in vocab.area_districts() if code not in self.districts)
 
 
 def reference(con: duckdb.DuckDBPyConnection) -> Reference:
     """The boundaries and postcodes loaded, counted for the force's six districts (a table a warehouse lacks counts
-    as nothing loaded)."""
+    as nothing loaded), and the districts a report can be placed in as the load places it: when any district
+    boundary is loaded, only those with a boundary (a point elsewhere is flagged outside the area); else all six
+    when the postcode lookup names any (a lookup is read as covering the area: a postcode it lacks is its gap, not
+    a district's), and none without."""
     have = {r[0] for r in con.execute(_TABLES_SQL, [["boundaries", "postcodes"]]).fetchall()}
     six = list(vocab.area_districts())
-    boundaries = con.execute(
-        "SELECT count(DISTINCT code) FROM boundaries WHERE level = ? AND list_contains(?, code)",
-        ["district", six]).fetchone()[0] if "boundaries" in have else 0
+    any_boundary, bounded = con.execute(
+        "SELECT count(*) > 0, list(DISTINCT code) FILTER (WHERE list_contains(?, code)) FROM boundaries "
+        "WHERE level = ?", [six, "district"]).fetchone() if "boundaries" in have else (False, [])
     postcodes, named = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE list_contains(?, district_code)) FROM postcodes",
         [six]).fetchone() if "postcodes" in have else (0, 0)
-    return Reference(int(boundaries), int(postcodes), int(named))
+    placeable = set(bounded or []) if any_boundary else set(six) if named else set()
+    return Reference(len(bounded or []), int(postcodes), int(named),
+                     tuple(code for code in six if code in placeable))
 
 
 @dataclass(frozen=True)

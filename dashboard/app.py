@@ -40,7 +40,7 @@ def filter_options(info: connection.WarehouseInfo) -> state.Options:
 
 
 def _districts_note(info: connection.WarehouseInfo) -> str | None:
-    """Why the District filter offers no district, if so; a failure leaves the sidebar as it is (the pages say it)."""
+    """Why the District filter offers no district, or only some, if so; a failure leaves the sidebar as it is (the pages say it)."""
     try:
         return ui.no_districts(info)
     except Exception:  # noqa: BLE001 - the pages explain a broken warehouse; the sidebar still works

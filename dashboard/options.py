@@ -35,9 +35,10 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]
         for kind, value in con.execute("SELECT kind, value FROM filter_values ORDER BY kind, value").fetchall():
             if kind in held and value is not None and str(value).strip():
                 held[kind].append(str(value))
-    # With no district boundary and no postcode lookup naming districts, no row can be in one of the six: offered,
-    # each would show nothing, as if quiet. Only the districts rows are in, and the rows in none, are offered then.
-    six = list(labels.districts()) if placing.reference(con).districts_known else []
+    # A district no row can be placed in (no boundary loaded for it, nor, without boundaries, a postcode lookup naming
+    # it) would show nothing, as if quiet: only the districts rows can be in, and the rows in none, are offered.
+    placeable = placing.reference(con).districts
+    six = [code for code in labels.districts() if code in placeable]
     return {
         # Last, the choice of rows in no district (not geocoded, or flagged): the Data page counts them.
         "districts": (*_merge(six, held["district"]), NO_DISTRICT),

@@ -138,7 +138,7 @@ def _with_selected(options: tuple[str, ...], key: str) -> list[str]:
 
 def sidebar(options: Options, districts_note: str | None = None) -> Filters:
     """Draw the filter widgets (call inside `with st.sidebar:`) and return the filters they give. `districts_note`
-    says under the District filter why it offers no district (none can be known: `ui.no_districts`)."""
+    says under the District filter why it offers no district, or only some (`ui.no_districts`)."""
     if DATES not in st.session_state:  # first run, or the sidebar was hidden last run (its state was dropped)
         _seed_from_url()
     t = today()

@@ -177,14 +177,31 @@ def reference(info: WarehouseInfo):
 
 
 def no_districts(info: WarehouseInfo) -> str | None:
-    """Why every report is in "Unknown district", when no district boundary is loaded and no postcode lookup names
-    districts: beside it, "Cambridge 0" read as a count of reports when no report could be in Cambridge."""
+    """Why every report, or every report in some districts, is in "Unknown district": no district boundary is loaded
+    and no postcode lookup names districts, or the boundaries loaded are some districts' only. Beside it, "Cambridge
+    0" read as a count of reports when no report could be in Cambridge."""
     ref = reference(info)
-    if ref is None or ref.districts_known:
+    if ref is None:
         return None
-    return ("No district boundaries are loaded (nor a postcode lookup that names districts), so no report can be "
-            "placed in a district: every report counts under Unknown district, and no district's own count is "
-            "known. " + _an_analyst_loads("the district boundaries", "python -m etl load boundaries FILE"))
+    if not ref.districts_known:
+        return ("No district boundaries are loaded (nor a postcode lookup that names districts), so no report can be "
+                "placed in a district: every report counts under Unknown district, and no district's own count is "
+                "known. " + _an_analyst_loads("the district boundaries", "python -m etl load boundaries FILE"))
+    if ref.districts_missing:
+        return _some_districts_only(ref)
+    return None
+
+
+def _some_districts_only(ref) -> str:
+    """Boundaries for some districts only: a point in another is flagged outside the area, so those districts hold no
+    report; they are not offered under District and the trend draws no line for them."""
+    have = _and_listed(tuple(labels.district(c) for c in ref.districts))
+    missing = _and_listed(tuple(labels.district(c) for c in ref.districts_missing), "or")
+    return (markdown_text(f"District boundaries are loaded for {have} only, so a report in {missing} is in no loaded "
+                          "district: it counts under Unknown district, flagged as outside the force area")
+            + ". Those districts' counts are not known, so they are not offered under District and the trend draws no "
+              "line for them. "
+            + _an_analyst_loads("the boundaries of all six districts", "python -m etl load boundaries FILE"))
 
 
 def no_postcode_lookup(info: WarehouseInfo, with_postcode: int) -> str | None:
@@ -197,9 +214,9 @@ def no_postcode_lookup(info: WarehouseInfo, with_postcode: int) -> str | None:
             + _an_analyst_loads("a postcode lookup", "python -m etl load postcodes FILE"))
 
 
-def _and_listed(names: tuple[str, ...]) -> str:
-    """"A, B and C"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def _and_listed(names: tuple[str, ...], last: str = "and") -> str:
+    """"A, B and C" (or "A, B or C")."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def hotspot_area_note(info: WarehouseInfo, f: Filters) -> str | None:
