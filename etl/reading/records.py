@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import posixpath
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -43,6 +45,18 @@ _ATTRIBUTE = re.compile(rb'\b(min|max|hidden|width)="([^"]*)"')
 # A merged range, in the <mergeCells> after a sheet's rows: <mergeCell ref="B2:C4"/>
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?([0-9]+)(?::\$?([A-Z]{1,3})\$?([0-9]+))?"')
 MAX_MERGED_RANGES = 100_000
+# The parts a sheet links to (its tables), in the sheet's own .rels part: <Relationship Type="…/table" Target="…"/>
+_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*>')
+_REL_ATTRIBUTE = re.compile(rb'\b(Type|Target)="([^"]*)"')
+# An Excel table (Insert > Table) and its totals row: <table displayName="Table1" ref="A1:F6" totalsRowCount="1">
+_TABLE_TAG = re.compile(rb'<(?:\w+:)?table\b[^>]*>')
+_TABLE_ROWS = re.compile(rb'\bref="\$?[A-Z]{1,3}\$?([0-9]+):\$?[A-Z]{1,3}\$?([0-9]+)"')
+_TOTALS_ROW_COUNT = re.compile(rb'\btotalsRowCount="([0-9]+)"')
+_TABLE_NAME = re.compile(rb'\bdisplayName="([^"]*)"')
+# What Excel shows in a cell whose formula failed (a VLOOKUP that found nothing, a deleted column): openpyxl gives
+# the code as the cell's text, which is then read like any other value (a licence numbered "#REF!").
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 
 
 class SheetHead(NamedTuple):
@@ -286,12 +300,13 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
     wb = _open_workbook(path)
     try:
         if sheet:
-            if sheet not in wb.sheetnames:
-                raise FileProblem(path, f"no sheet named {sheet!r}; sheets are {', '.join(wb.sheetnames)}")
-            ws = wb[sheet]
+            ws = _named_sheet(path, wb, sheet)
             if not hasattr(ws, "iter_rows"):
-                raise FileProblem(path, f"sheet {sheet!r} is a chart, not a table of rows; sheets with rows are "
+                raise FileProblem(path, f"sheet {ws.title!r} is a chart, not a table of rows; sheets with rows are "
                                         f"{', '.join(w.title for w in wb.worksheets) or 'none'}")
+        elif not wb.worksheets:
+            raise FileProblem(path, f"the workbook has no sheet of rows, only chart sheets "
+                                    f"({', '.join(repr(n) for n in wb.sheetnames) or 'none'})")
         else:
             ws = wb.worksheets[0]
         notes.sheet = ws.title
@@ -307,15 +322,121 @@ def _xlsx_records(path: Path, sheet: str | None, notes: ReadNotes) -> Iterator[R
         _note_formulas_without_values(path, ws, notes)
         _note_hidden_rows(path, ws, notes)
         notes.hidden_columns = _hidden_columns(path, ws)
-        empty = True
+        totals = _table_totals_rows(path, ws)
+        for number in totals:
+            notes.unsaved_formulas.pop(number, None)   # a totals row's =SUBTOTAL is no loss
+        empty, errors = True, _ErrorCells()
         merges = _merged_ranges_of(path, ws, notes)
         for number, row in _filled_from_merged_ranges(_sheet_rows(ws), merges, ws, notes):
+            if number in totals:
+                continue
+            cells = [_cell_text(v) for v in row]
+            if not empty and not EXCEL_ERRORS.isdisjoint(cells):   # the first row is the header (or a title)
+                errors.add(number, cells)
             empty = False
-            yield number, [_cell_text(v) for v in row]
+            yield number, cells
         if empty:
             raise FileProblem(path, f"sheet {ws.title!r} is empty")
+        notes.warnings += _totals_rows_note(ws.title, totals) + errors.note(ws.title)
     finally:
         wb.close()
+
+
+def _named_sheet(path: Path, wb, sheet: str):
+    """The sheet `--sheet` names. Excel matches sheet names ignoring case, and a space typed before or after a
+    name (" HMO Register") is invisible on its tab: either alone is no reason to refuse the load. The error quotes
+    each name, so such a space can be seen."""
+    if sheet in wb.sheetnames:
+        return wb[sheet]
+    same = [name for name in wb.sheetnames if name.strip().casefold() == sheet.strip().casefold()]
+    if len(same) == 1:
+        return wb[same[0]]
+    raise FileProblem(path, f"no sheet named {sheet!r}; sheets are {', '.join(repr(n) for n in wb.sheetnames)}")
+
+
+def _table_totals_rows(path: Path, ws) -> dict[int, str]:
+    """Row → table name, for the totals row of each Excel table (Insert > Table, "Total Row") on the sheet.
+
+    Excel writes "Total" in a totals row's first cell only by default: a table totalling its first column
+    (a count of licence numbers) has a number there, and the row was read as a licence. The table's own part
+    says which row it is; openpyxl's read-only sheets do not read tables, so the sheet's .rels part is."""
+    part = getattr(ws, "_worksheet_path", None)
+    if not part:
+        return {}
+    folder, name = posixpath.split(part)
+    rows: dict[int, str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            rels = posixpath.join(folder, "_rels", name + ".rels")
+            if rels not in zf.namelist():
+                return {}
+            for rel in _RELATIONSHIP.finditer(zf.read(rels)):
+                attributes = dict(_REL_ATTRIBUTE.findall(rel.group(0)))
+                if attributes.get(b"Type", b"").endswith(b"/table") and b"Target" in attributes:
+                    rows.update(_totals_rows_of(zf, _part_name(folder, attributes[b"Target"].decode())))
+    except (KeyError, zipfile.BadZipFile, ValueError):   # a table part missing or damaged: its rows read as before
+        return rows
+    return rows
+
+
+def _part_name(folder: str, target: str) -> str:
+    """A relationship's target as the zip names it: absolute ("/xl/tables/table1.xml"), or relative to the part."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+
+
+def _totals_rows_of(zf: zipfile.ZipFile, table: str) -> dict[int, str]:
+    with zf.open(table) as fh:
+        tag = _TABLE_TAG.search(fh.read(1 << 16))
+    if not tag:
+        return {}
+    span, count, named = (p.search(tag.group(0)) for p in (_TABLE_ROWS, _TOTALS_ROW_COUNT, _TABLE_NAME))
+    if not span or not count or not int(count.group(1)):
+        return {}
+    last = max(int(span.group(1)), int(span.group(2)))
+    label = named.group(1).decode("utf-8", "replace") if named else posixpath.basename(table)
+    return {row: label for row in range(last - int(count.group(1)) + 1, last + 1)}
+
+
+def _totals_rows_note(sheet: str, totals: dict[int, str]) -> list[str]:
+    if not totals:
+        return []
+    said = "; ".join(f"row {row} of table {name!r}" for row, name in sorted(totals.items()))
+    return [f"the totals row of an Excel table in sheet {sheet!r} ({said}) was skipped: it is not data"]
+
+
+def _column_letters(i: int) -> str:
+    """Column `i` (from 0) as Excel names it: 0 is A, 26 is AA."""
+    letters = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass
+class _ErrorCells:
+    """The cells below the first row showing an Excel error (#REF!, #N/A): said in the summary, since such a
+    cell is read as its text, and as a licence number or an address that text would be stored."""
+
+    count: int = 0
+    first: str = ""
+    codes: Counter = field(default_factory=Counter)
+
+    def add(self, number: int, cells: list) -> None:
+        for i, text in enumerate(cells):
+            if text in EXCEL_ERRORS:
+                self.count += 1
+                self.first = self.first or f"{_column_letters(i)}{number}"
+                self.codes[text] += 1
+
+    def note(self, sheet: str) -> list[str]:
+        if not self.count:
+            return []
+        codes = ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in self.codes.most_common())
+        return [f"{self.count:,} cell(s) of sheet {sheet!r} show an Excel error, not a value ({codes}; the first is "
+                f"{self.first}): a formula that failed, read as the error's text. Fix the formulas in the workbook, "
+                "save it, and load it again"]
 
 
 def _sheet_rows(ws, last_row: int | None = None) -> Iterator[tuple[int, tuple]]:

@@ -35,6 +35,11 @@ _ENCRYPTED = ("a password-protected Excel workbook, which can't be read: open it
               "load that copy, then delete it")
 
 _SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or CSV"
+# Excel's "Strict Open XML Spreadsheet" (Save As), an .xlsx whose parts are in namespaces of their own: openpyxl
+# finds no sheet in it, and the load failed with "unexpected IndexError". Its workbook part names the namespace.
+_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_STRICT = ("an Excel workbook saved as \"Strict Open XML Spreadsheet\", which is not read: open it in Excel and "
+           "save it again as \"Excel Workbook (*.xlsx)\" (File > Save As), or as CSV")
 # Files named and opened as Excel ones that are not XLSX: told by what the zip holds, or by the text they start
 # with. Read as a CSV, a web page's first line was "the first row" of headers, and the advice was --mapping.
 _ZIP_MEMBERS = [
@@ -96,11 +101,27 @@ def _refuse_other_zips(path: Path) -> None:
         return   # damaged: the workbook reader says so
     if mimetype.startswith(_OPENDOCUMENT[0]):
         raise FileProblem(path, f"this is {_OPENDOCUMENT[1]}")
+    if _strict_workbook(path, names):
+        raise FileProblem(path, f"this is {_STRICT}")
     if any(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names):
         return
     for member, what in _ZIP_MEMBERS:
         if member in names:
             raise FileProblem(path, f"this is {what}")
+
+
+def _strict_workbook(path: Path, names: set[str]) -> bool:
+    """Whether the workbook part (its first 4 KB, where the root element declares its namespace) is Strict OOXML."""
+    parts = [n for n in names if n.startswith("xl/") and n.endswith("workbook.xml")]
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for part in parts:
+                with zf.open(part) as fh:
+                    if _STRICT_NAMESPACE in fh.read(4096):
+                        return True
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+    return False
 
 
 def _refuse_markup(path: Path) -> None:
