@@ -6,7 +6,8 @@ postcode districts gave), else not geocoded. A coarse position (a grid reference
 or degrees, easting and northing rounded to a km or more: etl/vocab/locations.toml [coarse])
 gives way to the row's full postcode, whenever a lookup has it. A point outside the six
 districts, or one whose latitude and longitude look swapped, is flagged and never gets a
-district; it is never moved.
+district; it is never moved. (A file whose rows nearly all look swapped has its two columns read the other way
+round before any of this: etl/loaders/tabular.py `_coordinate_columns_swapped`.)
 
 Every function works on any table with the columns postcode, lat, lon, geocode_status,
 location_flag, district_code and lsoa_code, so the same code geocodes a fresh load and
@@ -131,6 +132,32 @@ def _cells_inside(con: duckdb.DuckDBPyConnection, where: str, params: list) -> t
     return cells, owners
 
 
+# How far past the area's box (etl/vocab/area.toml [bbox]) a point read the other way round still counts as swapped.
+SWAPPED_MARGIN_DEGREES = 0.5
+
+
+def swapped_degrees_box() -> list[float]:
+    """[min, max] of a latitude that would be a longitude here, then of a longitude that would be a latitude: a
+    point whose latitude and longitude fall so is flagged swapped_lat_lon, and a file of them read the other way
+    round (etl/loaders/tabular.py `_coordinate_columns_swapped`), so the two always agree."""
+    bbox, m = vocab.load("area")["bbox"], SWAPPED_MARGIN_DEGREES
+    return [bbox["min_lon"] - m, bbox["max_lon"] + m, bbox["min_lat"] - m, bbox["max_lat"] + m]
+
+
+def swapped_metres_box(con: duckdb.DuckDBPyConnection) -> list[float]:
+    """`swapped_degrees_box` for British National Grid columns: [min, max] of an easting that would be a northing
+    here, then of a northing that would be an easting. The area's box, with the same margin, in metres (its
+    corners transformed): a plain comparison per row, where transforming every row of a big file would not be."""
+    bbox, m = vocab.load("area")["bbox"], SWAPPED_MARGIN_DEGREES
+    lo_lon, hi_lon, lo_lat, hi_lat = bbox["min_lon"] - m, bbox["max_lon"] + m, bbox["min_lat"] - m, bbox["max_lat"] + m
+    e_lo, e_hi, n_lo, n_hi = con.execute("""
+        SELECT min(ST_X(p)), max(ST_X(p)), min(ST_Y(p)), max(ST_Y(p)) FROM (
+            SELECT ST_Transform(ST_Point(x, y), 'EPSG:4326', 'EPSG:27700', always_xy := true) AS p
+            FROM (VALUES (?, ?), (?, ?), (?, ?), (?, ?)) v(x, y))""",
+                                         [lo_lon, lo_lat, lo_lon, hi_lat, hi_lon, lo_lat, hi_lon, hi_lat]).fetchone()
+    return [n_lo, n_hi, e_lo, e_hi]
+
+
 def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Flag suspect points, then give districts (and LSOAs) to the rest. Needs the rows' h3_9 (set_cells)."""
     six = _six_districts()
@@ -140,7 +167,7 @@ def flag_and_assign(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(f"""
         UPDATE {table} SET location_flag = 'swapped_lat_lon'
         WHERE lat IS NOT NULL AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
-    """, [bbox["min_lon"] - 0.5, bbox["max_lon"] + 0.5, bbox["min_lat"] - 0.5, bbox["max_lat"] + 0.5])
+    """, swapped_degrees_box())
     _flag_swapped_easting_northing(con, table, bbox)
     if has_boundaries(con, "district"):
         interior = _interior_cells(con, "district", six)

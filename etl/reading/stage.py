@@ -106,8 +106,12 @@ class StagedFile:
         return [j for j in self.match.address_continued() if j in self.staged_columns]
 
     def _joined_address(self) -> str:
+        """The address's parts joined, each read through its g column (etl/vocab/no_value.toml lists the parts), so a
+        part of "N/A" or "NULL" is a blank, not a line of the address."""
         def col(p: str) -> str:
-            return f"c{self.match.columns[p]}" if p in self.match.columns else "NULL::VARCHAR"
+            if p not in self.match.columns:
+                return "NULL::VARCHAR"
+            return f"{'g' if p in no_value.fields() else 'c'}{self.match.columns[p]}"
         flat, building = col("address_flat"), col("address_building")
         flat = f"CASE WHEN regexp_full_match({flat}, '[0-9]+[A-Za-z]?|[A-Za-z]') THEN 'Flat ' || {flat} ELSE {flat} END"
         numbered = f"regexp_full_match({building}, '[0-9]+[A-Za-z]?(\\s*-\\s*[0-9]+[A-Za-z]?)?')"

@@ -68,10 +68,14 @@ CREATE OR REPLACE TEMP MACRO reference_text(s) AS whole_number_text(without_text
 -- short name ("31 Mar. 2025"); "Sept" is "Sep". A month alone ("2019-08", "Aug-19", "August 2019", "08/2019") is
 -- dated the 1st (month_alone below tells it). An Excel serial counts days from 30 December 1899, or in a
 -- workbook saved with the 1904 date system (Excel for Mac's) from 1 January 1904: the variable excel_epoch, set per load by etl/loaders/tabular.py stage.
+-- A two-digit year after an apostrophe, as people write one ("01 June '26", "3 Nov '26", "01/06/'26"): the year
+-- without it, read as any two-digit year is. Only a cell with an apostrophe meets the regular expression.
+CREATE OR REPLACE TEMP MACRO _year_mark(s) AS
+    CASE WHEN contains(s, '''') OR contains(s, '’') THEN regexp_replace(s, '([\s/.-])[''’](\d{2})$', '\1\2') ELSE s END;
 CREATE OR REPLACE TEMP MACRO date_text(s) AS
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
         regexp_replace(
-            regexp_replace(regexp_replace(regexp_replace(regexp_replace(without_text_mark(trim(s)),
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(_year_mark(without_text_mark(trim(s))),
                 '^(\d{8})T\d{4}(\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?$', '\1'),
                 '\s+(at\s+)?\d{1,2}\s*[aApP]\.?[mM]\.?$', ''), '(\d)[zZ]$', '\1'),
                 '(\s+(at|@|-))?[ T]\d{1,2}[:.]\d{2}([:.]\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2}|[aApP]\.?[mM]\.?)?(\s*hrs)?(\s*\(?(GMT|BST|UTC|CET|CEST)([+-]\d{1,2}(:?\d{2})?)?\)?)?$', ''),
