@@ -389,8 +389,31 @@ def _flagged(con: duckdb.DuckDBPyConnection, summary: LoadSummary, placed: int) 
         if elsewhere:
             return [elsewhere]
     words = vocab.load("area")["location_flags"]
-    return [f"{n} row(s) flagged {flag} ({words.get(flag, 'see the README')}): loaded without a district; check "
-            "their coordinates" for flag, n in flagged]
+    return [(flag == "outside_area" and _unbounded_note(con, n)) or f"{n} row(s) flagged {flag} ({words.get(flag, 'see the README')}): loaded "
+            "without a district; check their coordinates" for flag, n in flagged]
+
+
+def _unbounded_note(con: duckdb.DuckDBPyConnection, outside: int) -> str | None:
+    """The note on rows flagged outside the area when district boundaries are loaded for some of the six only and
+    some of those rows lie inside the area's box: they may be in a district whose boundary is missing, and "check
+    their coordinates" sent the analyst to coordinates that were right. None otherwise (the plain note)."""
+    names = vocab.area_districts()
+    bounded = {code for (code,) in con.execute("SELECT DISTINCT code FROM boundaries WHERE level = 'district' "
+                                               "AND list_contains(?, code)", [list(names)]).fetchall()}
+    missing = [name for code, name in names.items() if code not in bounded]
+    if not bounded or not missing:
+        return None
+    box = vocab.load("area")["bbox"]
+    in_box = con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area' "
+                         "AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?",
+                         [box["min_lon"], box["max_lon"], box["min_lat"], box["max_lat"]]).fetchone()[0]
+    if not in_box:
+        return None
+    listed = ", ".join(missing[:-1]) + f" or {missing[-1]}" if len(missing) > 1 else missing[0]
+    return (f"{outside:,} row(s) flagged outside_area (in none of the district boundaries loaded): loaded without a "
+            f"district. {in_box:,} of them lie inside the force area, perhaps in {listed}, whose boundary is not "
+            "loaded: `python -m etl load boundaries FILE` with all six districts places them; check the coordinates "
+            "of any others")
 
 
 def _all_elsewhere(con: duckdb.DuckDBPyConnection, summary: LoadSummary, placed: int) -> str | None:
