@@ -17,7 +17,15 @@ from etl import vocab
 
 @cache
 def placeholder_words() -> tuple[str, ...]:
-    return tuple(w.strip().lower() for w in vocab.load("no_value")["words"])
+    """The words for no value, and Excel's error values: a formula that failed gave the cell no value either."""
+    words = [*vocab.load("no_value")["words"], *excel_errors()]
+    return tuple(dict.fromkeys(w.strip().lower() for w in words))
+
+
+@cache
+def excel_errors() -> tuple[str, ...]:
+    """What Excel shows in a cell whose formula failed (#REF!, #VALUE!), in upper case as Excel writes it."""
+    return tuple(e.strip().upper() for e in vocab.load("no_value")["excel_errors"])
 
 
 @cache

@@ -113,7 +113,7 @@ def test_xlsx_sheet_choice(tmp_path, db):
     assert "read sheet 'Register', the one with hmo headers (the first sheet, 'Notes', has none)" in s.warnings
     again = load_file("hmo", f, db=db, sheet="Register")
     assert again.status == "already_loaded" or again.rows_unchanged == 1
-    with pytest.raises(FileProblem, match="no sheet named 'Nope'; sheets are Notes, Register"):
+    with pytest.raises(FileProblem, match="no sheet named 'Nope'; sheets are 'Notes', 'Register', 'Empty'"):
         load_file("hmo", f, db=db, sheet="Nope")
     del wb["Register"]
     wb.save(f)

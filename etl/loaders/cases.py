@@ -51,6 +51,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.too_many_cells(staged),
         checks.rows_inside_a_cell(staged),
         checks.blank(c("case_ref"), "case reference"),
+        checks.excel_error(c("case_ref"), "case reference"),
         checks.blank(c("opened_on"), "date opened"),
         checks.not_a_date(c("opened_on"), "date opened", parsed=opened),
         checks.date_between(c("opened_on"), "date opened", "DATE '1990-01-01'", "current_date + 1", parsed=opened),
@@ -83,6 +84,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
                                ("age_text", "vocab_age_group", "age groups", "unknown"))
     summary.warnings.extend(_nrm_notes(con))
     summary.warnings += checks.half_pairs_set_aside(con, staged, show_values=False)
+    summary.warnings += filter(None, [checks.postcodes_that_are_not_ones(con, staged, show_values=False, kept=False)])
     tabular.record_rejects(con, summary, staged, _safe_raw(staged))
     tabular.accepted_and_geocoded(con, summary, "case_key")
     _classify(con, summary)

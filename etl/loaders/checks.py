@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
-from etl import vocab
+from etl import no_value, vocab
 from etl.reading import row_fields
 from etl.reading.stage import StagedFile
 
@@ -187,6 +187,15 @@ def not_a_count(expr: str, label: str, maximum: int = 10_000, parser: str = "par
                WHEN {count} < 0 THEN '{label} ' || shown({expr}) || ' is negative'
                WHEN {count} > {maximum}
                THEN '{label} ' || shown({expr}) || ' is more than {maximum:,}: not plausible' END"""
+
+
+def excel_error(expr: str, label: str) -> str:
+    """A reference that is an Excel error value ('#REF!': a formula that failed, in a CSV export as in a workbook):
+    stored, every such row would be one licence or report of that number. The codes are etl/vocab/no_value.toml's
+    `excel_errors`; only a cell holding a '#' is compared, so a big file's references cost a text test each."""
+    codes = ", ".join("'" + code.replace("'", "''") + "'" for code in no_value.excel_errors())
+    return (f"CASE WHEN contains({expr}, '#') AND upper(trim({expr})) IN ({codes}) "
+            f"THEN '{label} ' || shown({expr}) || ' is an Excel error (a formula that failed), not a value' END")
 
 
 def too_long(expr: str, label: str, limit: int) -> str:
@@ -748,6 +757,34 @@ def several_postcodes(con, staged: StagedFile, show_values: bool) -> str | None:
         return None
     return (f"{n:,} row(s) give more than one postcode in the postcode column{shown}: each is placed by the first; "
             "check which is the property's, and give one postcode a row")
+
+
+NOT_A_POSTCODE_ROWS_SHOWN = 3
+
+
+def postcodes_that_are_not_ones(con, staged: StagedFile, show_values: bool, kept: bool = True) -> str | None:
+    """A warning for loaded rows placed by their coordinates whose postcode column gives no postcode ('1234',
+    'Cambridge', 'see notes'): the row is right where it is, but its postcode is stored as written, and one of
+    the two columns may be misread. A row without coordinates is said already (not geocoded). Reads `parsed`
+    (its `lat` and `_outward`, NULL for such a cell) and looks at the stage's cell only for the few rows whose
+    postcode gives not even an outward code; "N/A" (etl/vocab/no_value.toml) is no postcode, not a wrong one.
+    A victim's location is never shown: without `show_values`, the rows only. `kept`: the loader stores such a cell
+    as the row's postcode (a register's, a report's); a case's is not stored."""
+    if not staged.match.has("postcode") or not any(all(staged.match.has(f) for f in fields) for fields, _ in _SOURCES):
+        return None
+    cell = staged.column("postcode")
+    n, first = con.execute(f"""
+        SELECT count(*), list(struct_pack(r := row_number, v := trim(v)) ORDER BY row_number)[1:{NOT_A_POSTCODE_ROWS_SHOWN}]
+        FROM (SELECT p.row_number, s.{cell} AS v FROM parsed p JOIN stage s ON s._row = p.row_number
+              WHERE p.reason IS NULL AND p.lat IS NOT NULL AND p._outward IS NULL AND s.{cell} IS NOT NULL)
+        WHERE CASE WHEN postcode_in_cell(v) IS NULL THEN given(v) IS NOT NULL ELSE false END""").fetchone()
+    if not n:
+        return None
+    listed = ", ".join(f"{f['v']!r} row {f['r']}" if show_values else f"row {f['r']}" for f in first)
+    more = " …" if n > len(first) else ""
+    stored = "kept as written" if kept else "not stored"
+    return (f"{n:,} row(s) give a postcode that is not one ({listed}{more}): {stored}, placed by their "
+            "coordinates; check the postcode column")
 
 
 def _rows_with(con, values: list[str], show_values: bool) -> tuple[int, str]:

@@ -54,6 +54,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.too_many_cells(staged),
         checks.rows_inside_a_cell(staged),
         checks.blank(c("licence_ref"), "licence number"),
+        checks.excel_error(c("licence_ref"), "licence number"),
         f"CASE WHEN {c('address')} IS NULL AND {loc.lat} IS NULL THEN {_no_address_said(staged)} END",
         checks.too_long(c("address"), "address", 500),
         checks.not_a_count(c("max_occupants"), "maximum occupants", parsed=count["max_occupants"]),
@@ -94,6 +95,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     """, CONTENT)
     tabular.record_rejects(con, summary, staged)
     summary.warnings += checks.half_pairs_set_aside(con, staged, show_values=True)
+    summary.warnings += filter(None, [checks.postcodes_that_are_not_ones(con, staged, show_values=True)])
     _warn_zeros(con, summary)
     _warn_many_occupants(con, summary)
     _warn_uprns_in_scientific_notation(con, summary)

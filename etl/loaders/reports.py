@@ -309,6 +309,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
         checks.too_many_cells(staged),
         checks.rows_inside_a_cell(staged),
         checks.blank(c("received_on"), "date received"),
+        checks.excel_error(c("report_ref"), "report reference"),
         checks.not_a_date(c("received_on"), "date received", parsed="dt_date"),
         checks.date_between(c("received_on"), "date received", "DATE '1990-01-01'", "current_date + 1", parsed="dt_date"),
         checks.too_long(c("address"), "address", 500),
@@ -363,6 +364,7 @@ def load(con, path: Path, summary: LoadSummary, *, mapping=None, sheet=None, pro
     report_refs.assign(con)
     report_checks.postcodes_unlike_the_address(con, staged, summary)
     summary.warnings += checks.half_pairs_set_aside(con, staged, show_values=True)
+    summary.warnings += filter(None, [checks.postcodes_that_are_not_ones(con, staged, show_values=True)])
     vocabularies.warn_unmapped(con, summary, ("_source_type_given", "vocab_source_type", "source types", "other",
                                               "source_type"),
                                ("exploitation_text", "vocab_exploitation", "exploitation types", "unknown",

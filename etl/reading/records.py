@@ -55,8 +55,7 @@ _TOTALS_ROW_COUNT = re.compile(rb'\btotalsRowCount="([0-9]+)"')
 _TABLE_NAME = re.compile(rb'\bdisplayName="([^"]*)"')
 # What Excel shows in a cell whose formula failed (a VLOOKUP that found nothing, a deleted column): openpyxl gives
 # the code as the cell's text, which is then read like any other value (a licence numbered "#REF!").
-EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+EXCEL_ERRORS = frozenset(vocab.load("no_value")["excel_errors"])     # etl/vocab/no_value.toml
 
 
 class SheetHead(NamedTuple):
