@@ -35,6 +35,17 @@ def _new_warehouses_start_migrated(tmp_path_factory):
     patch.undo()
 
 
+@pytest.fixture(params=["fast", "careful"])
+def reader(request, monkeypatch):
+    """Each file is read by DuckDB's reader and by the careful row-by-row one: both must agree. A test that asks
+    for `reader` runs once with each."""
+    if request.param == "careful":
+        from etl.reading import fast_csv
+
+        monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _private_key_file(tmp_path, monkeypatch):
     """No test reads or creates the analyst's real key (~/.config/hotspots/pseudonym.key)."""

@@ -12,20 +12,11 @@ from __future__ import annotations
 
 import pytest
 
-from etl.reading import fast_csv
 from tests.helpers import load_text, query, write_xlsx
 
 REGISTER = ("Licence Number,Address,Postcode,Maximum Occupants\n"
             "L1,1 A St,PE13 1AB,5\nL2,\"2 A St, Wisbech\",PE13 1AB,6\n")
 FOOTER = "1 row(s) read as a footer or a note"
-
-
-@pytest.fixture(params=["fast", "careful"])
-def reader(request, monkeypatch):
-    """Each file is read by DuckDB's reader and by the careful row-by-row one: both must agree."""
-    if request.param == "careful":
-        monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
-    return request.param
 
 
 def _loaded(db) -> list[str]:

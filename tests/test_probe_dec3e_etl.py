@@ -12,18 +12,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl.reading import fast_csv
 from tests.helpers import load_text, query
 
 REPORTS = "Report Ref,Date Received,Source Type,Postcode\n"
-
-
-@pytest.fixture(params=["fast", "careful"])
-def reader(request, monkeypatch):
-    """Each file is read by DuckDB's reader and by the careful row-by-row one: both must agree."""
-    if request.param == "careful":
-        monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
-    return request.param
 
 
 def _counts(s) -> tuple[int, int, int]:

@@ -14,18 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from etl.reading import fast_csv
 from tests.helpers import load_text, query
 
 WRONG_WAY = "the file's 'Latitude' and 'Longitude' columns are the wrong way round: read the other way round"
-
-
-@pytest.fixture(params=["fast", "careful"])
-def reader(request, monkeypatch):
-    """Each file is read by DuckDB's reader and by the careful row-by-row one: both must agree."""
-    if request.param == "careful":
-        monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
-    return request.param
 
 
 # --- 1. coordinate columns the wrong way round ------------------------------------------------------------

@@ -9,20 +9,9 @@ postcode beside coordinates.
 """
 from __future__ import annotations
 
-import pytest
-
-from etl.reading import fast_csv
 from tests.helpers import load_text, query
 
 EXCEL_ERROR = "is an Excel error (a formula that failed), not a value"
-
-
-@pytest.fixture(params=["fast", "careful"])
-def reader(request, monkeypatch):
-    """Each file is read by DuckDB's reader and by the careful row-by-row one: both must agree."""
-    if request.param == "careful":
-        monkeypatch.setattr(fast_csv, "stage", lambda *a, **k: None)
-    return request.param
 
 
 # --- 1. Excel error values ----------------------------------------------------------------------------------
