@@ -85,8 +85,8 @@ def test_cells_showing_an_excel_error_are_counted_and_named(tmp_path, db):
     _rewrite(f, as_errors)
     s = load_file("hmo", f, db=db)
     assert ("3 cell(s) of sheet 'Register' show an Excel error, not a value (#REF! ×2, #VALUE!; the first is A2): "
-            "a formula that failed, read as the error's text. Fix the formulas in the workbook, save it, and load it "
-            "again") in s.warnings
+            "a formula that failed. Read as no value where a row may leave the field blank; a reference or a date of "
+            "one rejects its row. Fix the formulas in the workbook, save it, and load it again") in s.warnings, s.warnings
 
 
 def test_sheet_is_found_whatever_its_case_and_its_tabs_invisible_spaces(tmp_path, db):

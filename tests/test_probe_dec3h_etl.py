@@ -5,6 +5,10 @@ With boundaries for Cambridge and Peterborough only, a report in Fenland is in n
 outside the area. The load said "2 row(s) flagged outside_area (a point outside the six districts) … check their
 coordinates": the coordinates were right, the boundaries were missing. Now the note says how many of them lie inside
 the force area, names the districts whose boundary is not loaded, and gives the command that places them.
+
+A CSV exported from a spreadsheet whose formulas failed holds Excel's error values (`#REF!`, `#VALUE!`). Read as no
+value in a field a row may leave blank, a `Maximum Occupants` of `#REF!` was lost without a word (a workbook's
+summary counted such cells; a CSV's said nothing). Now a CSV's are counted too, by either reader, with the first.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import json
 import pytest
 
 from tests.analysis_fixtures import build_warehouse, day
-from tests.helpers import load_text
+from tests.helpers import load_text, query
 
 TWO = ("E07000008", "E06000031")          # Cambridge, Peterborough
 HEADER = "Report Ref,Date Received,Address,Latitude,Longitude\n"
@@ -60,3 +64,36 @@ def test_with_some_boundaries_a_point_outside_the_force_area_keeps_the_plain_not
     s = load_text(two_boundaries, "reports", HEADER + IN_CAMBRIDGE + IN_CAMBRIDGE.replace("C1", "C2") + IN_OXFORD)
     assert "1 row(s) flagged outside_area (a point outside the six districts): loaded without a district; check " \
            "their coordinates" in s.warnings, s.warnings
+
+
+EXCEL_ERRORS = ("Licence Number,Address,Postcode,Maximum Occupants\n"
+                "L1,1 Mill Road,CB1 2AD,5\n"
+                "L2,2 Mill Road,CB1 2AD,#REF!\n"
+                "L3,#VALUE!,CB1 2AD, #ref! \n"
+                "L4,\"Flat #3, 4 Mill Road\",CB1 2AD,4\n")
+
+
+def test_a_csvs_excel_error_cells_are_counted_with_the_first(db, reader):
+    s = load_text(db, "hmo", EXCEL_ERRORS)
+    assert (s.rows_loaded, s.rows_rejected) == (3, 1)     # L3: no address, no coordinates
+    note = next(w for w in s.warnings if "Excel error" in w)
+    assert note.startswith("3 cell(s) of the file show an Excel error, not a value (#REF! ×2, #VALUE!; the first is "
+                           "row 3, column 4 'Maximum Occupants'): a formula that failed."), note
+    assert query(db, "SELECT licence_ref, max_occupants FROM hmo_licences ORDER BY 1") == [("L1", 5), ("L2", None),
+                                                                                            ("L4", 4)]
+
+
+def test_a_csv_with_a_hash_but_no_excel_error_says_nothing_of_them(db, reader):
+    s = load_text(db, "hmo", "Licence Number,Address,Postcode\nL1,\"Flat #3, 4 Mill Road\",CB1 2AD\n")
+    assert s.rows_loaded == 1 and not any("Excel error" in w for w in s.warnings), s.warnings
+
+
+def test_the_fast_readers_scan_sees_an_error_value_across_two_chunks(tmp_path, monkeypatch):
+    from etl.reading import fast_csv
+
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"a,b\n1,#RE" + b"F!\n")
+    monkeypatch.setattr(fast_csv, "CHUNK", 9)          # the chunk ends inside "#REF!"
+    assert fast_csv._scan(path).excel_errors
+    path.write_bytes(b"a,b\n1,#3 \n")
+    assert not fast_csv._scan(path).excel_errors

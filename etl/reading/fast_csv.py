@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from etl import vocab
+from etl import no_value, vocab
 from etl.reading import row_fields, sniff
 
 CHUNK = 1 << 24
@@ -35,6 +35,14 @@ def is_clean(path: Path) -> bool:
 class Scan(NamedTuple):
     lines: int
     excel_text: bool     # some cell may be Excel's `="..."`: only then does the staging look for it
+    excel_errors: bool   # some cell may be an Excel error value (`#REF!`): only then does the staging count them
+
+
+@functools.cache
+def _excel_error_bytes() -> re.Pattern:
+    """Excel's error values (etl/vocab/no_value.toml `excel_errors`) as bytes, for the scan: a file without one
+    never pays for counting them cell by cell (etl/reading/stage.py `_note_excel_errors`)."""
+    return re.compile(b"|".join(re.escape(code.encode()) for code in no_value.excel_errors()), re.IGNORECASE)
 
 
 def _scan(path: Path) -> Scan | None:
@@ -50,6 +58,7 @@ def _scan(path: Path) -> Scan | None:
     tail = b""
     first = True
     lines, last, excel_text = 0, b"\n", False
+    excel_errors, error_codes, edge = False, _excel_error_bytes(), b""
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             if b"\x00" in chunk or NO_VALUE.encode() in chunk or \
@@ -67,6 +76,9 @@ def _scan(path: Path) -> Scan | None:
                 return None
             lines += chunk.count(b"\n")
             excel_text = excel_text or b'="' in last + chunk
+            if not excel_errors and (b"#" in chunk or b"#" in edge):   # a code may straddle two chunks
+                excel_errors = bool(error_codes.search(edge + chunk))
+            edge = chunk[-16:]
             last = chunk[-1:]
             newline = data.rfind(b"\n")
             rest = data[newline:] if newline >= 0 else tail + data
@@ -76,7 +88,7 @@ def _scan(path: Path) -> Scan | None:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
-    return Scan(lines + (last != b"\n"), excel_text)
+    return Scan(lines + (last != b"\n"), excel_text, excel_errors)
 
 
 def _valid_utf8(decoder, chunk: bytes) -> bool:
@@ -101,11 +113,11 @@ def _header_lines_are_records(path: Path, header_row: int, delimiter: str) -> bo
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: int, width: int,
-          delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int], bool, dict] | None:
+          delimiter: str, headers: list[str] | None = None) -> tuple[int, int, int, list[int], bool, dict, bool] | None:
     """Only a shortcut: `table` must hold what the careful reader would stage (the same rows, row numbers and
     cells), so a load's rows, rejects and row numbers never depend on which reader ran. Returns what the careful
     reader counts: (rows, blank rows, footer rows, the rows that repeat the header row, whether some cell holds
-    a line break, the rows by their number of fields). None, with nothing staged, whenever this reader might read the file otherwise: the caller
+    a line break, the rows by their number of fields), and whether some cell may be an Excel error value. None, with nothing staged, whenever this reader might read the file otherwise: the caller
     then reads it row by row, so a doubt costs time, never a wrong row. `headers`: the header row's cells as
     the careful reader cleans them, to know a repeated header row.
 
@@ -157,7 +169,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str, header_row: in
         return None
     field_counts = {n: count for n, count, _ in counted}
     notes = len(row_fields.skip_notes(con, cells_table, columns, field_counts, width, row))
-    return rows - notes, blank, footers + notes, repeats, scan.lines > records, field_counts
+    return rows - notes, blank, footers + notes, repeats, scan.lines > records, field_counts, scan.excel_errors
 
 
 def _past_header(width: int) -> str:

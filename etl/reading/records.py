@@ -432,10 +432,16 @@ class _ErrorCells:
     def note(self, sheet: str) -> list[str]:
         if not self.count:
             return []
-        codes = ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in self.codes.most_common())
-        return [f"{self.count:,} cell(s) of sheet {sheet!r} show an Excel error, not a value ({codes}; the first is "
-                f"{self.first}): a formula that failed, read as the error's text. Fix the formulas in the workbook, "
-                "save it, and load it again"]
+        return [excel_errors_note(f"of sheet {sheet!r}", self.count, self.codes, self.first, "in the workbook, save it")]
+
+
+def excel_errors_note(where: str, count: int, codes: Counter, first: str, fix: str) -> str:
+    """The summary's words on cells showing an Excel error, a workbook's (above) or a CSV export's
+    (etl/reading/stage.py): what the load made of them (etl/vocab/no_value.toml `excel_errors`), and the fix."""
+    listed = ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in codes.most_common())
+    return (f"{count:,} cell(s) {where} show an Excel error, not a value ({listed}; the first is {first}): a formula "
+            "that failed. Read as no value where a row may leave the field blank; a reference or a date of one "
+            f"rejects its row. Fix the formulas {fix}, and load it again")
 
 
 def _sheet_rows(ws, last_row: int | None = None) -> Iterator[tuple[int, tuple]]:

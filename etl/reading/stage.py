@@ -20,7 +20,8 @@ from etl.summary import REPLACED_BY_SOURCE
 from etl.reading.headers import (HEADER_SEARCH_ROWS, HeaderMatch, field_aliases, field_words, header_score,
                                  match_headers, names_a_person, read_mapping)
 from etl.reading import fast_csv, row_fields, sniff
-from etl.reading.records import ReadNotes, Record, read_records, unsaved_formulas_warning, xlsx_sheet_heads
+from etl.reading.records import (ReadNotes, Record, excel_errors_note, read_records, unsaved_formulas_warning,
+                                 xlsx_sheet_heads)
 
 BATCH_ROWS = 5_000
 MAX_RAW_COLUMNS = 200
@@ -64,6 +65,9 @@ class StagedFile:
     # A CSV's data rows by their number of fields, delimited as written ({5: 211, 6: 1}; empty for a workbook):
     # a row with more or fewer than the others has its values in the wrong columns (etl/reading/row_fields.py).
     field_counts: dict[int, int] = field(default_factory=dict)
+    # A CSV whose cells may show an Excel error (`#REF!`): the fast reader's scan saw one, or the careful reader read
+    # it. A workbook's are counted as its rows are read (etl/reading/records.py).
+    excel_errors_possible: bool = False
 
     def column(self, name: str) -> str:
         """SQL for one of our fields: its staged column, or NULL when the file lacks it. A file with its
@@ -218,10 +222,31 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str, mapping_fi
 
     _read(con, path, staged, records, head, progress)
     _say_unsaved_formulas(staged)
+    _note_excel_errors(con, staged)
     _find_points_in_address(con, staged, show_values=kind != "cases")
     no_value.register(con)
     staged.define_view(con)
     return staged
+
+
+def _note_excel_errors(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> None:
+    """Count a CSV's cells showing an Excel error (`#REF!`, `#VALUE!`: the spreadsheet it was exported from had a
+    formula that failed), as a workbook's are: read as no value, a `Max occupants` of `#REF!` was lost without a
+    word. Only a file whose scan saw such a code pays for the look at its cells."""
+    if not staged.excel_errors_possible or not staged.staged_columns:
+        return
+    cells = ", ".join(f"c{i}" for i in staged.staged_columns)
+    found = con.execute(f"""
+        SELECT _row, CAST(substr(col, 2) AS INTEGER) AS i, upper(trim(v)) AS code
+        FROM (UNPIVOT (SELECT _row, {cells} FROM {READ} WHERE contains(concat_ws(' ', {cells}), '#'))
+              ON {cells} INTO NAME col VALUE v)
+        WHERE contains(v, '#') AND list_contains(?, upper(trim(v)))
+        ORDER BY _row, i""", [list(no_value.excel_errors())]).fetchall()
+    if found:
+        row, i, _ = found[0]
+        first = f"row {row}, {column_label(i, None)} {staged.match.headers[i]!r}"
+        staged.notes.warnings.append(excel_errors_note("of the file", len(found), Counter(c for _, _, c in found),
+                                                       first, "in the spreadsheet it came from, export it again"))
 
 
 def _say_unsaved_formulas(staged: StagedFile) -> None:
@@ -291,11 +316,13 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, staged: StagedFile, record
                               [_clean(h) for h in match.headers])
         if fast is not None:
             (staged.rows_read, staged.blank_rows, staged.footer_rows, staged.header_repeats,
-             staged.line_breaks_in_cells, staged.field_counts) = fast
+             staged.line_breaks_in_cells, staged.field_counts, staged.excel_errors_possible) = fast
             staged.read_by_duckdb = True
             if progress:
                 progress(staged.rows_read)
             return
+
+    staged.excel_errors_possible = bool(staged.notes.delimiter)
 
     def data_rows() -> Iterator[Record]:
         for number, row in head:
