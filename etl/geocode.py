@@ -7,7 +7,7 @@ or degrees, easting and northing rounded to a km or more: etl/vocab/locations.to
 gives way to the row's full postcode, whenever a lookup has it. A point outside the six
 districts, or one whose latitude and longitude look swapped, is flagged and never gets a
 district; it is never moved. (A file whose rows nearly all look swapped has its two columns read the other way
-round before any of this: etl/loaders/tabular.py `_coordinate_columns_swapped`.)
+round before any of this: etl/loaders/swapped_columns.py.)
 
 Every function works on any table with the columns postcode, lat, lon, geocode_status,
 location_flag, district_code and lsoa_code, so the same code geocodes a fresh load and
@@ -139,7 +139,7 @@ SWAPPED_MARGIN_DEGREES = 0.5
 def swapped_degrees_box() -> list[float]:
     """[min, max] of a latitude that would be a longitude here, then of a longitude that would be a latitude: a
     point whose latitude and longitude fall so is flagged swapped_lat_lon, and a file of them read the other way
-    round (etl/loaders/tabular.py `_coordinate_columns_swapped`), so the two always agree."""
+    round (etl/loaders/swapped_columns.py), so the two always agree."""
     bbox, m = vocab.load("area")["bbox"], SWAPPED_MARGIN_DEGREES
     return [bbox["min_lon"] - m, bbox["max_lon"] + m, bbox["min_lat"] - m, bbox["max_lat"] + m]
 

@@ -14,7 +14,7 @@ import duckdb
 
 from etl import geocode, h3cells, no_value, report_refs, vocab
 from etl.errors import FileProblem
-from etl.loaders import checks, kind_guess, sign_flags
+from etl.loaders import checks, kind_guess, sign_flags, swapped_columns
 from etl.reading import row_fields
 from etl.reading.headers import field_words, holds_any, require
 from etl.reading.stage import StagedFile, address_words, column_label, require_rows, stage_file
@@ -36,7 +36,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     require_rows(staged)
     summary.rows_read = staged.rows_read
     summary.warnings += staged.notes.warnings
-    summary.warnings += _coordinate_columns_swapped(con, staged)
+    summary.warnings += swapped_columns.read_the_right_way_round(con, staged)
     if staged.footer_rows:
         summary.warnings.append(f"{staged.footer_rows:,} row(s) read as a footer or a note (a total, a page number, "
                                 "'printed on …') and skipped: etl/vocab/rows.toml says which rows are not data")
@@ -83,60 +83,6 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: LoadSu
     if kind != "cases":   # cases list theirs as not stored, and keep only what they store in their rejects
         summary.warnings += [n for n in (_unread_columns(staged, continued), _personal_columns_note(staged)) if n]
     return staged
-
-
-# The coordinate columns a file may give the wrong way round: the two fields, and the words a note gives them.
-SWAPPABLE_PAIRS = ((("lat", "lon"), ("latitude", "longitude")), (("easting", "northing"), ("easting", "northing")))
-# How many of a file's first rows decide that its coordinate columns are the right way round, as most files'
-# are: only a file whose first rows are mostly swapped is counted whole.
-SWAPPED_SAMPLE_ROWS = 20_000
-
-
-def _coordinate_columns_swapped(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> list[str]:
-    """Read a file's latitude and longitude columns the other way round when (nearly) all its rows give them
-    swapped (etl/vocab/area.toml [swapped_columns]), and the same for easting and northing; the notes that say so.
-
-    Row by row, each such point is flagged swapped and never moved (etl/geocode.py), so a partner's whole file
-    with its headers the wrong way round was left off every map and hotspot: the file's mistake, not each row's.
-    A few swapped rows among right ones keep their flag. Decided with plain comparisons against the area's box,
-    the one a row's flag uses (`geocode.swapped_degrees_box`), and on the first rows only, unless they are
-    mostly swapped."""
-    said = []
-    for fields, words in SWAPPABLE_PAIRS:
-        if all(f in staged.match.columns for f in fields):
-            if _swapped_rows(con, staged, fields, SWAPPED_SAMPLE_ROWS)[2]:
-                given, swapped, whole_file = _swapped_rows(con, staged, fields)
-                if whole_file:
-                    said.append(_read_the_other_way(con, staged, fields, words, given, swapped))
-    return said
-
-
-def _swapped_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile, fields: tuple[str, str],
-                  first_rows: int | None = None) -> tuple[int, int, bool]:
-    """(rows giving both coordinates, of them swapped, whether that is the file's), over the first rows or all."""
-    rule = vocab.load("area")["swapped_columns"]
-    box = geocode.swapped_degrees_box() if fields == ("lat", "lon") else geocode.swapped_metres_box(con)
-    a, b = (f"{checks.PARSER[f]}(c{staged.match.columns[f]})" for f in fields)
-    rows = "stage" if first_rows is None else f"(SELECT * FROM stage ORDER BY _row LIMIT {int(first_rows)})"
-    given, swapped = con.execute(f"""
-        SELECT count(*), count(*) FILTER (WHERE a BETWEEN ? AND ? AND b BETWEEN ? AND ?)
-        FROM (SELECT {a} AS a, {b} AS b FROM {rows}) WHERE a IS NOT NULL AND b IS NOT NULL AND NOT (a = 0 AND b = 0)
-    """, box).fetchone()
-    return given, swapped, swapped >= int(rule["fewest_rows"]) and swapped >= float(rule["share"]) * given
-
-
-def _read_the_other_way(con: duckdb.DuckDBPyConnection, staged: StagedFile, fields: tuple[str, str],
-                        words: tuple[str, str], given: int, swapped: int) -> str:
-    """Swap the two fields' columns (and any second columns under their headers); the note that says so."""
-    match, (one, other) = staged.match, fields
-    headers = [match.headers[match.columns[f]] for f in fields]
-    match.columns[one], match.columns[other] = match.columns[other], match.columns[one]
-    again = {one: match.duplicates.pop(other, None), other: match.duplicates.pop(one, None)}
-    match.duplicates.update({f: js for f, js in again.items() if js})
-    staged.define_view(con)
-    return (f"the file's {headers[0]!r} and {headers[1]!r} columns are the wrong way round: read the other way round "
-            f"({headers[0]!r} as the {words[1]}, {headers[1]!r} as the {words[0]}), as {swapped:,} of its {given:,} "
-            f"rows giving both are in or near the area only so")
 
 
 def _refuse_another_kind(path: Path, kind: str, staged: StagedFile, required: list[tuple[str, ...]],
@@ -389,8 +335,9 @@ def _flagged(con: duckdb.DuckDBPyConnection, summary: LoadSummary, placed: int) 
         if elsewhere:
             return [elsewhere]
     words = vocab.load("area")["location_flags"]
-    return [(flag == "outside_area" and _unbounded_note(con, n)) or f"{n} row(s) flagged {flag} ({words.get(flag, 'see the README')}): loaded "
-            "without a district; check their coordinates" for flag, n in flagged]
+    return [(flag == "outside_area" and _unbounded_note(con, n))
+            or f"{n} row(s) flagged {flag} ({words.get(flag, 'see the README')}): loaded without a district; check "
+               "their coordinates" for flag, n in flagged]
 
 
 def _unbounded_note(con: duckdb.DuckDBPyConnection, outside: int) -> str | None:
