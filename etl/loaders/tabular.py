@@ -350,10 +350,7 @@ def _unbounded_note(con: duckdb.DuckDBPyConnection, outside: int) -> str | None:
     missing = [name for code, name in names.items() if code not in bounded]
     if not bounded or not missing:
         return None
-    box = vocab.load("area")["bbox"]
-    in_box = con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area' "
-                         "AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?",
-                         [box["min_lon"], box["max_lon"], box["min_lat"], box["max_lat"]]).fetchone()[0]
+    in_box = _outside_area_in_box(con)
     if not in_box:
         return None
     listed = ", ".join(missing[:-1]) + f" or {missing[-1]}" if len(missing) > 1 else missing[0]
@@ -361,6 +358,15 @@ def _unbounded_note(con: duckdb.DuckDBPyConnection, outside: int) -> str | None:
             f"district. {in_box:,} of them lie inside the force area, perhaps in {listed}, whose boundary is not "
             "loaded: `python -m etl load boundaries FILE` with all six districts places them; check the coordinates "
             "of any others")
+
+
+def _outside_area_in_box(con: duckdb.DuckDBPyConnection) -> int:
+    """The rows of `incoming` flagged outside the area that lie inside the force area's box (etl/vocab/area.toml):
+    outside every boundary loaded, yet perhaps in a district whose boundary is not."""
+    box = vocab.load("area")["bbox"]
+    return con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area' "
+                       "AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?",
+                       [box["min_lon"], box["max_lon"], box["min_lat"], box["max_lat"]]).fetchone()[0]
 
 
 def _all_elsewhere(con: duckdb.DuckDBPyConnection, summary: LoadSummary, placed: int) -> str | None:
@@ -372,11 +378,7 @@ def _all_elsewhere(con: duckdb.DuckDBPyConnection, summary: LoadSummary, placed:
 
     The notes on rounded positions are taken out of the summary: they say how approximately a row is placed in the
     area, and none is, so they are no help, and they stood first, as though the rounding were the file's problem."""
-    box = vocab.load("area")["bbox"]
-    outside_box = con.execute("SELECT count(*) FROM incoming WHERE location_flag = 'outside_area' "
-                              "AND NOT (lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)",
-                              [box["min_lon"], box["max_lon"], box["min_lat"], box["max_lat"]]).fetchone()[0]
-    if outside_box < placed:
+    if _outside_area_in_box(con):     # every placed row is flagged outside the area: are they all outside the box?
         return None
     summary.warnings[:] = [w for w in summary.warnings if w not in summary.rounding_notes]
     rows, them = (("its only row with a position is", "it") if placed == 1
